@@ -1,0 +1,123 @@
+# mtlab - build, test and benchmark.
+#
+#   make run            install missing packages, build, open the workbench
+#   make test           install missing packages, build and run every test
+#   make test SANITIZE=1  the same under -fsanitize=address,undefined
+#   make bench          benchmarks against PyTorch (installs python3-torch)
+#   make mtlab          just the binary (build/mtlab)
+#   make test-MODULE    the tests of one module, e.g. make test-engine
+#
+# Sources are found by wildcard: src/<module>/*.c becomes lib<module>.a, and
+# tests/test_<module>*.c a test driver linked against <module> and the
+# modules below it (see DEPS_ below), so a broken file in one module never
+# stops another module's tests from building.
+
+CC      ?= cc
+PKGS    := lua5.4 openblas ncursesw cmocka zlib
+SANITIZE ?= 0
+O       ?= -O2
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD   ?= build
+SANFLAGS :=
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wstrict-prototypes \
+        -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wundef -Wvla \
+        -Wno-unused-parameter
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  += -std=c11 $(O) -g $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+           -Isrc -MMD -MP $(PKG_CFLAGS) $(SANFLAGS) -DMTLAB_ROOT='"$(CURDIR)"'
+LDFLAGS += $(SANFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm -lpthread
+
+MODULES := core engine data mtl run lua tui app
+DEPS_core   := core
+DEPS_engine := engine core
+DEPS_data   := data core
+DEPS_mtl    := mtl engine core
+DEPS_run    := run mtl data engine core
+DEPS_lua    := lua run mtl data engine core
+DEPS_tui    := tui lua run mtl data engine core
+DEPS_app    := app tui lua run mtl data engine core
+DEPS_e2e    := tui lua run mtl data engine core
+
+srcs_of = $(wildcard src/$(1)/*.c)
+objs_of = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
+lib_of  = $(BUILD)/lib$(1).a
+
+TEST_SRCS := $(wildcard tests/test_*.c)
+TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+# tests/test_<module>_whatever.c -> <module>
+test_mod   = $(word 2,$(subst _, ,$(basename $(notdir $(1)))))
+test_libs  = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(call lib_of,$(m)))
+
+.PHONY: all deps run test bench clean mtlab check-deps $(addprefix test-,$(MODULES) e2e)
+.DEFAULT_GOAL := all
+
+all: mtlab $(TESTS)
+
+mtlab: $(BUILD)/mtlab
+
+deps:
+	@sh scripts/setup.sh
+
+# Installs missing packages only when pkg-config cannot find them.
+check-deps:
+	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null || sh scripts/setup.sh
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -c $< -o $@
+
+define LIB_RULE
+$(call lib_of,$(1)): $(call objs_of,$(1))
+	@mkdir -p $$(dir $$@)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call LIB_RULE,$(m))))
+
+$(BUILD)/mtlab: $(foreach m,$(DEPS_app),$(call lib_of,$(m)))
+	$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(LDLIBS)
+
+.SECONDARY:
+.SECONDEXPANSION:
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $$(call test_libs,$$*) $$(if $$(filter e2e,$$(call test_mod,$$*)),$(BUILD)/mtlab)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(call test_libs,$*) -Wl,--end-group $(LDLIBS)
+
+run: check-deps
+	@$(MAKE) --no-print-directory mtlab
+	$(BUILD)/mtlab experiments/00_workbench_tour.lua
+
+test: check-deps
+	@$(MAKE) --no-print-directory $(TESTS) $(BUILD)/mtlab
+	@sh scripts/run-tests.sh $(BUILD) $(TESTS)
+
+$(addprefix test-,$(MODULES) e2e): test-%: check-deps
+	@$(MAKE) --no-print-directory $(filter $(BUILD)/tests/test_$*%,$(TESTS)) $(if $(filter e2e,$*),$(BUILD)/mtlab)
+	@sh scripts/run-tests.sh $(BUILD) $(filter $(BUILD)/tests/test_$*%,$(TESTS))
+
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+$(BUILD)/bench/%: tests/bench/%.c $(foreach m,$(DEPS_e2e),$(call lib_of,$(m)))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< -Wl,--start-group $(foreach m,$(DEPS_e2e),$(call lib_of,$(m))) -Wl,--end-group $(LDLIBS)
+
+bench: check-deps
+	@sh scripts/setup.sh --bench
+	@$(MAKE) --no-print-directory O=-O3 BUILD=build/bench-o3 build/bench-o3/mtlab $(patsubst $(BUILD)/%,build/bench-o3/%,$(BENCHES))
+	@sh scripts/run-bench.sh build/bench-o3
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

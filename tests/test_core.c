@@ -1,0 +1,135 @@
+/* test_core.c - status messages, arenas, the RNG. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/status.h"
+#include "core/mem.h"
+#include "core/rng.h"
+#include "core/log.h"
+
+static void test_core_fail_records_message(void **state)
+{
+    (void)state;
+    mt_clear_error();
+    assert_string_equal(mt_last_error(), "");
+    mt_status s = mt_fail(MT_ERR_IO, "%s: cannot open", "data.csv");
+    assert_int_equal(s, MT_ERR_IO);
+    assert_string_equal(mt_last_error(), "data.csv: cannot open");
+    mt_fail_prefix(MT_ERR_IO, "loading %s", "train");
+    assert_string_equal(mt_last_error(), "loading train: data.csv: cannot open");
+    assert_int_equal(mt_last_status(), MT_ERR_IO);
+    assert_string_equal(mt_status_name(MT_ERR_FORMAT), "format");
+}
+
+static void test_core_arena_alignment_and_growth(void **state)
+{
+    (void)state;
+    mt_arena a;
+    mt_arena_init(&a, 256);
+    float *p[50];
+    for (int i = 0; i < 50; i++) {
+        p[i] = mt_arena_alloc(&a, (size_t)(i + 1) * 17);
+        assert_non_null(p[i]);
+        assert_int_equal((uintptr_t)p[i] % 64, 0);
+        for (int k = 0; k < (i + 1) * 17 / 4; k++) assert_true(p[i][k] == 0.0f);
+        p[i][0] = (float)i;
+    }
+    for (int i = 0; i < 50; i++) assert_true(p[i][0] == (float)i);
+    char *s = mt_arena_strdup(&a, "hello");
+    assert_string_equal(s, "hello");
+    mt_arena_free(&a);
+}
+
+static void test_core_rng_reproducible_and_uniform(void **state)
+{
+    (void)state;
+    mt_rng a, b, c;
+    mt_rng_init(&a, 42, 0);
+    mt_rng_init(&b, 42, 0);
+    mt_rng_init(&c, 42, 1);
+    int same_c = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t x = mt_rng_u64(&a), y = mt_rng_u64(&b), z = mt_rng_u64(&c);
+        assert_true(x == y);
+        same_c += x == z;
+    }
+    assert_true(same_c < 2);
+    /* mean and variance of uniform and normal draws */
+    mt_rng r;
+    mt_rng_init(&r, 7, 3);
+    double s = 0, s2 = 0, n1 = 0, n2 = 0;
+    const int N = 200000;
+    for (int i = 0; i < N; i++) {
+        double u = mt_rng_uniform(&r);
+        assert_true(u >= 0.0 && u < 1.0);
+        s += u;
+        s2 += u * u;
+        double g = mt_rng_normal(&r);
+        n1 += g;
+        n2 += g * g;
+    }
+    assert_true(fabs(s / N - 0.5) < 0.01);
+    assert_true(fabs(s2 / N - 1.0 / 3.0) < 0.01);
+    assert_true(fabs(n1 / N) < 0.01);
+    assert_true(fabs(n2 / N - 1.0) < 0.02);
+}
+
+static void test_core_rng_shuffle_is_permutation(void **state)
+{
+    (void)state;
+    mt_rng r;
+    mt_rng_init(&r, 1, 0);
+    int a[100], seen[100] = {0};
+    for (int i = 0; i < 100; i++) a[i] = i;
+    mt_rng_shuffle(&r, a, 100);
+    int moved = 0;
+    for (int i = 0; i < 100; i++) {
+        seen[a[i]]++;
+        moved += a[i] != i;
+    }
+    for (int i = 0; i < 100; i++) assert_int_equal(seen[i], 1);
+    assert_true(moved > 50);
+    int counts[5] = {0};
+    for (int i = 0; i < 50000; i++) counts[mt_rng_below(&r, 5)]++;
+    for (int i = 0; i < 5; i++) assert_true(abs(counts[i] - 10000) < 500);
+}
+
+static char log_buf[256];
+static void sink(void *ud, mt_log_level lv, const char *msg)
+{
+    (void)ud;
+    snprintf(log_buf, sizeof log_buf, "%s:%s", mt_log_level_name(lv), msg);
+}
+
+static void test_core_log_sink(void **state)
+{
+    (void)state;
+    log_buf[0] = 0;
+    mt_log(MT_LOG_INFO, "dropped");
+    assert_string_equal(log_buf, "");
+    mt_log_set_sink(sink, NULL, NULL);
+    mt_log(MT_LOG_WARN, "x=%d", 3);
+    assert_string_equal(log_buf, "warn:x=3");
+    mt_log(MT_LOG_DEBUG, "below level");
+    assert_string_equal(log_buf, "warn:x=3");
+    mt_log_set_sink(NULL, NULL, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_core_fail_records_message),
+        cmocka_unit_test(test_core_arena_alignment_and_growth),
+        cmocka_unit_test(test_core_rng_reproducible_and_uniform),
+        cmocka_unit_test(test_core_rng_shuffle_is_permutation),
+        cmocka_unit_test(test_core_log_sink),
+    };
+    return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
