@@ -13,7 +13,7 @@
 # stops another module's tests from building.
 
 CC      ?= cc
-PKGS    := lua5.4 openblas ncursesw cmocka zlib
+PKGS    := lua5.4 openblas ncursesw cmocka zlib libcjson
 SANITIZE ?= 0
 O       ?= -O2
 

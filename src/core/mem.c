@@ -4,8 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+static unsigned long n_allocs;
+
+unsigned long mt_alloc_count(void) { return n_allocs; }
+
 void *mt_alloc(size_t n)
 {
+    n_allocs++;
     void *p = malloc(n ? n : 1);
     if (!p) mt_fail(MT_ERR_NOMEM, "out of memory allocating %zu bytes", n);
     return p;
@@ -13,6 +18,7 @@ void *mt_alloc(size_t n)
 
 void *mt_calloc(size_t count, size_t size)
 {
+    n_allocs++;
     void *p = calloc(count ? count : 1, size ? size : 1);
     if (!p) mt_fail(MT_ERR_NOMEM, "out of memory allocating %zu x %zu bytes", count, size);
     return p;
@@ -20,6 +26,7 @@ void *mt_calloc(size_t count, size_t size)
 
 void *mt_realloc(void *p, size_t n)
 {
+    n_allocs++;
     void *q = realloc(p, n ? n : 1);
     if (!q) mt_fail(MT_ERR_NOMEM, "out of memory reallocating %zu bytes", n);
     return q;
@@ -27,6 +34,7 @@ void *mt_realloc(void *p, size_t n)
 
 void *mt_alloc_aligned(size_t n)
 {
+    n_allocs++;
     void *p = NULL;
     size_t sz = (n + 63) & ~(size_t)63;
     if (posix_memalign(&p, 64, sz ? sz : 64) != 0) {

@@ -16,6 +16,11 @@ void *mt_alloc_aligned(size_t n); /* zeroed, 64-byte aligned */
 void mt_free(void *p);
 char *mt_strdup(const char *s);
 
+/* How many allocations mt_alloc/mt_calloc/mt_realloc/mt_alloc_aligned have
+ * made in this process: tests use it to prove a training step allocates
+ * nothing. */
+unsigned long mt_alloc_count(void);
+
 /* Grows *buf (of *cap elements of `elem` bytes) to hold at least `need`. */
 mt_status mt_grow(void **buf, size_t *cap, size_t need, size_t elem);
 

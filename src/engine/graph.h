@@ -1,0 +1,216 @@
+/* graph.h - a static computation graph with reverse-mode autodiff.
+ *
+ * Build once, compile once, then run many steps with no heap allocation:
+ *
+ *   mt_graph *g = graph_new();
+ *   mt_node x  = graph_input(g, "x", 784);                 // (B, 784)
+ *   mt_node y  = graph_input(g, "y", 1);                   // (B, 1) class ids
+ *   mt_node h  = graph_relu(g, graph_linear(g, x, 256, "trunk.0", 0));
+ *   mt_node lo = graph_linear(g, h, 10, "head.item", 1);
+ *   mt_node L  = graph_loss_softmax_ce(g, lo, y, MT_NONE);  // (1, 1)
+ *   graph_compile(g, 128);               // buffers for batches up to 128
+ *   graph_init_params(g, seed);
+ *   graph_set_batch(g, 64); fill graph_value(g, x) and graph_value(g, y);
+ *   graph_forward(g, MT_TRAIN);
+ *   graph_backward(g, &L, &one, 1, NULL);   // into graph_params(g)->grad
+ *
+ * Shapes. Every node is a row-major float32 matrix. A "batched" node has
+ * B rows, B being the current batch (<= the compiled maximum); other nodes
+ * (parameters, constants, scalar losses) have fixed rows. An image node is
+ * a batched node whose columns are C*H*W in (C, H, W) order.
+ *
+ * Errors while building are sticky: a builder that fails records the
+ * message (mt_last_error), returns MT_NONE, and every later builder taking
+ * MT_NONE returns MT_NONE too; graph_compile then returns the first error.
+ * So a topology builder can chain calls and check once.
+ *
+ * Nodes are numbered in creation order, which is a topological order. */
+#ifndef MT_GRAPH_H
+#define MT_GRAPH_H
+
+#include <stddef.h>
+#include "core/status.h"
+#include "engine/params.h"
+
+typedef int mt_node;
+#define MT_NONE (-1)
+
+typedef enum { MT_EVAL = 0, MT_TRAIN = 1 } mt_mode;
+
+typedef enum {
+    MT_INIT_ZEROS,
+    MT_INIT_ONES,
+    MT_INIT_CONST,      /* every element = a */
+    MT_INIT_NORMAL,     /* N(0, a^2) */
+    MT_INIT_UNIFORM,    /* U(-a, a) */
+    MT_INIT_XAVIER,     /* U(-s, s), s = sqrt(6/(fan_in+fan_out)) */
+    MT_INIT_HE,         /* N(0, 2/fan_in) */
+    MT_INIT_IDENTITY,   /* a on the diagonal of a square (rows, cols), 0 off it;
+                           for mixing units, (1-a)/(n-1) off it when b != 0 */
+} mt_init_kind;
+
+typedef struct {
+    mt_init_kind kind;
+    float a, b;
+} mt_init;
+
+typedef struct mt_graph mt_graph;
+
+mt_graph *graph_new(void);
+void graph_free(mt_graph *g);
+
+/* ---- leaves -------------------------------------------------------- */
+
+/* A batched input the caller fills each step: (B, cols). */
+mt_node graph_input(mt_graph *g, const char *name, int cols);
+/* A batched image input: (B, c*h*w). */
+mt_node graph_input_image(mt_graph *g, const char *name, int c, int h, int w);
+/* A fixed (rows, cols) constant the caller fills after compile; no gradient. */
+mt_node graph_const(mt_graph *g, const char *name, int rows, int cols);
+/* A learned (rows, cols) parameter in the flat arena. `group` tags it
+ * (0 shared, 1+k task k, by convention); `decay` = weight decay applies. */
+mt_node graph_param(mt_graph *g, const char *name, int rows, int cols, mt_init init,
+                    int group, int decay);
+
+/* ---- linear algebra ------------------------------------------------ */
+
+/* out = op(a) op(b), op = transpose when the flag is set. Either side may
+ * be batched or fixed (a parameter times a parameter builds factorised
+ * weights). sgemm through cblas. */
+mt_node graph_matmul(mt_graph *g, mt_node a, mt_node b, int trans_a, int trans_b);
+/* x (B, in) times W^T, W a (out, in) node: (B, out). */
+mt_node graph_dense(mt_graph *g, mt_node x, mt_node w);
+/* x (B, n) plus a (1, n) row broadcast over the batch. */
+mt_node graph_bias(mt_graph *g, mt_node x, mt_node b);
+/* Convenience: creates "<prefix>.weight" (out, in; MT_INIT_XAVIER) and
+ * "<prefix>.bias" (1, out; zeros) and returns dense + bias. */
+mt_node graph_linear(mt_graph *g, mt_node x, int out, const char *prefix, int group);
+
+/* ---- elementwise and structure ------------------------------------- */
+
+mt_node graph_add(mt_graph *g, mt_node a, mt_node b);   /* same shape */
+mt_node graph_sub(mt_graph *g, mt_node a, mt_node b);
+mt_node graph_mul(mt_graph *g, mt_node a, mt_node b);   /* Hadamard */
+mt_node graph_scale(mt_graph *g, mt_node a, float s);
+mt_node graph_concat(mt_graph *g, const mt_node *xs, int n); /* along columns */
+mt_node graph_slice_cols(mt_graph *g, mt_node x, int start, int count);
+/* out = sum_k coef[0, offset+k] * xs[k]; xs all the same shape, coef a
+ * fixed (1, m) or (r, m) node read at row `row`. Gradients flow into both
+ * the xs and coef (cross-stitch and sluice units). */
+mt_node graph_lincomb(mt_graph *g, const mt_node *xs, int n, mt_node coef, int row, int offset);
+/* out[b, :] = sum_e gate[b, e] * xs[e][b, :]: gate (B, n), xs (B, d) each
+ * (mixture-of-experts gating). */
+mt_node graph_gate(mt_graph *g, const mt_node *xs, int n, mt_node gate);
+/* (1, 1) sum of every element; mean divides by the element count. */
+mt_node graph_sum(mt_graph *g, mt_node x);
+mt_node graph_mean(mt_graph *g, mt_node x);
+
+/* ---- activations ---------------------------------------------------- */
+
+mt_node graph_relu(mt_graph *g, mt_node x);
+mt_node graph_leaky_relu(mt_graph *g, mt_node x, float slope);
+mt_node graph_tanh(mt_graph *g, mt_node x);
+mt_node graph_sigmoid(mt_graph *g, mt_node x);
+mt_node graph_gelu(mt_graph *g, mt_node x);    /* tanh approximation */
+mt_node graph_softmax(mt_graph *g, mt_node x); /* along each row */
+/* Inverted dropout with keep probability 1-p in MT_TRAIN, identity in
+ * MT_EVAL. Masks come from the graph's counter-based RNG, so a run is
+ * reproducible from its seed. */
+mt_node graph_dropout(mt_graph *g, mt_node x, float p);
+/* Identity forward, -lambda times the gradient backward (Ganin & Lempitsky). */
+mt_node graph_grad_reverse(mt_graph *g, mt_node x, float lambda);
+
+/* ---- normalisation --------------------------------------------------- */
+
+/* Batch norm over the batch for (B, n), or over (B, H, W) per channel for an
+ * image node. Creates "<prefix>.gamma", "<prefix>.beta" and keeps running
+ * mean/var (momentum 0.1) used in MT_EVAL. */
+mt_node graph_batchnorm(mt_graph *g, mt_node x, const char *prefix, int group);
+/* Layer norm over each row, with "<prefix>.gamma"/"<prefix>.beta". */
+mt_node graph_layernorm(mt_graph *g, mt_node x, const char *prefix, int group);
+
+/* ---- convolution ----------------------------------------------------- */
+
+/* x an image node (B, c*h*w); creates "<prefix>.weight" (out_c, c*k*k) and
+ * "<prefix>.bias" (1, out_c); stride 1, zero padding `pad`. im2col + sgemm.
+ * Output image (B, out_c*oh*ow). */
+mt_node graph_conv2d(mt_graph *g, mt_node x, int out_c, int k, int pad, const char *prefix,
+                     int group);
+/* k x k max pooling with stride k on an image node. */
+mt_node graph_maxpool(mt_graph *g, mt_node x, int k);
+/* Forget the image layout: (B, c*h*w) as a plain batched node. */
+mt_node graph_flatten(mt_graph *g, mt_node x);
+
+/* ---- losses: (1, 1), the masked mean over examples ------------------
+ * mask is MT_NONE or a (B, 1) node of 0/1: loss = sum_b m_b l_b / sum_b m_b
+ * (0 when no example has a label), so an example lacking the label adds
+ * nothing. Per-example l_b: */
+mt_node graph_loss_mse(mt_graph *g, mt_node pred, mt_node target, mt_node mask);   /* mean_j (p-t)^2 */
+mt_node graph_loss_l1(mt_graph *g, mt_node pred, mt_node target, mt_node mask);    /* mean_j |p-t| */
+mt_node graph_loss_huber(mt_graph *g, mt_node pred, mt_node target, mt_node mask, float delta);
+/* target (B, 1) holds class indices as floats. */
+mt_node graph_loss_softmax_ce(mt_graph *g, mt_node logits, mt_node target, mt_node mask);
+/* target (B, n) of 0/1; mean_j of the binary cross-entropy with logits. */
+mt_node graph_loss_bce_logits(mt_graph *g, mt_node logits, mt_node target, mt_node mask);
+
+/* ---- compile and run --------------------------------------------------- */
+
+/* Allocates every buffer for batches up to max_batch and the parameter
+ * arena. Returns the first build error if any builder failed. */
+mt_status graph_compile(mt_graph *g, int max_batch);
+/* Fills every parameter from its mt_init using (seed, parameter index). */
+void graph_init_params(mt_graph *g, unsigned long long seed);
+/* Seeds the dropout stream; graph_forward advances it. */
+void graph_set_seed(mt_graph *g, unsigned long long seed);
+mt_status graph_set_batch(mt_graph *g, int batch);
+int graph_batch(const mt_graph *g);
+
+/* Runs every node in order. */
+void graph_forward(mt_graph *g, mt_mode mode);
+/* Runs only the nodes that `target` depends on. */
+void graph_forward_to(mt_graph *g, mt_node target, mt_mode mode);
+
+typedef struct {
+    /* Destination of parameter gradients, laid out like the arena
+     * (graph_params(g)->total floats); accumulated into. NULL means the
+     * arena's own grad. */
+    float *param_grad;
+    /* When not MT_NONE, the gradient reaching this node is computed but not
+     * propagated into its inputs (parameter gradients below it are not
+     * touched): per-task gradients of a representation (MGDA-UB). */
+    mt_node stop;
+    /* When >= 0, only parameters with this group get gradients, others are
+     * skipped (cheaper per-task passes on the shared part). -1: all. */
+    int only_group;
+} mt_backward_opts;
+
+/* d(sum_k weights[k] * value(losses[k])) / d(everything upstream).
+ * Intermediate gradients are recomputed from zero on every call; parameter
+ * gradients accumulate into the destination (zeroing is the caller's). Must
+ * follow a forward pass in the same mode. Only ancestors of the losses are
+ * visited. weights may be NULL for all ones. */
+mt_status graph_backward(mt_graph *g, const mt_node *losses, const float *weights, int n,
+                         const mt_backward_opts *opts);
+
+/* ---- access ------------------------------------------------------------ */
+
+/* The node's value buffer (rows x cols, rows = B for batched nodes). For
+ * inputs and constants this is where the caller writes. Borrowed. */
+float *graph_value(mt_graph *g, mt_node n);
+/* The gradient of the last backward pass with respect to the node. */
+float *graph_grad(mt_graph *g, mt_node n);
+int graph_rows(const mt_graph *g, mt_node n);
+int graph_cols(const mt_graph *g, mt_node n);
+int graph_is_batched(const mt_graph *g, mt_node n);
+/* For parameter nodes, the index in graph_params(); otherwise -1. */
+int graph_param_index(const mt_graph *g, mt_node n);
+mt_params *graph_params(mt_graph *g); /* borrowed */
+int graph_node_count(const mt_graph *g);
+const char *graph_node_name(const mt_graph *g, mt_node n); /* "" if unnamed */
+const char *graph_node_kind(const mt_graph *g, mt_node n); /* "dense", "relu", ... */
+mt_node graph_find(const mt_graph *g, const char *name); /* input/const/param by name */
+
+/* Use the slow reference loops instead of cblas (tests compare the two). */
+void graph_use_reference_kernels(mt_graph *g, int on);
+
+#endif
