@@ -1,0 +1,111 @@
+/* monitor.h - what a running experiment publishes: per-task series in
+ * ring buffers, named T x T (or R x C) matrices, the run's state and a log.
+ *
+ * The trainer writes; the screen, the logs and the Lua console read. It all
+ * runs on one thread (the screen trains between frames), so there is no
+ * locking. A reader keeps only borrowed pointers for the duration of one
+ * frame. */
+#ifndef MT_MONITOR_H
+#define MT_MONITOR_H
+
+#include <stddef.h>
+#include "core/status.h"
+
+#define MT_MON_NAME 64
+#define MT_MON_MAX_TASKS 32
+#define MT_MON_MAX_MATRICES 24
+#define MT_MON_LOG_LINES 256
+#define MT_MON_LOG_WIDTH 240
+
+/* A fixed-capacity ring of (x, y) points; the oldest are overwritten. When
+ * full, every other point is dropped first so a long run keeps its whole
+ * history at half the resolution (decimation) rather than only its tail. */
+typedef struct {
+    double *x; /* (cap) owned */
+    double *y; /* (cap) owned */
+    int cap, len;
+    int stride;  /* keep one point in `stride` pushed (grows by decimation) */
+    long pushed; /* points offered since the start */
+} mt_series;
+
+mt_status series_init(mt_series *s, int cap);
+void series_free(mt_series *s);
+void series_clear(mt_series *s);
+void series_push(mt_series *s, double x, double y);
+/* Last value, or NaN if empty. */
+double series_last(const mt_series *s);
+
+typedef enum {
+    MT_RUN_IDLE,
+    MT_RUN_RUNNING,
+    MT_RUN_PAUSED,
+    MT_RUN_FINISHED,
+    MT_RUN_DIVERGED,
+    MT_RUN_FAILED,
+} mt_run_state;
+
+const char *monitor_state_name(mt_run_state s);
+
+/* A named matrix with row and column labels, e.g. "grad cosine" (T x T over
+ * the task names), "cross-stitch alpha layer 1", "expert usage" (T x E). */
+typedef struct {
+    char name[MT_MON_NAME];
+    int rows, cols;
+    double *v; /* (rows, cols) owned */
+    char (*row_labels)[MT_MON_NAME]; /* (rows) owned */
+    char (*col_labels)[MT_MON_NAME]; /* (cols) owned */
+    double lo, hi; /* the natural scale: e.g. -1..1 for cosines; lo == hi: auto */
+    long step;     /* training step of the last update */
+    int valid;     /* 0 until first computed */
+} mt_matrix;
+
+typedef struct {
+    int ntasks;
+    char task[MT_MON_MAX_TASKS][MT_MON_NAME];
+    int aux[MT_MON_MAX_TASKS]; /* 1 for auxiliary tasks */
+
+    mt_series train_loss[MT_MON_MAX_TASKS]; /* x = step */
+    mt_series val_loss[MT_MON_MAX_TASKS];   /* x = step */
+    mt_series val_metric[MT_MON_MAX_TASKS]; /* x = step */
+    mt_series weight[MT_MON_MAX_TASKS];     /* loss weight (or sigma), x = step */
+    char weight_label[MT_MON_NAME];         /* "weight" or "sigma" */
+
+    int nmatrices;
+    mt_matrix matrix[MT_MON_MAX_MATRICES];
+
+    /* header */
+    char experiment[MT_MON_NAME * 2];
+    char weighting[MT_MON_NAME];
+    char description[4096]; /* the experiment's notes text */
+    char topology[8192];    /* text drawing of the network, lines split by \n */
+    mt_run_state state;
+    long step, total_steps;
+    int epoch, epochs;
+    double samples_per_s;
+    double lr;
+    char status_msg[512];   /* e.g. the divergence message */
+
+    /* log ring */
+    char log[MT_MON_LOG_LINES][MT_MON_LOG_WIDTH];
+    int log_level[MT_MON_LOG_LINES];
+    int log_len;   /* lines stored (<= MT_MON_LOG_LINES) */
+    long log_total;
+} mt_monitor;
+
+/* Sets up `ntasks` tasks (names borrowed and copied) with series of
+ * capacity `cap` points each. */
+mt_status monitor_init(mt_monitor *m, int ntasks, const char *const *names, const int *aux,
+                       int cap);
+void monitor_free(mt_monitor *m);
+/* Finds or creates the named matrix with this shape (labels copied; NULL
+ * labels leave them empty). Returns it (borrowed) or NULL on error. */
+mt_matrix *monitor_matrix(mt_monitor *m, const char *name, int rows, int cols,
+                          const char *const *row_labels, const char *const *col_labels);
+mt_matrix *monitor_find_matrix(mt_monitor *m, const char *name);
+/* Appends a log line (truncated to the width; newlines split lines). */
+void monitor_log(mt_monitor *m, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The i-th most recent log line (0 = newest) or NULL. */
+const char *monitor_log_line(const mt_monitor *m, int i, int *level);
+
+#endif
