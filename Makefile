@@ -42,7 +42,7 @@ DEPS_data   := data core
 DEPS_mtl    := mtl engine core
 DEPS_run    := run mtl data engine core
 DEPS_lua    := lua run mtl data engine core
-DEPS_tui    := tui lua run mtl data engine core
+DEPS_tui    := tui run core
 DEPS_app    := app tui lua run mtl data engine core
 DEPS_e2e    := tui lua run mtl data engine core
 
