@@ -56,6 +56,18 @@ typedef struct {
     int n;
 } mt_index;
 
+/* Adds a class target `name` derived from the class target `from` through
+ * map: new label = map[old label]. map has nmap >= classes(from) entries,
+ * all >= 0; the new target has max(map)+1 classes (at least 2) and copies
+ * from's mask. Used for Fashion-MNIST's coarse groups and any user-defined
+ * relabelling (an auxiliary task built from the main task's label). */
+mt_status dataset_relabel(mt_dataset *ds, const char *from, const int *map, int nmap,
+                          const char *name);
+/* How many examples of `set` (NULL = the whole dataset) carry target t's label. */
+int dataset_target_labelled(const mt_dataset *ds, int t, const mt_index *set);
+/* Errors (naming `what` and the position) if an index of set is outside 0..n-1. */
+mt_status dataset_check_index(const mt_dataset *ds, const mt_index *set, const char *what);
+
 typedef struct {
     mt_index train, val, test;
 } mt_split;
