@@ -1,0 +1,146 @@
+/* optim.h - optimizers, gradient clipping and learning-rate schedules.
+ *
+ * An optimizer updates a flat float vector from its gradient:
+ *
+ *   mt_optim_config cfg = optim_defaults(MT_OPTIM_ADAMW);
+ *   cfg.lr = 1e-3f; cfg.weight_decay = 0.01f; cfg.clip_norm = 1.0f;
+ *   mt_optim o;
+ *   optim_init(&o, &cfg, graph_params(g)->total);
+ *   ... each step: zero grads, forward, backward, then
+ *   optim_step_params(&o, graph_params(g));
+ *   optim_free(&o);
+ *
+ * optim_init allocates the state (two floats per element); optim_step*
+ * never allocate. The same optimizer can drive any float array with its
+ * own state, e.g. a second small optimizer for learned loss weights
+ * (uncertainty weighting, GradNorm): optim_init(&ow, &cfg, ntasks) then
+ * optim_step(&ow, w, dw, NULL).
+ *
+ * The update formulas are PyTorch's (torch.optim.SGD, Adam, AdamW):
+ *
+ *   SGD:   g = grad + wd*p            (only where decay applies)
+ *          b = g on the first step, else b = mu*b + (1-dampening)*g
+ *          g = nesterov ? g + mu*b : b          (when mu > 0)
+ *          p = p - lr*g
+ *   Adam:  g = grad + wd*p            (L2, only where decay applies)
+ *          m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2;  t = t+1
+ *          p = p - lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)
+ *   AdamW: p = p*(1 - lr*wd)          (decoupled, only where decay applies)
+ *          then Adam with g = grad.
+ *
+ * "Where decay applies": per element, a decay mask (1 = decay); for the
+ * params-aware step, mt_param_info.decay (matrices yes, biases no).
+ *
+ * Gradient clipping (cfg.clip_norm > 0) rescales the gradient used by the
+ * update, never the caller's buffer, by max_norm/norm when the global L2
+ * norm exceeds max_norm, so the clipped gradient has norm max_norm. */
+#ifndef MT_OPTIM_H
+#define MT_OPTIM_H
+
+#include <stddef.h>
+#include "core/status.h"
+#include "engine/params.h"
+
+typedef enum { MT_OPTIM_SGD, MT_OPTIM_ADAM, MT_OPTIM_ADAMW, MT_OPTIM_KIND_COUNT } mt_optim_kind;
+
+typedef enum { MT_SCHED_CONSTANT, MT_SCHED_STEP, MT_SCHED_COSINE, MT_SCHED_KIND_COUNT } mt_sched_kind;
+
+/* Learning rate as a function of the step s = 0, 1, 2, ... (the number of
+ * updates already made), with base rate lr:
+ *
+ *   warm-up (s < warmup):  lr * (s+1) / warmup
+ *   then, with k = s - warmup:
+ *     constant  lr
+ *     step      lr * gamma^floor(k / step_size)
+ *     cosine    min_lr + (lr - min_lr) * (1 + cos(pi * k / (total - warmup))) / 2
+ *               for k < total - warmup, min_lr afterwards
+ *
+ * `total` counts every step including the warm-up. */
+typedef struct {
+    mt_sched_kind kind;
+    int warmup;     /* linear warm-up steps; 0 = none */
+    int step_size;  /* step: decay every step_size steps (> 0) */
+    float gamma;    /* step: multiplicative factor (> 0) */
+    int total;      /* cosine: total steps (> warmup) */
+    float min_lr;   /* cosine: final rate (>= 0) */
+} mt_schedule;
+
+typedef struct {
+    mt_optim_kind kind;
+    float lr;           /* base learning rate (>= 0) */
+    float weight_decay; /* >= 0: L2 for SGD/Adam, decoupled for AdamW */
+    /* SGD */
+    float momentum;  /* mu >= 0; 0 = plain SGD */
+    float dampening; /* in [0, 1) */
+    int nesterov;    /* needs momentum > 0 and dampening == 0 (as PyTorch) */
+    /* Adam, AdamW */
+    float beta1, beta2; /* in [0, 1) */
+    float eps;          /* > 0 */
+    /* both */
+    float clip_norm;    /* > 0: clip the global gradient L2 norm to this */
+    mt_schedule sched;
+} mt_optim_config;
+
+typedef struct {
+    mt_optim_config cfg;
+    size_t n;        /* elements updated by each step */
+    float *m;        /* (n) owned: momentum buffer (SGD) or first moment (Adam) */
+    float *v;        /* (n) owned: second moment (Adam); kept for SGD too so that
+                        switching kinds live never allocates */
+    long t;          /* updates since the last state reset (Adam bias correction,
+                        SGD "first step") */
+    long step;       /* updates since init: the schedule position */
+    float last_lr;   /* learning rate used by the last step */
+    float last_norm; /* pre-clip global gradient norm of the last step
+                        (computed only when clip_norm > 0, else -1) */
+} mt_optim;
+
+/* PyTorch's defaults for the kind: lr 1e-3 (Adam/AdamW) or 1e-2 (SGD),
+ * betas (0.9, 0.999), eps 1e-8, AdamW weight decay 1e-2 (0 for the others),
+ * no momentum, no clipping, constant schedule. */
+mt_optim_config optim_defaults(mt_optim_kind kind);
+
+/* Checks every field; MT_ERR_ARG naming the field and value otherwise
+ * ("optim: beta2 = 1.5 not in [0, 1)"). */
+mt_status optim_config_check(const mt_optim_config *cfg);
+
+/* Validates cfg and allocates zeroed state for n elements. On failure `o`
+ * is left empty (safe to optim_free). */
+mt_status optim_init(mt_optim *o, const mt_optim_config *cfg, size_t n);
+void optim_free(mt_optim *o);
+
+/* Replaces the settings live (validated first; on error nothing changes).
+ * Switching kind (e.g. SGD -> Adam) resets the state, since the buffers
+ * mean different things; other changes keep it. The schedule position is
+ * kept. */
+mt_status optim_set_config(mt_optim *o, const mt_optim_config *cfg);
+
+/* Zeroes the moments and the bias-correction counter t; keeps the schedule
+ * position `step`. */
+void optim_reset_state(mt_optim *o);
+
+/* One update of data (n) from grad (n), n as given to optim_init.
+ * decay (n) may be NULL: then weight decay, if any, applies everywhere.
+ * Returns MT_ERR_NUMERIC (nothing updated) if the gradient norm is not
+ * finite when clipping is on. No allocation. */
+mt_status optim_step(mt_optim *o, float *data, const float *grad, const unsigned char *decay);
+
+/* One update of every parameter of p, decay from each parameter's info;
+ * needs o->n == p->total. No allocation. */
+mt_status optim_step_params(mt_optim *o, mt_params *p);
+
+/* The learning rate at schedule position `step` for base rate lr. */
+float optim_schedule_lr(const mt_schedule *s, float lr, long step);
+
+/* Global L2 norm of g (n), accumulated in double. */
+double optim_grad_norm(const float *g, size_t n);
+
+/* Scales g (n) in place by max_norm/norm when its norm exceeds max_norm;
+ * returns the norm before clipping. */
+double optim_clip_grad_norm(float *g, size_t n, double max_norm);
+
+/* "sgd", "adam", "adamw" / "constant", "step", "cosine". */
+const char *optim_kind_name(mt_optim_kind k);
+const char *optim_sched_name(mt_sched_kind k);
+
+#endif
