@@ -1,0 +1,133 @@
+#include "layout.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const pane_names[TUI_PANE_COUNT] = {
+    [TUI_PANE_HEADER] = "header",
+    [TUI_PANE_LOSS] = "loss",
+    [TUI_PANE_MATRIX] = "matrix",
+    [TUI_PANE_WEIGHTS] = "weights",
+    [TUI_PANE_TOPOLOGY] = "topology",
+    [TUI_PANE_NOTES] = "notes",
+    [TUI_PANE_CONSOLE] = "console",
+    [TUI_PANE_COMPARE_TABLE] = "comparison",
+    [TUI_PANE_COMPARE_SCATTER] = "pareto",
+    [TUI_PANE_FOOTER] = "footer",
+};
+
+const char *layout_pane_name(tui_pane_id p)
+{
+    return (unsigned)p < TUI_PANE_COUNT ? pane_names[p] : "?";
+}
+
+int layout_visible(const tui_layout *l, tui_pane_id p)
+{
+    return (unsigned)p < TUI_PANE_COUNT && l->pane[p].w > 0 && l->pane[p].h > 0;
+}
+
+static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+static void put(tui_layout *l, tui_pane_id p, int x, int y, int w, int h)
+{
+    l->pane[p] = (tui_rect){ x, y, w, h };
+}
+
+/* The body panes (everything but header, footer and console) in the
+ * normal, non-comparison view. The arrangement degrades with the space:
+ * two rows of panes on a big terminal, the loss plot beside the heatmap on
+ * a medium one, the loss plot alone on a small one. */
+static void layout_body(tui_layout *l, int y, int mh, int ntasks)
+{
+    int cols = l->cols;
+    int mw = clampi(16 + 6 * ntasks, 30, cols * 2 / 5);
+    if (mh >= 22 && cols >= 110) {
+        int th = mh * 3 / 5;
+        int bh = mh - th;
+        put(l, TUI_PANE_LOSS, 0, y, cols - mw, th);
+        put(l, TUI_PANE_MATRIX, cols - mw, y, mw, th);
+        int ww = cols * 2 / 5;
+        int tw = (cols - ww) / 2;
+        put(l, TUI_PANE_WEIGHTS, 0, y + th, ww, bh);
+        put(l, TUI_PANE_TOPOLOGY, ww, y + th, tw, bh);
+        put(l, TUI_PANE_NOTES, ww + tw, y + th, cols - ww - tw, bh);
+    } else if (mh >= 34) {
+        int r2 = mh * 3 / 10, r3 = mh / 5;
+        int r1 = mh - r2 - r3;
+        put(l, TUI_PANE_LOSS, 0, y, cols, r1);
+        put(l, TUI_PANE_MATRIX, 0, y + r1, cols / 2, r2);
+        put(l, TUI_PANE_WEIGHTS, cols / 2, y + r1, cols - cols / 2, r2);
+        put(l, TUI_PANE_TOPOLOGY, 0, y + r1 + r2, cols / 2, r3);
+        put(l, TUI_PANE_NOTES, cols / 2, y + r1 + r2, cols - cols / 2, r3);
+    } else if (mh >= 22) {
+        int r1 = mh * 3 / 5;
+        put(l, TUI_PANE_LOSS, 0, y, cols, r1);
+        put(l, TUI_PANE_MATRIX, 0, y + r1, cols / 2, mh - r1);
+        put(l, TUI_PANE_WEIGHTS, cols / 2, y + r1, cols - cols / 2, mh - r1);
+    } else if (cols >= 80) {
+        put(l, TUI_PANE_LOSS, 0, y, cols - mw, mh);
+        put(l, TUI_PANE_MATRIX, cols - mw, y, mw, mh);
+    } else {
+        put(l, TUI_PANE_LOSS, 0, y, cols, mh);
+    }
+}
+
+static void layout_compare(tui_layout *l, int y, int mh)
+{
+    int cols = l->cols;
+    if (cols >= 110) {
+        int tw = cols / 2;
+        put(l, TUI_PANE_COMPARE_TABLE, 0, y, tw, mh);
+        put(l, TUI_PANE_COMPARE_SCATTER, tw, y, cols - tw, mh);
+    } else {
+        int th = mh / 2;
+        put(l, TUI_PANE_COMPARE_TABLE, 0, y, cols, th);
+        put(l, TUI_PANE_COMPARE_SCATTER, 0, y + th, cols, mh - th);
+    }
+}
+
+static int is_body_pane(tui_pane_id p)
+{
+    return p == TUI_PANE_LOSS || p == TUI_PANE_MATRIX || p == TUI_PANE_WEIGHTS ||
+           p == TUI_PANE_TOPOLOGY || p == TUI_PANE_NOTES;
+}
+
+void layout_compute(tui_layout *out, int cols, int lines, int ntasks, unsigned flags,
+                    tui_pane_id focus)
+{
+    memset(out, 0, sizeof *out);
+    out->cols = cols;
+    out->lines = lines;
+    if (cols < TUI_MIN_COLS || lines < TUI_MIN_LINES) {
+        out->too_small = 1;
+        snprintf(out->message, sizeof out->message, "terminal too small: %dx%d, need %dx%d",
+                 cols < 0 ? 0 : cols, lines < 0 ? 0 : lines, TUI_MIN_COLS, TUI_MIN_LINES);
+        return;
+    }
+    if (ntasks < 1) ntasks = 1;
+    const int top = 2; /* header lines */
+    int body = lines - top - 1;
+    put(out, TUI_PANE_HEADER, 0, 0, cols, top);
+    put(out, TUI_PANE_FOOTER, 0, lines - 1, cols, 1);
+
+    if ((flags & TUI_LAYOUT_MAXIMISE) && focus != TUI_PANE_HEADER && focus != TUI_PANE_FOOTER &&
+        (unsigned)focus < TUI_PANE_COUNT) {
+        put(out, focus, 0, top, cols, body);
+        return;
+    }
+
+    int ch = (flags & TUI_LAYOUT_CONSOLE_FOCUS) ? clampi(body / 3, 6, 16) : clampi(body / 5, 4, 10);
+    ch = clampi(ch, 4, body - 8);
+    int mh = body - ch;
+    put(out, TUI_PANE_CONSOLE, 0, top + mh, cols, ch);
+
+    if (flags & TUI_LAYOUT_COMPARE) {
+        layout_compare(out, top, mh);
+        return;
+    }
+    layout_body(out, top, mh, ntasks);
+    if (is_body_pane(focus) && !layout_visible(out, focus)) {
+        out->pane[focus] = out->pane[TUI_PANE_LOSS];
+        out->pane[TUI_PANE_LOSS] = (tui_rect){ 0, 0, 0, 0 };
+    }
+}
