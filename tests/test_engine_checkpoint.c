@@ -1,0 +1,594 @@
+/* test_engine_checkpoint.c - safetensors checkpoints: exact bytes, round
+ * trips, every corruption with its message, atomic writes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/status.h"
+#include "core/rng.h"
+#include "engine/params.h"
+#include "engine/optim.h"
+#include "engine/checkpoint.h"
+
+typedef struct {
+    char dir[256];
+} ctx;
+
+static int setup(void **state)
+{
+    ctx *c = calloc(1, sizeof *c);
+    if (!c) return -1;
+    strcpy(c->dir, "/tmp/mtlab-ckpt-XXXXXX");
+    if (!mkdtemp(c->dir)) return -1;
+    *state = c;
+    return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char p[512];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            chmod(p, 0700);
+            remove_tree(p);
+        } else {
+            unlink(p);
+        }
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int teardown(void **state)
+{
+    ctx *c = *state;
+    remove_tree(c->dir);
+    free(c);
+    return 0;
+}
+
+static void path_in(const ctx *c, const char *name, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s/%s", c->dir, name);
+    assert_true(n > 0 && (size_t)n < cap);
+}
+
+/* Number of directory entries containing ".tmp." (leftover temp files). */
+static int count_temp_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strstr(e->d_name, ".tmp.")) n++;
+    closedir(d);
+    return n;
+}
+
+static size_t read_all(const char *path, unsigned char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+static void write_all(const char *path, const void *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, n, f), n);
+    fclose(f);
+}
+
+/* A file from a header string and `ndata` bytes of data (0x11 each). */
+static void write_raw(const char *path, const char *json, size_t ndata)
+{
+    size_t n = strlen(json);
+    unsigned char *b = calloc(1, 8 + n + ndata + 1);
+    assert_non_null(b);
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    memcpy(b + 8, json, n);
+    memset(b + 8 + n, 0x11, ndata);
+    write_all(path, b, 8 + n + ndata);
+    free(b);
+}
+
+/* "trunk.0.weight" (3, 4) decayed, "trunk.0.bias" (4), "head.a.weight" (2, 4). */
+static void make_params(mt_params *p, uint64_t seed)
+{
+    params_init(p);
+    int w[2] = {3, 4}, b[1] = {4}, h[2] = {2, 4};
+    assert_int_equal(params_add(p, "trunk.0.weight", 2, w, 0, 1), 0);
+    assert_int_equal(params_add(p, "trunk.0.bias", 1, b, 0, 0), 1);
+    assert_int_equal(params_add(p, "head.a.weight", 2, h, 1, 1), 2);
+    assert_int_equal(params_alloc(p), MT_OK);
+    mt_rng r;
+    mt_rng_init(&r, seed, 0);
+    for (size_t i = 0; i < p->total; i++) p->data[i] = (float)mt_rng_normal(&r);
+}
+
+static void test_engine_checkpoint_exact_bytes(void **state)
+{
+    ctx *c = *state;
+    char path[256];
+    path_in(c, "tiny.safetensors", path, sizeof path);
+    mt_params p;
+    params_init(&p);
+    int s2[1] = {2}, s1[2] = {1, 1};
+    params_add(&p, "w", 1, s2, 0, 1);
+    params_add(&p, "b", 2, s1, 0, 0);
+    assert_int_equal(params_alloc(&p), MT_OK);
+    p.data[p.info[0].offset] = 1.0f;
+    p.data[p.info[0].offset + 1] = -2.0f;
+    p.data[p.info[1].offset] = 0.5f;
+    const char *k[1] = {"format"}, *v[1] = {"pt"};
+    assert_int_equal(checkpoint_save(path, &p, k, v, 1), MT_OK);
+
+    const char *json = "{\"__metadata__\":{\"format\":\"pt\"},"
+                       "\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                       "\"b\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[8,12]}}";
+    size_t jn = strlen(json);           /* 141 */
+    size_t hn = (jn + 7) / 8 * 8;       /* 144: padded to 8 bytes */
+    assert_int_equal(jn, 141);
+    unsigned char buf[512];
+    size_t n = read_all(path, buf, sizeof buf);
+    assert_int_equal(n, 8 + hn + 12);
+    const unsigned char len8[8] = {144, 0, 0, 0, 0, 0, 0, 0};
+    assert_memory_equal(buf, len8, 8);
+    assert_memory_equal(buf + 8, json, jn);
+    for (size_t i = jn; i < hn; i++) assert_int_equal(buf[8 + i], ' ');
+    /* IEEE 754 little-endian: 1.0 = 3F800000, -2.0 = C0000000, 0.5 = 3F000000 */
+    const unsigned char data[12] = {0, 0, 0x80, 0x3F, 0, 0, 0, 0xC0, 0, 0, 0, 0x3F};
+    assert_memory_equal(buf + 8 + hn, data, 12);
+    assert_int_equal(count_temp_files(c->dir), 0);
+    params_free(&p);
+}
+
+static void test_engine_checkpoint_round_trip_bit_exact(void **state)
+{
+    ctx *c = *state;
+    char path[256];
+    path_in(c, "rt.safetensors", path, sizeof path);
+    mt_params a, b;
+    make_params(&a, 1);
+    /* values that a text format would lose */
+    a.data[0] = -0.0f;
+    a.data[1] = 1e-42f; /* denormal */
+    a.data[2] = 3.4028235e38f;
+    a.data[3] = 0.1f;
+    const char *k[2] = {"script", "step"}, *v[2] = {"exp/01_hard.lua", "1200"};
+    assert_int_equal(checkpoint_save(path, &a, k, v, 2), MT_OK);
+    make_params(&b, 2);
+    assert_true(memcmp(a.data, b.data, a.total * sizeof(float)) != 0);
+    assert_int_equal(checkpoint_load(path, &b), MT_OK);
+    for (int i = 0; i < a.count; i++)
+        assert_memory_equal(a.data + a.info[i].offset, b.data + b.info[i].offset,
+                            a.info[i].size * sizeof(float));
+
+    mt_ckpt *ck;
+    assert_int_equal(checkpoint_open(path, &ck), MT_OK);
+    assert_int_equal(checkpoint_count(ck), 3);
+    assert_string_equal(checkpoint_name(ck, 0), "trunk.0.weight"); /* by offset */
+    assert_string_equal(checkpoint_name(ck, 2), "head.a.weight");
+    int sh[MT_CKPT_MAXDIM];
+    assert_int_equal(checkpoint_shape(ck, checkpoint_find(ck, "head.a.weight"), sh), 2);
+    assert_int_equal(sh[0], 2);
+    assert_int_equal(sh[1], 4);
+    assert_string_equal(checkpoint_meta(ck, "script"), "exp/01_hard.lua");
+    assert_string_equal(checkpoint_meta(ck, "step"), "1200");
+    assert_null(checkpoint_meta(ck, "nope"));
+    float bias[4];
+    int bs[1] = {4}, wrong[1] = {5};
+    assert_int_equal(checkpoint_read(ck, "trunk.0.bias", bias, 1, bs), MT_OK);
+    assert_memory_equal(bias, a.data + a.info[1].offset, sizeof bias);
+    assert_int_equal(checkpoint_read(ck, "trunk.0.bias", bias, 1, wrong), MT_ERR_SHAPE);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "%s: tensor trunk.0.bias has shape [4] but the destination is [5]", path);
+    assert_string_equal(mt_last_error(), want);
+    checkpoint_close(ck);
+    params_free(&a);
+    params_free(&b);
+}
+
+static void test_engine_checkpoint_missing_extra_and_shape(void **state)
+{
+    ctx *c = *state;
+    char path[256], want[1024];
+    path_in(c, "m.safetensors", path, sizeof path);
+    mt_params a;
+    make_params(&a, 3);
+    assert_int_equal(checkpoint_save(path, &a, NULL, NULL, 0), MT_OK);
+
+    /* a model with one more parameter: it is missing from the file */
+    mt_params b;
+    params_init(&b);
+    int w[2] = {3, 4}, bs[1] = {4}, h[2] = {2, 4}, x[1] = {7};
+    params_add(&b, "trunk.0.weight", 2, w, 0, 1);
+    params_add(&b, "trunk.0.bias", 1, bs, 0, 0);
+    params_add(&b, "head.a.weight", 2, h, 1, 1);
+    params_add(&b, "head.b.weight", 1, x, 2, 1);
+    assert_int_equal(params_alloc(&b), MT_OK);
+    assert_int_equal(checkpoint_load(path, &b), MT_ERR_FORMAT);
+    snprintf(want, sizeof want, "%s: tensor head.b.weight missing from the file", path);
+    assert_string_equal(mt_last_error(), want);
+    /* nothing was written into the model */
+    for (size_t i = 0; i < b.total; i++) assert_true(b.data[i] == 0.0f);
+    params_free(&b);
+
+    /* a model with fewer parameters: the file has an extra tensor */
+    params_init(&b);
+    params_add(&b, "trunk.0.weight", 2, w, 0, 1);
+    params_add(&b, "trunk.0.bias", 1, bs, 0, 0);
+    assert_int_equal(params_alloc(&b), MT_OK);
+    assert_int_equal(checkpoint_load(path, &b), MT_ERR_FORMAT);
+    snprintf(want, sizeof want, "%s: tensor head.a.weight in the file is not part of the model",
+             path);
+    assert_string_equal(mt_last_error(), want);
+    /* ... which can be allowed */
+    assert_int_equal(checkpoint_load_ex(path, &b, NULL, 0, 1), MT_OK);
+    assert_memory_equal(b.data, a.data, 12 * sizeof(float));
+    params_free(&b);
+
+    /* same names, another shape */
+    params_init(&b);
+    int w2[2] = {4, 3};
+    params_add(&b, "trunk.0.weight", 2, w2, 0, 1);
+    params_add(&b, "trunk.0.bias", 1, bs, 0, 0);
+    params_add(&b, "head.a.weight", 2, h, 1, 1);
+    assert_int_equal(params_alloc(&b), MT_OK);
+    assert_int_equal(checkpoint_load(path, &b), MT_ERR_SHAPE);
+    snprintf(want, sizeof want,
+             "%s: tensor trunk.0.weight has shape [3,4] but the parameter is [4,3]", path);
+    assert_string_equal(mt_last_error(), want);
+    params_free(&b);
+    params_free(&a);
+}
+
+typedef struct {
+    const char *json;
+    size_t ndata;
+    const char *msg; /* after "<path>: " */
+} corrupt_case;
+
+static void test_engine_checkpoint_corrupt_files(void **state)
+{
+    ctx *c = *state;
+    char path[256], want[1024];
+    path_in(c, "x.safetensors", path, sizeof path);
+    mt_params p;
+    params_init(&p);
+    int s[2] = {3, 4};
+    params_add(&p, "trunk.0.weight", 2, s, 0, 1);
+    assert_int_equal(params_alloc(&p), MT_OK);
+    const char *W = "\"trunk.0.weight\":{\"dtype\":\"F32\",\"shape\":[3,4],";
+    char j[16][512];
+    snprintf(j[0], sizeof j[0], "{%s\"data_offsets\":[0,40]}}", W);
+    snprintf(j[1], sizeof j[1], "{\"trunk.0.weight\":{\"dtype\":\"F16\",\"shape\":[3,4],"
+                                "\"data_offsets\":[0,24]}}");
+    snprintf(j[2], sizeof j[2], "{%s\"data_offsets\":[8,56]}}", W);
+    snprintf(j[3], sizeof j[3], "{%s\"data_offsets\":[0,48]},"
+                                "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[40,48]}}",
+             W);
+    snprintf(j[4], sizeof j[4], "{%s\"data_offsets\":[48,0]}}", W);
+    snprintf(j[5], sizeof j[5], "{\"trunk.0.weight\":{\"dtype\":\"F32\",\"shape\":[3,-4],"
+                                "\"data_offsets\":[0,48]}}");
+    snprintf(j[6], sizeof j[6], "{%s\"data_offsets\":[0,48]}} xx", W);
+    snprintf(j[7], sizeof j[7], "{\"__metadata__\":{\"step\":12},%s\"data_offsets\":[0,48]}}", W);
+    snprintf(j[8], sizeof j[8], "{%s\"data_offsets\":[0,48]},%s\"data_offsets\":[0,48]}}", W, W);
+    snprintf(j[9], sizeof j[9], "[1,2,3]");
+    snprintf(j[10], sizeof j[10], "{\"trunk.0.weight\":{\"shape\":[3,4],\"data_offsets\":[0,48]}}");
+    snprintf(j[11], sizeof j[11], "{%s\"data_offsets\":[0.5,48]}}", W);
+    const corrupt_case cases[] = {
+        {j[0], 48, "tensor trunk.0.weight: data_offsets [0,40] do not match shape [3,4] of F32"},
+        {j[1], 48, "tensor trunk.0.weight: unsupported dtype F16 (only F32)"},
+        {j[2], 48,
+         "tensor trunk.0.weight: data_offsets [8,56] outside the data block of 48 bytes"},
+        {j[3], 48, "tensors trunk.0.weight [0,48] and b [40,48] overlap"},
+        {j[4], 48, "tensor trunk.0.weight: data_offsets [48,0] outside the data block of 48 bytes"},
+        {j[5], 48, "tensor trunk.0.weight: shape[1] is not a non-negative int"},
+        {j[6], 48, "unexpected bytes after the JSON header at byte 71"},
+        {j[7], 48, "__metadata__ entry step is not a string"},
+        {j[8], 96, "tensor trunk.0.weight appears twice"},
+        {j[9], 0, "header is not a JSON object"},
+        {j[10], 48, "tensor trunk.0.weight: missing dtype"},
+        {j[11], 48, "tensor trunk.0.weight: data_offsets is not [begin,end]"},
+        /* the offending character '@' is at byte 14 of the header */
+        {"{\"a\":{\"dtype\":@}}", 0, "header is not valid JSON at byte 14"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_raw(path, cases[i].json, cases[i].ndata);
+        mt_ckpt *ck = NULL;
+        mt_status st = checkpoint_open(path, &ck);
+        assert_null(ck);
+        assert_int_equal(st, MT_ERR_FORMAT);
+        snprintf(want, sizeof want, "%s: %s", path, cases[i].msg);
+        if (strcmp(mt_last_error(), want) != 0)
+            fail_msg("case %zu: got \"%s\" want \"%s\"", i, mt_last_error(), want);
+        /* the loader refuses the same file and leaves the model alone */
+        p.data[0] = 7.0f;
+        assert_int_equal(checkpoint_load(path, &p), MT_ERR_FORMAT);
+        assert_true(p.data[0] == 7.0f);
+    }
+
+    /* header length beyond the file */
+    unsigned char b[120];
+    memset(b, ' ', sizeof b);
+    uint64_t big = 9999999;
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(big >> (8 * i));
+    write_all(path, b, sizeof b);
+    assert_int_equal(checkpoint_load(path, &p), MT_ERR_FORMAT);
+    snprintf(want, sizeof want, "%s: header length 9999999 exceeds file size 120", path);
+    assert_string_equal(mt_last_error(), want);
+    /* a header length near 2^64 must not wrap around */
+    memset(b, 0xFF, 8);
+    write_all(path, b, sizeof b);
+    assert_int_equal(checkpoint_load(path, &p), MT_ERR_FORMAT);
+    snprintf(want, sizeof want,
+             "%s: header length 18446744073709551615 exceeds file size 120", path);
+    assert_string_equal(mt_last_error(), want);
+    /* shorter than the length field */
+    write_all(path, b, 5);
+    assert_int_equal(checkpoint_load(path, &p), MT_ERR_FORMAT);
+    snprintf(want, sizeof want, "%s: file is 5 bytes, too short for the header length", path);
+    assert_string_equal(mt_last_error(), want);
+    /* a good file cut short: its offsets now run past the data */
+    mt_params q;
+    make_params(&q, 4);
+    assert_int_equal(checkpoint_save(path, &q, NULL, NULL, 0), MT_OK);
+    unsigned char full[4096];
+    size_t n = read_all(path, full, sizeof full);
+    write_all(path, full, n - 4);
+    assert_int_equal(checkpoint_load(path, &q), MT_ERR_FORMAT);
+    snprintf(want, sizeof want,
+             "%s: tensor head.a.weight: data_offsets [64,96] outside the data block of 92 bytes",
+             path);
+    assert_string_equal(mt_last_error(), want);
+    params_free(&q);
+    /* no file */
+    path_in(c, "absent.safetensors", path, sizeof path);
+    assert_int_equal(checkpoint_load(path, &p), MT_ERR_IO);
+    snprintf(want, sizeof want, "%s: cannot open: No such file or directory", path);
+    assert_string_equal(mt_last_error(), want);
+    params_free(&p);
+}
+
+static void test_engine_checkpoint_atomic_write(void **state)
+{
+    ctx *c = *state;
+    char path[256], want[1024];
+    path_in(c, "keep.safetensors", path, sizeof path);
+    mt_params small, big;
+    make_params(&small, 5);
+    assert_int_equal(checkpoint_save(path, &small, NULL, NULL, 0), MT_OK);
+    unsigned char before[4096], after[4096];
+    size_t nb = read_all(path, before, sizeof before);
+
+    /* the write fails half way (file size limit): the old file survives */
+    params_init(&big);
+    int s[2] = {64, 64};
+    params_add(&big, "trunk.0.weight", 2, s, 0, 1);
+    assert_int_equal(params_alloc(&big), MT_OK);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 4096;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    mt_status st = checkpoint_save(path, &big, NULL, NULL, 0);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(st, MT_ERR_IO);
+    snprintf(want, sizeof want, "%s: writing %s.tmp.%ld failed: File too large", path, path,
+             (long)getpid());
+    assert_string_equal(mt_last_error(), want);
+    size_t na = read_all(path, after, sizeof after);
+    assert_int_equal(na, nb);
+    assert_memory_equal(before, after, nb);
+    assert_int_equal(count_temp_files(c->dir), 0);
+
+    /* the target is a directory: the rename fails, the temp file goes */
+    char dpath[256];
+    path_in(c, "adir", dpath, sizeof dpath);
+    assert_int_equal(mkdir(dpath, 0700), 0);
+    assert_int_equal(checkpoint_save(dpath, &small, NULL, NULL, 0), MT_ERR_IO);
+    snprintf(want, sizeof want, "%s: cannot rename %s.tmp.%ld into place: Is a directory", dpath,
+             dpath, (long)getpid());
+    assert_string_equal(mt_last_error(), want);
+    assert_int_equal(count_temp_files(c->dir), 0);
+
+    /* a path in a directory that does not exist */
+    path_in(c, "no/such/dir/x.safetensors", dpath, sizeof dpath);
+    assert_int_equal(checkpoint_save(dpath, &small, NULL, NULL, 0), MT_ERR_IO);
+    snprintf(want, sizeof want, "%s: cannot create %s.tmp.%ld: No such file or directory", dpath,
+             dpath, (long)getpid());
+    assert_string_equal(mt_last_error(), want);
+
+    /* a read-only directory (permissions do not bind root, so only then) */
+    if (geteuid() != 0) {
+        char ro[256], rp[512];
+        path_in(c, "ro", ro, sizeof ro);
+        assert_int_equal(mkdir(ro, 0700), 0);
+        snprintf(rp, sizeof rp, "%s/ck.safetensors", ro);
+        assert_int_equal(checkpoint_save(rp, &small, NULL, NULL, 0), MT_OK);
+        nb = read_all(rp, before, sizeof before);
+        assert_int_equal(chmod(ro, 0500), 0);
+        assert_int_equal(checkpoint_save(rp, &big, NULL, NULL, 0), MT_ERR_IO);
+        assert_non_null(strstr(mt_last_error(), "Permission denied"));
+        na = read_all(rp, after, sizeof after);
+        assert_int_equal(na, nb);
+        assert_memory_equal(before, after, nb);
+        chmod(ro, 0700);
+    }
+
+    /* bad names are refused before anything is written */
+    float x[2] = {1, 2};
+    mt_ckpt_block dup = {.name = "trunk.0.bias", .ndim = 1, .shape = {2}, .data = x};
+    assert_int_equal(checkpoint_save_ex(path, &small, &dup, 1, NULL, NULL, 0), MT_ERR_ARG);
+    snprintf(want, sizeof want, "%s: tensor trunk.0.bias given twice", path);
+    assert_string_equal(mt_last_error(), want);
+    na = read_all(path, after, sizeof after);
+    assert_memory_equal(before, after, nb);
+    params_free(&small);
+    params_free(&big);
+}
+
+static void test_engine_checkpoint_train_state_round_trip(void **state)
+{
+    ctx *c = *state;
+    char path[256], want[1024];
+    path_in(c, "train.safetensors", path, sizeof path);
+    mt_params a, b;
+    make_params(&a, 6);
+    mt_optim oa, ob;
+    mt_optim_config cfg = optim_defaults(MT_OPTIM_ADAMW);
+    assert_int_equal(optim_init(&oa, &cfg, a.total), MT_OK);
+    mt_rng r;
+    mt_rng_init(&r, 9, 0);
+    for (int s = 0; s < 3; s++) {
+        for (size_t i = 0; i < a.total; i++) a.grad[i] = (float)mt_rng_normal(&r);
+        assert_int_equal(optim_step_params(&oa, &a), MT_OK);
+    }
+    const char *k[1] = {"script"}, *v[1] = {"t.lua"};
+    assert_int_equal(checkpoint_save_train(path, &a, &oa, k, v, 1), MT_OK);
+
+    make_params(&b, 7);
+    assert_int_equal(optim_init(&ob, &cfg, b.total), MT_OK);
+    assert_int_equal(checkpoint_load_train(path, &b, &ob), MT_OK);
+    assert_int_equal(ob.t, 3);
+    assert_int_equal(ob.step, 3);
+    for (int i = 0; i < a.count; i++) {
+        size_t o = a.info[i].offset, n = a.info[i].size * sizeof(float);
+        assert_memory_equal(a.data + o, b.data + o, n);
+        assert_memory_equal(oa.m + o, ob.m + o, n);
+        assert_memory_equal(oa.v + o, ob.v + o, n);
+    }
+    /* training resumes identically */
+    for (size_t i = 0; i < a.total; i++) a.grad[i] = b.grad[i] = (float)mt_rng_normal(&r);
+    assert_int_equal(optim_step_params(&oa, &a), MT_OK);
+    assert_int_equal(optim_step_params(&ob, &b), MT_OK);
+    for (int i = 0; i < a.count; i++)
+        assert_memory_equal(a.data + a.info[i].offset, b.data + b.info[i].offset,
+                            a.info[i].size * sizeof(float));
+
+    mt_ckpt *ck;
+    assert_int_equal(checkpoint_open(path, &ck), MT_OK);
+    assert_int_equal(checkpoint_count(ck), 9);
+    assert_true(checkpoint_find(ck, "optim.m.trunk.0.weight") >= 0);
+    assert_true(checkpoint_find(ck, "optim.v.head.a.weight") >= 0);
+    assert_string_equal(checkpoint_meta(ck, "optim.kind"), "adamw");
+    assert_string_equal(checkpoint_meta(ck, "script"), "t.lua");
+    checkpoint_close(ck);
+
+    /* weights only: strict load names the optimizer tensor, lenient works */
+    assert_int_equal(checkpoint_load(path, &b), MT_ERR_FORMAT);
+    snprintf(want, sizeof want, "%s: tensor optim.m.trunk.0.weight in the file is not part of "
+                                "the model", path);
+    assert_string_equal(mt_last_error(), want);
+    assert_int_equal(checkpoint_load_ex(path, &b, NULL, 0, 1), MT_OK);
+
+    /* a different optimizer kind is refused */
+    mt_optim os;
+    mt_optim_config cs = optim_defaults(MT_OPTIM_SGD);
+    assert_int_equal(optim_init(&os, &cs, b.total), MT_OK);
+    assert_int_equal(checkpoint_load_train(path, &b, &os), MT_ERR_STATE);
+    snprintf(want, sizeof want, "%s: optimizer state is for adamw, not sgd", path);
+    assert_string_equal(mt_last_error(), want);
+    /* a weights-only file has no optimizer state */
+    char wpath[256];
+    path_in(c, "weights.safetensors", wpath, sizeof wpath);
+    assert_int_equal(checkpoint_save(wpath, &a, NULL, NULL, 0), MT_OK);
+    assert_int_equal(checkpoint_load_train(wpath, &b, &ob), MT_ERR_FORMAT);
+    snprintf(want, sizeof want,
+             "%s: no optimizer state (metadata optim.kind, optim.t, optim.step)", wpath);
+    assert_string_equal(mt_last_error(), want);
+    optim_free(&os);
+    optim_free(&oa);
+    optim_free(&ob);
+    params_free(&a);
+    params_free(&b);
+}
+
+/* Random byte flips and truncations of a valid file: every outcome is a
+ * clean success or a format error naming the file (ASan checks that no
+ * read leaves the buffer). */
+static void test_engine_checkpoint_mutations_never_crash(void **state)
+{
+    ctx *c = *state;
+    char path[256], mpath[256];
+    path_in(c, "good.safetensors", path, sizeof path);
+    path_in(c, "mut.safetensors", mpath, sizeof mpath);
+    mt_params p;
+    make_params(&p, 8);
+    const char *k[1] = {"note"}, *v[1] = {"mutation source"};
+    assert_int_equal(checkpoint_save(path, &p, k, v, 1), MT_OK);
+    unsigned char good[4096], mut[4096];
+    size_t n = read_all(path, good, sizeof good);
+    size_t hdr = 8 + (size_t)good[0] + ((size_t)good[1] << 8);
+    mt_rng r;
+    mt_rng_init(&r, 11, 0);
+    int ok = 0, bad = 0;
+    for (int it = 0; it < 400; it++) {
+        memcpy(mut, good, n);
+        size_t len = n;
+        if (it % 4 == 3) {
+            len = (size_t)mt_rng_below(&r, n);
+        } else {
+            int flips = 1 + (int)mt_rng_below(&r, 3);
+            for (int f = 0; f < flips; f++)
+                mut[mt_rng_below(&r, hdr)] = (unsigned char)mt_rng_below(&r, 256);
+        }
+        write_all(mpath, mut, len);
+        mt_ckpt *ck = NULL;
+        mt_status st = checkpoint_open(mpath, &ck);
+        if (st == MT_OK) {
+            ok++;
+            checkpoint_close(ck);
+        } else {
+            bad++;
+            assert_int_equal(st, MT_ERR_FORMAT);
+            assert_null(ck);
+            assert_true(strncmp(mt_last_error(), mpath, strlen(mpath)) == 0);
+        }
+    }
+    assert_true(bad > 200);
+    params_free(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_exact_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_round_trip_bit_exact, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_missing_extra_and_shape, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_corrupt_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_atomic_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_train_state_round_trip, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_mutations_never_crash, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
