@@ -1,0 +1,253 @@
+#include "svg.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include "axis.h"
+
+/* The same hues as the screen's task colours, in the same order. */
+static const char *const task_hex[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                        "#9467bd", "#17becf", "#e377c2", "#8c564b" };
+#define NHEX ((int)(sizeof task_hex / sizeof task_hex[0]))
+
+static void xml_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        default:
+            /* control characters are not allowed in XML 1.0 */
+            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n') fputc('?', f);
+            else fputc(*s, f);
+        }
+    }
+}
+
+typedef struct {
+    double px, py, pw, ph;   /* the plot area in pixels */
+    double x0, x1, y0, y1;   /* data range (y in log10 when log) */
+    int log;
+} svg_panel;
+
+static double map_x(const svg_panel *p, double x) { return p->px + (x - p->x0) / (p->x1 - p->x0) * p->pw; }
+static double map_y(const svg_panel *p, double y) { return p->py + (p->y1 - y) / (p->y1 - p->y0) * p->ph; }
+
+static int series_value(const svg_panel *p, double y, double *out)
+{
+    if (!isfinite(y)) return 0;
+    if (p->log) {
+        if (y <= 0.0) return 0;
+        y = log10(y);
+    }
+    *out = y;
+    return 1;
+}
+
+/* One series as polylines (a new one after every gap); returns the number
+ * of points written. */
+static int svg_series(FILE *f, const svg_panel *p, const mt_series *s, const char *cls, int task,
+                      const char *style)
+{
+    int open = 0, written = 0;
+    for (int i = 0; i < s->len; i++) {
+        double y;
+        int ok = isfinite(s->x[i]) && s->x[i] >= p->x0 && s->x[i] <= p->x1 &&
+                 series_value(p, s->y[i], &y);
+        if (!ok) {
+            if (open) fputs("\"/>\n", f);
+            open = 0;
+            continue;
+        }
+        if (!open) {
+            fprintf(f, "<polyline class=\"%s\" data-task=\"%d\" fill=\"none\" %s points=\"", cls,
+                    task, style);
+            open = 1;
+        } else {
+            fputc(' ', f);
+        }
+        fprintf(f, "%.1f,%.1f", map_x(p, s->x[i]), map_y(p, y));
+        written++;
+    }
+    if (open) fputs("\"/>\n", f);
+    return written;
+}
+
+static void svg_axes(FILE *f, const svg_panel *p, const char *ylabel)
+{
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+               "stroke=\"#888\"/>\n", p->px, p->py, p->pw, p->ph);
+    double t[16], step = 0;
+    char lab[32];
+    int n;
+    if (p->log) {
+        n = axis_log_ticks(pow(10.0, p->y0), pow(10.0, p->y1), 6, t, 16);
+        for (int i = 0; i < n; i++) t[i] = log10(t[i]);
+    } else {
+        n = axis_ticks(p->y0, p->y1, 6, t, 16, &step);
+    }
+    for (int i = 0; i < n; i++) {
+        double y = map_y(p, t[i]);
+        axis_format(p->log ? pow(10.0, t[i]) : t[i], p->log ? 0.0 : step, lab, sizeof lab);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+                p->px, y, p->px + p->pw, y);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", p->px - 6,
+                y + 4, lab);
+    }
+    n = axis_ticks(p->x0, p->x1, 8, t, 16, &step);
+    for (int i = 0; i < n; i++) {
+        double x = map_x(p, t[i]);
+        axis_format(t[i], step, lab, sizeof lab);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>\n", x,
+                p->py + p->ph, x, p->py + p->ph + 4);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
+                p->py + p->ph + 16, lab);
+    }
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\">", p->px, p->py - 6);
+    xml_text(f, ylabel);
+    fputs("</text>\n", f);
+}
+
+/* The x range of all series in `which` (train/val or weights), limited to
+ * the last `last` steps. */
+static void x_extent(const mt_monitor *m, int weights, long last, double *x0, double *x1)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (int t = 0; t < m->ntasks; t++) {
+        const mt_series *ss[2] = { weights ? &m->weight[t] : &m->train_loss[t],
+                                   weights ? NULL : &m->val_loss[t] };
+        for (int k = 0; k < 2; k++) {
+            if (!ss[k] || !ss[k]->len) continue;
+            if (ss[k]->x[0] < lo) lo = ss[k]->x[0];
+            if (ss[k]->x[ss[k]->len - 1] > hi) hi = ss[k]->x[ss[k]->len - 1];
+        }
+    }
+    if (!(lo <= hi)) {
+        lo = 0;
+        hi = 1;
+    }
+    if (last > 0 && hi - last > lo) lo = hi - (double)last;
+    if (hi <= lo) hi = lo + 1;
+    *x0 = lo;
+    *x1 = hi;
+}
+
+static void y_extent(const mt_monitor *m, int weights, svg_panel *p)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (int t = 0; t < m->ntasks; t++) {
+        const mt_series *ss[2] = { weights ? &m->weight[t] : &m->train_loss[t],
+                                   weights ? NULL : &m->val_loss[t] };
+        for (int k = 0; k < 2; k++) {
+            if (!ss[k]) continue;
+            for (int i = 0; i < ss[k]->len; i++) {
+                double y;
+                if (ss[k]->x[i] < p->x0 || ss[k]->x[i] > p->x1) continue;
+                if (!series_value(p, ss[k]->y[i], &y)) continue;
+                if (y < lo) lo = y;
+                if (y > hi) hi = y;
+            }
+        }
+    }
+    axis_pad_range(&lo, &hi, 0.05, p->log);
+    p->y0 = lo;
+    p->y1 = hi;
+}
+
+mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
+{
+    tui_svg_options d = { 960, 640, 0, 0 };
+    if (o) d = *o;
+    if (d.width <= 0 || d.height <= 0) {
+        d.width = 960;
+        d.height = 640;
+    }
+    if (d.width < 320) d.width = 320;
+    if (d.height < 240) d.height = 240;
+    const double W = d.width, H = d.height, legend_w = 220, left = 64;
+
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+               "viewBox=\"0 0 %d %d\" font-family=\"monospace\" font-size=\"11\">\n"
+               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+               d.width, d.height, d.width, d.height);
+    fputs("<text x=\"12\" y=\"20\" font-size=\"14\" font-weight=\"bold\">", f);
+    xml_text(f, m->experiment[0] ? m->experiment : "experiment");
+    fprintf(f, "</text>\n<text x=\"%.1f\" y=\"20\" text-anchor=\"end\">step %ld, %s, weighting ",
+            W - 12, m->step, monitor_state_name(m->state));
+    xml_text(f, m->weighting[0] ? m->weighting : "-");
+    fputs("</text>\n", f);
+
+    double top = 48, gap = 44, avail = H - top - 30 - gap;
+    svg_panel lp = { left, top, W - left - legend_w - 16, avail * 0.64, 0, 0, 0, 0, d.log_y };
+    svg_panel wp = { left, top + lp.ph + gap, lp.pw, avail - lp.ph, 0, 0, 0, 0, 0 };
+    x_extent(m, 0, d.last_steps, &lp.x0, &lp.x1);
+    y_extent(m, 0, &lp);
+    x_extent(m, 1, d.last_steps, &wp.x0, &wp.x1);
+    y_extent(m, 1, &wp);
+
+    fputs("<g id=\"loss\">\n", f);
+    svg_axes(f, &lp, d.log_y ? "loss (log scale)" : "loss");
+    for (int t = 0; t < m->ntasks; t++) {
+        char style[160];
+        const char *c = task_hex[t % NHEX];
+        snprintf(style, sizeof style, "stroke=\"%s\" stroke-width=\"%s\"%s", c,
+                 m->aux[t] ? "1" : "1.8", m->aux[t] ? " stroke-opacity=\"0.55\"" : "");
+        svg_series(f, &lp, &m->train_loss[t], "train", t, style);
+        char vstyle[200];
+        snprintf(vstyle, sizeof vstyle, "%s stroke-dasharray=\"6,4\"", style);
+        svg_series(f, &lp, &m->val_loss[t], "val", t, vstyle);
+    }
+    fputs("</g>\n<g id=\"weights\">\n", f);
+    char wl[MT_MON_NAME + 16];
+    snprintf(wl, sizeof wl, "loss %s", m->weight_label[0] ? m->weight_label : "weight");
+    svg_axes(f, &wp, wl);
+    for (int t = 0; t < m->ntasks; t++) {
+        char style[120];
+        snprintf(style, sizeof style, "stroke=\"%s\" stroke-width=\"1.5\"%s", task_hex[t % NHEX],
+                 m->aux[t] ? " stroke-opacity=\"0.55\"" : "");
+        svg_series(f, &wp, &m->weight[t], "weight", t, style);
+    }
+    fputs("</g>\n<g id=\"legend\">\n", f);
+    double lx = W - legend_w, ly = top + 8;
+    for (int t = 0; t < m->ntasks; t++, ly += 34) {
+        char a[32], b[32], w[32];
+        axis_format(series_last(&m->train_loss[t]), 0, a, sizeof a);
+        axis_format(series_last(&m->val_loss[t]), 0, b, sizeof b);
+        axis_format(series_last(&m->weight[t]), 0, w, sizeof w);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                   "stroke-width=\"3\"%s/>\n", lx, ly, lx + 22, ly, task_hex[t % NHEX],
+                m->aux[t] ? " stroke-opacity=\"0.55\"" : "");
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 28, ly + 4);
+        xml_text(f, m->task[t]);
+        fprintf(f, "%s</text>\n", m->aux[t] ? " (aux)" : "");
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\">train %s  val %s  w %s</text>\n",
+                lx + 28, ly + 17, a, b, w);
+    }
+    fputs("</g>\n</svg>\n", f);
+    if (ferror(f)) return mt_fail(MT_ERR_IO, "svg: write failed");
+    return MT_OK;
+}
+
+mt_status tui_export_svg(const char *path, const mt_monitor *m, const tui_svg_options *o)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return mt_fail(MT_ERR_ARG, "svg: path too long: %.64s...", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return mt_fail(MT_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    mt_status s = tui_svg_write(f, m, o);
+    if (fclose(f) != 0 && s == MT_OK)
+        s = mt_fail(MT_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
+    if (s == MT_OK && rename(tmp, path) != 0)
+        s = mt_fail(MT_ERR_IO, "%s: cannot rename into place: %s", path, strerror(errno));
+    if (s != MT_OK) {
+        remove(tmp);
+        if (s == MT_ERR_IO && strncmp(mt_last_error(), "svg:", 4) == 0)
+            mt_fail_prefix(s, "%s", path);
+    }
+    return s;
+}

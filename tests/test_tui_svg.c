@@ -1,0 +1,282 @@
+/* test_tui_svg.c - the SVG export and the comparison numbers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/status.h"
+#include "tui/svg.h"
+#include "tui/compare.h"
+
+typedef struct {
+    mt_monitor m;
+    char *buf;
+    size_t len;
+} ctx;
+
+static int setup(void **state)
+{
+    ctx *c = calloc(1, sizeof *c);
+    if (!c) return -1;
+    const char *names[] = { "age", "gender <&> \"x\"", "pixels" };
+    int aux[] = { 0, 0, 1 };
+    if (monitor_init(&c->m, 3, names, aux, 64) != MT_OK) return -1;
+    snprintf(c->m.experiment, sizeof c->m.experiment, "hard sharing & friends");
+    snprintf(c->m.weighting, sizeof c->m.weighting, "uncertainty");
+    /* task 0: 10 training points; task 1: 10 with a NaN at step 4 (two
+     * pieces of 4 and 5 points); task 2: 6 points, one of them zero */
+    for (int s = 0; s < 10; s++) {
+        series_push(&c->m.train_loss[0], s, 2.0 / (s + 1));
+        series_push(&c->m.train_loss[1], s, s == 4 ? NAN : 1.0 + 0.1 * s);
+        series_push(&c->m.weight[0], s, 1.0);
+        series_push(&c->m.weight[1], s, 0.5 + 0.05 * s);
+        series_push(&c->m.weight[2], s, 0.1);
+    }
+    for (int s = 0; s < 6; s++) series_push(&c->m.train_loss[2], s * 2, s == 3 ? 0.0 : 0.3);
+    for (int s = 0; s < 10; s += 3) series_push(&c->m.val_loss[0], s, 2.5 / (s + 1));
+    *state = c;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ctx *c = *state;
+    monitor_free(&c->m);
+    free(c->buf);
+    free(c);
+    return 0;
+}
+
+static void render(ctx *c, const tui_svg_options *o)
+{
+    free(c->buf);
+    c->buf = NULL;
+    FILE *f = open_memstream(&c->buf, &c->len);
+    assert_non_null(f);
+    assert_int_equal(tui_svg_write(f, &c->m, o), MT_OK);
+    fclose(f);
+}
+
+/* Points per polyline of class `cls` for `task`, in document order, into
+ * pts[]; returns the number of polylines. */
+static int polylines(const char *svg, const char *cls, int task, int *pts, int cap)
+{
+    char key[96];
+    snprintf(key, sizeof key, "<polyline class=\"%s\" data-task=\"%d\"", cls, task);
+    int n = 0;
+    for (const char *p = strstr(svg, key); p; p = strstr(p + 1, key)) {
+        const char *q = strstr(p, "points=\"");
+        assert_non_null(q);
+        q += 8;
+        const char *end = strchr(q, '"');
+        int k = 0;
+        for (const char *r = q; r < end; r++) k += *r == ',';
+        if (n < cap) pts[n] = k;
+        n++;
+    }
+    return n;
+}
+
+/* A small well-formedness check: tags nest and close, attributes are
+ * quoted, and every '&' starts an entity. */
+static void assert_well_formed(const char *s)
+{
+    const char *stack[64];
+    size_t stlen[64];
+    int depth = 0;
+    const char *p = s;
+    assert_true(strncmp(p, "<?xml", 5) == 0);
+    p = strstr(p, "?>") + 2;
+    for (; *p; p++) {
+        if (*p == '&') {
+            assert_true(strncmp(p, "&amp;", 5) == 0 || strncmp(p, "&lt;", 4) == 0 ||
+                        strncmp(p, "&gt;", 4) == 0 || strncmp(p, "&quot;", 6) == 0 ||
+                        strncmp(p, "&apos;", 6) == 0);
+            continue;
+        }
+        if (*p == '>') fail_msg("stray '>' at offset %ld", (long)(p - s));
+        if (*p != '<') continue;
+        const char *end = p + 1;
+        int inq = 0;
+        while (*end && (inq || *end != '>')) {
+            if (*end == '"') inq = !inq;
+            if (!inq && (*end == '<' || *end == '&')) fail_msg("bad tag at %ld", (long)(p - s));
+            end++;
+        }
+        assert_true(*end == '>');
+        if (p[1] == '/') {
+            assert_true(depth > 0);
+            depth--;
+            assert_true(strncmp(p + 2, stack[depth], stlen[depth]) == 0);
+        } else if (end[-1] != '/') {
+            assert_true(depth < 64);
+            stack[depth] = p + 1;
+            stlen[depth] = strcspn(p + 1, " >");
+            depth++;
+        }
+        p = end;
+    }
+    assert_int_equal(depth, 0);
+}
+
+static void test_tui_svg_polylines_and_legend(void **state)
+{
+    ctx *c = *state;
+    render(c, NULL);
+    assert_well_formed(c->buf);
+    int pts[8];
+    assert_int_equal(polylines(c->buf, "train", 0, pts, 8), 1);
+    assert_int_equal(pts[0], 10);
+    /* the NaN at step 4 splits task 1 into 4 + 5 points */
+    assert_int_equal(polylines(c->buf, "train", 1, pts, 8), 2);
+    assert_int_equal(pts[0], 4);
+    assert_int_equal(pts[1], 5);
+    assert_int_equal(polylines(c->buf, "train", 2, pts, 8), 1);
+    assert_int_equal(pts[0], 6);
+    assert_int_equal(polylines(c->buf, "val", 0, pts, 8), 1);
+    assert_int_equal(pts[0], 4); /* steps 0, 3, 6, 9 */
+    assert_int_equal(polylines(c->buf, "val", 1, pts, 8), 0);
+    for (int t = 0; t < 3; t++) {
+        assert_int_equal(polylines(c->buf, "weight", t, pts, 8), 1);
+        assert_int_equal(pts[0], 10);
+    }
+    /* legend: names escaped, aux marked, current values */
+    assert_non_null(strstr(c->buf, ">age</text>"));
+    assert_non_null(strstr(c->buf, ">gender &lt;&amp;&gt; &quot;x&quot;</text>"));
+    assert_non_null(strstr(c->buf, ">pixels (aux)</text>"));
+    assert_non_null(strstr(c->buf, "train 0.2  val 0.25  w 1<"));
+    assert_non_null(strstr(c->buf, "hard sharing &amp; friends"));
+    assert_non_null(strstr(c->buf, "weighting uncertainty"));
+    /* validation dashed, auxiliary fainter */
+    assert_non_null(strstr(c->buf, "data-task=\"0\" fill=\"none\" stroke=\"#1f77b4\" "
+                                   "stroke-width=\"1.8\" stroke-dasharray"));
+    assert_non_null(strstr(c->buf, "data-task=\"2\" fill=\"none\" stroke=\"#2ca02c\" "
+                                   "stroke-width=\"1\" stroke-opacity=\"0.55\""));
+}
+
+static void test_tui_svg_log_scale_and_zoom(void **state)
+{
+    ctx *c = *state;
+    tui_svg_options o = { 800, 500, 1, 0 };
+    render(c, &o);
+    assert_well_formed(c->buf);
+    int pts[8];
+    /* log scale: the zero loss of task 2 (step 6) cannot be drawn and
+     * breaks its line into 3 + 2 points */
+    assert_int_equal(polylines(c->buf, "train", 2, pts, 8), 2);
+    assert_int_equal(pts[0], 3);
+    assert_int_equal(pts[1], 2);
+    assert_non_null(strstr(c->buf, "loss (log scale)"));
+    assert_non_null(strstr(c->buf, "width=\"800\" height=\"500\""));
+    /* zoom on the last 4 steps: the newest point is task 2's step 10, so
+     * x in [6, 10] keeps steps 6..9 of task 0 */
+    tui_svg_options z = { 0, 0, 0, 4 };
+    render(c, &z);
+    assert_int_equal(polylines(c->buf, "train", 0, pts, 8), 1);
+    assert_int_equal(pts[0], 4);
+    assert_int_equal(polylines(c->buf, "val", 0, pts, 8), 1);
+    assert_int_equal(pts[0], 2); /* steps 6 and 9 */
+    /* all points lie inside the loss frame */
+    const char *fr = strstr(c->buf, "<g id=\"loss\">\n<rect x=\"");
+    assert_non_null(fr);
+    double fx, fy, fw, fh;
+    assert_int_equal(sscanf(fr, "<g id=\"loss\">\n<rect x=\"%lf\" y=\"%lf\" width=\"%lf\" height=\"%lf\"",
+                            &fx, &fy, &fw, &fh), 4);
+    const char *p = strstr(c->buf, "points=\"");
+    double x, y;
+    assert_int_equal(sscanf(p, "points=\"%lf,%lf", &x, &y), 2);
+    assert_true(x >= fx - 0.05 && x <= fx + fw + 0.05 && y >= fy - 0.05 && y <= fy + fh + 0.05);
+}
+
+static void test_tui_svg_export_file(void **state)
+{
+    ctx *c = *state;
+    char path[] = "/tmp/mtlab_svg_test_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(tui_export_svg(path, &c->m, NULL), MT_OK);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char head[64] = { 0 };
+    assert_true(fread(head, 1, 38, f) == 38);
+    fclose(f);
+    assert_true(strncmp(head, "<?xml version=\"1.0\"", 19) == 0);
+    remove(path);
+    mt_clear_error();
+    assert_int_equal(tui_export_svg("/nonexistent-dir/x.svg", &c->m, NULL), MT_ERR_IO);
+    assert_non_null(strstr(mt_last_error(), "/nonexistent-dir/x.svg.tmp: cannot create"));
+}
+
+static void test_tui_compare_pareto(void **state)
+{
+    (void)state;
+    /* (1,5) (2,2) (5,1) are a front; (3,3) is dominated by (2,2); (2,6)
+     * by (1,5); a duplicate of a front point stays optimal; NaN never */
+    double a[] = { 1, 2, 5, 3, 2, 2, NAN };
+    double b[] = { 5, 2, 1, 3, 6, 2, 0 };
+    int opt[7];
+    assert_int_equal(compare_pareto(a, b, 7, opt), 4);
+    const int want[] = { 1, 1, 1, 0, 0, 1, 0 };
+    for (int i = 0; i < 7; i++) assert_int_equal(opt[i], want[i]);
+    /* brute force against the definition on random points */
+    srand(3);
+    for (int trial = 0; trial < 50; trial++) {
+        double x[12], y[12];
+        int o[12];
+        for (int i = 0; i < 12; i++) {
+            x[i] = rand() % 6;
+            y[i] = rand() % 6;
+        }
+        compare_pareto(x, y, 12, o);
+        for (int i = 0; i < 12; i++) {
+            int dominated = 0;
+            for (int j = 0; j < 12; j++)
+                dominated |= x[j] <= x[i] && y[j] <= y[i] && (x[j] + y[j] < x[i] + y[i]);
+            assert_int_equal(o[i], !dominated);
+        }
+    }
+}
+
+static void test_tui_compare_final_and_pick(void **state)
+{
+    ctx *c = *state;
+    /* task 0 has validation: its last value; task 2 only training */
+    assert_true(fabs(compare_final_loss(&c->m, 0) - 0.25) < 1e-12);
+    assert_true(compare_final_loss(&c->m, 2) == 0.3);
+    assert_true(isnan(compare_final_loss(&c->m, 7)));
+    assert_int_equal(compare_find_task(&c->m, "pixels"), 2);
+    assert_int_equal(compare_find_task(&c->m, "nope"), -1);
+    int ta = -1, tb = -1;
+    assert_int_equal(compare_pick_tasks(&c->m, &ta, &tb), 2);
+    assert_int_equal(ta, 0);
+    assert_int_equal(tb, 1);
+    /* with one main task, the auxiliary one completes the pair */
+    c->m.aux[1] = 1;
+    assert_int_equal(compare_pick_tasks(&c->m, &ta, &tb), 2);
+    assert_int_equal(ta, 0);
+    assert_int_equal(tb, 1);
+    c->m.aux[0] = 1;
+    c->m.aux[1] = 0;
+    assert_int_equal(compare_pick_tasks(&c->m, &ta, &tb), 2);
+    assert_int_equal(ta, 1);
+    assert_int_equal(tb, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_tui_svg_polylines_and_legend, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_svg_log_scale_and_zoom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_svg_export_file, setup, teardown),
+        cmocka_unit_test(test_tui_compare_pareto),
+        cmocka_unit_test_setup_teardown(test_tui_compare_final_and_pick, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
