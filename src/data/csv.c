@@ -1,0 +1,286 @@
+/* csv.c - the CSV reader: a line tokenizer and typed columns. */
+#include "csv.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+
+/* One tokenised line: fields point into buf (unescaped, NUL-terminated). */
+typedef struct {
+    char *buf;    /* (cap) owned */
+    size_t cap;
+    int *start;   /* (fcap) offsets into buf, owned */
+    size_t fcap;
+    int n;
+} fields;
+
+static void fields_free(fields *f)
+{
+    mt_free(f->buf);
+    mt_free(f->start);
+}
+
+static const char *field(const fields *f, int i) { return f->buf + f->start[i]; }
+
+/* Splits line [p, end) into fields. `path` and `lineno` are for messages. */
+static mt_status split_line(fields *f, const char *p, const char *end, const char *path, int lineno)
+{
+    size_t need = (size_t)(end - p) + 1;
+    if (mt_grow((void **)&f->buf, &f->cap, need + 1, 1)) return MT_ERR_NOMEM;
+    char *o = f->buf;
+    f->n = 0;
+    for (;;) {
+        if (mt_grow((void **)&f->start, &f->fcap, (size_t)f->n + 1, sizeof(int))) return MT_ERR_NOMEM;
+        f->start[f->n++] = (int)(o - f->buf);
+        while (p < end && (*p == ' ' || *p == '\t')) p++;
+        if (p < end && *p == '"') {
+            p++;
+            for (;;) {
+                if (p >= end)
+                    return mt_fail(MT_ERR_FORMAT, "%s:%d: field %d: unterminated quote", path, lineno, f->n);
+                if (*p == '"') {
+                    if (p + 1 < end && p[1] == '"') {
+                        *o++ = '"';
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    break;
+                }
+                *o++ = *p++;
+            }
+            while (p < end && (*p == ' ' || *p == '\t')) p++;
+            if (p < end && *p != ',')
+                return mt_fail(MT_ERR_FORMAT, "%s:%d: field %d: text after the closing quote", path,
+                               lineno, f->n);
+        } else {
+            char *fs = o;
+            while (p < end && *p != ',') *o++ = *p++;
+            while (o > fs && (o[-1] == ' ' || o[-1] == '\t')) o--;
+        }
+        *o++ = '\0';
+        if (p >= end) break;
+        p++; /* the comma */
+    }
+    return MT_OK;
+}
+
+/* The next line of [*pos, end): sets [*ls, *le) without the line end
+ * (LF or CRLF) and advances *pos. 0 at the end of the text. */
+static int next_line(const char **pos, const char *end, const char **ls, const char **le)
+{
+    if (*pos >= end) return 0;
+    const char *p = *pos, *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *e = nl ? nl : end;
+    *pos = nl ? nl + 1 : end;
+    if (e > p && e[-1] == '\r') e--;
+    *ls = p;
+    *le = e;
+    return 1;
+}
+
+static int blank(const char *p, const char *e)
+{
+    for (; p < e; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r') return 0;
+    return 1;
+}
+
+static mt_status read_file(const char *path, char **text, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return mt_fail(MT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *buf = mt_alloc(cap);
+    while (buf) {
+        if (n == cap) {
+            char *nb = mt_realloc(buf, cap * 2);
+            if (!nb) {
+                mt_free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n, fp);
+        n += r;
+        if (r == 0) break;
+    }
+    int err = ferror(fp);
+    fclose(fp);
+    if (!buf) return MT_ERR_NOMEM;
+    if (err) {
+        mt_free(buf);
+        return mt_fail(MT_ERR_IO, "%s: read failed", path);
+    }
+    *text = buf;
+    *len = n;
+    return MT_OK;
+}
+
+/* A finite number filling the whole cell. */
+static int parse_number(const char *s, double *v)
+{
+    if (!*s) return 0;
+    char *e;
+    errno = 0;
+    *v = strtod(s, &e);
+    return *e == '\0' && errno != ERANGE && isfinite(*v);
+}
+
+typedef struct {
+    int col;       /* 0-based column in the file */
+    mt_target *t;  /* NULL for inputs */
+    int tindex;
+} column_use;
+
+static mt_status find_column(const fields *hdr, const char *name, const char *path, int *col)
+{
+    *col = -1;
+    for (int i = 0; i < hdr->n; i++)
+        if (strcmp(field(hdr, i), name) == 0) {
+            if (*col >= 0)
+                return mt_fail(MT_ERR_FORMAT, "%s: column '%s' appears twice in the header (%d and %d)",
+                               path, name, *col + 1, i + 1);
+            *col = i;
+        }
+    if (*col < 0) return mt_fail(MT_ERR_ARG, "%s: no column named '%s'", path, name);
+    return MT_OK;
+}
+
+/* Parses one target cell into row `r` of target t. */
+static mt_status target_cell(mt_dataset *ds, int ti, const csv_target *spec, int r, const char *cell,
+                             const char *path, int lineno, int col, const char *colname)
+{
+    mt_target *t = &ds->targets[ti];
+    if (!*cell) {
+        unsigned char *m = dataset_target_mask(ds, ti);
+        if (!m) return MT_ERR_NOMEM;
+        m[r] = 0;
+        return MT_OK;
+    }
+    double v;
+    int ok = parse_number(cell, &v);
+    if (t->kind == MT_TARGET_REGRESS) {
+        if (!ok)
+            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): expected a number, got '%s'", path,
+                           lineno, colname, col + 1, cell);
+    } else if (t->kind == MT_TARGET_BINARY) {
+        if (!ok || (v != 0.0 && v != 1.0))
+            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): expected 0 or 1, got '%s'", path,
+                           lineno, colname, col + 1, cell);
+    } else {
+        if (!ok || v != floor(v) || v < 0 || v > 1e7)
+            return mt_fail(MT_ERR_FORMAT,
+                           "%s:%d: column '%s' (%d): expected a class index (0, 1, ...), got '%s'",
+                           path, lineno, colname, col + 1, cell);
+        if (spec->classes > 0 && v >= spec->classes)
+            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): class %d is outside 0..%d", path,
+                           lineno, colname, col + 1, (int)v, spec->classes - 1);
+        if ((int)v + 1 > t->classes) t->classes = (int)v + 1;
+    }
+    t->y[r] = (float)v;
+    return MT_OK;
+}
+
+static mt_status parse(mt_dataset *ds, const char *path, const char *text, size_t len,
+                       const char *const *inputs, int ninputs, const csv_target *targets,
+                       int ntargets, fields *f)
+{
+    const char *end = text + len, *pos = text, *ls, *le;
+    int lineno = 0;
+    /* the header: the first non-blank line */
+    int have = 0;
+    while (next_line(&pos, end, &ls, &le)) {
+        lineno++;
+        if (!blank(ls, le)) {
+            have = 1;
+            break;
+        }
+    }
+    if (!have) return mt_fail(MT_ERR_FORMAT, "%s: empty file (no header row)", path);
+    fields hdr = {0};
+    mt_status s = split_line(&hdr, ls, le, path, lineno);
+    int *cols = mt_calloc((size_t)(ninputs + ntargets), sizeof(int));
+    if (!s && !cols) s = MT_ERR_NOMEM;
+    for (int i = 0; !s && i < ninputs; i++) s = find_column(&hdr, inputs[i], path, &cols[i]);
+    for (int i = 0; !s && i < ntargets; i++) s = find_column(&hdr, targets[i].column, path, &cols[ninputs + i]);
+    int nhdr = hdr.n;
+    fields_free(&hdr);
+    if (s) {
+        mt_free(cols);
+        return s;
+    }
+    int header_line = lineno;
+
+    /* count the records so the dataset is allocated once */
+    int n = 0;
+    const char *p2 = pos;
+    while (next_line(&p2, end, &ls, &le)) n += !blank(ls, le);
+
+    const char *base = strrchr(path, '/');
+    s = dataset_alloc(ds, base ? base + 1 : path, n, ninputs, 0, 0, 0);
+    for (int i = 0; !s && i < ntargets; i++) {
+        const csv_target *sp = &targets[i];
+        int classes = sp->kind == MT_TARGET_CLASS ? (sp->classes > 0 ? sp->classes : 2) : 0;
+        if (!dataset_add_target(ds, sp->name ? sp->name : sp->column, sp->kind, 1, classes))
+            s = mt_last_status();
+        else if (sp->kind == MT_TARGET_CLASS && sp->classes <= 0)
+            ds->targets[i].classes = 1; /* grows with the labels read; at least 2 below */
+    }
+    lineno = header_line;
+    int r = 0;
+    while (!s && next_line(&pos, end, &ls, &le)) {
+        lineno++;
+        if (blank(ls, le)) continue;
+        s = split_line(f, ls, le, path, lineno);
+        if (s) break;
+        if (f->n != nhdr) {
+            s = mt_fail(MT_ERR_FORMAT, "%s:%d: %d field%s, header has %d", path, lineno, f->n,
+                        f->n == 1 ? "" : "s", nhdr);
+            break;
+        }
+        for (int i = 0; !s && i < ninputs; i++) {
+            double v;
+            const char *cell = field(f, cols[i]);
+            if (!parse_number(cell, &v))
+                s = mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): expected a number, got '%s'",
+                            path, lineno, inputs[i], cols[i] + 1, cell);
+            else
+                ds->x[(size_t)r * ninputs + i] = (float)v;
+        }
+        for (int i = 0; !s && i < ntargets; i++)
+            s = target_cell(ds, i, &targets[i], r, field(f, cols[ninputs + i]), path, lineno,
+                            cols[ninputs + i], targets[i].column);
+        r++;
+    }
+    for (int i = 0; !s && i < ntargets; i++)
+        if (ds->targets[i].kind == MT_TARGET_CLASS && ds->targets[i].classes < 2) ds->targets[i].classes = 2;
+    mt_free(cols);
+    return s;
+}
+
+mt_status csv_load(mt_dataset *ds, const char *path, const char *const *inputs, int ninputs,
+                   const csv_target *targets, int ntargets)
+{
+    dataset_free(ds);
+    if (ninputs < 1 || !inputs)
+        return mt_fail(MT_ERR_ARG, "%s: at least one input column is needed", path);
+    if (ntargets < 0 || (ntargets > 0 && !targets))
+        return mt_fail(MT_ERR_ARG, "%s: bad target list", path);
+    char *text = NULL;
+    size_t len = 0;
+    mt_status s = read_file(path, &text, &len);
+    if (s) return s;
+    fields f = {0};
+    s = parse(ds, path, text, len, inputs, ninputs, targets, ntargets, &f);
+    fields_free(&f);
+    mt_free(text);
+    if (s) dataset_free(ds);
+    return s;
+}
