@@ -65,7 +65,7 @@ static void test_tui_plot_horizontal_line(void **state)
     ctx *c = *state;
     assert_int_equal(plot_grid_reset(&c->g, 4, 2), MT_OK); /* 8 x 8 dots */
     /* y range 0..7 maps y = 3 to dot row 7 - 3 = 4: the top row of cell row 1 */
-    plot_range r = { 0, 1, 0, 7 };
+    plot_range r = { 0, 1, 0, 7, 0 };
     double x[] = { 0, 1 }, y[] = { 3, 3 };
     plot_raster(&c->g, x, y, 2, &r, 2, PLOT_SOLID);
     for (int cx = 0; cx < 4; cx++) {
@@ -82,7 +82,7 @@ static void test_tui_plot_diagonal(void **state)
     ctx *c = *state;
     assert_int_equal(plot_grid_reset(&c->g, 4, 2), MT_OK);
     /* data (k, k) -> dot column k, dot row 7 - k: bottom-left to top-right */
-    plot_range r = { 0, 7, 0, 7 };
+    plot_range r = { 0, 7, 0, 7, 0 };
     double x[] = { 0, 7 }, y[] = { 0, 7 };
     plot_raster(&c->g, x, y, 2, &r, 0, PLOT_SOLID);
     /* each cell covers two columns k, k+1 at rows 7-k, 6-k: left dot one
@@ -101,7 +101,7 @@ static void test_tui_plot_clipping(void **state)
 {
     ctx *c = *state;
     assert_int_equal(plot_grid_reset(&c->g, 4, 2), MT_OK);
-    plot_range r = { 0, 7, 0, 7 };
+    plot_range r = { 0, 7, 0, 7, 0 };
     /* a horizontal line reaching far outside on both sides: exactly one row */
     double x[] = { -100, 200 }, y[] = { 7, 7 };
     plot_raster(&c->g, x, y, 2, &r, 0, PLOT_SOLID);
@@ -127,7 +127,7 @@ static void test_tui_plot_nan_breaks_line(void **state)
 {
     ctx *c = *state;
     assert_int_equal(plot_grid_reset(&c->g, 6, 1), MT_OK); /* 12 x 4 dots */
-    plot_range r = { 0, 11, 0, 3 };
+    plot_range r = { 0, 11, 0, 3, 0 };
     double x[] = { 0, 3, 5, 8, 11 }, y[] = { 0, 0, NAN, 0, 0 };
     plot_raster(&c->g, x, y, 5, &r, 0, PLOT_SOLID);
     /* 0..3 and 8..11 lit on the bottom row, 4..7 dark (no bridge over NaN) */
@@ -144,7 +144,7 @@ static void test_tui_plot_nan_breaks_line(void **state)
     double x3[] = { 0, 5, 11 }, y3[] = { 1, INFINITY, 1 };
     plot_raster(&c->g, x3, y3, 3, &r, 0, PLOT_SOLID);
     assert_int_equal(lit_count(&c->g), 2);
-    plot_range bad = { 1, 1, 0, 3 };
+    plot_range bad = { 1, 1, 0, 3, 0 };
     plot_grid_clear(&c->g);
     plot_raster(&c->g, x, y, 2, &bad, 0, PLOT_SOLID);
     assert_int_equal(lit_count(&c->g), 0);
@@ -154,7 +154,7 @@ static void test_tui_plot_dashes_and_points(void **state)
 {
     ctx *c = *state;
     assert_int_equal(plot_grid_reset(&c->g, 6, 1), MT_OK);
-    plot_range r = { 0, 11, 0, 3 };
+    plot_range r = { 0, 11, 0, 3, 0 };
     double x[] = { 0, 11 }, y[] = { 1, 1 };
     plot_raster(&c->g, x, y, 2, &r, 0, PLOT_DASHED);
     /* two on, two off along the 12 dots of row 3 - 1 = 2 */
@@ -164,6 +164,10 @@ static void test_tui_plot_dashes_and_points(void **state)
     double xj[] = { 0, 5, 11 }, yj[] = { 1, 1, 1 };
     plot_raster(&c->g, xj, yj, 3, &r, 0, PLOT_DASHED);
     for (int px = 0; px < 12; px++) assert_int_equal(plot_get_dot(&c->g, px, 2), (px % 4) < 2);
+    /* dotted: one on, two off */
+    plot_grid_clear(&c->g);
+    plot_raster(&c->g, x, y, 2, &r, 0, PLOT_DOTTED);
+    for (int px = 0; px < 12; px++) assert_int_equal(plot_get_dot(&c->g, px, 2), px % 3 == 0);
     plot_grid_clear(&c->g);
     double xp[] = { 0, 4, 11 }, yp[] = { 0, 3, 1 };
     plot_raster(&c->g, xp, yp, 3, &r, 0, PLOT_POINTS);
@@ -171,6 +175,26 @@ static void test_tui_plot_dashes_and_points(void **state)
     assert_true(plot_get_dot(&c->g, 0, 3));
     assert_true(plot_get_dot(&c->g, 4, 0));
     assert_true(plot_get_dot(&c->g, 11, 2));
+}
+
+static void test_tui_plot_log_axis(void **state)
+{
+    ctx *c = *state;
+    assert_int_equal(plot_grid_reset(&c->g, 6, 1), MT_OK); /* 12 x 4 dots */
+    /* log10 range -1..2 over 4 dot rows: 0.1 -> row 3, 1 -> 2, 10 -> 1, 100 -> 0 */
+    plot_range r = { 0, 11, -1, 2, 1 };
+    double x[] = { 0, 3, 6, 9, 11 }, y[] = { 0.1, 1, 0, 10, 100 };
+    plot_raster(&c->g, x, y, 5, &r, 0, PLOT_POINTS);
+    assert_true(plot_get_dot(&c->g, 0, 3));
+    assert_true(plot_get_dot(&c->g, 3, 2));
+    assert_true(plot_get_dot(&c->g, 9, 1));
+    assert_true(plot_get_dot(&c->g, 11, 0));
+    assert_int_equal(lit_count(&c->g), 4); /* the zero is not drawable */
+    /* as a line, the zero breaks it: nothing between x = 3 and x = 9 */
+    plot_grid_clear(&c->g);
+    plot_raster(&c->g, x, y, 5, &r, 0, PLOT_SOLID);
+    for (int px = 4; px <= 8; px++)
+        for (int py = 0; py < 4; py++) assert_false(plot_get_dot(&c->g, px, py));
 }
 
 static void test_tui_plot_grid_reuse_and_extent(void **state)
@@ -200,6 +224,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tui_plot_clipping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_plot_nan_breaks_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_plot_dashes_and_points, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_plot_log_axis, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_plot_grid_reuse_and_extent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -107,6 +107,7 @@ typedef struct {
 static void pen_dot(raster_pen *pen, int px, int py)
 {
     if (pen->style == PLOT_DASHED && (pen->phase++ % 4) >= 2) return;
+    if (pen->style == PLOT_DOTTED && (pen->phase++ % 3) != 0) return;
     plot_set_dot(pen->g, px, py, pen->colour);
 }
 
@@ -141,6 +142,19 @@ static int finite_range(const plot_range *r)
            r->x1 > r->x0 && r->y1 > r->y0;
 }
 
+/* The plotted y of a point (log10 on a log axis), or 0 when the point
+ * cannot be drawn. */
+static int point_value(const plot_range *r, double x, double y, double *out)
+{
+    if (!isfinite(x) || !isfinite(y)) return 0;
+    if (r->log_y) {
+        if (y <= 0.0) return 0;
+        y = log10(y);
+    }
+    *out = y;
+    return 1;
+}
+
 void plot_raster(plot_grid *g, const double *x, const double *y, int n, const plot_range *r,
                  int colour, plot_style style)
 {
@@ -157,14 +171,16 @@ void plot_raster(plot_grid *g, const double *x, const double *y, int n, const pl
     int lastx = 0, lasty = 0;
     double pfx = 0, pfy = 0;
     for (int i = 0; i < n; i++) {
-        if (!isfinite(x[i]) || !isfinite(y[i])) {
+        double yi;
+        if (!point_value(r, x[i], y[i], &yi)) {
             have_prev = 0;
             prev_drawn = 0;
             continue;
         }
         double fx = (x[i] - r->x0) * sx;
-        double fy = (r->y1 - y[i]) * sy;
-        int next_finite = i + 1 < n && isfinite(x[i + 1]) && isfinite(y[i + 1]);
+        double fy = (r->y1 - yi) * sy;
+        double ynext;
+        int next_finite = i + 1 < n && point_value(r, x[i + 1], y[i + 1], &ynext);
         if (style == PLOT_POINTS || (!have_prev && !next_finite)) {
             /* a point alone (or a marker): a dot if it is inside */
             if (fx >= lo && fx <= xhi && fy >= lo && fy <= yhi)

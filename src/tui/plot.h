@@ -24,12 +24,14 @@ typedef struct {
 
 typedef struct {
     double x0, x1; /* x0 < x1 */
-    double y0, y1; /* y0 < y1 */
+    double y0, y1; /* y0 < y1; log10 of the values when log_y */
+    int log_y;     /* plot log10(y); points with y <= 0 break the line */
 } plot_range;
 
 typedef enum {
     PLOT_SOLID,  /* consecutive points joined by lines */
     PLOT_DASHED, /* the same line, two dots on, two dots off */
+    PLOT_DOTTED, /* the same line, one dot on, two off */
     PLOT_POINTS, /* one dot per point, no lines */
 } plot_style;
 
@@ -49,7 +51,7 @@ int plot_get_dot(const plot_grid *g, int px, int py);
 
 /* Draws n points (x[i], y[i]) in `style` with colour index `colour`.
  * Segments are clipped to the range; a point with a non-finite coordinate
- * breaks the line (no segment joins across it). An isolated point is drawn
+ * (or y <= 0 on a log axis) breaks the line (no segment joins across it). An isolated point is drawn
  * as a dot. A degenerate or non-finite range draws nothing. */
 void plot_raster(plot_grid *g, const double *x, const double *y, int n, const plot_range *r,
                  int colour, plot_style style);
