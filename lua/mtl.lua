@@ -1,0 +1,156 @@
+-- mtl.lua - the Lua half of mtlab's experiment language.
+--
+-- Every constructor here only builds a plain table tagged with what it is
+-- (__kind) and where the script made it (__where = "file.lua:12"); the C
+-- half (src/lua) validates each field, names the exact path of anything
+-- wrong, and compiles the declaration into data, a network and a trainer.
+-- See docs/lua-api.md for every function and field.
+local core = require "mtl.core"
+
+local mtl = { version = core.version }
+
+local function where(level)
+  local info = debug.getinfo(level + 1, "Sl")
+  if info and info.currentline and info.currentline > 0 then
+    return info.short_src .. ":" .. info.currentline
+  end
+  return nil
+end
+
+-- tag(kind, fields, level): the table itself, tagged, or a clear error at
+-- the caller's line when fields is not a table.
+local function tag(kind, t, level)
+  level = level or 2
+  if t == nil then t = {} end
+  if type(t) ~= "table" then
+    error(kind .. ": expected a table of fields, got " .. type(t), level + 1)
+  end
+  t.__kind = kind
+  t.__where = t.__where or where(level + 1)
+  return t
+end
+mtl.tag = tag
+
+--- Experiments -----------------------------------------------------------
+
+function mtl.experiment(t) return tag("experiment", t) end
+
+-- A copy of an experiment with some fields replaced, for comparisons:
+--   mtl.variant(base, { name = "uncertainty", weighting = mtl.weight.uncertainty() })
+local function copy(v, seen)
+  if type(v) ~= "table" then return v end
+  seen = seen or {}
+  if seen[v] then return seen[v] end
+  -- data declarations are shared, not copied: every variant trains on the
+  -- same examples and split
+  if type(v.__kind) == "string" and v.__kind:sub(1, 5) == "data." then return v end
+  local c = {}
+  seen[v] = c
+  for k, x in pairs(v) do c[k] = copy(x, seen) end
+  return c
+end
+mtl.copy = copy
+
+function mtl.variant(base, changes)
+  if type(base) ~= "table" or base.__kind ~= "experiment" then
+    error("mtl.variant: the first argument must be an mtl.experiment", 2)
+  end
+  local e = copy(base)
+  for k, v in pairs(changes or {}) do
+    if type(v) == "table" and type(e[k]) == "table" and v.__kind == nil and e[k].__kind == nil
+       and k == "train" then
+      for kk, vv in pairs(v) do e[k][kk] = vv end
+    else
+      e[k] = v
+    end
+  end
+  e.__where = where(2)
+  return e
+end
+
+-- Several experiments to compare side by side (same data and seed).
+function mtl.compare(list)
+  if type(list) ~= "table" then error("mtl.compare: expected a list of experiments", 2) end
+  list.__kind = "compare"
+  return list
+end
+
+--- Data ----------------------------------------------------------------
+
+local data = {}
+mtl.data = data
+for _, name in ipairs { "fashion_mnist", "multi_fashion", "csv", "mmoe", "gradnorm",
+                        "kendall", "related", "table", "generate" } do
+  data[name] = function(t) return tag("data." .. name, t) end
+end
+
+-- Fashion-MNIST's coarse groups: tops, bottoms, footwear, bags & accessories.
+--   0 T-shirt/top, 2 Pullover, 3 Dress, 4 Coat, 6 Shirt -> 0 tops
+--   1 Trouser                                           -> 1 bottoms
+--   5 Sandal, 7 Sneaker, 9 Ankle boot                    -> 2 footwear
+--   8 Bag                                               -> 3 bags and accessories
+data.FASHION_CLASSES = { [0] = "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" }
+data.FASHION_GROUP = { [0] = 0, 1, 0, 0, 0, 2, 0, 2, 3, 2 }
+data.FASHION_GROUP_NAMES = { [0] = "tops", "bottoms", "footwear", "bags" }
+function data.fashion_group(label) return data.FASHION_GROUP[label] end
+
+--- Tasks -----------------------------------------------------------------
+
+local task, aux = {}, {}
+mtl.task, mtl.aux = task, aux
+
+local function make_task(kind, is_aux)
+  return function(t)
+    t = tag("task", t, 2)
+    t.type = kind
+    if is_aux then t.aux = true end
+    return t
+  end
+end
+task.classify = make_task("class", false)
+task.regress  = make_task("regress", false)
+task.binary   = make_task("binary", false)
+aux.classify  = make_task("class", true)
+aux.regress   = make_task("regress", true)
+aux.binary    = make_task("binary", true)
+-- Predicting inputs (survey 5.x, "predicting inputs"): reconstruct x itself.
+function aux.reconstruct(t)
+  t = tag("task", t, 2)
+  t.type = "regress"
+  t.aux = true
+  t.target = "@inputs"
+  return t
+end
+
+--- Topologies ---------------------------------------------------------------
+
+local share = {}
+mtl.share = share
+setmetatable(share, { __index = function(_, name)
+  return function(t) t = tag("share", t, 2); t.type = name; return t end
+end })
+
+--- Loss weighting and gradient combination -------------------------------
+
+local weight = {}
+mtl.weight = weight
+setmetatable(weight, { __index = function(_, name)
+  return function(t) t = tag("weight", t, 2); t.method = name; return t end
+end })
+mtl.combine = weight -- mtl.combine.pcgrad() reads better for combiners
+
+--- Optimisers ------------------------------------------------------------
+
+local optim = {}
+mtl.optim = optim
+setmetatable(optim, { __index = function(_, name)
+  return function(t) t = tag("optim", t, 2); t.name = name; return t end
+end })
+
+--- Teaching helpers (C) ----------------------------------------------------
+
+-- mtl.methods.pcgrad({ {-4,1,1}, {6,1,1} }) -> direction, weights
+mtl.methods = core.methods
+
+return mtl

@@ -1,0 +1,33 @@
+/* app.h - the command line's pieces, shared by main.c, headless.c and
+ * workbench.c. Only app/ prints to the terminal or exits. */
+#ifndef MT_APP_H
+#define MT_APP_H
+
+#include <signal.h>
+#include "lua/mtlua.h"
+
+#define MT_EXIT_OK 0
+#define MT_EXIT_FAILED 1 /* the run failed: diverged, I/O, interrupted */
+#define MT_EXIT_USAGE 2  /* usage or script error */
+
+#define APP_MAX_SETS 64
+
+typedef struct {
+    const char *script;
+    const char *out_dir; /* NULL: runs/<script>-<time> */
+    mtlua_override sets[APP_MAX_SETS];
+    int nsets;
+    int threads;
+    int quiet;
+    int no_color;
+} app_options;
+
+extern volatile sig_atomic_t app_stop_signal; /* SIGINT/SIGTERM seen */
+
+int app_run_headless(const app_options *o);
+int app_check(const app_options *o);
+int app_workbench(const app_options *o);
+/* A filesystem-safe slug of an experiment name: "01-hard-sharing". */
+void app_slug(const char *name, int index, char *out, size_t n);
+
+#endif

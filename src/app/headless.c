@@ -1,0 +1,320 @@
+/* headless.c - `mtlab run` and `mtlab check`. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "app.h"
+#include "core/log.h"
+#include "run/rundir.h"
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void app_slug(const char *name, int index, char *out, size_t n)
+{
+    size_t w = (size_t)snprintf(out, n, "%02d-", index + 1);
+    int dash = 1;
+    for (const char *p = name; *p && w + 1 < n && w < 48; p++) {
+        if (isalnum((unsigned char)*p)) {
+            out[w++] = (char)tolower((unsigned char)*p);
+            dash = 0;
+        } else if (!dash) {
+            out[w++] = '-';
+            dash = 1;
+        }
+    }
+    while (w > 3 && out[w - 1] == '-') w--;
+    out[w] = '\0';
+}
+
+static void log_to_stderr(void *ud, mt_log_level lv, const char *msg)
+{
+    (void)ud;
+    fprintf(stderr, "mtlab: %s%s\n", lv >= MT_LOG_WARN ? "warning: " : "", msg);
+}
+
+/* The progress line: a bar when stderr is a terminal, plain lines
+ * otherwise (a log file or CI keeps a readable record). */
+typedef struct {
+    int tty, quiet;
+    double last;
+} progress;
+
+static void progress_show(progress *p, mt_trainer *t, int force)
+{
+    if (p->quiet) return;
+    double now = wall();
+    if (!force && now - p->last < (p->tty ? 0.2 : 5.0)) return;
+    p->last = now;
+    const mt_experiment *e = trainer_experiment(t);
+    long s = trainer_step_count(t), total = trainer_total_steps(t);
+    double sps = trainer_samples_per_s(t);
+    double left = sps > 0 ? (double)(total - s) * e->train.batch / sps : 0;
+    char losses[512] = "";
+    size_t w = 0;
+    for (int k = 0; k < e->ntasks && w < sizeof losses - 40; k++)
+        w += (size_t)snprintf(losses + w, sizeof losses - w, " %s=%.4g", e->task[k].name, trainer_step_loss(t)[k]);
+    if (p->tty) {
+        int width = 24, filled = total ? (int)((double)width * (double)s / (double)total) : 0;
+        char bar[32];
+        for (int i = 0; i < width; i++) bar[i] = i < filled ? '#' : '.';
+        bar[width] = '\0';
+        fprintf(stderr, "\r\033[K[%s] ep %d step %ld/%ld%s | %.0f samples/s | %.0fs left", bar,
+                trainer_epoch(t) + 1, s, total, losses, sps, left);
+    } else {
+        fprintf(stderr, "mtlab: %s: epoch %d step %ld/%ld%s | %.0f samples/s | %.0fs left\n", e->name,
+                trainer_epoch(t) + 1, s, total, losses, sps, left);
+    }
+    fflush(stderr);
+}
+
+/* A key that says which single-task baselines are still valid. */
+static void baseline_key(const mt_experiment *e, char *key, size_t n)
+{
+    size_t w = (size_t)snprintf(key, n, "data=%s;n=%d/%d/%d;batch=%d;epochs=%d;steps=%ld;seed=%llu;lr=%g;optim=%s;",
+                                e->data->source, e->data->split.train.n, e->data->split.val.n,
+                                e->data->split.test.n, e->train.batch, e->train.epochs, e->train.steps,
+                                (unsigned long long)e->train.seed, (double)e->optim.lr, e->optim.name);
+    for (int i = 0; i < e->topo.nconv && w < n; i++) w += (size_t)snprintf(key + w, n - w, "c%d,", e->topo.conv[i]);
+    for (int i = 0; i < e->topo.ntrunk && w < n; i++) w += (size_t)snprintf(key + w, n - w, "t%d,", e->topo.trunk[i]);
+    for (int i = 0; i < e->topo.nhead && w < n; i++) w += (size_t)snprintf(key + w, n - w, "h%d,", e->topo.head[i]);
+    for (int k = 0; k < e->ntasks && w < n; k++)
+        w += (size_t)snprintf(key + w, n - w, ";%s:%d", e->task[k].name, e->task[k].in_score);
+}
+
+/* Trains each scored task alone with the same budget (cached by key). */
+static mt_status run_baselines(const mt_experiment *e, const char *dir, progress *pg, mt_baselines *b)
+{
+    char key[2048], path[1200];
+    baseline_key(e, key, sizeof key);
+    snprintf(path, sizeof path, "%s/baselines.json", dir);
+    if (baselines_load(path, key, b, e->ntasks)) {
+        mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", e->name, path);
+        return MT_OK;
+    }
+    memset(b, 0, sizeof *b);
+    for (int k = 0; k < e->ntasks; k++) {
+        b->metric[k] = NAN;
+        if (!e->task[k].in_score) continue;
+        mt_experiment single;
+        experiment_single_task(e, k, &single);
+        mt_trainer *t;
+        mt_status st = trainer_new(&single, NULL, &t);
+        if (st) {
+            experiment_free(&single);
+            return st;
+        }
+        if (!pg->quiet) fprintf(stderr, "%smtlab: baseline: %s alone\n", pg->tty ? "\r\033[K" : "", e->task[k].name);
+        while (!st && !trainer_finished(t) && !app_stop_signal) {
+            st = trainer_step(t);
+            progress_show(pg, t, 0);
+        }
+        if (!st && app_stop_signal) st = mt_fail(MT_ERR_INTERRUPTED, "interrupted while training baselines");
+        if (!st) st = trainer_finish(t);
+        if (!st) {
+            const mt_eval_result *r = trainer_last_test(t) ? trainer_last_test(t) : trainer_last_val(t);
+            b->metric[k] = r ? r->metric[0] : NAN;
+        }
+        trainer_free(t);
+        experiment_free(&single);
+        if (st) return mt_fail_prefix(st, "baseline %s", e->task[k].name);
+    }
+    b->have = 1;
+    return baselines_save(path, key, b, e->ntasks, e);
+}
+
+static void default_out(const char *script, char *out, size_t n)
+{
+    const char *base = strrchr(script, '/');
+    base = base ? base + 1 : script;
+    char stem[128];
+    snprintf(stem, sizeof stem, "%s", base);
+    char *dot = strrchr(stem, '.');
+    if (dot) *dot = '\0';
+    time_t now = time(NULL);
+    struct tm tmv;
+    localtime_r(&now, &tmv);
+    char ts[32];
+    strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tmv);
+    snprintf(out, n, "runs/%s-%s", stem, ts);
+}
+
+/* Runs experiment i to the end; returns the exit code it earns. */
+static int run_one(mtlua_session *s, int i, const char *dir, progress *pg)
+{
+    const mt_experiment *e = mtlua_experiment(s, i);
+    mt_rundir *rd;
+    if (rundir_open(dir, &rd)) {
+        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+        return MT_EXIT_FAILED;
+    }
+    double t0 = wall();
+    mt_baselines base = {0};
+    mt_trainer *t = NULL;
+    mt_status st = MT_OK;
+    int code = MT_EXIT_OK;
+    if (e->train.baselines) st = run_baselines(e, dir, pg, &base);
+    if (!st) st = trainer_new(e, NULL, &t);
+    if (st) {
+        fprintf(stderr, "%smtlab: %s: %s\n", pg->tty ? "\r\033[K" : "", e->name, mt_last_error());
+        rundir_close(rd);
+        return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
+    }
+    mt_recorder rec = rundir_recorder(rd);
+    trainer_set_recorder(t, &rec);
+    mtlua_attach(s, i, t);
+    rundir_write_config(rd, e, t);
+    char js[512];
+    rundir_event(rd, "start", 0, "\"experiment\":%s,\"total_steps\":%ld",
+                 rundir_json_string(e->name, js, sizeof js), trainer_total_steps(t));
+    while (!trainer_finished(t)) {
+        if (app_stop_signal) {
+            st = mt_fail(MT_ERR_INTERRUPTED, "interrupted at step %ld", trainer_step_count(t));
+            break;
+        }
+        st = trainer_step(t);
+        if (st) break;
+        progress_show(pg, t, 0);
+    }
+    const char *status = "finished";
+    char msg[1024] = "";
+    if (st) {
+        snprintf(msg, sizeof msg, "%s", mt_last_error());
+        status = st == MT_ERR_NUMERIC ? "diverged" : st == MT_ERR_INTERRUPTED ? "interrupted" : "failed";
+        code = st == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
+        char jm[2048];
+        rundir_event(rd, status, trainer_step_count(t), "\"message\":%s", rundir_json_string(msg, jm, sizeof jm));
+    } else {
+        st = trainer_finish(t);
+        if (st) {
+            snprintf(msg, sizeof msg, "%s", mt_last_error());
+            status = "failed";
+            code = MT_EXIT_FAILED;
+        }
+    }
+    progress_show(pg, t, 1);
+    if (pg->tty && !pg->quiet) fputc('\n', stderr);
+    char ck[1200];
+    if (trainer_save_checkpoint(t, rundir_file(rd, "checkpoint.safetensors", ck, sizeof ck))) {
+        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+        code = MT_EXIT_FAILED;
+    }
+    rundir_event(rd, "finish", trainer_step_count(t), "\"status\":\"%s\",\"wall_time_s\":%.3f", status, wall() - t0);
+    if (rundir_write_summary(rd, t, status, msg, wall() - t0, e->train.baselines ? &base : NULL)) {
+        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+        code = MT_EXIT_FAILED;
+    }
+    if (msg[0]) fprintf(stderr, "mtlab: %s: %s: %s\n", e->name, status, msg);
+    /* the closing report on stdout */
+    const mt_eval_result *val = trainer_last_val(t), *test = trainer_last_test(t);
+    printf("%s  (%s, %ld steps, %.1fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), wall() - t0,
+           trainer_samples_per_s(t));
+    for (int k = 0; k < e->ntasks; k++) {
+        printf("  %-16s%s val loss %-9.4g %s %-8.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
+               val ? val->loss[k] : NAN, metric_kind_name(e->task[k].metric), val ? val->metric[k] : NAN);
+        if (test) printf("  test loss %-9.4g %s %-8.4g", test->loss[k], metric_kind_name(e->task[k].metric), test->metric[k]);
+        if (base.have && e->task[k].in_score) printf("  single-task %.4g", base.metric[k]);
+        printf("\n");
+    }
+    if (base.have) {
+        double mtl[MT_MAX_TASKS];
+        for (int k = 0; k < e->ntasks; k++) mtl[k] = test ? test->metric[k] : val ? val->metric[k] : NAN;
+        printf("  delta_m %+.2f%%\n", delta_m(e, mtl, &base));
+    }
+    printf("  -> %s\n", dir);
+    mtlua_attach(s, i, NULL);
+    trainer_free(t);
+    if (rundir_close(rd)) {
+        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+        code = MT_EXIT_FAILED;
+    }
+    return code;
+}
+
+int app_run_headless(const app_options *o)
+{
+    mt_log_set_sink(log_to_stderr, NULL, NULL);
+    mtlua_session *s;
+    if (mtlua_open(o->script, o->sets, o->nsets, &s)) {
+        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+        return MT_EXIT_USAGE;
+    }
+    char out[1024];
+    if (o->out_dir) snprintf(out, sizeof out, "%s", o->out_dir);
+    else default_out(o->script, out, sizeof out);
+    progress pg = {.tty = isatty(2), .quiet = o->quiet};
+    int code = MT_EXIT_OK, n = mtlua_count(s);
+    for (int i = 0; i < n && !app_stop_signal; i++) {
+        char dir[1200];
+        if (n == 1) snprintf(dir, sizeof dir, "%s", out);
+        else {
+            char slug[64];
+            app_slug(mtlua_experiment(s, i)->name, i, slug, sizeof slug);
+            snprintf(dir, sizeof dir, "%s/%s", out, slug);
+        }
+        int c = run_one(s, i, dir, &pg);
+        if (c > code) code = c;
+        if (mtlua_stop_requested(s)) break;
+    }
+    if (app_stop_signal && code == MT_EXIT_OK) code = MT_EXIT_FAILED;
+    mtlua_close(s);
+    return code;
+}
+
+int app_check(const app_options *o)
+{
+    mtlua_session *s;
+    if (mtlua_open(o->script, o->sets, o->nsets, &s)) {
+        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+        return MT_EXIT_USAGE;
+    }
+    int code = MT_EXIT_OK;
+    for (int i = 0; i < mtlua_count(s); i++) {
+        const mt_experiment *e = mtlua_experiment(s, i);
+        mt_trainer *t;
+        if (trainer_new(e, NULL, &t)) {
+            fprintf(stderr, "mtlab: %s: %s\n", e->name, mt_last_error());
+            code = MT_EXIT_USAGE;
+            continue;
+        }
+        const mt_dataset *ds = &e->data->ds;
+        printf("experiment %d: %s\n", i + 1, e->name);
+        printf("  data      %s: %d examples x %d features", e->data->source, ds->n, ds->d);
+        if (ds->c) printf(" (%dx%dx%d)", ds->c, ds->h, ds->w);
+        printf("; split train %d / val %d / test %d\n", e->data->split.train.n, e->data->split.val.n,
+               e->data->split.test.n);
+        for (int k = 0; k < e->ntasks; k++) {
+            const mt_task_spec *ts = &e->task[k];
+            printf("  task %-12s %-7s target %-10s %s %d, loss %s, metric %s, weight %g%s\n", ts->name,
+                   ts->kind == MT_TARGET_CLASS ? "class" : ts->kind == MT_TARGET_REGRESS ? "regress" : "binary",
+                   ds->targets[ts->target].name, ts->kind == MT_TARGET_CLASS ? "classes" : "outputs", ts->out_dim,
+                   loss_kind_name(ts->loss), metric_kind_name(ts->metric), (double)ts->weight, ts->aux ? " (aux)" : "");
+        }
+        printf("  weighting %s", e->weighting.name);
+        for (int k = 0; k < e->weighting.nparams; k++) printf(" %s=%g", e->weighting.key[k], e->weighting.val[k]);
+        printf("\n  optim     %s lr %g, schedule %s; batch %d, %ld steps, seed %llu\n", e->optim.name,
+               (double)e->optim.lr, e->optim.schedule, e->train.batch, trainer_total_steps(t),
+               (unsigned long long)e->train.seed);
+        printf("  params    %zu total, %zu shared", trainer_params_total(t), trainer_params_shared(t));
+        for (int k = 0; k < e->ntasks; k++) printf(", %s %zu", e->task[k].name, trainer_params_task(t, k));
+        printf("\n\n");
+        const char *p = trainer_topology_text(t);
+        while (*p) {
+            const char *nl = strchr(p, '\n');
+            int len = nl ? (int)(nl - p) : (int)strlen(p);
+            printf("    %.*s\n", len, p);
+            p += len + (nl ? 1 : 0);
+        }
+        printf("\n");
+        trainer_free(t);
+    }
+    mtlua_close(s);
+    return code;
+}

@@ -1,0 +1,549 @@
+/* data_build.c - data declarations into datasets, and task targets. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "core/mem.h"
+#include "data/fashion.h"
+#include "lua_internal.h"
+
+#define TRY(x)                        \
+    do {                              \
+        mt_status st_ = (x);          \
+        if (st_ != MT_OK) return st_; \
+    } while (0)
+
+typedef struct {
+    long train, val, test;
+    long seed;
+    int standardize;
+} split_opts;
+
+/* The split fields every data declaration takes. */
+static mt_status read_split(mtlua_vctx *c, int tidx, split_opts *o, long dtrain, long dval,
+                            long dtest)
+{
+    TRY(vint(c, tidx, "train", dtrain, 1, 100000000L, &o->train));
+    TRY(vint(c, tidx, "val", dval, 0, 100000000L, &o->val));
+    TRY(vint(c, tidx, "test", dtest, 0, 100000000L, &o->test));
+    TRY(vint(c, tidx, "seed", 1, 0, 0x7fffffffffffffffL, &o->seed));
+    TRY(vbool(c, tidx, "standardize", 0, &o->standardize));
+    return MT_OK;
+}
+
+static mt_status finish(mtlua_vctx *c, mt_data_ref *r, const split_opts *o, int fixed_first)
+{
+    mt_status st;
+    if (fixed_first >= 0) {
+        st = split_make_fixed(&r->split, r->ds.n, fixed_first, (int)o->val, (uint64_t)o->seed);
+    } else {
+        if (o->train + o->val + o->test > r->ds.n)
+            return vfail(c, NULL, "train + val + test = %ld examples, but the data has %d",
+                         o->train + o->val + o->test, r->ds.n);
+        st = split_make(&r->split, r->ds.n, (int)o->train, (int)o->val, (int)o->test, (uint64_t)o->seed);
+    }
+    if (st) return vfail(c, NULL, "%s", mt_last_error());
+    if (o->standardize && (st = dataset_standardize(&r->ds, &r->split.train, NULL, NULL)))
+        return vfail(c, "standardize", "%s", mt_last_error());
+    return MT_OK;
+}
+
+static const char *const fashion_keys[] = {"path", "train", "val", "test", "seed", "standardize", NULL};
+
+static mt_status build_fashion(mtlua_vctx *c, int tidx, mt_data_ref *r)
+{
+    split_opts o;
+    TRY(vcheck_keys(c, tidx, fashion_keys));
+    TRY(read_split(c, tidx, &o, 10000, 1000, 2000));
+    char path[512];
+    TRY(vstring(c, tidx, "path", FASHION_DEFAULT_DIR, NULL, path, sizeof path));
+    if (o.train + o.val > 60000)
+        return vfail(c, "train", "train + val = %ld, but Fashion-MNIST has 60000 training images", o.train + o.val);
+    if (o.test > 10000) return vfail(c, "test", "%ld, but Fashion-MNIST has 10000 test images", o.test);
+    fashion_opts fo = {.dir = path, .n_train = (int)(o.train + o.val), .n_test = (int)o.test};
+    int ntr = 0;
+    if (fashion_load(&r->ds, &fo, &ntr)) {
+        if (!fashion_available(path))
+            return vfail(c, "path", "%s (install Debian's dataset-fashion-mnist: sh scripts/setup.sh)", mt_last_error());
+        return vfail(c, NULL, "%s", mt_last_error());
+    }
+    snprintf(r->source, sizeof r->source, "fashion_mnist(%s)", path);
+    return finish(c, r, &o, ntr);
+}
+
+/* Reads a number-or-vector value at idx into y (dim floats); NaN or a
+ * missing value clears *labelled. */
+static mt_status read_value(mtlua_vctx *c, int idx, const char *what, int dim, float *y, int *labelled)
+{
+    lua_State *L = c->L;
+    char d[96];
+    *labelled = 1;
+    if (lua_isnil(L, idx) || (lua_isboolean(L, idx) && !lua_toboolean(L, idx))) {
+        *labelled = 0;
+        for (int j = 0; j < dim; j++) y[j] = 0;
+        return MT_OK;
+    }
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        if (dim != 1) return vfail(c, what, "expected %d values, got one number", dim);
+        double v = lua_tonumber(L, idx);
+        if (isnan(v)) *labelled = 0;
+        y[0] = isnan(v) ? 0.0f : (float)v;
+        return MT_OK;
+    }
+    if (lua_type(L, idx) != LUA_TTABLE) return vfail(c, what, "expected a number or a list, got %s", vdescribe(L, idx, d, sizeof d));
+    if ((int)luaL_len(L, idx) != dim) return vfail(c, what, "expected %d values, got %d", dim, (int)luaL_len(L, idx));
+    for (int j = 0; j < dim; j++) {
+        lua_geti(L, idx, j + 1);
+        if (lua_type(L, -1) != LUA_TNUMBER) {
+            vdescribe(L, -1, d, sizeof d);
+            lua_pop(L, 1);
+            char f[160];
+            snprintf(f, sizeof f, "%s[%d]", what, j + 1);
+            return vfail(c, f, "expected a number, got %s", d);
+        }
+        y[j] = (float)lua_tonumber(L, -1);
+        lua_pop(L, 1);
+    }
+    return MT_OK;
+}
+
+static int value_dim(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TTABLE ? (int)luaL_len(L, idx) : 1;
+}
+
+/* Guesses a target's kind when the script does not say: integer values ->
+ * classes (max + 1 of them), otherwise regression. Documented in lua-api. */
+static void infer_kind(const float *y, const unsigned char *m, int n, int dim, mt_target_kind *kind, int *classes)
+{
+    int integral = dim == 1;
+    float mx = 0;
+    for (int i = 0; i < n && integral; i++) {
+        if (m && !m[i]) continue;
+        if (y[i] != floorf(y[i]) || y[i] < 0) integral = 0;
+        if (y[i] > mx) mx = y[i];
+    }
+    *kind = integral ? MT_TARGET_CLASS : MT_TARGET_REGRESS;
+    *classes = integral ? (int)mx + 1 : 0;
+    if (integral && *classes < 2) *classes = 2;
+}
+
+static mt_status parse_kind(mtlua_vctx *c, const char *what, const char *s, mt_target_kind *k)
+{
+    if (strcmp(s, "class") == 0) *k = MT_TARGET_CLASS;
+    else if (strcmp(s, "regress") == 0) *k = MT_TARGET_REGRESS;
+    else if (strcmp(s, "binary") == 0) *k = MT_TARGET_BINARY;
+    else return vfail(c, what, "expected \"class\", \"regress\" or \"binary\", got \"%s\"", s);
+    return MT_OK;
+}
+
+/* Finishes a target whose values (n, dim) and mask were collected. */
+static mt_status add_target(mtlua_vctx *c, mt_dataset *ds, const char *name, const char *kind_s,
+                            int classes, int dim, const float *y, const unsigned char *m)
+{
+    mt_target_kind kind;
+    int inferred_classes = 0;
+    if (kind_s) TRY(parse_kind(c, name, kind_s, &kind));
+    else infer_kind(y, m, ds->n, dim, &kind, &inferred_classes);
+    if (kind == MT_TARGET_CLASS) {
+        if (dim != 1) return vfail(c, name, "class labels are single integers, got %d values each", dim);
+        int mx = -1;
+        for (int i = 0; i < ds->n; i++) {
+            if (m && !m[i]) continue;
+            if (y[i] != floorf(y[i]) || y[i] < 0)
+                return vfail(c, name, "example %d: class label %g is not an integer >= 0", i + 1, (double)y[i]);
+            if ((int)y[i] > mx) mx = (int)y[i];
+        }
+        if (!classes) classes = inferred_classes ? inferred_classes : (mx + 1 < 2 ? 2 : mx + 1);
+        if (mx >= classes) return vfail(c, name, "label %d but only %d classes", mx, classes);
+    }
+    if (kind == MT_TARGET_BINARY)
+        for (int i = 0; i < ds->n * dim; i++)
+            if ((!m || m[i / dim]) && y[i] != 0 && y[i] != 1)
+                return vfail(c, name, "example %d: binary values are 0 or 1, got %g", i / dim + 1, (double)y[i]);
+    mt_target *t = dataset_add_target(ds, name, kind, dim, classes);
+    if (!t) return vfail(c, name, "%s", mt_last_error());
+    memcpy(t->y, y, (size_t)ds->n * (size_t)dim * sizeof(float));
+    for (int i = 0; m && i < ds->n; i++)
+        if (!m[i]) {
+            dataset_target_mask(ds, ds->ntargets - 1)[i] = 0;
+        }
+    return MT_OK;
+}
+
+static const char *const table_keys[] = {"x", "targets", "types", "classes", "train", "val", "test", "seed", "standardize", NULL};
+
+/* Reads the optional types = { name = "class" } and classes = { name = K }. */
+static void target_type(lua_State *L, int tidx, const char *name, const char **kind, int *classes)
+{
+    *kind = NULL;
+    *classes = 0;
+    lua_getfield(L, tidx, "types");
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, name);
+        if (lua_type(L, -1) == LUA_TSTRING) *kind = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, tidx, "classes");
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, name);
+        if (lua_isinteger(L, -1)) *classes = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* Defaults for an inline dataset of n examples: 20% validation, 20% test. */
+static void inline_split(split_opts *o, int n, int have_train, int have_val, int have_test)
+{
+    if (!have_val) o->val = n / 5;
+    if (!have_test) o->test = n / 5;
+    if (!have_train) o->train = n - o->val - o->test;
+}
+
+static int has_field(lua_State *L, int tidx, const char *k)
+{
+    lua_getfield(L, tidx, k);
+    int r = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    return r;
+}
+
+static mt_status collect_targets(mtlua_vctx *c, int tidx, mt_data_ref *r, int per_example_idx,
+                                 int ntargets_hint);
+
+static mt_status build_table(mtlua_vctx *c, int tidx, mt_data_ref *r)
+{
+    lua_State *L = c->L;
+    char d[96];
+    TRY(vcheck_keys(c, tidx, table_keys));
+    lua_getfield(L, tidx, "x");
+    int xi = lua_gettop(L);
+    if (!lua_istable(L, xi)) {
+        vdescribe(L, xi, d, sizeof d);
+        lua_pop(L, 1);
+        return vfail(c, "x", "expected a list of input rows, got %s", d);
+    }
+    int n = (int)luaL_len(L, xi);
+    if (n < 2) {
+        lua_pop(L, 1);
+        return vfail(c, "x", "expected at least 2 rows, got %d", n);
+    }
+    lua_geti(L, xi, 1);
+    int dim = value_dim(L, -1);
+    lua_pop(L, 1);
+    if (dataset_alloc(&r->ds, "table", n, dim, 0, 0, 0)) {
+        lua_pop(L, 1);
+        return vfail(c, "x", "%s", mt_last_error());
+    }
+    for (int i = 0; i < n; i++) {
+        lua_geti(L, xi, i + 1);
+        char what[48];
+        snprintf(what, sizeof what, "x[%d]", i + 1);
+        int lab;
+        mt_status st = lua_isnil(L, -1) ? vfail(c, what, "missing row") : read_value(c, lua_gettop(L), what, dim, r->ds.x + (size_t)i * dim, &lab);
+        lua_pop(L, 1);
+        if (st) {
+            lua_pop(L, 1);
+            return st;
+        }
+    }
+    lua_pop(L, 1);
+    TRY(collect_targets(c, tidx, r, 0, 0));
+    split_opts o;
+    TRY(read_split(c, tidx, &o, 1, 0, 0));
+    inline_split(&o, n, has_field(L, tidx, "train"), has_field(L, tidx, "val"), has_field(L, tidx, "test"));
+    snprintf(r->source, sizeof r->source, "table(%d x %d)", n, dim);
+    return finish(c, r, &o, -1);
+}
+
+/* targets = { name = { v1, v2, ... }, ... } for a table (values per
+ * example), collected into the dataset. */
+static mt_status collect_targets(mtlua_vctx *c, int tidx, mt_data_ref *r, int per_example_idx,
+                                 int ntargets_hint)
+{
+    (void)per_example_idx;
+    (void)ntargets_hint;
+    lua_State *L = c->L;
+    char d[96];
+    lua_getfield(L, tidx, "targets");
+    int ti = lua_gettop(L);
+    if (!lua_istable(L, ti)) {
+        vdescribe(L, ti, d, sizeof d);
+        lua_pop(L, 1);
+        return vfail(c, "targets", "expected a table { name = { values... } }, got %s", d);
+    }
+    int n = r->ds.n;
+    lua_pushnil(L);
+    while (lua_next(L, ti)) {
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            lua_pop(L, 3);
+            return vfail(c, "targets", "keys must be target names");
+        }
+        char name[MT_NAME];
+        snprintf(name, sizeof name, "%s", lua_tostring(L, -2));
+        char what[128];
+        snprintf(what, sizeof what, "targets.%s", name);
+        int vi = lua_gettop(L);
+        if (!lua_istable(L, vi) || (int)luaL_len(L, vi) != n) {
+            int len = lua_istable(L, vi) ? (int)luaL_len(L, vi) : -1;
+            vdescribe(L, vi, d, sizeof d);
+            lua_pop(L, 3);
+            if (len >= 0) return vfail(c, what, "%d values for %d examples", len, n);
+            return vfail(c, what, "expected a list of values, got %s", d);
+        }
+        lua_geti(L, vi, 1);
+        int dim = value_dim(L, -1);
+        lua_pop(L, 1);
+        float *y = mt_calloc((size_t)n * (size_t)dim, sizeof(float));
+        unsigned char *m = mt_calloc((size_t)n, 1);
+        mt_status st = (!y || !m) ? MT_ERR_NOMEM : MT_OK;
+        for (int i = 0; !st && i < n; i++) {
+            lua_geti(L, vi, i + 1);
+            int lab;
+            char w2[160];
+            snprintf(w2, sizeof w2, "%s[%d]", what, i + 1);
+            st = read_value(c, lua_gettop(L), w2, dim, y + (size_t)i * dim, &lab);
+            m[i] = (unsigned char)lab;
+            lua_pop(L, 1);
+        }
+        const char *kind;
+        int classes;
+        if (!st) {
+            target_type(L, tidx, name, &kind, &classes);
+            st = add_target(c, &r->ds, name, kind, classes, dim, y, m);
+        }
+        mt_free(y);
+        mt_free(m);
+        if (st) {
+            lua_pop(L, 3);
+            return st;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (r->ds.ntargets == 0) return vfail(c, "targets", "no targets given");
+    return MT_OK;
+}
+
+static const char *const generate_keys[] = {"n", "fn", "types", "classes", "train", "val", "test", "seed", "standardize", NULL};
+
+/* generate { n = 1000, fn = function(i) return { x... }, { task = y, ... } end } */
+static mt_status build_generate(mtlua_vctx *c, int tidx, mt_data_ref *r)
+{
+    lua_State *L = c->L;
+    TRY(vcheck_keys(c, tidx, generate_keys));
+    long n;
+    TRY(vint(c, tidx, "n", 0, 2, 10000000L, &n));
+    if (n == 0) return vfail(c, "n", "required field is missing (how many examples to generate)");
+    lua_getfield(L, tidx, "fn");
+    if (!lua_isfunction(L, -1)) {
+        lua_pop(L, 1);
+        return vfail(c, "fn", "expected a function(i) returning x, { target = value, ... }");
+    }
+    int fi = lua_gettop(L);
+    /* build a table { x = {...}, targets = {...} } by calling fn, then reuse build_table */
+    lua_createtable(L, 0, 8);
+    int out = lua_gettop(L);
+    lua_createtable(L, (int)n, 0);
+    lua_createtable(L, 0, 4);
+    int xs = out + 1, ts = out + 2;
+    for (long i = 1; i <= n; i++) {
+        lua_pushvalue(L, fi);
+        lua_pushinteger(L, i);
+        char ctx[64];
+        snprintf(ctx, sizeof ctx, "%s: data.fn(%ld)", c->where[0] ? c->where : c->script, i);
+        mt_status st = mtlua_pcall(L, 1, 2, ctx);
+        if (st) {
+            lua_settop(L, fi - 1);
+            return st;
+        }
+        if (!lua_istable(L, -1)) {
+            lua_settop(L, fi - 1);
+            return vfail(c, "fn", "call %ld: expected a second result { target = value, ... }", i);
+        }
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            lua_pushvalue(L, -2);
+            lua_gettable(L, ts);
+            if (lua_isnil(L, -1)) {
+                lua_pop(L, 1);
+                lua_createtable(L, (int)n, 0);
+                lua_pushvalue(L, -3);
+                lua_pushvalue(L, -2);
+                lua_settable(L, ts);
+            }
+            lua_pushvalue(L, -2);
+            lua_seti(L, -2, i);
+            lua_pop(L, 2);
+        }
+        lua_pop(L, 1);
+        lua_seti(L, xs, i);
+    }
+    lua_setfield(L, out, "targets");
+    lua_setfield(L, out, "x");
+    static const char *const copy[] = {"types", "classes", "train", "val", "test", "seed", "standardize"};
+    for (size_t k = 0; k < sizeof copy / sizeof copy[0]; k++) {
+        lua_getfield(L, tidx, copy[k]);
+        lua_setfield(L, out, copy[k]);
+    }
+    mt_status st = build_table(c, out, r);
+    lua_settop(L, fi - 1);
+    if (!st) snprintf(r->source, sizeof r->source, "generate(n=%ld)", n);
+    return st;
+}
+
+mt_status mtlua_build_data(mtlua_vctx *c, int tidx, mt_data_ref **out)
+{
+    lua_State *L = c->L;
+    char d[96], kind[48] = "";
+    *out = NULL;
+    if (!lua_istable(L, tidx))
+        return vfail(c, NULL, "expected mtl.data.fashion_mnist { ... } or another mtl.data constructor, got %s",
+                     vdescribe(L, tidx, d, sizeof d));
+    lua_getfield(L, tidx, "__kind");
+    if (lua_type(L, -1) == LUA_TSTRING) snprintf(kind, sizeof kind, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    mt_data_ref *r = data_ref_new();
+    if (!r) return MT_ERR_NOMEM;
+    mt_status st;
+    if (strcmp(kind, "data.fashion_mnist") == 0) st = build_fashion(c, tidx, r);
+    else if (strcmp(kind, "data.table") == 0) st = build_table(c, tidx, r);
+    else if (strcmp(kind, "data.generate") == 0) st = build_generate(c, tidx, r);
+    else if (!kind[0]) st = vfail(c, NULL, "expected an mtl.data constructor (mtl.data.fashion_mnist { ... }, mtl.data.table { ... }, ...)");
+    else st = vfail(c, NULL, "unknown data source %s", kind);
+    if (st) {
+        data_ref_release(r);
+        return st;
+    }
+    *out = r;
+    return MT_OK;
+}
+
+/* A target given as a Lua function of another target's labels. */
+static mt_status derive_target(mtlua_vctx *c, int fidx, mt_dataset *ds, const char *from,
+                               const char *name, int classes_hint, mt_target_kind kind)
+{
+    lua_State *L = c->L;
+    int src = dataset_target_index(ds, from);
+    if (src < 0) return vfail(c, "from", "the data has no target \"%s\" to derive from", from);
+    const mt_target *s = &ds->targets[src];
+    int n = ds->n, dim = 1;
+    float *y = mt_calloc((size_t)n, sizeof(float));
+    unsigned char *m = mt_calloc((size_t)n, 1);
+    if (!y || !m) {
+        mt_free(y);
+        mt_free(m);
+        return MT_ERR_NOMEM;
+    }
+    mt_status st = MT_OK;
+    for (int i = 0; i < n && !st; i++) {
+        if (s->mask && !s->mask[i]) continue; /* no source label: none derived */
+        lua_pushvalue(L, fidx);
+        if (s->dim == 1) {
+            if (s->kind == MT_TARGET_CLASS) lua_pushinteger(L, (lua_Integer)s->y[i]);
+            else lua_pushnumber(L, s->y[i]);
+        } else {
+            lua_createtable(L, s->dim, 0);
+            for (int j = 0; j < s->dim; j++) {
+                lua_pushnumber(L, s->y[(size_t)i * s->dim + j]);
+                lua_rawseti(L, -2, j + 1);
+            }
+        }
+        char ctx[320];
+        snprintf(ctx, sizeof ctx, "%s: %s.target(example %d)", c->where[0] ? c->where : c->script, c->path, i + 1);
+        st = mtlua_pcall(L, 1, 1, ctx);
+        if (st) break;
+        int lab;
+        char what[64];
+        snprintf(what, sizeof what, "target(example %d)", i + 1);
+        st = read_value(c, lua_gettop(L), what, dim, y + i, &lab);
+        m[i] = (unsigned char)lab;
+        lua_pop(L, 1);
+    }
+    if (!st)
+        st = add_target(c, ds, name, kind == MT_TARGET_CLASS ? "class" : kind == MT_TARGET_BINARY ? "binary" : "regress",
+                        kind == MT_TARGET_CLASS ? classes_hint : 0, dim, y, m);
+    mt_free(y);
+    mt_free(m);
+    return st;
+}
+
+mt_status mtlua_task_targets(mtlua_vctx *c, int tasks_idx, mt_data_ref *d, mt_experiment *e)
+{
+    lua_State *L = c->L;
+    mt_dataset *ds = &d->ds;
+    char sp[256], sw[256], dsc[96];
+    for (int k = 0; k < e->ntasks; k++) {
+        mt_task_spec *t = &e->task[k];
+        lua_geti(L, tasks_idx, k + 1);
+        int ti = lua_gettop(L);
+        char suf[32];
+        snprintf(suf, sizeof suf, "tasks[%d]", k + 1);
+        vpush(c, ti, suf, sp, sw);
+        lua_getfield(L, ti, "target");
+        int gi = lua_gettop(L);
+        mt_status st = MT_OK;
+        char tname[MT_NAME + 8];
+        if (lua_isnil(L, gi)) {
+            snprintf(tname, sizeof tname, "%s", t->name);
+            if (dataset_target_index(ds, tname) < 0) {
+                char list[512] = "";
+                for (int j = 0; j < ds->ntargets; j++) {
+                    strncat(list, ds->targets[j].name, sizeof list - strlen(list) - 3);
+                    if (j + 1 < ds->ntargets) strncat(list, ", ", sizeof list - strlen(list) - 1);
+                }
+                st = vfail(c, "target", "missing, and the data has no target named \"%s\" (it has: %s)", t->name, list);
+            }
+        } else if (lua_type(L, gi) == LUA_TSTRING && strcmp(lua_tostring(L, gi), "@inputs") == 0) {
+            snprintf(tname, sizeof tname, "@inputs");
+            if (dataset_target_index(ds, tname) < 0) {
+                mt_target *tg = dataset_add_target(ds, tname, MT_TARGET_REGRESS, ds->d, 0);
+                if (!tg) st = vfail(c, "target", "%s", mt_last_error());
+                else memcpy(tg->y, ds->x, (size_t)ds->n * (size_t)ds->d * sizeof(float));
+            }
+        } else if (lua_type(L, gi) == LUA_TSTRING) {
+            snprintf(tname, sizeof tname, "%s", lua_tostring(L, gi));
+            if (dataset_target_index(ds, tname) < 0) {
+                char list[512] = "";
+                for (int j = 0; j < ds->ntargets; j++) {
+                    strncat(list, ds->targets[j].name, sizeof list - strlen(list) - 3);
+                    if (j + 1 < ds->ntargets) strncat(list, ", ", sizeof list - strlen(list) - 1);
+                }
+                st = vfail(c, "target", "the data has no target \"%s\" (it has: %s)", tname, list);
+            }
+        } else if (lua_isfunction(L, gi)) {
+            snprintf(tname, sizeof tname, "fn:%s", t->name);
+            if (dataset_target_index(ds, tname) < 0) {
+                char from[MT_NAME];
+                const char *dflt = dataset_target_index(ds, "label") >= 0 ? "label" : ds->targets[0].name;
+                st = vstring(c, ti, "from", dflt, NULL, from, sizeof from);
+                if (!st) st = derive_target(c, gi, ds, from, tname, t->out_dim, t->kind);
+            }
+        } else {
+            st = vfail(c, "target", "expected a target name or a function of the label, got %s",
+                       vdescribe(L, gi, dsc, sizeof dsc));
+        }
+        if (!st) {
+            t->target = dataset_target_index(ds, tname);
+            const mt_target *tg = &ds->targets[t->target];
+            if (t->kind == MT_TARGET_CLASS && tg->kind != MT_TARGET_CLASS)
+                st = vfail(c, "target", "\"%s\" holds %s values; use mtl.task.regress or mtl.task.binary",
+                           tg->name, tg->kind == MT_TARGET_REGRESS ? "real" : "binary");
+            else if (t->kind == MT_TARGET_BINARY && tg->kind == MT_TARGET_CLASS && tg->classes > 2)
+                st = vfail(c, "target", "\"%s\" has %d classes; use mtl.task.classify", tg->name, tg->classes);
+            else if (t->kind == MT_TARGET_CLASS) {
+                if (t->out_dim == 0) t->out_dim = tg->classes;
+                else if (t->out_dim < tg->classes)
+                    st = vfail(c, "classes", "%d, but target \"%s\" has labels up to %d", t->out_dim, tg->name, tg->classes - 1);
+            } else {
+                t->out_dim = tg->dim;
+            }
+            e->topo.task[k].out_dim = t->out_dim;
+        }
+        lua_settop(L, ti - 1);
+        vpop(c, sp, sw);
+        if (st) return st;
+    }
+    return MT_OK;
+}

@@ -1,0 +1,60 @@
+/* lua_internal.h - shared between the files of src/lua; not a public API. */
+#ifndef MT_LUA_INTERNAL_H
+#define MT_LUA_INTERNAL_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include "lua/mtlua.h"
+
+/* Validation context: the path of the field being read ("tasks[2]") and
+ * the script line of the nearest constructor ("exp.lua:14"). */
+typedef struct {
+    lua_State *L;
+    char path[256];
+    char where[256];
+    const char *script;
+} mtlua_vctx;
+
+/* Records "<where>: <path>.<field>: <message>" and returns MT_ERR_SCRIPT. */
+mt_status vfail(const mtlua_vctx *c, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "\"ten\"", "3.5", "a table", "nil" for the value at idx. */
+const char *vdescribe(lua_State *L, int idx, char *buf, size_t n);
+/* Pushes ctx state for a sub-table: path += suffix, where = its __where. */
+void vpush(mtlua_vctx *c, int tidx, const char *suffix, char *saved_path, char *saved_where);
+void vpop(mtlua_vctx *c, const char *saved_path, const char *saved_where);
+/* Errors on any key of the table at tidx not in allowed (NULL-terminated). */
+mt_status vcheck_keys(const mtlua_vctx *c, int tidx, const char *const *allowed);
+/* Typed field readers: absent -> default (and MT_OK); wrong type or range
+ * -> a message naming the field and what was expected. */
+mt_status vnumber(const mtlua_vctx *c, int tidx, const char *key, double dflt, double lo,
+                  double hi, double *out);
+mt_status vint(const mtlua_vctx *c, int tidx, const char *key, long dflt, long lo, long hi,
+               long *out);
+mt_status vbool(const mtlua_vctx *c, int tidx, const char *key, int dflt, int *out);
+mt_status vstring(const mtlua_vctx *c, int tidx, const char *key, const char *dflt,
+                  const char *const *choices, char *out, size_t n);
+mt_status vintlist(const mtlua_vctx *c, int tidx, const char *key, int *out, int *n, int max,
+                   int min_value);
+
+/* Builds the dataset a data declaration (at tidx) describes. */
+mt_status mtlua_build_data(mtlua_vctx *c, int tidx, mt_data_ref **out);
+/* Adds derived targets the tasks ask for (a Lua function of the labels,
+ * "@inputs" for reconstruction) and resolves each task's target index. */
+mt_status mtlua_task_targets(mtlua_vctx *c, int tasks_idx, mt_data_ref *d, mt_experiment *e);
+/* Fills e from the experiment table at tidx (data excluded). */
+mt_status mtlua_parse_experiment(mtlua_vctx *c, int tidx, mt_experiment *e);
+
+/* weighting = "name" or { method = ..., params } into m. */
+mt_status mtlua_parse_method(mtlua_vctx *c, int tidx, mt_method_spec *m);
+
+/* luaopen for "mtl.core" (version, methods). */
+int luaopen_mtl_core(lua_State *L);
+/* Pushes the message handler used with lua_pcall. */
+int mtlua_traceback(lua_State *L);
+/* pcall with the traceback handler; on error records
+ * "<context>: <message+traceback>" and returns MT_ERR_SCRIPT (or
+ * MT_ERR_INTERRUPTED). */
+mt_status mtlua_pcall(lua_State *L, int nargs, int nres, const char *context);
+
+#endif

@@ -1,0 +1,650 @@
+/* session.c - one Lua state running one experiment script. */
+#include <lualib.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "core/log.h"
+#include "core/mem.h"
+#include "run/methods.h"
+#include "lua_internal.h"
+
+#define MAX_EXPERIMENTS 32
+
+struct mtlua_session {
+    lua_State *L;
+    char script[1024];
+    int n;
+    mt_experiment exp[MAX_EXPERIMENTS];
+    int cb_ref[MAX_EXPERIMENTS][3]; /* on_step, on_eval, on_epoch: registry refs */
+    mt_trainer *trainer[MAX_EXPERIMENTS];
+    int run_ref[MAX_EXPERIMENTS]; /* the `run` userdata of each experiment */
+    int current;                  /* experiment the console talks to */
+    int stop;
+};
+
+static volatile sig_atomic_t interrupted;
+
+void mtlua_interrupt(void) { interrupted = 1; }
+void mtlua_clear_interrupt(void) { interrupted = 0; }
+
+/* The count hook: a runaway loop in a script or a callback ends with an
+ * "interrupted" error at the next check instead of hanging the process. */
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    if (interrupted) {
+        interrupted = 0;
+        luaL_error(L, "interrupted");
+    }
+}
+
+int mtlua_traceback(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+mt_status mtlua_pcall(lua_State *L, int nargs, int nres, const char *context)
+{
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, mtlua_traceback);
+    lua_insert(L, base);
+    int rc = lua_pcall(L, nargs, nres, base);
+    lua_remove(L, base);
+    if (rc == LUA_OK) return MT_OK;
+    const char *m = lua_tostring(L, -1);
+    mt_status st = m && strstr(m, "interrupted") ? MT_ERR_INTERRUPTED : MT_ERR_SCRIPT;
+    if (context && *context) mt_fail(st, "%s: %s", context, m ? m : "(no message)");
+    else mt_fail(st, "%s", m ? m : "(no message)");
+    lua_pop(L, 1);
+    return st;
+}
+
+const char *mtlua_lua_dir(void)
+{
+    static char dir[PATH_MAX];
+    const char *env = getenv("MTLAB_LUA_PATH");
+    if (env && *env) return env;
+    char probe[PATH_MAX + 16];
+#ifdef MTLAB_ROOT
+    snprintf(dir, sizeof dir, "%s/lua", MTLAB_ROOT);
+    snprintf(probe, sizeof probe, "%s/mtl.lua", dir);
+    if (access(probe, R_OK) == 0) return dir;
+#endif
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = '\0';
+        snprintf(dir, sizeof dir, "%s/../share/mtlab/lua", exe);
+        snprintf(probe, sizeof probe, "%s/mtl.lua", dir);
+        if (access(probe, R_OK) == 0) return dir;
+        snprintf(dir, sizeof dir, "%s/../lua", exe);
+        return dir;
+    }
+    return "lua";
+}
+
+/* Reading an undefined global is an error, so a typo fails loudly. */
+static int strict_index(lua_State *L)
+{
+    const char *k = lua_tostring(L, 2);
+    return luaL_error(L, "undefined global '%s'", k ? k : "?");
+}
+
+static void make_globals_strict(lua_State *L)
+{
+    lua_pushglobaltable(L);
+    lua_newtable(L);
+    lua_pushcfunction(L, strict_index);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
+}
+
+static lua_State *new_state(void)
+{
+    lua_State *L = luaL_newstate();
+    if (!L) return NULL;
+    luaL_openlibs(L);
+    luaL_requiref(L, "mtl.core", luaopen_mtl_core, 0);
+    lua_pop(L, 1);
+    /* package.path: the mtl module first, then the defaults */
+    lua_getglobal(L, "package");
+    lua_pushfstring(L, "%s/?.lua;", mtlua_lua_dir());
+    lua_getfield(L, -2, "path");
+    lua_concat(L, 2);
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 10000);
+    return L;
+}
+
+mt_status mtlua_parse_override(char *arg, mtlua_override *ov)
+{
+    char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return mt_fail(MT_ERR_ARG, "--set %s: expected key=value, e.g. --set train.epochs=2", arg);
+    *eq = '\0';
+    ov->key = arg;
+    ov->value = eq + 1;
+    return MT_OK;
+}
+
+/* Pushes the override's value: a number, true/false, or the string. */
+static void push_value(lua_State *L, const char *v)
+{
+    char *end;
+    long long i = strtoll(v, &end, 10);
+    if (*v && !*end) {
+        lua_pushinteger(L, i);
+        return;
+    }
+    double d = strtod(v, &end);
+    if (*v && !*end) lua_pushnumber(L, d);
+    else if (strcmp(v, "true") == 0) lua_pushboolean(L, 1);
+    else if (strcmp(v, "false") == 0) lua_pushboolean(L, 0);
+    else lua_pushstring(L, v);
+}
+
+/* Applies key=value to the experiment table at tidx. The path's tables
+ * must exist except the last level, which is created for "train.x",
+ * "optim.x" and the like; the validator then rejects unknown fields. */
+static mt_status apply_override(lua_State *L, int tidx, const mtlua_override *ov)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s", ov->key);
+    /* tasks[2].weight -> tasks.2.weight */
+    for (char *p = path; *p; p++)
+        if (*p == '[') *p = '.';
+        else if (*p == ']') memmove(p, p + 1, strlen(p));
+    lua_pushvalue(L, tidx);
+    char *save = NULL, *tok = strtok_r(path, ".", &save);
+    char *next;
+    while (tok) {
+        next = strtok_r(NULL, ".", &save);
+        char *end;
+        long idx = strtol(tok, &end, 10);
+        int is_index = *tok && !*end;
+        if (!next) {
+            if (is_index) lua_pushinteger(L, idx);
+            else lua_pushstring(L, tok);
+            push_value(L, ov->value);
+            lua_settable(L, -3);
+            lua_pop(L, 1);
+            return MT_OK;
+        }
+        if (is_index) lua_geti(L, -1, idx);
+        else lua_getfield(L, -1, tok);
+        if (lua_isnil(L, -1) && !is_index) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+            lua_pushvalue(L, -1);
+            lua_setfield(L, -3, tok);
+        }
+        if (!lua_istable(L, -1)) {
+            lua_pop(L, 2);
+            return mt_fail(MT_ERR_ARG, "--set %s=%s: '%s' is not a table in the experiment", ov->key,
+                           ov->value, tok);
+        }
+        lua_remove(L, -2);
+        tok = next;
+    }
+    lua_pop(L, 1);
+    return mt_fail(MT_ERR_ARG, "--set %s: empty key", ov->key);
+}
+
+/* Data declarations are shared between experiments: the same Lua table
+ * builds one dataset. */
+typedef struct {
+    const void *table;
+    mt_data_ref *ref;
+} data_cache;
+
+static mt_status build_experiment(mtlua_session *s, int tidx, int i, data_cache *cache, int *ncache)
+{
+    lua_State *L = s->L;
+    mt_experiment *e = &s->exp[i];
+    experiment_defaults(e);
+    snprintf(e->script, sizeof e->script, "%s", s->script);
+    mtlua_vctx c = {.L = L, .script = s->script};
+    if (s->n > 1) snprintf(c.path, sizeof c.path, "experiments[%d]", i + 1);
+    lua_getfield(L, tidx, "__where");
+    if (lua_type(L, -1) == LUA_TSTRING) snprintf(c.where, sizeof c.where, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    mt_status st = mtlua_parse_experiment(&c, tidx, e);
+    if (st) return st;
+    lua_getfield(L, tidx, "data");
+    int di = lua_gettop(L);
+    char sp[256], sw[256];
+    vpush(&c, di, "data", sp, sw);
+    mt_data_ref *ref = NULL;
+    for (int k = 0; k < *ncache; k++)
+        if (cache[k].table == lua_topointer(L, di)) ref = cache[k].ref;
+    if (ref) {
+        data_ref_retain(ref);
+    } else if (lua_isnil(L, di)) {
+        st = vfail(&c, NULL, "required field is missing (e.g. data = mtl.data.fashion_mnist { train = 2000 })");
+    } else {
+        st = mtlua_build_data(&c, di, &ref);
+        if (!st && *ncache < MAX_EXPERIMENTS) {
+            cache[*ncache].table = lua_topointer(L, di);
+            cache[*ncache].ref = ref;
+            (*ncache)++;
+        }
+    }
+    vpop(&c, sp, sw);
+    lua_settop(L, di - 1);
+    if (st) return st;
+    e->data = ref;
+    lua_getfield(L, tidx, "tasks");
+    st = mtlua_task_targets(&c, lua_gettop(L), ref, e);
+    lua_pop(L, 1);
+    if (st) return st;
+    st = experiment_validate(e);
+    if (st) {
+        if (c.where[0]) mt_fail_prefix(st, "%s", c.where);
+        return st;
+    }
+    static const char *const cbs[] = {"on_step", "on_eval", "on_epoch"};
+    for (int k = 0; k < 3; k++) {
+        lua_getfield(L, tidx, cbs[k]);
+        s->cb_ref[i][k] = lua_isfunction(L, -1) ? luaL_ref(L, LUA_REGISTRYINDEX) : (lua_pop(L, 1), LUA_NOREF);
+    }
+    return MT_OK;
+}
+
+static void push_run(lua_State *L, mtlua_session *s, int i);
+
+mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlua_session **out)
+{
+    *out = NULL;
+    mtlua_session *s = mt_calloc(1, sizeof *s);
+    if (!s) return MT_ERR_NOMEM;
+    snprintf(s->script, sizeof s->script, "%s", script);
+    for (int i = 0; i < MAX_EXPERIMENTS; i++) {
+        s->run_ref[i] = LUA_NOREF;
+        for (int k = 0; k < 3; k++) s->cb_ref[i][k] = LUA_NOREF;
+    }
+    s->L = new_state();
+    if (!s->L) {
+        mt_free(s);
+        return mt_fail(MT_ERR_NOMEM, "cannot create a Lua state");
+    }
+    lua_State *L = s->L;
+    lua_pushlightuserdata(L, s);
+    lua_setfield(L, LUA_REGISTRYINDEX, "mtlab.session");
+    mt_status st;
+    if (access(script, R_OK) != 0) {
+        st = mt_fail(MT_ERR_ARG, "%s: cannot read the script", script);
+        goto fail;
+    }
+    if (luaL_loadfile(L, script) != LUA_OK) {
+        st = mt_fail(MT_ERR_SCRIPT, "%s", lua_tostring(L, -1));
+        goto fail;
+    }
+    make_globals_strict(L);
+    if ((st = mtlua_pcall(L, 0, 1, NULL))) goto fail;
+    int r = lua_gettop(L);
+    if (lua_isnil(L, r)) {
+        st = mt_fail(MT_ERR_SCRIPT,
+                     "%s: the script returned nothing; end it with `return mtl.experiment { ... }`", script);
+        goto fail;
+    }
+    if (!lua_istable(L, r)) {
+        char d[96];
+        st = mt_fail(MT_ERR_SCRIPT, "%s: the script returned %s; expected mtl.experiment { ... } or a list of them",
+                     script, vdescribe(L, r, d, sizeof d));
+        goto fail;
+    }
+    /* one experiment or a list */
+    lua_getfield(L, r, "__kind");
+    int single = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;
+    lua_pop(L, 1);
+    if (single) {
+        lua_newtable(L);
+        lua_pushvalue(L, r);
+        lua_rawseti(L, -2, 1);
+        lua_replace(L, r);
+    }
+    int n = (int)luaL_len(L, r);
+    if (n < 1 || n > MAX_EXPERIMENTS) {
+        st = mt_fail(MT_ERR_SCRIPT, "%s: the script returned %d experiments (1..%d supported)", script, n,
+                     MAX_EXPERIMENTS);
+        goto fail;
+    }
+    s->n = n;
+    for (int i = 1; i <= n; i++) {
+        lua_geti(L, r, i);
+        lua_getfield(L, -1, "__kind");
+        int ok = lua_istable(L, -2) && lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;
+        lua_pop(L, 2);
+        if (!ok) {
+            st = mt_fail(MT_ERR_SCRIPT, "%s: returned list entry %d is not an mtl.experiment { ... }", script, i);
+            s->n = i - 1;
+            goto fail;
+        }
+    }
+    for (int k = 0; k < nov; k++)
+        for (int i = 1; i <= n; i++) {
+            lua_geti(L, r, i);
+            st = apply_override(L, lua_gettop(L), &ov[k]);
+            lua_pop(L, 1);
+            if (st) goto fail;
+        }
+    data_cache cache[MAX_EXPERIMENTS];
+    int ncache = 0;
+    for (int i = 0; i < n; i++) {
+        lua_geti(L, r, i + 1);
+        st = build_experiment(s, lua_gettop(L), i, cache, &ncache);
+        lua_pop(L, 1);
+        if (st) {
+            s->n = i + 1;
+            goto fail;
+        }
+        push_run(L, s, i);
+        s->run_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    lua_settop(L, 0);
+    *out = s;
+    return MT_OK;
+fail:
+    mtlua_close(s);
+    return st;
+}
+
+void mtlua_close(mtlua_session *s)
+{
+    if (!s) return;
+    for (int i = 0; i < s->n; i++) experiment_free(&s->exp[i]);
+    if (s->L) lua_close(s->L);
+    mt_free(s);
+}
+
+int mtlua_count(const mtlua_session *s) { return s->n; }
+const mt_experiment *mtlua_experiment(const mtlua_session *s, int i) { return &s->exp[i]; }
+const char *mtlua_script(const mtlua_session *s) { return s->script; }
+int mtlua_stop_requested(const mtlua_session *s) { return s->stop; }
+
+/* ---- the `run` object: callbacks and the console talk to a trainer ---- */
+
+typedef struct {
+    mtlua_session *s;
+    int i;
+} run_ud;
+
+static mt_trainer *check_trainer(lua_State *L, int *task_count, int *idx)
+{
+    run_ud *u = luaL_checkudata(L, 1, "mtl.run");
+    mt_trainer *t = u->s->trainer[u->i];
+    if (!t) luaL_error(L, "run: experiment %d is not running", u->i + 1);
+    if (task_count) *task_count = trainer_experiment(t)->ntasks;
+    if (idx) *idx = u->i;
+    return t;
+}
+
+/* A task argument: its name or its 1-based index. */
+static int check_task(lua_State *L, mt_trainer *t, int arg)
+{
+    const mt_experiment *e = trainer_experiment(t);
+    if (lua_type(L, arg) == LUA_TNUMBER) {
+        lua_Integer k = luaL_checkinteger(L, arg);
+        if (k < 1 || k > e->ntasks) luaL_error(L, "no task %d (there are %d)", (int)k, e->ntasks);
+        return (int)k - 1;
+    }
+    const char *nm = luaL_checkstring(L, arg);
+    for (int k = 0; k < e->ntasks; k++)
+        if (strcmp(e->task[k].name, nm) == 0) return k;
+    return luaL_error(L, "no task named '%s'", nm);
+}
+
+static int run_step(lua_State *L) { lua_pushinteger(L, trainer_step_count(check_trainer(L, NULL, NULL))); return 1; }
+static int run_epoch(lua_State *L) { lua_pushinteger(L, trainer_epoch(check_trainer(L, NULL, NULL)) + 1); return 1; }
+static int run_lr(lua_State *L) { lua_pushnumber(L, trainer_lr(check_trainer(L, NULL, NULL))); return 1; }
+
+static int run_set_lr(lua_State *L)
+{
+    mt_trainer *t = check_trainer(L, NULL, NULL);
+    lua_Number lr = luaL_checknumber(L, 2);
+    if (!(lr > 0)) return luaL_error(L, "set_lr: expected a positive number, got %f", (double)lr);
+    trainer_set_lr(t, lr);
+    lua_pushnumber(L, trainer_lr(t));
+    return 1;
+}
+
+static int run_weights(lua_State *L)
+{
+    int T;
+    mt_trainer *t = check_trainer(L, &T, NULL);
+    const float *w = trainer_weights(t);
+    lua_createtable(L, 0, T);
+    for (int k = 0; k < T; k++) {
+        lua_pushnumber(L, w[k]);
+        lua_setfield(L, -2, trainer_experiment(t)->task[k].name);
+    }
+    return 1;
+}
+
+static int run_set_weight(lua_State *L)
+{
+    mt_trainer *t = check_trainer(L, NULL, NULL);
+    int k = check_task(L, t, 2);
+    if (trainer_set_static_weight(t, k, luaL_checknumber(L, 3))) return luaL_error(L, "%s", mt_last_error());
+    return 0;
+}
+
+static int run_set_weighting(lua_State *L)
+{
+    mt_trainer *t = check_trainer(L, NULL, NULL);
+    mtlua_vctx c = {.L = L, .script = "console"};
+    snprintf(c.path, sizeof c.path, "weighting");
+    mt_method_spec m;
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        memset(&m, 0, sizeof m);
+        snprintf(m.name, sizeof m.name, "%s", lua_tostring(L, 2));
+        if (!method_known(m.name)) return luaL_error(L, "unknown method \"%s\" (available: %s)", m.name, method_names());
+    } else {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        lua_getfield(L, 2, "method");
+        int has = lua_type(L, -1) == LUA_TSTRING;
+        lua_pop(L, 1);
+        if (!has) return luaL_error(L, "set_weighting: expected a method name or mtl.weight.<method> { ... }");
+        if (mtlua_parse_method(&c, 2, &m)) return luaL_error(L, "%s", mt_last_error());
+    }
+    if (trainer_set_weighting(t, &m)) return luaL_error(L, "%s", mt_last_error());
+    lua_pushstring(L, m.name);
+    return 1;
+}
+
+static int run_weighting(lua_State *L) { lua_pushstring(L, trainer_weighting_name(check_trainer(L, NULL, NULL))); return 1; }
+
+/* losses(): the mean training loss per task over the current window. */
+static int run_losses(lua_State *L)
+{
+    int T;
+    mt_trainer *t = check_trainer(L, &T, NULL);
+    const mt_experiment *e = trainer_experiment(t);
+    lua_createtable(L, 0, T);
+    for (int k = 0; k < T; k++) {
+        lua_pushnumber(L, trainer_train_loss(t)[k]);
+        lua_setfield(L, -2, e->task[k].name);
+    }
+    return 1;
+}
+
+static void push_eval(lua_State *L, const mt_trainer *t, const mt_eval_result *r)
+{
+    const mt_experiment *e = trainer_experiment(t);
+    lua_createtable(L, 0, e->ntasks);
+    for (int k = 0; k < e->ntasks; k++) {
+        lua_createtable(L, 0, 2);
+        lua_pushnumber(L, r->loss[k]);
+        lua_setfield(L, -2, "loss");
+        lua_pushnumber(L, r->metric[k]);
+        lua_setfield(L, -2, metric_kind_name(e->task[k].metric));
+        lua_setfield(L, -2, e->task[k].name);
+    }
+}
+
+static int run_val(lua_State *L)
+{
+    mt_trainer *t = check_trainer(L, NULL, NULL);
+    const mt_eval_result *r = trainer_last_val(t);
+    if (!r) {
+        lua_pushnil(L);
+        return 1;
+    }
+    push_eval(L, t, r);
+    return 1;
+}
+
+static int run_tasks(lua_State *L)
+{
+    int T;
+    mt_trainer *t = check_trainer(L, &T, NULL);
+    lua_createtable(L, T, 0);
+    for (int k = 0; k < T; k++) {
+        lua_pushstring(L, trainer_experiment(t)->task[k].name);
+        lua_rawseti(L, -2, k + 1);
+    }
+    return 1;
+}
+
+static int run_log(lua_State *L)
+{
+    run_ud *u = luaL_checkudata(L, 1, "mtl.run");
+    const char *msg = luaL_checkstring(L, 2);
+    mt_log(MT_LOG_INFO, "[%s] %s", u->s->exp[u->i].name, msg);
+    return 0;
+}
+
+static int run_stop(lua_State *L)
+{
+    run_ud *u = luaL_checkudata(L, 1, "mtl.run");
+    u->s->stop = 1;
+    return 0;
+}
+
+static int run_name(lua_State *L)
+{
+    run_ud *u = luaL_checkudata(L, 1, "mtl.run");
+    lua_pushstring(L, u->s->exp[u->i].name);
+    return 1;
+}
+
+static int run_tostring(lua_State *L)
+{
+    run_ud *u = luaL_checkudata(L, 1, "mtl.run");
+    mt_trainer *t = u->s->trainer[u->i];
+    if (!t) lua_pushfstring(L, "run<%s, not started>", u->s->exp[u->i].name);
+    else lua_pushfstring(L, "run<%s, step %d, lr %f, %s>", u->s->exp[u->i].name, (int)trainer_step_count(t),
+                         trainer_lr(t), trainer_weighting_name(t));
+    return 1;
+}
+
+static const luaL_Reg run_methods[] = {
+    {"step", run_step},       {"epoch", run_epoch},     {"lr", run_lr},
+    {"set_lr", run_set_lr},   {"weights", run_weights}, {"set_weight", run_set_weight},
+    {"weighting", run_weighting}, {"set_weighting", run_set_weighting},
+    {"losses", run_losses},   {"val", run_val},         {"tasks", run_tasks},
+    {"log", run_log},         {"stop", run_stop},       {"name", run_name},
+    {NULL, NULL}};
+
+static void push_run(lua_State *L, mtlua_session *s, int i)
+{
+    run_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->s = s;
+    u->i = i;
+    if (luaL_newmetatable(L, "mtl.run")) {
+        luaL_newlib(L, run_methods);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, run_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_setmetatable(L, -2);
+}
+
+static mt_status call_cb(mtlua_session *s, int i, int which, lua_Integer arg)
+{
+    static const char *const names[] = {"on_step", "on_eval", "on_epoch"};
+    lua_State *L = s->L;
+    if (s->cb_ref[i][which] == LUA_NOREF) return MT_OK;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->cb_ref[i][which]);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->run_ref[i]);
+    lua_pushinteger(L, arg);
+    char ctx[96];
+    snprintf(ctx, sizeof ctx, "%s callback", names[which]);
+    mt_status st = mtlua_pcall(L, 2, 0, ctx);
+    if (!st && s->stop) return mt_fail(MT_ERR_INTERRUPTED, "%s asked to stop (run:stop())", names[which]);
+    return st;
+}
+
+typedef struct {
+    mtlua_session *s;
+    int i;
+} hook_ud;
+
+static hook_ud hook_uds[MAX_EXPERIMENTS];
+
+static mt_status hook_step(void *ud, long step) { hook_ud *h = ud; return call_cb(h->s, h->i, 0, step); }
+static mt_status hook_eval(void *ud, long step) { hook_ud *h = ud; return call_cb(h->s, h->i, 1, step); }
+static mt_status hook_epoch(void *ud, int epoch) { hook_ud *h = ud; return call_cb(h->s, h->i, 2, epoch); }
+
+void mtlua_attach(mtlua_session *s, int i, mt_trainer *t)
+{
+    s->trainer[i] = t;
+    s->current = i;
+    if (!t) return;
+    hook_uds[i].s = s;
+    hook_uds[i].i = i;
+    mt_hooks h = {.ud = &hook_uds[i],
+                  .on_step = s->cb_ref[i][0] != LUA_NOREF ? hook_step : NULL,
+                  .on_eval = s->cb_ref[i][1] != LUA_NOREF ? hook_eval : NULL,
+                  .on_epoch = s->cb_ref[i][2] != LUA_NOREF ? hook_epoch : NULL};
+    trainer_set_hooks(t, &h);
+}
+
+/* The console: "expr" is tried as "return expr" first, like lua.c does. */
+mt_status mtlua_eval(mtlua_session *s, const char *line, char *out, size_t n)
+{
+    lua_State *L = s->L;
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->run_ref[s->current]);
+    lua_setglobal(L, "run");
+    lua_pushfstring(L, "return %s", line);
+    int rc = luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=console");
+    lua_remove(L, -2);
+    if (rc != LUA_OK) {
+        lua_pop(L, 1);
+        rc = luaL_loadbuffer(L, line, strlen(line), "=console");
+    }
+    if (rc != LUA_OK) {
+        snprintf(out, n, "%s", lua_tostring(L, -1));
+        lua_settop(L, top);
+        return mt_fail(MT_ERR_SCRIPT, "%s", out);
+    }
+    mt_status st = mtlua_pcall(L, 0, LUA_MULTRET, NULL);
+    if (st) {
+        snprintf(out, n, "%s", mt_last_error());
+        lua_settop(L, top);
+        return st;
+    }
+    out[0] = '\0';
+    size_t w = 0;
+    for (int i = top + 1; i <= lua_gettop(L); i++) {
+        const char *v = luaL_tolstring(L, i, NULL);
+        w += (size_t)snprintf(out + (w < n ? w : n), w < n ? n - w : 0, "%s%s", i > top + 1 ? "\t" : "", v);
+        lua_pop(L, 1);
+    }
+    lua_settop(L, top);
+    return MT_OK;
+}

@@ -1,0 +1,291 @@
+/* validate.c - typed field readers that name the exact path of a bad field. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "lua_internal.h"
+
+mt_status vfail(const mtlua_vctx *c, const char *field, const char *fmt, ...)
+{
+    char msg[1024], full[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (field && *field)
+        snprintf(full, sizeof full, "%s%s%s", c->path, c->path[0] ? "." : "", field);
+    else
+        snprintf(full, sizeof full, "%s", c->path[0] ? c->path : "experiment");
+    const char *where = c->where[0] ? c->where : c->script;
+    return mt_fail(MT_ERR_SCRIPT, "%s: %s: %s", where ? where : "script", full, msg);
+}
+
+const char *vdescribe(lua_State *L, int idx, char *buf, size_t n)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: snprintf(buf, n, "nil"); break;
+    case LUA_TBOOLEAN: snprintf(buf, n, "%s", lua_toboolean(L, idx) ? "true" : "false"); break;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) snprintf(buf, n, "%lld", (long long)lua_tointeger(L, idx));
+        else snprintf(buf, n, "%.6g", lua_tonumber(L, idx));
+        break;
+    case LUA_TSTRING: {
+        const char *s = lua_tostring(L, idx);
+        snprintf(buf, n, "\"%.60s%s\"", s, strlen(s) > 60 ? "..." : "");
+        break;
+    }
+    case LUA_TTABLE: snprintf(buf, n, "a table"); break;
+    case LUA_TFUNCTION: snprintf(buf, n, "a function"); break;
+    default: snprintf(buf, n, "a %s", luaL_typename(L, idx)); break;
+    }
+    return buf;
+}
+
+void vpush(mtlua_vctx *c, int tidx, const char *suffix, char *saved_path, char *saved_where)
+{
+    memcpy(saved_path, c->path, sizeof c->path);
+    memcpy(saved_where, c->where, sizeof c->where);
+    char np[sizeof c->path];
+    if (suffix[0] == '[' || !c->path[0])
+        snprintf(np, sizeof np, "%s%s", c->path, suffix);
+    else
+        snprintf(np, sizeof np, "%s.%s", c->path, suffix);
+    memcpy(c->path, np, sizeof np);
+    if (lua_type(c->L, tidx) == LUA_TTABLE) {
+        lua_getfield(c->L, tidx, "__where");
+        if (lua_type(c->L, -1) == LUA_TSTRING) snprintf(c->where, sizeof c->where, "%s", lua_tostring(c->L, -1));
+        lua_pop(c->L, 1);
+    }
+}
+
+void vpop(mtlua_vctx *c, const char *saved_path, const char *saved_where)
+{
+    memcpy(c->path, saved_path, sizeof c->path);
+    memcpy(c->where, saved_where, sizeof c->where);
+}
+
+/* Edit distance, for "did you mean" on a misspelt field. */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40) return 99;
+    int d[41][41];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            int m = sub < del ? sub : del;
+            d[i][j] = m < ins ? m : ins;
+        }
+    return d[la][lb];
+}
+
+mt_status vcheck_keys(const mtlua_vctx *c, int tidx, const char *const *allowed)
+{
+    lua_State *L = c->L;
+    tidx = lua_absindex(L, tidx);
+    lua_pushnil(L);
+    while (lua_next(L, tidx)) {
+        lua_pop(L, 1); /* value */
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            if (lua_type(L, -1) == LUA_TNUMBER) { /* list entries are checked by the caller */
+                continue;
+            }
+            char d[64];
+            mt_status st = vfail(c, NULL, "unexpected key %s", vdescribe(L, -1, d, sizeof d));
+            lua_pop(L, 1);
+            return st;
+        }
+        const char *k = lua_tostring(L, -1);
+        if (k[0] == '_' && k[1] == '_') continue; /* __kind, __where */
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            if (strcmp(*a, k) == 0) ok = 1;
+        if (!ok) {
+            const char *best = NULL;
+            int bd = 3;
+            for (const char *const *a = allowed; *a; a++) {
+                int dd = edit_distance(k, *a);
+                if (dd < bd) {
+                    bd = dd;
+                    best = *a;
+                }
+            }
+            char list[512] = "";
+            for (const char *const *a = allowed; *a; a++) {
+                strncat(list, *a, sizeof list - strlen(list) - 3);
+                if (a[1]) strncat(list, ", ", sizeof list - strlen(list) - 1);
+            }
+            char key[128];
+            snprintf(key, sizeof key, "%s", k);
+            lua_pop(L, 1);
+            if (best) return vfail(c, key, "unknown field (did you mean '%s'?)", best);
+            return vfail(c, key, "unknown field (expected one of: %s)", list);
+        }
+    }
+    return MT_OK;
+}
+
+mt_status vnumber(const mtlua_vctx *c, int tidx, const char *key, double dflt, double lo,
+                  double hi, double *out)
+{
+    lua_State *L = c->L;
+    lua_getfield(L, tidx, key);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        *out = dflt;
+        return MT_OK;
+    }
+    char d[96];
+    if (lua_type(L, -1) != LUA_TNUMBER) {
+        vdescribe(L, -1, d, sizeof d);
+        lua_pop(L, 1);
+        return vfail(c, key, "expected a number, got %s", d);
+    }
+    double v = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    if (!(v >= lo && v <= hi)) {
+        if (isinf(hi)) return vfail(c, key, "expected a number >= %g, got %g", lo, v);
+        return vfail(c, key, "expected a number in [%g, %g], got %g", lo, hi, v);
+    }
+    *out = v;
+    return MT_OK;
+}
+
+mt_status vint(const mtlua_vctx *c, int tidx, const char *key, long dflt, long lo, long hi,
+               long *out)
+{
+    lua_State *L = c->L;
+    lua_getfield(L, tidx, key);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        *out = dflt;
+        return MT_OK;
+    }
+    char d[96];
+    int isnum = 0;
+    lua_Integer v = lua_tointegerx(L, -1, &isnum);
+    if (lua_type(L, -1) != LUA_TNUMBER || !isnum || v < lo || v > hi) {
+        vdescribe(L, -1, d, sizeof d);
+        lua_pop(L, 1);
+        if (lo == 1 && hi >= 1000000) return vfail(c, key, "expected a positive integer, got %s", d);
+        if (lo == 0 && hi >= 1000000) return vfail(c, key, "expected an integer >= 0, got %s", d);
+        return vfail(c, key, "expected an integer in %ld..%ld, got %s", lo, hi, d);
+    }
+    lua_pop(L, 1);
+    *out = (long)v;
+    return MT_OK;
+}
+
+mt_status vbool(const mtlua_vctx *c, int tidx, const char *key, int dflt, int *out)
+{
+    lua_State *L = c->L;
+    lua_getfield(L, tidx, key);
+    if (lua_isnil(L, -1)) {
+        *out = dflt;
+    } else if (lua_isboolean(L, -1)) {
+        *out = lua_toboolean(L, -1);
+    } else {
+        char d[96];
+        vdescribe(L, -1, d, sizeof d);
+        lua_pop(L, 1);
+        return vfail(c, key, "expected true or false, got %s", d);
+    }
+    lua_pop(L, 1);
+    return MT_OK;
+}
+
+mt_status vstring(const mtlua_vctx *c, int tidx, const char *key, const char *dflt,
+                  const char *const *choices, char *out, size_t n)
+{
+    lua_State *L = c->L;
+    lua_getfield(L, tidx, key);
+    char d[96];
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        if (!dflt) return vfail(c, key, "required field is missing");
+        snprintf(out, n, "%s", dflt);
+        return MT_OK;
+    }
+    if (lua_type(L, -1) != LUA_TSTRING) {
+        vdescribe(L, -1, d, sizeof d);
+        lua_pop(L, 1);
+        return vfail(c, key, "expected a string, got %s", d);
+    }
+    const char *s = lua_tostring(L, -1);
+    if (strlen(s) >= n) {
+        lua_pop(L, 1);
+        return vfail(c, key, "longer than %zu characters", n - 1);
+    }
+    if (choices) {
+        int ok = 0;
+        char list[512] = "";
+        for (const char *const *a = choices; *a; a++) {
+            if (strcmp(*a, s) == 0) ok = 1;
+            strncat(list, *a, sizeof list - strlen(list) - 3);
+            if (a[1]) strncat(list, ", ", sizeof list - strlen(list) - 1);
+        }
+        if (!ok) {
+            vdescribe(L, -1, d, sizeof d);
+            lua_pop(L, 1);
+            return vfail(c, key, "expected one of %s, got %s", list, d);
+        }
+    }
+    snprintf(out, n, "%s", s);
+    lua_pop(L, 1);
+    return MT_OK;
+}
+
+mt_status vintlist(const mtlua_vctx *c, int tidx, const char *key, int *out, int *n, int max,
+                   int min_value)
+{
+    lua_State *L = c->L;
+    lua_getfield(L, tidx, key);
+    char d[96];
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return MT_OK; /* keep the caller's default */
+    }
+    if (lua_type(L, -1) == LUA_TNUMBER) { /* a single width: { 64 } */
+        lua_Integer v = lua_tointeger(L, -1);
+        if (!lua_isinteger(L, -1) || v < min_value) {
+            vdescribe(L, -1, d, sizeof d);
+            lua_pop(L, 1);
+            return vfail(c, key, "expected a list of integers >= %d, got %s", min_value, d);
+        }
+        out[0] = (int)v;
+        *n = 1;
+        lua_pop(L, 1);
+        return MT_OK;
+    }
+    if (lua_type(L, -1) != LUA_TTABLE) {
+        vdescribe(L, -1, d, sizeof d);
+        lua_pop(L, 1);
+        return vfail(c, key, "expected a list of integers, got %s", d);
+    }
+    int len = (int)luaL_len(L, -1);
+    if (len > max) {
+        lua_pop(L, 1);
+        return vfail(c, key, "%d entries, at most %d supported", len, max);
+    }
+    for (int i = 1; i <= len; i++) {
+        lua_geti(L, -1, i);
+        int isnum = 0;
+        lua_Integer v = lua_tointegerx(L, -1, &isnum);
+        if (lua_type(L, -1) != LUA_TNUMBER || !isnum || v < min_value || v > 1 << 24) {
+            vdescribe(L, -1, d, sizeof d);
+            lua_pop(L, 2);
+            char f[64];
+            snprintf(f, sizeof f, "%s[%d]", key, i);
+            if (min_value == 1) return vfail(c, f, "expected a positive integer, got %s", d);
+            return vfail(c, f, "expected an integer >= %d, got %s", min_value, d);
+        }
+        out[i - 1] = (int)v;
+        lua_pop(L, 1);
+    }
+    *n = len;
+    lua_pop(L, 1);
+    return MT_OK;
+}
