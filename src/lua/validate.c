@@ -167,11 +167,17 @@ mt_status vint(const mtlua_vctx *c, int tidx, const char *key, long dflt, long l
     char d[96];
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, -1, &isnum);
-    if (lua_type(L, -1) != LUA_TNUMBER || !isnum || v < lo || v > hi) {
+    if (lua_type(L, -1) != LUA_TNUMBER || !isnum) {
         vdescribe(L, -1, d, sizeof d);
         lua_pop(L, 1);
-        if (lo == 1 && hi >= 1000000) return vfail(c, key, "expected a positive integer, got %s", d);
-        if (lo == 0 && hi >= 1000000) return vfail(c, key, "expected an integer >= 0, got %s", d);
+        if (lo == 1) return vfail(c, key, "expected a positive integer, got %s", d);
+        if (lo == 0) return vfail(c, key, "expected an integer >= 0, got %s", d);
+        return vfail(c, key, "expected an integer, got %s", d);
+    }
+    if (v < lo || v > hi) {
+        vdescribe(L, -1, d, sizeof d);
+        lua_pop(L, 1);
+        if (hi >= 1000000000L) return vfail(c, key, "expected an integer >= %ld, got %s", lo, d);
         return vfail(c, key, "expected an integer in %ld..%ld, got %s", lo, hi, d);
     }
     lua_pop(L, 1);
