@@ -213,4 +213,11 @@ mt_node graph_find(const mt_graph *g, const char *name); /* input/const/param by
 /* Use the slow reference loops instead of cblas (tests compare the two). */
 void graph_use_reference_kernels(mt_graph *g, int on);
 
+/* Inputs take no gradient unless asked (the gradient w.r.t. a 784-wide
+ * input costs as much as the first layer's weight gradient). With on != 0,
+ * graph_backward also fills graph_grad(g, input). Before or after compile. */
+mt_status graph_input_grad(mt_graph *g, mt_node input, int on);
+/* 1 and (c, h, w) when n carries an image layout; 0 otherwise. */
+int graph_image_shape(const mt_graph *g, mt_node n, int *c, int *h, int *w);
+
 #endif

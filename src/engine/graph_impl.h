@@ -1,0 +1,79 @@
+/* graph_impl.h - the inside of mt_graph, shared by graph.c and gradcheck.c.
+ * Not part of the public contract: other modules use graph.h only. */
+#ifndef MT_GRAPH_IMPL_H
+#define MT_GRAPH_IMPL_H
+
+#include <stdint.h>
+#include "engine/graph.h"
+
+typedef enum {
+    OP_INPUT, OP_CONST, OP_PARAM,
+    OP_MATMUL, OP_DENSE, OP_BIAS,
+    OP_ADD, OP_SUB, OP_MUL, OP_SCALE, OP_CONCAT, OP_SLICE_COLS, OP_LINCOMB, OP_GATE,
+    OP_SUM, OP_MEAN,
+    OP_RELU, OP_LEAKY_RELU, OP_TANH, OP_SIGMOID, OP_GELU, OP_SOFTMAX, OP_DROPOUT,
+    OP_GRAD_REVERSE,
+    OP_BATCHNORM, OP_LAYERNORM, OP_CONV2D, OP_MAXPOOL, OP_FLATTEN,
+    OP_LOSS_MSE, OP_LOSS_L1, OP_LOSS_HUBER, OP_LOSS_SOFTMAX_CE, OP_LOSS_BCE_LOGITS,
+    OP_COUNT
+} graph_op;
+
+#define GRAPH_MAX_IN 4
+
+typedef struct {
+    graph_op op;
+    char name[MT_PARAM_NAME]; /* inputs, constants, parameters; "" otherwise */
+    int batched;              /* 1: rows = the current batch */
+    int rows;                 /* fixed rows; 0 for batched nodes */
+    int cols;
+    int c, h, w;              /* image layout when c > 0 (cols = c*h*w) */
+    int n_in;
+    mt_node in[GRAPH_MAX_IN]; /* fixed-arity inputs */
+    int n_xs;
+    mt_node *xs;              /* (n_xs) owned: concat, lincomb, gate operands */
+    float f[2];               /* op scalars: slope, scale, p, lambda, delta */
+    int iv[4];                /* op integers: transpose flags, start, row, k, pad */
+    int param;                /* OP_PARAM: index in the arena; batchnorm: running mean */
+    int param2;               /* batchnorm: running var index */
+    int requires_grad;        /* OP_INPUT: compute its gradient */
+    float *value;             /* (rows | max_batch, cols) owned, or the arena for params */
+    float *grad;              /* (rows | max_batch, cols) owned; NULL for params */
+    float *aux;               /* (n_aux) owned op scratch: masks, xhat, probs, im2col */
+    size_t n_aux;
+    int *iaux;                /* (n_iaux) owned: maxpool argmax */
+    size_t n_iaux;
+    uint64_t gen;             /* forward generation that computed value */
+    int gstate;               /* 1: grad written in this backward pass */
+} graph_node;
+
+/* Initialisation recipe of one arena entry, indexed like mt_params.info. */
+typedef struct {
+    mt_init init;
+    int fan_in, fan_out;
+} graph_pinit;
+
+struct mt_graph {
+    graph_node *nodes; /* (n) owned */
+    size_t cap;
+    int n;
+    mt_params params;
+    graph_pinit *pinit; /* (params.count) owned */
+    size_t pinit_cap;
+    int compiled, max_batch, batch;
+    mt_status err; /* first build error, sticky */
+    char errmsg[512];
+    int use_ref;
+    uint64_t drop_key;  /* from graph_set_seed */
+    uint64_t drop_step; /* forward passes in MT_TRAIN so far */
+    mt_mode mode;       /* of the last forward pass */
+    uint64_t gen;       /* forward generation counter */
+    unsigned char *mark; /* (n) scratch: ancestors */
+    unsigned char *want; /* (n) scratch: needs a gradient in this pass */
+    float *pgrad;        /* destination of the last backward's parameter gradients */
+};
+
+/* Marks in g->mark every node that one of `roots` depends on (roots
+ * included). Nodes in `stop` are marked but not walked through. */
+void graph_mark_ancestors(mt_graph *g, const mt_node *roots, int n, mt_node stop);
+
+#endif
