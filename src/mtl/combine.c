@@ -1,0 +1,690 @@
+#include "combine.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/rng.h"
+#include "linalg.h"
+#include "minnorm.h"
+
+#define COMBINE_MAX_TASKS 256
+#define NVEC 8
+
+struct mt_combiner {
+    mt_combine_kind kind;
+    int T;
+    mt_combine_params prm;
+    double *M;     /* (T, T) Gram of the last G */
+    double *A;     /* (T, T) scratch */
+    double *B;     /* (T, T) scratch */
+    double *V;     /* (T, T) eigenvectors (columns) */
+    double *C;     /* (T, T) row i: coefficients of modified g_i over {g_j} */
+    double *ema;   /* (T, T) GradVac targets */
+    double *qpw;   /* (T*T + 3T) QP work */
+    double *vec[NVEC]; /* (T) each */
+    double *alpha; /* (T) */
+    int *iwork;    /* (2T) */
+    int *perm;     /* (T) */
+    int *act;      /* (T) active task indices */
+    double *chunk; /* (T, LINALG_GRAM_CHUNK) */
+    float *alpha_f; /* (T) */
+    mt_rng rng;
+};
+
+static const char *const kind_names[MT_COMBINE_KIND_COUNT] = {
+    "sum", "mean", "mgda", "mgda_ub", "pcgrad", "graddrop", "gradvac", "cagrad", "imtl_g", "nash_mtl",
+    "aligned_mtl", "upgrad",
+};
+static const char *const norm_names[4] = {"none", "l2", "loss", "loss+"};
+
+const char *combine_kind_name(mt_combine_kind kind)
+{
+    if ((int)kind < 0 || kind >= MT_COMBINE_KIND_COUNT) return "unknown";
+    return kind_names[kind];
+}
+
+mt_status combine_kind_parse(const char *name, mt_combine_kind *out)
+{
+    for (int k = 0; name && k < MT_COMBINE_KIND_COUNT; k++) {
+        if (strcmp(name, kind_names[k]) == 0) {
+            *out = (mt_combine_kind)k;
+            return MT_OK;
+        }
+    }
+    return mt_fail(MT_ERR_ARG,
+                   "combine: unknown method \"%s\" (expected sum, mean, mgda, mgda_ub, pcgrad, graddrop, gradvac, "
+                   "cagrad, imtl_g, nash_mtl, aligned_mtl or upgrad)",
+                   name ? name : "(null)");
+}
+
+const char *combine_mgda_norm_name(mt_mgda_norm n)
+{
+    if ((int)n < 0 || (int)n > 3) return "unknown";
+    return norm_names[n];
+}
+
+mt_status combine_mgda_norm_parse(const char *name, mt_mgda_norm *out)
+{
+    for (int k = 0; name && k < 4; k++) {
+        if (strcmp(name, norm_names[k]) == 0) {
+            *out = (mt_mgda_norm)k;
+            return MT_OK;
+        }
+    }
+    return mt_fail(MT_ERR_ARG, "combine mgda: unknown normalisation \"%s\" (expected none, l2, loss or loss+)",
+                   name ? name : "(null)");
+}
+
+void combine_params_default(mt_combine_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->mgda_norm = MT_MGDA_NORM_L2;
+    p->mgda_max_iter = 1000;
+    p->mgda_tol = 1e-10;
+    p->cagrad_c = 0.5;
+    p->cagrad_rescale = 1;
+    p->gradvac_beta = 0.5;
+    p->graddrop_leak = 0.0;
+    p->nash_max_iter = 100;
+    p->nash_tol = 1e-9;
+    p->upgrad_reg = 1e-8;
+    p->seed = 0;
+}
+
+int combine_needs_losses(mt_combine_kind kind, const mt_combine_params *prm)
+{
+    mt_combine_params d;
+    if (!prm) {
+        combine_params_default(&d);
+        prm = &d;
+    }
+    return (kind == MT_COMBINE_MGDA || kind == MT_COMBINE_MGDA_UB) &&
+           (prm->mgda_norm == MT_MGDA_NORM_LOSS || prm->mgda_norm == MT_MGDA_NORM_LOSS_PLUS);
+}
+
+static mt_status check_params(const mt_combine_params *p, const char *kn)
+{
+    if ((int)p->mgda_norm < 0 || (int)p->mgda_norm > 3)
+        return mt_fail(MT_ERR_ARG, "combine %s: mgda_norm is %d (expected none, l2, loss or loss+)", kn,
+                       (int)p->mgda_norm);
+    if (p->mgda_max_iter < 1) return mt_fail(MT_ERR_ARG, "combine %s: mgda_max_iter must be >= 1", kn);
+    if (!(p->mgda_tol > 0.0)) return mt_fail(MT_ERR_ARG, "combine %s: mgda_tol must be > 0", kn);
+    if (!(p->cagrad_c >= 0.0) || !isfinite(p->cagrad_c))
+        return mt_fail(MT_ERR_ARG, "combine %s: cagrad_c is %g (must be >= 0)", kn, p->cagrad_c);
+    if (p->cagrad_rescale < 0 || p->cagrad_rescale > 2)
+        return mt_fail(MT_ERR_ARG, "combine %s: cagrad_rescale is %d (expected 0, 1 or 2)", kn, p->cagrad_rescale);
+    if (!(p->gradvac_beta > 0.0 && p->gradvac_beta <= 1.0))
+        return mt_fail(MT_ERR_ARG, "combine %s: gradvac_beta is %g (must be in (0, 1])", kn, p->gradvac_beta);
+    if (!(p->graddrop_leak >= 0.0 && p->graddrop_leak <= 1.0))
+        return mt_fail(MT_ERR_ARG, "combine %s: graddrop_leak is %g (must be in [0, 1])", kn, p->graddrop_leak);
+    if (p->nash_max_iter < 1) return mt_fail(MT_ERR_ARG, "combine %s: nash_max_iter must be >= 1", kn);
+    if (!(p->nash_tol > 0.0)) return mt_fail(MT_ERR_ARG, "combine %s: nash_tol must be > 0", kn);
+    if (!(p->upgrad_reg >= 0.0) || !isfinite(p->upgrad_reg))
+        return mt_fail(MT_ERR_ARG, "combine %s: upgrad_reg is %g (must be >= 0)", kn, p->upgrad_reg);
+    return MT_OK;
+}
+
+void combine_reset(mt_combiner *c)
+{
+    size_t TT = (size_t)c->T * (size_t)c->T;
+    memset(c->ema, 0, sizeof *c->ema * TT);
+    mt_rng_init(&c->rng, c->prm.seed, 0x636f6d62 /* "comb" */);
+}
+
+mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_combine_params *prm)
+{
+    *out = NULL;
+    if ((int)kind < 0 || kind >= MT_COMBINE_KIND_COUNT)
+        return mt_fail(MT_ERR_ARG, "combine: unknown method kind %d", (int)kind);
+    if (T < 1 || T > COMBINE_MAX_TASKS)
+        return mt_fail(MT_ERR_ARG, "combine %s: task count %d out of range 1..%d", kind_names[kind], T,
+                       COMBINE_MAX_TASKS);
+    mt_combine_params p;
+    if (prm)
+        p = *prm;
+    else
+        combine_params_default(&p);
+    mt_status st = check_params(&p, kind_names[kind]);
+    if (st != MT_OK) return st;
+    mt_combiner *c = mt_calloc(1, sizeof *c);
+    if (!c) return MT_ERR_NOMEM;
+    size_t nT = (size_t)T, TT = nT * nT;
+    size_t nd = 6 * TT + (TT + 3 * nT) + NVEC * nT + nT;
+    c->M = mt_alloc_aligned(nd * sizeof(double));
+    c->chunk = mt_alloc_aligned(nT * LINALG_GRAM_CHUNK * sizeof(double));
+    c->iwork = mt_calloc(4 * nT, sizeof(int));
+    c->alpha_f = mt_calloc(nT, sizeof(float));
+    if (!c->M || !c->chunk || !c->iwork || !c->alpha_f) {
+        combine_free(c);
+        return MT_ERR_NOMEM;
+    }
+    c->A = c->M + TT;
+    c->B = c->A + TT;
+    c->V = c->B + TT;
+    c->C = c->V + TT;
+    c->ema = c->C + TT;
+    c->qpw = c->ema + TT;
+    double *v = c->qpw + TT + 3 * nT;
+    for (int k = 0; k < NVEC; k++) c->vec[k] = v + (size_t)k * nT;
+    c->alpha = v + NVEC * nT;
+    c->perm = c->iwork + 2 * nT;
+    c->act = c->perm + nT;
+    c->kind = kind;
+    c->T = T;
+    c->prm = p;
+    combine_reset(c);
+    *out = c;
+    return MT_OK;
+}
+
+void combine_free(mt_combiner *c)
+{
+    if (!c) return;
+    mt_free(c->M);
+    mt_free(c->chunk);
+    mt_free(c->iwork);
+    mt_free(c->alpha_f);
+    mt_free(c);
+}
+
+mt_combine_kind combine_kind(const mt_combiner *c) { return c->kind; }
+
+const double *combine_last_gram(const mt_combiner *c) { return c->M; }
+
+mt_status combine_switch(mt_combiner *c, mt_combine_kind kind)
+{
+    if ((int)kind < 0 || kind >= MT_COMBINE_KIND_COUNT)
+        return mt_fail(MT_ERR_ARG, "combine_switch: unknown method kind %d", (int)kind);
+    c->kind = kind;
+    combine_reset(c);
+    return MT_OK;
+}
+
+double combine_gradvac_target(const mt_combiner *c, int i, int j)
+{
+    if (i < 0 || j < 0 || i >= c->T || j >= c->T || i == j) return NAN;
+    return c->ema[i * c->T + j];
+}
+
+/* ---- methods: each fills c->alpha from c->M (and G where stated) ---- */
+
+static mt_status run_mgda(mt_combiner *c, const float *losses)
+{
+    int T = c->T;
+    double *n = c->vec[0], *a = c->vec[1];
+    for (int i = 0; i < T; i++) {
+        double g = sqrt(c->M[i * T + i]);
+        switch (c->prm.mgda_norm) {
+        case MT_MGDA_NORM_L2: n[i] = g; break;
+        case MT_MGDA_NORM_LOSS: n[i] = losses[i]; break;
+        case MT_MGDA_NORM_LOSS_PLUS: n[i] = losses[i] * g; break;
+        default: n[i] = 1.0; break;
+        }
+        if (!(n[i] > 0.0)) n[i] = 1.0; /* zero gradient: nothing to normalise */
+    }
+    for (int i = 0; i < T; i++)
+        for (int j = 0; j < T; j++) c->A[i * T + j] = c->M[i * T + j] / (n[i] * n[j]);
+    double gap = 0.0;
+    int it = minnorm_solve(c->A, T, a, c->vec[2], c->prm.mgda_max_iter, c->prm.mgda_tol, &gap);
+    if (it < 0)
+        return mt_fail(MT_ERR_NUMERIC,
+                       "combine %s: Frank-Wolfe did not reach the min-norm point in %d iterations (KKT gap %g)",
+                       kind_names[c->kind], c->prm.mgda_max_iter, gap);
+    for (int i = 0; i < T; i++) c->alpha[i] = a[i] / n[i];
+    return MT_OK;
+}
+
+/* PCGrad and GradVac modify g_i by adding multiples of the original g_j;
+ * row i of C holds the coefficients of the modified g_i, so every inner
+ * product is a quadratic form in M. */
+static double c_dot(const mt_combiner *c, int i, int j) /* g_i' . g_j */
+{
+    int T = c->T;
+    double s = 0.0;
+    for (int k = 0; k < T; k++) s += c->C[i * T + k] * c->M[k * T + j];
+    return s;
+}
+
+static double c_sqnorm(const mt_combiner *c, int i) /* ||g_i'||^2 */
+{
+    int T = c->T;
+    double s = 0.0;
+    for (int k = 0; k < T; k++) s += c->C[i * T + k] * c_dot(c, i, k);
+    return s > 0.0 ? s : 0.0;
+}
+
+static int others_shuffled(mt_combiner *c, int i)
+{
+    int m = 0;
+    for (int j = 0; j < c->T; j++)
+        if (j != i) c->perm[m++] = j;
+    mt_rng_shuffle(&c->rng, c->perm, (size_t)m);
+    return m;
+}
+
+static void alpha_from_c(mt_combiner *c)
+{
+    int T = c->T;
+    for (int k = 0; k < T; k++) {
+        double s = 0.0;
+        for (int i = 0; i < T; i++) s += c->C[i * T + k];
+        c->alpha[k] = s;
+    }
+}
+
+static void c_identity(mt_combiner *c)
+{
+    int T = c->T;
+    for (int i = 0; i < T; i++)
+        for (int k = 0; k < T; k++) c->C[i * T + k] = i == k ? 1.0 : 0.0;
+}
+
+static void run_pcgrad(mt_combiner *c)
+{
+    int T = c->T;
+    c_identity(c);
+    for (int i = 0; i < T; i++) {
+        int m = others_shuffled(c, i);
+        for (int a = 0; a < m; a++) {
+            int j = c->perm[a];
+            double d = c_dot(c, i, j), njj = c->M[j * T + j];
+            if (d < 0.0 && njj > 0.0) c->C[i * T + j] -= d / njj;
+        }
+    }
+    alpha_from_c(c);
+}
+
+static void run_gradvac(mt_combiner *c)
+{
+    int T = c->T;
+    double beta = c->prm.gradvac_beta;
+    c_identity(c);
+    for (int i = 0; i < T; i++) {
+        int m = others_shuffled(c, i);
+        for (int a = 0; a < m; a++) {
+            int j = c->perm[a];
+            double ni = sqrt(c_sqnorm(c, i)), nj = sqrt(c->M[j * T + j]);
+            if (!(ni > 0.0) || !(nj > 0.0)) continue;
+            double rho = c_dot(c, i, j) / (ni * nj);
+            if (rho > 1.0) rho = 1.0;
+            if (rho < -1.0) rho = -1.0;
+            double phi = c->ema[i * T + j];
+            if (rho < phi) {
+                double sp = sqrt(fmax(1.0 - phi * phi, 1e-24)), sr = sqrt(fmax(1.0 - rho * rho, 0.0));
+                c->C[i * T + j] += ni * (phi * sr - rho * sp) / (nj * sp);
+            }
+            c->ema[i * T + j] = (1.0 - beta) * phi + beta * rho;
+        }
+    }
+    alpha_from_c(c);
+}
+
+/* F(w) = w . (M b) + r sqrt(w^T M w) with b = 1/T; Mb precomputed. */
+static double cagrad_f(const mt_combiner *c, const double *w, const double *Mb, double r, double *Mw)
+{
+    int T = c->T;
+    double lin = 0.0, q = 0.0;
+    for (int i = 0; i < T; i++) {
+        double s = 0.0;
+        for (int k = 0; k < T; k++) s += c->M[i * T + k] * w[k];
+        Mw[i] = s;
+        lin += w[i] * Mb[i];
+        q += w[i] * s;
+    }
+    return lin + r * sqrt(q > 0.0 ? q : 0.0);
+}
+
+/* The dual is a T-dimensional convex problem on the simplex; FISTA with
+ * backtracking and function-value restarts reaches 1e-12 changes in a
+ * few hundred iterations for the T of multi-task learning. */
+static void run_cagrad(mt_combiner *c)
+{
+    int T = c->T;
+    double *Mb = c->vec[0], *x = c->vec[1], *y = c->vec[2], *z = c->vec[3], *g = c->vec[4], *Mw = c->vec[5],
+           *xn = c->vec[6], *pw = c->vec[7];
+    double g0sq = 0.0;
+    for (int i = 0; i < T * T; i++) g0sq += c->M[i];
+    g0sq /= (double)T * T;
+    double r = c->prm.cagrad_c * sqrt(g0sq > 0.0 ? g0sq : 0.0);
+    for (int i = 0; i < T; i++) c->alpha[i] = 1.0 / T;
+    if (!(r > 0.0)) goto rescale;
+    for (int i = 0; i < T; i++) {
+        double s = 0.0;
+        for (int k = 0; k < T; k++) s += c->M[i * T + k] / T;
+        Mb[i] = s;
+        x[i] = y[i] = 1.0 / T;
+    }
+    double scale = 0.0;
+    for (int i = 0; i < T; i++) scale = fmax(scale, c->M[i * T + i]);
+    double L = scale > 0.0 ? scale : 1.0; /* a guess; backtracking corrects it */
+    double t = 1.0;
+    double fx = cagrad_f(c, x, Mb, r, Mw);
+    for (int it = 0; it < 5000; it++) {
+        double fy = cagrad_f(c, y, Mb, r, Mw);
+        double q = 0.0;
+        for (int i = 0; i < T; i++) q += y[i] * Mw[i];
+        double sq = sqrt(fmax(q, 1e-300));
+        for (int i = 0; i < T; i++) g[i] = Mb[i] + r * Mw[i] / sq;
+        double fz = 0.0;
+        for (int bt = 0; bt < 60; bt++) {
+            for (int i = 0; i < T; i++) z[i] = y[i] - g[i] / L;
+            linalg_project_simplex(T, z, pw);
+            fz = cagrad_f(c, z, Mb, r, Mw);
+            double lin = 0.0, dist = 0.0;
+            for (int i = 0; i < T; i++) {
+                lin += g[i] * (z[i] - y[i]);
+                dist += (z[i] - y[i]) * (z[i] - y[i]);
+            }
+            if (fz <= fy + lin + 0.5 * L * dist + 1e-15 * fabs(fy)) break;
+            L *= 2.0;
+        }
+        double change = 0.0;
+        for (int i = 0; i < T; i++) change = fmax(change, fabs(z[i] - x[i]));
+        double tn = 0.5 * (1.0 + sqrt(1.0 + 4.0 * t * t));
+        if (fz > fx) { /* restart the momentum */
+            tn = 1.0;
+            memcpy(y, x, sizeof *x * (size_t)T);
+            t = tn;
+            continue;
+        }
+        memcpy(xn, z, sizeof *z * (size_t)T);
+        for (int i = 0; i < T; i++) y[i] = xn[i] + ((t - 1.0) / tn) * (xn[i] - x[i]);
+        memcpy(x, xn, sizeof *x * (size_t)T);
+        fx = fz;
+        t = tn;
+        L *= 0.9;
+        if (change < 1e-13) break;
+    }
+    {
+        double q = 0.0;
+        cagrad_f(c, x, Mb, r, Mw);
+        for (int i = 0; i < T; i++) q += x[i] * Mw[i];
+        double gw = sqrt(fmax(q, 0.0));
+        if (gw > 0.0)
+            for (int i = 0; i < T; i++) c->alpha[i] = 1.0 / T + r / gw * x[i];
+    }
+rescale:;
+    double s = 1.0, cc = c->prm.cagrad_c;
+    if (c->prm.cagrad_rescale == 1) s = 1.0 + cc * cc;
+    if (c->prm.cagrad_rescale == 2) s = 1.0 + cc;
+    for (int i = 0; i < T; i++) c->alpha[i] /= s;
+}
+
+/* Indices of tasks with a nonzero gradient into c->act; returns count. */
+static int active_tasks(mt_combiner *c)
+{
+    int m = 0;
+    for (int i = 0; i < c->T; i++)
+        if (c->M[i * c->T + i] > 0.0) c->act[m++] = i;
+    return m;
+}
+
+static mt_status run_imtl_g(mt_combiner *c)
+{
+    int T = c->T;
+    for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
+    int m = active_tasks(c);
+    if (m == 0) return MT_OK;
+    if (m == 1) {
+        c->alpha[c->act[0]] = 1.0;
+        return MT_OK;
+    }
+    const int *a = c->act;
+    int n = m - 1;
+    double *nrm = c->vec[0], *x = c->vec[1];
+    for (int k = 0; k < m; k++) nrm[k] = sqrt(c->M[a[k] * T + a[k]]);
+#define GM(p, q) c->M[a[p] * T + a[q]]
+    /* DU[i][j] = (g_0 - g_{i+1}) . (u_0 - u_{j+1}); we solve (DU)^T x = (g_0 U^T)^T */
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            double du = GM(0, 0) / nrm[0] - GM(0, j + 1) / nrm[j + 1] - GM(i + 1, 0) / nrm[0] +
+                        GM(i + 1, j + 1) / nrm[j + 1];
+            c->A[j * n + i] = du;
+        }
+        x[i] = GM(0, 0) / nrm[0] - GM(0, i + 1) / nrm[i + 1];
+    }
+#undef GM
+    if (linalg_solve(n, c->A, x) != 0)
+        return mt_fail(MT_ERR_NUMERIC, "combine imtl_g: the task gradients are linearly dependent (singular "
+                                       "system); IMTL-G needs independent gradients");
+    double s = 0.0;
+    for (int k = 0; k < n; k++) {
+        c->alpha[a[k + 1]] = x[k];
+        s += x[k];
+    }
+    c->alpha[a[0]] = 1.0 - s;
+    return MT_OK;
+}
+
+static double nash_psi(int m, const double *A, const double *x, double *Ax)
+{
+    double q = 0.0, lg = 0.0;
+    for (int i = 0; i < m; i++) {
+        double s = 0.0;
+        for (int k = 0; k < m; k++) s += A[i * m + k] * x[k];
+        Ax[i] = s;
+        q += x[i] * s;
+        lg += log(x[i]);
+    }
+    return 0.5 * q - lg;
+}
+
+/* alpha_i (M alpha)_i = 1 is the stationarity condition of
+ * psi(a) = a^T M a / 2 - sum log a_i (gradient M a - 1/a), which is
+ * strictly convex on a > 0 when M is positive definite: Newton with a
+ * positivity-preserving Armijo search converges from any start. */
+static mt_status run_nash(mt_combiner *c)
+{
+    int T = c->T;
+    for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
+    int m = active_tasks(c);
+    if (m == 0) return MT_OK;
+    const int *act = c->act;
+    double *A = c->A, *H = c->B, *a = c->vec[0], *Aa = c->vec[1], *p = c->vec[2], *an = c->vec[3],
+           *tmp = c->vec[4];
+    for (int i = 0; i < m; i++)
+        for (int k = 0; k < m; k++) A[i * m + k] = c->M[act[i] * T + act[k]];
+    for (int i = 0; i < m; i++) a[i] = 1.0 / sqrt(A[i * m + i]);
+    double res = INFINITY;
+    for (int it = 0; it <= c->prm.nash_max_iter; it++) {
+        double psi = nash_psi(m, A, a, Aa);
+        res = 0.0;
+        for (int i = 0; i < m; i++) res = fmax(res, fabs(a[i] * Aa[i] - 1.0));
+        if (!isfinite(res)) break;
+        if (res <= c->prm.nash_tol) {
+            for (int i = 0; i < m; i++) c->alpha[act[i]] = a[i];
+            return MT_OK;
+        }
+        if (it == c->prm.nash_max_iter) break;
+        double slope = 0.0;
+        for (int i = 0; i < m; i++) {
+            for (int k = 0; k < m; k++) H[i * m + k] = A[i * m + k] + (i == k ? 1.0 / (a[i] * a[i]) : 0.0);
+            p[i] = -(Aa[i] - 1.0 / a[i]);
+        }
+        memcpy(tmp, p, sizeof *p * (size_t)m); /* -gradient */
+        if (linalg_solve(m, H, p) != 0) break;
+        for (int i = 0; i < m; i++) slope -= tmp[i] * p[i];
+        double t = 1.0;
+        int ok = 0;
+        for (int bt = 0; bt < 80; bt++, t *= 0.5) {
+            int pos = 1;
+            for (int i = 0; i < m; i++) {
+                an[i] = a[i] + t * p[i];
+                if (!(an[i] > 0.0)) pos = 0;
+            }
+            if (!pos) continue;
+            if (nash_psi(m, A, an, tmp) <= psi + 1e-4 * t * slope) {
+                ok = 1;
+                break;
+            }
+        }
+        if (!ok) break;
+        memcpy(a, an, sizeof *a * (size_t)m);
+    }
+    return mt_fail(MT_ERR_NUMERIC,
+                   "combine nash_mtl: no solution of alpha_i (G G^T alpha)_i = 1 after %d Newton steps "
+                   "(residual %g); are the task gradients linearly dependent?",
+                   c->prm.nash_max_iter, res);
+}
+
+/* Numerical rank of a descending spectrum as in Aligned-MTL's code. */
+static int spectrum_rank(const double *l, int T)
+{
+    double tol = l[0] * T * FLT_EPSILON;
+    int r = 0;
+    while (r < T && l[r] > tol && l[r] > 0.0) r++;
+    return r;
+}
+
+static void run_aligned(mt_combiner *c)
+{
+    int T = c->T;
+    double *l = c->vec[0];
+    memcpy(c->A, c->M, sizeof *c->M * (size_t)T * T);
+    linalg_eigh(T, c->A, l, c->V);
+    int r = spectrum_rank(l, T);
+    for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
+    if (r == 0) return;
+    double smin = sqrt(l[r - 1]);
+    for (int k = 0; k < r; k++) {
+        double colsum = 0.0;
+        for (int j = 0; j < T; j++) colsum += c->V[j * T + k];
+        double f = smin / sqrt(l[k]) * colsum;
+        for (int i = 0; i < T; i++) c->alpha[i] += c->V[i * T + k] * f;
+    }
+}
+
+static mt_status run_upgrad(mt_combiner *c)
+{
+    int T = c->T;
+    double tr = 0.0;
+    for (int i = 0; i < T; i++) tr += c->M[i * T + i];
+    for (int i = 0; i < T; i++) c->alpha[i] = 1.0 / T;
+    if (!(tr > 0.0)) return MT_OK;
+    double *q = c->vec[0], *x = c->vec[1];
+    for (int i = 0; i < T; i++)
+        for (int k = 0; k < T; k++) c->A[i * T + k] = c->M[i * T + k] / tr + (i == k ? c->prm.upgrad_reg : 0.0);
+    for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
+    for (int i = 0; i < T; i++) {
+        /* v = u + x, u = e_i / T: min 1/2 x^T A x + x^T (A u), x >= 0 */
+        for (int k = 0; k < T; k++) q[k] = c->A[k * T + i] / T;
+        if (linalg_nnqp(T, c->A, q, x, c->qpw, c->iwork) < 0)
+            return mt_fail(MT_ERR_NUMERIC, "combine upgrad: the projection of task %d onto the dual cone did not "
+                                           "converge (Gram matrix too ill-conditioned; raise upgrad_reg)",
+                           i);
+        for (int k = 0; k < T; k++) c->alpha[k] += x[k] + (k == i ? 1.0 / T : 0.0);
+    }
+    return MT_OK;
+}
+
+/* Least-squares alpha for a direction outside the span:
+ * alpha = M^+ (G d), M^+ over the numerical rank. */
+static void alpha_least_squares(mt_combiner *c, const float *G, size_t P, const float *d)
+{
+    int T = c->T;
+    double *b = c->vec[0], *l = c->vec[1];
+    for (int i = 0; i < T; i++) b[i] = cblas_dsdot((int)P, G + (size_t)i * P, 1, d, 1);
+    memcpy(c->A, c->M, sizeof *c->M * (size_t)T * T);
+    linalg_eigh(T, c->A, l, c->V);
+    int r = spectrum_rank(l, T);
+    for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
+    for (int k = 0; k < r; k++) {
+        double proj = 0.0;
+        for (int j = 0; j < T; j++) proj += c->V[j * T + k] * b[j];
+        proj /= l[k];
+        for (int i = 0; i < T; i++) c->alpha[i] += c->V[i * T + k] * proj;
+    }
+}
+
+static void run_graddrop(mt_combiner *c, const float *G, size_t P, float *d)
+{
+    int T = c->T;
+    double leak = c->prm.graddrop_leak;
+    for (size_t p = 0; p < P; p++) {
+        double s = 0.0, as = 0.0;
+        for (int i = 0; i < T; i++) {
+            double g = G[(size_t)i * P + p];
+            s += g;
+            as += fabs(g);
+        }
+        double u = mt_rng_uniform(&c->rng); /* drawn for every coordinate: reproducible */
+        if (!(as > 0.0)) {
+            d[p] = 0.0f;
+            continue;
+        }
+        double purity = 0.5 * (1.0 + s / as);
+        int keep_pos = purity > u;
+        double out = 0.0;
+        for (int i = 0; i < T; i++) {
+            double g = G[(size_t)i * P + p];
+            int kept = keep_pos ? g > 0.0 : g < 0.0;
+            out += leak * g + (1.0 - leak) * (kept ? g : 0.0);
+        }
+        d[p] = (float)out;
+    }
+    alpha_least_squares(c, G, P, d);
+}
+
+mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const float *losses, float *d_out,
+                      float *alpha_out)
+{
+    if (!c) return mt_fail(MT_ERR_ARG, "combine_run: combiner is NULL");
+    const char *kn = kind_names[c->kind];
+    if (!G) return mt_fail(MT_ERR_ARG, "combine %s: G is NULL", kn);
+    if (!alpha_out) return mt_fail(MT_ERR_ARG, "combine %s: alpha_out is NULL", kn);
+    if (T != c->T)
+        return mt_fail(MT_ERR_SHAPE, "combine %s: G has %d task rows but the combiner was made for %d", kn, T,
+                       c->T);
+    if (P < 1 || P > (size_t)INT_MAX)
+        return mt_fail(MT_ERR_SHAPE, "combine %s: P = %zu parameters out of range 1..%d", kn, P, INT_MAX);
+    if (c->kind == MT_COMBINE_GRADDROP && !d_out)
+        return mt_fail(MT_ERR_ARG, "combine graddrop: d_out is NULL (graddrop's direction is not G^T alpha)");
+    if (combine_needs_losses(c->kind, &c->prm)) {
+        if (!losses)
+            return mt_fail(MT_ERR_ARG, "combine %s: losses are NULL (needed by the %s normalisation)", kn,
+                           norm_names[c->prm.mgda_norm]);
+        for (int i = 0; i < T; i++)
+            if (!isfinite(losses[i]) || !(losses[i] > 0.0f))
+                return mt_fail(MT_ERR_ARG, "combine %s: losses[%d] is %g (must be finite and > 0)", kn, i,
+                               (double)losses[i]);
+    }
+    linalg_gram(G, T, P, c->M, c->chunk);
+    for (int i = 0; i < T; i++)
+        if (!isfinite(c->M[i * T + i]))
+            return mt_fail(MT_ERR_NUMERIC, "combine %s: the gradient of task %d is not finite", kn, i);
+
+    mt_status st = MT_OK;
+    switch (c->kind) {
+    case MT_COMBINE_SUM:
+        for (int i = 0; i < T; i++) c->alpha[i] = 1.0;
+        break;
+    case MT_COMBINE_MEAN:
+        for (int i = 0; i < T; i++) c->alpha[i] = 1.0 / T;
+        break;
+    case MT_COMBINE_MGDA:
+    case MT_COMBINE_MGDA_UB: st = run_mgda(c, losses); break;
+    case MT_COMBINE_PCGRAD: run_pcgrad(c); break;
+    case MT_COMBINE_GRADDROP: run_graddrop(c, G, P, d_out); break;
+    case MT_COMBINE_GRADVAC: run_gradvac(c); break;
+    case MT_COMBINE_CAGRAD: run_cagrad(c); break;
+    case MT_COMBINE_IMTL_G: st = run_imtl_g(c); break;
+    case MT_COMBINE_NASH_MTL: st = run_nash(c); break;
+    case MT_COMBINE_ALIGNED_MTL: run_aligned(c); break;
+    case MT_COMBINE_UPGRAD: st = run_upgrad(c); break;
+    default: return mt_fail(MT_ERR_STATE, "combine: bad method kind %d", (int)c->kind);
+    }
+    if (st != MT_OK) return st;
+    for (int i = 0; i < T; i++) {
+        if (!isfinite(c->alpha[i]))
+            return mt_fail(MT_ERR_NUMERIC, "combine %s: weight of task %d is not finite", kn, i);
+        c->alpha_f[i] = (float)c->alpha[i];
+        alpha_out[i] = c->alpha_f[i];
+    }
+    if (d_out && c->kind != MT_COMBINE_GRADDROP)
+        cblas_sgemv(CblasRowMajor, CblasTrans, T, (int)P, 1.0f, G, (int)P, c->alpha_f, 1, 0.0f, d_out, 1);
+    return MT_OK;
+}

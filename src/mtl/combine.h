@@ -1,0 +1,176 @@
+/* combine.h - gradient combination ("gradient surgery") across tasks.
+ *
+ * The trainer computes one gradient per task on the SHARED parameters,
+ * G (T, P) row-major float32 (task-specific parameters get their own
+ * task's gradient; the trainer handles those), and asks a combiner for
+ * one direction d (P) to hand to the optimizer, together with the task
+ * weights alpha (T) it implies.
+ *
+ * Everything except GradDrop works on the Gram matrix M = G G^T (T x T,
+ * accumulated in double from the float inputs), so a call costs one
+ * O(T^2 P) Gram product, O(T^3) solver work and one O(T P) gemv forming
+ * d = G^T alpha. For every kind but GradDrop, d = sum_i alpha_i g_i
+ * exactly (up to float rounding of the gemv): methods that modify the
+ * gradients (PCGrad, GradVac) track the coefficients of each modified
+ * gradient in the basis {g_j} instead of touching P-vectors. GradDrop's
+ * result is not in the span; its alpha is the least-squares fit
+ * argmin ||G^T alpha - d|| (minimum-norm solution when M is singular).
+ *
+ * Methods and conventions:
+ *   sum, mean      alpha = 1, alpha = 1/T.
+ *   mgda           (Sener & Koltun 2018) gradients are normalised first,
+ *                  g_i / n_i with n_i = 1 (none), ||g_i|| (l2), L_i (loss)
+ *                  or L_i ||g_i|| (loss+); the min-norm point of their
+ *                  convex hull, sum_i a_i g_i / n_i, is found by
+ *                  Frank-Wolfe (minnorm.h; closed form for T = 2).
+ *                  Returned: alpha_i = a_i / n_i, so d = sum alpha_i g_i
+ *                  is the min-norm element of the NORMALISED hull. (The
+ *                  authors' script instead applies a_i to the raw
+ *                  losses; with normalisation "none" the two agree.) A
+ *                  zero gradient keeps n_i = 1 under l2/loss+.
+ *   mgda_ub        the same on G = gradients w.r.t. the shared
+ *                  representation Z (T, R): the trainer then does one
+ *                  backward of sum_i alpha_i L_i. d_out may be NULL;
+ *                  when given it receives the direction in Z space.
+ *   pcgrad         (Yu et al. 2020) for each i, g_i is projected onto the
+ *                  normal plane of every ORIGINAL g_j (j != i, random
+ *                  order from the seeded stream, reshuffled per i) that
+ *                  it conflicts with (g_i' . g_j < 0); d = sum_i g_i'.
+ *   graddrop       (Chen et al. 2020) per coordinate p the sign purity
+ *                  P = (1 + sum_i g_ip / sum_i |g_ip|) / 2; one uniform U
+ *                  per coordinate; the positive parts are kept where
+ *                  P > U, else the negative parts; d_p = sum_i
+ *                  (leak g_ip + (1 - leak) kept_ip). d_out is required.
+ *   gradvac        (Wang et al. 2021) EMA targets phi_ij (start 0,
+ *                  phi <- (1 - beta) phi + beta rho at every visit, as in
+ *                  the paper's algorithm); when rho = cos(g_i', g_j) <
+ *                  phi_ij, g_i' += g_j ||g_i'|| (phi sqrt(1 - rho^2) -
+ *                  rho sqrt(1 - phi^2)) / (||g_j|| sqrt(1 - phi^2)),
+ *                  which makes cos(g_i', g_j) = phi_ij exactly. Order as
+ *                  in PCGrad. d = sum_i g_i'.
+ *   cagrad         (Liu et al. 2021) g0 = mean gradient, r = c ||g0||;
+ *                  w on the simplex minimises g_w . g0 + r ||g_w|| (the
+ *                  dual of max_{||d - g0|| <= r} min_i d . g_i), solved by
+ *                  projected accelerated gradient with backtracking on
+ *                  the T-dim simplex (Gram only); d = g0 + (r / ||g_w||)
+ *                  g_w, then divided by 1 (rescale 0), 1 + c^2 (1) or
+ *                  1 + c (2). c = 0 gives the mean.
+ *   imtl_g         (Liu et al. 2021) the closed form: alpha sums to 1
+ *                  and d = sum alpha_i g_i has the same projection on
+ *                  every unit gradient u_i. Linearly dependent gradients
+ *                  are MT_ERR_NUMERIC.
+ *   nash_mtl       (Navon et al. 2022) alpha > 0 with
+ *                  alpha_i (G G^T alpha)_i = 1, by damped Newton on the
+ *                  strictly convex 1/2 a^T M a - sum log a_i (positivity
+ *                  and Armijo line search). No solution within
+ *                  nash_max_iter steps is MT_ERR_NUMERIC naming the
+ *                  residual; never a silent fallback. (The authors' code
+ *                  divides M by its norm first, which only rescales
+ *                  alpha by sqrt of that norm.)
+ *   aligned_mtl    (Senushkin et al. 2023) with M = V diag(l) V^T,
+ *                  B = sqrt(l_min) V diag(l^-1/2) V^T over the numerical
+ *                  rank (eigenvalues above l_max T FLT_EPSILON); the
+ *                  aligned gradients B G have Gram l_min I (condition
+ *                  number 1); d = sum of the aligned gradients, i.e.
+ *                  alpha = B 1.
+ *   upgrad         (Quinton & Rey 2024, torchjd) with M normalised by its
+ *                  trace plus upgrad_reg I: for each i,
+ *                  v_i = argmin v^T M v subject to v >= e_i / T (the
+ *                  projection of g_i / T onto the dual cone of the rows,
+ *                  by an exact active-set QP); alpha = sum_i v_i. d then
+ *                  has d . g_j >= 0 for every j; it is the mean when no
+ *                  pair conflicts.
+ *
+ * Tasks whose gradient is exactly zero are left out of the imtl_g and
+ * nash_mtl solves (alpha_i = 0): a masked task must not stop training.
+ */
+#ifndef MT_COMBINE_H
+#define MT_COMBINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/status.h"
+
+typedef enum {
+    MT_COMBINE_SUM,
+    MT_COMBINE_MEAN,
+    MT_COMBINE_MGDA,
+    MT_COMBINE_MGDA_UB,
+    MT_COMBINE_PCGRAD,
+    MT_COMBINE_GRADDROP,
+    MT_COMBINE_GRADVAC,
+    MT_COMBINE_CAGRAD,
+    MT_COMBINE_IMTL_G,
+    MT_COMBINE_NASH_MTL,
+    MT_COMBINE_ALIGNED_MTL,
+    MT_COMBINE_UPGRAD,
+    MT_COMBINE_KIND_COUNT
+} mt_combine_kind;
+
+typedef enum { MT_MGDA_NORM_NONE, MT_MGDA_NORM_L2, MT_MGDA_NORM_LOSS, MT_MGDA_NORM_LOSS_PLUS } mt_mgda_norm;
+
+typedef struct {
+    mt_mgda_norm mgda_norm; /* default l2 (the authors' default) */
+    int mgda_max_iter;      /* Frank-Wolfe iterations; default 1000 */
+    double mgda_tol;        /* KKT gap relative to max ||g_i||^2; 1e-10 */
+    double cagrad_c;        /* default 0.5 */
+    int cagrad_rescale;     /* 0, 1 or 2; default 1 */
+    double gradvac_beta;    /* EMA rate; default 0.5 (LibMTL's default) */
+    double graddrop_leak;   /* in [0, 1]; default 0 */
+    int nash_max_iter;      /* Newton steps; default 100 */
+    double nash_tol;        /* max_i |alpha_i (M alpha)_i - 1|; 1e-9 */
+    double upgrad_reg;      /* added to the trace-normalised Gram; 1e-8 */
+    uint64_t seed;          /* pcgrad/gradvac order, graddrop draws */
+} mt_combine_params;
+
+typedef struct mt_combiner mt_combiner;
+
+void combine_params_default(mt_combine_params *p);
+
+/* Creates a combiner for exactly T tasks (1 <= T <= 256); prm NULL =
+ * defaults. All work space is allocated here (O(T^2) plus T * 2048
+ * doubles for the blocked Gram product): combine_run never allocates.
+ * Caller frees with combine_free. */
+mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_combine_params *prm);
+void combine_free(mt_combiner *c);
+
+/* G (T, P) row-major, borrowed. losses (T) is needed (finite, > 0) only
+ * by mgda/mgda_ub with loss or loss+ normalisation, else may be NULL.
+ * d_out (P) receives the direction (may be NULL except for graddrop);
+ * alpha_out (T) the implied task weights (required). T must equal the T
+ * given at creation; 1 <= P <= INT_MAX. Non-finite gradients are
+ * MT_ERR_NUMERIC naming the task. On error the outputs are unspecified. */
+mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const float *losses, float *d_out,
+                      float *alpha_out);
+
+/* Forgets the state a method carries between calls (GradVac's targets)
+ * and restarts the random stream: a reset combiner behaves like a fresh
+ * one. */
+void combine_reset(mt_combiner *c);
+
+/* Switches method (and resets). No allocation. */
+mt_status combine_switch(mt_combiner *c, mt_combine_kind kind);
+
+mt_combine_kind combine_kind(const mt_combiner *c);
+
+/* GradVac's current target cosine phi_ij (task i adjusted towards j);
+ * NAN for a bad index. */
+double combine_gradvac_target(const mt_combiner *c, int i, int j);
+
+/* The Gram matrix (T, T) of the last combine_run's G, borrowed: the
+ * trainer can feed it to relations.h without a second O(T^2 P) pass. */
+const double *combine_last_gram(const mt_combiner *c);
+
+/* Whether combine_run needs the losses with these parameters. */
+int combine_needs_losses(mt_combine_kind kind, const mt_combine_params *prm);
+
+/* "sum", "mean", "mgda", "mgda_ub", "pcgrad", "graddrop", "gradvac",
+ * "cagrad", "imtl_g", "nash_mtl", "aligned_mtl", "upgrad"; and "none",
+ * "l2", "loss", "loss+" for the MGDA normalisations. Parse failures are
+ * MT_ERR_ARG listing the valid names. */
+const char *combine_kind_name(mt_combine_kind kind);
+mt_status combine_kind_parse(const char *name, mt_combine_kind *out);
+const char *combine_mgda_norm_name(mt_mgda_norm n);
+mt_status combine_mgda_norm_parse(const char *name, mt_mgda_norm *out);
+
+#endif
