@@ -11,6 +11,7 @@
 
 #include "core/status.h"
 #include "core/mem.h"
+#include "core/rng.h"
 #include "engine/params.h"
 #include "engine/optim.h"
 
@@ -278,6 +279,57 @@ static void test_engine_optim_schedules_exact_values(void **state)
     optim_free(&o);
 }
 
+/* The unmasked Adam loop has a 4-wide SIMD body and a scalar tail; the
+ * masked loop is scalar. On 11 elements with an all-ones mask both must
+ * agree with each other and with the double reference, for Adam and AdamW. */
+static void test_engine_optim_vector_and_scalar_paths_agree(void **state)
+{
+    (void)state;
+    enum { M = 11 };
+    float x0[M], g[STEPS][M];
+    unsigned char ones[M];
+    mt_rng r;
+    mt_rng_init(&r, 5, 0);
+    for (int i = 0; i < M; i++) {
+        x0[i] = (float)mt_rng_normal(&r);
+        ones[i] = 1;
+        for (int s = 0; s < STEPS; s++) g[s][i] = (float)mt_rng_normal(&r);
+    }
+    for (int kind = MT_OPTIM_ADAM; kind <= MT_OPTIM_ADAMW; kind++) {
+        mt_optim_config c = optim_defaults((mt_optim_kind)kind);
+        c.lr = 0.05f;
+        c.weight_decay = 0.3f;
+        mt_optim a, b;
+        assert_int_equal(optim_init(&a, &c, M), MT_OK);
+        assert_int_equal(optim_init(&b, &c, M), MT_OK);
+        float pa[M], pb[M];
+        double want[M], m[M] = {0}, v[M] = {0};
+        memcpy(pa, x0, sizeof pa);
+        memcpy(pb, x0, sizeof pb);
+        for (int i = 0; i < M; i++) want[i] = x0[i];
+        for (int s = 0; s < STEPS; s++) {
+            assert_int_equal(optim_step(&a, pa, g[s], NULL), MT_OK);
+            assert_int_equal(optim_step(&b, pb, g[s], ones), MT_OK);
+            for (int i = 0; i < M; i++) {
+                double gi = g[s][i];
+                if (kind == MT_OPTIM_ADAMW)
+                    want[i] *= 1 - 0.05 * 0.3;
+                else
+                    gi += 0.3 * want[i];
+                m[i] = 0.9 * m[i] + 0.1 * gi;
+                v[i] = 0.999 * v[i] + 0.001 * gi * gi;
+                want[i] -= 0.05 * (m[i] / (1 - pow(0.9, s + 1))) /
+                           (sqrt(v[i] / (1 - pow(0.999, s + 1))) + 1e-8);
+            }
+        }
+        assert_close(pa, want, M, 1e-6);
+        for (int i = 0; i < M; i++) assert_true(fabsf(pa[i] - pb[i]) <= 1e-6f * (1 + fabsf(pa[i])));
+        for (int i = 0; i < M; i++) assert_true(fabsf(a.v[i] - b.v[i]) <= 1e-6f * b.v[i]);
+        optim_free(&a);
+        optim_free(&b);
+    }
+}
+
 /* f(x) = 0.5 sum_i a_i (x_i - c_i)^2, gradient a_i (x_i - c_i). */
 static void test_engine_optim_sgd_minimises_quadratic(void **state)
 {
@@ -444,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_engine_optim_adamw_decay_is_decoupled),
         cmocka_unit_test(test_engine_optim_clip_scales_to_max_norm),
         cmocka_unit_test(test_engine_optim_schedules_exact_values),
+        cmocka_unit_test(test_engine_optim_vector_and_scalar_paths_agree),
         cmocka_unit_test(test_engine_optim_sgd_minimises_quadratic),
         cmocka_unit_test(test_engine_optim_params_decay_flags_and_no_alloc),
         cmocka_unit_test(test_engine_optim_reset_and_reconfigure),

@@ -2,6 +2,9 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "core/mem.h"
 
 #ifndef M_PI
@@ -185,41 +188,91 @@ typedef struct {
     float bc2_sqrt;  /* Adam: sqrt(1 - b2^t) */
 } step_consts;
 
-static void optim_sgd_range(const mt_optim *o, const step_consts *k, float *p, const float *grad,
-                            float *buf, size_t n, const unsigned char *decay, float wd)
+/* The kernels below are straight loops with no branches inside, so the
+ * compiler can vectorise them: the decay mask becomes a 0/1 factor, and
+ * momentum, Nesterov and AdamW-vs-Adam become per-range constants. Adam's
+ * sqrtf is the exception: with math-errno on (the default, and the
+ * Makefile's), GCC keeps a scalar libm call behind every sqrtf and will not
+ * vectorise the loop, which made the update 3x slower than the memory
+ * traffic allows (7.5 ms of a 25 ms step at 2.9M parameters). So on x86-64
+ * the unmasked Adam loop is written with SSE intrinsics (baseline there),
+ * with the same operations in the same order as the scalar code. */
+/* 1 where weight decay applies (no mask: everywhere). */
+#define OPTIM_ON(decay, i) ((decay) ? (float)((decay)[i] != 0) : 1.0f)
+
+static void optim_sgd_range(const mt_optim *o, const step_consts *k, float *restrict p,
+                            const float *restrict grad, float *restrict buf, size_t n,
+                            const unsigned char *restrict decay, float wd)
 {
-    const float mu = o->cfg.momentum, damp = o->cfg.dampening, lr = k->lr, sc = k->scale;
-    const int nesterov = o->cfg.nesterov;
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i] * sc;
-        if (wd != 0.0f && (!decay || decay[i])) g += wd * p[i];
-        if (mu != 0.0f) {
-            float b = k->first ? g : mu * buf[i] + (1.0f - damp) * g;
-            buf[i] = b;
-            g = nesterov ? g + mu * b : b;
+    const float mu = o->cfg.momentum, damp1 = 1.0f - o->cfg.dampening, lr = k->lr, sc = k->scale;
+    /* the update is keep_g*g + bw*b: g + mu*b for Nesterov, b otherwise */
+    const float keep_g = o->cfg.nesterov ? 1.0f : 0.0f, bw = o->cfg.nesterov ? mu : 1.0f;
+    if (mu == 0.0f) {
+        for (size_t i = 0; i < n; i++) p[i] -= lr * (grad[i] * sc + OPTIM_ON(decay, i) * wd * p[i]);
+    } else if (k->first) { /* the buffer starts as g */
+        for (size_t i = 0; i < n; i++) {
+            float g = grad[i] * sc + OPTIM_ON(decay, i) * wd * p[i];
+            buf[i] = g;
+            p[i] -= lr * (keep_g * g + bw * g);
         }
-        p[i] -= lr * g;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            float g = grad[i] * sc + OPTIM_ON(decay, i) * wd * p[i];
+            float b = mu * buf[i] + damp1 * g;
+            buf[i] = b;
+            p[i] -= lr * (keep_g * g + bw * b);
+        }
     }
 }
 
-static void optim_adam_range(const mt_optim *o, const step_consts *k, float *p, const float *grad,
-                             float *m, float *v, size_t n, const unsigned char *decay, float wd)
+static void optim_adam_range(const mt_optim *o, const step_consts *k, float *restrict p,
+                             const float *restrict grad, float *restrict m, float *restrict v,
+                             size_t n, const unsigned char *restrict decay, float wd)
 {
     const float b1 = o->cfg.beta1, b2 = o->cfg.beta2, eps = o->cfg.eps, sc = k->scale;
+    const float c1 = 1.0f - b1, c2 = 1.0f - b2, step = k->step_size, bc2 = k->bc2_sqrt;
+    /* AdamW shrinks p by (1 - lr*wd) before the step; Adam adds wd*p to g */
     const int decoupled = o->cfg.kind == MT_OPTIM_ADAMW;
-    const float shrink = 1.0f - k->lr * wd;
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i] * sc;
-        if (wd != 0.0f && (!decay || decay[i])) {
-            if (decoupled)
-                p[i] *= shrink;
-            else
-                g += wd * p[i];
+    const float l2 = decoupled ? 0.0f : wd, dw = decoupled ? k->lr * wd : 0.0f;
+    if (decay) { /* the rare per-element mask (small side arrays) */
+        for (size_t i = 0; i < n; i++) {
+            float on = decay[i] ? 1.0f : 0.0f;
+            float g = grad[i] * sc + on * l2 * p[i];
+            float mi = b1 * m[i] + c1 * g;
+            float vi = b2 * v[i] + c2 * g * g;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = p[i] * (1.0f - on * dw) - step * mi / (sqrtf(vi) / bc2 + eps);
         }
-        m[i] = b1 * m[i] + (1.0f - b1) * g;
-        v[i] = b2 * v[i] + (1.0f - b2) * g * g;
-        float denom = sqrtf(v[i]) / k->bc2_sqrt + eps;
-        p[i] -= k->step_size * m[i] / denom;
+        return;
+    }
+    const float shrink = 1.0f - dw;
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128 vsc = _mm_set1_ps(sc), vl2 = _mm_set1_ps(l2), vb1 = _mm_set1_ps(b1),
+                 vc1 = _mm_set1_ps(c1), vb2 = _mm_set1_ps(b2), vc2 = _mm_set1_ps(c2),
+                 vshrink = _mm_set1_ps(shrink), vstep = _mm_set1_ps(step),
+                 vbc2 = _mm_set1_ps(bc2), veps = _mm_set1_ps(eps);
+    for (; i + 4 <= n; i += 4) {
+        __m128 pv = _mm_loadu_ps(p + i);
+        __m128 g = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(grad + i), vsc), _mm_mul_ps(vl2, pv));
+        __m128 mi = _mm_add_ps(_mm_mul_ps(vb1, _mm_loadu_ps(m + i)), _mm_mul_ps(vc1, g));
+        __m128 vi = _mm_add_ps(_mm_mul_ps(vb2, _mm_loadu_ps(v + i)),
+                               _mm_mul_ps(_mm_mul_ps(vc2, g), g));
+        _mm_storeu_ps(m + i, mi);
+        _mm_storeu_ps(v + i, vi);
+        __m128 den = _mm_add_ps(_mm_div_ps(_mm_sqrt_ps(vi), vbc2), veps);
+        _mm_storeu_ps(p + i, _mm_sub_ps(_mm_mul_ps(pv, vshrink),
+                                        _mm_div_ps(_mm_mul_ps(vstep, mi), den)));
+    }
+#endif
+    for (; i < n; i++) {
+        float g = grad[i] * sc + l2 * p[i];
+        float mi = b1 * m[i] + c1 * g;
+        float vi = b2 * v[i] + c2 * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] * shrink - step * mi / (sqrtf(vi) / bc2 + eps);
     }
 }
 
