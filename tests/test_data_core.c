@@ -85,8 +85,9 @@ static void test_data_split_errors(void **state)
     mt_split sp;
     mt_clear_error();
     assert_int_equal(split_make(&sp, 100, 80, 30, -1, 1), MT_ERR_ARG);
-    assert_string_equal(mt_last_error(),
-                        "split: train 80 + val 30 + test 0 = 110 examples, but the dataset has 100");
+    assert_string_equal(
+        mt_last_error(),
+        "split: train 80 + val 30 + test 0 = 110 examples, but the dataset has 100");
     assert_int_equal(split_make(&sp, 100, 50, 20, 40, 1), MT_ERR_ARG);
     assert_non_null(strstr(mt_last_error(), "= 110 examples"));
     assert_int_equal(split_make(&sp, 100, -1, 20, 40, 1), MT_ERR_ARG);
@@ -220,7 +221,8 @@ static void test_data_standardize_train_only(void **state)
     int bad[1] = {6};
     mt_index oob = {bad, 1};
     assert_int_equal(dataset_standardize(&ds, &oob, NULL, NULL), MT_ERR_ARG);
-    assert_string_equal(mt_last_error(), "dataset 'toy': train index 6 (position 0) is outside 0..5");
+    assert_string_equal(mt_last_error(),
+                        "dataset 'toy': train index 6 (position 0) is outside 0..5");
     dataset_free(&ds);
 }
 
@@ -254,7 +256,8 @@ static void test_data_targets_gather_masks(void **state)
     float xb[3 * 12], yb[3 * 2], mb[3];
     dataset_gather_x(&ds, rows, 3, xb);
     for (int r = 0; r < 3; r++)
-        for (int j = 0; j < 12; j++) assert_float_equal(xb[r * 12 + j], (float)(rows[r] * 12 + j), 0);
+        for (int j = 0; j < 12; j++)
+            assert_float_equal(xb[r * 12 + j], (float)(rows[r] * 12 + j), 0);
     dataset_gather_y(&ds, 1, rows, 3, yb, mb);
     for (int r = 0; r < 3; r++) {
         assert_float_equal(yb[2 * r], 0.5f * (float)(2 * rows[r]), 0);
@@ -283,10 +286,12 @@ static void test_data_targets_gather_masks(void **state)
     assert_null(dataset_add_target(&ds, "pos", MT_TARGET_REGRESS, 1, 0));
     assert_string_equal(mt_last_error(), "dataset 'img': a target named 'pos' already exists");
     assert_int_equal(dataset_relabel(&ds, "pos", map, 4, "x"), MT_ERR_ARG);
-    assert_string_equal(mt_last_error(), "dataset 'img': relabel: target 'pos' is not a class target");
-    assert_int_equal(dataset_relabel(&ds, "label", map, 3, "x"), MT_ERR_ARG);
     assert_string_equal(mt_last_error(),
-                        "dataset 'img': relabel 'x': the map has 3 entries but 'label' has 4 classes");
+                        "dataset 'img': relabel: target 'pos' is not a class target");
+    assert_int_equal(dataset_relabel(&ds, "label", map, 3, "x"), MT_ERR_ARG);
+    assert_string_equal(
+        mt_last_error(),
+        "dataset 'img': relabel 'x': the map has 3 entries but 'label' has 4 classes");
     assert_int_equal(dataset_relabel(&ds, "missing", map, 4, "x"), MT_ERR_ARG);
     assert_string_equal(mt_last_error(), "dataset 'img': relabel: no target named 'missing'");
     assert_int_equal(dataset_alloc(&ds, "bad", 4, 10, 3, 2, 2), MT_ERR_ARG);

@@ -55,13 +55,12 @@ static const char *const in2[] = {"age", "height"};
 static void test_data_csv_columns_masks_quotes(void **state)
 {
     ctx *c = *state;
-    write_text(c->path,
-               "id,age,name,height,smoker,group,income\r\n"
-               "1,30,\"Smith, John\",1.80,1,2,50000\r\n"
-               "2, 41 ,\"say \"\"hi\"\"\",1.65,,0,\r\n"
-               "\r\n"
-               "3,25,plain,1.7e0,0,,42.5\n"
-               "4,-2.5,x,0,1,1,-1"); /* no final newline */
+    write_text(c->path, "id,age,name,height,smoker,group,income\r\n"
+                        "1,30,\"Smith, John\",1.80,1,2,50000\r\n"
+                        "2, 41 ,\"say \"\"hi\"\"\",1.65,,0,\r\n"
+                        "\r\n"
+                        "3,25,plain,1.7e0,0,,42.5\n"
+                        "4,-2.5,x,0,1,1,-1"); /* no final newline */
     csv_target tg[3] = {
         {"smoker", MT_TARGET_BINARY, 0, NULL},
         {"group", MT_TARGET_CLASS, 0, "grp"},
@@ -117,7 +116,8 @@ static void test_data_csv_columns_masks_quotes(void **state)
 }
 
 static void expect_error(ctx *c, const char *text, const char *const *inputs, int ninputs,
-                         const csv_target *tg, int ntg, mt_status want_status, const char *want_tail)
+                         const csv_target *tg, int ntg, mt_status want_status,
+                         const char *want_tail)
 {
     write_text(c->path, text);
     mt_dataset ds;
@@ -161,7 +161,8 @@ static void test_data_csv_errors(void **state)
     expect_error(c, "a,b,age,y\n1,2,3,2\n", in3, 3, tb, 1, MT_ERR_FORMAT,
                  ":2: column 'y' (4): expected 0 or 1, got '2'");
     /* quoting mistakes */
-    expect_error(c, "a,b,age,y\n1,\"2,3,0\n", in3, 3, tg, 1, MT_ERR_FORMAT, ":2: field 2: unterminated quote");
+    expect_error(c, "a,b,age,y\n1,\"2,3,0\n", in3, 3, tg, 1, MT_ERR_FORMAT,
+                 ":2: field 2: unterminated quote");
     expect_error(c, "a,b,age,y\n1,\"2\"x,3,0\n", in3, 3, tg, 1, MT_ERR_FORMAT,
                  ":2: field 2: text after the closing quote");
     /* a duplicated header name, non-finite numbers, an empty file */
@@ -174,7 +175,8 @@ static void test_data_csv_errors(void **state)
     mt_dataset ds;
     dataset_init(&ds);
     assert_int_equal(csv_load(&ds, "/nonexistent/d.csv", in3, 3, tg, 1), MT_ERR_IO);
-    assert_string_equal(mt_last_error(), "/nonexistent/d.csv: cannot open: No such file or directory");
+    assert_string_equal(mt_last_error(),
+                        "/nonexistent/d.csv: cannot open: No such file or directory");
 }
 
 static void test_data_csv_header_only(void **state)

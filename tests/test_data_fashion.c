@@ -37,9 +37,16 @@ static int setup(void **state)
 }
 
 static const char *const all_names[] = {
-    "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-    "t10k-labels-idx1-ubyte.gz",  "train-images-idx3-ubyte",    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",     "t10k-labels-idx1-ubyte",     "x.gz", "x",
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+    "x.gz",
+    "x",
 };
 
 static int teardown(void **state)
@@ -94,7 +101,10 @@ static void write_idx(const char *path, int gz, uint32_t magic, const uint32_t *
  * (i, r, c) = (i*31 + r*7 + c) % 256, labels i % 10. */
 enum { H = 4, W = 3 };
 
-static unsigned char pix(int i, int r, int c) { return (unsigned char)((i * 31 + r * 7 + c) % 256); }
+static unsigned char pix(int i, int r, int c)
+{
+    return (unsigned char)((i * 31 + r * 7 + c) % 256);
+}
 
 static void write_set(ctx *c, const char *prefix, int n, int gz)
 {
@@ -155,7 +165,8 @@ static void test_data_fashion_loads_small_set(void **state)
     int shoe[10] = {0, 0, 0, 0, 0, 1, 0, 1, 0, 1};
     assert_int_equal(dataset_relabel(&ds, "label", shoe, 10, "shoe"), MT_OK);
     mt_target *sh = dataset_target(&ds, "shoe");
-    for (int row = 0; row < ds.n; row++) assert_float_equal(sh->y[row], (float)shoe[(int)ds.targets[0].y[row]], 0);
+    for (int row = 0; row < ds.n; row++)
+        assert_float_equal(sh->y[row], (float)shoe[(int)ds.targets[0].y[row]], 0);
 
     /* keeping fewer examples keeps the first ones */
     fashion_opts o2 = {c->dir, 7, 3};
@@ -178,7 +189,10 @@ static void test_data_fashion_loads_small_set(void **state)
     mt_clear_error();
     assert_int_equal(fashion_load(&small, &o2, NULL), MT_ERR_ARG);
     char want[512];
-    snprintf(want, sizeof want, "fashion-mnist: asked for 26 training examples but %s/train-images-idx3-ubyte.gz has 25", c->dir);
+    snprintf(
+        want, sizeof want,
+        "fashion-mnist: asked for 26 training examples but %s/train-images-idx3-ubyte.gz has 25",
+        c->dir);
     assert_string_equal(mt_last_error(), want);
     assert_int_equal(small.n, 0); /* left empty on error */
     dataset_free(&small);
@@ -196,7 +210,9 @@ static void test_data_idx_truncated(void **state)
     mt_idx ix;
     char want[512];
     snprintf(want, sizeof want,
-             "%s: truncated: header says 60000 images of 28x28 (47040000 bytes) but only 1000 bytes follow", p);
+             "%s: truncated: header says 60000 images of 28x28 (47040000 bytes) but only 1000 "
+             "bytes follow",
+             p);
     /* whether all or only the first few items are asked for */
     mt_clear_error();
     assert_int_equal(idx_read_u8(p, 3, -1, "images", &ix), MT_ERR_FORMAT);
@@ -211,13 +227,15 @@ static void test_data_idx_truncated(void **state)
     p = path_in(c, "x");
     write_idx(p, 0, 0x801, dl, 1, buf, 4);
     assert_int_equal(idx_read_u8(p, 1, 2, "labels", &ix), MT_ERR_FORMAT);
-    snprintf(want, sizeof want, "%s: truncated: header says 10 labels (10 bytes) but only 4 bytes follow", p);
+    snprintf(want, sizeof want,
+             "%s: truncated: header says 10 labels (10 bytes) but only 4 bytes follow", p);
     assert_string_equal(mt_last_error(), want);
 
     /* a header cut in the middle of its dimensions */
     write_idx(p, 0, 0x803, dims, 1, NULL, 0);
     assert_int_equal(idx_read_u8(p, 3, -1, "images", &ix), MT_ERR_FORMAT);
-    snprintf(want, sizeof want, "%s: truncated: the header needs 12 bytes of dimensions but only 4 follow", p);
+    snprintf(want, sizeof want,
+             "%s: truncated: the header needs 12 bytes of dimensions but only 4 follow", p);
     assert_string_equal(mt_last_error(), want);
 
     /* a gzip stream cut short: the compressed file loses its tail */
@@ -236,7 +254,8 @@ static void test_data_idx_truncated(void **state)
     assert_int_equal(truncate(p, sz / 2), 0);
     mt_clear_error();
     assert_int_equal(idx_read_u8(p, 3, -1, "images", &ix), MT_ERR_FORMAT);
-    snprintf(want, sizeof want, "%s: truncated: header says 25 images of 20x40 (20000 bytes) but only ", p);
+    snprintf(want, sizeof want,
+             "%s: truncated: header says 25 images of 20x40 (20000 bytes) but only ", p);
     assert_memory_equal(mt_last_error(), want, strlen(want));
     int followed = atoi(mt_last_error() + strlen(want));
     assert_true(followed > 0 && followed < 20000);
@@ -254,7 +273,8 @@ static void test_data_idx_bad_magic_and_dims(void **state)
     write_idx(p, 1, 0x803, dl, 1, buf, 10);
     assert_int_equal(idx_read_u8(p, 1, -1, "labels", &ix), MT_ERR_FORMAT);
     snprintf(want, sizeof want,
-             "%s: bad magic 0x00000803: expected 0x00000801 (IDX of unsigned bytes, 1 dimension)", p);
+             "%s: bad magic 0x00000803: expected 0x00000801 (IDX of unsigned bytes, 1 dimension)",
+             p);
     assert_string_equal(mt_last_error(), want);
     /* a float IDX (type 0x0d) */
     write_idx(p, 1, 0xd01, dl, 1, buf, 40);
@@ -291,7 +311,8 @@ static void test_data_idx_gzip_corruption(void **state)
     enum { N = 50000 };
     unsigned char *buf = malloc(N);
     assert_non_null(buf);
-    for (int i = 0; i < N; i++) buf[i] = (unsigned char)((i * 2654435761u) >> 27); /* compressible */
+    for (int i = 0; i < N; i++)
+        buf[i] = (unsigned char)((i * 2654435761u) >> 27); /* compressible */
     uint32_t d[3] = {50, 40, 25};
     const char *p = path_in(c, "x.gz");
     write_idx(p, 1, 0x803, d, 3, buf, N);
@@ -338,7 +359,9 @@ static void test_data_fashion_count_and_label_errors(void **state)
     char want[512];
     mt_clear_error();
     assert_int_equal(fashion_load(&ds, &o, NULL), MT_ERR_FORMAT);
-    snprintf(want, sizeof want, "%s/train-images-idx3-ubyte.gz has 20 images but %s/train-labels-idx1-ubyte.gz has 19 labels",
+    snprintf(want, sizeof want,
+             "%s/train-images-idx3-ubyte.gz has 20 images but %s/train-labels-idx1-ubyte.gz has 19 "
+             "labels",
              c->dir, c->dir);
     assert_string_equal(mt_last_error(), want);
     /* a label of 12 */
@@ -346,7 +369,8 @@ static void test_data_fashion_count_and_label_errors(void **state)
     lab[13] = 12;
     write_idx(path_in(c, "train-labels-idx1-ubyte.gz"), 1, 0x801, dl, 1, lab, 20);
     assert_int_equal(fashion_load(&ds, &o, NULL), MT_ERR_FORMAT);
-    snprintf(want, sizeof want, "%s/train-labels-idx1-ubyte.gz: label 12 of item 13 is outside 0..9", c->dir);
+    snprintf(want, sizeof want,
+             "%s/train-labels-idx1-ubyte.gz: label 12 of item 13 is outside 0..9", c->dir);
     assert_string_equal(mt_last_error(), want);
     /* ... not read, so not an error, when only the first 10 are kept */
     o.n_train = 10;
@@ -357,7 +381,9 @@ static void test_data_fashion_count_and_label_errors(void **state)
     snprintf(p, sizeof p, "%s/t10k-labels-idx1-ubyte.gz", c->dir);
     unlink(p);
     assert_int_equal(fashion_load(&ds, &o, NULL), MT_ERR_IO);
-    snprintf(want, sizeof want, "fashion-mnist: neither %s/t10k-labels-idx1-ubyte.gz nor %s/t10k-labels-idx1-ubyte is readable",
+    snprintf(want, sizeof want,
+             "fashion-mnist: neither %s/t10k-labels-idx1-ubyte.gz nor %s/t10k-labels-idx1-ubyte is "
+             "readable",
              c->dir, c->dir);
     assert_string_equal(mt_last_error(), want);
     assert_int_equal(fashion_available(c->dir), 0);
@@ -381,8 +407,10 @@ static void test_data_fashion_real(void **state)
     for (int i = 0; i < ds.n; i++) {
         int y = (int)lab->y[i];
         assert_true(y >= 0 && y < 10);
-        if (i < ntr) hist_tr[y]++;
-        else hist_te[y]++;
+        if (i < ntr)
+            hist_tr[y]++;
+        else
+            hist_te[y]++;
         ghist[(int)grp->y[i]]++;
     }
     for (int k = 0; k < 10; k++) {

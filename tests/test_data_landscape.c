@@ -30,8 +30,8 @@ static void check_fd(const mt_landscape *L, const double *x0, int d)
             double fd = (fp[i] - fm[i]) / (2 * h);
             double an = g[i * d + j];
             if (fabs(fd - an) > 1e-6 * (1 + fabs(fd)))
-                fail_msg("%s: df%d/dx%d at (%g, %g, ...): analytic %.10g, finite difference %.10g", L->name,
-                         i + 1, j + 1, x[0], d > 1 ? x[1] : 0.0, an, fd);
+                fail_msg("%s: df%d/dx%d at (%g, %g, ...): analytic %.10g, finite difference %.10g",
+                         L->name, i + 1, j + 1, x[0], d > 1 ? x[1] : 0.0, an, fd);
         }
     }
 }

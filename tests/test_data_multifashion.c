@@ -17,7 +17,10 @@
 enum { NS = 6, HS = 28, S = 36 };
 
 /* Source k has pixel (r, c) = a value unique to (k, r, c), in (0, 1]. */
-static float src_pix(int k, int r, int c) { return (float)(1 + k * HS * HS + r * HS + c) / (float)(NS * HS * HS); }
+static float src_pix(int k, int r, int c)
+{
+    return (float)(1 + k * HS * HS + r * HS + c) / (float)(NS * HS * HS);
+}
 
 static void make_source(mt_dataset *src, int constant)
 {
@@ -29,7 +32,8 @@ static void make_source(mt_dataset *src, int constant)
         t->y[k] = (float)((3 * k + 1) % 10);
         for (int r = 0; r < HS; r++)
             for (int c = 0; c < HS; c++)
-                src->x[k * HS * HS + r * HS + c] = constant ? 0.1f * (float)(k + 1) : src_pix(k, r, c);
+                src->x[k * HS * HS + r * HS + c] =
+                    constant ? 0.1f * (float)(k + 1) : src_pix(k, r, c);
     }
 }
 
@@ -80,7 +84,8 @@ static void test_data_multifashion_placement_exact(void **state)
                 assert_float_equal(mf.x[i * S * S + y * S + x], expect_at(&src, p, y, x), 0);
         /* the item corners hold the first source pixels exactly */
         assert_float_equal(mf.x[i * S * S + p[2] * S + p[3]], src_pix(p[0], 0, 0), 0);
-        assert_float_equal(mf.x[i * S * S + (p[4] + HS - 1) * S + p[5] + HS - 1], src_pix(p[1], HS - 1, HS - 1), 0);
+        assert_float_equal(mf.x[i * S * S + (p[4] + HS - 1) * S + p[5] + HS - 1],
+                           src_pix(p[1], HS - 1, HS - 1), 0);
         assert_float_equal(L->y[i], src.targets[0].y[p[0]], 0);
         assert_float_equal(R->y[i], src.targets[0].y[p[1]], 0);
     }
@@ -125,10 +130,14 @@ static void test_data_multifashion_max_overlap_counts(void **state)
         int n_hi = 0, n_lo = 0, n_zero = 0;
         for (int k = 0; k < S * S; k++) {
             float v = mf.x[i * S * S + k];
-            if (v == hi) n_hi++;
-            else if (v == lo) n_lo++;
-            else if (v == 0.0f) n_zero++;
-            else fail_msg("unexpected pixel value %g", (double)v);
+            if (v == hi)
+                n_hi++;
+            else if (v == lo)
+                n_lo++;
+            else if (v == 0.0f)
+                n_zero++;
+            else
+                fail_msg("unexpected pixel value %g", (double)v);
         }
         assert_int_equal(n_hi, HS * HS);
         assert_int_equal(n_lo, HS * HS - overlap);
@@ -175,9 +184,11 @@ static void test_data_multifashion_resize_area(void **state)
                 assert_float_equal(rs[a * 28 + b], acc / (s * s), 1e-6);
             }
     }
-    /* by hand: output (0,0) = mean over [0, 9/7)^2 = (c00 + 2/7 (c01 + c10) + 4/49 c11) / (81/49) */
+    /* by hand: output (0,0) = mean over [0, 9/7)^2 = (c00 + 2/7 (c01 + c10) + 4/49 c11) / (81/49)
+     */
     const float *cv = big.x;
-    double hand = (cv[0] + (2.0 / 7.0) * (cv[1] + cv[S]) + (4.0 / 49.0) * cv[S + 1]) / (81.0 / 49.0);
+    double hand =
+        (cv[0] + (2.0 / 7.0) * (cv[1] + cv[S]) + (4.0 / 49.0) * cv[S + 1]) / (81.0 / 49.0);
     assert_float_equal(small.x[0], hand, 1e-6);
     dataset_free(&big);
     dataset_free(&small);
@@ -198,8 +209,10 @@ static void test_data_multifashion_split_and_errors(void **state)
         float mx = 0;
         for (int k = 0; k < S * S; k++)
             if (mf.x[i * S * S + k] > mx) mx = mf.x[i * S * S + k];
-        if (i < 20) assert_true(mx < 0.45f);
-        else assert_true(mx > 0.45f);
+        if (i < 20)
+            assert_true(mx < 0.45f);
+        else
+            assert_true(mx > 0.45f);
         /* labels come from the right half of the source too */
         float lt = mf.targets[0].y[i];
         int found = 0;
@@ -220,7 +233,8 @@ static void test_data_multifashion_split_and_errors(void **state)
     mt_clear_error();
     o.canvas = 30;
     assert_int_equal(multifashion_make(&mf, &src, NULL, &o, NULL), MT_ERR_ARG);
-    assert_string_equal(mt_last_error(), "multi-fashion: a 30x30 canvas cannot hold 28x28 items shifted by up to 4");
+    assert_string_equal(mt_last_error(),
+                        "multi-fashion: a 30x30 canvas cannot hold 28x28 items shifted by up to 4");
     o.canvas = 0;
     o.target = "colour";
     assert_int_equal(multifashion_make(&mf, &src, NULL, &o, NULL), MT_ERR_ARG);
@@ -228,7 +242,8 @@ static void test_data_multifashion_split_and_errors(void **state)
     o.target = NULL;
     rows[1] = 6;
     assert_int_equal(multifashion_make(&mf, &src, &from, &o, NULL), MT_ERR_ARG);
-    assert_string_equal(mt_last_error(), "dataset 'src': source index 6 (position 1) is outside 0..5");
+    assert_string_equal(mt_last_error(),
+                        "dataset 'src': source index 6 (position 1) is outside 0..5");
     dataset_free(&mf);
     dataset_free(&src);
 }

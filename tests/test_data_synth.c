@@ -129,7 +129,8 @@ static void test_data_synth_mmoe_correlation_matrix(void **state)
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
             assert_float_equal(cosf_(w + 30 * i, w + 30 * j, 30), R[i * 3 + j], 1e-6);
-            assert_float_equal(pearson(ds.targets[i].y, ds.targets[j].y, ds.n, 1), R[i * 3 + j], 0.03);
+            assert_float_equal(pearson(ds.targets[i].y, ds.targets[j].y, ds.n, 1), R[i * 3 + j],
+                               0.03);
         }
     dataset_free(&ds);
 
@@ -140,16 +141,19 @@ static void test_data_synth_mmoe_correlation_matrix(void **state)
     o.R = asym;
     mt_clear_error();
     assert_int_equal(synth_mmoe(&ds, &o, NULL), MT_ERR_ARG);
-    assert_string_equal(mt_last_error(),
-                        "mmoe synthetic: correlation matrix is not symmetric: R[0][1] = 0.5 but R[1][0] = 0.3");
+    assert_string_equal(
+        mt_last_error(),
+        "mmoe synthetic: correlation matrix is not symmetric: R[0][1] = 0.5 but R[1][0] = 0.3");
     o.R = diag;
     assert_int_equal(synth_mmoe(&ds, &o, NULL), MT_ERR_ARG);
-    assert_string_equal(mt_last_error(),
-                        "mmoe synthetic: R[1][1] = 0.9: the diagonal of a correlation matrix must be 1");
+    assert_string_equal(
+        mt_last_error(),
+        "mmoe synthetic: R[1][1] = 0.9: the diagonal of a correlation matrix must be 1");
     o.ntasks = 3;
     o.R = notpsd;
     assert_int_equal(synth_mmoe(&ds, &o, NULL), MT_ERR_ARG);
-    const char *want = "mmoe synthetic: correlation matrix is not positive semi-definite (pivot 2 is ";
+    const char *want =
+        "mmoe synthetic: correlation matrix is not positive semi-definite (pivot 2 is ";
     assert_memory_equal(mt_last_error(), want, strlen(want));
     o.R = NULL;
     assert_int_equal(synth_mmoe(&ds, &o, NULL), MT_ERR_ARG);
@@ -289,8 +293,10 @@ static void test_data_synth_kendall_noise(void **state)
             if (ds.x[i] < lo) lo = ds.x[i];
             if (ds.x[i] > hi) hi = ds.x[i];
         }
-        if (normal) assert_true(hi > 3.0f && lo < -3.0f);
-        else assert_true(hi < 1.0f && lo >= -1.0f && hi > 0.99f && lo < -0.99f);
+        if (normal)
+            assert_true(hi > 3.0f && lo < -3.0f);
+        else
+            assert_true(hi < 1.0f && lo >= -1.0f && hi > 0.99f && lo < -0.99f);
         dataset_free(&ds);
     }
 }
@@ -329,15 +335,19 @@ static void test_data_synth_clusters(void **state)
     }
     for (int t = 0; t < 6; t++)
         for (int j = 0; j < 40; j++) {
-            if (!in_sup[j]) assert_float_equal(tr.w[t * 40 + j], 0.0f, 0);
-            else assert_true(tr.w[t * 40 + j] != 0.0f);
+            if (!in_sup[j])
+                assert_float_equal(tr.w[t * 40 + j], 0.0f, 0);
+            else
+                assert_true(tr.w[t * 40 + j] != 0.0f);
         }
     /* within-cluster cosines high, across-cluster low */
     for (int s = 0; s < 6; s++)
         for (int t = s + 1; t < 6; t++) {
             double cs = cosf_(tr.w + 40 * s, tr.w + 40 * t, 40);
-            if (tr.cluster[s] == tr.cluster[t]) assert_true(cs > 0.95);
-            else assert_true(fabs(cs) < 0.2);
+            if (tr.cluster[s] == tr.cluster[t])
+                assert_true(cs > 0.95);
+            else
+                assert_true(fabs(cs) < 0.2);
         }
     /* per-task counts, ownership and noise */
     int row = 0;
@@ -370,11 +380,13 @@ static void test_data_synth_clusters(void **state)
     mt_clear_error();
     assert_int_equal(synth_clustered(&ds, &o, NULL), MT_ERR_ARG);
     assert_string_equal(mt_last_error(),
-                        "clustered synthetic: bad sizes (tasks=6 clusters=7 d=40 support=8; needs 1 <= clusters <= tasks, clusters <= support <= d)");
+                        "clustered synthetic: bad sizes (tasks=6 clusters=7 d=40 support=8; needs "
+                        "1 <= clusters <= tasks, clusters <= support <= d)");
     o.nclusters = 2;
     o.n_per_task = counts;
     assert_int_equal(synth_clustered(&ds, &o, NULL), MT_ERR_ARG);
-    assert_string_equal(mt_last_error(), "clustered synthetic: n_per_task cannot be used with shared examples");
+    assert_string_equal(mt_last_error(),
+                        "clustered synthetic: n_per_task cannot be used with shared examples");
     dataset_free(&ds);
 }
 

@@ -11,9 +11,9 @@
 
 /* One tokenised line: fields point into buf (unescaped, NUL-terminated). */
 typedef struct {
-    char *buf;    /* (cap) owned */
+    char *buf; /* (cap) owned */
     size_t cap;
-    int *start;   /* (fcap) offsets into buf, owned */
+    int *start; /* (fcap) offsets into buf, owned */
     size_t fcap;
     int n;
 } fields;
@@ -34,14 +34,16 @@ static mt_status split_line(fields *f, const char *p, const char *end, const cha
     char *o = f->buf;
     f->n = 0;
     for (;;) {
-        if (mt_grow((void **)&f->start, &f->fcap, (size_t)f->n + 1, sizeof(int))) return MT_ERR_NOMEM;
+        if (mt_grow((void **)&f->start, &f->fcap, (size_t)f->n + 1, sizeof(int)))
+            return MT_ERR_NOMEM;
         f->start[f->n++] = (int)(o - f->buf);
         while (p < end && (*p == ' ' || *p == '\t')) p++;
         if (p < end && *p == '"') {
             p++;
             for (;;) {
                 if (p >= end)
-                    return mt_fail(MT_ERR_FORMAT, "%s:%d: field %d: unterminated quote", path, lineno, f->n);
+                    return mt_fail(MT_ERR_FORMAT, "%s:%d: field %d: unterminated quote", path,
+                                   lineno, f->n);
                 if (*p == '"') {
                     if (p + 1 < end && p[1] == '"') {
                         *o++ = '"';
@@ -134,8 +136,8 @@ static int parse_number(const char *s, double *v)
 }
 
 typedef struct {
-    int col;       /* 0-based column in the file */
-    mt_target *t;  /* NULL for inputs */
+    int col;      /* 0-based column in the file */
+    mt_target *t; /* NULL for inputs */
     int tindex;
 } column_use;
 
@@ -145,8 +147,9 @@ static mt_status find_column(const fields *hdr, const char *name, const char *pa
     for (int i = 0; i < hdr->n; i++)
         if (strcmp(field(hdr, i), name) == 0) {
             if (*col >= 0)
-                return mt_fail(MT_ERR_FORMAT, "%s: column '%s' appears twice in the header (%d and %d)",
-                               path, name, *col + 1, i + 1);
+                return mt_fail(MT_ERR_FORMAT,
+                               "%s: column '%s' appears twice in the header (%d and %d)", path,
+                               name, *col + 1, i + 1);
             *col = i;
         }
     if (*col < 0) return mt_fail(MT_ERR_ARG, "%s: no column named '%s'", path, name);
@@ -154,8 +157,9 @@ static mt_status find_column(const fields *hdr, const char *name, const char *pa
 }
 
 /* Parses one target cell into row `r` of target t. */
-static mt_status target_cell(mt_dataset *ds, int ti, const csv_target *spec, int r, const char *cell,
-                             const char *path, int lineno, int col, const char *colname)
+static mt_status target_cell(mt_dataset *ds, int ti, const csv_target *spec, int r,
+                             const char *cell, const char *path, int lineno, int col,
+                             const char *colname)
 {
     mt_target *t = &ds->targets[ti];
     if (!*cell) {
@@ -168,20 +172,20 @@ static mt_status target_cell(mt_dataset *ds, int ti, const csv_target *spec, int
     int ok = parse_number(cell, &v);
     if (t->kind == MT_TARGET_REGRESS) {
         if (!ok)
-            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): expected a number, got '%s'", path,
-                           lineno, colname, col + 1, cell);
+            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): expected a number, got '%s'",
+                           path, lineno, colname, col + 1, cell);
     } else if (t->kind == MT_TARGET_BINARY) {
         if (!ok || (v != 0.0 && v != 1.0))
-            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): expected 0 or 1, got '%s'", path,
-                           lineno, colname, col + 1, cell);
+            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): expected 0 or 1, got '%s'",
+                           path, lineno, colname, col + 1, cell);
     } else {
         if (!ok || v != floor(v) || v < 0 || v > 1e7)
             return mt_fail(MT_ERR_FORMAT,
                            "%s:%d: column '%s' (%d): expected a class index (0, 1, ...), got '%s'",
                            path, lineno, colname, col + 1, cell);
         if (spec->classes > 0 && v >= spec->classes)
-            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): class %d is outside 0..%d", path,
-                           lineno, colname, col + 1, (int)v, spec->classes - 1);
+            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): class %d is outside 0..%d",
+                           path, lineno, colname, col + 1, (int)v, spec->classes - 1);
         if ((int)v + 1 > t->classes) t->classes = (int)v + 1;
     }
     t->y[r] = (float)v;
@@ -209,7 +213,8 @@ static mt_status parse(mt_dataset *ds, const char *path, const char *text, size_
     int *cols = mt_calloc((size_t)(ninputs + ntargets), sizeof(int));
     if (!s && !cols) s = MT_ERR_NOMEM;
     for (int i = 0; !s && i < ninputs; i++) s = find_column(&hdr, inputs[i], path, &cols[i]);
-    for (int i = 0; !s && i < ntargets; i++) s = find_column(&hdr, targets[i].column, path, &cols[ninputs + i]);
+    for (int i = 0; !s && i < ntargets; i++)
+        s = find_column(&hdr, targets[i].column, path, &cols[ninputs + i]);
     int nhdr = hdr.n;
     fields_free(&hdr);
     if (s) {
@@ -260,7 +265,8 @@ static mt_status parse(mt_dataset *ds, const char *path, const char *text, size_
         r++;
     }
     for (int i = 0; !s && i < ntargets; i++)
-        if (ds->targets[i].kind == MT_TARGET_CLASS && ds->targets[i].classes < 2) ds->targets[i].classes = 2;
+        if (ds->targets[i].kind == MT_TARGET_CLASS && ds->targets[i].classes < 2)
+            ds->targets[i].classes = 2;
     mt_free(cols);
     return s;
 }

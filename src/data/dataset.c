@@ -78,7 +78,8 @@ mt_target *dataset_add_target(mt_dataset *ds, const char *name, mt_target_kind k
         return NULL;
     }
     if (kind != MT_TARGET_CLASS && kind != MT_TARGET_REGRESS && kind != MT_TARGET_BINARY) {
-        mt_fail(MT_ERR_ARG, "dataset '%s': target '%s': unknown kind %d", ds->name, name, (int)kind);
+        mt_fail(MT_ERR_ARG, "dataset '%s': target '%s': unknown kind %d", ds->name, name,
+                (int)kind);
         return NULL;
     }
     mt_target tmp;
@@ -212,7 +213,9 @@ mt_status dataset_relabel(mt_dataset *ds, const char *from, const int *map, int 
                           const char *name)
 {
     int src = dataset_target_index(ds, from);
-    if (src < 0) return mt_fail(MT_ERR_ARG, "dataset '%s': relabel: no target named '%s'", ds->name, from ? from : "(null)");
+    if (src < 0)
+        return mt_fail(MT_ERR_ARG, "dataset '%s': relabel: no target named '%s'", ds->name,
+                       from ? from : "(null)");
     const mt_target *st = &ds->targets[src];
     if (st->kind != MT_TARGET_CLASS)
         return mt_fail(MT_ERR_ARG, "dataset '%s': relabel: target '%s' is not a class target",

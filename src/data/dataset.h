@@ -3,7 +3,13 @@
  *
  * Everything a dataset owns is freed by dataset_free. Generators and
  * loaders fill an mt_dataset and return a status with a message naming
- * the file and the problem on failure. */
+ * the file and the problem on failure.
+ *
+ * The rest of the module, each with its own header: fashion.h (Fashion-
+ * MNIST and its coarse groups, over idx.h, the gzip IDX reader),
+ * multifashion.h (two items per canvas), csv.h (columns by name), synth.h
+ * (seeded synthetic MTL problems) and landscape.h (analytic two-objective
+ * functions with gradients). */
 #ifndef MT_DATASET_H
 #define MT_DATASET_H
 

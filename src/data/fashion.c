@@ -14,7 +14,10 @@ const char *const fashion_class_names[FASHION_CLASSES] = {
 };
 
 const char *const fashion_group_names[FASHION_GROUPS] = {
-    "tops", "bottoms", "footwear", "bags and accessories",
+    "tops",
+    "bottoms",
+    "footwear",
+    "bags and accessories",
 };
 
 const int fashion_group_of[FASHION_CLASSES] = {0, 1, 0, 0, 0, 2, 0, 2, 3, 2};
@@ -24,7 +27,8 @@ const int fashion_group_of[FASHION_CLASSES] = {0, 1, 0, 0, 0, 2, 0, 2, 3, 2};
 static mt_status find_file(char *out, size_t cap, const char *dir, const char *base)
 {
     int k = snprintf(out, cap, "%s/%s.gz", dir, base);
-    if (k < 0 || (size_t)k >= cap) return mt_fail(MT_ERR_ARG, "fashion-mnist: directory name too long: %s", dir);
+    if (k < 0 || (size_t)k >= cap)
+        return mt_fail(MT_ERR_ARG, "fashion-mnist: directory name too long: %s", dir);
     if (access(out, R_OK) == 0) return MT_OK;
     char plain[4096];
     snprintf(plain, sizeof plain, "%s/%s", dir, base);

@@ -39,9 +39,9 @@ typedef struct {
     int n_test;      /* test examples to keep (the first ones); < 0 = all */
 } fashion_opts;
 
-/* Fills ds (freed first) as described above; *n_train_out (may be NULL)
- * gets the number of training rows. Reads only the bytes of the kept
- * examples. Errors name the file and the problem: a missing file, a bad
+/* Fills ds (initialised with dataset_init; freed first) as described
+ * above; *n_train_out (may be NULL) gets the number of training rows.
+ * Reads only the bytes of the kept examples. Errors name the file and the problem: a missing file, a bad
  * magic, dimensions that disagree with the file's length, corrupt gzip
  * data, images and labels counts that differ, a label above 9, or asking
  * for more examples than a file holds. */

@@ -88,7 +88,8 @@ static mt_status length_error(const char *path, const mt_idx *ix, const char *no
     char what[96];
     describe(what, sizeof what, ix, noun);
     if (have < want)
-        return mt_fail(MT_ERR_FORMAT, "%s: truncated: header says %s (%llu bytes) but only %llu bytes follow",
+        return mt_fail(MT_ERR_FORMAT,
+                       "%s: truncated: header says %s (%llu bytes) but only %llu bytes follow",
                        path, what, want, have);
     return mt_fail(MT_ERR_FORMAT, "%s: header says %s (%llu bytes) but %llu bytes follow", path,
                    what, want, have);
@@ -104,24 +105,27 @@ static mt_status read_body(gzFile f, const char *path, int ndims, int keep, cons
     if (got < 4)
         return mt_fail(MT_ERR_FORMAT, "%s: truncated: %zu bytes, too short for an IDX header", path,
                        got);
-    unsigned magic = (unsigned)head[0] << 24 | (unsigned)head[1] << 16 | (unsigned)head[2] << 8 | head[3];
+    unsigned magic =
+        (unsigned)head[0] << 24 | (unsigned)head[1] << 16 | (unsigned)head[2] << 8 | head[3];
     unsigned want_magic = 0x0800u | (unsigned)ndims;
     if (magic != want_magic)
-        return mt_fail(MT_ERR_FORMAT,
-                       "%s: bad magic 0x%08x: expected 0x%08x (IDX of unsigned bytes, %d dimension%s)",
-                       path, magic, want_magic, ndims, ndims == 1 ? "" : "s");
+        return mt_fail(
+            MT_ERR_FORMAT,
+            "%s: bad magic 0x%08x: expected 0x%08x (IDX of unsigned bytes, %d dimension%s)", path,
+            magic, want_magic, ndims, ndims == 1 ? "" : "s");
     s = read_some(f, path, head + 4, hlen - 4, &got);
     if (s) return s;
     if (got < hlen - 4)
-        return mt_fail(MT_ERR_FORMAT,
-                       "%s: truncated: the header needs %zu bytes of dimensions but only %zu follow",
-                       path, hlen - 4, got);
+        return mt_fail(
+            MT_ERR_FORMAT,
+            "%s: truncated: the header needs %zu bytes of dimensions but only %zu follow", path,
+            hlen - 4, got);
     ix->ndims = ndims;
     unsigned long long item = 1;
     for (int i = 0; i < ndims; i++) {
         const unsigned char *q = head + 4 + 4 * i;
-        unsigned long v = (unsigned long)q[0] << 24 | (unsigned long)q[1] << 16 |
-                          (unsigned long)q[2] << 8 | q[3];
+        unsigned long v =
+            (unsigned long)q[0] << 24 | (unsigned long)q[1] << 16 | (unsigned long)q[2] << 8 | q[3];
         if (v == 0 || v > INT_MAX)
             return mt_fail(MT_ERR_FORMAT, "%s: dimension %d is %lu (must be 1..%d)", path, i, v,
                            INT_MAX);
@@ -131,11 +135,13 @@ static mt_status read_body(gzFile f, const char *path, int ndims, int keep, cons
     /* 2^40 bytes per file is far beyond any IDX data set; the bound keeps the
      * products below from overflowing. */
     if (item > (1ULL << 32) || item * (unsigned long long)ix->dims[0] > (1ULL << 40))
-        return mt_fail(MT_ERR_FORMAT, "%s: implausible dimensions (%llu bytes per item)", path, item);
+        return mt_fail(MT_ERR_FORMAT, "%s: implausible dimensions (%llu bytes per item)", path,
+                       item);
     ix->item_bytes = (size_t)item;
     unsigned long long payload = item * (unsigned long long)ix->dims[0];
     unsigned long long total = payload + hlen;
-    int hint_ok = hint->known && (hint->is_gz ? (total & 0xffffffffULL) == hint->len : total == hint->len);
+    int hint_ok =
+        hint->known && (hint->is_gz ? (total & 0xffffffffULL) == hint->len : total == hint->len);
 
     int k = keep < 0 || keep > ix->dims[0] ? ix->dims[0] : keep;
     size_t need = (size_t)k * ix->item_bytes;

@@ -20,11 +20,11 @@
 #define IDX_MAX_DIMS 3
 
 typedef struct {
-    int ndims;               /* 1..IDX_MAX_DIMS */
-    int dims[IDX_MAX_DIMS];  /* dims[0] = items in the file */
-    int kept;                /* items read into data (<= dims[0]) */
-    size_t item_bytes;       /* product of dims[1..ndims-1] (1 for ndims = 1) */
-    unsigned char *data;     /* (kept, item_bytes) owned; free with idx_free */
+    int ndims;              /* 1..IDX_MAX_DIMS */
+    int dims[IDX_MAX_DIMS]; /* dims[0] = items in the file */
+    int kept;               /* items read into data (<= dims[0]) */
+    size_t item_bytes;      /* product of dims[1..ndims-1] (1 for ndims = 1) */
+    unsigned char *data;    /* (kept, item_bytes) owned; free with idx_free */
 } mt_idx;
 
 /* Reads the unsigned-byte IDX file `path` (gzip or plain, detected from

@@ -35,7 +35,8 @@ extern const double landscape_cagrad_starts[LANDSCAPE_CAGRAD_NSTARTS][2];
  * (1/sqrt(d) added to every coordinate). The Pareto set is the segment
  * between -1/sqrt(d) and +1/sqrt(d) on the diagonal; the front is concave.
  *   df1/dx_j = 2 (x_j - 1/sqrt(d)) exp(-|x - 1/sqrt(d)|^2), likewise f2. */
-void landscape_lin2019(const double *x /* (d) */, int d, double *f /* (2) */, double *g /* (2, d) */);
+void landscape_lin2019(const double *x /* (d) */, int d, double *f /* (2) */,
+                       double *g /* (2, d) */);
 
 /* A landscape by name, for scripts: "cagrad_toy" (d = 2) or "lin2019"
  * (any d). NULL if unknown. */

@@ -24,11 +24,14 @@ static mt_status check_opts(composer *c, const mt_dataset *src, const multifashi
     memset(c, 0, sizeof *c);
     const char *tname = o->target ? o->target : "label";
     int t = dataset_target_index(src, tname);
-    if (t < 0) return mt_fail(MT_ERR_ARG, "multi-fashion: the source has no target named '%s'", tname);
+    if (t < 0)
+        return mt_fail(MT_ERR_ARG, "multi-fashion: the source has no target named '%s'", tname);
     if (src->targets[t].kind != MT_TARGET_CLASS)
-        return mt_fail(MT_ERR_ARG, "multi-fashion: source target '%s' is not a class target", tname);
+        return mt_fail(MT_ERR_ARG, "multi-fashion: source target '%s' is not a class target",
+                       tname);
     if (src->c != 1 || src->h < 1 || src->w < 1)
-        return mt_fail(MT_ERR_ARG, "multi-fashion: the source must hold one-channel images (c=%d h=%d w=%d)",
+        return mt_fail(MT_ERR_ARG,
+                       "multi-fashion: the source must hold one-channel images (c=%d h=%d w=%d)",
                        src->c, src->h, src->w);
     c->src = src;
     c->tsrc = &src->targets[t];
@@ -37,7 +40,8 @@ static mt_status check_opts(composer *c, const mt_dataset *src, const multifashi
     c->shift = o->max_shift < 0 ? 4 : o->max_shift;
     c->S = o->canvas > 0 ? o->canvas : (c->h > c->w ? c->h : c->w) + 8;
     if (c->S < c->h + c->shift || c->S < c->w + c->shift)
-        return mt_fail(MT_ERR_ARG, "multi-fashion: a %dx%d canvas cannot hold %dx%d items shifted by up to %d",
+        return mt_fail(MT_ERR_ARG,
+                       "multi-fashion: a %dx%d canvas cannot hold %dx%d items shifted by up to %d",
                        c->S, c->S, c->h, c->w, c->shift);
     if (o->out_size < 0)
         return mt_fail(MT_ERR_ARG, "multi-fashion: out_size %d is negative", o->out_size);
@@ -54,7 +58,8 @@ static void area_weights(float *w, int out, int S)
     for (int i = 0; i < out; i++)
         for (int k = 0; k < S; k++) {
             long lo = (long)i * S > (long)k * out ? (long)i * S : (long)k * out;
-            long hi = (long)(i + 1) * S < (long)(k + 1) * out ? (long)(i + 1) * S : (long)(k + 1) * out;
+            long hi =
+                (long)(i + 1) * S < (long)(k + 1) * out ? (long)(i + 1) * S : (long)(k + 1) * out;
             w[(size_t)i * S + k] = hi > lo ? (float)((double)(hi - lo) / S) : 0.0f;
         }
 }
@@ -100,20 +105,22 @@ static void resample(composer *c, float *dst /* (out, out) */)
     for (int i = 0; i < out; i++) /* tmp (out, S) = wy (out, S) @ canvas (S, S) */
         for (int k = 0; k < S; k++) {
             double acc = 0;
-            for (int m = 0; m < S; m++) acc += (double)c->wy[(size_t)i * S + m] * c->canvas[(size_t)m * S + k];
+            for (int m = 0; m < S; m++)
+                acc += (double)c->wy[(size_t)i * S + m] * c->canvas[(size_t)m * S + k];
             c->tmp[(size_t)i * S + k] = (float)acc;
         }
     for (int i = 0; i < out; i++) /* dst (out, out) = tmp (out, S) @ wy^T (S, out) */
         for (int j = 0; j < out; j++) {
             double acc = 0;
-            for (int k = 0; k < S; k++) acc += (double)c->tmp[(size_t)i * S + k] * c->wy[(size_t)j * S + k];
+            for (int k = 0; k < S; k++)
+                acc += (double)c->tmp[(size_t)i * S + k] * c->wy[(size_t)j * S + k];
             dst[(size_t)i * out + j] = (float)acc;
         }
 }
 
 /* Fills rows [row0, row0+count) of out from source rows idx[0..nidx). */
-static void compose_rows(composer *c, mt_dataset *out, int row0, int count, const int *idx, int nidx,
-                         uint64_t seed, int *placement)
+static void compose_rows(composer *c, mt_dataset *out, int row0, int count, const int *idx,
+                         int nidx, uint64_t seed, int *placement)
 {
     mt_target *L = &out->targets[0], *R = &out->targets[1];
     for (int i = 0; i < count; i++) {
@@ -129,8 +136,10 @@ static void compose_rows(composer *c, mt_dataset *out, int row0, int count, cons
         draw_max(c, a, ly, lx);
         draw_max(c, b, ry, rx);
         float *dst = out->x + (size_t)(row0 + i) * (size_t)out->d;
-        if (c->out == c->S) memcpy(dst, c->canvas, (size_t)c->S * c->S * sizeof(float));
-        else resample(c, dst);
+        if (c->out == c->S)
+            memcpy(dst, c->canvas, (size_t)c->S * c->S * sizeof(float));
+        else
+            resample(c, dst);
         L->y[row0 + i] = c->tsrc->y[a];
         R->y[row0 + i] = c->tsrc->y[b];
         if (c->tsrc->mask) {
@@ -150,7 +159,8 @@ static mt_status make_out(mt_dataset *out, const composer *c, int n)
     if (s) return s;
     const char *names[2] = {"left", "right"};
     for (int k = 0; k < 2; k++) {
-        if (!dataset_add_target(out, names[k], MT_TARGET_CLASS, 1, c->tsrc->classes)) return mt_last_status();
+        if (!dataset_add_target(out, names[k], MT_TARGET_CLASS, 1, c->tsrc->classes))
+            return mt_last_status();
         if (c->tsrc->mask && !dataset_target_mask(out, k)) return MT_ERR_NOMEM;
     }
     return MT_OK;
@@ -186,7 +196,8 @@ mt_status multifashion_make(mt_dataset *out, const mt_dataset *src, const mt_ind
         idx = own;
         nidx = src->n;
     }
-    if (nidx < 1 && o->n > 0) s = mt_fail(MT_ERR_ARG, "multi-fashion: no source rows to draw items from");
+    if (nidx < 1 && o->n > 0)
+        s = mt_fail(MT_ERR_ARG, "multi-fashion: no source rows to draw items from");
     if (!s) s = composer_alloc(&c);
     if (!s) s = make_out(out, &c, o->n);
     if (!s) compose_rows(&c, out, 0, o->n, idx, nidx, o->seed, placement);
@@ -203,10 +214,12 @@ mt_status multifashion_make_split(mt_dataset *out, const mt_dataset *src, int n_
     mt_status s = check_opts(&c, src, o);
     if (s) return s;
     if (n_first < 0 || n_first > src->n || n_train < 0 || n_test < 0)
-        return mt_fail(MT_ERR_ARG, "multi-fashion: bad split (boundary %d of %d rows, %d train, %d test)",
+        return mt_fail(MT_ERR_ARG,
+                       "multi-fashion: bad split (boundary %d of %d rows, %d train, %d test)",
                        n_first, src->n, n_train, n_test);
     if ((n_train > 0 && n_first < 1) || (n_test > 0 && n_first >= src->n))
-        return mt_fail(MT_ERR_ARG, "multi-fashion: %s canvases asked for but the source has no %s rows",
+        return mt_fail(MT_ERR_ARG,
+                       "multi-fashion: %s canvases asked for but the source has no %s rows",
                        n_train > 0 && n_first < 1 ? "training" : "test",
                        n_train > 0 && n_first < 1 ? "training" : "test");
     int *idx = range_idx(0, src->n);
@@ -215,7 +228,8 @@ mt_status multifashion_make_split(mt_dataset *out, const mt_dataset *src, int n_
     if (!s) s = make_out(out, &c, n_train + n_test);
     if (!s) {
         compose_rows(&c, out, 0, n_train, idx, n_first, o->seed, NULL);
-        compose_rows(&c, out, n_train, n_test, idx + n_first, src->n - n_first, o->seed ^ TEST_SEED_SALT, NULL);
+        compose_rows(&c, out, n_train, n_test, idx + n_first, src->n - n_first,
+                     o->seed ^ TEST_SEED_SALT, NULL);
     }
     composer_free(&c);
     mt_free(idx);

@@ -49,7 +49,7 @@ mt_status multifashion_make(mt_dataset *out, const mt_dataset *src, const mt_ind
  * from source rows [0, n_first) then n_test canvases from [n_first, src->n),
  * so split_make_fixed(sp, out->n, n_train, ...) keeps train and test items
  * apart. o->n is ignored. */
-mt_status multifashion_make_split(mt_dataset *out, const mt_dataset *src, int n_first,
-                                  int n_train, int n_test, const multifashion_opts *o);
+mt_status multifashion_make_split(mt_dataset *out, const mt_dataset *src, int n_first, int n_train,
+                                  int n_test, const multifashion_opts *o);
 
 #endif

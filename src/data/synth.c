@@ -84,17 +84,20 @@ static mt_status chol_psd(const double *R, int T, double *L)
         if (s < -tol)
             return mt_fail(MT_ERR_ARG,
                            "mmoe synthetic: correlation matrix is not positive semi-definite "
-                           "(pivot %d is %.3g)", j, s);
+                           "(pivot %d is %.3g)",
+                           j, s);
         double piv = s > tol ? sqrt(s) : 0.0;
         L[j * T + j] = piv;
         for (int i = j + 1; i < T; i++) {
             double v = R[i * T + j];
             for (int k = 0; k < j; k++) v -= L[i * T + k] * L[j * T + k];
-            if (piv > 0) L[i * T + j] = v / piv;
+            if (piv > 0)
+                L[i * T + j] = v / piv;
             else if (fabs(v) > 1e-8)
                 return mt_fail(MT_ERR_ARG,
                                "mmoe synthetic: correlation matrix is not positive semi-definite "
-                               "(pivot %d is 0 but column %d is not)", j, j);
+                               "(pivot %d is 0 but column %d is not)",
+                               j, j);
         }
     }
     return MT_OK;
@@ -104,17 +107,19 @@ static mt_status check_corr(const double *R, int T)
 {
     for (int i = 0; i < T; i++) {
         if (!isfinite(R[i * T + i]) || fabs(R[i * T + i] - 1.0) > 1e-9)
-            return mt_fail(MT_ERR_ARG,
-                           "mmoe synthetic: R[%d][%d] = %g: the diagonal of a correlation matrix must be 1",
-                           i, i, R[i * T + i]);
+            return mt_fail(
+                MT_ERR_ARG,
+                "mmoe synthetic: R[%d][%d] = %g: the diagonal of a correlation matrix must be 1", i,
+                i, R[i * T + i]);
         for (int j = 0; j < i; j++) {
             if (!isfinite(R[i * T + j]) || fabs(R[i * T + j] - R[j * T + i]) > 1e-9)
                 return mt_fail(MT_ERR_ARG,
-                               "mmoe synthetic: correlation matrix is not symmetric: R[%d][%d] = %g but R[%d][%d] = %g",
+                               "mmoe synthetic: correlation matrix is not symmetric: R[%d][%d] = "
+                               "%g but R[%d][%d] = %g",
                                j, i, R[j * T + i], i, j, R[i * T + j]);
             if (fabs(R[i * T + j]) > 1.0)
-                return mt_fail(MT_ERR_ARG, "mmoe synthetic: R[%d][%d] = %g is outside [-1, 1]", i, j,
-                               R[i * T + j]);
+                return mt_fail(MT_ERR_ARG, "mmoe synthetic: R[%d][%d] = %g is outside [-1, 1]", i,
+                               j, R[i * T + j]);
         }
     }
     return MT_OK;
@@ -125,7 +130,8 @@ mt_status synth_mmoe(mt_dataset *ds, const synth_mmoe_opts *o, float *w_out)
     int T = o->ntasks, d = o->d, n = o->n;
     if (T < 1 || d < T || n < 0 || o->m < 0 || !(o->noise >= 0) || !(o->c > 0))
         return mt_fail(MT_ERR_ARG,
-                       "mmoe synthetic: bad options (n=%d d=%d tasks=%d m=%d c=%g noise=%g; needs d >= tasks >= 1, c > 0)",
+                       "mmoe synthetic: bad options (n=%d d=%d tasks=%d m=%d c=%g noise=%g; needs "
+                       "d >= tasks >= 1, c > 0)",
                        n, d, T, o->m, o->c, o->noise);
     if (!o->R && T != 2)
         return mt_fail(MT_ERR_ARG, "mmoe synthetic: %d tasks need a correlation matrix R", T);
@@ -146,7 +152,8 @@ mt_status synth_mmoe(mt_dataset *ds, const synth_mmoe_opts *o, float *w_out)
     if (!s) {
         mt_rng_init(&r, o->seed, ST_BASIS);
         for (size_t i = 0; i < (size_t)T * d; i++) u[i] = mt_rng_normal(&r);
-        if (!orthonormalise(u, T, d)) s = mt_fail(MT_ERR_NUMERIC, "mmoe synthetic: degenerate basis");
+        if (!orthonormalise(u, T, d))
+            s = mt_fail(MT_ERR_NUMERIC, "mmoe synthetic: degenerate basis");
     }
     if (!s) {
         for (int k = 0; k < T; k++)
@@ -205,9 +212,10 @@ mt_status synth_gradnorm(mt_dataset *ds, const synth_gradnorm_opts *o)
 {
     int n = o->n, di = o->d_in, dout = o->d_out, T = o->ntasks;
     if (n < 0 || di < 1 || dout < 1 || T < 1 || !(o->b_var >= 0) || !(o->eps_var >= 0))
-        return mt_fail(MT_ERR_ARG,
-                       "gradnorm synthetic: bad options (n=%d d_in=%d d_out=%d tasks=%d b_var=%g eps_var=%g)",
-                       n, di, dout, T, o->b_var, o->eps_var);
+        return mt_fail(
+            MT_ERR_ARG,
+            "gradnorm synthetic: bad options (n=%d d_in=%d d_out=%d tasks=%d b_var=%g eps_var=%g)",
+            n, di, dout, T, o->b_var, o->eps_var);
     for (int t = 0; o->sigma && t < T; t++)
         if (!isfinite(o->sigma[t]))
             return mt_fail(MT_ERR_ARG, "gradnorm synthetic: sigma[%d] is not finite", t);
@@ -309,19 +317,23 @@ static int cmp_int(const void *a, const void *b)
 static mt_status cluster_check(const synth_cluster_opts *o)
 {
     int T = o->ntasks, K = o->nclusters;
-    if (T < 1 || K < 1 || K > T || o->d < 1 || o->support < 1 || o->support > o->d || K > o->support)
-        return mt_fail(MT_ERR_ARG,
-                       "clustered synthetic: bad sizes (tasks=%d clusters=%d d=%d support=%d; needs "
-                       "1 <= clusters <= tasks, clusters <= support <= d)",
-                       T, K, o->d, o->support);
+    if (T < 1 || K < 1 || K > T || o->d < 1 || o->support < 1 || o->support > o->d ||
+        K > o->support)
+        return mt_fail(
+            MT_ERR_ARG,
+            "clustered synthetic: bad sizes (tasks=%d clusters=%d d=%d support=%d; needs "
+            "1 <= clusters <= tasks, clusters <= support <= d)",
+            T, K, o->d, o->support);
     if (!(o->within >= 0) || !(o->noise >= 0))
-        return mt_fail(MT_ERR_ARG, "clustered synthetic: within=%g and noise=%g must be >= 0", o->within,
-                       o->noise);
+        return mt_fail(MT_ERR_ARG, "clustered synthetic: within=%g and noise=%g must be >= 0",
+                       o->within, o->noise);
     if (o->shared && o->n_per_task)
-        return mt_fail(MT_ERR_ARG, "clustered synthetic: n_per_task cannot be used with shared examples");
+        return mt_fail(MT_ERR_ARG,
+                       "clustered synthetic: n_per_task cannot be used with shared examples");
     for (int t = 0; t < T; t++) {
         int nt = o->n_per_task ? o->n_per_task[t] : o->n_each;
-        if (nt < 0) return mt_fail(MT_ERR_ARG, "clustered synthetic: task %d has %d examples", t + 1, nt);
+        if (nt < 0)
+            return mt_fail(MT_ERR_ARG, "clustered synthetic: task %d has %d examples", t + 1, nt);
         if (o->noise_per_task && !(o->noise_per_task[t] >= 0))
             return mt_fail(MT_ERR_ARG, "clustered synthetic: task %d noise %g must be >= 0", t + 1,
                            o->noise_per_task[t]);
@@ -359,7 +371,8 @@ mt_status synth_clustered(mt_dataset *ds, const synth_cluster_opts *o, synth_clu
         /* orthogonal centres of norm sqrt(sup) */
         mt_rng_init(&r, o->seed, ST_BASIS);
         for (size_t i = 0; i < (size_t)K * sup; i++) cen[i] = mt_rng_normal(&r);
-        if (!orthonormalise(cen, K, sup)) s = mt_fail(MT_ERR_NUMERIC, "clustered synthetic: degenerate centres");
+        if (!orthonormalise(cen, K, sup))
+            s = mt_fail(MT_ERR_NUMERIC, "clustered synthetic: degenerate centres");
         for (size_t i = 0; i < (size_t)K * sup; i++) cen[i] *= sqrt((double)sup);
         mt_rng_init(&r, o->seed, ST_MATRIX);
         for (int t = 0; !s && t < T; t++)
@@ -370,9 +383,11 @@ mt_status synth_clustered(mt_dataset *ds, const synth_cluster_opts *o, synth_clu
     mt_free(cen);
     /* examples */
     long long total = 0;
-    for (int t = 0; t < T; t++) total += o->shared ? 0 : (o->n_per_task ? o->n_per_task[t] : o->n_each);
+    for (int t = 0; t < T; t++)
+        total += o->shared ? 0 : (o->n_per_task ? o->n_per_task[t] : o->n_each);
     if (o->shared) total = o->n_each;
-    if (!s && total > (1LL << 30)) s = mt_fail(MT_ERR_ARG, "clustered synthetic: %lld examples is too many", total);
+    if (!s && total > (1LL << 30))
+        s = mt_fail(MT_ERR_ARG, "clustered synthetic: %lld examples is too many", total);
     int n = (int)total;
     if (!s) s = dataset_alloc(ds, "clustered", n, d, 0, 0, 0);
     if (!s) s = add_targets(ds, "task", T, 1);
@@ -405,8 +420,10 @@ mt_status synth_clustered(mt_dataset *ds, const synth_cluster_opts *o, synth_clu
             }
         }
     }
-    if (!s && truth) *truth = tr;
-    else synth_cluster_truth_free(&tr);
+    if (!s && truth)
+        *truth = tr;
+    else
+        synth_cluster_truth_free(&tr);
     if (s) dataset_free(ds);
     return s;
 }

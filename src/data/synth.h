@@ -23,14 +23,14 @@
  * setting: w1 = c u1, w2 = c (p u1 + sqrt(1-p^2) u2).
  * Targets "y1".."yT", regression, dim 1. */
 typedef struct {
-    int n;            /* examples */
-    int d;            /* input dimension, >= ntasks */
-    int ntasks;       /* T >= 1 */
-    double p;         /* T = 2 correlation when R is NULL */
-    const double *R;  /* (T, T) row-major correlation matrix, or NULL */
-    double c;         /* weight norm */
-    int m;            /* sine terms */
-    double noise;     /* std of eps */
+    int n;           /* examples */
+    int d;           /* input dimension, >= ntasks */
+    int ntasks;      /* T >= 1 */
+    double p;        /* T = 2 correlation when R is NULL */
+    const double *R; /* (T, T) row-major correlation matrix, or NULL */
+    double c;        /* weight norm */
+    int m;           /* sine terms */
+    double noise;    /* std of eps */
     uint64_t seed;
 } synth_mmoe_opts;
 
@@ -55,11 +55,11 @@ mt_status synth_mmoe(mt_dataset *ds, const synth_mmoe_opts *o, float *w);
  * exactly proportional targets. Targets "t1".."tT", regression, dim d_out. */
 typedef struct {
     int n;
-    int d_in, d_out;      /* 250 and 100 in the paper */
+    int d_in, d_out; /* 250 and 100 in the paper */
     int ntasks;
-    const double *sigma;  /* (ntasks); NULL = all 1 */
-    double b_var;         /* variance of B's entries (10) */
-    double eps_var;       /* variance of eps_i's entries (3.5) */
+    const double *sigma; /* (ntasks); NULL = all 1 */
+    double b_var;        /* variance of B's entries (10) */
+    double eps_var;      /* variance of eps_i's entries (3.5) */
     uint64_t seed;
 } synth_gradnorm_opts;
 
@@ -102,14 +102,14 @@ mt_status synth_kendall(mt_dataset *ds, const synth_kendall_opts *o);
  * is 0 there. With `shared`, n_each examples carry a label for every task.
  * Targets "task1".."taskT", regression, dim 1. */
 typedef struct {
-    int ntasks, nclusters; /* T >= 1, 1 <= K <= T, K <= support */
-    int d, support;        /* features, relevant features (1..d) */
-    double within;         /* spread of tasks around their centre */
-    int n_each;            /* examples per task (or in all, when shared) */
-    const int *n_per_task; /* (T) or NULL = n_each each; not with shared */
-    double noise;          /* label noise std */
+    int ntasks, nclusters;        /* T >= 1, 1 <= K <= T, K <= support */
+    int d, support;               /* features, relevant features (1..d) */
+    double within;                /* spread of tasks around their centre */
+    int n_each;                   /* examples per task (or in all, when shared) */
+    const int *n_per_task;        /* (T) or NULL = n_each each; not with shared */
+    double noise;                 /* label noise std */
     const double *noise_per_task; /* (T) or NULL = noise each */
-    int shared;            /* 1: every example labelled for every task */
+    int shared;                   /* 1: every example labelled for every task */
     uint64_t seed;
 } synth_cluster_opts;
 
