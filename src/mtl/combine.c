@@ -587,7 +587,7 @@ static void alpha_least_squares(mt_combiner *c, const float *G, size_t P, const 
 {
     int T = c->T;
     double *b = c->vec[0], *l = c->vec[1];
-    for (int i = 0; i < T; i++) b[i] = cblas_dsdot((int)P, G + (size_t)i * P, 1, d, 1);
+    for (int i = 0; i < T; i++) b[i] = linalg_dot_f(G + (size_t)i * P, d, P);
     memcpy(c->A, c->M, sizeof *c->M * (size_t)T * T);
     linalg_eigh(T, c->A, l, c->V);
     int r = spectrum_rank(l, T);

@@ -24,6 +24,21 @@ void linalg_gram(const float *G, int T, size_t P, double *M, double *work)
         for (int j = 0; j < i; j++) M[i * T + j] = M[j * T + i];
 }
 
+/* Four partial sums let the compiler pipeline (and vectorise) the loop. */
+double linalg_dot_f(const float *a, const float *b, size_t n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        s0 += (double)a[k] * b[k];
+        s1 += (double)a[k + 1] * b[k + 1];
+        s2 += (double)a[k + 2] * b[k + 2];
+        s3 += (double)a[k + 3] * b[k + 3];
+    }
+    for (; k < n; k++) s0 += (double)a[k] * b[k];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* Cyclic Jacobi: slow in n but n is the number of tasks, and it is
  * accurate for the small eigenvalues that condition numbers and
  * Aligned-MTL depend on. */

@@ -21,6 +21,10 @@
  * (BLAS leading dimension); callers check. */
 void linalg_gram(const float *G, int T, size_t P, double *M, double *work);
 
+/* sum_k a[k] b[k] with every product and sum in double. (OpenBLAS's
+ * cblas_dsdot is not: it loses ~1e-7 relative on long vectors.) */
+double linalg_dot_f(const float *a, const float *b, size_t n);
+
 /* Eigen-decomposition of the symmetric n x n matrix A by cyclic Jacobi
  * rotations. A is destroyed. On return evals (n) are in descending order
  * and V (n, n) holds the matching eigenvectors as COLUMNS (V[i*n+k] is

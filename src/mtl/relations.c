@@ -1,6 +1,5 @@
 #include "relations.h"
 
-#include <cblas.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -23,7 +22,7 @@ mt_status relations_gram(const float *G, int T, size_t P, double *M)
     if (st != MT_OK) return st;
     for (int i = 0; i < T; i++) {
         for (int j = i; j < T; j++) {
-            double s = cblas_dsdot((int)P, G + (size_t)i * P, 1, G + (size_t)j * P, 1);
+            double s = linalg_dot_f(G + (size_t)i * P, G + (size_t)j * P, P);
             M[i * T + j] = M[j * T + i] = s;
         }
     }
@@ -82,7 +81,7 @@ mt_status relations_norms(const float *G, int T, size_t P, double *n)
     mt_status st = check_g(G, T, P, n, "relations_norms");
     if (st != MT_OK) return st;
     for (int i = 0; i < T; i++) {
-        double s = cblas_dsdot((int)P, G + (size_t)i * P, 1, G + (size_t)i * P, 1);
+        double s = linalg_dot_f(G + (size_t)i * P, G + (size_t)i * P, P);
         n[i] = sqrt(s);
     }
     return MT_OK;
