@@ -9,8 +9,11 @@
  *     |analytic - numeric| / max(|analytic|, |numeric|, GRADCHECK_FLOOR) > tol,
  * the floor keeping float32 rounding noise on tiny gradients from counting
  * as relative error. In float32, eps ~ 1e-3 on values of order one and
- * tol ~ 1e-2 are sensible. Inputs should avoid kinks (relu at 0, ties in
- * max pooling, |r| = delta in Huber) by construction.
+ * tol ~ 1e-2 are sensible; keep the loss itself of order one, since its
+ * float32 rounding divided by 2 eps is the noise floor. Inputs should avoid
+ * kinks (relu at 0, ties in max pooling, |r| = delta in Huber) by
+ * construction. Non-finite elements (a NaN label in a masked-out row) are
+ * skipped; a NaN derivative counts as a failure.
  *
  * The check leaves the graph as it found it: parameter values (running
  * batch-norm statistics included) are restored, the arena's gradients are
