@@ -9,6 +9,10 @@
 #include "engine/checkpoint.h"
 #include "engine/graph.h"
 #include "engine/optim.h"
+#include "mtl/combine.h"
+#include "mtl/relations.h"
+#include "mtl/weighting.h"
+#include "run/methods.h"
 
 struct mt_trainer {
     mt_experiment e; /* copy; holds a data reference */
@@ -45,6 +49,21 @@ struct mt_trainer {
     size_t P;                /* floats in all shared ranges */
     float *scratch;          /* (params total) per-task backward destination */
     float *G;                /* (T, P) per-task gradients of the shared parameters */
+
+    /* how task losses become an update: one of the two is active */
+    mt_method_family family;
+    mt_weighting *W;
+    mt_combiner *C;
+    int mgda_ub;
+    float *dvec;   /* (P) combined direction of the shared parameters */
+    float *zgrad;  /* (T, max_batch * R) representation gradients (MGDA-UB) */
+    size_t R;      /* columns of the shared representation */
+    size_t gw_off, gw_len; /* the last shared layer's weight inside a G row */
+    float gnorm[MT_MAX_TASKS];
+    double win_method[MT_MAX_TASKS]; /* losses summed over the DWA window */
+    long win_method_n;
+    mt_conflict_tracker conflicts;
+    float *backup; /* (params total) for lookahead affinity, or NULL */
 
     double busy_s;           /* seconds spent inside trainer_step */
     long samples;
@@ -114,6 +133,10 @@ static mt_status index_shared(mt_trainer *t)
     if (!t->sh_off || !t->sh_len) return MT_ERR_NOMEM;
     for (int i = 0; i < p->count; i++) {
         if (p->info[i].group != 0) continue;
+        if (i == t->topo.shared_weight) {
+            t->gw_off = t->P;
+            t->gw_len = p->info[i].size;
+        }
         t->sh_off[t->nsh] = p->info[i].offset;
         t->sh_len[t->nsh] = p->info[i].size;
         t->P += p->info[i].size;
@@ -121,8 +144,12 @@ static mt_status index_shared(mt_trainer *t)
     }
     t->scratch = mt_alloc_aligned(p->total * sizeof(float));
     t->G = mt_alloc_aligned((size_t)t->T * (t->P ? t->P : 1) * sizeof(float));
-    if (!t->scratch || !t->G) return MT_ERR_NOMEM;
-    return MT_OK;
+    t->dvec = mt_alloc_aligned((t->P ? t->P : 1) * sizeof(float));
+    if (!t->scratch || !t->G || !t->dvec) return MT_ERR_NOMEM;
+    if (t->topo.shared != MT_NONE) t->R = (size_t)graph_cols(t->g, t->topo.shared);
+    if (t->e.train.affinity_every > 0 && !(t->backup = mt_alloc_aligned(p->total * sizeof(float))))
+        return MT_ERR_NOMEM;
+    return relations_conflict_init(&t->conflicts, t->T);
 }
 
 static mt_status make_optimizer(mt_trainer *t)
@@ -173,19 +200,87 @@ static void apply_lr(mt_trainer *t)
 static void publish_weights(mt_trainer *t)
 {
     if (!t->mon) return;
-    for (int k = 0; k < t->T; k++) series_push(&t->mon->weight[k], (double)t->step, t->w[k]);
+    int sigma = t->family == MT_METHOD_WEIGHTING && weighting_kind(t->W) == MT_WEIGHT_UNCERTAINTY;
+    for (int k = 0; k < t->T; k++)
+        series_push(&t->mon->weight[k], (double)t->step, sigma ? weighting_sigma(t->W, k) : t->w[k]);
 }
 
-static mt_status reset_weighting(mt_trainer *t)
+/* Creates the method the spec names (allocation happens here, never in a
+ * step). On failure the trainer keeps its previous method. */
+static mt_status setup_method(mt_trainer *t, const mt_method_spec *m)
 {
-    const char *nm = t->e.weighting.name;
-    for (int k = 0; k < t->T; k++) {
-        if (strcmp(nm, "equal") == 0) t->w[k] = 1.0f;
-        else if (strcmp(nm, "static") == 0) t->w[k] = t->e.task[k].weight;
-        else
-            return mt_fail(MT_ERR_ARG, "weighting: unknown method \"%s\"", nm);
+    const mt_method_info *info = method_info(m->name);
+    if (!info) return mt_fail(MT_ERR_ARG, "weighting: unknown method \"%s\" (available: %s)", m->name, method_names());
+    if (info->family == MT_METHOD_WEIGHTING) {
+        mt_weighting_kind kind;
+        mt_status st = weighting_kind_parse(m->name, &kind);
+        if (st) return st;
+        if (kind == MT_WEIGHT_GRADNORM && (t->gw_len == 0 || t->topo.shared_weight < 0))
+            return mt_fail(MT_ERR_ARG, "weighting gradnorm: the network has no shared layer to measure gradients at");
+        float sw[MT_MAX_TASKS];
+        int cls[MT_MAX_TASKS];
+        for (int k = 0; k < t->T; k++) {
+            sw[k] = t->e.task[k].weight;
+            cls[k] = t->e.task[k].kind == MT_TARGET_CLASS || t->e.task[k].kind == MT_TARGET_BINARY;
+        }
+        mt_weighting_params prm;
+        weighting_params_default(&prm);
+        prm.static_w = sw;
+        prm.classify = cls;
+        prm.lr = method_param(m, "lr", prm.lr);
+        prm.gradnorm_alpha = method_param(m, "alpha", prm.gradnorm_alpha);
+        prm.dwa_temp = method_param(m, "temp", prm.dwa_temp);
+        prm.famo_gamma = method_param(m, "gamma", prm.famo_gamma);
+        prm.seed = t->e.train.seed;
+        mt_weighting *W;
+        if ((st = weighting_new(&W, kind, t->T, &prm))) return mt_fail_prefix(st, "weighting %s", m->name);
+        weighting_free(t->W);
+        combine_free(t->C);
+        t->C = NULL;
+        t->W = W;
+        t->mgda_ub = 0;
+        memcpy(t->w, weighting_weights(W), (size_t)t->T * sizeof(float));
+    } else {
+        mt_combine_kind kind;
+        mt_status st = combine_kind_parse(m->name, &kind);
+        if (st) return st;
+        if (t->P == 0) return mt_fail(MT_ERR_ARG, "%s: the network has no shared parameters to combine gradients on", m->name);
+        int ub = kind == MT_COMBINE_MGDA_UB;
+        if (ub && t->topo.shared == MT_NONE)
+            return mt_fail(MT_ERR_ARG, "mgda_ub needs one shared representation: attach every head at the same trunk layer");
+        mt_combine_params prm;
+        combine_params_default(&prm);
+        prm.mgda_norm = (mt_mgda_norm)(int)method_param(m, "norm", prm.mgda_norm);
+        prm.mgda_max_iter = (int)method_param(m, "max_iter", prm.mgda_max_iter);
+        prm.nash_max_iter = (int)method_param(m, "max_iter", prm.nash_max_iter);
+        prm.nash_tol = method_param(m, "tol", prm.nash_tol);
+        prm.cagrad_c = method_param(m, "c", prm.cagrad_c);
+        prm.cagrad_rescale = (int)method_param(m, "rescale", prm.cagrad_rescale);
+        prm.gradvac_beta = method_param(m, "beta", prm.gradvac_beta);
+        prm.graddrop_leak = method_param(m, "leak", prm.graddrop_leak);
+        prm.upgrad_reg = method_param(m, "reg", prm.upgrad_reg);
+        prm.seed = t->e.train.seed;
+        if (ub && !t->zgrad) {
+            t->zgrad = mt_alloc_aligned((size_t)t->T * (size_t)t->max_batch * t->R * sizeof(float));
+            if (!t->zgrad) return MT_ERR_NOMEM;
+        }
+        mt_combiner *C;
+        if ((st = combine_new(&C, kind, t->T, &prm))) return mt_fail_prefix(st, "%s", m->name);
+        combine_free(t->C);
+        weighting_free(t->W);
+        t->W = NULL;
+        t->C = C;
+        t->mgda_ub = ub;
+        for (int k = 0; k < t->T; k++) t->w[k] = 1.0f;
     }
-    if (t->mon) snprintf(t->mon->weighting, sizeof t->mon->weighting, "%s", nm);
+    t->family = info->family;
+    t->win_method_n = 0;
+    memset(t->win_method, 0, sizeof t->win_method);
+    if (t->mon) {
+        snprintf(t->mon->weighting, sizeof t->mon->weighting, "%s", m->name);
+        int sigma = t->family == MT_METHOD_WEIGHTING && weighting_kind(t->W) == MT_WEIGHT_UNCERTAINTY;
+        snprintf(t->mon->weight_label, sizeof t->mon->weight_label, "%s", sigma ? "sigma" : t->family == MT_METHOD_COMBINER ? "alpha" : "weight");
+    }
     return MT_OK;
 }
 
@@ -206,7 +301,7 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
     t->batches_per_epoch = (sp->train.n + e->train.batch - 1) / e->train.batch;
     t->total = e->train.steps > 0 ? e->train.steps : (long)e->train.epochs * t->batches_per_epoch;
     if ((st = build_graph(t)) || (st = index_shared(t)) || (st = make_optimizer(t)) ||
-        (st = reset_weighting(t)) ||
+        (st = setup_method(t, &e->weighting)) ||
         (st = batcher_init(&t->tb, &sp->train, e->train.batch, e->train.seed, 1))) {
         trainer_free(t);
         return st;
@@ -231,6 +326,12 @@ void trainer_free(mt_trainer *t)
     if (!t) return;
     optim_free(&t->opt);
     batcher_free(&t->tb);
+    weighting_free(t->W);
+    combine_free(t->C);
+    relations_conflict_free(&t->conflicts);
+    mt_free(t->dvec);
+    mt_free(t->zgrad);
+    mt_free(t->backup);
     graph_free(t->g);
     mt_free(t->sh_off);
     mt_free(t->sh_len);
@@ -381,34 +482,56 @@ static mt_status task_gradients(mt_trainer *t)
     return MT_OK;
 }
 
-/* The gradient-relation matrices of the current batch: cosine and
- * magnitude similarity of the task gradients on the shared parameters. */
+/* The gradient-relation matrices of the current batch, from G (T, P)
+ * filled by the caller: cosine, magnitude similarity, norms, the running
+ * conflict fraction and the condition number of G. */
 static mt_status publish_relations(mt_trainer *t)
 {
-    if (t->P == 0 || t->T < 2) return MT_OK;
-    mt_status st = task_gradients(t);
-    if (st) return st;
     int T = t->T;
-    double gram[MT_MAX_TASKS * MT_MAX_TASKS], cosm[MT_MAX_TASKS * MT_MAX_TASKS];
-    double gms[MT_MAX_TASKS * MT_MAX_TASKS], norms[MT_MAX_TASKS];
-    for (int i = 0; i < T; i++)
-        for (int j = 0; j <= i; j++) {
-            const float *a = t->G + (size_t)i * t->P, *b = t->G + (size_t)j * t->P;
-            double s = 0;
-            for (size_t p = 0; p < t->P; p++) s += (double)a[p] * b[p];
-            gram[i * T + j] = gram[j * T + i] = s;
+    double M[MT_MAX_TASKS * MT_MAX_TASKS], C[MT_MAX_TASKS * MT_MAX_TASKS], S[MT_MAX_TASKS * MT_MAX_TASKS];
+    double n[MT_MAX_TASKS], work[2 * MT_MAX_TASKS * MT_MAX_TASKS + MT_MAX_TASKS], kappa;
+    mt_status st = relations_gram(t->G, T, t->P, M);
+    if (st) return st;
+    relations_cosine_from_gram(M, T, C);
+    relations_magnitude_from_gram(M, T, S);
+    relations_norms_from_gram(M, T, n);
+    relations_conflict_add(&t->conflicts, C);
+    double F[MT_MAX_TASKS * MT_MAX_TASKS];
+    relations_conflict_matrix(&t->conflicts, F);
+    record_matrix(t, "grad cosine", T, T, C, -1, 1);
+    record_matrix(t, "grad magnitude sim", T, T, S, 0, 1);
+    record_matrix(t, "conflict fraction", T, T, F, 0, 1);
+    record_matrix(t, "grad norm", 1, T, n, 0, 0);
+    if (relations_condition(M, T, work, &kappa) == MT_OK) record_matrix(t, "condition number", 1, 1, &kappa, 0, 0);
+    return MT_OK;
+}
+
+/* Lookahead transfer affinity (Fifty et al. 2021) on the current batch:
+ * for each task i, one SGD step of the shared parameters along g_i (at the
+ * current learning rate), the losses of every task after it, and the
+ * parameters restored. G must hold this batch's task gradients. */
+static mt_status publish_affinity(mt_trainer *t)
+{
+    mt_params *p = graph_params(t->g);
+    double before[MT_MAX_TASKS], after[MT_MAX_TASKS * MT_MAX_TASKS], Z[MT_MAX_TASKS * MT_MAX_TASKS];
+    graph_forward(t->g, MT_EVAL); /* before and after alike without dropout */
+    for (int j = 0; j < t->T; j++) before[j] = graph_value(t->g, t->loss[j])[0];
+    memcpy(t->backup, p->data, p->total * sizeof(float));
+    float lr = (float)t->lr_now;
+    for (int i = 0; i < t->T; i++) {
+        const float *g = t->G + (size_t)i * t->P;
+        for (int r = 0; r < t->nsh; r++) {
+            float *w = p->data + t->sh_off[r];
+            for (size_t q = 0; q < t->sh_len[r]; q++) w[q] -= lr * g[q];
+            g += t->sh_len[r];
         }
-    for (int i = 0; i < T; i++) norms[i] = sqrt(gram[i * T + i]);
-    for (int i = 0; i < T; i++)
-        for (int j = 0; j < T; j++) {
-            double d = norms[i] * norms[j];
-            cosm[i * T + j] = d > 0 ? gram[i * T + j] / d : 0;
-            double q = norms[i] * norms[i] + norms[j] * norms[j];
-            gms[i * T + j] = q > 0 ? 2 * d / q : 0;
-        }
-    record_matrix(t, "grad cosine", T, T, cosm, -1, 1);
-    record_matrix(t, "grad magnitude sim", T, T, gms, 0, 1);
-    record_matrix(t, "grad norm", 1, T, norms, 0, 0);
+        graph_forward(t->g, MT_EVAL);
+        for (int j = 0; j < t->T; j++) after[i * t->T + j] = graph_value(t->g, t->loss[j])[0];
+        memcpy(p->data, t->backup, p->total * sizeof(float));
+    }
+    graph_forward(t->g, MT_TRAIN); /* restore this batch's activations for backward */
+    if (relations_affinity(before, after, t->T, Z) == MT_OK)
+        record_matrix(t, "transfer affinity", t->T, t->T, Z, -1, 1);
     return MT_OK;
 }
 
@@ -465,6 +588,114 @@ static int relations_due(const mt_trainer *t)
     return (t->step + 1) % every == 0 || t->step == 0;
 }
 
+static int affinity_due(const mt_trainer *t)
+{
+    return t->backup && t->T > 1 && t->P > 0 && (t->step + 1) % t->e.train.affinity_every == 0;
+}
+
+/* The per-task gradients G of the shared parameters, each from its own
+ * backward pass, written straight into the arena's gradient: before each
+ * pass the shared ranges are zeroed, after it they are copied out, so the
+ * task-specific parameters end with their own task's gradient and no pass
+ * is spent on them twice. The caller then writes the combined shared
+ * gradient back. */
+static mt_status task_gradients_inplace(mt_trainer *t)
+{
+    mt_params *p = graph_params(t->g);
+    for (int k = 0; k < t->T; k++) {
+        for (int r = 0; r < t->nsh; r++) memset(p->grad + t->sh_off[r], 0, t->sh_len[r] * sizeof(float));
+        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, NULL);
+        if (st) return st;
+        float *row = t->G + (size_t)k * t->P;
+        for (int r = 0; r < t->nsh; r++) {
+            memcpy(row, p->grad + t->sh_off[r], t->sh_len[r] * sizeof(float));
+            row += t->sh_len[r];
+        }
+    }
+    return MT_OK;
+}
+
+static void write_shared(mt_trainer *t, const float *d)
+{
+    mt_params *p = graph_params(t->g);
+    for (int r = 0; r < t->nsh; r++) {
+        memcpy(p->grad + t->sh_off[r], d, t->sh_len[r] * sizeof(float));
+        d += t->sh_len[r];
+    }
+}
+
+/* MGDA-UB (Sener & Koltun 2018): the min-norm weights of the gradients
+ * with respect to the shared representation Z, each from a backward pass
+ * that stops at Z, then one full backward with those weights. */
+static mt_status mgda_ub_weights(mt_trainer *t, const float *lf, int n)
+{
+    size_t cols = (size_t)n * t->R;
+    mt_backward_opts o = {.param_grad = t->scratch, .stop = t->topo.shared, .only_group = -1};
+    for (int k = 0; k < t->T; k++) {
+        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, &o);
+        if (st) return st;
+        memcpy(t->zgrad + (size_t)k * cols, graph_grad(t->g, t->topo.shared), cols * sizeof(float));
+    }
+    return combine_run(t->C, t->zgrad, t->T, cols, lf, NULL, t->w);
+}
+
+/* Builds this step's gradient in the arena according to the method, and
+ * leaves G filled when `need_G`. */
+static mt_status method_gradient(mt_trainer *t, const double *lv, int n, int need_G)
+{
+    mt_params *p = graph_params(t->g);
+    float lf[MT_MAX_TASKS];
+    for (int k = 0; k < t->T; k++) lf[k] = (float)lv[k];
+    mt_status st;
+    if (t->family == MT_METHOD_WEIGHTING) {
+        if ((st = weighting_prepare(t->W, lf))) return mt_fail_prefix(st, "step %ld", t->step + 1);
+        memcpy(t->w, weighting_weights(t->W), (size_t)t->T * sizeof(float));
+        if (need_G || weighting_needs_grad_norms(weighting_kind(t->W))) {
+            if ((st = task_gradients(t))) return st;
+            for (int k = 0; k < t->T; k++) {
+                const float *g = t->G + (size_t)k * t->P + t->gw_off;
+                double s2 = 0;
+                for (size_t q = 0; q < t->gw_len; q++) s2 += (double)g[q] * g[q];
+                t->gnorm[k] = (float)sqrt(s2);
+            }
+        }
+        params_zero_grad(p);
+        return graph_backward(t->g, t->loss, t->w, t->T, NULL);
+    }
+    params_zero_grad(p);
+    if (t->mgda_ub) {
+        if ((st = mgda_ub_weights(t, lf, n))) return mt_fail_prefix(st, "mgda_ub at step %ld", t->step + 1);
+        if (need_G && (st = task_gradients(t))) return st;
+        return graph_backward(t->g, t->loss, t->w, t->T, NULL);
+    }
+    if ((st = task_gradients_inplace(t))) return st;
+    if ((st = combine_run(t->C, t->G, t->T, t->P, lf, t->dvec, t->w)))
+        return mt_fail_prefix(st, "%s at step %ld", combine_kind_name(combine_kind(t->C)), t->step + 1);
+    write_shared(t, t->dvec);
+    return MT_OK;
+}
+
+/* After the optimiser step: the method's learned scalars, and DWA's
+ * windows (an epoch, or `window` steps). */
+static mt_status method_after_step(mt_trainer *t, const double *lv, int epoch_ended)
+{
+    if (t->family != MT_METHOD_WEIGHTING) return MT_OK;
+    mt_status st = weighting_update(t->W, weighting_needs_grad_norms(weighting_kind(t->W)) ? t->gnorm : NULL, NULL);
+    if (st) return st;
+    for (int k = 0; k < t->T; k++) t->win_method[k] += lv[k];
+    t->win_method_n++;
+    long window = (long)method_param(&t->e.weighting, "window", 0);
+    int end = window > 0 ? t->win_method_n >= window : epoch_ended;
+    if (end && t->win_method_n > 0) {
+        float mean[MT_MAX_TASKS];
+        for (int k = 0; k < t->T; k++) mean[k] = (float)(t->win_method[k] / (double)t->win_method_n);
+        st = weighting_window_end(t->W, mean);
+        memset(t->win_method, 0, sizeof t->win_method);
+        t->win_method_n = 0;
+    }
+    return st;
+}
+
 mt_status trainer_step(mt_trainer *t)
 {
     if (trainer_finished(t)) return mt_fail(MT_ERR_STATE, "%s: training already finished", t->e.name);
@@ -488,14 +719,19 @@ mt_status trainer_step(mt_trainer *t)
             return mt_fail(MT_ERR_NUMERIC, "task '%s': loss is %s at step %ld (epoch %d)",
                            t->e.task[k].name, isnan(lv[k]) ? "NaN" : "Inf", t->step + 1, t->epoch + 1);
     }
-    if (relations_due(t)) {
-        mt_status st = publish_relations(t);
+    int rel = t->T > 1 && t->P > 0 && relations_due(t), aff = affinity_due(t);
+    mt_status st = method_gradient(t, lv, n, rel || aff);
+    if (st) return st;
+    if (rel && (st = publish_relations(t))) return st;
+    if (aff) {
+        /* the lookahead changes the graph's activations: keep the gradient */
+        mt_params *p = graph_params(t->g);
+        memcpy(t->scratch, p->grad, p->total * sizeof(float));
+        st = publish_affinity(t);
+        memcpy(p->grad, t->scratch, p->total * sizeof(float));
         if (st) return st;
     }
     mt_params *p = graph_params(t->g);
-    params_zero_grad(p);
-    mt_status st = graph_backward(t->g, t->loss, t->w, t->T, NULL);
-    if (st) return st;
     double gn = optim_grad_norm(p->grad, p->total);
     if (!isfinite(gn))
         return mt_fail(MT_ERR_NUMERIC, "gradient norm is %s at step %ld (epoch %d)",
@@ -505,6 +741,8 @@ mt_status trainer_step(mt_trainer *t)
     if (st) return st;
     t->step++;
     t->samples += n;
+    int epoch_ended = t->step % t->batches_per_epoch == 0;
+    if ((st = method_after_step(t, lv, epoch_ended))) return st;
     for (int k = 0; k < t->T; k++) {
         t->win_loss[k] += lv[k];
         t->step_loss[k] = lv[k];
@@ -578,20 +816,21 @@ mt_status trainer_set_static_weight(mt_trainer *t, int task, double w)
     if (task < 0 || task >= t->T) return mt_fail(MT_ERR_ARG, "no task %d", task + 1);
     if (!(w >= 0)) return mt_fail(MT_ERR_ARG, "weight must be >= 0, got %g", w);
     t->e.task[task].weight = (float)w;
-    if (strcmp(t->e.weighting.name, "static") == 0) t->w[task] = (float)w;
+    if (t->W) {
+        float sw[MT_MAX_TASKS];
+        for (int k = 0; k < t->T; k++) sw[k] = t->e.task[k].weight;
+        mt_status st = weighting_set_static(t->W, sw);
+        if (st) return st;
+        if (weighting_kind(t->W) == MT_WEIGHT_STATIC) t->w[task] = (float)w;
+    }
     return MT_OK;
 }
 
 mt_status trainer_set_weighting(mt_trainer *t, const mt_method_spec *m)
 {
-    mt_method_spec old = t->e.weighting;
+    mt_status st = setup_method(t, m);
+    if (st) return st;
     t->e.weighting = *m;
-    mt_status st = reset_weighting(t);
-    if (st) {
-        t->e.weighting = old;
-        reset_weighting(t);
-        return st;
-    }
     if (t->mon) monitor_log(t->mon, 1, "step %ld: weighting -> %s", t->step, m->name);
     if (t->rec.event) {
         char js[256];
