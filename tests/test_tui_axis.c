@@ -103,6 +103,12 @@ static void test_tui_axis_log_ticks(void **state)
     /* within one decade: 1, 2, 5 x 10^k */
     const double w125[] = { 0.2, 0.5, 1, 2 };
     assert_ticks(t, axis_log_ticks(0.15, 2.5, 6, t, 32), w125, 4);
+    /* two decades with room for more: 1, 2, 5 in each */
+    const double wmore[] = { 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2 };
+    assert_ticks(t, axis_log_ticks(0.018, 2.6, 9, t, 32), wmore, 7);
+    /* the same range with less room: powers of ten only */
+    const double wfew[] = { 0.1, 1 };
+    assert_ticks(t, axis_log_ticks(0.018, 2.6, 4, t, 32), wfew, 2);
     /* tighter still: linear nice ticks */
     const double wlin[] = { 0.3, 0.4, 0.5 };
     assert_ticks(t, axis_log_ticks(0.26, 0.55, 4, t, 32), wlin, 3);

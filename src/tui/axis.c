@@ -61,26 +61,28 @@ int axis_log_ticks(double lo, double hi, int maxn, double *out, int cap)
     }
     if (lo <= 0.0) return 0;
     int e0 = (int)ceil(log10(lo) - 1e-9), e1 = (int)floor(log10(hi) + 1e-9);
-    int ndec = e1 - e0 + 1;
-    int n = 0;
-    if (ndec >= 2) {
-        int stride = (ndec + maxn - 1) / maxn;
-        /* decades on multiples of the stride, so the labels do not shift as
-         * the range grows by one decade */
-        int first = e0;
-        while (first % stride != 0) first++;
-        for (int e = first; e <= e1 && n < cap; e += stride) out[n++] = pow(10.0, e);
-        if (n >= 2) return n;
-        n = 0;
-    }
+    /* 1, 2, 5 x 10^k when they fit: the most labels a log axis can carry
+     * while staying round */
     static const double mult[] = { 1, 2, 5 };
-    for (int e = (int)floor(log10(lo)); e <= e1 && n < cap; e++) {
+    int n = 0;
+    for (int e = (int)floor(log10(lo)); e <= e1 && n <= maxn && n < cap; e++) {
         for (int i = 0; i < 3 && n < cap; i++) {
             double t = mult[i] * pow(10.0, e);
             if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) out[n++] = t;
         }
     }
     if (n >= 2 && n <= maxn) return n;
+    int ndec = e1 - e0 + 1;
+    if (ndec >= 2) {
+        int stride = (ndec + maxn - 1) / maxn;
+        /* decades on multiples of the stride, so the labels do not shift as
+         * the range grows by one decade */
+        int first = e0;
+        while (((first % stride) + stride) % stride != 0) first++;
+        n = 0;
+        for (int e = first; e <= e1 && n < cap; e += stride) out[n++] = pow(10.0, e);
+        if (n >= 2) return n;
+    }
     return axis_ticks(lo, hi, maxn, out, cap, NULL);
 }
 

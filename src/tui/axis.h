@@ -14,10 +14,10 @@
  * the value itself gets a tick. Non-finite input or maxn < 2 gives 0. */
 int axis_ticks(double lo, double hi, int maxn, double *out, int cap, double *step);
 
-/* Ticks for a log axis over the VALUES [lo, hi] (both > 0): powers of ten
- * (every k-th decade when there are more than maxn); when fewer than two
- * powers of ten fall inside, 1, 2, 5 x 10^k; failing that, linear nice
- * ticks. Returns the count (0 when lo <= 0). */
+/* Ticks for a log axis over the VALUES [lo, hi] (both > 0): 1, 2, 5 x 10^k
+ * when at least two and at most maxn of them fall inside; else powers of
+ * ten (every k-th decade when there are more than maxn); failing that,
+ * linear nice ticks. Returns the count (0 when lo <= 0). */
 int axis_log_ticks(double lo, double hi, int maxn, double *out, int cap);
 
 /* Widens [*lo, *hi] for plotting: a degenerate range as axis_ticks does,

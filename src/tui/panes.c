@@ -1,0 +1,985 @@
+#include "screen_int.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "axis.h"
+#include "compare.h"
+#include "heat.h"
+#include "text.h"
+
+/* ---- small drawing helpers ---------------------------------------------- */
+
+/* Glyphs with an ASCII stand-in for terminals whose locale cannot show
+ * them. */
+typedef enum { G_LINE, G_DASH, G_DOT, G_BULLET, G_RING, G_ARROW, G_BLOCK, G_VBAR, G_TICK_Y,
+               G_TICK_X, G_CORNER, G_HBAR, G_ELLIPSIS, G_COUNT } glyph;
+static const char *const glyph_utf8[G_COUNT] = { "━", "┄", "·", "●", "○", "▶", "█", "│", "┤",
+                                                 "┬", "└", "─", "…" };
+static const char *const glyph_ascii[G_COUNT] = { "-", ".", ".", "*", "o", ">", "#", "|", "+",
+                                                  "+", "+", "-", "~" };
+
+static const char *G(const tui_screen *s, glyph g) { return s->ascii ? glyph_ascii[g] : glyph_utf8[g]; }
+
+/* Writes UTF-8 text clipped to `maxcols` columns; returns columns used. */
+static int put(WINDOW *w, int y, int x, const char *str, int maxcols)
+{
+    if (maxcols <= 0 || !str) return 0;
+    int b = text_fit(str, -1, maxcols);
+    mvwaddnstr(w, y, x, str, b);
+    return text_columns(str, b);
+}
+
+static int putf(WINDOW *w, int y, int x, int maxcols, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int putf(WINDOW *w, int y, int x, int maxcols, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return put(w, y, x, buf, maxcols);
+}
+
+static void put_cell(WINDOW *w, int y, int x, wchar_t ch, tui_role r, attr_t extra)
+{
+    cchar_t cc;
+    wchar_t wc[2] = { ch, 0 };
+    setcchar(&cc, wc, colors_attr(r) | extra, colors_pair(r), NULL);
+    mvwadd_wch(w, y, x, &cc);
+}
+
+static const char *fmtv(double v, char *buf, size_t n)
+{
+    axis_format(v, 0, buf, n);
+    return buf;
+}
+
+const mt_monitor *panes_monitor(const tui_view *v)
+{
+    if (!v || v->count <= 0 || !v->monitors) return NULL;
+    int i = v->selected;
+    if (i < 0 || i >= v->count) i = 0;
+    return v->monitors[i];
+}
+
+/* The border and title of a pane; the focused pane's in the focus role. */
+static void frame(tui_screen *s, WINDOW *w, tui_pane_id id, const char *title, const char *extra)
+{
+    int focused = s->focus == id;
+    colors_set(w, focused ? ROLE_FOCUS : ROLE_AXIS, 0);
+    box(w, 0, 0);
+    int W = getmaxx(w);
+    colors_set(w, focused ? ROLE_FOCUS : ROLE_TITLE, 0);
+    int c = putf(w, 0, 2, W - 4, " %s ", title);
+    if (extra && *extra) {
+        colors_set(w, ROLE_DIM, 0);
+        putf(w, 0, 2 + c, W - 4 - c, "%s ", extra);
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
+static void centre_msg(WINDOW *w, const char *msg, tui_role r)
+{
+    int H, W;
+    getmaxyx(w, H, W);
+    int n = text_columns(msg, -1);
+    colors_set(w, r, 0);
+    put(w, H / 2, n < W - 2 ? (W - n) / 2 : 1, msg, W - 2);
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
+/* Scroll keys shared by the text panes; the pane's draw clamps. */
+static int scroll_key(tui_screen *s, tui_pane_id id, int key, int page)
+{
+    switch (key) {
+    case KEY_UP: s->scroll[id]--; break;
+    case KEY_DOWN: s->scroll[id]++; break;
+    case KEY_PPAGE: s->scroll[id] -= page; break;
+    case KEY_NPAGE: s->scroll[id] += page; break;
+    case KEY_HOME: s->scroll[id] = 0; break;
+    case KEY_END: s->scroll[id] = 1 << 20; break;
+    case KEY_LEFT: s->hscroll[id] -= 4; break;
+    case KEY_RIGHT: s->hscroll[id] += 4; break;
+    default: return 0;
+    }
+    if (s->hscroll[id] < 0) s->hscroll[id] = 0;
+    if (s->scroll[id] < 0) s->scroll[id] = 0;
+    return 1;
+}
+
+static int clamp_scroll(tui_screen *s, tui_pane_id id, int max)
+{
+    if (max < 0) max = 0;
+    s->scroll_max[id] = max;
+    if (s->scroll[id] > max) s->scroll[id] = max;
+    if (s->scroll[id] < 0) s->scroll[id] = 0;
+    return s->scroll[id];
+}
+
+/* ---- the braille plot ----------------------------------------------------- */
+
+typedef struct {
+    const mt_series *s;
+    int colour;  /* task index; + 32 for a dimmed (auxiliary) curve */
+    plot_style style;
+} plot_series;
+
+#define PLOT_AUX 32
+
+static void plot_cells(tui_screen *s, WINDOW *w, int y, int x)
+{
+    const plot_grid *g = &s->grid;
+    for (int cy = 0; cy < g->h; cy++) {
+        for (int cx = 0; cx < g->w; cx++) {
+            int c = cy * g->w + cx;
+            uint8_t mask = g->dots[c];
+            if (!mask) continue;
+            int col = g->colour[c] < 0 ? 0 : g->colour[c];
+            tui_role role = colors_task(col % PLOT_AUX);
+            attr_t extra = col >= PLOT_AUX ? A_DIM : 0;
+            wchar_t ch;
+            if (s->ascii) {
+                int top = mask & 0x1B, bottom = mask & 0xE4;
+                ch = top && bottom ? ':' : top ? '\'' : '.';
+            } else {
+                ch = (wchar_t)(0x2800 + mask);
+            }
+            put_cell(w, y + cy, x + cx, ch, role, extra);
+        }
+    }
+}
+
+/* Plots `n` series in the rectangle (x, y, wd, ht) of w with a y axis of
+ * tick labels on the left and an x axis below. Returns 0 when there is
+ * nothing to plot yet. */
+static int draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
+                     const plot_series *ser, int n, int log, long zoom)
+{
+    double xmin = INFINITY, xmax = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        const mt_series *q = ser[i].s;
+        if (!q->len) continue;
+        if (q->x[0] < xmin) xmin = q->x[0];
+        if (q->x[q->len - 1] > xmax) xmax = q->x[q->len - 1];
+    }
+    if (!(xmin <= xmax)) return 0;
+    if (zoom > 0 && xmax - (double)zoom > xmin) xmin = xmax - (double)zoom;
+    if (xmax <= xmin) xmax = xmin + 1;
+    double lo = INFINITY, hi = -INFINITY;
+    int pts = 0;
+    for (int i = 0; i < n; i++)
+        pts += plot_y_extent(ser[i].s->x, ser[i].s->y, ser[i].s->len, xmin, xmax, log, &lo, &hi);
+    if (!pts) return 0;
+    if (log) {
+        lo = log10(lo);
+        hi = log10(hi);
+    }
+    axis_pad_range(&lo, &hi, 0.04, log);
+
+    const int lw = 8; /* tick labels */
+    int px = x + lw + 1, pw = wd - lw - 1, ph = ht - 2;
+    if (pw < 4 || ph < 2) {
+        colors_set(w, ROLE_DIM, 0);
+        put(w, y, x, "(no room)", wd);
+        return 1;
+    }
+    if (plot_grid_reset(&s->grid, pw, ph) != MT_OK) return 1;
+    plot_range r = { xmin, xmax, lo, hi, log };
+    for (int i = 0; i < n; i++)
+        plot_raster(&s->grid, ser[i].s->x, ser[i].s->y, ser[i].s->len, &r, ser[i].colour,
+                    ser[i].style);
+    plot_cells(s, w, y, px);
+
+    /* y axis */
+    colors_set(w, ROLE_AXIS, 0);
+    for (int row = 0; row < ph; row++) put(w, y + row, px - 1, G(s, G_VBAR), 1);
+    double t[16], step = 0;
+    int maxn = ph / 2 + 1;
+    if (maxn > 8) maxn = 8;
+    if (maxn < 2) maxn = 2;
+    int nt = log ? axis_log_ticks(pow(10.0, lo), pow(10.0, hi), maxn, t, 16)
+                 : axis_ticks(lo, hi, maxn, t, 16, &step);
+    int last_row = -1;
+    for (int i = nt - 1; i >= 0; i--) {
+        double tv = log ? log10(t[i]) : t[i];
+        double fy = (hi - tv) / (hi - lo) * (4 * ph - 1);
+        int row = (int)floor(fy + 0.5) / 4;
+        if (row < 0 || row >= ph || row == last_row) continue;
+        last_row = row;
+        char lab[16];
+        axis_format(t[i], log ? 0.0 : step, lab, sizeof lab);
+        int lc = text_columns(lab, -1);
+        colors_set(w, ROLE_AXIS, 0);
+        put(w, y + row, px - 1, G(s, G_TICK_Y), 1);
+        colors_set(w, ROLE_DIM, 0);
+        put(w, y + row, px - 2 - (lc < lw ? lc : lw), lab, lw);
+    }
+    /* x axis */
+    colors_set(w, ROLE_AXIS, 0);
+    put(w, y + ph, px - 1, G(s, G_CORNER), 1);
+    for (int c = 0; c < pw; c++) put(w, y + ph, px + c, G(s, G_HBAR), 1);
+    int xn = axis_ticks(xmin, xmax, pw / 10 < 2 ? 2 : (pw / 10 > 10 ? 10 : pw / 10), t, 16, &step);
+    int next_free = 0;
+    for (int i = 0; i < xn; i++) {
+        double fx = (t[i] - xmin) / (xmax - xmin) * (2 * pw - 1);
+        int col = (int)floor(fx + 0.5) / 2;
+        if (col < 0 || col >= pw) continue;
+        char lab[16];
+        axis_format(t[i], step, lab, sizeof lab);
+        int lc = text_columns(lab, -1);
+        int lx = col - lc / 2;
+        if (lx < 0) lx = 0;
+        if (lx + lc > pw) lx = pw - lc;
+        if (lx < next_free) continue;
+        colors_set(w, ROLE_AXIS, 0);
+        put(w, y + ph, px + col, G(s, G_TICK_X), 1);
+        colors_set(w, ROLE_DIM, 0);
+        put(w, y + ph + 1, px + lx, lab, pw - lx);
+        next_free = lx + lc + 2;
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+    return 1;
+}
+
+/* ---- header and footer ---------------------------------------------------- */
+
+static tui_role state_role(mt_run_state st)
+{
+    switch (st) {
+    case MT_RUN_RUNNING: return ROLE_GOOD;
+    case MT_RUN_PAUSED: return ROLE_WARN;
+    case MT_RUN_FINISHED: return ROLE_TITLE;
+    case MT_RUN_DIVERGED: case MT_RUN_FAILED: return ROLE_BAD;
+    default: return ROLE_DIM;
+    }
+}
+
+static void draw_header(tui_screen *s, WINDOW *w, const tui_view *v)
+{
+    int W = getmaxx(w);
+    const mt_monitor *m = panes_monitor(v);
+    colors_set(w, ROLE_TITLE, A_REVERSE);
+    mvwhline(w, 0, 0, ' ', W);
+    int x = put(w, 0, 1, "mtlab", W - 2) + 2;
+    if (!m) {
+        colors_set(w, ROLE_NORMAL, 0);
+        put(w, 1, 1, "no experiment loaded", W - 2);
+        return;
+    }
+    char b[64], c[64];
+    x += putf(w, 0, x, W - x - 1, "%s", m->experiment[0] ? m->experiment : "experiment");
+    if (v->count > 1) x += putf(w, 0, x, W - x - 1, " [%d/%d]", v->selected + 1, v->count);
+    colors_set(w, state_role(m->state), A_REVERSE);
+    x += putf(w, 0, x + 1, W - x - 2, " %s %s ", G(s, G_BULLET), monitor_state_name(m->state)) + 2;
+    colors_set(w, ROLE_TITLE, A_REVERSE);
+    if (m->total_steps > 0)
+        x += putf(w, 0, x, W - x - 1, "step %ld/%ld", m->step, m->total_steps);
+    else
+        x += putf(w, 0, x, W - x - 1, "step %ld", m->step);
+    if (m->epochs > 0) x += putf(w, 0, x, W - x - 1, "  epoch %d/%d", m->epoch, m->epochs);
+    x += putf(w, 0, x, W - x - 1, "  %s samples/s  lr %s  weighting %s",
+              fmtv(m->samples_per_s, b, sizeof b), fmtv(m->lr, c, sizeof c),
+              m->weighting[0] ? m->weighting : "-");
+
+    /* second line: a progress bar, then the newest message */
+    colors_set(w, ROLE_NORMAL, 0);
+    int bw = W / 4 < 12 ? 12 : (W / 4 > 40 ? 40 : W / 4);
+    double frac = m->total_steps > 0 ? (double)m->step / (double)m->total_steps : 0.0;
+    if (frac > 1) frac = 1;
+    if (frac < 0) frac = 0;
+    int full = (int)(frac * bw);
+    colors_set(w, state_role(m->state), 0);
+    for (int i = 0; i < bw; i++) put(w, 1, 1 + i, i < full ? G(s, G_BLOCK) : G(s, G_DOT), 1);
+    colors_set(w, ROLE_DIM, 0);
+    x = 2 + bw + putf(w, 1, 2 + bw, W - bw - 3, "%3.0f%%", frac * 100) + 2;
+    const char *msg = NULL;
+    tui_role mr = ROLE_NORMAL;
+    if (m->status_msg[0] && (m->state == MT_RUN_DIVERGED || m->state == MT_RUN_FAILED)) {
+        msg = m->status_msg;
+        mr = ROLE_BAD;
+    } else if (s->note[0] && s->frame - s->note_frame < 40) {
+        msg = s->note;
+        mr = ROLE_WARN;
+    } else if (v->message && v->message[0]) {
+        msg = v->message;
+    } else if (m->status_msg[0]) {
+        msg = m->status_msg;
+    }
+    if (msg) {
+        colors_set(w, mr, 0);
+        put(w, 1, x, msg, W - x - 1);
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
+static void draw_footer(tui_screen *s, WINDOW *w, const tui_view *v)
+{
+    static const char *const keys[][2] = {
+        { "?", "help" },  { "spc", "pause" }, { "n", "step" },    { "r", "reload" },
+        { "w", "weight" }, { "m", "matrix" }, { "l", "log" },     { "z", "zoom" },
+        { "c", "compare" }, { "tab", "focus" }, { ":", "lua" },   { "q", "quit" },
+    };
+    static const char *const console_keys[][2] = {
+        { "enter", "run" }, { "\xe2\x86\x91\xe2\x86\x93", "history" }, { "tab", "next pane" },
+        { "esc", "leave" },  { "pgup", "scroll" },
+    };
+    int W = getmaxx(w);
+    int x = 0;
+    int console = s->focus == TUI_PANE_CONSOLE;
+    int nk = console ? (int)(sizeof console_keys / sizeof *console_keys)
+                     : (int)(sizeof keys / sizeof *keys);
+    for (int i = 0; i < nk && x < W - 4; i++) {
+        const char *k = console ? console_keys[i][0] : keys[i][0];
+        const char *l = console ? console_keys[i][1] : keys[i][1];
+        if (s->ascii && console && i == 1) k = "up/dn";
+        colors_set(w, ROLE_KEY, 0);
+        x += put(w, 0, x, k, W - x);
+        colors_set(w, ROLE_NORMAL, 0);
+        x += putf(w, 0, x, W - x, " %s  ", l);
+    }
+    if (v->script && x < W - 10) {
+        colors_set(w, ROLE_DIM, 0);
+        int n = text_columns(v->script, -1);
+        int room = W - x - 1;
+        if (n <= room) put(w, 0, W - n - 1, v->script, n);
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
+/* ---- loss pane ------------------------------------------------------------ */
+
+static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
+{
+    const mt_monitor *m = panes_monitor(v);
+    int H, W;
+    getmaxyx(w, H, W);
+    long zoom = tui_zoom_steps[s->zoom % TUI_ZOOM_LEVELS];
+    char extra[96];
+    snprintf(extra, sizeof extra, "%s%s%s", s->log_scale ? "log  " : "",
+             zoom ? "last " : "whole run", "");
+    if (zoom) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%ld steps", zoom);
+    frame(s, w, TUI_PANE_LOSS, "loss", extra);
+    if (!m) return;
+    int iw = W - 2, ih = H - 2;
+    /* legend on the right when wide, else below */
+    int right = iw >= 70;
+    int lw = right ? 28 : 0;
+    int per_row = right ? 1 : (iw / 24 < 1 ? 1 : iw / 24);
+    int lrows = right ? 0 : (m->ntasks + per_row - 1) / per_row;
+    if (lrows > ih / 3) lrows = ih / 3;
+    plot_series ser[2 * MT_MON_MAX_TASKS];
+    int n = 0;
+    /* auxiliary first and main training last, so main curves win shared cells */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int t = 0; t < m->ntasks; t++) {
+            int aux = m->aux[t] != 0;
+            if (aux != (pass == 0)) continue;
+            ser[n++] = (plot_series){ &m->val_loss[t], t + (aux ? PLOT_AUX : 0),
+                                      aux ? PLOT_POINTS : PLOT_DASHED };
+            ser[n++] = (plot_series){ &m->train_loss[t], t + (aux ? PLOT_AUX : 0),
+                                      aux ? PLOT_DOTTED : PLOT_SOLID };
+        }
+    }
+    if (!draw_plot(s, w, 1, 1, iw - lw - (right ? 1 : 0), ih - lrows, ser, n, s->log_scale, zoom))
+        centre_msg(w, "waiting for the first training step", ROLE_DIM);
+    /* legend */
+    int two_lines = right && 2 * m->ntasks + 1 <= ih;
+    int row = 0;
+    if (right) {
+        colors_set(w, ROLE_DIM, 0);
+        putf(w, 1, W - 1 - lw, lw, "%s%s train  %s%s val", G(s, G_LINE), G(s, G_LINE),
+             G(s, G_DASH), G(s, G_DASH));
+        row = 1;
+    }
+    for (int t = 0; t < m->ntasks; t++) {
+        int y, x, cw;
+        if (right) {
+            y = 1 + row;
+            x = W - 1 - lw;
+            cw = lw;
+            if (y >= H - 1) break;
+        } else {
+            int r = t / per_row;
+            if (r >= lrows) break;
+            y = H - 1 - lrows + r;
+            x = 1 + (t % per_row) * 24;
+            cw = 23;
+        }
+        attr_t dim = m->aux[t] ? A_DIM : 0;
+        char a[16], b[16];
+        fmtv(series_last(&m->train_loss[t]), a, sizeof a);
+        fmtv(series_last(&m->val_loss[t]), b, sizeof b);
+        colors_set(w, colors_task(t), dim | A_BOLD);
+        int c = putf(w, y, x, cw, "%s%s ", G(s, G_LINE), G(s, G_LINE));
+        colors_set(w, ROLE_NORMAL, dim);
+        c += put(w, y, x + c, m->task[t], cw - c - (m->aux[t] ? 4 : 0) - (two_lines ? 0 : 7));
+        if (m->aux[t]) {
+            colors_set(w, ROLE_AUX, 0);
+            c += put(w, y, x + c, " aux", cw - c);
+        }
+        if (two_lines) {
+            colors_set(w, ROLE_NORMAL, 0);
+            putf(w, y + 1, x + 3, cw - 3, "%-8s", a);
+            colors_set(w, ROLE_DIM, 0);
+            if (m->val_loss[t].len) putf(w, y + 1, x + 12, cw - 12, "val %s", b);
+            row += 2;
+        } else {
+            colors_set(w, ROLE_NORMAL, 0);
+            putf(w, y, x + c + 1, cw - c - 1, "%s", a);
+            row += 1;
+        }
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
+/* ---- weights pane --------------------------------------------------------- */
+
+static void draw_weights(tui_screen *s, WINDOW *w, const tui_view *v)
+{
+    const mt_monitor *m = panes_monitor(v);
+    int H, W;
+    getmaxyx(w, H, W);
+    char title[MT_MON_NAME + 8];
+    snprintf(title, sizeof title, "loss %s", m && m->weight_label[0] ? m->weight_label : "weight");
+    frame(s, w, TUI_PANE_WEIGHTS, title, NULL);
+    if (!m) return;
+    plot_series ser[MT_MON_MAX_TASKS];
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int t = 0; t < m->ntasks; t++)
+            if ((m->aux[t] != 0) == (pass == 0))
+                ser[n++] = (plot_series){ &m->weight[t], t + (m->aux[t] ? PLOT_AUX : 0),
+                                          m->aux[t] ? PLOT_DOTTED : PLOT_SOLID };
+    int legend = H >= 7 ? 1 : 0;
+    long zoom = tui_zoom_steps[s->zoom % TUI_ZOOM_LEVELS];
+    if (!draw_plot(s, w, 1, 1, W - 2, H - 2 - legend, ser, n, 0, zoom))
+        centre_msg(w, "no weights recorded yet", ROLE_DIM);
+    if (!legend) return;
+    int x = 1;
+    for (int t = 0; t < m->ntasks && x < W - 2; t++) {
+        char a[16];
+        colors_set(w, colors_task(t), m->aux[t] ? A_DIM : A_BOLD);
+        x += put(w, H - 2, x, G(s, G_LINE), 1) + 1;
+        colors_set(w, ROLE_NORMAL, m->aux[t] ? A_DIM : 0);
+        x += putf(w, H - 2, x, W - 1 - x, "%.10s %s  ", m->task[t],
+                  fmtv(series_last(&m->weight[t]), a, sizeof a));
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
+/* ---- matrix pane ---------------------------------------------------------- */
+
+static const char *const shade_utf8[TUI_HEAT_LEVELS] = { " ", "░", "░", "▒", "▒", "▒", "▓",
+                                                         "▓", "█" };
+static const char *const shade_ascii[TUI_HEAT_LEVELS] = { " ", ".", ".", ":", ":", "+", "*",
+                                                          "#", "@" };
+
+/* The glyph for a level in monochrome: density grows with the distance
+ * from the neutral middle on a diverging scale, with the level on a
+ * sequential one. */
+static const char *mono_shade(const tui_screen *s, const heat_scale *hs, int level)
+{
+    if (level < 0) return "?";
+    int k = level;
+    if (hs->kind == HEAT_DIVERGING) {
+        int mid = (TUI_HEAT_LEVELS - 1) / 2;
+        k = (level > mid ? level - mid : mid - level) * 2;
+    }
+    if (k >= TUI_HEAT_LEVELS) k = TUI_HEAT_LEVELS - 1;
+    return s->ascii ? shade_ascii[k] : shade_utf8[k];
+}
+
+static int matrix_key(tui_screen *s, int key)
+{
+    return scroll_key(s, TUI_PANE_MATRIX, key, 5);
+}
+
+static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
+{
+    const mt_monitor *m = panes_monitor(v);
+    int H, W;
+    getmaxyx(w, H, W);
+    if (!m || m->nmatrices == 0) {
+        frame(s, w, TUI_PANE_MATRIX, "task relationships", NULL);
+        centre_msg(w, "no matrices yet", ROLE_DIM);
+        return;
+    }
+    int k = ((s->matrix_sel % m->nmatrices) + m->nmatrices) % m->nmatrices;
+    const mt_matrix *x = &m->matrix[k];
+    char extra[48];
+    snprintf(extra, sizeof extra, "%d/%d  m: next", k + 1, m->nmatrices);
+    frame(s, w, TUI_PANE_MATRIX, x->name, extra);
+    if (!x->valid) {
+        centre_msg(w, "not computed yet", ROLE_DIM);
+        return;
+    }
+    int mono = s->mono;
+    heat_scale hs = heat_scale_for(x->v, x->rows * x->cols, x->lo, x->hi);
+    int iw = W - 2, ih = H - 2;
+    int lab = 0;
+    for (int i = 0; i < x->rows; i++) {
+        int l = text_columns(x->row_labels[i], -1);
+        if (l > lab) lab = l;
+    }
+    if (lab > 10) lab = 10;
+    if (lab > iw / 4) lab = iw / 4;
+    int avail = iw - lab - 1;
+    int cw = x->cols > 0 ? avail / x->cols : 0;
+    if (cw > 7) cw = 7;
+    if (cw < 2) cw = 2;
+    int vis_cols = avail / cw;
+    if (vis_cols > x->cols) vis_cols = x->cols;
+    int c0 = s->hscroll[TUI_PANE_MATRIX] / 4;
+    if (c0 > x->cols - vis_cols) c0 = x->cols - vis_cols;
+    if (c0 < 0) c0 = 0;
+    s->hscroll[TUI_PANE_MATRIX] = c0 * 4;
+    /* rows: header, cells, a gap, the legend */
+    int legend = ih >= 4 ? 2 : 0;
+    int rh = (ih - 1 - legend) / (x->rows > 0 ? x->rows : 1) >= 2 && cw >= 5 ? 2 : 1;
+    int vis_rows = (ih - 1 - legend) / rh;
+    if (vis_rows > x->rows) vis_rows = x->rows;
+    if (vis_rows < 0) vis_rows = 0;
+    int r0 = clamp_scroll(s, TUI_PANE_MATRIX, x->rows - vis_rows);
+    int x0 = 1 + lab + 1, y0 = 2;
+    /* column labels */
+    colors_set(w, ROLE_DIM, 0);
+    for (int j = 0; j < vis_cols; j++) put(w, 1, x0 + j * cw, x->col_labels[c0 + j], cw - 1);
+    for (int i = 0; i < vis_rows; i++) {
+        int ri = r0 + i;
+        colors_set(w, ROLE_DIM, 0);
+        put(w, y0 + i * rh, 1, x->row_labels[ri], lab);
+        for (int j = 0; j < vis_cols; j++) {
+            double val = x->v[ri * x->cols + c0 + j];
+            int level = heat_level(&hs, val);
+            tui_role role = heat_role(&hs, level);
+            char num[16] = "";
+            if (cw >= 5) {
+                if (isnan(val)) snprintf(num, sizeof num, "nan");
+                else if (fabs(val) < 9.995) snprintf(num, sizeof num, "%.2f", val);
+                else axis_format(val, 0, num, sizeof num);
+                if ((int)strlen(num) > cw - 1) num[cw - 1] = '\0';
+            }
+            for (int rr = 0; rr < rh; rr++) {
+                int yy = y0 + i * rh + rr;
+                int xx = x0 + j * cw;
+                if (mono) {
+                    colors_set(w, ROLE_NORMAL, 0);
+                    if (num[0] && rr == 0) {
+                        attr_t a = (level >= 0 && heat_level(&hs, val) != (TUI_HEAT_LEVELS - 1) / 2 &&
+                                    hs.kind == HEAT_DIVERGING && val < 0) ? A_UNDERLINE : 0;
+                        colors_set(w, ROLE_NORMAL, a);
+                        putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
+                    } else {
+                        const char *g = mono_shade(s, &hs, level);
+                        for (int c = 0; c < cw - 1; c++) put(w, yy, xx + c, g, 1);
+                    }
+                } else {
+                    colors_set(w, role, 0);
+                    mvwhline(w, yy, xx, ' ', cw - 1);
+                    if (num[0] && rr == (rh - 1) / 2) putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
+                }
+            }
+        }
+    }
+    /* the colour scale */
+    if (legend && ih - 1 >= 2) {
+        int ly = H - 2;
+        char a[16], b[16];
+        axis_format(hs.lo, 0, a, sizeof a);
+        axis_format(hs.hi, 0, b, sizeof b);
+        colors_set(w, ROLE_DIM, 0);
+        int c = put(w, ly, 1, a, 8) + 2;
+        for (int l = 0; l < TUI_HEAT_LEVELS && c + 2 < iw; l++, c += 2) {
+            if (mono) {
+                colors_set(w, ROLE_NORMAL, 0);
+                put(w, ly, c, mono_shade(s, &hs, l), 1);
+                put(w, ly, c + 1, mono_shade(s, &hs, l), 1);
+            } else {
+                colors_set(w, heat_role(&hs, l), 0);
+                mvwhline(w, ly, c, ' ', 2);
+            }
+        }
+        colors_set(w, ROLE_DIM, 0);
+        c += 1 + put(w, ly, c + 1, b, 8);
+        putf(w, ly, c + 2, iw - c - 2, "step %ld", x->step);
+        if (x->rows > vis_rows || x->cols > vis_cols) {
+            colors_set(w, ROLE_WARN, 0);
+            putf(w, 0, W - 12, 10, " %d-%d/%d ", r0 + 1, r0 + vis_rows, x->rows);
+        }
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
+/* ---- topology and notes ------------------------------------------------ */
+
+static int topology_key(tui_screen *s, int key) { return scroll_key(s, TUI_PANE_TOPOLOGY, key, 8); }
+static int notes_key(tui_screen *s, int key) { return scroll_key(s, TUI_PANE_NOTES, key, 8); }
+
+static void draw_topology(tui_screen *s, WINDOW *w, const tui_view *v)
+{
+    const mt_monitor *m = panes_monitor(v);
+    int H, W;
+    getmaxyx(w, H, W);
+    frame(s, w, TUI_PANE_TOPOLOGY, "topology", NULL);
+    if (!m || !m->topology[0]) {
+        centre_msg(w, "no topology description", ROLE_DIM);
+        return;
+    }
+    int nlines = 1;
+    for (const char *p = m->topology; *p; p++) nlines += *p == '\n';
+    if (m->topology[strlen(m->topology) - 1] == '\n') nlines--;
+    int first = clamp_scroll(s, TUI_PANE_TOPOLOGY, nlines - (H - 2));
+    const char *p = m->topology;
+    for (int i = 0; i < first && p; i++) {
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    int hs = s->hscroll[TUI_PANE_TOPOLOGY];
+    colors_set(w, ROLE_NORMAL, 0);
+    for (int row = 0; row < H - 2 && p && *p; row++) {
+        const char *nl = strchr(p, '\n');
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        int skip = text_fit(p, len, hs);
+        int b = text_fit(p + skip, len - skip, W - 2);
+        mvwaddnstr(w, 1 + row, 1, p + skip, b);
+        p = nl ? nl + 1 : NULL;
+    }
+    if (nlines > H - 2) {
+        colors_set(w, ROLE_DIM, 0);
+        putf(w, H - 1, W - 14, 12, " %d/%d ", first + 1, nlines);
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
+static void draw_notes(tui_screen *s, WINDOW *w, const tui_view *v)
+{
+    const mt_monitor *m = panes_monitor(v);
+    int H, W;
+    getmaxyx(w, H, W);
+    frame(s, w, TUI_PANE_NOTES, "notes", NULL);
+    if (!m || !m->description[0]) {
+        centre_msg(w, "no description", ROLE_DIM);
+        return;
+    }
+    text_span sp[512];
+    int n = text_wrap(m->description, W - 3, sp, 512);
+    if (n > 512) n = 512;
+    int first = clamp_scroll(s, TUI_PANE_NOTES, n - (H - 2));
+    colors_set(w, ROLE_NORMAL, 0);
+    for (int row = 0; row < H - 2 && first + row < n; row++) {
+        text_span t = sp[first + row];
+        mvwaddnstr(w, 1 + row, 2, m->description + t.off, t.len);
+    }
+    if (n > H - 2) {
+        colors_set(w, ROLE_DIM, 0);
+        putf(w, H - 1, W - 14, 12, " %d/%d ", first + 1, n);
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
+/* ---- console -------------------------------------------------------------- */
+
+static int console_key(tui_screen *s, int key)
+{
+    int page = s->layout.pane[TUI_PANE_CONSOLE].h - 3;
+    if (page < 1) page = 1;
+    /* newest at the bottom: scrolling up goes back in time */
+    switch (key) {
+    case KEY_PPAGE: s->scroll[TUI_PANE_CONSOLE] += page; return 1;
+    case KEY_NPAGE: s->scroll[TUI_PANE_CONSOLE] -= page; break;
+    case KEY_UP: s->scroll[TUI_PANE_CONSOLE]++; return 1;
+    case KEY_DOWN: s->scroll[TUI_PANE_CONSOLE]--; break;
+    case KEY_END: s->scroll[TUI_PANE_CONSOLE] = 0; break;
+    default: return 0;
+    }
+    if (s->scroll[TUI_PANE_CONSOLE] < 0) s->scroll[TUI_PANE_CONSOLE] = 0;
+    return 1;
+}
+
+static tui_role log_role(int level)
+{
+    switch (level) {
+    case 0: return ROLE_DIM;  /* debug */
+    case 2: return ROLE_WARN;
+    case 3: return ROLE_BAD;
+    default: return ROLE_NORMAL;
+    }
+}
+
+static void draw_console(tui_screen *s, WINDOW *w, const tui_view *v)
+{
+    const mt_monitor *m = panes_monitor(v);
+    int H, W;
+    getmaxyx(w, H, W);
+    frame(s, w, TUI_PANE_CONSOLE, "console", s->focus == TUI_PANE_CONSOLE ? "typing: esc leaves" : ": to type Lua");
+    int rows = H - 3; /* border, border, prompt */
+    if (m && rows > 0) {
+        int back = clamp_scroll(s, TUI_PANE_CONSOLE, m->log_len - rows);
+        for (int row = 0; row < rows; row++) {
+            int level = 1;
+            const char *l = monitor_log_line(m, back + rows - 1 - row, &level);
+            if (!l) continue;
+            colors_set(w, log_role(level), 0);
+            put(w, 1 + row, 1, l, W - 2);
+        }
+        if (back > 0) {
+            colors_set(w, ROLE_WARN, 0);
+            putf(w, 0, W - 16, 14, " %d back ", back);
+        }
+    }
+    /* the prompt, scrolled so the cursor stays visible */
+    int py = H - 2;
+    colors_set(w, s->focus == TUI_PANE_CONSOLE ? ROLE_FOCUS : ROLE_DIM, 0);
+    int pl = put(w, py, 1, "lua> ", W - 2);
+    colors_set(w, ROLE_NORMAL, 0);
+    int room = W - 2 - pl - 1;
+    if (room < 1) return;
+    char text[LE_BYTES];
+    le_text(&s->edit, text, sizeof text);
+    int cur = le_cursor(&s->edit);
+    int start = cur > room ? cur - room : 0;
+    int skip = text_fit(text, -1, start);
+    put(w, py, 1 + pl, text + skip, room);
+    wmove(w, py, 1 + pl + cur - start);
+}
+
+/* ---- comparison ----------------------------------------------------------- */
+
+static int table_key(tui_screen *s, int key) { return scroll_key(s, TUI_PANE_COMPARE_TABLE, key, 5); }
+
+static void draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v)
+{
+    int H, W;
+    getmaxyx(w, H, W);
+    frame(s, w, TUI_PANE_COMPARE_TABLE, "final losses", "[ ] 1-9 select  c: back");
+    const mt_monitor *ref = panes_monitor(v);
+    if (!ref) return;
+    int namew = W / 3 > 24 ? 24 : W / 3;
+    int colw = 9;
+    int ncols = (W - 2 - namew - 3) / colw;
+    if (ncols > ref->ntasks) ncols = ref->ntasks;
+    /* best (lowest) final loss per column, over experiments with the task */
+    double best[MT_MON_MAX_TASKS];
+    for (int t = 0; t < ncols; t++) {
+        best[t] = INFINITY;
+        for (int e = 0; e < v->count; e++) {
+            int k = compare_find_task(v->monitors[e], ref->task[t]);
+            double f = k >= 0 ? compare_final_loss(v->monitors[e], k) : NAN;
+            if (f < best[t]) best[t] = f;
+        }
+    }
+    colors_set(w, ROLE_TITLE, 0);
+    put(w, 1, 3, "experiment", namew);
+    for (int t = 0; t < ncols; t++) {
+        colors_set(w, ref->aux[t] ? ROLE_AUX : colors_task(t), A_BOLD);
+        putf(w, 1, 3 + namew + t * colw, colw - 1, "%*.*s", colw - 1, colw - 1, ref->task[t]);
+    }
+    int rows = H - 3;
+    int first = clamp_scroll(s, TUI_PANE_COMPARE_TABLE, v->count - rows);
+    for (int r = 0; r < rows && first + r < v->count; r++) {
+        int e = first + r;
+        const mt_monitor *m = v->monitors[e];
+        int y = 2 + r;
+        int sel = e == v->selected;
+        colors_set(w, sel ? ROLE_FOCUS : ROLE_DIM, 0);
+        putf(w, y, 1, 2, "%s", sel ? G(s, G_ARROW) : " ");
+        colors_set(w, ROLE_NORMAL, sel ? A_BOLD : 0);
+        putf(w, y, 3, namew - 1, "%d %s", e + 1, m->experiment);
+        for (int t = 0; t < ncols; t++) {
+            int k = compare_find_task(m, ref->task[t]);
+            double f = k >= 0 ? compare_final_loss(m, k) : NAN;
+            char b[16];
+            if (isnan(f)) snprintf(b, sizeof b, "-");
+            else axis_format(f, 0, b, sizeof b);
+            int is_best = !isnan(f) && f == best[t] && v->count > 1;
+            colors_set(w, is_best ? ROLE_GOOD : ROLE_NORMAL, 0);
+            putf(w, y, 3 + namew + t * colw, colw - 1, "%*s", colw - 1, b);
+        }
+        colors_set(w, state_role(m->state), 0);
+        int sx = 3 + namew + ncols * colw;
+        if (sx < W - 3) put(w, y, sx, monitor_state_name(m->state), W - 2 - sx);
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
+static void draw_compare_scatter(tui_screen *s, WINDOW *w, const tui_view *v)
+{
+    int H, W;
+    getmaxyx(w, H, W);
+    const mt_monitor *ref = panes_monitor(v);
+    int ta = 0, tb = 0;
+    if (!ref || compare_pick_tasks(ref, &ta, &tb) < 2) {
+        frame(s, w, TUI_PANE_COMPARE_SCATTER, "pareto", NULL);
+        centre_msg(w, "needs two tasks", ROLE_DIM);
+        return;
+    }
+    char title[2 * MT_MON_NAME + 16];
+    snprintf(title, sizeof title, "pareto: %.24s vs %.24s", ref->task[ta], ref->task[tb]);
+    frame(s, w, TUI_PANE_COMPARE_SCATTER, title, NULL);
+    enum { MAXE = 64 };
+    double a[MAXE], b[MAXE];
+    int opt[MAXE];
+    int n = v->count < MAXE ? v->count : MAXE;
+    for (int e = 0; e < n; e++) {
+        const mt_monitor *m = v->monitors[e];
+        a[e] = compare_final_loss(m, compare_find_task(m, ref->task[ta]));
+        b[e] = compare_final_loss(m, compare_find_task(m, ref->task[tb]));
+    }
+    int nopt = compare_pareto(a, b, n, opt);
+    /* the front as a staircase through the optimal points, sorted by a */
+    mt_series front = { 0 };
+    double fx[2 * MAXE], fy[2 * MAXE];
+    int order[MAXE], no = 0;
+    for (int e = 0; e < n; e++)
+        if (opt[e]) order[no++] = e;
+    for (int i = 1; i < no; i++)
+        for (int j = i; j > 0 && a[order[j]] < a[order[j - 1]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    int nf = 0;
+    for (int i = 0; i < no; i++) {
+        if (i > 0) {
+            fx[nf] = a[order[i]];
+            fy[nf++] = b[order[i - 1]];
+        }
+        fx[nf] = a[order[i]];
+        fy[nf++] = b[order[i]];
+    }
+    mt_series pts = { a, b, n, n, 1, n };
+    front = (mt_series){ fx, fy, nf, nf, 1, nf };
+    plot_series ser[2] = { { &front, 2, PLOT_DOTTED }, { &pts, 0, PLOT_POINTS } };
+    int legend_rows = 1;
+    int ph = H - 2 - legend_rows;
+    if (!draw_plot(s, w, 1, 1, W - 2, ph, ser, nopt > 1 ? 2 : 1, 0, 0)) {
+        centre_msg(w, "no final losses yet", ROLE_DIM);
+        return;
+    }
+    /* labels over the points: the experiment's number, Pareto-optimal ones
+     * highlighted. The plot maps like draw_plot: recompute its range. */
+    double lo = INFINITY, hi = -INFINITY, xl = INFINITY, xh = -INFINITY;
+    for (int e = 0; e < n; e++) {
+        if (!isfinite(a[e]) || !isfinite(b[e])) continue;
+        if (a[e] < xl) xl = a[e];
+        if (a[e] > xh) xh = a[e];
+        if (b[e] < lo) lo = b[e];
+        if (b[e] > hi) hi = b[e];
+    }
+    if (xh <= xl) xh = xl + 1;
+    axis_pad_range(&lo, &hi, 0.04, 0);
+    int pw = W - 2 - 9, gh = ph - 2;
+    for (int e = 0; e < n; e++) {
+        if (!isfinite(a[e]) || !isfinite(b[e])) continue;
+        int col = (int)floor((a[e] - xl) / (xh - xl) * (2 * pw - 1) + 0.5) / 2;
+        int row = (int)floor((hi - b[e]) / (hi - lo) * (4 * gh - 1) + 0.5) / 4;
+        int cx = 1 + 9 + col + 1, cy = 1 + row;
+        if (cx >= W - 1) cx = W - 2;
+        colors_set(w, opt[e] ? ROLE_GOOD : ROLE_DIM, e == v->selected ? A_REVERSE : 0);
+        putf(w, cy, cx, W - 1 - cx, "%c", e < 9 ? '1' + e : 'a' + (e - 9) % 26);
+    }
+    colors_set(w, ROLE_GOOD, 0);
+    int x = 1 + put(w, H - 2, 1, "1-9 optimal", W - 2);
+    colors_set(w, ROLE_DIM, 0);
+    putf(w, H - 2, x + 2, W - 4 - x, "dominated  %s%s front  x: %.16s  y: %.16s", G(s, G_DOT),
+         G(s, G_DOT), ref->task[ta], ref->task[tb]);
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
+/* ---- overlays ------------------------------------------------------------- */
+
+static const char *const help_lines[] = {
+    "space    pause / resume training",
+    "n        one training step (while paused)",
+    "r        reload the script",
+    "w        cycle the loss weighting",
+    "+ / -    learning rate up / down",
+    "s        save a checkpoint",
+    "e        export metrics CSV and an SVG of the plots",
+    "m        next relationship matrix",
+    "l        loss axis: log / linear",
+    "z        zoom: whole run / last 1000 / last 200 steps",
+    "f        maximise the focused pane (esc restores)",
+    "c        compare experiments (table and Pareto plot)",
+    "[ ] 1-9  previous / next / n-th experiment",
+    "tab      next pane (shift-tab: previous)",
+    "arrows   scroll the focused pane, pgup/pgdn, home/end",
+    ":        type a Lua line in the console (esc leaves)",
+    "?        this help (any key closes it)",
+    "q        quit (asks while training runs)",
+};
+
+void panes_draw_overlay(tui_screen *s, const tui_view *v)
+{
+    (void)v;
+    if (!s->help && !s->confirm_quit) return;
+    int lines = s->layout.lines, cols = s->layout.cols;
+    int n = s->help ? (int)(sizeof help_lines / sizeof *help_lines) : 1;
+    int h = n + 4, w = s->help ? 60 : 46;
+    if (h > lines - 2) h = lines - 2;
+    if (w > cols - 2) w = cols - 2;
+    WINDOW *o = newwin(h, w, (lines - h) / 2, (cols - w) / 2);
+    if (!o) return;
+    colors_set(o, ROLE_FOCUS, 0);
+    box(o, 0, 0);
+    if (s->help) {
+        put(o, 0, 2, " keys ", w - 4);
+        for (int i = 0; i < n && 2 + i < h - 1; i++) {
+            colors_set(o, ROLE_KEY, 0);
+            put(o, 2 + i, 2, help_lines[i], 8);
+            colors_set(o, ROLE_NORMAL, 0);
+            put(o, 2 + i, 11, help_lines[i] + 9, w - 13);
+        }
+    } else {
+        colors_set(o, ROLE_WARN, 0);
+        put(o, 2, 2, "Training is running. Quit? (y/n)", w - 4);
+    }
+    wnoutrefresh(o);
+    delwin(o);
+}
+
+void panes_draw_too_small(tui_screen *s)
+{
+    werase(stdscr);
+    int n = (int)strlen(s->layout.message);
+    int y = s->layout.lines / 2, x = n < s->layout.cols ? (s->layout.cols - n) / 2 : 0;
+    colors_set(stdscr, ROLE_WARN, 0);
+    put(stdscr, y < 0 ? 0 : y, x, s->layout.message, s->layout.cols);
+    colors_set(stdscr, ROLE_NORMAL, 0);
+    wnoutrefresh(stdscr);
+}
+
+/* ---- the pane classes ----------------------------------------------------- */
+
+static const tui_pane_class header_class = { .name = "header", .draw = draw_header, .min_h = 2 };
+static const tui_pane_class footer_class = { .name = "footer", .draw = draw_footer, .min_h = 1 };
+static const tui_pane_class loss_class = { .name = "loss", .draw = draw_loss, .min_h = 6 };
+static const tui_pane_class matrix_class = { .name = "matrix", .draw = draw_matrix,
+                                             .key = matrix_key, .min_h = 5 };
+static const tui_pane_class weights_class = { .name = "weights", .draw = draw_weights, .min_h = 5 };
+static const tui_pane_class topology_class = { .name = "topology", .draw = draw_topology,
+                                               .key = topology_key, .min_h = 3 };
+static const tui_pane_class notes_class = { .name = "notes", .draw = draw_notes, .key = notes_key,
+                                            .min_h = 3 };
+static const tui_pane_class console_class = { .name = "console", .draw = draw_console,
+                                              .key = console_key, .min_h = 4 };
+static const tui_pane_class table_class = { .name = "comparison", .draw = draw_compare_table,
+                                            .key = table_key, .min_h = 4 };
+static const tui_pane_class scatter_class = { .name = "pareto", .draw = draw_compare_scatter,
+                                              .min_h = 6 };
+
+const tui_pane_class *const tui_pane_classes[TUI_PANE_COUNT] = {
+    [TUI_PANE_HEADER] = &header_class,
+    [TUI_PANE_LOSS] = &loss_class,
+    [TUI_PANE_MATRIX] = &matrix_class,
+    [TUI_PANE_WEIGHTS] = &weights_class,
+    [TUI_PANE_TOPOLOGY] = &topology_class,
+    [TUI_PANE_NOTES] = &notes_class,
+    [TUI_PANE_CONSOLE] = &console_class,
+    [TUI_PANE_COMPARE_TABLE] = &table_class,
+    [TUI_PANE_COMPARE_SCATTER] = &scatter_class,
+    [TUI_PANE_FOOTER] = &footer_class,
+};

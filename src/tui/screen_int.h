@@ -1,0 +1,75 @@
+/* screen_int.h - what screen.c, panes.c and colors.c share; not part of
+ * the module's contract (tui.h is). */
+#ifndef MT_TUI_SCREEN_INT_H
+#define MT_TUI_SCREEN_INT_H
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <curses.h>
+
+#include "layout.h"
+#include "lineedit.h"
+#include "plot.h"
+#include "roles.h"
+#include "tui.h"
+
+enum { TUI_ZOOM_LEVELS = 3 };
+extern const long tui_zoom_steps[TUI_ZOOM_LEVELS]; /* 0 (all), 1000, 200 */
+
+struct tui_screen {
+    int active;        /* curses is on */
+    SCREEN *term;      /* owned by curses; freed in tui_free */
+    int mono;          /* no colours: attributes and glyphs instead */
+    int ascii;         /* the locale cannot show braille/box characters */
+    tui_layout layout;
+    WINDOW *win[TUI_PANE_COUNT]; /* owned; NULL for hidden panes */
+    WINDOW *input;     /* 1x1, never drawn: keys are read through it */
+    int relayout;      /* rebuild windows before the next frame */
+    unsigned layout_flags; /* flags the windows were built for */
+    tui_pane_id layout_focus;
+
+    tui_pane_id focus;
+    int compare, maximise, help, confirm_quit;
+    int log_scale, zoom, matrix_sel;
+    int scroll[TUI_PANE_COUNT];  /* lines scrolled back/down per pane */
+    int hscroll[TUI_PANE_COUNT]; /* columns scrolled right */
+    int scroll_max[TUI_PANE_COUNT]; /* set by the pane's draw */
+    lineedit edit;
+    plot_grid grid;    /* scratch for every plot */
+
+    /* from the last view drawn, for key handling */
+    int ntasks, count, selected, running;
+    int requested;     /* experiment asked for by SELECT_EXPERIMENT */
+    char note[160];    /* the screen's own transient message */
+    long note_frame;   /* frame the note was set */
+    long frame;
+};
+
+/* colors.c */
+void colors_init(int mono);
+/* Sets the window's attributes for role r plus `extra` (A_BOLD, ...). */
+void colors_set(WINDOW *w, tui_role r, attr_t extra);
+attr_t colors_attr(tui_role r);
+short colors_pair(tui_role r);
+tui_role colors_task(int t);
+
+/* panes.c */
+typedef struct {
+    const char *name;
+    void (*draw)(tui_screen *s, WINDOW *w, const tui_view *v);
+    /* a key while the pane has focus (scrolling); 1 when used */
+    int (*key)(tui_screen *s, int key);
+    int min_h;
+} tui_pane_class;
+
+extern const tui_pane_class *const tui_pane_classes[TUI_PANE_COUNT];
+
+/* The help or quit-confirmation box over the panes, when shown. */
+void panes_draw_overlay(tui_screen *s, const tui_view *v);
+/* The whole screen's "terminal too small" message. */
+void panes_draw_too_small(tui_screen *s);
+/* The selected monitor of v, or NULL. */
+const mt_monitor *panes_monitor(const tui_view *v);
+
+#endif
