@@ -182,6 +182,48 @@ static void test_mtl_combine_mgda_min_norm_and_kkt(void **state)
     combine_free(c);
 }
 
+/* Degenerate hulls (duplicated and nearly dependent gradients) where
+ * Frank-Wolfe crawls: the exact finish must still meet the KKT conditions,
+ * and forcing it from the first iteration must agree with plain FW. */
+static void test_mtl_combine_mgda_degenerate_hulls(void **state)
+{
+    (void)state;
+    mt_rng r;
+    mt_rng_init(&r, 30, 0);
+    for (int rep = 0; rep < 60; rep++) {
+        int T = 3 + rep % 6;
+        size_t P = rep % 3 == 0 ? 2 : (size_t)T;
+        mt_combine_params p;
+        combine_params_default(&p);
+        p.mgda_norm = MT_MGDA_NORM_NONE;
+        p.mgda_max_iter = rep % 2 ? 1 : 250;
+        mt_combiner *c = make(MT_COMBINE_MGDA, T, &p);
+        fill_random(&r, T, P, G);
+        for (size_t k = 0; k < P; k++) {
+            G[P + k] = G[k];                                            /* duplicate */
+            G[2 * P + k] = G[k] + 1e-3f * (float)mt_rng_normal(&r);     /* near-duplicate */
+        }
+        run_ok(c, T, P, NULL);
+        double M[MAXT * MAXT], a[MAXT], s = 0;
+        gram_ref(G, T, P, M);
+        for (int i = 0; i < T; i++) {
+            a[i] = alpha[i];
+            s += a[i];
+            assert_true(a[i] >= 0);
+        }
+        NEAR(s, 1.0, 1e-6);
+        double f = quad(M, T, a), scale = 0;
+        for (int i = 0; i < T; i++) scale = fmax(scale, M[i * T + i]);
+        for (int i = 0; i < T; i++) {
+            double Ma = 0;
+            for (int j = 0; j < T; j++) Ma += M[i * T + j] * a[j];
+            assert_true(Ma >= f - 1e-6 * scale);
+            if (a[i] > 1e-4) NEAR(Ma, f, 1e-6 * scale);
+        }
+        combine_free(c);
+    }
+}
+
 /* Normalisations: alpha_i n_i lies on the simplex and is the min-norm
  * point of the normalised gradients. */
 static void test_mtl_combine_mgda_normalisations(void **state)
@@ -809,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_mtl_combine_sum_mean_and_gram),
         cmocka_unit_test(test_mtl_combine_mgda_two_tasks_closed_form),
         cmocka_unit_test(test_mtl_combine_mgda_min_norm_and_kkt),
+        cmocka_unit_test(test_mtl_combine_mgda_degenerate_hulls),
         cmocka_unit_test(test_mtl_combine_mgda_normalisations),
         cmocka_unit_test(test_mtl_combine_mgda_ub),
         cmocka_unit_test(test_mtl_combine_pcgrad_hand_and_property),

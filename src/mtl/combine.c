@@ -24,7 +24,7 @@ struct mt_combiner {
     double *V;     /* (T, T) eigenvectors (columns) */
     double *C;     /* (T, T) row i: coefficients of modified g_i over {g_j} */
     double *ema;   /* (T, T) GradVac targets */
-    double *qpw;   /* (T*T + 3T) QP work */
+    double *qpw;   /* (2T*T + 8T) QP and min-norm work */
     double *vec[NVEC]; /* (T) each */
     double *alpha; /* (T) */
     int *iwork;    /* (2T) */
@@ -83,7 +83,7 @@ void combine_params_default(mt_combine_params *p)
 {
     memset(p, 0, sizeof *p);
     p->mgda_norm = MT_MGDA_NORM_L2;
-    p->mgda_max_iter = 1000;
+    p->mgda_max_iter = 250;
     p->mgda_tol = 1e-10;
     p->cagrad_c = 0.5;
     p->cagrad_rescale = 1;
@@ -153,7 +153,7 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     mt_combiner *c = mt_calloc(1, sizeof *c);
     if (!c) return MT_ERR_NOMEM;
     size_t nT = (size_t)T, TT = nT * nT;
-    size_t nd = 6 * TT + (TT + 3 * nT) + NVEC * nT + nT;
+    size_t nd = 6 * TT + (2 * TT + 8 * nT) + NVEC * nT + nT;
     c->M = mt_alloc_aligned(nd * sizeof(double));
     c->chunk = mt_alloc_aligned(nT * LINALG_GRAM_CHUNK * sizeof(double));
     c->iwork = mt_calloc(4 * nT, sizeof(int));
@@ -168,7 +168,7 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     c->C = c->V + TT;
     c->ema = c->C + TT;
     c->qpw = c->ema + TT;
-    double *v = c->qpw + TT + 3 * nT;
+    double *v = c->qpw + 2 * TT + 8 * nT;
     for (int k = 0; k < NVEC; k++) c->vec[k] = v + (size_t)k * nT;
     c->alpha = v + NVEC * nT;
     c->perm = c->iwork + 2 * nT;
@@ -229,10 +229,10 @@ static mt_status run_mgda(mt_combiner *c, const float *losses)
     for (int i = 0; i < T; i++)
         for (int j = 0; j < T; j++) c->A[i * T + j] = c->M[i * T + j] / (n[i] * n[j]);
     double gap = 0.0;
-    int it = minnorm_solve(c->A, T, a, c->vec[2], c->prm.mgda_max_iter, c->prm.mgda_tol, &gap);
+    int it = minnorm_solve(c->A, T, a, c->qpw, c->iwork, c->prm.mgda_max_iter, c->prm.mgda_tol, &gap);
     if (it < 0)
         return mt_fail(MT_ERR_NUMERIC,
-                       "combine %s: Frank-Wolfe did not reach the min-norm point in %d iterations (KKT gap %g)",
+                       "combine %s: no min-norm point within %d Frank-Wolfe iterations and the exact finish (KKT gap %g)",
                        kind_names[c->kind], c->prm.mgda_max_iter, gap);
     for (int i = 0; i < T; i++) c->alpha[i] = a[i] / n[i];
     return MT_OK;

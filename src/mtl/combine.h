@@ -22,7 +22,8 @@
  *                  g_i / n_i with n_i = 1 (none), ||g_i|| (l2), L_i (loss)
  *                  or L_i ||g_i|| (loss+); the min-norm point of their
  *                  convex hull, sum_i a_i g_i / n_i, is found by
- *                  Frank-Wolfe (minnorm.h; closed form for T = 2).
+ *                  Frank-Wolfe (minnorm.h; closed form for T = 2;
+ *                  an exact active-set finish when it stalls).
  *                  Returned: alpha_i = a_i / n_i, so d = sum alpha_i g_i
  *                  is the min-norm element of the NORMALISED hull. (The
  *                  authors' script instead applies a_i to the raw
@@ -111,7 +112,8 @@ typedef enum { MT_MGDA_NORM_NONE, MT_MGDA_NORM_L2, MT_MGDA_NORM_LOSS, MT_MGDA_NO
 
 typedef struct {
     mt_mgda_norm mgda_norm; /* default l2 (the authors' default) */
-    int mgda_max_iter;      /* Frank-Wolfe iterations; default 1000 */
+    int mgda_max_iter;      /* Frank-Wolfe iterations before the exact
+                               active-set finish (minnorm.h); default 250 */
     double mgda_tol;        /* KKT gap relative to max ||g_i||^2; 1e-10 */
     double cagrad_c;        /* default 0.5 */
     int cagrad_rescale;     /* 0, 1 or 2; default 1 */

@@ -1,6 +1,9 @@
 #include "minnorm.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "linalg.h"
 
 double minnorm_pair(double v1v1, double v1v2, double v2v2, double *cost)
 {
@@ -26,9 +29,49 @@ double minnorm_pair(double v1v1, double v1v2, double v2v2, double *cost)
 /* Plain Frank-Wolfe converges as 1/k and stalls at the tolerances a KKT
  * check needs; the away steps take mass off the worst active vertex and
  * make the convergence linear on the simplex. */
-int minnorm_solve(const double *M, int T, double *alpha, double *ma, int max_iter, double tol,
+/* max(FW gap, away gap) of alpha; ma receives M alpha. */
+static double kkt_gap(const double *M, int T, const double *alpha, double *ma)
+{
+    double f = 0.0;
+    for (int i = 0; i < T; i++) {
+        double s = 0.0;
+        for (int k = 0; k < T; k++) s += M[i * T + k] * alpha[k];
+        ma[i] = s;
+        f += alpha[i] * s;
+    }
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < T; i++) {
+        if (ma[i] < lo) lo = ma[i];
+        if (alpha[i] > 0.0 && ma[i] > hi) hi = ma[i];
+    }
+    return fmax(f - lo, hi - f);
+}
+
+/* The exact finish. With Q = M + eps I positive definite, the minimiser x
+ * of x^T Q x - 2 1^T x over x >= 0 satisfies (Q x)_i >= 1 with equality
+ * on its support, so x / sum(x) satisfies the simplex KKT conditions of
+ * Q: the min-norm point up to eps. Lawson-Hanson solves it in finitely
+ * many steps, where Frank-Wolfe can crawl on degenerate hulls. */
+static int polish(const double *M, int T, double *alpha, double *work, int *iwork, double scale)
+{
+    double *Q = work, *q = Q + T * T, *x = q + T, *qpw = x + T;
+    double eps = 1e-12 * scale;
+    for (int i = 0; i < T; i++) {
+        for (int k = 0; k < T; k++) Q[i * T + k] = M[i * T + k] + (i == k ? eps : 0.0);
+        q[i] = -1.0;
+    }
+    if (linalg_nnqp(T, Q, q, x, qpw, iwork) < 0) return -1;
+    double s = 0.0;
+    for (int i = 0; i < T; i++) s += x[i];
+    if (!(s > 0.0) || !isfinite(s)) return -1;
+    for (int i = 0; i < T; i++) alpha[i] = x[i] / s;
+    return 0;
+}
+
+int minnorm_solve(const double *M, int T, double *alpha, double *work, int *iwork, int max_iter, double tol,
                   double *gap_out)
 {
+    double *ma = work;
     if (gap_out) *gap_out = 0.0;
     for (int i = 0; i < T; i++) alpha[i] = 0.0;
     if (T == 1) {
@@ -77,6 +120,7 @@ int minnorm_solve(const double *M, int T, double *alpha, double *ma, int max_ite
             if (gap_out) *gap_out = gap;
             return it + 1;
         }
+        if (it == max_iter - 1) break;
         if (gap_fw >= gap_a) {
             double dmd = M[s_idx * T + s_idx] - 2.0 * ma[s_idx] + f;
             double g = dmd > 0.0 ? gap_fw / dmd : 1.0;
@@ -100,6 +144,22 @@ int minnorm_solve(const double *M, int T, double *alpha, double *ma, int max_ite
             sum += alpha[i];
         }
         for (int i = 0; i < T; i++) alpha[i] /= sum;
+    }
+    /* Frank-Wolfe stalled: finish exactly from the support it found */
+    memcpy(work + 2 * T, alpha, sizeof *alpha * (size_t)T);
+    if (polish(M, T, alpha, work + 3 * T, iwork, scale) == 0) {
+        double g2 = kkt_gap(M, T, alpha, ma);
+        if (g2 <= abs_tol || g2 <= gap) {
+            gap = g2;
+            if (gap <= abs_tol) {
+                if (gap_out) *gap_out = gap;
+                return max_iter;
+            }
+        } else {
+            memcpy(alpha, work + 2 * T, sizeof *alpha * (size_t)T);
+        }
+    } else {
+        memcpy(alpha, work + 2 * T, sizeof *alpha * (size_t)T);
     }
     if (gap_out) *gap_out = gap;
     return -1;

@@ -18,11 +18,16 @@ double minnorm_pair(double v1v1, double v1v2, double v2v2, double *cost);
  * Stops when both the Frank-Wolfe gap and the away gap are below
  * tol * max_i M_ii, i.e. when the KKT conditions hold to that tolerance:
  * (M alpha)_i >= alpha^T M alpha for all i, with equality where
- * alpha_i > 0. T = 1 gives alpha = 1; T = 2 is exact in one step.
- * alpha (T) is the output; ma (T) is work space. Returns the number of iterations, or -1 when
- * max_iter iterations did not reach the tolerance (alpha then holds the
- * last iterate; *gap_out, if not NULL, the remaining gap). */
-int minnorm_solve(const double *M, int T, double *alpha, double *ma, int max_iter, double tol,
+ * alpha_i > 0. On degenerate hulls (duplicate or nearly dependent
+ * gradients, 0 on a face) Frank-Wolfe can crawl; if max_iter iterations
+ * do not reach the tolerance, an exact active-set solve (Lawson-Hanson
+ * on M + 1e-12 max_i M_ii I) finishes the job. T = 1 gives alpha = 1;
+ * T = 2 is the closed form.
+ * alpha (T) is the output; work holds 2 T^2 + 8 T doubles, iwork 2 T
+ * ints. Returns the number of iterations, or -1 when even the exact
+ * finish missed the tolerance (alpha then holds the best point found and
+ * *gap_out, if not NULL, its KKT gap). */
+int minnorm_solve(const double *M, int T, double *alpha, double *work, int *iwork, int max_iter, double tol,
                   double *gap_out);
 
 #endif
