@@ -1436,7 +1436,12 @@ static void node_backward(mt_graph *g, int i)
         }
         break;
     case OP_RELU:
-        if ((dx = gacc(g, a))) kern_relu_backward(dx, dy, nd->value, n);
+        if ((dx = gacc_beta(g, a, &beta))) {
+            if (beta == 0.0f)
+                kern_relu_backward_set(dx, dy, nd->value, n);
+            else
+                kern_relu_backward(dx, dy, nd->value, n);
+        }
         break;
     case OP_LEAKY_RELU:
         if ((dx = gacc(g, a))) kern_leaky_relu_backward(dx, dy, x, nd->f[0], n);

@@ -46,14 +46,26 @@ void kern_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const
                 ldc);
 }
 
-void kern_axpy(float *y, const float *x, float alpha, size_t n)
+/* The hot elementwise loops below run in blocks of 8 on restrict pointers:
+ * at -O2 GCC vectorises such fixed-size blocks (SLP) but not a plain loop
+ * of unknown length, and the selects stay branch-free. */
+#define BLK 8
+
+void kern_axpy(float *restrict y, const float *restrict x, float alpha, size_t n)
 {
-    for (size_t i = 0; i < n; i++) y[i] += alpha * x[i];
+    size_t i = 0;
+    for (; i + BLK <= n; i += BLK)
+        for (int k = 0; k < BLK; k++) y[i + k] = y[i + k] + alpha * x[i + k];
+    for (; i < n; i++) y[i] += alpha * x[i];
 }
 
-void kern_add_forward(float *out, const float *a, const float *b, size_t n)
+void kern_add_forward(float *restrict out, const float *restrict a, const float *restrict b,
+                      size_t n)
 {
-    for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+    size_t i = 0;
+    for (; i + BLK <= n; i += BLK)
+        for (int k = 0; k < BLK; k++) out[i + k] = a[i + k] + b[i + k];
+    for (; i < n; i++) out[i] = a[i] + b[i];
 }
 
 void kern_sub_forward(float *out, const float *a, const float *b, size_t n)
@@ -75,36 +87,60 @@ void kern_mul_backward(float *da, float *db, const float *dy, const float *a, co
         for (size_t i = 0; i < n; i++) db[i] += dy[i] * a[i];
 }
 
-void kern_scale_forward(float *out, const float *x, float s, size_t n)
+void kern_scale_forward(float *restrict out, const float *restrict x, float s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) out[i] = s * x[i];
+    size_t i = 0;
+    for (; i + BLK <= n; i += BLK)
+        for (int k = 0; k < BLK; k++) out[i + k] = s * x[i + k];
+    for (; i < n; i++) out[i] = s * x[i];
 }
 
-void kern_bias_forward(float *out, const float *x, const float *b, int rows, int cols)
+void kern_bias_forward(float *restrict out, const float *restrict x, const float *restrict b,
+                       int rows, int cols)
 {
-    for (int r = 0; r < rows; r++) {
-        const float *xr = x + (size_t)r * cols;
-        float *orow = out + (size_t)r * cols;
-        for (int j = 0; j < cols; j++) orow[j] = xr[j] + b[j];
-    }
+    for (int r = 0; r < rows; r++)
+        kern_add_forward(out + (size_t)r * cols, x + (size_t)r * cols, b, (size_t)cols);
 }
 
-void kern_bias_backward(float *db, const float *dy, int rows, int cols)
+void kern_bias_backward(float *restrict db, const float *restrict dy, int rows, int cols)
 {
-    for (int r = 0; r < rows; r++) {
-        const float *dr = dy + (size_t)r * cols;
-        for (int j = 0; j < cols; j++) db[j] += dr[j];
-    }
+    for (int r = 0; r < rows; r++) kern_axpy(db, dy + (size_t)r * cols, 1.0f, (size_t)cols);
 }
 
-void kern_relu_forward(float *out, const float *x, size_t n)
+void kern_relu_forward(float *restrict out, const float *restrict x, size_t n)
 {
-    for (size_t i = 0; i < n; i++) out[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    size_t i = 0;
+    for (; i + BLK <= n; i += BLK)
+        for (int k = 0; k < BLK; k++) {
+            float v = x[i + k];
+            out[i + k] = v > 0.0f ? v : 0.0f;
+        }
+    for (; i < n; i++) out[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-void kern_relu_backward(float *dx, const float *dy, const float *y, size_t n)
+void kern_relu_backward(float *restrict dx, const float *restrict dy, const float *restrict y,
+                        size_t n)
 {
-    for (size_t i = 0; i < n; i++) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+    size_t i = 0;
+    for (; i + BLK <= n; i += BLK)
+        for (int k = 0; k < BLK; k++) {
+            float d = dy[i + k], v = y[i + k];
+            float s = v > 0.0f ? d : 0.0f;
+            dx[i + k] = dx[i + k] + s;
+        }
+    for (; i < n; i++) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+void kern_relu_backward_set(float *restrict dx, const float *restrict dy,
+                            const float *restrict y, size_t n)
+{
+    size_t i = 0;
+    for (; i + BLK <= n; i += BLK)
+        for (int k = 0; k < BLK; k++) {
+            float d = dy[i + k], v = y[i + k];
+            dx[i + k] = v > 0.0f ? d : 0.0f;
+        }
+    for (; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
 void kern_leaky_relu_forward(float *out, const float *x, float slope, size_t n)

@@ -3,7 +3,8 @@
  * Free functions, no allocation, no graph knowledge. Arguments go
  * out, in, weights, dims. Every `*_backward` ACCUMULATES into its gradient
  * outputs (+=); zeroing is the caller's step. A gradient output passed as
- * NULL is skipped, so a caller computes only what it needs.
+ * NULL is skipped, so a caller computes only what it needs. Output and
+ * input buffers never overlap (several kernels take restrict pointers).
  *
  * Layouts: matrices are row-major; an image batch is (B, C*H*W) with each
  * example in (C, H, W) order; "S" below is H*W, the spatial size. */
@@ -20,28 +21,34 @@ void kern_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const
                int lda, const float *b, int ldb, float beta, float *c, int ldc, int ref);
 
 /* y += alpha x over n elements. */
-void kern_axpy(float *y, const float *x, float alpha, size_t n);
+void kern_axpy(float *restrict y, const float *restrict x, float alpha, size_t n);
 
 /* ---- elementwise ------------------------------------------------------ */
 
-void kern_add_forward(float *out, const float *a, const float *b, size_t n);
+void kern_add_forward(float *restrict out, const float *restrict a, const float *restrict b,
+                      size_t n);
 void kern_sub_forward(float *out, const float *a, const float *b, size_t n);
 void kern_mul_forward(float *out, const float *a, const float *b, size_t n);
 /* da += dy*b, db += dy*a. */
 void kern_mul_backward(float *da, float *db, const float *dy, const float *a, const float *b,
                        size_t n);
-void kern_scale_forward(float *out, const float *x, float s, size_t n);
+void kern_scale_forward(float *restrict out, const float *restrict x, float s, size_t n);
 
 /* out (rows, cols) = x (rows, cols) + b (cols) broadcast over rows. */
-void kern_bias_forward(float *out, const float *x, const float *b, int rows, int cols);
+void kern_bias_forward(float *restrict out, const float *restrict x, const float *restrict b,
+                       int rows, int cols);
 /* db (cols) += column sums of dy (rows, cols). */
-void kern_bias_backward(float *db, const float *dy, int rows, int cols);
+void kern_bias_backward(float *restrict db, const float *restrict dy, int rows, int cols);
 
 /* ---- activations -------------------------------------------------------- */
 
-void kern_relu_forward(float *out, const float *x, size_t n);
+void kern_relu_forward(float *restrict out, const float *restrict x, size_t n);
 /* dx += dy where the forward OUTPUT y was positive. */
-void kern_relu_backward(float *dx, const float *dy, const float *y, size_t n);
+void kern_relu_backward(float *restrict dx, const float *restrict dy, const float *restrict y,
+                        size_t n);
+/* The same, overwriting dx: saves zeroing a fresh gradient buffer. */
+void kern_relu_backward_set(float *restrict dx, const float *restrict dy,
+                            const float *restrict y, size_t n);
 void kern_leaky_relu_forward(float *out, const float *x, float slope, size_t n);
 void kern_leaky_relu_backward(float *dx, const float *dy, const float *x, float slope, size_t n);
 void kern_tanh_forward(float *out, const float *x, size_t n);
