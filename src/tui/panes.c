@@ -152,27 +152,43 @@ static void plot_cells(tui_screen *s, WINDOW *w, int y, int x)
     }
 }
 
+typedef struct {
+    int log;      /* y axis in log10 */
+    long zoom;    /* > 0: only the last `zoom` x units */
+    double xpad;  /* fraction of the x span added on both sides */
+} plot_opts;
+
+/* Where draw_plot put things, for labels drawn over the plot. */
+typedef struct {
+    plot_range r;
+    int px, py, pw, ph; /* the braille area in window cells */
+} plot_frame;
+
 /* Plots `n` series in the rectangle (x, y, wd, ht) of w with a y axis of
  * tick labels on the left and an x axis below. Returns 0 when there is
  * nothing to plot yet. */
 static int draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
-                     const plot_series *ser, int n, int log, long zoom)
+                     const plot_series *ser, int n, const plot_opts *o, plot_frame *out)
 {
+    int log = o->log;
     double xmin = INFINITY, xmax = -INFINITY;
     for (int i = 0; i < n; i++) {
         const mt_series *q = ser[i].s;
-        if (!q->len) continue;
-        if (q->x[0] < xmin) xmin = q->x[0];
-        if (q->x[q->len - 1] > xmax) xmax = q->x[q->len - 1];
+        for (int k = 0; k < q->len; k++) {
+            if (!isfinite(q->x[k])) continue;
+            if (q->x[k] < xmin) xmin = q->x[k];
+            if (q->x[k] > xmax) xmax = q->x[k];
+        }
     }
     if (!(xmin <= xmax)) return 0;
-    if (zoom > 0 && xmax - (double)zoom > xmin) xmin = xmax - (double)zoom;
-    if (xmax <= xmin) xmax = xmin + 1;
+    if (o->zoom > 0 && xmax - (double)o->zoom > xmin) xmin = xmax - (double)o->zoom;
     double lo = INFINITY, hi = -INFINITY;
     int pts = 0;
     for (int i = 0; i < n; i++)
         pts += plot_y_extent(ser[i].s->x, ser[i].s->y, ser[i].s->len, xmin, xmax, log, &lo, &hi);
     if (!pts) return 0;
+    if (o->xpad > 0) axis_pad_range(&xmin, &xmax, o->xpad, 0);
+    if (xmax <= xmin) xmax = xmin + 1;
     if (log) {
         lo = log10(lo);
         hi = log10(hi);
@@ -186,6 +202,7 @@ static int draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
         put(w, y, x, "(no room)", wd);
         return 1;
     }
+    if (out) *out = (plot_frame){ { xmin, xmax, lo, hi, log }, px, y, pw, ph };
     if (plot_grid_reset(&s->grid, pw, ph) != MT_OK) return 1;
     plot_range r = { xmin, xmax, lo, hi, log };
     for (int i = 0; i < n; i++)
@@ -383,7 +400,8 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
                                       aux ? PLOT_DOTTED : PLOT_SOLID };
         }
     }
-    if (!draw_plot(s, w, 1, 1, iw - lw - (right ? 1 : 0), ih - lrows, ser, n, s->log_scale, zoom))
+    plot_opts po = { s->log_scale, zoom, 0.0 };
+    if (!draw_plot(s, w, 1, 1, iw - lw - (right ? 1 : 0), ih - lrows, ser, n, &po, NULL))
         centre_msg(w, "waiting for the first training step", ROLE_DIM);
     /* legend */
     int two_lines = right && 2 * m->ntasks + 1 <= ih;
@@ -455,7 +473,8 @@ static void draw_weights(tui_screen *s, WINDOW *w, const tui_view *v)
                                           m->aux[t] ? PLOT_DOTTED : PLOT_SOLID };
     int legend = H >= 7 ? 1 : 0;
     long zoom = tui_zoom_steps[s->zoom % TUI_ZOOM_LEVELS];
-    if (!draw_plot(s, w, 1, 1, W - 2, H - 2 - legend, ser, n, 0, zoom))
+    plot_opts po = { 0, zoom, 0.0 };
+    if (!draw_plot(s, w, 1, 1, W - 2, H - 2 - legend, ser, n, &po, NULL))
         centre_msg(w, "no weights recorded yet", ROLE_DIM);
     if (!legend) return;
     int x = 1;
@@ -855,37 +874,28 @@ static void draw_compare_scatter(tui_screen *s, WINDOW *w, const tui_view *v)
     plot_series ser[2] = { { &front, 2, PLOT_DOTTED }, { &pts, 0, PLOT_POINTS } };
     int legend_rows = 1;
     int ph = H - 2 - legend_rows;
-    if (!draw_plot(s, w, 1, 1, W - 2, ph, ser, nopt > 1 ? 2 : 1, 0, 0)) {
+    plot_opts po = { 0, 0, 0.08 };
+    plot_frame pf;
+    if (!draw_plot(s, w, 1, 1, W - 2, ph, ser, nopt > 1 ? 2 : 1, &po, &pf)) {
         centre_msg(w, "no final losses yet", ROLE_DIM);
         return;
     }
     /* labels over the points: the experiment's number, Pareto-optimal ones
-     * highlighted. The plot maps like draw_plot: recompute its range. */
-    double lo = INFINITY, hi = -INFINITY, xl = INFINITY, xh = -INFINITY;
+     * highlighted, the shown experiment reversed */
+    const plot_range *r = &pf.r;
     for (int e = 0; e < n; e++) {
         if (!isfinite(a[e]) || !isfinite(b[e])) continue;
-        if (a[e] < xl) xl = a[e];
-        if (a[e] > xh) xh = a[e];
-        if (b[e] < lo) lo = b[e];
-        if (b[e] > hi) hi = b[e];
-    }
-    if (xh <= xl) xh = xl + 1;
-    axis_pad_range(&lo, &hi, 0.04, 0);
-    int pw = W - 2 - 9, gh = ph - 2;
-    for (int e = 0; e < n; e++) {
-        if (!isfinite(a[e]) || !isfinite(b[e])) continue;
-        int col = (int)floor((a[e] - xl) / (xh - xl) * (2 * pw - 1) + 0.5) / 2;
-        int row = (int)floor((hi - b[e]) / (hi - lo) * (4 * gh - 1) + 0.5) / 4;
-        int cx = 1 + 9 + col + 1, cy = 1 + row;
-        if (cx >= W - 1) cx = W - 2;
+        int col = (int)floor((a[e] - r->x0) / (r->x1 - r->x0) * (2 * pf.pw - 1) + 0.5) / 2;
+        int row = (int)floor((r->y1 - b[e]) / (r->y1 - r->y0) * (4 * pf.ph - 1) + 0.5) / 4;
+        if (col < 0 || col >= pf.pw || row < 0 || row >= pf.ph) continue;
         colors_set(w, opt[e] ? ROLE_GOOD : ROLE_DIM, e == v->selected ? A_REVERSE : 0);
-        putf(w, cy, cx, W - 1 - cx, "%c", e < 9 ? '1' + e : 'a' + (e - 9) % 26);
+        putf(w, pf.py + row, pf.px + col, 1, "%c", e < 9 ? '1' + e : 'a' + (e - 9) % 26);
     }
     colors_set(w, ROLE_GOOD, 0);
-    int x = 1 + put(w, H - 2, 1, "1-9 optimal", W - 2);
+    int x = 1 + put(w, H - 2, 1, "# optimal", W - 2);
     colors_set(w, ROLE_DIM, 0);
-    putf(w, H - 2, x + 2, W - 4 - x, "dominated  %s%s front  x: %.16s  y: %.16s", G(s, G_DOT),
-         G(s, G_DOT), ref->task[ta], ref->task[tb]);
+    putf(w, H - 2, x + 1, W - 3 - x, " # dominated  %s%s front   x %.16s, y %.16s (final loss)",
+         G(s, G_DOT), G(s, G_DOT), ref->task[ta], ref->task[tb]);
     colors_set(w, ROLE_NORMAL, 0);
 }
 
