@@ -476,7 +476,14 @@ static double nash_psi(int m, const double *A, const double *x, double *Ax)
 /* alpha_i (M alpha)_i = 1 is the stationarity condition of
  * psi(a) = a^T M a / 2 - sum log a_i (gradient M a - 1/a), which is
  * strictly convex on a > 0 when M is positive definite: Newton with a
- * positivity-preserving Armijo search converges from any start. */
+ * positivity-preserving Armijo search converges from any start. The
+ * problem is solved for b = a * sqrt(diag M), i.e. on the unit-diagonal
+ * matrix D^-1/2 M D^-1/2, which leaves the residual unchanged and removes
+ * the conditioning due to unequal gradient norms. On nearly dependent
+ * gradients the attainable residual is bounded by round-off; when Newton
+ * stops improving (three full steps without halving the residual) a
+ * residual below NASH_FLOOR is accepted, anything else is an error. */
+#define NASH_FLOOR 1e-6
 static mt_status run_nash(mt_combiner *c)
 {
     int T = c->T;
@@ -485,18 +492,23 @@ static mt_status run_nash(mt_combiner *c)
     if (m == 0) return MT_OK;
     const int *act = c->act;
     double *A = c->A, *H = c->B, *a = c->vec[0], *Aa = c->vec[1], *p = c->vec[2], *an = c->vec[3],
-           *tmp = c->vec[4];
+           *tmp = c->vec[4], *sd = c->vec[5];
+    for (int i = 0; i < m; i++) sd[i] = sqrt(c->M[act[i] * T + act[i]]);
     for (int i = 0; i < m; i++)
-        for (int k = 0; k < m; k++) A[i * m + k] = c->M[act[i] * T + act[k]];
-    for (int i = 0; i < m; i++) a[i] = 1.0 / sqrt(A[i * m + i]);
-    double res = INFINITY;
+        for (int k = 0; k < m; k++) A[i * m + k] = c->M[act[i] * T + act[k]] / (sd[i] * sd[k]);
+    for (int i = 0; i < m; i++) a[i] = 1.0;
+    double res = INFINITY, prev = INFINITY;
+    int stalls = 0;
     for (int it = 0; it <= c->prm.nash_max_iter; it++) {
         double psi = nash_psi(m, A, a, Aa);
         res = 0.0;
         for (int i = 0; i < m; i++) res = fmax(res, fabs(a[i] * Aa[i] - 1.0));
         if (!isfinite(res)) break;
-        if (res <= c->prm.nash_tol) {
-            for (int i = 0; i < m; i++) c->alpha[act[i]] = a[i];
+        if (res > 0.5 * prev) stalls++;
+        else stalls = 0;
+        prev = res;
+        if (res <= c->prm.nash_tol || (stalls >= 3 && res <= NASH_FLOOR)) {
+            for (int i = 0; i < m; i++) c->alpha[act[i]] = a[i] / sd[i];
             return MT_OK;
         }
         if (it == c->prm.nash_max_iter) break;
@@ -508,6 +520,21 @@ static mt_status run_nash(mt_combiner *c)
         memcpy(tmp, p, sizeof *p * (size_t)m); /* -gradient */
         if (linalg_solve(m, H, p) != 0) break;
         for (int i = 0; i < m; i++) slope -= tmp[i] * p[i];
+        /* psi is self-concordant: inside the quadratic-convergence region
+         * (Newton decrement^2 = -slope < 0.1) the full step is safe and
+         * stays positive, and an Armijo test there would compare round-off. */
+        if (-slope < 0.1) {
+            int pos = 1;
+            for (int i = 0; i < m; i++) {
+                an[i] = a[i] + p[i];
+                if (!(an[i] > 0.0)) pos = 0;
+            }
+            if (pos) {
+                memcpy(a, an, sizeof *a * (size_t)m);
+                continue;
+            }
+        }
+        stalls = 0;
         double t = 1.0;
         int ok = 0;
         for (int bt = 0; bt < 80; bt++, t *= 0.5) {
