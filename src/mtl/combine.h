@@ -63,7 +63,11 @@
  *   nash_mtl       (Navon et al. 2022) alpha > 0 with
  *                  alpha_i (G G^T alpha)_i = 1, by damped Newton on the
  *                  strictly convex 1/2 a^T M a - sum log a_i (positivity
- *                  and Armijo line search). No solution within
+ *                  and Armijo line search), on the unit-diagonal
+ *                  D^-1/2 M D^-1/2 (same residual). Converged when
+ *                  max_i |alpha_i (M alpha)_i - 1| <= nash_tol, or when
+ *                  Newton stalls at round-off with a residual <= 1e-6
+ *                  (nearly dependent gradients). Anything else within
  *                  nash_max_iter steps is MT_ERR_NUMERIC naming the
  *                  residual; never a silent fallback. (The authors' code
  *                  divides M by its norm first, which only rescales
