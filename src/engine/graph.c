@@ -7,6 +7,7 @@
  * something wanting a gradient. */
 #include "graph_impl.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -219,7 +220,7 @@ mt_node graph_input(mt_graph *g, const char *name, int cols)
 mt_node graph_input_image(mt_graph *g, const char *name, int c, int h, int w)
 {
     if (!g) return MT_NONE;
-    if (c <= 0 || h <= 0 || w <= 0)
+    if (c <= 0 || h <= 0 || w <= 0 || (long long)c * h * w > INT_MAX / 2)
         return build_fail(g, MT_ERR_SHAPE, "input %s: bad image shape (%d, %d, %d)",
                           name ? name : "?", c, h, w);
     mt_node n = leaf(g, OP_INPUT, "input", name, 1, 0, c * h * w);
@@ -659,7 +660,8 @@ mt_node graph_conv2d(mt_graph *g, mt_node x, int out_c, int k, int pad, const ch
     if (!xn->batched || xn->c <= 0)
         return build_fail(g, MT_ERR_SHAPE, "conv2d %s: input %s is not an image node", prefix,
                           op_names[xn->op]);
-    if (out_c <= 0 || k <= 0 || pad < 0)
+    if (out_c <= 0 || k <= 0 || pad < 0 || k > 64 || pad > 64 ||
+        (long long)out_c * (xn->h + 2 * pad) * (xn->w + 2 * pad) > INT_MAX / 2)
         return build_fail(g, MT_ERR_ARG, "conv2d %s: bad out_c %d, k %d or pad %d", prefix,
                           out_c, k, pad);
     int c = xn->c, h = xn->h, w = xn->w;
@@ -811,6 +813,19 @@ static size_t aux_floats(const mt_graph *g, const graph_node *nd)
     }
 }
 
+/* A compile that ran out of memory leaves the graph unusable: later
+ * compiles report the same failure instead of half-allocating again. */
+static mt_status compile_oom(mt_graph *g, int node)
+{
+    if (node < 0)
+        build_fail(g, MT_ERR_NOMEM, "graph_compile: out of memory for %zu parameters",
+                   g->params.total);
+    else
+        build_fail(g, MT_ERR_NOMEM, "graph_compile: out of memory for node %d (%s)", node,
+                   op_names[g->nodes[node].op]);
+    return MT_ERR_NOMEM;
+}
+
 mt_status graph_compile(mt_graph *g, int max_batch)
 {
     if (!g) return mt_fail(MT_ERR_ARG, "graph_compile: no graph");
@@ -820,11 +835,10 @@ mt_status graph_compile(mt_graph *g, int max_batch)
     if (g->n == 0) return mt_fail(MT_ERR_STATE, "graph_compile: the graph has no nodes");
     g->max_batch = max_batch;
     if (params_alloc(&g->params) != MT_OK)
-        return mt_fail(MT_ERR_NOMEM, "graph_compile: out of memory for %zu parameters",
-                       g->params.total);
+        return compile_oom(g, -1);
     g->mark = mt_calloc((size_t)g->n, 1);
     g->want = mt_calloc((size_t)g->n, 1);
-    if (!g->mark || !g->want) return mt_fail(MT_ERR_NOMEM, "graph_compile: out of memory");
+    if (!g->mark || !g->want) return compile_oom(g, -1);
     for (int i = 0; i < g->n; i++) {
         graph_node *nd = &g->nodes[i];
         size_t sz = max_rows(g, nd) * (size_t)nd->cols * sizeof(float);
@@ -834,17 +848,15 @@ mt_status graph_compile(mt_graph *g, int max_batch)
             nd->value = mt_alloc_aligned(sz);
             nd->grad = mt_alloc_aligned(sz);
             if (!nd->value || !nd->grad)
-                return mt_fail(MT_ERR_NOMEM, "graph_compile: out of memory for node %d (%s)", i,
-                               op_names[nd->op]);
+                return compile_oom(g, i);
         }
         nd->n_aux = aux_floats(g, nd);
         if (nd->n_aux && !(nd->aux = mt_alloc_aligned(nd->n_aux * sizeof(float))))
-            return mt_fail(MT_ERR_NOMEM, "graph_compile: out of memory for node %d (%s)", i,
-                           op_names[nd->op]);
+            return compile_oom(g, i);
         if (nd->op == OP_MAXPOOL) {
             nd->n_iaux = (size_t)g->max_batch * nd->cols;
             if (!(nd->iaux = mt_calloc(nd->n_iaux, sizeof *nd->iaux)))
-                return mt_fail(MT_ERR_NOMEM, "graph_compile: out of memory for node %d", i);
+                return compile_oom(g, i);
         }
     }
     g->batch = max_batch;

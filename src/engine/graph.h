@@ -24,7 +24,13 @@
  * MT_NONE returns MT_NONE too; graph_compile then returns the first error.
  * So a topology builder can chain calls and check once.
  *
- * Nodes are numbered in creation order, which is a topological order. */
+ * Nodes are numbered in creation order, which is a topological order.
+ *
+ * Gradients. Parameter gradients go to the destination chosen per backward
+ * call (the arena's grad by default). Inputs take a gradient only after
+ * graph_input_grad; constants and loss masks never do. The targets of the
+ * mse/l1/huber/bce losses do (a target may be a computed node, as in
+ * distillation); softmax CE's class indices do not. */
 #ifndef MT_GRAPH_H
 #define MT_GRAPH_H
 
@@ -46,7 +52,9 @@ typedef enum {
     MT_INIT_XAVIER,     /* U(-s, s), s = sqrt(6/(fan_in+fan_out)) */
     MT_INIT_HE,         /* N(0, 2/fan_in) */
     MT_INIT_IDENTITY,   /* a on the diagonal of a square (rows, cols), 0 off it;
-                           for mixing units, (1-a)/(n-1) off it when b != 0 */
+                           for mixing units, (1-a)/(n-1) off it when b != 0
+                           (n = cols; a non-square matrix gets the same rule
+                           on its leading diagonal) */
 } mt_init_kind;
 
 typedef struct {
@@ -76,9 +84,13 @@ mt_node graph_param(mt_graph *g, const char *name, int rows, int cols, mt_init i
 
 /* out = op(a) op(b), op = transpose when the flag is set. Either side may
  * be batched or fixed (a parameter times a parameter builds factorised
- * weights). sgemm through cblas. */
+ * weights). sgemm through cblas. Supported: fixed x fixed (any flags),
+ * batched x fixed with trans_a = 0 (a (B, r) result), and batched^T x
+ * batched (trans_a = 1, trans_b = 0: a fixed result summed over the batch).
+ * A product whose columns would be the batch is a build error. */
 mt_node graph_matmul(mt_graph *g, mt_node a, mt_node b, int trans_a, int trans_b);
-/* x (B, in) times W^T, W a (out, in) node: (B, out). */
+/* x (B, in) times W^T, W a (out, in) node: (B, out). One sgemm forward,
+ * two backward, no copies. W may be any fixed node (a factorised product). */
 mt_node graph_dense(mt_graph *g, mt_node x, mt_node w);
 /* x (B, n) plus a (1, n) row broadcast over the batch. */
 mt_node graph_bias(mt_graph *g, mt_node x, mt_node b);
@@ -115,7 +127,8 @@ mt_node graph_gelu(mt_graph *g, mt_node x);    /* tanh approximation */
 mt_node graph_softmax(mt_graph *g, mt_node x); /* along each row */
 /* Inverted dropout with keep probability 1-p in MT_TRAIN, identity in
  * MT_EVAL. Masks come from the graph's counter-based RNG, so a run is
- * reproducible from its seed. */
+ * reproducible from its seed: the mask is a pure function of (seed, node,
+ * pass), and each forward pass in MT_TRAIN is one pass of the stream. */
 mt_node graph_dropout(mt_graph *g, mt_node x, float p);
 /* Identity forward, -lambda times the gradient backward (Ganin & Lempitsky). */
 mt_node graph_grad_reverse(mt_graph *g, mt_node x, float lambda);
@@ -124,19 +137,27 @@ mt_node graph_grad_reverse(mt_graph *g, mt_node x, float lambda);
 
 /* Batch norm over the batch for (B, n), or over (B, H, W) per channel for an
  * image node. Creates "<prefix>.gamma", "<prefix>.beta" and keeps running
- * mean/var (momentum 0.1) used in MT_EVAL. */
+ * mean/var (momentum 0.1) used in MT_EVAL. eps = 1e-5; the running variance
+ * takes the unbiased batch variance (as PyTorch does). The running
+ * statistics live in the arena as "<prefix>.running_mean" and
+ * "<prefix>.running_var" (same group, decay 0) so checkpoints carry them;
+ * they are not graph nodes, never receive a gradient, and are updated by
+ * every MT_TRAIN forward pass. */
 mt_node graph_batchnorm(mt_graph *g, mt_node x, const char *prefix, int group);
-/* Layer norm over each row, with "<prefix>.gamma"/"<prefix>.beta". */
+/* Layer norm over each row, with "<prefix>.gamma"/"<prefix>.beta"; eps 1e-5. */
 mt_node graph_layernorm(mt_graph *g, mt_node x, const char *prefix, int group);
 
 /* ---- convolution ----------------------------------------------------- */
 
 /* x an image node (B, c*h*w); creates "<prefix>.weight" (out_c, c*k*k) and
  * "<prefix>.bias" (1, out_c); stride 1, zero padding `pad`. im2col + sgemm.
- * Output image (B, out_c*oh*ow). */
+ * Output image (B, out_c*oh*ow), oh = h + 2 pad - k + 1. The weight is
+ * registered in the arena with shape (out_c, c, k, k), He-initialised
+ * (fan_in c*k*k); the bias starts at zero. */
 mt_node graph_conv2d(mt_graph *g, mt_node x, int out_c, int k, int pad, const char *prefix,
                      int group);
-/* k x k max pooling with stride k on an image node. */
+/* k x k max pooling with stride k on an image node; trailing rows and
+ * columns that do not fill a window are dropped (oh = h / k). */
 mt_node graph_maxpool(mt_graph *g, mt_node x, int k);
 /* Forget the image layout: (B, c*h*w) as a plain batched node. */
 mt_node graph_flatten(mt_graph *g, mt_node x);
@@ -144,11 +165,16 @@ mt_node graph_flatten(mt_graph *g, mt_node x);
 /* ---- losses: (1, 1), the masked mean over examples ------------------
  * mask is MT_NONE or a (B, 1) node of 0/1: loss = sum_b m_b l_b / sum_b m_b
  * (0 when no example has a label), so an example lacking the label adds
- * nothing. Per-example l_b: */
+ * nothing. A row with m_b = 0 is skipped entirely: its prediction and
+ * target may hold anything, NaN included. Per-example l_b: */
 mt_node graph_loss_mse(mt_graph *g, mt_node pred, mt_node target, mt_node mask);   /* mean_j (p-t)^2 */
 mt_node graph_loss_l1(mt_graph *g, mt_node pred, mt_node target, mt_node mask);    /* mean_j |p-t| */
 mt_node graph_loss_huber(mt_graph *g, mt_node pred, mt_node target, mt_node mask, float delta);
-/* target (B, 1) holds class indices as floats. */
+/* target (B, 1) holds class indices as floats. A labelled row whose target
+ * is not an integer in 0..n-1 never indexes memory: the loss becomes NaN
+ * (so the trainer's NaN check stops the run), the forward pass records an
+ * MT_ERR_NUMERIC message naming the row and value, and that row gets no
+ * gradient. */
 mt_node graph_loss_softmax_ce(mt_graph *g, mt_node logits, mt_node target, mt_node mask);
 /* target (B, n) of 0/1; mean_j of the binary cross-entropy with logits. */
 mt_node graph_loss_bce_logits(mt_graph *g, mt_node logits, mt_node target, mt_node mask);
@@ -165,7 +191,7 @@ void graph_set_seed(mt_graph *g, unsigned long long seed);
 mt_status graph_set_batch(mt_graph *g, int batch);
 int graph_batch(const mt_graph *g);
 
-/* Runs every node in order. */
+/* Runs every node in order. Allocates nothing. */
 void graph_forward(mt_graph *g, mt_mode mode);
 /* Runs only the nodes that `target` depends on. */
 void graph_forward_to(mt_graph *g, mt_node target, mt_mode mode);
@@ -188,7 +214,12 @@ typedef struct {
  * Intermediate gradients are recomputed from zero on every call; parameter
  * gradients accumulate into the destination (zeroing is the caller's). Must
  * follow a forward pass in the same mode. Only ancestors of the losses are
- * visited. weights may be NULL for all ones. */
+ * visited. weights may be NULL for all ones. Each loss must be a (1, 1)
+ * node (MT_ERR_SHAPE otherwise); a visited node not computed by the last
+ * forward pass (graph_forward_to elsewhere, or graph_set_batch since) is
+ * MT_ERR_STATE. The stop node blocks only its own propagation: a node below
+ * it that the losses also reach by another path still gets that path's
+ * gradient. Allocates nothing. */
 mt_status graph_backward(mt_graph *g, const mt_node *losses, const float *weights, int n,
                          const mt_backward_opts *opts);
 
@@ -197,9 +228,11 @@ mt_status graph_backward(mt_graph *g, const mt_node *losses, const float *weight
 /* The node's value buffer (rows x cols, rows = B for batched nodes). For
  * inputs and constants this is where the caller writes. Borrowed. */
 float *graph_value(mt_graph *g, mt_node n);
-/* The gradient of the last backward pass with respect to the node. */
+/* The gradient of the last backward pass with respect to the node: for a
+ * parameter, its slot in that pass's destination (the arena's grad before
+ * any pass); for other nodes, zeros when the pass did not reach them. */
 float *graph_grad(mt_graph *g, mt_node n);
-int graph_rows(const mt_graph *g, mt_node n);
+int graph_rows(const mt_graph *g, mt_node n); /* B for batched nodes (0 before compile) */
 int graph_cols(const mt_graph *g, mt_node n);
 int graph_is_batched(const mt_graph *g, mt_node n);
 /* For parameter nodes, the index in graph_params(); otherwise -1. */
