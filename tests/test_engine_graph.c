@@ -498,6 +498,101 @@ static void test_engine_graph_dense_values_and_gradcheck(void **state)
     graph_free(m.g);
 }
 
+
+/* graph_forward_to computes the target's ancestors and nothing else. */
+static void test_engine_graph_forward_to_runs_only_ancestors(void **state)
+{
+    (void)state;
+    mlp m;
+    mlp_build(&m, 4, 0);
+    mlp_fill(&m, 4, 6);
+    graph_forward(m.g, MT_EVAL);
+    float la = graph_value(m.g, m.la)[0], lb = graph_value(m.g, m.lb)[0];
+    tu_fill(graph_value(m.g, m.x), 24, 77, -1.0f, 1.0f);
+    graph_forward_to(m.g, m.lb, MT_EVAL);
+    assert_true(graph_value(m.g, m.lb)[0] != lb);
+    assert_float_equal(graph_value(m.g, m.la)[0], la, 0); /* not recomputed */
+    graph_forward_to(m.g, m.la, MT_EVAL);
+    assert_true(graph_value(m.g, m.la)[0] != la);
+    graph_forward_to(m.g, 1000, MT_EVAL);
+    assert_string_equal(mt_last_error(), "graph_forward_to: node 1000 does not exist");
+    graph_free(m.g);
+}
+
+/* stop blocks only its own propagation: with a skip connection around it,
+ * the parameters below still get the skip path's gradient. */
+static void test_engine_graph_stop_with_skip_path(void **state)
+{
+    (void)state;
+    mt_graph *g = graph_new();
+    mt_node x = graph_input(g, "x", 3);
+    mt_node w0 = graph_param(g, "w0", 3, 3, (mt_init){MT_INIT_UNIFORM, 1.0f, 0}, 0, 1);
+    mt_node h = graph_dense(g, x, w0);
+    mt_node w1 = graph_param(g, "w1", 3, 3, (mt_init){MT_INIT_UNIFORM, 1.0f, 0}, 1, 1);
+    mt_node a = graph_tanh(g, graph_dense(g, h, w1));
+    mt_node L = tu_project(g, graph_add(g, a, h), "r"); /* skip: h reaches L directly */
+    assert_int_equal(graph_compile(g, 2), MT_OK);
+    graph_init_params(g, 2);
+    tu_fill(graph_value(g, x), 6, 1, -1, 1);
+    tu_fill(graph_value(g, graph_find(g, "r")), 6, 2, -1, 1);
+    graph_forward(g, MT_TRAIN);
+    mt_params *p = graph_params(g);
+    float *buf = calloc(p->total, sizeof(float));
+    mt_backward_opts o = {buf, a, -1};
+    assert_int_equal(graph_backward(g, &L, NULL, 1, &o), MT_OK);
+    /* w0's gradient is then exactly the skip path's: r^T x */
+    const float *xv = graph_value(g, x), *rv = graph_value(g, graph_find(g, "r"));
+    const float *d0 = buf + p->info[graph_param_index(g, w0)].offset;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            float want = rv[i] * xv[j] + rv[3 + i] * xv[3 + j];
+            assert_float_equal(d0[i * 3 + j], want, 1e-6);
+        }
+    /* w1 sits below the stop and only there: untouched */
+    const float *d1 = buf + p->info[graph_param_index(g, w1)].offset;
+    for (int i = 0; i < 9; i++) assert_true(d1[i] == 0.0f);
+    /* the stop node's own gradient is r */
+    for (int i = 0; i < 6; i++) assert_float_equal(graph_grad(g, a)[i], rv[i], 0);
+    free(buf);
+    graph_free(g);
+}
+
+/* LeNet on 28x28: conv 5x5 pad 2 -> pool 2 -> conv -> pool -> dense; the
+ * shapes work out and a step allocates nothing. */
+static void test_engine_graph_lenet_28_step(void **state)
+{
+    (void)state;
+    mt_graph *g = graph_new();
+    mt_node x = graph_input_image(g, "x", 1, 28, 28), y = graph_input(g, "y", 1);
+    mt_node h = graph_maxpool(g, graph_relu(g, graph_conv2d(g, x, 6, 5, 2, "c1", 0)), 2);
+    h = graph_maxpool(g, graph_relu(g, graph_conv2d(g, h, 16, 5, 0, "c2", 0)), 2);
+    assert_int_equal(graph_cols(g, h), 16 * 5 * 5);
+    h = graph_batchnorm(g, h, "bn", 0);
+    h = graph_relu(g, graph_linear(g, graph_flatten(g, h), 120, "f1", 0));
+    mt_node L = graph_loss_softmax_ce(g, graph_linear(g, h, 10, "out", 1), y, MT_NONE);
+    assert_int_equal(graph_compile(g, 8), MT_OK);
+    graph_init_params(g, 1);
+    tu_fill(graph_value(g, x), 8 * 784, 3, 0, 1);
+    for (int b = 0; b < 8; b++) graph_value(g, y)[b] = (float)(b % 10);
+    unsigned long before = mt_alloc_count();
+    float first = 0.0f;
+    for (int step = 0; step < 3; step++) {
+        graph_set_batch(g, step == 1 ? 5 : 8);
+        graph_forward(g, MT_TRAIN);
+        params_zero_grad(graph_params(g));
+        assert_int_equal(graph_backward(g, &L, NULL, 1, NULL), MT_OK);
+        if (step == 0) first = graph_value(g, L)[0];
+        /* a plain SGD step on the arena */
+        mt_params *p = graph_params(g);
+        for (size_t i = 0; i < p->total; i++) p->data[i] -= 0.05f * p->grad[i];
+    }
+    assert_int_equal(mt_alloc_count(), before);
+    assert_true(fabsf(first - logf(10.0f)) < 1.0f);
+    graph_forward(g, MT_TRAIN);
+    assert_true(graph_value(g, L)[0] < first); /* the steps lowered the loss */
+    graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +607,9 @@ int main(void)
         cmocka_unit_test(test_engine_graph_small_batch_uses_b_rows),
         cmocka_unit_test(test_engine_graph_blas_matches_reference),
         cmocka_unit_test(test_engine_graph_dense_values_and_gradcheck),
+        cmocka_unit_test(test_engine_graph_forward_to_runs_only_ancestors),
+        cmocka_unit_test(test_engine_graph_stop_with_skip_path),
+        cmocka_unit_test(test_engine_graph_lenet_28_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
