@@ -131,6 +131,14 @@ setmetatable(share, { __index = function(_, name)
   return function(t) t = tag("share", t, 2); t.type = name; return t end
 end })
 
+--- Regularisers (any topology) ---------------------------------------------
+
+local reg = {}
+mtl.reg = reg
+setmetatable(reg, { __index = function(_, name)
+  return function(t) t = tag("reg", t, 2); t.type = name; return t end
+end })
+
 --- Loss weighting and gradient combination -------------------------------
 
 local weight = {}

@@ -5,6 +5,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "lua/mtlua.h"
+#include "mtl/topology.h"
 
 /* Validation context: the path of the field being read ("tasks[2]") and
  * the script line of the nearest constructor ("exp.lua:14"). */
@@ -36,6 +37,12 @@ mt_status vstring(const mtlua_vctx *c, int tidx, const char *key, const char *df
                   const char *const *choices, char *out, size_t n);
 mt_status vintlist(const mtlua_vctx *c, int tidx, const char *key, int *out, int *n, int max,
                    int min_value);
+
+/* Reads the typed named parameters `defs` of a topology or regulariser
+ * from the table at tidx into out; keys in `common` are read elsewhere;
+ * any other key is an unknown field (with a suggestion). */
+mt_status vtparams(const mtlua_vctx *c, int tidx, const char *const *common, const mt_tparam_def *defs,
+                   mt_tparams *out, const char *owner);
 
 /* Builds the dataset a data declaration (at tidx) describes. */
 mt_status mtlua_build_data(mtlua_vctx *c, int tidx, mt_data_ref **out);

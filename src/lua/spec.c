@@ -6,7 +6,7 @@
 #include "run/methods.h"
 
 static const char *const experiment_keys[] = {
-    "name", "description", "data", "tasks", "topology", "weighting", "optim", "train",
+    "name", "description", "data", "tasks", "topology", "regularizers", "weighting", "optim", "train",
     "on_step", "on_eval", "on_epoch", NULL};
 static const char *const task_keys[] = {
     "name", "type", "target", "classes", "loss", "metric", "weight", "aux", "score", "attach",
@@ -32,13 +32,12 @@ static mt_status parse_topology(mtlua_vctx *c, int tidx, mt_experiment *e)
     char d[96];
     if (lua_type(L, tidx) != LUA_TTABLE)
         return vfail(c, NULL, "expected mtl.share.hard { ... }, got %s", vdescribe(L, tidx, d, sizeof d));
-    char type[32];
-    TRY(vstring(c, tidx, "type", "hard", NULL, type, sizeof type));
-    if (strcmp(type, "hard") != 0)
-        return vfail(c, "type", "unknown sharing \"%s\" (available: hard)", type);
-    TRY(vcheck_keys(c, tidx, hard_keys));
     mt_topo_spec *s = &e->topo;
-    s->kind = MT_TOPO_HARD;
+    TRY(vstring(c, tidx, "type", "hard", NULL, s->type, sizeof s->type));
+    const mt_topo_class *cls = topo_find(s->type);
+    if (!cls) return vfail(c, "type", "unknown sharing \"%s\" (available: %s)", s->type, topo_names());
+    TRY(vtparams(c, tidx, hard_keys, cls->params, &s->params, cls->name));
+    s->cls = cls;
     TRY(vintlist(c, tidx, "trunk", s->trunk, &s->ntrunk, MT_TOPO_MAXLAYERS, 1));
     TRY(vintlist(c, tidx, "head", s->head, &s->nhead, MT_TOPO_MAXLAYERS, 1));
     TRY(vintlist(c, tidx, "conv", s->conv, &s->nconv, MT_TOPO_MAXLAYERS, 1));
@@ -314,6 +313,35 @@ mt_status mtlua_parse_experiment(mtlua_vctx *c, int tidx, mt_experiment *e)
             c->path[0] = '\0';
             return st;
         }
+    lua_getfield(L, tidx, "regularizers");
+    int ri = lua_gettop(L);
+    if (!lua_isnil(L, ri)) {
+        mt_status st = MT_OK;
+        if (!lua_istable(L, ri)) st = vfail(c, "regularizers", "expected a list like { mtl.reg.block_sparse { ... } }, got %s", vdescribe(L, ri, d, sizeof d));
+        int nr = st ? 0 : (int)luaL_len(L, ri);
+        if (!st && nr > MT_MAX_REGS) st = vfail(c, "regularizers", "%d regularisers, at most %d", nr, MT_MAX_REGS);
+        for (int k = 1; !st && k <= nr; k++) {
+            lua_geti(L, ri, k);
+            char suf[32];
+            snprintf(suf, sizeof suf, "regularizers[%d]", k);
+            vpush(c, -1, suf, sp, sw);
+            mt_reg_spec *r = &e->reg[k - 1];
+            static const char *const reg_common[] = {"type", NULL};
+            if (!lua_istable(L, -1)) st = vfail(c, NULL, "expected mtl.reg.<name> { ... }, got %s", vdescribe(L, -1, d, sizeof d));
+            if (!st) st = vstring(c, lua_gettop(L), "type", NULL, NULL, r->type, sizeof r->type);
+            if (!st && !(r->cls = reg_find(r->type)))
+                st = vfail(c, "type", "unknown regulariser \"%s\" (available: %s)", r->type, reg_names());
+            if (!st) st = vtparams(c, lua_gettop(L), reg_common, r->cls->params, &r->params, r->type);
+            vpop(c, sp, sw);
+            lua_pop(L, 1);
+            e->nreg = k;
+        }
+        if (st) {
+            lua_settop(L, ri - 1);
+            return st;
+        }
+    }
+    lua_settop(L, ri - 1);
     static const char *const cbs[] = {"on_step", "on_eval", "on_epoch"};
     for (int i = 0; i < 3; i++) {
         lua_getfield(L, tidx, cbs[i]);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "lua_internal.h"
+#include "mtl/topology.h"
 
 mt_status vfail(const mtlua_vctx *c, const char *field, const char *fmt, ...)
 {
@@ -293,5 +294,96 @@ mt_status vintlist(const mtlua_vctx *c, int tidx, const char *key, int *out, int
     }
     *n = len;
     lua_pop(L, 1);
+    return MT_OK;
+}
+
+/* One value of a typed named parameter into params. */
+static mt_status vtparam_one(const mtlua_vctx *c, int vidx, const mt_tparam_def *d, mt_tparams *out)
+{
+    lua_State *L = c->L;
+    char dsc[96];
+    const char *why;
+    switch (d->type) {
+    case MT_TP_BOOL:
+        if (!lua_isboolean(L, vidx)) return vfail(c, d->key, "expected true or false, got %s", vdescribe(L, vidx, dsc, sizeof dsc));
+        return tparam_set_num(out, d->key, d->type, lua_toboolean(L, vidx));
+    case MT_TP_NUMBER:
+    case MT_TP_INT: {
+        if (lua_type(L, vidx) != LUA_TNUMBER)
+            return vfail(c, d->key, "expected %s, got %s", d->type == MT_TP_INT ? "an integer" : "a number",
+                         vdescribe(L, vidx, dsc, sizeof dsc));
+        double v = lua_tonumber(L, vidx);
+        if ((why = tparam_check(d, v))) return vfail(c, d->key, "%s", why);
+        return tparam_set_num(out, d->key, d->type, v);
+    }
+    case MT_TP_CHOICE: {
+        if (lua_type(L, vidx) != LUA_TSTRING)
+            return vfail(c, d->key, "expected one of %s, got %s", d->choices, vdescribe(L, vidx, dsc, sizeof dsc));
+        const char *v = lua_tostring(L, vidx);
+        int idx = 0;
+        size_t len = strlen(v);
+        for (const char *p = d->choices; p && *p; idx++) {
+            const char *bar = strchr(p, '|');
+            size_t l = bar ? (size_t)(bar - p) : strlen(p);
+            if (l == len && strncmp(p, v, l) == 0) return tparam_set_num(out, d->key, d->type, idx);
+            p = bar ? bar + 1 : p + l;
+        }
+        return vfail(c, d->key, "expected one of %s, got \"%s\"", d->choices, v);
+    }
+    case MT_TP_STRING:
+        if (lua_type(L, vidx) != LUA_TSTRING) return vfail(c, d->key, "expected a string, got %s", vdescribe(L, vidx, dsc, sizeof dsc));
+        if (strlen(lua_tostring(L, vidx)) >= 64) return vfail(c, d->key, "longer than 63 characters");
+        return tparam_set_str(out, d->key, lua_tostring(L, vidx));
+    case MT_TP_INTS:
+    case MT_TP_NUMBERS: {
+        double v[MT_TOPO_MAXLAYERS];
+        int n = 0;
+        if (lua_type(L, vidx) == LUA_TNUMBER) {
+            v[0] = lua_tonumber(L, vidx);
+            n = 1;
+        } else if (lua_istable(L, vidx)) {
+            n = (int)luaL_len(L, vidx);
+            if (n > MT_TOPO_MAXLAYERS) return vfail(c, d->key, "%d entries, at most %d", n, MT_TOPO_MAXLAYERS);
+            for (int i = 0; i < n; i++) {
+                lua_geti(L, vidx, i + 1);
+                int ok = lua_type(L, -1) == LUA_TNUMBER;
+                v[i] = ok ? lua_tonumber(L, -1) : 0;
+                if (!ok) vdescribe(L, -1, dsc, sizeof dsc);
+                lua_pop(L, 1);
+                char f[48];
+                snprintf(f, sizeof f, "%s[%d]", d->key, i + 1);
+                if (!ok) return vfail(c, f, "expected a number, got %s", dsc);
+                if ((why = tparam_check(d, v[i]))) return vfail(c, f, "%s", why);
+            }
+        } else {
+            return vfail(c, d->key, "expected a list of numbers, got %s", vdescribe(L, vidx, dsc, sizeof dsc));
+        }
+        if (n == 1 && (why = tparam_check(d, v[0]))) return vfail(c, d->key, "%s", why);
+        return tparam_set_list(out, d->key, d->type, v, n);
+    }
+    }
+    return MT_OK;
+}
+
+mt_status vtparams(const mtlua_vctx *c, int tidx, const char *const *common, const mt_tparam_def *defs,
+                   mt_tparams *out, const char *owner)
+{
+    lua_State *L = c->L;
+    tidx = lua_absindex(L, tidx);
+    /* unknown keys first, with suggestions from both lists */
+    const char *all[64];
+    int n = 0;
+    for (const char *const *k = common; k && *k && n < 40; k++) all[n++] = *k;
+    for (const mt_tparam_def *d = defs; d && d->key && n < 63; d++) all[n++] = d->key;
+    all[n] = NULL;
+    mt_status st = vcheck_keys(c, tidx, all);
+    if (st) return st;
+    (void)owner;
+    for (const mt_tparam_def *d = defs; d && d->key; d++) {
+        lua_getfield(L, tidx, d->key);
+        if (!lua_isnil(L, -1)) st = vtparam_one(c, lua_gettop(L), d, out);
+        lua_pop(L, 1);
+        if (st) return st;
+    }
     return MT_OK;
 }

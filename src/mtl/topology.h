@@ -6,7 +6,15 @@
  * topology yields one output node per task (logits or predictions) and,
  * where the network has one, the last shared representation (MGDA-UB
  * differentiates with respect to it; GradNorm measures gradient norms at
- * the last shared layer's weight). */
+ * the last shared layer's weight).
+ *
+ * Topologies and regularisers are classes in a registry (topo_find,
+ * reg_find): a name, the parameters a script may give (validated
+ * generically, so the Lua layer needs no per-topology code), a builder and
+ * optional per-step hooks. The common fields (trunk, head, conv, act, norm,
+ * dropout) mean the same for every topology: for one-column-per-task
+ * topologies (soft sharing, cross-stitch, sluice, ...) `trunk` gives each
+ * column's layer widths. */
 #ifndef MT_TOPOLOGY_H
 #define MT_TOPOLOGY_H
 
@@ -17,14 +25,45 @@
 #define MT_MAX_TASKS 16
 #define MT_TOPO_MAXLAYERS 8
 #define MT_TOPO_NAME 64
-
-typedef enum {
-    MT_TOPO_HARD, /* shared trunk, task heads (heads may attach at any depth) */
-} mt_topo_kind;
+#define MT_TOPO_MAXP 16 /* named parameters per topology or regulariser */
+#define MT_MAX_REGS 4   /* regularisers per experiment */
 
 typedef enum { MT_ACT_RELU, MT_ACT_TANH, MT_ACT_GELU, MT_ACT_LEAKY, MT_ACT_SIGMOID } mt_act;
-
 typedef enum { MT_NORM_NONE, MT_NORM_BATCH, MT_NORM_LAYER } mt_norm;
+
+/* ---- generic named parameters ------------------------------------------ */
+
+typedef enum {
+    MT_TP_NUMBER, /* a real in [lo, hi] */
+    MT_TP_INT,    /* an integer in [lo, hi] */
+    MT_TP_BOOL,
+    MT_TP_INTS,   /* a list of integers in [lo, hi], up to MT_TOPO_MAXLAYERS */
+    MT_TP_NUMBERS,/* a list of reals in [lo, hi], up to MT_TOPO_MAXLAYERS */
+    MT_TP_CHOICE, /* one of `choices` ("a|b|c"); stored as its index */
+    MT_TP_STRING, /* free text up to 63 chars (e.g. a parameter name pattern) */
+} mt_tparam_type;
+
+typedef struct {
+    const char *key;
+    mt_tparam_type type;
+    double dflt, lo, hi;
+    const char *choices; /* MT_TP_CHOICE: "l1/l2|l1/linf" */
+    const char *help;
+} mt_tparam_def;
+
+/* Values given by a script (defaults are not stored: read with the
+ * accessors below, which fall back to the class's default). */
+typedef struct {
+    int n;
+    char key[MT_TOPO_MAXP][24];
+    mt_tparam_type type[MT_TOPO_MAXP];
+    double num[MT_TOPO_MAXP];                      /* NUMBER, INT, BOOL, CHOICE */
+    double list[MT_TOPO_MAXP][MT_TOPO_MAXLAYERS];  /* INTS, NUMBERS */
+    int nlist[MT_TOPO_MAXP];
+    char str[MT_TOPO_MAXP][64];                    /* STRING */
+} mt_tparams;
+
+/* ---- the spec --------------------------------------------------------- */
 
 typedef struct {
     char name[MT_TOPO_NAME];
@@ -38,45 +77,149 @@ typedef struct {
     int nhead;                   /* -1: use the spec's default head */
 } mt_topo_task;
 
+typedef struct mt_topo_class mt_topo_class;
+
 typedef struct {
-    mt_topo_kind kind;
+    char type[32];              /* registry name: "hard", "cross_stitch", ... */
+    const mt_topo_class *cls;   /* resolved by topo_validate */
     /* convolutional front for image inputs: conv 5x5 (pad 2) + act + 2x2
      * max-pool per entry, channels given; 0 entries = none */
     int conv[MT_TOPO_MAXLAYERS];
     int nconv;
-    int trunk[MT_TOPO_MAXLAYERS]; /* dense shared layers */
+    int trunk[MT_TOPO_MAXLAYERS]; /* dense layers (shared, or each column's) */
     int ntrunk;
     int head[MT_TOPO_MAXLAYERS]; /* default hidden sizes of every head */
     int nhead;
     mt_act act;
     mt_norm norm;
     float dropout; /* after every hidden dense layer; 0 = none */
+    mt_tparams params; /* the topology's own parameters */
     int ntasks;
     mt_topo_task task[MT_MAX_TASKS];
 } mt_topo_spec;
 
+/* A regulariser applied on top of any topology (survey section 5). */
+typedef struct mt_reg_class mt_reg_class;
+typedef struct {
+    char type[32];
+    const mt_reg_class *cls;
+    mt_tparams params;
+} mt_reg_spec;
+
 typedef struct {
     mt_node out[MT_MAX_TASKS]; /* per-task predictions */
     mt_node shared;            /* last shared representation, or MT_NONE */
-    int shared_weight;         /* param index of the last shared layer's weight, or -1 */
+    int shared_weight;         /* node (after build) / param index (after count) of the
+                                  last shared layer's weight, or -1 */
     size_t n_shared;           /* parameter counts */
     size_t n_task[MT_MAX_TASKS];
+    void *state;               /* the class's runtime state (owned; topo_built_free) */
 } mt_topo_built;
 
+/* ---- hooks a topology or regulariser may provide ----------------------- */
+
+/* Publishes a learned matrix: name, rows x cols (row-major), labels may be
+ * NULL (task names are used when rows/cols == T). */
+typedef void (*mt_publish_fn)(void *ud, const char *name, int rows, int cols, const double *v,
+                              const char *const *row_labels, const char *const *col_labels,
+                              double lo, double hi);
+
+typedef struct {
+    /* Called after backward and before the optimiser step: add the
+     * penalty's gradient into p->grad (the per-task gradient methods see it
+     * on the shared parameters through the combined gradient); *value gets
+     * the penalty (for logging). */
+    mt_status (*penalty)(void *state, mt_graph *g, mt_params *p, double *value);
+    /* Called after the optimiser step: proximal operators, closed-form
+     * updates (a task covariance), snapshots (successive regularisation). */
+    mt_status (*after_step)(void *state, mt_graph *g, mt_params *p, double lr, long step);
+    /* Learned relationships for the screen and relations.jsonl. */
+    void (*publish)(void *state, mt_graph *g, mt_publish_fn fn, void *ud);
+    /* Fully-adaptive sharing: 1 and a new spec in *next when the network
+     * should be rebuilt now (the trainer copies parameters by name). */
+    int (*restructure)(void *state, mt_graph *g, long step, mt_topo_spec *next);
+    void (*free)(void *state);
+} mt_topo_hooks;
+
+struct mt_topo_class {
+    const char *name;
+    const char *summary;        /* one line for docs and `mtlab check` */
+    const mt_tparam_def *params; /* terminated by a NULL key */
+    /* Extra checks beyond the parameter ranges; NULL = none. */
+    mt_status (*validate)(const mt_topo_spec *s);
+    /* Builds the network on input x, an image node (in_c, in_h, in_w) or a
+     * flat node (in_c = 0), filling `out` (out->state may be set). */
+    mt_status (*build)(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, int in_h, int in_w,
+                       mt_topo_built *out);
+    /* A text drawing of the network (shared layers, where each head
+     * attaches, which tasks are auxiliary, learned mixing). */
+    size_t (*describe)(const mt_topo_spec *s, int in_dim, char *buf, size_t n);
+    mt_topo_hooks hooks;
+};
+
+struct mt_reg_class {
+    const char *name;
+    const char *summary;
+    const mt_tparam_def *params;
+    /* Binds to a built graph (finds its parameters by the spec); *state
+     * is passed to the hooks and freed with hooks.free. */
+    mt_status (*attach)(const mt_reg_spec *r, const mt_topo_spec *s, mt_graph *g, void **state);
+    mt_topo_hooks hooks;
+};
+
+/* ---- registry and helpers -------------------------------------------------- */
+
 void topo_spec_default(mt_topo_spec *s);
-const char *topo_kind_name(mt_topo_kind k);
+const mt_topo_class *topo_find(const char *name); /* NULL if unknown */
+int topo_class_count(void);
+const mt_topo_class *topo_class_at(int i);
+const mt_reg_class *reg_find(const char *name);
+int reg_class_count(void);
+const mt_reg_class *reg_class_at(int i);
+/* Comma-separated names, for messages. */
+const char *topo_names(void);
+const char *reg_names(void);
+
 const char *topo_act_name(mt_act a);
 int topo_act_parse(const char *s, mt_act *out);
-/* Checks sizes, attach depths and the like; the message names the field. */
+
+/* Generic parameter access: the script's value or the class default. */
+const mt_tparam_def *tparam_def(const mt_tparam_def *defs, const char *key);
+double tparam_num(const mt_tparams *p, const mt_tparam_def *defs, const char *key);
+/* Copies a list into out (max entries); returns its length (0 if unset). */
+int tparam_list(const mt_tparams *p, const char *key, double *out, int max);
+const char *tparam_str(const mt_tparams *p, const char *key, const char *dflt);
+/* Stores a value (replacing one with the same key); MT_ERR_ARG if full. */
+mt_status tparam_set_num(mt_tparams *p, const char *key, mt_tparam_type type, double v);
+mt_status tparam_set_list(mt_tparams *p, const char *key, mt_tparam_type type, const double *v, int n);
+mt_status tparam_set_str(mt_tparams *p, const char *key, const char *v);
+/* Checks a value against its definition; NULL if fine, else why not. */
+const char *tparam_check(const mt_tparam_def *d, double v);
+
+/* Checks s->type, the common fields and the class's own rules; the
+ * message names the field. (s->cls is a cache set by topo_resolve; the
+ * functions here look the class up by name when it is NULL.) */
 mt_status topo_validate(const mt_topo_spec *s);
-/* Builds the network on input x, an image node (in_c, in_h, in_w) or a flat
- * node (in_c = 0). Fills `out`; parameter counts need graph_compile first
- * and are filled by topo_count_params. */
-mt_status topo_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, int in_h,
-                     int in_w, mt_topo_built *out);
+void topo_resolve(mt_topo_spec *s);
+mt_status topo_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, int in_h, int in_w,
+                     mt_topo_built *out);
+/* Parameter counts by group; call after graph_compile. */
 void topo_count_params(mt_graph *g, const mt_topo_spec *s, mt_topo_built *b);
-/* A text drawing of the network: shared layers, where each head attaches,
- * which tasks are auxiliary. Returns the bytes written (truncated to n). */
 size_t topo_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t n);
+void topo_built_free(const mt_topo_spec *s, mt_topo_built *b);
+
+/* Building blocks every topology shares (topo_hard.c). */
+mt_node topo_activate(mt_graph *g, mt_node h, mt_act a);
+/* linear + optional norm + activation + dropout; params "<prefix>.weight" ... */
+mt_node topo_hidden(mt_graph *g, const mt_topo_spec *s, mt_node h, int width, const char *prefix,
+                    int group);
+/* The conv front (if image input and s->nconv) and flatten; *last_weight
+ * gets the last conv weight node or stays. */
+mt_node topo_front(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, const char *prefix,
+                   int group, mt_node *last_weight);
+/* The hidden sizes of task t's head (its own or the default). */
+const int *topo_task_head(const mt_topo_spec *s, int t, int *n);
+/* A task head on h: hidden layers "head.<task>.<i>" then "head.<task>.out". */
+mt_node topo_head(mt_graph *g, const mt_topo_spec *s, int t, mt_node h);
 
 #endif

@@ -90,6 +90,8 @@ typedef struct {
     int ntasks;
     mt_task_spec task[MT_MAX_TASKS];
     mt_topo_spec topo;
+    int nreg;
+    mt_reg_spec reg[MT_MAX_REGS]; /* regularisers on top of the topology */
     mt_method_spec weighting;
     mt_optim_spec optim;
     mt_train_spec train;

@@ -258,7 +258,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
         cJSON_AddItemToArray(ta, x);
     }
     cJSON *tp = cJSON_AddObjectToObject(o, "topology");
-    cJSON_AddStringToObject(tp, "kind", topo_kind_name(e->topo.kind));
+    cJSON_AddStringToObject(tp, "kind", e->topo.type);
     cJSON_AddItemToObject(tp, "conv", int_array(e->topo.conv, e->topo.nconv));
     cJSON_AddItemToObject(tp, "trunk", int_array(e->topo.trunk, e->topo.ntrunk));
     cJSON_AddItemToObject(tp, "head", int_array(e->topo.head, e->topo.nhead));

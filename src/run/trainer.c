@@ -64,6 +64,9 @@ struct mt_trainer {
     long win_method_n;
     mt_conflict_tracker conflicts;
     float *backup; /* (params total) for lookahead affinity, or NULL */
+    void *reg_state[MT_MAX_REGS]; /* regularisers bound to the graph */
+    double penalty;               /* the regularisers' last total */
+    int restructures;             /* times the network was rebuilt (FAFS) */
 
     double busy_s;           /* seconds spent inside trainer_step */
     long samples;
@@ -122,6 +125,14 @@ static mt_status build_graph(mt_trainer *t)
     graph_set_seed(t->g, e->train.seed ^ 0x5eedULL);
     topo_count_params(t->g, &e->topo, &t->topo);
     topo_describe(&e->topo, ds->d, t->topo_text, sizeof t->topo_text);
+    for (int r = 0; r < e->nreg; r++) {
+        const mt_reg_class *rc = reg_find(e->reg[r].type);
+        if (!rc) return mt_fail(MT_ERR_ARG, "regularizers[%d]: unknown regulariser \"%s\"", r + 1, e->reg[r].type);
+        st = rc->attach(&e->reg[r], &e->topo, t->g, &t->reg_state[r]);
+        if (st) return mt_fail_prefix(st, "regularizers[%d] (%s)", r + 1, e->reg[r].type);
+        size_t w = strlen(t->topo_text);
+        snprintf(t->topo_text + w, sizeof t->topo_text - w, "regulariser: %s\n", rc->name);
+    }
     return MT_OK;
 }
 
@@ -321,13 +332,17 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
     return MT_OK;
 }
 
-void trainer_free(mt_trainer *t)
+/* Frees what belongs to the built network (not the data, batches or
+ * method), leaving those fields empty. */
+static void free_network(mt_trainer *t)
 {
-    if (!t) return;
+    for (int r = 0; r < t->e.nreg; r++) {
+        const mt_reg_class *rc = reg_find(t->e.reg[r].type);
+        if (t->reg_state[r] && rc && rc->hooks.free) rc->hooks.free(t->reg_state[r]);
+        t->reg_state[r] = NULL;
+    }
+    topo_built_free(&t->e.topo, &t->topo);
     optim_free(&t->opt);
-    batcher_free(&t->tb);
-    weighting_free(t->W);
-    combine_free(t->C);
     relations_conflict_free(&t->conflicts);
     mt_free(t->dvec);
     mt_free(t->zgrad);
@@ -337,8 +352,100 @@ void trainer_free(mt_trainer *t)
     mt_free(t->sh_len);
     mt_free(t->scratch);
     mt_free(t->G);
+    t->dvec = t->zgrad = t->backup = t->scratch = t->G = NULL;
+    t->sh_off = t->sh_len = NULL;
+    t->g = NULL;
+    t->nsh = 0;
+    t->P = t->R = t->gw_off = t->gw_len = 0;
+}
+
+void trainer_free(mt_trainer *t)
+{
+    if (!t) return;
+    free_network(t);
+    batcher_free(&t->tb);
+    weighting_free(t->W);
+    combine_free(t->C);
     experiment_free(&t->e);
     mt_free(t);
+}
+
+/* The hooks of the topology and of every regulariser, in order. */
+typedef struct {
+    const mt_topo_hooks *h[1 + MT_MAX_REGS];
+    void *state[1 + MT_MAX_REGS];
+    int n;
+} hook_list;
+
+static void collect_hooks(const mt_trainer *t, hook_list *l)
+{
+    l->n = 0;
+    const mt_topo_class *c = topo_find(t->e.topo.type);
+    if (c) {
+        l->h[l->n] = &c->hooks;
+        l->state[l->n++] = t->topo.state;
+    }
+    for (int r = 0; r < t->e.nreg; r++) {
+        const mt_reg_class *rc = reg_find(t->e.reg[r].type);
+        if (!rc) continue;
+        l->h[l->n] = &rc->hooks;
+        l->state[l->n++] = t->reg_state[r];
+    }
+}
+
+static void publish_cb(void *ud, const char *name, int rows, int cols, const double *v,
+                       const char *const *rl, const char *const *cl, double lo, double hi);
+
+/* The network again from t->e.topo (changed by a restructure hook): every
+ * parameter and optimiser moment whose name and size survive is carried
+ * over, so training goes on where it was. */
+static mt_status rebuild_network(mt_trainer *t)
+{
+    mt_trainer old = *t;
+    t->g = NULL;
+    t->sh_off = t->sh_len = NULL;
+    t->dvec = t->zgrad = t->backup = t->scratch = t->G = NULL;
+    memset(&t->opt, 0, sizeof t->opt);
+    memset(&t->conflicts, 0, sizeof t->conflicts);
+    memset(t->reg_state, 0, sizeof t->reg_state);
+    memset(&t->topo, 0, sizeof t->topo);
+    t->nsh = 0;
+    t->P = t->R = t->gw_off = t->gw_len = 0;
+    long opt_step = old.opt.step, opt_t = old.opt.t;
+    mt_status st;
+    if ((st = build_graph(t)) || (st = index_shared(t)) || (st = make_optimizer(t))) {
+        free_network(t);
+        mt_trainer keep = *t;
+        *t = old;
+        t->W = keep.W;
+        t->C = keep.C;
+        return st;
+    }
+    mt_params *np = graph_params(t->g), *op = graph_params(old.g);
+    for (int i = 0; i < np->count; i++) {
+        int j = params_find(op, np->info[i].name);
+        if (j < 0 || op->info[j].size != np->info[i].size) continue;
+        size_t a = np->info[i].offset, b = op->info[j].offset, n = np->info[i].size;
+        memcpy(np->data + a, op->data + b, n * sizeof(float));
+        memcpy(t->opt.m + a, old.opt.m + b, n * sizeof(float));
+        memcpy(t->opt.v + a, old.opt.v + b, n * sizeof(float));
+    }
+    t->opt.step = opt_step;
+    t->opt.t = opt_t;
+    free_network(&old);
+    t->restructures++;
+    mt_method_spec m = t->e.weighting;
+    if (t->C) { /* the combiner keeps its kind; MGDA-UB needs a new buffer size */
+        combine_free(t->C);
+        t->C = NULL;
+    }
+    if ((st = setup_method(t, &m))) return st;
+    if (t->mon) {
+        snprintf(t->mon->topology, sizeof t->mon->topology, "%s", t->topo_text);
+        monitor_log(t->mon, 1, "step %ld: the network was restructured (%zu parameters)", t->step,
+                    trainer_params_total(t));
+    }
+    return MT_OK;
 }
 
 void trainer_set_recorder(mt_trainer *t, const mt_recorder *r) { t->rec = *r; }
@@ -535,8 +642,26 @@ static mt_status publish_affinity(mt_trainer *t)
     return MT_OK;
 }
 
+static void publish_cb(void *ud, const char *name, int rows, int cols, const double *v,
+                       const char *const *rl, const char *const *cl, double lo, double hi)
+{
+    (void)rl;
+    (void)cl;
+    record_matrix(ud, name, rows, cols, v, lo, hi);
+}
+
+/* Learned relationships of the topology and regularisers. */
+static void publish_learned(mt_trainer *t)
+{
+    hook_list l;
+    collect_hooks(t, &l);
+    for (int i = 0; i < l.n; i++)
+        if (l.h[i]->publish) l.h[i]->publish(l.state[i], t->g, publish_cb, t);
+}
+
 static mt_status evaluate_and_publish(mt_trainer *t)
 {
+    publish_learned(t);
     /* the training window */
     for (int k = 0; k < t->T; k++) {
         double l = t->win_steps ? t->win_loss[k] / (double)t->win_steps : NAN;
@@ -732,6 +857,14 @@ mt_status trainer_step(mt_trainer *t)
         if (st) return st;
     }
     mt_params *p = graph_params(t->g);
+    hook_list hl;
+    collect_hooks(t, &hl);
+    t->penalty = 0;
+    for (int i = 0; i < hl.n; i++) {
+        double v = 0;
+        if (hl.h[i]->penalty && (st = hl.h[i]->penalty(hl.state[i], t->g, p, &v))) return st;
+        t->penalty += v;
+    }
     double gn = optim_grad_norm(p->grad, p->total);
     if (!isfinite(gn))
         return mt_fail(MT_ERR_NUMERIC, "gradient norm is %s at step %ld (epoch %d)",
@@ -741,6 +874,8 @@ mt_status trainer_step(mt_trainer *t)
     if (st) return st;
     t->step++;
     t->samples += n;
+    for (int i = 0; i < hl.n; i++)
+        if (hl.h[i]->after_step && (st = hl.h[i]->after_step(hl.state[i], t->g, p, t->lr_now, t->step))) return st;
     int epoch_ended = t->step % t->batches_per_epoch == 0;
     if ((st = method_after_step(t, lv, epoch_ended))) return st;
     for (int k = 0; k < t->T; k++) {
@@ -751,6 +886,18 @@ mt_status trainer_step(mt_trainer *t)
     }
     t->win_steps++;
     publish_weights(t);
+    const mt_topo_class *tc = topo_find(t->e.topo.type);
+    if (tc && tc->hooks.restructure) {
+        mt_topo_spec next = t->e.topo;
+        if (tc->hooks.restructure(t->topo.state, t->g, t->step, &next)) {
+            mt_topo_spec prev = t->e.topo;
+            t->e.topo = next;
+            if ((st = rebuild_network(t))) {
+                t->e.topo = prev;
+                return mt_fail_prefix(st, "restructuring at step %ld", t->step);
+            }
+        }
+    }
     t->busy_s += now_s() - t0;
     if (t->mon) {
         t->mon->step = t->step;
