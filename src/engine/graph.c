@@ -283,7 +283,6 @@ mt_node graph_param(mt_graph *g, const char *name, int rows, int cols, mt_init i
                     int decay)
 {
     if (!g) return MT_NONE;
-    if (g->err) return MT_NONE;
     int shape[2] = {rows, cols};
     return param_node(g, name, rows, cols, 2, shape, init, cols, rows, group, decay);
 }
@@ -364,6 +363,7 @@ mt_node graph_bias(mt_graph *g, mt_node x, mt_node b)
 mt_node graph_linear(mt_graph *g, mt_node x, int out, const char *prefix, int group)
 {
     if (!operand_ok(g, "linear", x)) return MT_NONE;
+    if (!prefix) return build_fail(g, MT_ERR_ARG, "linear: a prefix is required");
     if (out <= 0) return build_fail(g, MT_ERR_SHAPE, "linear %s: %d outputs", prefix, out);
     char nm[MT_PARAM_NAME + 16];
     int in = g->nodes[x].cols;
