@@ -287,31 +287,35 @@ static void draw_header(tui_screen *s, WINDOW *w, const tui_view *v)
         return;
     }
     char b[64], c[64];
-    x += putf(w, 0, x, W - x - 1, "%s", m->experiment[0] ? m->experiment : "experiment");
+    /* line 1: what runs and the values the person steers */
+    int namew = W / 3 > 16 ? W / 3 : 16;
+    x += putf(w, 0, x, namew, "%s", m->experiment[0] ? m->experiment : "experiment");
     if (v->count > 1) x += putf(w, 0, x, W - x - 1, " [%d/%d]", v->selected + 1, v->count);
     colors_set(w, state_role(m->state), A_REVERSE);
     x += putf(w, 0, x + 1, W - x - 2, " %s %s ", G(s, G_BULLET), monitor_state_name(m->state)) + 2;
     colors_set(w, ROLE_TITLE, A_REVERSE);
-    if (m->total_steps > 0)
-        x += putf(w, 0, x, W - x - 1, "step %ld/%ld", m->step, m->total_steps);
-    else
-        x += putf(w, 0, x, W - x - 1, "step %ld", m->step);
-    if (m->epochs > 0) x += putf(w, 0, x, W - x - 1, "  epoch %d/%d", m->epoch, m->epochs);
-    x += putf(w, 0, x, W - x - 1, "  %s samples/s  lr %s  weighting %s",
-              fmtv(m->samples_per_s, b, sizeof b), fmtv(m->lr, c, sizeof c),
-              m->weighting[0] ? m->weighting : "-");
+    x += putf(w, 0, x, W - x - 1, " weighting %s  lr %s", m->weighting[0] ? m->weighting : "-",
+              fmtv(m->lr, c, sizeof c));
 
-    /* second line: a progress bar, then the newest message */
+    /* line 2: progress, then the numbers that move, then the newest message */
     colors_set(w, ROLE_NORMAL, 0);
-    int bw = W / 4 < 12 ? 12 : (W / 4 > 40 ? 40 : W / 4);
+    int bw = W / 5 < 10 ? 10 : (W / 5 > 40 ? 40 : W / 5);
     double frac = m->total_steps > 0 ? (double)m->step / (double)m->total_steps : 0.0;
     if (frac > 1) frac = 1;
     if (frac < 0) frac = 0;
     int full = (int)(frac * bw);
     colors_set(w, state_role(m->state), 0);
     for (int i = 0; i < bw; i++) put(w, 1, 1 + i, i < full ? G(s, G_BLOCK) : G(s, G_DOT), 1);
+    colors_set(w, ROLE_NORMAL, 0);
+    x = 2 + bw;
+    x += putf(w, 1, x, W - x - 1, "%3.0f%%  ", frac * 100);
+    if (m->total_steps > 0)
+        x += putf(w, 1, x, W - x - 1, "step %ld/%ld", m->step, m->total_steps);
+    else
+        x += putf(w, 1, x, W - x - 1, "step %ld", m->step);
+    if (m->epochs > 0) x += putf(w, 1, x, W - x - 1, "  epoch %d/%d", m->epoch, m->epochs);
     colors_set(w, ROLE_DIM, 0);
-    x = 2 + bw + putf(w, 1, 2 + bw, W - bw - 3, "%3.0f%%", frac * 100) + 2;
+    x += putf(w, 1, x, W - x - 1, "  %s samples/s", fmtv(m->samples_per_s, b, sizeof b)) + 3;
     const char *msg = NULL;
     tui_role mr = ROLE_NORMAL;
     if (m->status_msg[0] && (m->state == MT_RUN_DIVERGED || m->state == MT_RUN_FAILED)) {

@@ -143,7 +143,7 @@ tui_screen *tui_open(const tui_options *o)
         mt_fail(MT_ERR_STATE, "tui: TERM is not set; cannot open the screen");
         return NULL;
     }
-    s->term = newterm(NULL, stdout, stdin);
+    s->term = newterm(NULL, o && o->out ? o->out : stdout, o && o->in ? o->in : stdin);
     if (!s->term) {
         mt_free(s);
         mt_fail(MT_ERR_STATE, "tui: cannot initialise terminal type '%s'", term);
@@ -166,6 +166,7 @@ tui_screen *tui_open(const tui_options *o)
     curs_set(0);
     set_escdelay(25);
     colors_init(s->mono);
+    quit_signal = 0;
     tui_install_crash_handlers();
     rebuild(s);
     return s;
@@ -243,6 +244,9 @@ void tui_draw(tui_screen *s, const tui_view *v)
     if (!s || !s->active) return;
     s->frame++;
     remember_view(s, v);
+    int lines, cols;
+    getmaxyx(stdscr, lines, cols);
+    if (lines != s->layout.lines || cols != s->layout.cols) s->relayout = 1;
     if (s->relayout || s->layout_flags != current_flags(s) ||
         (s->layout_focus != s->focus && !layout_visible(&s->layout, s->focus)))
         rebuild(s);

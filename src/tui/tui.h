@@ -22,6 +22,7 @@
 #define MT_TUI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "run/monitor.h"
 #include "tui/svg.h"
 
@@ -30,6 +31,7 @@ typedef struct tui_screen tui_screen;
 typedef struct {
     int force_mono; /* no colours even when the terminal has them */
     int log_scale;  /* start with the loss axis in log scale */
+    FILE *out, *in; /* the terminal's streams; NULL: stdout, stdin */
 } tui_options;
 
 /* What to show this frame. Everything is borrowed for the call only. */
@@ -60,8 +62,9 @@ typedef enum {
 
 /* Sets the locale, starts curses (colours from semantic roles, monochrome
  * when the terminal has none, NO_COLOR is set non-empty or
- * o->force_mono) and installs the signal handlers. NULL with an error
- * message when the terminal cannot be used. o may be NULL. */
+ * o->force_mono), installs the signal handlers and forgets any earlier
+ * quit signal. NULL with an error message when the terminal cannot be
+ * used. o may be NULL. */
 tui_screen *tui_open(const tui_options *o);
 
 /* Restores the terminal. Idempotent: safe to call again, and `s` stays

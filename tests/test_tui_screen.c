@@ -1,0 +1,374 @@
+/* test_tui_screen.c - the real screen on a terminal written to a file:
+ * what a frame shows (read back from curses' idea of the screen), which
+ * keys become which actions, the quit confirmation, the console prompt,
+ * monochrome, "too small", and the signal handlers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#define NCURSES_WIDECHAR 1
+#include <curses.h>
+
+#include "tui/demo.h"
+#include "tui/tui.h"
+
+typedef struct {
+    mt_monitor m[2];
+    const mt_monitor *ptr[2];
+    tui_view view;
+    tui_screen *s;
+    FILE *out, *in;
+} ctx;
+
+static int open_screen(ctx *c, int mono)
+{
+    c->out = tmpfile();
+    c->in = fopen("/dev/null", "r");
+    if (!c->out || !c->in) return -1;
+    tui_options o = { .force_mono = mono, .out = c->out, .in = c->in };
+    c->s = tui_open(&o);
+    if (!c->s) {
+        print_error("tui_open: %s\n", mt_last_error());
+        return -1;
+    }
+    return 0;
+}
+
+static int setup_common(void **state, int mono)
+{
+    setenv("TERM", "xterm-256color", 1);
+    setenv("LINES", "30", 1);
+    setenv("COLUMNS", "100", 1);
+    setenv("LC_ALL", "C.UTF-8", 1);
+    unsetenv("NO_COLOR");
+    ctx *c = calloc(1, sizeof *c);
+    if (!c) return -1;
+    for (int i = 0; i < 2; i++) {
+        if (tui_demo_init(&c->m[i], i, 5000) != MT_OK) return -1;
+        tui_demo_fill(&c->m[i], 1200);
+        c->ptr[i] = &c->m[i];
+    }
+    c->view = (tui_view){ c->ptr, 2, 0, "demo.lua", NULL };
+    *state = c;
+    return open_screen(c, mono);
+}
+
+static int setup(void **state) { return setup_common(state, 0); }
+static int setup_mono(void **state) { return setup_common(state, 1); }
+
+static int teardown(void **state)
+{
+    ctx *c = *state;
+    tui_free(c->s);
+    if (c->out) fclose(c->out);
+    if (c->in) fclose(c->in);
+    for (int i = 0; i < 2; i++) monitor_free(&c->m[i]);
+    free(c);
+    return 0;
+}
+
+/* Row y of what curses believes is on the terminal. */
+static void row_text(int y, wchar_t *out, int n)
+{
+    int cols = getmaxx(curscr);
+    if (cols > n - 1) cols = n - 1;
+    for (int x = 0; x < cols; x++) {
+        cchar_t cc;
+        wchar_t wch[CCHARW_MAX + 1] = { 0 };
+        attr_t a;
+        short pair;
+        mvwin_wch(curscr, y, x, &cc);
+        getcchar(&cc, wch, &a, &pair, NULL);
+        out[x] = wch[0] ? wch[0] : L' ';
+    }
+    out[cols] = L'\0';
+}
+
+static int screen_has(const wchar_t *needle)
+{
+    wchar_t row[512];
+    for (int y = 0; y < getmaxy(curscr); y++) {
+        row_text(y, row, 512);
+        if (wcsstr(row, needle)) return 1;
+    }
+    if (getenv("TUI_TEST_DUMP")) {
+        for (int y = 0; y < getmaxy(curscr); y++) {
+            row_text(y, row, 512);
+            fprintf(stderr, "%2d|%ls\n", y, row);
+        }
+    }
+    return 0;
+}
+
+/* Colour pairs used on row y. */
+static int row_pairs(int y)
+{
+    int n = 0;
+    for (int x = 0; x < getmaxx(curscr); x++) {
+        cchar_t cc;
+        wchar_t wch[CCHARW_MAX + 1];
+        attr_t a;
+        short pair;
+        mvwin_wch(curscr, y, x, &cc);
+        getcchar(&cc, wch, &a, &pair, NULL);
+        n += pair != 0;
+    }
+    return n;
+}
+
+/* Feeds one key: a character, or a function key given as -KEY_xxx. */
+static tui_action key(ctx *c, int k, char *line, size_t n)
+{
+    if (k < 0) ungetch(-k);
+    else unget_wch((wchar_t)k);
+    return tui_poll(c->s, 0, line, n);
+}
+
+static void test_tui_screen_frame_contents(void **state)
+{
+    ctx *c = *state;
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"hard sharing on Fashion-MNIST [1/2]"));
+    assert_true(screen_has(L"running"));
+    assert_true(screen_has(L"step 1200/5000"));
+    assert_true(screen_has(L"epoch 2/5"));
+    assert_true(screen_has(L"weighting uncertainty"));
+    assert_true(screen_has(L" loss "));
+    assert_true(screen_has(L" grad cosine "));
+    assert_true(screen_has(L" loss sigma "));
+    assert_true(screen_has(L" console "));
+    assert_true(screen_has(L"lua> "));
+    assert_true(screen_has(L"item"));
+    assert_true(screen_has(L"rotation aux"));
+    /* braille cells of the curves are on screen */
+    wchar_t row[512];
+    int braille = 0;
+    for (int y = 0; y < getmaxy(curscr); y++) {
+        row_text(y, row, 512);
+        for (int x = 0; row[x]; x++) braille += row[x] > 0x2800 && row[x] <= 0x28FF;
+    }
+    assert_true(braille > 50);
+    /* colours: the header's state badge and the matrix cells use pairs */
+    assert_true(row_pairs(0) > 0);
+    /* a big terminal shows every pane and the script in the footer */
+    resizeterm(48, 160);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" topology "));
+    assert_true(screen_has(L" notes "));
+    assert_true(screen_has(L"demo.lua"));
+    assert_true(screen_has(L"dense 256"));
+    assert_true(screen_has(L"Multi-task learning shares"));
+    /* the second experiment */
+    c->view.selected = 1;
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"cross-stitch on Fashion-MNIST [2/2]"));
+    /* a log line from the monitor reaches the console */
+    monitor_log(&c->m[1], 3, "diverged at step %d", 77);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"diverged at step 77"));
+}
+
+static void test_tui_screen_keys_to_actions(void **state)
+{
+    ctx *c = *state;
+    tui_draw(c->s, &c->view);
+    struct { int k; tui_action a; } map[] = {
+        { ' ', TUI_ACT_PAUSE_TOGGLE }, { 'n', TUI_ACT_STEP },     { 'r', TUI_ACT_RELOAD },
+        { 'w', TUI_ACT_CYCLE_WEIGHTING }, { '+', TUI_ACT_LR_UP }, { '-', TUI_ACT_LR_DOWN },
+        { 's', TUI_ACT_SAVE },         { 'e', TUI_ACT_EXPORT },   { 'm', TUI_ACT_NONE },
+        { '9', TUI_ACT_NONE },         { '1', TUI_ACT_NONE },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
+        tui_action a = key(c, map[i].k, NULL, 0);
+        if (a != map[i].a)
+            fail_msg("key '%c': got %s, want %s", map[i].k, tui_action_name(a),
+                     tui_action_name(map[i].a));
+    }
+    assert_int_equal(key(c, ']', NULL, 0), TUI_ACT_SELECT_EXPERIMENT);
+    assert_int_equal(tui_requested_experiment(c->s), 1);
+    assert_int_equal(key(c, '[', NULL, 0), TUI_ACT_SELECT_EXPERIMENT);
+    assert_int_equal(tui_requested_experiment(c->s), 1); /* wraps from 0 to the last */
+    assert_int_equal(key(c, '2', NULL, 0), TUI_ACT_SELECT_EXPERIMENT);
+    assert_int_equal(tui_requested_experiment(c->s), 1);
+    /* no key: nothing */
+    assert_int_equal(tui_poll(c->s, 0, NULL, 0), TUI_ACT_NONE);
+    assert_string_equal(tui_action_name(TUI_ACT_CONSOLE_LINE), "console-line");
+}
+
+static void test_tui_screen_view_keys(void **state)
+{
+    ctx *c = *state;
+    tui_draw(c->s, &c->view);
+    tui_svg_options o;
+    tui_svg_view(c->s, &o);
+    assert_int_equal(o.log_y, 0);
+    assert_int_equal(o.last_steps, 0);
+    assert_int_equal(key(c, 'l', NULL, 0), TUI_ACT_NONE);
+    assert_int_equal(key(c, 'z', NULL, 0), TUI_ACT_NONE);
+    tui_svg_view(c->s, &o);
+    assert_int_equal(o.log_y, 1);
+    assert_int_equal(o.last_steps, 1000);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"log  last 1000 steps"));
+    key(c, 'z', NULL, 0);
+    tui_svg_view(c->s, &o);
+    assert_int_equal(o.last_steps, 200);
+    key(c, 'z', NULL, 0);
+    tui_svg_view(c->s, &o);
+    assert_int_equal(o.last_steps, 0);
+    /* m shows the next matrix */
+    key(c, 'm', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" loss correlation "));
+    /* help overlay, closed by any key (which does nothing else) */
+    key(c, '?', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"cycle the loss weighting"));
+    assert_int_equal(key(c, ' ', NULL, 0), TUI_ACT_NONE);
+    tui_draw(c->s, &c->view);
+    assert_false(screen_has(L"cycle the loss weighting"));
+    /* comparison view */
+    key(c, 'c', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" final losses "));
+    assert_true(screen_has(L" pareto: item vs group "));
+    assert_true(screen_has(L"1 hard sharing"));
+    assert_true(screen_has(L"2 cross-stitch"));
+    key(c, 'c', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_false(screen_has(L" final losses "));
+}
+
+static void test_tui_screen_quit_confirmation(void **state)
+{
+    ctx *c = *state;
+    tui_draw(c->s, &c->view);
+    assert_int_equal(key(c, 'q', NULL, 0), TUI_ACT_NONE);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"Quit? (y/n)"));
+    assert_int_equal(key(c, 'n', NULL, 0), TUI_ACT_NONE); /* cancels, no step */
+    tui_draw(c->s, &c->view);
+    assert_false(screen_has(L"Quit? (y/n)"));
+    assert_int_equal(key(c, 'q', NULL, 0), TUI_ACT_NONE);
+    assert_int_equal(key(c, 'y', NULL, 0), TUI_ACT_QUIT);
+    /* nothing running: no question */
+    c->m[0].state = MT_RUN_FINISHED;
+    c->m[1].state = MT_RUN_PAUSED;
+    tui_draw(c->s, &c->view);
+    assert_int_equal(key(c, 'q', NULL, 0), TUI_ACT_QUIT);
+}
+
+static void test_tui_screen_console_prompt(void **state)
+{
+    ctx *c = *state;
+    char line[64];
+    tui_draw(c->s, &c->view);
+    assert_int_equal(key(c, ':', line, sizeof line), TUI_ACT_NONE);
+    /* letters that are commands elsewhere are text here */
+    key(c, 'q', line, sizeof line);
+    key(c, 'n', line, sizeof line);
+    key(c, -KEY_LEFT, line, sizeof line);
+    key(c, ' ', line, sizeof line);
+    key(c, 0x3bb, line, sizeof line); /* lambda */
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"lua> q \x3bbn"));
+    assert_int_equal(key(c, '\r', line, sizeof line), TUI_ACT_CONSOLE_LINE);
+    assert_string_equal(line, "q \xce\xbbn");
+    /* the history brings it back; enter on an empty line does nothing */
+    key(c, -KEY_UP, line, sizeof line);
+    key(c, -KEY_BACKSPACE, line, sizeof line);
+    assert_int_equal(key(c, '\r', line, sizeof line), TUI_ACT_CONSOLE_LINE);
+    assert_string_equal(line, "q \xce\xbb");
+    assert_int_equal(key(c, '\r', line, sizeof line), TUI_ACT_NONE);
+    /* escape leaves the console: space pauses again */
+    key(c, 27, line, sizeof line);
+    assert_int_equal(key(c, ' ', line, sizeof line), TUI_ACT_PAUSE_TOGGLE);
+}
+
+static void test_tui_screen_too_small_and_resize(void **state)
+{
+    ctx *c = *state;
+    tui_draw(c->s, &c->view);
+    resizeterm(12, 50);
+    tui_action a = tui_poll(c->s, 0, NULL, 0);
+    assert_true(a == TUI_ACT_RESIZE || a == TUI_ACT_NONE);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"terminal too small: 50x12, need 60x18"));
+    assert_false(screen_has(L"lua> "));
+    resizeterm(24, 80);
+    tui_poll(c->s, 0, NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_false(screen_has(L"terminal too small"));
+    assert_true(screen_has(L"lua> "));
+    assert_true(screen_has(L" loss "));
+}
+
+static void test_tui_screen_monochrome(void **state)
+{
+    ctx *c = *state;
+    tui_draw(c->s, &c->view);
+    for (int y = 0; y < getmaxy(curscr); y++) assert_int_equal(row_pairs(y), 0);
+    assert_true(screen_has(L" grad cosine "));
+    /* heat levels become shades instead of colours */
+    assert_true(screen_has(L"\x2588\x2588") || screen_has(L"##"));
+}
+
+static void test_tui_screen_close_is_idempotent_and_sigint_quits(void **state)
+{
+    ctx *c = *state;
+    tui_draw(c->s, &c->view);
+    raise(SIGINT); /* the handler only sets a flag; the process goes on */
+    assert_int_equal(tui_quit_signal(), SIGINT);
+    assert_int_equal(tui_poll(c->s, 0, NULL, 0), TUI_ACT_QUIT);
+    tui_close(c->s);
+    tui_close(c->s);
+    tui_draw(c->s, &c->view); /* does nothing after close */
+    assert_int_equal(tui_poll(c->s, 0, NULL, 0), TUI_ACT_QUIT); /* the flag stays */
+}
+
+/* A crash restores the terminal and still dies of the same signal. */
+static void test_tui_screen_crash_handler_reraises(void **state)
+{
+    (void)state;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+        tui_options o = { .out = out, .in = in };
+        tui_screen *s = tui_open(&o);
+        if (!s) _exit(3);
+        raise(SIGFPE);
+        _exit(4); /* not reached */
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGFPE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_tui_screen_frame_contents, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_keys_to_actions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_view_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_quit_confirmation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_console_prompt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_too_small_and_resize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_monochrome, setup_mono, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_close_is_idempotent_and_sigint_quits,
+                                        setup, teardown),
+        cmocka_unit_test(test_tui_screen_crash_handler_reraises),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
