@@ -287,15 +287,20 @@ static void draw_header(tui_screen *s, WINDOW *w, const tui_view *v)
         return;
     }
     char b[64], c[64];
-    /* line 1: what runs and the values the person steers */
-    int namew = W / 3 > 16 ? W / 3 : 16;
+    /* line 1: what runs and the values the person steers; the name gets
+     * what the rest leaves */
+    char steer[2 * MT_MON_NAME];
+    snprintf(steer, sizeof steer, " weighting %s  lr %s", m->weighting[0] ? m->weighting : "-",
+             fmtv(m->lr, c, sizeof c));
+    int namew = W - x - 1 - (v->count > 1 ? 8 : 0) - (int)strlen(monitor_state_name(m->state)) - 6 -
+                text_columns(steer, -1);
+    if (namew < 12) namew = 12;
     x += putf(w, 0, x, namew, "%s", m->experiment[0] ? m->experiment : "experiment");
     if (v->count > 1) x += putf(w, 0, x, W - x - 1, " [%d/%d]", v->selected + 1, v->count);
     colors_set(w, state_role(m->state), A_REVERSE);
     x += putf(w, 0, x + 1, W - x - 2, " %s %s ", G(s, G_BULLET), monitor_state_name(m->state)) + 2;
     colors_set(w, ROLE_TITLE, A_REVERSE);
-    x += putf(w, 0, x, W - x - 1, " weighting %s  lr %s", m->weighting[0] ? m->weighting : "-",
-              fmtv(m->lr, c, sizeof c));
+    x += put(w, 0, x, steer, W - x - 1);
 
     /* line 2: progress, then the numbers that move, then the newest message */
     colors_set(w, ROLE_NORMAL, 0);
@@ -338,10 +343,11 @@ static void draw_header(tui_screen *s, WINDOW *w, const tui_view *v)
 
 static void draw_footer(tui_screen *s, WINDOW *w, const tui_view *v)
 {
+    /* most needed first: a narrow terminal cuts the tail, and ? lists all */
     static const char *const keys[][2] = {
-        { "?", "help" },  { "spc", "pause" }, { "n", "step" },    { "r", "reload" },
-        { "w", "weight" }, { "m", "matrix" }, { "l", "log" },     { "z", "zoom" },
-        { "c", "compare" }, { "tab", "focus" }, { ":", "lua" },   { "q", "quit" },
+        { "?", "help" },   { "spc", "pause" }, { "n", "step" },  { "q", "quit" },
+        { "tab", "focus" }, { ":", "lua" },    { "w", "weight" }, { "m", "matrix" },
+        { "l", "log" },    { "z", "zoom" },    { "c", "compare" }, { "r", "reload" },
     };
     static const char *const console_keys[][2] = {
         { "enter", "run" }, { "\xe2\x86\x91\xe2\x86\x93", "history" }, { "tab", "next pane" },
@@ -388,7 +394,8 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     /* legend on the right when wide, else below */
     int right = iw >= 70;
     int lw = right ? 28 : 0;
-    int per_row = right ? 1 : (iw / 24 < 1 ? 1 : iw / 24);
+    int per_row = right ? 1 : (iw / 22 < 1 ? 1 : iw / 22);
+    int entry_w = right ? lw : iw / per_row;
     int lrows = right ? 0 : (m->ntasks + per_row - 1) / per_row;
     if (lrows > ih / 3) lrows = ih / 3;
     plot_series ser[2 * MT_MON_MAX_TASKS];
@@ -427,8 +434,8 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
             int r = t / per_row;
             if (r >= lrows) break;
             y = H - 1 - lrows + r;
-            x = 1 + (t % per_row) * 24;
-            cw = 23;
+            x = 1 + (t % per_row) * entry_w;
+            cw = entry_w - 1;
         }
         attr_t dim = m->aux[t] ? A_DIM : 0;
         char a[16], b[16];
@@ -580,10 +587,13 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
             tui_role role = heat_role(&hs, level);
             char num[16] = "";
             if (cw >= 5) {
+                /* as many decimals as the cell holds, rounded, never cut */
+                int room = cw - 1 - (val < 0) - 2; /* sign, "0." */
                 if (isnan(val)) snprintf(num, sizeof num, "nan");
-                else if (fabs(val) < 9.995) snprintf(num, sizeof num, "%.2f", val);
+                else if (fabs(val) < 9.5 && room >= 1)
+                    snprintf(num, sizeof num, "%.*f", room > 2 ? 2 : room, val);
                 else axis_format(val, 0, num, sizeof num);
-                if ((int)strlen(num) > cw - 1) num[cw - 1] = '\0';
+                if ((int)strlen(num) > cw - 1) num[0] = '\0';
             }
             for (int rr = 0; rr < rh; rr++) {
                 int yy = y0 + i * rh + rr;
@@ -615,14 +625,14 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
         axis_format(hs.hi, 0, b, sizeof b);
         colors_set(w, ROLE_DIM, 0);
         int c = put(w, ly, 1, a, 8) + 2;
-        for (int l = 0; l < TUI_HEAT_LEVELS && c + 2 < iw; l++, c += 2) {
+        int sw = iw >= 44 ? 2 : 1; /* swatch width */
+        for (int l = 0; l < TUI_HEAT_LEVELS && c + sw < iw; l++, c += sw) {
             if (mono) {
                 colors_set(w, ROLE_NORMAL, 0);
-                put(w, ly, c, mono_shade(s, &hs, l), 1);
-                put(w, ly, c + 1, mono_shade(s, &hs, l), 1);
+                for (int q = 0; q < sw; q++) put(w, ly, c + q, mono_shade(s, &hs, l), 1);
             } else {
                 colors_set(w, heat_role(&hs, l), 0);
-                mvwhline(w, ly, c, ' ', 2);
+                mvwhline(w, ly, c, ' ', sw);
             }
         }
         colors_set(w, ROLE_DIM, 0);
