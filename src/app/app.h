@@ -20,6 +20,7 @@ typedef struct {
     int threads;
     int quiet;
     int no_color;
+    int exit_when_done; /* workbench: quit once every experiment has ended */
 } app_options;
 
 extern volatile sig_atomic_t app_stop_signal; /* SIGINT/SIGTERM seen */

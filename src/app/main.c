@@ -33,6 +33,7 @@ static void usage(FILE *f)
           "  --threads N        BLAS threads (default: OPENBLAS_NUM_THREADS or 2)\n"
           "  --quiet            no progress output\n"
           "  --no-color         monochrome screen (NO_COLOR in the environment does the same)\n"
+          "  --exit-when-done   workbench: quit when every experiment has finished\n"
           "\n"
           "A run directory holds config.json, metrics.csv (step,epoch,split,task,loss,metric,weight),\n"
           "events.jsonl, relations.jsonl, summary.json and checkpoint.safetensors; with several\n"
@@ -82,6 +83,7 @@ static int parse(int argc, char **argv, int start, app_options *o, char *seedbuf
             }
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->quiet = 1;
         else if (strcmp(a, "--no-color") == 0) o->no_color = 1;
+        else if (strcmp(a, "--exit-when-done") == 0) o->exit_when_done = 1;
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "mtlab: unknown option %s (see mtlab --help)\n", a);
             return -1;

@@ -28,6 +28,7 @@ typedef struct {
     mt_trainer *tr[32];
     mt_rundir *rd[32];
     int done[32]; /* finished, diverged or failed */
+    double t0;    /* when the experiments were built */
     char dir[1024];
 } bench_state;
 
@@ -82,6 +83,7 @@ static mt_status state_load(bench_state *b, const app_options *o)
     mt_status st = mtlua_open(o->script, o->sets, o->nsets, &b->lua);
     if (st) return st;
     b->n = mtlua_count(b->lua);
+    b->t0 = now_s();
     if (o->out_dir) snprintf(b->dir, sizeof b->dir, "%s", o->out_dir);
     else run_dir_for(o->script, b->dir, sizeof b->dir);
     for (int i = 0; i < b->n; i++) {
@@ -154,7 +156,7 @@ static void step_one(bench_state *b, int i)
         for (int k = 0; r && k < e->ntasks; k++)
             monitor_log(m, MT_LOG_INFO, "final %s: loss %.4g, %s %.4g", e->task[k].name, r->loss[k],
                         metric_kind_name(e->task[k].metric), r->metric[k]);
-        rundir_write_summary(b->rd[i], t, "finished", "", 0, NULL);
+        rundir_write_summary(b->rd[i], t, "finished", "", now_s() - b->t0, NULL);
         rundir_flush(b->rd[i]);
         b->done[i] = 1;
     }
@@ -249,6 +251,11 @@ int app_workbench(const app_options *o)
             }
         }
         if (app_stop_signal) break;
+        if (o->exit_when_done) {
+            int all = 1;
+            for (int i = 0; i < b.n; i++) all &= b.done[i];
+            if (all) break;
+        }
         for (int i = 0; i < b.n; i++) mons[i] = &b.mon[i];
         tui_view v = {.monitors = mons, .count = b.n, .selected = sel, .script = o->script,
                       .message = message[0] ? message : NULL};
@@ -326,7 +333,8 @@ int app_workbench(const app_options *o)
     tui_free(scr);
     for (int i = 0; i < b.n; i++) {
         if (!b.done[i]) {
-            rundir_write_summary(b.rd[i], b.tr[i], trainer_finished(b.tr[i]) ? "finished" : "stopped", "", 0, NULL);
+            rundir_write_summary(b.rd[i], b.tr[i], trainer_finished(b.tr[i]) ? "finished" : "stopped", "",
+                                 now_s() - b.t0, NULL);
         }
     }
     printf("mtlab: run recorded in %s\n", b.dir);

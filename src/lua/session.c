@@ -613,6 +613,65 @@ void mtlua_attach(mtlua_session *s, int i, mt_trainer *t)
     trainer_set_hooks(t, &h);
 }
 
+/* A console rendering of a value: numbers with 6 significant digits,
+ * tables as { k = v, ... } two levels deep with sorted string keys. */
+static size_t format_value(lua_State *L, int idx, char *out, size_t n, int depth)
+{
+    idx = lua_absindex(L, idx);
+    size_t w = 0;
+#define PUT(...)                                                              \
+    do {                                                                      \
+        if (w < n) {                                                          \
+            int r_ = snprintf(out + w, n - w, __VA_ARGS__);                   \
+            if (r_ > 0) w += (size_t)r_ < n - w ? (size_t)r_ : n - w - 1;     \
+        }                                                                     \
+    } while (0)
+    if (n) out[0] = '\0';
+    if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx)) {
+        PUT("%.6g", lua_tonumber(L, idx));
+    } else if (lua_type(L, idx) == LUA_TSTRING && depth > 0) {
+        PUT("\"%s\"", lua_tostring(L, idx));
+    } else if (lua_type(L, idx) == LUA_TTABLE && depth < 2 && !luaL_getmetafield(L, idx, "__tostring")) {
+        /* collect keys, sort the string ones for a stable display */
+        const char *keys[64];
+        int nk = 0, len = (int)luaL_len(L, idx);
+        lua_pushnil(L);
+        while (lua_next(L, idx) && nk < 64) {
+            lua_pop(L, 1);
+            if (lua_type(L, -1) == LUA_TSTRING) keys[nk++] = lua_tostring(L, -1);
+        }
+        if (nk == 64) lua_pop(L, 1);
+        for (int i = 1; i < nk; i++)
+            for (int j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+                const char *tmp = keys[j];
+                keys[j] = keys[j - 1];
+                keys[j - 1] = tmp;
+            }
+        PUT("{ ");
+        char sub[512];
+        for (int i = 1; i <= len && i <= 32; i++) {
+            lua_geti(L, idx, i);
+            format_value(L, -1, sub, sizeof sub, depth + 1);
+            lua_pop(L, 1);
+            PUT("%s%s", sub, i < len || nk ? ", " : " ");
+        }
+        for (int k = 0; k < nk; k++) {
+            lua_getfield(L, idx, keys[k]);
+            format_value(L, -1, sub, sizeof sub, depth + 1);
+            lua_pop(L, 1);
+            PUT("%s = %s%s", keys[k], sub, k + 1 < nk ? ", " : " ");
+        }
+        PUT("}");
+    } else {
+        if (lua_type(L, idx) == LUA_TTABLE) lua_pop(L, 1); /* the __tostring pushed by getmetafield */
+        const char *v = luaL_tolstring(L, idx, NULL);
+        PUT("%s", v);
+        lua_pop(L, 1);
+    }
+#undef PUT
+    return w;
+}
+
 /* The console: "expr" is tried as "return expr" first, like lua.c does. */
 mt_status mtlua_eval(mtlua_session *s, const char *line, char *out, size_t n)
 {
@@ -640,10 +699,10 @@ mt_status mtlua_eval(mtlua_session *s, const char *line, char *out, size_t n)
     }
     out[0] = '\0';
     size_t w = 0;
+    char one[1024];
     for (int i = top + 1; i <= lua_gettop(L); i++) {
-        const char *v = luaL_tolstring(L, i, NULL);
-        w += (size_t)snprintf(out + (w < n ? w : n), w < n ? n - w : 0, "%s%s", i > top + 1 ? "\t" : "", v);
-        lua_pop(L, 1);
+        format_value(L, i, one, sizeof one, 0);
+        w += (size_t)snprintf(out + (w < n ? w : n), w < n ? n - w : 0, "%s%s", i > top + 1 ? "\t" : "", one);
     }
     lua_settop(L, top);
     return MT_OK;

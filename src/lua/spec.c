@@ -246,6 +246,23 @@ mt_status mtlua_parse_experiment(mtlua_vctx *c, int tidx, mt_experiment *e)
     TRY(vstring(c, tidx, "name", "experiment", NULL, name, sizeof name));
     snprintf(e->name, sizeof e->name, "%s", name);
     TRY(vstring(c, tidx, "description", "", NULL, e->description, sizeof e->description));
+    /* a single line break is layout in the script, not in the text: the
+     * screen wraps paragraphs itself; blank lines separate paragraphs */
+    char *dsc = e->description, *o = dsc;
+    while (*dsc == '\n' || *dsc == ' ') dsc++;
+    for (; *dsc; dsc++) {
+        if (*dsc == '\n' && dsc[1] == '\n') {
+            *o++ = '\n';
+            *o++ = '\n';
+            while (dsc[1] == '\n') dsc++;
+        } else if (*dsc == '\n') {
+            if (o > e->description && o[-1] != ' ') *o++ = ' ';
+        } else {
+            *o++ = *dsc;
+        }
+    }
+    while (o > e->description && (o[-1] == ' ' || o[-1] == '\n')) o--;
+    *o = '\0';
 
     lua_getfield(L, tidx, "tasks");
     int ti = lua_gettop(L);

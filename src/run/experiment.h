@@ -76,6 +76,10 @@ typedef struct {
     mt_split split;
     int refs;
     char source[256]; /* how it was made, for config.json */
+    /* the true task clusters of a synthetic related-task family, for
+     * comparing with learned relationships (ntruth = 0 otherwise) */
+    int ntruth;
+    int truth_cluster[MT_MAX_TASKS];
 } mt_data_ref;
 
 mt_data_ref *data_ref_new(void);

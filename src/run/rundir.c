@@ -235,6 +235,8 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
         int shape[3] = {ds->c, ds->h, ds->w};
         cJSON_AddItemToObject(d, "image", int_array(shape, 3));
     }
+    if (e->data->ntruth > 0)
+        cJSON_AddItemToObject(d, "clusters", int_array(e->data->truth_cluster, e->data->ntruth));
     cJSON_AddNumberToObject(d, "train", e->data->split.train.n);
     cJSON_AddNumberToObject(d, "val", e->data->split.val.n);
     cJSON_AddNumberToObject(d, "test", e->data->split.test.n);
