@@ -12,7 +12,7 @@
 static char e2e_dir[256];
 
 /* A fresh temporary directory for this driver's files. */
-static const char *e2e_tmpdir(void)
+static inline const char *e2e_tmpdir(void)
 {
     if (!e2e_dir[0]) {
         snprintf(e2e_dir, sizeof e2e_dir, "/tmp/mtlab-e2e-XXXXXX");
@@ -21,7 +21,7 @@ static const char *e2e_tmpdir(void)
     return e2e_dir;
 }
 
-static void e2e_cleanup(void)
+static inline void e2e_cleanup(void)
 {
     if (e2e_dir[0]) {
         char cmd[300];
@@ -30,7 +30,7 @@ static void e2e_cleanup(void)
     }
 }
 
-static const char *e2e_binary(void)
+static inline const char *e2e_binary(void)
 {
     static char path[512];
     const char *b = getenv("MTLAB_BUILD");
@@ -39,7 +39,7 @@ static const char *e2e_binary(void)
 }
 
 /* Writes text to <tmp>/<name> and returns the path (static buffer per call site). */
-static const char *e2e_write(const char *name, const char *text)
+static inline const char *e2e_write(const char *name, const char *text)
 {
     static char paths[16][512];
     static int next;
@@ -53,7 +53,7 @@ static const char *e2e_write(const char *name, const char *text)
 }
 
 /* Reads a whole file into a malloc'd string (NULL if absent). */
-static char *e2e_read(const char *path)
+static inline char *e2e_read(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -69,7 +69,7 @@ static char *e2e_read(const char *path)
 
 /* Runs `mtlab ARGS` with a time limit; stdout and stderr are captured into
  * *out and *err (malloc'd). Returns the exit code (or 128+signal). */
-static int e2e_run(const char *args, char **out, char **err)
+static inline int e2e_run(const char *args, char **out, char **err)
 {
     char cmd[4096], o[600], e[600];
     snprintf(o, sizeof o, "%s/stdout.txt", e2e_tmpdir());
@@ -89,13 +89,13 @@ static int e2e_run(const char *args, char **out, char **err)
     return 128 + WTERMSIG(rc);
 }
 
-static int e2e_exists(const char *path)
+static inline int e2e_exists(const char *path)
 {
     struct stat sb;
     return stat(path, &sb) == 0;
 }
 
-static int count_lines(const char *s)
+static inline int count_lines(const char *s)
 {
     int n = 0;
     for (; s && *s; s++) n += *s == '\n';
