@@ -221,7 +221,7 @@ static mt_status parse_task(mtlua_vctx *c, int tidx, int k, mt_experiment *e)
     TRY(vint(c, tidx, "classes", 0, 1, 1000000, &l));
     t->out_dim = (int)l; /* 0: from the target */
     TRY(vint(c, tidx, "attach", 0, 0, MT_TOPO_MAXLAYERS, &l));
-    snprintf(tt->name, sizeof tt->name, "%s", t->name);
+    memcpy(tt->name, t->name, sizeof tt->name);
     tt->aux = t->aux;
     tt->attach = (int)l;
     tt->nhead = -1;
