@@ -158,7 +158,17 @@ end })
 
 --- Teaching helpers (C) ----------------------------------------------------
 
--- mtl.methods.pcgrad({ {-4,1,1}, {6,1,1} }) -> direction, weights
-mtl.methods = core.methods
+-- Gradient combiners on explicit vectors, for teaching and testing:
+--   local d, alpha = mtl.methods.pcgrad { { -4, 1, 1 }, { 6, 1, 1 } }
+--   local d, alpha = mtl.methods.cagrad({ g1, g2 }, { c = 0.4 })
+-- d is the combined direction, alpha the task weights it implies.
+mtl.methods = setmetatable({}, { __index = function(_, name)
+  return function(G, opts)
+    local ok, d, alpha = pcall(core.combine, name, G, opts)
+    if not ok then error((tostring(d):gsub("^[^:]*:%d+: ", "")), 2) end
+    return d, alpha
+  end
+end })
+mtl.method_names = core.method_names
 
 return mtl

@@ -1,5 +1,14 @@
-/* core.c - the "mtl.core" module: what the Lua half needs from C. */
+/* core.c - the "mtl.core" module: what the Lua half needs from C, and the
+ * gradient combiners on explicit vectors, for teaching and testing:
+ *
+ *   local d, alpha = mtl.methods.pcgrad { { -4, 1, 1 }, { 6, 1, 1 } }
+ *   local d, alpha = mtl.methods.cagrad({ g1, g2 }, { c = 0.4 })
+ *   local d, alpha = mtl.methods.mgda({ g1, g2 }, { norm = "loss", losses = { 0.5, 2 } }) */
+#include <math.h>
+#include <string.h>
+#include "core/mem.h"
 #include "lua_internal.h"
+#include "mtl/combine.h"
 #include "run/methods.h"
 
 #define MTLAB_VERSION "0.1.0"
@@ -16,13 +25,113 @@ static int core_method_names(lua_State *L)
     return 1;
 }
 
+static double opt_number(lua_State *L, int idx, const char *key, double dflt)
+{
+    if (lua_isnoneornil(L, idx)) return dflt;
+    lua_getfield(L, idx, key);
+    double v = lua_isnil(L, -1) ? dflt : luaL_checknumber(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* mtl.core.combine(name, G, opts) -> direction (table), alpha (table) */
+static int core_combine(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+    mt_combine_kind kind;
+    if (combine_kind_parse(name, &kind)) return luaL_error(L, "%s", mt_last_error());
+    int T = (int)luaL_len(L, 2);
+    if (T < 1 || T > 256) return luaL_error(L, "combine %s: expected 1..256 gradient vectors, got %d", name, T);
+    lua_geti(L, 2, 1);
+    if (!lua_istable(L, -1)) return luaL_error(L, "combine %s: gradient 1 is not a list of numbers", name);
+    size_t P = (size_t)luaL_len(L, -1);
+    lua_pop(L, 1);
+    if (P < 1 || P > 10000000) return luaL_error(L, "combine %s: gradients must have 1..1e7 entries", name);
+    mt_combine_params prm;
+    combine_params_default(&prm);
+    prm.cagrad_c = opt_number(L, 3, "c", prm.cagrad_c);
+    prm.cagrad_rescale = (int)opt_number(L, 3, "rescale", prm.cagrad_rescale);
+    prm.gradvac_beta = opt_number(L, 3, "beta", prm.gradvac_beta);
+    prm.graddrop_leak = opt_number(L, 3, "leak", prm.graddrop_leak);
+    prm.nash_max_iter = (int)opt_number(L, 3, "max_iter", prm.nash_max_iter);
+    prm.mgda_max_iter = (int)opt_number(L, 3, "max_iter", prm.mgda_max_iter);
+    prm.nash_tol = opt_number(L, 3, "tol", prm.nash_tol);
+    prm.upgrad_reg = opt_number(L, 3, "reg", prm.upgrad_reg);
+    prm.seed = (uint64_t)opt_number(L, 3, "seed", 0);
+    if (!lua_isnoneornil(L, 3)) {
+        lua_getfield(L, 3, "norm");
+        if (lua_isstring(L, -1) && combine_mgda_norm_parse(lua_tostring(L, -1), &prm.mgda_norm))
+            return luaL_error(L, "%s", mt_last_error());
+        lua_pop(L, 1);
+    }
+    float *G = mt_alloc((size_t)T * P * sizeof(float));
+    float *d = mt_alloc(P * sizeof(float));
+    float alpha[256], losses[256];
+    int have_losses = 0;
+    if (!G || !d) {
+        mt_free(G);
+        mt_free(d);
+        return luaL_error(L, "combine %s: out of memory", name);
+    }
+    for (int i = 0; i < T; i++) {
+        lua_geti(L, 2, i + 1);
+        int ok = lua_istable(L, -1) && (size_t)luaL_len(L, -1) == P;
+        for (size_t j = 0; ok && j < P; j++) {
+            lua_geti(L, -1, (lua_Integer)j + 1);
+            ok = lua_type(L, -1) == LUA_TNUMBER;
+            G[(size_t)i * P + j] = (float)lua_tonumber(L, -1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+        if (!ok) {
+            mt_free(G);
+            mt_free(d);
+            return luaL_error(L, "combine %s: gradient %d must be a list of %d numbers", name, i + 1, (int)P);
+        }
+    }
+    if (!lua_isnoneornil(L, 3)) {
+        lua_getfield(L, 3, "losses");
+        if (lua_istable(L, -1) && (int)luaL_len(L, -1) == T) {
+            have_losses = 1;
+            for (int i = 0; i < T; i++) {
+                lua_geti(L, -1, i + 1);
+                losses[i] = (float)lua_tonumber(L, -1);
+                lua_pop(L, 1);
+            }
+        }
+        lua_pop(L, 1);
+    }
+    mt_combiner *c = NULL;
+    mt_status st = combine_new(&c, kind, T, &prm);
+    if (!st) st = combine_run(c, G, T, P, have_losses ? losses : NULL, d, alpha);
+    combine_free(c);
+    if (st) {
+        mt_free(G);
+        mt_free(d);
+        return luaL_error(L, "combine %s: %s", name, mt_last_error());
+    }
+    lua_createtable(L, (int)P, 0);
+    for (size_t j = 0; j < P; j++) {
+        lua_pushnumber(L, d[j]);
+        lua_rawseti(L, -2, (lua_Integer)j + 1);
+    }
+    lua_createtable(L, T, 0);
+    for (int i = 0; i < T; i++) {
+        lua_pushnumber(L, alpha[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    mt_free(G);
+    mt_free(d);
+    return 2;
+}
+
 int luaopen_mtl_core(lua_State *L)
 {
-    static const luaL_Reg fns[] = {{"method_names", core_method_names}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"method_names", core_method_names}, {"combine", core_combine}, {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushstring(L, MTLAB_VERSION);
     lua_setfield(L, -2, "version");
-    lua_newtable(L);
-    lua_setfield(L, -2, "methods");
     return 1;
 }
