@@ -1,6 +1,7 @@
 /* data_build.c - data declarations into datasets, and task targets. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/mem.h"
 #include "data/csv.h"
@@ -277,21 +278,33 @@ static mt_status collect_targets(mtlua_vctx *c, int tidx, mt_data_ref *r, int pe
         return vfail(c, "targets", "expected a table { name = { values... } }, got %s", d);
     }
     int n = r->ds.n;
+    /* targets in name order, whatever order the table iterates in */
+    char names[MT_MAX_TASKS * 4][MT_NAME];
+    int nn = 0;
     lua_pushnil(L);
     while (lua_next(L, ti)) {
-        if (lua_type(L, -2) != LUA_TSTRING) {
-            lua_pop(L, 3);
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            lua_pop(L, 2);
             return vfail(c, "targets", "keys must be target names");
         }
-        char name[MT_NAME];
-        snprintf(name, sizeof name, "%s", lua_tostring(L, -2));
+        if (nn == MT_MAX_TASKS * 4) {
+            lua_pop(L, 2);
+            return vfail(c, "targets", "more than %d targets", MT_MAX_TASKS * 4);
+        }
+        snprintf(names[nn++], MT_NAME, "%s", lua_tostring(L, -1));
+    }
+    qsort(names, (size_t)nn, sizeof names[0], (int (*)(const void *, const void *))strcmp);
+    for (int q = 0; q < nn; q++) {
+        const char *name = names[q];
+        lua_getfield(L, ti, name);
         char what[128];
         snprintf(what, sizeof what, "targets.%s", name);
         int vi = lua_gettop(L);
         if (!lua_istable(L, vi) || (int)luaL_len(L, vi) != n) {
             int len = lua_istable(L, vi) ? (int)luaL_len(L, vi) : -1;
             vdescribe(L, vi, d, sizeof d);
-            lua_pop(L, 3);
+            lua_pop(L, 2);
             if (len >= 0) return vfail(c, what, "%d values for %d examples", len, n);
             return vfail(c, what, "expected a list of values, got %s", d);
         }
@@ -318,11 +331,11 @@ static mt_status collect_targets(mtlua_vctx *c, int tidx, mt_data_ref *r, int pe
         }
         mt_free(y);
         mt_free(m);
+        lua_pop(L, 1);
         if (st) {
-            lua_pop(L, 3);
+            lua_pop(L, 1);
             return st;
         }
-        lua_pop(L, 1);
     }
     lua_pop(L, 1);
     if (r->ds.ntargets == 0) return vfail(c, "targets", "no targets given");
