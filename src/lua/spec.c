@@ -190,7 +190,7 @@ static mt_status parse_task(mtlua_vctx *c, int tidx, int k, mt_experiment *e)
         return vfail(c, "name", "expected letters, digits, '_' or '-', got \"%s\"", t->name);
     TRY(vstring(c, tidx, "type", "class", types, type, sizeof type));
     t->kind = strcmp(type, "class") == 0 ? MT_TARGET_CLASS : strcmp(type, "regress") == 0 ? MT_TARGET_REGRESS : MT_TARGET_BINARY;
-    static const char *const losses[] = {"cross_entropy", "mse", "l1", "huber", "bce", NULL};
+    static const char *const losses[] = {"cross_entropy", "mse", "l1", "huber", "bce", "value", NULL};
     static const char *const metrics[] = {"accuracy", "mse", "mae", "loss", NULL};
     char loss[16], metric[16];
     const char *dl = t->kind == MT_TARGET_CLASS ? "cross_entropy" : t->kind == MT_TARGET_REGRESS ? "mse" : "bce";
@@ -198,7 +198,8 @@ static mt_status parse_task(mtlua_vctx *c, int tidx, int k, mt_experiment *e)
     TRY(vstring(c, tidx, "loss", dl, losses, loss, sizeof loss));
     TRY(vstring(c, tidx, "metric", dm, metrics, metric, sizeof metric));
     t->loss = strcmp(loss, "cross_entropy") == 0 ? MT_LOSS_CE : strcmp(loss, "mse") == 0 ? MT_LOSS_MSE
-            : strcmp(loss, "l1") == 0 ? MT_LOSS_L1 : strcmp(loss, "huber") == 0 ? MT_LOSS_HUBER : MT_LOSS_BCE;
+            : strcmp(loss, "l1") == 0 ? MT_LOSS_L1 : strcmp(loss, "huber") == 0 ? MT_LOSS_HUBER
+            : strcmp(loss, "value") == 0 ? MT_LOSS_VALUE : MT_LOSS_BCE;
     t->metric = strcmp(metric, "accuracy") == 0 ? MT_METRIC_ACCURACY : strcmp(metric, "mse") == 0 ? MT_METRIC_MSE
               : strcmp(metric, "mae") == 0 ? MT_METRIC_MAE : MT_METRIC_LOSS;
     if (t->kind == MT_TARGET_CLASS && t->loss != MT_LOSS_CE)
@@ -207,6 +208,8 @@ static mt_status parse_task(mtlua_vctx *c, int tidx, int k, mt_experiment *e)
         return vfail(c, "loss", "cross_entropy needs a classification task (mtl.task.classify)");
     if (t->kind == MT_TARGET_BINARY && t->loss != MT_LOSS_BCE)
         return vfail(c, "loss", "a binary task uses bce, got \"%s\"", loss);
+    if (t->kind != MT_TARGET_REGRESS && t->loss == MT_LOSS_VALUE)
+        return vfail(c, "loss", "value (the output is the loss) needs mtl.task.regress");
     if (t->kind == MT_TARGET_REGRESS && t->loss == MT_LOSS_BCE)
         return vfail(c, "loss", "bce needs a binary task (mtl.task.binary)");
     if (t->kind == MT_TARGET_REGRESS && t->metric == MT_METRIC_ACCURACY)

@@ -139,6 +139,13 @@ typedef struct {
      * should be rebuilt now (the trainer copies parameters by name). */
     int (*restructure)(void *state, mt_graph *g, long step, mt_topo_spec *next);
     void (*free)(void *state);
+    /* After a restructure: for a parameter `name` of the rebuilt network
+     * that the previous one lacks (a new branch), writes into src (n
+     * bytes) the name of the previous network's parameter it starts from;
+     * the trainer copies its values and optimiser moments when the sizes
+     * agree. `state` is the PREVIOUS network's state. 0 = none (the
+     * parameter keeps its fresh initialisation). */
+    int (*inherit)(void *state, const char *name, char *src, size_t n);
 } mt_topo_hooks;
 
 struct mt_topo_class {

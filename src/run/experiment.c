@@ -31,6 +31,7 @@ const char *loss_kind_name(mt_loss_kind k)
     case MT_LOSS_L1: return "l1";
     case MT_LOSS_HUBER: return "huber";
     case MT_LOSS_BCE: return "bce";
+    case MT_LOSS_VALUE: return "value";
     }
     return "?";
 }

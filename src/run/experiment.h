@@ -26,7 +26,9 @@ typedef struct {
 double method_param(const mt_method_spec *m, const char *key, double dflt);
 void method_set(mt_method_spec *m, const char *key, double v);
 
-typedef enum { MT_LOSS_CE, MT_LOSS_MSE, MT_LOSS_L1, MT_LOSS_HUBER, MT_LOSS_BCE } mt_loss_kind;
+/* MT_LOSS_VALUE: the task's output is its loss (the mean over the batch);
+ * for analytic objectives such as the two-objective landscapes. */
+typedef enum { MT_LOSS_CE, MT_LOSS_MSE, MT_LOSS_L1, MT_LOSS_HUBER, MT_LOSS_BCE, MT_LOSS_VALUE } mt_loss_kind;
 typedef enum { MT_METRIC_ACCURACY, MT_METRIC_MSE, MT_METRIC_MAE, MT_METRIC_LOSS } mt_metric_kind;
 
 const char *loss_kind_name(mt_loss_kind k);

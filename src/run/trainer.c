@@ -93,6 +93,7 @@ static mt_node task_loss(mt_graph *g, const mt_task_spec *k, mt_node out, mt_nod
     case MT_LOSS_L1: return graph_loss_l1(g, out, y, m);
     case MT_LOSS_HUBER: return graph_loss_huber(g, out, y, m, k->huber_delta > 0 ? k->huber_delta : 1.0f);
     case MT_LOSS_BCE: return graph_loss_bce_logits(g, out, y, m);
+    case MT_LOSS_VALUE: return graph_mean(g, out);
     }
     return MT_NONE;
 }
@@ -122,6 +123,8 @@ static mt_status build_graph(mt_trainer *t)
     st = graph_compile(t->g, t->max_batch);
     if (st) return mt_fail_prefix(st, "building the network");
     graph_init_params(t->g, e->train.seed);
+    const mt_topo_class *tc = topo_find(e->topo.type);
+    if (tc && tc->hooks.init_params) tc->hooks.init_params(t->topo.state, t->g, graph_params(t->g));
     graph_set_seed(t->g, e->train.seed ^ 0x5eedULL);
     topo_count_params(t->g, &e->topo, &t->topo);
     topo_describe(&e->topo, ds->d, t->topo_text, sizeof t->topo_text);
@@ -422,8 +425,12 @@ static mt_status rebuild_network(mt_trainer *t)
         return st;
     }
     mt_params *np = graph_params(t->g), *op = graph_params(old.g);
+    const mt_topo_class *tc = topo_find(t->e.topo.type);
     for (int i = 0; i < np->count; i++) {
         int j = params_find(op, np->info[i].name);
+        char src[MT_PARAM_NAME];
+        if (j < 0 && tc && tc->hooks.inherit && tc->hooks.inherit(old.topo.state, np->info[i].name, src, sizeof src))
+            j = params_find(op, src); /* a new branch starts as a copy of its parent */
         if (j < 0 || op->info[j].size != np->info[i].size) continue;
         size_t a = np->info[i].offset, b = op->info[j].offset, n = np->info[i].size;
         memcpy(np->data + a, op->data + b, n * sizeof(float));
