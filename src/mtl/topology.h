@@ -146,6 +146,9 @@ typedef struct {
      * agree. `state` is the PREVIOUS network's state. 0 = none (the
      * parameter keeps its fresh initialisation). */
     int (*inherit)(void *state, const char *name, char *src, size_t n);
+    /* Called once after the parameters were initialised from their
+     * mt_init: values that depend on the spec (a landscape's start point). */
+    void (*init_params)(void *state, mt_graph *g, mt_params *p);
 } mt_topo_hooks;
 
 struct mt_topo_class {
