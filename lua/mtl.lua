@@ -114,6 +114,15 @@ task.binary   = make_task("binary", false)
 aux.classify  = make_task("class", true)
 aux.regress   = make_task("regress", true)
 aux.binary    = make_task("binary", true)
+-- Adversarial auxiliary task (gradient reversal, Ganin & Lempitsky 2015):
+-- the trunk learns representations from which this task is hard.
+function aux.adversarial(t)
+  t = tag("task", t, 2)
+  t.type = t.type or "class"
+  t.aux = true
+  t.reverse = t.reverse or 1.0
+  return t
+end
 -- Predicting inputs (survey 5.x, "predicting inputs"): reconstruct x itself.
 function aux.reconstruct(t)
   t = tag("task", t, 2)

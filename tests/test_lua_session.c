@@ -14,6 +14,7 @@
 
 #include "lua/mtlua.h"
 #include "run/trainer.h"
+#include "engine/graph.h"
 
 static char dir[64];
 
@@ -234,6 +235,74 @@ static void test_lua_methods_on_vectors(void **state)
     assert_non_null(strstr(mt_last_error(), "the script returned nothing"));
 }
 
+/* An adversarial task's head reads the trunk through a gradient reversal:
+ * the trunk's gradient from that task is exactly the negated gradient of
+ * the same network without the reversal (lambda = 1), while its head's own
+ * gradient is unchanged. */
+static void test_lua_adversarial_task_reverses_trunk_gradient(void **state)
+{
+    (void)state;
+#define ADV(task)                                                                           \
+    HEAD TABLE_DATA "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' },\n" \
+                    "  " task " }, topology = mtl.share.hard { trunk = { 4 } },\n"                    \
+                    "  train = { batch = 6, epochs = 1, seed = 5 } }\n"
+    const char *s1 = ADV("mtl.task.regress { name = 'r' }");
+    const char *s2 = ADV("mtl.aux.adversarial { type = 'regress', reverse = 1, name = 'r' }");
+#undef ADV
+    mtlua_session *a, *b;
+    assert_int_equal(mtlua_open(write_script("adv1.lua", s1), NULL, 0, &a), MT_OK);
+    assert_int_equal(mtlua_open(write_script("adv2.lua", s2), NULL, 0, &b), MT_OK);
+    assert_true(mtlua_experiment(b, 0)->topo.task[1].grad_reverse == 1.0f);
+    assert_true(mtlua_experiment(b, 0)->task[1].aux);
+    mt_trainer *ta, *tb;
+    assert_int_equal(trainer_new(mtlua_experiment(a, 0), NULL, &ta), MT_OK);
+    assert_int_equal(trainer_new(mtlua_experiment(b, 0), NULL, &tb), MT_OK);
+    struct mt_graph *ga = trainer_graph(ta), *gb = trainer_graph(tb);
+    /* same seed, same parameters; one forward on the same inputs */
+    const mt_experiment *e = mtlua_experiment(a, 0);
+    int rows[6] = {0, 1, 2, 3, 4, 5};
+    struct mt_graph *gs[2] = {ga, gb};
+    for (int k = 0; k < 2; k++) {
+        graph_set_batch(gs[k], 6);
+        dataset_gather_x(&e->data->ds, rows, 6, graph_value(gs[k], graph_find(gs[k], "x")));
+        dataset_gather_y(&e->data->ds, e->task[1].target, rows, 6, graph_value(gs[k], graph_find(gs[k], "y.r")),
+                         graph_value(gs[k], graph_find(gs[k], "mask.r")));
+        dataset_gather_y(&e->data->ds, e->task[0].target, rows, 6, graph_value(gs[k], graph_find(gs[k], "y.a")),
+                         graph_value(gs[k], graph_find(gs[k], "mask.a")));
+        graph_forward(gs[k], MT_EVAL);
+    }
+    mt_params *pa = graph_params(ga), *pb = graph_params(gb);
+    assert_int_equal(pa->total, pb->total);
+    assert_memory_equal(pa->data, pb->data, pa->total * sizeof(float));
+    /* the loss of task r is the last loss node: find it as the mean of y.r's consumer */
+    int n = graph_node_count(ga);
+    mt_node la = MT_NONE;
+    for (int i = n - 1; i >= 0 && la == MT_NONE; i--)
+        if (strcmp(graph_node_kind(ga, i), "loss_mse") == 0 || strcmp(graph_node_kind(ga, i), "mse") == 0) la = i;
+    assert_int_not_equal(la, MT_NONE);
+    mt_node lb = la + 1; /* the reversal node comes before the head in b */
+    assert_string_equal(graph_node_kind(gb, lb), graph_node_kind(ga, la));
+    params_zero_grad(pa);
+    params_zero_grad(pb);
+    assert_int_equal(graph_backward(ga, &la, NULL, 1, NULL), MT_OK);
+    assert_int_equal(graph_backward(gb, &lb, NULL, 1, NULL), MT_OK);
+    int checked = 0;
+    for (int i = 0; i < pa->count; i++) {
+        const mt_param_info *pi = &pa->info[i];
+        for (size_t j = 0; j < pi->size; j++) {
+            float ga_ = pa->grad[pi->offset + j], gb_ = pb->grad[pi->offset + j];
+            if (pi->group == 0) assert_true(fabsf(ga_ + gb_) <= 1e-6f * (1 + fabsf(ga_)));
+            else assert_true(fabsf(ga_ - gb_) <= 1e-6f * (1 + fabsf(ga_)));
+            checked += ga_ != 0;
+        }
+    }
+    assert_true(checked > 4);
+    trainer_free(ta);
+    trainer_free(tb);
+    mtlua_close(a);
+    mtlua_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_lua_variants_share_data),
         cmocka_unit_test(test_lua_console_eval),
         cmocka_unit_test(test_lua_methods_on_vectors),
+        cmocka_unit_test(test_lua_adversarial_task_reverses_trunk_gradient),
     };
     return cmocka_run_group_tests_name("lua session", tests, setup, teardown);
 }

@@ -75,6 +75,10 @@ typedef struct {
     int attach;
     int head[MT_TOPO_MAXLAYERS]; /* hidden sizes of this task's head */
     int nhead;                   /* -1: use the spec's default head */
+    /* > 0: an adversarial task (Ganin & Lempitsky 2015): its head reads
+     * the shared representation through a gradient reversal with this
+     * lambda, so the trunk learns to make the task hard. */
+    float grad_reverse;
 } mt_topo_task;
 
 typedef struct mt_topo_class mt_topo_class;
