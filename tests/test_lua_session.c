@@ -303,6 +303,35 @@ static void test_lua_adversarial_task_reverses_trunk_gradient(void **state)
     mtlua_close(b);
 }
 
+/* Callbacks get the run and the step; callback_every = 3 calls on_step at
+ * steps 3, 6, 9, ...; on_epoch at each epoch; run:stop() ends the run. */
+static void test_lua_callbacks_schedule_and_stop(void **state)
+{
+    (void)state;
+    const char *p = write_script("cb.lua", HEAD TABLE_DATA
+        "calls = {}\n"
+        "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } },\n"
+        "  train = { batch = 2, epochs = 4, callback_every = 3 },\n"
+        "  on_step = function(run, step) calls[#calls + 1] = step; assert(run:step() == step)\n"
+        "    if step == 9 then run:stop() end end }\n");
+    mtlua_session *s;
+    assert_int_equal(mtlua_open(p, NULL, 0, &s), MT_OK);
+    mt_trainer *t;
+    assert_int_equal(trainer_new(mtlua_experiment(s, 0), NULL, &t), MT_OK);
+    mtlua_attach(s, 0, t);
+    mt_status st = MT_OK;
+    while (!st && !trainer_finished(t)) st = trainer_step(t);
+    assert_int_equal(st, MT_ERR_INTERRUPTED);
+    assert_non_null(strstr(mt_last_error(), "run:stop()"));
+    assert_int_equal(trainer_step_count(t), 9);
+    char out[256];
+    assert_int_equal(mtlua_eval(s, "table.concat(calls, ',')", out, sizeof out), MT_OK);
+    assert_string_equal(out, "3,6,9");
+    mtlua_attach(s, 0, NULL);
+    trainer_free(t);
+    mtlua_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_lua_console_eval),
         cmocka_unit_test(test_lua_methods_on_vectors),
         cmocka_unit_test(test_lua_adversarial_task_reverses_trunk_gradient),
+        cmocka_unit_test(test_lua_callbacks_schedule_and_stop),
     };
     return cmocka_run_group_tests_name("lua session", tests, setup, teardown);
 }

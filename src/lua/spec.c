@@ -172,7 +172,7 @@ static mt_status parse_train(mtlua_vctx *c, int tidx, mt_train_spec *t)
     TRY(vint(c, tidx, "relations_every", 0, 0, 1000000000L, &l)); t->relations_every = (int)l;
     TRY(vint(c, tidx, "affinity_every", 0, 0, 1000000000L, &l)); t->affinity_every = (int)l;
     TRY(vbool(c, tidx, "baselines", 0, &b)); t->baselines = b;
-    TRY(vint(c, tidx, "callback_every", 1, 1, 1000000000L, &l)); t->callback_every = (int)l;
+    TRY(vint(c, tidx, "callback_every", 0, 0, 1000000000L, &l)); t->callback_every = (int)l;
     return MT_OK;
 }
 

@@ -91,7 +91,7 @@ void experiment_defaults(mt_experiment *e)
     t->batch = 64;
     t->epochs = 1;
     t->seed = 1;
-    t->callback_every = 1;
+    t->callback_every = 0;
 }
 
 void experiment_free(mt_experiment *e)

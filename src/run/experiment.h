@@ -68,7 +68,9 @@ typedef struct {
     int relations_every;  /* steps between gradient-relation matrices; 0 = with eval */
     int affinity_every;   /* steps between lookahead transfer affinity; 0 = never */
     int baselines;        /* train single-task baselines and report delta_m */
-    int callback_every;   /* min steps between on_step callbacks */
+    int callback_every;   /* steps between on_step callbacks; 0 = automatic: every
+                             step while callbacks take under a tenth of the
+                             training time, fewer when they would take more */
 } mt_train_spec;
 
 /* The dataset and its split, shared by every experiment a script returns

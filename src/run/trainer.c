@@ -32,6 +32,7 @@ struct mt_trainer {
     long step, total;
     int epoch, batches_per_epoch;
     long last_hook_step;
+    double hook_s; /* seconds spent in on_step callbacks */
     double lr_base, lr_scale, lr_now;
     float w[MT_MAX_TASKS]; /* current loss weights */
 
@@ -320,7 +321,7 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
         trainer_free(t);
         return st;
     }
-    t->last_hook_step = -1;
+    t->last_hook_step = 0;
     if (mon) {
         snprintf(mon->experiment, sizeof mon->experiment, "%s", e->name);
         snprintf(mon->description, sizeof mon->description, "%s", e->description);
@@ -916,9 +917,14 @@ mt_status trainer_step(mt_trainer *t)
         st = evaluate_and_publish(t);
         if (st) return st;
     }
-    if (t->hooks.on_step && t->step - t->last_hook_step >= t->e.train.callback_every) {
+    int every = t->e.train.callback_every;
+    int due = every > 0 ? t->step - t->last_hook_step >= every : t->hook_s <= 0.1 * t->busy_s;
+    if (t->hooks.on_step && due) {
         t->last_hook_step = t->step;
-        return t->hooks.on_step(t->hooks.ud, t->step);
+        double h0 = now_s();
+        st = t->hooks.on_step(t->hooks.ud, t->step);
+        t->hook_s += now_s() - h0;
+        return st;
     }
     return MT_OK;
 }
