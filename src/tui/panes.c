@@ -885,7 +885,8 @@ static void draw_compare_scatter(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     mt_series pts = { a, b, n, n, 1, n };
     front = (mt_series){ fx, fy, nf, nf, 1, nf };
-    plot_series ser[2] = { { &front, 2, PLOT_DOTTED }, { &pts, 0, PLOT_POINTS } };
+    /* the points always, the front only when it is a line (two or more optimal points) */
+    plot_series ser[2] = { { &pts, 0, PLOT_POINTS }, { &front, 2, PLOT_DOTTED } };
     int legend_rows = 1;
     int ph = H - 2 - legend_rows;
     plot_opts po = { 0, 0, 0.08 };
