@@ -13,6 +13,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/log.h"
+#include "core/strutil.h"
 
 static void test_core_fail_records_message(void **state)
 {
@@ -122,6 +123,20 @@ static void test_core_log_sink(void **state)
     mt_log_set_sink(NULL, NULL, NULL);
 }
 
+static void test_core_edit_distance_and_closest(void **state)
+{
+    (void)state;
+    assert_int_equal(mt_edit_distance("", ""), 0);
+    assert_int_equal(mt_edit_distance("epochs", "epochs"), 0);
+    assert_int_equal(mt_edit_distance("epohcs", "epochs"), 2); /* a swap is two edits */
+    assert_int_equal(mt_edit_distance("kitten", "sitting"), 3);
+    assert_int_equal(mt_edit_distance("abc", ""), 3);
+    const char *const names[] = {"batch", "epochs", "steps", NULL};
+    assert_string_equal(mt_closest("epohcs", names, 2), "epochs");
+    assert_string_equal(mt_closest("step", names, 2), "steps");
+    assert_null(mt_closest("learning_rate", names, 2));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +145,7 @@ int main(void)
         cmocka_unit_test(test_core_rng_reproducible_and_uniform),
         cmocka_unit_test(test_core_rng_shuffle_is_permutation),
         cmocka_unit_test(test_core_log_sink),
+        cmocka_unit_test(test_core_edit_distance_and_closest),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

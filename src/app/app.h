@@ -30,5 +30,9 @@ int app_check(const app_options *o);
 int app_workbench(const app_options *o);
 /* A filesystem-safe slug of an experiment name: "01-hard-sharing". */
 void app_slug(const char *name, int index, char *out, size_t n);
+/* runs/<script stem>-<date>-<time> into out. */
+void app_default_run_dir(const char *script, char *out, size_t n);
+/* SIGINT/SIGTERM set app_stop_signal and interrupt running Lua code. */
+void app_install_signals(void);
 
 #endif

@@ -130,7 +130,7 @@ static mt_status run_baselines(const mt_experiment *e, const char *dir, progress
     return baselines_save(path, key, b, e->ntasks, e);
 }
 
-static void default_out(const char *script, char *out, size_t n)
+void app_default_run_dir(const char *script, char *out, size_t n)
 {
     const char *base = strrchr(script, '/');
     base = base ? base + 1 : script;
@@ -248,7 +248,7 @@ int app_run_headless(const app_options *o)
     }
     char out[1024];
     if (o->out_dir) snprintf(out, sizeof out, "%s", o->out_dir);
-    else default_out(o->script, out, sizeof out);
+    else app_default_run_dir(o->script, out, sizeof out);
     progress pg = {.tty = isatty(2), .quiet = o->quiet};
     int code = MT_EXIT_OK, n = mtlua_count(s);
     for (int i = 0; i < n && !app_stop_signal; i++) {

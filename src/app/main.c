@@ -18,6 +18,16 @@ static void on_signal(int sig)
     mtlua_interrupt();
 }
 
+void app_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: mtlab SCRIPT.lua [options]          open the workbench on a script\n"
@@ -126,12 +136,7 @@ int main(int argc, char **argv)
     /* BLAS threads: the caller's OPENBLAS_NUM_THREADS wins unless --threads */
     if (o.threads) openblas_set_num_threads(o.threads);
     else if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(2);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    app_install_signals();
     if (strcmp(cmd, "run") == 0) return app_run_headless(&o);
     if (strcmp(cmd, "check") == 0) return app_check(&o);
     return app_workbench(&o);

@@ -59,22 +59,6 @@ static void state_free(bench_state *b)
     memset(b, 0, sizeof *b);
 }
 
-static void run_dir_for(const char *script, char *out, size_t n)
-{
-    const char *base = strrchr(script, '/');
-    base = base ? base + 1 : script;
-    char stem[128];
-    snprintf(stem, sizeof stem, "%s", base);
-    char *dot = strrchr(stem, '.');
-    if (dot) *dot = '\0';
-    time_t now = time(NULL);
-    struct tm tmv;
-    localtime_r(&now, &tmv);
-    char ts[32];
-    strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tmv);
-    snprintf(out, n, "runs/%s-%s", stem, ts);
-}
-
 /* Loads the script and builds every experiment; on failure b is empty and
  * the message is in mt_last_error(). */
 static mt_status state_load(bench_state *b, const app_options *o)
@@ -85,7 +69,7 @@ static mt_status state_load(bench_state *b, const app_options *o)
     b->n = mtlua_count(b->lua);
     b->t0 = now_s();
     if (o->out_dir) snprintf(b->dir, sizeof b->dir, "%s", o->out_dir);
-    else run_dir_for(o->script, b->dir, sizeof b->dir);
+    else app_default_run_dir(o->script, b->dir, sizeof b->dir);
     for (int i = 0; i < b->n; i++) {
         const mt_experiment *e = mtlua_experiment(b->lua, i);
         const char *names[MT_MAX_TASKS];
@@ -208,13 +192,6 @@ static void export_run(bench_state *b, int i, tui_screen *scr, char *msg, size_t
     else snprintf(msg, n, "exported %s and %s", svg, csv);
 }
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    app_stop_signal = 1;
-    mtlua_interrupt();
-}
-
 int app_workbench(const app_options *o)
 {
     bench_state b;
@@ -230,12 +207,7 @@ int app_workbench(const app_options *o)
         return MT_EXIT_FAILED;
     }
     /* Ctrl-C interrupts a runaway callback first; otherwise it quits */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    app_install_signals();
     mt_log_set_sink(log_to_monitor, NULL, NULL);
     int sel = 0, quit = 0;
     char message[1024] = "";

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "core/strutil.h"
 #include "lua_internal.h"
 #include "mtl/topology.h"
 
@@ -65,24 +66,6 @@ void vpop(mtlua_vctx *c, const char *saved_path, const char *saved_where)
     memcpy(c->where, saved_where, sizeof c->where);
 }
 
-/* Edit distance, for "did you mean" on a misspelt field. */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40) return 99;
-    int d[41][41];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
-            int m = sub < del ? sub : del;
-            d[i][j] = m < ins ? m : ins;
-        }
-    return d[la][lb];
-}
-
 mt_status vcheck_keys(const mtlua_vctx *c, int tidx, const char *const *allowed)
 {
     lua_State *L = c->L;
@@ -105,15 +88,7 @@ mt_status vcheck_keys(const mtlua_vctx *c, int tidx, const char *const *allowed)
         for (const char *const *a = allowed; *a; a++)
             if (strcmp(*a, k) == 0) ok = 1;
         if (!ok) {
-            const char *best = NULL;
-            int bd = 3;
-            for (const char *const *a = allowed; *a; a++) {
-                int dd = edit_distance(k, *a);
-                if (dd < bd) {
-                    bd = dd;
-                    best = *a;
-                }
-            }
+            const char *best = mt_closest(k, allowed, 2);
             char list[512] = "";
             for (const char *const *a = allowed; *a; a++) {
                 strncat(list, *a, sizeof list - strlen(list) - 3);

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "core/strutil.h"
 
 static const mt_method_param no_params[] = {{NULL, 0, 0, 0, NULL}};
 static const mt_method_param lr_params[] = {
@@ -80,35 +81,12 @@ const char *method_names(void)
     return buf;
 }
 
-static int distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 30 || lb > 30) return 99;
-    int d[31][31];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int s = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < s) s = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < s) s = d[i][j - 1] + 1;
-            d[i][j] = s;
-        }
-    return d[la][lb];
-}
-
 const char *method_closest(const char *name)
 {
-    const char *best = NULL;
-    int bd = 3;
-    for (int i = 0; i < NMETHODS; i++) {
-        int d = distance(name, methods[i].name);
-        if (d < bd) {
-            bd = d;
-            best = methods[i].name;
-        }
-    }
-    return best;
+    const char *names[NMETHODS + 1];
+    for (int i = 0; i < NMETHODS; i++) names[i] = methods[i].name;
+    names[NMETHODS] = NULL;
+    return mt_closest(name, names, 2);
 }
 
 const char *method_check_param(const char *method, const char *key, double value)
