@@ -1,0 +1,435 @@
+/* topo_moe.c - mixtures of experts with per-task gates: MMoE and OMoE
+ * (Ma et al., KDD 2018), CGC and PLE (Tang et al., RecSys 2020). The
+ * parameter names and published matrices are in topo_experts.h. */
+#include <stdio.h>
+#include <string.h>
+#include "core/mem.h"
+#include "topo_experts.h"
+
+#define MOE_MAXEXP 64    /* experts at one level (all tasks' plus shared) */
+#define MOE_MAXLEVELS 8
+
+typedef enum { MOE_MMOE, MOE_OMOE, MOE_PLE } moe_kind;
+
+/* What publish needs: the gate softmax nodes of every level. */
+typedef struct {
+    moe_kind kind;
+    int T, levels;
+    int m_task, m_shared; /* per level (PLE); experts (MMoE/OMoE) in m_shared */
+    mt_node gate[MOE_MAXLEVELS][MT_MAX_TASKS]; /* (B, m_t + m_s) or (B, E) */
+    mt_node sgate[MOE_MAXLEVELS];              /* (B, T m_t + m_s), PLE levels < last */
+    double *buf;                               /* (T, MOE_MAXEXP) publish scratch */
+} moe_state;
+
+static const mt_tparam_def mmoe_params[] = {
+    {"experts", MT_TP_INT, 4, 1, MOE_MAXEXP, NULL, "number of experts"},
+    {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)"},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const mt_tparam_def ple_params[] = {
+    {"task_experts", MT_TP_INT, 1, 0, 16, NULL, "experts of each task, per level"},
+    {"shared_experts", MT_TP_INT, 1, 0, 16, NULL, "shared experts, per level"},
+    {"levels", MT_TP_INT, 2, 1, MOE_MAXLEVELS, NULL, "extraction levels (PLE; CGC is 1)"},
+    {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)"},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const mt_tparam_def cgc_params[] = {
+    {"task_experts", MT_TP_INT, 1, 0, 16, NULL, "experts of each task"},
+    {"shared_experts", MT_TP_INT, 1, 0, 16, NULL, "shared experts"},
+    {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)"},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+/* The experts' layer sizes: `expert` when given, else the trunk. */
+static int moe_sizes(const mt_topo_spec *s, int *sizes)
+{
+    double v[MT_TOPO_MAXLAYERS];
+    int n = tparam_list(&s->params, "expert", v, MT_TOPO_MAXLAYERS);
+    if (n > 0) {
+        for (int i = 0; i < n; i++) sizes[i] = (int)v[i];
+        return n;
+    }
+    for (int i = 0; i < s->ntrunk; i++) sizes[i] = s->trunk[i];
+    return s->ntrunk;
+}
+
+static const mt_tparam_def *moe_defs(const mt_topo_spec *s)
+{
+    return strcmp(s->type, "mmoe") == 0 || strcmp(s->type, "omoe") == 0 ? mmoe_params
+           : strcmp(s->type, "cgc") == 0                              ? cgc_params
+                                                                      : ple_params;
+}
+
+static int moe_levels(const mt_topo_spec *s)
+{
+    return strcmp(s->type, "ple") == 0 ? (int)tparam_num(&s->params, ple_params, "levels") : 1;
+}
+
+mt_status topo_experts_check(const mt_topo_spec *s, const mt_tparam_def *defs)
+{
+    const mt_tparams *p = &s->params;
+    for (int i = 0; i < p->n; i++) {
+        const mt_tparam_def *d = tparam_def(defs, p->key[i]);
+        if (!d) continue;
+        const char *why = NULL;
+        if (d->type == MT_TP_INTS || d->type == MT_TP_NUMBERS) {
+            for (int k = 0; k < p->nlist[i] && !why; k++)
+                if ((why = tparam_check(d, p->list[i][k])))
+                    return mt_fail(MT_ERR_ARG, "topology.%s[%d]: %s", d->key, k + 1, why);
+        } else if (d->type != MT_TP_STRING && (why = tparam_check(d, p->num[i]))) {
+            return mt_fail(MT_ERR_ARG, "topology.%s: %s", d->key, why);
+        }
+    }
+    return MT_OK;
+}
+
+static mt_status moe_validate(const mt_topo_spec *s)
+{
+    int sizes[MT_TOPO_MAXLAYERS];
+    mt_status st = topo_experts_check(s, moe_defs(s));
+    if (st) return st;
+    if (moe_sizes(s, sizes) == 0)
+        return mt_fail(MT_ERR_ARG, "topology.expert: %s needs the experts' layer sizes (expert = {...} or trunk = {...})",
+                       s->type);
+    for (int t = 0; t < s->ntasks; t++)
+        if (s->task[t].attach != 0)
+            return mt_fail(MT_ERR_ARG, "tasks[%d].attach: %s heads sit on their gate's mixture; attach is not supported",
+                           t + 1, s->type);
+    if (strcmp(s->type, "cgc") == 0 || strcmp(s->type, "ple") == 0) {
+        const mt_tparam_def *d = moe_defs(s);
+        int mt = (int)tparam_num(&s->params, d, "task_experts");
+        int ms = (int)tparam_num(&s->params, d, "shared_experts");
+        if (mt + ms < 1)
+            return mt_fail(MT_ERR_ARG, "topology.task_experts: %s needs at least one expert per gate "
+                           "(task_experts + shared_experts >= 1)", s->type);
+        if (s->ntasks * mt + ms > MOE_MAXEXP)
+            return mt_fail(MT_ERR_ARG, "topology.task_experts: %d tasks x %d + %d shared experts exceed %d per level",
+                           s->ntasks, mt, ms, MOE_MAXEXP);
+    }
+    return MT_OK;
+}
+
+/* One expert: the hidden layers "<prefix>.<l>" on h. */
+static mt_node moe_expert(mt_graph *g, const mt_topo_spec *s, mt_node h, const int *sizes, int n,
+                          const char *prefix, int group, mt_node *last_weight)
+{
+    char nm[MT_PARAM_NAME];
+    for (int l = 0; l < n; l++) {
+        snprintf(nm, sizeof nm, "%s.%d", prefix, l);
+        h = topo_hidden(g, s, h, sizes[l], nm, group);
+    }
+    if (last_weight) {
+        snprintf(nm, sizeof nm, "%s.%d.weight", prefix, n - 1);
+        *last_weight = graph_find(g, nm);
+    }
+    return h;
+}
+
+/* A softmax gate over n experts computed from h: "<prefix>.weight" (n, in). */
+static mt_node moe_gate(mt_graph *g, mt_node h, int n, const char *prefix, int group)
+{
+    return graph_softmax(g, graph_linear(g, h, n, prefix, group));
+}
+
+static moe_state *moe_state_new(moe_kind kind, int T, int levels)
+{
+    moe_state *st = mt_calloc(1, sizeof *st);
+    if (!st) return NULL;
+    st->buf = mt_alloc((size_t)MT_MAX_TASKS * MOE_MAXEXP * sizeof(double));
+    if (!st->buf) {
+        mt_free(st);
+        return NULL;
+    }
+    st->kind = kind;
+    st->T = T;
+    st->levels = levels;
+    for (int k = 0; k < MOE_MAXLEVELS; k++) {
+        st->sgate[k] = MT_NONE;
+        for (int t = 0; t < MT_MAX_TASKS; t++) st->gate[k][t] = MT_NONE;
+    }
+    return st;
+}
+
+static void moe_free(void *state)
+{
+    moe_state *st = state;
+    if (!st) return;
+    mt_free(st->buf);
+    mt_free(st);
+}
+
+/* MMoE and OMoE. The experts' outputs go through one concatenation Z so
+ * that every expert parameter reaches the losses through Z alone (MGDA-UB
+ * differentiates with respect to it); each task's gate reads slices of Z. */
+static mt_status mmoe_build_kind(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, mt_topo_built *out,
+                                 moe_kind kind)
+{
+    char nm[MT_PARAM_NAME];
+    int sizes[MT_TOPO_MAXLAYERS];
+    int ns = moe_sizes(s, sizes);
+    int E = (int)tparam_num(&s->params, mmoe_params, "experts");
+    moe_state *st = moe_state_new(kind, s->ntasks, 1);
+    if (!st) return MT_ERR_NOMEM;
+    st->m_shared = E;
+    out->state = st;
+    mt_node sw = MT_NONE;
+    mt_node h = topo_front(g, s, x, in_c, "conv", 0, &sw);
+    mt_node z[MOE_MAXEXP];
+    for (int e = 0; e < E; e++) {
+        snprintf(nm, sizeof nm, "expert.%d", e);
+        z[e] = moe_expert(g, s, h, sizes, ns, nm, 0, e == 0 ? &sw : NULL);
+    }
+    mt_node Z = graph_concat(g, z, E);
+    int d = sizes[ns - 1];
+    for (int e = 0; e < E; e++) z[e] = graph_slice_cols(g, Z, e * d, d);
+    mt_node mixed = MT_NONE;
+    if (kind == MOE_OMOE) {
+        st->gate[0][0] = moe_gate(g, h, E, "gate", 0);
+        mixed = graph_gate(g, z, E, st->gate[0][0]);
+        for (int t = 1; t < s->ntasks; t++) st->gate[0][t] = st->gate[0][0];
+    }
+    for (int t = 0; t < s->ntasks; t++) {
+        mt_node m = mixed;
+        if (kind == MOE_MMOE) {
+            snprintf(nm, sizeof nm, "gate.%s", s->task[t].name);
+            st->gate[0][t] = moe_gate(g, h, E, nm, 1 + t);
+            m = graph_gate(g, z, E, st->gate[0][t]);
+        }
+        out->out[t] = topo_head(g, s, t, m);
+    }
+    out->shared = kind == MOE_OMOE ? mixed : Z;
+    out->shared_weight = sw == MT_NONE ? -1 : sw;
+    return MT_OK;
+}
+
+static mt_status mmoe_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, int in_h, int in_w,
+                            mt_topo_built *out)
+{
+    (void)in_h;
+    (void)in_w;
+    return mmoe_build_kind(g, s, x, in_c, out, MOE_MMOE);
+}
+
+static mt_status omoe_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, int in_h, int in_w,
+                            mt_topo_built *out)
+{
+    (void)in_h;
+    (void)in_w;
+    return mmoe_build_kind(g, s, x, in_c, out, MOE_OMOE);
+}
+
+/* CGC and PLE: level k turns the task inputs in[t] and the shared input
+ * sh into the task gates' mixtures (the next level's in[t]) and, below the
+ * last level, the shared gate's mixture (the next sh). */
+static mt_status ple_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, int in_h, int in_w,
+                           mt_topo_built *out)
+{
+    (void)in_h;
+    (void)in_w;
+    char nm[MT_PARAM_NAME];
+    const mt_tparam_def *defs = moe_defs(s);
+    int sizes[MT_TOPO_MAXLAYERS];
+    int ns = moe_sizes(s, sizes), T = s->ntasks;
+    int mt = (int)tparam_num(&s->params, defs, "task_experts");
+    int ms = (int)tparam_num(&s->params, defs, "shared_experts");
+    int K = moe_levels(s);
+    moe_state *st = moe_state_new(MOE_PLE, T, K);
+    if (!st) return MT_ERR_NOMEM;
+    st->m_task = mt;
+    st->m_shared = ms;
+    out->state = st;
+    mt_node sw = MT_NONE;
+    mt_node h = topo_front(g, s, x, in_c, "conv", 0, &sw);
+    mt_node in[MT_MAX_TASKS], sh = h, Zs = MT_NONE;
+    for (int t = 0; t < T; t++) in[t] = h;
+    int d = sizes[ns - 1];
+    for (int k = 0; k < K; k++) {
+        mt_node te[MT_MAX_TASKS][16], se[16], sx[16];
+        for (int t = 0; t < T; t++)
+            for (int e = 0; e < mt; e++) {
+                snprintf(nm, sizeof nm, "ple.%d.%s.%d", k, s->task[t].name, e);
+                te[t][e] = moe_expert(g, s, in[t], sizes, ns, nm, 1 + t, NULL);
+            }
+        for (int e = 0; e < ms; e++) {
+            snprintf(nm, sizeof nm, "ple.%d.shared.%d", k, e);
+            se[e] = moe_expert(g, s, sh, sizes, ns, nm, 0, e == 0 ? &sw : NULL);
+            sx[e] = se[e];
+        }
+        if (K == 1 && ms > 0) { /* one level: Z carries every shared expert parameter */
+            Zs = graph_concat(g, se, ms);
+            for (int e = 0; e < ms; e++) sx[e] = graph_slice_cols(g, Zs, e * d, d);
+        }
+        mt_node next[MT_MAX_TASKS];
+        for (int t = 0; t < T; t++) {
+            mt_node xs[32];
+            int n = 0;
+            for (int e = 0; e < mt; e++) xs[n++] = te[t][e];
+            for (int e = 0; e < ms; e++) xs[n++] = sx[e];
+            snprintf(nm, sizeof nm, "ple.%d.gate.%s", k, s->task[t].name);
+            st->gate[k][t] = moe_gate(g, in[t], n, nm, 1 + t);
+            next[t] = graph_gate(g, xs, n, st->gate[k][t]);
+        }
+        if (k + 1 < K) {
+            mt_node xs[MOE_MAXEXP];
+            int n = 0;
+            for (int t = 0; t < T; t++)
+                for (int e = 0; e < mt; e++) xs[n++] = te[t][e];
+            for (int e = 0; e < ms; e++) xs[n++] = se[e];
+            snprintf(nm, sizeof nm, "ple.%d.gate.shared", k);
+            st->sgate[k] = moe_gate(g, sh, n, nm, 0);
+            sh = graph_gate(g, xs, n, st->sgate[k]);
+        }
+        for (int t = 0; t < T; t++) in[t] = next[t];
+    }
+    for (int t = 0; t < T; t++) out->out[t] = topo_head(g, s, t, in[t]);
+    out->shared = Zs;
+    if (Zs == MT_NONE && K == 1 && in_c > 0 && s->nconv > 0) out->shared = h;
+    out->shared_weight = sw == MT_NONE ? -1 : sw;
+    return MT_OK;
+}
+
+/* Mean of each column of a (B, n) gate over the batch into row. */
+static void moe_mean_rows(mt_graph *g, mt_node gate, double *row)
+{
+    int B = graph_rows(g, gate), n = graph_cols(g, gate);
+    const float *v = graph_value(g, gate); /* (B, n) */
+    for (int j = 0; j < n; j++) row[j] = 0;
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < n; j++) row[j] += v[(size_t)b * n + j];
+    for (int j = 0; j < n; j++) row[j] = B > 0 ? row[j] / B : 0;
+}
+
+static void moe_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
+{
+    moe_state *st = state;
+    if (!st || graph_batch(g) < 1) return;
+    char name[48];
+    int T = st->T;
+    int n = st->kind == MOE_PLE ? st->m_task + st->m_shared : st->m_shared;
+    for (int k = 0; k < st->levels; k++) {
+        for (int t = 0; t < T; t++) moe_mean_rows(g, st->gate[k][t], st->buf + (size_t)t * n);
+        if (k + 1 == st->levels) snprintf(name, sizeof name, "expert usage");
+        else snprintf(name, sizeof name, "expert usage L%d", k + 1);
+        fn(ud, name, T, n, st->buf, NULL, NULL, 0, 1);
+        if (st->sgate[k] != MT_NONE) {
+            int ns = T * st->m_task + st->m_shared;
+            moe_mean_rows(g, st->sgate[k], st->buf);
+            snprintf(name, sizeof name, "shared gate L%d", k + 1);
+            fn(ud, name, 1, ns, st->buf, NULL, NULL, 0, 1);
+        }
+    }
+}
+
+#define OUT(...)                                                          \
+    do {                                                                  \
+        if (w < n) {                                                      \
+            int r_ = snprintf(buf + w, n - w, __VA_ARGS__);               \
+            if (r_ > 0) w += (size_t)r_ < n - w ? (size_t)r_ : n - w - 1; \
+        }                                                                 \
+    } while (0)
+
+static size_t moe_layers_text(const mt_topo_spec *s, char *buf, size_t n)
+{
+    size_t w = 0;
+    int sizes[MT_TOPO_MAXLAYERS], ns = moe_sizes(s, sizes);
+    if (n) buf[0] = '\0';
+    for (int l = 0; l < ns; l++) OUT("%sdense %d", l ? " -> " : "", sizes[l]);
+    if (s->norm != MT_NORM_NONE) OUT(s->norm == MT_NORM_BATCH ? " +bn" : " +ln");
+    if (s->dropout > 0) OUT(" +dropout");
+    return w;
+}
+
+static size_t moe_heads_text(const mt_topo_spec *s, const char *via, char *buf, size_t n, size_t w)
+{
+    for (int t = 0; t < s->ntasks; t++) {
+        const mt_topo_task *k = &s->task[t];
+        int nh;
+        const int *hs = topo_task_head(s, t, &nh);
+        OUT("  +--> %s%s: %s", k->name, k->aux ? " (aux)" : "", via);
+        for (int i = 0; i < nh; i++) OUT(" -> dense %d", hs[i]);
+        OUT(" -> out %d\n", k->out_dim);
+    }
+    return w;
+}
+
+static size_t mmoe_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t n)
+{
+    size_t w = 0;
+    char layers[160];
+    int E = (int)tparam_num(&s->params, mmoe_params, "experts");
+    int omoe = strcmp(s->type, "omoe") == 0;
+    moe_layers_text(s, layers, sizeof layers);
+    if (n) buf[0] = '\0';
+    OUT("%s mixture of experts (%s), %d experts\n", omoe ? "one-gate" : "multi-gate", topo_act_name(s->act), E);
+    OUT("input %d\n", in_dim);
+    for (int i = 0; i < s->nconv; i++) OUT("  | conv 5x5 -> %d ch, pool 2   [shared]\n", s->conv[i]);
+    OUT("  | experts x%d: %s   [shared]\n", E, layers);
+    if (omoe) OUT("  | one softmax gate over %d experts   [shared]\n", E);
+    else OUT("  | a softmax gate per task over %d experts   [task]\n", E);
+    return moe_heads_text(s, omoe ? "mixture" : "own gate's mixture", buf, n, w);
+}
+
+static size_t ple_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t n)
+{
+    size_t w = 0;
+    char layers[160];
+    const mt_tparam_def *defs = moe_defs(s);
+    int mt = (int)tparam_num(&s->params, defs, "task_experts");
+    int ms = (int)tparam_num(&s->params, defs, "shared_experts");
+    int K = moe_levels(s);
+    moe_layers_text(s, layers, sizeof layers);
+    if (n) buf[0] = '\0';
+    if (strcmp(s->type, "cgc") == 0) OUT("customized gate control (%s)\n", topo_act_name(s->act));
+    else OUT("progressive layered extraction (%s), %d levels\n", topo_act_name(s->act), K);
+    OUT("input %d\n", in_dim);
+    for (int i = 0; i < s->nconv; i++) OUT("  | conv 5x5 -> %d ch, pool 2   [shared]\n", s->conv[i]);
+    for (int k = 0; k < K; k++) {
+        OUT("  | level %d: experts %s\n", k + 1, layers);
+        OUT("  |   %d per task [task] + %d shared [shared]\n", mt, ms);
+        OUT("  |   task gates over own + shared (%d)\n", mt + ms);
+        if (k + 1 < K) OUT("  |   shared gate over all %d -> next level\n", s->ntasks * mt + ms);
+    }
+    return moe_heads_text(s, "own gate's mixture", buf, n, w);
+}
+
+const mt_topo_class topo_class_mmoe = {
+    .name = "mmoe",
+    .summary = "multi-gate mixture of experts: shared experts, a softmax gate per task (Ma et al. 2018)",
+    .params = mmoe_params,
+    .validate = moe_validate,
+    .build = mmoe_build,
+    .describe = mmoe_describe,
+    .hooks = {.publish = moe_publish, .free = moe_free},
+};
+
+const mt_topo_class topo_class_omoe = {
+    .name = "omoe",
+    .summary = "one-gate mixture of experts: shared experts, one softmax gate for all tasks",
+    .params = mmoe_params,
+    .validate = moe_validate,
+    .build = omoe_build,
+    .describe = mmoe_describe,
+    .hooks = {.publish = moe_publish, .free = moe_free},
+};
+
+const mt_topo_class topo_class_cgc = {
+    .name = "cgc",
+    .summary = "customized gate control: task-specific and shared experts, a gate per task (Tang et al. 2020)",
+    .params = cgc_params,
+    .validate = moe_validate,
+    .build = ple_build,
+    .describe = ple_describe,
+    .hooks = {.publish = moe_publish, .free = moe_free},
+};
+
+const mt_topo_class topo_class_ple = {
+    .name = "ple",
+    .summary = "progressive layered extraction: stacked CGC levels with shared gates (Tang et al. 2020)",
+    .params = ple_params,
+    .validate = moe_validate,
+    .build = ple_build,
+    .describe = ple_describe,
+    .hooks = {.publish = moe_publish, .free = moe_free},
+};
