@@ -98,6 +98,29 @@ static double kmeans_from(const double *G, int T, int K, int start, int *assign)
         }
         if (!changed) break;
     }
+    /* Hartigan's single-vector moves: moving i from a to b changes the sum
+     * of squares by n_b/(n_b+1) d(i, b) - n_a/(n_a-1) d(i, a); take any
+     * move that lowers it (every Lloyd fixed point that is not a local
+     * optimum of this finer kind gets improved) */
+    for (int it = 0; it < 100 * T; it++) {
+        kmeans_dists(G, T, K, assign, dist, cnt);
+        int moved = 0;
+        for (int i = 0; i < T && !moved; i++) {
+            int a = assign[i];
+            if (cnt[a] < 2) continue;
+            double gain = cnt[a] / (cnt[a] - 1.0) * dist[i * K + a];
+            for (int c = 0; c < K; c++) {
+                if (c == a) continue;
+                double cost = cnt[c] ? cnt[c] / (cnt[c] + 1.0) * dist[i * K + c] : 0.0;
+                if (cost < gain - 1e-12 * (1 + gain)) {
+                    assign[i] = c;
+                    moved = 1;
+                    break;
+                }
+            }
+        }
+        if (!moved) break;
+    }
     kmeans_dists(G, T, K, assign, dist, cnt);
     double ss = 0;
     for (int i = 0; i < T; i++) ss += dist[i * K + assign[i]];
