@@ -567,9 +567,12 @@ static void record_matrix(mt_trainer *t, const char *name, int rows, int cols, c
             mx->valid = 1;
         }
     }
-    if (t->rec.matrix) {
-        char rl[MT_MAX_TASKS][MT_MON_NAME], cl[MT_MAX_TASKS][MT_MON_NAME];
-        for (int k = 0; k < MT_MAX_TASKS; k++) {
+    /* label rows for the recorder: matrices may be wider than T (a
+     * regulariser's feature-use matrix has up to 32 columns) */
+    enum { REC_MAXDIM = 64 };
+    if (t->rec.matrix && rows <= REC_MAXDIM && cols <= REC_MAXDIM) {
+        char rl[REC_MAXDIM][MT_MON_NAME], cl[REC_MAXDIM][MT_MON_NAME];
+        for (int k = 0; k < REC_MAXDIM; k++) {
             snprintf(rl[k], MT_MON_NAME, "%s", k < t->T && rows == t->T ? labels[k] : "");
             snprintf(cl[k], MT_MON_NAME, "%s", k < t->T && cols == t->T ? labels[k] : "");
         }

@@ -1,0 +1,68 @@
+-- 30_block_sparse.lua - block-sparse regularisation: tasks that share a
+-- sparse support select it together (survey section 5.1).
+--
+-- Six linear regression tasks read 30 input features, of which only 6 (the
+-- same 6 for every task: mtl.data.related's shared support) matter. Each
+-- task has its own linear model on the raw input (hard sharing with an
+-- empty trunk and empty heads: "head.<task>.out"), and the regulariser acts
+-- on the (features x tasks) matrix of those weights, row j = feature j:
+--
+--   l1/l2    lambda sum_j ||row_j||_2     group lasso (Argyriou et al. 2008)
+--   l1/linf  lambda sum_j ||row_j||_inf   Liu, Palatucci & Zhang 2009
+--   dirty    W = S + B, l1 on S and l1/linf on B (Jalali et al. 2010)
+--
+-- The penalties are applied as proximal steps after each optimiser step, so
+-- a feature row is set to EXACTLY zero for every task at once. Training is
+-- full-batch gradient descent (batch larger than the 60 training examples):
+-- with SGD the proximal step is ISTA, which converges to the regularised
+-- solution; with small mini-batches the gradient noise keeps kicking rows
+-- off zero.
+--
+-- On the screen: the heatmap "feature use" (tasks x features, ||W_t[:, j]||)
+-- shows the 24 irrelevant columns going blank; "active features" counts the
+-- features each task still uses; for the dirty model "dirty B/S features"
+-- splits them into the shared block part B (row 1) and the task-specific
+-- entries S (row 2). The unregularised variant keeps all 30.
+--
+-- The claim (tests/test_e2e_regs.c): l1/l2, l1/linf and the dirty model
+-- keep exactly the features of the true support (precision and recall of
+-- the support read from the published "feature use" are at least 0.8), the
+-- unregularised model keeps all 30 features, and l1/l2 predicts better on
+-- test data than the unregularised model (60 examples for 30 weights).
+--
+-- Run: mtlab run experiments/30_block_sparse.lua
+--      mtlab experiments/30_block_sparse.lua     (the workbench)
+local mtl = require "mtl"
+
+local T = 6
+local tasks = {}
+for i = 1, T do tasks[i] = mtl.task.regress { name = "task" .. i } end
+
+local base = mtl.experiment {
+  name = "l1/l2 (group lasso)",
+  description = [[
+Six linear tasks on 30 features; only 6 matter, the same for all tasks.
+Proximal steps zero whole feature rows: watch "feature use" and
+"active features".]],
+  -- every example labelled for every task (shared), 100 examples of which
+  -- 60 train
+  data = mtl.data.related { tasks = T, clusters = 2, d = 30, support = 6, within = 0.3,
+                            n_each = 100, noise = 0.3, shared = true, seed = 3 },
+  tasks = tasks,
+  topology = mtl.share.hard { trunk = {}, head = {} },
+  regularizers = { mtl.reg.block_sparse { norm = "l1/l2", lambda = 0.5 } },
+  optim = mtl.optim.sgd { lr = 0.05 },
+  train = { batch = 256, epochs = 400, eval_every = 50, seed = 1 },
+}
+
+return mtl.compare {
+  base,
+  mtl.variant(base, { name = "l1/linf",
+    regularizers = { mtl.reg.block_sparse { norm = "l1/linf", lambda = 1.5 } } }),
+  mtl.variant(base, { name = "dirty (S + B)",
+    regularizers = { mtl.reg.block_sparse { norm = "dirty", lambda_s = 0.5, lambda_b = 1.5 } } }),
+  -- lambda = 0: the same prox machinery doing nothing, so the same
+  -- matrices are published for comparison
+  mtl.variant(base, { name = "unregularised",
+    regularizers = { mtl.reg.block_sparse { lambda = 0 } } }),
+}
