@@ -61,20 +61,24 @@
  * trainer's backward pass has just computed it. The affinity of tasks i, j
  * is the Pearson correlation of their difficulties over the examples of a
  * batch labelled for both (input "mask.<task>" when present), averaged
- * over the batches since the last round (weighted by the pair count).
- * Correlating within a batch, not across batches, keeps the common fall
- * of every loss during training from looking like affinity. Gradient
+ * over the batches since the network was last built (weighted by the pair
+ * count). Correlating within a batch, not across batches, keeps the common
+ * fall of every loss during training from looking like affinity. Gradient
  * combiners (pcgrad, ...) leave only the last task's output gradient, so
- * they gather no evidence: a pair without evidence is never separated.
- * The affinity of two units is the mean affinity of their task pairs.
+ * they gather no evidence: a pair without evidence is never separated
+ * (and is published as NaN). The affinity of two units is the mean
+ * affinity of their task pairs.
  *
  * Greedy criterion. For the units u_1..u_n inside one branch and a
- * grouping P of them, with dissimilarity d(u, v) = (1 - a(u, v)) / 2:
- *   cost(P) = sum_u mean_{v in group(u), v != u} d(u, v)  +  lambda (|P| - 1)
- * (a unit alone pays nothing). Candidates are the n groupings of
- * average-linkage agglomeration (merge the two groups of highest mean
- * affinity, from n singletons down to one group); the cheapest wins, ties
- * to fewer groups. `lambda` (0.3) is the price of each new branch.
+ * grouping P of them, with dissimilarity d(u, v) = (1 - a(u, v)) / 2 in
+ * [0, 1] (0.5 for unrelated tasks):
+ *   cost(P) = sum_u max_{v in group(u), v != u} d(u, v)  +  lambda (|P| - 1)
+ * (a unit alone pays nothing; the max, not the mean, so that a large group
+ * cannot hide an unrelated member). Two units stay together when
+ * a > 1 - lambda. Candidates are the n groupings of average-linkage
+ * agglomeration (merge the two groups of highest mean affinity, from n
+ * singletons down to one group); the cheapest wins, ties to fewer groups.
+ * `lambda` (0.6) is the price of each new branch.
  *
  * The tree is kept in the spec: `groups`, one entry per trunk layer, each
  * task's group at that layer as one hexadecimal digit, task 1 the most

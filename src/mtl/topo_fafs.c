@@ -30,7 +30,7 @@ typedef struct {
 static const mt_tparam_def fafs_params[] = {
     {"rounds", MT_TP_INTS, 0, 1, 1e12, NULL, "steps at which a branching round runs (top layer first)"},
     {"every", MT_TP_INT, 500, 1, 1e12, NULL, "steps between rounds when `rounds` is not given"},
-    {"lambda", MT_TP_NUMBER, 0.3, 0, 1e6, NULL, "cost of each new branch in the greedy criterion"},
+    {"lambda", MT_TP_NUMBER, 0.6, 0, 1e6, NULL, "cost of each new branch in the greedy criterion"},
     {"groups", MT_TP_INTS, 0, 0, FAFS_CODE_MAX, NULL,
      "the tree: per trunk layer, each task's branch as a hex digit (task 1 first)"},
     {"done", MT_TP_INT, 0, 0, MT_TOPO_MAXLAYERS, NULL, "rounds already performed (kept by restructuring)"},
@@ -63,20 +63,16 @@ static void fafs_renumber(int *group, int n)
     }
 }
 
-/* cost(P) of the header: each unit's mean dissimilarity to its group
- * mates, plus lambda per extra group. */
+/* cost(P) of the header: each unit's largest dissimilarity to a group
+ * mate, plus lambda per extra group. */
 static double fafs_cost(int n, const double *aff, const int *group, int ngroups, double lambda)
 {
     double c = lambda * (ngroups - 1);
     for (int u = 0; u < n; u++) {
         double d = 0;
-        int m = 0;
         for (int v = 0; v < n; v++)
-            if (v != u && group[v] == group[u]) {
-                d += (1.0 - aff[u * n + v]) / 2.0;
-                m++;
-            }
-        if (m) c += d / m;
+            if (v != u && group[v] == group[u] && (1.0 - aff[u * n + v]) / 2.0 > d) d = (1.0 - aff[u * n + v]) / 2.0;
+        c += d;
     }
     return c;
 }
@@ -255,7 +251,6 @@ static mt_status fafs_after_step(void *state, mt_graph *g, mt_params *p, double 
     (void)lr;
     (void)step;
     fafs_state *st = state;
-    if (st->done >= st->L) return MT_OK;
     int T = st->T, B = graph_batch(g);
     const float *gr[MT_MAX_TASKS], *mk[MT_MAX_TASKS];
     int cols[MT_MAX_TASKS];
@@ -290,15 +285,16 @@ static mt_status fafs_after_step(void *state, mt_graph *g, mt_params *p, double 
     return MT_OK;
 }
 
-/* The running task affinity (T x T, unit diagonal; 1 without evidence). */
-static void fafs_affinity(const fafs_state *st, double *A)
+/* The running task affinity (T x T, unit diagonal; `none` without
+ * evidence). */
+static void fafs_affinity(const fafs_state *st, double *A, double none)
 {
     int T = st->T;
     for (int i = 0; i < T; i++) {
         A[i * T + i] = 1;
         for (int j = i + 1; j < T; j++) {
             double w = st->wsum[i * T + j];
-            A[i * T + j] = A[j * T + i] = w > 0 ? st->csum[i * T + j] / w : 1.0;
+            A[i * T + j] = A[j * T + i] = w > 0 ? st->csum[i * T + j] / w : none;
         }
     }
 }
@@ -314,7 +310,7 @@ static int fafs_restructure(void *state, mt_graph *g, long step, mt_topo_spec *n
     if (due < 0 || step < due) return 0;
     int T = st->T, l = st->L - 1 - st->done;
     double A[MT_MAX_TASKS * MT_MAX_TASKS];
-    fafs_affinity(st, A);
+    fafs_affinity(st, A, 1.0);
     int unit[MT_MAX_TASKS], newpart[MT_MAX_TASKS];
     for (int t = 0; t < T; t++) unit[t] = l == st->L - 1 ? t : st->part[l + 1][t];
     int nextid = 0, changed = 0;
@@ -352,8 +348,6 @@ static int fafs_restructure(void *state, mt_graph *g, long step, mt_topo_spec *n
         nextid += ng;
     }
     st->done++;
-    memset(st->csum, 0, sizeof st->csum);
-    memset(st->wsum, 0, sizeof st->wsum);
     if (!changed) return 0; /* no branch pays for itself: the layer stays as it is */
     fafs_renumber(newpart, T);
     double codes[MT_TOPO_MAXLAYERS];
@@ -387,7 +381,7 @@ static void fafs_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
     fafs_state *st = state;
     if (!st) return;
     double A[MT_MAX_TASKS * MT_MAX_TASKS];
-    fafs_affinity(st, A);
+    fafs_affinity(st, A, NAN);
     fn(ud, "task affinity", st->T, st->T, A, NULL, NULL, -1, 1);
     for (int l = 0; l < st->L; l++)
         for (int t = 0; t < st->T; t++) st->pub[l * st->T + t] = st->part[l][t] + 1;
