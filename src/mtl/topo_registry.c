@@ -157,6 +157,54 @@ mt_status tparam_set_str(mt_tparams *p, const char *key, const char *v)
     return MT_OK;
 }
 
+/* The i-th alternative of "a|b|c" into out. */
+static void choice_name(const char *choices, int i, char *out, size_t n)
+{
+    const char *p = choices ? choices : "";
+    for (int k = 0; k < i && p; k++) {
+        p = strchr(p, '|');
+        if (p) p++;
+    }
+    if (!p) p = "?";
+    size_t len = strcspn(p, "|");
+    if (len >= n) len = n - 1;
+    memcpy(out, p, len);
+    out[len] = '\0';
+}
+
+size_t tparam_format(const mt_tparams *p, const mt_tparam_def *defs, char *buf, size_t n)
+{
+    size_t w = 0;
+    if (n) buf[0] = '\0';
+    for (const mt_tparam_def *d = defs; d && d->key && w + 1 < n; d++) {
+        char v[160] = "";
+        double list[MT_TOPO_MAXLAYERS];
+        int nl;
+        switch (d->type) {
+        case MT_TP_BOOL: snprintf(v, sizeof v, "%s", tparam_num(p, defs, d->key) != 0 ? "true" : "false"); break;
+        case MT_TP_CHOICE: choice_name(d->choices, (int)tparam_num(p, defs, d->key), v, sizeof v); break;
+        case MT_TP_STRING: snprintf(v, sizeof v, "%s", tparam_str(p, d->key, "(default)")); break;
+        case MT_TP_INTS:
+        case MT_TP_NUMBERS:
+            nl = tparam_list(p, d->key, list, MT_TOPO_MAXLAYERS);
+            if (!nl) {
+                snprintf(v, sizeof v, "%g", d->dflt);
+                break;
+            }
+            for (int i = 0; i < nl; i++) {
+                size_t l = strlen(v);
+                snprintf(v + l, sizeof v - l, "%s%g", i ? "," : "{", list[i]);
+            }
+            strncat(v, "}", sizeof v - strlen(v) - 1);
+            break;
+        default: snprintf(v, sizeof v, "%g", tparam_num(p, defs, d->key)); break;
+        }
+        int r = snprintf(buf + w, n - w, "%s%s=%s", w ? ", " : "", d->key, v);
+        if (r > 0) w += (size_t)r < n - w ? (size_t)r : n - w - 1;
+    }
+    return w;
+}
+
 const char *tparam_check(const mt_tparam_def *d, double v)
 {
     static char why[160];

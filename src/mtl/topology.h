@@ -207,6 +207,9 @@ const char *tparam_str(const mt_tparams *p, const char *key, const char *dflt);
 mt_status tparam_set_num(mt_tparams *p, const char *key, mt_tparam_type type, double v);
 mt_status tparam_set_list(mt_tparams *p, const char *key, mt_tparam_type type, const double *v, int n);
 mt_status tparam_set_str(mt_tparams *p, const char *key, const char *v);
+/* "key=value, ..." of every parameter: the given ones and the defaults of
+ * `defs`, choices by name. Returns the bytes written (truncated to n). */
+size_t tparam_format(const mt_tparams *p, const mt_tparam_def *defs, char *buf, size_t n);
 /* Checks a value against its definition; NULL if fine, else why not. */
 const char *tparam_check(const mt_tparam_def *d, double v);
 

@@ -135,7 +135,9 @@ static mt_status build_graph(mt_trainer *t)
         st = rc->attach(&e->reg[r], &e->topo, t->g, &t->reg_state[r]);
         if (st) return mt_fail_prefix(st, "regularizers[%d] (%s)", r + 1, e->reg[r].type);
         size_t w = strlen(t->topo_text);
-        snprintf(t->topo_text + w, sizeof t->topo_text - w, "regulariser: %s\n", rc->name);
+        char prm[512];
+        tparam_format(&e->reg[r].params, rc->params, prm, sizeof prm);
+        snprintf(t->topo_text + w, sizeof t->topo_text - w, "regulariser: %s (%s)\n", rc->name, prm);
     }
     return MT_OK;
 }
