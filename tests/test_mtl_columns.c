@@ -347,6 +347,13 @@ static void test_mtl_columns_soft_closed_forms(void **state)
         }
         assert_int_equal(hooks_of(&f)->penalty(f.b.state, f.g, graph_params(f.g), &v), MT_OK);
         NEAR(v, 0.7 * sqrt(a + c + 2 * sqrt(a * c - b * b)), 1e-7);
+        /* the published spectrum: sigma_k^2 are the Gram's eigenvalues */
+        double e1 = 0.5 * (a + c + sqrt((a - c) * (a - c) + 4 * b * b)), e2 = 0.5 * (a + c - sqrt((a - c) * (a - c) + 4 * b * b));
+        pubs P = {0};
+        hooks_of(&f)->publish(f.b.state, f.g, pub_cb, &P);
+        const double *sp = pub_find(&P, "soft spectrum L1", 1, 2);
+        NEAR(sp[0], sqrt(e1) / (sqrt(e1) + sqrt(e2)), 1e-7);
+        NEAR(sp[1], sqrt(e2) / (sqrt(e1) + sqrt(e2)), 1e-7);
         /* rank one: w2 = -2 w1 gives sqrt(5) |w1|, and the gradient is the
          * unit direction [w1; -2 w1] / (sqrt(5) |w1|) (the zero subgradient
          * across the null direction) */
@@ -579,20 +586,33 @@ static void test_mtl_columns_sluice_ortho_by_hand(void **state)
     spec_make(&f.s, "sluice", 2, trunk, 1, outs);
     set_num(&f.s, "ortho", MT_TP_NUMBER, 0.25);
     fx_build(&f, 3, 4, 81);
-    double ref = 0, v;
+    double ref = 0, v, rel[2];
     for (int t = 0; t < 2; t++) {
         char nm[64];
         snprintf(nm, sizeof nm, "col.%s.0.weight", NAMES[t]);
         const float *W = pval(&f, nm, NULL); /* (4, 3): rows 0-1 subspace 1, rows 2-3 subspace 2 */
+        double f2 = 0, na = 0, nb = 0;
         for (int r = 0; r < 2; r++)
             for (int c = 0; c < 2; c++) {
                 double d = 0;
                 for (int k = 0; k < 3; k++) d += (double)W[r * 3 + k] * W[(2 + c) * 3 + k];
-                ref += d * d;
+                f2 += d * d;
             }
+        for (int k = 0; k < 6; k++) {
+            na += (double)W[k] * W[k];
+            nb += (double)W[6 + k] * W[6 + k];
+        }
+        ref += f2;
+        rel[t] = f2 / (na * nb);
     }
     assert_int_equal(hooks_of(&f)->penalty(f.b.state, f.g, graph_params(f.g), &v), MT_OK);
     NEAR(v, 0.25 * ref, 1e-6 * (1 + ref));
+    pubs P = {0};
+    hooks_of(&f)->publish(f.b.state, f.g, pub_cb, &P);
+    const double *ov = pub_find(&P, "sluice subspace overlap", 2, 1);
+    NEAR(ov[0], rel[0], 1e-6);
+    NEAR(ov[1], rel[1], 1e-6);
+    assert_true(rel[0] > 0 && rel[0] <= 1);
     /* subspace 1 spans e1, e2 and subspace 2 spans e3 in both columns */
     for (int t = 0; t < 2; t++) {
         char nm[64];
@@ -603,6 +623,9 @@ static void test_mtl_columns_sluice_ortho_by_hand(void **state)
     }
     assert_int_equal(hooks_of(&f)->penalty(f.b.state, f.g, graph_params(f.g), &v), MT_OK);
     NEAR(v, 0, 0);
+    P.n = 0;
+    hooks_of(&f)->publish(f.b.state, f.g, pub_cb, &P);
+    NEAR(pub_find(&P, "sluice subspace overlap", 2, 1)[1], 0, 0);
     fx_free(&f);
 }
 

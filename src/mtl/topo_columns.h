@@ -27,7 +27,9 @@
  *   largest get the zero subgradient). Biases are not pulled. Parameters:
  *   l2 (default 0.01), trace (default 0): one number for every layer or a
  *   list with one entry per trunk layer; distance. Publishes "soft
- *   distance L<l>" (T x T, ||W_i - W_j||_F).
+ *   distance L<l>" (T x T, ||W_i - W_j||_F) and "soft spectrum L<l>" (1 x T,
+ *   the stack's singular values as shares of their sum, descending: the
+ *   trace norm concentrates them on the first).
  *
  * "cross_stitch" - cross-stitch networks (Misra et al. 2016; survey 6.3).
  *   Columns "col.<task>.<l>"; after each layer listed in `after` (default
@@ -54,7 +56,9 @@
  *   layer's weight that produce subspace s (Ruder et al. penalise the
  *   subspace activations; a per-step hook sees parameters, so we make the
  *   subspaces' projections orthogonal instead). Publishes "sluice alpha
- *   L<l>" (T*S x T*S) and "sluice beta" (T x L).
+ *   L<l>" (T*S x T*S), "sluice beta" (T x L) and "sluice subspace overlap"
+ *   (T x L: the mean over subspace pairs of |A_s A_s'^T|^2 / (|A_s|^2
+ *   |A_s'|^2), 0 = orthogonal, 1 = the same rank-one direction).
  *
  * "jmt" - joint many-task model (Hashimoto et al. 2017; survey 6.5). Tasks
  *   sit at levels: `levels` (one entry per task, 1-based) or their order in

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/mem.h"
+#include "mtl/linalg.h"
 #include "topo_columns_impl.h"
 
 typedef struct {
@@ -110,15 +111,43 @@ static mt_status sluice_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int
     return MT_OK;
 }
 
-/* ortho * sum_{s<s'} |A_s A_s'^T|_F^2 over every column and layer, A_s
- * the k rows of the layer's weight (width, in) producing subspace s. */
+/* sum over subspace pairs s < s' of |A_s A_s'^T|_F^2 for one weight (width,
+ * in) whose k-row blocks A_s produce the subspaces; with gr, c times its
+ * gradient (2 P B into A's rows, 2 P^T A into B's) is added there; with
+ * rel, the mean over pairs of |A B^T|^2 / (|A|^2 |B|^2) (in [0, 1]). */
+static double sluice_overlap(const sluice_state *Z, const float *w, float *gr, int in, float c, double *rel)
+{
+    int k = Z->width / Z->S, pairs = 0;
+    float *P = Z->P;
+    double total = 0, r = 0;
+    for (int a = 0; a < Z->S; a++)
+        for (int b = a + 1; b < Z->S; b++) {
+            const float *A = w + (size_t)a * k * in, *B = w + (size_t)b * k * in;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, k, in, 1.0f, A, in, B, in, 0.0f, P, k);
+            double f = 0;
+            for (int q = 0; q < k * k; q++) f += (double)P[q] * P[q];
+            total += f;
+            if (rel) {
+                double na = linalg_dot_f(A, A, (size_t)k * in), nb = linalg_dot_f(B, B, (size_t)k * in);
+                r += na > 0 && nb > 0 ? f / (na * nb) : 0;
+                pairs++;
+            }
+            if (!gr) continue;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, in, k, 2 * c, P, k, B, in, 1.0f,
+                        gr + (size_t)a * k * in, in);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, in, k, 2 * c, P, k, A, in, 1.0f,
+                        gr + (size_t)b * k * in, in);
+        }
+    if (rel) *rel = pairs ? r / pairs : 0;
+    return total;
+}
+
+/* ortho * sum_{s<s'} |A_s A_s'^T|_F^2 over every column and layer. */
 static mt_status sluice_penalty(void *state, mt_graph *g, mt_params *p, double *value)
 {
     sluice_state *Z = state;
     *value = 0;
     if (Z->ortho == 0 || Z->S < 2) return MT_OK;
-    int k = Z->width / Z->S;
-    float *P = Z->P;
     double total = 0;
     for (int l = 0; l < Z->L; l++)
         for (int t = 0; t < Z->T; t++) {
@@ -127,21 +156,7 @@ static mt_status sluice_penalty(void *state, mt_graph *g, mt_params *p, double *
             float *w = topo_cols_param(g, p, Z->w[l][t], &gr, &n);
             if (!w || n % (size_t)Z->width)
                 return mt_fail(MT_ERR_STATE, "sluice: the layer %d weight of column %d is not in the arena", l + 1, t + 1);
-            int in = (int)(n / (size_t)Z->width);
-            float c = (float)(2 * Z->ortho);
-            for (int a = 0; a < Z->S; a++)
-                for (int b = a + 1; b < Z->S; b++) {
-                    const float *A = w + (size_t)a * k * in, *B = w + (size_t)b * k * in;
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, k, in, 1.0f, A, in, B, in, 0.0f, P, k);
-                    double f = 0;
-                    for (int q = 0; q < k * k; q++) f += (double)P[q] * P[q];
-                    total += Z->ortho * f;
-                    /* d/dA = 2 P B, d/dB = 2 P^T A */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, in, k, c, P, k, B, in, 1.0f,
-                                gr + (size_t)a * k * in, in);
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, in, k, c, P, k, A, in, 1.0f,
-                                gr + (size_t)b * k * in, in);
-                }
+            total += Z->ortho * sluice_overlap(Z, w, gr, (int)(n / (size_t)Z->width), (float)Z->ortho, NULL);
         }
     *value = total;
     return MT_OK;
@@ -169,6 +184,15 @@ static void sluice_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
         for (int l = 0; l < Z->L; l++) B[t * Z->L + l] = b[l];
     }
     fn(ud, "sluice beta", Z->T, Z->L, B, NULL, NULL, 0, 1);
+    if (Z->S < 2) return;
+    for (int t = 0; t < Z->T; t++)
+        for (int l = 0; l < Z->L; l++) {
+            size_t n = 0;
+            const float *w = topo_cols_param(g, p, Z->w[l][t], NULL, &n);
+            if (!w || n % (size_t)Z->width) return;
+            sluice_overlap(Z, w, NULL, (int)(n / (size_t)Z->width), 0, &B[t * Z->L + l]);
+        }
+    fn(ud, "sluice subspace overlap", Z->T, Z->L, B, NULL, NULL, 0, 1);
 }
 
 static void sluice_free(void *state)

@@ -75,27 +75,34 @@ static mt_status soft_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int i
     return MT_OK;
 }
 
-/* The nuclear norm of M = [w_1; ...; w_T] (T, P) from the eigenvalues of
- * its Gram matrix; when gr is not NULL, scale * U S^-1 U^T M is added to
- * the rows' gradients. */
-static mt_status soft_nuclear(int T, float *const *w, float *const *gr, size_t P, double scale, double *nuc)
+/* The singular values (descending) of M = [w_1; ...; w_T] (T, P): square
+ * roots of the eigenvalues of its Gram matrix; V gets the eigenvectors. */
+static mt_status soft_singular(int T, float *const *w, size_t P, double *sv, double *V)
 {
-    double G[MT_MAX_TASKS * MT_MAX_TASKS], V[MT_MAX_TASKS * MT_MAX_TASKS], ev[MT_MAX_TASKS];
-    double C[MT_MAX_TASKS * MT_MAX_TASKS];
+    double G[MT_MAX_TASKS * MT_MAX_TASKS];
     for (int i = 0; i < T; i++)
         for (int j = i; j < T; j++) G[i * T + j] = G[j * T + i] = linalg_dot_f(w[i], w[j], P);
-    if (linalg_eigh(T, G, ev, V) < 0) return mt_fail(MT_ERR_NUMERIC, "soft: trace norm: the Gram eigensolver did not converge");
-    double smax = sqrt(ev[0] > 0 ? ev[0] : 0), sum = 0;
-    for (int k = 0; k < T; k++) sum += sqrt(ev[k] > 0 ? ev[k] : 0);
+    if (linalg_eigh(T, G, sv, V) < 0) return mt_fail(MT_ERR_NUMERIC, "soft: trace norm: the Gram eigensolver did not converge");
+    for (int k = 0; k < T; k++) sv[k] = sqrt(sv[k] > 0 ? sv[k] : 0);
+    return MT_OK;
+}
+
+/* The nuclear norm of M = [w_1; ...; w_T]; when gr is not NULL,
+ * scale * U S^-1 U^T M is added to the rows' gradients. */
+static mt_status soft_nuclear(int T, float *const *w, float *const *gr, size_t P, double scale, double *nuc)
+{
+    double V[MT_MAX_TASKS * MT_MAX_TASKS], sv[MT_MAX_TASKS], C[MT_MAX_TASKS * MT_MAX_TASKS];
+    mt_status st = soft_singular(T, w, P, sv, V);
+    if (st) return st;
+    double sum = 0;
+    for (int k = 0; k < T; k++) sum += sv[k];
     *nuc = sum;
     if (!gr) return MT_OK;
     for (int i = 0; i < T; i++)
         for (int j = 0; j < T; j++) {
             double c = 0;
-            for (int k = 0; k < T; k++) {
-                double sk = sqrt(ev[k] > 0 ? ev[k] : 0);
-                if (sk > 1e-6 * smax && sk > 0) c += V[i * T + k] * V[j * T + k] / sk;
-            }
+            for (int k = 0; k < T; k++)
+                if (sv[k] > 1e-6 * sv[0] && sv[k] > 0) c += V[i * T + k] * V[j * T + k] / sv[k];
             C[i * T + j] = c * scale;
         }
     for (size_t q = 0; q < P; q++)
@@ -185,6 +192,17 @@ static void soft_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
         char nm[48];
         snprintf(nm, sizeof nm, "soft distance L%d", l + 1);
         fn(ud, nm, T, T, D, NULL, NULL, 0, 0);
+        /* the spectrum of the stack, as shares of the trace norm: one
+         * dominant value = the tasks' weights nearly collinear */
+        double sv[MT_MAX_TASKS], V[MT_MAX_TASKS * MT_MAX_TASKS], sum = 0;
+        if (soft_singular(T, w, P, sv, V)) {
+            mt_clear_error();
+            continue;
+        }
+        for (int k = 0; k < T; k++) sum += sv[k];
+        for (int k = 0; k < T; k++) sv[k] = sum > 0 ? sv[k] / sum : 0;
+        snprintf(nm, sizeof nm, "soft spectrum L%d", l + 1);
+        fn(ud, nm, 1, T, sv, NULL, NULL, 0, 1);
     }
 }
 
@@ -209,6 +227,7 @@ static size_t soft_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t
     for (int l = 0; l < s->ntrunk; l++) {
         topo_cols_printf(buf, n, &w, "  | col.*.%d  dense %d%s x %d columns\n", l, s->trunk[l], topo_cols_norm_tag(s),
                          s->ntasks);
+        if (l2[l] == 0 && tr[l] == 0) topo_cols_printf(buf, n, &w, "  |   (no pull: the columns train independently)\n");
         if (l2[l] > 0 || tr[l] > 0) {
             topo_cols_printf(buf, n, &w, "  |   <~> pulled together:");
             if (l2[l] > 0) topo_cols_printf(buf, n, &w, " l2 %g (%s)", l2[l], mean ? "to the mean" : "pairs");
