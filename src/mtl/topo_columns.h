@@ -73,8 +73,8 @@
  *   it: group 0, except the top level's when one task sits there (1+t).
  *   Successive regularisation (strength succ): the penalty hook adds
  *     succ * ||theta - theta_anchor||^2
- *   over the parameters of every level below the top (layers, embeddings,
- *   those tasks' heads). The original trains one task after another each
+ *   over the parameters of every level below the top (the shared conv
+ *   front, their layers, embeddings and those tasks' heads). The original trains one task after another each
  *   epoch and anchors a lower task's parameters at their values after its
  *   own phase; the trainer takes joint steps, where "before the current
  *   update" is the current point. So after_step keeps the snapshot of one
