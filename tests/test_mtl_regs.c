@@ -106,7 +106,11 @@ static void net_build(net *n, int T, int F, int hidden, const int *out_dims, uin
     net_build_b(n, T, F, hidden, out_dims, seed, 6);
 }
 
-static void net_free(net *n) { graph_free(n->g); }
+static void net_free(net *n)
+{
+    topo_built_free(&n->s, &n->b);
+    graph_free(n->g);
+}
 
 static float *net_weight(net *n, const char *name)
 {
