@@ -826,6 +826,33 @@ static void test_mtl_experts_moe_validate(void **state)
     assert_non_null(strstr(mt_last_error(), "cgc takes no such parameter"));
 }
 
+/* Every row is computed from its own input alone: a smaller batch gives
+ * the same rows (catches kernels that read the compiled maximum). */
+static void test_mtl_experts_rows_independent_of_batch(void **state)
+{
+    (void)state;
+    const char *types[] = {"mmoe", "omoe", "cgc", "ple", "fafs", "drn"};
+    for (int k = 0; k < 6; k++) {
+        net n = {.regress_all = 1};
+        int trunk[] = {4, 3};
+        spec_init(&n.s, types[k], 2, trunk, 2, 1);
+        n.s.task[0].out_dim = 2;
+        n.s.task[1].out_dim = 2;
+        net_build(&n, 91 + k);
+        graph_forward(n.g, MT_EVAL);
+        float full[2][B * 2];
+        for (int t = 0; t < 2; t++) memcpy(full[t], graph_value(n.g, n.b.out[t]), sizeof full[t]);
+        assert_int_equal(graph_set_batch(n.g, 3), MT_OK);
+        graph_forward(n.g, MT_EVAL);
+        for (int t = 0; t < 2; t++)
+            for (int i = 0; i < 3 * 2; i++) {
+                if (graph_value(n.g, n.b.out[t])[i] != full[t][i]) print_error("%s: task %d entry %d\n", types[k], t, i);
+                assert_true(graph_value(n.g, n.b.out[t])[i] == full[t][i]);
+            }
+        net_free(&n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -843,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_mtl_experts_fafs_round_groups_alike_tasks),
         cmocka_unit_test(test_mtl_experts_describe_fits),
         cmocka_unit_test(test_mtl_experts_moe_validate),
+        cmocka_unit_test(test_mtl_experts_rows_independent_of_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,359 @@
+/* test_e2e_experts.c - the experts family's experiments (20..23) run
+ * headless with the real binary; each test asserts the claim its script's
+ * header makes, from summary.json, config.json and relations.jsonl. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cJSON.h>
+#include <dirent.h>
+#include <math.h>
+
+#include "e2e_util.h"
+
+#ifndef MTLAB_ROOT
+#define MTLAB_ROOT "."
+#endif
+
+#define MAXRUNS 32
+
+/* Runs experiments/<name>.lua into <tmp>/<name>; asserts success. */
+static void run_experiment(const char *name)
+{
+    char args[1024], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "run '%s/experiments/%s.lua' --out '%s' -q", MTLAB_ROOT, name, name);
+    int rc = e2e_run(args, &out, &err);
+    if (rc != 0) fprintf(stderr, "mtlab run %s: exit %d\n%s\n%s\n", name, rc, out ? out : "", err ? err : "");
+    assert_int_equal(rc, 0);
+    free(out);
+    free(err);
+}
+
+static cJSON *read_json(const char *dir, const char *file)
+{
+    char p[800];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    char *s = e2e_read(p);
+    if (!s) fail_msg("cannot read %s", p);
+    cJSON *o = cJSON_Parse(s);
+    free(s);
+    assert_non_null(o);
+    return o;
+}
+
+/* The run directories of a comparison, in order (<tmp>/<name>/NN-...). */
+static int run_dirs(const char *name, char dirs[][700], int max)
+{
+    char root[600];
+    snprintf(root, sizeof root, "%s/%s", e2e_tmpdir(), name);
+    int n = 0;
+    for (int i = 1; i <= max; i++) {
+        char prefix[8];
+        snprintf(prefix, sizeof prefix, "%02d-", i);
+        DIR *d = opendir(root);
+        assert_non_null(d);
+        struct dirent *e;
+        int found = 0;
+        while ((e = readdir(d)))
+            if (strncmp(e->d_name, prefix, 3) == 0) {
+                snprintf(dirs[n], 700, "%s/%s", root, e->d_name);
+                found = 1;
+            }
+        closedir(d);
+        if (!found) break;
+        n++;
+    }
+    return n;
+}
+
+/* The experiment's name and its mean test loss over the tasks. */
+static double run_loss(const char *dir, char *name, size_t n)
+{
+    cJSON *s = read_json(dir, "summary.json");
+    const cJSON *nm = cJSON_GetObjectItemCaseSensitive(s, "name");
+    assert_true(cJSON_IsString(nm));
+    snprintf(name, n, "%s", nm->valuestring);
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(s, "tasks"), *t;
+    double sum = 0;
+    int k = 0;
+    cJSON_ArrayForEach(t, tasks)
+    {
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(t, "test_loss");
+        assert_true(cJSON_IsNumber(l));
+        sum += l->valuedouble;
+        k++;
+    }
+    cJSON_Delete(s);
+    assert_true(k > 0);
+    return sum / k;
+}
+
+/* The mean test loss of the runs whose name starts with `prefix` followed
+ * by a space and a seed ("mmoe p=0" matches "mmoe p=0 s1"). */
+static double mean_loss(const char *exp, const char *prefix, int expect)
+{
+    char dirs[MAXRUNS][700], name[128];
+    int n = run_dirs(exp, dirs, MAXRUNS), hits = 0;
+    double sum = 0;
+    size_t pl = strlen(prefix);
+    for (int i = 0; i < n; i++) {
+        double l = run_loss(dirs[i], name, sizeof name);
+        if (strncmp(name, prefix, pl) == 0 && name[pl] == ' ' && name[pl + 1] == 's') {
+            sum += l;
+            hits++;
+        }
+    }
+    if (hits != expect) fail_msg("%s: %d runs named \"%s s*\", expected %d", exp, hits, prefix, expect);
+    return sum / hits;
+}
+
+/* The first (first != 0) or last matrix `name` of relations.jsonl as a
+ * cJSON object (caller deletes), or NULL. */
+static cJSON *matrix(const char *dir, const char *name, int first)
+{
+    char p[800];
+    snprintf(p, sizeof p, "%s/relations.jsonl", dir);
+    char *s = e2e_read(p);
+    if (!s) fail_msg("cannot read %s", p);
+    cJSON *found = NULL;
+    for (char *line = s; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = '\0';
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *nm = o ? cJSON_GetObjectItemCaseSensitive(o, "name") : NULL;
+        if (cJSON_IsString(nm) && strcmp(nm->valuestring, name) == 0) {
+            cJSON_Delete(found);
+            found = o;
+            if (first) break;
+        } else {
+            cJSON_Delete(o);
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    free(s);
+    return found;
+}
+
+static double mval(const cJSON *m, int i, int j)
+{
+    const cJSON *v = cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(m, "values"), i), j);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static int mdim(const cJSON *m, const char *which)
+{
+    return (int)cJSON_GetObjectItemCaseSensitive(m, which)->valuedouble;
+}
+
+/* Every row of the last `name` in dir sums to 1 (a gate's distribution). */
+static void rows_are_distributions(const char *dir, const char *name)
+{
+    cJSON *m = matrix(dir, name, 0);
+    if (!m) fail_msg("%s: no \"%s\" in relations.jsonl", dir, name);
+    for (int i = 0; i < mdim(m, "rows"); i++) {
+        double s = 0;
+        for (int j = 0; j < mdim(m, "cols"); j++) {
+            double v = mval(m, i, j);
+            assert_true(v >= 0 && v <= 1);
+            s += v;
+        }
+        assert_true(fabs(s - 1) < 1e-4);
+    }
+    cJSON_Delete(m);
+}
+
+/* data.clusters of config.json. */
+static int true_clusters(const char *dir, int *cl, int max)
+{
+    cJSON *c = read_json(dir, "config.json");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "data"), "clusters");
+    assert_true(cJSON_IsArray(a));
+    int n = cJSON_GetArraySize(a);
+    assert_true(n <= max);
+    for (int i = 0; i < n; i++) cl[i] = (int)cJSON_GetArrayItem(a, i)->valuedouble;
+    cJSON_Delete(c);
+    return n;
+}
+
+/* ---- 20: MMoE is more robust than a shared bottom to low correlation ---- */
+
+static void test_e2e_experts_mmoe_correlation(void **state)
+{
+    (void)state;
+    run_experiment("20_mmoe_correlation");
+    double sb1 = mean_loss("20_mmoe_correlation", "shared-bottom p=1", 3);
+    double sb0 = mean_loss("20_mmoe_correlation", "shared-bottom p=0", 3);
+    double mm1 = mean_loss("20_mmoe_correlation", "mmoe p=1", 3);
+    double mm0 = mean_loss("20_mmoe_correlation", "mmoe p=0", 3);
+    double om0 = mean_loss("20_mmoe_correlation", "omoe p=0", 3);
+    fprintf(stderr, "20: shared-bottom %.4f -> %.4f, mmoe %.4f -> %.4f, omoe at p=0 %.4f\n", sb1, sb0, mm1, mm0, om0);
+    assert_true(sb0 >= 1.2 * mm0);
+    assert_true(sb0 / sb1 > mm0 / mm1);
+    /* expert usage: 2 tasks x 4 experts, rows are distributions; OMoE's rows agree */
+    char dirs[MAXRUNS][700], name[128];
+    int n = run_dirs("20_mmoe_correlation", dirs, MAXRUNS);
+    assert_int_equal(n, 18);
+    int seen_m = 0, seen_o = 0;
+    for (int i = 0; i < n; i++) {
+        run_loss(dirs[i], name, sizeof name);
+        if (strncmp(name, "mmoe", 4) == 0) {
+            rows_are_distributions(dirs[i], "expert usage");
+            seen_m++;
+        } else if (strncmp(name, "omoe", 4) == 0) {
+            cJSON *m = matrix(dirs[i], "expert usage", 0);
+            assert_non_null(m);
+            assert_int_equal(mdim(m, "rows"), 2);
+            assert_int_equal(mdim(m, "cols"), 4);
+            for (int j = 0; j < 4; j++) assert_true(mval(m, 0, j) == mval(m, 1, j));
+            cJSON_Delete(m);
+            seen_o++;
+        }
+    }
+    assert_int_equal(seen_m, 6);
+    assert_int_equal(seen_o, 6);
+}
+
+/* ---- 21: task-specific experts rescue conflicting tasks ------------------ */
+
+static void test_e2e_experts_ple(void **state)
+{
+    (void)state;
+    run_experiment("21_ple");
+    double sb = mean_loss("21_ple", "shared-bottom", 3);
+    double cgc = mean_loss("21_ple", "cgc", 3), ple = mean_loss("21_ple", "ple", 3);
+    double mm = mean_loss("21_ple", "mmoe", 3);
+    fprintf(stderr, "21: shared-bottom %.4f, mmoe %.4f, cgc %.4f, ple %.4f\n", sb, mm, cgc, ple);
+    assert_true(cgc <= 0.7 * sb);
+    assert_true(ple <= 0.7 * sb);
+    char dirs[MAXRUNS][700], name[128];
+    int n = run_dirs("21_ple", dirs, MAXRUNS);
+    assert_int_equal(n, 12);
+    for (int i = 0; i < n; i++) {
+        run_loss(dirs[i], name, sizeof name);
+        if (strncmp(name, "cgc", 3) == 0) {
+            rows_are_distributions(dirs[i], "expert usage");
+            cJSON *m = matrix(dirs[i], "expert usage", 0);
+            assert_int_equal(mdim(m, "cols"), 3); /* own + 2 shared */
+            cJSON_Delete(m);
+        } else if (strncmp(name, "ple", 3) == 0) {
+            rows_are_distributions(dirs[i], "expert usage");
+            rows_are_distributions(dirs[i], "expert usage L1");
+            rows_are_distributions(dirs[i], "shared gate L1");
+            cJSON *m = matrix(dirs[i], "shared gate L1", 0);
+            assert_int_equal(mdim(m, "cols"), 4); /* each task's expert + 2 shared */
+            cJSON_Delete(m);
+        }
+    }
+}
+
+/* ---- 22: FAFS branches along the true clusters ---------------------------- */
+
+static void test_e2e_experts_fafs(void **state)
+{
+    (void)state;
+    run_experiment("22_fafs");
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/22_fafs", e2e_tmpdir());
+    int cl[16], T = true_clusters(dir, cl, 16);
+    assert_int_equal(T, 4);
+    /* before the first round (step 50): the affinity shows the clusters */
+    cJSON *a = matrix(dir, "task affinity", 1);
+    assert_non_null(a);
+    for (int i = 0; i < T; i++)
+        for (int j = 0; j < T; j++) {
+            if (i == j) continue;
+            double v = mval(a, i, j);
+            if (cl[i] == cl[j]) assert_true(v > 0.5);
+            else assert_true(fabs(v) < 0.2);
+        }
+    cJSON_Delete(a);
+    /* the final tree: at both layers, two branches = the two clusters */
+    cJSON *t = matrix(dir, "fafs tree", 0);
+    assert_non_null(t);
+    assert_int_equal(mdim(t, "rows"), 2);
+    assert_int_equal(mdim(t, "cols"), T);
+    for (int l = 0; l < 2; l++)
+        for (int i = 0; i < T; i++)
+            for (int j = 0; j < T; j++) assert_int_equal(mval(t, l, i) == mval(t, l, j), cl[i] == cl[j]);
+    cJSON_Delete(t);
+    /* and the first published tree was still one shared trunk */
+    t = matrix(dir, "fafs tree", 1);
+    for (int l = 0; l < 2; l++)
+        for (int i = 0; i < T; i++) assert_true(mval(t, l, i) == 1);
+    cJSON_Delete(t);
+    /* `mtlab check` draws the initial, shared tree */
+    char args[1024], *out = NULL;
+    snprintf(args, sizeof args, "check '%s/experiments/22_fafs.lua'", MTLAB_ROOT);
+    assert_int_equal(e2e_run(args, &out, NULL), 0);
+    assert_non_null(strstr(out, "fully-adaptive feature sharing"));
+    assert_non_null(strstr(out, "fafs.1 dense 8 {task1,task2,task3,task4}  [shared]"));
+    free(out);
+}
+
+/* ---- 23: DRN's task covariance recovers the clusters ----------------------- */
+
+static void test_e2e_experts_deep_relationship(void **state)
+{
+    (void)state;
+    run_experiment("23_deep_relationship");
+    char dirs[MAXRUNS][700], name[128];
+    assert_int_equal(run_dirs("23_deep_relationship", dirs, MAXRUNS), 2);
+    double hard = run_loss(dirs[0], name, sizeof name);
+    assert_string_equal(name, "hard");
+    double drn = run_loss(dirs[1], name, sizeof name);
+    assert_string_equal(name, "drn");
+    int cl[16], T = true_clusters(dirs[1], cl, 16);
+    assert_int_equal(T, 8);
+    cJSON *m = matrix(dirs[1], "task correlation", 0);
+    assert_non_null(m);
+    assert_int_equal(mdim(m, "rows"), T);
+    double win = 0, acr = 0;
+    int nw = 0, na = 0;
+    for (int i = 0; i < T; i++) {
+        assert_true(fabs(mval(m, i, i) - 1) < 1e-9);
+        for (int j = 0; j < T; j++) {
+            if (i == j) continue;
+            if (cl[i] == cl[j]) {
+                win += mval(m, i, j);
+                nw++;
+            } else {
+                acr += mval(m, i, j);
+                na++;
+            }
+        }
+    }
+    cJSON_Delete(m);
+    win /= nw;
+    acr /= na;
+    fprintf(stderr, "23: correlation within %.3f, across %.3f; test loss hard %.4f, drn %.4f\n", win, acr, hard, drn);
+    assert_true(win - acr > 0.4);
+    assert_true(drn <= 0.9 * hard);
+    /* the covariance itself: symmetric, unit trace */
+    m = matrix(dirs[1], "task covariance", 0);
+    double tr = 0;
+    for (int i = 0; i < T; i++) {
+        tr += mval(m, i, i);
+        for (int j = 0; j < T; j++) assert_true(fabs(mval(m, i, j) - mval(m, j, i)) < 1e-9);
+    }
+    assert_true(fabs(tr - 1) < 1e-6);
+    cJSON_Delete(m);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    e2e_cleanup();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_e2e_experts_mmoe_correlation),
+        cmocka_unit_test(test_e2e_experts_ple),
+        cmocka_unit_test(test_e2e_experts_fafs),
+        cmocka_unit_test(test_e2e_experts_deep_relationship),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown);
+}
