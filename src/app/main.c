@@ -44,6 +44,8 @@ static void usage(FILE *f)
           "  --quiet            no progress output\n"
           "  --no-color         monochrome screen (NO_COLOR in the environment does the same)\n"
           "  --exit-when-done   workbench: quit when every experiment has finished\n"
+          "  --speed N          workbench: start in slow motion, N steps per second\n"
+          "                     (keys < and > change it; 0 = as fast as possible)\n"
           "\n"
           "A run directory holds config.json, metrics.csv (step,epoch,split,task,loss,metric,weight),\n"
           "events.jsonl, relations.jsonl, summary.json and checkpoint.safetensors; with several\n"
@@ -53,7 +55,8 @@ static void usage(FILE *f)
           "            2 usage or script error.\n"
           "\n"
           "workbench keys: space pause/resume, n step, r reload, w weighting, m matrix, l log scale,\n"
-          "  z zoom, + / - learning rate, tab focus, : console, [ ] experiment, c compare,\n"
+          "  z zoom, + / - learning rate, < / > slow motion, tab focus, : console,\n"
+          "  [ ] experiment, c compare,\n"
           "  s checkpoint, e export CSV+SVG, ? help, q quit.\n"
           "\n"
           "docs: README.md, docs/lua-api.md, docs/mtlab.1\n",
@@ -94,6 +97,14 @@ static int parse(int argc, char **argv, int start, app_options *o, char *seedbuf
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->quiet = 1;
         else if (strcmp(a, "--no-color") == 0) o->no_color = 1;
         else if (strcmp(a, "--exit-when-done") == 0) o->exit_when_done = 1;
+        else if (strcmp(a, "--speed") == 0 && i + 1 < argc) {
+            char *end;
+            o->speed = strtod(argv[++i], &end);
+            if (*end || !(o->speed >= 0) || o->speed > 1e9) {
+                fprintf(stderr, "mtlab: --speed %s: expected steps per second (0 = unlimited)\n", argv[i]);
+                return -1;
+            }
+        }
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "mtlab: unknown option %s (see mtlab --help)\n", a);
             return -1;

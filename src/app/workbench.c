@@ -212,11 +212,23 @@ int app_workbench(const app_options *o)
     int sel = 0, quit = 0;
     char message[1024] = "";
     const mt_monitor *mons[32];
+    /* slow motion for teaching: steps per second of each experiment;
+     * 0 = as fast as possible. '<' divides by 4 (to 1/s), '>' multiplies. */
+    double limit = o->speed, budget = 0, last_frame = now_s();
     while (!quit) {
         log_target = &b.mon[sel];
         double t0 = now_s();
         int rr = 0;
+        if (limit > 0) {
+            budget += limit * (t0 - last_frame);
+            if (budget > limit) budget = limit; /* no burst after a pause */
+        }
+        last_frame = t0;
         while (any_running(&b) && now_s() - t0 < FRAME_S && !app_stop_signal) {
+            if (limit > 0) {
+                if (budget < 1) break;
+                budget -= 1;
+            }
             for (int k = 0; k < b.n; k++, rr++) {
                 int i = rr % b.n;
                 if (!b.done[i] && b.mon[i].state == MT_RUN_RUNNING) step_one(&b, i);
@@ -233,7 +245,7 @@ int app_workbench(const app_options *o)
                       .message = message[0] ? message : NULL};
         tui_draw(scr, &v);
         char line[1024];
-        tui_action a = tui_poll(scr, any_running(&b) ? 0 : 50, line, sizeof line);
+        tui_action a = tui_poll(scr, any_running(&b) && limit == 0 ? 0 : 30, line, sizeof line);
         mt_monitor *m = &b.mon[sel];
         mt_trainer *t = b.tr[sel];
         switch (a) {
@@ -281,6 +293,14 @@ int app_workbench(const app_options *o)
             break;
         }
         case TUI_ACT_EXPORT: export_run(&b, sel, scr, message, sizeof message); break;
+        case TUI_ACT_SLOWER:
+        case TUI_ACT_FASTER:
+            if (a == TUI_ACT_SLOWER) limit = limit == 0 ? 2048 : limit > 1 ? limit / 4 : 1;
+            else limit = limit == 0 || limit * 4 > 2048 ? 0 : limit * 4;
+            budget = 0;
+            if (limit > 0) snprintf(message, sizeof message, "slow motion: %g steps/s", limit);
+            else snprintf(message, sizeof message, "full speed");
+            break;
         case TUI_ACT_CONSOLE_LINE: {
             char out[2048];
             monitor_log(m, MT_LOG_INFO, "> %s", line);

@@ -922,6 +922,7 @@ static const char *const help_lines[] = {
     "r        reload the script",
     "w        cycle the loss weighting",
     "+ / -    learning rate up / down",
+    "< / >    slower / faster: steps per second (slow motion)",
     "s        save a checkpoint",
     "e        export metrics CSV and an SVG of the plots",
     "m        next relationship matrix",

@@ -218,6 +218,8 @@ const char *tui_action_name(tui_action a)
         [TUI_ACT_CONSOLE_LINE] = "console-line",
         [TUI_ACT_SELECT_EXPERIMENT] = "select-experiment",
         [TUI_ACT_RESIZE] = "resize",
+        [TUI_ACT_SLOWER] = "slower",
+        [TUI_ACT_FASTER] = "faster",
     };
     return (unsigned)a < TUI_ACT_COUNT ? names[a] : "?";
 }
@@ -368,6 +370,8 @@ static tui_action command_key(tui_screen *s, int is_code, wint_t ch)
     case 'w': return TUI_ACT_CYCLE_WEIGHTING;
     case '+': case '=': return TUI_ACT_LR_UP;
     case '-': case '_': return TUI_ACT_LR_DOWN;
+    case '<': case ',': return TUI_ACT_SLOWER;
+    case '>': case '.': return TUI_ACT_FASTER;
     case 's': return TUI_ACT_SAVE;
     case 'e': return TUI_ACT_EXPORT;
     case '[': return select_experiment(s, s->selected - 1);

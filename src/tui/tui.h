@@ -57,6 +57,8 @@ typedef enum {
     TUI_ACT_CONSOLE_LINE,     /* enter in the console: the line is in `line` */
     TUI_ACT_SELECT_EXPERIMENT,/* [ ] 1-9: see tui_requested_experiment() */
     TUI_ACT_RESIZE,           /* the terminal changed size (already re-laid out) */
+    TUI_ACT_SLOWER,           /* < or ,: fewer training steps per second (teaching) */
+    TUI_ACT_FASTER,           /* > or .: more, up to unlimited */
     TUI_ACT_COUNT
 } tui_action;
 
