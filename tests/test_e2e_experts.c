@@ -176,6 +176,34 @@ static int true_clusters(const char *dir, int *cl, int max)
     return n;
 }
 
+/* The mean validation loss over the tasks at `step` in metrics.csv. */
+static double val_loss_at(const char *dir, long step)
+{
+    char p[800];
+    snprintf(p, sizeof p, "%s/metrics.csv", dir);
+    char *s = e2e_read(p);
+    if (!s) fail_msg("cannot read %s", p);
+    double sum = 0;
+    int n = 0;
+    for (char *line = s; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = '\0';
+        long st;
+        int ep;
+        char split[16], task[64];
+        double loss;
+        if (sscanf(line, "%ld,%d,%15[^,],%63[^,],%lf", &st, &ep, split, task, &loss) == 5 && st == step &&
+            strcmp(split, "val") == 0) {
+            sum += loss;
+            n++;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    free(s);
+    if (!n) fail_msg("%s: no validation loss at step %ld", p, step);
+    return sum / n;
+}
+
 /* ---- 20: MMoE is more robust than a shared bottom to low correlation ---- */
 
 static void test_e2e_experts_mmoe_correlation(void **state)
@@ -282,6 +310,21 @@ static void test_e2e_experts_fafs(void **state)
     for (int l = 0; l < 2; l++)
         for (int i = 0; i < T; i++) assert_true(mval(t, l, i) == 1);
     cJSON_Delete(t);
+    /* through the real trainer's rebuild, the round at step 100 changes
+     * the validation loss no more than an ordinary step does: the new
+     * branches start as copies of the shared layer (a fresh branch would
+     * send the loss back up to its starting value) */
+    char args0[1024];
+    snprintf(args0, sizeof args0,
+             "run '%s/experiments/22_fafs.lua' --out fafs_steps -q --set train.eval_every=1 --set train.steps=101",
+             MTLAB_ROOT);
+    assert_int_equal(e2e_run(args0, NULL, NULL), 0);
+    snprintf(dir, sizeof dir, "%s/fafs_steps", e2e_tmpdir());
+    double l98 = val_loss_at(dir, 98), l99 = val_loss_at(dir, 99), l100 = val_loss_at(dir, 100);
+    double l101 = val_loss_at(dir, 101);
+    fprintf(stderr, "22: validation loss at steps 98..101: %.4f %.4f %.4f %.4f\n", l98, l99, l100, l101);
+    assert_true(fabs(l100 - l99) <= 2 * fabs(l99 - l98) + 1e-3 * l99);
+    assert_true(l101 < l99); /* and training goes on improving */
     /* `mtlab check` draws the initial, shared tree */
     char args[1024], *out = NULL;
     snprintf(args, sizeof args, "check '%s/experiments/22_fafs.lua'", MTLAB_ROOT);

@@ -546,6 +546,84 @@ static void test_mtl_experts_drn_update_and_penalty(void **state)
     net_free(&n);
 }
 
+/* Three tasks, the prior on a hidden head layer and the output layer at
+ * once, after an update (a full Omega^-1): the gradient of every entry of
+ * both layers against central differences of the penalty's value, and
+ * the penalty against the per-layer sum computed here. */
+static void test_mtl_experts_drn_two_layers(void **state)
+{
+    (void)state;
+    net n = {.regress_all = 1};
+    int trunk[] = {3};
+    spec_init(&n.s, "drn", 3, trunk, 1, 1); /* head {3}: layers 1 (hidden) and 2 (out) */
+    for (int t = 0; t < 3; t++) n.s.task[t].out_dim = 2;
+    assert_int_equal(tparam_set_num(&n.s.params, "lambda", MT_TP_NUMBER, 0.3), MT_OK);
+    assert_int_equal(tparam_set_num(&n.s.params, "update_every", MT_TP_INT, 1), MT_OK);
+    net_build(&n, 65);
+    mt_params *p = graph_params(n.g);
+    const mt_topo_class *c = &topo_class_drn;
+    assert_int_equal(c->hooks.after_step(n.b.state, n.g, p, 0.1, 1), MT_OK);
+    pubs pb = {.n = 0};
+    c->hooks.publish(n.b.state, n.g, collect, &pb);
+    int i1 = find_pub(&pb, "task covariance L1"), io = find_pub(&pb, "task covariance");
+    assert_true(i1 >= 0 && io >= 0);
+    /* penalty = sum over layers of lambda/2 sum_ab inv_ab <w_a, w_b>, inverses solved here */
+    const char *layers[2] = {"0", "out"};
+    int idx[2] = {i1, io};
+    double want = 0;
+    for (int L = 0; L < 2; L++) {
+        double O[9], inv[9];
+        memcpy(O, pb.v[idx[L]], sizeof O);
+        /* adjugate / determinant of the 3 x 3 Omega */
+        double det = O[0] * (O[4] * O[8] - O[5] * O[7]) - O[1] * (O[3] * O[8] - O[5] * O[6]) +
+                     O[2] * (O[3] * O[7] - O[4] * O[6]);
+        for (int r = 0; r < 3; r++)
+            for (int q = 0; q < 3; q++) {
+                int r1 = (q + 1) % 3, r2 = (q + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
+                inv[r * 3 + q] = (O[r1 * 3 + c1] * O[r2 * 3 + c2] - O[r1 * 3 + c2] * O[r2 * 3 + c1]) / det;
+            }
+        for (int a = 0; a < 3; a++)
+            for (int b = 0; b < 3; b++) {
+                size_t D;
+                const float *wa = drn_weight(&n, a, layers[L], &D), *wb = drn_weight(&n, b, layers[L], &D);
+                double dot = 0;
+                for (size_t k = 0; k < D; k++) dot += (double)wa[k] * wb[k];
+                want += 0.15 * inv[a * 3 + b] * dot;
+            }
+    }
+    params_zero_grad(p);
+    double v;
+    assert_int_equal(c->hooks.penalty(n.b.state, n.g, p, &v), MT_OK);
+    NEAR(v, want, 1e-5 * (1 + want));
+    float *g0 = mt_alloc(p->total * sizeof(float));
+    assert_non_null(g0);
+    memcpy(g0, p->grad, p->total * sizeof(float));
+    int checked = 0;
+    for (int L = 0; L < 2; L++)
+        for (int t = 0; t < 3; t++) {
+            char nm[64];
+            snprintf(nm, sizeof nm, "head.%s.%s.weight", n.s.task[t].name, layers[L]);
+            mt_node wn = graph_find(n.g, nm);
+            size_t off = p->info[graph_param_index(n.g, wn)].offset, D;
+            float *w = drn_weight(&n, t, layers[L], &D);
+            for (size_t k = 0; k < D; k++) {
+                double h = 1e-2, vp, vm;
+                float keep = w[k];
+                w[k] = keep + (float)h;
+                assert_int_equal(c->hooks.penalty(n.b.state, n.g, p, &vp), MT_OK);
+                w[k] = keep - (float)h;
+                assert_int_equal(c->hooks.penalty(n.b.state, n.g, p, &vm), MT_OK);
+                w[k] = keep;
+                NEAR(g0[off + k], (vp - vm) / (2 * h), 2e-3 * (1 + fabs(g0[off + k])));
+                checked++;
+            }
+        }
+    assert_int_equal(checked, 3 * (3 * 3 + 2 * 3));
+    mt_free(g0);
+    check_grads(&n, 30);
+    net_free(&n);
+}
+
 static void test_mtl_experts_drn_validate(void **state)
 {
     (void)state;
@@ -863,6 +941,7 @@ int main(void)
         cmocka_unit_test(test_mtl_experts_publish_expert_usage),
         cmocka_unit_test(test_mtl_experts_drn_omega_closed_form),
         cmocka_unit_test(test_mtl_experts_drn_update_and_penalty),
+        cmocka_unit_test(test_mtl_experts_drn_two_layers),
         cmocka_unit_test(test_mtl_experts_drn_validate),
         cmocka_unit_test(test_mtl_experts_fafs_grouping),
         cmocka_unit_test(test_mtl_experts_fafs_validate),
