@@ -179,12 +179,48 @@ static void test_e2e_screen_session(void **state)
     char p[700];
     snprintf(p, sizeof p, "%s/screen-run/metrics.csv", e2e_tmpdir());
     assert_true(e2e_exists(p));
+    tmux("kill-session -t wb");
+}
+
+/* --speed N: slow motion at N steps per second; '>' makes it 4x faster. */
+static void test_e2e_screen_slow_motion(void **state)
+{
+    (void)state;
+    const char *script = e2e_write("slow.lua",
+        "local mtl = require 'mtl'\n"
+        "local data = mtl.data.generate { n = 100, fn = function(i) return { i / 100 }, { y = i % 2 } end }\n"
+        "return mtl.experiment { name = 'slow', data = data, tasks = { mtl.task.classify { name = 'y' } },\n"
+        "  train = { batch = 10, steps = 100000 } }\n");
+    char cwd[512], bin[1024];
+    if (!getcwd(cwd, sizeof cwd)) abort();
+    snprintf(bin, sizeof bin, "%s%s%s", e2e_binary()[0] == '/' ? "" : cwd, e2e_binary()[0] == '/' ? "" : "/",
+             e2e_binary());
+    tmux("new-session -d -s wb -x 120 -y 40 \"cd '%s' && OPENBLAS_NUM_THREADS=1 '%s' '%s' --speed 10 --out slow-run\"",
+         e2e_tmpdir(), bin, script);
+    char *s = wait_for("slow", 15);
+    free(s);
+    long a = step_counter();
+    usleep(2000000);
+    long b = step_counter();
+    /* 10 steps/s for 2 s: 20, with room for a loaded machine */
+    assert_true(b - a >= 8 && b - a <= 40);
+    tmux("send-keys -t wb '>'");
+    s = wait_for("slow motion: 40 steps/s", 5);
+    assert_non_null(strstr(s, "slow motion: 40 steps/s"));
+    free(s);
+    usleep(300000);
+    long c = step_counter();
+    usleep(2000000);
+    long d = step_counter();
+    assert_true(d - c >= 40 && d - c <= 160);
+    tmux("kill-session -t wb");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_screen_session),
+        cmocka_unit_test(test_e2e_screen_slow_motion),
     };
     return cmocka_run_group_tests_name("e2e screen", tests, setup, teardown);
 }
