@@ -50,6 +50,7 @@ static const char *const op_names[OP_COUNT] = {
     [OP_CONV2D] = "conv2d",
     [OP_MAXPOOL] = "maxpool",
     [OP_FLATTEN] = "flatten",
+    [OP_CUSTOM] = "custom",
     [OP_LOSS_MSE] = "loss_mse",
     [OP_LOSS_L1] = "loss_l1",
     [OP_LOSS_HUBER] = "loss_huber",
@@ -81,6 +82,13 @@ void graph_free(mt_graph *g)
         mt_free(nd->grad);
         mt_free(nd->aux);
         mt_free(nd->iaux);
+        if (nd->cust) {
+            mt_free(nd->cust->in);
+            mt_free(nd->cust->in_rows);
+            mt_free(nd->cust->in_cols);
+            mt_free(nd->cust->din);
+            mt_free(nd->cust);
+        }
     }
     mt_free(g->nodes);
     mt_free(g->pinit);
@@ -722,6 +730,65 @@ mt_node graph_flatten(mt_graph *g, mt_node x)
     return push1(g, OP_FLATTEN, x);
 }
 
+/* ---- custom operations --------------------------------------------------------- */
+
+/* The callbacks' argument arrays are allocated here, once, so that running
+ * the node never allocates. */
+mt_node graph_custom(mt_graph *g, const char *kind, const mt_node *in, int n, int rows,
+                     int out_cols, mt_custom_fwd fwd, mt_custom_bwd bwd, void *ud)
+{
+    if (!g) return MT_NONE;
+    const char *k = kind ? kind : "custom";
+    if (strlen(k) >= sizeof ((graph_custom_op *)0)->kind)
+        return build_fail(g, MT_ERR_ARG, "custom %.40s...: kind name longer than %zu bytes", k,
+                          sizeof ((graph_custom_op *)0)->kind - 1);
+    if (!fwd) return build_fail(g, MT_ERR_ARG, "custom %s: a forward function is required", k);
+    if (rows < 0 || out_cols < 1)
+        return build_fail(g, MT_ERR_SHAPE, "custom %s: bad output shape (%d, %d)", k, rows,
+                          out_cols);
+    char what[48];
+    snprintf(what, sizeof what, "custom %s", k);
+    mt_node *c = copy_operands(g, what, in, n);
+    if (!c) return MT_NONE;
+    graph_custom_op *op = mt_calloc(1, sizeof *op);
+    if (op) {
+        op->in = mt_calloc((size_t)n, sizeof *op->in);
+        op->in_rows = mt_calloc((size_t)n, sizeof *op->in_rows);
+        op->in_cols = mt_calloc((size_t)n, sizeof *op->in_cols);
+        op->din = mt_calloc((size_t)n, sizeof *op->din);
+    }
+    if (!op || !op->in || !op->in_rows || !op->in_cols || !op->din) {
+        if (op) {
+            mt_free(op->in);
+            mt_free(op->in_rows);
+            mt_free(op->in_cols);
+            mt_free(op->din);
+        }
+        mt_free(op);
+        mt_free(c);
+        return build_fail(g, MT_ERR_NOMEM, "%s: out of memory", what);
+    }
+    snprintf(op->kind, sizeof op->kind, "%s", k);
+    op->fwd = fwd;
+    op->bwd = bwd;
+    op->ud = ud;
+    for (int j = 0; j < n; j++) op->in_cols[j] = g->nodes[c[j]].cols;
+    mt_node id = push(g, OP_CUSTOM, rows == MT_ROWS_BATCHED, rows, out_cols);
+    if (id == MT_NONE) {
+        mt_free(op->in);
+        mt_free(op->in_rows);
+        mt_free(op->in_cols);
+        mt_free(op->din);
+        mt_free(op);
+        mt_free(c);
+        return MT_NONE;
+    }
+    g->nodes[id].xs = c;
+    g->nodes[id].n_xs = n;
+    g->nodes[id].cust = op;
+    return id;
+}
+
 /* ---- losses ------------------------------------------------------------------ */
 
 static mt_node loss(mt_graph *g, graph_op op, mt_node pred, mt_node target, mt_node mask,
@@ -1045,6 +1112,18 @@ static void loss_forward(mt_graph *g, int i, graph_node *nd)
     }
 }
 
+/* Points the op's argument arrays at the operands of this pass (batched
+ * operands have the current batch as rows). */
+static void custom_args(mt_graph *g, graph_node *nd)
+{
+    graph_custom_op *op = nd->cust;
+    for (int k = 0; k < nd->n_xs; k++) {
+        const graph_node *x = NODE(nd->xs[k]);
+        op->in[k] = x->value;
+        op->in_rows[k] = nrows(g, x);
+    }
+}
+
 static void node_forward(mt_graph *g, int i, mt_mode mode)
 {
     graph_node *nd = NODE(i);
@@ -1134,6 +1213,11 @@ static void node_forward(mt_graph *g, int i, mt_mode mode)
         break;
     }
     case OP_CONV2D: forward_conv(g, nd); break;
+    case OP_CUSTOM:
+        custom_args(g, nd);
+        nd->cust->fwd(nd->cust->ud, nd->cust->in, nd->cust->in_rows, nd->cust->in_cols, nd->n_xs,
+                      y, nrows(g, nd), nd->cols);
+        break;
     case OP_MAXPOOL: {
         const graph_node *xn = NODE(nd->in[0]);
         for (int b = 0; b < g->batch; b++)
@@ -1492,6 +1576,17 @@ static void node_backward(mt_graph *g, int i)
         break;
     }
     case OP_CONV2D: backward_conv(g, nd); break;
+    case OP_CUSTOM: {
+        graph_custom_op *op = nd->cust;
+        int any = 0;
+        if (!op->bwd) break;
+        custom_args(g, nd);
+        for (int k = 0; k < nd->n_xs; k++) any |= (op->din[k] = gacc(g, nd->xs[k])) != NULL;
+        if (any)
+            op->bwd(op->ud, op->in, op->in_rows, op->in_cols, nd->n_xs, nd->value, dy,
+                    nrows(g, nd), nd->cols, op->din);
+        break;
+    }
     case OP_MAXPOOL:
         if ((dx = gacc(g, a))) {
             int xc = NODE(a)->cols;
@@ -1618,7 +1713,8 @@ const char *graph_node_name(const mt_graph *g, mt_node n)
 
 const char *graph_node_kind(const mt_graph *g, mt_node n)
 {
-    return valid(g, n) ? op_names[g->nodes[n].op] : "";
+    if (!valid(g, n)) return "";
+    return g->nodes[n].cust ? g->nodes[n].cust->kind : op_names[g->nodes[n].op];
 }
 
 mt_node graph_find(const mt_graph *g, const char *name)

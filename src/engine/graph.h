@@ -179,6 +179,38 @@ mt_node graph_loss_softmax_ce(mt_graph *g, mt_node logits, mt_node target, mt_no
 /* target (B, n) of 0/1; mean_j of the binary cross-entropy with logits. */
 mt_node graph_loss_bce_logits(mt_graph *g, mt_node logits, mt_node target, mt_node mask);
 
+/* ---- custom operations ------------------------------------------------
+ * A function the built-in ops cannot express (an analytic objective with
+ * its exact gradient, a test double), given as a forward and a backward
+ * callback on raw pointers. Operand k arrives as in[k], a row-major
+ * (in_rows[k], in_cols[k]) buffer; a batched operand or output has the
+ * current batch as its rows. Both callbacks run inside graph_forward /
+ * graph_backward: to keep a step allocation-free they must not allocate,
+ * and they must not call into the graph. */
+typedef void (*mt_custom_fwd)(void *ud, const float *const *in, const int *in_rows,
+                              const int *in_cols, int n_in, float *out /* (out_rows, out_cols) */,
+                              int out_rows, int out_cols);
+/* dout (out_rows, out_cols) is the gradient of the output and out its
+ * forward value. din[k] is where operand k's gradient ACCUMULATES (add,
+ * never overwrite: other consumers of the operand add there too), or NULL
+ * when operand k takes no gradient in this pass (a constant, a parameter
+ * outside only_group, an input without graph_input_grad). */
+typedef void (*mt_custom_bwd)(void *ud, const float *const *in, const int *in_rows,
+                              const int *in_cols, int n_in, const float *out, const float *dout,
+                              int out_rows, int out_cols, float *const *din);
+
+#define MT_ROWS_BATCHED 0
+
+/* A node computed by fwd from the n operands `in` (any mix of batched and
+ * fixed nodes): a (rows, out_cols) output, or (B, out_cols) when rows is
+ * MT_ROWS_BATCHED (also when no operand is batched: a function of the
+ * parameters broadcast over the batch). bwd NULL: nothing flows back
+ * through the node. kind names the op for graph_node_kind ("custom" when
+ * NULL; copied, at most 31 bytes). ud is borrowed and passed to both
+ * callbacks: it must outlive the graph's last forward or backward pass. */
+mt_node graph_custom(mt_graph *g, const char *kind, const mt_node *in, int n, int rows,
+                     int out_cols, mt_custom_fwd fwd, mt_custom_bwd bwd, void *ud);
+
 /* ---- compile and run --------------------------------------------------- */
 
 /* Allocates every buffer for batches up to max_batch and the parameter

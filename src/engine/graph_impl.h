@@ -14,11 +14,24 @@ typedef enum {
     OP_RELU, OP_LEAKY_RELU, OP_TANH, OP_SIGMOID, OP_GELU, OP_SOFTMAX, OP_DROPOUT,
     OP_GRAD_REVERSE,
     OP_BATCHNORM, OP_LAYERNORM, OP_CONV2D, OP_MAXPOOL, OP_FLATTEN,
+    OP_CUSTOM, /* before the losses: an operand at position 2 is not a mask */
     OP_LOSS_MSE, OP_LOSS_L1, OP_LOSS_HUBER, OP_LOSS_SOFTMAX_CE, OP_LOSS_BCE_LOGITS,
     OP_COUNT
 } graph_op;
 
 #define GRAPH_MAX_IN 4
+
+/* A custom op's callbacks and the argument arrays handed to them, sized
+ * at build time so that running the op allocates nothing. */
+typedef struct {
+    char kind[32];          /* shown by graph_node_kind */
+    mt_custom_fwd fwd;
+    mt_custom_bwd bwd;      /* NULL: no gradient flows through the op */
+    void *ud;               /* borrowed */
+    const float **in;       /* (n_xs) operand values of the current call */
+    int *in_rows, *in_cols; /* (n_xs) */
+    float **din;            /* (n_xs) gradient destinations of the current call */
+} graph_custom_op;
 
 typedef struct {
     graph_op op;
@@ -42,6 +55,7 @@ typedef struct {
     size_t n_aux;
     int *iaux;                /* (n_iaux) owned: maxpool argmax */
     size_t n_iaux;
+    graph_custom_op *cust;    /* OP_CUSTOM: owned (operands are xs) */
     uint64_t gen;             /* forward generation that computed value */
     int gstate;               /* 1: grad written in this backward pass */
 } graph_node;
