@@ -357,6 +357,45 @@ static void test_e2e_sigint_stops_cleanly(void **state)
     assert_true(e2e_exists(p));
 }
 
+/* --load starts from a checkpoint: with a learning rate of ~0 the loaded
+ * model's test loss is the saved model's; a mismatched checkpoint is a
+ * clear error. */
+static void test_e2e_load_checkpoint(void **state)
+{
+    (void)state;
+    const char *s = blobs_script("load.lua", "", "");
+    char args[1024], *err;
+    snprintf(args, sizeof args, "run '%s' --out load_a -q", s);
+    assert_int_equal(e2e_run(args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "run '%s' --out load_b -q --load load_a/checkpoint.safetensors --set train.epochs=1 --set optim.lr=1e-12", s);
+    assert_int_equal(e2e_run(args, NULL, &err), 0);
+    free(err);
+    char p[600];
+    snprintf(p, sizeof p, "%s/load_a/summary.json", e2e_tmpdir());
+    cJSON *a = read_json(p);
+    snprintf(p, sizeof p, "%s/load_b/summary.json", e2e_tmpdir());
+    cJSON *b = read_json(p);
+    double la = jnum(a, "tasks", "cls", "test_loss"), lb = jnum(b, "tasks", "cls", "test_loss");
+    assert_true(fabs(la - lb) < 1e-4 * (1 + la));
+    double fresh;
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    /* the same budget from scratch is much worse than the loaded model */
+    snprintf(args, sizeof args, "run '%s' --out load_c -q --set train.epochs=1 --set optim.lr=1e-12", s);
+    assert_int_equal(e2e_run(args, NULL, NULL), 0);
+    snprintf(p, sizeof p, "%s/load_c/summary.json", e2e_tmpdir());
+    cJSON *c = read_json(p);
+    fresh = jnum(c, "tasks", "cls", "test_loss");
+    cJSON_Delete(c);
+    assert_true(fresh > lb + 0.1);
+    /* another network's checkpoint */
+    snprintf(args, sizeof args, "run '%s' --out load_d -q --load load_a/checkpoint.safetensors --set topology.trunk=32", s);
+    assert_int_equal(e2e_run(args, NULL, &err), 1);
+    assert_non_null(strstr(err, "load_a/checkpoint.safetensors"));
+    assert_non_null(strstr(err, "trunk.0.weight"));
+    free(err);
+}
+
 static void test_e2e_help_and_version(void **state)
 {
     (void)state;
@@ -396,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_e2e_check_prints_topology),
         cmocka_unit_test(test_e2e_several_experiments_and_baselines),
         cmocka_unit_test(test_e2e_sigint_stops_cleanly),
+        cmocka_unit_test(test_e2e_load_checkpoint),
         cmocka_unit_test(test_e2e_help_and_version),
     };
     return cmocka_run_group_tests_name("e2e run", tests, NULL, teardown_all);

@@ -147,7 +147,7 @@ void app_default_run_dir(const char *script, char *out, size_t n)
 }
 
 /* Runs experiment i to the end; returns the exit code it earns. */
-static int run_one(mtlua_session *s, int i, const char *dir, progress *pg)
+static int run_one(mtlua_session *s, int i, const char *dir, progress *pg, const char *load)
 {
     const mt_experiment *e = mtlua_experiment(s, i);
     mt_rundir *rd;
@@ -162,6 +162,10 @@ static int run_one(mtlua_session *s, int i, const char *dir, progress *pg)
     int code = MT_EXIT_OK;
     if (e->train.baselines) st = run_baselines(e, dir, pg, &base);
     if (!st) st = trainer_new(e, NULL, &t);
+    if (!st && load && (st = trainer_load_checkpoint(t, load))) {
+        trainer_free(t);
+        t = NULL;
+    }
     if (st) {
         fprintf(stderr, "%smtlab: %s: %s\n", pg->tty ? "\r\033[K" : "", e->name, mt_last_error());
         rundir_close(rd);
@@ -259,7 +263,7 @@ int app_run_headless(const app_options *o)
             app_slug(mtlua_experiment(s, i)->name, i, slug, sizeof slug);
             snprintf(dir, sizeof dir, "%s/%s", out, slug);
         }
-        int c = run_one(s, i, dir, &pg);
+        int c = run_one(s, i, dir, &pg, o->load);
         if (c > code) code = c;
         if (mtlua_stop_requested(s)) break;
     }

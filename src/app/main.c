@@ -40,6 +40,8 @@ static void usage(FILE *f)
           "  --set KEY=VALUE    override a field of the experiment, e.g. --set train.epochs=2,\n"
           "                     --set tasks[2].weight=0.5, --set optim.lr=3e-4 (repeatable)\n"
           "  --seed N           the same as --set train.seed=N\n"
+          "  --load FILE        start from the parameters (and optimiser state) of a\n"
+          "                     checkpoint.safetensors; names and shapes must match\n"
           "  --threads N        BLAS threads (default: OPENBLAS_NUM_THREADS or 2)\n"
           "  --quiet            no progress output\n"
           "  --no-color         monochrome screen (NO_COLOR in the environment does the same)\n"
@@ -68,6 +70,7 @@ static int parse(int argc, char **argv, int start, app_options *o, char *seedbuf
     for (int i = start; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--out") == 0 && i + 1 < argc) o->out_dir = argv[++i];
+        else if (strcmp(a, "--load") == 0 && i + 1 < argc) o->load = argv[++i];
         else if (strcmp(a, "--set") == 0 && i + 1 < argc) {
             if (o->nsets == APP_MAX_SETS) {
                 fprintf(stderr, "mtlab: at most %d --set options\n", APP_MAX_SETS);

@@ -83,6 +83,10 @@ static mt_status state_load(bench_state *b, const app_options *o)
             mt_fail_prefix(st, "%s", e->name);
             break;
         }
+        if (o->load && (st = trainer_load_checkpoint(b->tr[i], o->load))) {
+            mt_fail_prefix(st, "%s: --load", e->name);
+            break;
+        }
         char dir[1200];
         if (b->n == 1) snprintf(dir, sizeof dir, "%s", b->dir);
         else {

@@ -1021,16 +1021,28 @@ size_t trainer_params_total(const mt_trainer *t)
 }
 const char *trainer_topology_text(const mt_trainer *t) { return t->topo_text; }
 
+/* Parameters and the optimiser's moments, so a run can go on from here. */
 mt_status trainer_save_checkpoint(mt_trainer *t, const char *path)
 {
     char step[32];
     snprintf(step, sizeof step, "%ld", t->step);
     const char *keys[] = {"mtlab.experiment", "mtlab.step", "mtlab.weighting"};
     const char *vals[] = {t->e.name, step, t->e.weighting.name};
-    return checkpoint_save(path, graph_params(t->g), keys, vals, 3);
+    return checkpoint_save_train(path, graph_params(t->g), &t->opt, keys, vals, 3);
 }
 
+/* The parameters of a checkpoint; its optimiser moments too when it has
+ * them (a file written by mtlab), so training goes on smoothly. */
 mt_status trainer_load_checkpoint(mt_trainer *t, const char *path)
 {
-    return checkpoint_load(path, graph_params(t->g));
+    mt_ckpt *c;
+    mt_status st = checkpoint_open(path, &c);
+    if (st) return st;
+    mt_params *p = graph_params(t->g);
+    char probe[MT_PARAM_NAME + 16];
+    snprintf(probe, sizeof probe, "optim.m.%s", p->count ? p->info[0].name : "");
+    int with_optim = p->count && checkpoint_find(c, probe) >= 0;
+    checkpoint_close(c);
+    if (with_optim) return checkpoint_load_train(path, p, &t->opt);
+    return checkpoint_load_ex(path, p, NULL, 0, 1);
 }
