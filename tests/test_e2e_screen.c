@@ -213,6 +213,19 @@ static void test_e2e_screen_slow_motion(void **state)
     usleep(2000000);
     long d = step_counter();
     assert_true(d - c >= 40 && d - c <= 160);
+    /* a runaway console line: Ctrl-C stops the line, not the workbench */
+    tmux("send-keys -t wb :");
+    usleep(200000);
+    tmux("send-keys -t wb 'while true do end' Enter");
+    usleep(800000);
+    tmux("send-keys -t wb C-c");
+    s = wait_for("interrupted", 5);
+    assert_non_null(strstr(s, "interrupted"));
+    free(s);
+    tmux("send-keys -t wb Escape");
+    long e1 = step_counter();
+    usleep(1500000);
+    assert_true(step_counter() > e1); /* still training */
     tmux("kill-session -t wb");
 }
 

@@ -309,7 +309,9 @@ int app_workbench(const app_options *o)
             char out[2048];
             monitor_log(m, MT_LOG_INFO, "> %s", line);
             mtlua_clear_interrupt();
-            if (mtlua_eval(b.lua, line, out, sizeof out)) monitor_log(m, MT_LOG_ERROR, "%s", out);
+            mt_status est = mtlua_eval(b.lua, line, out, sizeof out);
+            if (est == MT_ERR_INTERRUPTED) app_stop_signal = 0; /* Ctrl-C stopped the line, not the bench */
+            if (est) monitor_log(m, MT_LOG_ERROR, "%s", out);
             else if (out[0]) monitor_log(m, MT_LOG_INFO, "%s", out);
             break;
         }
