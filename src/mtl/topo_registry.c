@@ -17,6 +17,7 @@ extern const mt_topo_class topo_class_hard;
 #define X(sym) extern const mt_topo_class sym;
 #include "topo_classes_columns.inc"
 #include "topo_classes_experts.inc"
+#include "topo_classes_landscape.inc"
 #undef X
 #define X(sym) extern const mt_reg_class sym;
 #include "reg_classes.inc"
@@ -27,6 +28,7 @@ static const mt_topo_class *const topo_classes[] = {
 #define X(sym) &sym,
 #include "topo_classes_columns.inc"
 #include "topo_classes_experts.inc"
+#include "topo_classes_landscape.inc"
 #undef X
 };
 
