@@ -721,6 +721,24 @@ static mt_status build_csv(mtlua_vctx *c, int tidx, mt_data_ref *r)
     return finish(c, r, &so, -1);
 }
 
+static const char *const landscape_keys[] = {NULL};
+
+/* mtl.data.landscape {}: what a landscape topology trains on. The point x
+ * is the whole model, so the data is one dummy example: an input feature
+ * nobody reads and two zero regression targets "f1" and "f2" (the tasks'
+ * "value" losses ignore them), all in the training split. */
+static mt_status build_landscape(mtlua_vctx *c, int tidx, mt_data_ref *r)
+{
+    TRY(vcheck_keys(c, tidx, landscape_keys));
+    if (dataset_alloc(&r->ds, "landscape", 1, 1, 0, 0, 0)) return vfail(c, NULL, "%s", mt_last_error());
+    if (!dataset_add_target(&r->ds, "f1", MT_TARGET_REGRESS, 1, 0) ||
+        !dataset_add_target(&r->ds, "f2", MT_TARGET_REGRESS, 1, 0))
+        return vfail(c, NULL, "%s", mt_last_error());
+    snprintf(r->source, sizeof r->source, "landscape(one dummy example; targets f1, f2)");
+    split_opts o = {.train = 1, .val = 0, .test = 0, .seed = 1, .standardize = 0};
+    return finish(c, r, &o, -1);
+}
+
 mt_status mtlua_build_data(mtlua_vctx *c, int tidx, mt_data_ref **out)
 {
     lua_State *L = c->L;
@@ -744,6 +762,7 @@ mt_status mtlua_build_data(mtlua_vctx *c, int tidx, mt_data_ref **out)
     else if (strcmp(kind, "data.related") == 0) st = build_related(c, tidx, r);
     else if (strcmp(kind, "data.multi_fashion") == 0) st = build_multi_fashion(c, tidx, r);
     else if (strcmp(kind, "data.csv") == 0) st = build_csv(c, tidx, r);
+    else if (strcmp(kind, "data.landscape") == 0) st = build_landscape(c, tidx, r);
     else if (!kind[0]) st = vfail(c, NULL, "expected an mtl.data constructor (mtl.data.fashion_mnist { ... }, mtl.data.table { ... }, ...)");
     else st = vfail(c, NULL, "unknown data source %s", kind);
     if (st) {

@@ -1,0 +1,86 @@
+-- 40_landscape_combiners.lua - gradient combiners on a known Pareto front:
+-- the two-objective toy of Liu et al. 2021 (CAGrad), reused by Navon et
+-- al. 2022 (Nash-MTL) and Liu et al. 2023 (FAMO).
+--
+-- There is no network and no data: the "model" is one point x = (x1, x2),
+-- shared by both tasks (mtl.share.landscape), and task k's loss IS the
+-- objective f_k(x) (loss = "value"; mtl.data.landscape is one dummy
+-- example). Each method moves x with its combined gradient - Adam, lr
+-- 0.001, as in the papers' toy - from each of the five start points of
+-- the CAGrad and Nash-MTL figures:
+--   (-8.5, 7.5)  (-8.5, -5)  (9, 9)  (-7.5, -0.5)  (9, -1).
+-- The Pareto set is the segment x1 in [-7, 7] near x2 = -8.4 (the bottom
+-- of the valley); its front runs from (f1, f2) ~ (-0.4, -20) to (-20,
+-- -0.4), through (-15.1, -15.1) at x1 = 0. Above x2 = 0 the objectives
+-- are logarithms with a narrow valley where gradient descent can stall.
+-- Methods here: equal (linear scalarisation), mgda, pcgrad, cagrad,
+-- nash_mtl and imtl_g - 30 runs, near the 32 a script may return;
+-- 43_landscape_more_combiners.lua has aligned_mtl, upgrad, graddrop,
+-- gradvac and famo.
+--
+-- Budget: 100000 steps per run - enough for every method here that gets
+-- to the front to arrive - about 0.1 s each headless (3 s for all).
+--
+-- What to watch on the screen:
+--   * 'c' (comparison): the scatter of the final (f1, f2) of every run -
+--     the Pareto picture; points of the same method share a colour;
+--   * the heatmap ('m' cycles): "position" is x, "objectives" (f1, f2);
+--   * '[' and ']' step through the runs; the loss plot is f1 and f2 over
+--     time (try 'l', log scale does not apply: they go negative).
+--   * --speed 2000 slows training down to watch x travel.
+--
+-- The claim (tests/test_e2e_weighting.c), as these runs show it:
+--   * equal weighting reaches the front from (-8.5, -5), (-7.5, -0.5) and
+--     (9, -1) but stays in the logarithmic valley above x2 = 0 from
+--     (-8.5, 7.5) and (9, 9) (still there after 100000 steps);
+--   * mgda, pcgrad, cagrad and imtl_g reach the front from all five
+--     starts. mgda and imtl_g stop wherever they first meet it (x1 spread
+--     over several units, depending on the start); cagrad (c = 0.5) ends
+--     next to the minimiser of the average loss, x1 ~ 0, from every start;
+--   * nash_mtl reaches the front from all five starts and then stops
+--     with an error (status "diverged" in summary.json): on the front the
+--     two gradients point in opposite directions, and the bargaining
+--     equations alpha_i (G G^T alpha)_i = 1 have no positive solution.
+--     mtlab says so instead of falling back silently.
+--
+-- Run: mtlab experiments/40_landscape_combiners.lua     (the workbench)
+--      mtlab run experiments/40_landscape_combiners.lua
+--      (exit code 1: the nash_mtl runs end with their error)
+local mtl = require "mtl"
+
+local starts = { { -8.5, 7.5 }, { -8.5, -5 }, { 9, 9 }, { -7.5, -0.5 }, { 9, -1 } }
+
+local methods = {
+  { "equal", "Linear scalarisation: the gradient of f1 + f2." },
+  { "mgda", "MGDA (Sener & Koltun 2018): the min-norm point of the hull of the two gradients; "
+            .. "stops at the first Pareto-stationary point." },
+  { "pcgrad", "PCGrad (Yu et al. 2020): each gradient loses its component along the other "
+              .. "when they conflict." },
+  { "cagrad", "CAGrad (Liu et al. 2021, c = 0.5): the best worst-case improvement within a ball "
+              .. "around the average gradient." },
+  { "nash_mtl", "Nash-MTL (Navon et al. 2022): the bargaining solution alpha_i (M alpha)_i = 1; "
+                .. "undefined once the gradients are opposed." },
+  { "imtl_g", "IMTL-G (Liu et al. 2021): the direction with equal projections on every unit "
+              .. "task gradient." },
+}
+
+local runs = {}
+for _, m in ipairs(methods) do
+  for _, s in ipairs(starts) do
+    runs[#runs + 1] = mtl.experiment {
+      name = string.format("%s from (%g, %g)", m[1], s[1], s[2]),
+      description = m[2] .. string.format(
+        " The point starts at (%g, %g); the front is the valley floor near x2 = -8.4.", s[1], s[2]),
+      data = mtl.data.landscape {},
+      tasks = {
+        mtl.task.regress { name = "f1", loss = "value", metric = "loss" },
+        mtl.task.regress { name = "f2", loss = "value", metric = "loss" },
+      },
+      topology = mtl.share.landscape { problem = "cagrad_toy", start = s },
+      weighting = mtl.combine[m[1]] {},
+      optim = mtl.optim.adam { lr = 0.001 },
+      train = { batch = 1, steps = 100000, eval_every = 500, relations_every = 5000, seed = 1 },
+    }
+  end
+end
+return mtl.compare(runs)

@@ -1,0 +1,75 @@
+-- 43_landscape_more_combiners.lua - the rest of the combiners, and FAMO,
+-- on the CAGrad toy (see 40_landscape_combiners.lua for the landscape,
+-- the start points and the Pareto front; a script may return at most 32
+-- experiments, so the methods are split over the two scripts).
+--
+-- Methods: equal (the reference again), aligned_mtl, upgrad, graddrop,
+-- gradvac and famo, from each of the five start points: 30 runs, Adam
+-- (lr 0.001), 100000 steps.
+--
+-- FAMO (Liu et al. 2023) minimises a weighted sum of log L_i, so the
+-- losses must stay positive: here every loss is f_k + 20 (topology field
+-- offset = 20; the objectives are never below -20). The offset changes no
+-- gradient, so it changes nothing for the other methods; the "objectives"
+-- matrix shows f1, f2 without it. For FAMO the offset is part of the
+-- problem: it balances the decrease of log(f_k + offset), and where it
+-- ends on the front depends on where that zero is (the last run, "famo
+-- offset 40 from (9, -1)", shows it).
+--
+-- What to watch: as in 40 - 'c' for the scatter of final losses (f + 20),
+-- the "position" and "objectives" matrices, '[' ']' through the runs.
+--
+-- The claim (tests/test_e2e_weighting.c), as these runs show it:
+--   * aligned_mtl and upgrad reach the front from all five starts and end
+--     near its middle (|x1| < 0.5, f1 ~ f2 ~ -15);
+--   * graddrop and gradvac, like equal, are still above x2 = 0 from
+--     (-8.5, 7.5) and (9, 9) after 100000 steps, and reach the middle of
+--     the front from the other three;
+--   * famo with offset 20 stays above x2 = 0 from (-8.5, 7.5) and (9, 9)
+--     too; from the other starts it runs to an end of the front (|x1| >
+--     6: the task whose shifted loss is nearer zero wins), while with
+--     offset 40 from (9, -1) it ends in the middle (|x1| < 1).
+--
+-- Run: mtlab experiments/43_landscape_more_combiners.lua
+--      mtlab run experiments/43_landscape_more_combiners.lua
+local mtl = require "mtl"
+
+local starts = { { -8.5, 7.5 }, { -8.5, -5 }, { 9, 9 }, { -7.5, -0.5 }, { 9, -1 } }
+
+local methods = {
+  { "equal", "Linear scalarisation: the gradient of f1 + f2." },
+  { "aligned_mtl", "Aligned-MTL (Senushkin et al. 2023): the gradient matrix made orthogonal "
+                   .. "with equal singular values (condition number 1)." },
+  { "upgrad", "UPGrad (Quinton & Rey 2024): each gradient projected onto the dual cone of "
+              .. "all of them, then averaged." },
+  { "graddrop", "GradDrop (Chen et al. 2020): per coordinate, keep only the gradients of "
+                .. "one sign, drawn by their purity." },
+  { "gradvac", "GradVac (Wang et al. 2021): steers the cosine of the two gradients toward its "
+               .. "running average." },
+  { "famo", "FAMO (Liu et al. 2023): weights that make every log-loss fall at the same rate "
+            .. "(losses shifted by +20 to stay positive)." },
+}
+
+local function run(method, s, offset, label, text)
+  return mtl.experiment {
+    name = string.format("%s from (%g, %g)", label, s[1], s[2]),
+    description = text .. string.format(" The point starts at (%g, %g).", s[1], s[2]),
+    data = mtl.data.landscape {},
+    tasks = {
+      mtl.task.regress { name = "f1", loss = "value", metric = "loss" },
+      mtl.task.regress { name = "f2", loss = "value", metric = "loss" },
+    },
+    topology = mtl.share.landscape { problem = "cagrad_toy", start = s, offset = offset },
+    weighting = mtl.weight[method] {},
+    optim = mtl.optim.adam { lr = 0.001 },
+    train = { batch = 1, steps = 100000, eval_every = 500, relations_every = 5000, seed = 1 },
+  }
+end
+
+local runs = {}
+for _, m in ipairs(methods) do
+  for _, s in ipairs(starts) do runs[#runs + 1] = run(m[1], s, 20, m[1], m[2]) end
+end
+runs[#runs + 1] = run("famo", starts[5], 40, "famo offset 40",
+                      "FAMO with the losses shifted by +40 instead of +20.")
+return mtl.compare(runs)
