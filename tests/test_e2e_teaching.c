@@ -1,0 +1,275 @@
+/* test_e2e_teaching.c - the teaching experiments run headless with the real
+ * binary: why multi-task learning works (experiments 02..06, survey section
+ * 4) and auxiliary tasks (experiments 50..57, survey section 5). Each test
+ * runs one script as it is shipped (its own seeds) and asserts the claim
+ * its header makes, from summary.json (per-task test metrics, train and
+ * validation losses, delta_m) with the margins the header states. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cJSON.h>
+#include <dirent.h>
+#include <math.h>
+
+#include "e2e_util.h"
+
+#ifndef MTLAB_ROOT
+#define MTLAB_ROOT "."
+#endif
+
+#define MAXRUNS 16
+
+/* Runs experiments/<name>.lua into <tmp>/<name>; asserts success. */
+static void run_experiment(const char *name)
+{
+    char args[1024], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "run '%s/experiments/%s.lua' --out '%s' -q", MTLAB_ROOT, name, name);
+    int rc = e2e_run(args, &out, &err);
+    if (rc != 0) fprintf(stderr, "mtlab run %s: exit %d\n%s\n%s\n", name, rc, out ? out : "", err ? err : "");
+    assert_int_equal(rc, 0);
+    free(out);
+    free(err);
+}
+
+static cJSON *read_json(const char *path)
+{
+    char *s = e2e_read(path);
+    if (!s) fail_msg("cannot read %s", path);
+    cJSON *o = cJSON_Parse(s);
+    free(s);
+    if (!o) fail_msg("%s: not JSON", path);
+    return o;
+}
+
+/* The summaries of every run of experiments/<exp>.lua, in the script's
+ * order: <tmp>/<exp>/NN-<name>/summary.json for a list, or
+ * <tmp>/<exp>/summary.json for a single experiment. Returns the count. */
+static int load_runs(const char *exp, cJSON **runs, int max)
+{
+    char root[600], p[1200];
+    snprintf(root, sizeof root, "%s/%s", e2e_tmpdir(), exp);
+    snprintf(p, sizeof p, "%s/summary.json", root);
+    if (e2e_exists(p)) {
+        runs[0] = read_json(p);
+        return 1;
+    }
+    int n = 0;
+    for (int i = 1; i <= max; i++) {
+        char prefix[8];
+        snprintf(prefix, sizeof prefix, "%02d-", i);
+        DIR *d = opendir(root);
+        if (!d) fail_msg("no run directory %s", root);
+        struct dirent *e;
+        int found = 0;
+        while ((e = readdir(d)) && !found)
+            if (strncmp(e->d_name, prefix, 3) == 0) {
+                snprintf(p, sizeof p, "%s/%s/summary.json", root, e->d_name);
+                found = 1;
+            }
+        closedir(d);
+        if (!found) break;
+        runs[n++] = read_json(p);
+    }
+    return n;
+}
+
+static void free_runs(cJSON **runs, int n)
+{
+    for (int i = 0; i < n; i++) cJSON_Delete(runs[i]);
+}
+
+/* The run named `name` (exactly); fails the test when absent. */
+static const cJSON *run_named(cJSON **runs, int n, const char *name)
+{
+    for (int i = 0; i < n; i++) {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(runs[i], "name");
+        if (cJSON_IsString(nm) && strcmp(nm->valuestring, name) == 0) {
+            const cJSON *st = cJSON_GetObjectItemCaseSensitive(runs[i], "status");
+            if (!cJSON_IsString(st) || strcmp(st->valuestring, "finished") != 0)
+                fail_msg("run \"%s\" did not finish", name);
+            return runs[i];
+        }
+    }
+    fail_msg("no run named \"%s\"", name);
+    return NULL;
+}
+
+/* summary.tasks.<task>.<field> */
+static double task_num(const cJSON *run, const char *task, const char *field)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(run, "tasks"), task);
+    if (!t) fail_msg("no task %s in the summary", task);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, field);
+    if (!cJSON_IsNumber(v)) fail_msg("tasks.%s.%s: not a number", task, field);
+    return v->valuedouble;
+}
+
+static double delta_m(const cJSON *run)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(run, "delta_m");
+    if (!cJSON_IsNumber(v)) fail_msg("delta_m missing (baselines = true?)");
+    return v->valuedouble;
+}
+
+/* The mean of `field` over the main (non-auxiliary) tasks of a run. */
+static double main_mean(const cJSON *run, const char *field)
+{
+    const cJSON *t;
+    double s = 0;
+    int k = 0;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(run, "tasks"))
+    {
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "aux"))) continue;
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, field);
+        assert_true(cJSON_IsNumber(v));
+        s += v->valuedouble;
+        k++;
+    }
+    assert_true(k > 0);
+    return s / k;
+}
+
+/* The mean delta_m of the runs "<prefix> s1" .. "<prefix> s<seeds>". */
+static double mean_delta_m(cJSON **runs, int n, const char *prefix, int seeds)
+{
+    double s = 0;
+    char name[128];
+    for (int i = 1; i <= seeds; i++) {
+        snprintf(name, sizeof name, "%s s%d", prefix, i);
+        s += delta_m(run_named(runs, n, name));
+    }
+    return s / seeds;
+}
+
+/* --- Section 4: why MTL works ------------------------------------------ */
+
+/* 02: four tasks with independent noise on 100 examples beat their
+ * single-task networks by more than 10% (mean over 3 seeds), and by more
+ * than the same tasks whose labels share one noise draw. */
+static void test_e2e_teaching_implicit_data_augmentation(void **state)
+{
+    (void)state;
+    run_experiment("02_implicit_data_augmentation");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("02_implicit_data_augmentation", runs, MAXRUNS);
+    assert_int_equal(n, 6);
+    double indep = mean_delta_m(runs, n, "independent noise", 3);
+    double same = mean_delta_m(runs, n, "same noise", 3);
+    fprintf(stderr, "  02: delta_m independent %.1f%%, same noise %.1f%%\n", indep, same);
+    assert_true(indep > 10.0);
+    assert_true(indep > same);
+    /* delta_m is the mean relative MSE reduction: check one run by hand */
+    const cJSON *r = run_named(runs, n, "independent noise s1");
+    double dm = 0;
+    const char *tasks[] = {"t1", "t2", "t3", "t4"};
+    for (int k = 0; k < 4; k++) {
+        double mt = task_num(r, tasks[k], "test_metric"), st = task_num(r, tasks[k], "single_task_metric");
+        dm += 100.0 * (st - mt) / st / 4;
+    }
+    assert_true(fabs(dm - delta_m(r)) < 1e-3);
+    free_runs(runs, n);
+}
+
+/* 03: the related task cuts a's test MSE below 0.75 of a alone; the
+ * unrelated one does not (above 0.9 of a alone). */
+static void test_e2e_teaching_attention_focusing(void **state)
+{
+    (void)state;
+    run_experiment("03_attention_focusing");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("03_attention_focusing", runs, MAXRUNS);
+    assert_int_equal(n, 2);
+    const cJSON *rel = run_named(runs, n, "a + rel"), *unrel = run_named(runs, n, "a + unrel");
+    double alone = task_num(rel, "a", "single_task_metric");
+    /* both runs train the same "a alone" baseline */
+    assert_true(fabs(alone - task_num(unrel, "a", "single_task_metric")) < 1e-9);
+    double r = task_num(rel, "a", "test_metric") / alone, u = task_num(unrel, "a", "test_metric") / alone;
+    fprintf(stderr, "  03: a's test MSE / alone: with rel %.3f, with unrel %.3f\n", r, u);
+    assert_true(r < 0.75);
+    assert_true(u > 0.9);
+    free_runs(runs, n);
+}
+
+/* 04: a (an xor through the hidden feature G) gains at least 5 accuracy
+ * points with b = G, over a alone and over a + an unrelated feature. */
+static void test_e2e_teaching_eavesdropping(void **state)
+{
+    (void)state;
+    run_experiment("04_eavesdropping");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("04_eavesdropping", runs, MAXRUNS);
+    assert_int_equal(n, 2);
+    const cJSON *ab = run_named(runs, n, "a + b"), *ao = run_named(runs, n, "a + other");
+    double with_b = task_num(ab, "a", "test_metric"), alone = task_num(ab, "a", "single_task_metric");
+    double with_o = task_num(ao, "a", "test_metric");
+    fprintf(stderr, "  04: a's accuracy: with b %.3f, alone %.3f, with other %.3f\n", with_b, alone, with_o);
+    assert_true(with_b >= alone + 0.05);
+    assert_true(with_b >= with_o + 0.05);
+    /* b itself is learned (it is the easy task) */
+    assert_true(task_num(ab, "b", "test_metric") > 0.85);
+    free_runs(runs, n);
+}
+
+/* 05: the scarce task's test MSE with 8 helpers is below half of alone and
+ * below 0.6 of one helper; 2 helpers beat alone. */
+static void test_e2e_teaching_representation_bias(void **state)
+{
+    (void)state;
+    run_experiment("05_representation_bias");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("05_representation_bias", runs, MAXRUNS);
+    assert_int_equal(n, 4);
+    double alone = task_num(run_named(runs, n, "new alone"), "new", "test_metric");
+    double h1 = task_num(run_named(runs, n, "new + 1 helper"), "new", "test_metric");
+    double h2 = task_num(run_named(runs, n, "new + 2 helpers"), "new", "test_metric");
+    double h8 = task_num(run_named(runs, n, "new + 8 helpers"), "new", "test_metric");
+    fprintf(stderr, "  05: new's test MSE: alone %.3f, 1 helper %.3f, 2 %.3f, 8 %.3f\n", alone, h1, h2, h8);
+    assert_true(h8 < 0.5 * alone);
+    assert_true(h8 < 0.6 * h1);
+    assert_true(h2 < alone);
+    free_runs(runs, n);
+}
+
+/* 06: six independent columns memorise 100 noisy examples, one shared
+ * trunk does not; the shared model's generalisation gap is below 0.85 of
+ * the independent one's and its validation loss is lower. */
+static void test_e2e_teaching_regularisation(void **state)
+{
+    (void)state;
+    run_experiment("06_regularisation");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("06_regularisation", runs, MAXRUNS);
+    assert_int_equal(n, 2);
+    const cJSON *none = run_named(runs, n, "no sharing"), *hard = run_named(runs, n, "hard sharing");
+    double tr_n = main_mean(none, "train_loss"), va_n = main_mean(none, "val_loss");
+    double tr_h = main_mean(hard, "train_loss"), va_h = main_mean(hard, "val_loss");
+    fprintf(stderr, "  06: no sharing train %.4f val %.4f; hard train %.4f val %.4f\n", tr_n, va_n, tr_h, va_h);
+    assert_true(tr_n < 0.02);
+    assert_true(tr_h > 0.05);
+    assert_true(va_h - tr_h < 0.85 * (va_n - tr_n));
+    assert_true(va_h < va_n);
+    /* the same columns: hard sharing has one trunk, no sharing six */
+    const cJSON *pn = cJSON_GetObjectItemCaseSensitive(none, "params"), *ph = cJSON_GetObjectItemCaseSensitive(hard, "params");
+    double tot_n = cJSON_GetObjectItemCaseSensitive(pn, "total")->valuedouble;
+    double tot_h = cJSON_GetObjectItemCaseSensitive(ph, "total")->valuedouble;
+    /* 10-32-8 trunk: 10*32+32 + 32*8+8 = 616; linear heads 9 each */
+    assert_true(tot_h == 616 + 6 * 9);
+    assert_true(tot_n == 6 * (616 + 9));
+    free_runs(runs, n);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_e2e_teaching_implicit_data_augmentation),
+        cmocka_unit_test(test_e2e_teaching_attention_focusing),
+        cmocka_unit_test(test_e2e_teaching_eavesdropping),
+        cmocka_unit_test(test_e2e_teaching_representation_bias),
+        cmocka_unit_test(test_e2e_teaching_regularisation),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    e2e_cleanup();
+    return rc;
+}
