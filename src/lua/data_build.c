@@ -721,15 +721,24 @@ static mt_status build_csv(mtlua_vctx *c, int tidx, mt_data_ref *r)
     return finish(c, r, &so, -1);
 }
 
-static const char *const landscape_keys[] = {NULL};
-
 /* mtl.data.landscape {}: what a landscape topology trains on. The point x
  * is the whole model, so the data is one dummy example: an input feature
  * nobody reads and two zero regression targets "f1" and "f2" (the tasks'
  * "value" losses ignore them), all in the training split. */
 static mt_status build_landscape(mtlua_vctx *c, int tidx, mt_data_ref *r)
 {
-    TRY(vcheck_keys(c, tidx, landscape_keys));
+    lua_State *L = c->L;
+    int t = lua_absindex(L, tidx);
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING && strncmp(lua_tostring(L, -1), "__", 2) == 0) continue;
+        char key[64];
+        if (lua_type(L, -1) == LUA_TSTRING) snprintf(key, sizeof key, "%s", lua_tostring(L, -1));
+        else snprintf(key, sizeof key, "[%s]", luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return vfail(c, key, "mtl.data.landscape takes no fields (the landscape is chosen by mtl.share.landscape)");
+    }
     if (dataset_alloc(&r->ds, "landscape", 1, 1, 0, 0, 0)) return vfail(c, NULL, "%s", mt_last_error());
     if (!dataset_add_target(&r->ds, "f1", MT_TARGET_REGRESS, 1, 0) ||
         !dataset_add_target(&r->ds, "f2", MT_TARGET_REGRESS, 1, 0))
