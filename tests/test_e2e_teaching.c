@@ -260,6 +260,58 @@ static void test_e2e_teaching_regularisation(void **state)
     free_runs(runs, n);
 }
 
+/* --- Section 5: auxiliary tasks ----------------------------------------- */
+
+/* 50: the two factors as auxiliary tasks lift steer by at least 3 points
+ * over steer alone and 5 over two unrelated auxiliary tasks, which do not
+ * help; the auxiliary tasks stay out of delta_m. */
+static void test_e2e_teaching_related_auxiliary(void **state)
+{
+    (void)state;
+    run_experiment("50_related_auxiliary");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("50_related_auxiliary", runs, MAXRUNS);
+    assert_int_equal(n, 2);
+    const cJSON *rel = run_named(runs, n, "steer + related aux"), *unrel = run_named(runs, n, "steer + unrelated aux");
+    double with_rel = task_num(rel, "steer", "test_metric"), alone = task_num(rel, "steer", "single_task_metric");
+    double with_unrel = task_num(unrel, "steer", "test_metric");
+    fprintf(stderr, "  50: steer's accuracy: related aux %.4f, alone %.4f, unrelated aux %.4f\n", with_rel, alone,
+            with_unrel);
+    assert_true(with_rel >= alone + 0.03);
+    assert_true(with_rel >= with_unrel + 0.05);
+    assert_true(with_unrel <= alone + 0.01);
+    /* only steer is scored: delta_m is its relative accuracy gain */
+    assert_true(fabs(delta_m(rel) - 100.0 * (with_rel - alone) / alone) < 1e-3);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rel, "tasks"), "curvature"), "aux")));
+    free_runs(runs, n);
+}
+
+/* 51: gradient reversal hides the scanner (accuracy from > 0.85 with the
+ * probe to < 0.45, chance 0.25) and the label keeps its accuracy. */
+static void test_e2e_teaching_adversarial(void **state)
+{
+    (void)state;
+    run_experiment("51_adversarial");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("51_adversarial", runs, MAXRUNS);
+    assert_int_equal(n, 2);
+    const cJSON *probe = run_named(runs, n, "probe (lambda = 1e-4)");
+    const cJSON *adv = run_named(runs, n, "adversarial (lambda = 1)");
+    double sp = task_num(probe, "scanner", "test_metric"), sa = task_num(adv, "scanner", "test_metric");
+    double lp = task_num(probe, "label", "test_metric"), la = task_num(adv, "label", "test_metric");
+    fprintf(stderr, "  51: scanner accuracy probe %.3f adversarial %.3f; label %.3f / %.3f\n", sp, sa, lp, la);
+    assert_true(sp > 0.85);
+    assert_true(sa < 0.45);
+    assert_true(fabs(lp - la) < 0.03);
+    assert_true(la > 0.9);
+    /* the adversary cannot do better than chance by much, and its loss is
+     * near log 4 where the probe's is small */
+    assert_true(task_num(adv, "scanner", "test_loss") > 1.0);
+    assert_true(task_num(probe, "scanner", "test_loss") < 0.5);
+    free_runs(runs, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +320,8 @@ int main(void)
         cmocka_unit_test(test_e2e_teaching_eavesdropping),
         cmocka_unit_test(test_e2e_teaching_representation_bias),
         cmocka_unit_test(test_e2e_teaching_regularisation),
+        cmocka_unit_test(test_e2e_teaching_related_auxiliary),
+        cmocka_unit_test(test_e2e_teaching_adversarial),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     e2e_cleanup();
