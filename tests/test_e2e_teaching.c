@@ -143,6 +143,18 @@ static double mean_delta_m(cJSON **runs, int n, const char *prefix, int seeds)
     return s / seeds;
 }
 
+/* The mean of tasks.<task>.<field> over the runs "<prefix> s1".."s<seeds>". */
+static double mean_task(cJSON **runs, int n, const char *prefix, int seeds, const char *task, const char *field)
+{
+    double s = 0;
+    char name[128];
+    for (int i = 1; i <= seeds; i++) {
+        snprintf(name, sizeof name, "%s s%d", prefix, i);
+        s += task_num(run_named(runs, n, name), task, field);
+    }
+    return s / seeds;
+}
+
 /* --- Section 4: why MTL works ------------------------------------------ */
 
 /* 02: four tasks with independent noise on 100 examples beat their
@@ -312,6 +324,70 @@ static void test_e2e_teaching_adversarial(void **state)
     free_runs(runs, n);
 }
 
+/* 52: the two sentiment-word hints lift sentiment by at least 3 points
+ * over sentiment alone and 5 over hints about neutral words. */
+static void test_e2e_teaching_hints(void **state)
+{
+    (void)state;
+    run_experiment("52_hints");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("52_hints", runs, MAXRUNS);
+    assert_int_equal(n, 2);
+    const cJSON *h = run_named(runs, n, "sentiment + hints"), *o = run_named(runs, n, "sentiment + other hints");
+    double with_h = task_num(h, "sentiment", "test_metric"), alone = task_num(h, "sentiment", "single_task_metric");
+    double with_o = task_num(o, "sentiment", "test_metric");
+    fprintf(stderr, "  52: sentiment accuracy: hints %.4f, alone %.4f, other hints %.4f\n", with_h, alone, with_o);
+    assert_true(with_h >= alone + 0.03);
+    assert_true(with_h >= with_o + 0.05);
+    /* the hints themselves are easy: a word list */
+    assert_true(task_num(h, "has_pos", "test_metric") > 0.9);
+    assert_true(task_num(h, "has_neg", "test_metric") > 0.9);
+    free_runs(runs, n);
+}
+
+/* 53: predicting the faint lane markings takes steer from chance to at
+ * least 10 points above it; a scene patch as auxiliary task does not. */
+static void test_e2e_teaching_focusing_attention(void **state)
+{
+    (void)state;
+    run_experiment("53_focusing_attention");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("53_focusing_attention", runs, MAXRUNS);
+    assert_int_equal(n, 2);
+    const cJSON *m = run_named(runs, n, "steer + markings"), *c = run_named(runs, n, "steer + scene patch");
+    double with_m = task_num(m, "steer", "test_metric"), alone = task_num(m, "steer", "single_task_metric");
+    double with_c = task_num(c, "steer", "test_metric");
+    fprintf(stderr, "  53: steer accuracy: markings %.4f, alone %.4f, scene patch %.4f\n", with_m, alone, with_c);
+    assert_true(alone < 0.6);
+    assert_true(with_m >= alone + 0.10);
+    assert_true(with_m >= with_c + 0.10);
+    /* the markings are learned: MSE far below their variance (1) */
+    assert_true(task_num(m, "markings", "test_metric") < 0.2);
+    free_runs(runs, n);
+}
+
+/* 54: the continuous score as auxiliary task lifts the quantised stars by
+ * at least 5 points over stars alone and 2 over the quantised auxiliary
+ * target (means over three seeds). */
+static void test_e2e_teaching_quantisation_smoothing(void **state)
+{
+    (void)state;
+    run_experiment("54_quantisation_smoothing");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("54_quantisation_smoothing", runs, MAXRUNS);
+    assert_int_equal(n, 6);
+    double with_s = mean_task(runs, n, "stars + score", 3, "stars", "test_metric");
+    double alone = mean_task(runs, n, "stars + score", 3, "stars", "single_task_metric");
+    double with_q = mean_task(runs, n, "stars + stars as number", 3, "stars", "test_metric");
+    /* the control trains against the same single-task baselines */
+    assert_true(fabs(alone - mean_task(runs, n, "stars + stars as number", 3, "stars", "single_task_metric")) < 1e-9);
+    fprintf(stderr, "  54: stars accuracy (mean of 3): score %.4f, alone %.4f, stars as number %.4f\n", with_s, alone,
+            with_q);
+    assert_true(with_s >= alone + 0.05);
+    assert_true(with_s >= with_q + 0.02);
+    free_runs(runs, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +398,9 @@ int main(void)
         cmocka_unit_test(test_e2e_teaching_regularisation),
         cmocka_unit_test(test_e2e_teaching_related_auxiliary),
         cmocka_unit_test(test_e2e_teaching_adversarial),
+        cmocka_unit_test(test_e2e_teaching_hints),
+        cmocka_unit_test(test_e2e_teaching_focusing_attention),
+        cmocka_unit_test(test_e2e_teaching_quantisation_smoothing),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     e2e_cleanup();
