@@ -52,5 +52,72 @@ bench_mlp() {
     echo "  detail $1: $(printf '%s' "$best" | cut -d' ' -f6-)" >&2
 }
 
+# bench_pertask NAME T: one training step of the small bench model through
+# the trainer with equal weighting and with pcgrad (T backward passes into
+# the arena, then the combination); tests/bench/bench_weighting.c times
+# both in alternating blocks and keeps the best of each. The issue's
+# target: pcgrad at most (T+1)/2 times equal.
+bench_pertask() {
+    m=$("$build/bench/bench_weighting" pertask "$1" 64 256 "$2" pcgrad)
+    echo "bench $1 equal_ms=$(field "$m" equal_ms) pcgrad_ms=$(field "$m" method_ms)" \
+         "ratio=$(field "$m" ratio) target=$(field "$m" target)"
+    echo "  detail $1: $m" >&2
+}
+
+# bench_screen: the workbench against headless on the small bench model
+# (tests/bench/bench_screen.lua, BENCH_SCREEN_STEPS steps, default 2500).
+# Headless is `mtlab run`; the workbench runs in a detached tmux session
+# of 160x48 with --exit-when-done. Both write summary.json with the wall
+# time from the trainer's creation to the end; samples/s = steps * 64 /
+# wall time. Rounds interleave the two and keep the best of each.
+summary_num() { # summary_num FILE KEY -> the number of "KEY": in FILE
+    sed -n "s/.*\"$2\":[[:space:]]*\([-0-9.eE+]*\).*/\1/p" "$1" | head -n 1
+}
+
+screen_rate() { # screen_rate DIR -> samples/s of the run in DIR, or nothing
+    [ -f "$1/summary.json" ] || return 0
+    awk -v s="$(summary_num "$1/summary.json" steps)" -v w="$(summary_num "$1/summary.json" wall_time_s)" \
+        'BEGIN { if (w > 0) printf "%.1f", s * 64 / w }'
+}
+
+bench_screen() {
+    if ! command -v tmux >/dev/null; then
+        echo "bench screen skipped: tmux is not installed" >&2
+        return 0
+    fi
+    steps="${BENCH_SCREEN_STEPS:-2500}"
+    script=tests/bench/bench_screen.lua
+    tmp=$(mktemp -d /tmp/mtlab-bench-screen-XXXXXX)
+    sess="mtlab-bench-$$"
+    h="" s=""
+    i=0
+    while [ "$i" -lt "$repeat" ]; do
+        "$build/mtlab" run "$script" --quiet --out "$tmp/h$i" --set train.steps="$steps" >/dev/null
+        h=$(better "$h" "$(screen_rate "$tmp/h$i")")
+        tmux new-session -d -s "$sess" -x 160 -y 48 \
+            "'$build/mtlab' '$script' --exit-when-done --out '$tmp/s$i' --set train.steps=$steps"
+        waited=0
+        while tmux has-session -t "$sess" 2>/dev/null && [ "$waited" -lt 600 ]; do
+            sleep 1
+            waited=$((waited + 1))
+        done
+        tmux kill-session -t "$sess" 2>/dev/null || true
+        r=$(screen_rate "$tmp/s$i")
+        if [ -z "$r" ]; then
+            echo "bench screen: the workbench wrote no summary.json (round $i)" >&2
+        else
+            s=$(better "$s" "$r")
+        fi
+        i=$((i + 1))
+    done
+    rm -rf "$tmp"
+    awk -v h="$h" -v s="$s" 'BEGIN {
+        printf "bench screen headless_samples_per_s=%s screen_samples_per_s=%s ratio=%.3f target=0.95\n",
+               h, s, (h > 0 && s > 0) ? s / h : 0 }'
+}
+
 bench_mlp mlp_b64_h256_t2 64 256 2
 bench_mlp mlp_b256_h1024_t2 256 1024 2
+bench_pertask pertask_t2 2
+bench_pertask pertask_t4 4
+bench_screen
