@@ -2,6 +2,7 @@
 #include "trainer.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -726,6 +727,26 @@ static int relations_due(const mt_trainer *t)
     return (t->step + 1) % every == 0 || t->step == 0;
 }
 
+/* Whether every value is finite, by the exponent bits: a plain integer
+ * loop the compiler vectorises, a fraction of the cost of a norm. */
+static int all_finite(const float *v, size_t n)
+{
+    uint32_t bad[8] = {0}, w;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (int j = 0; j < 8; j++) {
+            memcpy(&w, v + k + (size_t)j, sizeof w); /* the bits, without breaking aliasing rules */
+            bad[j] |= (uint32_t)((w & 0x7f800000u) == 0x7f800000u);
+        }
+    uint32_t any = 0;
+    for (; k < n; k++) {
+        memcpy(&w, v + k, sizeof w);
+        any |= (uint32_t)((w & 0x7f800000u) == 0x7f800000u);
+    }
+    for (int j = 0; j < 8; j++) any |= bad[j];
+    return !any;
+}
+
 static int affinity_due(const mt_trainer *t)
 {
     return t->backup && t->T > 1 && t->P > 0 && (t->step + 1) % t->e.train.affinity_every == 0;
@@ -878,10 +899,9 @@ mt_status trainer_step(mt_trainer *t)
         if (hl.h[i]->penalty && (st = hl.h[i]->penalty(hl.state[i], t->g, p, &v))) return st;
         t->penalty += v;
     }
-    double gn = optim_grad_norm(p->grad, p->total);
-    if (!isfinite(gn))
-        return mt_fail(MT_ERR_NUMERIC, "gradient norm is %s at step %ld (epoch %d)",
-                       isnan(gn) ? "NaN" : "Inf", t->step + 1, t->epoch + 1);
+    if (!all_finite(p->grad, p->total))
+        return mt_fail(MT_ERR_NUMERIC, "the gradient is not finite at step %ld (epoch %d)", t->step + 1,
+                       t->epoch + 1);
     t->lr_now = current_lr(t);
     st = optim_step_params(&t->opt, p);
     if (st) return st;
