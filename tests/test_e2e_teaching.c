@@ -388,6 +388,62 @@ static void test_e2e_teaching_quantisation_smoothing(void **state)
     free_runs(runs, n);
 }
 
+/* 55: reconstructing the noisy readings helps the target on average over
+ * three seeds (mean delta_m > 0); the reconstruction settles near the
+ * noise variance (4), which no network can predict. */
+static void test_e2e_teaching_predicting_inputs(void **state)
+{
+    (void)state;
+    run_experiment("55_predicting_inputs");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("55_predicting_inputs", runs, MAXRUNS);
+    assert_int_equal(n, 3);
+    double dm = mean_delta_m(runs, n, "target + reconstruct inputs", 3);
+    double rec = mean_task(runs, n, "target + reconstruct inputs", 3, "inputs", "test_loss");
+    fprintf(stderr, "  55: mean delta_m %.1f%%, reconstruction MSE %.3f\n", dm, rec);
+    assert_true(dm > 0.0);
+    assert_true(rec > 3.5 && rec < 4.5);
+    free_runs(runs, n);
+}
+
+/* 56: the future labs lift the risk by at least 2 points over risk alone
+ * and 5 over unrelated later records, which do not help (means of 3). */
+static void test_e2e_teaching_using_the_future(void **state)
+{
+    (void)state;
+    run_experiment("56_using_the_future");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("56_using_the_future", runs, MAXRUNS);
+    assert_int_equal(n, 6);
+    double with_f = mean_task(runs, n, "risk + future labs", 3, "risk", "test_metric");
+    double alone = mean_task(runs, n, "risk + future labs", 3, "risk", "single_task_metric");
+    double with_o = mean_task(runs, n, "risk + other records", 3, "risk", "test_metric");
+    fprintf(stderr, "  56: risk accuracy (mean of 3): future labs %.4f, alone %.4f, other records %.4f\n", with_f,
+            alone, with_o);
+    assert_true(with_f >= alone + 0.02);
+    assert_true(with_f >= with_o + 0.05);
+    assert_true(with_o < alone);
+    free_runs(runs, n);
+}
+
+/* 57: an autoencoder on all examples helps the scarce side task on this
+ * data draw: mean delta_m over three seeds > 0 (a modest effect). */
+static void test_e2e_teaching_representation_learning(void **state)
+{
+    (void)state;
+    run_experiment("57_representation_learning");
+    cJSON *runs[MAXRUNS];
+    int n = load_runs("57_representation_learning", runs, MAXRUNS);
+    assert_int_equal(n, 3);
+    double dm = mean_delta_m(runs, n, "side (1 label in 50) + reconstruct inputs", 3);
+    double rec = mean_task(runs, n, "side (1 label in 50) + reconstruct inputs", 3, "inputs", "test_loss");
+    fprintf(stderr, "  57: mean delta_m %.1f%%, reconstruction MSE %.3f\n", dm, rec);
+    assert_true(dm > 0.0);
+    /* the autoencoder has found the state: its error is the noise (9) */
+    assert_true(rec > 8.0 && rec < 10.0);
+    free_runs(runs, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +457,9 @@ int main(void)
         cmocka_unit_test(test_e2e_teaching_hints),
         cmocka_unit_test(test_e2e_teaching_focusing_attention),
         cmocka_unit_test(test_e2e_teaching_quantisation_smoothing),
+        cmocka_unit_test(test_e2e_teaching_predicting_inputs),
+        cmocka_unit_test(test_e2e_teaching_using_the_future),
+        cmocka_unit_test(test_e2e_teaching_representation_learning),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     e2e_cleanup();
