@@ -191,7 +191,15 @@ static void ls_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
     double pos[LS_MAXDIM];
     for (int j = 0; j < S->d; j++) pos[j] = x[j];
     ls_eval(S, x, 0);
-    fn(ud, "position", 1, S->d, pos, NULL, NULL, 0, 0);
+    /* the coordinates by name, so two of them are not taken for the tasks */
+    char names[LS_MAXDIM][8];
+    const char *cols[LS_MAXDIM];
+    static const char *const rows[] = {"x"};
+    for (int j = 0; j < S->d; j++) {
+        snprintf(names[j], sizeof names[j], "x%d", j + 1);
+        cols[j] = names[j];
+    }
+    fn(ud, "position", 1, S->d, pos, rows, cols, 0, 0);
     fn(ud, "objectives", 1, 2, S->f, NULL, NULL, 0, 0);
 }
 

@@ -1,79 +1,10 @@
-/* trainer.c - one experiment's training loop, step by step. */
-#include "trainer.h"
-
+/* trainer.c - one experiment's training loop, step by step: building the
+ * network, the batches, evaluation, and the lifecycle. */
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "core/mem.h"
-#include "engine/checkpoint.h"
-#include "engine/graph.h"
-#include "engine/optim.h"
-#include "mtl/combine.h"
-#include "mtl/relations.h"
-#include "mtl/weighting.h"
-#include "run/methods.h"
-
-struct mt_trainer {
-    mt_experiment e; /* copy; holds a data reference */
-    mt_monitor *mon; /* borrowed, may be NULL */
-    mt_recorder rec;
-    mt_hooks hooks;
-    int T;
-
-    mt_graph *g;
-    mt_topo_built topo;
-    mt_node x;
-    mt_node y[MT_MAX_TASKS], m[MT_MAX_TASKS], loss[MT_MAX_TASKS];
-    int max_batch;
-
-    mt_optim opt;
-    mt_batcher tb;
-    long step, total;
-    int epoch, batches_per_epoch;
-    long last_hook_step;
-    double hook_s; /* seconds spent in on_step callbacks */
-    double lr_base, lr_scale, lr_now;
-    float w[MT_MAX_TASKS]; /* current loss weights */
-
-    /* training statistics over the window since the last evaluation */
-    double win_loss[MT_MAX_TASKS], win_hit[MT_MAX_TASKS], win_cnt[MT_MAX_TASKS];
-    long win_steps;
-    double train_loss[MT_MAX_TASKS];
-    double step_loss[MT_MAX_TASKS];
-    mt_eval_result val, test;
-    int have_val, have_test;
-
-    /* the shared parameters, as ranges of the arena */
-    int nsh;
-    size_t *sh_off, *sh_len; /* (nsh) */
-    size_t P;                /* floats in all shared ranges */
-    float *scratch;          /* (params total) per-task backward destination */
-    float *G;                /* (T, P) per-task gradients of the shared parameters */
-
-    /* how task losses become an update: one of the two is active */
-    mt_method_family family;
-    mt_weighting *W;
-    mt_combiner *C;
-    int mgda_ub;
-    float *dvec;   /* (P) combined direction of the shared parameters */
-    float *zgrad;  /* (T, max_batch * R) representation gradients (MGDA-UB) */
-    size_t R;      /* columns of the shared representation */
-    size_t gw_off, gw_len; /* the last shared layer's weight inside a G row */
-    float gnorm[MT_MAX_TASKS];
-    double win_method[MT_MAX_TASKS]; /* losses summed over the DWA window */
-    long win_method_n;
-    mt_conflict_tracker conflicts;
-    float *backup; /* (params total) for lookahead affinity, or NULL */
-    void *reg_state[MT_MAX_REGS]; /* regularisers bound to the graph */
-    double penalty;               /* the regularisers' last total */
-    int restructures;             /* times the network was rebuilt (FAFS) */
-
-    double busy_s;           /* seconds spent inside trainer_step */
-    long samples;
-    char topo_text[8192];
-};
+#include "run/trainer_impl.h"
 
 const char *split_kind_name(mt_split_kind s)
 {
@@ -200,7 +131,7 @@ static mt_status make_optimizer(mt_trainer *t)
     return st ? mt_fail_prefix(st, "optim") : MT_OK;
 }
 
-static double current_lr(const mt_trainer *t)
+double tr_current_lr(const mt_trainer *t)
 {
     return optim_schedule_lr(&t->opt.cfg.sched, t->opt.cfg.lr, t->step);
 }
@@ -211,95 +142,8 @@ static void apply_lr(mt_trainer *t)
     mt_optim_config c = t->opt.cfg;
     c.lr = (float)(t->lr_base * t->lr_scale);
     optim_set_config(&t->opt, &c);
-    t->lr_now = current_lr(t);
+    t->lr_now = tr_current_lr(t);
     if (t->mon) t->mon->lr = t->lr_now;
-}
-
-static void publish_weights(mt_trainer *t)
-{
-    if (!t->mon) return;
-    int sigma = t->family == MT_METHOD_WEIGHTING && weighting_kind(t->W) == MT_WEIGHT_UNCERTAINTY;
-    for (int k = 0; k < t->T; k++)
-        series_push(&t->mon->weight[k], (double)t->step, sigma ? weighting_sigma(t->W, k) : t->w[k]);
-}
-
-/* Creates the method the spec names (allocation happens here, never in a
- * step). On failure the trainer keeps its previous method. */
-static mt_status setup_method(mt_trainer *t, const mt_method_spec *m)
-{
-    const mt_method_info *info = method_info(m->name);
-    if (!info) return mt_fail(MT_ERR_ARG, "weighting: unknown method \"%s\" (available: %s)", m->name, method_names());
-    if (info->family == MT_METHOD_WEIGHTING) {
-        mt_weighting_kind kind;
-        mt_status st = weighting_kind_parse(m->name, &kind);
-        if (st) return st;
-        if (kind == MT_WEIGHT_GRADNORM && (t->gw_len == 0 || t->topo.shared_weight < 0))
-            return mt_fail(MT_ERR_ARG, "weighting gradnorm: the network has no shared layer to measure gradients at");
-        float sw[MT_MAX_TASKS];
-        int cls[MT_MAX_TASKS];
-        for (int k = 0; k < t->T; k++) {
-            sw[k] = t->e.task[k].weight;
-            cls[k] = t->e.task[k].kind == MT_TARGET_CLASS || t->e.task[k].kind == MT_TARGET_BINARY;
-        }
-        mt_weighting_params prm;
-        weighting_params_default(&prm);
-        prm.static_w = sw;
-        prm.classify = cls;
-        prm.lr = method_param(m, "lr", prm.lr);
-        prm.gradnorm_alpha = method_param(m, "alpha", prm.gradnorm_alpha);
-        prm.dwa_temp = method_param(m, "temp", prm.dwa_temp);
-        prm.famo_gamma = method_param(m, "gamma", prm.famo_gamma);
-        prm.seed = t->e.train.seed;
-        mt_weighting *W;
-        if ((st = weighting_new(&W, kind, t->T, &prm))) return mt_fail_prefix(st, "weighting %s", m->name);
-        weighting_free(t->W);
-        combine_free(t->C);
-        t->C = NULL;
-        t->W = W;
-        t->mgda_ub = 0;
-        memcpy(t->w, weighting_weights(W), (size_t)t->T * sizeof(float));
-    } else {
-        mt_combine_kind kind;
-        mt_status st = combine_kind_parse(m->name, &kind);
-        if (st) return st;
-        if (t->P == 0) return mt_fail(MT_ERR_ARG, "%s: the network has no shared parameters to combine gradients on", m->name);
-        int ub = kind == MT_COMBINE_MGDA_UB;
-        if (ub && t->topo.shared == MT_NONE)
-            return mt_fail(MT_ERR_ARG, "mgda_ub needs one shared representation: attach every head at the same trunk layer");
-        mt_combine_params prm;
-        combine_params_default(&prm);
-        prm.mgda_norm = (mt_mgda_norm)(int)method_param(m, "norm", prm.mgda_norm);
-        prm.mgda_max_iter = (int)method_param(m, "max_iter", prm.mgda_max_iter);
-        prm.nash_max_iter = (int)method_param(m, "max_iter", prm.nash_max_iter);
-        prm.nash_tol = method_param(m, "tol", prm.nash_tol);
-        prm.cagrad_c = method_param(m, "c", prm.cagrad_c);
-        prm.cagrad_rescale = (int)method_param(m, "rescale", prm.cagrad_rescale);
-        prm.gradvac_beta = method_param(m, "beta", prm.gradvac_beta);
-        prm.graddrop_leak = method_param(m, "leak", prm.graddrop_leak);
-        prm.upgrad_reg = method_param(m, "reg", prm.upgrad_reg);
-        prm.seed = t->e.train.seed;
-        if (ub && !t->zgrad) {
-            t->zgrad = mt_alloc_aligned((size_t)t->T * (size_t)t->max_batch * t->R * sizeof(float));
-            if (!t->zgrad) return MT_ERR_NOMEM;
-        }
-        mt_combiner *C;
-        if ((st = combine_new(&C, kind, t->T, &prm))) return mt_fail_prefix(st, "%s", m->name);
-        combine_free(t->C);
-        weighting_free(t->W);
-        t->W = NULL;
-        t->C = C;
-        t->mgda_ub = ub;
-        for (int k = 0; k < t->T; k++) t->w[k] = 1.0f;
-    }
-    t->family = info->family;
-    t->win_method_n = 0;
-    memset(t->win_method, 0, sizeof t->win_method);
-    if (t->mon) {
-        snprintf(t->mon->weighting, sizeof t->mon->weighting, "%s", m->name);
-        int sigma = t->family == MT_METHOD_WEIGHTING && weighting_kind(t->W) == MT_WEIGHT_UNCERTAINTY;
-        snprintf(t->mon->weight_label, sizeof t->mon->weight_label, "%s", sigma ? "sigma" : t->family == MT_METHOD_COMBINER ? "alpha" : "weight");
-    }
-    return MT_OK;
 }
 
 mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
@@ -319,7 +163,7 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
     t->batches_per_epoch = (sp->train.n + e->train.batch - 1) / e->train.batch;
     t->total = e->train.steps > 0 ? e->train.steps : (long)e->train.epochs * t->batches_per_epoch;
     if ((st = build_graph(t)) || (st = index_shared(t)) || (st = make_optimizer(t)) ||
-        (st = setup_method(t, &e->weighting)) ||
+        (st = tr_setup_method(t, &e->weighting)) ||
         (st = batcher_init(&t->tb, &sp->train, e->train.batch, e->train.seed, 1))) {
         trainer_free(t);
         return st;
@@ -333,7 +177,7 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
         mon->epochs = (int)((t->total + t->batches_per_epoch - 1) / t->batches_per_epoch);
         mon->state = MT_RUN_RUNNING;
     }
-    t->lr_now = current_lr(t);
+    t->lr_now = tr_current_lr(t);
     if (mon) mon->lr = t->lr_now;
     *out = t;
     return MT_OK;
@@ -376,32 +220,6 @@ void trainer_free(mt_trainer *t)
     experiment_free(&t->e);
     mt_free(t);
 }
-
-/* The hooks of the topology and of every regulariser, in order. */
-typedef struct {
-    const mt_topo_hooks *h[1 + MT_MAX_REGS];
-    void *state[1 + MT_MAX_REGS];
-    int n;
-} hook_list;
-
-static void collect_hooks(const mt_trainer *t, hook_list *l)
-{
-    l->n = 0;
-    const mt_topo_class *c = topo_find(t->e.topo.type);
-    if (c) {
-        l->h[l->n] = &c->hooks;
-        l->state[l->n++] = t->topo.state;
-    }
-    for (int r = 0; r < t->e.nreg; r++) {
-        const mt_reg_class *rc = reg_find(t->e.reg[r].type);
-        if (!rc) continue;
-        l->h[l->n] = &rc->hooks;
-        l->state[l->n++] = t->reg_state[r];
-    }
-}
-
-static void publish_cb(void *ud, const char *name, int rows, int cols, const double *v,
-                       const char *const *rl, const char *const *cl, double lo, double hi);
 
 /* The network again from t->e.topo (changed by a restructure hook): every
  * parameter and optimiser moment whose name and size survive is carried
@@ -450,7 +268,7 @@ static mt_status rebuild_network(mt_trainer *t)
         combine_free(t->C);
         t->C = NULL;
     }
-    if ((st = setup_method(t, &m))) return st;
+    if ((st = tr_setup_method(t, &m))) return st;
     if (t->mon) {
         snprintf(t->mon->topology, sizeof t->mon->topology, "%s", t->topo_text);
         monitor_log(t->mon, 1, "step %ld: the network was restructured (%zu parameters)", t->step,
@@ -553,129 +371,9 @@ static void record_metric(mt_trainer *t, mt_split_kind split, int k, double loss
         t->rec.metric(t->rec.ud, t->step, t->epoch, split, t->e.task[k].name, loss, metric, t->w[k]);
 }
 
-static void record_matrix(mt_trainer *t, const char *name, int rows, int cols, const double *v,
-                          double lo, double hi)
-{
-    const char *labels[MT_MAX_TASKS];
-    for (int k = 0; k < t->T; k++) labels[k] = t->e.task[k].name;
-    mt_matrix *mx = NULL;
-    if (t->mon) {
-        mx = monitor_matrix(t->mon, name, rows, cols, rows == t->T ? labels : NULL,
-                            cols == t->T ? labels : NULL);
-        if (mx) {
-            memcpy(mx->v, v, (size_t)rows * (size_t)cols * sizeof *v);
-            mx->lo = lo;
-            mx->hi = hi;
-            mx->step = t->step;
-            mx->valid = 1;
-        }
-    }
-    /* label rows for the recorder: matrices may be wider than T (a
-     * regulariser's feature-use matrix has up to 32 columns) */
-    enum { REC_MAXDIM = 64 };
-    if (t->rec.matrix && rows <= REC_MAXDIM && cols <= REC_MAXDIM) {
-        char rl[REC_MAXDIM][MT_MON_NAME], cl[REC_MAXDIM][MT_MON_NAME];
-        for (int k = 0; k < REC_MAXDIM; k++) {
-            snprintf(rl[k], MT_MON_NAME, "%s", k < t->T && rows == t->T ? labels[k] : "");
-            snprintf(cl[k], MT_MON_NAME, "%s", k < t->T && cols == t->T ? labels[k] : "");
-        }
-        t->rec.matrix(t->rec.ud, t->step, name, rows, cols, v, (const char(*)[MT_MON_NAME])rl,
-                      (const char(*)[MT_MON_NAME])cl);
-    }
-}
-
-/* Per-task gradients of the shared parameters on the current batch, each
- * from its own backward pass that stops at the shared part: G (T, P). The
- * forward pass of the batch must be current. */
-static mt_status task_gradients(mt_trainer *t)
-{
-    mt_backward_opts o = {.param_grad = t->scratch, .stop = MT_NONE, .only_group = 0};
-    for (int k = 0; k < t->T; k++) {
-        for (int r = 0; r < t->nsh; r++) memset(t->scratch + t->sh_off[r], 0, t->sh_len[r] * sizeof(float));
-        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, &o);
-        if (st) return st;
-        float *row = t->G + (size_t)k * t->P;
-        for (int r = 0; r < t->nsh; r++) {
-            memcpy(row, t->scratch + t->sh_off[r], t->sh_len[r] * sizeof(float));
-            row += t->sh_len[r];
-        }
-    }
-    return MT_OK;
-}
-
-/* The gradient-relation matrices of the current batch, from G (T, P)
- * filled by the caller: cosine, magnitude similarity, norms, the running
- * conflict fraction and the condition number of G. */
-static mt_status publish_relations(mt_trainer *t)
-{
-    int T = t->T;
-    double M[MT_MAX_TASKS * MT_MAX_TASKS], C[MT_MAX_TASKS * MT_MAX_TASKS], S[MT_MAX_TASKS * MT_MAX_TASKS];
-    double n[MT_MAX_TASKS], work[2 * MT_MAX_TASKS * MT_MAX_TASKS + MT_MAX_TASKS], kappa;
-    mt_status st = relations_gram(t->G, T, t->P, M);
-    if (st) return st;
-    relations_cosine_from_gram(M, T, C);
-    relations_magnitude_from_gram(M, T, S);
-    relations_norms_from_gram(M, T, n);
-    relations_conflict_add(&t->conflicts, C);
-    double F[MT_MAX_TASKS * MT_MAX_TASKS];
-    relations_conflict_matrix(&t->conflicts, F);
-    record_matrix(t, "grad cosine", T, T, C, -1, 1);
-    record_matrix(t, "grad magnitude sim", T, T, S, 0, 1);
-    record_matrix(t, "conflict fraction", T, T, F, 0, 1);
-    record_matrix(t, "grad norm", 1, T, n, 0, 0);
-    if (relations_condition(M, T, work, &kappa) == MT_OK) record_matrix(t, "condition number", 1, 1, &kappa, 0, 0);
-    return MT_OK;
-}
-
-/* Lookahead transfer affinity (Fifty et al. 2021) on the current batch:
- * for each task i, one SGD step of the shared parameters along g_i (at the
- * current learning rate), the losses of every task after it, and the
- * parameters restored. G must hold this batch's task gradients. */
-static mt_status publish_affinity(mt_trainer *t)
-{
-    mt_params *p = graph_params(t->g);
-    double before[MT_MAX_TASKS], after[MT_MAX_TASKS * MT_MAX_TASKS], Z[MT_MAX_TASKS * MT_MAX_TASKS];
-    graph_forward(t->g, MT_EVAL); /* before and after alike without dropout */
-    for (int j = 0; j < t->T; j++) before[j] = graph_value(t->g, t->loss[j])[0];
-    memcpy(t->backup, p->data, p->total * sizeof(float));
-    float lr = (float)t->lr_now;
-    for (int i = 0; i < t->T; i++) {
-        const float *g = t->G + (size_t)i * t->P;
-        for (int r = 0; r < t->nsh; r++) {
-            float *w = p->data + t->sh_off[r];
-            for (size_t q = 0; q < t->sh_len[r]; q++) w[q] -= lr * g[q];
-            g += t->sh_len[r];
-        }
-        graph_forward(t->g, MT_EVAL);
-        for (int j = 0; j < t->T; j++) after[i * t->T + j] = graph_value(t->g, t->loss[j])[0];
-        memcpy(p->data, t->backup, p->total * sizeof(float));
-    }
-    graph_forward(t->g, MT_TRAIN); /* restore this batch's activations for backward */
-    if (relations_affinity(before, after, t->T, Z) == MT_OK)
-        record_matrix(t, "transfer affinity", t->T, t->T, Z, -1, 1);
-    return MT_OK;
-}
-
-static void publish_cb(void *ud, const char *name, int rows, int cols, const double *v,
-                       const char *const *rl, const char *const *cl, double lo, double hi)
-{
-    (void)rl;
-    (void)cl;
-    record_matrix(ud, name, rows, cols, v, lo, hi);
-}
-
-/* Learned relationships of the topology and regularisers. */
-static void publish_learned(mt_trainer *t)
-{
-    hook_list l;
-    collect_hooks(t, &l);
-    for (int i = 0; i < l.n; i++)
-        if (l.h[i]->publish) l.h[i]->publish(l.state[i], t->g, publish_cb, t);
-}
-
 static mt_status evaluate_and_publish(mt_trainer *t)
 {
-    publish_learned(t);
+    tr_publish_learned(t);
     /* the training window */
     for (int k = 0; k < t->T; k++) {
         double l = t->win_steps ? t->win_loss[k] / (double)t->win_steps : NAN;
@@ -752,109 +450,6 @@ static int affinity_due(const mt_trainer *t)
     return t->backup && t->T > 1 && t->P > 0 && (t->step + 1) % t->e.train.affinity_every == 0;
 }
 
-/* The per-task gradients G of the shared parameters, each from its own
- * backward pass, written straight into the arena's gradient: before each
- * pass the shared ranges are zeroed, after it they are copied out, so the
- * task-specific parameters end with their own task's gradient and no pass
- * is spent on them twice. The caller then writes the combined shared
- * gradient back. */
-static mt_status task_gradients_inplace(mt_trainer *t)
-{
-    mt_params *p = graph_params(t->g);
-    for (int k = 0; k < t->T; k++) {
-        for (int r = 0; r < t->nsh; r++) memset(p->grad + t->sh_off[r], 0, t->sh_len[r] * sizeof(float));
-        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, NULL);
-        if (st) return st;
-        float *row = t->G + (size_t)k * t->P;
-        for (int r = 0; r < t->nsh; r++) {
-            memcpy(row, p->grad + t->sh_off[r], t->sh_len[r] * sizeof(float));
-            row += t->sh_len[r];
-        }
-    }
-    return MT_OK;
-}
-
-static void write_shared(mt_trainer *t, const float *d)
-{
-    mt_params *p = graph_params(t->g);
-    for (int r = 0; r < t->nsh; r++) {
-        memcpy(p->grad + t->sh_off[r], d, t->sh_len[r] * sizeof(float));
-        d += t->sh_len[r];
-    }
-}
-
-/* MGDA-UB (Sener & Koltun 2018): the min-norm weights of the gradients
- * with respect to the shared representation Z, each from a backward pass
- * that stops at Z, then one full backward with those weights. */
-static mt_status mgda_ub_weights(mt_trainer *t, const float *lf, int n)
-{
-    size_t cols = (size_t)n * t->R;
-    mt_backward_opts o = {.param_grad = t->scratch, .stop = t->topo.shared, .only_group = -1};
-    for (int k = 0; k < t->T; k++) {
-        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, &o);
-        if (st) return st;
-        memcpy(t->zgrad + (size_t)k * cols, graph_grad(t->g, t->topo.shared), cols * sizeof(float));
-    }
-    return combine_run(t->C, t->zgrad, t->T, cols, lf, NULL, t->w);
-}
-
-/* Builds this step's gradient in the arena according to the method, and
- * leaves G filled when `need_G`. */
-static mt_status method_gradient(mt_trainer *t, const double *lv, int n, int need_G)
-{
-    mt_params *p = graph_params(t->g);
-    float lf[MT_MAX_TASKS];
-    for (int k = 0; k < t->T; k++) lf[k] = (float)lv[k];
-    mt_status st;
-    if (t->family == MT_METHOD_WEIGHTING) {
-        if ((st = weighting_prepare(t->W, lf))) return mt_fail_prefix(st, "step %ld", t->step + 1);
-        memcpy(t->w, weighting_weights(t->W), (size_t)t->T * sizeof(float));
-        if (need_G || weighting_needs_grad_norms(weighting_kind(t->W))) {
-            if ((st = task_gradients(t))) return st;
-            for (int k = 0; k < t->T; k++) {
-                const float *g = t->G + (size_t)k * t->P + t->gw_off;
-                double s2 = 0;
-                for (size_t q = 0; q < t->gw_len; q++) s2 += (double)g[q] * g[q];
-                t->gnorm[k] = (float)sqrt(s2);
-            }
-        }
-        params_zero_grad(p);
-        return graph_backward(t->g, t->loss, t->w, t->T, NULL);
-    }
-    params_zero_grad(p);
-    if (t->mgda_ub) {
-        if ((st = mgda_ub_weights(t, lf, n))) return mt_fail_prefix(st, "mgda_ub at step %ld", t->step + 1);
-        if (need_G && (st = task_gradients(t))) return st;
-        return graph_backward(t->g, t->loss, t->w, t->T, NULL);
-    }
-    if ((st = task_gradients_inplace(t))) return st;
-    if ((st = combine_run(t->C, t->G, t->T, t->P, lf, t->dvec, t->w)))
-        return mt_fail_prefix(st, "%s at step %ld", combine_kind_name(combine_kind(t->C)), t->step + 1);
-    write_shared(t, t->dvec);
-    return MT_OK;
-}
-
-/* After the optimiser step: the method's learned scalars, and DWA's
- * windows (an epoch, or `window` steps). */
-static mt_status method_after_step(mt_trainer *t, const double *lv, int epoch_ended)
-{
-    if (t->family != MT_METHOD_WEIGHTING) return MT_OK;
-    mt_status st = weighting_update(t->W, weighting_needs_grad_norms(weighting_kind(t->W)) ? t->gnorm : NULL, NULL);
-    if (st) return st;
-    for (int k = 0; k < t->T; k++) t->win_method[k] += lv[k];
-    t->win_method_n++;
-    long window = (long)method_param(&t->e.weighting, "window", 0);
-    int end = window > 0 ? t->win_method_n >= window : epoch_ended;
-    if (end && t->win_method_n > 0) {
-        float mean[MT_MAX_TASKS];
-        for (int k = 0; k < t->T; k++) mean[k] = (float)(t->win_method[k] / (double)t->win_method_n);
-        st = weighting_window_end(t->W, mean);
-        memset(t->win_method, 0, sizeof t->win_method);
-        t->win_method_n = 0;
-    }
-    return st;
-}
-
 mt_status trainer_step(mt_trainer *t)
 {
     if (trainer_finished(t)) return mt_fail(MT_ERR_STATE, "%s: training already finished", t->e.name);
@@ -879,20 +474,20 @@ mt_status trainer_step(mt_trainer *t)
                            t->e.task[k].name, isnan(lv[k]) ? "NaN" : "Inf", t->step + 1, t->epoch + 1);
     }
     int rel = t->T > 1 && t->P > 0 && relations_due(t), aff = affinity_due(t);
-    mt_status st = method_gradient(t, lv, n, rel || aff);
+    mt_status st = tr_method_gradient(t, lv, n, rel || aff);
     if (st) return st;
-    if (rel && (st = publish_relations(t))) return st;
+    if (rel && (st = tr_publish_relations(t))) return st;
     if (aff) {
         /* the lookahead changes the graph's activations: keep the gradient */
         mt_params *p = graph_params(t->g);
         memcpy(t->scratch, p->grad, p->total * sizeof(float));
-        st = publish_affinity(t);
+        st = tr_publish_affinity(t);
         memcpy(p->grad, t->scratch, p->total * sizeof(float));
         if (st) return st;
     }
     mt_params *p = graph_params(t->g);
-    hook_list hl;
-    collect_hooks(t, &hl);
+    tr_hook_list hl;
+    tr_collect_hooks(t, &hl);
     t->penalty = 0;
     for (int i = 0; i < hl.n; i++) {
         double v = 0;
@@ -902,7 +497,7 @@ mt_status trainer_step(mt_trainer *t)
     if (!all_finite(p->grad, p->total))
         return mt_fail(MT_ERR_NUMERIC, "the gradient is not finite at step %ld (epoch %d)", t->step + 1,
                        t->epoch + 1);
-    t->lr_now = current_lr(t);
+    t->lr_now = tr_current_lr(t);
     st = optim_step_params(&t->opt, p);
     if (st) return st;
     t->step++;
@@ -910,7 +505,7 @@ mt_status trainer_step(mt_trainer *t)
     for (int i = 0; i < hl.n; i++)
         if (hl.h[i]->after_step && (st = hl.h[i]->after_step(hl.state[i], t->g, p, t->lr_now, t->step))) return st;
     int epoch_ended = t->step % t->batches_per_epoch == 0;
-    if ((st = method_after_step(t, lv, epoch_ended))) return st;
+    if ((st = tr_method_after_step(t, lv, epoch_ended))) return st;
     for (int k = 0; k < t->T; k++) {
         t->win_loss[k] += lv[k];
         t->step_loss[k] = lv[k];
@@ -918,7 +513,7 @@ mt_status trainer_step(mt_trainer *t)
         if (t->mon) series_push(&t->mon->train_loss[k], (double)t->step, lv[k]);
     }
     t->win_steps++;
-    publish_weights(t);
+    tr_publish_weights(t);
     const mt_topo_class *tc = topo_find(t->e.topo.type);
     if (tc && tc->hooks.restructure) {
         mt_topo_spec next = t->e.topo;
@@ -1013,7 +608,7 @@ mt_status trainer_set_static_weight(mt_trainer *t, int task, double w)
 
 mt_status trainer_set_weighting(mt_trainer *t, const mt_method_spec *m)
 {
-    mt_status st = setup_method(t, m);
+    mt_status st = tr_setup_method(t, m);
     if (st) return st;
     t->e.weighting = *m;
     if (t->mon) monitor_log(t->mon, 1, "step %ld: weighting -> %s", t->step, m->name);

@@ -1,0 +1,129 @@
+/* trainer_relations.c - what a run publishes about task relationships:
+ * gradient relations, lookahead transfer affinity, and what topologies and
+ * regularisers learn. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "run/trainer_impl.h"
+
+void tr_collect_hooks(const mt_trainer *t, tr_hook_list *l)
+{
+    l->n = 0;
+    const mt_topo_class *c = topo_find(t->e.topo.type);
+    if (c) {
+        l->h[l->n] = &c->hooks;
+        l->state[l->n++] = t->topo.state;
+    }
+    for (int r = 0; r < t->e.nreg; r++) {
+        const mt_reg_class *rc = reg_find(t->e.reg[r].type);
+        if (!rc) continue;
+        l->h[l->n] = &rc->hooks;
+        l->state[l->n++] = t->reg_state[r];
+    }
+}
+
+/* Publishes a matrix to the screen and the recorder. Row and column
+ * labels default to the task names when the side has T entries. */
+void tr_record_matrix_labelled(mt_trainer *t, const char *name, int rows, int cols, const double *v, double lo,
+                               double hi, const char *const *row_labels, const char *const *col_labels)
+{
+    const char *tasks[MT_MAX_TASKS];
+    for (int k = 0; k < t->T; k++) tasks[k] = t->e.task[k].name;
+    const char *const *rl = row_labels ? row_labels : rows == t->T ? tasks : NULL;
+    const char *const *cl = col_labels ? col_labels : cols == t->T ? tasks : NULL;
+    if (t->mon) {
+        mt_matrix *mx = monitor_matrix(t->mon, name, rows, cols, rl, cl);
+        if (mx) {
+            memcpy(mx->v, v, (size_t)rows * (size_t)cols * sizeof *v);
+            mx->lo = lo;
+            mx->hi = hi;
+            mx->step = t->step;
+            mx->valid = 1;
+        }
+    }
+    /* label arrays for the recorder: matrices may be wider than T (a
+     * regulariser's feature-use matrix has up to 32 columns) */
+    enum { REC_MAXDIM = 64 };
+    if (t->rec.matrix && rows <= REC_MAXDIM && cols <= REC_MAXDIM) {
+        char rls[REC_MAXDIM][MT_MON_NAME], cls[REC_MAXDIM][MT_MON_NAME];
+        for (int k = 0; k < REC_MAXDIM; k++) {
+            snprintf(rls[k], MT_MON_NAME, "%s", rl && k < rows ? rl[k] : "");
+            snprintf(cls[k], MT_MON_NAME, "%s", cl && k < cols ? cl[k] : "");
+        }
+        t->rec.matrix(t->rec.ud, t->step, name, rows, cols, v, (const char(*)[MT_MON_NAME])rls,
+                      (const char(*)[MT_MON_NAME])cls);
+    }
+}
+
+void tr_record_matrix(mt_trainer *t, const char *name, int rows, int cols, const double *v, double lo, double hi)
+{
+    tr_record_matrix_labelled(t, name, rows, cols, v, lo, hi, NULL, NULL);
+}
+
+/* The gradient-relation matrices of the current batch, from G (T, P)
+ * filled by the caller: cosine, magnitude similarity, norms, the running
+ * conflict fraction and the condition number of G. */
+mt_status tr_publish_relations(mt_trainer *t)
+{
+    int T = t->T;
+    double M[MT_MAX_TASKS * MT_MAX_TASKS], C[MT_MAX_TASKS * MT_MAX_TASKS], S[MT_MAX_TASKS * MT_MAX_TASKS];
+    double n[MT_MAX_TASKS], work[2 * MT_MAX_TASKS * MT_MAX_TASKS + MT_MAX_TASKS], kappa;
+    mt_status st = relations_gram(t->G, T, t->P, M);
+    if (st) return st;
+    relations_cosine_from_gram(M, T, C);
+    relations_magnitude_from_gram(M, T, S);
+    relations_norms_from_gram(M, T, n);
+    relations_conflict_add(&t->conflicts, C);
+    double F[MT_MAX_TASKS * MT_MAX_TASKS];
+    relations_conflict_matrix(&t->conflicts, F);
+    tr_record_matrix(t, "grad cosine", T, T, C, -1, 1);
+    tr_record_matrix(t, "grad magnitude sim", T, T, S, 0, 1);
+    tr_record_matrix(t, "conflict fraction", T, T, F, 0, 1);
+    tr_record_matrix(t, "grad norm", 1, T, n, 0, 0);
+    if (relations_condition(M, T, work, &kappa) == MT_OK) tr_record_matrix(t, "condition number", 1, 1, &kappa, 0, 0);
+    return MT_OK;
+}
+
+/* Lookahead transfer affinity (Fifty et al. 2021) on the current batch:
+ * for each task i, one SGD step of the shared parameters along g_i (at the
+ * current learning rate), the losses of every task after it, and the
+ * parameters restored. G must hold this batch's task gradients. */
+mt_status tr_publish_affinity(mt_trainer *t)
+{
+    mt_params *p = graph_params(t->g);
+    double before[MT_MAX_TASKS], after[MT_MAX_TASKS * MT_MAX_TASKS], Z[MT_MAX_TASKS * MT_MAX_TASKS];
+    graph_forward(t->g, MT_EVAL); /* before and after alike without dropout */
+    for (int j = 0; j < t->T; j++) before[j] = graph_value(t->g, t->loss[j])[0];
+    memcpy(t->backup, p->data, p->total * sizeof(float));
+    float lr = (float)t->lr_now;
+    for (int i = 0; i < t->T; i++) {
+        const float *g = t->G + (size_t)i * t->P;
+        for (int r = 0; r < t->nsh; r++) {
+            float *w = p->data + t->sh_off[r];
+            for (size_t q = 0; q < t->sh_len[r]; q++) w[q] -= lr * g[q];
+            g += t->sh_len[r];
+        }
+        graph_forward(t->g, MT_EVAL);
+        for (int j = 0; j < t->T; j++) after[i * t->T + j] = graph_value(t->g, t->loss[j])[0];
+        memcpy(p->data, t->backup, p->total * sizeof(float));
+    }
+    graph_forward(t->g, MT_TRAIN); /* restore this batch's activations for backward */
+    if (relations_affinity(before, after, t->T, Z) == MT_OK)
+        tr_record_matrix(t, "transfer affinity", t->T, t->T, Z, -1, 1);
+    return MT_OK;
+}
+
+static void publish_cb(void *ud, const char *name, int rows, int cols, const double *v,
+                       const char *const *rl, const char *const *cl, double lo, double hi)
+{
+    tr_record_matrix_labelled(ud, name, rows, cols, v, lo, hi, rl, cl);
+}
+
+/* Learned relationships of the topology and regularisers. */
+void tr_publish_learned(mt_trainer *t)
+{
+    tr_hook_list l;
+    tr_collect_hooks(t, &l);
+    for (int i = 0; i < l.n; i++)
+        if (l.h[i]->publish) l.h[i]->publish(l.state[i], t->g, publish_cb, t);
+}
