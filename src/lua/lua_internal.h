@@ -64,4 +64,38 @@ int mtlua_traceback(lua_State *L);
  * MT_ERR_INTERRUPTED). */
 mt_status mtlua_pcall(lua_State *L, int nargs, int nres, const char *context);
 
+/* ---- data_build.c / data_sources.c ---- */
+/* The split fields every data declaration takes. */
+typedef struct {
+    long train, val, test;
+    long seed;
+    int standardize;
+} db_split_opts;
+
+mt_status db_read_split(mtlua_vctx *c, int tidx, db_split_opts *o, long dtrain, long dval, long dtest);
+/* Makes the split (fixed_first >= 0 keeps a train/test boundary) and
+ * standardises when asked. */
+mt_status db_finish(mtlua_vctx *c, mt_data_ref *r, const db_split_opts *o, int fixed_first);
+/* types = { name = "class" }, classes = { name = K } for one target. */
+void db_target_type(lua_State *L, int tidx, const char *name, const char **kind, int *classes);
+mt_status db_parse_kind(mtlua_vctx *c, const char *what, const char *s, mt_target_kind *k);
+/* Defaults for an inline dataset of n examples: 20% validation, 20% test. */
+void db_inline_split(db_split_opts *o, int n, int have_train, int have_val, int have_test);
+int db_has_field(lua_State *L, int tidx, const char *k);
+/* The builders of data_sources.c, one per mtl.data constructor. */
+mt_status db_build_fashion(mtlua_vctx *c, int tidx, mt_data_ref *r);
+mt_status db_build_multi_fashion(mtlua_vctx *c, int tidx, mt_data_ref *r);
+mt_status db_build_csv(mtlua_vctx *c, int tidx, mt_data_ref *r);
+mt_status db_build_mmoe(mtlua_vctx *c, int tidx, mt_data_ref *r);
+mt_status db_build_gradnorm(mtlua_vctx *c, int tidx, mt_data_ref *r);
+mt_status db_build_kendall(mtlua_vctx *c, int tidx, mt_data_ref *r);
+mt_status db_build_related(mtlua_vctx *c, int tidx, mt_data_ref *r);
+mt_status db_build_landscape(mtlua_vctx *c, int tidx, mt_data_ref *r);
+
+#define TRY(x)                        \
+    do {                              \
+        mt_status st_ = (x);          \
+        if (st_ != MT_OK) return st_; \
+    } while (0)
+
 #endif
