@@ -15,9 +15,9 @@
 -- the label needs.
 --
 -- Two experiments on the same data:
---   * "probe (lambda = 1e-4)": the same head, but its reversed gradient
---     is negligible; the head just measures how much the trunk says about
---     the scanner when nothing pushes it away;
+--   * "probe": the same head behind a stop-gradient (mtl.aux.probe): it
+--     sends no gradient into the trunk and just measures how much the
+--     trunk says about the scanner when nothing pushes it away;
 --   * "adversarial (lambda = 1)": gradient reversal at full strength.
 --
 -- What to watch on the screen: the adversary's loss (dimmer) - in the
@@ -65,15 +65,15 @@ local data = mtl.data.generate {
 }
 
 local probe = mtl.experiment {
-  name = "probe (lambda = 1e-4)",
+  name = "probe",
   description = [[
-A probe: the scanner head reads the trunk, and its reversed gradient is
-negligible (lambda = 1e-4). It shows how much the trunk says about the
+A probe: the scanner head reads the trunk through a stop-gradient, so it
+does not shape the trunk. It shows how much the trunk says about the
 scanner when nothing pushes that information out: nearly everything.]],
   data = data,
   tasks = {
     mtl.task.binary { name = "label" },
-    mtl.aux.adversarial { name = "scanner", classes = S, reverse = 1e-4 },
+    mtl.aux.probe { name = "scanner", classes = S },
   },
   topology = mtl.share.hard { trunk = { 32 }, head = { 16 } },
   optim = mtl.optim.adam { lr = 3e-3 },

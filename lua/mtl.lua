@@ -123,6 +123,15 @@ function aux.adversarial(t)
   t.reverse = t.reverse or 1.0
   return t
 end
+-- A probe: reads the shared representation through a stop-gradient, so it
+-- measures what the trunk encodes without shaping it.
+function aux.probe(t)
+  t = tag("task", t, 2)
+  t.type = t.type or "class"
+  t.aux = true
+  t.detach = true
+  return t
+end
 -- Predicting inputs (survey 5.x, "predicting inputs"): reconstruct x itself.
 function aux.reconstruct(t)
   t = tag("task", t, 2)

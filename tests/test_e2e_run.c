@@ -319,6 +319,11 @@ static void test_e2e_several_experiments_and_baselines(void **state)
     assert_int_equal(e2e_run(args, NULL, &err), 0);
     assert_non_null(strstr(err, "baselines reused"));
     free(err);
+    /* ... but not after a setting that changes what they learn */
+    snprintf(args, sizeof args, "run '%s' --out two --set optim.weight_decay=0.001", s);
+    assert_int_equal(e2e_run(args, NULL, &err), 0);
+    assert_null(strstr(err, "baselines reused"));
+    free(err);
 }
 
 static void test_e2e_sigint_stops_cleanly(void **state)

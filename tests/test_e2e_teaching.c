@@ -308,7 +308,7 @@ static void test_e2e_teaching_adversarial(void **state)
     cJSON *runs[MAXRUNS];
     int n = load_runs("51_adversarial", runs, MAXRUNS);
     assert_int_equal(n, 2);
-    const cJSON *probe = run_named(runs, n, "probe (lambda = 1e-4)");
+    const cJSON *probe = run_named(runs, n, "probe");
     const cJSON *adv = run_named(runs, n, "adversarial (lambda = 1)");
     double sp = task_num(probe, "scanner", "test_metric"), sa = task_num(adv, "scanner", "test_metric");
     double lp = task_num(probe, "label", "test_metric"), la = task_num(adv, "label", "test_metric");

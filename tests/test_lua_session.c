@@ -88,6 +88,25 @@ static void test_lua_table_data_and_masks(void **state)
     mtlua_close(s);
 }
 
+/* Labels returned as nil are missing: the list has holes, the mask says so. */
+static void test_lua_generate_with_missing_labels(void **state)
+{
+    (void)state;
+    const char *p = write_script("holes.lua", HEAD
+        "local data = mtl.data.generate { n = 100, fn = function(i)\n"
+        "  return { i / 100 }, { y = (i % 8 == 0) and (i % 2) or nil, z = i % 3 } end,\n"
+        "  types = { y = 'class', z = 'class' } }\n"
+        "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'y' } } }\n");
+    mtlua_session *s;
+    assert_int_equal(mtlua_open(p, NULL, 0, &s), MT_OK);
+    const mt_dataset *ds = &mtlua_experiment(s, 0)->data->ds;
+    int y = dataset_target_index(ds, "y");
+    assert_true(y >= 0);
+    assert_int_equal(dataset_target_labelled(ds, y, NULL), 12); /* 8, 16, ..., 96 */
+    for (int i = 0; i < 100; i++) assert_int_equal(ds->targets[y].mask[i], (i + 1) % 8 == 0);
+    mtlua_close(s);
+}
+
 static void test_lua_target_function_and_overrides(void **state)
 {
     (void)state;
@@ -248,7 +267,7 @@ static void test_lua_adversarial_task_reverses_trunk_gradient(void **state)
                     "  train = { batch = 6, epochs = 1, seed = 5 } }\n"
     const char *s1 = ADV("mtl.task.regress { name = 'r' }");
     const char *s2 = ADV("mtl.aux.adversarial { type = 'regress', reverse = 1, name = 'r' }");
-#undef ADV
+#define ADV3 ADV("mtl.aux.probe { type = 'regress', name = 'r' }")
     mtlua_session *a, *b;
     assert_int_equal(mtlua_open(write_script("adv1.lua", s1), NULL, 0, &a), MT_OK);
     assert_int_equal(mtlua_open(write_script("adv2.lua", s2), NULL, 0, &b), MT_OK);
@@ -297,6 +316,34 @@ static void test_lua_adversarial_task_reverses_trunk_gradient(void **state)
         }
     }
     assert_true(checked > 4);
+    /* a probe (stop-gradient): the head's gradient as before, none into the trunk */
+    const char *s3 = ADV3;
+    mtlua_session *c;
+    assert_int_equal(mtlua_open(write_script("adv3.lua", s3), NULL, 0, &c), MT_OK);
+    assert_true(mtlua_experiment(c, 0)->topo.task[1].detach);
+    mt_trainer *tc;
+    assert_int_equal(trainer_new(mtlua_experiment(c, 0), NULL, &tc), MT_OK);
+    struct mt_graph *gc = trainer_graph(tc);
+    graph_set_batch(gc, 6);
+    dataset_gather_x(&e->data->ds, rows, 6, graph_value(gc, graph_find(gc, "x")));
+    dataset_gather_y(&e->data->ds, e->task[1].target, rows, 6, graph_value(gc, graph_find(gc, "y.r")),
+                     graph_value(gc, graph_find(gc, "mask.r")));
+    dataset_gather_y(&e->data->ds, e->task[0].target, rows, 6, graph_value(gc, graph_find(gc, "y.a")),
+                     graph_value(gc, graph_find(gc, "mask.a")));
+    graph_forward(gc, MT_EVAL);
+    mt_params *pc = graph_params(gc);
+    params_zero_grad(pc);
+    assert_int_equal(graph_backward(gc, &lb, NULL, 1, NULL), MT_OK);
+    for (int i = 0; i < pc->count; i++) {
+        const mt_param_info *pi = &pc->info[i];
+        for (size_t j = 0; j < pi->size; j++) {
+            float g1 = pa->grad[pi->offset + j], g3 = pc->grad[pi->offset + j];
+            if (pi->group == 0) assert_true(g3 == 0.0f);
+            else assert_true(fabsf(g1 - g3) <= 1e-6f * (1 + fabsf(g1)));
+        }
+    }
+    trainer_free(tc);
+    mtlua_close(c);
     trainer_free(ta);
     trainer_free(tb);
     mtlua_close(a);
@@ -336,6 +383,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lua_table_data_and_masks),
+        cmocka_unit_test(test_lua_generate_with_missing_labels),
         cmocka_unit_test(test_lua_target_function_and_overrides),
         cmocka_unit_test(test_lua_validation_messages),
         cmocka_unit_test(test_lua_variants_share_data),

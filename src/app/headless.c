@@ -1,6 +1,7 @@
 /* headless.c - `mtlab run` and `mtlab check`. */
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,18 +76,55 @@ static void progress_show(progress *p, mt_trainer *t, int force)
     fflush(stderr);
 }
 
-/* A key that says which single-task baselines are still valid. */
+/* FNV-1a over bytes: a fingerprint of the data for the baseline cache. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static uint64_t data_fingerprint(const mt_data_ref *d)
+{
+    const mt_dataset *ds = &d->ds;
+    uint64_t h = fnv(0xcbf29ce484222325ULL, ds->x, (size_t)ds->n * (size_t)ds->d * sizeof(float));
+    for (int t = 0; t < ds->ntargets; t++) {
+        h = fnv(h, ds->targets[t].name, strlen(ds->targets[t].name));
+        h = fnv(h, ds->targets[t].y, (size_t)ds->n * (size_t)ds->targets[t].dim * sizeof(float));
+        if (ds->targets[t].mask) h = fnv(h, ds->targets[t].mask, (size_t)ds->n);
+    }
+    h = fnv(h, d->split.train.idx, (size_t)d->split.train.n * sizeof(int));
+    h = fnv(h, d->split.val.idx, (size_t)d->split.val.n * sizeof(int));
+    return fnv(h, d->split.test.idx, (size_t)d->split.test.n * sizeof(int));
+}
+
+/* A key that says which single-task baselines are still valid: the data
+ * (by content), the split, the network and every training setting that
+ * changes what a single-task model learns. */
 static void baseline_key(const mt_experiment *e, char *key, size_t n)
 {
-    size_t w = (size_t)snprintf(key, n, "data=%s;n=%d/%d/%d;batch=%d;epochs=%d;steps=%ld;seed=%llu;lr=%g;optim=%s;",
-                                e->data->source, e->data->split.train.n, e->data->split.val.n,
-                                e->data->split.test.n, e->train.batch, e->train.epochs, e->train.steps,
-                                (unsigned long long)e->train.seed, (double)e->optim.lr, e->optim.name);
-    for (int i = 0; i < e->topo.nconv && w < n; i++) w += (size_t)snprintf(key + w, n - w, "c%d,", e->topo.conv[i]);
-    for (int i = 0; i < e->topo.ntrunk && w < n; i++) w += (size_t)snprintf(key + w, n - w, "t%d,", e->topo.trunk[i]);
-    for (int i = 0; i < e->topo.nhead && w < n; i++) w += (size_t)snprintf(key + w, n - w, "h%d,", e->topo.head[i]);
-    for (int k = 0; k < e->ntasks && w < n; k++)
-        w += (size_t)snprintf(key + w, n - w, ";%s:%d", e->task[k].name, e->task[k].in_score);
+    const mt_topo_spec *s = &e->topo;
+    const mt_optim_spec *o = &e->optim;
+    size_t w = (size_t)snprintf(key, n,
+        "data=%s#%016llx;batch=%d;epochs=%d;steps=%ld;seed=%llu;optim=%s,%g,%g,%d,%g,%g,%g,%g,%g,%s,%d,%d,%g,%g;"
+        "topo=%s,%s,%d,%g;",
+        e->data->source, (unsigned long long)data_fingerprint(e->data), e->train.batch, e->train.epochs,
+        e->train.steps, (unsigned long long)e->train.seed, o->name, (double)o->lr, (double)o->momentum, o->nesterov,
+        (double)o->beta1, (double)o->beta2, (double)o->eps, (double)o->weight_decay, (double)o->clip, o->schedule,
+        o->warmup, o->step_size, (double)o->gamma, (double)o->min_lr, s->type, topo_act_name(s->act), (int)s->norm,
+        (double)s->dropout);
+    if (w < n) w += tparam_format(&s->params, topo_find(s->type) ? topo_find(s->type)->params : NULL, key + w, n - w);
+    for (int i = 0; i < s->nconv && w < n; i++) w += (size_t)snprintf(key + w, n - w, ";c%d", s->conv[i]);
+    for (int i = 0; i < s->ntrunk && w < n; i++) w += (size_t)snprintf(key + w, n - w, ";t%d", s->trunk[i]);
+    for (int k = 0; k < e->ntasks && w < n; k++) {
+        int nh;
+        const int *hs = topo_task_head(s, k, &nh);
+        w += (size_t)snprintf(key + w, n - w, ";%s:%d:%s:%s:%d:%d:%g:%g", e->task[k].name, e->task[k].in_score,
+                              loss_kind_name(e->task[k].loss), metric_kind_name(e->task[k].metric),
+                              s->task[k].attach, s->task[k].detach, (double)s->task[k].grad_reverse,
+                              (double)e->task[k].huber_delta);
+        for (int i = 0; i < nh && w < n; i++) w += (size_t)snprintf(key + w, n - w, ",h%d", hs[i]);
+    }
 }
 
 /* Trains each scored task alone with the same budget (cached by key). */

@@ -268,16 +268,24 @@ static mt_status collect_targets(mtlua_vctx *c, int tidx, mt_data_ref *r, int pe
         char what[128];
         snprintf(what, sizeof what, "targets.%s", name);
         int vi = lua_gettop(L);
-        if (!lua_istable(L, vi) || (int)luaL_len(L, vi) != n) {
+        /* nil entries are missing labels, so the list may have holes and a
+         * border below n; it may not be longer than the data */
+        if (!lua_istable(L, vi) || (int)luaL_len(L, vi) > n) {
             int len = lua_istable(L, vi) ? (int)luaL_len(L, vi) : -1;
             vdescribe(L, vi, d, sizeof d);
             lua_pop(L, 2);
             if (len >= 0) return vfail(c, what, "%d values for %d examples", len, n);
             return vfail(c, what, "expected a list of values, got %s", d);
         }
-        lua_geti(L, vi, 1);
-        int dim = value_dim(L, -1);
-        lua_pop(L, 1);
+        /* the width of a value: the first labelled example's */
+        int dim = 1;
+        for (int i = 1; i <= n; i++) {
+            lua_geti(L, vi, i);
+            int present = !lua_isnil(L, -1) && !(lua_isboolean(L, -1) && !lua_toboolean(L, -1));
+            if (present) dim = value_dim(L, -1);
+            lua_pop(L, 1);
+            if (present) break;
+        }
         float *y = mt_calloc((size_t)n * (size_t)dim, sizeof(float));
         unsigned char *m = mt_calloc((size_t)n, 1);
         mt_status st = (!y || !m) ? MT_ERR_NOMEM : MT_OK;

@@ -10,7 +10,7 @@ static const char *const experiment_keys[] = {
     "on_step", "on_eval", "on_epoch", NULL};
 static const char *const task_keys[] = {
     "name", "type", "target", "classes", "loss", "metric", "weight", "aux", "score", "attach",
-    "head", "from", "huber_delta", "reverse", NULL};
+    "head", "from", "huber_delta", "reverse", "detach", NULL};
 static const char *const hard_keys[] = {"type", "trunk", "head", "conv", "act", "norm", "dropout",
                                         NULL};
 static const char *const optim_keys[] = {
@@ -218,6 +218,10 @@ static mt_status parse_task(mtlua_vctx *c, int tidx, int k, mt_experiment *e)
     TRY(vnumber(c, tidx, "weight", 1.0, 0, 1e6, &v)); t->weight = (float)v;
     TRY(vnumber(c, tidx, "huber_delta", 1.0, 1e-9, 1e9, &v)); t->huber_delta = (float)v;
     TRY(vnumber(c, tidx, "reverse", 0, 0, 1e6, &v)); tt->grad_reverse = (float)v;
+    int det;
+    TRY(vbool(c, tidx, "detach", 0, &det));
+    tt->detach = det;
+    if (tt->detach && tt->grad_reverse > 0) return vfail(c, "detach", "a probe sends no gradient; drop reverse");
     int b;
     TRY(vbool(c, tidx, "aux", 0, &b)); t->aux = b;
     TRY(vbool(c, tidx, "score", !t->aux, &b)); t->in_score = b;

@@ -70,7 +70,8 @@ mt_node topo_head(mt_graph *g, const mt_topo_spec *s, int t, mt_node h)
     const mt_topo_task *k = &s->task[t];
     int nh;
     const int *hs = topo_task_head(s, t, &nh);
-    if (k->grad_reverse > 0) h = graph_grad_reverse(g, h, k->grad_reverse);
+    if (k->detach) h = graph_grad_reverse(g, h, 0.0f); /* the stop-gradient */
+    else if (k->grad_reverse > 0) h = graph_grad_reverse(g, h, k->grad_reverse);
     for (int i = 0; i < nh; i++) {
         snprintf(nm, sizeof nm, "head.%s.%d", k->name, i);
         h = topo_hidden(g, s, h, hs[i], nm, 1 + t);
@@ -133,7 +134,8 @@ static size_t hard_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t
             if (at != l) continue;
             int nh;
             const int *hs = topo_task_head(s, t, &nh);
-            OUT("  +--> %s%s%s: ", k->name, k->aux ? " (aux)" : "", k->grad_reverse > 0 ? " <grad reversal>" : "");
+            OUT("  +--> %s%s%s: ", k->name, k->aux ? " (aux)" : "",
+                k->detach ? " <probe: no gradient>" : k->grad_reverse > 0 ? " <grad reversal>" : "");
             for (int i = 0; i < nh; i++) OUT("dense %d -> ", hs[i]);
             OUT("out %d\n", k->out_dim);
         }

@@ -79,6 +79,9 @@ typedef struct {
      * the shared representation through a gradient reversal with this
      * lambda, so the trunk learns to make the task hard. */
     float grad_reverse;
+    /* 1: a probe - the head reads the representation through a stop-gradient
+     * and does not train the shared layers (measures what they encode). */
+    int detach;
 } mt_topo_task;
 
 typedef struct mt_topo_class mt_topo_class;
