@@ -401,6 +401,29 @@ static void test_e2e_load_checkpoint(void **state)
     free(err);
 }
 
+/* experiments/01's claim: hard sharing is on par with the single-task
+ * baselines on 1000 Fashion-MNIST images (delta_m > -2%), with both tasks
+ * well above chance. Skipped without Debian's dataset-fashion-mnist. */
+static void test_e2e_experiment_01_claim(void **state)
+{
+    (void)state;
+    if (!e2e_exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) skip();
+    char cwd[400], args[1024], *out;
+    if (!getcwd(cwd, sizeof cwd)) abort();
+    snprintf(args, sizeof args, "run '%s/experiments/01_hard_sharing_fashion.lua' --out e01 -q", cwd);
+    assert_int_equal(e2e_run(args, &out, NULL), 0);
+    free(out);
+    char p[600];
+    snprintf(p, sizeof p, "%s/e01/summary.json", e2e_tmpdir());
+    cJSON *sum = read_json(p);
+    double dm = jnum(sum, "delta_m", NULL, NULL);
+    fprintf(stderr, "  01: delta_m %.2f%%\n", dm);
+    assert_true(dm > -2.0);
+    assert_true(jnum(sum, "tasks", "item", "test_metric") > 0.7);
+    assert_true(jnum(sum, "tasks", "group", "test_metric") > 0.9);
+    cJSON_Delete(sum);
+}
+
 static void test_e2e_help_and_version(void **state)
 {
     (void)state;
@@ -441,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_e2e_several_experiments_and_baselines),
         cmocka_unit_test(test_e2e_sigint_stops_cleanly),
         cmocka_unit_test(test_e2e_load_checkpoint),
+        cmocka_unit_test(test_e2e_experiment_01_claim),
         cmocka_unit_test(test_e2e_help_and_version),
     };
     return cmocka_run_group_tests_name("e2e run", tests, NULL, teardown_all);
