@@ -90,4 +90,28 @@ struct mt_graph {
  * included). Nodes in `stop` are marked but not walked through. */
 void graph_mark_ancestors(mt_graph *g, const mt_node *roots, int n, mt_node stop);
 
+
+/* ---- shared by graph.c (building) and graph_run.c (running) ---- */
+#define NORM_EPS 1e-5f
+#define BN_MOMENTUM 0.1f
+#define NODE(i) (&g->nodes[(i)])
+#define VAL(i) (g->nodes[(i)].value)
+
+static inline int is_leaf(graph_op op) { return op == OP_INPUT || op == OP_CONST || op == OP_PARAM; }
+
+/* Rows of a node now: the batch for batched nodes. */
+static inline int nrows(const mt_graph *g, const graph_node *nd) { return nd->batched ? g->batch : nd->rows; }
+
+static inline size_t nelem(const mt_graph *g, const graph_node *nd)
+{
+    return (size_t)nrows(g, nd) * (size_t)nd->cols;
+}
+
+
+/* Records a build error (sticky: the first one is kept) and returns MT_NONE. */
+mt_node graph_build_fail(mt_graph *g, mt_status s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* "(B, 784)" or "(3, 4)" for messages. */
+const char *graph_shape_str(const graph_node *nd, char *buf, size_t cap);
+extern const char *const graph_op_names[OP_COUNT];
+
 #endif
