@@ -260,14 +260,33 @@ static void test_e2e_error_bad_set(void **state)
     assert_int_equal(e2e_run(args, NULL, &err), 2);
     assert_non_null(strstr(err, "--set nonsense: expected key=value"));
     free(err);
-    snprintf(args, sizeof args, "run '%s' --set train.epochs=1 --out set_ok -q", s);
+    snprintf(args, sizeof args,
+             "run '%s' --set train.epochs=2 --set weighting=static --set 'tasks[2].weight=0.5' --out set_ok -q", s);
     assert_int_equal(e2e_run(args, NULL, &err), 0);
     free(err);
     char p[600];
     snprintf(p, sizeof p, "%s/set_ok/summary.json", e2e_tmpdir());
     cJSON *sum = read_json(p);
-    assert_true(jnum(sum, "steps", NULL, NULL) == 13);
+    assert_true(jnum(sum, "steps", NULL, NULL) == 26);
     cJSON_Delete(sum);
+    /* the "loss weights" matrix: tasks x evaluations, labelled by step */
+    snprintf(p, sizeof p, "%s/set_ok/relations.jsonl", e2e_tmpdir());
+    char *rel = e2e_read(p), *last = NULL;
+    for (char *q = strstr(rel, "\"name\":\"loss weights\""); q; q = strstr(q + 1, "\"name\":\"loss weights\""))
+        last = q;
+    assert_non_null(last);
+    while (last > rel && last[-1] != '\n') last--;
+    char *nl = strchr(last, '\n');
+    if (nl) *nl = '\0';
+    cJSON *m = cJSON_Parse(last);
+    assert_non_null(m);
+    assert_true(jnum(m, "cols", NULL, NULL) == 2);
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(m, "col_labels"), 1)->valuestring, "26");
+    cJSON *vals = cJSON_GetObjectItem(m, "values");
+    assert_true(cJSON_GetArrayItem(cJSON_GetArrayItem(vals, 0), 1)->valuedouble == 1.0);
+    assert_true(cJSON_GetArrayItem(cJSON_GetArrayItem(vals, 1), 1)->valuedouble == 0.5);
+    cJSON_Delete(m);
+    free(rel);
 }
 
 static void test_e2e_check_prints_topology(void **state)

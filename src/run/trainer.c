@@ -374,6 +374,7 @@ static void record_metric(mt_trainer *t, mt_split_kind split, int k, double loss
 static mt_status evaluate_and_publish(mt_trainer *t)
 {
     tr_publish_learned(t);
+    tr_publish_weight_history(t);
     /* the training window */
     for (int k = 0; k < t->T; k++) {
         double l = t->win_steps ? t->win_loss[k] / (double)t->win_steps : NAN;

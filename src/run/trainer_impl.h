@@ -70,6 +70,12 @@ struct mt_trainer {
     void *reg_state[MT_MAX_REGS]; /* regularisers bound to the graph */
     double penalty;               /* the regularisers' last total */
     int restructures;             /* times the network was rebuilt (FAFS) */
+    /* the loss weights at the last evaluations, oldest first: the "loss
+     * weights" matrix (tasks x evaluations) */
+#define TR_WEIGHT_HIST 12
+    double wh[TR_WEIGHT_HIST][MT_MAX_TASKS];
+    long wh_step[TR_WEIGHT_HIST];
+    int nwh;
 
     double busy_s;           /* seconds spent inside trainer_step */
     long samples;
@@ -108,5 +114,6 @@ void tr_record_matrix_labelled(mt_trainer *t, const char *name, int rows, int co
 mt_status tr_publish_relations(mt_trainer *t);
 mt_status tr_publish_affinity(mt_trainer *t);
 void tr_publish_learned(mt_trainer *t);
+void tr_publish_weight_history(mt_trainer *t);
 
 #endif

@@ -127,3 +127,25 @@ void tr_publish_learned(mt_trainer *t)
     for (int i = 0; i < l.n; i++)
         if (l.h[i]->publish) l.h[i]->publish(l.state[i], t->g, publish_cb, t);
 }
+
+/* The loss weights over time as a matrix: a row per task, a column per
+ * evaluation (the last TR_WEIGHT_HIST of them), labelled by step. */
+void tr_publish_weight_history(mt_trainer *t)
+{
+    if (t->nwh == TR_WEIGHT_HIST) {
+        memmove(t->wh, t->wh + 1, (TR_WEIGHT_HIST - 1) * sizeof t->wh[0]);
+        memmove(t->wh_step, t->wh_step + 1, (TR_WEIGHT_HIST - 1) * sizeof t->wh_step[0]);
+        t->nwh--;
+    }
+    for (int k = 0; k < t->T; k++) t->wh[t->nwh][k] = t->w[k];
+    t->wh_step[t->nwh++] = t->step;
+    double v[MT_MAX_TASKS * TR_WEIGHT_HIST];
+    char names[TR_WEIGHT_HIST][24];
+    const char *cols[TR_WEIGHT_HIST];
+    for (int j = 0; j < t->nwh; j++) {
+        snprintf(names[j], sizeof names[j], "%ld", t->wh_step[j]);
+        cols[j] = names[j];
+        for (int k = 0; k < t->T; k++) v[k * t->nwh + j] = t->wh[j][k];
+    }
+    tr_record_matrix_labelled(t, "loss weights", t->T, t->nwh, v, 0, 0, NULL, cols);
+}
