@@ -8,34 +8,6 @@
  * a million entries is a difference of large sums, and float32
  * accumulation would bury it. Converting a block of columns at a time
  * keeps dsyrk's blocking (and its speed) while the arithmetic is double. */
-/* Few tasks: one pass over G with every pairwise product accumulated in
- * double at once reads each gradient once, where the chunked dsyrk below
- * converts and re-reads it (for T = 2 that halves the Gram's cost). */
-static void gram_small(const float *G, int T, size_t P, double *M)
-{
-    double acc[2][10] = {{0}};
-    int np = 0;
-    int pi[10], pj[10];
-    for (int i = 0; i < T; i++)
-        for (int j = i; j < T; j++) {
-            pi[np] = i;
-            pj[np++] = j;
-        }
-    size_t k = 0;
-    for (; k + 2 <= P; k += 2)
-        for (int u = 0; u < 2; u++) {
-            double g[4];
-            for (int i = 0; i < T; i++) g[i] = G[(size_t)i * P + k + (size_t)u];
-            for (int q = 0; q < np; q++) acc[u][q] += g[pi[q]] * g[pj[q]];
-        }
-    for (; k < P; k++) {
-        double g[4];
-        for (int i = 0; i < T; i++) g[i] = G[(size_t)i * P + k];
-        for (int q = 0; q < np; q++) acc[0][q] += g[pi[q]] * g[pj[q]];
-    }
-    for (int q = 0; q < np; q++) M[pi[q] * T + pj[q]] = M[pj[q] * T + pi[q]] = acc[0][q] + acc[1][q];
-}
-
 /* Two tasks, the common case: eight independent lanes per product so the
  * compiler can vectorise without reassociating a sum. */
 static void gram_two(const float *a, const float *b, size_t P, double *M)
@@ -70,10 +42,6 @@ void linalg_gram(const float *G, int T, size_t P, double *M, double *work)
 {
     if (T == 2) {
         gram_two(G, G + P, P, M);
-        return;
-    }
-    if (T <= 4) {
-        gram_small(G, T, P, M);
         return;
     }
     memset(M, 0, sizeof *M * (size_t)T * (size_t)T);
