@@ -68,7 +68,8 @@ deps:
 
 # Installs missing packages only when pkg-config cannot find them.
 check-deps:
-	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null || sh scripts/setup.sh
+	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null && \
+	  test -d /usr/share/datasets/fashion-mnist || sh scripts/setup.sh
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
