@@ -11,19 +11,15 @@
 
 /* ---- small drawing helpers ---------------------------------------------- */
 
-/* Glyphs with an ASCII stand-in for terminals whose locale cannot show
- * them. */
-typedef enum { G_LINE, G_DASH, G_DOT, G_BULLET, G_RING, G_ARROW, G_BLOCK, G_VBAR, G_TICK_Y,
-               G_TICK_X, G_CORNER, G_HBAR, G_ELLIPSIS, G_COUNT } glyph;
 static const char *const glyph_utf8[G_COUNT] = { "━", "┄", "·", "●", "○", "▶", "█", "│", "┤",
                                                  "┬", "└", "─", "…" };
 static const char *const glyph_ascii[G_COUNT] = { "-", ".", ".", "*", "o", ">", "#", "|", "+",
                                                   "+", "+", "-", "~" };
 
-static const char *G(const tui_screen *s, glyph g) { return s->ascii ? glyph_ascii[g] : glyph_utf8[g]; }
+const char *pane_glyph(const tui_screen *s, glyph g) { return s->ascii ? glyph_ascii[g] : glyph_utf8[g]; }
 
 /* Writes UTF-8 text clipped to `maxcols` columns; returns columns used. */
-static int put(WINDOW *w, int y, int x, const char *str, int maxcols)
+int pane_put(WINDOW *w, int y, int x, const char *str, int maxcols)
 {
     if (maxcols <= 0 || !str) return 0;
     int b = text_fit(str, -1, maxcols);
@@ -31,16 +27,16 @@ static int put(WINDOW *w, int y, int x, const char *str, int maxcols)
     return text_columns(str, b);
 }
 
-static int putf(WINDOW *w, int y, int x, int maxcols, const char *fmt, ...)
+int pane_putf(WINDOW *w, int y, int x, int maxcols, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-static int putf(WINDOW *w, int y, int x, int maxcols, const char *fmt, ...)
+int pane_putf(WINDOW *w, int y, int x, int maxcols, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    return put(w, y, x, buf, maxcols);
+    return pane_put(w, y, x, buf, maxcols);
 }
 
 static void put_cell(WINDOW *w, int y, int x, wchar_t ch, tui_role r, attr_t extra)
@@ -66,33 +62,33 @@ const mt_monitor *panes_monitor(const tui_view *v)
 }
 
 /* The border and title of a pane; the focused pane's in the focus role. */
-static void frame(tui_screen *s, WINDOW *w, tui_pane_id id, const char *title, const char *extra)
+void pane_frame(tui_screen *s, WINDOW *w, tui_pane_id id, const char *title, const char *extra)
 {
     int focused = s->focus == id;
     colors_set(w, focused ? ROLE_FOCUS : ROLE_AXIS, 0);
     box(w, 0, 0);
     int W = getmaxx(w);
     colors_set(w, focused ? ROLE_FOCUS : ROLE_TITLE, 0);
-    int c = putf(w, 0, 2, W - 4, " %s ", title);
+    int c = pane_putf(w, 0, 2, W - 4, " %s ", title);
     if (extra && *extra) {
         colors_set(w, ROLE_DIM, 0);
-        putf(w, 0, 2 + c, W - 4 - c, "%s ", extra);
+        pane_putf(w, 0, 2 + c, W - 4 - c, "%s ", extra);
     }
     colors_set(w, ROLE_NORMAL, 0);
 }
 
-static void centre_msg(WINDOW *w, const char *msg, tui_role r)
+void pane_centre_msg(WINDOW *w, const char *msg, tui_role r)
 {
     int H, W;
     getmaxyx(w, H, W);
     int n = text_columns(msg, -1);
     colors_set(w, r, 0);
-    put(w, H / 2, n < W - 2 ? (W - n) / 2 : 1, msg, W - 2);
+    pane_put(w, H / 2, n < W - 2 ? (W - n) / 2 : 1, msg, W - 2);
     colors_set(w, ROLE_NORMAL, 0);
 }
 
 /* Scroll keys shared by the text panes; the pane's draw clamps. */
-static int scroll_key(tui_screen *s, tui_pane_id id, int key, int page)
+int pane_scroll_key(tui_screen *s, tui_pane_id id, int key, int page)
 {
     switch (key) {
     case KEY_UP: s->scroll[id]--; break;
@@ -110,7 +106,7 @@ static int scroll_key(tui_screen *s, tui_pane_id id, int key, int page)
     return 1;
 }
 
-static int clamp_scroll(tui_screen *s, tui_pane_id id, int max)
+int pane_clamp_scroll(tui_screen *s, tui_pane_id id, int max)
 {
     if (max < 0) max = 0;
     s->scroll_max[id] = max;
@@ -121,13 +117,6 @@ static int clamp_scroll(tui_screen *s, tui_pane_id id, int max)
 
 /* ---- the braille plot ----------------------------------------------------- */
 
-typedef struct {
-    const mt_series *s;
-    int colour;  /* task index; + 32 for a dimmed (auxiliary) curve */
-    plot_style style;
-} plot_series;
-
-#define PLOT_AUX 32
 
 static void plot_cells(tui_screen *s, WINDOW *w, int y, int x)
 {
@@ -152,22 +141,12 @@ static void plot_cells(tui_screen *s, WINDOW *w, int y, int x)
     }
 }
 
-typedef struct {
-    int log;      /* y axis in log10 */
-    long zoom;    /* > 0: only the last `zoom` x units */
-    double xpad;  /* fraction of the x span added on both sides */
-} plot_opts;
 
-/* Where draw_plot put things, for labels drawn over the plot. */
-typedef struct {
-    plot_range r;
-    int px, py, pw, ph; /* the braille area in window cells */
-} plot_frame;
 
 /* Plots `n` series in the rectangle (x, y, wd, ht) of w with a y axis of
  * tick labels on the left and an x axis below. Returns 0 when there is
  * nothing to plot yet. */
-static int draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
+int pane_draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
                      const plot_series *ser, int n, const plot_opts *o, plot_frame *out)
 {
     int log = o->log;
@@ -199,7 +178,7 @@ static int draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
     int px = x + lw + 1, pw = wd - lw - 1, ph = ht - 2;
     if (pw < 4 || ph < 2) {
         colors_set(w, ROLE_DIM, 0);
-        put(w, y, x, "(no room)", wd);
+        pane_put(w, y, x, "(no room)", wd);
         return 1;
     }
     if (out) *out = (plot_frame){ { xmin, xmax, lo, hi, log }, px, y, pw, ph };
@@ -212,7 +191,7 @@ static int draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
 
     /* y axis */
     colors_set(w, ROLE_AXIS, 0);
-    for (int row = 0; row < ph; row++) put(w, y + row, px - 1, G(s, G_VBAR), 1);
+    for (int row = 0; row < ph; row++) pane_put(w, y + row, px - 1, pane_glyph(s, G_VBAR), 1);
     double t[16], step = 0;
     int maxn = ph / 2 + 1;
     if (maxn > 8) maxn = 8;
@@ -230,14 +209,14 @@ static int draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
         axis_format(t[i], log ? 0.0 : step, lab, sizeof lab);
         int lc = text_columns(lab, -1);
         colors_set(w, ROLE_AXIS, 0);
-        put(w, y + row, px - 1, G(s, G_TICK_Y), 1);
+        pane_put(w, y + row, px - 1, pane_glyph(s, G_TICK_Y), 1);
         colors_set(w, ROLE_DIM, 0);
-        put(w, y + row, px - 2 - (lc < lw ? lc : lw), lab, lw);
+        pane_put(w, y + row, px - 2 - (lc < lw ? lc : lw), lab, lw);
     }
     /* x axis */
     colors_set(w, ROLE_AXIS, 0);
-    put(w, y + ph, px - 1, G(s, G_CORNER), 1);
-    for (int c = 0; c < pw; c++) put(w, y + ph, px + c, G(s, G_HBAR), 1);
+    pane_put(w, y + ph, px - 1, pane_glyph(s, G_CORNER), 1);
+    for (int c = 0; c < pw; c++) pane_put(w, y + ph, px + c, pane_glyph(s, G_HBAR), 1);
     int xn = axis_ticks(xmin, xmax, pw / 10 < 2 ? 2 : (pw / 10 > 10 ? 10 : pw / 10), t, 16, &step);
     int next_free = 0;
     for (int i = 0; i < xn; i++) {
@@ -252,9 +231,9 @@ static int draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
         if (lx + lc > pw) lx = pw - lc;
         if (lx < next_free) continue;
         colors_set(w, ROLE_AXIS, 0);
-        put(w, y + ph, px + col, G(s, G_TICK_X), 1);
+        pane_put(w, y + ph, px + col, pane_glyph(s, G_TICK_X), 1);
         colors_set(w, ROLE_DIM, 0);
-        put(w, y + ph + 1, px + lx, lab, pw - lx);
+        pane_put(w, y + ph + 1, px + lx, lab, pw - lx);
         next_free = lx + lc + 2;
     }
     colors_set(w, ROLE_NORMAL, 0);
@@ -263,7 +242,7 @@ static int draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
 
 /* ---- header and footer ---------------------------------------------------- */
 
-static tui_role state_role(mt_run_state st)
+tui_role pane_state_role(mt_run_state st)
 {
     switch (st) {
     case MT_RUN_RUNNING: return ROLE_GOOD;
@@ -280,10 +259,10 @@ static void draw_header(tui_screen *s, WINDOW *w, const tui_view *v)
     const mt_monitor *m = panes_monitor(v);
     colors_set(w, ROLE_TITLE, A_REVERSE);
     mvwhline(w, 0, 0, ' ', W);
-    int x = put(w, 0, 1, "mtlab", W - 2) + 2;
+    int x = pane_put(w, 0, 1, "mtlab", W - 2) + 2;
     if (!m) {
         colors_set(w, ROLE_NORMAL, 0);
-        put(w, 1, 1, "no experiment loaded", W - 2);
+        pane_put(w, 1, 1, "no experiment loaded", W - 2);
         return;
     }
     char b[64], c[64];
@@ -295,12 +274,12 @@ static void draw_header(tui_screen *s, WINDOW *w, const tui_view *v)
     int namew = W - x - 1 - (v->count > 1 ? 8 : 0) - (int)strlen(monitor_state_name(m->state)) - 6 -
                 text_columns(steer, -1);
     if (namew < 12) namew = 12;
-    x += putf(w, 0, x, namew, "%s", m->experiment[0] ? m->experiment : "experiment");
-    if (v->count > 1) x += putf(w, 0, x, W - x - 1, " [%d/%d]", v->selected + 1, v->count);
-    colors_set(w, state_role(m->state), A_REVERSE);
-    x += putf(w, 0, x + 1, W - x - 2, " %s %s ", G(s, G_BULLET), monitor_state_name(m->state)) + 2;
+    x += pane_putf(w, 0, x, namew, "%s", m->experiment[0] ? m->experiment : "experiment");
+    if (v->count > 1) x += pane_putf(w, 0, x, W - x - 1, " [%d/%d]", v->selected + 1, v->count);
+    colors_set(w, pane_state_role(m->state), A_REVERSE);
+    x += pane_putf(w, 0, x + 1, W - x - 2, " %s %s ", pane_glyph(s, G_BULLET), monitor_state_name(m->state)) + 2;
     colors_set(w, ROLE_TITLE, A_REVERSE);
-    x += put(w, 0, x, steer, W - x - 1);
+    x += pane_put(w, 0, x, steer, W - x - 1);
 
     /* line 2: progress, then the numbers that move, then the newest message */
     colors_set(w, ROLE_NORMAL, 0);
@@ -309,18 +288,18 @@ static void draw_header(tui_screen *s, WINDOW *w, const tui_view *v)
     if (frac > 1) frac = 1;
     if (frac < 0) frac = 0;
     int full = (int)(frac * bw);
-    colors_set(w, state_role(m->state), 0);
-    for (int i = 0; i < bw; i++) put(w, 1, 1 + i, i < full ? G(s, G_BLOCK) : G(s, G_DOT), 1);
+    colors_set(w, pane_state_role(m->state), 0);
+    for (int i = 0; i < bw; i++) pane_put(w, 1, 1 + i, i < full ? pane_glyph(s, G_BLOCK) : pane_glyph(s, G_DOT), 1);
     colors_set(w, ROLE_NORMAL, 0);
     x = 2 + bw;
-    x += putf(w, 1, x, W - x - 1, "%3.0f%%  ", frac * 100);
+    x += pane_putf(w, 1, x, W - x - 1, "%3.0f%%  ", frac * 100);
     if (m->total_steps > 0)
-        x += putf(w, 1, x, W - x - 1, "step %ld/%ld", m->step, m->total_steps);
+        x += pane_putf(w, 1, x, W - x - 1, "step %ld/%ld", m->step, m->total_steps);
     else
-        x += putf(w, 1, x, W - x - 1, "step %ld", m->step);
-    if (m->epochs > 0) x += putf(w, 1, x, W - x - 1, "  epoch %d/%d", m->epoch, m->epochs);
+        x += pane_putf(w, 1, x, W - x - 1, "step %ld", m->step);
+    if (m->epochs > 0) x += pane_putf(w, 1, x, W - x - 1, "  epoch %d/%d", m->epoch, m->epochs);
     colors_set(w, ROLE_DIM, 0);
-    x += putf(w, 1, x, W - x - 1, "  %s samples/s", fmtv(m->samples_per_s, b, sizeof b)) + 3;
+    x += pane_putf(w, 1, x, W - x - 1, "  %s samples/s", fmtv(m->samples_per_s, b, sizeof b)) + 3;
     const char *msg = NULL;
     tui_role mr = ROLE_NORMAL;
     if (m->status_msg[0] && (m->state == MT_RUN_DIVERGED || m->state == MT_RUN_FAILED)) {
@@ -336,7 +315,7 @@ static void draw_header(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     if (msg) {
         colors_set(w, mr, 0);
-        put(w, 1, x, msg, W - x - 1);
+        pane_put(w, 1, x, msg, W - x - 1);
     }
     colors_set(w, ROLE_NORMAL, 0);
 }
@@ -363,15 +342,15 @@ static void draw_footer(tui_screen *s, WINDOW *w, const tui_view *v)
         const char *l = console ? console_keys[i][1] : keys[i][1];
         if (s->ascii && console && i == 1) k = "up/dn";
         colors_set(w, ROLE_KEY, 0);
-        x += put(w, 0, x, k, W - x);
+        x += pane_put(w, 0, x, k, W - x);
         colors_set(w, ROLE_NORMAL, 0);
-        x += putf(w, 0, x, W - x, " %s  ", l);
+        x += pane_putf(w, 0, x, W - x, " %s  ", l);
     }
     if (v->script && x < W - 10) {
         colors_set(w, ROLE_DIM, 0);
         int n = text_columns(v->script, -1);
         int room = W - x - 1;
-        if (n <= room) put(w, 0, W - n - 1, v->script, n);
+        if (n <= room) pane_put(w, 0, W - n - 1, v->script, n);
     }
     colors_set(w, ROLE_NORMAL, 0);
 }
@@ -388,7 +367,7 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     snprintf(extra, sizeof extra, "%s%s%s", s->log_scale ? "log  " : "",
              zoom ? "last " : "whole run", "");
     if (zoom) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%ld steps", zoom);
-    frame(s, w, TUI_PANE_LOSS, "loss", extra);
+    pane_frame(s, w, TUI_PANE_LOSS, "loss", extra);
     if (!m) return;
     int iw = W - 2, ih = H - 2;
     /* legend on the right when wide, else below */
@@ -412,15 +391,15 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
         }
     }
     plot_opts po = { s->log_scale, zoom, 0.0 };
-    if (!draw_plot(s, w, 1, 1, iw - lw - (right ? 1 : 0), ih - lrows, ser, n, &po, NULL))
-        centre_msg(w, "waiting for the first training step", ROLE_DIM);
+    if (!pane_draw_plot(s, w, 1, 1, iw - lw - (right ? 1 : 0), ih - lrows, ser, n, &po, NULL))
+        pane_centre_msg(w, "waiting for the first training step", ROLE_DIM);
     /* legend */
     int two_lines = right && 2 * m->ntasks + 1 <= ih;
     int row = 0;
     if (right) {
         colors_set(w, ROLE_DIM, 0);
-        putf(w, 1, W - 1 - lw, lw, "%s%s train  %s%s val", G(s, G_LINE), G(s, G_LINE),
-             G(s, G_DASH), G(s, G_DASH));
+        pane_putf(w, 1, W - 1 - lw, lw, "%s%s train  %s%s val", pane_glyph(s, G_LINE), pane_glyph(s, G_LINE),
+             pane_glyph(s, G_DASH), pane_glyph(s, G_DASH));
         row = 1;
     }
     for (int t = 0; t < m->ntasks; t++) {
@@ -442,22 +421,22 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
         fmtv(series_last(&m->train_loss[t]), a, sizeof a);
         fmtv(series_last(&m->val_loss[t]), b, sizeof b);
         colors_set(w, colors_task(t), dim | A_BOLD);
-        int c = putf(w, y, x, cw, "%s%s ", G(s, G_LINE), G(s, G_LINE));
+        int c = pane_putf(w, y, x, cw, "%s%s ", pane_glyph(s, G_LINE), pane_glyph(s, G_LINE));
         colors_set(w, ROLE_NORMAL, dim);
-        c += put(w, y, x + c, m->task[t], cw - c - (m->aux[t] ? 4 : 0) - (two_lines ? 0 : 7));
+        c += pane_put(w, y, x + c, m->task[t], cw - c - (m->aux[t] ? 4 : 0) - (two_lines ? 0 : 7));
         if (m->aux[t]) {
             colors_set(w, ROLE_AUX, 0);
-            c += put(w, y, x + c, " aux", cw - c);
+            c += pane_put(w, y, x + c, " aux", cw - c);
         }
         if (two_lines) {
             colors_set(w, ROLE_NORMAL, 0);
-            putf(w, y + 1, x + 3, cw - 3, "%-8s", a);
+            pane_putf(w, y + 1, x + 3, cw - 3, "%-8s", a);
             colors_set(w, ROLE_DIM, 0);
-            if (m->val_loss[t].len) putf(w, y + 1, x + 12, cw - 12, "val %s", b);
+            if (m->val_loss[t].len) pane_putf(w, y + 1, x + 12, cw - 12, "val %s", b);
             row += 2;
         } else {
             colors_set(w, ROLE_NORMAL, 0);
-            putf(w, y, x + c + 1, cw - c - 1, "%s", a);
+            pane_putf(w, y, x + c + 1, cw - c - 1, "%s", a);
             row += 1;
         }
     }
@@ -473,7 +452,7 @@ static void draw_weights(tui_screen *s, WINDOW *w, const tui_view *v)
     getmaxyx(w, H, W);
     char title[MT_MON_NAME + 8];
     snprintf(title, sizeof title, "loss %s", m && m->weight_label[0] ? m->weight_label : "weight");
-    frame(s, w, TUI_PANE_WEIGHTS, title, NULL);
+    pane_frame(s, w, TUI_PANE_WEIGHTS, title, NULL);
     if (!m) return;
     plot_series ser[MT_MON_MAX_TASKS];
     int n = 0;
@@ -485,16 +464,16 @@ static void draw_weights(tui_screen *s, WINDOW *w, const tui_view *v)
     int legend = H >= 7 ? 1 : 0;
     long zoom = tui_zoom_steps[s->zoom % TUI_ZOOM_LEVELS];
     plot_opts po = { 0, zoom, 0.0 };
-    if (!draw_plot(s, w, 1, 1, W - 2, H - 2 - legend, ser, n, &po, NULL))
-        centre_msg(w, "no weights recorded yet", ROLE_DIM);
+    if (!pane_draw_plot(s, w, 1, 1, W - 2, H - 2 - legend, ser, n, &po, NULL))
+        pane_centre_msg(w, "no weights recorded yet", ROLE_DIM);
     if (!legend) return;
     int x = 1;
     for (int t = 0; t < m->ntasks && x < W - 2; t++) {
         char a[16];
         colors_set(w, colors_task(t), m->aux[t] ? A_DIM : A_BOLD);
-        x += put(w, H - 2, x, G(s, G_LINE), 1) + 1;
+        x += pane_put(w, H - 2, x, pane_glyph(s, G_LINE), 1) + 1;
         colors_set(w, ROLE_NORMAL, m->aux[t] ? A_DIM : 0);
-        x += putf(w, H - 2, x, W - 1 - x, "%.10s %s  ", m->task[t],
+        x += pane_putf(w, H - 2, x, W - 1 - x, "%.10s %s  ", m->task[t],
                   fmtv(series_last(&m->weight[t]), a, sizeof a));
     }
     colors_set(w, ROLE_NORMAL, 0);
@@ -524,7 +503,7 @@ static const char *mono_shade(const tui_screen *s, const heat_scale *hs, int lev
 
 static int matrix_key(tui_screen *s, int key)
 {
-    return scroll_key(s, TUI_PANE_MATRIX, key, 5);
+    return pane_scroll_key(s, TUI_PANE_MATRIX, key, 5);
 }
 
 static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
@@ -533,17 +512,17 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     int H, W;
     getmaxyx(w, H, W);
     if (!m || m->nmatrices == 0) {
-        frame(s, w, TUI_PANE_MATRIX, "task relationships", NULL);
-        centre_msg(w, "no matrices yet", ROLE_DIM);
+        pane_frame(s, w, TUI_PANE_MATRIX, "task relationships", NULL);
+        pane_centre_msg(w, "no matrices yet", ROLE_DIM);
         return;
     }
     int k = ((s->matrix_sel % m->nmatrices) + m->nmatrices) % m->nmatrices;
     const mt_matrix *x = &m->matrix[k];
     char extra[48];
     snprintf(extra, sizeof extra, "%d/%d  m: next", k + 1, m->nmatrices);
-    frame(s, w, TUI_PANE_MATRIX, x->name, extra);
+    pane_frame(s, w, TUI_PANE_MATRIX, x->name, extra);
     if (!x->valid) {
-        centre_msg(w, "not computed yet", ROLE_DIM);
+        pane_centre_msg(w, "not computed yet", ROLE_DIM);
         return;
     }
     int mono = s->mono;
@@ -572,15 +551,15 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     int vis_rows = (ih - 1 - legend) / rh;
     if (vis_rows > x->rows) vis_rows = x->rows;
     if (vis_rows < 0) vis_rows = 0;
-    int r0 = clamp_scroll(s, TUI_PANE_MATRIX, x->rows - vis_rows);
+    int r0 = pane_clamp_scroll(s, TUI_PANE_MATRIX, x->rows - vis_rows);
     int x0 = 1 + lab + 1, y0 = 2;
     /* column labels */
     colors_set(w, ROLE_DIM, 0);
-    for (int j = 0; j < vis_cols; j++) put(w, 1, x0 + j * cw, x->col_labels[c0 + j], cw - 1);
+    for (int j = 0; j < vis_cols; j++) pane_put(w, 1, x0 + j * cw, x->col_labels[c0 + j], cw - 1);
     for (int i = 0; i < vis_rows; i++) {
         int ri = r0 + i;
         colors_set(w, ROLE_DIM, 0);
-        put(w, y0 + i * rh, 1, x->row_labels[ri], lab);
+        pane_put(w, y0 + i * rh, 1, x->row_labels[ri], lab);
         for (int j = 0; j < vis_cols; j++) {
             double val = x->v[ri * x->cols + c0 + j];
             int level = heat_level(&hs, val);
@@ -604,15 +583,15 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
                         attr_t a = (level >= 0 && heat_level(&hs, val) != (TUI_HEAT_LEVELS - 1) / 2 &&
                                     hs.kind == HEAT_DIVERGING && val < 0) ? A_UNDERLINE : 0;
                         colors_set(w, ROLE_NORMAL, a);
-                        putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
+                        pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
                     } else {
                         const char *g = mono_shade(s, &hs, level);
-                        for (int c = 0; c < cw - 1; c++) put(w, yy, xx + c, g, 1);
+                        for (int c = 0; c < cw - 1; c++) pane_put(w, yy, xx + c, g, 1);
                     }
                 } else {
                     colors_set(w, role, 0);
                     mvwhline(w, yy, xx, ' ', cw - 1);
-                    if (num[0] && rr == (rh - 1) / 2) putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
+                    if (num[0] && rr == (rh - 1) / 2) pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
                 }
             }
         }
@@ -624,23 +603,23 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
         axis_format(hs.lo, 0, a, sizeof a);
         axis_format(hs.hi, 0, b, sizeof b);
         colors_set(w, ROLE_DIM, 0);
-        int c = put(w, ly, 1, a, 8) + 2;
+        int c = pane_put(w, ly, 1, a, 8) + 2;
         int sw = iw >= 44 ? 2 : 1; /* swatch width */
         for (int l = 0; l < TUI_HEAT_LEVELS && c + sw < iw; l++, c += sw) {
             if (mono) {
                 colors_set(w, ROLE_NORMAL, 0);
-                for (int q = 0; q < sw; q++) put(w, ly, c + q, mono_shade(s, &hs, l), 1);
+                for (int q = 0; q < sw; q++) pane_put(w, ly, c + q, mono_shade(s, &hs, l), 1);
             } else {
                 colors_set(w, heat_role(&hs, l), 0);
                 mvwhline(w, ly, c, ' ', sw);
             }
         }
         colors_set(w, ROLE_DIM, 0);
-        c += 1 + put(w, ly, c + 1, b, 8);
-        putf(w, ly, c + 2, iw - c - 2, "step %ld", x->step);
+        c += 1 + pane_put(w, ly, c + 1, b, 8);
+        pane_putf(w, ly, c + 2, iw - c - 2, "step %ld", x->step);
         if (x->rows > vis_rows || x->cols > vis_cols) {
             colors_set(w, ROLE_WARN, 0);
-            putf(w, 0, W - 12, 10, " %d-%d/%d ", r0 + 1, r0 + vis_rows, x->rows);
+            pane_putf(w, 0, W - 12, 10, " %d-%d/%d ", r0 + 1, r0 + vis_rows, x->rows);
         }
     }
     colors_set(w, ROLE_NORMAL, 0);
@@ -648,23 +627,23 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
 
 /* ---- topology and notes ------------------------------------------------ */
 
-static int topology_key(tui_screen *s, int key) { return scroll_key(s, TUI_PANE_TOPOLOGY, key, 8); }
-static int notes_key(tui_screen *s, int key) { return scroll_key(s, TUI_PANE_NOTES, key, 8); }
+static int topology_key(tui_screen *s, int key) { return pane_scroll_key(s, TUI_PANE_TOPOLOGY, key, 8); }
+static int notes_key(tui_screen *s, int key) { return pane_scroll_key(s, TUI_PANE_NOTES, key, 8); }
 
 static void draw_topology(tui_screen *s, WINDOW *w, const tui_view *v)
 {
     const mt_monitor *m = panes_monitor(v);
     int H, W;
     getmaxyx(w, H, W);
-    frame(s, w, TUI_PANE_TOPOLOGY, "topology", NULL);
+    pane_frame(s, w, TUI_PANE_TOPOLOGY, "topology", NULL);
     if (!m || !m->topology[0]) {
-        centre_msg(w, "no topology description", ROLE_DIM);
+        pane_centre_msg(w, "no topology description", ROLE_DIM);
         return;
     }
     int nlines = 1;
     for (const char *p = m->topology; *p; p++) nlines += *p == '\n';
     if (m->topology[strlen(m->topology) - 1] == '\n') nlines--;
-    int first = clamp_scroll(s, TUI_PANE_TOPOLOGY, nlines - (H - 2));
+    int first = pane_clamp_scroll(s, TUI_PANE_TOPOLOGY, nlines - (H - 2));
     const char *p = m->topology;
     for (int i = 0; i < first && p; i++) {
         p = strchr(p, '\n');
@@ -682,7 +661,7 @@ static void draw_topology(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     if (nlines > H - 2) {
         colors_set(w, ROLE_DIM, 0);
-        putf(w, H - 1, W - 14, 12, " %d/%d ", first + 1, nlines);
+        pane_putf(w, H - 1, W - 14, 12, " %d/%d ", first + 1, nlines);
     }
     colors_set(w, ROLE_NORMAL, 0);
 }
@@ -692,15 +671,15 @@ static void draw_notes(tui_screen *s, WINDOW *w, const tui_view *v)
     const mt_monitor *m = panes_monitor(v);
     int H, W;
     getmaxyx(w, H, W);
-    frame(s, w, TUI_PANE_NOTES, "notes", NULL);
+    pane_frame(s, w, TUI_PANE_NOTES, "notes", NULL);
     if (!m || !m->description[0]) {
-        centre_msg(w, "no description", ROLE_DIM);
+        pane_centre_msg(w, "no description", ROLE_DIM);
         return;
     }
     text_span sp[512];
     int n = text_wrap(m->description, W - 3, sp, 512);
     if (n > 512) n = 512;
-    int first = clamp_scroll(s, TUI_PANE_NOTES, n - (H - 2));
+    int first = pane_clamp_scroll(s, TUI_PANE_NOTES, n - (H - 2));
     colors_set(w, ROLE_NORMAL, 0);
     for (int row = 0; row < H - 2 && first + row < n; row++) {
         text_span t = sp[first + row];
@@ -708,7 +687,7 @@ static void draw_notes(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     if (n > H - 2) {
         colors_set(w, ROLE_DIM, 0);
-        putf(w, H - 1, W - 14, 12, " %d/%d ", first + 1, n);
+        pane_putf(w, H - 1, W - 14, 12, " %d/%d ", first + 1, n);
     }
     colors_set(w, ROLE_NORMAL, 0);
 }
@@ -747,26 +726,26 @@ static void draw_console(tui_screen *s, WINDOW *w, const tui_view *v)
     const mt_monitor *m = panes_monitor(v);
     int H, W;
     getmaxyx(w, H, W);
-    frame(s, w, TUI_PANE_CONSOLE, "console", s->focus == TUI_PANE_CONSOLE ? "typing: esc leaves" : ": to type Lua");
+    pane_frame(s, w, TUI_PANE_CONSOLE, "console", s->focus == TUI_PANE_CONSOLE ? "typing: esc leaves" : ": to type Lua");
     int rows = H - 3; /* border, border, prompt */
     if (m && rows > 0) {
-        int back = clamp_scroll(s, TUI_PANE_CONSOLE, m->log_len - rows);
+        int back = pane_clamp_scroll(s, TUI_PANE_CONSOLE, m->log_len - rows);
         for (int row = 0; row < rows; row++) {
             int level = 1;
             const char *l = monitor_log_line(m, back + rows - 1 - row, &level);
             if (!l) continue;
             colors_set(w, log_role(level), 0);
-            put(w, 1 + row, 1, l, W - 2);
+            pane_put(w, 1 + row, 1, l, W - 2);
         }
         if (back > 0) {
             colors_set(w, ROLE_WARN, 0);
-            putf(w, 0, W - 16, 14, " %d back ", back);
+            pane_putf(w, 0, W - 16, 14, " %d back ", back);
         }
     }
     /* the prompt, scrolled so the cursor stays visible */
     int py = H - 2;
     colors_set(w, s->focus == TUI_PANE_CONSOLE ? ROLE_FOCUS : ROLE_DIM, 0);
-    int pl = put(w, py, 1, "lua> ", W - 2);
+    int pl = pane_put(w, py, 1, "lua> ", W - 2);
     colors_set(w, ROLE_NORMAL, 0);
     int room = W - 2 - pl - 1;
     if (room < 1) return;
@@ -775,207 +754,8 @@ static void draw_console(tui_screen *s, WINDOW *w, const tui_view *v)
     int cur = le_cursor(&s->edit);
     int start = cur > room ? cur - room : 0;
     int skip = text_fit(text, -1, start);
-    put(w, py, 1 + pl, text + skip, room);
+    pane_put(w, py, 1 + pl, text + skip, room);
     wmove(w, py, 1 + pl + cur - start);
-}
-
-/* ---- comparison ----------------------------------------------------------- */
-
-static int table_key(tui_screen *s, int key) { return scroll_key(s, TUI_PANE_COMPARE_TABLE, key, 5); }
-
-static void draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v)
-{
-    int H, W;
-    getmaxyx(w, H, W);
-    frame(s, w, TUI_PANE_COMPARE_TABLE, "final losses", "[ ] 1-9 select  c: back");
-    const mt_monitor *ref = panes_monitor(v);
-    if (!ref) return;
-    int namew = W / 3 > 24 ? 24 : W / 3;
-    int colw = 9;
-    int ncols = (W - 2 - namew - 3) / colw;
-    if (ncols > ref->ntasks) ncols = ref->ntasks;
-    /* best (lowest) final loss per column, over experiments with the task */
-    double best[MT_MON_MAX_TASKS];
-    for (int t = 0; t < ncols; t++) {
-        best[t] = INFINITY;
-        for (int e = 0; e < v->count; e++) {
-            int k = compare_find_task(v->monitors[e], ref->task[t]);
-            double f = k >= 0 ? compare_final_loss(v->monitors[e], k) : NAN;
-            if (f < best[t]) best[t] = f;
-        }
-    }
-    colors_set(w, ROLE_TITLE, 0);
-    put(w, 1, 3, "experiment", namew);
-    for (int t = 0; t < ncols; t++) {
-        colors_set(w, ref->aux[t] ? ROLE_AUX : colors_task(t), A_BOLD);
-        putf(w, 1, 3 + namew + t * colw, colw - 1, "%*.*s", colw - 1, colw - 1, ref->task[t]);
-    }
-    int rows = H - 3;
-    int first = clamp_scroll(s, TUI_PANE_COMPARE_TABLE, v->count - rows);
-    for (int r = 0; r < rows && first + r < v->count; r++) {
-        int e = first + r;
-        const mt_monitor *m = v->monitors[e];
-        int y = 2 + r;
-        int sel = e == v->selected;
-        colors_set(w, sel ? ROLE_FOCUS : ROLE_DIM, 0);
-        putf(w, y, 1, 2, "%s", sel ? G(s, G_ARROW) : " ");
-        colors_set(w, ROLE_NORMAL, sel ? A_BOLD : 0);
-        putf(w, y, 3, namew - 1, "%d %s", e + 1, m->experiment);
-        for (int t = 0; t < ncols; t++) {
-            int k = compare_find_task(m, ref->task[t]);
-            double f = k >= 0 ? compare_final_loss(m, k) : NAN;
-            char b[16];
-            if (isnan(f)) snprintf(b, sizeof b, "-");
-            else axis_format(f, 0, b, sizeof b);
-            int is_best = !isnan(f) && f == best[t] && v->count > 1;
-            colors_set(w, is_best ? ROLE_GOOD : ROLE_NORMAL, 0);
-            putf(w, y, 3 + namew + t * colw, colw - 1, "%*s", colw - 1, b);
-        }
-        colors_set(w, state_role(m->state), 0);
-        int sx = 3 + namew + ncols * colw;
-        if (sx < W - 3) put(w, y, sx, monitor_state_name(m->state), W - 2 - sx);
-    }
-    colors_set(w, ROLE_NORMAL, 0);
-}
-
-static void draw_compare_scatter(tui_screen *s, WINDOW *w, const tui_view *v)
-{
-    int H, W;
-    getmaxyx(w, H, W);
-    const mt_monitor *ref = panes_monitor(v);
-    int ta = 0, tb = 0;
-    if (!ref || compare_pick_tasks(ref, &ta, &tb) < 2) {
-        frame(s, w, TUI_PANE_COMPARE_SCATTER, "pareto", NULL);
-        centre_msg(w, "needs two tasks", ROLE_DIM);
-        return;
-    }
-    char title[2 * MT_MON_NAME + 16];
-    snprintf(title, sizeof title, "pareto: %.24s vs %.24s", ref->task[ta], ref->task[tb]);
-    frame(s, w, TUI_PANE_COMPARE_SCATTER, title, NULL);
-    enum { MAXE = 64 };
-    double a[MAXE], b[MAXE];
-    int opt[MAXE];
-    int n = v->count < MAXE ? v->count : MAXE;
-    for (int e = 0; e < n; e++) {
-        const mt_monitor *m = v->monitors[e];
-        a[e] = compare_final_loss(m, compare_find_task(m, ref->task[ta]));
-        b[e] = compare_final_loss(m, compare_find_task(m, ref->task[tb]));
-    }
-    int nopt = compare_pareto(a, b, n, opt);
-    /* the front as a staircase through the optimal points, sorted by a */
-    mt_series front = { 0 };
-    double fx[2 * MAXE], fy[2 * MAXE];
-    int order[MAXE], no = 0;
-    for (int e = 0; e < n; e++)
-        if (opt[e]) order[no++] = e;
-    for (int i = 1; i < no; i++)
-        for (int j = i; j > 0 && a[order[j]] < a[order[j - 1]]; j--) {
-            int t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
-    int nf = 0;
-    for (int i = 0; i < no; i++) {
-        if (i > 0) {
-            fx[nf] = a[order[i]];
-            fy[nf++] = b[order[i - 1]];
-        }
-        fx[nf] = a[order[i]];
-        fy[nf++] = b[order[i]];
-    }
-    mt_series pts = { a, b, n, n, 1, n };
-    front = (mt_series){ fx, fy, nf, nf, 1, nf };
-    /* the points always, the front only when it is a line (two or more optimal points) */
-    plot_series ser[2] = { { &pts, 0, PLOT_POINTS }, { &front, 2, PLOT_DOTTED } };
-    int legend_rows = 1;
-    int ph = H - 2 - legend_rows;
-    plot_opts po = { 0, 0, 0.08 };
-    plot_frame pf;
-    if (!draw_plot(s, w, 1, 1, W - 2, ph, ser, nopt > 1 ? 2 : 1, &po, &pf)) {
-        centre_msg(w, "no final losses yet", ROLE_DIM);
-        return;
-    }
-    /* labels over the points: the experiment's number, Pareto-optimal ones
-     * highlighted, the shown experiment reversed */
-    const plot_range *r = &pf.r;
-    for (int e = 0; e < n; e++) {
-        if (!isfinite(a[e]) || !isfinite(b[e])) continue;
-        int col = (int)floor((a[e] - r->x0) / (r->x1 - r->x0) * (2 * pf.pw - 1) + 0.5) / 2;
-        int row = (int)floor((r->y1 - b[e]) / (r->y1 - r->y0) * (4 * pf.ph - 1) + 0.5) / 4;
-        if (col < 0 || col >= pf.pw || row < 0 || row >= pf.ph) continue;
-        colors_set(w, opt[e] ? ROLE_GOOD : ROLE_DIM, e == v->selected ? A_REVERSE : 0);
-        putf(w, pf.py + row, pf.px + col, 1, "%c", e < 9 ? '1' + e : 'a' + (e - 9) % 26);
-    }
-    colors_set(w, ROLE_GOOD, 0);
-    int x = 1 + put(w, H - 2, 1, "# optimal", W - 2);
-    colors_set(w, ROLE_DIM, 0);
-    putf(w, H - 2, x + 1, W - 3 - x, " # dominated  %s%s front   x %.16s, y %.16s (final loss)",
-         G(s, G_DOT), G(s, G_DOT), ref->task[ta], ref->task[tb]);
-    colors_set(w, ROLE_NORMAL, 0);
-}
-
-/* ---- overlays ------------------------------------------------------------- */
-
-static const char *const help_lines[] = {
-    "space    pause / resume training",
-    "n        one training step (while paused)",
-    "r        reload the script",
-    "w        cycle the loss weighting",
-    "+ / -    learning rate up / down",
-    "< / >    slower / faster: steps per second (slow motion)",
-    "s        save a checkpoint",
-    "e        export metrics CSV and an SVG of the plots",
-    "m        next relationship matrix",
-    "l        loss axis: log / linear",
-    "z        zoom: whole run / last 1000 / last 200 steps",
-    "f        maximise the focused pane (esc restores)",
-    "c        compare experiments (table and Pareto plot)",
-    "[ ] 1-9  previous / next / n-th experiment",
-    "tab      next pane (shift-tab: previous)",
-    "arrows   scroll the focused pane, pgup/pgdn, home/end",
-    ":        type a Lua line in the console (esc leaves)",
-    "?        this help (any key closes it)",
-    "q        quit (asks while training runs)",
-};
-
-void panes_draw_overlay(tui_screen *s, const tui_view *v)
-{
-    (void)v;
-    if (!s->help && !s->confirm_quit) return;
-    int lines = s->layout.lines, cols = s->layout.cols;
-    int n = s->help ? (int)(sizeof help_lines / sizeof *help_lines) : 1;
-    int h = n + 4, w = s->help ? 60 : 46;
-    if (h > lines - 2) h = lines - 2;
-    if (w > cols - 2) w = cols - 2;
-    WINDOW *o = newwin(h, w, (lines - h) / 2, (cols - w) / 2);
-    if (!o) return;
-    colors_set(o, ROLE_FOCUS, 0);
-    box(o, 0, 0);
-    if (s->help) {
-        put(o, 0, 2, " keys ", w - 4);
-        for (int i = 0; i < n && 2 + i < h - 1; i++) {
-            colors_set(o, ROLE_KEY, 0);
-            put(o, 2 + i, 2, help_lines[i], 8);
-            colors_set(o, ROLE_NORMAL, 0);
-            put(o, 2 + i, 11, help_lines[i] + 9, w - 13);
-        }
-    } else {
-        colors_set(o, ROLE_WARN, 0);
-        put(o, 2, 2, "Training is running. Quit? (y/n)", w - 4);
-    }
-    wnoutrefresh(o);
-    delwin(o);
-}
-
-void panes_draw_too_small(tui_screen *s)
-{
-    werase(stdscr);
-    int n = (int)strlen(s->layout.message);
-    int y = s->layout.lines / 2, x = n < s->layout.cols ? (s->layout.cols - n) / 2 : 0;
-    colors_set(stdscr, ROLE_WARN, 0);
-    put(stdscr, y < 0 ? 0 : y, x, s->layout.message, s->layout.cols);
-    colors_set(stdscr, ROLE_NORMAL, 0);
-    wnoutrefresh(stdscr);
 }
 
 /* ---- the pane classes ----------------------------------------------------- */
@@ -992,9 +772,9 @@ static const tui_pane_class notes_class = { .name = "notes", .draw = draw_notes,
                                             .min_h = 3 };
 static const tui_pane_class console_class = { .name = "console", .draw = draw_console,
                                               .key = console_key, .min_h = 4 };
-static const tui_pane_class table_class = { .name = "comparison", .draw = draw_compare_table,
-                                            .key = table_key, .min_h = 4 };
-static const tui_pane_class scatter_class = { .name = "pareto", .draw = draw_compare_scatter,
+static const tui_pane_class table_class = { .name = "comparison", .draw = pane_draw_compare_table,
+                                            .key = pane_table_key, .min_h = 4 };
+static const tui_pane_class scatter_class = { .name = "pareto", .draw = pane_draw_compare_scatter,
                                               .min_h = 6 };
 
 const tui_pane_class *const tui_pane_classes[TUI_PANE_COUNT] = {

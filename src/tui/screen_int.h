@@ -72,4 +72,46 @@ void panes_draw_too_small(tui_screen *s);
 /* The selected monitor of v, or NULL. */
 const mt_monitor *panes_monitor(const tui_view *v);
 
+
+/* panes.c: drawing helpers shared with panes_compare.c */
+typedef struct {
+    const mt_series *s;
+    int colour;  /* task index; + 32 for a dimmed (auxiliary) curve */
+    plot_style style;
+} plot_series;
+
+#define PLOT_AUX 32
+
+typedef struct {
+    int log;      /* y axis in log10 */
+    long zoom;    /* > 0: only the last `zoom` x units */
+    double xpad;  /* fraction of the x span added on both sides */
+} plot_opts;
+
+/* Where draw_plot put things, for labels drawn over the plot. */
+typedef struct {
+    plot_range r;
+    int px, py, pw, ph; /* the braille area in window cells */
+} plot_frame;
+
+/* Glyphs with an ASCII stand-in for terminals whose locale cannot show
+ * them. */
+typedef enum { G_LINE, G_DASH, G_DOT, G_BULLET, G_RING, G_ARROW, G_BLOCK, G_VBAR, G_TICK_Y,
+               G_TICK_X, G_CORNER, G_HBAR, G_ELLIPSIS, G_COUNT } glyph;
+int pane_put(WINDOW *w, int y, int x, const char *str, int maxcols);
+int pane_putf(WINDOW *w, int y, int x, int maxcols, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void pane_frame(tui_screen *s, WINDOW *w, tui_pane_id id, const char *title, const char *extra);
+void pane_centre_msg(WINDOW *w, const char *msg, tui_role r);
+int pane_scroll_key(tui_screen *s, tui_pane_id id, int key, int page);
+int pane_clamp_scroll(tui_screen *s, tui_pane_id id, int max);
+int pane_draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
+                     const plot_series *ser, int n, const plot_opts *o, plot_frame *out);
+const char *pane_glyph(const tui_screen *s, glyph g);
+tui_role pane_state_role(mt_run_state st);
+
+/* panes_compare.c */
+void pane_draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v);
+void pane_draw_compare_scatter(tui_screen *s, WINDOW *w, const tui_view *v);
+int pane_table_key(tui_screen *s, int key);
+
 #endif
