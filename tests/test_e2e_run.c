@@ -256,6 +256,28 @@ static void test_e2e_error_bad_set(void **state)
     assert_int_equal(e2e_run(args, NULL, &err), 2);
     assert_non_null(strstr(err, "train.batch: expected a positive integer, got \"zero\""));
     free(err);
+    /* an error in a field an override set is the override's */
+    snprintf(args, sizeof args, "run '%s' --set train.epoch=2", s);
+    assert_int_equal(e2e_run(args, NULL, &err), 2);
+    assert_non_null(strstr(err, "--set train.epoch=2: train.epoch: unknown field (did you mean 'epochs'?)"));
+    free(err);
+    snprintf(args, sizeof args, "run '%s' --set 'tasks[3].weight=0.5'", s);
+    assert_int_equal(e2e_run(args, NULL, &err), 2);
+    assert_non_null(strstr(err, "--set tasks[3].weight=0.5: 'tasks' has 2 entries, there is no [3]"));
+    free(err);
+    /* lists as Lua constructors, and optim=NAME keeps optim.lr */
+    char *out;
+    snprintf(args, sizeof args, "check '%s' --set 'topology.trunk={12, 6}' --set optim.lr=0.5 --set optim=sgd", s);
+    assert_int_equal(e2e_run(args, &out, &err), 0);
+    assert_non_null(strstr(out, "trunk.1  dense 6"));
+    assert_non_null(strstr(out, "optim     sgd lr 0.5"));
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "check '%s' --set 'topology.trunk={12, x}'", s);
+    assert_int_equal(e2e_run(args, NULL, &err), 2);
+    assert_non_null(strstr(err, "not a Lua table constructor"));
+    assert_non_null(strstr(err, "undefined global 'x'"));
+    free(err);
     snprintf(args, sizeof args, "run '%s' --set nonsense", s);
     assert_int_equal(e2e_run(args, NULL, &err), 2);
     assert_non_null(strstr(err, "--set nonsense: expected key=value"));

@@ -168,6 +168,12 @@ static void test_lua_validation_messages(void **state)
     expect_open_error("e9.lua", HEAD TABLE_DATA
         "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a', attach = 3 } } }\n",
         "tasks[1].attach: the trunk has 1 layers, got 3");
+    /* a plain table's field: the line comes from the script's text */
+    expect_open_error("e11.lua", HEAD TABLE_DATA
+        "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } },\n"
+        "  train = {\n"
+        "    epohcs = 2 } }\n",
+        "e11.lua:7: train.epohcs: unknown field (did you mean 'epochs'?)");
     expect_open_error("e10.lua", HEAD
         "return mtl.experiment { data = mtl.data.generate { n = 10, fn = function(i) return { i }, { y = i % 2 } end },\n"
         "  tasks = { mtl.task.classify { name = 'y' } }, optim = mtl.optim.adam { beta2 = 2 } }\n",

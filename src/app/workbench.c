@@ -319,7 +319,7 @@ int app_workbench(const app_options *o)
             int r = tui_requested_experiment(scr);
             if (r >= 0 && r < b.n) {
                 sel = r;
-                mtlua_attach(b.lua, sel, b.tr[sel]);
+                mtlua_select(b.lua, sel);
             }
             break;
         }

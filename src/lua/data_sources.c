@@ -28,9 +28,12 @@ mt_status db_build_fashion(mtlua_vctx *c, int tidx, mt_data_ref *r)
     fashion_opts fo = {.dir = path, .n_train = (int)(o.train + o.val), .n_test = (int)o.test};
     int ntr = 0;
     if (fashion_load(&r->ds, &fo, &ntr)) {
-        if (!fashion_available(path))
-            return vfail(c, "path", "%s (install Debian's dataset-fashion-mnist: sh scripts/setup.sh)", mt_last_error());
-        return vfail(c, NULL, "%s", mt_last_error());
+        char why[1024];
+        snprintf(why, sizeof why, "%s", mt_last_error()); /* fashion_available may overwrite it */
+        int missing = !fashion_available(path);
+        if (missing && strcmp(path, FASHION_DEFAULT_DIR) == 0)
+            return vfail(c, "path", "%s (install Debian's dataset-fashion-mnist: sh scripts/setup.sh)", why);
+        return vfail(c, missing ? "path" : NULL, "%s", why);
     }
     snprintf(r->source, sizeof r->source, "fashion_mnist(%s)", path);
     return db_finish(c, r, &o, ntr);

@@ -31,9 +31,11 @@ int mtlua_count(const mtlua_session *s);
 const mt_experiment *mtlua_experiment(const mtlua_session *s, int i);
 const char *mtlua_script(const mtlua_session *s);
 
-/* Connects experiment i's callbacks (on_step, on_eval, on_epoch) and the
- * console's `run` object to a trainer (NULL to detach). */
+/* Connects experiment i's callbacks (on_step, on_eval, on_epoch) and its
+ * `run` object to a trainer (NULL to detach). */
 void mtlua_attach(mtlua_session *s, int i, mt_trainer *t);
+/* Which experiment the console's `run` is (the one on the screen). */
+void mtlua_select(mtlua_session *s, int i);
 /* Whether the running script asked to stop (run:stop()). */
 int mtlua_stop_requested(const mtlua_session *s);
 

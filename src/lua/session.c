@@ -1,4 +1,5 @@
 /* session.c - one Lua state running one experiment script. */
+#include <ctype.h>
 #include <lualib.h>
 #include <limits.h>
 #include <signal.h>
@@ -141,24 +142,62 @@ mt_status mtlua_parse_override(char *arg, mtlua_override *ov)
 }
 
 /* Pushes the override's value: a number, true/false, or the string. */
-static void push_value(lua_State *L, const char *v)
+/* Pushes the override's value: a number, true/false, a list or table
+ * written as a Lua constructor ("{32, 32}", evaluated with no globals), or
+ * else the string. */
+static mt_status push_value(lua_State *L, const mtlua_override *ov)
 {
+    const char *v = ov->value;
     char *end;
     long long i = strtoll(v, &end, 10);
     if (*v && !*end) {
         lua_pushinteger(L, i);
-        return;
+        return MT_OK;
     }
     double d = strtod(v, &end);
     if (*v && !*end) lua_pushnumber(L, d);
     else if (strcmp(v, "true") == 0) lua_pushboolean(L, 1);
     else if (strcmp(v, "false") == 0) lua_pushboolean(L, 0);
-    else lua_pushstring(L, v);
+    else if (v[0] == '{') {
+        lua_pushfstring(L, "return %s", v);
+        int rc = luaL_loadbufferx(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=--set", "t");
+        lua_remove(L, -2);
+        if (rc == LUA_OK) {
+            lua_newtable(L); /* an empty, strict environment: constants only */
+            lua_newtable(L);
+            lua_pushcfunction(L, strict_index);
+            lua_setfield(L, -2, "__index");
+            lua_setmetatable(L, -2);
+            lua_setupvalue(L, -2, 1);
+            rc = lua_pcall(L, 0, 1, 0);
+        }
+        if (rc != LUA_OK) {
+            mt_status st = mt_fail(MT_ERR_ARG, "--set %s=%s: not a Lua table constructor: %s", ov->key, v,
+                                   lua_tostring(L, -1));
+            lua_pop(L, 1);
+            return st;
+        }
+    } else {
+        lua_pushstring(L, v);
+    }
+    return MT_OK;
+}
+
+/* optim = "sgd" and weighting = "pcgrad" may be strings in a script; a
+ * nested override (optim.lr=...) needs the table form. */
+static void table_form(lua_State *L, const char *key)
+{
+    const char *field = strcmp(key, "optim") == 0 ? "name" : strcmp(key, "weighting") == 0 ? "method" : NULL;
+    if (!field || lua_type(L, -1) != LUA_TSTRING) return;
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, field);
 }
 
 /* Applies key=value to the experiment table at tidx. The path's tables
  * must exist except the last level, which is created for "train.x",
- * "optim.x" and the like; the validator then rejects unknown fields. */
+ * "optim.x" and the like; the validator then rejects unknown fields.
+ * optim=NAME keeps the optimiser's other fields (optim.lr given before). */
 static mt_status apply_override(lua_State *L, int tidx, const mtlua_override *ov)
 {
     char path[256];
@@ -170,21 +209,46 @@ static mt_status apply_override(lua_State *L, int tidx, const mtlua_override *ov
     lua_pushvalue(L, tidx);
     char *save = NULL, *tok = strtok_r(path, ".", &save);
     char *next;
+    char parent[64] = "";
     while (tok) {
         next = strtok_r(NULL, ".", &save);
         char *end;
         long idx = strtol(tok, &end, 10);
         int is_index = *tok && !*end;
         if (!next) {
+            if (!is_index && strcmp(tok, "optim") == 0 && lua_gettop(L) > 0) {
+                lua_getfield(L, -1, "optim");
+                int keep = lua_istable(L, -1) && strchr(ov->value, '{') == NULL;
+                if (keep) { /* a new name for the optimiser table */
+                    mt_status st = push_value(L, ov);
+                    if (st) {
+                        lua_pop(L, 2);
+                        return st;
+                    }
+                    lua_setfield(L, -2, "name");
+                    lua_pop(L, 2);
+                    return MT_OK;
+                }
+                lua_pop(L, 1);
+            }
             if (is_index) lua_pushinteger(L, idx);
             else lua_pushstring(L, tok);
-            push_value(L, ov->value);
+            mt_status st = push_value(L, ov);
+            if (st) {
+                lua_pop(L, 2);
+                return st;
+            }
             lua_settable(L, -3);
             lua_pop(L, 1);
             return MT_OK;
         }
         if (is_index) lua_geti(L, -1, idx);
         else lua_getfield(L, -1, tok);
+        if (!is_index && lua_type(L, -1) == LUA_TSTRING) {
+            table_form(L, tok);
+            lua_pushvalue(L, -1);
+            lua_setfield(L, -3, tok);
+        }
         if (lua_isnil(L, -1) && !is_index) {
             lua_pop(L, 1);
             lua_newtable(L);
@@ -192,15 +256,57 @@ static mt_status apply_override(lua_State *L, int tidx, const mtlua_override *ov
             lua_setfield(L, -3, tok);
         }
         if (!lua_istable(L, -1)) {
+            int n = lua_istable(L, -2) ? (int)luaL_len(L, -2) : 0;
             lua_pop(L, 2);
-            return mt_fail(MT_ERR_ARG, "--set %s=%s: '%s' is not a table in the experiment", ov->key,
-                           ov->value, tok);
+            if (is_index)
+                return mt_fail(MT_ERR_ARG, "--set %s=%s: '%s' has %d entries, there is no [%ld]", ov->key, ov->value,
+                               parent[0] ? parent : "experiment", n, idx);
+            return mt_fail(MT_ERR_ARG, "--set %s=%s: '%s' is not a table in the experiment", ov->key, ov->value,
+                           tok);
         }
         lua_remove(L, -2);
+        snprintf(parent, sizeof parent, "%s", tok);
         tok = next;
     }
     lua_pop(L, 1);
     return mt_fail(MT_ERR_ARG, "--set %s: empty key", ov->key);
+}
+
+/* An error about a field an override set is the override's, not the
+ * script's: "--set train.epoch=2: train.epoch: unknown field ...". */
+static void blame_override(const mtlua_override *ov, int nov)
+{
+    const char *msg = mt_last_error();
+    for (int k = 0; k < nov; k++) {
+        char key[256];
+        size_t w = 0;
+        /* tasks.2.weight -> tasks[2].weight, the validator's spelling */
+        for (const char *p = ov[k].key; *p && w + 4 < sizeof key; p++) {
+            if (*p == '.' && isdigit((unsigned char)p[1])) {
+                key[w++] = '[';
+                p++;
+                while (isdigit((unsigned char)*p) && w + 3 < sizeof key) key[w++] = *p++;
+                key[w++] = ']';
+                p--;
+            } else {
+                key[w++] = *p;
+            }
+        }
+        key[w] = '\0';
+        char pat[300];
+        snprintf(pat, sizeof pat, ": %s:", key);
+        const char *at = strstr(msg, pat);
+        if (!at) {
+            snprintf(pat, sizeof pat, ": %s.", key);
+            at = strstr(msg, pat);
+        }
+        if (at) {
+            char rest[2048];
+            snprintf(rest, sizeof rest, "%s", at + 2);
+            mt_fail(mt_last_status(), "--set %s=%s: %s", ov[k].key, ov[k].value, rest);
+            return;
+        }
+    }
 }
 
 /* Data declarations are shared between experiments: the same Lua table
@@ -348,6 +454,7 @@ mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlu
         st = build_experiment(s, lua_gettop(L), i, cache, &ncache);
         lua_pop(L, 1);
         if (st) {
+            blame_override(ov, nov);
             s->n = i + 1;
             goto fail;
         }
@@ -599,10 +706,14 @@ static mt_status hook_step(void *ud, long step) { hook_ud *h = ud; return call_c
 static mt_status hook_eval(void *ud, long step) { hook_ud *h = ud; return call_cb(h->s, h->i, 1, step); }
 static mt_status hook_epoch(void *ud, int epoch) { hook_ud *h = ud; return call_cb(h->s, h->i, 2, epoch); }
 
+void mtlua_select(mtlua_session *s, int i)
+{
+    if (i >= 0 && i < s->n) s->current = i;
+}
+
 void mtlua_attach(mtlua_session *s, int i, mt_trainer *t)
 {
     s->trainer[i] = t;
-    s->current = i;
     if (!t) return;
     hook_uds[i].s = s;
     hook_uds[i].i = i;

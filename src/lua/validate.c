@@ -1,4 +1,5 @@
 /* validate.c - typed field readers that name the exact path of a bad field. */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,6 +7,64 @@
 #include "core/strutil.h"
 #include "lua_internal.h"
 #include "mtl/topology.h"
+
+/* The line of `key =` in the script, or 0. Lua cannot tell where a plain
+ * table's field was written (and `return mtl.experiment { ... }` is a tail
+ * call, which loses the constructor's line), so the message finds it in
+ * the text: the first line assigning that name. */
+static int locate_key(const char *script, const char *key)
+{
+    size_t kl = strlen(key);
+    if (!script || kl == 0) return 0;
+    FILE *f = fopen(script, "r");
+    if (!f) return 0;
+    char line[4096];
+    int no = 0, found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        no++;
+        const char *dash = strstr(line, "--");
+        for (const char *p = strstr(line, key); p && (!dash || p < dash); p = strstr(p + 1, key)) {
+            int before = p == line || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+            const char *q = p + kl;
+            int after = !(isalnum((unsigned char)*q) || *q == '_');
+            while (*q == ' ' || *q == '\t') q++;
+            if (before && after && *q == '=' && q[1] != '=') {
+                found = no;
+                break;
+            }
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* "script.lua:12" for the innermost component of path.field that the
+ * script text names, or just the script. */
+static void locate(const mtlua_vctx *c, const char *full, char *out, size_t n)
+{
+    char comp[8][64];
+    int nc = 0;
+    const char *p = full;
+    while (*p && nc < 8) {
+        size_t len = strcspn(p, ".[");
+        if (len > 0 && len < sizeof comp[0]) {
+            memcpy(comp[nc], p, len);
+            comp[nc++][len] = '\0';
+        }
+        p += len;
+        if (*p == '[') p += strcspn(p, "]");
+        if (*p) p++;
+    }
+    for (int i = nc - 1; i >= 0; i--) {
+        if (strcmp(comp[i], "experiments") == 0) continue;
+        int line = locate_key(c->script, comp[i]);
+        if (line > 0) {
+            snprintf(out, n, "%s:%d", c->script, line);
+            return;
+        }
+    }
+    snprintf(out, n, "%s", c->script ? c->script : "script");
+}
 
 mt_status vfail(const mtlua_vctx *c, const char *field, const char *fmt, ...)
 {
@@ -18,8 +77,14 @@ mt_status vfail(const mtlua_vctx *c, const char *field, const char *fmt, ...)
         snprintf(full, sizeof full, "%s%s%s", c->path, c->path[0] ? "." : "", field);
     else
         snprintf(full, sizeof full, "%s", c->path[0] ? c->path : "experiment");
-    const char *where = c->where[0] ? c->where : c->script;
-    return mt_fail(MT_ERR_SCRIPT, "%s: %s: %s", where ? where : "script", full, msg);
+    char where[600];
+    /* a constructor's own line ("x.lua:14") when known, else the text's */
+    const char *colon = strrchr(c->where, ':');
+    if (c->where[0] && colon && colon[1] >= '0' && colon[1] <= '9')
+        snprintf(where, sizeof where, "%s", c->where);
+    else
+        locate(c, full, where, sizeof where);
+    return mt_fail(MT_ERR_SCRIPT, "%s: %s: %s", where, full, msg);
 }
 
 const char *vdescribe(lua_State *L, int idx, char *buf, size_t n)
