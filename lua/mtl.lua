@@ -149,6 +149,25 @@ setmetatable(share, { __index = function(_, name)
   return function(t) t = tag("share", t, 2); t.type = name; return t end
 end })
 
+-- A misspelt constructor (mtl.task.clasify) is an error that names it and
+-- suggests the closest one, instead of "attempt to call a nil value".
+local function strict(tbl, prefix)
+  return setmetatable(tbl, { __index = function(_, k)
+    local names = {}
+    for name, v in pairs(tbl) do
+      if type(v) == "function" then names[#names + 1] = name end
+    end
+    table.sort(names)
+    local close = type(k) == "string" and core.closest(k, names) or nil
+    error(("%s.%s: no such constructor%s (there are: %s)"):format(prefix, tostring(k),
+          close and (" (did you mean " .. prefix .. "." .. close .. "?)") or "",
+          table.concat(names, ", ")), 2)
+  end })
+end
+strict(data, "mtl.data")
+strict(task, "mtl.task")
+strict(aux, "mtl.aux")
+
 --- Regularisers (any topology) ---------------------------------------------
 
 local reg = {}

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 #include "core/mem.h"
+#include "core/strutil.h"
 #include "lua_internal.h"
 #include "mtl/combine.h"
 #include "run/methods.h"
@@ -127,9 +128,31 @@ static int core_combine(lua_State *L)
     return 2;
 }
 
+/* mtl.core.closest(word, { names }) -> the closest name within two edits, or nil */
+static int core_closest(lua_State *L)
+{
+    const char *word = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    const char *names[129];
+    int n = (int)luaL_len(L, 2);
+    if (n > 128) n = 128;
+    for (int i = 0; i < n; i++) {
+        lua_geti(L, 2, i + 1);
+        names[i] = lua_tostring(L, -1); /* kept alive by the table */
+        lua_pop(L, 1);
+        if (!names[i]) return luaL_error(L, "closest: entry %d is not a string", i + 1);
+    }
+    names[n] = NULL;
+    const char *best = mt_closest(word, names, 2);
+    if (best) lua_pushstring(L, best);
+    else lua_pushnil(L);
+    return 1;
+}
+
 int luaopen_mtl_core(lua_State *L)
 {
-    static const luaL_Reg fns[] = {{"method_names", core_method_names}, {"combine", core_combine}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"method_names", core_method_names}, {"combine", core_combine}, {"closest", core_closest},
+                                   {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushstring(L, MTLAB_VERSION);
     lua_setfield(L, -2, "version");
