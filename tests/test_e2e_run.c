@@ -84,7 +84,8 @@ static void test_e2e_run_writes_every_file(void **state)
     char *m = e2e_read(p);
     assert_true(strncmp(m, "step,epoch,split,task,loss,metric,weight\n", 41) == 0);
     assert_int_equal(count_lines(m), 1 + 3 * 4 + 2);
-    assert_non_null(strstr(m, ",test,cls,"));
+    assert_non_null(strstr(m, "\n39,3,test,cls,")); /* epochs count from 1: step 39 ends epoch 3 */
+    assert_non_null(strstr(m, "\n13,1,val,cls,"));
     /* every row has 7 fields and finite numbers */
     char *line = strchr(m, '\n') + 1;
     while (*line) {
@@ -120,6 +121,7 @@ static void test_e2e_run_writes_every_file(void **state)
     cJSON *first = cJSON_Parse(r);
     assert_non_null(first);
     assert_string_equal(cJSON_GetObjectItem(first, "name")->valuestring, "grad cosine");
+    assert_true(jnum(first, "step", NULL, NULL) == 1); /* the step whose batch it measured */
     cJSON *v = cJSON_GetObjectItem(first, "values");
     assert_true(fabs(cJSON_GetArrayItem(cJSON_GetArrayItem(v, 0), 0)->valuedouble - 1.0) < 1e-6);
     double off = cJSON_GetArrayItem(cJSON_GetArrayItem(v, 0), 1)->valuedouble;

@@ -232,7 +232,9 @@ static int run_one(mtlua_session *s, int i, const char *dir, progress *pg, const
         status = st == MT_ERR_NUMERIC ? "diverged" : st == MT_ERR_INTERRUPTED ? "interrupted" : "failed";
         code = st == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
         char jm[2048];
-        rundir_event(rd, status, trainer_step_count(t), "\"message\":%s", rundir_json_string(msg, jm, sizeof jm));
+        /* a loss that diverged did so in the step after the last completed one */
+        long at = trainer_step_count(t) + (st == MT_ERR_NUMERIC ? 1 : 0);
+        rundir_event(rd, status, at, "\"message\":%s", rundir_json_string(msg, jm, sizeof jm));
     } else {
         st = trainer_finish(t);
         if (st) {
@@ -256,7 +258,7 @@ static int run_one(mtlua_session *s, int i, const char *dir, progress *pg, const
     if (msg[0]) fprintf(stderr, "mtlab: %s: %s: %s\n", e->name, status, msg);
     /* the closing report on stdout */
     const mt_eval_result *val = trainer_last_val(t), *test = trainer_last_test(t);
-    printf("%s  (%s, %ld steps, %.1fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), wall() - t0,
+    printf("%s  (%s, %ld steps, %.2fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), wall() - t0,
            trainer_samples_per_s(t));
     for (int k = 0; k < e->ntasks; k++) {
         printf("  %-16s%s val loss %-9.4g %s %-8.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",

@@ -132,7 +132,8 @@ static void step_one(bench_state *b, int i)
         m->state = st == MT_ERR_NUMERIC ? MT_RUN_DIVERGED : MT_RUN_FAILED;
         snprintf(m->status_msg, sizeof m->status_msg, "%s", mt_last_error());
         monitor_log(m, MT_LOG_ERROR, "%s", mt_last_error());
-        rundir_event(b->rd[i], st == MT_ERR_NUMERIC ? "diverged" : "failed", trainer_step_count(t), "%s", "");
+        rundir_event(b->rd[i], st == MT_ERR_NUMERIC ? "diverged" : "failed",
+                     trainer_step_count(t) + (st == MT_ERR_NUMERIC ? 1 : 0), "%s", "");
         b->done[i] = 1;
         return;
     }

@@ -368,7 +368,7 @@ mt_status trainer_evaluate(mt_trainer *t, mt_split_kind split, mt_eval_result *o
 static void record_metric(mt_trainer *t, mt_split_kind split, int k, double loss, double metric)
 {
     if (t->rec.metric)
-        t->rec.metric(t->rec.ud, t->step, t->epoch, split, t->e.task[k].name, loss, metric, t->w[k]);
+        t->rec.metric(t->rec.ud, t->step, t->epoch + 1, split, t->e.task[k].name, loss, metric, t->w[k]);
 }
 
 static mt_status evaluate_and_publish(mt_trainer *t)
@@ -401,7 +401,7 @@ static mt_status evaluate_and_publish(mt_trainer *t)
     if (t->rec.event) {
         char js[4096];
         size_t w = (size_t)snprintf(js, sizeof js, "{\"event\":\"eval\",\"step\":%ld,\"epoch\":%d,\"lr\":%.9g,\"val_loss\":[",
-                                    t->step, t->epoch, t->lr_now);
+                                    t->step, t->epoch + 1, t->lr_now);
         for (int k = 0; k < t->T && w < sizeof js - 64; k++)
             w += (size_t)snprintf(js + w, sizeof js - w, "%s%.9g", k ? "," : "",
                                   t->have_val && isfinite(t->val.loss[k]) ? t->val.loss[k] : -1.0);
@@ -454,6 +454,7 @@ static int affinity_due(const mt_trainer *t)
 mt_status trainer_step(mt_trainer *t)
 {
     if (trainer_finished(t)) return mt_fail(MT_ERR_STATE, "%s: training already finished", t->e.name);
+    t->in_step = 0;
     double t0 = now_s();
     const int *rows;
     int n = batcher_next(&t->tb, &rows);
@@ -477,7 +478,11 @@ mt_status trainer_step(mt_trainer *t)
     int rel = t->T > 1 && t->P > 0 && relations_due(t), aff = affinity_due(t);
     mt_status st = tr_method_gradient(t, lv, n, rel || aff);
     if (st) return st;
-    if (rel && (st = tr_publish_relations(t))) return st;
+    t->in_step = 1;
+    if (rel && (st = tr_publish_relations(t))) {
+        t->in_step = 0;
+        return st;
+    }
     if (aff) {
         /* the lookahead changes the graph's activations: keep the gradient */
         mt_params *p = graph_params(t->g);
@@ -502,6 +507,7 @@ mt_status trainer_step(mt_trainer *t)
     st = optim_step_params(&t->opt, p);
     if (st) return st;
     t->step++;
+    t->in_step = 0;
     t->samples += n;
     for (int i = 0; i < hl.n; i++)
         if (hl.h[i]->after_step && (st = hl.h[i]->after_step(hl.state[i], t->g, p, t->lr_now, t->step))) return st;
@@ -530,7 +536,7 @@ mt_status trainer_step(mt_trainer *t)
     t->busy_s += now_s() - t0;
     if (t->mon) {
         t->mon->step = t->step;
-        t->mon->epoch = t->epoch;
+        t->mon->epoch = t->epoch + 1;
         t->mon->lr = t->lr_now;
         t->mon->samples_per_s = trainer_samples_per_s(t);
     }

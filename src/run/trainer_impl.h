@@ -70,6 +70,8 @@ struct mt_trainer {
     void *reg_state[MT_MAX_REGS]; /* regularisers bound to the graph */
     double penalty;               /* the regularisers' last total */
     int restructures;             /* times the network was rebuilt (FAFS) */
+    int in_step;                  /* 1 while a step's matrices are computed: they
+                                     belong to step t->step + 1 */
     /* the loss weights at the last evaluations, oldest first: the "loss
      * weights" matrix (tasks x evaluations) */
 #define TR_WEIGHT_HIST 12

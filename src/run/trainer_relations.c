@@ -37,7 +37,7 @@ void tr_record_matrix_labelled(mt_trainer *t, const char *name, int rows, int co
             memcpy(mx->v, v, (size_t)rows * (size_t)cols * sizeof *v);
             mx->lo = lo;
             mx->hi = hi;
-            mx->step = t->step;
+            mx->step = t->step + t->in_step;
             mx->valid = 1;
         }
     }
@@ -50,7 +50,7 @@ void tr_record_matrix_labelled(mt_trainer *t, const char *name, int rows, int co
             snprintf(rls[k], MT_MON_NAME, "%s", rl && k < rows ? rl[k] : "");
             snprintf(cls[k], MT_MON_NAME, "%s", cl && k < cols ? cl[k] : "");
         }
-        t->rec.matrix(t->rec.ud, t->step, name, rows, cols, v, (const char(*)[MT_MON_NAME])rls,
+        t->rec.matrix(t->rec.ud, t->step + t->in_step, name, rows, cols, v, (const char(*)[MT_MON_NAME])rls,
                       (const char(*)[MT_MON_NAME])cls);
     }
 }
