@@ -127,12 +127,16 @@ static void baseline_key(const mt_experiment *e, char *key, size_t n)
     }
 }
 
-/* Trains each scored task alone with the same budget (cached by key). */
-static mt_status run_baselines(const mt_experiment *e, const char *dir, progress *pg, mt_baselines *b)
+/* Trains each scored task alone with the same budget, cached in the run's
+ * top directory by key, so experiments of one script that differ only in
+ * how they share (weighting, topology of the multi-task model) train the
+ * baselines once, and a rerun into the same --out reuses them. */
+static mt_status run_baselines(const mt_experiment *e, const char *top, progress *pg, mt_baselines *b)
 {
     char key[2048], path[1200];
     baseline_key(e, key, sizeof key);
-    snprintf(path, sizeof path, "%s/baselines.json", dir);
+    snprintf(path, sizeof path, "%s/baselines-%016llx.json", top,
+             (unsigned long long)fnv(0xcbf29ce484222325ULL, key, strlen(key)));
     if (baselines_load(path, key, b, e->ntasks)) {
         mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", e->name, path);
         return MT_OK;
@@ -185,7 +189,7 @@ void app_default_run_dir(const char *script, char *out, size_t n)
 }
 
 /* Runs experiment i to the end; returns the exit code it earns. */
-static int run_one(mtlua_session *s, int i, const char *dir, progress *pg, const char *load)
+static int run_one(mtlua_session *s, int i, const char *top, const char *dir, progress *pg, const char *load)
 {
     const mt_experiment *e = mtlua_experiment(s, i);
     mt_rundir *rd;
@@ -198,7 +202,7 @@ static int run_one(mtlua_session *s, int i, const char *dir, progress *pg, const
     mt_trainer *t = NULL;
     mt_status st = MT_OK;
     int code = MT_EXIT_OK;
-    if (e->train.baselines) st = run_baselines(e, dir, pg, &base);
+    if (e->train.baselines) st = run_baselines(e, top, pg, &base);
     if (!st) st = trainer_new(e, NULL, &t);
     if (!st && load && (st = trainer_load_checkpoint(t, load))) {
         trainer_free(t);
@@ -303,7 +307,7 @@ int app_run_headless(const app_options *o)
             app_slug(mtlua_experiment(s, i)->name, i, slug, sizeof slug);
             snprintf(dir, sizeof dir, "%s/%s", out, slug);
         }
-        int c = run_one(s, i, dir, &pg, o->load);
+        int c = run_one(s, i, out, dir, &pg, o->load);
         if (c > code) code = c;
         if (mtlua_stop_requested(s)) break;
     }
