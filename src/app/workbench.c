@@ -159,7 +159,7 @@ static int any_running(const bench_state *b)
 }
 
 /* The methods `w` cycles through: every registered one, in order. */
-static void cycle_weighting(bench_state *b, int i, char *msg, size_t n)
+static void cycle_weighting(bench_state *b, int i, int dir, char *msg, size_t n)
 {
     mt_trainer *t = b->tr[i];
     const char *cur = trainer_weighting_name(t);
@@ -168,9 +168,10 @@ static void cycle_weighting(bench_state *b, int i, char *msg, size_t n)
         if (strcmp(method_at(k)->name, cur) == 0) at = k;
     mt_method_spec m;
     memset(&m, 0, sizeof m);
-    snprintf(m.name, sizeof m.name, "%s", method_at((at + 1) % count)->name);
+    int next = ((at + dir) % count + count) % count;
+    snprintf(m.name, sizeof m.name, "%s", method_at(next)->name);
     if (trainer_set_weighting(t, &m)) snprintf(msg, n, "weighting: %s", mt_last_error());
-    else snprintf(msg, n, "weighting -> %s (%s)", m.name, method_at((at + 1) % count)->summary);
+    else snprintf(msg, n, "weighting -> %s (%d/%d: %s)", m.name, next + 1, count, method_at(next)->summary);
 }
 
 static void export_run(bench_state *b, int i, tui_screen *scr, char *msg, size_t n)
@@ -194,7 +195,10 @@ static void export_run(bench_state *b, int i, tui_screen *scr, char *msg, size_t
     if (in) fclose(in);
     if (out && fclose(out) != 0) ok = 0;
     if (!ok) snprintf(msg, n, "export failed: %s: %s", csv, strerror(errno));
-    else snprintf(msg, n, "exported %s and %s", svg, csv);
+    else {
+        const char *sv = strrchr(svg, '/'), *cv = strrchr(csv, '/');
+        snprintf(msg, n, "exported %s, %s (in %s)", sv ? sv + 1 : svg, cv ? cv + 1 : csv, rundir_path(b->rd[i]));
+    }
 }
 
 int app_workbench(const app_options *o)
@@ -283,7 +287,8 @@ int app_workbench(const app_options *o)
             }
             break;
         }
-        case TUI_ACT_CYCLE_WEIGHTING: cycle_weighting(&b, sel, message, sizeof message); break;
+        case TUI_ACT_CYCLE_WEIGHTING: cycle_weighting(&b, sel, 1, message, sizeof message); break;
+        case TUI_ACT_CYCLE_WEIGHTING_BACK: cycle_weighting(&b, sel, -1, message, sizeof message); break;
         case TUI_ACT_LR_UP:
         case TUI_ACT_LR_DOWN:
             trainer_scale_lr(t, a == TUI_ACT_LR_UP ? 2.0 : 0.5);
@@ -294,7 +299,8 @@ int app_workbench(const app_options *o)
             char p[1300];
             rundir_file(b.rd[sel], "checkpoint.safetensors", p, sizeof p);
             if (trainer_save_checkpoint(t, p)) snprintf(message, sizeof message, "save failed: %s", mt_last_error());
-            else snprintf(message, sizeof message, "checkpoint saved to %s (step %ld)", p, trainer_step_count(t));
+            else snprintf(message, sizeof message, "saved checkpoint.safetensors at step %ld (in %s)",
+                          trainer_step_count(t), rundir_path(b.rd[sel]));
             break;
         }
         case TUI_ACT_EXPORT: export_run(&b, sel, scr, message, sizeof message); break;

@@ -343,7 +343,22 @@ mt_status db_build_csv(mtlua_vctx *c, int tidx, mt_data_ref *r)
         if (kind) TRY(db_parse_kind(c, "types", kind, &k));
         specs[i] = (csv_target){.column = tnames[i], .kind = k, .classes = classes, .name = NULL};
     }
-    if (csv_load(&r->ds, full, inputs, ni, specs, nt)) return vfail(c, "path", "%s", mt_last_error());
+    if (csv_load(&r->ds, full, inputs, ni, specs, nt)) {
+        /* a missing column is a mistake in the lists, not in the path */
+        char why[1024];
+        snprintf(why, sizeof why, "%s", mt_last_error());
+        const char *field = "path";
+        const char *q = strstr(why, "no column named '");
+        if (q) {
+            q += strlen("no column named '");
+            size_t len = strcspn(q, "'");
+            for (int i = 0; i < nt; i++)
+                if (strlen(tnames[i]) == len && strncmp(tnames[i], q, len) == 0) field = "targets";
+            for (int i = 0; i < ni; i++)
+                if (strlen(inputs[i]) == len && strncmp(inputs[i], q, len) == 0) field = "inputs";
+        }
+        return vfail(c, field, "%s", why);
+    }
     db_split_opts so;
     TRY(db_read_split(c, tidx, &so, 1, 0, 0));
     db_inline_split(&so, r->ds.n, db_has_field(L, tidx, "train"), db_has_field(L, tidx, "val"), db_has_field(L, tidx, "test"));

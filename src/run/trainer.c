@@ -375,6 +375,7 @@ static mt_status evaluate_and_publish(mt_trainer *t)
 {
     tr_publish_learned(t);
     tr_publish_weight_history(t);
+    tr_publish_sigma(t);
     /* the training window */
     for (int k = 0; k < t->T; k++) {
         double l = t->win_steps ? t->win_loss[k] / (double)t->win_steps : NAN;

@@ -117,5 +117,6 @@ mt_status tr_publish_relations(mt_trainer *t);
 mt_status tr_publish_affinity(mt_trainer *t);
 void tr_publish_learned(mt_trainer *t);
 void tr_publish_weight_history(mt_trainer *t);
+void tr_publish_sigma(mt_trainer *t);
 
 #endif

@@ -128,6 +128,17 @@ void tr_publish_learned(mt_trainer *t)
         if (l.h[i]->publish) l.h[i]->publish(l.state[i], t->g, publish_cb, t);
 }
 
+/* Uncertainty weighting's sigma per task (the weights pane shows it too),
+ * so a run directory keeps what the method learned. */
+void tr_publish_sigma(mt_trainer *t)
+{
+    if (!t->W || weighting_kind(t->W) != MT_WEIGHT_UNCERTAINTY) return;
+    double v[MT_MAX_TASKS];
+    for (int k = 0; k < t->T; k++) v[k] = weighting_sigma(t->W, k);
+    static const char *const row[] = {"sigma"};
+    tr_record_matrix_labelled(t, "uncertainty sigma", 1, t->T, v, 0, 0, row, NULL);
+}
+
 /* The loss weights over time as a matrix: a row per task, a column per
  * evaluation (the last TR_WEIGHT_HIST of them), labelled by step. */
 void tr_publish_weight_history(mt_trainer *t)

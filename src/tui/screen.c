@@ -220,6 +220,7 @@ const char *tui_action_name(tui_action a)
         [TUI_ACT_RESIZE] = "resize",
         [TUI_ACT_SLOWER] = "slower",
         [TUI_ACT_FASTER] = "faster",
+        [TUI_ACT_CYCLE_WEIGHTING_BACK] = "cycle-weighting-back",
     };
     return (unsigned)a < TUI_ACT_COUNT ? names[a] : "?";
 }
@@ -368,6 +369,7 @@ static tui_action command_key(tui_screen *s, int is_code, wint_t ch)
     case 'n': return TUI_ACT_STEP;
     case 'r': return TUI_ACT_RELOAD;
     case 'w': return TUI_ACT_CYCLE_WEIGHTING;
+    case 'W': return TUI_ACT_CYCLE_WEIGHTING_BACK;
     case '+': case '=': return TUI_ACT_LR_UP;
     case '-': case '_': return TUI_ACT_LR_DOWN;
     case '<': case ',': return TUI_ACT_SLOWER;

@@ -59,6 +59,7 @@ typedef enum {
     TUI_ACT_RESIZE,           /* the terminal changed size (already re-laid out) */
     TUI_ACT_SLOWER,           /* < or ,: fewer training steps per second (teaching) */
     TUI_ACT_FASTER,           /* > or .: more, up to unlimited */
+    TUI_ACT_CYCLE_WEIGHTING_BACK, /* W: the previous loss weighting */
     TUI_ACT_COUNT
 } tui_action;
 
