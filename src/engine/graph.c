@@ -110,7 +110,7 @@ mt_node graph_build_fail(mt_graph *g, mt_status s, const char *fmt, ...)
 
 /* 1 when `n` can be used as an operand of builder `what`; otherwise records
  * why (unless an earlier error explains it) and returns 0. */
-static int operand_ok(mt_graph *g, const char *what, mt_node n)
+int gi_operand_ok(mt_graph *g, const char *what, mt_node n)
 {
     if (!g) return 0;
     if (n == MT_NONE) {
@@ -158,7 +158,7 @@ static void copy_image(graph_node *dst, const graph_node *src)
 }
 
 /* Appends a node; returns its index or MT_NONE. */
-static mt_node push(mt_graph *g, graph_op op, int batched, int rows, int cols)
+mt_node gi_push(mt_graph *g, graph_op op, int batched, int rows, int cols)
 {
     if (g->compiled)
         return graph_build_fail(g, MT_ERR_STATE, "%s: cannot add nodes after graph_compile",
@@ -179,11 +179,11 @@ static mt_node push(mt_graph *g, graph_op op, int batched, int rows, int cols)
     return g->n++;
 }
 
-static mt_node push1(mt_graph *g, graph_op op, mt_node x)
+mt_node gi_push1(mt_graph *g, graph_op op, mt_node x)
 {
     const graph_node *a = &g->nodes[x];
     int batched = a->batched, rows = a->rows, cols = a->cols;
-    mt_node n = push(g, op, batched, rows, cols);
+    mt_node n = gi_push(g, op, batched, rows, cols);
     if (n == MT_NONE) return MT_NONE;
     g->nodes[n].n_in = 1;
     g->nodes[n].in[0] = x;
@@ -207,7 +207,7 @@ static mt_node leaf(mt_graph *g, graph_op op, const char *what, const char *name
     if (cols <= 0 || (!batched && rows <= 0))
         return graph_build_fail(g, MT_ERR_SHAPE, "%s %s: bad shape (%d, %d)", what, name,
                           batched ? -1 : rows, cols);
-    mt_node n = push(g, op, batched, rows, cols);
+    mt_node n = gi_push(g, op, batched, rows, cols);
     if (n == MT_NONE) return MT_NONE;
     strcpy(g->nodes[n].name, name);
     return n;
@@ -240,7 +240,7 @@ mt_node graph_const(mt_graph *g, const char *name, int rows, int cols)
 }
 
 /* Registers an arena entry with its init recipe; -1 on error (recorded). */
-static int add_param(mt_graph *g, const char *name, int ndim, const int *shape, mt_init init,
+int gi_add_param(mt_graph *g, const char *name, int ndim, const int *shape, mt_init init,
                      int fan_in, int fan_out, int group, int decay)
 {
     if (g->compiled) {
@@ -266,16 +266,16 @@ static int add_param(mt_graph *g, const char *name, int ndim, const int *shape, 
     return idx;
 }
 
-static mt_node param_node(mt_graph *g, const char *name, int rows, int cols, int ndim,
+mt_node gi_param_node(mt_graph *g, const char *name, int rows, int cols, int ndim,
                           const int *shape, mt_init init, int fan_in, int fan_out, int group,
                           int decay)
 {
     if (!name || !name[0]) return graph_build_fail(g, MT_ERR_ARG, "param: a name is required");
     if (rows <= 0 || cols <= 0)
         return graph_build_fail(g, MT_ERR_SHAPE, "param %s: bad shape (%d, %d)", name, rows, cols);
-    int idx = add_param(g, name, ndim, shape, init, fan_in, fan_out, group, decay);
+    int idx = gi_add_param(g, name, ndim, shape, init, fan_in, fan_out, group, decay);
     if (idx < 0) return MT_NONE;
-    mt_node n = push(g, OP_PARAM, 0, rows, cols);
+    mt_node n = gi_push(g, OP_PARAM, 0, rows, cols);
     if (n == MT_NONE) return MT_NONE;
     strcpy(g->nodes[n].name, name);
     g->nodes[n].param = idx;
@@ -287,7 +287,7 @@ mt_node graph_param(mt_graph *g, const char *name, int rows, int cols, mt_init i
 {
     if (!g) return MT_NONE;
     int shape[2] = {rows, cols};
-    return param_node(g, name, rows, cols, 2, shape, init, cols, rows, group, decay);
+    return gi_param_node(g, name, rows, cols, 2, shape, init, cols, rows, group, decay);
 }
 
 /* ---- linear algebra --------------------------------------------------------- */
@@ -302,7 +302,7 @@ static void op_dims(const graph_node *x, int trans, int *r, int *c)
 
 mt_node graph_matmul(mt_graph *g, mt_node a, mt_node b, int trans_a, int trans_b)
 {
-    if (!operand_ok(g, "matmul", a) || !operand_ok(g, "matmul", b)) return MT_NONE;
+    if (!gi_operand_ok(g, "matmul", a) || !gi_operand_ok(g, "matmul", b)) return MT_NONE;
     char sa[40], sb[40];
     int ar, ac, br, bc;
     op_dims(&g->nodes[a], trans_a, &ar, &ac);
@@ -317,7 +317,7 @@ mt_node graph_matmul(mt_graph *g, mt_node a, mt_node b, int trans_a, int trans_b
                           "matmul: the result of %s%s times %s%s would have B columns",
                           graph_shape_str(&g->nodes[a], sa, sizeof sa), trans_a ? "^T" : "",
                           graph_shape_str(&g->nodes[b], sb, sizeof sb), trans_b ? "^T" : "");
-    mt_node n = push(g, OP_MATMUL, ar < 0, ar, bc);
+    mt_node n = gi_push(g, OP_MATMUL, ar < 0, ar, bc);
     if (n == MT_NONE) return MT_NONE;
     graph_node *nd = &g->nodes[n];
     nd->n_in = 2;
@@ -330,7 +330,7 @@ mt_node graph_matmul(mt_graph *g, mt_node a, mt_node b, int trans_a, int trans_b
 
 mt_node graph_dense(mt_graph *g, mt_node x, mt_node w)
 {
-    if (!operand_ok(g, "dense", x) || !operand_ok(g, "dense", w)) return MT_NONE;
+    if (!gi_operand_ok(g, "dense", x) || !gi_operand_ok(g, "dense", w)) return MT_NONE;
     const graph_node *xn = &g->nodes[x], *wn = &g->nodes[w];
     char d[MT_PARAM_NAME + 32];
     if (wn->batched)
@@ -339,7 +339,7 @@ mt_node graph_dense(mt_graph *g, mt_node x, mt_node w)
     if (xn->cols != wn->cols)
         return graph_build_fail(g, MT_ERR_SHAPE, "dense: input has %d columns but weight %s expects %d",
                           xn->cols, node_desc(g, w, d, sizeof d), wn->cols);
-    mt_node n = push(g, OP_DENSE, xn->batched, xn->rows, wn->rows);
+    mt_node n = gi_push(g, OP_DENSE, xn->batched, xn->rows, wn->rows);
     if (n == MT_NONE) return MT_NONE;
     g->nodes[n].n_in = 2;
     g->nodes[n].in[0] = x;
@@ -349,13 +349,13 @@ mt_node graph_dense(mt_graph *g, mt_node x, mt_node w)
 
 mt_node graph_bias(mt_graph *g, mt_node x, mt_node b)
 {
-    if (!operand_ok(g, "bias", x) || !operand_ok(g, "bias", b)) return MT_NONE;
+    if (!gi_operand_ok(g, "bias", x) || !gi_operand_ok(g, "bias", b)) return MT_NONE;
     const graph_node *xn = &g->nodes[x], *bn = &g->nodes[b];
     char d[MT_PARAM_NAME + 32], s[40];
     if (bn->batched || bn->rows != 1 || bn->cols != xn->cols)
         return graph_build_fail(g, MT_ERR_SHAPE, "bias: input has %d columns but bias %s is %s",
                           xn->cols, node_desc(g, b, d, sizeof d), graph_shape_str(bn, s, sizeof s));
-    mt_node n = push1(g, OP_BIAS, x);
+    mt_node n = gi_push1(g, OP_BIAS, x);
     if (n == MT_NONE) return MT_NONE;
     g->nodes[n].n_in = 2;
     g->nodes[n].in[1] = b;
@@ -365,7 +365,7 @@ mt_node graph_bias(mt_graph *g, mt_node x, mt_node b)
 
 mt_node graph_linear(mt_graph *g, mt_node x, int out, const char *prefix, int group)
 {
-    if (!operand_ok(g, "linear", x)) return MT_NONE;
+    if (!gi_operand_ok(g, "linear", x)) return MT_NONE;
     if (!prefix) return graph_build_fail(g, MT_ERR_ARG, "linear: a prefix is required");
     if (out <= 0) return graph_build_fail(g, MT_ERR_SHAPE, "linear %s: %d outputs", prefix, out);
     char nm[MT_PARAM_NAME + 16];
@@ -382,13 +382,13 @@ mt_node graph_linear(mt_graph *g, mt_node x, int out, const char *prefix, int gr
 
 static mt_node binary(mt_graph *g, graph_op op, mt_node a, mt_node b)
 {
-    if (!operand_ok(g, graph_op_names[op], a) || !operand_ok(g, graph_op_names[op], b)) return MT_NONE;
+    if (!gi_operand_ok(g, graph_op_names[op], a) || !gi_operand_ok(g, graph_op_names[op], b)) return MT_NONE;
     const graph_node *an = &g->nodes[a], *bn = &g->nodes[b];
     char sa[40], sb[40];
     if (!same_shape(an, bn))
         return graph_build_fail(g, MT_ERR_SHAPE, "%s: shapes %s and %s differ", graph_op_names[op],
                           graph_shape_str(an, sa, sizeof sa), graph_shape_str(bn, sb, sizeof sb));
-    mt_node n = push1(g, op, a);
+    mt_node n = gi_push1(g, op, a);
     if (n == MT_NONE) return MT_NONE;
     graph_node *nd = &g->nodes[n];
     nd->n_in = 2;
@@ -404,10 +404,10 @@ mt_node graph_sub(mt_graph *g, mt_node a, mt_node b) { return binary(g, OP_SUB, 
 mt_node graph_mul(mt_graph *g, mt_node a, mt_node b) { return binary(g, OP_MUL, a, b); }
 
 /* A unary op keeping the shape and image layout of x. */
-static mt_node unary(mt_graph *g, graph_op op, mt_node x)
+mt_node gi_unary(mt_graph *g, graph_op op, mt_node x)
 {
-    if (!operand_ok(g, graph_op_names[op], x)) return MT_NONE;
-    mt_node n = push1(g, op, x);
+    if (!gi_operand_ok(g, graph_op_names[op], x)) return MT_NONE;
+    mt_node n = gi_push1(g, op, x);
     if (n == MT_NONE) return MT_NONE;
     copy_image(&g->nodes[n], &g->nodes[x]);
     return n;
@@ -415,13 +415,13 @@ static mt_node unary(mt_graph *g, graph_op op, mt_node x)
 
 mt_node graph_scale(mt_graph *g, mt_node a, float s)
 {
-    mt_node n = unary(g, OP_SCALE, a);
+    mt_node n = gi_unary(g, OP_SCALE, a);
     if (n != MT_NONE) g->nodes[n].f[0] = s;
     return n;
 }
 
 /* Copies the operand list of a variadic op after checking every entry. */
-static mt_node *copy_operands(mt_graph *g, const char *what, const mt_node *xs, int n)
+mt_node *gi_copy_operands(mt_graph *g, const char *what, const mt_node *xs, int n)
 {
     if (!g) return NULL;
     if (!xs || n < 1) {
@@ -429,7 +429,7 @@ static mt_node *copy_operands(mt_graph *g, const char *what, const mt_node *xs, 
         return NULL;
     }
     for (int k = 0; k < n; k++)
-        if (!operand_ok(g, what, xs[k])) return NULL;
+        if (!gi_operand_ok(g, what, xs[k])) return NULL;
     mt_node *c = mt_alloc((size_t)n * sizeof *c);
     if (!c) {
         graph_build_fail(g, MT_ERR_NOMEM, "%s: out of memory", what);
@@ -442,7 +442,7 @@ static mt_node *copy_operands(mt_graph *g, const char *what, const mt_node *xs, 
 static mt_node push_variadic(mt_graph *g, graph_op op, mt_node *xs, int n, int batched, int rows,
                              int cols)
 {
-    mt_node id = push(g, op, batched, rows, cols);
+    mt_node id = gi_push(g, op, batched, rows, cols);
     if (id == MT_NONE) {
         mt_free(xs);
         return MT_NONE;
@@ -454,7 +454,7 @@ static mt_node push_variadic(mt_graph *g, graph_op op, mt_node *xs, int n, int b
 
 mt_node graph_concat(mt_graph *g, const mt_node *xs, int n)
 {
-    mt_node *c = copy_operands(g, "concat", xs, n);
+    mt_node *c = gi_copy_operands(g, "concat", xs, n);
     if (!c) return MT_NONE;
     const graph_node *x0 = &g->nodes[c[0]];
     int cols = 0;
@@ -473,12 +473,12 @@ mt_node graph_concat(mt_graph *g, const mt_node *xs, int n)
 
 mt_node graph_slice_cols(mt_graph *g, mt_node x, int start, int count)
 {
-    if (!operand_ok(g, "slice_cols", x)) return MT_NONE;
+    if (!gi_operand_ok(g, "slice_cols", x)) return MT_NONE;
     const graph_node *xn = &g->nodes[x];
     if (start < 0 || count < 1 || start > xn->cols - count)
         return graph_build_fail(g, MT_ERR_SHAPE, "slice_cols: columns [%d, %d) outside 0..%d", start,
                           start + count, xn->cols);
-    mt_node n = push(g, OP_SLICE_COLS, xn->batched, xn->rows, count);
+    mt_node n = gi_push(g, OP_SLICE_COLS, xn->batched, xn->rows, count);
     if (n == MT_NONE) return MT_NONE;
     g->nodes[n].n_in = 1;
     g->nodes[n].in[0] = x;
@@ -488,8 +488,8 @@ mt_node graph_slice_cols(mt_graph *g, mt_node x, int start, int count)
 
 mt_node graph_lincomb(mt_graph *g, const mt_node *xs, int n, mt_node coef, int row, int offset)
 {
-    if (!operand_ok(g, "lincomb", coef)) return MT_NONE;
-    mt_node *c = copy_operands(g, "lincomb", xs, n);
+    if (!gi_operand_ok(g, "lincomb", coef)) return MT_NONE;
+    mt_node *c = gi_copy_operands(g, "lincomb", xs, n);
     if (!c) return MT_NONE;
     const graph_node *x0 = &g->nodes[c[0]], *cn = &g->nodes[coef];
     char s0[40], sk[40];
@@ -519,8 +519,8 @@ mt_node graph_lincomb(mt_graph *g, const mt_node *xs, int n, mt_node coef, int r
 
 mt_node graph_gate(mt_graph *g, const mt_node *xs, int n, mt_node gate)
 {
-    if (!operand_ok(g, "gate", gate)) return MT_NONE;
-    mt_node *c = copy_operands(g, "gate", xs, n);
+    if (!gi_operand_ok(g, "gate", gate)) return MT_NONE;
+    mt_node *c = gi_copy_operands(g, "gate", xs, n);
     if (!c) return MT_NONE;
     const graph_node *x0 = &g->nodes[c[0]], *gn = &g->nodes[gate];
     char s0[40], sk[40];
@@ -546,8 +546,8 @@ mt_node graph_gate(mt_graph *g, const mt_node *xs, int n, mt_node gate)
 
 static mt_node reduce(mt_graph *g, graph_op op, mt_node x)
 {
-    if (!operand_ok(g, graph_op_names[op], x)) return MT_NONE;
-    mt_node n = push(g, op, 0, 1, 1);
+    if (!gi_operand_ok(g, graph_op_names[op], x)) return MT_NONE;
+    mt_node n = gi_push(g, op, 0, 1, 1);
     if (n == MT_NONE) return MT_NONE;
     g->nodes[n].n_in = 1;
     g->nodes[n].in[0] = x;
@@ -559,290 +559,39 @@ mt_node graph_mean(mt_graph *g, mt_node x) { return reduce(g, OP_MEAN, x); }
 
 /* ---- activations ------------------------------------------------------------ */
 
-mt_node graph_relu(mt_graph *g, mt_node x) { return unary(g, OP_RELU, x); }
-mt_node graph_tanh(mt_graph *g, mt_node x) { return unary(g, OP_TANH, x); }
-mt_node graph_sigmoid(mt_graph *g, mt_node x) { return unary(g, OP_SIGMOID, x); }
-mt_node graph_gelu(mt_graph *g, mt_node x) { return unary(g, OP_GELU, x); }
+mt_node graph_relu(mt_graph *g, mt_node x) { return gi_unary(g, OP_RELU, x); }
+mt_node graph_tanh(mt_graph *g, mt_node x) { return gi_unary(g, OP_TANH, x); }
+mt_node graph_sigmoid(mt_graph *g, mt_node x) { return gi_unary(g, OP_SIGMOID, x); }
+mt_node graph_gelu(mt_graph *g, mt_node x) { return gi_unary(g, OP_GELU, x); }
 
 mt_node graph_leaky_relu(mt_graph *g, mt_node x, float slope)
 {
-    mt_node n = unary(g, OP_LEAKY_RELU, x);
+    mt_node n = gi_unary(g, OP_LEAKY_RELU, x);
     if (n != MT_NONE) g->nodes[n].f[0] = slope;
     return n;
 }
 
 mt_node graph_softmax(mt_graph *g, mt_node x)
 {
-    if (!operand_ok(g, "softmax", x)) return MT_NONE;
-    return push1(g, OP_SOFTMAX, x);
+    if (!gi_operand_ok(g, "softmax", x)) return MT_NONE;
+    return gi_push1(g, OP_SOFTMAX, x);
 }
 
 mt_node graph_dropout(mt_graph *g, mt_node x, float p)
 {
-    if (!operand_ok(g, "dropout", x)) return MT_NONE;
+    if (!gi_operand_ok(g, "dropout", x)) return MT_NONE;
     if (!(p >= 0.0f && p < 1.0f))
         return graph_build_fail(g, MT_ERR_ARG, "dropout: p = %g not in [0, 1)", (double)p);
-    mt_node n = unary(g, OP_DROPOUT, x);
+    mt_node n = gi_unary(g, OP_DROPOUT, x);
     if (n != MT_NONE) g->nodes[n].f[0] = p;
     return n;
 }
 
 mt_node graph_grad_reverse(mt_graph *g, mt_node x, float lambda)
 {
-    mt_node n = unary(g, OP_GRAD_REVERSE, x);
+    mt_node n = gi_unary(g, OP_GRAD_REVERSE, x);
     if (n != MT_NONE) g->nodes[n].f[0] = lambda;
     return n;
-}
-
-/* ---- normalisation ------------------------------------------------------------- */
-
-static mt_node norm_param(mt_graph *g, const char *prefix, const char *suffix, int n,
-                          mt_init_kind kind, int group)
-{
-    char nm[MT_PARAM_NAME + 32];
-    snprintf(nm, sizeof nm, "%s.%s", prefix, suffix);
-    int shape[2] = {1, n};
-    return param_node(g, nm, 1, n, 2, shape, (mt_init){kind, 0, 0}, n, n, group, 0);
-}
-
-mt_node graph_batchnorm(mt_graph *g, mt_node x, const char *prefix, int group)
-{
-    if (!operand_ok(g, "batchnorm", x)) return MT_NONE;
-    if (!prefix) return graph_build_fail(g, MT_ERR_ARG, "batchnorm: a prefix is required");
-    const graph_node *xn = &g->nodes[x];
-    if (!xn->batched)
-        return graph_build_fail(g, MT_ERR_SHAPE, "batchnorm %s: input is not batched", prefix);
-    int ch = xn->c > 0 ? xn->c : xn->cols;
-    mt_node gm = norm_param(g, prefix, "gamma", ch, MT_INIT_ONES, group);
-    mt_node bt = norm_param(g, prefix, "beta", ch, MT_INIT_ZEROS, group);
-    if (gm == MT_NONE || bt == MT_NONE) return MT_NONE;
-    /* running statistics live in the arena (so checkpoints carry them) but
-     * are not graph nodes: no gradient ever reaches them */
-    char nm[MT_PARAM_NAME + 32];
-    int shape[2] = {1, ch};
-    snprintf(nm, sizeof nm, "%s.running_mean", prefix);
-    int rm = add_param(g, nm, 2, shape, (mt_init){MT_INIT_ZEROS, 0, 0}, ch, ch, group, 0);
-    snprintf(nm, sizeof nm, "%s.running_var", prefix);
-    int rv = add_param(g, nm, 2, shape, (mt_init){MT_INIT_ONES, 0, 0}, ch, ch, group, 0);
-    if (rm < 0 || rv < 0) return MT_NONE;
-    mt_node n = unary(g, OP_BATCHNORM, x);
-    if (n == MT_NONE) return MT_NONE;
-    graph_node *nd = &g->nodes[n];
-    nd->n_in = 3;
-    nd->in[1] = gm;
-    nd->in[2] = bt;
-    nd->param = rm;
-    nd->param2 = rv;
-    return n;
-}
-
-mt_node graph_layernorm(mt_graph *g, mt_node x, const char *prefix, int group)
-{
-    if (!operand_ok(g, "layernorm", x)) return MT_NONE;
-    if (!prefix) return graph_build_fail(g, MT_ERR_ARG, "layernorm: a prefix is required");
-    int cols = g->nodes[x].cols;
-    mt_node gm = norm_param(g, prefix, "gamma", cols, MT_INIT_ONES, group);
-    mt_node bt = norm_param(g, prefix, "beta", cols, MT_INIT_ZEROS, group);
-    if (gm == MT_NONE || bt == MT_NONE) return MT_NONE;
-    mt_node n = unary(g, OP_LAYERNORM, x);
-    if (n == MT_NONE) return MT_NONE;
-    g->nodes[n].n_in = 3;
-    g->nodes[n].in[1] = gm;
-    g->nodes[n].in[2] = bt;
-    return n;
-}
-
-/* ---- convolution ------------------------------------------------------------- */
-
-mt_node graph_conv2d(mt_graph *g, mt_node x, int out_c, int k, int pad, const char *prefix,
-                     int group)
-{
-    if (!operand_ok(g, "conv2d", x)) return MT_NONE;
-    if (!prefix) return graph_build_fail(g, MT_ERR_ARG, "conv2d: a prefix is required");
-    const graph_node *xn = &g->nodes[x];
-    if (!xn->batched || xn->c <= 0)
-        return graph_build_fail(g, MT_ERR_SHAPE, "conv2d %s: input %s is not an image node", prefix,
-                          graph_op_names[xn->op]);
-    if (out_c <= 0 || k <= 0 || pad < 0 || k > 64 || pad > 64 ||
-        (long long)out_c * (xn->h + 2 * pad) * (xn->w + 2 * pad) > INT_MAX / 2)
-        return graph_build_fail(g, MT_ERR_ARG, "conv2d %s: bad out_c %d, k %d or pad %d", prefix,
-                          out_c, k, pad);
-    int c = xn->c, h = xn->h, w = xn->w;
-    int oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1;
-    if (oh < 1 || ow < 1)
-        return graph_build_fail(g, MT_ERR_SHAPE, "conv2d %s: a %dx%d kernel with pad %d does not fit %dx%d",
-                          prefix, k, k, pad, h, w);
-    char nm[MT_PARAM_NAME + 16];
-    snprintf(nm, sizeof nm, "%s.weight", prefix);
-    int wshape[4] = {out_c, c, k, k}, bshape[2] = {1, out_c};
-    mt_node wt = param_node(g, nm, out_c, c * k * k, 4, wshape, (mt_init){MT_INIT_HE, 0, 0},
-                            c * k * k, out_c * k * k, group, 1);
-    snprintf(nm, sizeof nm, "%s.bias", prefix);
-    mt_node bs = param_node(g, nm, 1, out_c, 2, bshape, (mt_init){MT_INIT_ZEROS, 0, 0}, c * k * k,
-                            out_c, group, 0);
-    if (wt == MT_NONE || bs == MT_NONE) return MT_NONE;
-    mt_node n = push(g, OP_CONV2D, 1, 0, out_c * oh * ow);
-    if (n == MT_NONE) return MT_NONE;
-    graph_node *nd = &g->nodes[n];
-    nd->n_in = 3;
-    nd->in[0] = x;
-    nd->in[1] = wt;
-    nd->in[2] = bs;
-    nd->iv[0] = k;
-    nd->iv[1] = pad;
-    nd->c = out_c;
-    nd->h = oh;
-    nd->w = ow;
-    return n;
-}
-
-mt_node graph_maxpool(mt_graph *g, mt_node x, int k)
-{
-    if (!operand_ok(g, "maxpool", x)) return MT_NONE;
-    const graph_node *xn = &g->nodes[x];
-    if (!xn->batched || xn->c <= 0)
-        return graph_build_fail(g, MT_ERR_SHAPE, "maxpool: input node %d (%s) is not an image node", x,
-                          graph_op_names[xn->op]);
-    if (k < 1 || k > xn->h || k > xn->w)
-        return graph_build_fail(g, MT_ERR_SHAPE, "maxpool: window %d does not fit %dx%d", k, xn->h,
-                          xn->w);
-    int c = xn->c, oh = xn->h / k, ow = xn->w / k;
-    mt_node n = push(g, OP_MAXPOOL, 1, 0, c * oh * ow);
-    if (n == MT_NONE) return MT_NONE;
-    graph_node *nd = &g->nodes[n];
-    nd->n_in = 1;
-    nd->in[0] = x;
-    nd->iv[0] = k;
-    nd->c = c;
-    nd->h = oh;
-    nd->w = ow;
-    return n;
-}
-
-mt_node graph_flatten(mt_graph *g, mt_node x)
-{
-    if (!operand_ok(g, "flatten", x)) return MT_NONE;
-    return push1(g, OP_FLATTEN, x);
-}
-
-/* ---- custom operations --------------------------------------------------------- */
-
-/* The callbacks' argument arrays are allocated here, once, so that running
- * the node never allocates. */
-mt_node graph_custom(mt_graph *g, const char *kind, const mt_node *in, int n, int rows,
-                     int out_cols, mt_custom_fwd fwd, mt_custom_bwd bwd, void *ud)
-{
-    if (!g) return MT_NONE;
-    const char *k = kind ? kind : "custom";
-    if (strlen(k) >= sizeof ((graph_custom_op *)0)->kind)
-        return graph_build_fail(g, MT_ERR_ARG, "custom %.40s...: kind name longer than %zu bytes", k,
-                          sizeof ((graph_custom_op *)0)->kind - 1);
-    if (!fwd) return graph_build_fail(g, MT_ERR_ARG, "custom %s: a forward function is required", k);
-    if (rows < 0 || out_cols < 1)
-        return graph_build_fail(g, MT_ERR_SHAPE, "custom %s: bad output shape (%d, %d)", k, rows,
-                          out_cols);
-    char what[48];
-    snprintf(what, sizeof what, "custom %s", k);
-    mt_node *c = copy_operands(g, what, in, n);
-    if (!c) return MT_NONE;
-    graph_custom_op *op = mt_calloc(1, sizeof *op);
-    if (op) {
-        op->in = mt_calloc((size_t)n, sizeof *op->in);
-        op->in_rows = mt_calloc((size_t)n, sizeof *op->in_rows);
-        op->in_cols = mt_calloc((size_t)n, sizeof *op->in_cols);
-        op->din = mt_calloc((size_t)n, sizeof *op->din);
-    }
-    if (!op || !op->in || !op->in_rows || !op->in_cols || !op->din) {
-        if (op) {
-            mt_free(op->in);
-            mt_free(op->in_rows);
-            mt_free(op->in_cols);
-            mt_free(op->din);
-        }
-        mt_free(op);
-        mt_free(c);
-        return graph_build_fail(g, MT_ERR_NOMEM, "%s: out of memory", what);
-    }
-    snprintf(op->kind, sizeof op->kind, "%s", k);
-    op->fwd = fwd;
-    op->bwd = bwd;
-    op->ud = ud;
-    for (int j = 0; j < n; j++) op->in_cols[j] = g->nodes[c[j]].cols;
-    mt_node id = push(g, OP_CUSTOM, rows == MT_ROWS_BATCHED, rows, out_cols);
-    if (id == MT_NONE) {
-        mt_free(op->in);
-        mt_free(op->in_rows);
-        mt_free(op->in_cols);
-        mt_free(op->din);
-        mt_free(op);
-        mt_free(c);
-        return MT_NONE;
-    }
-    g->nodes[id].xs = c;
-    g->nodes[id].n_xs = n;
-    g->nodes[id].cust = op;
-    return id;
-}
-
-/* ---- losses ------------------------------------------------------------------ */
-
-static mt_node loss(mt_graph *g, graph_op op, mt_node pred, mt_node target, mt_node mask,
-                    float f0)
-{
-    const char *what = graph_op_names[op];
-    if (!operand_ok(g, what, pred) || !operand_ok(g, what, target)) return MT_NONE;
-    if (mask != MT_NONE && !operand_ok(g, what, mask)) return MT_NONE;
-    const graph_node *p = &g->nodes[pred], *t = &g->nodes[target];
-    char sp[40], st[40];
-    int tcols = op == OP_LOSS_SOFTMAX_CE ? 1 : p->cols;
-    if (t->batched != p->batched || t->cols != tcols || (!p->batched && t->rows != p->rows))
-        return graph_build_fail(g, MT_ERR_SHAPE, "%s: prediction is %s but target is %s (expected %s%d))",
-                          what, graph_shape_str(p, sp, sizeof sp), graph_shape_str(t, st, sizeof st),
-                          p->batched ? "(B, " : "(rows, ", tcols);
-    if (mask != MT_NONE) {
-        const graph_node *m = &g->nodes[mask];
-        if (m->batched != p->batched || m->cols != 1 || (!p->batched && m->rows != p->rows))
-            return graph_build_fail(g, MT_ERR_SHAPE, "%s: mask is %s but the prediction %s needs one "
-                              "weight per row", what, graph_shape_str(m, st, sizeof st),
-                              graph_shape_str(p, sp, sizeof sp));
-    }
-    mt_node n = push(g, op, 0, 1, 1);
-    if (n == MT_NONE) return MT_NONE;
-    graph_node *nd = &g->nodes[n];
-    nd->n_in = mask == MT_NONE ? 2 : 3;
-    nd->in[0] = pred;
-    nd->in[1] = target;
-    nd->in[2] = mask;
-    nd->f[0] = f0;
-    return n;
-}
-
-mt_node graph_loss_mse(mt_graph *g, mt_node pred, mt_node target, mt_node mask)
-{
-    return loss(g, OP_LOSS_MSE, pred, target, mask, 0.0f);
-}
-
-mt_node graph_loss_l1(mt_graph *g, mt_node pred, mt_node target, mt_node mask)
-{
-    return loss(g, OP_LOSS_L1, pred, target, mask, 0.0f);
-}
-
-mt_node graph_loss_huber(mt_graph *g, mt_node pred, mt_node target, mt_node mask, float delta)
-{
-    if (g && !(delta > 0.0f))
-        return graph_build_fail(g, MT_ERR_ARG, "loss_huber: delta = %g must be positive",
-                          (double)delta);
-    return loss(g, OP_LOSS_HUBER, pred, target, mask, delta);
-}
-
-mt_node graph_loss_softmax_ce(mt_graph *g, mt_node logits, mt_node target, mt_node mask)
-{
-    return loss(g, OP_LOSS_SOFTMAX_CE, logits, target, mask, 0.0f);
-}
-
-mt_node graph_loss_bce_logits(mt_graph *g, mt_node logits, mt_node target, mt_node mask)
-{
-    return loss(g, OP_LOSS_BCE_LOGITS, logits, target, mask, 0.0f);
 }
 
 /* ---- access ------------------------------------------------------------------ */

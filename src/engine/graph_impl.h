@@ -114,4 +114,16 @@ mt_node graph_build_fail(mt_graph *g, mt_status s, const char *fmt, ...) __attri
 const char *graph_shape_str(const graph_node *nd, char *buf, size_t cap);
 extern const char *const graph_op_names[OP_COUNT];
 
+/* graph.c: building blocks shared with graph_layers.c */
+int gi_add_param(mt_graph *g, const char *name, int ndim, const int *shape, mt_init init,
+                     int fan_in, int fan_out, int group, int decay);
+mt_node *gi_copy_operands(mt_graph *g, const char *what, const mt_node *xs, int n);
+int gi_operand_ok(mt_graph *g, const char *what, mt_node n);
+mt_node gi_param_node(mt_graph *g, const char *name, int rows, int cols, int ndim,
+                          const int *shape, mt_init init, int fan_in, int fan_out, int group,
+                          int decay);
+mt_node gi_push1(mt_graph *g, graph_op op, mt_node x);
+mt_node gi_push(mt_graph *g, graph_op op, int batched, int rows, int cols);
+mt_node gi_unary(mt_graph *g, graph_op op, mt_node x);
+
 #endif
