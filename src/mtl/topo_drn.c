@@ -264,13 +264,8 @@ static void drn_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
     fn(ud, "task correlation", T, T, st->pub, NULL, NULL, -1, 1);
 }
 
-#define OUT(...)                                                          \
-    do {                                                                  \
-        if (w < n) {                                                      \
-            int r_ = snprintf(buf + w, n - w, __VA_ARGS__);               \
-            if (r_ > 0) w += (size_t)r_ < n - w ? (size_t)r_ : n - w - 1; \
-        }                                                                 \
-    } while (0)
+/* appends to buf (n bytes) at w, truncating (topology.h) */
+#define OUT(...) (w = topo_appendf(buf, n, w, __VA_ARGS__))
 
 /* Hard sharing's drawing under our own title, then the prior. */
 static size_t drn_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t n)

@@ -390,13 +390,8 @@ static void fafs_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
 
 static void fafs_free(void *state) { mt_free(state); }
 
-#define OUT(...)                                                          \
-    do {                                                                  \
-        if (w < n) {                                                      \
-            int r_ = snprintf(buf + w, n - w, __VA_ARGS__);               \
-            if (r_ > 0) w += (size_t)r_ < n - w ? (size_t)r_ : n - w - 1; \
-        }                                                                 \
-    } while (0)
+/* appends to buf (n bytes) at w, truncating (topology.h) */
+#define OUT(...) (w = topo_appendf(buf, n, w, __VA_ARGS__))
 
 /* The tasks of a mask, "a,b,c", cut to fit. */
 static void fafs_names(const mt_topo_spec *s, unsigned m, char *out, size_t n)

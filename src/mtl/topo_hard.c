@@ -108,13 +108,8 @@ static mt_status hard_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int i
     return MT_OK;
 }
 
-#define OUT(...)                                                                  \
-    do {                                                                          \
-        if (w < n) {                                                              \
-            int r_ = snprintf(buf + w, n - w, __VA_ARGS__);                       \
-            if (r_ > 0) w += (size_t)r_ < n - w ? (size_t)r_ : n - w - 1;         \
-        }                                                                         \
-    } while (0)
+/* appends to buf (n bytes) at w, truncating (topology.h) */
+#define OUT(...) (w = topo_appendf(buf, n, w, __VA_ARGS__))
 
 static size_t hard_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t n)
 {

@@ -322,13 +322,8 @@ static void moe_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
     }
 }
 
-#define OUT(...)                                                          \
-    do {                                                                  \
-        if (w < n) {                                                      \
-            int r_ = snprintf(buf + w, n - w, __VA_ARGS__);               \
-            if (r_ > 0) w += (size_t)r_ < n - w ? (size_t)r_ : n - w - 1; \
-        }                                                                 \
-    } while (0)
+/* appends to buf (n bytes) at w, truncating (topology.h) */
+#define OUT(...) (w = topo_appendf(buf, n, w, __VA_ARGS__))
 
 static size_t moe_layers_text(const mt_topo_spec *s, char *buf, size_t n)
 {

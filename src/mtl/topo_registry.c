@@ -9,6 +9,7 @@
  * Each .inc holds `X(symbol)` lines; the symbol is a const mt_topo_class
  * (or mt_reg_class) defined in that family's .c files. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "topology.h"
@@ -230,6 +231,17 @@ const char *tparam_check(const mt_tparam_def *d, double v)
     case MT_TP_STRING: return NULL;
     }
     return NULL;
+}
+
+size_t topo_appendf(char *buf, size_t n, size_t w, const char *fmt, ...)
+{
+    if (w + 1 >= n) return w;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsnprintf(buf + w, n - w, fmt, ap);
+    va_end(ap);
+    if (r > 0) w += (size_t)r < n - w ? (size_t)r : n - w - 1;
+    return w;
 }
 
 void topo_spec_default(mt_topo_spec *s)

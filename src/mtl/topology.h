@@ -228,6 +228,10 @@ void topo_count_params(mt_graph *g, const mt_topo_spec *s, mt_topo_built *b);
 size_t topo_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t n);
 void topo_built_free(const mt_topo_spec *s, mt_topo_built *b);
 
+/* Appends printf-style text to buf (n bytes) at offset w, truncating;
+ * returns the new offset. For describe() functions. */
+size_t topo_appendf(char *buf, size_t n, size_t w, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Building blocks every topology shares (topo_hard.c). */
 mt_node topo_activate(mt_graph *g, mt_node h, mt_act a);
 /* linear + optional norm + activation + dropout; params "<prefix>.weight" ... */
