@@ -1,6 +1,6 @@
 /* status.h - status codes and the last-error message.
  *
- * Library code never calls exit() and never prints: a failing function
+ * Library code never ends the process and never prints: a failing function
  * records a message with mt_fail() and returns a status; the application
  * decides what to show. The message buffer is thread-local. */
 #ifndef MT_STATUS_H

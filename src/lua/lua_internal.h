@@ -98,4 +98,22 @@ mt_status db_build_landscape(mtlua_vctx *c, int tidx, mt_data_ref *r);
         if (st_ != MT_OK) return st_; \
     } while (0)
 
+/* ---- session.c / run_object.c ---- */
+#define MAX_EXPERIMENTS 32
+
+struct mtlua_session {
+    lua_State *L;
+    char script[1024];
+    int n;
+    mt_experiment exp[MAX_EXPERIMENTS];
+    int cb_ref[MAX_EXPERIMENTS][3]; /* on_step, on_eval, on_epoch: registry refs */
+    mt_trainer *trainer[MAX_EXPERIMENTS];
+    int run_ref[MAX_EXPERIMENTS]; /* the `run` userdata of each experiment */
+    int current;                  /* experiment the console talks to */
+    int stop;
+};
+
+/* Pushes a new `run` userdata for experiment i of s (metatable "mtl.run"). */
+void mtlua_push_run(lua_State *L, mtlua_session *s, int i);
+
 #endif
