@@ -126,4 +126,8 @@ mt_node gi_push1(mt_graph *g, graph_op op, mt_node x);
 mt_node gi_push(mt_graph *g, graph_op op, int batched, int rows, int cols);
 mt_node gi_unary(mt_graph *g, graph_op op, mt_node x);
 
+/* graph_run.c: shared with graph_backward.c */
+void gi_custom_args(mt_graph *g, graph_node *nd);
+int gi_node_input(const graph_node *nd, int k);
+
 #endif
