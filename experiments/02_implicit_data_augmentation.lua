@@ -20,9 +20,11 @@
 -- What to watch on the screen: the loss plot - the training losses (solid)
 -- fall under the noise floor (0.25) as the model starts to fit noise,
 -- further with the same noise than with independent noise; 'c' compares
--- the six runs' validation losses. The single-task baselines are trained
--- by `mtlab run` (headless): its report has a "single-task" column and
--- delta_m, the mean relative reduction of the test MSE.
+-- the six runs' validation losses (of t1 and t2; '[' ']' step through the
+-- runs). The single-task baselines and delta_m come from `mtlab run`
+-- (headless): the workbench does not train baselines. Its report has a
+-- "single-task" column and delta_m, the mean relative reduction of the
+-- test MSE.
 --
 -- The claim (tests/test_e2e_teaching.c checks it), on the means over the
 -- three seeds: delta_m with independent noise > +10%, and above delta_m
@@ -83,9 +85,11 @@ local data = mtl.data.generate {
   end,
 }
 
+-- The same task names in both conditions (so 'c' lines them up); the
+-- control reads the "s" targets.
 local function tasks(prefix)
   local list = {}
-  for t = 1, 4 do list[t] = mtl.task.regress { name = prefix .. t } end
+  for t = 1, 4 do list[t] = mtl.task.regress { name = "t" .. t, target = prefix .. t } end
   return list
 end
 
@@ -101,8 +105,8 @@ each adds its own kind of noise (Gaussian, uniform, Laplace, outliers).
 
 The shared trunk sees four independent noisy views of the same features,
 so their noise averages out; a single-task network fits its own noise.
-Compare the test MSE with the single-task column of the report: delta_m
-is large and positive. Then look at the control (']').]],
+Headless, `mtlab run` adds single-task baselines: delta_m is large and
+positive. Here, compare the validation losses with the control (']').]],
     data = data,
     tasks = tasks("t"),
     topology = mtl.share.hard { trunk = { 16 } },

@@ -119,7 +119,8 @@ static void baseline_key(const mt_experiment *e, char *key, size_t n)
     for (int k = 0; k < e->ntasks && w < n; k++) {
         int nh;
         const int *hs = topo_task_head(s, k, &nh);
-        w += (size_t)snprintf(key + w, n - w, ";%s:%d:%s:%s:%d:%d:%g:%g", e->task[k].name, e->task[k].in_score,
+        w += (size_t)snprintf(key + w, n - w, ";%s<%s:%d:%s:%s:%d:%d:%g:%g", e->task[k].name,
+                              e->data->ds.targets[e->task[k].target].name, e->task[k].in_score,
                               loss_kind_name(e->task[k].loss), metric_kind_name(e->task[k].metric),
                               s->task[k].attach, s->task[k].detach, (double)s->task[k].grad_reverse,
                               (double)e->task[k].huber_delta);
