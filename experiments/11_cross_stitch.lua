@@ -13,15 +13,17 @@
 --     the entries linking y3 to the others stay small: the network learns
 --     which tasks to share with. Signs can be negative: a column may use
 --     another's features with either sign; the magnitude is what matters.
---   * per_channel = true (try it with --set or in the console) gives every
---     unit of a layer its own alpha; the heatmap then shows their mean.
+--   * per_channel = true (--set topology.per_channel=true) gives every unit
+--     of a layer its own alpha; the heatmap then shows their signed mean,
+--     in which opposite signs cancel - the claim below is about the
+--     per-layer units and does not hold for that mean.
 --
 -- The claim (tests/test_e2e_columns.c checks it): summing |alpha_ij| +
 -- |alpha_ji| over both stitched layers, the related pair's mixing ends at
 -- least 1.5 x the larger of the unrelated pairs', and above its starting
 -- value (0.2).
 --
--- Run: mtlab experiments/11_cross_stitch.lua
+-- Run: mtlab experiments/11_cross_stitch.lua --speed 50   (slow enough to narrate)
 --      mtlab run experiments/11_cross_stitch.lua
 local mtl = require "mtl"
 

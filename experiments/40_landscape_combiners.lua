@@ -19,11 +19,12 @@
 -- gradvac and famo.
 --
 -- Budget: 100000 steps per run - enough for every method here that gets
--- to the front to arrive - about 0.1 s each headless (3 s for all).
+-- to the front to arrive - 0.1 to 2 s each headless (under 10 s for all).
 --
 -- What to watch on the screen:
 --   * 'c' (comparison): the scatter of the final (f1, f2) of every run -
---     the Pareto picture; points of the same method share a colour;
+--     the Pareto picture; each run is labelled by its number (1-9, then
+--     a-z, in the order of the table), bright when Pareto-optimal;
 --   * the heatmap ('m' cycles): "position" is x, "objectives" (f1, f2);
 --   * '[' and ']' step through the runs; the loss plot is f1 and f2 over
 --     time (try 'l', log scale does not apply: they go negative).

@@ -21,9 +21,10 @@
 --   * "adversarial (lambda = 1)": gradient reversal at full strength.
 --
 -- What to watch on the screen: the adversary's loss (dimmer) - in the
--- adversarial run it climbs back toward log 4 = 1.39 (chance over 4
--- scanners) after an early dip, while the label's loss keeps falling;
--- in the probe run it falls to near zero.
+-- adversarial run it stays up near log 4 = 1.39 (chance over 4 scanners,
+-- wandering between about 1.15 and 1.45), while the label's loss keeps
+-- falling; in the probe run it falls toward zero. Accuracies: type
+-- run:val() in the console (':').
 --
 -- The claim (tests/test_e2e_teaching.c checks it): the probe predicts the
 -- scanner from the trunk (test accuracy > 0.85); with the adversary the
