@@ -266,8 +266,12 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     printf("%s  (%s, %ld steps, %.2fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), wall() - t0,
            trainer_samples_per_s(t));
     for (int k = 0; k < e->ntasks; k++) {
-        printf("  %-16s%s val loss %-9.4g %s %-8.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
-               val ? val->loss[k] : NAN, metric_kind_name(e->task[k].metric), val ? val->metric[k] : NAN);
+        if (val)
+            printf("  %-16s%s val loss %-9.4g %s %-8.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
+                   val->loss[k], metric_kind_name(e->task[k].metric), val->metric[k]);
+        else /* no validation split (a landscape): the last training window */
+            printf("  %-16s%s train loss %-9.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
+                   trainer_train_loss(t)[k]);
         if (test) printf("  test loss %-9.4g %s %-8.4g", test->loss[k], metric_kind_name(e->task[k].metric), test->metric[k]);
         if (base.have && e->task[k].in_score) printf("  single-task %.4g", base.metric[k]);
         printf("\n");

@@ -244,6 +244,11 @@ int app_workbench(const app_options *o)
             }
         }
         if (app_stop_signal) break;
+        /* in slow motion the header shows the pace the class sees, not the
+         * engine's speed between the pauses */
+        for (int i = 0; limit > 0 && i < b.n; i++)
+            if (!b.done[i] && b.mon[i].state == MT_RUN_RUNNING)
+                b.mon[i].samples_per_s = limit * trainer_experiment(b.tr[i])->train.batch;
         if (o->exit_when_done) {
             int all = 1;
             for (int i = 0; i < b.n; i++) all &= b.done[i];

@@ -174,7 +174,7 @@ static void sluice_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
         if (!a || n != (size_t)TS * TS) return;
         for (size_t q = 0; q < n; q++) Z->abuf[q] = a[q];
         snprintf(nm, sizeof nm, "sluice alpha L%d", l + 1);
-        fn(ud, nm, TS, TS, Z->abuf, Z->label_ptr, Z->label_ptr, 0, 1);
+        fn(ud, nm, TS, TS, Z->abuf, Z->label_ptr, Z->label_ptr, -1, 1); /* signed */
     }
     double B[MT_MAX_TASKS * MT_TOPO_MAXLAYERS];
     for (int t = 0; t < Z->T; t++) {

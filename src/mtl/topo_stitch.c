@@ -140,7 +140,7 @@ static void stitch_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
         }
         char nm[48];
         snprintf(nm, sizeof nm, "cross-stitch alpha L%d", l + 1);
-        fn(ud, nm, T, T, A, NULL, NULL, 0, 1);
+        fn(ud, nm, T, T, A, NULL, NULL, -1, 1); /* signed: a column may read another negatively */
     }
 }
 

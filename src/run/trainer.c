@@ -404,8 +404,9 @@ static mt_status evaluate_and_publish(mt_trainer *t)
         size_t w = (size_t)snprintf(js, sizeof js, "{\"event\":\"eval\",\"step\":%ld,\"epoch\":%d,\"lr\":%.9g,\"val_loss\":[",
                                     t->step, t->epoch + 1, t->lr_now);
         for (int k = 0; k < t->T && w < sizeof js - 64; k++)
-            w += (size_t)snprintf(js + w, sizeof js - w, "%s%.9g", k ? "," : "",
-                                  t->have_val && isfinite(t->val.loss[k]) ? t->val.loss[k] : -1.0);
+            w += (t->have_val && isfinite(t->val.loss[k]))
+                     ? (size_t)snprintf(js + w, sizeof js - w, "%s%.9g", k ? "," : "", t->val.loss[k])
+                     : (size_t)snprintf(js + w, sizeof js - w, "%snull", k ? "," : "");
         snprintf(js + w, sizeof js - w, "]}");
         t->rec.event(t->rec.ud, js);
     }

@@ -139,9 +139,9 @@ void pane_draw_compare_scatter(tui_screen *s, WINDOW *w, const tui_view *v)
         pane_putf(w, pf.py + row, pf.px + col, 1, "%c", e < 9 ? '1' + e : 'a' + (e - 9) % 26);
     }
     colors_set(w, ROLE_GOOD, 0);
-    int x = 1 + pane_put(w, H - 2, 1, "1-9 Pareto-optimal", W - 2);
+    int x = 1 + pane_put(w, H - 2, 1, "run no. bright: Pareto-optimal", W - 2);
     colors_set(w, ROLE_DIM, 0);
-    pane_putf(w, H - 2, x + 1, W - 3 - x, " 1-9 dominated  %s%s front   x %.16s, y %.16s (final loss)",
+    pane_putf(w, H - 2, x + 1, W - 3 - x, " dim: dominated  %s%s front   x %.16s, y %.16s (final loss)",
          pane_glyph(s, G_DOT), pane_glyph(s, G_DOT), ref->task[ta], ref->task[tb]);
     colors_set(w, ROLE_NORMAL, 0);
 }
