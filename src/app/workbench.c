@@ -201,6 +201,32 @@ static void export_run(bench_state *b, int i, tui_screen *scr, char *msg, size_t
     }
 }
 
+/* Breaks a console result into lines of at most `width` bytes at spaces,
+ * so a long table or error is readable in the console pane. */
+static void wrap_lines(char *text, size_t width)
+{
+    char *line = text;
+    while (strlen(line) > width) {
+        char *nl = memchr(line, '\n', width);
+        if (nl) {
+            line = nl + 1;
+            continue;
+        }
+        char *cut = NULL;
+        for (char *p = line + width; p > line + width / 2; p--)
+            if (*p == ' ') {
+                cut = p;
+                break;
+            }
+        if (!cut) { /* no space: break anyway, keeping the byte */
+            line += width;
+            continue;
+        }
+        *cut = '\n';
+        line = cut + 1;
+    }
+}
+
 int app_workbench(const app_options *o)
 {
     bench_state b;
@@ -323,6 +349,7 @@ int app_workbench(const app_options *o)
             mtlua_clear_interrupt();
             mt_status est = mtlua_eval(b.lua, line, out, sizeof out);
             if (est == MT_ERR_INTERRUPTED) app_stop_signal = 0; /* Ctrl-C stopped the line, not the bench */
+            wrap_lines(out, 100);
             if (est) monitor_log(m, MT_LOG_ERROR, "%s", out);
             else if (out[0]) monitor_log(m, MT_LOG_INFO, "%s", out);
             break;
