@@ -39,7 +39,7 @@
 --     over several units, depending on the start); cagrad (c = 0.5) ends
 --     next to the minimiser of the average loss, x1 ~ 0, from every start;
 --   * nash_mtl reaches the front from all five starts and then stops
---     with an error (status "diverged" in summary.json): on the front the
+--     with an error (status "failed" in summary.json): on the front the
 --     two gradients point in opposite directions, and the bargaining
 --     equations alpha_i (G G^T alpha)_i = 1 have no positive solution.
 --     mtlab says so instead of falling back silently.

@@ -234,11 +234,11 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     char msg[1024] = "";
     if (st) {
         snprintf(msg, sizeof msg, "%s", mt_last_error());
-        status = st == MT_ERR_NUMERIC ? "diverged" : st == MT_ERR_INTERRUPTED ? "interrupted" : "failed";
+        status = trainer_diverged(t) ? "diverged" : st == MT_ERR_INTERRUPTED ? "interrupted" : "failed";
         code = st == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
         char jm[2048];
         /* a loss that diverged did so in the step after the last completed one */
-        long at = trainer_step_count(t) + (st == MT_ERR_NUMERIC ? 1 : 0);
+        long at = trainer_step_count(t) + (st == MT_ERR_NUMERIC || st == MT_ERR_ARG ? 1 : 0);
         rundir_event(rd, status, at, "\"message\":%s", rundir_json_string(msg, jm, sizeof jm));
     } else {
         st = trainer_finish(t);

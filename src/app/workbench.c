@@ -129,10 +129,10 @@ static void step_one(bench_state *b, int i)
         return;
     }
     if (st) {
-        m->state = st == MT_ERR_NUMERIC ? MT_RUN_DIVERGED : MT_RUN_FAILED;
+        m->state = trainer_diverged(t) ? MT_RUN_DIVERGED : MT_RUN_FAILED;
         snprintf(m->status_msg, sizeof m->status_msg, "%s", mt_last_error());
         monitor_log(m, MT_LOG_ERROR, "%s", mt_last_error());
-        rundir_event(b->rd[i], st == MT_ERR_NUMERIC ? "diverged" : "failed",
+        rundir_event(b->rd[i], trainer_diverged(t) ? "diverged" : "failed",
                      trainer_step_count(t) + (st == MT_ERR_NUMERIC ? 1 : 0), "%s", "");
         b->done[i] = 1;
         return;

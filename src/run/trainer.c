@@ -473,9 +473,11 @@ mt_status trainer_step(mt_trainer *t)
     double lv[MT_MAX_TASKS];
     for (int k = 0; k < t->T; k++) {
         lv[k] = graph_value(t->g, t->loss[k])[0];
-        if (!isfinite(lv[k]))
+        if (!isfinite(lv[k])) {
+            t->diverged = 1;
             return mt_fail(MT_ERR_NUMERIC, "task '%s': loss is %s at step %ld (epoch %d)",
                            t->e.task[k].name, isnan(lv[k]) ? "NaN" : "Inf", t->step + 1, t->epoch + 1);
+        }
     }
     int rel = t->T > 1 && t->P > 0 && relations_due(t), aff = affinity_due(t);
     mt_status st = tr_method_gradient(t, lv, n, rel || aff);
@@ -502,9 +504,11 @@ mt_status trainer_step(mt_trainer *t)
         if (hl.h[i]->penalty && (st = hl.h[i]->penalty(hl.state[i], t->g, p, &v))) return st;
         t->penalty += v;
     }
-    if (!all_finite(p->grad, p->total))
+    if (!all_finite(p->grad, p->total)) {
+        t->diverged = 1;
         return mt_fail(MT_ERR_NUMERIC, "the gradient is not finite at step %ld (epoch %d)", t->step + 1,
                        t->epoch + 1);
+    }
     t->lr_now = tr_current_lr(t);
     st = optim_step_params(&t->opt, p);
     if (st) return st;
@@ -559,6 +563,7 @@ mt_status trainer_step(mt_trainer *t)
 }
 
 int trainer_finished(const mt_trainer *t) { return t->step >= t->total; }
+int trainer_diverged(const mt_trainer *t) { return t->diverged; }
 
 mt_status trainer_finish(mt_trainer *t)
 {

@@ -55,6 +55,9 @@ void trainer_set_hooks(mt_trainer *t, const mt_hooks *h);
  * task and the step; parameters are left as they were before the step). */
 mt_status trainer_step(mt_trainer *t);
 int trainer_finished(const mt_trainer *t);
+/* 1 after a step failed because a loss or the gradient was NaN/Inf (a
+ * method that cannot solve, like Nash-MTL on the front, fails instead). */
+int trainer_diverged(const mt_trainer *t);
 /* Final validation and test evaluation; publishes them. */
 mt_status trainer_finish(mt_trainer *t);
 mt_status trainer_evaluate(mt_trainer *t, mt_split_kind split, mt_eval_result *out);

@@ -70,6 +70,7 @@ struct mt_trainer {
     void *reg_state[MT_MAX_REGS]; /* regularisers bound to the graph */
     double penalty;               /* the regularisers' last total */
     int restructures;             /* times the network was rebuilt (FAFS) */
+    int diverged;                 /* a loss or the gradient turned NaN/Inf */
     int in_step;                  /* 1 while a step's matrices are computed: they
                                      belong to step t->step + 1 */
     /* the loss weights at the last evaluations, oldest first: the "loss
