@@ -52,17 +52,17 @@ mt_node topo_cols_dense_act(mt_graph *g, const mt_topo_spec *s, mt_node h, mt_no
     snprintf(nm, sizeof nm, "%s.bias", prefix);
     mt_node b = graph_param(g, nm, 1, graph_cols(g, z) > 0 ? graph_cols(g, z) : 1, (mt_init){MT_INIT_ZEROS, 0, 0},
                             group, 0);
-    z = graph_bias(g, z, b);
-    if (s->norm == MT_NORM_BATCH) {
-        snprintf(nm, sizeof nm, "%s.bn", prefix);
-        z = graph_batchnorm(g, z, nm, group);
-    } else if (s->norm == MT_NORM_LAYER) {
-        snprintf(nm, sizeof nm, "%s.ln", prefix);
-        z = graph_layernorm(g, z, nm, group);
+    return topo_hidden_tail(g, s, graph_bias(g, z, b), prefix, group);
+}
+
+void topo_cols_describe_own_heads(const mt_topo_spec *s, char *buf, size_t n, size_t *w)
+{
+    for (int t = 0; t < s->ntasks; t++) {
+        char what[48];
+        if (topo_cols_attach(s, t) == s->ntrunk) snprintf(what, sizeof what, "own column");
+        else snprintf(what, sizeof what, "own column, layer %d", topo_cols_attach(s, t));
+        topo_cols_describe_head(s, t, what, buf, n, w);
     }
-    z = topo_activate(g, z, s->act);
-    if (s->dropout > 0) z = graph_dropout(g, z, s->dropout);
-    return z;
 }
 
 void topo_cols_describe_head(const mt_topo_spec *s, int t, const char *what, char *buf, size_t n,

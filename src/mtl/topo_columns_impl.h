@@ -42,6 +42,8 @@ mt_node topo_cols_dense_act(mt_graph *g, const mt_topo_spec *s, mt_node h, mt_no
                             const char *prefix, int group);
 
 /* Describes task t's head: "  +--> name (aux): [what ->] dense 8 -> out 3". */
+/* Every task head "own column" (or "own column, layer k"). */
+void topo_cols_describe_own_heads(const mt_topo_spec *s, char *buf, size_t n, size_t *w);
 void topo_cols_describe_head(const mt_topo_spec *s, int t, const char *what, char *buf, size_t n,
                              size_t *w);
 

@@ -20,8 +20,12 @@ mt_node topo_activate(mt_graph *g, mt_node h, mt_act a)
 mt_node topo_hidden(mt_graph *g, const mt_topo_spec *s, mt_node h, int width, const char *prefix,
                     int group)
 {
+    return topo_hidden_tail(g, s, graph_linear(g, h, width, prefix, group), prefix, group);
+}
+
+mt_node topo_hidden_tail(mt_graph *g, const mt_topo_spec *s, mt_node h, const char *prefix, int group)
+{
     char nm[MT_PARAM_NAME];
-    h = graph_linear(g, h, width, prefix, group);
     if (s->norm == MT_NORM_BATCH) {
         snprintf(nm, sizeof nm, "%s.bn", prefix);
         h = graph_batchnorm(g, h, nm, group);

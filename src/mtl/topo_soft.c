@@ -235,12 +235,7 @@ static size_t soft_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t
             topo_cols_printf(buf, n, &w, "\n");
         }
     }
-    for (int t = 0; t < s->ntasks; t++) {
-        char what[48];
-        if (topo_cols_attach(s, t) == s->ntrunk) snprintf(what, sizeof what, "own column");
-        else snprintf(what, sizeof what, "own column, layer %d", topo_cols_attach(s, t));
-        topo_cols_describe_head(s, t, what, buf, n, &w);
-    }
+    topo_cols_describe_own_heads(s, buf, n, &w);
     return w;
 }
 

@@ -171,12 +171,7 @@ static size_t stitch_describe(const mt_topo_spec *s, int in_dim, char *buf, size
             topo_cols_printf(buf, n, &w, "  |   [X] stitch: alpha %dx%d mixes the columns (init %.2f)\n", s->ntasks,
                              s->ntasks, s->ntasks > 1 ? init : 1.0);
     }
-    for (int t = 0; t < s->ntasks; t++) {
-        char what[48];
-        if (topo_cols_attach(s, t) == s->ntrunk) snprintf(what, sizeof what, "own column");
-        else snprintf(what, sizeof what, "own column, layer %d", topo_cols_attach(s, t));
-        topo_cols_describe_head(s, t, what, buf, n, &w);
-    }
+    topo_cols_describe_own_heads(s, buf, n, &w);
     return w;
 }
 

@@ -237,6 +237,9 @@ mt_node topo_activate(mt_graph *g, mt_node h, mt_act a);
 /* linear + optional norm + activation + dropout; params "<prefix>.weight" ... */
 mt_node topo_hidden(mt_graph *g, const mt_topo_spec *s, mt_node h, int width, const char *prefix,
                     int group);
+/* What follows a hidden layer's affine map h: the spec's norm
+ * ("<prefix>.bn" / ".ln"), activation and dropout. */
+mt_node topo_hidden_tail(mt_graph *g, const mt_topo_spec *s, mt_node h, const char *prefix, int group);
 /* The conv front (if image input and s->nconv) and flatten; *last_weight
  * gets the last conv weight node or stays. */
 mt_node topo_front(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, const char *prefix,

@@ -93,45 +93,39 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
     return MT_OK;
 }
 
-/* Per-task gradients of the shared parameters on the current batch, each
- * from its own backward pass that stops at the shared part: G (T, P). The
- * forward pass of the batch must be current. */
-mt_status tr_task_gradients(mt_trainer *t)
+/* Per-task gradients of the shared parameters, each from its own backward
+ * pass, into G (T, P): before each pass the shared ranges of `dest` (laid
+ * out like the arena) are zeroed, after it they are copied out. */
+static mt_status per_task_gradients(mt_trainer *t, float *dest, const mt_backward_opts *o)
 {
-    mt_backward_opts o = {.param_grad = t->scratch, .stop = MT_NONE, .only_group = 0};
     for (int k = 0; k < t->T; k++) {
-        for (int r = 0; r < t->nsh; r++) memset(t->scratch + t->sh_off[r], 0, t->sh_len[r] * sizeof(float));
-        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, &o);
+        for (int r = 0; r < t->nsh; r++) memset(dest + t->sh_off[r], 0, t->sh_len[r] * sizeof(float));
+        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, o);
         if (st) return st;
         float *row = t->G + (size_t)k * t->P;
         for (int r = 0; r < t->nsh; r++) {
-            memcpy(row, t->scratch + t->sh_off[r], t->sh_len[r] * sizeof(float));
+            memcpy(row, dest + t->sh_off[r], t->sh_len[r] * sizeof(float));
             row += t->sh_len[r];
         }
     }
     return MT_OK;
 }
 
-/* The per-task gradients G of the shared parameters, each from its own
- * backward pass, written straight into the arena's gradient: before each
- * pass the shared ranges are zeroed, after it they are copied out, so the
- * task-specific parameters end with their own task's gradient and no pass
- * is spent on them twice. The caller then writes the combined shared
- * gradient back. */
+/* G through the scratch buffer, touching only the shared parameters: the
+ * arena's gradient is left alone (relations, GradNorm's norms). The
+ * forward pass of the batch must be current. */
+mt_status tr_task_gradients(mt_trainer *t)
+{
+    mt_backward_opts o = {.param_grad = t->scratch, .stop = MT_NONE, .only_group = 0};
+    return per_task_gradients(t, t->scratch, &o);
+}
+
+/* G written straight through the arena's gradient, so the task-specific
+ * parameters end with their own task's gradient and no pass is spent on
+ * them twice. The caller then writes the combined shared gradient back. */
 static mt_status task_gradients_inplace(mt_trainer *t)
 {
-    mt_params *p = graph_params(t->g);
-    for (int k = 0; k < t->T; k++) {
-        for (int r = 0; r < t->nsh; r++) memset(p->grad + t->sh_off[r], 0, t->sh_len[r] * sizeof(float));
-        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, NULL);
-        if (st) return st;
-        float *row = t->G + (size_t)k * t->P;
-        for (int r = 0; r < t->nsh; r++) {
-            memcpy(row, p->grad + t->sh_off[r], t->sh_len[r] * sizeof(float));
-            row += t->sh_len[r];
-        }
-    }
-    return MT_OK;
+    return per_task_gradients(t, graph_params(t->g)->grad, NULL);
 }
 
 static void write_shared(mt_trainer *t, const float *d)
