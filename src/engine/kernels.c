@@ -240,6 +240,21 @@ void kern_dropout_mask(float *mask, size_t n, float p, uint64_t key)
     }
 }
 
+/* One channel's normalise-and-scale over the batch, shared by the training
+ * (batch statistics) and evaluation (running statistics) passes. */
+static void bn_apply(float *out, float *xhat, const float *x, float m, float is, float gc, float bc,
+                     int batch, size_t row, size_t off, int spatial)
+{
+    for (int b = 0; b < batch; b++) {
+        size_t o = (size_t)b * row + off;
+        for (int i = 0; i < spatial; i++) {
+            float h = (x[o + i] - m) * is;
+            xhat[o + i] = h;
+            out[o + i] = gc * h + bc;
+        }
+    }
+}
+
 void kern_batchnorm_forward_train(float *out, float *xhat, float *inv_std, float *mean,
                                   float *var, const float *x, const float *gamma,
                                   const float *beta, int batch, int channels, int spatial,
@@ -264,15 +279,7 @@ void kern_batchnorm_forward_train(float *out, float *xhat, float *inv_std, float
         mean[c] = (float)mu;
         var[c] = (float)v;
         inv_std[c] = is;
-        float gc = gamma[c], bc = beta[c], m = (float)mu;
-        for (int b = 0; b < batch; b++) {
-            size_t o = b * row + (size_t)c * spatial;
-            for (int i = 0; i < spatial; i++) {
-                float h = (x[o + i] - m) * is;
-                xhat[o + i] = h;
-                out[o + i] = gc * h + bc;
-            }
-        }
+        bn_apply(out, xhat, x, (float)mu, is, gamma[c], beta[c], batch, row, (size_t)c * spatial, spatial);
     }
 }
 
@@ -283,16 +290,9 @@ void kern_batchnorm_forward_eval(float *out, float *xhat, float *inv_std, const 
 {
     size_t row = (size_t)channels * spatial;
     for (int c = 0; c < channels; c++) {
-        float is = 1.0f / sqrtf(var[c] + eps), m = mean[c], gc = gamma[c], bc = beta[c];
+        float is = 1.0f / sqrtf(var[c] + eps);
         inv_std[c] = is;
-        for (int b = 0; b < batch; b++) {
-            size_t o = b * row + (size_t)c * spatial;
-            for (int i = 0; i < spatial; i++) {
-                float h = (x[o + i] - m) * is;
-                xhat[o + i] = h;
-                out[o + i] = gc * h + bc;
-            }
-        }
+        bn_apply(out, xhat, x, mean[c], is, gamma[c], beta[c], batch, row, (size_t)c * spatial, spatial);
     }
 }
 
