@@ -74,6 +74,33 @@ static mt_status read_some(gzFile f, const char *path, void *buf, size_t n, size
     return MT_OK;
 }
 
+/* Reads up to n bytes into a buffer that grows with the data that really
+ * arrives (doubling from 1 MiB), so a compressed header that claims a
+ * terabyte costs memory only for what the stream holds. *buf is owned by
+ * the caller, also on error. */
+static mt_status read_growing(gzFile f, const char *path, size_t n, unsigned char **buf, size_t *got)
+{
+    size_t cap = n < (1u << 20) ? n : (1u << 20);
+    *got = 0;
+    *buf = mt_alloc(cap ? cap : 1);
+    if (!*buf) return MT_ERR_NOMEM;
+    while (*got < n) {
+        if (*got == cap) {
+            size_t nc = cap > n / 2 ? n : cap * 2;
+            unsigned char *nb = mt_realloc(*buf, nc);
+            if (!nb) return mt_fail(MT_ERR_NOMEM, "%s: out of memory after %zu bytes", path, *got);
+            *buf = nb;
+            cap = nc;
+        }
+        size_t r;
+        mt_status s = read_some(f, path, *buf + *got, cap - *got, &r);
+        if (s) return s;
+        *got += r;
+        if (r < cap - (*got - r)) break; /* the stream ended */
+    }
+    return MT_OK;
+}
+
 /* "60000 images of 28x28" / "60000 labels" */
 static void describe(char *out, size_t cap, const mt_idx *ix, const char *noun)
 {
@@ -145,9 +172,17 @@ static mt_status read_body(gzFile f, const char *path, int ndims, int keep, cons
 
     int k = keep < 0 || keep > ix->dims[0] ? ix->dims[0] : keep;
     size_t need = (size_t)k * ix->item_bytes;
-    ix->data = mt_alloc(need ? need : 1);
-    if (!ix->data) return MT_ERR_NOMEM;
-    s = read_some(f, path, ix->data, need, &got);
+    /* A plain file's size is exact: a header that claims more than the
+     * file holds is refused before anything is allocated. */
+    if (hint->known && !hint->is_gz && !hint_ok)
+        return length_error(path, ix, noun, payload, hint->len > hlen ? hint->len - hlen : 0);
+    if (hint->known && !hint->is_gz) {
+        ix->data = mt_alloc(need ? need : 1);
+        if (!ix->data) return MT_ERR_NOMEM;
+        s = read_some(f, path, ix->data, need, &got);
+    } else {
+        s = read_growing(f, path, need, &ix->data, &got);
+    }
     if (s) return s;
     if (got < need) return length_error(path, ix, noun, payload, got);
     if (!hint_ok || k == ix->dims[0]) {
