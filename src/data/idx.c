@@ -25,6 +25,7 @@ typedef struct {
     int is_gz;
     unsigned long long len; /* ISIZE for gzip, bytes for a plain file */
     int known;
+    long long file_size; /* on disk; -1 if unknown */
 } len_hint;
 
 static mt_status probe(const char *path, len_hint *h)
@@ -36,6 +37,7 @@ static mt_status probe(const char *path, len_hint *h)
     size_t n = fread(b, 1, 2, fp);
     off_t size = -1;
     if (fseeko(fp, 0, SEEK_END) == 0) size = ftello(fp);
+    h->file_size = (long long)size;
     if (size >= 0) {
         h->is_gz = n == 2 && b[0] == 0x1f && b[1] == 0x8b;
         if (!h->is_gz) {
@@ -212,7 +214,8 @@ mt_status idx_read_u8(const char *path, int ndims, int keep, const char *noun, m
     if (s) return s;
     gzFile f = gzopen(path, "rb");
     if (!f) return mt_fail(MT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    gzbuffer(f, 1u << 18);
+    /* large buffers for the 30 MB data sets, small ones for small files */
+    gzbuffer(f, hint.file_size >= 0 && hint.file_size < (1 << 16) ? 1u << 13 : 1u << 18);
     s = read_body(f, path, ndims, keep, noun ? noun : "items", &hint, out);
     gzclose(f);
     if (s) idx_free(out);
