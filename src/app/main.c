@@ -36,7 +36,9 @@ static void usage(FILE *f)
           "       mtlab --help | --version\n"
           "\n"
           "options:\n"
-          "  --out DIR          run directory (default runs/<script>-<date>-<time>)\n"
+          "  --out DIR          run directory (default runs/<script>-<date>-<time>); a folder\n"
+          "                     that exists and is not empty is refused\n"
+          "  --force            write into a non-empty --out folder, replacing its run files\n"
           "  --set KEY=VALUE    override a field of the experiment, e.g. --set train.epochs=2,\n"
           "                     --set tasks[2].weight=0.5, --set optim.lr=3e-4 (repeatable)\n"
           "  --seed N           the same as --set train.seed=N\n"
@@ -99,6 +101,7 @@ static int parse(int argc, char **argv, int start, app_options *o, char *seedbuf
             }
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->quiet = 1;
         else if (strcmp(a, "--no-color") == 0) o->no_color = 1;
+        else if (strcmp(a, "--force") == 0) o->force = 1;
         else if (strcmp(a, "--exit-when-done") == 0) o->exit_when_done = 1;
         else if (strcmp(a, "--speed") == 0 && i + 1 < argc) {
             char *end;
