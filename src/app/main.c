@@ -90,7 +90,7 @@ static int parse(int argc, char **argv, int start, app_options *o, char *seedbuf
                 return -1;
             }
             snprintf(seedbuf, seedn, "%s", v);
-            if (o->nsets < APP_MAX_SETS) o->sets[o->nsets++] = (mtlua_override){"train.seed", seedbuf};
+            if (o->nsets < APP_MAX_SETS) o->sets[o->nsets++] = (mtlua_override){"train.seed", seedbuf, NULL};
         } else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
             o->threads = atoi(argv[++i]);
             if (o->threads < 1 || o->threads > 256) {
