@@ -20,7 +20,7 @@ typedef struct {
     const char *key;    /* dotted path: "train.epochs", "tasks[2].weight" */
     const char *value;  /* a number, true/false, a table written as a Lua
                            constructor (read as data, never run), or else a string */
-    const char *origin; /* how the user wrote it ("--seed 7") for messages; NULL: "--set key=value" */
+    const char *origin; /* the option that set it ("--seed"), for messages; NULL: --set */
 } mtlua_override;
 
 /* What scripts may do (sandbox.c; docs/lua-api.md "What a script may use").
@@ -38,6 +38,10 @@ void mtlua_set_policy(const mtlua_policy *p);
 const mtlua_policy *mtlua_get_policy(void);
 /* Whether the session's script runs with the full standard library. */
 int mtlua_trusted(const mtlua_session *s);
+/* "sandbox" or "trusted" (the workbench header), and a line saying what
+ * that means (mtlab check). */
+const char *mtlua_mode_name(const mtlua_session *s);
+const char *mtlua_mode_text(const mtlua_session *s);
 /* "1 GiB", "512 MiB", "1536 KiB": a size as --lua-mem and messages show it. */
 void mtlua_format_size(size_t bytes, char *out, size_t n);
 

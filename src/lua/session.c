@@ -268,7 +268,7 @@ static void blame_override(const mtlua_override *ov, int nov)
         if (at) {
             char rest[2048];
             snprintf(rest, sizeof rest, "%s", at + 2);
-            if (ov[k].origin) mt_fail(mt_last_status(), "%s: %s", ov[k].origin, rest);
+            if (ov[k].origin) mt_fail(mt_last_status(), "%s %s: %s", ov[k].origin, ov[k].value, rest);
             else mt_fail(mt_last_status(), "--set %s=%s: %s", ov[k].key, ov[k].value, rest);
             return;
         }
@@ -477,6 +477,13 @@ void mtlua_close(mtlua_session *s)
 }
 
 int mtlua_trusted(const mtlua_session *s) { return mtlua_state_trusted(s->L); }
+const char *mtlua_mode_name(const mtlua_session *s) { return mtlua_trusted(s) ? "trusted" : "sandbox"; }
+
+const char *mtlua_mode_text(const mtlua_session *s)
+{
+    return mtlua_trusted(s) ? "trusted: the full Lua standard library (--trust or MTLAB_TRUST=1)"
+                            : "sandbox: no programs, file writes, C modules or debug library (--trust lifts it)";
+}
 
 int mtlua_count(const mtlua_session *s) { return s->n; }
 const mt_experiment *mtlua_experiment(const mtlua_session *s, int i) { return &s->exp[i]; }
