@@ -360,6 +360,7 @@ int app_check(const app_options *o)
         return MT_EXIT_USAGE;
     }
     int code = MT_EXIT_OK;
+    printf("script %s\n  lua       %s\n\n", o->script, mtlua_mode_text(s));
     for (int i = 0; i < mtlua_count(s); i++) {
         const mt_experiment *e = mtlua_experiment(s, i);
         mt_trainer *t;
