@@ -5,6 +5,7 @@
 #include <string.h>
 #include <cblas.h>
 #include "app.h"
+#include "mtl/methods.h"
 
 #define MTLAB_VERSION "0.1.0"
 
@@ -33,6 +34,8 @@ static void usage(FILE *f)
     fputs("usage: mtlab SCRIPT.lua [options]          open the workbench on a script\n"
           "       mtlab run SCRIPT.lua [options]      train headless, write a run directory\n"
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
+          "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
+          "                                           their parameters, defaults and ranges\n"
           "       mtlab --help | --version\n"
           "\n"
           "options:\n"
@@ -63,6 +66,38 @@ static void usage(FILE *f)
           "\n"
           "docs: README.md, docs/lua-api.md, docs/mtlab.1\n",
           f);
+}
+
+/* mtlab --list-methods: the method registry as text, or as the markdown
+ * tables of docs/lua-api.md (make docs splices them in). */
+static int list_methods(int markdown)
+{
+    if (markdown) {
+        size_t n = method_markdown(NULL, 0);
+        char *buf = malloc(n + 1);
+        if (!buf) return MT_EXIT_FAILED;
+        method_markdown(buf, n + 1);
+        fputs(buf, stdout);
+        free(buf);
+        return MT_EXIT_OK;
+    }
+    for (int f = 0; f < 2; f++) {
+        printf("%s%s\n", f ? "\n" : "", f ? "gradient combination (one backward pass per task): weighting = NAME or mtl.combine.NAME { ... }"
+                                       : "loss weighting (one backward pass): weighting = NAME or mtl.weight.NAME { ... }");
+        for (int i = 0; i < method_count(); i++) {
+            const mt_method_info *m = method_at(i);
+            if ((int)m->family != f) continue;
+            printf("  %-12s %s\n", m->name, m->summary);
+            for (const mt_tparam_def *d = m->params; d->key; d++) {
+                char dv[64], range[128], kv[96];
+                tparam_default_text(d, dv, sizeof dv);
+                tparam_range_text(d, range, sizeof range);
+                snprintf(kv, sizeof kv, "%s = %s", d->key, dv);
+                printf("      %-22s %-24s %s\n", kv, range, d->help);
+            }
+        }
+    }
+    return MT_EXIT_OK;
 }
 
 static int parse(int argc, char **argv, int start, app_options *o, char *seedbuf, size_t seedn)
@@ -133,6 +168,13 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return MT_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--list-methods") == 0) {
+        if (argc > 3 || (argc == 3 && strcmp(argv[2], "--markdown") != 0)) {
+            fprintf(stderr, "mtlab: usage: mtlab --list-methods [--markdown]\n");
+            return MT_EXIT_USAGE;
+        }
+        return list_methods(argc == 3);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("mtlab %s\n", MTLAB_VERSION);
