@@ -19,34 +19,12 @@
 #include "mtl/methods.h"
 #include "mtl/topology.h"
 #include "mtl/weighting.h"
+#include "docs_util.h"
 
-/* Shape of one parameter list: unique keys, help text, a default inside
- * its range, a choice list that matches the range. */
+/* A parameter list's shape (tparam_lint), failing with its message. */
 static void check_defs(const char *owner, const mt_tparam_def *defs)
 {
-    assert_non_null(defs);
-    assert_true(tparam_count(defs) <= MT_TPARAM_MAX);
-    for (const mt_tparam_def *d = defs; d->key; d++) {
-        if (!d->help || !d->help[0]) fail_msg("%s.%s: no help text", owner, d->key);
-        assert_true(strlen(d->key) < sizeof ((mt_tparams *)0)->key[0]);
-        for (const mt_tparam_def *e = d + 1; e->key; e++)
-            if (strcmp(d->key, e->key) == 0) fail_msg("%s: parameter %s listed twice", owner, d->key);
-        if (d->type == MT_TP_NUMBER || d->type == MT_TP_INT || d->type == MT_TP_INTS || d->type == MT_TP_NUMBERS)
-            if (!(d->lo <= d->hi)) fail_msg("%s.%s: range [%g, %g] is empty", owner, d->key, d->lo, d->hi);
-        if (d->type == MT_TP_CHOICE) {
-            int k = tparam_choice_count(d);
-            if (k < 2) fail_msg("%s.%s: a choice needs at least two alternatives", owner, d->key);
-            for (int i = 0; i < k; i++) {
-                char name[64];
-                tparam_choice_name(d, i, name, sizeof name);
-                assert_int_equal(tparam_choice_index(d, name), i);
-            }
-        }
-        if (d->flags & (MT_TPF_DERIVED | MT_TPF_REQUIRED)) continue;
-        if (d->type == MT_TP_STRING || d->type == MT_TP_TABLE || d->type == MT_TP_FUNCTION) continue;
-        const char *why = tparam_check(d, d->dflt);
-        if (why) fail_msg("%s.%s: the default %g is outside its range: %s", owner, d->key, d->dflt, why);
-    }
+    if (tparam_lint(defs, owner)) fail_msg("%s", mt_last_error());
 }
 
 static void test_mtl_methods_every_method_resolvable(void **state)
@@ -307,31 +285,11 @@ static void test_mtl_methods_value_text(void **state)
 static void test_mtl_methods_docs_match_registry(void **state)
 {
     (void)state;
-    const char *path = MTLAB_ROOT "/docs/lua-api.md";
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char doc[1 << 20];
-    size_t len = fread(doc, 1, sizeof doc - 1, f);
-    fclose(f);
-    doc[len] = '\0';
-    const char *begin = strstr(doc, "<!-- methods:begin");
-    const char *end = strstr(doc, "<!-- methods:end -->");
-    if (!begin || !end || end < begin) fail_msg("%s: the methods:begin / methods:end markers are missing", path);
-    begin = strchr(begin, '\n') + 1;
     size_t n = method_markdown(NULL, 0);
     char *gen = malloc(n + 1);
     assert_non_null(gen);
     assert_int_equal(method_markdown(gen, n + 1), n);
-    size_t have = (size_t)(end - begin);
-    if (have != n || memcmp(begin, gen, n) != 0) {
-        size_t i = 0;
-        while (i < n && i < have && begin[i] == gen[i]) i++;
-        fprintf(stderr, "docs/lua-api.md differs from the registry at byte %zu:\n  docs: %.80s\n  registry: %.80s\n"
-                        "run `make docs` to regenerate it\n",
-                i, begin + i, gen + i);
-        free(gen);
-        fail();
-    }
+    assert_true(docs_section_matches(MTLAB_ROOT "/docs/lua-api.md", "methods", gen));
     /* every method and parameter is in it */
     for (int i = 0; i < method_count(); i++) {
         char key[64];
@@ -346,6 +304,26 @@ static void test_mtl_methods_docs_match_registry(void **state)
     free(gen);
 }
 
+/* The lint finds faults a registry entry could have. */
+static void test_mtl_methods_lint_finds_faults(void **state)
+{
+    (void)state;
+    static const mt_tparam_def out_of_range[] = {{"k", MT_TP_NUMBER, 2, 0, 1, NULL, "h"}, {NULL}};
+    assert_int_equal(tparam_lint(out_of_range, "x"), MT_ERR_ARG);
+    assert_string_equal(mt_last_error(), "x.k: the default is outside the range: expected a number in [0, 1], got 2");
+    static const mt_tparam_def twice[] = {{"k", MT_TP_INT, 0, 0, 1, NULL, "h"}, {"k", MT_TP_INT, 0, 0, 1, NULL, "h"}, {NULL}};
+    assert_int_equal(tparam_lint(twice, "x"), MT_ERR_ARG);
+    assert_string_equal(mt_last_error(), "x.k: listed twice");
+    static const mt_tparam_def one_choice[] = {{"k", MT_TP_CHOICE, 0, 0, 0, "only", "h"}, {NULL}};
+    assert_int_equal(tparam_lint(one_choice, "x"), MT_ERR_ARG);
+    static const mt_tparam_def same_choice[] = {{"k", MT_TP_CHOICE, 0, 0, 1, "a|a", "h"}, {NULL}};
+    assert_int_equal(tparam_lint(same_choice, "x"), MT_ERR_ARG);
+    static const mt_tparam_def no_help[] = {{"k", MT_TP_BOOL, 0, 0, 1, NULL, ""}, {NULL}};
+    assert_int_equal(tparam_lint(no_help, "x"), MT_ERR_ARG);
+    static const mt_tparam_def derived[] = {{"k", MT_TP_INTS, -5, 0, 1, NULL, "h", .flags = MT_TPF_DERIVED}, {NULL}};
+    assert_int_equal(tparam_lint(derived, "x"), MT_OK); /* a derived default is not a value */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_mtl_methods_topologies_and_regs_share_the_schema),
         cmocka_unit_test(test_mtl_methods_value_text),
         cmocka_unit_test(test_mtl_methods_docs_match_registry),
+        cmocka_unit_test(test_mtl_methods_lint_finds_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

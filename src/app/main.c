@@ -36,6 +36,7 @@ static void usage(FILE *f)
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
           "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
           "                                           their parameters, defaults and ranges\n"
+          "       mtlab --list-data [--markdown]      the mtl.data constructors and their parameters\n"
           "       mtlab --help | --version\n"
           "\n"
           "options:\n"
@@ -68,35 +69,34 @@ static void usage(FILE *f)
           f);
 }
 
-/* mtlab --list-methods: the method registry as text, or as the markdown
- * tables of docs/lua-api.md (make docs splices them in). */
-static int list_methods(int markdown)
+/* mtlab --list-methods / --list-data: a registry as text, or as the
+ * markdown tables of docs/lua-api.md (make docs splices them in). */
+static size_t methods_text(char *buf, size_t n)
 {
-    if (markdown) {
-        size_t n = method_markdown(NULL, 0);
-        char *buf = malloc(n + 1);
-        if (!buf) return MT_EXIT_FAILED;
-        method_markdown(buf, n + 1);
-        fputs(buf, stdout);
-        free(buf);
-        return MT_EXIT_OK;
-    }
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
     for (int f = 0; f < 2; f++) {
-        printf("%s%s\n", f ? "\n" : "", f ? "gradient combination (one backward pass per task): weighting = NAME or mtl.combine.NAME { ... }"
-                                       : "loss weighting (one backward pass): weighting = NAME or mtl.weight.NAME { ... }");
+        tparam_md_printf(&o, "%s%s\n", f ? "\n" : "",
+                         f ? "gradient combination (one backward pass per task): weighting = NAME or mtl.combine.NAME { ... }"
+                           : "loss weighting (one backward pass): weighting = NAME or mtl.weight.NAME { ... }");
         for (int i = 0; i < method_count(); i++) {
             const mt_method_info *m = method_at(i);
             if ((int)m->family != f) continue;
-            printf("  %-12s %s\n", m->name, m->summary);
-            for (const mt_tparam_def *d = m->params; d->key; d++) {
-                char dv[64], range[128], kv[96];
-                tparam_default_text(d, dv, sizeof dv);
-                tparam_range_text(d, range, sizeof range);
-                snprintf(kv, sizeof kv, "%s = %s", d->key, dv);
-                printf("      %-22s %-24s %s\n", kv, range, d->help);
-            }
+            tparam_md_printf(&o, "  %-12s %s\n", m->name, m->summary);
+            tparam_text_rows(&o, m->params);
         }
     }
+    return o.w;
+}
+
+static int list_registry(size_t (*gen)(char *, size_t))
+{
+    size_t n = gen(NULL, 0);
+    char *buf = malloc(n + 1);
+    if (!buf) return MT_EXIT_FAILED;
+    gen(buf, n + 1);
+    fputs(buf, stdout);
+    free(buf);
     return MT_EXIT_OK;
 }
 
@@ -169,12 +169,13 @@ int main(int argc, char **argv)
         usage(stdout);
         return MT_EXIT_OK;
     }
-    if (strcmp(argv[1], "--list-methods") == 0) {
+    if (strcmp(argv[1], "--list-methods") == 0 || strcmp(argv[1], "--list-data") == 0) {
         if (argc > 3 || (argc == 3 && strcmp(argv[2], "--markdown") != 0)) {
-            fprintf(stderr, "mtlab: usage: mtlab --list-methods [--markdown]\n");
+            fprintf(stderr, "mtlab: usage: mtlab %s [--markdown]\n", argv[1]);
             return MT_EXIT_USAGE;
         }
-        return list_methods(argc == 3);
+        int data = strcmp(argv[1], "--list-data") == 0, md = argc == 3;
+        return list_registry(data ? (md ? mtlua_data_markdown : mtlua_data_text) : md ? method_markdown : methods_text);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("mtlab %s\n", MTLAB_VERSION);

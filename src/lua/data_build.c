@@ -225,7 +225,7 @@ static mt_status build_table(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref
     return db_finish(c, r, &o, -1);
 }
 
-static const db_source db_source_table = {"table", "data written in the script: rows and targets", table_params,
+static const db_source db_source_table = {"table", "data written in the script; targets as given", table_params,
                                           build_table};
 
 /* targets = { name = { v1, v2, ... }, ... } for a table (values per
@@ -383,7 +383,7 @@ static mt_status build_generate(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_
     return st;
 }
 
-static const db_source db_source_generate = {"generate", "data made by a Lua function of the example index",
+static const db_source db_source_generate = {"generate", "data made by fn(i) for i = 1..n; targets as fn returns them",
                                              generate_params, build_generate};
 
 static const db_source *const sources[] = {
@@ -394,6 +394,39 @@ static const db_source *const sources[] = {
 
 int db_source_count(void) { return NSOURCES; }
 const db_source *db_source_at(int i) { return i >= 0 && i < NSOURCES ? sources[i] : NULL; }
+
+size_t mtlua_data_markdown(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    tparam_md_printf(&o, "| constructor | parameters (defaults) | what it makes |\n| --- | --- | --- |\n");
+    for (int i = 0; i < NSOURCES; i++) {
+        tparam_md_printf(&o, "| `mtl.data.%s` | ", sources[i]->name);
+        tparam_md_defaults(&o, sources[i]->params);
+        tparam_md_printf(&o, " | ");
+        tparam_md_text(&o, sources[i]->summary);
+        tparam_md_printf(&o, " |\n");
+    }
+    tparam_md_printf(&o, "\n| constructor | parameter | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n");
+    for (int i = 0; i < NSOURCES; i++) {
+        char owner[48];
+        snprintf(owner, sizeof owner, "`%s`", sources[i]->name);
+        tparam_md_rows(&o, owner, sources[i]->params);
+    }
+    return o.w;
+}
+
+size_t mtlua_data_text(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    tparam_md_printf(&o, "data constructors: data = mtl.data.NAME { ... }\n");
+    for (int i = 0; i < NSOURCES; i++) {
+        tparam_md_printf(&o, "  %-14s %s\n", sources[i]->name, sources[i]->summary);
+        tparam_text_rows(&o, sources[i]->params);
+    }
+    return o.w;
+}
 
 const db_source *db_source_find(const char *name)
 {

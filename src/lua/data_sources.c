@@ -41,7 +41,7 @@ static mt_status build_fashion(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_r
     return db_finish(c, r, &o, ntr);
 }
 
-const db_source db_source_fashion = {"fashion_mnist", "Fashion-MNIST: 28x28 images, targets label (10) and group (4)",
+const db_source db_source_fashion = {"fashion_mnist", "Fashion-MNIST images (28x28); targets `label` (10 classes) and `group` (4: tops, bottoms, footwear, bags)",
                                      fashion_params, build_fashion};
 
 #define MMOE(m) MT_FIELD_INT(synth_mmoe_opts, m)
@@ -102,7 +102,7 @@ static mt_status build_mmoe(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref 
     return db_finish(c, r, &so, -1);
 }
 
-const db_source db_source_mmoe = {"mmoe", "Ma et al. 2018's synthetic tasks of controlled correlation", mmoe_params,
+const db_source db_source_mmoe = {"mmoe", "Ma et al. 2018's regression tasks of controlled correlation (sums of m sines); targets `y1`..`yT`", mmoe_params,
                                   build_mmoe};
 
 #define GN(m) MT_FIELD_INT(synth_gradnorm_opts, m)
@@ -141,7 +141,7 @@ static mt_status build_gradnorm(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_
     return db_finish(c, r, &so, -1);
 }
 
-const db_source db_source_gradnorm = {"gradnorm", "Chen et al. 2018's regression tasks of different scales",
+const db_source db_source_gradnorm = {"gradnorm", "Chen et al. 2018's regression tasks of different scales; targets `t1`..`tT` (d_out outputs each)",
                                       gradnorm_params, build_gradnorm};
 
 static const mt_tparam_def kendall_params[] = {
@@ -164,7 +164,7 @@ static mt_status build_kendall(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_r
     return db_finish(c, r, &so, -1);
 }
 
-const db_source db_source_kendall = {"kendall", "Kendall et al. 2018's toy: y1 = 2x + 8 + 10 eps, y2 = 3x + 3 + eps",
+const db_source db_source_kendall = {"kendall", "Kendall et al. 2018's toy of two noise levels; targets `y1` = 2x + 8 + 10 eps, `y2` = 3x + 3 + eps",
                                      kendall_params, build_kendall};
 
 #define REL(m) MT_FIELD_INT(synth_cluster_opts, m)
@@ -234,7 +234,7 @@ static mt_status build_related(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_r
     return db_finish(c, r, &so, -1);
 }
 
-const db_source db_source_related = {"related", "clusters of related linear tasks (survey 5.2); the true clusters go to config.json",
+const db_source db_source_related = {"related", "clusters of related linear tasks (survey 5.2); targets `task1`..`taskT`, each example labelled for one task unless shared; the true clusters go to config.json",
                                      related_params, build_related};
 
 static const mt_tparam_def multi_params[] = {
@@ -274,7 +274,7 @@ static mt_status build_multi_fashion(mtlua_vctx *c, int tidx, mt_tparams *p, mt_
 }
 
 const db_source db_source_multi_fashion = {"multi_fashion",
-                                           "two Fashion-MNIST items on one canvas: targets left and right (10 each)",
+                                           "two Fashion-MNIST items side by side on one canvas; targets `left` and `right` (10 classes each)",
                                            multi_params, build_multi_fashion};
 
 static const mt_tparam_def csv_params[] = {
@@ -359,7 +359,7 @@ static mt_status build_csv(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *
     return db_finish(c, r, &so, -1);
 }
 
-const db_source db_source_csv = {"csv", "a CSV file: input columns and target columns; an empty cell is a missing label",
+const db_source db_source_csv = {"csv", "a CSV file; one target per target column, an empty cell is a missing label",
                                  csv_params, build_csv};
 
 /* mtl.data.landscape {}: what a landscape topology trains on. The point x
@@ -381,5 +381,5 @@ static mt_status build_landscape(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data
 }
 
 const db_source db_source_landscape = {"landscape",
-                                       "one dummy example with targets f1, f2 for mtl.share.landscape (takes no fields)",
+                                       "one dummy example, targets `f1` and `f2`: the data of mtl.share.landscape",
                                        landscape_params, build_landscape};

@@ -3,7 +3,6 @@
 #include "methods.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -196,66 +195,37 @@ mt_status method_check_struct(mt_method_family f, int kind, const void *prm)
 
 /* ---- the docs tables ---------------------------------------------------- */
 
-typedef struct {
-    char *buf;
-    size_t n, w; /* w counts what the whole text needs */
-} md_out;
-
-static void md(md_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void md(md_out *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int r = vsnprintf(o->w < o->n ? o->buf + o->w : NULL, o->w < o->n ? o->n - o->w : 0, fmt, ap);
-    va_end(ap);
-    if (r > 0) o->w += (size_t)r;
-}
-
-/* The markdown text of a summary: * and _ would start emphasis. */
-static void md_text(md_out *o, const char *s)
-{
-    for (; *s; s++) md(o, "%s%c", *s == '*' || *s == '_' || *s == '|' ? "\\" : "", *s);
-}
-
 size_t method_markdown(char *buf, size_t n)
 {
-    md_out o = {buf, n, 0};
+    mt_md o = {buf, n, 0};
     if (n) buf[0] = '\0';
     static const char *const heads[] = {"Loss weighting (one backward pass of the weighted sum)",
                                         "Gradient combination (one backward pass per task on the shared parameters)"};
     for (int f = 0; f < 2; f++) {
-        md(&o, "%s**%s**\n\n| method | parameters (defaults) | what it does |\n| --- | --- | --- |\n", f ? "\n" : "",
-           heads[f]);
+        tparam_md_printf(&o, "%s**%s**\n\n| method | parameters (defaults) | what it does |\n| --- | --- | --- |\n",
+                         f ? "\n" : "", heads[f]);
         for (int i = 0; i < NMETHODS; i++) {
             const mt_method_info *m = &methods[i];
             if ((int)m->family != f) continue;
-            md(&o, "| `%s` | ", m->name);
-            for (const mt_tparam_def *d = m->params; d->key; d++) {
-                char dv[64];
-                tparam_default_text(d, dv, sizeof dv);
-                md(&o, "%s`%s` %s", d == m->params ? "" : ", ", d->key, dv);
-            }
-            md(&o, " | ");
-            md_text(&o, m->summary);
-            md(&o, " |\n");
+            tparam_md_printf(&o, "| `%s` | ", m->name);
+            tparam_md_defaults(&o, m->params);
+            tparam_md_printf(&o, " | ");
+            tparam_md_text(&o, m->summary);
+            tparam_md_printf(&o, " |\n");
         }
     }
-    md(&o, "\n**Parameters**\n\n| method | parameter | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n");
+    tparam_md_printf(&o, "\n**Parameters**\n\n| method | parameter | default | allowed | meaning |\n"
+                         "| --- | --- | --- | --- | --- |\n");
     for (int i = 0; i < NMETHODS; i++) {
         const mt_method_info *m = &methods[i];
-        /* methods sharing one list (mgda, mgda_ub) are one row block */
-        int same = i > 0 && methods[i - 1].params == m->params && m->params[0].key;
-        if (same) continue;
-        const char *also = i + 1 < NMETHODS && methods[i + 1].params == m->params ? methods[i + 1].name : NULL;
-        for (const mt_tparam_def *d = m->params; d->key; d++) {
-            char dv[64], range[256];
-            tparam_default_text(d, dv, sizeof dv);
-            tparam_range_text(d, range, sizeof range);
-            if (also) md(&o, "| `%s`, `%s` | `%s` | %s | %s | ", m->name, also, d->key, dv, range);
-            else md(&o, "| `%s` | `%s` | %s | %s | ", m->name, d->key, dv, range);
-            md_text(&o, d->help);
-            md(&o, " |\n");
-        }
+        /* methods sharing one list (mgda, mgda_ub) are one block of rows */
+        if (i > 0 && methods[i - 1].params == m->params && m->params[0].key) continue;
+        char owner[80];
+        if (i + 1 < NMETHODS && methods[i + 1].params == m->params)
+            snprintf(owner, sizeof owner, "`%s`, `%s`", m->name, methods[i + 1].name);
+        else
+            snprintf(owner, sizeof owner, "`%s`", m->name);
+        tparam_md_rows(&o, owner, m->params);
     }
     return o.w;
 }

@@ -2,6 +2,7 @@
 #include "tparam.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -154,7 +155,7 @@ void tparam_choice_list(const mt_tparam_def *d, char *out, size_t n)
 /* The integer bound as text: "1e+06" reads badly in an integer range. */
 static void int_text(double v, char *out, size_t n)
 {
-    if (fabs(v) < 1e15) snprintf(out, n, "%.0f", v);
+    if (fabs(v) <= 9007199254740992.0) snprintf(out, n, "%.0f", v); /* exact below 2^53 */
     else snprintf(out, n, "%g", v);
 }
 
@@ -174,7 +175,8 @@ const char *tparam_check(const mt_tparam_def *d, double v)
         int_text(d->lo, lo, sizeof lo);
         int_text(d->hi, hi, sizeof hi);
         if (v != floor(v) || !(v >= d->lo && v <= d->hi)) {
-            if (isinf(d->hi) || d->hi >= 1e9) snprintf(why, sizeof why, "expected an integer >= %s, got %g", lo, v);
+            if (isinf(d->hi) || (d->hi >= 1e9 && !(v > d->hi)))
+                snprintf(why, sizeof why, "expected an integer >= %s, got %g", lo, v);
             else snprintf(why, sizeof why, "expected an integer in %s..%s, got %g", lo, hi, v);
             return why;
         }
@@ -221,6 +223,43 @@ mt_status tparam_validate(const mt_tparams *p, const mt_tparam_def *defs, const 
         } else if ((why = tparam_check(d, p->num[i]))) {
             return mt_fail(MT_ERR_ARG, "%s%s%s: %s", pre, dot, d->key, why);
         }
+    }
+    return MT_OK;
+}
+
+mt_status tparam_lint(const mt_tparam_def *defs, const char *owner)
+{
+    if (!defs) return mt_fail(MT_ERR_ARG, "%s: no parameter list", owner);
+    if (tparam_count(defs) > MT_TPARAM_MAX)
+        return mt_fail(MT_ERR_ARG, "%s: %d parameters, at most %d", owner, tparam_count(defs), MT_TPARAM_MAX);
+    for (const mt_tparam_def *d = defs; d->key; d++) {
+        if (!d->key[0] || strlen(d->key) >= sizeof ((mt_tparams *)0)->key[0])
+            return mt_fail(MT_ERR_ARG, "%s.%s: a key of 1..%zu characters", owner, d->key,
+                           sizeof ((mt_tparams *)0)->key[0] - 1);
+        if (!d->help || !d->help[0]) return mt_fail(MT_ERR_ARG, "%s.%s: no help text", owner, d->key);
+        for (const mt_tparam_def *e = d + 1; e->key; e++)
+            if (strcmp(d->key, e->key) == 0) return mt_fail(MT_ERR_ARG, "%s.%s: listed twice", owner, d->key);
+        int numeric = d->type == MT_TP_NUMBER || d->type == MT_TP_INT || d->type == MT_TP_INTS || d->type == MT_TP_NUMBERS;
+        if (numeric && !(d->lo <= d->hi))
+            return mt_fail(MT_ERR_ARG, "%s.%s: the range [%g, %g] is empty", owner, d->key, d->lo, d->hi);
+        if (d->maxlen < 0 || d->maxlen > MT_TPARAM_LISTMAX)
+            return mt_fail(MT_ERR_ARG, "%s.%s: maxlen %d, at most %d", owner, d->key, d->maxlen, MT_TPARAM_LISTMAX);
+        if (d->type == MT_TP_CHOICE) {
+            int k = tparam_choice_count(d);
+            if (k < 2) return mt_fail(MT_ERR_ARG, "%s.%s: a choice needs two or more alternatives", owner, d->key);
+            for (int i = 0; i < k; i++) {
+                char name[64];
+                tparam_choice_name(d, i, name, sizeof name);
+                if (!name[0] || tparam_choice_index(d, name) != i)
+                    return mt_fail(MT_ERR_ARG, "%s.%s: alternative %d (\"%s\") is empty or repeated", owner, d->key, i,
+                                   name);
+            }
+        }
+        if ((d->flags & (MT_TPF_DERIVED | MT_TPF_REQUIRED)) || d->type == MT_TP_STRING || d->type == MT_TP_TABLE ||
+            d->type == MT_TP_FUNCTION)
+            continue;
+        const char *why = tparam_check(d, d->dflt);
+        if (why) return mt_fail(MT_ERR_ARG, "%s.%s: the default is outside the range: %s", owner, d->key, why);
     }
     return MT_OK;
 }
@@ -342,5 +381,54 @@ void tparam_range_text(const mt_tparam_def *d, char *out, size_t n)
     case MT_TP_CHOICE: tparam_choice_list(d, out, n); break;
     case MT_TP_BOOL: snprintf(out, n, "true or false"); break;
     default: out[0] = '\0'; break;
+    }
+}
+
+void tparam_md_printf(mt_md *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsnprintf(o->w < o->n ? o->buf + o->w : NULL, o->w < o->n ? o->n - o->w : 0, fmt, ap);
+    va_end(ap);
+    if (r > 0) o->w += (size_t)r;
+}
+
+void tparam_md_text(mt_md *o, const char *s)
+{
+    for (; *s; s++) tparam_md_printf(o, "%s%c", *s == '*' || *s == '_' || *s == '|' ? "\\" : "", *s);
+}
+
+void tparam_md_defaults(mt_md *o, const mt_tparam_def *defs)
+{
+    for (const mt_tparam_def *d = defs; d && d->key; d++) {
+        char dv[MT_TPARAM_TEXT + 8];
+        tparam_default_text(d, dv, sizeof dv);
+        tparam_md_printf(o, "%s`%s` ", d == defs ? "" : ", ", d->key);
+        tparam_md_text(o, dv);
+    }
+}
+
+void tparam_md_rows(mt_md *o, const char *owner, const mt_tparam_def *defs)
+{
+    for (const mt_tparam_def *d = defs; d && d->key; d++) {
+        char dv[MT_TPARAM_TEXT + 8], range[256];
+        tparam_default_text(d, dv, sizeof dv);
+        tparam_range_text(d, range, sizeof range);
+        tparam_md_printf(o, "| %s | `%s` | ", owner, d->key);
+        tparam_md_text(o, dv);
+        tparam_md_printf(o, " | %s | ", range);
+        tparam_md_text(o, d->help);
+        tparam_md_printf(o, " |\n");
+    }
+}
+
+void tparam_text_rows(mt_md *o, const mt_tparam_def *defs)
+{
+    for (const mt_tparam_def *d = defs; d && d->key; d++) {
+        char dv[MT_TPARAM_TEXT + 8], range[256], kv[MT_TPARAM_TEXT + 40];
+        tparam_default_text(d, dv, sizeof dv);
+        tparam_range_text(d, range, sizeof range);
+        snprintf(kv, sizeof kv, "%s = %s", d->key, dv);
+        tparam_md_printf(o, "      %-22s %-24s %s\n", kv, range, d->help);
     }
 }

@@ -122,6 +122,13 @@ const char *tparam_check(const mt_tparam_def *d, double v);
  * ("<prefix>.<key>: expected ..."). prefix may be "" or NULL. */
 mt_status tparam_validate(const mt_tparams *p, const mt_tparam_def *defs, const char *prefix, const char *owner);
 
+/* Checks a parameter list itself, for the registries' tests: at most
+ * MT_TPARAM_MAX entries, unique keys that fit mt_tparams, help text, a
+ * non-empty range, two or more distinct choices, list lengths within
+ * MT_TPARAM_LISTMAX, and every plain default inside its range.
+ * MT_ERR_ARG "<owner>.<key>: ..." naming the first fault. */
+mt_status tparam_lint(const mt_tparam_def *defs, const char *owner);
+
 /* ---- parameter structs (methods) -------------------------------------- */
 
 /* Writes every parameter of defs that has a `field` into the struct at
@@ -147,5 +154,27 @@ void tparam_value_text(const mt_tparams *p, const mt_tparam_def *d, char *out, s
 size_t tparam_format(const mt_tparams *p, const mt_tparam_def *defs, char *buf, size_t n);
 /* "lo..hi" / "[lo, hi]" / "a, b, c" / "" : the allowed values, for docs. */
 void tparam_range_text(const mt_tparam_def *d, char *out, size_t n);
+
+/* ---- markdown: the reference tables of the docs ----------------------- */
+
+/* An appending writer that counts what the whole text needs (w), so a
+ * caller can size its buffer like snprintf's; text beyond n is dropped and
+ * buf stays terminated. buf may be NULL when n is 0. */
+typedef struct {
+    char *buf;
+    size_t n, w;
+} mt_md;
+
+void tparam_md_printf(mt_md *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Text with the characters markdown would read as markup escaped. */
+void tparam_md_text(mt_md *o, const char *s);
+/* "`lr` 0.025, `opt` "adam"": each parameter with its default. */
+void tparam_md_defaults(mt_md *o, const mt_tparam_def *defs);
+/* One row per parameter: | owner | `key` | default | allowed | meaning |
+ * (the header is the caller's). */
+void tparam_md_rows(mt_md *o, const char *owner, const mt_tparam_def *defs);
+/* The same as plain text lines "      key = default   allowed   meaning"
+ * (`mtlab --list-methods`, `--list-data`). */
+void tparam_text_rows(mt_md *o, const mt_tparam_def *defs);
 
 #endif
