@@ -7,6 +7,7 @@
 #   make mtlab          just the binary (build/mtlab)
 #   make test-MODULE    the tests of one module, e.g. make test-engine
 #   make fuzz FUZZ_TIME=600   run each libFuzzer harness (tests/fuzz/) that long
+#   make docs           regenerate the docs' tables that come from the registries
 #
 # Sources are found by wildcard: src/<module>/*.c becomes lib<module>.a, and
 # tests/test_<module>*.c a test driver linked against <module> and the
@@ -31,9 +32,11 @@ BUILD   ?= build
 SANFLAGS :=
 endif
 
+# -Wno-missing-field-initializers: parameter tables (tparam.h) list the
+# leading fields positionally and leave the optional trailing ones zero.
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wstrict-prototypes \
         -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wundef -Wvla \
-        -Wno-unused-parameter -Wno-format-truncation $(EXTRA_WARN)
+        -Wno-unused-parameter -Wno-format-truncation -Wno-missing-field-initializers $(EXTRA_WARN)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  += -std=c11 $(O) -g $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
@@ -62,7 +65,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 test_mod   = $(word 2,$(subst _, ,$(basename $(notdir $(1)))))
 test_libs  = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(call lib_of,$(m)))
 
-.PHONY: all deps run test bench clean mtlab check-deps fuzz fuzz-build fuzz-smoke $(addprefix test-,$(MODULES) e2e)
+.PHONY: all deps run test bench clean mtlab check-deps docs fuzz fuzz-build fuzz-smoke $(addprefix test-,$(MODULES) e2e)
 .DEFAULT_GOAL := all
 
 all: mtlab $(TESTS)
@@ -114,6 +117,9 @@ test: check-deps
 $(addprefix test-,$(MODULES) e2e): test-%: check-deps
 	@$(MAKE) --no-print-directory $(filter $(BUILD)/tests/test_$*%,$(TESTS)) $(if $(filter e2e,$*),$(BUILD)/mtlab)
 	@sh scripts/run-tests.sh $(BUILD) $(filter $(BUILD)/tests/test_$*%,$(TESTS))
+
+docs: $(BUILD)/mtlab
+	@sh scripts/gen-docs.sh $(BUILD)
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))

@@ -78,8 +78,7 @@ end
 
 local data = {}
 mtl.data = data
-for _, name in ipairs { "fashion_mnist", "multi_fashion", "csv", "mmoe", "gradnorm",
-                        "kendall", "related", "table", "generate", "landscape" } do
+for _, name in ipairs(core.data_names()) do -- the C registry (src/lua/data_build.c)
   data[name] = function(t) return tag("data." .. name, t) end
 end
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "app.h"
+#include "mtl/methods.h"
 #include "core/log.h"
 #include "run/jsonrec.h"
 #include "run/rundir.h"
@@ -382,8 +383,10 @@ int app_check(const app_options *o)
                    ds->targets[ts->target].name, ts->kind == MT_TARGET_CLASS ? "classes" : "outputs", ts->out_dim,
                    loss_kind_name(ts->loss), metric_kind_name(ts->metric), (double)ts->weight, ts->aux ? " (aux)" : "");
         }
-        printf("  weighting %s", e->weighting.name);
-        for (int k = 0; k < e->weighting.nparams; k++) printf(" %s=%g", e->weighting.key[k], e->weighting.val[k]);
+        const mt_method_info *mi = method_find(e->weighting.name);
+        char wp[512] = "";
+        if (mi) tparam_format(&e->weighting.params, mi->params, wp, sizeof wp);
+        printf("  weighting %s%s%s", e->weighting.name, wp[0] ? " " : "", wp);
         printf("\n  optim     %s lr %g, schedule %s; batch %d, %ld steps, seed %llu\n", e->optim.name,
                (double)e->optim.lr, e->optim.schedule, e->train.batch, trainer_total_steps(t),
                (unsigned long long)e->train.seed);

@@ -7,6 +7,7 @@
 #include <cblas.h>
 #include "app.h"
 #include "core/strutil.h"
+#include "mtl/methods.h"
 
 #define MTLAB_VERSION "0.1.0"
 
@@ -78,6 +79,9 @@ static void usage(FILE *f)
     fputs("usage: mtlab SCRIPT.lua [options]          open the workbench on a script\n"
           "       mtlab run SCRIPT.lua [options]      train headless, write a run directory\n"
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
+          "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
+          "                                           their parameters, defaults and ranges\n"
+          "       mtlab --list-data [--markdown]      the mtl.data constructors and their parameters\n"
           "       mtlab --help | --version\n"
           "\n"
           "options:\n",
@@ -122,6 +126,37 @@ static void usage(FILE *f)
           "\n"
           "docs: README.md, docs/lua-api.md, docs/mtlab.1\n",
           f);
+}
+
+/* mtlab --list-methods / --list-data: a registry as text, or as the
+ * markdown tables of docs/lua-api.md (make docs splices them in). */
+static size_t methods_text(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    for (int f = 0; f < 2; f++) {
+        tparam_md_printf(&o, "%s%s\n", f ? "\n" : "",
+                         f ? "gradient combination (one backward pass per task): weighting = NAME or mtl.combine.NAME { ... }"
+                           : "loss weighting (one backward pass): weighting = NAME or mtl.weight.NAME { ... }");
+        for (int i = 0; i < method_count(); i++) {
+            const mt_method_info *m = method_at(i);
+            if ((int)m->family != f) continue;
+            tparam_md_printf(&o, "  %-12s %s\n", m->name, m->summary);
+            tparam_text_rows(&o, m->params);
+        }
+    }
+    return o.w;
+}
+
+static int list_registry(size_t (*gen)(char *, size_t))
+{
+    size_t n = gen(NULL, 0);
+    char *buf = malloc(n + 1);
+    if (!buf) return MT_EXIT_FAILED;
+    gen(buf, n + 1);
+    fputs(buf, stdout);
+    free(buf);
+    return MT_EXIT_OK;
 }
 
 static int find_opt(const char *a)
@@ -251,6 +286,14 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return MT_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--list-methods") == 0 || strcmp(argv[1], "--list-data") == 0) {
+        if (argc > 3 || (argc == 3 && strcmp(argv[2], "--markdown") != 0)) {
+            fprintf(stderr, "mtlab: usage: mtlab %s [--markdown]\n", argv[1]);
+            return MT_EXIT_USAGE;
+        }
+        int data = strcmp(argv[1], "--list-data") == 0, md = argc == 3;
+        return list_registry(data ? (md ? mtlua_data_markdown : mtlua_data_text) : md ? method_markdown : methods_text);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("mtlab %s\n", MTLAB_VERSION);

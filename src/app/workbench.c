@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "app.h"
 #include "core/log.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
 #include "run/jsonrec.h"
 #include "run/rundir.h"
 #include "tui/tui.h"

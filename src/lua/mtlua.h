@@ -94,4 +94,12 @@ const char *mtlua_lua_dir(void);
 /* Parses "key=value" (for --set). Points into arg, which it modifies. */
 mt_status mtlua_parse_override(char *arg, mtlua_override *ov);
 
+/* The reference tables of the mtl.data constructors (markdown, as in
+ * docs/lua-api.md): each constructor with its parameters' defaults, then
+ * one row per parameter. Returns the length it needs (like snprintf); the
+ * text is truncated to n. */
+size_t mtlua_data_markdown(char *buf, size_t n);
+/* The same registry as plain text for `mtlab --list-data`. */
+size_t mtlua_data_text(char *buf, size_t n);
+
 #endif

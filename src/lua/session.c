@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "core/log.h"
 #include "core/mem.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
 #include "lua_internal.h"
 
 
