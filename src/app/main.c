@@ -5,6 +5,7 @@
 #include <string.h>
 #include <cblas.h>
 #include "app.h"
+#include "sweep.h"
 
 #define MTLAB_VERSION "0.1.0"
 
@@ -71,6 +72,21 @@ static int parse(int argc, char **argv, int start, app_options *o, char *seedbuf
         const char *a = argv[i];
         if (strcmp(a, "--out") == 0 && i + 1 < argc) o->out_dir = argv[++i];
         else if (strcmp(a, "--load") == 0 && i + 1 < argc) o->load = argv[++i];
+        else if (strcmp(a, "--experiment") == 0 && i + 1 < argc) o->experiment = argv[++i];
+        else if (strcmp(a, "--baselines") == 0 && i + 1 < argc) o->baselines_dir = argv[++i];
+        else if (strcmp(a, "--seeds") == 0 && i + 1 < argc) o->seeds = argv[++i];
+        else if (strcmp(a, "--reference") == 0 && i + 1 < argc) o->reference = argv[++i];
+        else if (strcmp(a, "--collect") == 0 && i + 1 < argc) o->collect = argv[++i];
+        else if (strcmp(a, "--list") == 0) o->list = 1;
+        else if ((strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) && i + 1 < argc) {
+            char *end;
+            long j = strtol(argv[++i], &end, 10);
+            if (*end || j < 1 || j > 256) {
+                fprintf(stderr, "mtlab: %s %s: expected 1..256 runs at a time\n", a, argv[i]);
+                return -1;
+            }
+            o->jobs = (int)j;
+        }
         else if (strcmp(a, "--set") == 0 && i + 1 < argc) {
             if (o->nsets == APP_MAX_SETS) {
                 fprintf(stderr, "mtlab: at most %d --set options\n", APP_MAX_SETS);
@@ -117,7 +133,7 @@ static int parse(int argc, char **argv, int start, app_options *o, char *seedbuf
             return -1;
         }
     }
-    if (!o->script) {
+    if (!o->script && !o->collect) {
         fprintf(stderr, "mtlab: no script given (see mtlab --help)\n");
         return -1;
     }
@@ -135,12 +151,12 @@ int main(int argc, char **argv)
         return MT_EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("mtlab %s\n", MTLAB_VERSION);
+        printf("mtlab %s (MPI: %s)\n", MTLAB_VERSION, sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
         return MT_EXIT_OK;
     }
     const char *cmd = "workbench";
     int start = 1;
-    if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0) {
+    if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0) {
         cmd = argv[1];
         start = 2;
     }
@@ -153,5 +169,6 @@ int main(int argc, char **argv)
     app_install_signals();
     if (strcmp(cmd, "run") == 0) return app_run_headless(&o);
     if (strcmp(cmd, "check") == 0) return app_check(&o);
+    if (strcmp(cmd, "sweep") == 0) return app_sweep(&o);
     return app_workbench(&o);
 }

@@ -368,6 +368,7 @@ mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlu
         s->run_ref[i] = LUA_NOREF;
         for (int k = 0; k < 3; k++) s->cb_ref[i][k] = LUA_NOREF;
     }
+    s->sweep_ref = LUA_NOREF;
     s->L = new_state();
     if (!s->L) {
         mt_free(s);
@@ -399,6 +400,7 @@ mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlu
                      script, vdescribe(L, r, d, sizeof d));
         goto fail;
     }
+    if ((st = mtlua_sweep_unwrap(s, r))) goto fail;
     /* one experiment or a list */
     lua_getfield(L, r, "__kind");
     int single = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;

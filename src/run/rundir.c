@@ -2,10 +2,12 @@
 
 #include <cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "core/mem.h"
 
 struct mt_rundir {
@@ -86,6 +88,8 @@ mt_status rundir_close(mt_rundir *rd)
 }
 
 const char *rundir_path(const mt_rundir *rd) { return rd->dir; }
+
+mt_status rundir_mkdirs(const char *dir) { return mkdir_p(dir); }
 
 void rundir_flush(mt_rundir *rd)
 {
@@ -399,13 +403,39 @@ mt_status baselines_save(const char *path, const char *key, const mt_baselines *
     char *s = cJSON_Print(o);
     cJSON_Delete(o);
     if (!s) return MT_ERR_NOMEM;
-    FILE *f = fopen(path, "w");
+    char tmp[1300];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
     if (!f) {
         cJSON_free(s);
-        return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", path, strerror(errno));
+        return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", tmp, strerror(errno));
     }
     int bad = fputs(s, f) < 0;
     bad |= fclose(f) != 0;
     cJSON_free(s);
-    return bad ? mt_fail(MT_ERR_IO, "%s: write failed", path) : MT_OK;
+    /* renamed into place: a run reading the cache never sees half a file */
+    if (bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return mt_fail(MT_ERR_IO, "%s: write failed", path);
+    }
+    return MT_OK;
+}
+
+int baselines_lock(const char *path)
+{
+    char lp[1200];
+    snprintf(lp, sizeof lp, "%s.lock", path);
+    int fd = open(lp, O_RDWR | O_CREAT, 0666);
+    if (fd < 0) return -1;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLKW, &fl) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void baselines_unlock(int fd)
+{
+    if (fd >= 0) close(fd);
 }
