@@ -79,7 +79,7 @@ deps:
 
 # Installs missing packages only when pkg-config cannot find them.
 check-deps:
-	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null && \
+	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null && command -v mpirun >/dev/null && \
 	  test -d /usr/share/datasets/fashion-mnist || sh scripts/setup.sh
 
 $(BUILD)/obj/%.o: src/%.c
