@@ -15,6 +15,10 @@
 
 #include "e2e_util.h"
 
+#ifndef MTLAB_ROOT
+#define MTLAB_ROOT "."
+#endif
+
 #define BLOBS                                                                        \
     "local mtl = require 'mtl'\n"                                                    \
     "math.randomseed(7)\n"                                                           \
@@ -418,6 +422,42 @@ static void test_e2e_sweep_plain_script_and_run(void **state)
     assert_true(e2e_exists(path_in("base_run", "summary.json", NULL)));
 }
 
+/* Experiment 24's claim over 10 seeds: MMoE's 95% interval of the test
+ * MSE lies below the shared bottom's mean on both tasks, its spread over
+ * seeds is at most a third of the shared bottom's, and it alone is on the
+ * Pareto front. */
+static void test_e2e_sweep_experiment_24_claim(void **state)
+{
+    (void)state;
+    char args[1024], *out, *err;
+    snprintf(args, sizeof args, "sweep '%s/experiments/24_mmoe_significance.lua' --out e24 -j 2 --quiet", MTLAB_ROOT);
+    int rc = e2e_run(args, &out, &err);
+    if (rc != 0) fail_msg("experiment 24: exit %d: %s", rc, err);
+    fprintf(stderr, "%s", out);
+    free(out);
+    free(err);
+    cJSON *sw = read_json(path_in("e24", "sweep.json", NULL));
+    const cJSON *cf = cJSON_GetObjectItem(sw, "configurations");
+    const cJSON *sb = cJSON_GetArrayItem(cf, 0), *mm = cJSON_GetArrayItem(cf, 1);
+    assert_string_equal(cJSON_GetObjectItem(sb, "name")->valuestring, "shared-bottom");
+    assert_string_equal(cJSON_GetObjectItem(mm, "name")->valuestring, "mmoe");
+    for (int k = 0; k < 2; k++) {
+        const char *task = k ? "y2" : "y1";
+        const cJSON *a = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(sb, "tasks"), task), "test_metric");
+        const cJSON *b = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(mm, "tasks"), task), "test_metric");
+        double sb_mean = num(cJSON_GetObjectItem(a, "mean")), sb_std = num(cJSON_GetObjectItem(a, "std"));
+        double mm_hi = num(cJSON_GetArrayItem(cJSON_GetObjectItem(b, "ci95"), 1)), mm_std = num(cJSON_GetObjectItem(b, "std"));
+        fprintf(stderr, "24 %s: shared-bottom mean %.4f std %.4f; mmoe interval top %.4f std %.4f\n", task, sb_mean,
+                sb_std, mm_hi, mm_std);
+        assert_int_equal((int)num(cJSON_GetObjectItem(b, "n")), 10);
+        assert_true(mm_hi < sb_mean);
+        assert_true(mm_std <= sb_std / 3);
+    }
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(sb, "pareto")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(mm, "pareto")));
+    cJSON_Delete(sw);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -435,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_e2e_sweep_mpi),
         cmocka_unit_test(test_e2e_sweep_errors),
         cmocka_unit_test(test_e2e_sweep_plain_script_and_run),
+        cmocka_unit_test(test_e2e_sweep_experiment_24_claim),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
