@@ -33,6 +33,19 @@ pid_t sweep_start_run(const app_sweep_ctx *c, int r);
 /* Records that run r ended with code (on `where`, "" for this process):
  * counts it and prints a progress line. */
 void sweep_run_ended(app_sweep_ctx *c, int r, int code, double secs, const char *where);
+/* Up to `jobs` runs at a time in child processes of this one. */
+typedef struct {
+    int jobs, running, forwarded;
+    pid_t *pid;  /* (jobs); 0: the slot is free */
+    int *run;    /* (jobs) */
+    double *t0;  /* (jobs) */
+} sweep_slots;
+mt_status sweep_slots_init(sweep_slots *s, int jobs);
+void sweep_slots_free(sweep_slots *s);
+/* Starts todo[*next...] in free slots, reaps the runs that ended (on
+ * `where`), and on an interrupt starts nothing more and passes SIGINT on.
+ * Returns whether anything happened. */
+int sweep_slots_step(app_sweep_ctx *c, sweep_slots *s, const int *todo, int n, int *next, const char *where);
 /* Runs todo[0..n) here, `jobs` at a time, until done or interrupted. */
 void sweep_exec_local(app_sweep_ctx *c, const int *todo, int n, int jobs);
 double sweep_now(void);

@@ -97,48 +97,67 @@ void sweep_run_ended(app_sweep_ctx *c, int r, int code, double secs, const char 
     if (!ok) fprintf(stderr, "mtlab: sweep:   exit code %d; see %s/%s/run.log\n", code, c->out, run->dir);
 }
 
+mt_status sweep_slots_init(sweep_slots *s, int jobs)
+{
+    memset(s, 0, sizeof *s);
+    s->jobs = jobs;
+    s->pid = mt_calloc((size_t)jobs, sizeof *s->pid);
+    s->run = mt_calloc((size_t)jobs, sizeof *s->run);
+    s->t0 = mt_calloc((size_t)jobs, sizeof *s->t0);
+    if (s->pid && s->run && s->t0) return MT_OK;
+    sweep_slots_free(s);
+    return MT_ERR_NOMEM;
+}
+
+void sweep_slots_free(sweep_slots *s)
+{
+    mt_free(s->pid);
+    mt_free(s->run);
+    mt_free(s->t0);
+    memset(s, 0, sizeof *s);
+}
+
+int sweep_slots_step(app_sweep_ctx *c, sweep_slots *s, const int *todo, int n, int *next, const char *where)
+{
+    int did = 0;
+    if (app_stop_signal) {
+        *next = n; /* start nothing more; let the running ones stop */
+        if (!s->forwarded)
+            for (int j = 0; j < s->jobs; j++)
+                if (s->pid[j] > 0) kill(s->pid[j], SIGINT);
+        s->forwarded = 1;
+    }
+    for (int j = 0; j < s->jobs && *next < n; j++) {
+        if (s->pid[j] > 0) continue;
+        int r = todo[(*next)++];
+        s->pid[j] = sweep_start_run(c, r);
+        if (s->pid[j] < 0) {
+            s->pid[j] = 0;
+            sweep_run_ended(c, r, MT_EXIT_FAILED, 0, where);
+            continue;
+        }
+        s->run[j] = r;
+        s->t0[j] = sweep_now();
+        s->running++;
+        did = 1;
+    }
+    for (int j = 0; j < s->jobs; j++) {
+        int code;
+        if (s->pid[j] <= 0 || !sweep_reap(s->pid[j], &code)) continue;
+        s->pid[j] = 0;
+        s->running--;
+        did = 1;
+        sweep_run_ended(c, s->run[j], code, sweep_now() - s->t0[j], where);
+    }
+    return did;
+}
+
 void sweep_exec_local(app_sweep_ctx *c, const int *todo, int n, int jobs)
 {
-    pid_t *pid = mt_calloc((size_t)jobs, sizeof *pid);
-    int *slot_run = mt_calloc((size_t)jobs, sizeof *slot_run);
-    double *t0 = mt_calloc((size_t)jobs, sizeof *t0);
-    if (!pid || !slot_run || !t0) goto done;
-    int next = 0, running = 0, forwarded = 0;
-    while (next < n || running > 0) {
-        int busy = 0;
-        for (int j = 0; j < jobs && next < n && !app_stop_signal; j++) {
-            if (pid[j] > 0) continue;
-            int r = todo[next++];
-            pid[j] = sweep_start_run(c, r);
-            if (pid[j] < 0) {
-                pid[j] = 0;
-                sweep_run_ended(c, r, MT_EXIT_FAILED, 0, "");
-                continue;
-            }
-            slot_run[j] = r;
-            t0[j] = sweep_now();
-            running++;
-            busy = 1;
-        }
-        if (app_stop_signal) {
-            next = n; /* start nothing more; let the running ones stop */
-            if (!forwarded)
-                for (int j = 0; j < jobs; j++)
-                    if (pid[j] > 0) kill(pid[j], SIGINT);
-            forwarded = 1;
-        }
-        for (int j = 0; j < jobs; j++) {
-            int code;
-            if (pid[j] <= 0 || !sweep_reap(pid[j], &code)) continue;
-            pid[j] = 0;
-            running--;
-            busy = 1;
-            sweep_run_ended(c, slot_run[j], code, sweep_now() - t0[j], "");
-        }
-        if (!busy) usleep(20000);
-    }
-done:
-    mt_free(pid);
-    mt_free(slot_run);
-    mt_free(t0);
+    sweep_slots s;
+    if (sweep_slots_init(&s, jobs)) return;
+    int next = 0;
+    while (next < n || s.running > 0)
+        if (!sweep_slots_step(c, &s, todo, n, &next, "")) usleep(20000);
+    sweep_slots_free(&s);
 }

@@ -122,47 +122,17 @@ static int send_work(const app_sweep_ctx *c, int r, int to)
 
 void sweep_exec_mpi(app_sweep_ctx *c, const int *todo, int n, int jobs)
 {
-    int busy_workers = 0, active = mpi_size - 1 - workers_stopped;
-    int *worker_run = mt_calloc((size_t)mpi_size, sizeof *worker_run);
+    int active = mpi_size - 1 - workers_stopped;
     double *worker_t0 = mt_calloc((size_t)mpi_size, sizeof *worker_t0);
-    pid_t *pid = mt_calloc((size_t)jobs, sizeof *pid);
-    int *slot_run = mt_calloc((size_t)jobs, sizeof *slot_run);
-    double *t0 = mt_calloc((size_t)jobs, sizeof *t0);
     c->summary = mt_calloc((size_t)c->plan->nruns, sizeof *c->summary);
-    if (!worker_run || !worker_t0 || !pid || !slot_run || !t0 || !c->summary) return;
-    int next = 0, running = 0, forwarded = 0;
-    while (active > 0 || running > 0) {
-        int did = 0;
-        if (app_stop_signal) {
-            next = n;
-            if (!forwarded)
-                for (int j = 0; j < jobs; j++)
-                    if (pid[j] > 0) kill(pid[j], SIGINT);
-            forwarded = 1;
-        }
-        /* this rank's own share */
-        for (int j = 0; j < jobs && next < n; j++) {
-            if (pid[j] > 0) continue;
-            int r = todo[next++];
-            pid[j] = sweep_start_run(c, r);
-            if (pid[j] < 0) {
-                pid[j] = 0;
-                sweep_run_ended(c, r, MT_EXIT_FAILED, 0, "rank 0");
-                continue;
-            }
-            slot_run[j] = r;
-            t0[j] = sweep_now();
-            running++;
-            did = 1;
-        }
-        for (int j = 0; j < jobs; j++) {
-            int code;
-            if (pid[j] <= 0 || !sweep_reap(pid[j], &code)) continue;
-            pid[j] = 0;
-            running--;
-            did = 1;
-            sweep_run_ended(c, slot_run[j], code, sweep_now() - t0[j], "rank 0");
-        }
+    sweep_slots own; /* this rank's own share */
+    if (!worker_t0 || !c->summary || sweep_slots_init(&own, jobs)) {
+        mt_free(worker_t0);
+        return;
+    }
+    int next = 0;
+    while (active > 0 || own.running > 0 || next < n) {
+        int did = sweep_slots_step(c, &own, todo, n, &next, "rank 0");
         /* the other ranks */
         int flag = 0;
         MPI_Status st;
@@ -183,15 +153,12 @@ void sweep_exec_mpi(app_sweep_ctx *c, const int *todo, int n, int jobs)
                     snprintf(where, sizeof where, "rank %d", from);
                     sweep_run_ended(c, r, code, sweep_now() - worker_t0[from], where);
                 }
-                busy_workers--;
             }
             free(buf);
             if (next < n) {
                 int r = todo[next++];
                 if (send_work(c, r, from)) {
-                    worker_run[from] = r;
                     worker_t0[from] = sweep_now();
-                    busy_workers++;
                 } else {
                     sweep_run_ended(c, r, MT_EXIT_FAILED, 0, "not sent");
                     MPI_Send(NULL, 0, MPI_CHAR, from, TAG_STOP, MPI_COMM_WORLD);
@@ -207,12 +174,8 @@ void sweep_exec_mpi(app_sweep_ctx *c, const int *todo, int n, int jobs)
         }
         if (!did) usleep(10000);
     }
-    (void)busy_workers;
-    mt_free(worker_run);
     mt_free(worker_t0);
-    mt_free(pid);
-    mt_free(slot_run);
-    mt_free(t0);
+    sweep_slots_free(&own);
 }
 
 int sweep_mpi_worker(void)

@@ -189,13 +189,14 @@ const char *rundir_json_string(const char *s, char *buf, size_t n)
     return buf;
 }
 
-static mt_status write_json(mt_rundir *rd, const char *name, cJSON *o)
+/* Through a temporary file (named per process: runs of a sweep may write
+ * one shared file) renamed into place, so a reader never sees half of it. */
+mt_status rundir_write_json_path(const char *path, const cJSON *o)
 {
-    char p[1200], tmp[1300];
-    rundir_file(rd, name, p, sizeof p);
-    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    char tmp[1300];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
     char *s = cJSON_Print(o);
-    if (!s) return mt_fail(MT_ERR_NOMEM, "%s: cannot format JSON", p);
+    if (!s) return mt_fail(MT_ERR_NOMEM, "%s: cannot format JSON", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
         cJSON_free(s);
@@ -204,11 +205,17 @@ static mt_status write_json(mt_rundir *rd, const char *name, cJSON *o)
     int bad = fputs(s, f) < 0 || fputc('\n', f) == EOF;
     bad |= fclose(f) != 0;
     cJSON_free(s);
-    if (bad || rename(tmp, p) != 0) {
+    if (bad || rename(tmp, path) != 0) {
         remove(tmp);
-        return mt_fail(MT_ERR_IO, "%s: write failed: %s", p, strerror(errno));
+        return mt_fail(MT_ERR_IO, "%s: write failed: %s", path, strerror(errno));
     }
     return MT_OK;
+}
+
+static mt_status write_json(mt_rundir *rd, const char *name, cJSON *o)
+{
+    char p[1200];
+    return rundir_write_json_path(rundir_file(rd, name, p, sizeof p), o);
 }
 
 static const char *target_kind_name(mt_target_kind k)
@@ -400,25 +407,10 @@ mt_status baselines_save(const char *path, const char *key, const mt_baselines *
         cJSON_AddItemToArray(names, cJSON_CreateString(e->task[i].name));
         cJSON_AddItemToArray(m, num_or_null(b->metric[i]));
     }
-    char *s = cJSON_Print(o);
-    cJSON_Delete(o);
-    if (!s) return MT_ERR_NOMEM;
-    char tmp[1300];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        cJSON_free(s);
-        return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", tmp, strerror(errno));
-    }
-    int bad = fputs(s, f) < 0;
-    bad |= fclose(f) != 0;
-    cJSON_free(s);
     /* renamed into place: a run reading the cache never sees half a file */
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return mt_fail(MT_ERR_IO, "%s: write failed", path);
-    }
-    return MT_OK;
+    mt_status st = rundir_write_json_path(path, o);
+    cJSON_Delete(o);
+    return st;
 }
 
 int baselines_lock(const char *path)

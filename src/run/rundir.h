@@ -36,6 +36,10 @@ mt_recorder rundir_recorder(mt_rundir *rd);
 void rundir_event(mt_rundir *rd, const char *name, long step, const char *extra_fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void rundir_flush(mt_rundir *rd);
+/* Writes a JSON document (cJSON_Print, a final newline) to path through a
+ * temporary file renamed into place. */
+struct cJSON;
+mt_status rundir_write_json_path(const char *path, const struct cJSON *o);
 /* s as a quoted, escaped JSON string into buf. */
 const char *rundir_json_string(const char *s, char *buf, size_t n);
 

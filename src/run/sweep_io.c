@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/mem.h"
+#include "run/rundir.h"
 
 static const char *const quantity_names[MT_SQ_COUNT] = {"val_loss", "val_metric", "test_loss", "test_metric"};
 
@@ -42,27 +43,6 @@ static char *read_text(const char *path)
     }
     s[n] = '\0';
     return s;
-}
-
-mt_status sweep_write_json_file(const char *path, const cJSON *o)
-{
-    char *s = cJSON_Print(o);
-    if (!s) return mt_fail(MT_ERR_NOMEM, "%s: cannot format JSON", path);
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        cJSON_free(s);
-        return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", tmp, strerror(errno));
-    }
-    int bad = fputs(s, f) < 0 || fputc('\n', f) == EOF;
-    bad |= fclose(f) != 0;
-    cJSON_free(s);
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return mt_fail(MT_ERR_IO, "%s: write failed: %s", path, strerror(errno));
-    }
-    return MT_OK;
 }
 
 void sweep_run_identity(const mt_sweep_plan *p, int r, char *buf, size_t n)
@@ -143,7 +123,7 @@ mt_status sweep_plan_save(const char *path, const mt_sweep_plan *p, const mt_swe
         cJSON_AddStringToObject(x, "identity", id);
         cJSON_AddItemToArray(runs, x);
     }
-    mt_status rc = sweep_write_json_file(path, o);
+    mt_status rc = rundir_write_json_path(path, o);
     cJSON_Delete(o);
     return rc;
 }

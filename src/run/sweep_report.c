@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "core/mem.h"
+#include "run/rundir.h"
 
 static const double *series(const mt_sweep_results *r, int c, int k, int q)
 {
@@ -222,7 +223,7 @@ mt_status sweep_write_json(const char *path, const mt_sweep_plan *p, const mt_sw
         }
         cJSON_AddItemToArray(cfgs, x);
     }
-    mt_status st = sweep_write_json_file(path, o);
+    mt_status st = rundir_write_json_path(path, o);
     cJSON_Delete(o);
     return st;
 }

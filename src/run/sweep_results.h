@@ -35,11 +35,6 @@ typedef struct {
     int score;            /* the quantity Pareto and the report use: test metric, or val without test */
 } mt_sweep_results;
 
-/* Writes a JSON document to path through a temporary file renamed into
- * place (a reader never sees half of it). */
-struct cJSON;
-mt_status sweep_write_json_file(const char *path, const struct cJSON *o);
-
 /* Writes DIR/sweep-plan.json: the spec, the configurations' tasks and the
  * overrides of every run (what a rerun compares to tell a stale run). */
 mt_status sweep_plan_save(const char *path, const mt_sweep_plan *p, const mt_sweep_task *tasks, int ntasks);
