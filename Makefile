@@ -44,6 +44,17 @@ CFLAGS  += -std=c11 $(O) -g $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L 
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm -lpthread
 
+# MPI for `mpirun -np N mtlab sweep` (src/app/sweep_mpi.c only): Open MPI's
+# ompi-c or any implementation's mpi pkg-config file; MPI=0 builds without.
+MPI ?= auto
+ifneq ($(MPI),0)
+MPI_PC := $(firstword $(foreach p,ompi-c mpi,$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),$(p))))
+endif
+ifneq ($(MPI_PC),)
+MPI_CFLAGS := -DMTLAB_MPI $(shell pkg-config --cflags $(MPI_PC))
+MPI_LIBS   := $(shell pkg-config --libs $(MPI_PC))
+endif
+
 MODULES := core engine data mtl run lua tui app
 DEPS_core   := core
 DEPS_engine := engine core
@@ -77,7 +88,7 @@ deps:
 
 # Installs missing packages only when pkg-config cannot find them.
 check-deps:
-	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null && \
+	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null && command -v mpirun >/dev/null && \
 	  command -v $(FUZZ_CC) >/dev/null && test -d /usr/share/datasets/fashion-mnist && \
 	  test -e "$$($(FUZZ_CC) -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$$(uname -m).a" || sh scripts/setup.sh
 
@@ -97,8 +108,10 @@ $(call lib_of,$(1)): $(call objs_of,$(1))
 endef
 $(foreach m,$(MODULES),$(eval $(call LIB_RULE,$(m))))
 
+$(BUILD)/obj/app/sweep_mpi.o: CFLAGS += $(MPI_CFLAGS)
+
 $(BUILD)/mtlab: $(foreach m,$(DEPS_app),$(call lib_of,$(m)))
-	$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(LDLIBS) $(MPI_LIBS)
 
 .SECONDARY:
 .SECONDEXPANSION:

@@ -74,6 +74,13 @@ function mtl.compare(list)
   return list
 end
 
+-- A sweep: every base experiment times every combination of grid values,
+-- each run with every seed (`mtlab sweep`; `mtlab run` trains the base):
+--   mtl.sweep { base = e, grid = { weighting = { "equal", "pcgrad" } }, seeds = { 1, 2, 3 } }
+-- Grid keys are --set paths ("topology.trunk"); values are data (numbers,
+-- strings, booleans, tables of them, constructors such as mtl.share.mmoe {...}).
+function mtl.sweep(t) return tag("sweep", t) end
+
 --- Data ----------------------------------------------------------------
 
 local data = {}

@@ -144,6 +144,7 @@ struct mtlua_session {
     int run_ref[MAX_EXPERIMENTS]; /* the `run` userdata of each experiment */
     int current;                  /* experiment the console talks to */
     int stop;
+    int sweep_ref; /* the mtl.sweep table the script returned, or LUA_NOREF */
 };
 
 /* ---- literal.c ---- */
@@ -169,6 +170,9 @@ int mtlua_state_trusted(lua_State *L);
 /* The main thread enters or leaves Lua (see mtlua_hold_main). */
 void mtlua_enter(void);
 void mtlua_leave(void);
+/* When the table at r is an mtl.sweep, keeps it (for mtlua_sweep_spec)
+ * and replaces it at r by its base experiments. */
+mt_status mtlua_sweep_unwrap(mtlua_session *s, int r);
 
 /* Pushes a new `run` userdata for experiment i of s (metatable "mtl.run"). */
 void mtlua_push_run(lua_State *L, mtlua_session *s, int i);

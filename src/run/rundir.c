@@ -217,6 +217,8 @@ mt_status rundir_close(mt_rundir *rd)
 
 const char *rundir_path(const mt_rundir *rd) { return rd->dir; }
 
+mt_status rundir_mkdirs(const char *dir) { return mkdir_p(dir); }
+
 /* %.9g round-trips a float and prints nan/inf as tokens readers know. */
 static size_t put_num(char *out, size_t n, double v)
 {
@@ -325,7 +327,7 @@ void rundir_event(mt_rundir *rd, cJSON *rec)
 static mt_status write_json_file(const char *p, cJSON *o)
 {
     char tmp[1300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", p, (long)getpid()); /* per process: a sweep's runs share files */
     char *s = jrec_print_pretty(o);
     if (!s) return mt_fail(MT_ERR_NOMEM, "%s: cannot format JSON", p);
     FILE *f = fopen(tmp, "w");
@@ -353,10 +355,17 @@ static mt_status write_json_file(const char *p, cJSON *o)
     return MT_OK;
 }
 
+/* Through a temporary file (named per process: runs of a sweep may write
+ * one shared file) renamed into place, so a reader never sees half of it. */
+mt_status rundir_write_json_path(const char *path, const cJSON *o)
+{
+    return write_json_file(path, (cJSON *)o);
+}
+
 static mt_status write_json(mt_rundir *rd, const char *name, cJSON *o)
 {
     char p[1200];
-    return write_json_file(rundir_file(rd, name, p, sizeof p), o);
+    return rundir_write_json_path(rundir_file(rd, name, p, sizeof p), o);
 }
 
 static const char *target_kind_name(mt_target_kind k)
@@ -614,4 +623,23 @@ mt_status baselines_save(const char *path, const char *key, const mt_baselines *
     if (!st) st = write_json_file(path, o);
     cJSON_Delete(o);
     return st;
+}
+
+int baselines_lock(const char *path)
+{
+    char lp[1200];
+    snprintf(lp, sizeof lp, "%s.lock", path);
+    int fd = open(lp, O_RDWR | O_CREAT, 0666);
+    if (fd < 0) return -1;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLKW, &fl) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void baselines_unlock(int fd)
+{
+    if (fd >= 0) close(fd);
 }
