@@ -95,7 +95,7 @@ static void test_run_sweep_plan_argv(void **state)
     assert_true(sweep_plan_command(p, 10, "/usr/bin/mtlab", "out dir", cmd, sizeof cmd) > 0);
     assert_string_equal(cmd, "/usr/bin/mtlab run exp.lua --experiment 2 --set train.epochs=2 --set "
                              "'weighting={method=\"cagrad\",c=0.4}' --set 'topology.trunk={64}' --set train.seed=2 "
-                             "--set data.seed=2 --threads 1 --quiet --baselines 'out dir' --out "
+                             "--set data.seed=2 --threads 1 --quiet --force --baselines 'out dir' --out "
                              "'out dir/mmoe_weighting-cagrad/seed-2'");
     /* a single quote inside a word */
     snprintf(p->spec.script, sizeof p->spec.script, "it's.lua");
