@@ -3,8 +3,9 @@
  * every method resolvable by name and by kind, no duplicate names, every
  * default inside its range, every parameter stored where the C API reads
  * it, the C API's defaults equal to the registry's, range errors naming the
- * parameter, and the method tables of docs/lua-api.md equal to the text
- * the registry generates. */
+ * parameter, and the method tables of docs/lua-api.md and the parameter
+ * reference of docs/topologies.md equal to the text the registries
+ * generate. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -304,6 +305,28 @@ static void test_mtl_methods_docs_match_registry(void **state)
     free(gen);
 }
 
+/* The parameter reference of docs/topologies.md is the registry's text. */
+static void test_mtl_methods_topology_docs_match_registry(void **state)
+{
+    (void)state;
+    size_t n = topo_markdown(NULL, 0);
+    char *gen = malloc(n + 1);
+    assert_non_null(gen);
+    assert_int_equal(topo_markdown(gen, n + 1), n);
+    assert_true(docs_section_matches(MTLAB_ROOT "/docs/topologies.md", "topologies", gen));
+    for (int i = 0; i < topo_class_count(); i++) {
+        char row[64];
+        snprintf(row, sizeof row, "| `mtl.share.%s` |", topo_class_at(i)->name);
+        assert_non_null(strstr(gen, row));
+    }
+    for (int i = 0; i < reg_class_count(); i++) {
+        char row[64];
+        snprintf(row, sizeof row, "| `mtl.reg.%s` |", reg_class_at(i)->name);
+        assert_non_null(strstr(gen, row));
+    }
+    free(gen);
+}
+
 /* The lint finds faults a registry entry could have. */
 static void test_mtl_methods_lint_finds_faults(void **state)
 {
@@ -336,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_mtl_methods_value_text),
         cmocka_unit_test(test_mtl_methods_docs_match_registry),
         cmocka_unit_test(test_mtl_methods_lint_finds_faults),
+        cmocka_unit_test(test_mtl_methods_topology_docs_match_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

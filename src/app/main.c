@@ -6,6 +6,7 @@
 #include <cblas.h>
 #include "app.h"
 #include "mtl/methods.h"
+#include "mtl/topology.h"
 
 #define MTLAB_VERSION "0.1.0"
 
@@ -37,6 +38,7 @@ static void usage(FILE *f)
           "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
           "                                           their parameters, defaults and ranges\n"
           "       mtlab --list-data [--markdown]      the mtl.data constructors and their parameters\n"
+          "       mtlab --list-topologies [--markdown]  the topologies and regularisers likewise\n"
           "       mtlab --help | --version\n"
           "\n"
           "options:\n"
@@ -169,13 +171,19 @@ int main(int argc, char **argv)
         usage(stdout);
         return MT_EXIT_OK;
     }
-    if (strcmp(argv[1], "--list-methods") == 0 || strcmp(argv[1], "--list-data") == 0) {
+    static const struct {
+        const char *option;
+        size_t (*text)(char *, size_t), (*markdown)(char *, size_t);
+    } lists[] = {{"--list-methods", methods_text, method_markdown},
+                 {"--list-data", mtlua_data_text, mtlua_data_markdown},
+                 {"--list-topologies", topo_text, topo_markdown}};
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+        if (strcmp(argv[1], lists[k].option) != 0) continue;
         if (argc > 3 || (argc == 3 && strcmp(argv[2], "--markdown") != 0)) {
             fprintf(stderr, "mtlab: usage: mtlab %s [--markdown]\n", argv[1]);
             return MT_EXIT_USAGE;
         }
-        int data = strcmp(argv[1], "--list-data") == 0, md = argc == 3;
-        return list_registry(data ? (md ? mtlua_data_markdown : mtlua_data_text) : md ? method_markdown : methods_text);
+        return list_registry(argc == 3 ? lists[k].markdown : lists[k].text);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("mtlab %s\n", MTLAB_VERSION);
