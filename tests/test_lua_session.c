@@ -227,6 +227,11 @@ static void test_lua_method_parameters(void **state)
     mtlua_override ov4[1] = {{k4, v4}};
     assert_int_not_equal(mtlua_open(p, ov4, 1, &s), MT_OK);
     assert_non_null(strstr(mt_last_error(), "weighting.tol: expected a number in [1e-16, 0.01], got 1"));
+    /* the message names the override that holds the bad value */
+    char k5[] = "weighting", v5[] = "gradnorm", k6[] = "weighting.alpha", v6[] = "20";
+    mtlua_override ov5[2] = {{k5, v5}, {k6, v6}};
+    assert_int_not_equal(mtlua_open(p, ov5, 2, &s), MT_OK);
+    assert_string_equal(mt_last_error(), "--set weighting.alpha=20: weighting.alpha: expected a number in [0, 10], got 20");
 #undef TASKS_A
 }
 
