@@ -18,33 +18,7 @@
 #include "mtl/combine.h"
 #include "mtl/methods.h"
 
-static char dir[64];
-
-static const char *write_script(const char *name, const char *text)
-{
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/mtlab-lua-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "lua_testutil.h"
 
 #define HEAD "local mtl = require 'mtl'\n"
 #define TABLE_DATA                                                                         \
