@@ -9,12 +9,11 @@ local core = require "mtl.core"
 
 local mtl = { version = core.version }
 
+-- "file.lua:12" of the function `level` levels above the caller (the
+-- debug library is not available to sandboxed scripts; core.where is
+-- debug.getinfo's "Sl" reduced to that)
 local function where(level)
-  local info = debug.getinfo(level + 1, "Sl")
-  if info and info.currentline and info.currentline > 0 then
-    return info.short_src .. ":" .. info.currentline
-  end
-  return nil
+  return core.where(level + 1)
 end
 
 -- tag(kind, fields, level): the table itself, tagged, or a clear error at

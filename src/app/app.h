@@ -23,6 +23,9 @@ typedef struct {
     int exit_when_done; /* workbench: quit once every experiment has ended */
     double speed;       /* workbench: steps per second per experiment; 0 = unlimited */
     const char *load;   /* a checkpoint to start every experiment from, or NULL */
+    int force;          /* write into a non-empty --out folder */
+    int trust;          /* --trust / MTLAB_TRUST=1: the full Lua standard library */
+    size_t lua_mem;     /* --lua-mem: bytes a script's Lua state may hold */
 } app_options;
 
 extern volatile sig_atomic_t app_stop_signal; /* SIGINT/SIGTERM seen */

@@ -10,6 +10,7 @@
 #include "app.h"
 #include "mtl/methods.h"
 #include "core/log.h"
+#include "run/jsonrec.h"
 #include "run/rundir.h"
 
 static double wall(void)
@@ -190,81 +191,32 @@ void app_default_run_dir(const char *script, char *out, size_t n)
     snprintf(out, n, "runs/%s-%s", stem, ts);
 }
 
-/* Runs experiment i to the end; returns the exit code it earns. */
-static int run_one(mtlua_session *s, int i, const char *top, const char *dir, progress *pg, const char *load)
+/* The exit code that goes with a run's final status: a summary that says
+ * "finished" always comes with 0. */
+static int exit_code_for(const char *status, mt_status st)
 {
-    const mt_experiment *e = mtlua_experiment(s, i);
-    mt_rundir *rd;
-    if (rundir_open(dir, &rd)) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        return MT_EXIT_FAILED;
-    }
-    double t0 = wall();
-    mt_baselines base = {0};
-    mt_trainer *t = NULL;
-    mt_status st = MT_OK;
-    int code = MT_EXIT_OK;
-    if (e->train.baselines) st = run_baselines(e, top, pg, &base);
-    if (!st) st = trainer_new(e, NULL, &t);
-    if (!st && load && (st = trainer_load_checkpoint(t, load))) {
-        trainer_free(t);
-        t = NULL;
-    }
-    if (st) {
-        fprintf(stderr, "%smtlab: %s: %s\n", pg->tty ? "\r\033[K" : "", e->name, mt_last_error());
-        rundir_close(rd);
-        return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
-    }
-    mt_recorder rec = rundir_recorder(rd);
-    trainer_set_recorder(t, &rec);
-    mtlua_attach(s, i, t);
-    rundir_write_config(rd, e, t);
-    char js[512];
-    rundir_event(rd, "start", 0, "\"experiment\":%s,\"total_steps\":%ld",
-                 rundir_json_string(e->name, js, sizeof js), trainer_total_steps(t));
-    while (!trainer_finished(t)) {
-        if (app_stop_signal) {
-            st = mt_fail(MT_ERR_INTERRUPTED, "interrupted at step %ld", trainer_step_count(t));
-            break;
-        }
-        st = trainer_step(t);
-        if (st) break;
-        progress_show(pg, t, 0);
-    }
-    const char *status = "finished";
-    char msg[1024] = "";
-    if (st) {
-        snprintf(msg, sizeof msg, "%s", mt_last_error());
-        status = trainer_diverged(t) ? "diverged" : st == MT_ERR_INTERRUPTED ? "interrupted" : "failed";
-        code = st == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
-        char jm[2048];
-        /* a loss that diverged did so in the step after the last completed one */
-        long at = trainer_step_count(t) + (st == MT_ERR_NUMERIC || st == MT_ERR_ARG ? 1 : 0);
-        rundir_event(rd, status, at, "\"message\":%s", rundir_json_string(msg, jm, sizeof jm));
-    } else {
-        st = trainer_finish(t);
-        if (st) {
-            snprintf(msg, sizeof msg, "%s", mt_last_error());
-            status = "failed";
-            code = MT_EXIT_FAILED;
-        }
-    }
-    progress_show(pg, t, 1);
-    if (pg->tty && !pg->quiet) fputc('\n', stderr);
-    char ck[1200];
-    if (trainer_save_checkpoint(t, rundir_file(rd, "checkpoint.safetensors", ck, sizeof ck))) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        code = MT_EXIT_FAILED;
-    }
-    rundir_event(rd, "finish", trainer_step_count(t), "\"status\":\"%s\",\"wall_time_s\":%.3f", status, wall() - t0);
-    if (rundir_write_summary(rd, t, status, msg, wall() - t0, e->train.baselines ? &base : NULL)) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        code = MT_EXIT_FAILED;
-    }
-    if (msg[0]) fprintf(stderr, "mtlab: %s: %s: %s\n", e->name, status, msg);
-    /* the closing report on stdout */
+    if (strcmp(status, "finished") == 0) return MT_EXIT_OK;
+    return st == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
+}
+
+/* Marks a finished run as failed because of a later error (a write that
+ * did not make it to disk); an earlier failure keeps its own status. */
+static void fail_late(const char **status, mt_status *st, char *msg, size_t n)
+{
+    fprintf(stderr, "mtlab: %s\n", mt_last_error());
+    if (strcmp(*status, "finished") != 0) return;
+    *status = "failed";
+    *st = mt_last_status();
+    snprintf(msg, n, "%s", mt_last_error());
+}
+
+/* The closing report on stdout. */
+static void print_report(const mt_trainer *t, const char *status, double secs, const mt_baselines *base,
+                         const char *dir)
+{
+    const mt_experiment *e = trainer_experiment(t);
     const mt_eval_result *val = trainer_last_val(t), *test = trainer_last_test(t);
-    printf("%s  (%s, %ld steps, %.2fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), wall() - t0,
+    printf("%s  (%s, %ld steps, %.2fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), secs,
            trainer_samples_per_s(t));
     for (int k = 0; k < e->ntasks; k++) {
         if (val)
@@ -274,35 +226,114 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
             printf("  %-16s%s train loss %-9.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
                    trainer_train_loss(t)[k]);
         if (test) printf("  test loss %-9.4g %s %-8.4g", test->loss[k], metric_kind_name(e->task[k].metric), test->metric[k]);
-        if (base.have && e->task[k].in_score) printf("  single-task %.4g", base.metric[k]);
+        if (base->have && e->task[k].in_score) printf("  single-task %.4g", base->metric[k]);
         printf("\n");
     }
-    if (base.have) {
+    if (base->have) {
         double mtl[MT_MAX_TASKS];
         for (int k = 0; k < e->ntasks; k++) mtl[k] = test ? test->metric[k] : val ? val->metric[k] : NAN;
-        printf("  delta_m %+.2f%%\n", delta_m(e, mtl, &base));
+        printf("  delta_m %+.2f%%\n", delta_m(e, mtl, base));
     }
     printf("  -> %s\n", dir);
-    mtlua_attach(s, i, NULL);
-    trainer_free(t);
-    if (rundir_close(rd)) {
+}
+
+/* Runs experiment i to the end; returns the exit code it earns. The run
+ * folder is opened only once the trainer is built and --load has been
+ * read, so a run that cannot start leaves an existing folder as it was. */
+static int run_one(mtlua_session *s, int i, const char *top, const char *dir, progress *pg, const char *load)
+{
+    const mt_experiment *e = mtlua_experiment(s, i);
+    double t0 = wall();
+    mt_baselines base = {0};
+    mt_trainer *t = NULL;
+    mt_status st = MT_OK;
+    if (e->train.baselines) st = run_baselines(e, top, pg, &base);
+    if (!st) st = trainer_new(e, NULL, &t);
+    if (!st && load && (st = trainer_load_checkpoint(t, load))) mt_fail_prefix(st, "--load");
+    mt_rundir *rd = NULL;
+    if (!st) st = rundir_open(dir, &rd);
+    if (st) {
+        fprintf(stderr, "%smtlab: %s: %s\n", pg->tty ? "\r\033[K" : "", e->name, mt_last_error());
+        trainer_free(t);
+        return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
+    }
+    mt_recorder rec = rundir_recorder(rd);
+    trainer_set_recorder(t, &rec);
+    mtlua_attach(s, i, t);
+    const char *status = "finished";
+    char msg[4096] = "";
+    st = rundir_write_config(rd, e, t);
+    if (!st) {
+        cJSON *ev = jrec_event("start", 0);
+        cJSON_AddStringToObject(ev, "experiment", e->name);
+        cJSON_AddNumberToObject(ev, "total_steps", (double)trainer_total_steps(t));
+        rundir_event(rd, ev);
+        st = rundir_poll(rd);
+    }
+    int write_failed = st != MT_OK;
+    while (!st && !trainer_finished(t)) {
+        if (app_stop_signal) {
+            st = mt_fail(MT_ERR_INTERRUPTED, "interrupted at step %ld", trainer_step_count(t));
+            break;
+        }
+        st = trainer_step(t);
+        if (!st && (st = rundir_poll(rd))) write_failed = 1;
+        if (!st) progress_show(pg, t, 0);
+    }
+    if (st) {
+        snprintf(msg, sizeof msg, "%s", mt_last_error());
+        status = write_failed ? "failed"
+                 : trainer_diverged(t) ? "diverged"
+                 : st == MT_ERR_INTERRUPTED ? "interrupted"
+                                            : "failed";
+        /* a loss that diverged did so in the step after the last completed one */
+        long at = trainer_step_count(t) + (st == MT_ERR_NUMERIC || st == MT_ERR_ARG ? 1 : 0);
+        cJSON *ev = jrec_event(status, at);
+        cJSON_AddStringToObject(ev, "message", msg);
+        rundir_event(rd, ev);
+    } else if ((st = trainer_finish(t)) || (st = rundir_poll(rd))) {
+        snprintf(msg, sizeof msg, "%s", mt_last_error());
+        status = "failed";
+    }
+    progress_show(pg, t, 1);
+    if (pg->tty && !pg->quiet) fputc('\n', stderr);
+    char ck[1200];
+    if (trainer_save_checkpoint(t, rundir_file(rd, "checkpoint.safetensors", ck, sizeof ck)))
+        fail_late(&status, &st, msg, sizeof msg);
+    cJSON *ev = jrec_event("finish", trainer_step_count(t));
+    cJSON_AddStringToObject(ev, "status", status);
+    cJSON_AddNumberToObject(ev, "wall_time_s", round((wall() - t0) * 1000) / 1000);
+    rundir_event(rd, ev);
+    /* the records are on disk before the summary says how the run ended */
+    if (rundir_seal(rd)) fail_late(&status, &st, msg, sizeof msg);
+    int code = exit_code_for(status, st);
+    if (rundir_write_summary(rd, t, status, msg, wall() - t0, e->train.baselines ? &base : NULL)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         code = MT_EXIT_FAILED;
     }
+    if (msg[0]) fprintf(stderr, "mtlab: %s: %s: %s\n", e->name, status, msg);
+    print_report(t, status, wall() - t0, &base, dir);
+    mtlua_attach(s, i, NULL);
+    trainer_free(t);
+    rundir_close(rd);
     return code;
 }
 
 int app_run_headless(const app_options *o)
 {
     mt_log_set_sink(log_to_stderr, NULL, NULL);
+    char out[1024];
+    if (o->out_dir) snprintf(out, sizeof out, "%s", o->out_dir);
+    else app_default_run_dir(o->script, out, sizeof out);
+    if (rundir_check_fresh(out, o->force)) {
+        fprintf(stderr, "mtlab: %s; choose another --out, or add --force to write over it\n", mt_last_error());
+        return MT_EXIT_USAGE;
+    }
     mtlua_session *s;
     if (mtlua_open(o->script, o->sets, o->nsets, &s)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         return MT_EXIT_USAGE;
     }
-    char out[1024];
-    if (o->out_dir) snprintf(out, sizeof out, "%s", o->out_dir);
-    else app_default_run_dir(o->script, out, sizeof out);
     progress pg = {.tty = isatty(2), .quiet = o->quiet};
     int code = MT_EXIT_OK, n = mtlua_count(s);
     for (int i = 0; i < n && !app_stop_signal; i++) {
@@ -330,6 +361,7 @@ int app_check(const app_options *o)
         return MT_EXIT_USAGE;
     }
     int code = MT_EXIT_OK;
+    printf("script %s\n  lua       %s\n\n", o->script, mtlua_mode_text(s));
     for (int i = 0; i < mtlua_count(s); i++) {
         const mt_experiment *e = mtlua_experiment(s, i);
         mt_trainer *t;

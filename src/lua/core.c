@@ -154,9 +154,23 @@ static int core_closest(lua_State *L)
     return 1;
 }
 
+/* mtl.core.where(level) -> "file.lua:12" of the function `level` levels up
+ * (1 = the caller), or nil: the line mtl.lua tags constructors with. */
+static int core_where(lua_State *L)
+{
+    lua_Debug ar;
+    int level = (int)luaL_checkinteger(L, 1);
+    if (level >= 0 && lua_getstack(L, level, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+        lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
 int luaopen_mtl_core(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"method_names", core_method_names}, {"data_names", core_data_names}, {"combine", core_combine}, {"closest", core_closest},
+                                   {"where", core_where},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushstring(L, MTLAB_VERSION);

@@ -146,6 +146,30 @@ struct mtlua_session {
     int stop;
 };
 
+/* ---- literal.c ---- */
+/* Pushes the data TEXT describes (a number, a quoted string, true, false,
+ * or a table constructor of those), without running anything. On error
+ * nothing is pushed and err holds the message with a character position. */
+mt_status mtlua_push_literal(lua_State *L, const char *text, char *err, size_t errn);
+
+/* ---- sandbox.c ---- */
+/* A Lua state for SCRIPT under the current policy: the sandboxed or full
+ * libraries, the mtl module path and the script's folder on the require
+ * path, and the memory limit. NULL with a message in err. */
+lua_State *mtlua_state_new(const char *script, char *err, size_t errn);
+/* lua_close, and frees the allocator's bookkeeping. */
+void mtlua_state_close(lua_State *L);
+/* print()/io.write() output: the installed sink or stdout. */
+void mtlua_output(const char *text, size_t len);
+/* The message for a LUA_ERRMEM: the limit and --lua-mem when the limit
+ * refused the request. Uses no Lua memory. */
+const char *mtlua_memory_message(lua_State *L, char *buf, size_t n);
+size_t mtlua_memory_used(lua_State *L);
+int mtlua_state_trusted(lua_State *L);
+/* The main thread enters or leaves Lua (see mtlua_hold_main). */
+void mtlua_enter(void);
+void mtlua_leave(void);
+
 /* Pushes a new `run` userdata for experiment i of s (metatable "mtl.run"). */
 void mtlua_push_run(lua_State *L, mtlua_session *s, int i);
 

@@ -219,17 +219,22 @@ mt_status vint(const mtlua_vctx *c, int tidx, const char *key, long dflt, long l
     char d[96];
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, -1, &isnum);
-    if (lua_type(L, -1) != LUA_TNUMBER || !isnum) {
+    /* a whole number beyond 64 bits (--set epochs=99999999999999999999
+     * reads as 1e+20, as in Lua) is out of range, not "not an integer" */
+    double f = lua_tonumber(L, -1);
+    int too_big = lua_type(L, -1) == LUA_TNUMBER && !isnum && isfinite(f) && f == floor(f);
+    if ((lua_type(L, -1) != LUA_TNUMBER || !isnum) && !too_big) {
         vdescribe(L, -1, d, sizeof d);
         lua_pop(L, 1);
         if (lo == 1) return vfail(c, key, "expected a positive integer, got %s", d);
         if (lo == 0) return vfail(c, key, "expected an integer >= 0, got %s", d);
         return vfail(c, key, "expected an integer, got %s", d);
     }
-    if (v < lo || v > hi) {
+    if (too_big || v < lo || v > hi) {
+        vdescribe(L, -1, d, sizeof d);
         lua_pop(L, 1);
-        mt_tparam_def def = {.key = key, .type = MT_TP_INT, .lo = (double)lo, .hi = (double)hi};
-        return vfail(c, key, "%s", tparam_check(&def, (double)v));
+        if (hi >= 1000000000L && !too_big && v < lo) return vfail(c, key, "expected an integer >= %ld, got %s", lo, d);
+        return vfail(c, key, "expected an integer in %ld..%ld, got %s", lo, hi, d);
     }
     lua_pop(L, 1);
     *out = (long)v;
