@@ -92,7 +92,7 @@ static void test_lua_registry_constructors_and_messages(void **state)
     if (!strstr(mt_last_error(), "returned nothing")) fail_msg("%s", mt_last_error());
     static const char *const bad[][2] = {
         {"mtl.data.mmoe { tasks = 2, p = 2 }", "data.p: expected a number in [-1, 1], got 2"},
-        {"mtl.data.mmoe { taks = 3 }", "data.taks: unknown field (did you mean 'tasks'?)"},
+        {"mtl.data.mmoe { taks = 3 }", "data.taks: mtl.data.mmoe has no parameter 'taks' (did you mean 'tasks'?)"},
         {"mtl.data.kendall { normal = 1 }", "data.normal: expected true or false, got 1"},
         {"mtl.data.generate { n = 1, fn = print }", "data.n: expected an integer in 2..10000000, got 1"},
         {"mtl.data.generate { n = 5 }", "data.fn: required field is missing (function(i) returning x,"},
@@ -100,7 +100,7 @@ static void test_lua_registry_constructors_and_messages(void **state)
         {"mtl.data.related { tasks = 2, clusters = 1, n_per_task = { 10, 20, 30 } }",
          "data.n_per_task: 3 entries for 2 tasks"},
         {"mtl.data.gradnorm { sigmas = { 1, 'a' } }", "data.sigmas[2]: expected a number, got \"a\""},
-        {"mtl.data.landscape { train = 3 }", "data.train: unknown field (mtl.data.landscape takes no parameters)"},
+        {"mtl.data.landscape { train = 3 }", "data.train: mtl.data.landscape has no parameter 'train' (it takes none)"},
         {"mtl.data.kendall { seed = 2^60 }", "data.seed: expected an integer in 0..9007199254740991, got 1.15292e+18"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
