@@ -18,33 +18,7 @@
 #include "mtl/combine.h"
 #include "mtl/methods.h"
 
-static char dir[64];
-
-static const char *write_script(const char *name, const char *text)
-{
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/mtlab-lua-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "lua_testutil.h"
 
 #define HEAD "local mtl = require 'mtl'\n"
 #define TABLE_DATA                                                                         \
@@ -166,7 +140,7 @@ static void test_lua_validation_messages(void **state)
     expect_open_error("e8.lua", HEAD TABLE_DATA
         "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } },\n"
         "  weighting = mtl.weight.pcgrad { beta = 1 } }\n",
-        "weighting.beta: unknown field (pcgrad takes no parameters)");
+        "weighting.beta: pcgrad has no parameter 'beta' (it takes none)");
     expect_open_error("e9.lua", HEAD TABLE_DATA
         "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a', attach = 3 } } }\n",
         "tasks[1].attach: the trunk has 1 layers, got 3");
@@ -193,9 +167,9 @@ static void test_lua_method_parameters(void **state)
     expect_open_error("w2.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.weight.dwa { window = 2.5 } }\n",
                       "weighting.window: expected an integer >= 0, got 2.5");
     expect_open_error("w3.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.gradvac { betta = 0.1 } }\n",
-                      "weighting.betta: unknown field (did you mean 'beta'?)");
+                      "weighting.betta: gradvac has no parameter 'betta' (did you mean 'beta'?)");
     expect_open_error("w4.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.cagrad { radius = 0.1 } }\n",
-                      "weighting.radius: unknown field (cagrad takes: c, rescale)");
+                      "weighting.radius: cagrad has no parameter 'radius' (it takes: c, rescale)");
     expect_open_error("w5.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.mgda { norm = 'l1' } }\n",
                       "weighting.norm: expected one of none, l2, loss, loss+, got \"l1\" (did you mean \"l2\"?)");
     expect_open_error("w6.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.mgda { norm = 4 } }\n",
@@ -227,6 +201,11 @@ static void test_lua_method_parameters(void **state)
     mtlua_override ov4[1] = {{k4, v4}};
     assert_int_not_equal(mtlua_open(p, ov4, 1, &s), MT_OK);
     assert_non_null(strstr(mt_last_error(), "weighting.tol: expected a number in [1e-16, 0.01], got 1"));
+    /* the message names the override that holds the bad value */
+    char k5[] = "weighting", v5[] = "gradnorm", k6[] = "weighting.alpha", v6[] = "20";
+    mtlua_override ov5[2] = {{k5, v5}, {k6, v6}};
+    assert_int_not_equal(mtlua_open(p, ov5, 2, &s), MT_OK);
+    assert_string_equal(mt_last_error(), "--set weighting.alpha=20: weighting.alpha: expected a number in [0, 10], got 20");
 #undef TASKS_A
 }
 
@@ -305,7 +284,7 @@ static void test_lua_methods_on_vectors(void **state)
         "ok, err = pcall(mtl.methods.cagrad, { { 1, 0 }, { 0, 1 } }, { c = -1 })\n"
         "assert(not ok and err == 'mtl.methods.cagrad: opts.c: expected a number in [0, 100], got -1', err)\n"
         "ok, err = pcall(mtl.methods.cagrad, { { 1, 0 }, { 0, 1 } }, { cc = 1 })\n"
-        "assert(not ok and err:find(\"opts.cc: unknown field %(did you mean 'c'%?%)\"), err)\n"
+        "assert(not ok and err:find(\"opts.cc: cagrad has no parameter 'cc' %(did you mean 'c'%?%)\"), err)\n"
         "ok, err = pcall(mtl.methods.uncertainty, { { 1, 0 } })\n"
         "assert(not ok and err:find('a loss%-weighting method, not a gradient combiner'), err)\n"
         "local m3 = mtl.methods.mgda({ { 2, 0 }, { 0, 1 } }, { norm = 0 })\n"

@@ -9,6 +9,7 @@
 #include "core/strutil.h"
 #include "mtl/methods.h"
 #include "sweep.h"
+#include "mtl/topology.h"
 
 #define MTLAB_VERSION "0.1.0"
 
@@ -95,6 +96,7 @@ static void usage(FILE *f)
           "                                           with mean, std, 95% intervals, paired differences\n"
           "       mtlab sweep --collect DIR           aggregate a sweep's runs (after --list)\n"
           "       mpirun -np N mtlab sweep ...        the same over MPI ranks (shared filesystem)\n"
+          "       mtlab --list-topologies [--markdown]  the topologies and regularisers likewise\n"
           "       mtlab --help | --version\n"
           "\n"
           "options:\n",
@@ -311,13 +313,19 @@ int main(int argc, char **argv)
         usage(stdout);
         return MT_EXIT_OK;
     }
-    if (strcmp(argv[1], "--list-methods") == 0 || strcmp(argv[1], "--list-data") == 0) {
+    static const struct {
+        const char *option;
+        size_t (*text)(char *, size_t), (*markdown)(char *, size_t);
+    } lists[] = {{"--list-methods", methods_text, method_markdown},
+                 {"--list-data", mtlua_data_text, mtlua_data_markdown},
+                 {"--list-topologies", topo_text, topo_markdown}};
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+        if (strcmp(argv[1], lists[k].option) != 0) continue;
         if (argc > 3 || (argc == 3 && strcmp(argv[2], "--markdown") != 0)) {
             fprintf(stderr, "mtlab: usage: mtlab %s [--markdown]\n", argv[1]);
             return MT_EXIT_USAGE;
         }
-        int data = strcmp(argv[1], "--list-data") == 0, md = argc == 3;
-        return list_registry(data ? (md ? mtlua_data_markdown : mtlua_data_text) : md ? method_markdown : methods_text);
+        return list_registry(argc == 3 ? lists[k].markdown : lists[k].text);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("mtlab %s (MPI: %s)\n", MTLAB_VERSION, sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
