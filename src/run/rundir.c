@@ -63,6 +63,7 @@ static mt_status mkdir_p(const char *dir)
 
 mt_status rundir_check_fresh(const char *dir, int force)
 {
+    if (!dir[0]) return mt_fail(MT_ERR_ARG, "the run directory is an empty path");
     if (strlen(dir) >= 1000) return mt_fail(MT_ERR_ARG, "run directory path too long");
     struct stat sb;
     if (stat(dir, &sb) != 0) {
@@ -85,7 +86,7 @@ mt_status rundir_check_fresh(const char *dir, int force)
     }
     closedir(d);
     if (!count) return MT_OK;
-    return mt_fail(MT_ERR_ARG, "%s: already exists and is not empty (%s%s)", dir, names, count > 3 ? ", ..." : "");
+    return mt_fail(MT_ERR_STATE, "%s: already exists and is not empty (%s%s)", dir, names, count > 3 ? ", ..." : "");
 }
 
 const char *rundir_file(const mt_rundir *rd, const char *name, char *buf, size_t n)
