@@ -7,6 +7,7 @@
 #   make mtlab          just the binary (build/mtlab)
 #   make test-MODULE    the tests of one module, e.g. make test-engine
 #   make fuzz FUZZ_TIME=600   run each libFuzzer harness (tests/fuzz/) that long
+#   make docs           regenerate the docs' tables that come from the registries
 #
 # Sources are found by wildcard: src/<module>/*.c becomes lib<module>.a, and
 # tests/test_<module>*.c a test driver linked against <module> and the
@@ -31,15 +32,28 @@ BUILD   ?= build
 SANFLAGS :=
 endif
 
+# -Wno-missing-field-initializers: parameter tables (tparam.h) list the
+# leading fields positionally and leave the optional trailing ones zero.
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wstrict-prototypes \
         -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wundef -Wvla \
-        -Wno-unused-parameter -Wno-format-truncation $(EXTRA_WARN)
+        -Wno-unused-parameter -Wno-format-truncation -Wno-missing-field-initializers $(EXTRA_WARN)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  += -std=c11 $(O) -g $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
            -Isrc -MMD -MP $(PKG_CFLAGS) $(SANFLAGS) -DMTLAB_ROOT='"$(CURDIR)"'
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm -lpthread
+
+# MPI for `mpirun -np N mtlab sweep` (src/app/sweep_mpi.c only): Open MPI's
+# ompi-c or any implementation's mpi pkg-config file; MPI=0 builds without.
+MPI ?= auto
+ifneq ($(MPI),0)
+MPI_PC := $(firstword $(foreach p,ompi-c mpi,$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),$(p))))
+endif
+ifneq ($(MPI_PC),)
+MPI_CFLAGS := -DMTLAB_MPI $(shell pkg-config --cflags $(MPI_PC))
+MPI_LIBS   := $(shell pkg-config --libs $(MPI_PC))
+endif
 
 MODULES := core engine data mtl run lua tui app
 DEPS_core   := core
@@ -62,7 +76,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 test_mod   = $(word 2,$(subst _, ,$(basename $(notdir $(1)))))
 test_libs  = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(call lib_of,$(m)))
 
-.PHONY: all deps run test bench clean mtlab check-deps fuzz fuzz-build fuzz-smoke $(addprefix test-,$(MODULES) e2e)
+.PHONY: all deps run test bench clean mtlab check-deps docs fuzz fuzz-build fuzz-smoke $(addprefix test-,$(MODULES) e2e)
 .DEFAULT_GOAL := all
 
 all: mtlab $(TESTS)
@@ -74,7 +88,7 @@ deps:
 
 # Installs missing packages only when pkg-config cannot find them.
 check-deps:
-	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null && \
+	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null && command -v mpirun >/dev/null && \
 	  command -v $(FUZZ_CC) >/dev/null && test -d /usr/share/datasets/fashion-mnist && \
 	  test -e "$$($(FUZZ_CC) -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$$(uname -m).a" || sh scripts/setup.sh
 
@@ -94,8 +108,10 @@ $(call lib_of,$(1)): $(call objs_of,$(1))
 endef
 $(foreach m,$(MODULES),$(eval $(call LIB_RULE,$(m))))
 
+$(BUILD)/obj/app/sweep_mpi.o: CFLAGS += $(MPI_CFLAGS)
+
 $(BUILD)/mtlab: $(foreach m,$(DEPS_app),$(call lib_of,$(m)))
-	$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(LDLIBS) $(MPI_LIBS)
 
 .SECONDARY:
 .SECONDEXPANSION:
@@ -114,6 +130,9 @@ test: check-deps
 $(addprefix test-,$(MODULES) e2e): test-%: check-deps
 	@$(MAKE) --no-print-directory $(filter $(BUILD)/tests/test_$*%,$(TESTS)) $(if $(filter e2e,$*),$(BUILD)/mtlab)
 	@sh scripts/run-tests.sh $(BUILD) $(filter $(BUILD)/tests/test_$*%,$(TESTS))
+
+docs: $(BUILD)/mtlab
+	@sh scripts/gen-docs.sh $(BUILD)
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))

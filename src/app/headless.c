@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "app.h"
+#include "mtl/methods.h"
 #include "core/log.h"
 #include "run/jsonrec.h"
 #include "run/rundir.h"
@@ -129,6 +130,8 @@ static void baseline_key(const mt_experiment *e, char *key, size_t n)
     }
 }
 
+static mt_status train_baselines(const mt_experiment *e, progress *pg, mt_baselines *b);
+
 /* Trains each scored task alone with the same budget, cached in the run's
  * top directory by key, so experiments of one script that differ only in
  * how they share (weighting, topology of the multi-task model) train the
@@ -139,10 +142,20 @@ static mt_status run_baselines(const mt_experiment *e, const char *top, progress
     baseline_key(e, key, sizeof key);
     snprintf(path, sizeof path, "%s/baselines-%016llx.json", top,
              (unsigned long long)fnv(0xcbf29ce484222325ULL, key, strlen(key)));
+    int lock = baselines_lock(path);
     if (baselines_load(path, key, b, e->ntasks)) {
+        baselines_unlock(lock);
         mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", e->name, path);
         return MT_OK;
     }
+    mt_status st = train_baselines(e, pg, b);
+    if (!st) st = baselines_save(path, key, b, e->ntasks, e);
+    baselines_unlock(lock);
+    return st;
+}
+
+static mt_status train_baselines(const mt_experiment *e, progress *pg, mt_baselines *b)
+{
     memset(b, 0, sizeof *b);
     for (int k = 0; k < e->ntasks; k++) {
         b->metric[k] = NAN;
@@ -171,7 +184,17 @@ static mt_status run_baselines(const mt_experiment *e, const char *top, progress
         if (st) return mt_fail_prefix(st, "baseline %s", e->task[k].name);
     }
     b->have = 1;
-    return baselines_save(path, key, b, e->ntasks, e);
+    return MT_OK;
+}
+
+int app_find_experiment(const mtlua_session *s, const char *which)
+{
+    char *end;
+    long k = strtol(which, &end, 10);
+    if (*which && !*end) return k >= 1 && k <= mtlua_count(s) ? (int)k - 1 : -1;
+    for (int i = 0; i < mtlua_count(s); i++)
+        if (strcmp(mtlua_experiment(s, i)->name, which) == 0) return i;
+    return -1;
 }
 
 void app_default_run_dir(const char *script, char *out, size_t n)
@@ -337,15 +360,23 @@ int app_run_headless(const app_options *o)
     }
     progress pg = {.tty = isatty(2), .quiet = o->quiet};
     int code = MT_EXIT_OK, n = mtlua_count(s);
+    int only = o->experiment ? app_find_experiment(s, o->experiment) : -1;
+    if (o->experiment && only < 0) {
+        fprintf(stderr, "mtlab: --experiment %s: the script returns %d experiment%s (give 1..%d or a name)\n",
+                o->experiment, n, n == 1 ? "" : "s", n);
+        mtlua_close(s);
+        return MT_EXIT_USAGE;
+    }
     for (int i = 0; i < n && !app_stop_signal; i++) {
         char dir[1200];
-        if (n == 1) snprintf(dir, sizeof dir, "%s", out);
+        if (only >= 0 && i != only) continue;
+        if (n == 1 || only >= 0) snprintf(dir, sizeof dir, "%s", out);
         else {
             char slug[64];
             app_slug(mtlua_experiment(s, i)->name, i, slug, sizeof slug);
             snprintf(dir, sizeof dir, "%s/%s", out, slug);
         }
-        int c = run_one(s, i, out, dir, &pg, o->load);
+        int c = run_one(s, i, o->baselines_dir ? o->baselines_dir : out, dir, &pg, o->load);
         if (c > code) code = c;
         if (mtlua_stop_requested(s)) break;
     }
@@ -362,6 +393,7 @@ int app_check(const app_options *o)
         return MT_EXIT_USAGE;
     }
     int code = MT_EXIT_OK;
+    printf("script %s\n  lua       %s\n\n", o->script, mtlua_mode_text(s));
     for (int i = 0; i < mtlua_count(s); i++) {
         const mt_experiment *e = mtlua_experiment(s, i);
         mt_trainer *t;
@@ -383,8 +415,10 @@ int app_check(const app_options *o)
                    ds->targets[ts->target].name, ts->kind == MT_TARGET_CLASS ? "classes" : "outputs", ts->out_dim,
                    loss_kind_name(ts->loss), metric_kind_name(ts->metric), (double)ts->weight, ts->aux ? " (aux)" : "");
         }
-        printf("  weighting %s", e->weighting.name);
-        for (int k = 0; k < e->weighting.nparams; k++) printf(" %s=%g", e->weighting.key[k], e->weighting.val[k]);
+        const mt_method_info *mi = method_find(e->weighting.name);
+        char wp[512] = "";
+        if (mi) tparam_format(&e->weighting.params, mi->params, wp, sizeof wp);
+        printf("  weighting %s%s%s", e->weighting.name, wp[0] ? " " : "", wp);
         printf("\n  optim     %s lr %g, schedule %s; batch %d, %ld steps, seed %llu\n", e->optim.name,
                (double)e->optim.lr, e->optim.schedule, e->train.batch, trainer_total_steps(t),
                (unsigned long long)e->train.seed);

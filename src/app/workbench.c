@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "app.h"
 #include "core/log.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
 #include "run/jsonrec.h"
 #include "run/rundir.h"
 #include "tui/tui.h"
@@ -298,7 +298,8 @@ int app_workbench(const app_options *o)
         }
         for (int i = 0; i < b.n; i++) mons[i] = &b.mon[i];
         tui_view v = {.monitors = mons, .count = b.n, .selected = sel, .script = o->script,
-                      .message = message[0] ? message : NULL};
+                      .message = message[0] ? message : NULL, .mode = mtlua_mode_name(b.lua),
+                      .mode_warn = mtlua_trusted(b.lua)};
         tui_draw(scr, &v);
         char line[1024];
         tui_action a = tui_poll(scr, any_running(&b) && limit == 0 ? 0 : 30, line, sizeof line);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/mem.h"
+#include "mtl/methods.h"
 #include "run/jsonrec.h"
 
 /* Lines kept in memory before a write regardless of the clock. */
@@ -217,6 +218,8 @@ mt_status rundir_close(mt_rundir *rd)
 
 const char *rundir_path(const mt_rundir *rd) { return rd->dir; }
 
+mt_status rundir_mkdirs(const char *dir) { return mkdir_p(dir); }
+
 /* %.9g round-trips a float and prints nan/inf as tokens readers know. */
 static size_t put_num(char *out, size_t n, double v)
 {
@@ -325,7 +328,7 @@ void rundir_event(mt_rundir *rd, cJSON *rec)
 static mt_status write_json_file(const char *p, cJSON *o)
 {
     char tmp[1300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", p, (long)getpid()); /* per process: a sweep's runs share files */
     char *s = jrec_print_pretty(o);
     if (!s) return mt_fail(MT_ERR_NOMEM, "%s: cannot format JSON", p);
     FILE *f = fopen(tmp, "w");
@@ -353,10 +356,17 @@ static mt_status write_json_file(const char *p, cJSON *o)
     return MT_OK;
 }
 
+/* Through a temporary file (named per process: runs of a sweep may write
+ * one shared file) renamed into place, so a reader never sees half of it. */
+mt_status rundir_write_json_path(const char *path, const cJSON *o)
+{
+    return write_json_file(path, (cJSON *)o);
+}
+
 static mt_status write_json(mt_rundir *rd, const char *name, cJSON *o)
 {
     char p[1200];
-    return write_json_file(rundir_file(rd, name, p, sizeof p), o);
+    return rundir_write_json_path(rundir_file(rd, name, p, sizeof p), o);
 }
 
 static const char *target_kind_name(mt_target_kind k)
@@ -371,6 +381,42 @@ static cJSON *int_array(const int *v, int n)
     return a;
 }
 
+/* Every parameter of defs into obj, resolved: the value given or the
+ * default, as JSON types (a choice by name). A derived default the owner
+ * did not resolve is null; tables and functions are data, not written. */
+static void add_params(cJSON *obj, const mt_tparams *p, const mt_tparam_def *defs)
+{
+    for (const mt_tparam_def *d = defs; d && d->key; d++) {
+        double list[MT_TPARAM_LISTMAX];
+        int n;
+        if (d->type == MT_TP_TABLE || d->type == MT_TP_FUNCTION) continue;
+        if (!tparam_given(p, d->key) && (d->flags & (MT_TPF_DERIVED | MT_TPF_REQUIRED))) {
+            cJSON_AddNullToObject(obj, d->key);
+            continue;
+        }
+        switch (d->type) {
+        case MT_TP_BOOL: cJSON_AddBoolToObject(obj, d->key, tparam_num(p, defs, d->key) != 0); break;
+        case MT_TP_CHOICE: {
+            char name[64];
+            tparam_choice_name(d, (int)tparam_num(p, defs, d->key), name, sizeof name);
+            cJSON_AddStringToObject(obj, d->key, name);
+            break;
+        }
+        case MT_TP_STRING: cJSON_AddStringToObject(obj, d->key, tparam_text(p, defs, d->key)); break;
+        case MT_TP_INTS:
+        case MT_TP_NUMBERS:
+            if (!tparam_given(p, d->key)) { /* one value for every entry */
+                cJSON_AddNumberToObject(obj, d->key, d->dflt);
+                break;
+            }
+            n = tparam_list(p, d->key, list, MT_TPARAM_LISTMAX);
+            cJSON_AddItemToObject(obj, d->key, cJSON_CreateDoubleArray(list, n));
+            break;
+        default: cJSON_AddNumberToObject(obj, d->key, tparam_num(p, defs, d->key)); break;
+        }
+    }
+}
+
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t)
 {
     cJSON *o = cJSON_CreateObject();
@@ -381,6 +427,10 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON *d = cJSON_AddObjectToObject(o, "data");
     cJSON_AddStringToObject(d, "name", ds->name);
     cJSON_AddStringToObject(d, "source", e->data->source);
+    if (e->data->defs) {
+        cJSON_AddStringToObject(d, "constructor", e->data->constructor);
+        add_params(cJSON_AddObjectToObject(d, "params"), &e->data->params, e->data->defs);
+    }
     cJSON_AddNumberToObject(d, "examples", ds->n);
     cJSON_AddNumberToObject(d, "features", ds->d);
     if (ds->c > 0) {
@@ -424,10 +474,23 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
         cJSON_AddNumberToObject(tp, "params_shared", (double)trainer_params_shared(t));
         cJSON_AddNumberToObject(tp, "params_total", (double)trainer_params_total(t));
     }
+    if (e->topo.cls || topo_find(e->topo.type))
+        add_params(tp, &e->topo.params, (e->topo.cls ? e->topo.cls : topo_find(e->topo.type))->params);
+    cJSON *ra = cJSON_AddArrayToObject(o, "regularizers");
+    for (int r = 0; r < e->nreg; r++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "type", e->reg[r].type);
+        const mt_reg_class *rc = e->reg[r].cls ? e->reg[r].cls : reg_find(e->reg[r].type);
+        if (rc) add_params(x, &e->reg[r].params, rc->params);
+        cJSON_AddItemToArray(ra, x);
+    }
     cJSON *w = cJSON_AddObjectToObject(o, "weighting");
     cJSON_AddStringToObject(w, "method", e->weighting.name);
-    for (int i = 0; i < e->weighting.nparams; i++)
-        cJSON_AddNumberToObject(w, e->weighting.key[i], e->weighting.val[i]);
+    const mt_method_info *mi = method_find(e->weighting.name);
+    if (mi) {
+        cJSON_AddStringToObject(w, "family", method_family_name(mi->family));
+        add_params(w, &e->weighting.params, mi->params);
+    }
     const mt_optim_spec *op = &e->optim;
     cJSON *oo = cJSON_AddObjectToObject(o, "optim");
     cJSON_AddStringToObject(oo, "name", op->name);
@@ -561,4 +624,23 @@ mt_status baselines_save(const char *path, const char *key, const mt_baselines *
     if (!st) st = write_json_file(path, o);
     cJSON_Delete(o);
     return st;
+}
+
+int baselines_lock(const char *path)
+{
+    char lp[1200];
+    snprintf(lp, sizeof lp, "%s.lock", path);
+    int fd = open(lp, O_RDWR | O_CREAT, 0666);
+    if (fd < 0) return -1;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLKW, &fl) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void baselines_unlock(int fd)
+{
+    if (fd >= 0) close(fd);
 }

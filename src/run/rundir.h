@@ -43,6 +43,9 @@ mt_status rundir_seal(mt_rundir *rd);
 /* rundir_seal, then frees rd; the first write error of the run. */
 mt_status rundir_close(mt_rundir *rd);
 const char *rundir_path(const mt_rundir *rd);
+/* Creates dir and its parents (the sweep makes run folders before a run
+ * writes its log there). */
+mt_status rundir_mkdirs(const char *dir);
 /* "<dir>/<name>" into buf. */
 const char *rundir_file(const mt_rundir *rd, const char *name, char *buf, size_t n);
 /* The recorder that writes metrics.csv, events.jsonl and relations.jsonl.
@@ -61,6 +64,10 @@ mt_status rundir_flush(mt_rundir *rd);
  * first write error of the run, e.g. MT_ERR_IO "runs/x/metrics.csv: write
  * failed: No space left on device". Cheap: call it after every step. */
 mt_status rundir_poll(mt_rundir *rd);
+/* Writes a JSON document (cJSON_Print, a final newline) to path through a
+ * temporary file renamed into place. */
+struct cJSON;
+mt_status rundir_write_json_path(const char *path, const struct cJSON *o);
 
 /* config.json from the experiment and the built trainer (parameter counts). */
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t);
@@ -84,5 +91,12 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
 int baselines_load(const char *path, const char *key, mt_baselines *b, int ntasks);
 mt_status baselines_save(const char *path, const char *key, const mt_baselines *b, int ntasks,
                          const mt_experiment *e);
+/* Holds an fcntl lock on path.lock while one process trains the
+ * baselines others will reuse (runs of a sweep started together wait
+ * instead of training the same baselines twice). Returns a descriptor
+ * for baselines_unlock, or -1 when locking is not possible (the caller
+ * goes on unlocked: the cache is written atomically either way). */
+int baselines_lock(const char *path);
+void baselines_unlock(int fd);
 
 #endif
