@@ -347,8 +347,10 @@ int app_run_headless(const app_options *o)
     char out[1024];
     if (o->out_dir) snprintf(out, sizeof out, "%s", o->out_dir);
     else app_default_run_dir(o->script, out, sizeof out);
-    if (rundir_check_fresh(out, o->force)) {
-        fprintf(stderr, "mtlab: %s; choose another --out, or add --force to write over it\n", mt_last_error());
+    mt_status fresh = rundir_check_fresh(out, o->force);
+    if (fresh) {
+        fprintf(stderr, "mtlab: %s%s\n", mt_last_error(),
+                fresh == MT_ERR_STATE ? "; choose another --out, or add --force to write over it" : "");
         return MT_EXIT_USAGE;
     }
     mtlua_session *s;

@@ -140,7 +140,7 @@ static void usage(FILE *f)
           "  [ ] experiment, c compare,\n"
           "  s checkpoint, e export CSV+SVG, ? help, q quit.\n"
           "\n"
-          "docs: README.md, docs/lua-api.md, docs/mtlab.1\n",
+          "docs: README.md, docs/lua-api.md, docs/errors.md (every error message), docs/mtlab.1\n",
           f);
 }
 

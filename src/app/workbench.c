@@ -240,8 +240,10 @@ static void wrap_lines(char *text, size_t width)
 int app_workbench(const app_options *o)
 {
     bench_state b;
-    if (o->out_dir && rundir_check_fresh(o->out_dir, o->force)) {
-        fprintf(stderr, "mtlab: %s; choose another --out, or add --force to write over it\n", mt_last_error());
+    mt_status fresh = o->out_dir ? rundir_check_fresh(o->out_dir, o->force) : MT_OK;
+    if (fresh) {
+        fprintf(stderr, "mtlab: %s%s\n", mt_last_error(),
+                fresh == MT_ERR_STATE ? "; choose another --out, or add --force to write over it" : "");
         return MT_EXIT_USAGE;
     }
     if (state_load(&b, o)) {

@@ -64,6 +64,7 @@ static mt_status mkdir_p(const char *dir)
 
 mt_status rundir_check_fresh(const char *dir, int force)
 {
+    if (!dir[0]) return mt_fail(MT_ERR_ARG, "the run directory is an empty path");
     if (strlen(dir) >= 1000) return mt_fail(MT_ERR_ARG, "run directory path too long");
     struct stat sb;
     if (stat(dir, &sb) != 0) {
@@ -86,7 +87,7 @@ mt_status rundir_check_fresh(const char *dir, int force)
     }
     closedir(d);
     if (!count) return MT_OK;
-    return mt_fail(MT_ERR_ARG, "%s: already exists and is not empty (%s%s)", dir, names, count > 3 ? ", ..." : "");
+    return mt_fail(MT_ERR_STATE, "%s: already exists and is not empty (%s%s)", dir, names, count > 3 ? ", ..." : "");
 }
 
 const char *rundir_file(const mt_rundir *rd, const char *name, char *buf, size_t n)
@@ -451,7 +452,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
         cJSON_AddNumberToObject(x, ts->kind == MT_TARGET_CLASS ? "classes" : "outputs", ts->out_dim);
         cJSON_AddStringToObject(x, "loss", loss_kind_name(ts->loss));
         cJSON_AddStringToObject(x, "metric", metric_kind_name(ts->metric));
-        cJSON_AddNumberToObject(x, "weight", ts->weight);
+        cJSON_AddItemToObject(x, "weight", jrec_f32(ts->weight));
         cJSON_AddBoolToObject(x, "aux", ts->aux);
         cJSON_AddBoolToObject(x, "in_score", ts->in_score);
         cJSON_AddNumberToObject(x, "attach", e->topo.task[k].attach);
@@ -468,7 +469,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddStringToObject(tp, "activation", topo_act_name(e->topo.act));
     cJSON_AddStringToObject(tp, "norm", e->topo.norm == MT_NORM_BATCH ? "batch"
                                         : e->topo.norm == MT_NORM_LAYER ? "layer" : "none");
-    cJSON_AddNumberToObject(tp, "dropout", e->topo.dropout);
+    cJSON_AddItemToObject(tp, "dropout", jrec_f32(e->topo.dropout));
     if (t) {
         cJSON_AddNumberToObject(tp, "params_shared", (double)trainer_params_shared(t));
         cJSON_AddNumberToObject(tp, "params_total", (double)trainer_params_total(t));
@@ -493,19 +494,19 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     const mt_optim_spec *op = &e->optim;
     cJSON *oo = cJSON_AddObjectToObject(o, "optim");
     cJSON_AddStringToObject(oo, "name", op->name);
-    cJSON_AddNumberToObject(oo, "lr", op->lr);
-    cJSON_AddNumberToObject(oo, "momentum", op->momentum);
+    cJSON_AddItemToObject(oo, "lr", jrec_f32(op->lr));
+    cJSON_AddItemToObject(oo, "momentum", jrec_f32(op->momentum));
     cJSON_AddBoolToObject(oo, "nesterov", op->nesterov);
-    cJSON_AddNumberToObject(oo, "beta1", op->beta1);
-    cJSON_AddNumberToObject(oo, "beta2", op->beta2);
-    cJSON_AddNumberToObject(oo, "eps", op->eps);
-    cJSON_AddNumberToObject(oo, "weight_decay", op->weight_decay);
-    cJSON_AddNumberToObject(oo, "clip", op->clip);
+    cJSON_AddItemToObject(oo, "beta1", jrec_f32(op->beta1));
+    cJSON_AddItemToObject(oo, "beta2", jrec_f32(op->beta2));
+    cJSON_AddItemToObject(oo, "eps", jrec_f32(op->eps));
+    cJSON_AddItemToObject(oo, "weight_decay", jrec_f32(op->weight_decay));
+    cJSON_AddItemToObject(oo, "clip", jrec_f32(op->clip));
     cJSON_AddStringToObject(oo, "schedule", op->schedule);
     cJSON_AddNumberToObject(oo, "warmup", op->warmup);
     cJSON_AddNumberToObject(oo, "step_size", op->step_size);
-    cJSON_AddNumberToObject(oo, "gamma", op->gamma);
-    cJSON_AddNumberToObject(oo, "min_lr", op->min_lr);
+    cJSON_AddItemToObject(oo, "gamma", jrec_f32(op->gamma));
+    cJSON_AddItemToObject(oo, "min_lr", jrec_f32(op->min_lr));
     const mt_train_spec *tr = &e->train;
     cJSON *to = cJSON_AddObjectToObject(o, "train");
     cJSON_AddNumberToObject(to, "batch", tr->batch);

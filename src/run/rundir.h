@@ -25,9 +25,10 @@ typedef struct mt_rundir mt_rundir;
  * writes at once). */
 #define RUNDIR_FLUSH_S 2.0
 
-/* Refuses a dir that exists and holds anything, unless force: MT_ERR_ARG
- * "DIR: already exists and is not empty (config.json, metrics.csv, ...)".
- * A missing or empty directory is fine. Creates nothing. */
+/* Refuses a dir that exists and holds anything, unless force: MT_ERR_STATE
+ * "DIR: already exists and is not empty (config.json, metrics.csv, ...)";
+ * MT_ERR_ARG for a path that cannot be a run folder (a file, an empty
+ * path). A missing or empty directory is fine. Creates nothing. */
 mt_status rundir_check_fresh(const char *dir, int force);
 
 /* Creates dir (and parents) and starts metrics.csv, events.jsonl and
