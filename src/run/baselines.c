@@ -158,7 +158,8 @@ static int cache_load(const char *path, const cJSON *config, mt_baselines *b, in
     return ok;
 }
 
-static mt_status cache_save(const char *path, const cJSON *config, const mt_baselines *b, const mt_experiment *e)
+static mt_status cache_save(const char *dir, const char *path, const cJSON *config, const mt_baselines *b,
+                            const mt_experiment *e)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "config", cJSON_Duplicate(config, 1));
@@ -168,11 +169,17 @@ static mt_status cache_save(const char *path, const cJSON *config, const mt_base
         cJSON_AddItemToArray(names, cJSON_CreateString(e->task[i].name));
         cJSON_AddItemToArray(m, jrec_num(b->metric[i]));
     }
-    mt_status st = rundir_write_json_path(path, o);
+    /* the top directory of a run may not exist yet (run folders are made
+     * only once their trainer is built): made when there is something to
+     * keep */
+    mt_status st = rundir_mkdirs(dir);
+    if (!st) st = rundir_write_json_path(path, o);
     cJSON_Delete(o);
     return st;
 }
 
+/* Without the directory (a single run's first baselines) there is no one
+ * to wait for: -1, unlocked. */
 static int cache_lock(const char *path)
 {
     char lp[1200];
@@ -227,9 +234,6 @@ mt_status baselines_obtain(const mt_experiment *e, const char *dir, mt_baseline_
     mt_status st = baselines_cache_path(e, dir, path, n);
     cJSON *config = st ? NULL : baselines_config_json(e);
     if (!st && !config) st = mt_fail(MT_ERR_NOMEM, "baselines: cannot build the configuration");
-    /* the top directory of a run may not exist yet: run folders are made
-     * only once their trainer is built */
-    if (!st) st = rundir_mkdirs(dir);
     if (st) {
         cJSON_Delete(config);
         return st;
@@ -239,7 +243,7 @@ mt_status baselines_obtain(const mt_experiment *e, const char *dir, mt_baseline_
         *reused = 1;
     } else {
         st = baselines_train(e, progress, ud, b);
-        if (!st) st = cache_save(path, config, b, e);
+        if (!st) st = cache_save(dir, path, config, b, e);
     }
     if (lock >= 0) close(lock);
     cJSON_Delete(config);

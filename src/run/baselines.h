@@ -52,8 +52,8 @@ mt_status baselines_train(const mt_experiment *e, mt_baseline_progress progress,
 
 /* The cached baselines of e in dir, or trains and caches them. Runs that
  * share dir and start together wait for the one training (an fcntl lock on
- * the cache file's .lock; without locking, each trains and the cache is
- * written atomically either way). *reused tells which happened; path
+ * the cache file's .lock, when dir exists; without locking, each trains
+ * and the cache is written atomically either way). *reused tells which happened; path
  * receives the cache file's name. */
 mt_status baselines_obtain(const mt_experiment *e, const char *dir, mt_baseline_progress progress, void *ud,
                            mt_baselines *b, int *reused, char *path, size_t n);
