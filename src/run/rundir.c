@@ -416,6 +416,26 @@ static void add_params(cJSON *obj, const mt_tparams *p, const mt_tparam_def *def
     }
 }
 
+cJSON *rundir_optim_json(const mt_optim_spec *op)
+{
+    cJSON *oo = cJSON_CreateObject();
+    cJSON_AddStringToObject(oo, "name", op->name);
+    cJSON_AddNumberToObject(oo, "lr", op->lr);
+    cJSON_AddNumberToObject(oo, "momentum", op->momentum);
+    cJSON_AddBoolToObject(oo, "nesterov", op->nesterov);
+    cJSON_AddNumberToObject(oo, "beta1", op->beta1);
+    cJSON_AddNumberToObject(oo, "beta2", op->beta2);
+    cJSON_AddNumberToObject(oo, "eps", op->eps);
+    cJSON_AddNumberToObject(oo, "weight_decay", op->weight_decay);
+    cJSON_AddNumberToObject(oo, "clip", op->clip);
+    cJSON_AddStringToObject(oo, "schedule", op->schedule);
+    cJSON_AddNumberToObject(oo, "warmup", op->warmup);
+    cJSON_AddNumberToObject(oo, "step_size", op->step_size);
+    cJSON_AddNumberToObject(oo, "gamma", op->gamma);
+    cJSON_AddNumberToObject(oo, "min_lr", op->min_lr);
+    return oo;
+}
+
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t)
 {
     cJSON *o = cJSON_CreateObject();
@@ -490,22 +510,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
         cJSON_AddStringToObject(w, "family", method_family_name(mi->family));
         add_params(w, &e->weighting.params, mi->params);
     }
-    const mt_optim_spec *op = &e->optim;
-    cJSON *oo = cJSON_AddObjectToObject(o, "optim");
-    cJSON_AddStringToObject(oo, "name", op->name);
-    cJSON_AddNumberToObject(oo, "lr", op->lr);
-    cJSON_AddNumberToObject(oo, "momentum", op->momentum);
-    cJSON_AddBoolToObject(oo, "nesterov", op->nesterov);
-    cJSON_AddNumberToObject(oo, "beta1", op->beta1);
-    cJSON_AddNumberToObject(oo, "beta2", op->beta2);
-    cJSON_AddNumberToObject(oo, "eps", op->eps);
-    cJSON_AddNumberToObject(oo, "weight_decay", op->weight_decay);
-    cJSON_AddNumberToObject(oo, "clip", op->clip);
-    cJSON_AddStringToObject(oo, "schedule", op->schedule);
-    cJSON_AddNumberToObject(oo, "warmup", op->warmup);
-    cJSON_AddNumberToObject(oo, "step_size", op->step_size);
-    cJSON_AddNumberToObject(oo, "gamma", op->gamma);
-    cJSON_AddNumberToObject(oo, "min_lr", op->min_lr);
+    cJSON_AddItemToObject(o, "optim", rundir_optim_json(&e->optim));
     const mt_train_spec *tr = &e->train;
     cJSON *to = cJSON_AddObjectToObject(o, "train");
     cJSON_AddNumberToObject(to, "batch", tr->batch);

@@ -66,9 +66,11 @@ mt_status rundir_flush(mt_rundir *rd);
 mt_status rundir_poll(mt_rundir *rd);
 /* Writes a JSON document (cJSON_Print, a final newline) to path through a
  * temporary file renamed into place. */
-struct cJSON;
-mt_status rundir_write_json_path(const char *path, const struct cJSON *o);
+mt_status rundir_write_json_path(const char *path, const cJSON *o);
 
+/* The optimiser's settings as config.json has them (and the baselines'
+ * cache key). */
+cJSON *rundir_optim_json(const mt_optim_spec *op);
 /* config.json from the experiment and the built trainer (parameter counts). */
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t);
 
