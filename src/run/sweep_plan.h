@@ -88,7 +88,7 @@ int sweep_plan_find_config(const mt_sweep_plan *p, const char *name);
 
 /* The arguments of `mtlab run` for run r (program name excluded):
  *   run SCRIPT [--experiment K] [--set K=V]... --set SEEDPATH=N...
- *   --threads T --quiet --baselines OUT --out OUT/<config>/seed-<n>
+ *   --threads T --quiet --force --baselines OUT --out OUT/<config>/seed-<n>
  * argv points into buf; argv[argc] is NULL. */
 #define MT_SWEEP_MAX_ARGS 200
 typedef struct {
