@@ -217,6 +217,7 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     mt_recorder rec = rundir_recorder(rd);
     trainer_set_recorder(t, &rec);
     mtlua_attach(s, i, t);
+    app_guard_run(rd, t, t0);
     rundir_write_config(rd, e, t);
     char js[512];
     rundir_event(rd, "start", 0, "\"experiment\":%s,\"total_steps\":%ld",
@@ -283,6 +284,7 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     }
     printf("  -> %s\n", dir);
     mtlua_attach(s, i, NULL);
+    app_unguard_run(rd);
     trainer_free(t);
     if (rundir_close(rd)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
