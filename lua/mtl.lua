@@ -74,12 +74,18 @@ function mtl.compare(list)
   return list
 end
 
+-- A sweep: every base experiment times every combination of grid values,
+-- each run with every seed (`mtlab sweep`; `mtlab run` trains the base):
+--   mtl.sweep { base = e, grid = { weighting = { "equal", "pcgrad" } }, seeds = { 1, 2, 3 } }
+-- Grid keys are --set paths ("topology.trunk"); values are data (numbers,
+-- strings, booleans, tables of them, constructors such as mtl.share.mmoe {...}).
+function mtl.sweep(t) return tag("sweep", t) end
+
 --- Data ----------------------------------------------------------------
 
 local data = {}
 mtl.data = data
-for _, name in ipairs { "fashion_mnist", "multi_fashion", "csv", "mmoe", "gradnorm",
-                        "kendall", "related", "table", "generate", "landscape" } do
+for _, name in ipairs(core.data_names()) do -- the C registry (src/lua/data_build.c)
   data[name] = function(t) return tag("data." .. name, t) end
 end
 

@@ -370,12 +370,13 @@ static void test_e2e_several_experiments_and_baselines(void **state)
     cJSON_Delete(sum);
     snprintf(p, sizeof p, "%s/two/02-static/summary.json", e2e_tmpdir());
     assert_true(e2e_exists(p));
-    /* a second run into the same directory reuses the cached baselines */
+    /* a second run into the same directory (--force) reuses the cached baselines */
+    snprintf(args, sizeof args, "run '%s' --out two --force", s);
     assert_int_equal(e2e_run(args, NULL, &err), 0);
     assert_non_null(strstr(err, "baselines reused"));
     free(err);
     /* ... but not after a setting that changes what they learn */
-    snprintf(args, sizeof args, "run '%s' --out two --set optim.weight_decay=0.001", s);
+    snprintf(args, sizeof args, "run '%s' --out two --force --set optim.weight_decay=0.001", s);
     assert_int_equal(e2e_run(args, NULL, &err), 0);
     assert_null(strstr(err, "equal: single-task baselines reused"));
     free(err);

@@ -7,13 +7,16 @@
 #include <cblas.h>
 #include "app.h"
 #include "core/strutil.h"
+#include "mtl/methods.h"
+#include "sweep.h"
 
 #define MTLAB_VERSION "0.1.0"
 
 /* The options: one table for the parser, --help and the test that holds
  * docs/mtlab.1 to it. */
 enum {
-    OPT_OUT, OPT_SET, OPT_SEED, OPT_LOAD, OPT_THREADS, OPT_TRUST, OPT_LUA_MEM, OPT_QUIET, OPT_NO_COLOR,
+    OPT_OUT, OPT_FORCE, OPT_SET, OPT_SEED, OPT_LOAD, OPT_THREADS, OPT_EXPERIMENT, OPT_BASELINES,
+    OPT_SEEDS, OPT_JOBS, OPT_REFERENCE, OPT_LIST, OPT_COLLECT, OPT_TRUST, OPT_LUA_MEM, OPT_QUIET, OPT_NO_COLOR,
     OPT_EXIT_WHEN_DONE, OPT_SPEED, OPT_COUNT
 };
 
@@ -27,7 +30,10 @@ typedef struct {
 #define LUA_MEM_MAX ((unsigned long long)1 << 40)
 
 static const app_opt opts[OPT_COUNT] = {
-    [OPT_OUT] = {"--out", NULL, "DIR", "run directory (default runs/<script>-<date>-<time>)"},
+    [OPT_OUT] = {"--out", NULL, "DIR",
+                 "run directory (default runs/<script>-<date>-<time>); a folder\n"
+                 "that exists and is not empty is refused"},
+    [OPT_FORCE] = {"--force", NULL, NULL, "write into a non-empty --out folder, replacing its run files"},
     [OPT_SET] = {"--set", NULL, "KEY=VALUE",
                  "override a field of the experiment, e.g. --set train.epochs=2,\n"
                  "--set tasks[2].weight=0.5, --set 'topology.trunk={64, 32}' (repeatable;\n"
@@ -37,6 +43,13 @@ static const app_opt opts[OPT_COUNT] = {
                   "start from the parameters (and optimiser state) of a\n"
                   "checkpoint.safetensors; names and shapes must match"},
     [OPT_THREADS] = {"--threads", NULL, "N", "BLAS threads (default: OPENBLAS_NUM_THREADS or 2)"},
+    [OPT_EXPERIMENT] = {"--experiment", NULL, "N", "run: only experiment N (1-based, or its name) of the script"},
+    [OPT_BASELINES] = {"--baselines", NULL, "DIR", "run: cache single-task baselines in DIR (default: the --out directory)"},
+    [OPT_SEEDS] = {"--seeds", NULL, "LIST", "sweep: the seeds, e.g. 1..10 or 1,2,5 (default: the script's)"},
+    [OPT_JOBS] = {"--jobs", "-j", "N", "sweep: runs at a time on this machine (or MPI rank; default 1)"},
+    [OPT_REFERENCE] = {"--reference", NULL, "NAME", "sweep: the configuration differences are taken against (default: first)"},
+    [OPT_LIST] = {"--list", NULL, NULL, "sweep: print one `mtlab run` command per run, run nothing"},
+    [OPT_COLLECT] = {"--collect", NULL, "DIR", "sweep: aggregate the runs in DIR into sweep.csv, sweep.json, sweep.svg"},
     [OPT_TRUST] = {"--trust", NULL, NULL,
                    "give the script the full Lua standard library (programs, file\n"
                    "writes, C modules); MTLAB_TRUST=1 does the same. Without it a\n"
@@ -55,6 +68,13 @@ static void usage(FILE *f)
     fputs("usage: mtlab SCRIPT.lua [options]          open the workbench on a script\n"
           "       mtlab run SCRIPT.lua [options]      train headless, write a run directory\n"
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
+          "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
+          "                                           their parameters, defaults and ranges\n"
+          "       mtlab --list-data [--markdown]      the mtl.data constructors and their parameters\n"
+          "       mtlab sweep SCRIPT.lua --out DIR [options]  every configuration x seed of an mtl.sweep,\n"
+          "                                           with mean, std, 95% intervals, paired differences\n"
+          "       mtlab sweep --collect DIR           aggregate a sweep's runs (after --list)\n"
+          "       mpirun -np N mtlab sweep ...        the same over MPI ranks (shared filesystem)\n"
           "       mtlab --help | --version\n"
           "\n"
           "options:\n",
@@ -84,7 +104,8 @@ static void usage(FILE *f)
     fputs("\n"
           "A run directory holds config.json, metrics.csv (step,epoch,split,task,loss,metric,weight),\n"
           "events.jsonl, relations.jsonl, summary.json and checkpoint.safetensors; with several\n"
-          "experiments, one sub-directory each.\n"
+          "experiments, one sub-directory each. A sweep's DIR holds <config>/seed-<n>/ run\n"
+          "directories, sweep-plan.json, sweep.csv, sweep.json and sweep.svg.\n"
           "\n"
           "Ctrl-C (or SIGTERM) stops after the current step; a second one within two seconds\n"
           "stops at once, even inside a long call of the script, and exits 130.\n"
@@ -99,6 +120,37 @@ static void usage(FILE *f)
           "\n"
           "docs: README.md, docs/lua-api.md, docs/mtlab.1\n",
           f);
+}
+
+/* mtlab --list-methods / --list-data: a registry as text, or as the
+ * markdown tables of docs/lua-api.md (make docs splices them in). */
+static size_t methods_text(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    for (int f = 0; f < 2; f++) {
+        tparam_md_printf(&o, "%s%s\n", f ? "\n" : "",
+                         f ? "gradient combination (one backward pass per task): weighting = NAME or mtl.combine.NAME { ... }"
+                           : "loss weighting (one backward pass): weighting = NAME or mtl.weight.NAME { ... }");
+        for (int i = 0; i < method_count(); i++) {
+            const mt_method_info *m = method_at(i);
+            if ((int)m->family != f) continue;
+            tparam_md_printf(&o, "  %-12s %s\n", m->name, m->summary);
+            tparam_text_rows(&o, m->params);
+        }
+    }
+    return o.w;
+}
+
+static int list_registry(size_t (*gen)(char *, size_t))
+{
+    size_t n = gen(NULL, 0);
+    char *buf = malloc(n + 1);
+    if (!buf) return MT_EXIT_FAILED;
+    gen(buf, n + 1);
+    fputs(buf, stdout);
+    free(buf);
+    return MT_EXIT_OK;
 }
 
 static int find_opt(const char *a)
@@ -154,6 +206,17 @@ static int parse(int argc, char **argv, int start, app_options *o)
         long long n;
         switch (k) {
         case OPT_OUT: o->out_dir = v; break;
+        case OPT_FORCE: o->force = 1; break;
+        case OPT_EXPERIMENT: o->experiment = v; break;
+        case OPT_BASELINES: o->baselines_dir = v; break;
+        case OPT_SEEDS: o->seeds = v; break;
+        case OPT_REFERENCE: o->reference = v; break;
+        case OPT_COLLECT: o->collect = v; break;
+        case OPT_LIST: o->list = 1; break;
+        case OPT_JOBS:
+            if (int_option(a, v, 1, 256, &n)) return -1;
+            o->jobs = (int)n;
+            break;
         case OPT_LOAD: o->load = v; break;
         case OPT_SET:
             if (o->nsets == APP_MAX_SETS) {
@@ -211,7 +274,7 @@ static int parse(int argc, char **argv, int start, app_options *o)
         default: break;
         }
     }
-    if (!o->script) {
+    if (!o->script && !o->collect) {
         fprintf(stderr, "mtlab: no script given (see mtlab --help)\n");
         return -1;
     }
@@ -228,13 +291,21 @@ int main(int argc, char **argv)
         usage(stdout);
         return MT_EXIT_OK;
     }
+    if (strcmp(argv[1], "--list-methods") == 0 || strcmp(argv[1], "--list-data") == 0) {
+        if (argc > 3 || (argc == 3 && strcmp(argv[2], "--markdown") != 0)) {
+            fprintf(stderr, "mtlab: usage: mtlab %s [--markdown]\n", argv[1]);
+            return MT_EXIT_USAGE;
+        }
+        int data = strcmp(argv[1], "--list-data") == 0, md = argc == 3;
+        return list_registry(data ? (md ? mtlua_data_markdown : mtlua_data_text) : md ? method_markdown : methods_text);
+    }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("mtlab %s\n", MTLAB_VERSION);
+        printf("mtlab %s (MPI: %s)\n", MTLAB_VERSION, sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
         return MT_EXIT_OK;
     }
     const char *cmd = "workbench";
     int start = 1;
-    if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0) {
+    if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0) {
         cmd = argv[1];
         start = 2;
     }
@@ -246,9 +317,9 @@ int main(int argc, char **argv)
     if (o.threads) openblas_set_num_threads(o.threads);
     else if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(2);
     app_install_signals();
-    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0) {
-        app_signal_hints(1);
-        return app_exit_code(strcmp(cmd, "run") == 0 ? app_run_headless(&o) : app_check(&o));
-    }
-    return app_exit_code(app_workbench(&o));
+    if (strcmp(cmd, "workbench") == 0) return app_exit_code(app_workbench(&o));
+    app_signal_hints(1);
+    if (strcmp(cmd, "run") == 0) return app_exit_code(app_run_headless(&o));
+    if (strcmp(cmd, "check") == 0) return app_exit_code(app_check(&o));
+    return app_exit_code(app_sweep(&o));
 }

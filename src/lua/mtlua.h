@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "run/experiment.h"
+#include "run/sweep_plan.h"
 #include "run/trainer.h"
 
 typedef struct mtlua_session mtlua_session;
@@ -91,7 +92,24 @@ void mtlua_release_main(void);
  * tree, then ../share/mtlab/lua beside the executable. */
 const char *mtlua_lua_dir(void);
 
+/* Whether the script returned an mtl.sweep { base = ..., grid = ...,
+ * seeds = ... }; the session's experiments are then its base. */
+int mtlua_is_sweep(const mtlua_session *s);
+/* The sweep the script declares: its base experiments' names, the grid
+ * (each value as --set text), the seeds, seed paths and reference; for a
+ * script of plain experiments, the experiments with no grid and no seeds.
+ * Errors name the field ("exp.lua:3: sweep.grid["weighting"][2]: ..."). */
+mt_status mtlua_sweep_spec(mtlua_session *s, mt_sweep_spec *out);
+
 /* Parses "key=value" (for --set). Points into arg, which it modifies. */
 mt_status mtlua_parse_override(char *arg, mtlua_override *ov);
+
+/* The reference tables of the mtl.data constructors (markdown, as in
+ * docs/lua-api.md): each constructor with its parameters' defaults, then
+ * one row per parameter. Returns the length it needs (like snprintf); the
+ * text is truncated to n. */
+size_t mtlua_data_markdown(char *buf, size_t n);
+/* The same registry as plain text for `mtlab --list-data`. */
+size_t mtlua_data_text(char *buf, size_t n);
 
 #endif

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "core/log.h"
 #include "core/mem.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
 #include "lua_internal.h"
 
 
@@ -362,6 +362,7 @@ static mt_status open_script(mtlua_session *s, const mtlua_override *ov, int nov
         return mt_fail(MT_ERR_SCRIPT, "%s: the script returned %s; expected mtl.experiment { ... } or a list of them",
                        script, vdescribe(L, r, d, sizeof d));
     }
+    if ((st = mtlua_sweep_unwrap(s, r))) return st;
     /* one experiment or a list */
     lua_getfield(L, r, "__kind");
     int single = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;
@@ -434,6 +435,7 @@ mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlu
         s->run_ref[i] = LUA_NOREF;
         for (int k = 0; k < 3; k++) s->cb_ref[i][k] = LUA_NOREF;
     }
+    s->sweep_ref = LUA_NOREF;
     char err[512];
     s->L = mtlua_state_new(script, err, sizeof err);
     if (!s->L) {
