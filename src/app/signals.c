@@ -18,6 +18,7 @@
  * moment gets a hint on stderr. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "app.h"
+#include "run/jsonrec.h"
 #include "tui/tui.h"
 
 #define ESCALATE_WINDOW_S 2.0 /* a second signal this soon after the first stops at once */
@@ -89,15 +91,20 @@ static void stop_at_once(void)
     pthread_mutex_lock(&guard_lock);
     for (int i = 0; i < nguards; i++) {
         guarded *g = &guards[i];
-        char js[256];
-        rundir_event(g->rd, "interrupted", trainer_step_count(g->t), "\"message\":%s",
-                     rundir_json_string(msg, js, sizeof js));
+        long step = trainer_step_count(g->t);
+        cJSON *ev = jrec_event("interrupted", step);
+        cJSON_AddStringToObject(ev, "message", msg);
+        rundir_event(g->rd, ev);
+        ev = jrec_event("finish", step);
+        cJSON_AddStringToObject(ev, "status", "interrupted");
+        cJSON_AddNumberToObject(ev, "wall_time_s", round((mono() - g->t0) * 1000) / 1000);
+        rundir_event(g->rd, ev);
+        /* the records on disk (and closed: the main thread's later ones are
+         * dropped), then the summary */
+        rundir_seal(g->rd);
         rundir_write_summary(g->rd, g->t, "interrupted", msg, mono() - g->t0, NULL);
-        rundir_event(g->rd, "finish", trainer_step_count(g->t), "\"status\":\"interrupted\",\"wall_time_s\":%.3f",
-                     mono() - g->t0);
-        rundir_flush(g->rd);
-        fprintf(stderr, "mtlab: %s: interrupted at step %ld; recorded in %s\n", trainer_experiment(g->t)->name,
-                trainer_step_count(g->t), rundir_path(g->rd));
+        fprintf(stderr, "mtlab: %s: interrupted at step %ld; recorded in %s\n", trainer_experiment(g->t)->name, step,
+                rundir_path(g->rd));
     }
     fprintf(stderr, "mtlab: %s\n", msg);
     /* what the main thread printed so far (the report), unless it is
