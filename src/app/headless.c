@@ -201,6 +201,7 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     mt_recorder rec = rundir_recorder(rd);
     trainer_set_recorder(t, &rec);
     mtlua_attach(s, i, t);
+    app_guard_run(rd, t, t0);
     const char *status = "finished";
     char msg[4096] = "";
     st = rundir_write_config(rd, e, t);
@@ -255,6 +256,7 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     if (msg[0]) fprintf(stderr, "mtlab: %s: %s: %s\n", e->name, status, msg);
     print_report(t, status, wall() - t0, &base, dir);
     mtlua_attach(s, i, NULL);
+    app_unguard_run(rd);
     trainer_free(t);
     rundir_close(rd);
     return code;

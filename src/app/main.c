@@ -13,26 +13,6 @@
 
 #define MTLAB_VERSION "0.1.0"
 
-volatile sig_atomic_t app_stop_signal;
-
-/* Signal handlers only set flags; the loops act on them. */
-static void on_signal(int sig)
-{
-    (void)sig;
-    app_stop_signal = 1;
-    mtlua_interrupt();
-}
-
-void app_install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* The options: one table for the parser, --help and the test that holds
  * docs/mtlab.1 to it. */
 enum {
@@ -345,8 +325,9 @@ int main(int argc, char **argv)
     if (o.threads) openblas_set_num_threads(o.threads);
     else if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(2);
     app_install_signals();
-    if (strcmp(cmd, "run") == 0) return app_run_headless(&o);
-    if (strcmp(cmd, "check") == 0) return app_check(&o);
-    if (strcmp(cmd, "sweep") == 0) return app_sweep(&o);
-    return app_workbench(&o);
+    if (strcmp(cmd, "workbench") == 0) return app_exit_code(app_workbench(&o));
+    app_signal_hints(1);
+    if (strcmp(cmd, "run") == 0) return app_exit_code(app_run_headless(&o));
+    if (strcmp(cmd, "check") == 0) return app_exit_code(app_check(&o));
+    return app_exit_code(app_sweep(&o));
 }
