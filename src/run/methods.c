@@ -30,7 +30,7 @@ static const mt_method_param nash_params[] = {
     {"max_iter", 100, 1, 1e6, "Newton steps"},
     {"tol", 1e-9, 1e-15, 1, "max |alpha_i (M alpha)_i - 1| at convergence"}, {NULL, 0, 0, 0, NULL}};
 static const mt_method_param upgrad_params[] = {
-    {"reg", 1e-8, 0, 1, "regularisation of the normalised Gram matrix"}, {NULL, 0, 0, 0, NULL}};
+    {"reg", 0, 0, 1, "regularisation of the normalised Gram matrix"}, {NULL, 0, 0, 0, NULL}};
 
 static const mt_method_info methods[] = {
     {"equal", MT_METHOD_WEIGHTING, "every task weight 1", no_params},
