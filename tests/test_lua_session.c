@@ -289,6 +289,10 @@ static void test_lua_methods_on_vectors(void **state)
         "assert(not ok and err:find('a loss%-weighting method, not a gradient combiner'), err)\n"
         "local m3 = mtl.methods.mgda({ { 2, 0 }, { 0, 1 } }, { norm = 0 })\n"
         "assert(math.abs(m3[1] - 0.4) < 1e-5 and math.abs(m3[2] - 0.8) < 1e-5)\n"
+        /* the combiner's error, named once: 3 tasks in 2 dimensions are dependent */
+        "local ok2, err2 = pcall(mtl.methods.imtl_g, { { 1, 0 }, { 0, 1 }, { 1, 1 } })\n"
+        "assert(not ok2 and err2:find('^combine imtl_g: 3 tasks with a nonzero gradient in 2 dimensions')\n"
+        "       and not err2:find('combine imtl_g: combine'), err2)\n"
         "return nil\n");
     mtlua_session *s = NULL;
     mt_status st = mtlua_open(p, NULL, 0, &s);
