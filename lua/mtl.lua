@@ -80,7 +80,7 @@ end
 local data = {}
 mtl.data = data
 for _, name in ipairs { "fashion_mnist", "multi_fashion", "csv", "mmoe", "gradnorm",
-                        "kendall", "related", "table", "generate", "landscape" } do
+                        "kendall", "related", "attributes", "table", "generate", "landscape" } do
   data[name] = function(t) return tag("data." .. name, t) end
 end
 

@@ -405,6 +405,7 @@ mt_status mtlua_build_data(mtlua_vctx *c, int tidx, mt_data_ref **out)
     else if (strcmp(kind, "data.gradnorm") == 0) st = db_build_gradnorm(c, tidx, r);
     else if (strcmp(kind, "data.kendall") == 0) st = db_build_kendall(c, tidx, r);
     else if (strcmp(kind, "data.related") == 0) st = db_build_related(c, tidx, r);
+    else if (strcmp(kind, "data.attributes") == 0) st = db_build_attributes(c, tidx, r);
     else if (strcmp(kind, "data.multi_fashion") == 0) st = db_build_multi_fashion(c, tidx, r);
     else if (strcmp(kind, "data.csv") == 0) st = db_build_csv(c, tidx, r);
     else if (strcmp(kind, "data.landscape") == 0) st = db_build_landscape(c, tidx, r);

@@ -253,6 +253,47 @@ mt_status db_build_related(mtlua_vctx *c, int tidx, mt_data_ref *r)
     return db_finish(c, r, &so, -1);
 }
 
+static const char *const attr_keys[] = {"n", "d", "latent", "tasks", "groups", "within", "bias", "noise",
+                                        "input_noise", "val", "test", "seed", "standardize", NULL};
+
+/* Many binary attributes of one latent (synth_attributes); the groups are
+ * the true task clusters. val and test as for related. */
+mt_status db_build_attributes(mtlua_vctx *c, int tidx, mt_data_ref *r)
+{
+    TRY(vcheck_keys(c, tidx, attr_keys));
+    synth_attr_opts o;
+    synth_attr_defaults(&o);
+    long l;
+    double v;
+    TRY(vint(c, tidx, "n", o.n, 1, 10000000L, &l)); o.n = (int)l;
+    TRY(vint(c, tidx, "d", o.d, 1, 100000, &l)); o.d = (int)l;
+    TRY(vint(c, tidx, "latent", o.latent, 1, 10000, &l)); o.latent = (int)l;
+    TRY(vint(c, tidx, "tasks", o.ntasks, 1, MT_MAX_TASKS, &l)); o.ntasks = (int)l;
+    TRY(vint(c, tidx, "groups", o.groups, 1, MT_MAX_TASKS, &l)); o.groups = (int)l;
+    TRY(vnumber(c, tidx, "within", o.within, 0, 1e6, &v)); o.within = v;
+    TRY(vnumber(c, tidx, "bias", o.bias, 0, 1e6, &v)); o.bias = v;
+    TRY(vnumber(c, tidx, "noise", o.noise, 0, 1e6, &v)); o.noise = v;
+    TRY(vnumber(c, tidx, "input_noise", o.input_noise, 0, 1e6, &v)); o.input_noise = v;
+    TRY(vint(c, tidx, "seed", 1, 0, 0x7fffffffffffffffL, &l)); o.seed = (uint64_t)l;
+    int group[MT_MAX_TASKS];
+    if (synth_attributes(&r->ds, &o, group)) return vfail(c, NULL, "%s", mt_last_error());
+    r->ntruth = o.ntasks;
+    memcpy(r->truth_cluster, group, (size_t)o.ntasks * sizeof *group);
+    double fv, ft;
+    TRY(vnumber(c, tidx, "val", 0.2, 0, 1e9, &fv));
+    TRY(vnumber(c, tidx, "test", 0.2, 0, 1e9, &ft));
+    db_split_opts so = {0};
+    so.val = fv < 1 ? (long)(fv * r->ds.n) : (long)fv;
+    so.test = ft < 1 ? (long)(ft * r->ds.n) : (long)ft;
+    so.train = r->ds.n - so.val - so.test;
+    if (so.train < 1) return vfail(c, "val", "nothing left to train on (%d examples)", r->ds.n);
+    TRY(vint(c, tidx, "seed", 1, 0, 0x7fffffffffffffffL, &so.seed));
+    TRY(vbool(c, tidx, "standardize", 0, &so.standardize));
+    snprintf(r->source, sizeof r->source, "attributes(n=%d, tasks=%d, groups=%d, latent=%d, seed=%llu)", o.n,
+             o.ntasks, o.groups, o.latent, (unsigned long long)o.seed);
+    return db_finish(c, r, &so, -1);
+}
+
 static const char *const multi_keys[] = {"path", "train", "val", "test", "size", "shift", "seed", NULL};
 
 mt_status db_build_multi_fashion(mtlua_vctx *c, int tidx, mt_data_ref *r)

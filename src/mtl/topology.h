@@ -19,10 +19,10 @@
 #define MT_TOPOLOGY_H
 
 #include <stddef.h>
+#include "core/limits.h"
 #include "core/status.h"
 #include "engine/graph.h"
 
-#define MT_MAX_TASKS 16
 #define MT_TOPO_MAXLAYERS 8
 #define MT_TOPO_NAME 64
 #define MT_TOPO_MAXP 16 /* named parameters per topology or regulariser */
