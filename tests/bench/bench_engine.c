@@ -18,6 +18,7 @@
 #include <time.h>
 #include <cblas.h>
 
+#include "core/limits.h"
 #include "core/status.h"
 #include "core/rng.h"
 #include "core/mem.h"
@@ -27,7 +28,6 @@
 
 #define IN 784
 #define CLASSES 10
-#define MAX_TASKS 16
 #define WARMUP 5
 #define MIN_STEPS 5
 
@@ -40,7 +40,7 @@ static int die(const char *what)
 
 static int bench_mlp(const char *name, int B, int H, int T)
 {
-    if (B <= 0 || H < 2 || T <= 0 || T > MAX_TASKS) {
+    if (B <= 0 || H < 2 || T <= 0 || T > MT_MAX_TASKS) {
         fprintf(stderr, "bench_engine: mlp %s: bad sizes B=%d H=%d T=%d\n", name, B, H, T);
         return 2;
     }
@@ -49,7 +49,7 @@ static int bench_mlp(const char *name, int B, int H, int T)
     mt_node x = graph_input(g, "x", IN); /* (B, 784) */
     mt_node h = graph_relu(g, graph_linear(g, x, H, "trunk.0", 0));
     h = graph_relu(g, graph_linear(g, h, H, "trunk.1", 0)); /* (B, H) */
-    mt_node y[MAX_TASKS], loss[MAX_TASKS];
+    mt_node y[MT_MAX_TASKS], loss[MT_MAX_TASKS];
     for (int t = 0; t < T; t++) {
         char pre[64];
         snprintf(pre, sizeof pre, "y.%d", t);
