@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/limits.h"
 #include "lua/mtlua.h"
 #include "run/trainer.h"
 #include "engine/graph.h"
@@ -62,6 +63,52 @@ static void test_lua_table_data_and_masks(void **state)
     assert_int_equal(e->task[0].out_dim, 2);
     assert_int_equal(e->task[1].out_dim, 1);
     mtlua_close(s);
+}
+
+/* The one task limit: a script with MT_MAX_TASKS tasks opens and trains a
+ * step (the monitor takes them all), one more is refused naming the
+ * limit, and the Lua reference states the same limit. */
+static void test_lua_task_limit(void **state)
+{
+    (void)state;
+    char script[4096];
+    snprintf(script, sizeof script,
+             HEAD "local tasks = {}\n"
+                  "for i = 1, %d do tasks[i] = mtl.task.binary { name = 't' .. i, target = 'a' .. (1 + (i - 1) %% %d) } end\n"
+                  "return mtl.experiment { data = mtl.data.attributes { n = 200, tasks = %d, groups = 8 },\n"
+                  "  tasks = tasks, topology = mtl.share.hard { trunk = { 8 } }, train = { batch = 16, steps = 2 } }\n",
+             MT_MAX_TASKS, MT_MAX_TASKS, MT_MAX_TASKS);
+    mtlua_session *s;
+    assert_int_equal(mtlua_open(write_script("max.lua", script), NULL, 0, &s), MT_OK);
+    const mt_experiment *e = mtlua_experiment(s, 0);
+    assert_int_equal(e->ntasks, MT_MAX_TASKS);
+    assert_int_equal(e->data->ntruth, MT_MAX_TASKS);
+    mt_monitor mon;
+    const char *names[MT_MAX_TASKS];
+    for (int t = 0; t < MT_MAX_TASKS; t++) names[t] = e->task[t].name;
+    assert_int_equal(monitor_init(&mon, MT_MAX_TASKS, names, NULL, 64), MT_OK);
+    mt_trainer *t;
+    assert_int_equal(trainer_new(e, &mon, &t), MT_OK);
+    assert_int_equal(trainer_step(t), MT_OK);
+    trainer_free(t);
+    monitor_free(&mon);
+    mtlua_close(s);
+    snprintf(script, sizeof script,
+             HEAD "local tasks = {}\n"
+                  "for i = 1, %d do tasks[i] = mtl.task.binary { name = 't' .. i, target = 'a1' } end\n"
+                  "return mtl.experiment { data = mtl.data.attributes { n = 200, tasks = 8 }, tasks = tasks }\n",
+             MT_MAX_TASKS + 1);
+    char want[64];
+    snprintf(want, sizeof want, "expected 1..%d tasks, got %d", MT_MAX_TASKS, MT_MAX_TASKS + 1);
+    expect_open_error("over.lua", script, want);
+    FILE *f = fopen(MTLAB_ROOT "/docs/lua-api.md", "r");
+    assert_non_null(f);
+    static char doc[1 << 16];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    snprintf(want, sizeof want, "a list of 1..%d tasks", MT_MAX_TASKS);
+    if (!strstr(doc, want)) fail_msg("docs/lua-api.md does not say \"%s\"", want);
 }
 
 /* Labels returned as nil are missing: the list has holes, the mask says so. */
@@ -431,6 +478,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lua_table_data_and_masks),
+        cmocka_unit_test(test_lua_task_limit),
         cmocka_unit_test(test_lua_generate_with_missing_labels),
         cmocka_unit_test(test_lua_target_function_and_overrides),
         cmocka_unit_test(test_lua_validation_messages),

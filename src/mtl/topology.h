@@ -20,11 +20,11 @@
 #define MT_TOPOLOGY_H
 
 #include <stddef.h>
+#include "core/limits.h"
 #include "core/status.h"
 #include "engine/graph.h"
 #include "mtl/tparam.h"
 
-#define MT_MAX_TASKS 16
 #define MT_TOPO_MAXLAYERS 8
 #define MT_TOPO_NAME 64
 #define MT_MAX_REGS 4   /* regularisers per experiment */
