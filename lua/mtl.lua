@@ -80,7 +80,7 @@ end
 local data = {}
 mtl.data = data
 for _, name in ipairs { "fashion_mnist", "multi_fashion", "csv", "mmoe", "gradnorm",
-                        "kendall", "related", "table", "generate", "landscape" } do
+                        "kendall", "related", "table", "generate", "landscape", "gp_family" } do
   data[name] = function(t) return tag("data." .. name, t) end
 end
 
@@ -147,6 +147,14 @@ local share = {}
 mtl.share = share
 setmetatable(share, { __index = function(_, name)
   return function(t) t = tag("share", t, 2); t.type = name; return t end
+end })
+
+-- Non-graph models (survey section 5) in place of a network:
+--   topology = mtl.model.gp { kernel = "rbf", rank = 1 }   (also krr, hier_bayes)
+local model = {}
+mtl.model = model
+setmetatable(model, { __index = function(_, name)
+  return function(t) t = tag("model", t, 2); t.type = name; return t end
 end })
 
 -- A misspelt constructor (mtl.task.clasify) is an error that names it and

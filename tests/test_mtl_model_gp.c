@@ -279,8 +279,9 @@ static void test_mtl_model_gp_posterior_dense(void **state)
             }
         }
         /* the leave-one-out errors against n refits (theta held) */
-        double loo[3], ref[3] = {0, 0, 0};
-        assert_int_equal(gp_loo_mse(g, loo), MT_OK);
+        double loo[3], ref[3] = {0, 0, 0}, e[MAXN];
+        assert_int_equal(gp_loo_residuals(g, e), MT_OK);
+        task_mse(e, p.task, n, 3, loo);
         for (int i = 0; i < n; i++) {
             /* Sigma without row and column i */
             double S[MAXN * MAXN], Si[MAXN * MAXN], ks[MAXN], rr[MAXN], w[MAXN];

@@ -65,8 +65,9 @@ static void test_mtl_model_krr_dense(void **state)
         }
     }
     /* leave-one-out against n refits without the point (same centring) */
-    double loo[3], ref[3] = {0, 0, 0};
-    krr_loo_mse(k, loo);
+    double loo[3], ref[3] = {0, 0, 0}, e[MAXN];
+    krr_loo_residuals(k, e);
+    task_mse(e, p.task, n, 3, loo);
     for (int i = 0; i < n; i++) {
         double S2[MAXN * MAXN], S2i[MAXN * MAXN], r2[MAXN], a2[MAXN];
         int idx[MAXN], m = 0;
@@ -107,8 +108,9 @@ static void test_mtl_model_krr_identity_is_independent(void **state)
     krr_config c = {.T = 3, .kernel = {.kind = MK_RBF, .var = 1, .ls = 0.5}, .ridge = 0.1, .center = 1};
     mt_krr *k;
     assert_int_equal(krr_fit(&c, I, p.X, p.y, p.task, p.n, 1, &k), MT_OK);
-    double loo[3];
-    krr_loo_mse(k, loo);
+    double loo[3], e[MAXN];
+    krr_loo_residuals(k, e);
+    task_mse(e, p.task, p.n, 3, loo);
     double xs[4] = {-1.9, -0.4, 0.8, 2.1};
     for (int t = 0; t < 3; t++) {
         double X[MAXN], y[MAXN], one = 1, f1[4], f2[4], l1;
@@ -120,7 +122,9 @@ static void test_mtl_model_krr_identity_is_independent(void **state)
         assert_int_equal(krr_predict(k, t, xs, 4, f1), MT_OK);
         assert_int_equal(krr_predict(k1, 0, xs, 4, f2), MT_OK);
         for (int q = 0; q < 4; q++) NEAR_REL(f1[q], f2[q], 1e-11);
-        krr_loo_mse(k1, &l1);
+        double e1[MAXN];
+        krr_loo_residuals(k1, e1);
+        task_mse(e1, task, n, 1, &l1);
         NEAR_REL(loo[t], l1, 1e-10);
         krr_free(k1);
     }

@@ -408,6 +408,7 @@ mt_status mtlua_build_data(mtlua_vctx *c, int tidx, mt_data_ref **out)
     else if (strcmp(kind, "data.multi_fashion") == 0) st = db_build_multi_fashion(c, tidx, r);
     else if (strcmp(kind, "data.csv") == 0) st = db_build_csv(c, tidx, r);
     else if (strcmp(kind, "data.landscape") == 0) st = db_build_landscape(c, tidx, r);
+    else if (strcmp(kind, "data.gp_family") == 0) st = db_build_gp_family(c, tidx, r);
     else if (!kind[0]) st = vfail(c, NULL, "expected an mtl.data constructor (mtl.data.fashion_mnist { ... }, mtl.data.table { ... }, ...)");
     else st = vfail(c, NULL, "unknown data source %s", kind);
     if (st) {

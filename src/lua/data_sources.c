@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "data/csv.h"
 #include "data/fashion.h"
+#include "data/gpfamily.h"
 #include "data/multifashion.h"
 #include "data/synth.h"
 #include "lua_internal.h"
@@ -391,4 +392,58 @@ mt_status db_build_landscape(mtlua_vctx *c, int tidx, mt_data_ref *r)
     snprintf(r->source, sizeof r->source, "landscape(one dummy example; targets f1, f2)");
     db_split_opts o = {.train = 1, .val = 0, .test = 0, .seed = 1, .standardize = 0};
     return db_finish(c, r, &o, -1);
+}
+
+static const char *const gpfam_keys[] = {"tasks", "n", "val", "test", "correlation", "groups", "across",
+                                         "lengthscale", "noise", "range", "seed", NULL};
+
+/* mtl.data.gp_family { ... }: related 1-D tasks with a known correlation
+ * (data/gpfamily.h), for the multi-task GP and kernel ridge. Tasks in the
+ * same group (all of them by default) have correlation `correlation`,
+ * tasks in different groups `across`. The split is the generator's own:
+ * `n` training examples per task (a number, or one per task), then `val`
+ * and `test` examples labelled for every task. */
+mt_status db_build_gp_family(mtlua_vctx *c, int tidx, mt_data_ref *r)
+{
+    TRY(vcheck_keys(c, tidx, gpfam_keys));
+    gpfam_opts o;
+    gpfam_defaults(&o);
+    long l;
+    double v, nlist[GPFAM_MAX_TASKS], groups[GPFAM_MAX_TASKS], across, R[GPFAM_MAX_TASKS * GPFAM_MAX_TASKS];
+    int nn, ng, counts[GPFAM_MAX_TASKS];
+    TRY(vint(c, tidx, "tasks", o.ntasks, 1, GPFAM_MAX_TASKS, &l)); o.ntasks = (int)l;
+    TRY(vint(c, tidx, "val", o.n_val, 0, 1000000, &l)); o.n_val = (int)l;
+    TRY(vint(c, tidx, "test", o.n_test, 0, 1000000, &l)); o.n_test = (int)l;
+    TRY(vnumber(c, tidx, "correlation", o.rho, -1, 1, &v)); o.rho = v;
+    TRY(vnumber(c, tidx, "across", 0, -1, 1, &across));
+    TRY(vnumber(c, tidx, "lengthscale", o.lengthscale, 1e-6, 1e6, &v)); o.lengthscale = v;
+    TRY(vnumber(c, tidx, "noise", o.noise, 0, 1e6, &v)); o.noise = v;
+    TRY(vnumber(c, tidx, "range", o.range, 1e-6, 1e6, &v)); o.range = v;
+    TRY(vint(c, tidx, "seed", 1, 0, 0x7fffffffffffffffL, &l)); o.seed = (uint64_t)l;
+    int T = o.ntasks;
+    lua_getfield(c->L, tidx, "n");
+    int scalar = lua_type(c->L, -1) == LUA_TNUMBER;
+    lua_pop(c->L, 1);
+    if (scalar) {
+        TRY(vint(c, tidx, "n", o.n_each, 0, 1000000, &l));
+        o.n_each = (int)l;
+    } else {
+        TRY(read_numbers(c, tidx, "n", nlist, GPFAM_MAX_TASKS, &nn));
+        if (nn && nn != T) return vfail(c, "n", "%d entries for %d tasks", nn, T);
+        for (int t = 0; t < nn; t++) {
+            if (nlist[t] < 0 || nlist[t] != (int)nlist[t]) return vfail(c, "n", "entry %d: expected an integer >= 0", t + 1);
+            counts[t] = (int)nlist[t];
+        }
+        if (nn) o.n_train = counts;
+    }
+    TRY(read_numbers(c, tidx, "groups", groups, GPFAM_MAX_TASKS, &ng));
+    if (ng && ng != T) return vfail(c, "groups", "%d entries for %d tasks", ng, T);
+    for (int s = 0; s < T; s++)
+        for (int t = 0; t < T; t++)
+            R[s * T + t] = s == t ? 1 : !ng || groups[s] == groups[t] ? o.rho : across;
+    o.R = R;
+    if (gpfam_make(&r->ds, &r->split, &o)) return vfail(c, NULL, "%s", mt_last_error());
+    snprintf(r->source, sizeof r->source, "gp_family(tasks=%d, correlation=%g, across=%g, lengthscale=%g, noise=%g, seed=%llu)",
+             T, o.rho, across, o.lengthscale, o.noise, (unsigned long long)o.seed);
+    return MT_OK;
 }

@@ -91,6 +91,7 @@ mt_status db_build_gradnorm(mtlua_vctx *c, int tidx, mt_data_ref *r);
 mt_status db_build_kendall(mtlua_vctx *c, int tidx, mt_data_ref *r);
 mt_status db_build_related(mtlua_vctx *c, int tidx, mt_data_ref *r);
 mt_status db_build_landscape(mtlua_vctx *c, int tidx, mt_data_ref *r);
+mt_status db_build_gp_family(mtlua_vctx *c, int tidx, mt_data_ref *r);
 
 #define TRY(x)                        \
     do {                              \

@@ -132,14 +132,9 @@ mt_status krr_predict(const mt_krr *k, int t, const double *Xs, int m, double *m
     return MT_OK;
 }
 
-void krr_loo_mse(const mt_krr *k, double *mse)
+void krr_loo_residuals(const mt_krr *k, double *e)
 {
-    for (int t = 0; t < k->c.T; t++) mse[t] = 0;
-    for (int i = 0; i < k->n; i++) {
-        double e = k->alpha[i] / k->dinv[i];
-        mse[k->task[i]] += e * e;
-    }
-    for (int t = 0; t < k->c.T; t++) mse[t] = k->nt[t] ? mse[t] / k->nt[t] : NAN;
+    for (int i = 0; i < k->n; i++) e[i] = k->alpha[i] / k->dinv[i];
 }
 
 const double *krr_alpha(const mt_krr *k) { return k->alpha; }

@@ -6,6 +6,7 @@
  *   topo_classes_columns.inc  soft sharing, cross-stitch, sluice, JMT, tensor factorisation
  *   topo_classes_experts.inc  MMoE, OMoE, CGC, PLE, deep relationship networks, FAFS
  *   reg_classes.inc           block-sparse, mean-regularised, cluster norm, task covariance
+ *   model_classes.inc         the non-graph models: kernel ridge, GP, hierarchical Bayes
  * Each .inc holds `X(symbol)` lines; the symbol is a const mt_topo_class
  * (or mt_reg_class) defined in that family's .c files. */
 #include <math.h>
@@ -19,6 +20,7 @@ extern const mt_topo_class topo_class_hard;
 #include "topo_classes_columns.inc"
 #include "topo_classes_experts.inc"
 #include "topo_classes_landscape.inc"
+#include "model_classes.inc"
 #undef X
 #define X(sym) extern const mt_reg_class sym;
 #include "reg_classes.inc"
@@ -30,6 +32,7 @@ static const mt_topo_class *const topo_classes[] = {
 #include "topo_classes_columns.inc"
 #include "topo_classes_experts.inc"
 #include "topo_classes_landscape.inc"
+#include "model_classes.inc"
 #undef X
 };
 
@@ -313,6 +316,7 @@ mt_status topo_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, in
     out->shared_weight = -1;
     const mt_topo_class *c = s->cls ? s->cls : topo_find(s->type);
     if (!c) return mt_fail(MT_ERR_ARG, "topology: unknown sharing \"%s\"", s->type);
+    if (!c->build) return mt_fail(MT_ERR_ARG, "topology: %s is a model, not a network", s->type);
     return c->build(g, s, x, in_c, in_h, in_w, out);
 }
 

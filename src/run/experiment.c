@@ -140,7 +140,8 @@ mt_status experiment_validate(const mt_experiment *e)
         return mt_fail(MT_ERR_ARG, "data: the training split is empty");
     if (!(e->optim.lr > 0))
         return mt_fail(MT_ERR_ARG, "optim.lr: expected a positive number, got %g", (double)e->optim.lr);
-    return topo_validate(&e->topo);
+    mt_status st = topo_validate(&e->topo);
+    return st ? st : experiment_validate_model(e);
 }
 
 void experiment_single_task(const mt_experiment *e, int t, mt_experiment *out)

@@ -80,12 +80,12 @@ struct mt_trainer {
     long wh_step[TR_WEIGHT_HIST];
     int nwh;
 
+    struct mt_model *model;  /* a non-graph model (trainer_model.c), or NULL; owned by topo.state */
     double busy_s;           /* seconds spent inside trainer_step */
     long samples;
     char topo_text[8192];
 };
 
-/* The hooks of the topology and of every regulariser, in order. */
 /* The hooks of the topology and of every regulariser, in order. */
 typedef struct {
     const mt_topo_hooks *h[1 + MT_MAX_REGS];
@@ -95,6 +95,22 @@ typedef struct {
 
 /* ---- trainer.c ---- */
 double tr_current_lr(const mt_trainer *t);
+double tr_now_s(void);
+int tr_eval_due(const mt_trainer *t);
+mt_status tr_evaluate_and_publish(mt_trainer *t);
+/* The on_step callback when it falls due (throttled by callback_every). */
+mt_status tr_call_on_step(mt_trainer *t);
+
+/* ---- trainer_model.c (a non-graph model instead of a network) ---- */
+mt_params *tr_params(mt_trainer *t); /* the model's float view or the graph's */
+mt_status tr_model_build(mt_trainer *t);
+void tr_model_publish_start(mt_trainer *t);
+mt_status tr_model_step(mt_trainer *t);
+mt_status tr_model_evaluate(mt_trainer *t, mt_split_kind split, mt_eval_result *out);
+/* The model's values (and Adam moments) into the float view and t->opt
+ * before saving; back after loading. */
+void tr_model_sync(mt_trainer *t);
+mt_status tr_model_restore(mt_trainer *t, int with_optim);
 
 /* ---- trainer_method.c ---- */
 /* Creates the method the spec names (allocation happens here, never in a
