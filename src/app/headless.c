@@ -10,6 +10,7 @@
 #include "app.h"
 #include "core/log.h"
 #include "run/rundir.h"
+#include "tui/pane_band.h"
 
 static double wall(void)
 {
@@ -173,6 +174,50 @@ static mt_status run_baselines(const mt_experiment *e, const char *top, progress
     return baselines_save(path, key, b, e->ntasks, e);
 }
 
+/* Passes every record on to the run directory and keeps a copy of the last
+ * posterior band a non-graph model publishes, so the run ends with
+ * band.svg: the picture of survey section 5 without a terminal. */
+typedef struct {
+    mt_recorder inner;
+    mt_matrix band; /* points into the arrays below */
+    double v[(1 + 4 * MT_MON_BAND_TASKS) * MT_MON_BAND_GRID];
+    char rl[1 + 4 * MT_MON_BAND_TASKS][MT_MON_NAME], cl[MT_MON_BAND_GRID][MT_MON_NAME];
+} band_keeper;
+
+static void keep_metric(void *ud, long step, int epoch, mt_split_kind split, const char *task, double loss,
+                        double metric, double weight)
+{
+    band_keeper *k = ud;
+    if (k->inner.metric) k->inner.metric(k->inner.ud, step, epoch, split, task, loss, metric, weight);
+}
+
+static void keep_event(void *ud, const char *json)
+{
+    band_keeper *k = ud;
+    if (k->inner.event) k->inner.event(k->inner.ud, json);
+}
+
+static void keep_matrix(void *ud, long step, const char *name, int rows, int cols, const double *v,
+                        const char (*rl)[MT_MON_NAME], const char (*cl)[MT_MON_NAME])
+{
+    band_keeper *k = ud;
+    if (k->inner.matrix) k->inner.matrix(k->inner.ud, step, name, rows, cols, v, rl, cl);
+    if (strcmp(name, MT_MON_BAND) != 0 || rows > 1 + 4 * MT_MON_BAND_TASKS || cols != MT_MON_BAND_GRID) return;
+    memcpy(k->v, v, (size_t)rows * cols * sizeof *v);
+    memcpy(k->rl, rl, (size_t)rows * sizeof *rl);
+    memcpy(k->cl, cl, (size_t)cols * sizeof *cl);
+    snprintf(k->band.name, sizeof k->band.name, "%s", name);
+    k->band.rows = rows, k->band.cols = cols, k->band.step = step, k->band.valid = 1;
+    k->band.v = k->v, k->band.row_labels = k->rl, k->band.col_labels = k->cl;
+}
+
+static mt_recorder band_keeper_wrap(band_keeper *k, const mt_recorder *inner)
+{
+    memset(k, 0, sizeof *k);
+    k->inner = *inner;
+    return (mt_recorder){.ud = k, .metric = keep_metric, .event = keep_event, .matrix = keep_matrix};
+}
+
 void app_default_run_dir(const char *script, char *out, size_t n)
 {
     const char *base = strrchr(script, '/');
@@ -214,7 +259,9 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
         rundir_close(rd);
         return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
     }
-    mt_recorder rec = rundir_recorder(rd);
+    mt_recorder inner = rundir_recorder(rd);
+    static band_keeper keeper; /* large: not on the stack */
+    mt_recorder rec = band_keeper_wrap(&keeper, &inner);
     trainer_set_recorder(t, &rec);
     mtlua_attach(s, i, t);
     rundir_write_config(rd, e, t);
@@ -256,6 +303,10 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
         code = MT_EXIT_FAILED;
     }
     rundir_event(rd, "finish", trainer_step_count(t), "\"status\":\"%s\",\"wall_time_s\":%.3f", status, wall() - t0);
+    if (band_valid(&keeper.band) && band_export_svg(rundir_file(rd, "band.svg", ck, sizeof ck), &keeper.band, e->name)) {
+        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+        code = MT_EXIT_FAILED;
+    }
     if (rundir_write_summary(rd, t, status, msg, wall() - t0, e->train.baselines ? &base : NULL)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         code = MT_EXIT_FAILED;

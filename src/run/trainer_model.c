@@ -86,7 +86,6 @@ mt_status tr_model_build(mt_trainer *t)
         w = topo_appendf(t->topo_text, sizeof t->topo_text, w, " %s %d", e->task[k].name, c);
     }
     topo_appendf(t->topo_text, sizeof t->topo_text, w, "\n");
-    if (t->mon) snprintf(t->mon->weight_label, sizeof t->mon->weight_label, "sigma");
     return MT_OK;
 }
 
@@ -157,6 +156,7 @@ static void publish_band(mt_trainer *t)
  * so the picture shows the model before it learns anything. */
 void tr_model_publish_start(mt_trainer *t)
 {
+    if (t->mon) snprintf(t->mon->weight_label, sizeof t->mon->weight_label, "sigma"); /* each task's noise sd */
     publish_band(t);
     tr_publish_learned(t);
 }

@@ -232,14 +232,14 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
     return MT_OK;
 }
 
-mt_status tui_export_svg(const char *path, const mt_monitor *m, const tui_svg_options *o)
+mt_status svg_export_file(const char *path, mt_status (*write)(FILE *f, const void *ctx), const void *ctx)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         return mt_fail(MT_ERR_ARG, "svg: path too long: %.64s...", path);
     FILE *f = fopen(tmp, "w");
     if (!f) return mt_fail(MT_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    mt_status s = tui_svg_write(f, m, o);
+    mt_status s = write(f, ctx);
     if (fclose(f) != 0 && s == MT_OK)
         s = mt_fail(MT_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
     if (s == MT_OK && rename(tmp, path) != 0)
@@ -250,4 +250,49 @@ mt_status tui_export_svg(const char *path, const mt_monitor *m, const tui_svg_op
             mt_fail_prefix(s, "%s", path);
     }
     return s;
+}
+
+typedef struct {
+    const mt_monitor *m;
+    const tui_svg_options *o;
+} plots_ctx;
+
+static mt_status write_plots(FILE *f, const void *ctx)
+{
+    const plots_ctx *c = ctx;
+    return tui_svg_write(f, c->m, c->o);
+}
+
+mt_status tui_export_svg(const char *path, const mt_monitor *m, const tui_svg_options *o)
+{
+    plots_ctx c = { m, o };
+    return svg_export_file(path, write_plots, &c);
+}
+
+void svg_text(FILE *f, const char *s) { xml_text(f, s); }
+
+const char *svg_task_colour(int t) { return task_hex[(t % NHEX + NHEX) % NHEX]; }
+
+static svg_panel panel_of(const svg_frame *fr)
+{
+    svg_panel p = { fr->px, fr->py, fr->pw, fr->ph, fr->x0, fr->x1, fr->y0, fr->y1, fr->log };
+    return p;
+}
+
+double svg_frame_x(const svg_frame *fr, double x)
+{
+    svg_panel p = panel_of(fr);
+    return map_x(&p, x);
+}
+
+double svg_frame_y(const svg_frame *fr, double y)
+{
+    svg_panel p = panel_of(fr);
+    return map_y(&p, y);
+}
+
+void svg_frame_axes(FILE *f, const svg_frame *fr, const char *label)
+{
+    svg_panel p = panel_of(fr);
+    svg_axes(f, &p, label);
 }
