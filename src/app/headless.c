@@ -8,7 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "app.h"
+#include "mtl/methods.h"
 #include "core/log.h"
+#include "run/jsonrec.h"
 #include "run/rundir.h"
 #include "tui/pane_band.h"
 
@@ -129,6 +131,8 @@ static void baseline_key(const mt_experiment *e, char *key, size_t n)
     }
 }
 
+static mt_status train_baselines(const mt_experiment *e, progress *pg, mt_baselines *b);
+
 /* Trains each scored task alone with the same budget, cached in the run's
  * top directory by key, so experiments of one script that differ only in
  * how they share (weighting, topology of the multi-task model) train the
@@ -139,10 +143,20 @@ static mt_status run_baselines(const mt_experiment *e, const char *top, progress
     baseline_key(e, key, sizeof key);
     snprintf(path, sizeof path, "%s/baselines-%016llx.json", top,
              (unsigned long long)fnv(0xcbf29ce484222325ULL, key, strlen(key)));
+    int lock = baselines_lock(path);
     if (baselines_load(path, key, b, e->ntasks)) {
+        baselines_unlock(lock);
         mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", e->name, path);
         return MT_OK;
     }
+    mt_status st = train_baselines(e, pg, b);
+    if (!st) st = baselines_save(path, key, b, e->ntasks, e);
+    baselines_unlock(lock);
+    return st;
+}
+
+static mt_status train_baselines(const mt_experiment *e, progress *pg, mt_baselines *b)
+{
     memset(b, 0, sizeof *b);
     for (int k = 0; k < e->ntasks; k++) {
         b->metric[k] = NAN;
@@ -171,7 +185,79 @@ static mt_status run_baselines(const mt_experiment *e, const char *top, progress
         if (st) return mt_fail_prefix(st, "baseline %s", e->task[k].name);
     }
     b->have = 1;
-    return baselines_save(path, key, b, e->ntasks, e);
+    return MT_OK;
+}
+
+int app_find_experiment(const mtlua_session *s, const char *which)
+{
+    char *end;
+    long k = strtol(which, &end, 10);
+    if (*which && !*end) return k >= 1 && k <= mtlua_count(s) ? (int)k - 1 : -1;
+    for (int i = 0; i < mtlua_count(s); i++)
+        if (strcmp(mtlua_experiment(s, i)->name, which) == 0) return i;
+    return -1;
+}
+
+void app_default_run_dir(const char *script, char *out, size_t n)
+{
+    const char *base = strrchr(script, '/');
+    base = base ? base + 1 : script;
+    char stem[128];
+    snprintf(stem, sizeof stem, "%s", base);
+    char *dot = strrchr(stem, '.');
+    if (dot) *dot = '\0';
+    time_t now = time(NULL);
+    struct tm tmv;
+    localtime_r(&now, &tmv);
+    char ts[32];
+    strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tmv);
+    snprintf(out, n, "runs/%s-%s", stem, ts);
+}
+
+/* The exit code that goes with a run's final status: a summary that says
+ * "finished" always comes with 0. */
+static int exit_code_for(const char *status, mt_status st)
+{
+    if (strcmp(status, "finished") == 0) return MT_EXIT_OK;
+    return st == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
+}
+
+/* Marks a finished run as failed because of a later error (a write that
+ * did not make it to disk); an earlier failure keeps its own status. */
+static void fail_late(const char **status, mt_status *st, char *msg, size_t n)
+{
+    fprintf(stderr, "mtlab: %s\n", mt_last_error());
+    if (strcmp(*status, "finished") != 0) return;
+    *status = "failed";
+    *st = mt_last_status();
+    snprintf(msg, n, "%s", mt_last_error());
+}
+
+/* The closing report on stdout. */
+static void print_report(const mt_trainer *t, const char *status, double secs, const mt_baselines *base,
+                         const char *dir)
+{
+    const mt_experiment *e = trainer_experiment(t);
+    const mt_eval_result *val = trainer_last_val(t), *test = trainer_last_test(t);
+    printf("%s  (%s, %ld steps, %.2fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), secs,
+           trainer_samples_per_s(t));
+    for (int k = 0; k < e->ntasks; k++) {
+        if (val)
+            printf("  %-16s%s val loss %-9.4g %s %-8.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
+                   val->loss[k], metric_kind_name(e->task[k].metric), val->metric[k]);
+        else /* no validation split (a landscape): the last training window */
+            printf("  %-16s%s train loss %-9.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
+                   trainer_train_loss(t)[k]);
+        if (test) printf("  test loss %-9.4g %s %-8.4g", test->loss[k], metric_kind_name(e->task[k].metric), test->metric[k]);
+        if (base->have && e->task[k].in_score) printf("  single-task %.4g", base->metric[k]);
+        printf("\n");
+    }
+    if (base->have) {
+        double mtl[MT_MAX_TASKS];
+        for (int k = 0; k < e->ntasks; k++) mtl[k] = test ? test->metric[k] : val ? val->metric[k] : NAN;
+        printf("  delta_m %+.2f%%\n", delta_m(e, mtl, base));
+    }
+    printf("  -> %s\n", dir);
 }
 
 /* Passes every record on to the run directory and keeps a copy of the last
@@ -218,45 +304,24 @@ static mt_recorder band_keeper_wrap(band_keeper *k, const mt_recorder *inner)
     return (mt_recorder){.ud = k, .metric = keep_metric, .event = keep_event, .matrix = keep_matrix};
 }
 
-void app_default_run_dir(const char *script, char *out, size_t n)
-{
-    const char *base = strrchr(script, '/');
-    base = base ? base + 1 : script;
-    char stem[128];
-    snprintf(stem, sizeof stem, "%s", base);
-    char *dot = strrchr(stem, '.');
-    if (dot) *dot = '\0';
-    time_t now = time(NULL);
-    struct tm tmv;
-    localtime_r(&now, &tmv);
-    char ts[32];
-    strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tmv);
-    snprintf(out, n, "runs/%s-%s", stem, ts);
-}
-
-/* Runs experiment i to the end; returns the exit code it earns. */
+/* Runs experiment i to the end; returns the exit code it earns. The run
+ * folder is opened only once the trainer is built and --load has been
+ * read, so a run that cannot start leaves an existing folder as it was. */
 static int run_one(mtlua_session *s, int i, const char *top, const char *dir, progress *pg, const char *load)
 {
     const mt_experiment *e = mtlua_experiment(s, i);
-    mt_rundir *rd;
-    if (rundir_open(dir, &rd)) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        return MT_EXIT_FAILED;
-    }
     double t0 = wall();
     mt_baselines base = {0};
     mt_trainer *t = NULL;
     mt_status st = MT_OK;
-    int code = MT_EXIT_OK;
     if (e->train.baselines) st = run_baselines(e, top, pg, &base);
     if (!st) st = trainer_new(e, NULL, &t);
-    if (!st && load && (st = trainer_load_checkpoint(t, load))) {
-        trainer_free(t);
-        t = NULL;
-    }
+    if (!st && load && (st = trainer_load_checkpoint(t, load))) mt_fail_prefix(st, "--load");
+    mt_rundir *rd = NULL;
+    if (!st) st = rundir_open(dir, &rd);
     if (st) {
         fprintf(stderr, "%smtlab: %s: %s\n", pg->tty ? "\r\033[K" : "", e->name, mt_last_error());
-        rundir_close(rd);
+        trainer_free(t);
         return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
     }
     mt_recorder inner = rundir_recorder(rd);
@@ -264,106 +329,101 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     mt_recorder rec = band_keeper_wrap(&keeper, &inner);
     trainer_set_recorder(t, &rec);
     mtlua_attach(s, i, t);
-    rundir_write_config(rd, e, t);
-    char js[512];
-    rundir_event(rd, "start", 0, "\"experiment\":%s,\"total_steps\":%ld",
-                 rundir_json_string(e->name, js, sizeof js), trainer_total_steps(t));
-    while (!trainer_finished(t)) {
+    const char *status = "finished";
+    char msg[4096] = "";
+    st = rundir_write_config(rd, e, t);
+    if (!st) {
+        cJSON *ev = jrec_event("start", 0);
+        cJSON_AddStringToObject(ev, "experiment", e->name);
+        cJSON_AddNumberToObject(ev, "total_steps", (double)trainer_total_steps(t));
+        rundir_event(rd, ev);
+        st = rundir_poll(rd);
+    }
+    int write_failed = st != MT_OK;
+    while (!st && !trainer_finished(t)) {
         if (app_stop_signal) {
             st = mt_fail(MT_ERR_INTERRUPTED, "interrupted at step %ld", trainer_step_count(t));
             break;
         }
         st = trainer_step(t);
-        if (st) break;
-        progress_show(pg, t, 0);
+        if (!st && (st = rundir_poll(rd))) write_failed = 1;
+        if (!st) progress_show(pg, t, 0);
     }
-    const char *status = "finished";
-    char msg[1024] = "";
     if (st) {
         snprintf(msg, sizeof msg, "%s", mt_last_error());
-        status = trainer_diverged(t) ? "diverged" : st == MT_ERR_INTERRUPTED ? "interrupted" : "failed";
-        code = st == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
-        char jm[2048];
+        status = write_failed ? "failed"
+                 : trainer_diverged(t) ? "diverged"
+                 : st == MT_ERR_INTERRUPTED ? "interrupted"
+                                            : "failed";
         /* a loss that diverged did so in the step after the last completed one */
         long at = trainer_step_count(t) + (st == MT_ERR_NUMERIC || st == MT_ERR_ARG ? 1 : 0);
-        rundir_event(rd, status, at, "\"message\":%s", rundir_json_string(msg, jm, sizeof jm));
-    } else {
-        st = trainer_finish(t);
-        if (st) {
-            snprintf(msg, sizeof msg, "%s", mt_last_error());
-            status = "failed";
-            code = MT_EXIT_FAILED;
-        }
+        cJSON *ev = jrec_event(status, at);
+        cJSON_AddStringToObject(ev, "message", msg);
+        rundir_event(rd, ev);
+    } else if ((st = trainer_finish(t)) || (st = rundir_poll(rd))) {
+        snprintf(msg, sizeof msg, "%s", mt_last_error());
+        status = "failed";
     }
     progress_show(pg, t, 1);
     if (pg->tty && !pg->quiet) fputc('\n', stderr);
     char ck[1200];
-    if (trainer_save_checkpoint(t, rundir_file(rd, "checkpoint.safetensors", ck, sizeof ck))) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        code = MT_EXIT_FAILED;
-    }
-    rundir_event(rd, "finish", trainer_step_count(t), "\"status\":\"%s\",\"wall_time_s\":%.3f", status, wall() - t0);
-    if (band_valid(&keeper.band) && band_export_svg(rundir_file(rd, "band.svg", ck, sizeof ck), &keeper.band, e->name)) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        code = MT_EXIT_FAILED;
-    }
+    if (trainer_save_checkpoint(t, rundir_file(rd, "checkpoint.safetensors", ck, sizeof ck)))
+        fail_late(&status, &st, msg, sizeof msg);
+    if (band_valid(&keeper.band) && band_export_svg(rundir_file(rd, "band.svg", ck, sizeof ck), &keeper.band, e->name))
+        fail_late(&status, &st, msg, sizeof msg);
+    cJSON *ev = jrec_event("finish", trainer_step_count(t));
+    cJSON_AddStringToObject(ev, "status", status);
+    cJSON_AddNumberToObject(ev, "wall_time_s", round((wall() - t0) * 1000) / 1000);
+    rundir_event(rd, ev);
+    /* the records are on disk before the summary says how the run ended */
+    if (rundir_seal(rd)) fail_late(&status, &st, msg, sizeof msg);
+    int code = exit_code_for(status, st);
     if (rundir_write_summary(rd, t, status, msg, wall() - t0, e->train.baselines ? &base : NULL)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         code = MT_EXIT_FAILED;
     }
     if (msg[0]) fprintf(stderr, "mtlab: %s: %s: %s\n", e->name, status, msg);
-    /* the closing report on stdout */
-    const mt_eval_result *val = trainer_last_val(t), *test = trainer_last_test(t);
-    printf("%s  (%s, %ld steps, %.2fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), wall() - t0,
-           trainer_samples_per_s(t));
-    for (int k = 0; k < e->ntasks; k++) {
-        if (val)
-            printf("  %-16s%s val loss %-9.4g %s %-8.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
-                   val->loss[k], metric_kind_name(e->task[k].metric), val->metric[k]);
-        else /* no validation split (a landscape): the last training window */
-            printf("  %-16s%s train loss %-9.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
-                   trainer_train_loss(t)[k]);
-        if (test) printf("  test loss %-9.4g %s %-8.4g", test->loss[k], metric_kind_name(e->task[k].metric), test->metric[k]);
-        if (base.have && e->task[k].in_score) printf("  single-task %.4g", base.metric[k]);
-        printf("\n");
-    }
-    if (base.have) {
-        double mtl[MT_MAX_TASKS];
-        for (int k = 0; k < e->ntasks; k++) mtl[k] = test ? test->metric[k] : val ? val->metric[k] : NAN;
-        printf("  delta_m %+.2f%%\n", delta_m(e, mtl, &base));
-    }
-    printf("  -> %s\n", dir);
+    print_report(t, status, wall() - t0, &base, dir);
     mtlua_attach(s, i, NULL);
     trainer_free(t);
-    if (rundir_close(rd)) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        code = MT_EXIT_FAILED;
-    }
+    rundir_close(rd);
     return code;
 }
 
 int app_run_headless(const app_options *o)
 {
     mt_log_set_sink(log_to_stderr, NULL, NULL);
+    char out[1024];
+    if (o->out_dir) snprintf(out, sizeof out, "%s", o->out_dir);
+    else app_default_run_dir(o->script, out, sizeof out);
+    if (rundir_check_fresh(out, o->force)) {
+        fprintf(stderr, "mtlab: %s; choose another --out, or add --force to write over it\n", mt_last_error());
+        return MT_EXIT_USAGE;
+    }
     mtlua_session *s;
     if (mtlua_open(o->script, o->sets, o->nsets, &s)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         return MT_EXIT_USAGE;
     }
-    char out[1024];
-    if (o->out_dir) snprintf(out, sizeof out, "%s", o->out_dir);
-    else app_default_run_dir(o->script, out, sizeof out);
     progress pg = {.tty = isatty(2), .quiet = o->quiet};
     int code = MT_EXIT_OK, n = mtlua_count(s);
+    int only = o->experiment ? app_find_experiment(s, o->experiment) : -1;
+    if (o->experiment && only < 0) {
+        fprintf(stderr, "mtlab: --experiment %s: the script returns %d experiment%s (give 1..%d or a name)\n",
+                o->experiment, n, n == 1 ? "" : "s", n);
+        mtlua_close(s);
+        return MT_EXIT_USAGE;
+    }
     for (int i = 0; i < n && !app_stop_signal; i++) {
         char dir[1200];
-        if (n == 1) snprintf(dir, sizeof dir, "%s", out);
+        if (only >= 0 && i != only) continue;
+        if (n == 1 || only >= 0) snprintf(dir, sizeof dir, "%s", out);
         else {
             char slug[64];
             app_slug(mtlua_experiment(s, i)->name, i, slug, sizeof slug);
             snprintf(dir, sizeof dir, "%s/%s", out, slug);
         }
-        int c = run_one(s, i, out, dir, &pg, o->load);
+        int c = run_one(s, i, o->baselines_dir ? o->baselines_dir : out, dir, &pg, o->load);
         if (c > code) code = c;
         if (mtlua_stop_requested(s)) break;
     }
@@ -380,6 +440,7 @@ int app_check(const app_options *o)
         return MT_EXIT_USAGE;
     }
     int code = MT_EXIT_OK;
+    printf("script %s\n  lua       %s\n\n", o->script, mtlua_mode_text(s));
     for (int i = 0; i < mtlua_count(s); i++) {
         const mt_experiment *e = mtlua_experiment(s, i);
         mt_trainer *t;
@@ -401,8 +462,10 @@ int app_check(const app_options *o)
                    ds->targets[ts->target].name, ts->kind == MT_TARGET_CLASS ? "classes" : "outputs", ts->out_dim,
                    loss_kind_name(ts->loss), metric_kind_name(ts->metric), (double)ts->weight, ts->aux ? " (aux)" : "");
         }
-        printf("  weighting %s", e->weighting.name);
-        for (int k = 0; k < e->weighting.nparams; k++) printf(" %s=%g", e->weighting.key[k], e->weighting.val[k]);
+        const mt_method_info *mi = method_find(e->weighting.name);
+        char wp[512] = "";
+        if (mi) tparam_format(&e->weighting.params, mi->params, wp, sizeof wp);
+        printf("  weighting %s%s%s", e->weighting.name, wp[0] ? " " : "", wp);
         printf("\n  optim     %s lr %g, schedule %s; batch %d, %ld steps, seed %llu\n", e->optim.name,
                (double)e->optim.lr, e->optim.schedule, e->train.batch, trainer_total_steps(t),
                (unsigned long long)e->train.seed);

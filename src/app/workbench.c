@@ -14,7 +14,8 @@
 #include <unistd.h>
 #include "app.h"
 #include "core/log.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
+#include "run/jsonrec.h"
 #include "run/rundir.h"
 #include "tui/pane_band.h"
 #include "tui/tui.h"
@@ -133,8 +134,17 @@ static void step_one(bench_state *b, int i)
         m->state = trainer_diverged(t) ? MT_RUN_DIVERGED : MT_RUN_FAILED;
         snprintf(m->status_msg, sizeof m->status_msg, "%s", mt_last_error());
         monitor_log(m, MT_LOG_ERROR, "%s", mt_last_error());
-        rundir_event(b->rd[i], trainer_diverged(t) ? "diverged" : "failed",
-                     trainer_step_count(t) + (st == MT_ERR_NUMERIC ? 1 : 0), "%s", "");
+        cJSON *ev = jrec_event(trainer_diverged(t) ? "diverged" : "failed",
+                               trainer_step_count(t) + (st == MT_ERR_NUMERIC ? 1 : 0));
+        cJSON_AddStringToObject(ev, "message", mt_last_error());
+        rundir_event(b->rd[i], ev);
+        b->done[i] = 1;
+        return;
+    }
+    if (rundir_poll(b->rd[i])) { /* a full disk: stop recording this run, say so */
+        m->state = MT_RUN_FAILED;
+        snprintf(m->status_msg, sizeof m->status_msg, "%s", mt_last_error());
+        monitor_log(m, MT_LOG_ERROR, "%s", mt_last_error());
         b->done[i] = 1;
         return;
     }
@@ -238,6 +248,10 @@ static void wrap_lines(char *text, size_t width)
 int app_workbench(const app_options *o)
 {
     bench_state b;
+    if (o->out_dir && rundir_check_fresh(o->out_dir, o->force)) {
+        fprintf(stderr, "mtlab: %s; choose another --out, or add --force to write over it\n", mt_last_error());
+        return MT_EXIT_USAGE;
+    }
     if (state_load(&b, o)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         return MT_EXIT_USAGE;
@@ -290,7 +304,8 @@ int app_workbench(const app_options *o)
         }
         for (int i = 0; i < b.n; i++) mons[i] = &b.mon[i];
         tui_view v = {.monitors = mons, .count = b.n, .selected = sel, .script = o->script,
-                      .message = message[0] ? message : NULL};
+                      .message = message[0] ? message : NULL, .mode = mtlua_mode_name(b.lua),
+                      .mode_warn = mtlua_trusted(b.lua)};
         tui_draw(scr, &v);
         char line[1024];
         tui_action a = tui_poll(scr, any_running(&b) && limit == 0 ? 0 : 30, line, sizeof line);

@@ -1,6 +1,6 @@
 /* session.c - one Lua state running one experiment script. */
 #include <ctype.h>
-#include <lualib.h>
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "core/log.h"
 #include "core/mem.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
 #include "lua_internal.h"
 
 
@@ -46,10 +46,13 @@ mt_status mtlua_pcall(lua_State *L, int nargs, int nres, const char *context)
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, mtlua_traceback);
     lua_insert(L, base);
+    mtlua_enter();
     int rc = lua_pcall(L, nargs, nres, base);
+    mtlua_leave();
     lua_remove(L, base);
     if (rc == LUA_OK) return MT_OK;
-    const char *m = lua_tostring(L, -1);
+    char mem[256];
+    const char *m = rc == LUA_ERRMEM ? mtlua_memory_message(L, mem, sizeof mem) : lua_tostring(L, -1);
     mt_status st = m && strstr(m, "interrupted") ? MT_ERR_INTERRUPTED : MT_ERR_SCRIPT;
     if (context && *context) mt_fail(st, "%s: %s", context, m ? m : "(no message)");
     else mt_fail(st, "%s", m ? m : "(no message)");
@@ -100,24 +103,6 @@ static void make_globals_strict(lua_State *L)
     lua_pop(L, 1);
 }
 
-static lua_State *new_state(void)
-{
-    lua_State *L = luaL_newstate();
-    if (!L) return NULL;
-    luaL_openlibs(L);
-    luaL_requiref(L, "mtl.core", luaopen_mtl_core, 0);
-    lua_pop(L, 1);
-    /* package.path: the mtl module first, then the defaults */
-    lua_getglobal(L, "package");
-    lua_pushfstring(L, "%s/?.lua;", mtlua_lua_dir());
-    lua_getfield(L, -2, "path");
-    lua_concat(L, 2);
-    lua_setfield(L, -2, "path");
-    lua_pop(L, 1);
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, 10000);
-    return L;
-}
-
 mt_status mtlua_parse_override(char *arg, mtlua_override *ov)
 {
     char *eq = strchr(arg, '=');
@@ -126,19 +111,21 @@ mt_status mtlua_parse_override(char *arg, mtlua_override *ov)
     *eq = '\0';
     ov->key = arg;
     ov->value = eq + 1;
+    ov->origin = NULL;
     return MT_OK;
 }
 
-/* Pushes the override's value: a number, true/false, or the string. */
-/* Pushes the override's value: a number, true/false, a list or table
- * written as a Lua constructor ("{32, 32}", evaluated with no globals), or
- * else the string. */
+/* Pushes the override's value: a number (an integer too large for 64 bits
+ * becomes a float, as in Lua, so the field's range check names it),
+ * true/false, a table written as a Lua constructor (read as data, never
+ * run: literal.c), or else the string. */
 static mt_status push_value(lua_State *L, const mtlua_override *ov)
 {
     const char *v = ov->value;
     char *end;
+    errno = 0;
     long long i = strtoll(v, &end, 10);
-    if (*v && !*end) {
+    if (*v && !*end && errno != ERANGE) {
         lua_pushinteger(L, i);
         return MT_OK;
     }
@@ -147,24 +134,9 @@ static mt_status push_value(lua_State *L, const mtlua_override *ov)
     else if (strcmp(v, "true") == 0) lua_pushboolean(L, 1);
     else if (strcmp(v, "false") == 0) lua_pushboolean(L, 0);
     else if (v[0] == '{') {
-        lua_pushfstring(L, "return %s", v);
-        int rc = luaL_loadbufferx(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=--set", "t");
-        lua_remove(L, -2);
-        if (rc == LUA_OK) {
-            lua_newtable(L); /* an empty, strict environment: constants only */
-            lua_newtable(L);
-            lua_pushcfunction(L, strict_index);
-            lua_setfield(L, -2, "__index");
-            lua_setmetatable(L, -2);
-            lua_setupvalue(L, -2, 1);
-            rc = lua_pcall(L, 0, 1, 0);
-        }
-        if (rc != LUA_OK) {
-            mt_status st = mt_fail(MT_ERR_ARG, "--set %s=%s: not a Lua table constructor: %s", ov->key, v,
-                                   lua_tostring(L, -1));
-            lua_pop(L, 1);
-            return st;
-        }
+        char err[512];
+        if (mtlua_push_literal(L, v, err, sizeof err))
+            return mt_fail(MT_ERR_ARG, "--set %s=%s: %s", ov->key, v, err);
     } else {
         lua_pushstring(L, v);
     }
@@ -201,8 +173,13 @@ static mt_status apply_override(lua_State *L, int tidx, const mtlua_override *ov
     while (tok) {
         next = strtok_r(NULL, ".", &save);
         char *end;
+        errno = 0;
         long idx = strtol(tok, &end, 10);
         int is_index = *tok && !*end;
+        if (is_index && (errno == ERANGE || idx < 1)) {
+            lua_pop(L, 1);
+            return mt_fail(MT_ERR_ARG, "--set %s=%s: [%s] is not a list position (1, 2, ...)", ov->key, ov->value, tok);
+        }
         if (!next) {
             if (!is_index && strcmp(tok, "optim") == 0 && lua_gettop(L) > 0) {
                 lua_getfield(L, -1, "optim");
@@ -291,7 +268,8 @@ static void blame_override(const mtlua_override *ov, int nov)
         if (at) {
             char rest[2048];
             snprintf(rest, sizeof rest, "%s", at + 2);
-            mt_fail(mt_last_status(), "--set %s=%s: %s", ov[k].key, ov[k].value, rest);
+            if (ov[k].origin) mt_fail(mt_last_status(), "%s %s: %s", ov[k].origin, ov[k].value, rest);
+            else mt_fail(mt_last_status(), "--set %s=%s: %s", ov[k].key, ov[k].value, rest);
             return;
         }
     }
@@ -358,47 +336,33 @@ static mt_status build_experiment(mtlua_session *s, int tidx, int i, data_cache 
 }
 
 
-mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlua_session **out)
+/* Runs the script and builds its experiments. Called protected (see
+ * mtlua_open): a metamethod of the script's tables that fails while C
+ * reads them, or the memory limit, is an error message, not a panic. */
+static mt_status open_script(mtlua_session *s, const mtlua_override *ov, int nov)
 {
-    *out = NULL;
-    mtlua_session *s = mt_calloc(1, sizeof *s);
-    if (!s) return MT_ERR_NOMEM;
-    snprintf(s->script, sizeof s->script, "%s", script);
-    for (int i = 0; i < MAX_EXPERIMENTS; i++) {
-        s->run_ref[i] = LUA_NOREF;
-        for (int k = 0; k < 3; k++) s->cb_ref[i][k] = LUA_NOREF;
-    }
-    s->L = new_state();
-    if (!s->L) {
-        mt_free(s);
-        return mt_fail(MT_ERR_NOMEM, "cannot create a Lua state");
-    }
     lua_State *L = s->L;
-    lua_pushlightuserdata(L, s);
-    lua_setfield(L, LUA_REGISTRYINDEX, "mtlab.session");
-    mt_status st;
-    if (access(script, R_OK) != 0) {
-        st = mt_fail(MT_ERR_ARG, "%s: cannot read the script", script);
-        goto fail;
-    }
-    if (luaL_loadfile(L, script) != LUA_OK) {
-        st = mt_fail(MT_ERR_SCRIPT, "%s", lua_tostring(L, -1));
-        goto fail;
+    const char *script = s->script;
+    if (access(script, R_OK) != 0) return mt_fail(MT_ERR_ARG, "%s: cannot read the script", script);
+    if (luaL_loadfilex(L, script, "t") != LUA_OK) {
+        if (strstr(lua_tostring(L, -1), "binary chunk"))
+            return mt_fail(MT_ERR_SCRIPT, "%s: precompiled Lua bytecode is not accepted; give the script's source "
+                           "text (.lua)", script);
+        return mt_fail(MT_ERR_SCRIPT, "%s", lua_tostring(L, -1));
     }
     make_globals_strict(L);
-    if ((st = mtlua_pcall(L, 0, 1, NULL))) goto fail;
+    mt_status st;
+    if ((st = mtlua_pcall(L, 0, 1, NULL))) return st;
     int r = lua_gettop(L);
-    if (lua_isnil(L, r)) {
-        st = mt_fail(MT_ERR_SCRIPT,
-                     "%s: the script returned nothing; end it with `return mtl.experiment { ... }`", script);
-        goto fail;
-    }
+    if (lua_isnil(L, r))
+        return mt_fail(MT_ERR_SCRIPT,
+                       "%s: the script returned nothing; end it with `return mtl.experiment { ... }`", script);
     if (!lua_istable(L, r)) {
         char d[96];
-        st = mt_fail(MT_ERR_SCRIPT, "%s: the script returned %s; expected mtl.experiment { ... } or a list of them",
-                     script, vdescribe(L, r, d, sizeof d));
-        goto fail;
+        return mt_fail(MT_ERR_SCRIPT, "%s: the script returned %s; expected mtl.experiment { ... } or a list of them",
+                       script, vdescribe(L, r, d, sizeof d));
     }
+    if ((st = mtlua_sweep_unwrap(s, r))) return st;
     /* one experiment or a list */
     lua_getfield(L, r, "__kind");
     int single = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;
@@ -409,59 +373,118 @@ mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlu
         lua_rawseti(L, -2, 1);
         lua_replace(L, r);
     }
-    int n = (int)luaL_len(L, r);
-    if (n < 1 || n > MAX_EXPERIMENTS) {
-        st = mt_fail(MT_ERR_SCRIPT, "%s: the script returned %d experiments (1..%d supported)", script, n,
-                     MAX_EXPERIMENTS);
-        goto fail;
-    }
-    s->n = n;
+    lua_Integer len = luaL_len(L, r);
+    if (len < 1 || len > MAX_EXPERIMENTS)
+        return mt_fail(MT_ERR_SCRIPT, "%s: the script returned %lld experiments (1..%d supported)", script,
+                       (long long)len, MAX_EXPERIMENTS);
+    int n = (int)len;
     for (int i = 1; i <= n; i++) {
         lua_geti(L, r, i);
         lua_getfield(L, -1, "__kind");
         int ok = lua_istable(L, -2) && lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;
         lua_pop(L, 2);
-        if (!ok) {
-            st = mt_fail(MT_ERR_SCRIPT, "%s: returned list entry %d is not an mtl.experiment { ... }", script, i);
-            s->n = i - 1;
-            goto fail;
-        }
+        if (!ok) return mt_fail(MT_ERR_SCRIPT, "%s: returned list entry %d is not an mtl.experiment { ... }", script, i);
     }
     for (int k = 0; k < nov; k++)
         for (int i = 1; i <= n; i++) {
             lua_geti(L, r, i);
             st = apply_override(L, lua_gettop(L), &ov[k]);
             lua_pop(L, 1);
-            if (st) goto fail;
+            if (st) return st;
         }
     data_cache cache[MAX_EXPERIMENTS];
     int ncache = 0;
     for (int i = 0; i < n; i++) {
+        s->n = i + 1; /* experiment i is freed on the way out whatever happens */
         lua_geti(L, r, i + 1);
         st = build_experiment(s, lua_gettop(L), i, cache, &ncache);
         lua_pop(L, 1);
         if (st) {
             blame_override(ov, nov);
-            s->n = i + 1;
-            goto fail;
+            return st;
         }
         mtlua_push_run(L, s, i);
         s->run_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
     lua_settop(L, 0);
+    return MT_OK;
+}
+
+typedef struct {
+    mtlua_session *s;
+    const mtlua_override *ov;
+    int nov;
+    mt_status st;
+} open_args;
+
+static int open_protected(lua_State *L)
+{
+    open_args *a = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    a->st = open_script(a->s, a->ov, a->nov);
+    return 0;
+}
+
+mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlua_session **out)
+{
+    *out = NULL;
+    mtlua_session *s = mt_calloc(1, sizeof *s);
+    if (!s) return MT_ERR_NOMEM;
+    snprintf(s->script, sizeof s->script, "%s", script);
+    for (int i = 0; i < MAX_EXPERIMENTS; i++) {
+        s->run_ref[i] = LUA_NOREF;
+        for (int k = 0; k < 3; k++) s->cb_ref[i][k] = LUA_NOREF;
+    }
+    s->sweep_ref = LUA_NOREF;
+    char err[512];
+    s->L = mtlua_state_new(script, err, sizeof err);
+    if (!s->L) {
+        mt_free(s);
+        return mt_fail(MT_ERR_NOMEM, "%s: %s", script, err);
+    }
+    lua_State *L = s->L;
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 10000);
+    lua_pushlightuserdata(L, s);
+    lua_setfield(L, LUA_REGISTRYINDEX, "mtlab.session");
+    open_args a = {.s = s, .ov = ov, .nov = nov};
+    lua_pushcfunction(L, open_protected);
+    lua_pushlightuserdata(L, &a);
+    mtlua_enter();
+    int rc = lua_pcall(L, 1, 0, 0);
+    mtlua_leave();
+    mt_status st = a.st;
+    if (rc == LUA_ERRMEM) {
+        char mem[256];
+        st = mt_fail(MT_ERR_SCRIPT, "%s", mtlua_memory_message(L, mem, sizeof mem));
+    } else if (rc != LUA_OK) {
+        const char *m = lua_tostring(L, -1);
+        st = mt_fail(MT_ERR_SCRIPT, "%s: %s", script, m ? m : "(error object is not a string)");
+    }
+    if (st) {
+        mtlua_close(s);
+        return st;
+    }
     *out = s;
     return MT_OK;
-fail:
-    mtlua_close(s);
-    return st;
 }
 
 void mtlua_close(mtlua_session *s)
 {
     if (!s) return;
     for (int i = 0; i < s->n; i++) experiment_free(&s->exp[i]);
-    if (s->L) lua_close(s->L);
+    mtlua_enter(); /* __gc metamethods of the script run here */
+    mtlua_state_close(s->L);
+    mtlua_leave();
     mt_free(s);
+}
+
+int mtlua_trusted(const mtlua_session *s) { return mtlua_state_trusted(s->L); }
+const char *mtlua_mode_name(const mtlua_session *s) { return mtlua_trusted(s) ? "trusted" : "sandbox"; }
+
+const char *mtlua_mode_text(const mtlua_session *s)
+{
+    return mtlua_trusted(s) ? "trusted: the full Lua standard library (--trust or MTLAB_TRUST=1)"
+                            : "sandbox: no programs, file writes, C modules or debug library (--trust lifts it)";
 }
 
 int mtlua_count(const mtlua_session *s) { return s->n; }

@@ -176,34 +176,28 @@ mt_status band_svg_write(FILE *f, const mt_matrix *m, const char *title, int wid
     if (!band_extent(m, &x0, &x1, &y0, &y1)) return mt_fail(MT_ERR_ARG, "svg: the posterior band has no finite values");
     axis_pad_range(&y0, &y1, 0.05, 0);
     const double legend_w = 180;
-    svg_frame fr = {64, 44, width - 64 - legend_w - 16, height - 44 - 40, x0, x1, y0, y1, 0};
+    tui_svg_panel fr = {64, 44, width - 64 - legend_w - 16, height - 44 - 40, x0, x1, y0, y1, 0};
     int T = band_tasks(m);
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "viewBox=\"0 0 %d %d\" font-family=\"monospace\" font-size=\"11\">\n"
-               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-               width, height, width, height);
-    fputs("<text x=\"12\" y=\"20\" font-size=\"14\" font-weight=\"bold\">", f);
-    svg_text(f, title && *title ? title : "posterior band");
-    fprintf(f, "</text>\n<text x=\"%d\" y=\"20\" text-anchor=\"end\">step %ld</text>\n", width - 12, m->step);
-    svg_frame_axes(f, &fr, "posterior mean +- 2 sd and training data");
+    tui_svg_begin(f, width, height, title && *title ? title : "posterior band");
+    fprintf(f, "<text x=\"%d\" y=\"20\" text-anchor=\"end\">step %ld</text>\n", width - 12, m->step);
+    tui_svg_axes(f, &fr, "posterior mean +- 2 sd and training data", 1);
     for (int t = 0; t < T; t++) {
         const double *mu = row(m, t, 0), *sd = row(m, t, 1);
-        const char *c = svg_task_colour(t);
+        const char *c = tui_svg_color(t);
         int have_sd = 1;
         for (int j = 0; j < G; j++) have_sd &= isfinite(sd[j]) && isfinite(mu[j]);
         if (have_sd) {
             fprintf(f, "<polygon class=\"band\" data-task=\"%d\" fill=\"%s\" fill-opacity=\"0.18\" stroke=\"none\" points=\"", t, c);
             for (int j = 0; j < G; j++)
-                fprintf(f, "%s%.1f,%.1f", j ? " " : "", svg_frame_x(&fr, m->v[j]), svg_frame_y(&fr, mu[j] + 2 * sd[j]));
+                fprintf(f, "%s%.1f,%.1f", j ? " " : "", tui_svg_x(&fr, m->v[j]), tui_svg_y(&fr, mu[j] + 2 * sd[j]));
             for (int j = G - 1; j >= 0; j--)
-                fprintf(f, " %.1f,%.1f", svg_frame_x(&fr, m->v[j]), svg_frame_y(&fr, mu[j] - 2 * sd[j]));
+                fprintf(f, " %.1f,%.1f", tui_svg_x(&fr, m->v[j]), tui_svg_y(&fr, mu[j] - 2 * sd[j]));
             fputs("\"/>\n", f);
         }
         fprintf(f, "<polyline class=\"mean\" data-task=\"%d\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", t, c);
         for (int j = 0, first = 1; j < G; j++)
             if (isfinite(mu[j])) {
-                fprintf(f, "%s%.1f,%.1f", first ? "" : " ", svg_frame_x(&fr, m->v[j]), svg_frame_y(&fr, mu[j]));
+                fprintf(f, "%s%.1f,%.1f", first ? "" : " ", tui_svg_x(&fr, m->v[j]), tui_svg_y(&fr, mu[j]));
                 first = 0;
             }
         fputs("\"/>\n", f);
@@ -211,7 +205,7 @@ mt_status band_svg_write(FILE *f, const mt_matrix *m, const char *title, int wid
         for (int j = 0; j < G && isfinite(px[j]); j++)
             fprintf(f, "<circle class=\"data\" data-task=\"%d\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" "
                        "stroke=\"white\" stroke-width=\"0.8\"/>\n",
-                    t, svg_frame_x(&fr, px[j]), svg_frame_y(&fr, py[j]), c);
+                    t, tui_svg_x(&fr, px[j]), tui_svg_y(&fr, py[j]), c);
     }
     double lx = width - legend_w, ly = fr.py + 8;
     for (int t = 0; t < T; t++, ly += 22) {
@@ -219,9 +213,9 @@ mt_status band_svg_write(FILE *f, const mt_matrix *m, const char *title, int wid
         band_task_name(m, t, name, sizeof name);
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"22\" height=\"10\" fill=\"%s\" fill-opacity=\"0.3\"/>\n"
                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>\n",
-                lx, ly - 5, svg_task_colour(t), lx, ly, lx + 22, ly, svg_task_colour(t));
+                lx, ly - 5, tui_svg_color(t), lx, ly, lx + 22, ly, tui_svg_color(t));
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 28, ly + 4);
-        svg_text(f, name);
+        tui_svg_text(f, name);
         fputs("</text>\n", f);
     }
     fputs("</svg>\n", f);
@@ -234,14 +228,14 @@ typedef struct {
     const char *title;
 } band_ctx;
 
-static mt_status write_band(FILE *f, const void *ctx)
+static mt_status write_band(FILE *f, void *ud)
 {
-    const band_ctx *c = ctx;
+    const band_ctx *c = ud;
     return band_svg_write(f, c->m, c->title, 0, 0);
 }
 
 mt_status band_export_svg(const char *path, const mt_matrix *m, const char *title)
 {
     band_ctx c = {m, title};
-    return svg_export_file(path, write_band, &c);
+    return tui_svg_to_file(path, write_band, &c);
 }
