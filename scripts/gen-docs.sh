@@ -2,8 +2,9 @@
 # gen-docs.sh BUILD - regenerates the parts of the docs that come from the
 # registries: in docs/lua-api.md, the lines between "<!-- NAME:begin ..."
 # and "<!-- NAME:end -->" for NAME = methods (`mtlab --list-methods
-# --markdown`) and data (`mtlab --list-data --markdown`).
-# tests/test_mtl_methods.c and tests/test_lua_registry.c fail when the
+# --markdown`), data (`mtlab --list-data --markdown`) and models (`mtlab
+# --list-models --markdown`). tests/test_mtl_methods.c,
+# tests/test_lua_registry.c and tests/test_mtl_model_gp.c fail when the
 # checked-in text differs from the registries.
 set -e
 build="${1:-build}"
@@ -11,7 +12,7 @@ doc=docs/lua-api.md
 tmp="$doc.tmp.$$"
 gen="$doc.gen.$$"
 trap 'rm -f "$tmp" "$gen"' EXIT
-for name in methods data; do
+for name in methods data models; do
     "$build/mtlab" "--list-$name" --markdown >"$gen"
     grep -q "^<!-- $name:begin" "$doc" && grep -q "^<!-- $name:end -->" "$doc" ||
         { echo "gen-docs: no $name:begin / $name:end markers in $doc" >&2; exit 1; }

@@ -15,8 +15,10 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "mtl/model.h"
 #include "mtl/model_gp.h"
 #include "mtl/model_kernel.h"
+#include "docs_util.h"
 #include "model_testutil.h"
 
 /* ---- covariance functions ---------------------------------------------- */
@@ -468,6 +470,31 @@ static void test_mtl_model_gp_bad_input(void **state)
     gp_free(g);
 }
 
+/* The models' reference in docs/lua-api.md is what the registry generates
+ * (make docs), and every model's parameters pass the schema's lint. */
+static void test_mtl_model_docs_match_registry(void **state)
+{
+    (void)state;
+    size_t n = model_markdown(NULL, 0);
+    char *gen = malloc(n + 1);
+    assert_non_null(gen);
+    assert_int_equal(model_markdown(gen, n + 1), n);
+    assert_true(docs_section_matches(MTLAB_ROOT "/docs/lua-api.md", "models", gen));
+    int models = 0;
+    for (int i = 0; i < topo_class_count(); i++) {
+        const mt_topo_class *c = topo_class_at(i);
+        if (!c->model) continue;
+        models++;
+        if (tparam_lint(c->params, c->name)) fail_msg("%s", mt_last_error());
+        char row[64];
+        snprintf(row, sizeof row, "| `mtl.model.%s` |", c->name);
+        assert_non_null(strstr(gen, row));
+        assert_null(c->build);
+    }
+    assert_int_equal(models, 3);
+    free(gen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_mtl_model_gp_learning_raises_lml),
         cmocka_unit_test(test_mtl_model_gp_ill_conditioned),
         cmocka_unit_test(test_mtl_model_gp_bad_input),
+        cmocka_unit_test(test_mtl_model_docs_match_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

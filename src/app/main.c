@@ -8,6 +8,7 @@
 #include "app.h"
 #include "core/strutil.h"
 #include "mtl/methods.h"
+#include "mtl/model.h"
 #include "sweep.h"
 
 #define MTLAB_VERSION "0.1.0"
@@ -91,6 +92,7 @@ static void usage(FILE *f)
           "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
           "                                           their parameters, defaults and ranges\n"
           "       mtlab --list-data [--markdown]      the mtl.data constructors and their parameters\n"
+          "       mtlab --list-models [--markdown]    the non-graph models (mtl.model.*) and their parameters\n"
           "       mtlab sweep SCRIPT.lua --out DIR [options]  every configuration x seed of an mtl.sweep,\n"
           "                                           with mean, std, 95% intervals, paired differences\n"
           "       mtlab sweep --collect DIR           aggregate a sweep's runs (after --list)\n"
@@ -311,12 +313,14 @@ int main(int argc, char **argv)
         usage(stdout);
         return MT_EXIT_OK;
     }
-    if (strcmp(argv[1], "--list-methods") == 0 || strcmp(argv[1], "--list-data") == 0) {
+    if (strcmp(argv[1], "--list-methods") == 0 || strcmp(argv[1], "--list-data") == 0 ||
+        strcmp(argv[1], "--list-models") == 0) {
         if (argc > 3 || (argc == 3 && strcmp(argv[2], "--markdown") != 0)) {
             fprintf(stderr, "mtlab: usage: mtlab %s [--markdown]\n", argv[1]);
             return MT_EXIT_USAGE;
         }
         int data = strcmp(argv[1], "--list-data") == 0, md = argc == 3;
+        if (strcmp(argv[1], "--list-models") == 0) return list_registry(md ? model_markdown : model_text);
         return list_registry(data ? (md ? mtlua_data_markdown : mtlua_data_text) : md ? method_markdown : methods_text);
     }
     if (strcmp(argv[1], "--version") == 0) {

@@ -115,3 +115,51 @@ void model_feature_label(const mt_model *m, int j, int bias, char *out, size_t n
     if (bias && j == m->d) snprintf(out, n, "bias");
     else snprintf(out, n, "x%d", j + 1);
 }
+
+/* The model classes in registry order, for the docs and --list-models. */
+static int model_at(int k, const mt_topo_class **out)
+{
+    for (int i = 0, seen = 0; i < topo_class_count(); i++) {
+        const mt_topo_class *c = topo_class_at(i);
+        if (c->model && seen++ == k) {
+            *out = c;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+size_t model_markdown(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    const mt_topo_class *c;
+    tparam_md_printf(&o, "| model | parameters (defaults) | what it is |\n| --- | --- | --- |\n");
+    for (int k = 0; model_at(k, &c); k++) {
+        tparam_md_printf(&o, "| `mtl.model.%s` | ", c->name);
+        tparam_md_defaults(&o, c->params);
+        tparam_md_printf(&o, " | ");
+        tparam_md_text(&o, c->summary);
+        tparam_md_printf(&o, " |\n");
+    }
+    tparam_md_printf(&o, "\n| model | parameter | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n");
+    for (int k = 0; model_at(k, &c); k++) {
+        char owner[64];
+        snprintf(owner, sizeof owner, "`%s`", c->name);
+        tparam_md_rows(&o, owner, c->params);
+    }
+    return o.w;
+}
+
+size_t model_text(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    const mt_topo_class *c;
+    tparam_md_printf(&o, "non-graph models (survey section 5): topology = mtl.model.NAME { ... }\n");
+    for (int k = 0; model_at(k, &c); k++) {
+        tparam_md_printf(&o, "  %-12s %s\n", c->name, c->summary);
+        tparam_text_rows(&o, c->params);
+    }
+    return o.w;
+}

@@ -103,6 +103,12 @@ const mt_model_class *model_class_of(const mt_topo_spec *s);
 void model_hook_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud);
 void model_hook_free(void *state);
 
+/* The model classes as the markdown tables of docs/lua-api.md (`make docs`
+ * splices them in; a test compares) and as text for `mtlab --list-models`.
+ * Return the bytes the whole text needs (written up to n, terminated). */
+size_t model_markdown(char *buf, size_t n);
+size_t model_text(char *buf, size_t n);
+
 /* Helpers for the classes: the task-name labels of a T-sized side, the
  * input-feature labels ("x1".."xD", then "bias") of a weight vector. */
 void model_feature_label(const mt_model *m, int j, int bias, char *out, size_t n);

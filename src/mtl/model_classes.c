@@ -221,7 +221,7 @@ static const mt_model_class model_gp = {
 
 const mt_topo_class topo_class_gp = {
     .name = "gp",
-    .summary = "multi-task Gaussian process (ICM): B = L L^T + diag(kappa) and the kernel learned by the marginal likelihood (5)",
+    .summary = "multi-task Gaussian process (ICM): B = L L^T + diag(kappa) and the kernel learned by the marginal likelihood (survey 5)",
     .params = gp_params,
     .validate = gp_validate,
     .describe = gp_describe,
@@ -387,7 +387,7 @@ static const mt_model_class model_krr = {
 
 const mt_topo_class topo_class_krr = {
     .name = "krr",
-    .summary = "multi-task kernel ridge regression: K = k(x,x') B[s,t], B mean-regularised or given (5)",
+    .summary = "multi-task kernel ridge regression: K = k(x,x') B[s,t], B mean-regularised or given (survey 5)",
     .params = krr_params,
     .validate = krr_validate,
     .describe = krr_describe,
@@ -591,7 +591,7 @@ static const mt_model_class model_hb = {
 
 const mt_topo_class topo_class_hier_bayes = {
     .name = "hier_bayes",
-    .summary = "hierarchical Bayesian linear model: per-task weights from a learned prior (or a mixture: clusters) (5)",
+    .summary = "hierarchical Bayesian linear model: per-task weights from a learned prior (or a mixture: clusters) (survey 5)",
     .params = hb_params,
     .validate = hb_validate,
     .describe = hb_describe,
