@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "mtl/model.h"
 #include "mtl/model_krr.h"
 #include "model_testutil.h"
 
@@ -237,6 +238,46 @@ static void test_mtl_model_krr_bad_B_and_ill_conditioned(void **state)
     krr_free(k);
 }
 
+/* The single-task baselines get each model's one-task form: a given B
+ * becomes the task's diagonal entry, rank and clusters at most 1. */
+static void test_mtl_model_single_task_params(void **state)
+{
+    (void)state;
+    mt_topo_spec s;
+    topo_spec_default(&s);
+    for (int t = 0; t < 3; t++) s.task[t].out_dim = 1;
+    snprintf(s.type, sizeof s.type, "krr");
+    s.ntasks = 3;
+    assert_int_equal(tparam_set_str(&s.params, "B", "1 .5 0; .5 2.5 .1; 0 .1 1"), MT_OK);
+    assert_int_equal(topo_validate(&s), MT_OK);
+    model_single_task(&s, 1, 3);
+    s.ntasks = 1;
+    assert_string_equal(tparam_str(&s.params, "B", ""), "2.5");
+    assert_int_equal(topo_validate(&s), MT_OK);
+    topo_spec_default(&s);
+    s.task[0].out_dim = 1;
+    snprintf(s.type, sizeof s.type, "gp");
+    s.ntasks = 1;
+    tparam_set_num(&s.params, "rank", MT_TP_INT, 3);
+    assert_int_equal(topo_validate(&s), MT_ERR_ARG);
+    model_single_task(&s, 0, 4);
+    assert_true(tparam_num(&s.params, NULL, "rank") == 1);
+    assert_int_equal(topo_validate(&s), MT_OK);
+    topo_spec_default(&s);
+    s.task[0].out_dim = 1;
+    snprintf(s.type, sizeof s.type, "hier_bayes");
+    s.ntasks = 1;
+    tparam_set_num(&s.params, "clusters", MT_TP_INT, 2);
+    model_single_task(&s, 0, 4);
+    assert_true(tparam_num(&s.params, NULL, "clusters") == 1);
+    assert_int_equal(topo_validate(&s), MT_OK);
+    /* a network is left alone */
+    topo_spec_default(&s);
+    s.ntasks = 1;
+    model_single_task(&s, 0, 2);
+    assert_int_equal(s.params.n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_mtl_model_krr_ones_is_pooled),
         cmocka_unit_test(test_mtl_model_krr_mean_regularised_primal),
         cmocka_unit_test(test_mtl_model_krr_bad_B_and_ill_conditioned),
+        cmocka_unit_test(test_mtl_model_single_task_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

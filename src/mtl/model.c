@@ -101,6 +101,12 @@ mt_status model_new(const mt_topo_spec *s, const mt_dataset *ds, const mt_index 
     return MT_OK;
 }
 
+void model_single_task(mt_topo_spec *s, int t, int T)
+{
+    const mt_model_class *mc = model_class_of(s);
+    if (mc && mc->single_task) mc->single_task(&s->params, t, T);
+}
+
 void model_hook_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
 {
     (void)g;

@@ -65,6 +65,10 @@ typedef struct mt_model_class {
     void (*save)(mt_model *m, float *am, float *av, long *adam_t);
     mt_status (*load)(mt_model *m, const float *am, const float *av, long adam_t);
     void (*free_impl)(void *impl);
+    /* Its parameters for task t alone (the single-task baselines): what
+     * only makes sense for several tasks becomes its one-task form. NULL:
+     * the same parameters. */
+    void (*single_task)(mt_tparams *p, int t, int T);
 } mt_model_class;
 
 struct mt_model {
@@ -98,6 +102,11 @@ mt_status model_new(const mt_topo_spec *s, const mt_dataset *ds, const mt_index 
 void model_free(mt_model *m);
 /* The class of a topology spec, or NULL for a network. */
 const mt_model_class *model_class_of(const mt_topo_spec *s);
+
+/* A model spec of T tasks made the spec of its task t alone (the
+ * single-task baselines): rank or clusters at most 1, B its t-th diagonal
+ * entry. Nothing for a network. */
+void model_single_task(mt_topo_spec *s, int t, int T);
 
 /* The model's hooks as a topology's: publish(state = mt_model), free. */
 void model_hook_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud);

@@ -205,6 +205,13 @@ static size_t gp_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t n
     return topo_appendf(buf, n, w, "  one step: Adam on the exact log marginal likelihood of every training pair\n");
 }
 
+/* One task: B is 1 x 1, so a rank above 1 adds nothing. */
+static void gp_single_task(mt_tparams *p, int t, int T)
+{
+    (void)t, (void)T;
+    if (tparam_num(p, gp_params, "rank") > 1) tparam_set_num(p, "rank", MT_TP_INT, 1);
+}
+
 static const mt_model_class model_gp = {
     .iterative = 1,
     .fits = "its exact log marginal likelihood (Adam on the kernel, B and the noise)",
@@ -217,6 +224,7 @@ static const mt_model_class model_gp = {
     .save = gp_save,
     .load = gp_load,
     .free_impl = gp_free_impl,
+    .single_task = gp_single_task,
 };
 
 const mt_topo_class topo_class_gp = {
@@ -372,6 +380,18 @@ static size_t krr_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t 
 
 static void krr_free_impl(void *p) { krr_free(p); }
 
+/* One task: a given B becomes its t-th diagonal entry (the mean-regularised
+ * B of one task is 1 whatever lambda). */
+static void krr_single_task(mt_tparams *p, int t, int T)
+{
+    const char *text = tparam_str(p, "B", "");
+    double B[MT_MAX_TASKS * MT_MAX_TASKS];
+    if (!text[0] || parse_B(text, T, B)) return;
+    char one[64];
+    snprintf(one, sizeof one, "%.17g", B[t * T + t]);
+    tparam_set_str(p, "B", one);
+}
+
 static const mt_model_class model_krr = {
     .iterative = 0,
     .fits = "a regularised least-squares problem in closed form",
@@ -383,6 +403,7 @@ static const mt_model_class model_krr = {
     .save = krr_save,
     .load = krr_load,
     .free_impl = krr_free_impl,
+    .single_task = krr_single_task,
 };
 
 const mt_topo_class topo_class_krr = {
@@ -400,7 +421,9 @@ const mt_topo_class topo_class_krr = {
 static const mt_tparam_def hb_params[] = {
     {"clusters", MT_TP_INT, 1, 1, MT_MAX_TASKS, NULL,
      "Gaussian priors in the mixture (1: one shared prior; more: task clustering), at most the number of tasks"},
-    {"cov", MT_TP_CHOICE, HB_COV_FULL, 0, 2, HB_COVS, "each prior's covariance: full, diag or iso"},
+    {"cov", MT_TP_CHOICE, HB_COV_ISO, 0, 2, HB_COVS,
+     "each prior's covariance: iso (s I), diag, or full (needs many more tasks than inputs: with few, maximum "
+     "likelihood drives some variances to zero)"},
     {"noise", MT_TP_CHOICE, 0, 0, 1, "task|shared", "a noise variance per task, or one for all"},
     {"bias", MT_TP_BOOL, 1, 0, 1, NULL, "add a constant input: each task's intercept has a prior too"},
     {"prior_scale", MT_TP_NUMBER, 1e-4, 1e-12, 1e6, NULL,
@@ -507,6 +530,9 @@ static void hb_publish(mt_model *m, mt_publish_fn fn, void *ud)
             }
         fn(ud, "cluster co-membership", T, T, buf, NULL, NULL, 0, 1);
     }
+    hb_noise_sd(m, buf);
+    snprintf(rows.text[0], sizeof rows.text[0], "noise sd");
+    fn(ud, "noise sd", 1, T, buf, label_list(&rows, 1), NULL, 0, 0);
     double ll = hb_loglik(h);
     static const char *const lrow[] = {"log marginal likelihood"};
     fn(ud, "log marginal likelihood", 1, 1, &ll, lrow, lrow, 0, 0);
@@ -575,6 +601,13 @@ static size_t hb_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t n
 
 static void hb_free_impl(void *p) { hb_free(p); }
 
+/* One task: one prior (a mixture needs a task per component). */
+static void hb_single_task(mt_tparams *p, int t, int T)
+{
+    (void)t, (void)T;
+    if (tparam_num(p, hb_params, "clusters") > 1) tparam_set_num(p, "clusters", MT_TP_INT, 1);
+}
+
 static const mt_model_class model_hb = {
     .iterative = 1,
     .fits = "its marginal likelihood by EM (empirical Bayes)",
@@ -587,6 +620,7 @@ static const mt_model_class model_hb = {
     .save = hb_save,
     .load = hb_load,
     .free_impl = hb_free_impl,
+    .single_task = hb_single_task,
 };
 
 const mt_topo_class topo_class_hier_bayes = {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/mem.h"
+#include "mtl/model.h"
 
 const char *loss_kind_name(mt_loss_kind k)
 {
@@ -134,6 +135,7 @@ void experiment_single_task(const mt_experiment *e, int t, mt_experiment *out)
     out->task[0].weight = 1;
     out->topo.ntasks = 1;
     out->topo.task[0] = e->topo.task[t];
+    model_single_task(&out->topo, t, e->ntasks); /* a model's parameters for one task */
     snprintf(out->weighting.name, sizeof out->weighting.name, "equal");
     memset(&out->weighting.params, 0, sizeof out->weighting.params);
     out->train.baselines = 0;
