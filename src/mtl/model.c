@@ -116,6 +116,22 @@ void model_hook_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
 
 void model_hook_free(void *state) { model_free(state); }
 
+void model_view_store(const mt_model *m, const double *v, float *buf)
+{
+    for (int i = 0; i < m->arena.count; i++) {
+        const mt_param_info *pi = &m->arena.info[i];
+        for (size_t k = 0; k < pi->size; k++) buf[pi->offset + k] = (float)*v++;
+    }
+}
+
+void model_view_load(const mt_model *m, const float *buf, double *v)
+{
+    for (int i = 0; i < m->arena.count; i++) {
+        const mt_param_info *pi = &m->arena.info[i];
+        for (size_t k = 0; k < pi->size; k++) *v++ = buf[pi->offset + k];
+    }
+}
+
 void model_feature_label(const mt_model *m, int j, int bias, char *out, size_t n)
 {
     if (bias && j == m->d) snprintf(out, n, "bias");

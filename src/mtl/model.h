@@ -118,6 +118,12 @@ void model_hook_free(void *state);
 size_t model_markdown(char *buf, size_t n);
 size_t model_text(char *buf, size_t n);
 
+/* The float view, parameter by parameter at their (aligned) offsets: v
+ * holds every value in the order the parameters were registered; buf is
+ * arena-shaped (the arena's data, or the optimiser's moments). */
+void model_view_store(const mt_model *m, const double *v, float *buf);
+void model_view_load(const mt_model *m, const float *buf, double *v);
+
 /* Helpers for the classes: the task-name labels of a T-sized side, the
  * input-feature labels ("x1".."xD", then "bias") of a weight vector. */
 void model_feature_label(const mt_model *m, int j, int bias, char *out, size_t n);

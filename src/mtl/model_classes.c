@@ -54,11 +54,6 @@ static mt_status alloc_arena(mt_model *m)
     return st ? st : MT_OK;
 }
 
-static void put_values(float *dst, const double *src, size_t n)
-{
-    for (size_t i = 0; i < n; i++) dst[i] = (float)src[i];
-}
-
 static size_t describe_common(const mt_topo_spec *s, const char *what, char *buf, size_t n, size_t w)
 {
     const mt_topo_class *c = topo_find(s->type);
@@ -176,11 +171,10 @@ static void gp_publish(mt_model *m, mt_publish_fn fn, void *ud)
 static void gp_save(mt_model *m, float *am, float *av, long *adam_t)
 {
     gp_impl *g = m->impl;
-    size_t n = (size_t)gp_ntheta(g->g);
-    put_values(m->arena.data, gp_theta(g->g), n);
+    model_view_store(m, gp_theta(g->g), m->arena.data); /* theta is in registration order */
     if (am) {
-        put_values(am, g->adam.m, n);
-        put_values(av, g->adam.v, n);
+        model_view_store(m, g->adam.m, am);
+        model_view_store(m, g->adam.v, av);
         *adam_t = g->adam.t;
     }
 }
@@ -188,12 +182,12 @@ static void gp_save(mt_model *m, float *am, float *av, long *adam_t)
 static mt_status gp_load(mt_model *m, const float *am, const float *av, long adam_t)
 {
     gp_impl *g = m->impl;
-    double *th = gp_theta(g->g);
-    for (int i = 0; i < gp_ntheta(g->g); i++) {
-        th[i] = m->arena.data[i];
-        if (am) g->adam.m[i] = am[i], g->adam.v[i] = av[i];
+    model_view_load(m, m->arena.data, gp_theta(g->g));
+    if (am) {
+        model_view_load(m, am, g->adam.m);
+        model_view_load(m, av, g->adam.v);
+        g->adam.t = adam_t;
     }
-    if (am) g->adam.t = adam_t;
     return gp_lml(g->g, NULL, NULL);
 }
 
@@ -355,7 +349,7 @@ static void krr_publish(mt_model *m, mt_publish_fn fn, void *ud)
 
 static void krr_save(mt_model *m, float *am, float *av, long *adam_t)
 {
-    put_values(m->arena.data, krr_alpha(m->impl), (size_t)m->n);
+    model_view_store(m, krr_alpha(m->impl), m->arena.data); /* task by task, as registered */
     if (am) {
         memset(am, 0, m->arena.total * sizeof *am);
         memset(av, 0, m->arena.total * sizeof *av);
@@ -542,24 +536,31 @@ done:
     mt_free(mean);
 }
 
-/* The arena in the order hb_create registered it. */
-static void hb_save(mt_model *m, float *am, float *av, long *adam_t)
+/* The learned values in the order hb_create registered them: prior means
+ * (K, D), covariances (K, D, D), weights (K), then per task its posterior
+ * mean (D) and noise variance. */
+static double *hb_values(const mt_model *m)
 {
     const mt_hb *h = m->impl;
     int K = hb_components(h), D = hb_dim(h);
-    float *p = m->arena.data;
-    double *mean = mt_alloc((size_t)D * sizeof *mean);
-    for (int k = 0; k < K; k++) put_values(p + (size_t)k * D, hb_prior_mean(h, k), (size_t)D);
-    p += (size_t)K * D;
-    for (int k = 0; k < K; k++) put_values(p + (size_t)k * D * D, hb_prior_cov(h, k), (size_t)D * D);
-    p += (size_t)K * D * D;
-    for (int k = 0; k < K; k++) *p++ = (float)hb_prior_weight(h, k);
-    for (int t = 0; t < m->T; t++) {
-        if (mean) hb_posterior(h, t, mean, NULL), put_values(p, mean, (size_t)D);
-        p += D;
-        *p++ = (float)hb_noise_var(h, t);
+    size_t n = (size_t)K * D + (size_t)K * D * D + (size_t)K + (size_t)m->T * (D + 1);
+    double *v = mt_alloc(n * sizeof *v), *p = v;
+    if (!v) return NULL;
+    for (int k = 0; k < K; k++, p += D) memcpy(p, hb_prior_mean(h, k), (size_t)D * sizeof *p);
+    for (int k = 0; k < K; k++, p += (size_t)D * D) memcpy(p, hb_prior_cov(h, k), (size_t)D * D * sizeof *p);
+    for (int k = 0; k < K; k++) *p++ = hb_prior_weight(h, k);
+    for (int t = 0; t < m->T; t++, p += D + 1) {
+        hb_posterior(h, t, p, NULL);
+        p[D] = hb_noise_var(h, t);
     }
-    mt_free(mean);
+    return v;
+}
+
+static void hb_save(mt_model *m, float *am, float *av, long *adam_t)
+{
+    double *v = hb_values(m);
+    if (v) model_view_store(m, v, m->arena.data);
+    mt_free(v);
     if (am) {
         memset(am, 0, m->arena.total * sizeof *am);
         memset(av, 0, m->arena.total * sizeof *av);
@@ -567,27 +568,19 @@ static void hb_save(mt_model *m, float *am, float *av, long *adam_t)
     }
 }
 
+/* The prior and the noise from the view; the posteriors follow by an E-step. */
 static mt_status hb_load(mt_model *m, const float *am, const float *av, long adam_t)
 {
     (void)am, (void)av, (void)adam_t;
     mt_hb *h = m->impl;
     int K = hb_components(h), D = hb_dim(h);
-    const float *p = m->arena.data;
-    double *mu = mt_alloc((size_t)D * sizeof *mu), *S = mt_alloc((size_t)D * D * sizeof *S);
-    if (!mu || !S) {
-        mt_free(mu);
-        mt_free(S);
-        return MT_ERR_NOMEM;
-    }
-    for (int k = 0; k < K; k++) {
-        for (int j = 0; j < D; j++) mu[j] = p[(size_t)k * D + j];
-        for (size_t j = 0; j < (size_t)D * D; j++) S[j] = p[(size_t)K * D + (size_t)k * D * D + j];
-        hb_set_prior(h, k, mu, S, p[(size_t)K * D + (size_t)K * D * D + k]);
-    }
-    p += (size_t)K * D + (size_t)K * D * D + K;
-    for (int t = 0; t < m->T; t++, p += D + 1) hb_set_noise_var(h, t, p[D]);
-    mt_free(mu);
-    mt_free(S);
+    double *v = hb_values(m); /* the right size; overwritten */
+    if (!v) return MT_ERR_NOMEM;
+    model_view_load(m, m->arena.data, v);
+    const double *mu = v, *S = v + (size_t)K * D, *w = S + (size_t)K * D * D, *task = w + K;
+    for (int k = 0; k < K; k++) hb_set_prior(h, k, mu + (size_t)k * D, S + (size_t)k * D * D, w[k]);
+    for (int t = 0; t < m->T; t++) hb_set_noise_var(h, t, task[(size_t)t * (D + 1) + D]);
+    mt_free(v);
     return hb_estep(h);
 }
 
