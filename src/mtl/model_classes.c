@@ -48,6 +48,15 @@ static int add_param(mt_model *m, const char *name, int ndim, const int *shape, 
     return params_add(&m->arena, name, ndim, shape, group, 0);
 }
 
+/* A model that learns without Adam saves empty moments. */
+static void no_moments(const mt_model *m, float *am, float *av, long *adam_t)
+{
+    if (!am) return;
+    memset(am, 0, m->arena.total * sizeof *am);
+    memset(av, 0, m->arena.total * sizeof *av);
+    *adam_t = 0;
+}
+
 static mt_status alloc_arena(mt_model *m)
 {
     mt_status st = params_alloc(&m->arena);
@@ -350,11 +359,7 @@ static void krr_publish(mt_model *m, mt_publish_fn fn, void *ud)
 static void krr_save(mt_model *m, float *am, float *av, long *adam_t)
 {
     model_view_store(m, krr_alpha(m->impl), m->arena.data); /* task by task, as registered */
-    if (am) {
-        memset(am, 0, m->arena.total * sizeof *am);
-        memset(av, 0, m->arena.total * sizeof *av);
-        *adam_t = 0;
-    }
+    no_moments(m, am, av, adam_t);
 }
 
 /* The fit is a function of the data and the parameters: nothing to load. */
@@ -561,11 +566,7 @@ static void hb_save(mt_model *m, float *am, float *av, long *adam_t)
     double *v = hb_values(m);
     if (v) model_view_store(m, v, m->arena.data);
     mt_free(v);
-    if (am) {
-        memset(am, 0, m->arena.total * sizeof *am);
-        memset(av, 0, m->arena.total * sizeof *av);
-        *adam_t = 0;
-    }
+    no_moments(m, am, av, adam_t);
 }
 
 /* The prior and the noise from the view; the posteriors follow by an E-step. */

@@ -387,6 +387,7 @@ static void tr_record_event(mt_trainer *t, cJSON *ev)
 
 mt_status tr_evaluate_and_publish(mt_trainer *t)
 {
+    if (t->model) tr_model_publish_band(t); /* first: the matrix pane opens on it */
     tr_publish_learned(t);
     if (!t->model) tr_publish_weight_history(t);
     tr_publish_sigma(t);
@@ -425,7 +426,7 @@ mt_status tr_evaluate_and_publish(mt_trainer *t)
     return MT_OK;
 }
 
-int tr_eval_due(const mt_trainer *t)
+static int eval_due(const mt_trainer *t)
 {
     int every = t->e.train.eval_every > 0 ? t->e.train.eval_every : t->batches_per_epoch;
     return t->step % every == 0 || t->step == t->total;
@@ -551,21 +552,11 @@ mt_status trainer_step(mt_trainer *t)
             }
         }
     }
-    t->busy_s += tr_now_s() - t0;
-    if (t->mon) {
-        t->mon->step = t->step;
-        t->mon->epoch = t->epoch + 1;
-        t->mon->lr = t->lr_now;
-        t->mon->samples_per_s = trainer_samples_per_s(t);
-    }
-    if (tr_eval_due(t)) {
-        st = tr_evaluate_and_publish(t);
-        if (st) return st;
-    }
-    return tr_call_on_step(t);
+    return tr_step_done(t, t0);
 }
 
-mt_status tr_call_on_step(mt_trainer *t)
+/* The on_step callback when it falls due (throttled by callback_every). */
+static mt_status call_on_step(mt_trainer *t)
 {
     int every = t->e.train.callback_every;
     int due = every > 0 ? t->step - t->last_hook_step >= every : t->hook_s <= 0.1 * t->busy_s;
@@ -577,6 +568,22 @@ mt_status tr_call_on_step(mt_trainer *t)
         return st;
     }
     return MT_OK;
+}
+
+mt_status tr_step_done(mt_trainer *t, double t0)
+{
+    t->busy_s += tr_now_s() - t0;
+    if (t->mon) {
+        t->mon->step = t->step;
+        t->mon->epoch = t->epoch + 1;
+        t->mon->lr = t->lr_now;
+        t->mon->samples_per_s = trainer_samples_per_s(t);
+    }
+    if (eval_due(t)) {
+        mt_status st = tr_evaluate_and_publish(t);
+        if (st) return st;
+    }
+    return call_on_step(t);
 }
 
 int trainer_finished(const mt_trainer *t) { return t->step >= t->total; }

@@ -97,15 +97,17 @@ typedef struct {
 /* ---- trainer.c ---- */
 double tr_current_lr(const mt_trainer *t);
 double tr_now_s(void);
-int tr_eval_due(const mt_trainer *t);
 mt_status tr_evaluate_and_publish(mt_trainer *t);
-/* The on_step callback when it falls due (throttled by callback_every). */
-mt_status tr_call_on_step(mt_trainer *t);
+/* What every step ends with (t0: when it began): its time, the monitor's
+ * header, the evaluation that falls due and the on_step callback. */
+mt_status tr_step_done(mt_trainer *t, double t0);
 
 /* ---- trainer_model.c (a non-graph model instead of a network) ---- */
 mt_params *tr_params(mt_trainer *t); /* the model's float view or the graph's */
 mt_status tr_model_build(mt_trainer *t);
 void tr_model_publish_start(mt_trainer *t);
+/* The posterior band (one input feature; see MT_MON_BAND). */
+void tr_model_publish_band(mt_trainer *t);
 mt_status tr_model_step(mt_trainer *t);
 mt_status tr_model_evaluate(mt_trainer *t, mt_split_kind split, mt_eval_result *out);
 /* The model's values (and Adam moments) into the float view and t->opt

@@ -113,7 +113,7 @@ static void task_loss(const mt_task_spec *ts, const float *pred, const float *y,
 /* For one input dimension and up to MT_MON_BAND_TASKS tasks: the grid,
  * each task's posterior mean and sd on it, and (up to the grid's length)
  * its training points, in the layout monitor.h describes. */
-static void publish_band(mt_trainer *t)
+void tr_model_publish_band(mt_trainer *t)
 {
     mt_model *m = t->model;
     int T = t->T, G = MT_MON_BAND_GRID;
@@ -157,7 +157,7 @@ static void publish_band(mt_trainer *t)
 void tr_model_publish_start(mt_trainer *t)
 {
     if (t->mon) snprintf(t->mon->weight_label, sizeof t->mon->weight_label, "sigma"); /* each task's noise sd */
-    publish_band(t);
+    tr_model_publish_band(t);
     tr_publish_learned(t);
 }
 
@@ -209,18 +209,7 @@ mt_status tr_model_step(mt_trainer *t)
     mt_free(e);
     mt_free(zero);
     t->win_steps++;
-    t->busy_s += tr_now_s() - t0;
-    if (t->mon) {
-        t->mon->step = t->step;
-        t->mon->epoch = t->epoch + 1;
-        t->mon->lr = t->lr_now;
-        t->mon->samples_per_s = trainer_samples_per_s(t);
-    }
-    if (tr_eval_due(t)) {
-        publish_band(t);
-        if ((st = tr_evaluate_and_publish(t))) return st;
-    }
-    return tr_call_on_step(t);
+    return tr_step_done(t, t0);
 }
 
 /* ---- evaluation ---------------------------------------------------------- */
