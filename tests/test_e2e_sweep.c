@@ -288,7 +288,7 @@ static void test_e2e_sweep_list_and_collect(void **state)
     assert_int_equal(count_lines(out), 6);
     assert_non_null(strstr(out, " run "));
     assert_non_null(strstr(out, "--set 'topology.trunk={8}' --set weighting=equal --set train.seed=1 --threads 1 "
-                                "--quiet --baselines listed --out listed/weighting-equal/seed-1\n"));
+                                "--quiet --force --baselines listed --out listed/weighting-equal/seed-1\n"));
     /* grid axes in the order of their keys; a constructor's value travels
      * as Lua source, its tags included */
     assert_non_null(strstr(out, "--set 'weighting={__kind=\"weight\",__where="));
