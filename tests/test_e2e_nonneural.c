@@ -1,5 +1,5 @@
 /* test_e2e_nonneural.c - the non-graph models (survey section 5) through
- * the real binary: the experiments 34..37 run headless and each test
+ * the real binary: the experiments 35..38 run headless and each test
  * asserts the claim its script's header makes (reading summary.json,
  * config.json, relations.jsonl and band.svg), the messages for what a
  * model cannot do, a checkpoint round trip, and the band on the workbench
@@ -163,7 +163,7 @@ static void mean_ci(const double *x, int n, double *mean, double *half)
     *half = t975[n - 1 < 16 ? n - 1 : 16] * sqrt(v / n);
 }
 
-/* ---- 34: multi-task kernel ridge ------------------------------------------ */
+/* ---- 35: multi-task kernel ridge ------------------------------------------ */
 
 /* Mean test MSE of the four variants of one draw. */
 static void krr_draw(int draw, double *r)
@@ -171,7 +171,7 @@ static void krr_draw(int draw, double *r)
     char out[64], extra[64], dir[800];
     snprintf(out, sizeof out, "krr-%d", draw);
     snprintf(extra, sizeof extra, "--set data.seed=%d", draw);
-    run_exp("34_multitask_krr", out, extra);
+    run_exp("35_multitask_krr", out, extra);
     for (int k = 0; k < 4; k++) {
         run_dir(out, k + 1, dir, sizeof dir);
         r[k] = mean_test(dir, NULL);
@@ -206,17 +206,17 @@ static void test_e2e_nonneural_krr(void **state)
     }
     double m, h;
     mean_ci(lr_ind, 15, &m, &h);
-    fprintf(stderr, "  34: lambda 0.8 / independent: worst %.3f, geometric mean %.3f [%.3f, %.3f]\n", worst, exp(m),
+    fprintf(stderr, "  35: lambda 0.8 / independent: worst %.3f, geometric mean %.3f [%.3f, %.3f]\n", worst, exp(m),
             exp(m - h), exp(m + h));
     mean_ci(lr_pool, 15, &m, &h);
-    fprintf(stderr, "  34: lambda 0.8 / pooled: geometric mean %.3f [%.3f, %.3f]\n", exp(m), exp(m - h), exp(m + h));
+    fprintf(stderr, "  35: lambda 0.8 / pooled: geometric mean %.3f [%.3f, %.3f]\n", exp(m), exp(m - h), exp(m + h));
     assert_true(m + h < 0);
     mean_ci(lr_true, 15, &m, &h);
-    fprintf(stderr, "  34: true B / lambda 0.8: geometric mean %.3f [%.3f, %.3f]\n", exp(m), exp(m - h), exp(m + h));
+    fprintf(stderr, "  35: true B / lambda 0.8: geometric mean %.3f [%.3f, %.3f]\n", exp(m), exp(m - h), exp(m + h));
     assert_true(m + h < 0);
 }
 
-/* ---- 35: the multi-task GP, 5 points of A and 50 of B ---------------------- */
+/* ---- 36: the multi-task GP, 5 points of A and 50 of B ---------------------- */
 
 /* A's test MSE, multi-task over single-task. */
 static double gp_transfer(int seed, int draw)
@@ -224,7 +224,7 @@ static double gp_transfer(int seed, int draw)
     char out[64], extra[96], dir[800];
     snprintf(out, sizeof out, "gp-%d-%d", seed, draw);
     snprintf(extra, sizeof extra, "--seed %d --set data.seed=%d", seed, draw);
-    run_exp("35_multitask_gp", out, extra);
+    run_exp("36_multitask_gp", out, extra);
     run_dir(out, 0, dir, sizeof dir);
     return task_value(dir, "A", "test_metric") / task_value(dir, "A", "single_task_metric");
 }
@@ -256,11 +256,11 @@ static void test_e2e_nonneural_gp_transfer(void **state)
         double r = gp_transfer(1, d);
         lr[d - 1] = log(r);
         wins += r < 1;
-        fprintf(stderr, "  35: draw %d: ratio %.3f\n", d, r);
+        fprintf(stderr, "  36: draw %d: ratio %.3f\n", d, r);
     }
     double m, h;
     mean_ci(lr, 15, &m, &h);
-    fprintf(stderr, "  35: geometric mean %.3f [%.3f, %.3f], better in %d/15\n", exp(m), exp(m - h), exp(m + h), wins);
+    fprintf(stderr, "  36: geometric mean %.3f [%.3f, %.3f], better in %d/15\n", exp(m), exp(m - h), exp(m + h), wins);
     assert_true(exp(m) < 0.5 && m + h < 0 && wins >= 12);
 }
 
@@ -269,14 +269,14 @@ static void test_e2e_nonneural_gp_transfer(void **state)
 static void test_e2e_nonneural_gp_checkpoint(void **state)
 {
     (void)state;
-    run_exp("35_multitask_gp", "ck-a", "--set train.steps=120 --set train.baselines=false");
+    run_exp("36_multitask_gp", "ck-a", "--set train.steps=120 --set train.baselines=false");
     char a[800], ck[900], extra[1200], b[800];
     run_dir("ck-a", 0, a, sizeof a);
     snprintf(ck, sizeof ck, "%s/checkpoint.safetensors", a);
     assert_true(e2e_exists(ck));
     snprintf(extra, sizeof extra, "--load '%s' --set train.steps=1 --set train.baselines=false", ck);
-    run_exp("35_multitask_gp", "ck-b", extra);
-    run_exp("35_multitask_gp", "ck-c", "--set train.steps=1 --set train.baselines=false");
+    run_exp("36_multitask_gp", "ck-b", extra);
+    run_exp("36_multitask_gp", "ck-c", "--set train.steps=1 --set train.baselines=false");
     run_dir("ck-b", 0, b, sizeof b);
     double after = task_value(a, "A", "test_metric"), loaded = task_value(b, "A", "test_metric");
     char c[800];
@@ -287,7 +287,7 @@ static void test_e2e_nonneural_gp_checkpoint(void **state)
         fail_msg("A's test MSE: after 120 steps %.5f, loaded + 1 step %.5f, fresh 1 step %.5f", after, loaded, fresh);
 }
 
-/* ---- 36: the learned task correlation ---------------------------------------- */
+/* ---- 37: the learned task correlation ---------------------------------------- */
 
 /* The learned correlation against config.json's groups: the smallest value
  * within a group and the largest |value| across; *dev gets each entry's
@@ -297,7 +297,7 @@ static void gp_correlation(int seed, int draw, double *within, double *across, d
     char out[64], extra[96], dir[800];
     snprintf(out, sizeof out, "corr-%d-%d", seed, draw);
     snprintf(extra, sizeof extra, "--seed %d --set data.seed=%d", seed, draw);
-    run_exp("36_gp_task_correlation", out, extra);
+    run_exp("37_gp_task_correlation", out, extra);
     run_dir(out, 0, dir, sizeof dir);
     cJSON *c = read_json(dir, "config.json");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "data"), "params");
@@ -345,11 +345,11 @@ static void test_e2e_nonneural_gp_correlation(void **state)
     }
     double worst = 0;
     for (int k = 0; k < 16; k++) worst = fmax(worst, fabs(sum[k]));
-    fprintf(stderr, "  36: within >= %.3f, across <= %.3f; the 15-draw mean is within %.3f of the truth\n", wmin, amax, worst);
+    fprintf(stderr, "  37: within >= %.3f, across <= %.3f; the 15-draw mean is within %.3f of the truth\n", wmin, amax, worst);
     assert_true(worst < 0.1);
 }
 
-/* ---- 37: hierarchical Bayes --------------------------------------------------- */
+/* ---- 38: hierarchical Bayes --------------------------------------------------- */
 
 /* The relative distance of the learned prior mean from the tasks' mean
  * true weights (the generator rerun with config.json's parameters), delta_m,
@@ -359,7 +359,7 @@ static void hier_bayes(int seed, int draw, double *rel, double *dm1, double *dm2
     char out[64], extra[96], d1[800], d2[800];
     snprintf(out, sizeof out, "hb-%d-%d", seed, draw);
     snprintf(extra, sizeof extra, "--seed %d --set data.seed=%d", seed, draw);
-    run_exp("37_hierarchical_bayes", out, extra);
+    run_exp("38_hierarchical_bayes", out, extra);
     run_dir(out, 1, d1, sizeof d1);
     run_dir(out, 2, d2, sizeof d2);
     cJSON *c = read_json(d1, "config.json");
@@ -427,7 +427,7 @@ static void test_e2e_nonneural_hier_bayes(void **state)
                 fail_msg("seed %d draw %d: prior mean %.3f off, delta_m %+.1f%%, co-membership %.2f / %.2f", s, d, rel,
                          dm1, within, across);
         }
-    fprintf(stderr, "  37: prior mean at most %.3f off; delta_m at least %+.1f%% (one prior), %+.1f%%..%+.1f%% (clusters)\n",
+    fprintf(stderr, "  38: prior mean at most %.3f off; delta_m at least %+.1f%% (one prior), %+.1f%%..%+.1f%% (clusters)\n",
             rmax, dmin, d2min, d2max);
 }
 
@@ -527,7 +527,7 @@ static void test_e2e_nonneural_band_on_screen(void **state)
     if (!getcwd(cwd, sizeof cwd)) abort();
     snprintf(bin, sizeof bin, "%s%s%s", e2e_binary()[0] == '/' ? "" : cwd, e2e_binary()[0] == '/' ? "" : "/", e2e_binary());
     tmux("new-session -d -s wb -x 120 -y 40 'env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 HOME=/tmp sh'");
-    tmux("send-keys -t wb \"cd '%s' && OPENBLAS_NUM_THREADS=1 '%s' '%s/experiments/35_multitask_gp.lua' --out band-run "
+    tmux("send-keys -t wb \"cd '%s' && OPENBLAS_NUM_THREADS=1 '%s' '%s/experiments/36_multitask_gp.lua' --out band-run "
          "--set train.baselines=false --speed 50; echo MTLAB_EXITED=\\$?\" Enter",
          e2e_tmpdir(), bin, MTLAB_ROOT);
     /* the band is the first matrix: the matrix pane opens on it */

@@ -31,17 +31,19 @@ mt_status krr_check_B(const double *B, int T)
             if (!(fabs(B[s * T + t] - B[t * T + s]) <= 1e-12 * (fabs(B[s * T + t]) + fabs(B[t * T + s]) + 1e-300)))
                 return mt_fail(MT_ERR_ARG, "the task matrix B is not symmetric: B[%d][%d] = %g, B[%d][%d] = %g", s + 1,
                                t + 1, B[s * T + t], t + 1, s + 1, B[t * T + s]);
-    double A[256], ev[16], V[256];
-    if (T > 16) return mt_fail(MT_ERR_ARG, "the task matrix B: %d tasks, at most 16", T);
-    for (int i = 0; i < T * T; i++) {
+    for (int i = 0; i < T * T; i++)
         if (!isfinite(B[i])) return mt_fail(MT_ERR_ARG, "the task matrix B has a non-finite entry");
-        A[i] = B[i];
-    }
-    if (linalg_eigh(T, A, ev, V) < 0) return mt_fail(MT_ERR_ARG, "the task matrix B: eigenvalues did not converge");
-    if (!(ev[0] > 0)) return mt_fail(MT_ERR_ARG, "the task matrix B is zero or negative definite");
-    if (ev[T - 1] < -1e-10 * ev[0])
-        return mt_fail(MT_ERR_ARG, "the task matrix B is not positive semi-definite (eigenvalue %.3g)", ev[T - 1]);
-    return MT_OK;
+    double *A = mt_alloc((size_t)T * T * 2 * sizeof *A + (size_t)T * sizeof *A); /* A, V (T, T), ev (T) */
+    if (!A) return MT_ERR_NOMEM;
+    double *V = A + (size_t)T * T, *ev = V + (size_t)T * T;
+    memcpy(A, B, (size_t)T * T * sizeof *A);
+    mt_status st = MT_OK;
+    if (linalg_eigh(T, A, ev, V) < 0) st = mt_fail(MT_ERR_ARG, "the task matrix B: eigenvalues did not converge");
+    else if (!(ev[0] > 0)) st = mt_fail(MT_ERR_ARG, "the task matrix B is zero or negative definite");
+    else if (ev[T - 1] < -1e-10 * ev[0])
+        st = mt_fail(MT_ERR_ARG, "the task matrix B is not positive semi-definite (eigenvalue %.3g)", ev[T - 1]);
+    mt_free(A);
+    return st;
 }
 
 void krr_free(mt_krr *k)

@@ -1,4 +1,4 @@
--- 34_multitask_krr.lua - multi-task kernel ridge regression (Evgeniou,
+-- 35_multitask_krr.lua - multi-task kernel ridge regression (Evgeniou,
 -- Micchelli & Pontil 2005; survey section 5).
 --
 -- Eight related one-dimensional tasks (mtl.data.gp_family): smooth
@@ -33,8 +33,8 @@
 -- share); the true B is best of the four on average. `make test` checks
 -- the shipped draw; MTLAB_THOROUGH=1 build/tests/test_e2e_nonneural all 15.
 --
--- Run: mtlab run experiments/34_multitask_krr.lua
---      mtlab experiments/34_multitask_krr.lua     (the workbench)
+-- Run: mtlab run experiments/35_multitask_krr.lua
+--      mtlab experiments/35_multitask_krr.lua     (the workbench)
 local mtl = require "mtl"
 
 local T = 8

@@ -1,4 +1,4 @@
--- 35_multitask_gp.lua - the multi-task Gaussian process (intrinsic
+-- 36_multitask_gp.lua - the multi-task Gaussian process (intrinsic
 -- coregionalisation, Bonilla, Chai & Williams 2008; survey section 5):
 -- a task with 5 points borrows from a related task with 50.
 --
@@ -28,8 +28,8 @@
 -- (ratio below 0.25); MTLAB_THOROUGH=1 build/tests/test_e2e_nonneural all
 -- of the above.
 --
--- Run: mtlab run experiments/35_multitask_gp.lua
---      mtlab experiments/35_multitask_gp.lua     (the workbench)
+-- Run: mtlab run experiments/36_multitask_gp.lua
+--      mtlab experiments/36_multitask_gp.lua     (the workbench)
 local mtl = require "mtl"
 
 return mtl.experiment {

@@ -1,4 +1,4 @@
--- 36_gp_task_correlation.lua - the multi-task GP learns how tasks relate
+-- 37_gp_task_correlation.lua - the multi-task GP learns how tasks relate
 -- (survey section 5): its task matrix B recovers the true correlation.
 --
 -- Four one-dimensional tasks in two groups (mtl.data.gp_family): t1 and t2
@@ -22,8 +22,8 @@
 -- mean within 0.065 of the truth. `make test` checks the shipped draw;
 -- MTLAB_THOROUGH=1 build/tests/test_e2e_nonneural all of them.
 --
--- Run: mtlab run experiments/36_gp_task_correlation.lua
---      mtlab experiments/36_gp_task_correlation.lua     (the workbench)
+-- Run: mtlab run experiments/37_gp_task_correlation.lua
+--      mtlab experiments/37_gp_task_correlation.lua     (the workbench)
 local mtl = require "mtl"
 
 local tasks = {}

@@ -1,4 +1,4 @@
--- 37_hierarchical_bayes.lua - a hierarchical Bayesian linear model (in the
+-- 38_hierarchical_bayes.lua - a hierarchical Bayesian linear model (in the
 -- spirit of Bakker & Heskes 2003; survey section 5): each task's weights
 -- are drawn from a shared Gaussian prior whose mean and covariance are
 -- learned from all the tasks (empirical Bayes, by EM).
@@ -36,8 +36,8 @@
 -- `make test` checks the shipped draw; MTLAB_THOROUGH=1
 -- build/tests/test_e2e_nonneural all of them.
 --
--- Run: mtlab run experiments/37_hierarchical_bayes.lua
---      mtlab experiments/37_hierarchical_bayes.lua     (the workbench)
+-- Run: mtlab run experiments/38_hierarchical_bayes.lua
+--      mtlab experiments/38_hierarchical_bayes.lua     (the workbench)
 local mtl = require "mtl"
 
 local function task_list(T)
