@@ -47,15 +47,18 @@ static mt_status parse_topology(mtlua_vctx *c, int tidx, mt_experiment *e)
     mt_topo_spec *s = &e->topo;
     TRY(vstring(c, tidx, "type", "hard", NULL, s->type, sizeof s->type));
     const mt_topo_class *cls = topo_find(s->type);
-    lua_getfield(L, tidx, "__kind"); /* mtl.model.<name> or mtl.share.<name> */
-    int model = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "model") == 0;
+    /* mtl.model.<name> or mtl.share.<name> must name a model or a network;
+     * a plain table ({ type = "gp", ... }, from --set) is what its type is */
+    lua_getfield(L, tidx, "__kind");
+    const char *kind = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+    int as_model = strcmp(kind, "model") == 0, as_share = strcmp(kind, "share") == 0;
     lua_pop(L, 1);
-    if (model && (!cls || !cls->model))
+    if (as_model && (!cls || !cls->model))
         return vfail(c, "type", "%s \"%s\" is not a model (models: %s)", cls ? "the sharing topology" : "unknown:",
                      s->type, model_names(d, sizeof d));
     if (!cls) return vfail(c, "type", "unknown sharing \"%s\" (available: %s)", s->type, topo_names());
-    if (!model && cls->model) return vfail(c, "type", "%s is a model, not a network: write mtl.model.%s { ... }", s->type, s->type);
-    if (model) { /* no layers: only its own parameters */
+    if (as_share && cls->model) return vfail(c, "type", "%s is a model, not a network: write mtl.model.%s { ... }", s->type, s->type);
+    if (cls->model) { /* no layers: only its own parameters */
         static const char *const model_keys[] = {"type", NULL};
         TRY(vtparams(c, tidx, model_keys, cls->params, &s->params, cls->name));
         s->cls = cls;
