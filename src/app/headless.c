@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "run/jsonrec.h"
 #include "run/rundir.h"
+#include "tui/pane_band.h"
 
 static double wall(void)
 {
@@ -178,6 +179,50 @@ static void print_report(const mt_trainer *t, const char *status, double secs, c
     printf("  -> %s\n", dir);
 }
 
+/* Passes every record on to the run directory and keeps a copy of the last
+ * posterior band a non-graph model publishes, so the run ends with
+ * band.svg: the picture of survey section 5 without a terminal. */
+typedef struct {
+    mt_recorder inner;
+    mt_matrix band; /* points into the arrays below */
+    double v[(1 + 4 * MT_MON_BAND_TASKS) * MT_MON_BAND_GRID];
+    char rl[1 + 4 * MT_MON_BAND_TASKS][MT_MON_NAME], cl[MT_MON_BAND_GRID][MT_MON_NAME];
+} band_keeper;
+
+static void keep_metric(void *ud, long step, int epoch, mt_split_kind split, const char *task, double loss,
+                        double metric, double weight)
+{
+    band_keeper *k = ud;
+    if (k->inner.metric) k->inner.metric(k->inner.ud, step, epoch, split, task, loss, metric, weight);
+}
+
+static void keep_event(void *ud, const char *json)
+{
+    band_keeper *k = ud;
+    if (k->inner.event) k->inner.event(k->inner.ud, json);
+}
+
+static void keep_matrix(void *ud, long step, const char *name, int rows, int cols, const double *v,
+                        const char (*rl)[MT_MON_NAME], const char (*cl)[MT_MON_NAME])
+{
+    band_keeper *k = ud;
+    if (k->inner.matrix) k->inner.matrix(k->inner.ud, step, name, rows, cols, v, rl, cl);
+    if (strcmp(name, MT_MON_BAND) != 0 || rows > 1 + 4 * MT_MON_BAND_TASKS || cols != MT_MON_BAND_GRID) return;
+    memcpy(k->v, v, (size_t)rows * cols * sizeof *v);
+    memcpy(k->rl, rl, (size_t)rows * sizeof *rl);
+    memcpy(k->cl, cl, (size_t)cols * sizeof *cl);
+    snprintf(k->band.name, sizeof k->band.name, "%s", name);
+    k->band.rows = rows, k->band.cols = cols, k->band.step = step, k->band.valid = 1;
+    k->band.v = k->v, k->band.row_labels = k->rl, k->band.col_labels = k->cl;
+}
+
+static mt_recorder band_keeper_wrap(band_keeper *k, const mt_recorder *inner)
+{
+    memset(k, 0, sizeof *k);
+    k->inner = *inner;
+    return (mt_recorder){.ud = k, .metric = keep_metric, .event = keep_event, .matrix = keep_matrix};
+}
+
 /* Runs experiment i to the end; returns the exit code it earns. The run
  * folder is opened only once the trainer is built and --load has been
  * read, so a run that cannot start leaves an existing folder as it was. */
@@ -198,7 +243,9 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
         trainer_free(t);
         return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
     }
-    mt_recorder rec = rundir_recorder(rd);
+    mt_recorder inner = rundir_recorder(rd);
+    static band_keeper keeper; /* large: not on the stack */
+    mt_recorder rec = band_keeper_wrap(&keeper, &inner);
     trainer_set_recorder(t, &rec);
     mtlua_attach(s, i, t);
     app_guard_run(rd, t, t0);
@@ -241,6 +288,8 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     if (pg->tty && !pg->quiet) fputc('\n', stderr);
     char ck[1200];
     if (trainer_save_checkpoint(t, rundir_file(rd, "checkpoint.safetensors", ck, sizeof ck)))
+        fail_late(&status, &st, msg, sizeof msg);
+    if (band_valid(&keeper.band) && band_export_svg(rundir_file(rd, "band.svg", ck, sizeof ck), &keeper.band, e->name))
         fail_late(&status, &st, msg, sizeof msg);
     cJSON *ev = jrec_event("finish", trainer_step_count(t));
     cJSON_AddStringToObject(ev, "status", status);

@@ -17,6 +17,7 @@
 #include "mtl/methods.h"
 #include "run/jsonrec.h"
 #include "run/rundir.h"
+#include "tui/pane_band.h"
 #include "tui/tui.h"
 
 #define FRAME_S 0.040      /* train this long per frame: ~20 frames/s */
@@ -195,6 +196,13 @@ static void export_run(bench_state *b, int i, tui_screen *scr, char *msg, size_t
     tui_svg_options so;
     tui_svg_view(scr, &so);
     if (tui_export_svg(svg, &b->mon[i], &so)) {
+        snprintf(msg, n, "export failed: %s", mt_last_error());
+        return;
+    }
+    const mt_matrix *band = monitor_find_matrix(&b->mon[i], MT_MON_BAND); /* a model's posterior band */
+    char bsvg[1300];
+    snprintf(bsvg, sizeof bsvg, "%s/band-step%ld.svg", rundir_path(b->rd[i]), trainer_step_count(b->tr[i]));
+    if (band_valid(band) && band_export_svg(bsvg, band, b->mon[i].experiment)) {
         snprintf(msg, n, "export failed: %s", mt_last_error());
         return;
     }

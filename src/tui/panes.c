@@ -536,6 +536,7 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     const mt_matrix *x = &m->matrix[k];
     char extra[48];
     snprintf(extra, sizeof extra, "%d/%d  m: next", k + 1, m->nmatrices);
+    if (pane_band_draw(s, w, x, extra)) return; /* a model's posterior band: a picture, not a heatmap */
     pane_frame(s, w, TUI_PANE_MATRIX, x->name, extra);
     if (!x->valid) {
         pane_centre_msg(w, "not computed yet", ROLE_DIM);
