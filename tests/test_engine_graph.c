@@ -594,6 +594,66 @@ static void test_engine_graph_lenet_28_step(void **state)
     graph_free(g);
 }
 
+/* Backward from a given gradient at a representation equals the backward
+ * of the loss sum(h .* R) with R that gradient, bit for bit, into the
+ * parameters below h and into the input; with only_group it touches only
+ * that group; errors name the node. */
+static void test_engine_graph_backward_from_representation(void **state)
+{
+    (void)state;
+    mlp m;
+    mlp_build(&m, 7, 0);
+    mt_graph *g = m.g;
+    mlp_fill(&m, 7, 4);
+    graph_forward(g, MT_TRAIN);
+    size_t n = graph_params(g)->total, nh = (size_t)7 * graph_cols(g, m.h);
+    float *dh = malloc(nh * sizeof(float)), *a = calloc(n, sizeof(float)), *b = calloc(n, sizeof(float));
+    tu_fill(dh, nh, 77, -1, 1);
+    mt_backward_opts oa = {a, MT_NONE, -1};
+    assert_int_equal(graph_backward_from(g, m.h, dh, &oa), MT_OK);
+    /* the same through a loss: sum(h .* R), on a copy of the trunk */
+    mt_graph *g2 = graph_new();
+    mt_node x = graph_input(g2, "x", 6);
+    mt_node h = graph_tanh(g2, graph_linear(g2, x, 8, "trunk.0", 0));
+    mt_node L = tu_project(g2, h, "R");
+    assert_int_equal(graph_compile(g2, 7), MT_OK);
+    /* the same parameters and inputs as g's trunk */
+    const mt_params *p1 = graph_params(g);
+    mt_params *p2 = graph_params(g2);
+    for (int i = 0; i < p2->count; i++) {
+        int j = params_find(p1, p2->info[i].name);
+        assert_true(j >= 0);
+        memcpy(p2->data + p2->info[i].offset, p1->data + p1->info[j].offset, p2->info[i].size * sizeof(float));
+    }
+    memcpy(graph_value(g2, x), graph_value(g, m.x), (size_t)7 * 6 * sizeof(float));
+    memcpy(graph_value(g2, graph_find(g2, "R")), dh, nh * sizeof(float));
+    graph_forward(g2, MT_TRAIN);
+    assert_memory_equal(graph_value(g2, h), graph_value(g, m.h), nh * sizeof(float));
+    mt_backward_opts ob = {b, MT_NONE, -1};
+    assert_int_equal(graph_backward(g2, &L, NULL, 1, &ob), MT_OK);
+    for (int i = 0; i < p2->count; i++) {
+        int j = params_find(p1, p2->info[i].name);
+        assert_memory_equal(b + p2->info[i].offset, a + p1->info[j].offset, p2->info[i].size * sizeof(float));
+    }
+    /* the heads above h are untouched, and only_group keeps to its group */
+    int head = params_find(p1, "head.b.out.weight");
+    for (size_t q = 0; q < p1->info[head].size; q++) assert_true(a[p1->info[head].offset + q] == 0.0f);
+    memset(a, 0, n * sizeof(float));
+    mt_backward_opts oc = {a, MT_NONE, 1};
+    assert_int_equal(graph_backward_from(g, m.h, dh, &oc), MT_OK);
+    for (size_t q = 0; q < n; q++) assert_true(a[q] == 0.0f);
+    assert_int_equal(graph_backward_from(g, 999, dh, NULL), MT_ERR_ARG);
+    assert_string_equal(mt_last_error(), "graph_backward_from: node 999 does not exist");
+    assert_int_equal(graph_backward_from(g, m.h, NULL, NULL), MT_ERR_ARG);
+    graph_set_batch(g, 5);
+    assert_int_equal(graph_backward_from(g, m.h, dh, NULL), MT_ERR_STATE);
+    free(dh);
+    free(a);
+    free(b);
+    graph_free(g2);
+    graph_free(g);
+}
+
 /* Every op has one complete entry in the op table: a unique name, a
  * forward, and a backward unless it is a leaf; losses and only losses
  * carry the mask flag, leaves and only the three leaves the leaf flag. */
@@ -631,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_engine_graph_stop_with_skip_path),
         cmocka_unit_test(test_engine_graph_lenet_28_step),
         cmocka_unit_test(test_engine_graph_op_table_complete),
+        cmocka_unit_test(test_engine_graph_backward_from_representation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -256,6 +256,15 @@ typedef struct {
 mt_status graph_backward(mt_graph *g, const mt_node *losses, const float *weights, int n,
                          const mt_backward_opts *opts);
 
+/* The backward pass of a given gradient at one node: d(sum(value(node) .*
+ * dnode)) / d(everything upstream of node), dnode laid out like
+ * graph_value(g, node) at the current batch (borrowed, read once). The
+ * options, the accumulation into parameter gradients and the errors are
+ * graph_backward's. It takes a direction combined at a shared
+ * representation down through the trunk in one pass. */
+mt_status graph_backward_from(mt_graph *g, mt_node node, const float *dnode,
+                              const mt_backward_opts *opts);
+
 /* ---- access ------------------------------------------------------------ */
 
 /* The node's value buffer (rows x cols, rows = B for batched nodes). For

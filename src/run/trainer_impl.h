@@ -57,9 +57,10 @@ struct mt_trainer {
     mt_method_family family;
     mt_weighting *W;
     mt_combiner *C;
-    int mgda_ub;
+    int rep_grad;  /* the combiner works on representation gradients (rep_grad) */
     float *dvec;   /* (P) combined direction of the shared parameters */
-    float *zgrad;  /* (T, max_batch * R) representation gradients (MGDA-UB) */
+    float *zgrad;  /* (T, max_batch * R) representation gradients (rep_grad) */
+    float *zdir;   /* (max_batch * R) their combination */
     size_t R;      /* columns of the shared representation */
     size_t gw_off, gw_len; /* the last shared layer's weight inside a G row */
     float gnorm[MT_MAX_TASKS];

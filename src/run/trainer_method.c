@@ -45,22 +45,25 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         combine_free(t->C);
         t->C = NULL;
         t->W = W;
-        t->mgda_ub = 0;
+        t->rep_grad = 0;
         t->method_window = prm.dwa_window;
         memcpy(t->w, weighting_weights(W), (size_t)t->T * sizeof(float));
     } else {
         mt_combine_kind kind = (mt_combine_kind)info->kind;
         if (t->P == 0) return mt_fail(MT_ERR_ARG, "%s: the network has no shared parameters to combine gradients on", m->name);
-        int ub = kind == MT_COMBINE_MGDA_UB;
-        if (ub && t->topo.shared == MT_NONE)
-            return mt_fail(MT_ERR_ARG, "mgda_ub needs one shared representation: attach every head at the same trunk layer");
         mt_combine_params prm;
         combine_params_default(&prm);
         method_fill(info, &m->params, &prm);
         prm.seed = t->e.train.seed;
-        if (ub && !t->zgrad) {
-            t->zgrad = mt_alloc_aligned((size_t)t->T * (size_t)t->max_batch * t->R * sizeof(float));
-            if (!t->zgrad) return MT_ERR_NOMEM;
+        int rep = prm.rep_grad != 0 || kind == MT_COMBINE_MGDA_UB;
+        if (rep && t->topo.shared == MT_NONE)
+            return mt_fail(MT_ERR_ARG, "%s with rep_grad needs one shared representation: attach every head at the "
+                           "same trunk layer", m->name);
+        if (rep && !t->zgrad) {
+            size_t cols = (size_t)t->max_batch * t->R;
+            t->zgrad = mt_alloc_aligned((size_t)t->T * cols * sizeof(float));
+            t->zdir = mt_alloc_aligned(cols * sizeof(float));
+            if (!t->zgrad || !t->zdir) return MT_ERR_NOMEM;
         }
         mt_combiner *C;
         if ((st = combine_new(&C, kind, t->T, &prm))) return mt_fail_prefix(st, "%s", m->name);
@@ -68,7 +71,7 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         weighting_free(t->W);
         t->W = NULL;
         t->C = C;
-        t->mgda_ub = ub;
+        t->rep_grad = rep;
         t->method_window = 0;
         for (int k = 0; k < t->T; k++) t->w[k] = 1.0f;
     }
@@ -127,19 +130,33 @@ static void write_shared(mt_trainer *t, const float *d)
     }
 }
 
-/* MGDA-UB (Sener & Koltun 2018): the min-norm weights of the gradients
- * with respect to the shared representation Z, each from a backward pass
- * that stops at Z, then one full backward with those weights. */
-static mt_status mgda_ub_weights(mt_trainer *t, const float *lf, int n)
+/* Representation gradients (rep_grad; MGDA-UB, Sener & Koltun 2018, for
+ * MGDA). Each task's backward pass stops at the shared representation Z
+ * (B, R): it gives the task's own head parameters their gradient in the
+ * arena, and g_k = dL_k/dZ. The combiner turns G_Z (T, B*R) into one
+ * direction d_Z, and one backward pass takes d_Z down the trunk. So the
+ * trunk is traversed once instead of T times.
+ *
+ * The shared update is J^T d_Z, J = dZ/dtheta_shared. For sum and mean,
+ * d_Z = sum_k w_k g_k with fixed w and J^T d_Z is exactly the parameter-
+ * space result. Every other combiner computes its weights (or its
+ * projections, sign drops) from the geometry of the g_k, i.e. from
+ * G_Z G_Z^T instead of G_theta G_theta^T = G_Z J J^T G_Z^T: the same only
+ * when J J^T acts as a multiple of the identity on the span of the g_k.
+ * MGDA-UB's justification is a bound: the min-norm point for Z bounds the
+ * one for theta, not equals it. */
+static mt_status rep_grad_gradient(mt_trainer *t, const float *lf, int n)
 {
     size_t cols = (size_t)n * t->R;
-    mt_backward_opts o = {.param_grad = t->scratch, .stop = t->topo.shared, .only_group = -1};
+    mt_backward_opts o = {.param_grad = NULL, .stop = t->topo.shared, .only_group = -1};
     for (int k = 0; k < t->T; k++) {
         mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, &o);
         if (st) return st;
         memcpy(t->zgrad + (size_t)k * cols, graph_grad(t->g, t->topo.shared), cols * sizeof(float));
     }
-    return combine_run(t->C, t->zgrad, t->T, cols, lf, NULL, t->w);
+    mt_status st = combine_run(t->C, t->zgrad, t->T, cols, lf, t->zdir, t->w);
+    if (st) return st;
+    return graph_backward_from(t->g, t->topo.shared, t->zdir, NULL);
 }
 
 /* Builds this step's gradient in the arena according to the method, and
@@ -166,10 +183,10 @@ mt_status tr_method_gradient(mt_trainer *t, const double *lv, int n, int need_G)
         return graph_backward(t->g, t->loss, t->w, t->T, NULL);
     }
     params_zero_grad(p);
-    if (t->mgda_ub) {
-        if ((st = mgda_ub_weights(t, lf, n))) return mt_fail_prefix(st, "mgda_ub at step %ld", t->step + 1);
-        if (need_G && (st = tr_task_gradients(t))) return st;
-        return graph_backward(t->g, t->loss, t->w, t->T, NULL);
+    if (t->rep_grad) {
+        if ((st = rep_grad_gradient(t, lf, n)))
+            return mt_fail_prefix(st, "%s (rep_grad) at step %ld", combine_kind_name(combine_kind(t->C)), t->step + 1);
+        return need_G ? tr_task_gradients(t) : MT_OK;
     }
     if ((st = task_gradients_inplace(t))) return st;
     if ((st = combine_run(t->C, t->G, t->T, t->P, lf, t->dvec, t->w)))
