@@ -654,6 +654,69 @@ static void test_engine_graph_backward_from_representation(void **state)
     graph_free(g);
 }
 
+/* Per-parameter destinations and overwriting: a pass into buffers full of
+ * NaN with overwrite gives bit for bit what an accumulating pass gives
+ * into zeros, each parameter wherever param_dest points it; a NULL entry
+ * accumulates in param_grad; a loss with no labelled row leaves zeros, not
+ * the NaN; parameters the pass does not want (another group) keep what
+ * they had. */
+static void test_engine_graph_backward_dest_and_overwrite(void **state)
+{
+    (void)state;
+    mlp m;
+    mlp_build(&m, 9, 1);
+    mt_graph *g = m.g;
+    mlp_fill(&m, 9, 6);
+    graph_forward(g, MT_TRAIN);
+    mt_params *p = graph_params(g);
+    size_t n = p->total;
+    float *ref = calloc(n, sizeof(float));
+    mt_node both[2] = {m.la, m.lb};
+    mt_backward_opts o = {ref, MT_NONE, -1, NULL, 0};
+    assert_int_equal(graph_backward(g, both, NULL, 2, &o), MT_OK);
+    /* every parameter in a buffer of its own, filled with NaN */
+    float **dest = calloc((size_t)p->count, sizeof *dest);
+    for (int i = 0; i < p->count; i++) {
+        dest[i] = malloc(p->info[i].size * sizeof(float));
+        for (size_t q = 0; q < p->info[i].size; q++) dest[i][q] = NAN;
+    }
+    mt_backward_opts ow = {NULL, MT_NONE, -1, dest, 1};
+    assert_int_equal(graph_backward(g, both, NULL, 2, &ow), MT_OK);
+    for (int i = 0; i < p->count; i++) {
+        if (strstr(p->info[i].name, "running_")) continue; /* not graph nodes: never written */
+        assert_memory_equal(dest[i], ref + p->info[i].offset, p->info[i].size * sizeof(float));
+        /* graph_grad reports the pass's destination */
+        mt_node nd = graph_find(g, p->info[i].name);
+        assert_ptr_equal(graph_grad(g, nd), dest[i]);
+    }
+    /* a NULL entry keeps the parameter in param_grad, accumulating */
+    int tw = params_find(p, "trunk.0.weight");
+    float *keep = dest[tw], *acc = malloc(n * sizeof(float));
+    for (size_t q = 0; q < n; q++) acc[q] = 1.0f;
+    dest[tw] = NULL;
+    mt_backward_opts on = {acc, MT_NONE, -1, dest, 1};
+    assert_int_equal(graph_backward(g, both, NULL, 2, &on), MT_OK);
+    for (size_t q = 0; q < p->info[tw].size; q++)
+        assert_true(acc[p->info[tw].offset + q] == 1.0f + ref[p->info[tw].offset + q]);
+    dest[tw] = keep;
+    free(acc);
+    /* no labelled row for head b: its wanted parameters get zeros */
+    float *mb = graph_value(g, m.mb);
+    for (int b = 0; b < 9; b++) mb[b] = 0.0f;
+    graph_forward(g, MT_TRAIN);
+    int hb = params_find(p, "head.b.out.weight"), ha = params_find(p, "head.a.out.weight");
+    for (size_t q = 0; q < p->info[hb].size; q++) dest[hb][q] = NAN;
+    for (size_t q = 0; q < p->info[ha].size; q++) dest[ha][q] = 7.0f;
+    mt_backward_opts ob = {NULL, MT_NONE, 2, dest, 1}; /* head b's group only */
+    assert_int_equal(graph_backward(g, &m.lb, NULL, 1, &ob), MT_OK);
+    for (size_t q = 0; q < p->info[hb].size; q++) assert_true(dest[hb][q] == 0.0f);
+    for (size_t q = 0; q < p->info[ha].size; q++) assert_true(dest[ha][q] == 7.0f);
+    for (int i = 0; i < p->count; i++) free(dest[i]);
+    free(dest);
+    free(ref);
+    graph_free(g);
+}
+
 /* Every op has one complete entry in the op table: a unique name, a
  * forward, and a backward unless it is a leaf; losses and only losses
  * carry the mask flag, leaves and only the three leaves the leaf flag. */
@@ -692,6 +755,7 @@ int main(void)
         cmocka_unit_test(test_engine_graph_lenet_28_step),
         cmocka_unit_test(test_engine_graph_op_table_complete),
         cmocka_unit_test(test_engine_graph_backward_from_representation),
+        cmocka_unit_test(test_engine_graph_backward_dest_and_overwrite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -241,6 +241,18 @@ typedef struct {
     /* When >= 0, only parameters with this group get gradients, others are
      * skipped (cheaper per-task passes on the shared part). -1: all. */
     int only_group;
+    /* When not NULL, (graph_params(g)->count) pointers: where each
+     * parameter's gradient goes in this pass instead of its slot in
+     * param_grad (per-task gradients straight into the rows of a matrix);
+     * a NULL entry keeps the slot. Borrowed for the pass (and for
+     * graph_grad until the next one). */
+    float *const *param_dest;
+    /* 1: a parameter sent to param_dest that the pass reaches gets exactly
+     * this pass's gradient (overwritten, not added to), and one it would
+     * reach but gets nothing from (a loss with no labelled example) gets
+     * zeros, so those destinations need no zeroing first. Parameters in
+     * param_grad accumulate as always. */
+    int overwrite;
 } mt_backward_opts;
 
 /* d(sum_k weights[k] * value(losses[k])) / d(everything upstream).

@@ -12,7 +12,12 @@ float *gi_gacc(mt_graph *g, mt_node j)
 {
     if (j == MT_NONE || !g->want[j]) return NULL;
     graph_node *nd = NODE(j);
-    if (nd->op == OP_PARAM) return g->pgrad + g->params.info[nd->param].offset;
+    if (nd->op == OP_PARAM) {
+        float *d = gi_pslot(g, nd);
+        if (!nd->gstate && gi_pover(g, nd)) memset(d, 0, g->params.info[nd->param].size * sizeof *d);
+        nd->gstate = 1;
+        return d;
+    }
     if (!nd->gstate) {
         memset(nd->grad, 0, nelem(g, nd) * sizeof *nd->grad);
         nd->gstate = 1;
@@ -25,8 +30,9 @@ float *gi_gacc_beta(mt_graph *g, mt_node j, float *beta)
     if (j == MT_NONE || !g->want[j]) return NULL;
     graph_node *nd = NODE(j);
     if (nd->op == OP_PARAM) {
-        *beta = 1.0f;
-        return g->pgrad + g->params.info[nd->param].offset;
+        *beta = !nd->gstate && gi_pover(g, nd) ? 0.0f : 1.0f;
+        nd->gstate = 1;
+        return gi_pslot(g, nd);
     }
     *beta = nd->gstate ? 1.0f : 0.0f;
     nd->gstate = 1;
@@ -84,16 +90,25 @@ static mt_status prepare(mt_graph *g, const char *who, const mt_node *roots, int
         g->want[i] = (unsigned char)w;
     }
     g->pgrad = opts && opts->param_grad ? opts->param_grad : g->params.grad;
+    g->pdest = opts ? opts->param_dest : NULL;
+    g->poverwrite = opts ? opts->overwrite != 0 : 0;
     return MT_OK;
 }
 
-/* Every visited node with a gradient passes it on, last node first. */
+/* Every visited node with a gradient passes it on, last node first. When
+ * overwriting, the wanted parameters nothing reached get zeros. */
 static void propagate(mt_graph *g, mt_node stop)
 {
     for (int i = g->n - 1; i >= 0; i--) {
         graph_node *nd = NODE(i);
         if (!g->want[i] || i == stop || is_leaf(nd->op) || !nd->gstate) continue;
         graph_ops[nd->op].backward(g, i, nd);
+    }
+    if (!g->poverwrite) return;
+    for (int i = 0; i < g->n; i++) {
+        graph_node *nd = NODE(i);
+        if (nd->op == OP_PARAM && g->want[i] && !nd->gstate && gi_pover(g, nd))
+            memset(gi_pslot(g, nd), 0, g->params.info[nd->param].size * sizeof(float));
     }
 }
 

@@ -203,6 +203,8 @@ static void free_network(mt_trainer *t)
     graph_free(t->g);
     mt_free(t->sh_off);
     mt_free(t->sh_len);
+    mt_free(t->pdest);
+    t->pdest = NULL;
     mt_free(t->scratch);
     mt_free(t->G);
     t->dvec = t->zgrad = t->zdir = t->backup = t->scratch = t->G = NULL;
@@ -231,6 +233,7 @@ static mt_status rebuild_network(mt_trainer *t)
     mt_trainer old = *t;
     t->g = NULL;
     t->sh_off = t->sh_len = NULL;
+    t->pdest = NULL;
     t->dvec = t->zgrad = t->zdir = t->backup = t->scratch = t->G = NULL;
     memset(&t->opt, 0, sizeof t->opt);
     memset(&t->conflicts, 0, sizeof t->conflicts);

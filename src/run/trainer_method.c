@@ -14,6 +14,28 @@ void tr_publish_weights(mt_trainer *t)
         series_push(&t->mon->weight[k], (double)t->step, sigma ? weighting_sigma(t->W, k) : t->w[k]);
 }
 
+/* The destinations of the per-task passes: task k's gradient of every
+ * shared parameter goes straight into G's row k (in the order of the
+ * shared ranges), so no pass zeroes or copies the shared block; the other
+ * parameters stay in the arena. G starts at zero: the slots no pass
+ * writes (batch-norm statistics, parameters a task cannot reach) stay so. */
+static mt_status task_dest_setup(mt_trainer *t)
+{
+    mt_params *p = graph_params(t->g);
+    if (!t->pdest && !(t->pdest = mt_calloc((size_t)t->T * p->count, sizeof *t->pdest))) return MT_ERR_NOMEM;
+    memset(t->G, 0, (size_t)t->T * (t->P ? t->P : 1) * sizeof(float));
+    size_t pos = 0;
+    for (int i = 0; i < p->count; i++) {
+        int sh = p->info[i].group == 0;
+        for (int k = 0; k < t->T; k++)
+            t->pdest[(size_t)k * p->count + i] = sh ? t->G + (size_t)k * t->P + pos : NULL;
+        if (sh) pos += p->info[i].size;
+    }
+    t->sh_contig = t->nsh > 0;
+    for (int r = 1; r < t->nsh; r++) t->sh_contig &= t->sh_off[r] == t->sh_off[r - 1] + t->sh_len[r - 1];
+    return MT_OK;
+}
+
 /* Creates the method the spec names (allocation happens here, never in a
  * step), its parameters from the registry: the spec's, else the
  * defaults. On failure the trainer keeps its previous method. */
@@ -23,6 +45,7 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
     mt_status st = method_lookup(m->name, &info);
     if (st) return mt_fail_prefix(st, "weighting");
     if ((st = tparam_validate(&m->params, info->params, "weighting", info->name))) return st;
+    if ((st = task_dest_setup(t))) return st;
     if (info->family == MT_METHOD_WEIGHTING) {
         mt_weighting_kind kind = (mt_weighting_kind)info->kind;
         if (kind == MT_WEIGHT_GRADNORM && (t->gw_len == 0 || t->topo.shared_weight < 0))
@@ -87,47 +110,38 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
 }
 
 /* Per-task gradients of the shared parameters, each from its own backward
- * pass, into G (T, P): before each pass the shared ranges of `dest` (laid
- * out like the arena) are zeroed, after it they are copied out. */
-static mt_status per_task_gradients(mt_trainer *t, float *dest, const mt_backward_opts *o)
+ * pass, overwritten into G (T, P); with only_group -1 the task-specific
+ * parameters accumulate their own tasks' gradients in the arena. */
+static mt_status per_task_gradients(mt_trainer *t, int only_group)
 {
+    int count = graph_params(t->g)->count;
     for (int k = 0; k < t->T; k++) {
-        for (int r = 0; r < t->nsh; r++) memset(dest + t->sh_off[r], 0, t->sh_len[r] * sizeof(float));
-        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, o);
+        mt_backward_opts o = {.param_grad = NULL, .stop = MT_NONE, .only_group = only_group,
+                              .param_dest = t->pdest + (size_t)k * count, .overwrite = 1};
+        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, &o);
         if (st) return st;
-        float *row = t->G + (size_t)k * t->P;
-        for (int r = 0; r < t->nsh; r++) {
-            memcpy(row, dest + t->sh_off[r], t->sh_len[r] * sizeof(float));
-            row += t->sh_len[r];
-        }
     }
     return MT_OK;
 }
 
-/* G through the scratch buffer, touching only the shared parameters: the
- * arena's gradient is left alone (relations, GradNorm's norms). The
- * forward pass of the batch must be current. */
-mt_status tr_task_gradients(mt_trainer *t)
-{
-    mt_backward_opts o = {.param_grad = t->scratch, .stop = MT_NONE, .only_group = 0};
-    return per_task_gradients(t, t->scratch, &o);
-}
+/* G alone, touching only the shared parameters: the arena's gradient is
+ * left alone (relations, GradNorm's norms). The forward pass of the batch
+ * must be current. */
+mt_status tr_task_gradients(mt_trainer *t) { return per_task_gradients(t, 0); }
 
-/* G written straight through the arena's gradient, so the task-specific
- * parameters end with their own task's gradient and no pass is spent on
- * them twice. The caller then writes the combined shared gradient back. */
-static mt_status task_gradients_inplace(mt_trainer *t)
-{
-    return per_task_gradients(t, graph_params(t->g)->grad, NULL);
-}
-
-static void write_shared(mt_trainer *t, const float *d)
+/* The combined direction into the arena's shared ranges: straight there
+ * when they are one run, else through dvec. */
+static mt_status combine_into_arena(mt_trainer *t, const float *lf)
 {
     mt_params *p = graph_params(t->g);
+    float *d = t->sh_contig ? p->grad + t->sh_off[0] : t->dvec;
+    mt_status st = combine_run(t->C, t->G, t->T, t->P, lf, d, t->w);
+    if (st || t->sh_contig) return st;
     for (int r = 0; r < t->nsh; r++) {
         memcpy(p->grad + t->sh_off[r], d, t->sh_len[r] * sizeof(float));
         d += t->sh_len[r];
     }
+    return MT_OK;
 }
 
 /* Representation gradients (rep_grad; MGDA-UB, Sener & Koltun 2018, for
@@ -188,10 +202,9 @@ mt_status tr_method_gradient(mt_trainer *t, const double *lv, int n, int need_G)
             return mt_fail_prefix(st, "%s (rep_grad) at step %ld", combine_kind_name(combine_kind(t->C)), t->step + 1);
         return need_G ? tr_task_gradients(t) : MT_OK;
     }
-    if ((st = task_gradients_inplace(t))) return st;
-    if ((st = combine_run(t->C, t->G, t->T, t->P, lf, t->dvec, t->w)))
+    if ((st = per_task_gradients(t, -1))) return st;
+    if ((st = combine_into_arena(t, lf)))
         return mt_fail_prefix(st, "%s at step %ld", combine_kind_name(combine_kind(t->C)), t->step + 1);
-    write_shared(t, t->dvec);
     return MT_OK;
 }
 
