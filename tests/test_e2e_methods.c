@@ -240,7 +240,7 @@ static void test_e2e_methods_topology_and_regs_in_config(void **state)
     cJSON_Delete(cfg);
     snprintf(args, sizeof args, "check '%s'", s);
     assert_int_equal(e2e_run(args, &out, NULL), 0);
-    assert_non_null(strstr(out, "weighting cagrad c=0.25, rescale=1\n"));
+    assert_non_null(strstr(out, "weighting cagrad rep_grad=false, c=0.25, rescale=1\n"));
     free(out);
 }
 

@@ -187,7 +187,7 @@ static void test_lua_validation_messages(void **state)
     expect_open_error("e8.lua", HEAD TABLE_DATA
         "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } },\n"
         "  weighting = mtl.weight.pcgrad { beta = 1 } }\n",
-        "weighting.beta: pcgrad has no parameter 'beta' (it takes none)");
+        "weighting.beta: pcgrad has no parameter 'beta' (it takes: rep_grad)");
     expect_open_error("e9.lua", HEAD TABLE_DATA
         "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a', attach = 3 } } }\n",
         "tasks[1].attach: the trunk has 1 layers, got 3");
@@ -216,7 +216,7 @@ static void test_lua_method_parameters(void **state)
     expect_open_error("w3.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.gradvac { betta = 0.1 } }\n",
                       "weighting.betta: gradvac has no parameter 'betta' (did you mean 'beta'?)");
     expect_open_error("w4.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.cagrad { radius = 0.1 } }\n",
-                      "weighting.radius: cagrad has no parameter 'radius' (it takes: c, rescale)");
+                      "weighting.radius: cagrad has no parameter 'radius' (it takes: rep_grad, c, rescale)");
     expect_open_error("w5.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.mgda { norm = 'l1' } }\n",
                       "weighting.norm: expected one of none, l2, loss, loss+, got \"l1\" (did you mean \"l2\"?)");
     expect_open_error("w6.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.mgda { norm = 4 } }\n",

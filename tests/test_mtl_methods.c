@@ -258,10 +258,10 @@ static void test_mtl_methods_value_text(void **state)
     mt_tparams p;
     memset(&p, 0, sizeof p);
     tparam_format(&p, m->params, buf, sizeof buf);
-    assert_string_equal(buf, "norm=l2, max_iter=250, tol=1e-10");
+    assert_string_equal(buf, "rep_grad=false, norm=l2, max_iter=250, tol=1e-10");
     tparam_set_num(&p, "norm", MT_TP_CHOICE, 3);
     tparam_format(&p, m->params, buf, sizeof buf);
-    assert_string_equal(buf, "norm=loss+, max_iter=250, tol=1e-10");
+    assert_string_equal(buf, "rep_grad=false, norm=loss+, max_iter=250, tol=1e-10");
     const mt_tparam_def *d = tparam_def(m->params, "norm");
     tparam_default_text(d, buf, sizeof buf);
     assert_string_equal(buf, "\"l2\"");
@@ -295,7 +295,7 @@ static void test_mtl_methods_docs_match_registry(void **state)
         snprintf(key, sizeof key, "| `%s` |", method_at(i)->name);
         assert_non_null(strstr(gen, key));
     }
-    assert_non_null(strstr(gen, "| `mgda`, `mgda_ub` | `max_iter` | 250 | 1..1000000 |"));
+    assert_non_null(strstr(gen, "| `mgda` | `max_iter` | 250 | 1..1000000 |"));
     /* a short buffer: truncated, terminated, the full length reported */
     char small[16];
     assert_int_equal(method_markdown(small, sizeof small), strlen(gen));

@@ -566,7 +566,7 @@ float *graph_grad(mt_graph *g, mt_node n)
 {
     if (!valid(g, n) || !g->compiled) return NULL;
     graph_node *nd = NODE(n);
-    if (nd->op == OP_PARAM) return g->pgrad + g->params.info[nd->param].offset;
+    if (nd->op == OP_PARAM) return gi_pslot(g, nd);
     /* untouched by the last pass: its gradient is zero */
     if (!nd->gstate) memset(nd->grad, 0, nelem(g, nd) * sizeof *nd->grad);
     return nd->grad;

@@ -241,6 +241,18 @@ typedef struct {
     /* When >= 0, only parameters with this group get gradients, others are
      * skipped (cheaper per-task passes on the shared part). -1: all. */
     int only_group;
+    /* When not NULL, (graph_params(g)->count) pointers: where each
+     * parameter's gradient goes in this pass instead of its slot in
+     * param_grad (per-task gradients straight into the rows of a matrix);
+     * a NULL entry keeps the slot. Borrowed for the pass (and for
+     * graph_grad until the next one). */
+    float *const *param_dest;
+    /* 1: a parameter sent to param_dest that the pass reaches gets exactly
+     * this pass's gradient (overwritten, not added to), and one it would
+     * reach but gets nothing from (a loss with no labelled example) gets
+     * zeros, so those destinations need no zeroing first. Parameters in
+     * param_grad accumulate as always. */
+    int overwrite;
 } mt_backward_opts;
 
 /* d(sum_k weights[k] * value(losses[k])) / d(everything upstream).
@@ -255,6 +267,15 @@ typedef struct {
  * gradient. Allocates nothing. */
 mt_status graph_backward(mt_graph *g, const mt_node *losses, const float *weights, int n,
                          const mt_backward_opts *opts);
+
+/* The backward pass of a given gradient at one node: d(sum(value(node) .*
+ * dnode)) / d(everything upstream of node), dnode laid out like
+ * graph_value(g, node) at the current batch (borrowed, read once). The
+ * options, the accumulation into parameter gradients and the errors are
+ * graph_backward's. It takes a direction combined at a shared
+ * representation down through the trunk in one pass. */
+mt_status graph_backward_from(mt_graph *g, mt_node node, const float *dnode,
+                              const mt_backward_opts *opts);
 
 /* ---- access ------------------------------------------------------------ */
 

@@ -87,6 +87,8 @@ struct mt_graph {
     unsigned char *mark; /* (n) scratch: ancestors */
     unsigned char *want; /* (n) scratch: needs a gradient in this pass */
     float *pgrad;        /* destination of the last backward's parameter gradients */
+    float *const *pdest; /* or per parameter (mt_backward_opts.param_dest); NULL: pgrad */
+    int poverwrite;      /* mt_backward_opts.overwrite of the last backward */
 };
 
 /* Marks in g->mark every node that one of `roots` depends on (roots
@@ -159,6 +161,18 @@ void gi_loss_bce_logits_bwd(mt_graph *g, int i, graph_node *nd);
  * it is touched; gi_gacc_beta does not and sets *beta to 0 when the buffer
  * is untouched (overwrite it: a gemm with beta 0, a copy) or 1 (add). */
 float *gi_gacc(mt_graph *g, mt_node j);
+/* A parameter node's gradient slot in the current (or last) pass. */
+static inline float *gi_pslot(const mt_graph *g, const graph_node *nd)
+{
+    float *d = g->pdest ? g->pdest[nd->param] : NULL;
+    return d ? d : g->pgrad + g->params.info[nd->param].offset;
+}
+
+/* 1 when the pass overwrites this parameter's slot (mt_backward_opts.overwrite). */
+static inline int gi_pover(const mt_graph *g, const graph_node *nd)
+{
+    return g->poverwrite && g->pdest && g->pdest[nd->param];
+}
 float *gi_gacc_beta(mt_graph *g, mt_node j, float *beta);
 /* dst = alpha src (beta 0) or dst += alpha src (beta 1). */
 void gi_put(float *dst, const float *src, float alpha, size_t n, float beta);

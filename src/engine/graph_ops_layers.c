@@ -348,37 +348,33 @@ static int loss_grad_in(mt_graph *g, graph_node *nd, int target_grad, loss_args 
     return *dp || *dt;
 }
 
-void gi_loss_mse_fwd(mt_graph *g, int i, graph_node *nd)
+/* The losses whose kernels take nothing but the operands. */
+typedef double (*loss_fwd_kernel)(const float *pred, const float *target, const float *mask, int batch,
+                                  int n, double *den);
+typedef void (*loss_bwd_kernel)(float *dpred, float *dtarget, const float *pred, const float *target,
+                                const float *mask, float scale, int batch, int n);
+
+static void plain_loss_fwd(mt_graph *g, graph_node *nd, loss_fwd_kernel k)
 {
     loss_args a = loss_in(g, nd);
     double den;
-    double num = kern_mse_forward(a.p, a.t, a.m, a.rows, a.cols, &den);
+    double num = k(a.p, a.t, a.m, a.rows, a.cols, &den);
     loss_store(nd, num, den);
 }
 
-void gi_loss_mse_bwd(mt_graph *g, int i, graph_node *nd)
+static void plain_loss_bwd(mt_graph *g, graph_node *nd, loss_bwd_kernel k)
 {
     loss_args a;
     float s, *dp, *dt;
-    if (loss_grad_in(g, nd, 1, &a, &s, &dp, &dt))
-        kern_mse_backward(dp, dt, a.p, a.t, a.m, s, a.rows, a.cols);
+    if (loss_grad_in(g, nd, 1, &a, &s, &dp, &dt)) k(dp, dt, a.p, a.t, a.m, s, a.rows, a.cols);
 }
 
-void gi_loss_l1_fwd(mt_graph *g, int i, graph_node *nd)
-{
-    loss_args a = loss_in(g, nd);
-    double den;
-    double num = kern_l1_forward(a.p, a.t, a.m, a.rows, a.cols, &den);
-    loss_store(nd, num, den);
-}
-
-void gi_loss_l1_bwd(mt_graph *g, int i, graph_node *nd)
-{
-    loss_args a;
-    float s, *dp, *dt;
-    if (loss_grad_in(g, nd, 1, &a, &s, &dp, &dt))
-        kern_l1_backward(dp, dt, a.p, a.t, a.m, s, a.rows, a.cols);
-}
+void gi_loss_mse_fwd(mt_graph *g, int i, graph_node *nd) { plain_loss_fwd(g, nd, kern_mse_forward); }
+void gi_loss_mse_bwd(mt_graph *g, int i, graph_node *nd) { plain_loss_bwd(g, nd, kern_mse_backward); }
+void gi_loss_l1_fwd(mt_graph *g, int i, graph_node *nd) { plain_loss_fwd(g, nd, kern_l1_forward); }
+void gi_loss_l1_bwd(mt_graph *g, int i, graph_node *nd) { plain_loss_bwd(g, nd, kern_l1_backward); }
+void gi_loss_bce_logits_fwd(mt_graph *g, int i, graph_node *nd) { plain_loss_fwd(g, nd, kern_bce_logits_forward); }
+void gi_loss_bce_logits_bwd(mt_graph *g, int i, graph_node *nd) { plain_loss_bwd(g, nd, kern_bce_logits_backward); }
 
 void gi_loss_huber_fwd(mt_graph *g, int i, graph_node *nd)
 {
@@ -424,20 +420,4 @@ void gi_loss_softmax_ce_bwd(mt_graph *g, int i, graph_node *nd)
     float s, *dp, *dt;
     if (loss_grad_in(g, nd, 0, &a, &s, &dp, &dt))
         kern_softmax_ce_backward(dp, nd->aux, a.t, a.m, s, a.rows, a.cols);
-}
-
-void gi_loss_bce_logits_fwd(mt_graph *g, int i, graph_node *nd)
-{
-    loss_args a = loss_in(g, nd);
-    double den;
-    double num = kern_bce_logits_forward(a.p, a.t, a.m, a.rows, a.cols, &den);
-    loss_store(nd, num, den);
-}
-
-void gi_loss_bce_logits_bwd(mt_graph *g, int i, graph_node *nd)
-{
-    loss_args a;
-    float s, *dp, *dt;
-    if (loss_grad_in(g, nd, 1, &a, &s, &dp, &dt))
-        kern_bce_logits_backward(dp, dt, a.p, a.t, a.m, s, a.rows, a.cols);
 }

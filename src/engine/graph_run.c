@@ -66,6 +66,7 @@ mt_status graph_compile(mt_graph *g, int max_batch)
         return compile_oom(g, -1);
     g->batch = max_batch;
     g->pgrad = g->params.grad;
+    g->pdest = NULL;
     g->gen = 1; /* nodes start at generation 0: nothing is computed yet */
     g->compiled = 1;
     return MT_OK;

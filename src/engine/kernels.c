@@ -26,6 +26,22 @@ static void gemm_ref(int ta, int tb, int m, int n, int k, float alpha, const flo
         }
 }
 
+/* Below this many multiply-adds a product runs on one thread. Handing a
+ * small gemm to OpenBLAS's second thread costs a wake-up and a join
+ * (microseconds when the machine is idle, far more when another process
+ * holds the core: on a loaded 2-core machine 2-thread calls of 0.5M to 4M
+ * multiply-adds took 9 to 90 times as long as 1-thread ones). At 2M
+ * multiply-adds a product takes 50-100 us on one core, so the handoff is
+ * a few percent where threading starts. OpenBLAS's own cut is at 0.26M. */
+#define GEMM_SERIAL_MACS ((double)(1 << 21))
+
+static void sgemm_call(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
+                       int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+                m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 void kern_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
                int lda, const float *b, int ldb, float beta, float *c, int ldc, int ref)
 {
@@ -41,9 +57,10 @@ void kern_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const
         gemm_ref(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                ldc);
+    int threads = (double)m * n * k < GEMM_SERIAL_MACS ? openblas_get_num_threads() : 1;
+    if (threads > 1) openblas_set_num_threads(1);
+    sgemm_call(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (threads > 1) openblas_set_num_threads(threads);
 }
 
 /* The hot elementwise loops below run in blocks of 8 on restrict pointers:

@@ -16,7 +16,9 @@
 
 /* C (m, n) = alpha op(A) op(B) + beta C, op(X) = X^T when the flag is set,
  * leading dimensions as in BLAS (row-major). ref != 0 runs the plain loop
- * path instead of cblas_sgemm; both give the same result up to rounding. */
+ * path instead of cblas_sgemm; both give the same result up to rounding.
+ * A product of fewer than 2M multiply-adds runs on one OpenBLAS thread
+ * (kernels.c says why); larger ones on openblas_get_num_threads(). */
 void kern_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
                int lda, const float *b, int ldb, float beta, float *c, int ldc, int ref);
 

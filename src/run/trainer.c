@@ -201,13 +201,16 @@ static void free_network(mt_trainer *t)
     relations_conflict_free(&t->conflicts);
     mt_free(t->dvec);
     mt_free(t->zgrad);
+    mt_free(t->zdir);
     mt_free(t->backup);
     graph_free(t->g);
     mt_free(t->sh_off);
     mt_free(t->sh_len);
+    mt_free(t->pdest);
+    t->pdest = NULL;
     mt_free(t->scratch);
     mt_free(t->G);
-    t->dvec = t->zgrad = t->backup = t->scratch = t->G = NULL;
+    t->dvec = t->zgrad = t->zdir = t->backup = t->scratch = t->G = NULL;
     t->sh_off = t->sh_len = NULL;
     t->g = NULL;
     t->nsh = 0;
@@ -233,7 +236,8 @@ static mt_status rebuild_network(mt_trainer *t)
     mt_trainer old = *t;
     t->g = NULL;
     t->sh_off = t->sh_len = NULL;
-    t->dvec = t->zgrad = t->backup = t->scratch = t->G = NULL;
+    t->pdest = NULL;
+    t->dvec = t->zgrad = t->zdir = t->backup = t->scratch = t->G = NULL;
     memset(&t->opt, 0, sizeof t->opt);
     memset(&t->conflicts, 0, sizeof t->conflicts);
     memset(t->reg_state, 0, sizeof t->reg_state);
@@ -268,7 +272,7 @@ static mt_status rebuild_network(mt_trainer *t)
     free_network(&old);
     t->restructures++;
     mt_method_spec m = t->e.weighting;
-    if (t->C) { /* the combiner keeps its kind; MGDA-UB needs a new buffer size */
+    if (t->C) { /* the combiner keeps its kind; rep_grad needs a new buffer size */
         combine_free(t->C);
         t->C = NULL;
     }

@@ -50,16 +50,20 @@ struct mt_trainer {
     int nsh;
     size_t *sh_off, *sh_len; /* (nsh) */
     size_t P;                /* floats in all shared ranges */
-    float *scratch;          /* (params total) per-task backward destination */
+    float *scratch;          /* (params total) a copy of the arena's gradient */
+    float **pdest;           /* (T, params count) task k's backward destinations: the
+                                shared parameters into G's row k, the others NULL (the arena) */
+    int sh_contig;           /* the shared ranges are one run of the arena */
     float *G;                /* (T, P) per-task gradients of the shared parameters */
 
     /* how task losses become an update: one of the two is active */
     mt_method_family family;
     mt_weighting *W;
     mt_combiner *C;
-    int mgda_ub;
+    int rep_grad;  /* the combiner works on representation gradients (rep_grad) */
     float *dvec;   /* (P) combined direction of the shared parameters */
-    float *zgrad;  /* (T, max_batch * R) representation gradients (MGDA-UB) */
+    float *zgrad;  /* (T, max_batch * R) representation gradients (rep_grad) */
+    float *zdir;   /* (max_batch * R) their combination */
     size_t R;      /* columns of the shared representation */
     size_t gw_off, gw_len; /* the last shared layer's weight inside a G row */
     float gnorm[MT_MAX_TASKS];
@@ -123,7 +127,7 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m);
  * when need_G. */
 mt_status tr_method_gradient(mt_trainer *t, const double *lv, int n, int need_G);
 mt_status tr_method_after_step(mt_trainer *t, const double *lv, int epoch_ended);
-/* Per-task gradients of the shared parameters into G (T, P), through scratch. */
+/* Per-task gradients of the shared parameters into G (T, P). */
 mt_status tr_task_gradients(mt_trainer *t);
 void tr_publish_weights(mt_trainer *t);
 
