@@ -45,7 +45,7 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
     mt_status st = method_lookup(m->name, &info);
     if (st) return mt_fail_prefix(st, "weighting");
     if ((st = tparam_validate(&m->params, info->params, "weighting", info->name))) return st;
-    if ((st = task_dest_setup(t))) return st;
+    if (t->g && (st = task_dest_setup(t))) return st; /* a non-graph model has no per-task passes */
     if (info->family == MT_METHOD_WEIGHTING) {
         mt_weighting_kind kind = (mt_weighting_kind)info->kind;
         if (kind == MT_WEIGHT_GRADNORM && (t->gw_len == 0 || t->topo.shared_weight < 0))
