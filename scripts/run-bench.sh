@@ -64,6 +64,42 @@ bench_pertask() {
     echo "  detail $1: $m" >&2
 }
 
+# bench_lenet NAME B N: the LeNet-style hard-sharing network on the first
+# N Fashion-MNIST images (tests/bench/bench_lenet.c) in mtlab and in
+# PyTorch (scripts/bench_torch.py lenet), with each process's peak memory
+# (getrusage maxrss). Rounds interleave the two and keep the best samples/s
+# of each; peak memory is the largest seen. The issue's targets: ratio >= 2
+# and mtlab's peak memory at most PyTorch's.
+bench_lenet() {
+    x="" y="" mx_mb=0 ty_mb=0 best=""
+    i=0
+    while [ "$i" -lt "$repeat" ]; do
+        m=$("$build/bench/bench_lenet" "$1" "$2" "$3")
+        t=$("$PY" scripts/bench_torch.py lenet "$1" "$2" "$3")
+        y=$(better "$y" "$(field "$t" samples_per_s)")
+        mx=$(field "$m" samples_per_s)
+        if [ "$(better "$x" "$mx")" = "$mx" ]; then x=$mx best=$m; fi
+        mx_mb=$(better "$mx_mb" "$(field "$m" peak_mb)")
+        ty_mb=$(better "$ty_mb" "$(field "$t" peak_mb)")
+        i=$((i + 1))
+    done
+    awk -v n="$1" -v x="$x" -v y="$y" -v a="$mx_mb" -v b="$ty_mb" 'BEGIN {
+        printf "bench %s mtlab_samples_per_s=%s torch_samples_per_s=%s ratio=%.2f mtlab_peak_mb=%s torch_peak_mb=%s target=2\n",
+               n, x, y, x / y, a, b }'
+    echo "  detail $1: $best" >&2
+}
+
+# bench_tasks NAME T: T binary heads of 16 units on the 784->256->256
+# trunk, B = 128; step time of equal weighting and, as ratios to it,
+# pcgrad, mgda and mgda with rep_grad (tests/bench/bench_weighting.c). The
+# issue's target: mgda with rep_grad at most 2x equal at T = 40.
+bench_tasks() {
+    m=$("$build/bench/bench_weighting" tasks "$1" 128 256 "$2")
+    echo "bench $1 equal_ms=$(field "$m" equal_ms) pcgrad=$(field "$m" pcgrad) mgda=$(field "$m" mgda)" \
+         "mgda_rep_grad=$(field "$m" mgda_rep) target=2"
+    echo "  detail $1: $m" >&2
+}
+
 # bench_screen: the workbench against headless on the small bench model
 # (tests/bench/bench_screen.lua, BENCH_SCREEN_STEPS steps, default 2500).
 # Headless is `mtlab run`; the workbench runs in a detached tmux session
@@ -120,4 +156,6 @@ bench_mlp mlp_b64_h256_t2 64 256 2
 bench_mlp mlp_b256_h1024_t2 256 1024 2
 bench_pertask pertask_t2 2
 bench_pertask pertask_t4 4
+bench_lenet lenet 64 10000
+bench_tasks tasks40 40
 bench_screen

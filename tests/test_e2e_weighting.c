@@ -591,7 +591,7 @@ static void test_e2e_weighting_landscape_data_and_errors(void **state)
         const char *file, *data, *topo, *msg;
     } bad[] = {
         {"ls_bad1.lua", "mtl.data.landscape { train = 5 }", "mtl.share.landscape {}",
-         "data.train: unknown field (mtl.data.landscape takes no parameters)"},
+         "data.train: mtl.data.landscape has no parameter 'train' (it takes none)"},
         {"ls_bad2.lua", "mtl.data.landscape {}", "mtl.share.landscape { problem = 'cagrad_toy', start = { 1, 2, 3 } }",
          "topology.start: 3 numbers for a 2-dimensional cagrad_toy"},
         {"ls_bad3.lua", "mtl.data.landscape {}", "mtl.share.landscape { problem = 'rosenbrock' }",

@@ -594,6 +594,129 @@ static void test_engine_graph_lenet_28_step(void **state)
     graph_free(g);
 }
 
+/* Backward from a given gradient at a representation equals the backward
+ * of the loss sum(h .* R) with R that gradient, bit for bit, into the
+ * parameters below h and into the input; with only_group it touches only
+ * that group; errors name the node. */
+static void test_engine_graph_backward_from_representation(void **state)
+{
+    (void)state;
+    mlp m;
+    mlp_build(&m, 7, 0);
+    mt_graph *g = m.g;
+    mlp_fill(&m, 7, 4);
+    graph_forward(g, MT_TRAIN);
+    size_t n = graph_params(g)->total, nh = (size_t)7 * graph_cols(g, m.h);
+    float *dh = malloc(nh * sizeof(float)), *a = calloc(n, sizeof(float)), *b = calloc(n, sizeof(float));
+    tu_fill(dh, nh, 77, -1, 1);
+    mt_backward_opts oa = {a, MT_NONE, -1};
+    assert_int_equal(graph_backward_from(g, m.h, dh, &oa), MT_OK);
+    /* the same through a loss: sum(h .* R), on a copy of the trunk */
+    mt_graph *g2 = graph_new();
+    mt_node x = graph_input(g2, "x", 6);
+    mt_node h = graph_tanh(g2, graph_linear(g2, x, 8, "trunk.0", 0));
+    mt_node L = tu_project(g2, h, "R");
+    assert_int_equal(graph_compile(g2, 7), MT_OK);
+    /* the same parameters and inputs as g's trunk */
+    const mt_params *p1 = graph_params(g);
+    mt_params *p2 = graph_params(g2);
+    for (int i = 0; i < p2->count; i++) {
+        int j = params_find(p1, p2->info[i].name);
+        assert_true(j >= 0);
+        memcpy(p2->data + p2->info[i].offset, p1->data + p1->info[j].offset, p2->info[i].size * sizeof(float));
+    }
+    memcpy(graph_value(g2, x), graph_value(g, m.x), (size_t)7 * 6 * sizeof(float));
+    memcpy(graph_value(g2, graph_find(g2, "R")), dh, nh * sizeof(float));
+    graph_forward(g2, MT_TRAIN);
+    assert_memory_equal(graph_value(g2, h), graph_value(g, m.h), nh * sizeof(float));
+    mt_backward_opts ob = {b, MT_NONE, -1};
+    assert_int_equal(graph_backward(g2, &L, NULL, 1, &ob), MT_OK);
+    for (int i = 0; i < p2->count; i++) {
+        int j = params_find(p1, p2->info[i].name);
+        assert_memory_equal(b + p2->info[i].offset, a + p1->info[j].offset, p2->info[i].size * sizeof(float));
+    }
+    /* the heads above h are untouched, and only_group keeps to its group */
+    int head = params_find(p1, "head.b.out.weight");
+    for (size_t q = 0; q < p1->info[head].size; q++) assert_true(a[p1->info[head].offset + q] == 0.0f);
+    memset(a, 0, n * sizeof(float));
+    mt_backward_opts oc = {a, MT_NONE, 1};
+    assert_int_equal(graph_backward_from(g, m.h, dh, &oc), MT_OK);
+    for (size_t q = 0; q < n; q++) assert_true(a[q] == 0.0f);
+    assert_int_equal(graph_backward_from(g, 999, dh, NULL), MT_ERR_ARG);
+    assert_string_equal(mt_last_error(), "graph_backward_from: node 999 does not exist");
+    assert_int_equal(graph_backward_from(g, m.h, NULL, NULL), MT_ERR_ARG);
+    graph_set_batch(g, 5);
+    assert_int_equal(graph_backward_from(g, m.h, dh, NULL), MT_ERR_STATE);
+    free(dh);
+    free(a);
+    free(b);
+    graph_free(g2);
+    graph_free(g);
+}
+
+/* Per-parameter destinations and overwriting: a pass into buffers full of
+ * NaN with overwrite gives bit for bit what an accumulating pass gives
+ * into zeros, each parameter wherever param_dest points it; a NULL entry
+ * accumulates in param_grad; a loss with no labelled row leaves zeros, not
+ * the NaN; parameters the pass does not want (another group) keep what
+ * they had. */
+static void test_engine_graph_backward_dest_and_overwrite(void **state)
+{
+    (void)state;
+    mlp m;
+    mlp_build(&m, 9, 1);
+    mt_graph *g = m.g;
+    mlp_fill(&m, 9, 6);
+    graph_forward(g, MT_TRAIN);
+    mt_params *p = graph_params(g);
+    size_t n = p->total;
+    float *ref = calloc(n, sizeof(float));
+    mt_node both[2] = {m.la, m.lb};
+    mt_backward_opts o = {ref, MT_NONE, -1, NULL, 0};
+    assert_int_equal(graph_backward(g, both, NULL, 2, &o), MT_OK);
+    /* every parameter in a buffer of its own, filled with NaN */
+    float **dest = calloc((size_t)p->count, sizeof *dest);
+    for (int i = 0; i < p->count; i++) {
+        dest[i] = malloc(p->info[i].size * sizeof(float));
+        for (size_t q = 0; q < p->info[i].size; q++) dest[i][q] = NAN;
+    }
+    mt_backward_opts ow = {NULL, MT_NONE, -1, dest, 1};
+    assert_int_equal(graph_backward(g, both, NULL, 2, &ow), MT_OK);
+    for (int i = 0; i < p->count; i++) {
+        if (strstr(p->info[i].name, "running_")) continue; /* not graph nodes: never written */
+        assert_memory_equal(dest[i], ref + p->info[i].offset, p->info[i].size * sizeof(float));
+        /* graph_grad reports the pass's destination */
+        mt_node nd = graph_find(g, p->info[i].name);
+        assert_ptr_equal(graph_grad(g, nd), dest[i]);
+    }
+    /* a NULL entry keeps the parameter in param_grad, accumulating */
+    int tw = params_find(p, "trunk.0.weight");
+    float *keep = dest[tw], *acc = malloc(n * sizeof(float));
+    for (size_t q = 0; q < n; q++) acc[q] = 1.0f;
+    dest[tw] = NULL;
+    mt_backward_opts on = {acc, MT_NONE, -1, dest, 1};
+    assert_int_equal(graph_backward(g, both, NULL, 2, &on), MT_OK);
+    for (size_t q = 0; q < p->info[tw].size; q++)
+        assert_true(acc[p->info[tw].offset + q] == 1.0f + ref[p->info[tw].offset + q]);
+    dest[tw] = keep;
+    free(acc);
+    /* no labelled row for head b: its wanted parameters get zeros */
+    float *mb = graph_value(g, m.mb);
+    for (int b = 0; b < 9; b++) mb[b] = 0.0f;
+    graph_forward(g, MT_TRAIN);
+    int hb = params_find(p, "head.b.out.weight"), ha = params_find(p, "head.a.out.weight");
+    for (size_t q = 0; q < p->info[hb].size; q++) dest[hb][q] = NAN;
+    for (size_t q = 0; q < p->info[ha].size; q++) dest[ha][q] = 7.0f;
+    mt_backward_opts ob = {NULL, MT_NONE, 2, dest, 1}; /* head b's group only */
+    assert_int_equal(graph_backward(g, &m.lb, NULL, 1, &ob), MT_OK);
+    for (size_t q = 0; q < p->info[hb].size; q++) assert_true(dest[hb][q] == 0.0f);
+    for (size_t q = 0; q < p->info[ha].size; q++) assert_true(dest[ha][q] == 7.0f);
+    for (int i = 0; i < p->count; i++) free(dest[i]);
+    free(dest);
+    free(ref);
+    graph_free(g);
+}
+
 /* Every op has one complete entry in the op table: a unique name, a
  * forward, and a backward unless it is a leaf; losses and only losses
  * carry the mask flag, leaves and only the three leaves the leaf flag. */
@@ -631,6 +754,8 @@ int main(void)
         cmocka_unit_test(test_engine_graph_stop_with_skip_path),
         cmocka_unit_test(test_engine_graph_lenet_28_step),
         cmocka_unit_test(test_engine_graph_op_table_complete),
+        cmocka_unit_test(test_engine_graph_backward_from_representation),
+        cmocka_unit_test(test_engine_graph_backward_dest_and_overwrite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

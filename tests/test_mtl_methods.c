@@ -3,8 +3,9 @@
  * every method resolvable by name and by kind, no duplicate names, every
  * default inside its range, every parameter stored where the C API reads
  * it, the C API's defaults equal to the registry's, range errors naming the
- * parameter, and the method tables of docs/lua-api.md equal to the text
- * the registry generates. */
+ * parameter, and the method tables of docs/lua-api.md and the parameter
+ * reference of docs/topologies.md equal to the text the registries
+ * generate. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -233,7 +234,7 @@ static void test_mtl_methods_topologies_and_regs_share_the_schema(void **state)
         assert_ptr_equal(reg_find(c->name), c);
         for (int j = 0; j < i; j++) assert_string_not_equal(reg_class_at(j)->name, c->name);
     }
-    assert_int_equal(topo_class_count(), 13);
+    assert_int_equal(topo_class_count(), 16); /* 13 networks, 3 models (model_classes.c) */
     assert_int_equal(reg_class_count(), 4);
     /* a spec's value out of range: the same words as a method's */
     mt_tparams p;
@@ -257,10 +258,10 @@ static void test_mtl_methods_value_text(void **state)
     mt_tparams p;
     memset(&p, 0, sizeof p);
     tparam_format(&p, m->params, buf, sizeof buf);
-    assert_string_equal(buf, "norm=l2, max_iter=250, tol=1e-10");
+    assert_string_equal(buf, "rep_grad=false, norm=l2, max_iter=250, tol=1e-10");
     tparam_set_num(&p, "norm", MT_TP_CHOICE, 3);
     tparam_format(&p, m->params, buf, sizeof buf);
-    assert_string_equal(buf, "norm=loss+, max_iter=250, tol=1e-10");
+    assert_string_equal(buf, "rep_grad=false, norm=loss+, max_iter=250, tol=1e-10");
     const mt_tparam_def *d = tparam_def(m->params, "norm");
     tparam_default_text(d, buf, sizeof buf);
     assert_string_equal(buf, "\"l2\"");
@@ -285,10 +286,8 @@ static void test_mtl_methods_value_text(void **state)
 static void test_mtl_methods_docs_match_registry(void **state)
 {
     (void)state;
-    size_t n = method_markdown(NULL, 0);
-    char *gen = malloc(n + 1);
+    char *gen = docs_generate(method_markdown);
     assert_non_null(gen);
-    assert_int_equal(method_markdown(gen, n + 1), n);
     assert_true(docs_section_matches(MTLAB_ROOT "/docs/lua-api.md", "methods", gen));
     /* every method and parameter is in it */
     for (int i = 0; i < method_count(); i++) {
@@ -296,11 +295,29 @@ static void test_mtl_methods_docs_match_registry(void **state)
         snprintf(key, sizeof key, "| `%s` |", method_at(i)->name);
         assert_non_null(strstr(gen, key));
     }
-    assert_non_null(strstr(gen, "| `mgda`, `mgda_ub` | `max_iter` | 250 | 1..1000000 |"));
+    assert_non_null(strstr(gen, "| `mgda` | `max_iter` | 250 | 1..1000000 |"));
     /* a short buffer: truncated, terminated, the full length reported */
     char small[16];
-    assert_int_equal(method_markdown(small, sizeof small), n);
+    assert_int_equal(method_markdown(small, sizeof small), strlen(gen));
     assert_int_equal(strlen(small), sizeof small - 1);
+    free(gen);
+}
+
+/* The parameter reference of docs/topologies.md is the registry's text. */
+static void test_mtl_methods_topology_docs_match_registry(void **state)
+{
+    (void)state;
+    char *gen = docs_generate(topo_markdown);
+    assert_non_null(gen);
+    assert_true(docs_section_matches(MTLAB_ROOT "/docs/topologies.md", "topologies", gen));
+    for (int i = 0; i < topo_class_count() + reg_class_count(); i++) {
+        char row[64];
+        int reg = i >= topo_class_count();
+        if (!reg && topo_class_at(i)->model) continue; /* mtl.model.*: docs/lua-api.md's models section */
+        snprintf(row, sizeof row, "| `mtl.%s.%s` |", reg ? "reg" : "share",
+                 reg ? reg_class_at(i - topo_class_count())->name : topo_class_at(i)->name);
+        assert_non_null(strstr(gen, row));
+    }
     free(gen);
 }
 
@@ -336,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_mtl_methods_value_text),
         cmocka_unit_test(test_mtl_methods_docs_match_registry),
         cmocka_unit_test(test_mtl_methods_lint_finds_faults),
+        cmocka_unit_test(test_mtl_methods_topology_docs_match_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

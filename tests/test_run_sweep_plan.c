@@ -104,6 +104,19 @@ static void test_run_sweep_plan_argv(void **state)
     /* too small a buffer: nothing, not half a command */
     assert_int_equal(sweep_plan_command(p, 0, "mtlab", "o", cmd, 20), 0);
     assert_string_equal(cmd, "");
+    /* the sweep's --trust and --lua-mem go to its runs */
+    p->spec.trust = 1;
+    p->spec.lua_mem = 4294967296ULL;
+    assert_int_equal(sweep_plan_argv(p, 10, "o", a), MT_OK);
+    int at = -1;
+    for (int i = 0; i < a->argc; i++)
+        if (strcmp(a->argv[i], "--threads") == 0) at = i;
+    assert_true(at > 0 && at + 4 < a->argc);
+    assert_string_equal(a->argv[at + 2], "--trust");
+    assert_string_equal(a->argv[at + 3], "--lua-mem");
+    assert_string_equal(a->argv[at + 4], "4294967296");
+    p->spec.trust = 0;
+    p->spec.lua_mem = 0;
     /* one experiment: no --experiment */
     p->spec.nexp = 1;
     assert_int_equal(sweep_plan_argv(p, 0, "o", a), MT_OK);

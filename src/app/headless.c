@@ -1,7 +1,6 @@
 /* headless.c - `mtlab run` and `mtlab check`. */
 #include <ctype.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "core/log.h"
 #include "run/jsonrec.h"
 #include "run/rundir.h"
+#include "tui/pane_band.h"
 
 static double wall(void)
 {
@@ -78,113 +78,33 @@ static void progress_show(progress *p, mt_trainer *t, int force)
     fflush(stderr);
 }
 
-/* FNV-1a over bytes: a fingerprint of the data for the baseline cache. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+/* The single-task trainings' progress: a line naming each task, then the
+ * progress bar; Ctrl-C stops them. */
+static int baseline_progress(void *ud, mt_trainer *t, int task)
 {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ULL;
-    return h;
-}
-
-static uint64_t data_fingerprint(const mt_data_ref *d)
-{
-    const mt_dataset *ds = &d->ds;
-    uint64_t h = fnv(0xcbf29ce484222325ULL, ds->x, (size_t)ds->n * (size_t)ds->d * sizeof(float));
-    for (int t = 0; t < ds->ntargets; t++) {
-        h = fnv(h, ds->targets[t].name, strlen(ds->targets[t].name));
-        h = fnv(h, ds->targets[t].y, (size_t)ds->n * (size_t)ds->targets[t].dim * sizeof(float));
-        if (ds->targets[t].mask) h = fnv(h, ds->targets[t].mask, (size_t)ds->n);
+    (void)task; /* the single-task experiment's only task */
+    progress *pg = ud;
+    if (trainer_step_count(t) == 0) {
+        if (!pg->quiet)
+            fprintf(stderr, "%smtlab: baseline: %s alone\n", pg->tty ? "\r\033[K" : "",
+                    trainer_experiment(t)->task[0].name);
+    } else {
+        progress_show(pg, t, 0);
     }
-    h = fnv(h, d->split.train.idx, (size_t)d->split.train.n * sizeof(int));
-    h = fnv(h, d->split.val.idx, (size_t)d->split.val.n * sizeof(int));
-    return fnv(h, d->split.test.idx, (size_t)d->split.test.n * sizeof(int));
+    return app_stop_signal != 0;
 }
 
-/* A key that says which single-task baselines are still valid: the data
- * (by content), the split, the network and every training setting that
- * changes what a single-task model learns. */
-static void baseline_key(const mt_experiment *e, char *key, size_t n)
-{
-    const mt_topo_spec *s = &e->topo;
-    const mt_optim_spec *o = &e->optim;
-    size_t w = (size_t)snprintf(key, n,
-        "data=%s#%016llx;batch=%d;epochs=%d;steps=%ld;seed=%llu;optim=%s,%g,%g,%d,%g,%g,%g,%g,%g,%s,%d,%d,%g,%g;"
-        "topo=%s,%s,%d,%g;",
-        e->data->source, (unsigned long long)data_fingerprint(e->data), e->train.batch, e->train.epochs,
-        e->train.steps, (unsigned long long)e->train.seed, o->name, (double)o->lr, (double)o->momentum, o->nesterov,
-        (double)o->beta1, (double)o->beta2, (double)o->eps, (double)o->weight_decay, (double)o->clip, o->schedule,
-        o->warmup, o->step_size, (double)o->gamma, (double)o->min_lr, s->type, topo_act_name(s->act), (int)s->norm,
-        (double)s->dropout);
-    if (w < n) w += tparam_format(&s->params, topo_find(s->type) ? topo_find(s->type)->params : NULL, key + w, n - w);
-    for (int i = 0; i < s->nconv && w < n; i++) w += (size_t)snprintf(key + w, n - w, ";c%d", s->conv[i]);
-    for (int i = 0; i < s->ntrunk && w < n; i++) w += (size_t)snprintf(key + w, n - w, ";t%d", s->trunk[i]);
-    for (int k = 0; k < e->ntasks && w < n; k++) {
-        int nh;
-        const int *hs = topo_task_head(s, k, &nh);
-        w += (size_t)snprintf(key + w, n - w, ";%s<%s:%d:%s:%s:%d:%d:%g:%g", e->task[k].name,
-                              e->data->ds.targets[e->task[k].target].name, e->task[k].in_score,
-                              loss_kind_name(e->task[k].loss), metric_kind_name(e->task[k].metric),
-                              s->task[k].attach, s->task[k].detach, (double)s->task[k].grad_reverse,
-                              (double)e->task[k].huber_delta);
-        for (int i = 0; i < nh && w < n; i++) w += (size_t)snprintf(key + w, n - w, ",h%d", hs[i]);
-    }
-}
-
-static mt_status train_baselines(const mt_experiment *e, progress *pg, mt_baselines *b);
-
-/* Trains each scored task alone with the same budget, cached in the run's
- * top directory by key, so experiments of one script that differ only in
- * how they share (weighting, topology of the multi-task model) train the
- * baselines once, and a rerun into the same --out reuses them. */
+/* Each scored task alone with the same budget (src/run/baselines.c),
+ * cached in the run's top directory, so experiments of one script that
+ * differ only in how they share train them once, and a rerun into the same
+ * --out (or a sweep's runs, with --baselines) reuses them. */
 static mt_status run_baselines(const mt_experiment *e, const char *top, progress *pg, mt_baselines *b)
 {
-    char key[2048], path[1200];
-    baseline_key(e, key, sizeof key);
-    snprintf(path, sizeof path, "%s/baselines-%016llx.json", top,
-             (unsigned long long)fnv(0xcbf29ce484222325ULL, key, strlen(key)));
-    int lock = baselines_lock(path);
-    if (baselines_load(path, key, b, e->ntasks)) {
-        baselines_unlock(lock);
-        mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", e->name, path);
-        return MT_OK;
-    }
-    mt_status st = train_baselines(e, pg, b);
-    if (!st) st = baselines_save(path, key, b, e->ntasks, e);
-    baselines_unlock(lock);
+    char path[1200];
+    int reused;
+    mt_status st = baselines_obtain(e, top, baseline_progress, pg, b, &reused, path, sizeof path);
+    if (!st && reused) mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", e->name, path);
     return st;
-}
-
-static mt_status train_baselines(const mt_experiment *e, progress *pg, mt_baselines *b)
-{
-    memset(b, 0, sizeof *b);
-    for (int k = 0; k < e->ntasks; k++) {
-        b->metric[k] = NAN;
-        if (!e->task[k].in_score) continue;
-        mt_experiment single;
-        experiment_single_task(e, k, &single);
-        mt_trainer *t;
-        mt_status st = trainer_new(&single, NULL, &t);
-        if (st) {
-            experiment_free(&single);
-            return st;
-        }
-        if (!pg->quiet) fprintf(stderr, "%smtlab: baseline: %s alone\n", pg->tty ? "\r\033[K" : "", e->task[k].name);
-        while (!st && !trainer_finished(t) && !app_stop_signal) {
-            st = trainer_step(t);
-            progress_show(pg, t, 0);
-        }
-        if (!st && app_stop_signal) st = mt_fail(MT_ERR_INTERRUPTED, "interrupted while training baselines");
-        if (!st) st = trainer_finish(t);
-        if (!st) {
-            const mt_eval_result *r = trainer_last_test(t) ? trainer_last_test(t) : trainer_last_val(t);
-            b->metric[k] = r ? r->metric[0] : NAN;
-        }
-        trainer_free(t);
-        experiment_free(&single);
-        if (st) return mt_fail_prefix(st, "baseline %s", e->task[k].name);
-    }
-    b->have = 1;
-    return MT_OK;
 }
 
 int app_find_experiment(const mtlua_session *s, const char *which)
@@ -259,6 +179,50 @@ static void print_report(const mt_trainer *t, const char *status, double secs, c
     printf("  -> %s\n", dir);
 }
 
+/* Passes every record on to the run directory and keeps a copy of the last
+ * posterior band a non-graph model publishes, so the run ends with
+ * band.svg: the picture of survey section 5 without a terminal. */
+typedef struct {
+    mt_recorder inner;
+    mt_matrix band; /* points into the arrays below */
+    double v[(1 + 4 * MT_MON_BAND_TASKS) * MT_MON_BAND_GRID];
+    char rl[1 + 4 * MT_MON_BAND_TASKS][MT_MON_NAME], cl[MT_MON_BAND_GRID][MT_MON_NAME];
+} band_keeper;
+
+static void keep_metric(void *ud, long step, int epoch, mt_split_kind split, const char *task, double loss,
+                        double metric, double weight)
+{
+    band_keeper *k = ud;
+    if (k->inner.metric) k->inner.metric(k->inner.ud, step, epoch, split, task, loss, metric, weight);
+}
+
+static void keep_event(void *ud, const char *json)
+{
+    band_keeper *k = ud;
+    if (k->inner.event) k->inner.event(k->inner.ud, json);
+}
+
+static void keep_matrix(void *ud, long step, const char *name, int rows, int cols, const double *v,
+                        const char (*rl)[MT_MON_NAME], const char (*cl)[MT_MON_NAME])
+{
+    band_keeper *k = ud;
+    if (k->inner.matrix) k->inner.matrix(k->inner.ud, step, name, rows, cols, v, rl, cl);
+    if (strcmp(name, MT_MON_BAND) != 0 || rows > 1 + 4 * MT_MON_BAND_TASKS || cols != MT_MON_BAND_GRID) return;
+    memcpy(k->v, v, (size_t)rows * cols * sizeof *v);
+    memcpy(k->rl, rl, (size_t)rows * sizeof *rl);
+    memcpy(k->cl, cl, (size_t)cols * sizeof *cl);
+    snprintf(k->band.name, sizeof k->band.name, "%s", name);
+    k->band.rows = rows, k->band.cols = cols, k->band.step = step, k->band.valid = 1;
+    k->band.v = k->v, k->band.row_labels = k->rl, k->band.col_labels = k->cl;
+}
+
+static mt_recorder band_keeper_wrap(band_keeper *k, const mt_recorder *inner)
+{
+    memset(k, 0, sizeof *k);
+    k->inner = *inner;
+    return (mt_recorder){.ud = k, .metric = keep_metric, .event = keep_event, .matrix = keep_matrix};
+}
+
 /* Runs experiment i to the end; returns the exit code it earns. The run
  * folder is opened only once the trainer is built and --load has been
  * read, so a run that cannot start leaves an existing folder as it was. */
@@ -279,9 +243,12 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
         trainer_free(t);
         return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
     }
-    mt_recorder rec = rundir_recorder(rd);
+    mt_recorder inner = rundir_recorder(rd);
+    static band_keeper keeper; /* large: not on the stack */
+    mt_recorder rec = band_keeper_wrap(&keeper, &inner);
     trainer_set_recorder(t, &rec);
     mtlua_attach(s, i, t);
+    app_guard_run(rd, t, t0);
     const char *status = "finished";
     char msg[4096] = "";
     st = rundir_write_config(rd, e, t);
@@ -322,6 +289,8 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     char ck[1200];
     if (trainer_save_checkpoint(t, rundir_file(rd, "checkpoint.safetensors", ck, sizeof ck)))
         fail_late(&status, &st, msg, sizeof msg);
+    if (band_valid(&keeper.band) && band_export_svg(rundir_file(rd, "band.svg", ck, sizeof ck), &keeper.band, e->name))
+        fail_late(&status, &st, msg, sizeof msg);
     cJSON *ev = jrec_event("finish", trainer_step_count(t));
     cJSON_AddStringToObject(ev, "status", status);
     cJSON_AddNumberToObject(ev, "wall_time_s", round((wall() - t0) * 1000) / 1000);
@@ -336,6 +305,7 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     if (msg[0]) fprintf(stderr, "mtlab: %s: %s: %s\n", e->name, status, msg);
     print_report(t, status, wall() - t0, &base, dir);
     mtlua_attach(s, i, NULL);
+    app_unguard_run(rd);
     trainer_free(t);
     rundir_close(rd);
     return code;
@@ -347,8 +317,10 @@ int app_run_headless(const app_options *o)
     char out[1024];
     if (o->out_dir) snprintf(out, sizeof out, "%s", o->out_dir);
     else app_default_run_dir(o->script, out, sizeof out);
-    if (rundir_check_fresh(out, o->force)) {
-        fprintf(stderr, "mtlab: %s; choose another --out, or add --force to write over it\n", mt_last_error());
+    mt_status fresh = rundir_check_fresh(out, o->force);
+    if (fresh) {
+        fprintf(stderr, "mtlab: %s%s\n", mt_last_error(),
+                fresh == MT_ERR_STATE ? "; choose another --out, or add --force to write over it" : "");
         return MT_EXIT_USAGE;
     }
     mtlua_session *s;

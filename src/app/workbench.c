@@ -17,6 +17,7 @@
 #include "mtl/methods.h"
 #include "run/jsonrec.h"
 #include "run/rundir.h"
+#include "tui/pane_band.h"
 #include "tui/tui.h"
 
 #define FRAME_S 0.040      /* train this long per frame: ~20 frames/s */
@@ -51,6 +52,7 @@ static void log_to_monitor(void *ud, mt_log_level lv, const char *msg)
 static void state_free(bench_state *b)
 {
     for (int i = 0; i < b->n; i++) {
+        app_unguard_run(b->rd[i]);
         if (b->lua) mtlua_attach(b->lua, i, NULL);
         trainer_free(b->tr[i]);
         rundir_close(b->rd[i]);
@@ -100,6 +102,7 @@ static mt_status state_load(bench_state *b, const app_options *o)
         trainer_set_recorder(b->tr[i], &rec);
         rundir_write_config(b->rd[i], e, b->tr[i]);
         mtlua_attach(b->lua, i, b->tr[i]);
+        app_guard_run(b->rd[i], b->tr[i], b->t0);
         monitor_log(&b->mon[i], MT_LOG_INFO, "%s: %zu parameters (%zu shared); recording to %s", e->name,
                     trainer_params_total(b->tr[i]), trainer_params_shared(b->tr[i]), dir);
     }
@@ -120,6 +123,7 @@ static void step_one(bench_state *b, int i)
     mt_trainer *t = b->tr[i];
     mt_monitor *m = &b->mon[i];
     mt_status st = trainer_step(t);
+    if (st == MT_ERR_INTERRUPTED && app_escalated()) return; /* the loop ends: a second Ctrl-C */
     if (st == MT_ERR_INTERRUPTED) {
         /* Ctrl-C inside a callback: stop the callback, keep the run, pause */
         mtlua_clear_interrupt();
@@ -195,6 +199,13 @@ static void export_run(bench_state *b, int i, tui_screen *scr, char *msg, size_t
         snprintf(msg, n, "export failed: %s", mt_last_error());
         return;
     }
+    const mt_matrix *band = monitor_find_matrix(&b->mon[i], MT_MON_BAND); /* a model's posterior band */
+    char bsvg[1300];
+    snprintf(bsvg, sizeof bsvg, "%s/band-step%ld.svg", rundir_path(b->rd[i]), trainer_step_count(b->tr[i]));
+    if (band_valid(band) && band_export_svg(bsvg, band, b->mon[i].experiment)) {
+        snprintf(msg, n, "export failed: %s", mt_last_error());
+        return;
+    }
     rundir_file(b->rd[i], "metrics.csv", src, sizeof src);
     snprintf(csv, sizeof csv, "%s/metrics-step%ld.csv", rundir_path(b->rd[i]), trainer_step_count(b->tr[i]));
     FILE *in = fopen(src, "rb"), *out = in ? fopen(csv, "wb") : NULL;
@@ -240,8 +251,10 @@ static void wrap_lines(char *text, size_t width)
 int app_workbench(const app_options *o)
 {
     bench_state b;
-    if (o->out_dir && rundir_check_fresh(o->out_dir, o->force)) {
-        fprintf(stderr, "mtlab: %s; choose another --out, or add --force to write over it\n", mt_last_error());
+    mt_status fresh = o->out_dir ? rundir_check_fresh(o->out_dir, o->force) : MT_OK;
+    if (fresh) {
+        fprintf(stderr, "mtlab: %s%s\n", mt_last_error(),
+                fresh == MT_ERR_STATE ? "; choose another --out, or add --force to write over it" : "");
         return MT_EXIT_USAGE;
     }
     if (state_load(&b, o)) {
@@ -363,7 +376,7 @@ int app_workbench(const app_options *o)
             monitor_log(m, MT_LOG_INFO, "> %s", line);
             mtlua_clear_interrupt();
             mt_status est = mtlua_eval(b.lua, line, out, sizeof out);
-            if (est == MT_ERR_INTERRUPTED) app_stop_signal = 0; /* Ctrl-C stopped the line, not the bench */
+            if (est == MT_ERR_INTERRUPTED && !app_escalated()) app_stop_signal = 0; /* Ctrl-C stopped the line, not the bench */
             wrap_lines(out, 100);
             if (est) monitor_log(m, MT_LOG_ERROR, "%s", out);
             else if (out[0]) monitor_log(m, MT_LOG_INFO, "%s", out);
@@ -385,8 +398,9 @@ int app_workbench(const app_options *o)
     tui_free(scr);
     for (int i = 0; i < b.n; i++) {
         if (!b.done[i]) {
-            rundir_write_summary(b.rd[i], b.tr[i], trainer_finished(b.tr[i]) ? "finished" : "stopped", "",
-                                 now_s() - b.t0, NULL);
+            rundir_write_summary(b.rd[i], b.tr[i],
+                                 trainer_finished(b.tr[i]) ? "finished" : app_escalated() ? "interrupted" : "stopped",
+                                 "", now_s() - b.t0, NULL);
         }
     }
     printf("mtlab: run recorded in %s\n", b.dir);

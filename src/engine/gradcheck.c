@@ -67,6 +67,8 @@ mt_status gradcheck_run_mode(mt_graph *g, mt_node loss, mt_mode mode, double eps
 
     checker c = {.g = g, .loss = loss, .mode = mode, .step = g->drop_step, .eps = eps, .tol = tol};
     float *saved_pgrad = g->pgrad;
+    float *const *saved_pdest = g->pdest;
+    int saved_over = g->poverwrite;
     size_t total = g->params.total, in_floats = 0;
     unsigned char *anc = mt_alloc((size_t)g->n);
     float *saved = mt_alloc_aligned(total * sizeof(float) + 1);
@@ -137,6 +139,8 @@ mt_status gradcheck_run_mode(mt_graph *g, mt_node loss, mt_mode mode, double eps
 done:
     if (st == MT_ERR_NOMEM) mt_fail(MT_ERR_NOMEM, "gradcheck: out of memory");
     g->pgrad = saved_pgrad;
+    g->pdest = saved_pdest;
+    g->poverwrite = saved_over;
     if (out) *out = c.rep;
     mt_free(anc);
     mt_free(saved);

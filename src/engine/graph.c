@@ -52,6 +52,7 @@ void graph_free(mt_graph *g)
     mt_free(g->pinit);
     mt_free(g->mark);
     mt_free(g->want);
+    mt_free(g->work);
     params_free(&g->params);
     mt_free(g);
 }
@@ -565,7 +566,7 @@ float *graph_grad(mt_graph *g, mt_node n)
 {
     if (!valid(g, n) || !g->compiled) return NULL;
     graph_node *nd = NODE(n);
-    if (nd->op == OP_PARAM) return g->pgrad + g->params.info[nd->param].offset;
+    if (nd->op == OP_PARAM) return gi_pslot(g, nd);
     /* untouched by the last pass: its gradient is zero */
     if (!nd->gstate) memset(nd->grad, 0, nelem(g, nd) * sizeof *nd->grad);
     return nd->grad;
@@ -614,6 +615,11 @@ mt_node graph_find(const mt_graph *g, const char *name)
 void graph_use_reference_kernels(mt_graph *g, int on)
 {
     if (g) g->use_ref = on ? 1 : 0;
+}
+
+void graph_conv_per_example(mt_graph *g, int on)
+{
+    if (g) g->conv_per_example = on ? 1 : 0;
 }
 
 mt_status graph_input_grad(mt_graph *g, mt_node input, int on)

@@ -12,7 +12,12 @@ float *gi_gacc(mt_graph *g, mt_node j)
 {
     if (j == MT_NONE || !g->want[j]) return NULL;
     graph_node *nd = NODE(j);
-    if (nd->op == OP_PARAM) return g->pgrad + g->params.info[nd->param].offset;
+    if (nd->op == OP_PARAM) {
+        float *d = gi_pslot(g, nd);
+        if (!nd->gstate && gi_pover(g, nd)) memset(d, 0, g->params.info[nd->param].size * sizeof *d);
+        nd->gstate = 1;
+        return d;
+    }
     if (!nd->gstate) {
         memset(nd->grad, 0, nelem(g, nd) * sizeof *nd->grad);
         nd->gstate = 1;
@@ -25,8 +30,9 @@ float *gi_gacc_beta(mt_graph *g, mt_node j, float *beta)
     if (j == MT_NONE || !g->want[j]) return NULL;
     graph_node *nd = NODE(j);
     if (nd->op == OP_PARAM) {
-        *beta = 1.0f;
-        return g->pgrad + g->params.info[nd->param].offset;
+        *beta = !nd->gstate && gi_pover(g, nd) ? 0.0f : 1.0f;
+        nd->gstate = 1;
+        return gi_pslot(g, nd);
     }
     *beta = nd->gstate ? 1.0f : 0.0f;
     nd->gstate = 1;
@@ -41,36 +47,23 @@ void gi_put(float *dst, const float *src, float alpha, size_t n, float beta)
         kern_axpy(dst, src, alpha, n);
 }
 
-mt_status graph_backward(mt_graph *g, const mt_node *losses, const float *weights, int n,
+/* Everything a backward pass does between choosing its roots and seeding
+ * their gradients: which nodes are visited (ancestors of the roots, not
+ * through `stop`), that they are current, and which want a gradient. */
+static mt_status prepare(mt_graph *g, const char *who, const mt_node *roots, int n, mt_node stop,
                          const mt_backward_opts *opts)
 {
-    if (!g || !g->compiled) return mt_fail(MT_ERR_STATE, "graph_backward: graph not compiled");
-    if (!losses || n < 1) return mt_fail(MT_ERR_ARG, "graph_backward: no loss given (n = %d)", n);
-    mt_node stop = opts ? opts->stop : MT_NONE;
     int only = opts ? opts->only_group : -1;
-    float *dest = opts && opts->param_grad ? opts->param_grad : g->params.grad;
     if (stop != MT_NONE && (stop < 0 || stop >= g->n))
-        return mt_fail(MT_ERR_ARG, "graph_backward: stop node %d does not exist", stop);
-    for (int k = 0; k < n; k++) {
-        mt_node L = losses[k];
-        if (L < 0 || L >= g->n)
-            return mt_fail(MT_ERR_ARG, "graph_backward: losses[%d] = %d is not a node", k, L);
-        const graph_node *ln = NODE(L);
-        if (ln->batched || ln->rows != 1 || ln->cols != 1) {
-            char s[40];
-            return mt_fail(MT_ERR_SHAPE, "graph_backward: losses[%d] (node %d, %s) is %s, not (1, 1)",
-                           k, L, gi_op_name(ln->op), graph_shape_str(ln, s, sizeof s));
-        }
-    }
-    graph_mark_ancestors(g, losses, n, stop);
+        return mt_fail(MT_ERR_ARG, "%s: stop node %d does not exist", who, stop);
+    graph_mark_ancestors(g, roots, n, stop);
     for (int i = 0; i < g->n; i++) {
         const graph_node *nd = NODE(i);
         if (g->mark[i] && !is_leaf(nd->op) && nd->gen != g->gen)
-            return mt_fail(MT_ERR_STATE,
-                           "graph_backward: node %d (%s) was not computed by the last forward pass",
+            return mt_fail(MT_ERR_STATE, "%s: node %d (%s) was not computed by the last forward pass", who,
                            i, gi_op_name(nd->op));
     }
-    /* want[i]: i is an ancestor of a loss and something at or below it
+    /* want[i]: i is an ancestor of a root and something at or below it
      * takes a gradient in this pass */
     for (int i = 0; i < g->n; i++) {
         graph_node *nd = NODE(i);
@@ -96,15 +89,67 @@ mt_status graph_backward(mt_graph *g, const mt_node *losses, const float *weight
         }
         g->want[i] = (unsigned char)w;
     }
-    g->pgrad = dest;
-    for (int k = 0; k < n; k++) {
-        float *d = gi_gacc(g, losses[k]);
-        if (d) d[0] += weights ? weights[k] : 1.0f;
-    }
+    g->pgrad = opts && opts->param_grad ? opts->param_grad : g->params.grad;
+    g->pdest = opts ? opts->param_dest : NULL;
+    g->poverwrite = opts ? opts->overwrite != 0 : 0;
+    return MT_OK;
+}
+
+/* Every visited node with a gradient passes it on, last node first. When
+ * overwriting, the wanted parameters nothing reached get zeros. */
+static void propagate(mt_graph *g, mt_node stop)
+{
     for (int i = g->n - 1; i >= 0; i--) {
         graph_node *nd = NODE(i);
         if (!g->want[i] || i == stop || is_leaf(nd->op) || !nd->gstate) continue;
         graph_ops[nd->op].backward(g, i, nd);
     }
+    if (!g->poverwrite) return;
+    for (int i = 0; i < g->n; i++) {
+        graph_node *nd = NODE(i);
+        if (nd->op == OP_PARAM && g->want[i] && !nd->gstate && gi_pover(g, nd))
+            memset(gi_pslot(g, nd), 0, g->params.info[nd->param].size * sizeof(float));
+    }
+}
+
+mt_status graph_backward(mt_graph *g, const mt_node *losses, const float *weights, int n,
+                         const mt_backward_opts *opts)
+{
+    if (!g || !g->compiled) return mt_fail(MT_ERR_STATE, "graph_backward: graph not compiled");
+    if (!losses || n < 1) return mt_fail(MT_ERR_ARG, "graph_backward: no loss given (n = %d)", n);
+    mt_node stop = opts ? opts->stop : MT_NONE;
+    for (int k = 0; k < n; k++) {
+        mt_node L = losses[k];
+        if (L < 0 || L >= g->n)
+            return mt_fail(MT_ERR_ARG, "graph_backward: losses[%d] = %d is not a node", k, L);
+        const graph_node *ln = NODE(L);
+        if (ln->batched || ln->rows != 1 || ln->cols != 1) {
+            char s[40];
+            return mt_fail(MT_ERR_SHAPE, "graph_backward: losses[%d] (node %d, %s) is %s, not (1, 1)",
+                           k, L, gi_op_name(ln->op), graph_shape_str(ln, s, sizeof s));
+        }
+    }
+    mt_status st = prepare(g, "graph_backward", losses, n, stop, opts);
+    if (st) return st;
+    for (int k = 0; k < n; k++) {
+        float *d = gi_gacc(g, losses[k]);
+        if (d) d[0] += weights ? weights[k] : 1.0f;
+    }
+    propagate(g, stop);
+    return MT_OK;
+}
+
+mt_status graph_backward_from(mt_graph *g, mt_node node, const float *dnode, const mt_backward_opts *opts)
+{
+    if (!g || !g->compiled) return mt_fail(MT_ERR_STATE, "graph_backward_from: graph not compiled");
+    if (node < 0 || node >= g->n) return mt_fail(MT_ERR_ARG, "graph_backward_from: node %d does not exist", node);
+    if (!dnode) return mt_fail(MT_ERR_ARG, "graph_backward_from: no gradient given for node %d", node);
+    mt_node stop = opts ? opts->stop : MT_NONE;
+    if (stop == node) return mt_fail(MT_ERR_ARG, "graph_backward_from: node %d is also the stop node", node);
+    mt_status st = prepare(g, "graph_backward_from", &node, 1, stop, opts);
+    if (st) return st;
+    float *d = gi_gacc(g, node);
+    if (d) kern_axpy(d, dnode, 1.0f, nelem(g, NODE(node)));
+    propagate(g, stop);
     return MT_OK;
 }

@@ -77,6 +77,9 @@ struct mt_graph {
     mt_status err; /* first build error, sticky */
     char errmsg[512];
     int use_ref;
+    int conv_per_example; /* convolution and pooling one example at a time */
+    float *work;          /* (n_work) owned: shared transient scratch (graph_scratch.work) */
+    size_t n_work;
     uint64_t drop_key;  /* from graph_set_seed */
     uint64_t drop_step; /* forward passes in MT_TRAIN so far */
     mt_mode mode;       /* of the last forward pass */
@@ -84,6 +87,8 @@ struct mt_graph {
     unsigned char *mark; /* (n) scratch: ancestors */
     unsigned char *want; /* (n) scratch: needs a gradient in this pass */
     float *pgrad;        /* destination of the last backward's parameter gradients */
+    float *const *pdest; /* or per parameter (mt_backward_opts.param_dest); NULL: pgrad */
+    int poverwrite;      /* mt_backward_opts.overwrite of the last backward */
 };
 
 /* Marks in g->mark every node that one of `roots` depends on (roots
@@ -104,13 +109,19 @@ void graph_mark_ancestors(mt_graph *g, const mt_node *roots, int n, mt_node stop
 
 typedef void (*graph_op_fn)(mt_graph *g, int i, graph_node *nd);
 
+/* The scratch a node needs for the compiled maximum batch. */
+typedef struct {
+    size_t floats; /* nd->aux: the node's own, kept from forward to backward */
+    size_t ints;   /* nd->iaux */
+    size_t work;   /* g->work: shared by every node, valid within one call only */
+} graph_scratch;
+
 /* One op: what it is called, its forward and backward side by side, and
- * the scratch its node needs (floats in nd->aux, ints in nd->iaux, for
- * the compiled maximum batch; NULL: none). */
+ * the scratch its node needs (NULL: none). */
 typedef struct {
     const char *name;
     unsigned flags;
-    void (*scratch)(const mt_graph *g, const graph_node *nd, size_t *floats, size_t *ints);
+    void (*scratch)(const mt_graph *g, const graph_node *nd, graph_scratch *s);
     graph_op_fn forward;  /* nd->value from the operands' values; g->mode is the pass's mode */
     graph_op_fn backward; /* adds nd->grad's contribution into the operands (gi_gacc) */
 } graph_op_class;
@@ -121,19 +132,19 @@ static inline const char *gi_op_name(graph_op op) { return graph_ops[op].name; }
 static inline int is_leaf(graph_op op) { return (graph_ops[op].flags & GI_OP_LEAF) != 0; }
 
 /* graph_ops_layers.c: the entries with state or layout of their own */
-void gi_batchnorm_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_batchnorm_scratch(const mt_graph *g, const graph_node *nd, graph_scratch *s);
 void gi_batchnorm_fwd(mt_graph *g, int i, graph_node *nd);
 void gi_batchnorm_bwd(mt_graph *g, int i, graph_node *nd);
-void gi_layernorm_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_layernorm_scratch(const mt_graph *g, const graph_node *nd, graph_scratch *s);
 void gi_layernorm_fwd(mt_graph *g, int i, graph_node *nd);
 void gi_layernorm_bwd(mt_graph *g, int i, graph_node *nd);
-void gi_conv2d_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_conv2d_scratch(const mt_graph *g, const graph_node *nd, graph_scratch *s);
 void gi_conv2d_fwd(mt_graph *g, int i, graph_node *nd);
 void gi_conv2d_bwd(mt_graph *g, int i, graph_node *nd);
-void gi_maxpool_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_maxpool_scratch(const mt_graph *g, const graph_node *nd, graph_scratch *s);
 void gi_maxpool_fwd(mt_graph *g, int i, graph_node *nd);
 void gi_maxpool_bwd(mt_graph *g, int i, graph_node *nd);
-void gi_loss_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_loss_scratch(const mt_graph *g, const graph_node *nd, graph_scratch *s);
 void gi_loss_mse_fwd(mt_graph *g, int i, graph_node *nd);
 void gi_loss_mse_bwd(mt_graph *g, int i, graph_node *nd);
 void gi_loss_l1_fwd(mt_graph *g, int i, graph_node *nd);
@@ -150,6 +161,18 @@ void gi_loss_bce_logits_bwd(mt_graph *g, int i, graph_node *nd);
  * it is touched; gi_gacc_beta does not and sets *beta to 0 when the buffer
  * is untouched (overwrite it: a gemm with beta 0, a copy) or 1 (add). */
 float *gi_gacc(mt_graph *g, mt_node j);
+/* A parameter node's gradient slot in the current (or last) pass. */
+static inline float *gi_pslot(const mt_graph *g, const graph_node *nd)
+{
+    float *d = g->pdest ? g->pdest[nd->param] : NULL;
+    return d ? d : g->pgrad + g->params.info[nd->param].offset;
+}
+
+/* 1 when the pass overwrites this parameter's slot (mt_backward_opts.overwrite). */
+static inline int gi_pover(const mt_graph *g, const graph_node *nd)
+{
+    return g->poverwrite && g->pdest && g->pdest[nd->param];
+}
 float *gi_gacc_beta(mt_graph *g, mt_node j, float *beta);
 /* dst = alpha src (beta 0) or dst += alpha src (beta 1). */
 void gi_put(float *dst, const float *src, float alpha, size_t n, float beta);

@@ -26,6 +26,22 @@ static void gemm_ref(int ta, int tb, int m, int n, int k, float alpha, const flo
         }
 }
 
+/* Below this many multiply-adds a product runs on one thread. Handing a
+ * small gemm to OpenBLAS's second thread costs a wake-up and a join
+ * (microseconds when the machine is idle, far more when another process
+ * holds the core: on a loaded 2-core machine 2-thread calls of 0.5M to 4M
+ * multiply-adds took 9 to 90 times as long as 1-thread ones). At 2M
+ * multiply-adds a product takes 50-100 us on one core, so the handoff is
+ * a few percent where threading starts. OpenBLAS's own cut is at 0.26M. */
+#define GEMM_SERIAL_MACS ((double)(1 << 21))
+
+static void sgemm_call(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
+                       int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+                m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 void kern_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
                int lda, const float *b, int ldb, float beta, float *c, int ldc, int ref)
 {
@@ -41,9 +57,10 @@ void kern_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const
         gemm_ref(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                ldc);
+    int threads = (double)m * n * k < GEMM_SERIAL_MACS ? openblas_get_num_threads() : 1;
+    if (threads > 1) openblas_set_num_threads(1);
+    sgemm_call(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (threads > 1) openblas_set_num_threads(threads);
 }
 
 /* The hot elementwise loops below run in blocks of 8 on restrict pointers:
@@ -372,78 +389,6 @@ void kern_layernorm_backward(float *dx, float *dgamma, float *dbeta, const float
         float is = inv_std[r], *o = dx + (size_t)r * cols;
         for (int j = 0; j < cols; j++) o[j] += is * (d[j] * gamma[j] - sg - h[j] * sgh);
     }
-}
-
-void kern_im2col(float *col, const float *x, int channels, int h, int w, int k, int pad)
-{
-    int oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1;
-    size_t plane = (size_t)oh * ow;
-    for (int c = 0; c < channels; c++)
-        for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++) {
-                float *dst = col + ((size_t)(c * k + ky) * k + kx) * plane;
-                const float *xc = x + (size_t)c * h * w;
-                for (int oy = 0; oy < oh; oy++) {
-                    int iy = oy + ky - pad;
-                    float *d = dst + (size_t)oy * ow;
-                    if (iy < 0 || iy >= h) {
-                        memset(d, 0, (size_t)ow * sizeof *d);
-                        continue;
-                    }
-                    for (int ox = 0; ox < ow; ox++) {
-                        int ix = ox + kx - pad;
-                        d[ox] = (ix >= 0 && ix < w) ? xc[(size_t)iy * w + ix] : 0.0f;
-                    }
-                }
-            }
-}
-
-void kern_col2im(float *dx, const float *col, int channels, int h, int w, int k, int pad)
-{
-    int oh = h + 2 * pad - k + 1, ow = w + 2 * pad - k + 1;
-    size_t plane = (size_t)oh * ow;
-    for (int c = 0; c < channels; c++)
-        for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++) {
-                const float *src = col + ((size_t)(c * k + ky) * k + kx) * plane;
-                float *xc = dx + (size_t)c * h * w;
-                for (int oy = 0; oy < oh; oy++) {
-                    int iy = oy + ky - pad;
-                    if (iy < 0 || iy >= h) continue;
-                    const float *s = src + (size_t)oy * ow;
-                    for (int ox = 0; ox < ow; ox++) {
-                        int ix = ox + kx - pad;
-                        if (ix >= 0 && ix < w) xc[(size_t)iy * w + ix] += s[ox];
-                    }
-                }
-            }
-}
-
-void kern_maxpool_forward(float *out, int *arg, const float *x, int channels, int h, int w, int k)
-{
-    int oh = h / k, ow = w / k;
-    for (int c = 0; c < channels; c++)
-        for (int oy = 0; oy < oh; oy++)
-            for (int ox = 0; ox < ow; ox++) {
-                int best = (c * h + oy * k) * w + ox * k;
-                float m = x[best];
-                for (int dy = 0; dy < k; dy++)
-                    for (int dx = 0; dx < k; dx++) {
-                        int i = (c * h + oy * k + dy) * w + ox * k + dx;
-                        if (x[i] > m) {
-                            m = x[i];
-                            best = i;
-                        }
-                    }
-                size_t o = ((size_t)c * oh + oy) * ow + ox;
-                out[o] = m;
-                arg[o] = best;
-            }
-}
-
-void kern_maxpool_backward(float *dx, const float *dy, const int *arg, size_t n_out)
-{
-    for (size_t i = 0; i < n_out; i++) dx[arg[i]] += dy[i];
 }
 
 /* ---- losses -------------------------------------------------------------- */

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "cagrad.h"
@@ -12,7 +13,6 @@
 #include "methods.h"
 #include "minnorm.h"
 
-#define COMBINE_MAX_TASKS 256
 #define NVEC 8
 /* doubles of solver work: min-norm points, NNLS, factorisations */
 #define COMBINE_QPW(T) (CAGRAD_WORK(T) > MINNORM_WORK(T) + 2 * (T) * (T) + 4 * (T) ? CAGRAD_WORK(T) \
@@ -113,9 +113,9 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     *out = NULL;
     if ((int)kind < 0 || kind >= MT_COMBINE_KIND_COUNT)
         return mt_fail(MT_ERR_ARG, "combine: unknown method kind %d", (int)kind);
-    if (T < 1 || T > COMBINE_MAX_TASKS)
+    if (T < 1 || T > MT_MAX_TASKS)
         return mt_fail(MT_ERR_ARG, "combine %s: task count %d out of range 1..%d", combine_kind_name(kind), T,
-                       COMBINE_MAX_TASKS);
+                       MT_MAX_TASKS);
     mt_combine_params p;
     if (prm)
         p = *prm;

@@ -31,9 +31,10 @@
  *                  losses; with normalisation "none" the two agree.) A
  *                  zero gradient keeps n_i = 1 under l2/loss+.
  *   mgda_ub        the same on G = gradients w.r.t. the shared
- *                  representation Z (T, R): the trainer then does one
- *                  backward of sum_i alpha_i L_i. d_out may be NULL;
- *                  when given it receives the direction in Z space.
+ *                  representation Z (T, R): the trainer then takes d_out
+ *                  down the trunk in one backward pass (as for every
+ *                  combiner with rep_grad). d_out may be NULL; when given
+ *                  it receives the direction in Z space.
  *   pcgrad         (Yu et al. 2020) for each i, g_i is projected onto the
  *                  normal plane of every ORIGINAL g_j (j != i, random
  *                  order from the seeded stream, reshuffled per i) that
@@ -146,6 +147,8 @@ typedef struct {
     int nash_max_iter;      /* Newton steps */
     double nash_tol;        /* max_i |alpha_i (M alpha)_i - 1| */
     double upgrad_reg;      /* added to the trace-normalised Gram */
+    int rep_grad;           /* every combiner: the trainer hands it gradients of the
+                               shared representation instead (its docs); unused here */
     uint64_t seed;          /* pcgrad/gradvac order, graddrop draws; default 0 */
 } mt_combine_params;
 

@@ -16,9 +16,12 @@
 #define CI(m) MT_FIELD_INT(mt_combine_params, m)
 #define END {NULL, 0, 0, 0, 0, NULL, NULL}
 
-/* Parameters every combiner takes, first in each combiner's list (none
- * yet; issue 14's rep_grad goes here). */
-#define COMBINER_COMMON
+/* Parameters every combiner takes, first in each combiner's list. */
+#define COMBINER_COMMON                                                                                      \
+    {"rep_grad", MT_TP_BOOL, 0, 0, 1, NULL,                                                                  \
+     "combine the per-task gradients of the shared representation, then one backward pass through the trunk " \
+     "(exact for sum and mean, an approximation for the others)",                                           \
+     .field = CI(rep_grad)},
 
 /* The optimiser of a method's learned scalars. */
 #define LEARNED_OPT(what)                                                                                \
@@ -45,15 +48,17 @@ static const mt_tparam_def famo_params[] = {
     END};
 
 static const mt_tparam_def combine_none[] = {COMBINER_COMMON END};
-static const mt_tparam_def mgda_params[] = {
-    COMBINER_COMMON
-    {"norm", MT_TP_CHOICE, MT_MGDA_NORM_L2, 0, 3, "none|l2|loss|loss+",
-     "gradient normalisation: g_i / 1, ||g_i||, L_i or L_i ||g_i||", .field = CI(mgda_norm)},
-    {"max_iter", MT_TP_INT, 250, 1, 1e6, NULL, "Frank-Wolfe iterations before the exact active-set finish",
-     .field = CI(mgda_max_iter)},
-    {"tol", MT_TP_NUMBER, 1e-10, 1e-16, 1e-2, NULL, "KKT violations at convergence, each relative to its own scale",
+#define MGDA_OWN                                                                                   \
+    {"norm", MT_TP_CHOICE, MT_MGDA_NORM_L2, 0, 3, "none|l2|loss|loss+",                            \
+     "gradient normalisation: g_i / 1, ||g_i||, L_i or L_i ||g_i||", .field = CI(mgda_norm)},      \
+    {"max_iter", MT_TP_INT, 250, 1, 1e6, NULL, "Frank-Wolfe iterations before the exact active-set finish", \
+     .field = CI(mgda_max_iter)},                                                                  \
+    {"tol", MT_TP_NUMBER, 1e-10, 1e-16, 1e-2, NULL, "KKT violations at convergence, each relative to its own scale", \
      .field = CD(mgda_tol)},
-    END};
+static const mt_tparam_def mgda_params[] = {COMBINER_COMMON MGDA_OWN END};
+/* MGDA-UB is MGDA at the representation, always (the trainer reads its
+ * kind): rep_grad is not its to choose */
+static const mt_tparam_def mgda_ub_params[] = {MGDA_OWN END};
 static const mt_tparam_def graddrop_params[] = {
     COMBINER_COMMON
     {"leak", MT_TP_NUMBER, 0, 0, 1, NULL, "fraction of every gradient kept whatever its sign", .field = CD(graddrop_leak)},
@@ -98,8 +103,7 @@ static const mt_method_info methods[] = {
     C("sum", MT_COMBINE_SUM, "sum of the task gradients", combine_none),
     C("mean", MT_COMBINE_MEAN, "mean of the task gradients", combine_none),
     C("mgda", MT_COMBINE_MGDA, "Sener & Koltun 2018: min-norm point of the convex hull (Frank-Wolfe)", mgda_params),
-    C("mgda_ub", MT_COMBINE_MGDA_UB, "MGDA on the gradients of the shared representation (one extra backward)",
-      mgda_params),
+    C("mgda_ub", MT_COMBINE_MGDA_UB, "Sener & Koltun 2018's MGDA-UB: mgda { rep_grad = true }", mgda_ub_params),
     C("pcgrad", MT_COMBINE_PCGRAD, "Yu et al. 2020: project conflicting components away", combine_none),
     C("graddrop", MT_COMBINE_GRADDROP, "Chen et al. 2020: drop gradient signs by their purity", graddrop_params),
     C("gradvac", MT_COMBINE_GRADVAC, "Wang et al. 2021: steer cosines toward their running targets", gradvac_params),

@@ -20,11 +20,11 @@
 #define MT_TOPOLOGY_H
 
 #include <stddef.h>
+#include "core/limits.h"
 #include "core/status.h"
 #include "engine/graph.h"
 #include "mtl/tparam.h"
 
-#define MT_MAX_TASKS 16
 #define MT_TOPO_MAXLAYERS 8
 #define MT_TOPO_NAME 64
 #define MT_MAX_REGS 4   /* regularisers per experiment */
@@ -141,6 +141,9 @@ struct mt_topo_class {
      * attaches, which tasks are auxiliary, learned mixing). */
     size_t (*describe)(const mt_topo_spec *s, int in_dim, char *buf, size_t n);
     mt_topo_hooks hooks;
+    /* Not NULL: a non-graph model (model.h; mtl.model.<name> in scripts),
+     * built by the trainer from the data instead of `build`. */
+    const struct mt_model_class *model;
 };
 
 struct mt_reg_class {
@@ -165,6 +168,12 @@ const mt_reg_class *reg_class_at(int i);
 /* Comma-separated names, for messages. */
 const char *topo_names(void);
 const char *reg_names(void);
+/* The reference tables of docs/topologies.md (markdown): every topology
+ * and regulariser with its parameters' defaults, then one row per
+ * parameter. Returns the length it needs (like snprintf). */
+size_t topo_markdown(char *buf, size_t n);
+/* The same as plain text, for `mtlab --list-topologies`. */
+size_t topo_text(char *buf, size_t n);
 
 const char *topo_act_name(mt_act a);
 int topo_act_parse(const char *s, mt_act *out);

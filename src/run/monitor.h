@@ -9,10 +9,10 @@
 #define MT_MONITOR_H
 
 #include <stddef.h>
+#include "core/limits.h"
 #include "core/status.h"
 
 #define MT_MON_NAME 64
-#define MT_MON_MAX_TASKS 32
 #define MT_MON_MAX_MATRICES 24
 #define MT_MON_LOG_LINES 256
 #define MT_MON_LOG_WIDTH 240
@@ -59,15 +59,25 @@ typedef struct {
     int valid;     /* 0 until first computed */
 } mt_matrix;
 
+/* The posterior band of a non-graph model with one input dimension
+ * (run/trainer_model.c), a matrix of 1 + 4T rows over MT_MON_BAND_GRID
+ * columns: row 0 the inputs of the grid; for task t, rows 1+4t and 2+4t
+ * its posterior mean and standard deviation on the grid (NaN where the
+ * model has no variance), rows 3+4t and 4+4t the x and y of its training
+ * points (up to the grid's length; NaN after the last). */
+#define MT_MON_BAND "posterior band"
+#define MT_MON_BAND_GRID 64
+#define MT_MON_BAND_TASKS 15
+
 typedef struct {
     int ntasks;
-    char task[MT_MON_MAX_TASKS][MT_MON_NAME];
-    int aux[MT_MON_MAX_TASKS]; /* 1 for auxiliary tasks */
+    char task[MT_MAX_TASKS][MT_MON_NAME];
+    int aux[MT_MAX_TASKS]; /* 1 for auxiliary tasks */
 
-    mt_series train_loss[MT_MON_MAX_TASKS]; /* x = step */
-    mt_series val_loss[MT_MON_MAX_TASKS];   /* x = step */
-    mt_series val_metric[MT_MON_MAX_TASKS]; /* x = step */
-    mt_series weight[MT_MON_MAX_TASKS];     /* loss weight (or sigma), x = step */
+    mt_series train_loss[MT_MAX_TASKS]; /* x = step */
+    mt_series val_loss[MT_MAX_TASKS];   /* x = step */
+    mt_series val_metric[MT_MAX_TASKS]; /* x = step */
+    mt_series weight[MT_MAX_TASKS];     /* loss weight (or sigma), x = step */
     char weight_label[MT_MON_NAME];         /* "weight" or "sigma" */
 
     int nmatrices;

@@ -50,16 +50,20 @@ struct mt_trainer {
     int nsh;
     size_t *sh_off, *sh_len; /* (nsh) */
     size_t P;                /* floats in all shared ranges */
-    float *scratch;          /* (params total) per-task backward destination */
+    float *scratch;          /* (params total) a copy of the arena's gradient */
+    float **pdest;           /* (T, params count) task k's backward destinations: the
+                                shared parameters into G's row k, the others NULL (the arena) */
+    int sh_contig;           /* the shared ranges are one run of the arena */
     float *G;                /* (T, P) per-task gradients of the shared parameters */
 
     /* how task losses become an update: one of the two is active */
     mt_method_family family;
     mt_weighting *W;
     mt_combiner *C;
-    int mgda_ub;
+    int rep_grad;  /* the combiner works on representation gradients (rep_grad) */
     float *dvec;   /* (P) combined direction of the shared parameters */
-    float *zgrad;  /* (T, max_batch * R) representation gradients (MGDA-UB) */
+    float *zgrad;  /* (T, max_batch * R) representation gradients (rep_grad) */
+    float *zdir;   /* (max_batch * R) their combination */
     size_t R;      /* columns of the shared representation */
     size_t gw_off, gw_len; /* the last shared layer's weight inside a G row */
     float gnorm[MT_MAX_TASKS];
@@ -81,12 +85,12 @@ struct mt_trainer {
     long wh_step[TR_WEIGHT_HIST];
     int nwh;
 
+    struct mt_model *model;  /* a non-graph model (trainer_model.c), or NULL; owned by topo.state */
     double busy_s;           /* seconds spent inside trainer_step */
     long samples;
     char topo_text[8192];
 };
 
-/* The hooks of the topology and of every regulariser, in order. */
 /* The hooks of the topology and of every regulariser, in order. */
 typedef struct {
     const mt_topo_hooks *h[1 + MT_MAX_REGS];
@@ -96,6 +100,24 @@ typedef struct {
 
 /* ---- trainer.c ---- */
 double tr_current_lr(const mt_trainer *t);
+double tr_now_s(void);
+mt_status tr_evaluate_and_publish(mt_trainer *t);
+/* What every step ends with (t0: when it began): its time, the monitor's
+ * header, the evaluation that falls due and the on_step callback. */
+mt_status tr_step_done(mt_trainer *t, double t0);
+
+/* ---- trainer_model.c (a non-graph model instead of a network) ---- */
+mt_params *tr_params(mt_trainer *t); /* the model's float view or the graph's */
+mt_status tr_model_build(mt_trainer *t);
+void tr_model_publish_start(mt_trainer *t);
+/* The posterior band (one input feature; see MT_MON_BAND). */
+void tr_model_publish_band(mt_trainer *t);
+mt_status tr_model_step(mt_trainer *t);
+mt_status tr_model_evaluate(mt_trainer *t, mt_split_kind split, mt_eval_result *out);
+/* The model's values (and Adam moments) into the float view and t->opt
+ * before saving; back after loading. */
+void tr_model_sync(mt_trainer *t);
+mt_status tr_model_restore(mt_trainer *t, int with_optim);
 
 /* ---- trainer_method.c ---- */
 /* Creates the method the spec names (allocation happens here, never in a
@@ -105,7 +127,7 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m);
  * when need_G. */
 mt_status tr_method_gradient(mt_trainer *t, const double *lv, int n, int need_G);
 mt_status tr_method_after_step(mt_trainer *t, const double *lv, int epoch_ended);
-/* Per-task gradients of the shared parameters into G (T, P), through scratch. */
+/* Per-task gradients of the shared parameters into G (T, P). */
 mt_status tr_task_gradients(mt_trainer *t);
 void tr_publish_weights(mt_trainer *t);
 

@@ -14,6 +14,28 @@ void tr_publish_weights(mt_trainer *t)
         series_push(&t->mon->weight[k], (double)t->step, sigma ? weighting_sigma(t->W, k) : t->w[k]);
 }
 
+/* The destinations of the per-task passes: task k's gradient of every
+ * shared parameter goes straight into G's row k (in the order of the
+ * shared ranges), so no pass zeroes or copies the shared block; the other
+ * parameters stay in the arena. G starts at zero: the slots no pass
+ * writes (batch-norm statistics, parameters a task cannot reach) stay so. */
+static mt_status task_dest_setup(mt_trainer *t)
+{
+    mt_params *p = graph_params(t->g);
+    if (!t->pdest && !(t->pdest = mt_calloc((size_t)t->T * p->count, sizeof *t->pdest))) return MT_ERR_NOMEM;
+    memset(t->G, 0, (size_t)t->T * (t->P ? t->P : 1) * sizeof(float));
+    size_t pos = 0;
+    for (int i = 0; i < p->count; i++) {
+        int sh = p->info[i].group == 0;
+        for (int k = 0; k < t->T; k++)
+            t->pdest[(size_t)k * p->count + i] = sh ? t->G + (size_t)k * t->P + pos : NULL;
+        if (sh) pos += p->info[i].size;
+    }
+    t->sh_contig = t->nsh > 0;
+    for (int r = 1; r < t->nsh; r++) t->sh_contig &= t->sh_off[r] == t->sh_off[r - 1] + t->sh_len[r - 1];
+    return MT_OK;
+}
+
 /* Creates the method the spec names (allocation happens here, never in a
  * step), its parameters from the registry: the spec's, else the
  * defaults. On failure the trainer keeps its previous method. */
@@ -23,6 +45,7 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
     mt_status st = method_lookup(m->name, &info);
     if (st) return mt_fail_prefix(st, "weighting");
     if ((st = tparam_validate(&m->params, info->params, "weighting", info->name))) return st;
+    if ((st = task_dest_setup(t))) return st;
     if (info->family == MT_METHOD_WEIGHTING) {
         mt_weighting_kind kind = (mt_weighting_kind)info->kind;
         if (kind == MT_WEIGHT_GRADNORM && (t->gw_len == 0 || t->topo.shared_weight < 0))
@@ -45,22 +68,25 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         combine_free(t->C);
         t->C = NULL;
         t->W = W;
-        t->mgda_ub = 0;
+        t->rep_grad = 0;
         t->method_window = prm.dwa_window;
         memcpy(t->w, weighting_weights(W), (size_t)t->T * sizeof(float));
     } else {
         mt_combine_kind kind = (mt_combine_kind)info->kind;
         if (t->P == 0) return mt_fail(MT_ERR_ARG, "%s: the network has no shared parameters to combine gradients on", m->name);
-        int ub = kind == MT_COMBINE_MGDA_UB;
-        if (ub && t->topo.shared == MT_NONE)
-            return mt_fail(MT_ERR_ARG, "mgda_ub needs one shared representation: attach every head at the same trunk layer");
         mt_combine_params prm;
         combine_params_default(&prm);
         method_fill(info, &m->params, &prm);
         prm.seed = t->e.train.seed;
-        if (ub && !t->zgrad) {
-            t->zgrad = mt_alloc_aligned((size_t)t->T * (size_t)t->max_batch * t->R * sizeof(float));
-            if (!t->zgrad) return MT_ERR_NOMEM;
+        int rep = prm.rep_grad != 0 || kind == MT_COMBINE_MGDA_UB;
+        if (rep && t->topo.shared == MT_NONE)
+            return mt_fail(MT_ERR_ARG, "%s with rep_grad needs one shared representation: attach every head at the "
+                           "same trunk layer", m->name);
+        if (rep && !t->zgrad) {
+            size_t cols = (size_t)t->max_batch * t->R;
+            t->zgrad = mt_alloc_aligned((size_t)t->T * cols * sizeof(float));
+            t->zdir = mt_alloc_aligned(cols * sizeof(float));
+            if (!t->zgrad || !t->zdir) return MT_ERR_NOMEM;
         }
         mt_combiner *C;
         if ((st = combine_new(&C, kind, t->T, &prm))) return mt_fail_prefix(st, "%s", m->name);
@@ -68,7 +94,7 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         weighting_free(t->W);
         t->W = NULL;
         t->C = C;
-        t->mgda_ub = ub;
+        t->rep_grad = rep;
         t->method_window = 0;
         for (int k = 0; k < t->T; k++) t->w[k] = 1.0f;
     }
@@ -84,62 +110,67 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
 }
 
 /* Per-task gradients of the shared parameters, each from its own backward
- * pass, into G (T, P): before each pass the shared ranges of `dest` (laid
- * out like the arena) are zeroed, after it they are copied out. */
-static mt_status per_task_gradients(mt_trainer *t, float *dest, const mt_backward_opts *o)
+ * pass, overwritten into G (T, P); with only_group -1 the task-specific
+ * parameters accumulate their own tasks' gradients in the arena. */
+static mt_status per_task_gradients(mt_trainer *t, int only_group)
 {
+    int count = graph_params(t->g)->count;
     for (int k = 0; k < t->T; k++) {
-        for (int r = 0; r < t->nsh; r++) memset(dest + t->sh_off[r], 0, t->sh_len[r] * sizeof(float));
-        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, o);
+        mt_backward_opts o = {.param_grad = NULL, .stop = MT_NONE, .only_group = only_group,
+                              .param_dest = t->pdest + (size_t)k * count, .overwrite = 1};
+        mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, &o);
         if (st) return st;
-        float *row = t->G + (size_t)k * t->P;
-        for (int r = 0; r < t->nsh; r++) {
-            memcpy(row, dest + t->sh_off[r], t->sh_len[r] * sizeof(float));
-            row += t->sh_len[r];
-        }
     }
     return MT_OK;
 }
 
-/* G through the scratch buffer, touching only the shared parameters: the
- * arena's gradient is left alone (relations, GradNorm's norms). The
- * forward pass of the batch must be current. */
-mt_status tr_task_gradients(mt_trainer *t)
-{
-    mt_backward_opts o = {.param_grad = t->scratch, .stop = MT_NONE, .only_group = 0};
-    return per_task_gradients(t, t->scratch, &o);
-}
+/* G alone, touching only the shared parameters: the arena's gradient is
+ * left alone (relations, GradNorm's norms). The forward pass of the batch
+ * must be current. */
+mt_status tr_task_gradients(mt_trainer *t) { return per_task_gradients(t, 0); }
 
-/* G written straight through the arena's gradient, so the task-specific
- * parameters end with their own task's gradient and no pass is spent on
- * them twice. The caller then writes the combined shared gradient back. */
-static mt_status task_gradients_inplace(mt_trainer *t)
-{
-    return per_task_gradients(t, graph_params(t->g)->grad, NULL);
-}
-
-static void write_shared(mt_trainer *t, const float *d)
+/* The combined direction into the arena's shared ranges: straight there
+ * when they are one run, else through dvec. */
+static mt_status combine_into_arena(mt_trainer *t, const float *lf)
 {
     mt_params *p = graph_params(t->g);
+    float *d = t->sh_contig ? p->grad + t->sh_off[0] : t->dvec;
+    mt_status st = combine_run(t->C, t->G, t->T, t->P, lf, d, t->w);
+    if (st || t->sh_contig) return st;
     for (int r = 0; r < t->nsh; r++) {
         memcpy(p->grad + t->sh_off[r], d, t->sh_len[r] * sizeof(float));
         d += t->sh_len[r];
     }
+    return MT_OK;
 }
 
-/* MGDA-UB (Sener & Koltun 2018): the min-norm weights of the gradients
- * with respect to the shared representation Z, each from a backward pass
- * that stops at Z, then one full backward with those weights. */
-static mt_status mgda_ub_weights(mt_trainer *t, const float *lf, int n)
+/* Representation gradients (rep_grad; MGDA-UB, Sener & Koltun 2018, for
+ * MGDA). Each task's backward pass stops at the shared representation Z
+ * (B, R): it gives the task's own head parameters their gradient in the
+ * arena, and g_k = dL_k/dZ. The combiner turns G_Z (T, B*R) into one
+ * direction d_Z, and one backward pass takes d_Z down the trunk. So the
+ * trunk is traversed once instead of T times.
+ *
+ * The shared update is J^T d_Z, J = dZ/dtheta_shared. For sum and mean,
+ * d_Z = sum_k w_k g_k with fixed w and J^T d_Z is exactly the parameter-
+ * space result. Every other combiner computes its weights (or its
+ * projections, sign drops) from the geometry of the g_k, i.e. from
+ * G_Z G_Z^T instead of G_theta G_theta^T = G_Z J J^T G_Z^T: the same only
+ * when J J^T acts as a multiple of the identity on the span of the g_k.
+ * MGDA-UB's justification is a bound: the min-norm point for Z bounds the
+ * one for theta, not equals it. */
+static mt_status rep_grad_gradient(mt_trainer *t, const float *lf, int n)
 {
     size_t cols = (size_t)n * t->R;
-    mt_backward_opts o = {.param_grad = t->scratch, .stop = t->topo.shared, .only_group = -1};
+    mt_backward_opts o = {.param_grad = NULL, .stop = t->topo.shared, .only_group = -1};
     for (int k = 0; k < t->T; k++) {
         mt_status st = graph_backward(t->g, &t->loss[k], NULL, 1, &o);
         if (st) return st;
         memcpy(t->zgrad + (size_t)k * cols, graph_grad(t->g, t->topo.shared), cols * sizeof(float));
     }
-    return combine_run(t->C, t->zgrad, t->T, cols, lf, NULL, t->w);
+    mt_status st = combine_run(t->C, t->zgrad, t->T, cols, lf, t->zdir, t->w);
+    if (st) return st;
+    return graph_backward_from(t->g, t->topo.shared, t->zdir, NULL);
 }
 
 /* Builds this step's gradient in the arena according to the method, and
@@ -166,15 +197,14 @@ mt_status tr_method_gradient(mt_trainer *t, const double *lv, int n, int need_G)
         return graph_backward(t->g, t->loss, t->w, t->T, NULL);
     }
     params_zero_grad(p);
-    if (t->mgda_ub) {
-        if ((st = mgda_ub_weights(t, lf, n))) return mt_fail_prefix(st, "mgda_ub at step %ld", t->step + 1);
-        if (need_G && (st = tr_task_gradients(t))) return st;
-        return graph_backward(t->g, t->loss, t->w, t->T, NULL);
+    if (t->rep_grad) {
+        if ((st = rep_grad_gradient(t, lf, n)))
+            return mt_fail_prefix(st, "%s (rep_grad) at step %ld", combine_kind_name(combine_kind(t->C)), t->step + 1);
+        return need_G ? tr_task_gradients(t) : MT_OK;
     }
-    if ((st = task_gradients_inplace(t))) return st;
-    if ((st = combine_run(t->C, t->G, t->T, t->P, lf, t->dvec, t->w)))
+    if ((st = per_task_gradients(t, -1))) return st;
+    if ((st = combine_into_arena(t, lf)))
         return mt_fail_prefix(st, "%s at step %ld", combine_kind_name(combine_kind(t->C)), t->step + 1);
-    write_shared(t, t->dvec);
     return MT_OK;
 }
 

@@ -27,7 +27,7 @@ void pane_draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v)
     int ncols = (W - 2 - namew - 3) / colw;
     if (ncols > ref->ntasks) ncols = ref->ntasks;
     /* best (lowest) final loss per column, over experiments with the task */
-    double best[MT_MON_MAX_TASKS];
+    double best[MT_MAX_TASKS];
     for (int t = 0; t < ncols; t++) {
         best[t] = INFINITY;
         for (int e = 0; e < v->count; e++) {

@@ -109,6 +109,10 @@ int pane_draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
 const char *pane_glyph(const tui_screen *s, glyph g);
 tui_role pane_state_role(mt_run_state st);
 
+/* pane_band.c: the posterior band in the matrix pane when m is it
+ * (returns 1 and draws it), else 0 */
+int pane_band_draw(tui_screen *s, WINDOW *w, const mt_matrix *m, const char *extra);
+
 /* panes_compare.c */
 void pane_draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v);
 void pane_draw_compare_scatter(tui_screen *s, WINDOW *w, const tui_view *v);

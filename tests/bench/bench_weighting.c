@@ -2,19 +2,28 @@
  * step.
  *
  *   bench_weighting pertask NAME B H T [METHOD]
+ *   bench_weighting tasks NAME B H T
  *
- * Builds the small bench model of bench_engine.c (hard sharing: trunk
- * 784 -> H -> H with ReLU, T heads H -> H/2 -> 10, softmax cross-entropy,
- * Adam) as an mt_experiment on a synthetic dataset, and drives it through
- * the trainer (src/run/trainer.c), so the measured path is the one a run
- * takes: batching, forward, the method's backward passes, the optimiser.
- * Two trainers, one with equal weighting (one backward pass) and one with
- * METHOD (default pcgrad: T backward passes into the arena, then the
- * combination), are timed in alternating blocks; the best block of each
- * counts. Prints one line:
+ * pertask builds the small bench model of bench_engine.c (hard sharing:
+ * trunk 784 -> H -> H with ReLU, T heads H -> H/2 -> 10, softmax
+ * cross-entropy, Adam) and times equal weighting (one backward pass)
+ * against METHOD (default pcgrad: T backward passes into the arena, then
+ * the combination). Prints one line:
  *   pertask name=NAME T=.. method=.. equal_ms=.. method_ms=.. ratio=..
  *           target=(T+1)/2 step_allocs=..
- * Timing: BENCH_MIN_TIME seconds (default 1) per block, 3 blocks each. */
+ *
+ * tasks is the many-task case of issue 14: T binary heads of 16 units on
+ * the trunk 784 -> H -> H, binary cross-entropy, and four methods: equal,
+ * pcgrad, mgda, and mgda with rep_grad (per-task gradients of the shared
+ * representation, one backward pass through the trunk). Prints one line:
+ *   tasks name=NAME T=.. equal_ms=.. pcgrad=.. mgda=.. mgda_rep=..
+ * the last three as ratios to equal.
+ *
+ * Both run on a synthetic dataset through the trainer (src/run/trainer.c),
+ * so the measured path is the one a run takes: batching, forward, the
+ * method's backward passes, the optimiser. The trainers are timed in
+ * alternating blocks of BENCH_MIN_TIME seconds (default 1), 3 blocks
+ * each; the best block of each counts. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +35,7 @@
 #include "core/status.h"
 #include "run/experiment.h"
 #include "run/trainer.h"
+#include "bench_util.h"
 
 #define IN 784
 #define CLASSES 10
@@ -33,19 +43,6 @@
 #define MIN_STEPS 5
 #define BLOCKS 3
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double min_time(void)
-{
-    const char *s = getenv("BENCH_MIN_TIME");
-    double t = s ? atof(s) : 1.0;
-    return t > 0 ? t : 1.0;
-}
 
 static int die(const char *what)
 {
@@ -53,22 +50,30 @@ static int die(const char *what)
     return 1;
 }
 
-/* 8 batches of random inputs with T random 10-class labels, all training. */
-static mt_data_ref *make_data(int B, int T)
+/* What differs between the two benchmarks' models. */
+typedef struct {
+    int B, H, T;
+    int binary; /* 1: binary heads (BCE), 0: 10-class heads (CE) */
+    int head;   /* hidden units of each head */
+} bench_model;
+
+/* 8 batches of random inputs with T random labels, all training. */
+static mt_data_ref *make_data(const bench_model *bm)
 {
     mt_data_ref *r = data_ref_new();
     if (!r) return NULL;
-    int n = 8 * B;
+    int n = 8 * bm->B;
     if (dataset_alloc(&r->ds, "bench", n, IN, 0, 0, 0)) goto fail;
     mt_rng g;
     mt_rng_init(&g, 1234, 0);
     for (size_t i = 0; i < (size_t)n * IN; i++) r->ds.x[i] = (float)mt_rng_normal(&g);
-    for (int t = 0; t < T; t++) {
+    for (int t = 0; t < bm->T; t++) {
         char nm[16];
         snprintf(nm, sizeof nm, "y%d", t);
-        mt_target *tg = dataset_add_target(&r->ds, nm, MT_TARGET_CLASS, 1, CLASSES);
+        mt_target *tg = bm->binary ? dataset_add_target(&r->ds, nm, MT_TARGET_BINARY, 1, 0)
+                                   : dataset_add_target(&r->ds, nm, MT_TARGET_CLASS, 1, CLASSES);
         if (!tg) goto fail;
-        for (int i = 0; i < n; i++) tg->y[i] = (float)mt_rng_below(&g, CLASSES);
+        for (int i = 0; i < n; i++) tg->y[i] = (float)mt_rng_below(&g, bm->binary ? 2 : CLASSES);
     }
     if (split_make(&r->split, n, n, 0, 0, 1)) goto fail;
     return r;
@@ -77,38 +82,41 @@ fail:
     return NULL;
 }
 
-/* The bench model as an experiment with the given method. */
-static void make_experiment(mt_experiment *e, mt_data_ref *data, int B, int H, int T, const char *method)
+/* The bench model as an experiment with the given method; rep_grad >= 0
+ * sets that parameter. */
+static void make_experiment(mt_experiment *e, mt_data_ref *data, const bench_model *bm, const char *method,
+                            int rep_grad)
 {
     experiment_defaults(e);
-    snprintf(e->name, sizeof e->name, "pertask %s", method);
+    snprintf(e->name, sizeof e->name, "bench %s", method);
     e->data = data;
     data_ref_retain(data);
-    e->ntasks = T;
-    e->topo.trunk[0] = e->topo.trunk[1] = H;
+    e->ntasks = bm->T;
+    e->topo.trunk[0] = e->topo.trunk[1] = bm->H;
     e->topo.ntrunk = 2;
-    e->topo.head[0] = H / 2;
+    e->topo.head[0] = bm->head;
     e->topo.nhead = 1;
     e->topo.act = MT_ACT_RELU;
-    e->topo.ntasks = T;
-    for (int t = 0; t < T; t++) {
+    e->topo.ntasks = bm->T;
+    for (int t = 0; t < bm->T; t++) {
         mt_task_spec *k = &e->task[t];
         snprintf(k->name, sizeof k->name, "t%d", t);
         k->target = t;
-        k->kind = MT_TARGET_CLASS;
-        k->out_dim = CLASSES;
-        k->loss = MT_LOSS_CE;
+        k->kind = bm->binary ? MT_TARGET_BINARY : MT_TARGET_CLASS;
+        k->out_dim = bm->binary ? 1 : CLASSES;
+        k->loss = bm->binary ? MT_LOSS_BCE : MT_LOSS_CE;
         k->metric = MT_METRIC_ACCURACY;
         k->weight = 1;
         k->in_score = 1;
         mt_topo_task *tt = &e->topo.task[t];
         snprintf(tt->name, sizeof tt->name, "t%d", t);
-        tt->out_dim = CLASSES;
+        tt->out_dim = k->out_dim;
         tt->nhead = -1;
     }
     topo_resolve(&e->topo);
     snprintf(e->weighting.name, sizeof e->weighting.name, "%s", method);
-    e->train.batch = B;
+    if (rep_grad >= 0) tparam_set_num(&e->weighting.params, "rep_grad", MT_TP_BOOL, rep_grad);
+    e->train.batch = bm->B;
     e->train.steps = 1000000000L;
     e->train.eval_every = 1000000000;      /* no evaluation while timing */
     e->train.relations_every = 1000000000; /* relation matrices at step 0 only */
@@ -119,15 +127,56 @@ static void make_experiment(mt_experiment *e, mt_data_ref *data, int B, int H, i
 static double time_block(mt_trainer *t, double limit, int *ok)
 {
     int steps = 0;
-    double start = now();
+    double start = bench_now();
     do {
         if (trainer_step(t) != MT_OK) {
             *ok = 0;
             return NAN;
         }
         steps++;
-    } while (steps < MIN_STEPS || now() - start < limit);
-    return 1e3 * (now() - start) / steps;
+    } while (steps < MIN_STEPS || bench_now() - start < limit);
+    return 1e3 * (bench_now() - start) / steps;
+}
+
+/* Times trainers of the model with each method (rep[i] >= 0 sets
+ * rep_grad) in alternating blocks; best[i] gets the best ms per step. */
+static int time_methods(const char *name, const bench_model *bm, int nm, const char *const *methods,
+                        const int *rep, double *best, unsigned long *step_allocs)
+{
+    mt_data_ref *data = make_data(bm);
+    if (!data) return die("data");
+    mt_experiment e[8];
+    mt_trainer *tr[8];
+    for (int i = 0; i < nm; i++) {
+        make_experiment(&e[i], data, bm, methods[i], rep[i]);
+        if (trainer_new(&e[i], NULL, &tr[i]) != MT_OK) return die(methods[i]);
+    }
+    data_ref_release(data);
+    int ok = 1;
+    for (int i = 0; i < nm; i++)
+        for (int s = 0; s < WARMUP && ok; s++) ok = trainer_step(tr[i]) == MT_OK;
+    if (!ok) return die("warm-up step");
+    double limit = bench_min_time(1.0);
+    for (int i = 0; i < nm; i++) best[i] = INFINITY;
+    unsigned long allocs = mt_alloc_count();
+    for (int b = 0; b < BLOCKS && ok; b++)
+        for (int i = 0; i < nm && ok; i++) {
+            double ms = time_block(tr[i], limit, &ok);
+            if (ms < best[i]) best[i] = ms;
+        }
+    if (!ok) return die("step");
+    *step_allocs = mt_alloc_count() - allocs;
+    for (int i = 0; i < nm; i++) {
+        const double *l = trainer_step_loss(tr[i]);
+        for (int k = 0; k < bm->T; k++)
+            if (!isfinite(l[k])) {
+                fprintf(stderr, "bench_weighting: %s: a loss of %s became non-finite\n", name, methods[i]);
+                return 1;
+            }
+        trainer_free(tr[i]);
+        experiment_free(&e[i]);
+    }
+    return 0;
 }
 
 static int bench_pertask(const char *name, int B, int H, int T, const char *method)
@@ -136,42 +185,35 @@ static int bench_pertask(const char *name, int B, int H, int T, const char *meth
         fprintf(stderr, "bench_weighting: pertask %s: bad sizes B=%d H=%d T=%d\n", name, B, H, T);
         return 2;
     }
-    mt_data_ref *data = make_data(B, T);
-    if (!data) return die("data");
-    mt_experiment e[2];
+    bench_model bm = {B, H, T, 0, H / 2};
     const char *methods[2] = {"equal", method};
-    mt_trainer *tr[2] = {NULL, NULL};
-    for (int i = 0; i < 2; i++) {
-        make_experiment(&e[i], data, B, H, T, methods[i]);
-        if (trainer_new(&e[i], NULL, &tr[i]) != MT_OK) return die(methods[i]);
-    }
-    data_ref_release(data);
-    int ok = 1;
-    for (int i = 0; i < 2; i++)
-        for (int s = 0; s < WARMUP && ok; s++) ok = trainer_step(tr[i]) == MT_OK;
-    if (!ok) return die("warm-up step");
-    double best[2] = {INFINITY, INFINITY}, limit = min_time();
-    unsigned long allocs = mt_alloc_count();
-    for (int b = 0; b < BLOCKS && ok; b++)
-        for (int i = 0; i < 2 && ok; i++) {
-            double ms = time_block(tr[i], limit, &ok);
-            if (ms < best[i]) best[i] = ms;
-        }
-    if (!ok) return die("step");
-    unsigned long step_allocs = mt_alloc_count() - allocs;
-    const double *l0 = trainer_step_loss(tr[0]), *l1 = trainer_step_loss(tr[1]);
-    for (int k = 0; k < T; k++)
-        if (!isfinite(l0[k]) || !isfinite(l1[k])) {
-            fprintf(stderr, "bench_weighting: pertask %s: a loss became non-finite\n", name);
-            return 1;
-        }
+    int rep[2] = {-1, -1};
+    double best[2];
+    unsigned long allocs;
+    int rc = time_methods(name, &bm, 2, methods, rep, best, &allocs);
+    if (rc) return rc;
     printf("pertask name=%s B=%d H=%d T=%d method=%s equal_ms=%.3f method_ms=%.3f ratio=%.2f "
            "target=%.1f step_allocs=%lu\n",
-           name, B, H, T, method, best[0], best[1], best[1] / best[0], (T + 1) / 2.0, step_allocs);
-    for (int i = 0; i < 2; i++) {
-        trainer_free(tr[i]);
-        experiment_free(&e[i]);
+           name, B, H, T, method, best[0], best[1], best[1] / best[0], (T + 1) / 2.0, allocs);
+    return 0;
+}
+
+static int bench_tasks(const char *name, int B, int H, int T)
+{
+    if (B <= 0 || H < 2 || T < 2 || T > MT_MAX_TASKS) {
+        fprintf(stderr, "bench_weighting: tasks %s: bad sizes B=%d H=%d T=%d\n", name, B, H, T);
+        return 2;
     }
+    bench_model bm = {B, H, T, 1, 16};
+    const char *methods[4] = {"equal", "pcgrad", "mgda", "mgda"};
+    int rep[4] = {-1, -1, 0, 1};
+    double best[4];
+    unsigned long allocs;
+    int rc = time_methods(name, &bm, 4, methods, rep, best, &allocs);
+    if (rc) return rc;
+    printf("tasks name=%s B=%d H=%d T=%d equal_ms=%.3f pcgrad=%.2f mgda=%.2f mgda_rep=%.2f target=2 "
+           "step_allocs=%lu\n",
+           name, B, H, T, best[0], best[1] / best[0], best[2] / best[0], best[3] / best[0], allocs);
     return 0;
 }
 
@@ -180,6 +222,8 @@ int main(int argc, char **argv)
     if ((argc == 6 || argc == 7) && strcmp(argv[1], "pertask") == 0)
         return bench_pertask(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]),
                              argc == 7 ? argv[6] : "pcgrad");
-    fprintf(stderr, "usage: bench_weighting pertask NAME B H T [METHOD]\n");
+    if (argc == 6 && strcmp(argv[1], "tasks") == 0)
+        return bench_tasks(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    fprintf(stderr, "usage: bench_weighting pertask NAME B H T [METHOD] | bench_weighting tasks NAME B H T\n");
     return 2;
 }
