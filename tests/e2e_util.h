@@ -77,19 +77,20 @@ static inline const char *e2e_threads(void)
     return t && *t && strspn(t, "0123456789") == strlen(t) ? t : "1";
 }
 
-/* With MTLAB_E2E_LR_SCALE set (e.g. 1.000001), `run 'SCRIPT'` and
- * `sweep 'SCRIPT'` get --set optim.lr=<the learning rate of the script's
- * first optimiser constructor (mtl.optim.NAME { lr = X }) times the
- * scale>: the whole suite reruns with every learning rate moved by 1e-6,
- * to see which claims are luck (scripts/check-portable.sh). Writes the
- * extra arguments into out (empty when not set or not found). */
+/* With MTLAB_E2E_LR_SCALE set (e.g. 1.000001), `run 'SCRIPT'` gets --set
+ * optim.lr=<the learning rate of the script's first optimiser constructor
+ * (mtl.optim.NAME { lr = X }) times the scale>: the whole suite reruns
+ * with every learning rate moved by 1e-6, to see which claims are luck
+ * (scripts/check-portable.sh). Not a run that sets optim itself (a test
+ * that needs lr ~ 0 keeps it), and not a sweep (the sweep tests compare
+ * a local and an MPI sweep byte for byte). Writes the extra arguments
+ * into out (empty when not set or not found). */
 static inline void e2e_lr_perturbation(const char *args, char *out, size_t n)
 {
     out[0] = '\0';
     const char *sc = getenv("MTLAB_E2E_LR_SCALE");
-    if (!sc || !*sc) return;
-    const char *a = strstr(args, "run '");
-    if (!a) a = strstr(args, "sweep '");
+    if (!sc || !*sc || strstr(args, "optim")) return;
+    const char *a = strncmp(args, "run '", 5) == 0 ? args : NULL;
     if (!a) return;
     a = strchr(a, '\'') + 1;
     const char *b = strchr(a, '\'');
