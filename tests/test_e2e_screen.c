@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <cJSON.h>
+#include <math.h>
 #include <unistd.h>
 
 #include "e2e_util.h"
@@ -69,6 +71,91 @@ static long step_counter(void)
     }
     free(s);
     return n;
+}
+
+
+/* The absolute path of the binary under test. */
+static const char *binary_path(void)
+{
+    static char bin[1024];
+    char cwd[512];
+    if (!getcwd(cwd, sizeof cwd)) abort();
+    snprintf(bin, sizeof bin, "%s%s%s", e2e_binary()[0] == '/' ? "" : cwd, e2e_binary()[0] == '/' ? "" : "/",
+             e2e_binary());
+    return bin;
+}
+
+/* Starts `mtlab ARGS` in a 120x40 tmux session "wb", in the temporary
+ * directory, reporting its exit code as MTLAB_EXITED=N when it ends. */
+static void start_workbench(const char *args)
+{
+    tmux("new-session -d -s wb -x 120 -y 40 'env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 HOME=/tmp "
+         "XDG_STATE_HOME=%s/state sh'", e2e_tmpdir());
+    tmux("send-keys -t wb \"cd '%s' && OPENBLAS_NUM_THREADS=1 '%s' %s; echo MTLAB_EXITED=\\$?\" Enter", e2e_tmpdir(),
+         binary_path(), args);
+}
+
+/* Polls until the step counter has moved past `than` (up to secs). */
+static long step_after(long than, double secs)
+{
+    long n = -1;
+    for (double t = 0; t < secs; t += 0.1) {
+        n = step_counter();
+        if (n > than) return n;
+        usleep(100000);
+    }
+    return n;
+}
+
+/* The first line of the screen. */
+static char *first_line(void)
+{
+    char *s = capture();
+    char *nl = strchr(s, '\n');
+    if (nl) *nl = '\0';
+    return s;
+}
+
+/* Whether a line of a pane (it starts with the border: a box-drawing
+ * line, or 'x' where the terminal draws lines with the alternate
+ * character set), not the title bar, holds needle. */
+static int console_has(const char *needle)
+{
+    char *s = capture();
+    int found = 0;
+    for (char *line = s; line && *line && !found;) {
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = '\0';
+        int border = strncmp(line, "\xe2\x94\x82", 3) == 0 || line[0] == 'x';
+        if (border && strstr(line, needle)) found = 1;
+        line = nl ? nl + 1 : NULL;
+    }
+    free(s);
+    return found;
+}
+
+static int wait_console(const char *needle, double secs)
+{
+    for (double t = 0; t < secs; t += 0.1) {
+        if (console_has(needle)) return 1;
+        usleep(100000);
+    }
+    char *s = capture();
+    fprintf(stderr, "waited %.0fs for \"%s\" in the console; the screen shows:\n%s\n", secs, needle, s);
+    free(s);
+    return 0;
+}
+
+static cJSON *read_json_file(const char *path)
+{
+    char *text = e2e_read(path);
+    if (!text) {
+        fprintf(stderr, "cannot read %s\n", path);
+        return NULL;
+    }
+    cJSON *o = cJSON_Parse(text);
+    free(text);
+    return o;
 }
 
 static int setup(void **state)
@@ -229,11 +316,305 @@ static void test_e2e_screen_slow_motion(void **state)
     tmux("kill-session -t wb");
 }
 
+
+/* A script the reload test rewrites between reloads: `name` tells which
+ * version runs, `extra` adds fields to the experiment. */
+static const char *reload_script(const char *name, const char *extra)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "local mtl = require 'mtl'\n"
+             "local data = mtl.data.generate { n = 200, fn = function(i) return { i / 200, (i %% 7) / 7 },\n"
+             "  { y = i %% 2, r = i / 200 } end, types = { r = 'regress' } }\n"
+             "return mtl.experiment { name = '%s', data = data,\n"
+             "  tasks = { mtl.task.classify { name = 'y' }, mtl.task.regress { name = 'r' } },\n"
+             "  topology = mtl.share.hard { trunk = { 8 } },\n"
+             "  train = { batch = 10, steps = 100000000, eval_every = 50%s } }\n",
+             name, extra);
+    return e2e_write("reload.lua", text);
+}
+
+/* r three times during a run: after each reload the new run is on the
+ * screen, its step counter advances from a fresh start, and --out holds
+ * the reloaded run (the previous ones moved aside, each complete and
+ * "stopped"). A reload of a script with a syntax error, or of one whose
+ * field read raises in a metamethod, keeps the old run going with the
+ * error in the console. */
+static void test_e2e_screen_reload(void **state)
+{
+    (void)state;
+    const char *script = reload_script("reload 0", "");
+    char args[1200];
+    snprintf(args, sizeof args, "'%s' --out reload-run", script);
+    start_workbench(args);
+    char *s = wait_for("reload 0", 30);
+    free(s);
+    long before = step_after(0, 30);
+    assert_true(before > 0);
+    for (int k = 1; k <= 3; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "reload %d", k);
+        reload_script(name, "");
+        tmux("send-keys -t wb r");
+        s = wait_for(name, 30);
+        assert_non_null(strstr(s, name));
+        free(s);
+        long a = step_after(-1, 10);
+        long b = step_after(a, 30);
+        assert_true(a >= 0);
+        assert_true(b > a); /* advancing */
+    }
+    /* a syntax error: the old run goes on, the error is in the console */
+    e2e_write("reload.lua", "local mtl = require 'mtl'\nreturn mtl.experiment { name = = 1 }\n");
+    tmux("send-keys -t wb r");
+    assert_true(wait_console("reload failed", 20));
+    assert_true(wait_console("reload.lua:2:", 5));
+    long a = step_after(-1, 5);
+    assert_true(step_after(a, 30) > a);
+    s = capture();
+    assert_non_null(strstr(s, "reload 3"));
+    free(s);
+    /* a field read through a metamethod that raises */
+    e2e_write("reload.lua",
+              "local mtl = require 'mtl'\n"
+              "local data = mtl.data.generate { n = 50, fn = function(i) return { i / 50 }, { y = i % 2 } end }\n"
+              "return mtl.experiment { name = 'reload 4', data = data, tasks = { mtl.task.classify { name = 'y' } },\n"
+              "  train = setmetatable({ batch = 10 }, { __index = function() error('raised in a metamethod') end }) }\n");
+    tmux("send-keys -t wb r");
+    assert_true(wait_console("raised in a metamethod", 20));
+    a = step_after(-1, 5);
+    assert_true(step_after(a, 30) > a);
+    s = capture();
+    assert_non_null(strstr(s, "reload 3"));
+    free(s);
+    /* quit: the run on the screen is the one in --out */
+    tmux("send-keys -t wb ' '");
+    s = wait_for("paused", 10);
+    free(s);
+    tmux("send-keys -t wb q");
+    s = wait_for("MTLAB_EXITED=0", 30);
+    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
+    free(s);
+    char p[800];
+    for (int k = 0; k <= 3; k++) {
+        if (k < 3) snprintf(p, sizeof p, "%s/reload-run.before-reload-%d/summary.json", e2e_tmpdir(), k + 1);
+        else snprintf(p, sizeof p, "%s/reload-run/summary.json", e2e_tmpdir());
+        cJSON *sum = read_json_file(p);
+        assert_non_null(sum);
+        char name[32];
+        snprintf(name, sizeof name, "reload %d", k);
+        assert_string_equal(cJSON_GetObjectItem(sum, "name")->valuestring, name);
+        assert_string_equal(cJSON_GetObjectItem(sum, "status")->valuestring, "stopped");
+        assert_true(cJSON_GetObjectItem(sum, "steps")->valuedouble > 0);
+        cJSON_Delete(sum);
+        snprintf(p + strlen(p) - strlen("summary.json"), 40, "checkpoint.safetensors");
+        assert_true(e2e_exists(p));
+    }
+    tmux("kill-session -t wb");
+}
+
+/* print and io.write from the console and from on_eval land in the
+ * console pane: the title stays on the first line. Ctrl-L repaints what
+ * something else wrote over the screen. */
+static void test_e2e_screen_print_and_redraw(void **state)
+{
+    (void)state;
+    const char *script = e2e_write("print.lua",
+        "local mtl = require 'mtl'\n"
+        "local data = mtl.data.generate { n = 200, fn = function(i) return { i / 200 }, { y = i % 2 } end }\n"
+        "return mtl.experiment { name = 'printing', data = data, tasks = { mtl.task.classify { name = 'y' } },\n"
+        "  description = 'static notes so the pane does not change',\n"
+        "  train = { batch = 10, steps = 100000000, eval_every = 2000 },\n"
+        "  on_eval = function(run, step) if step == 2000 then print('EVALPRINT', step) io.write('half ') "
+        "io.write('line\\n') end end }\n");
+    char args[1200];
+    snprintf(args, sizeof args, "'%s' --out print-run", script);
+    start_workbench(args);
+    char *s = wait_for("printing", 30);
+    free(s);
+    assert_true(wait_console("EVALPRINT", 60)); /* print's tab shows as spaces */
+    assert_true(wait_console("half line", 5));
+    s = first_line();
+    assert_non_null(strstr(s, "mtlab"));
+    assert_non_null(strstr(s, "printing"));
+    free(s);
+    tmux("send-keys -t wb :");
+    usleep(300000);
+    tmux("send-keys -t wb 'for i = 1, 3 do print(\"console-print-\" .. i) end' Enter");
+    assert_true(wait_console("console-print-3", 10));
+    assert_true(console_has("console-print-1"));
+    assert_true(console_has("console-print-2"));
+    tmux("send-keys -t wb 'io.write(\"no newline\")' Enter");
+    assert_true(wait_console("no newline", 10));
+    s = first_line();
+    assert_non_null(strstr(s, "mtlab"));
+    assert_non_null(strstr(s, "printing"));
+    free(s);
+    tmux("send-keys -t wb Escape");
+    /* something writes over the screen behind curses' back; Ctrl-L repaints */
+    char cmd[600], tty[128] = "";
+    snprintf(cmd, sizeof cmd, "tmux -L %s display -p -t wb '#{pane_tty}'", sock);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(tty, sizeof tty, f));
+    pclose(f);
+    tty[strcspn(tty, "\n")] = '\0';
+    snprintf(cmd, sizeof cmd, "printf '\\033[22;70HGARBAGE-XYZ' > %s", tty);
+    assert_int_equal(system(cmd), 0);
+    s = wait_for("GARBAGE-XYZ", 5);
+    assert_non_null(strstr(s, "GARBAGE-XYZ"));
+    free(s);
+    tmux("send-keys -t wb C-l");
+    int gone = 0;
+    for (int i = 0; i < 50 && !gone; i++) {
+        s = capture();
+        gone = !strstr(s, "GARBAGE-XYZ") && strstr(s, "printing");
+        free(s);
+        usleep(100000);
+    }
+    assert_true(gone);
+    tmux("send-keys -t wb q");
+    usleep(300000);
+    tmux("send-keys -t wb y");
+    s = wait_for("MTLAB_EXITED=0", 30);
+    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
+    free(s);
+    tmux("kill-session -t wb");
+}
+
+/* Sorted names of the files in dir, one per line (malloc'd). */
+static char *list_dir(const char *dir)
+{
+    char cmd[800], path[700];
+    snprintf(path, sizeof path, "%s/ls.txt", e2e_tmpdir());
+    snprintf(cmd, sizeof cmd, "ls -1 '%s' | sort > '%s'", dir, path);
+    if (system(cmd) != 0) return strdup("");
+    char *t = e2e_read(path);
+    return t ? t : strdup("");
+}
+
+static char *run_file(const char *run, const char *name)
+{
+    char p[800];
+    snprintf(p, sizeof p, "%s/%s/%s", e2e_tmpdir(), run, name);
+    char *t = e2e_read(p);
+    if (!t) fprintf(stderr, "missing %s\n", p);
+    return t;
+}
+
+/* Two JSON values equal, but for the keys that measure time. */
+static int json_same(const cJSON *a, const cJSON *b)
+{
+    if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
+        if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b)) return 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, a)
+        {
+            if (strcmp(x->string, "wall_time_s") == 0 || strcmp(x->string, "samples_per_s") == 0) continue;
+            const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+            if (!y || !json_same(x, y)) {
+                fprintf(stderr, "differs at \"%s\"\n", x->string);
+                return 0;
+            }
+        }
+        return 1;
+    }
+    return cJSON_Compare(a, b, 1);
+}
+
+/* A workbench run folder is a headless one: the same files, the same
+ * events in the same order, byte-identical metrics, relations, config and
+ * checkpoint, and the same summary but for the times (one thread, same
+ * seed). With baselines, both train and cache them alike. */
+static void test_e2e_screen_folder_same_as_headless(void **state)
+{
+    (void)state;
+    const char *script = e2e_write("same.lua",
+        "local mtl = require 'mtl'\n"
+        "local data = mtl.data.generate { n = 300, fn = function(i) local a, b = (i % 17) / 17, (i % 5) / 5\n"
+        "  return { a, b, a * b }, { c = (a + b > 1) and 1 or 0, r = a - b } end, types = { r = 'regress' } }\n"
+        "return mtl.experiment { name = 'same folder', data = data,\n"
+        "  tasks = { mtl.task.classify { name = 'c' }, mtl.task.regress { name = 'r' } },\n"
+        "  topology = mtl.share.hard { trunk = { 8 } }, weighting = 'uncertainty',\n"
+        "  train = { batch = 16, steps = 240, eval_every = 40, relations_every = 20, affinity_every = 60,\n"
+        "            baselines = true, seed = 3 } }\n");
+    char args[1200], *out, *err;
+    snprintf(args, sizeof args, "run '%s' --out hl-run --quiet", script);
+    assert_int_equal(e2e_run(args, &out, &err), 0);
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "'%s' --out wb-run --exit-when-done", script);
+    start_workbench(args);
+    char *s = wait_for("MTLAB_EXITED=0", 120);
+    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
+    free(s);
+    tmux("kill-session -t wb");
+    char a[700], b[700];
+    snprintf(a, sizeof a, "%s/hl-run", e2e_tmpdir());
+    snprintf(b, sizeof b, "%s/wb-run", e2e_tmpdir());
+    char *la = list_dir(a), *lb = list_dir(b);
+    assert_string_equal(la, lb);
+    assert_non_null(strstr(la, "summary.json"));
+    assert_non_null(strstr(la, "checkpoint.safetensors"));
+    assert_non_null(strstr(la, "baselines-"));
+    free(la);
+    free(lb);
+    const char *identical[] = {"metrics.csv", "relations.jsonl", "config.json"};
+    for (size_t i = 0; i < sizeof identical / sizeof *identical; i++) {
+        char *x = run_file("hl-run", identical[i]), *y = run_file("wb-run", identical[i]);
+        assert_non_null(x);
+        assert_non_null(y);
+        if (strcmp(x, y) != 0) fprintf(stderr, "%s differs\n", identical[i]);
+        assert_string_equal(x, y);
+        free(x);
+        free(y);
+    }
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s/checkpoint.safetensors' '%s/checkpoint.safetensors'", a, b);
+    assert_int_equal(system(cmd), 0);
+    /* events: line by line, equal but for the wall time */
+    char *ea = run_file("hl-run", "events.jsonl"), *eb = run_file("wb-run", "events.jsonl");
+    assert_int_equal(count_lines(ea), count_lines(eb));
+    assert_non_null(strstr(ea, "\"event\":\"start\""));
+    assert_non_null(strstr(ea, "\"event\":\"finish\""));
+    char *pa = ea, *pb = eb;
+    int n = 0;
+    while (*pa && *pb) {
+        char *na = strchr(pa, '\n'), *nb = strchr(pb, '\n');
+        *na = *nb = '\0';
+        cJSON *ja = cJSON_Parse(pa), *jb = cJSON_Parse(pb);
+        assert_non_null(ja);
+        assert_non_null(jb);
+        if (!json_same(ja, jb)) fprintf(stderr, "event %d: %s\n   vs: %s\n", n, pa, pb);
+        assert_true(json_same(ja, jb));
+        cJSON_Delete(ja);
+        cJSON_Delete(jb);
+        pa = na + 1;
+        pb = nb + 1;
+        n++;
+    }
+    assert_true(n >= 8); /* start, 6 evals, finish */
+    free(ea);
+    free(eb);
+    char *sa = run_file("hl-run", "summary.json"), *sb = run_file("wb-run", "summary.json");
+    cJSON *ja = cJSON_Parse(sa), *jb = cJSON_Parse(sb);
+    assert_true(json_same(ja, jb));
+    assert_string_equal(cJSON_GetObjectItem(jb, "status")->valuestring, "finished");
+    assert_non_null(cJSON_GetObjectItem(jb, "delta_m"));
+    cJSON_Delete(ja);
+    cJSON_Delete(jb);
+    free(sa);
+    free(sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_screen_session),
         cmocka_unit_test(test_e2e_screen_slow_motion),
+        cmocka_unit_test(test_e2e_screen_reload),
+        cmocka_unit_test(test_e2e_screen_print_and_redraw),
+        cmocka_unit_test(test_e2e_screen_folder_same_as_headless),
     };
     return cmocka_run_group_tests_name("e2e screen", tests, setup, teardown);
 }

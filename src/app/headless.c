@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "app.h"
 #include "core/log.h"
-#include "run/rundir.h"
+#include "run/lifecycle.h"
 
 static double wall(void)
 {
@@ -76,103 +76,6 @@ static void progress_show(progress *p, mt_trainer *t, int force)
     fflush(stderr);
 }
 
-/* FNV-1a over bytes: a fingerprint of the data for the baseline cache. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ULL;
-    return h;
-}
-
-static uint64_t data_fingerprint(const mt_data_ref *d)
-{
-    const mt_dataset *ds = &d->ds;
-    uint64_t h = fnv(0xcbf29ce484222325ULL, ds->x, (size_t)ds->n * (size_t)ds->d * sizeof(float));
-    for (int t = 0; t < ds->ntargets; t++) {
-        h = fnv(h, ds->targets[t].name, strlen(ds->targets[t].name));
-        h = fnv(h, ds->targets[t].y, (size_t)ds->n * (size_t)ds->targets[t].dim * sizeof(float));
-        if (ds->targets[t].mask) h = fnv(h, ds->targets[t].mask, (size_t)ds->n);
-    }
-    h = fnv(h, d->split.train.idx, (size_t)d->split.train.n * sizeof(int));
-    h = fnv(h, d->split.val.idx, (size_t)d->split.val.n * sizeof(int));
-    return fnv(h, d->split.test.idx, (size_t)d->split.test.n * sizeof(int));
-}
-
-/* A key that says which single-task baselines are still valid: the data
- * (by content), the split, the network and every training setting that
- * changes what a single-task model learns. */
-static void baseline_key(const mt_experiment *e, char *key, size_t n)
-{
-    const mt_topo_spec *s = &e->topo;
-    const mt_optim_spec *o = &e->optim;
-    size_t w = (size_t)snprintf(key, n,
-        "data=%s#%016llx;batch=%d;epochs=%d;steps=%ld;seed=%llu;optim=%s,%g,%g,%d,%g,%g,%g,%g,%g,%s,%d,%d,%g,%g;"
-        "topo=%s,%s,%d,%g;",
-        e->data->source, (unsigned long long)data_fingerprint(e->data), e->train.batch, e->train.epochs,
-        e->train.steps, (unsigned long long)e->train.seed, o->name, (double)o->lr, (double)o->momentum, o->nesterov,
-        (double)o->beta1, (double)o->beta2, (double)o->eps, (double)o->weight_decay, (double)o->clip, o->schedule,
-        o->warmup, o->step_size, (double)o->gamma, (double)o->min_lr, s->type, topo_act_name(s->act), (int)s->norm,
-        (double)s->dropout);
-    if (w < n) w += tparam_format(&s->params, topo_find(s->type) ? topo_find(s->type)->params : NULL, key + w, n - w);
-    for (int i = 0; i < s->nconv && w < n; i++) w += (size_t)snprintf(key + w, n - w, ";c%d", s->conv[i]);
-    for (int i = 0; i < s->ntrunk && w < n; i++) w += (size_t)snprintf(key + w, n - w, ";t%d", s->trunk[i]);
-    for (int k = 0; k < e->ntasks && w < n; k++) {
-        int nh;
-        const int *hs = topo_task_head(s, k, &nh);
-        w += (size_t)snprintf(key + w, n - w, ";%s<%s:%d:%s:%s:%d:%d:%g:%g", e->task[k].name,
-                              e->data->ds.targets[e->task[k].target].name, e->task[k].in_score,
-                              loss_kind_name(e->task[k].loss), metric_kind_name(e->task[k].metric),
-                              s->task[k].attach, s->task[k].detach, (double)s->task[k].grad_reverse,
-                              (double)e->task[k].huber_delta);
-        for (int i = 0; i < nh && w < n; i++) w += (size_t)snprintf(key + w, n - w, ",h%d", hs[i]);
-    }
-}
-
-/* Trains each scored task alone with the same budget, cached in the run's
- * top directory by key, so experiments of one script that differ only in
- * how they share (weighting, topology of the multi-task model) train the
- * baselines once, and a rerun into the same --out reuses them. */
-static mt_status run_baselines(const mt_experiment *e, const char *top, progress *pg, mt_baselines *b)
-{
-    char key[2048], path[1200];
-    baseline_key(e, key, sizeof key);
-    snprintf(path, sizeof path, "%s/baselines-%016llx.json", top,
-             (unsigned long long)fnv(0xcbf29ce484222325ULL, key, strlen(key)));
-    if (baselines_load(path, key, b, e->ntasks)) {
-        mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", e->name, path);
-        return MT_OK;
-    }
-    memset(b, 0, sizeof *b);
-    for (int k = 0; k < e->ntasks; k++) {
-        b->metric[k] = NAN;
-        if (!e->task[k].in_score) continue;
-        mt_experiment single;
-        experiment_single_task(e, k, &single);
-        mt_trainer *t;
-        mt_status st = trainer_new(&single, NULL, &t);
-        if (st) {
-            experiment_free(&single);
-            return st;
-        }
-        if (!pg->quiet) fprintf(stderr, "%smtlab: baseline: %s alone\n", pg->tty ? "\r\033[K" : "", e->task[k].name);
-        while (!st && !trainer_finished(t) && !app_stop_signal) {
-            st = trainer_step(t);
-            progress_show(pg, t, 0);
-        }
-        if (!st && app_stop_signal) st = mt_fail(MT_ERR_INTERRUPTED, "interrupted while training baselines");
-        if (!st) st = trainer_finish(t);
-        if (!st) {
-            const mt_eval_result *r = trainer_last_test(t) ? trainer_last_test(t) : trainer_last_val(t);
-            b->metric[k] = r ? r->metric[0] : NAN;
-        }
-        trainer_free(t);
-        experiment_free(&single);
-        if (st) return mt_fail_prefix(st, "baseline %s", e->task[k].name);
-    }
-    b->have = 1;
-    return baselines_save(path, key, b, e->ntasks, e);
-}
-
 void app_default_run_dir(const char *script, char *out, size_t n)
 {
     const char *base = strrchr(script, '/');
@@ -193,77 +96,55 @@ void app_default_run_dir(const char *script, char *out, size_t n)
 static int run_one(mtlua_session *s, int i, const char *top, const char *dir, progress *pg, const char *load)
 {
     const mt_experiment *e = mtlua_experiment(s, i);
-    mt_rundir *rd;
-    if (rundir_open(dir, &rd)) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        return MT_EXIT_FAILED;
-    }
-    double t0 = wall();
-    mt_baselines base = {0};
-    mt_trainer *t = NULL;
-    mt_status st = MT_OK;
-    int code = MT_EXIT_OK;
-    if (e->train.baselines) st = run_baselines(e, top, pg, &base);
-    if (!st) st = trainer_new(e, NULL, &t);
-    if (!st && load && (st = trainer_load_checkpoint(t, load))) {
-        trainer_free(t);
-        t = NULL;
+    lifecycle_opts lo = {.dir = dir, .top = top, .load = load};
+    mt_lifecycle *lc;
+    mt_status st = lifecycle_new(e, &lo, &lc);
+    if (!st) {
+        mtlua_attach(s, i, lifecycle_trainer(lc));
+        if ((st = lifecycle_start(lc))) {
+            fprintf(stderr, "mtlab: %s\n", mt_last_error());
+            mtlua_attach(s, i, NULL);
+            lifecycle_free(lc);
+            return MT_EXIT_FAILED;
+        }
     }
     if (st) {
-        fprintf(stderr, "%smtlab: %s: %s\n", pg->tty ? "\r\033[K" : "", e->name, mt_last_error());
-        rundir_close(rd);
+        fprintf(stderr, "%smtlab: %s\n", pg->tty ? "\r\033[K" : "", mt_last_error());
         return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
     }
-    mt_recorder rec = rundir_recorder(rd);
-    trainer_set_recorder(t, &rec);
-    mtlua_attach(s, i, t);
-    rundir_write_config(rd, e, t);
-    char js[512];
-    rundir_event(rd, "start", 0, "\"experiment\":%s,\"total_steps\":%ld",
-                 rundir_json_string(e->name, js, sizeof js), trainer_total_steps(t));
-    while (!trainer_finished(t)) {
+    mt_trainer *t = lifecycle_trainer(lc);
+    int code = MT_EXIT_OK, shown = -1;
+    while (!lifecycle_ended(lc)) {
         if (app_stop_signal) {
-            st = mt_fail(MT_ERR_INTERRUPTED, "interrupted at step %ld", trainer_step_count(t));
+            st = mt_fail(MT_ERR_INTERRUPTED, lifecycle_baseline_task(lc) >= 0 ? "interrupted while training baselines"
+                                                                              : "interrupted at step %ld",
+                         trainer_step_count(t));
             break;
         }
-        st = trainer_step(t);
-        if (st) break;
-        progress_show(pg, t, 0);
+        int bk = lifecycle_baseline_task(lc);
+        if (bk >= 0 && bk != shown && !pg->quiet)
+            fprintf(stderr, "%smtlab: baseline: %s alone\n", pg->tty ? "\r\033[K" : "", e->task[bk].name);
+        shown = bk;
+        if ((st = lifecycle_step(lc))) break;
+        progress_show(pg, lifecycle_current(lc), 0);
     }
-    const char *status = "finished";
-    char msg[1024] = "";
-    if (st) {
-        snprintf(msg, sizeof msg, "%s", mt_last_error());
-        status = trainer_diverged(t) ? "diverged" : st == MT_ERR_INTERRUPTED ? "interrupted" : "failed";
-        code = st == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
-        char jm[2048];
-        /* a loss that diverged did so in the step after the last completed one */
-        long at = trainer_step_count(t) + (st == MT_ERR_NUMERIC || st == MT_ERR_ARG ? 1 : 0);
-        rundir_event(rd, status, at, "\"message\":%s", rundir_json_string(msg, jm, sizeof jm));
-    } else {
-        st = trainer_finish(t);
-        if (st) {
-            snprintf(msg, sizeof msg, "%s", mt_last_error());
-            status = "failed";
-            code = MT_EXIT_FAILED;
-        }
+    if (lifecycle_end(lc, st, NULL, NULL)) {
+        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+        code = MT_EXIT_FAILED;
+    }
+    const char *status = lifecycle_status(lc), *msg = lifecycle_message(lc);
+    if (strcmp(status, "finished") != 0) {
+        mt_status end = lifecycle_end_code(lc);
+        int c = end == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
+        if (c > code) code = c;
     }
     progress_show(pg, t, 1);
     if (pg->tty && !pg->quiet) fputc('\n', stderr);
-    char ck[1200];
-    if (trainer_save_checkpoint(t, rundir_file(rd, "checkpoint.safetensors", ck, sizeof ck))) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        code = MT_EXIT_FAILED;
-    }
-    rundir_event(rd, "finish", trainer_step_count(t), "\"status\":\"%s\",\"wall_time_s\":%.3f", status, wall() - t0);
-    if (rundir_write_summary(rd, t, status, msg, wall() - t0, e->train.baselines ? &base : NULL)) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        code = MT_EXIT_FAILED;
-    }
     if (msg[0]) fprintf(stderr, "mtlab: %s: %s: %s\n", e->name, status, msg);
     /* the closing report on stdout */
     const mt_eval_result *val = trainer_last_val(t), *test = trainer_last_test(t);
-    printf("%s  (%s, %ld steps, %.2fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), wall() - t0,
+    const mt_baselines *base = lifecycle_baselines(lc);
+    printf("%s  (%s, %ld steps, %.2fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), lifecycle_wall(lc),
            trainer_samples_per_s(t));
     for (int k = 0; k < e->ntasks; k++) {
         if (val)
@@ -273,18 +154,17 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
             printf("  %-16s%s train loss %-9.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
                    trainer_train_loss(t)[k]);
         if (test) printf("  test loss %-9.4g %s %-8.4g", test->loss[k], metric_kind_name(e->task[k].metric), test->metric[k]);
-        if (base.have && e->task[k].in_score) printf("  single-task %.4g", base.metric[k]);
+        if (base && e->task[k].in_score) printf("  single-task %.4g", base->metric[k]);
         printf("\n");
     }
-    if (base.have) {
+    if (base) {
         double mtl[MT_MAX_TASKS];
         for (int k = 0; k < e->ntasks; k++) mtl[k] = test ? test->metric[k] : val ? val->metric[k] : NAN;
-        printf("  delta_m %+.2f%%\n", delta_m(e, mtl, &base));
+        printf("  delta_m %+.2f%%\n", delta_m(e, mtl, base));
     }
     printf("  -> %s\n", dir);
     mtlua_attach(s, i, NULL);
-    trainer_free(t);
-    if (rundir_close(rd)) {
+    if (lifecycle_free(lc)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         code = MT_EXIT_FAILED;
     }

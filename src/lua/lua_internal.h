@@ -101,6 +101,12 @@ mt_status db_build_landscape(mtlua_vctx *c, int tidx, mt_data_ref *r);
 /* ---- session.c / run_object.c ---- */
 #define MAX_EXPERIMENTS 32
 
+/* What a trainer's hooks get as their user pointer. */
+typedef struct {
+    mtlua_session *s;
+    int i;
+} mtlua_hook_ud;
+
 struct mtlua_session {
     lua_State *L;
     char script[1024];
@@ -110,7 +116,9 @@ struct mtlua_session {
     mt_trainer *trainer[MAX_EXPERIMENTS];
     int run_ref[MAX_EXPERIMENTS]; /* the `run` userdata of each experiment */
     int current;                  /* experiment the console talks to */
-    int stop;
+    int stop;                     /* 1 + the experiment whose run:stop() was called, or 0 */
+    mtlua_host host;              /* print, io.write, run:pause() */
+    mtlua_hook_ud hook_ud[MAX_EXPERIMENTS]; /* the trainers' hooks point here */
 };
 
 /* Pushes a new `run` userdata for experiment i of s (metatable "mtl.run"). */

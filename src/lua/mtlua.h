@@ -38,6 +38,21 @@ void mtlua_attach(mtlua_session *s, int i, mt_trainer *t);
 void mtlua_select(mtlua_session *s, int i);
 /* Whether the running script asked to stop (run:stop()). */
 int mtlua_stop_requested(const mtlua_session *s);
+/* The experiment whose run:stop() was called (and forgets it), or -1. */
+int mtlua_take_stop(mtlua_session *s);
+
+/* What scripts and the console reach outside Lua. */
+typedef struct {
+    void *ud;
+    /* print and io.write: raw text (print's newline included) */
+    void (*write)(void *ud, const char *text, size_t n);
+    /* run:pause() (pause = 1) and run:resume() (0) of experiment i;
+     * returns 1 when the state changed */
+    int (*pause)(void *ud, int i, int pause);
+} mtlua_host;
+/* Replaces the host; NULL restores the default (print and io.write to
+ * stdout, run:pause() answers false: nothing to pause headless). */
+void mtlua_set_host(mtlua_session *s, const mtlua_host *h);
 
 /* Evaluates a console line ("run:lr()", "run:set_lr(1e-3)", "1+1") against
  * the attached run; the printable result or the error goes to out. */

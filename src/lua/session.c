@@ -118,6 +118,73 @@ static lua_State *new_state(void)
     return L;
 }
 
+/* ---- print and io.write go through the host ---------------------------
+ * Headless they reach stdout; in the workbench the console pane, because
+ * anything written to the terminal behind curses' back scrolls the
+ * screen away. */
+
+static void default_write(void *ud, const char *text, size_t n)
+{
+    (void)ud;
+    fwrite(text, 1, n, stdout);
+}
+
+static int out_print(lua_State *L)
+{
+    mtlua_session *s = lua_touserdata(L, lua_upvalueindex(1));
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    size_t len;
+    const char *text = lua_tolstring(L, -1, &len);
+    s->host.write(s->host.ud, text, len);
+    return 0;
+}
+
+/* io.write: strings and numbers, as the standard one takes; returns
+ * io.stdout so calls chain. */
+static int out_write(lua_State *L)
+{
+    mtlua_session *s = lua_touserdata(L, lua_upvalueindex(1));
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        size_t len;
+        const char *text = lua_type(L, i) == LUA_TNUMBER ? luaL_tolstring(L, i, &len) : luaL_checklstring(L, i, &len);
+        s->host.write(s->host.ud, text, len);
+        if (lua_type(L, i) == LUA_TNUMBER) lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(2));
+    return 1;
+}
+
+static void install_output(lua_State *L, mtlua_session *s)
+{
+    lua_pushlightuserdata(L, s);
+    lua_pushcclosure(L, out_print, 1);
+    lua_setglobal(L, "print");
+    if (lua_getglobal(L, "io") == LUA_TTABLE) {
+        lua_pushlightuserdata(L, s);
+        lua_getfield(L, -2, "stdout");
+        lua_pushcclosure(L, out_write, 2);
+        lua_setfield(L, -2, "write");
+    }
+    lua_pop(L, 1);
+}
+
+void mtlua_set_host(mtlua_session *s, const mtlua_host *h)
+{
+    memset(&s->host, 0, sizeof s->host);
+    if (h) s->host = *h;
+    if (!s->host.write) s->host.write = default_write;
+}
+
 mt_status mtlua_parse_override(char *arg, mtlua_override *ov)
 {
     char *eq = strchr(arg, '=');
@@ -358,6 +425,83 @@ static mt_status build_experiment(mtlua_session *s, int tidx, int i, data_cache 
 }
 
 
+typedef struct {
+    mtlua_session *s;
+    const mtlua_override *ov;
+    int nov;
+    mt_status st; /* a validation error (a Lua error unwinds instead) */
+} open_args;
+
+/* What mtlua_open does with the script's result (argument 2), under
+ * lua_pcall: reading a field may run a metamethod, and a metamethod may
+ * raise; the error then carries the traceback instead of ending the
+ * process. Validation errors come back in a->st. */
+static int open_protected(lua_State *L)
+{
+    open_args *a = lua_touserdata(L, 1);
+    mtlua_session *s = a->s;
+    const mtlua_override *ov = a->ov;
+    int nov = a->nov;
+    const char *script = s->script;
+    int r = 2;
+    mt_status st;
+    /* one experiment or a list */
+    lua_getfield(L, r, "__kind");
+    int single = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;
+    lua_pop(L, 1);
+    if (single) {
+        lua_newtable(L);
+        lua_pushvalue(L, r);
+        lua_rawseti(L, -2, 1);
+        lua_replace(L, r);
+    }
+    int n = (int)luaL_len(L, r);
+    if (n < 1 || n > MAX_EXPERIMENTS) {
+        a->st = mt_fail(MT_ERR_SCRIPT, "%s: the script returned %d experiments (1..%d supported)", script, n,
+                        MAX_EXPERIMENTS);
+        return 0;
+    }
+    for (int i = 1; i <= n; i++) {
+        lua_geti(L, r, i);
+        lua_getfield(L, -1, "__kind");
+        int ok = lua_istable(L, -2) && lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;
+        lua_pop(L, 2);
+        if (!ok) {
+            a->st = mt_fail(MT_ERR_SCRIPT, "%s: returned list entry %d is not an mtl.experiment { ... }", script, i);
+            return 0;
+        }
+    }
+    for (int k = 0; k < nov; k++)
+        for (int i = 1; i <= n; i++) {
+            lua_geti(L, r, i);
+            st = apply_override(L, lua_gettop(L), &ov[k]);
+            lua_pop(L, 1);
+            if (st) {
+                a->st = st;
+                return 0;
+            }
+        }
+    data_cache cache[MAX_EXPERIMENTS];
+    int ncache = 0;
+    /* every experiment is freed on failure, even one a Lua error left
+     * half built (the experiments are zeroed until built) */
+    s->n = n;
+    for (int i = 0; i < n; i++) {
+        lua_geti(L, r, i + 1);
+        st = build_experiment(s, lua_gettop(L), i, cache, &ncache);
+        lua_pop(L, 1);
+        if (st) {
+            blame_override(ov, nov);
+            a->st = st;
+            return 0;
+        }
+        mtlua_push_run(L, s, i);
+        s->run_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    a->st = MT_OK;
+    return 0;
+}
+
 mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlua_session **out)
 {
     *out = NULL;
@@ -376,6 +520,8 @@ mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlu
     lua_State *L = s->L;
     lua_pushlightuserdata(L, s);
     lua_setfield(L, LUA_REGISTRYINDEX, "mtlab.session");
+    mtlua_set_host(s, NULL);
+    install_output(L, s);
     mt_status st;
     if (access(script, R_OK) != 0) {
         st = mt_fail(MT_ERR_ARG, "%s: cannot read the script", script);
@@ -399,55 +545,12 @@ mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlu
                      script, vdescribe(L, r, d, sizeof d));
         goto fail;
     }
-    /* one experiment or a list */
-    lua_getfield(L, r, "__kind");
-    int single = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;
-    lua_pop(L, 1);
-    if (single) {
-        lua_newtable(L);
-        lua_pushvalue(L, r);
-        lua_rawseti(L, -2, 1);
-        lua_replace(L, r);
-    }
-    int n = (int)luaL_len(L, r);
-    if (n < 1 || n > MAX_EXPERIMENTS) {
-        st = mt_fail(MT_ERR_SCRIPT, "%s: the script returned %d experiments (1..%d supported)", script, n,
-                     MAX_EXPERIMENTS);
-        goto fail;
-    }
-    s->n = n;
-    for (int i = 1; i <= n; i++) {
-        lua_geti(L, r, i);
-        lua_getfield(L, -1, "__kind");
-        int ok = lua_istable(L, -2) && lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;
-        lua_pop(L, 2);
-        if (!ok) {
-            st = mt_fail(MT_ERR_SCRIPT, "%s: returned list entry %d is not an mtl.experiment { ... }", script, i);
-            s->n = i - 1;
-            goto fail;
-        }
-    }
-    for (int k = 0; k < nov; k++)
-        for (int i = 1; i <= n; i++) {
-            lua_geti(L, r, i);
-            st = apply_override(L, lua_gettop(L), &ov[k]);
-            lua_pop(L, 1);
-            if (st) goto fail;
-        }
-    data_cache cache[MAX_EXPERIMENTS];
-    int ncache = 0;
-    for (int i = 0; i < n; i++) {
-        lua_geti(L, r, i + 1);
-        st = build_experiment(s, lua_gettop(L), i, cache, &ncache);
-        lua_pop(L, 1);
-        if (st) {
-            blame_override(ov, nov);
-            s->n = i + 1;
-            goto fail;
-        }
-        mtlua_push_run(L, s, i);
-        s->run_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
-    }
+    lua_pushcfunction(L, open_protected);
+    open_args a = {.s = s, .ov = ov, .nov = nov, .st = MT_OK};
+    lua_pushlightuserdata(L, &a);
+    lua_pushvalue(L, r);
+    if ((st = mtlua_pcall(L, 2, 0, NULL))) goto fail;
+    if ((st = a.st)) goto fail;
     lua_settop(L, 0);
     *out = s;
     return MT_OK;
@@ -467,7 +570,14 @@ void mtlua_close(mtlua_session *s)
 int mtlua_count(const mtlua_session *s) { return s->n; }
 const mt_experiment *mtlua_experiment(const mtlua_session *s, int i) { return &s->exp[i]; }
 const char *mtlua_script(const mtlua_session *s) { return s->script; }
-int mtlua_stop_requested(const mtlua_session *s) { return s->stop; }
+int mtlua_stop_requested(const mtlua_session *s) { return s->stop != 0; }
+
+int mtlua_take_stop(mtlua_session *s)
+{
+    int i = s->stop - 1;
+    s->stop = 0;
+    return i;
+}
 
 static mt_status call_cb(mtlua_session *s, int i, int which, lua_Integer arg)
 {
@@ -480,20 +590,19 @@ static mt_status call_cb(mtlua_session *s, int i, int which, lua_Integer arg)
     char ctx[96];
     snprintf(ctx, sizeof ctx, "%s callback", names[which]);
     mt_status st = mtlua_pcall(L, 2, 0, ctx);
-    if (!st && s->stop) return mt_fail(MT_ERR_INTERRUPTED, "%s asked to stop (run:stop())", names[which]);
+    if (!st && s->stop == i + 1) return mt_fail(MT_ERR_INTERRUPTED, "%s asked to stop (run:stop())", names[which]);
     return st;
 }
 
-typedef struct {
-    mtlua_session *s;
-    int i;
-} hook_ud;
+static mt_status hook_call(void *ud, int which, lua_Integer arg)
+{
+    const mtlua_hook_ud *h = ud;
+    return call_cb(h->s, h->i, which, arg);
+}
 
-static hook_ud hook_uds[MAX_EXPERIMENTS];
-
-static mt_status hook_step(void *ud, long step) { hook_ud *h = ud; return call_cb(h->s, h->i, 0, step); }
-static mt_status hook_eval(void *ud, long step) { hook_ud *h = ud; return call_cb(h->s, h->i, 1, step); }
-static mt_status hook_epoch(void *ud, int epoch) { hook_ud *h = ud; return call_cb(h->s, h->i, 2, epoch); }
+static mt_status hook_step(void *ud, long step) { return hook_call(ud, 0, step); }
+static mt_status hook_eval(void *ud, long step) { return hook_call(ud, 1, step); }
+static mt_status hook_epoch(void *ud, int epoch) { return hook_call(ud, 2, epoch); }
 
 void mtlua_select(mtlua_session *s, int i)
 {
@@ -504,9 +613,9 @@ void mtlua_attach(mtlua_session *s, int i, mt_trainer *t)
 {
     s->trainer[i] = t;
     if (!t) return;
-    hook_uds[i].s = s;
-    hook_uds[i].i = i;
-    mt_hooks h = {.ud = &hook_uds[i],
+    s->hook_ud[i].s = s;
+    s->hook_ud[i].i = i;
+    mt_hooks h = {.ud = &s->hook_ud[i],
                   .on_step = s->cb_ref[i][0] != LUA_NOREF ? hook_step : NULL,
                   .on_eval = s->cb_ref[i][1] != LUA_NOREF ? hook_eval : NULL,
                   .on_epoch = s->cb_ref[i][2] != LUA_NOREF ? hook_epoch : NULL};
@@ -519,6 +628,7 @@ static size_t format_value(lua_State *L, int idx, char *out, size_t n, int depth
 {
     idx = lua_absindex(L, idx);
     size_t w = 0;
+    int pushed = LUA_TNIL;
 #define PUT(...)                                                              \
     do {                                                                      \
         if (w < n) {                                                          \
@@ -531,7 +641,8 @@ static size_t format_value(lua_State *L, int idx, char *out, size_t n, int depth
         PUT("%.6g", lua_tonumber(L, idx));
     } else if (lua_type(L, idx) == LUA_TSTRING && depth > 0) {
         PUT("\"%s\"", lua_tostring(L, idx));
-    } else if (lua_type(L, idx) == LUA_TTABLE && depth < 2 && !luaL_getmetafield(L, idx, "__tostring")) {
+    } else if (lua_type(L, idx) == LUA_TTABLE && depth < 2 &&
+               (pushed = luaL_getmetafield(L, idx, "__tostring")) == LUA_TNIL) {
         /* collect keys, sort the string ones for a stable display */
         const char *keys[64];
         int nk = 0, len = (int)luaL_len(L, idx);
@@ -540,7 +651,7 @@ static size_t format_value(lua_State *L, int idx, char *out, size_t n, int depth
             lua_pop(L, 1);
             if (lua_type(L, -1) == LUA_TSTRING) keys[nk++] = lua_tostring(L, -1);
         }
-        if (nk == 64) lua_pop(L, 1);
+        if (nk == 64) lua_pop(L, 2); /* the key and value lua_next pushed last */
         for (int i = 1; i < nk; i++)
             for (int j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
                 const char *tmp = keys[j];
@@ -563,7 +674,7 @@ static size_t format_value(lua_State *L, int idx, char *out, size_t n, int depth
         }
         PUT("}");
     } else {
-        if (lua_type(L, idx) == LUA_TTABLE) lua_pop(L, 1); /* the __tostring pushed by getmetafield */
+        if (pushed != LUA_TNIL) lua_pop(L, 1); /* the __tostring getmetafield pushed */
         const char *v = luaL_tolstring(L, idx, NULL);
         PUT("%s", v);
         lua_pop(L, 1);
@@ -572,38 +683,73 @@ static size_t format_value(lua_State *L, int idx, char *out, size_t n, int depth
     return w;
 }
 
-/* The console: "expr" is tried as "return expr" first, like lua.c does. */
+typedef struct {
+    mtlua_session *s;
+    const char *line;
+    char *out;
+    size_t n;
+    int syntax; /* 1: the line did not compile; the message is in out */
+} eval_args;
+
+/* The console line under lua_pcall: setting the globals `run` and `mtl`,
+ * calling the line and formatting what it returns may all run a
+ * script's metamethods. "expr" is tried as "return expr" first, like
+ * lua.c does. */
+static int eval_protected(lua_State *L)
+{
+    eval_args *a = lua_touserdata(L, 1);
+    mtlua_session *s = a->s;
+    lua_settop(L, 0);
+    lua_pushglobaltable(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->run_ref[s->current]);
+    lua_setfield(L, 1, "run");
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, "mtl");
+    if (!lua_isnil(L, -1)) {
+        lua_pushliteral(L, "mtl");
+        lua_insert(L, -2);
+        lua_rawset(L, 1);
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 0);
+    lua_pushfstring(L, "return %s", a->line);
+    int rc = luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=console");
+    lua_remove(L, 1);
+    if (rc != LUA_OK) {
+        lua_settop(L, 0);
+        rc = luaL_loadbuffer(L, a->line, strlen(a->line), "=console");
+    }
+    if (rc != LUA_OK) {
+        snprintf(a->out, a->n, "%s", lua_tostring(L, -1));
+        a->syntax = 1;
+        return 0;
+    }
+    lua_call(L, 0, LUA_MULTRET);
+    size_t w = 0;
+    char one[1024];
+    a->out[0] = '\0';
+    for (int i = 1; i <= lua_gettop(L); i++) {
+        format_value(L, i, one, sizeof one, 0);
+        w += (size_t)snprintf(a->out + (w < a->n ? w : a->n), w < a->n ? a->n - w : 0, "%s%s", i > 1 ? "\t" : "", one);
+    }
+    return 0;
+}
+
 mt_status mtlua_eval(mtlua_session *s, const char *line, char *out, size_t n)
 {
     lua_State *L = s->L;
     int top = lua_gettop(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, s->run_ref[s->current]);
-    lua_setglobal(L, "run");
-    lua_pushfstring(L, "return %s", line);
-    int rc = luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=console");
-    lua_remove(L, -2);
-    if (rc != LUA_OK) {
-        lua_pop(L, 1);
-        rc = luaL_loadbuffer(L, line, strlen(line), "=console");
-    }
-    if (rc != LUA_OK) {
-        snprintf(out, n, "%s", lua_tostring(L, -1));
-        lua_settop(L, top);
-        return mt_fail(MT_ERR_SCRIPT, "%s", out);
-    }
-    mt_status st = mtlua_pcall(L, 0, LUA_MULTRET, NULL);
+    out[0] = '\0';
+    eval_args a = {.s = s, .line = line, .out = out, .n = n};
+    lua_pushcfunction(L, eval_protected);
+    lua_pushlightuserdata(L, &a);
+    mt_status st = mtlua_pcall(L, 1, 0, NULL);
+    lua_settop(L, top);
     if (st) {
         snprintf(out, n, "%s", mt_last_error());
-        lua_settop(L, top);
         return st;
     }
-    out[0] = '\0';
-    size_t w = 0;
-    char one[1024];
-    for (int i = top + 1; i <= lua_gettop(L); i++) {
-        format_value(L, i, one, sizeof one, 0);
-        w += (size_t)snprintf(out + (w < n ? w : n), w < n ? n - w : 0, "%s%s", i > top + 1 ? "\t" : "", one);
-    }
-    lua_settop(L, top);
+    if (a.syntax) return mt_fail(MT_ERR_SCRIPT, "%s", out);
     return MT_OK;
 }

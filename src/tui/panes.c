@@ -248,6 +248,7 @@ tui_role pane_state_role(mt_run_state st)
     case MT_RUN_RUNNING: return ROLE_GOOD;
     case MT_RUN_PAUSED: return ROLE_WARN;
     case MT_RUN_FINISHED: return ROLE_TITLE;
+    case MT_RUN_STOPPED: return ROLE_WARN;
     case MT_RUN_DIVERGED: case MT_RUN_FAILED: return ROLE_BAD;
     default: return ROLE_DIM;
     }

@@ -424,6 +424,12 @@ static tui_action handle_key(tui_screen *s, int is_code, wint_t ch, char *line, 
         note(s, "quit cancelled");
         return TUI_ACT_NONE;
     }
+    if (!is_code && ch == CTRL('l')) {
+        /* Ctrl-L: repaint every cell, whatever wrote over the screen */
+        clearok(curscr, TRUE);
+        s->relayout = 1;
+        return TUI_ACT_NONE;
+    }
     if (s->help) {
         s->help = 0; /* any key closes the help */
         return TUI_ACT_NONE;

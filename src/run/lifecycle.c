@@ -1,0 +1,321 @@
+/* lifecycle.c - one experiment's run from start to end; `mtlab run` and
+ * the workbench both drive it, so their run folders are alike. */
+#include "lifecycle.h"
+
+#include <cJSON.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "core/log.h"
+#include "core/mem.h"
+
+#define LC_SERIES_POINTS 4096
+
+struct mt_lifecycle {
+    const mt_experiment *e; /* borrowed */
+    mt_trainer *t;
+    mt_monitor mon;
+    mt_rundir *rd;
+    mt_recorder inner; /* the run folder's recorder, wrapped by ours */
+    char dir[1024], top[1024];
+    lifecycle_phase phase;
+    double t0, wall;
+    char method[32]; /* the loss weighting in force, for the marks */
+
+    /* baselines */
+    mt_baselines base;
+    char cache[1200];
+    char key[2048];
+    int bk;             /* the task whose baseline trains next */
+    mt_trainer *bt;     /* its trainer, or NULL */
+    mt_experiment single;
+
+    /* the end */
+    char status[16];
+    char message[1024];
+    mt_status end_code, io;
+};
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- baselines: which are still valid -------------------------------- */
+
+/* FNV-1a over bytes: a fingerprint of the data for the baseline cache. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static uint64_t data_fingerprint(const mt_data_ref *d)
+{
+    const mt_dataset *ds = &d->ds;
+    uint64_t h = fnv(0xcbf29ce484222325ULL, ds->x, (size_t)ds->n * (size_t)ds->d * sizeof(float));
+    for (int t = 0; t < ds->ntargets; t++) {
+        h = fnv(h, ds->targets[t].name, strlen(ds->targets[t].name));
+        h = fnv(h, ds->targets[t].y, (size_t)ds->n * (size_t)ds->targets[t].dim * sizeof(float));
+        if (ds->targets[t].mask) h = fnv(h, ds->targets[t].mask, (size_t)ds->n);
+    }
+    h = fnv(h, d->split.train.idx, (size_t)d->split.train.n * sizeof(int));
+    h = fnv(h, d->split.val.idx, (size_t)d->split.val.n * sizeof(int));
+    return fnv(h, d->split.test.idx, (size_t)d->split.test.n * sizeof(int));
+}
+
+/* A key that says which single-task baselines are still valid: the data
+ * (by content), the split, the network and every training setting that
+ * changes what a single-task model learns. */
+static void baseline_key(const mt_experiment *e, char *key, size_t n)
+{
+    const mt_topo_spec *s = &e->topo;
+    const mt_optim_spec *o = &e->optim;
+    size_t w = (size_t)snprintf(key, n,
+        "data=%s#%016llx;batch=%d;epochs=%d;steps=%ld;seed=%llu;optim=%s,%g,%g,%d,%g,%g,%g,%g,%g,%s,%d,%d,%g,%g;"
+        "topo=%s,%s,%d,%g;",
+        e->data->source, (unsigned long long)data_fingerprint(e->data), e->train.batch, e->train.epochs,
+        e->train.steps, (unsigned long long)e->train.seed, o->name, (double)o->lr, (double)o->momentum, o->nesterov,
+        (double)o->beta1, (double)o->beta2, (double)o->eps, (double)o->weight_decay, (double)o->clip, o->schedule,
+        o->warmup, o->step_size, (double)o->gamma, (double)o->min_lr, s->type, topo_act_name(s->act), (int)s->norm,
+        (double)s->dropout);
+    if (w < n) w += tparam_format(&s->params, topo_find(s->type) ? topo_find(s->type)->params : NULL, key + w, n - w);
+    for (int i = 0; i < s->nconv && w < n; i++) w += (size_t)snprintf(key + w, n - w, ";c%d", s->conv[i]);
+    for (int i = 0; i < s->ntrunk && w < n; i++) w += (size_t)snprintf(key + w, n - w, ";t%d", s->trunk[i]);
+    for (int k = 0; k < e->ntasks && w < n; k++) {
+        int nh;
+        const int *hs = topo_task_head(s, k, &nh);
+        w += (size_t)snprintf(key + w, n - w, ";%s<%s:%d:%s:%s:%d:%d:%g:%g", e->task[k].name,
+                              e->data->ds.targets[e->task[k].target].name, e->task[k].in_score,
+                              loss_kind_name(e->task[k].loss), metric_kind_name(e->task[k].metric),
+                              s->task[k].attach, s->task[k].detach, (double)s->task[k].grad_reverse,
+                              (double)e->task[k].huber_delta);
+        for (int i = 0; i < nh && w < n; i++) w += (size_t)snprintf(key + w, n - w, ",h%d", hs[i]);
+    }
+}
+
+/* ---- what the run records, also kept in the monitor ------------------ */
+
+static void rec_metric(void *ud, long step, int epoch, mt_split_kind split, const char *task, double loss,
+                       double metric, double weight)
+{
+    mt_lifecycle *lc = ud;
+    if (lc->inner.metric) lc->inner.metric(lc->inner.ud, step, epoch, split, task, loss, metric, weight);
+}
+
+/* A switch of the weighting becomes a mark on the monitor's time axes. */
+static void rec_event(void *ud, const char *json)
+{
+    mt_lifecycle *lc = ud;
+    if (lc->inner.event) lc->inner.event(lc->inner.ud, json);
+    if (!strstr(json, "\"weighting\"")) return;
+    cJSON *o = cJSON_Parse(json);
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "event");
+    const cJSON *step = cJSON_GetObjectItemCaseSensitive(o, "step");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "method");
+    if (cJSON_IsString(ev) && strcmp(ev->valuestring, "weighting") == 0 && cJSON_IsString(m) && cJSON_IsNumber(step)) {
+        monitor_mark(&lc->mon, (long)step->valuedouble, "%s \xe2\x86\x92 %s", lc->method, m->valuestring);
+        snprintf(lc->method, sizeof lc->method, "%s", m->valuestring);
+    }
+    cJSON_Delete(o);
+}
+
+static void rec_matrix(void *ud, long step, const char *name, int rows, int cols, const double *v,
+                       const char (*rl)[MT_MON_NAME], const char (*cl)[MT_MON_NAME])
+{
+    mt_lifecycle *lc = ud;
+    if (lc->inner.matrix) lc->inner.matrix(lc->inner.ud, step, name, rows, cols, v, rl, cl);
+}
+
+/* ---- the lifecycle --------------------------------------------------- */
+
+mt_status lifecycle_new(const mt_experiment *e, const lifecycle_opts *o, mt_lifecycle **out)
+{
+    *out = NULL;
+    mt_lifecycle *lc = mt_calloc(1, sizeof *lc);
+    if (!lc) return MT_ERR_NOMEM;
+    lc->e = e;
+    lc->bk = 0;
+    snprintf(lc->dir, sizeof lc->dir, "%s", o->dir);
+    snprintf(lc->top, sizeof lc->top, "%s", o->top ? o->top : o->dir);
+    snprintf(lc->method, sizeof lc->method, "%s", e->weighting.name);
+    snprintf(lc->status, sizeof lc->status, "running");
+    const char *names[MT_MAX_TASKS];
+    int aux[MT_MAX_TASKS];
+    for (int k = 0; k < e->ntasks; k++) {
+        names[k] = e->task[k].name;
+        aux[k] = e->task[k].aux;
+    }
+    mt_status st = monitor_init(&lc->mon, e->ntasks, names, aux,
+                                o->series_points > 0 ? o->series_points : LC_SERIES_POINTS);
+    if (!st && (st = trainer_new(e, &lc->mon, &lc->t))) mt_fail_prefix(st, "%s", e->name);
+    if (!st && o->load && (st = trainer_load_checkpoint(lc->t, o->load))) mt_fail_prefix(st, "%s: --load", e->name);
+    if (st) {
+        lifecycle_free(lc);
+        return st;
+    }
+    lc->phase = LC_BUILT;
+    *out = lc;
+    return MT_OK;
+}
+
+mt_status lifecycle_start(mt_lifecycle *lc)
+{
+    if (lc->phase != LC_BUILT) return mt_fail(MT_ERR_STATE, "%s: the run has already started", lc->e->name);
+    mt_status st = rundir_open(lc->dir, &lc->rd);
+    if (st) return st;
+    lc->t0 = wall_now();
+    lc->inner = rundir_recorder(lc->rd);
+    mt_recorder rec = {.ud = lc, .metric = rec_metric, .event = rec_event, .matrix = rec_matrix};
+    trainer_set_recorder(lc->t, &rec);
+    if ((st = rundir_write_config(lc->rd, lc->e, lc->t))) return st;
+    char js[512];
+    rundir_event(lc->rd, "start", 0, "\"experiment\":%s,\"total_steps\":%ld",
+                 rundir_json_string(lc->e->name, js, sizeof js), trainer_total_steps(lc->t));
+    lc->phase = LC_TRAINING;
+    for (int k = 0; k < MT_MAX_TASKS; k++) lc->base.metric[k] = NAN;
+    if (lc->e->train.baselines) {
+        baseline_key(lc->e, lc->key, sizeof lc->key);
+        snprintf(lc->cache, sizeof lc->cache, "%s/baselines-%016llx.json", lc->top,
+                 (unsigned long long)fnv(0xcbf29ce484222325ULL, lc->key, strlen(lc->key)));
+        if (baselines_load(lc->cache, lc->key, &lc->base, lc->e->ntasks)) {
+            mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", lc->e->name, lc->cache);
+        } else {
+            memset(&lc->base, 0, sizeof lc->base);
+            for (int k = 0; k < MT_MAX_TASKS; k++) lc->base.metric[k] = NAN;
+            lc->phase = LC_BASELINES;
+        }
+    }
+    return MT_OK;
+}
+
+/* One step of the baselines: each scored task alone with the same budget,
+ * cached in the top folder by key, so experiments of one script that
+ * differ only in how they share train the baselines once, and a rerun
+ * into the same folder reuses them. */
+static mt_status baseline_step(mt_lifecycle *lc)
+{
+    const mt_experiment *e = lc->e;
+    mt_status st;
+    if (!lc->bt) {
+        while (lc->bk < e->ntasks && !e->task[lc->bk].in_score) lc->bk++;
+        if (lc->bk == e->ntasks) {
+            lc->base.have = 1;
+            lc->phase = LC_TRAINING;
+            lc->mon.status_msg[0] = '\0';
+            return baselines_save(lc->cache, lc->key, &lc->base, e->ntasks, e);
+        }
+        experiment_single_task(e, lc->bk, &lc->single);
+        if ((st = trainer_new(&lc->single, NULL, &lc->bt))) {
+            experiment_free(&lc->single);
+            return mt_fail_prefix(st, "baseline %s", e->task[lc->bk].name);
+        }
+    }
+    const char *name = e->task[lc->bk].name;
+    st = trainer_step(lc->bt);
+    if (!st && trainer_finished(lc->bt)) {
+        st = trainer_finish(lc->bt);
+        if (!st) {
+            const mt_eval_result *r = trainer_last_test(lc->bt) ? trainer_last_test(lc->bt) : trainer_last_val(lc->bt);
+            lc->base.metric[lc->bk] = r ? r->metric[0] : NAN;
+        }
+        trainer_free(lc->bt);
+        lc->bt = NULL;
+        experiment_free(&lc->single);
+        lc->bk++;
+    } else if (!st) {
+        snprintf(lc->mon.status_msg, sizeof lc->mon.status_msg, "single-task baseline: %s alone, step %ld/%ld",
+                 name, trainer_step_count(lc->bt), trainer_total_steps(lc->bt));
+    }
+    return st ? mt_fail_prefix(st, "baseline %s", name) : MT_OK;
+}
+
+mt_status lifecycle_step(mt_lifecycle *lc)
+{
+    if (lc->phase == LC_BASELINES) return baseline_step(lc);
+    if (lc->phase != LC_TRAINING) return mt_fail(MT_ERR_STATE, "%s: the run is not training", lc->e->name);
+    mt_status st = trainer_step(lc->t);
+    if (st || !trainer_finished(lc->t)) return st;
+    st = trainer_finish(lc->t);
+    lifecycle_end(lc, st, NULL, NULL);
+    return MT_OK;
+}
+
+static mt_status first_error(mt_status a, mt_status b) { return a ? a : b; }
+
+mt_status lifecycle_end(mt_lifecycle *lc, mt_status st, const char *status, const char *message)
+{
+    if (lc->phase == LC_ENDED) return lc->io;
+    char msg[1024] = "";
+    if (message) snprintf(msg, sizeof msg, "%s", message);
+    else if (st) snprintf(msg, sizeof msg, "%s", mt_last_error());
+    if (!status)
+        status = !st ? "finished" : trainer_diverged(lc->t) ? "diverged" : st == MT_ERR_INTERRUPTED ? "interrupted" : "failed";
+    snprintf(lc->status, sizeof lc->status, "%s", status);
+    snprintf(lc->message, sizeof lc->message, "%s", msg);
+    lc->end_code = st;
+    int started = lc->phase != LC_BUILT;
+    lc->phase = LC_ENDED;
+    if (lc->bt) {
+        trainer_free(lc->bt);
+        lc->bt = NULL;
+        experiment_free(&lc->single);
+    }
+    if (strcmp(status, "finished") != 0)
+        lc->mon.state = st == MT_OK || st == MT_ERR_INTERRUPTED ? MT_RUN_STOPPED
+                        : trainer_diverged(lc->t)               ? MT_RUN_DIVERGED
+                                                                : MT_RUN_FAILED;
+    else
+        lc->mon.state = MT_RUN_FINISHED;
+    if (st || msg[0]) snprintf(lc->mon.status_msg, sizeof lc->mon.status_msg, "%s", msg);
+    if (!started) return MT_OK;
+    lc->wall = wall_now() - lc->t0;
+    long step = trainer_step_count(lc->t);
+    if (strcmp(status, "finished") != 0) {
+        char jm[2048];
+        /* a loss that diverged did so in the step after the last completed one */
+        long at = step + (st == MT_ERR_NUMERIC || st == MT_ERR_ARG ? 1 : 0);
+        rundir_event(lc->rd, status, at, "\"message\":%s", rundir_json_string(msg, jm, sizeof jm));
+    }
+    char ck[1200];
+    mt_status io = trainer_save_checkpoint(lc->t, rundir_file(lc->rd, "checkpoint.safetensors", ck, sizeof ck));
+    rundir_event(lc->rd, "finish", step, "\"status\":\"%s\",\"wall_time_s\":%.3f", status, lc->wall);
+    io = first_error(io, rundir_write_summary(lc->rd, lc->t, status, msg, lc->wall,
+                                              lc->e->train.baselines && lc->base.have ? &lc->base : NULL));
+    rundir_flush(lc->rd);
+    lc->io = io;
+    return io;
+}
+
+mt_status lifecycle_free(mt_lifecycle *lc)
+{
+    if (!lc) return MT_OK;
+    if (lc->bt) {
+        trainer_free(lc->bt);
+        experiment_free(&lc->single);
+    }
+    trainer_free(lc->t);
+    mt_status st = rundir_close(lc->rd);
+    monitor_free(&lc->mon);
+    mt_free(lc);
+    return st;
+}
+
+lifecycle_phase lifecycle_get_phase(const mt_lifecycle *lc) { return lc->phase; }
+int lifecycle_ended(const mt_lifecycle *lc) { return lc->phase == LC_ENDED; }
+mt_trainer *lifecycle_trainer(mt_lifecycle *lc) { return lc->t; }
+mt_trainer *lifecycle_current(mt_lifecycle *lc) { return lc->bt ? lc->bt : lc->t; }
+int lifecycle_baseline_task(const mt_lifecycle *lc) { return lc->phase == LC_BASELINES && lc->bt ? lc->bk : -1; }
+mt_monitor *lifecycle_monitor(mt_lifecycle *lc) { return &lc->mon; }
+const mt_baselines *lifecycle_baselines(const mt_lifecycle *lc) { return lc->base.have ? &lc->base : NULL; }
+const char *lifecycle_status(const mt_lifecycle *lc) { return lc->status; }
+const char *lifecycle_message(const mt_lifecycle *lc) { return lc->message; }
+mt_status lifecycle_end_code(const mt_lifecycle *lc) { return lc->end_code; }
+double lifecycle_wall(const mt_lifecycle *lc) { return lc->phase == LC_ENDED ? lc->wall : wall_now() - lc->t0; }
+const char *lifecycle_dir(const mt_lifecycle *lc) { return lc->dir; }
+mt_rundir *lifecycle_rundir(mt_lifecycle *lc) { return lc->rd; }

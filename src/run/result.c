@@ -1,0 +1,127 @@
+/* result.c - the numbers a run reports: from a trainer, or back from a
+ * summary.json. */
+#include "result.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void clear(mt_run_result *r)
+{
+    memset(r, 0, sizeof *r);
+    for (int s = 0; s < MT_RES_SPLITS; s++)
+        for (int k = 0; k < MT_MAX_TASKS; k++) r->loss[s][k] = r->metric[s][k] = NAN;
+    for (int k = 0; k < MT_MAX_TASKS; k++) r->single_task_metric[k] = NAN;
+    r->delta_m = NAN;
+}
+
+void result_from_trainer(const mt_trainer *t, const mt_baselines *b, const char *status, mt_run_result *r)
+{
+    clear(r);
+    const mt_experiment *e = trainer_experiment(t);
+    const mt_eval_result *val = trainer_last_val(t), *test = trainer_last_test(t);
+    snprintf(r->name, sizeof r->name, "%s", e->name);
+    snprintf(r->status, sizeof r->status, "%s", status);
+    r->steps = trainer_step_count(t);
+    r->total_steps = trainer_total_steps(t);
+    r->ntasks = e->ntasks;
+    double mtl[MT_MAX_TASKS];
+    for (int k = 0; k < e->ntasks; k++) {
+        snprintf(r->task[k], sizeof r->task[k], "%s", e->task[k].name);
+        r->aux[k] = e->task[k].aux;
+        snprintf(r->metric_name[k], sizeof r->metric_name[k], "%s", metric_kind_name(e->task[k].metric));
+        r->loss[MT_RES_TRAIN][k] = trainer_train_loss(t)[k];
+        if (val) {
+            r->loss[MT_RES_VAL][k] = val->loss[k];
+            r->metric[MT_RES_VAL][k] = val->metric[k];
+        }
+        if (test) {
+            r->loss[MT_RES_TEST][k] = test->loss[k];
+            r->metric[MT_RES_TEST][k] = test->metric[k];
+        }
+        mtl[k] = test ? test->metric[k] : val ? val->metric[k] : NAN;
+        if (b && b->have) r->single_task_metric[k] = b->metric[k];
+    }
+    if (b && b->have) {
+        r->have_baselines = 1;
+        r->delta_m = delta_m(e, mtl, b);
+    }
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+mt_status result_read_summary(const char *path, mt_run_result *r)
+{
+    clear(r);
+    FILE *f = fopen(path, "rb");
+    if (!f) return mt_fail(MT_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
+    fclose(f);
+    if (!buf) return mt_fail(MT_ERR_NOMEM, "%s: out of memory", path);
+    buf[got] = '\0';
+    cJSON *o = cJSON_Parse(buf);
+    free(buf);
+    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(o, "tasks");
+    if (!cJSON_IsObject(tasks)) {
+        cJSON_Delete(o);
+        return mt_fail(MT_ERR_IO, "%s: not a summary.json of mtlab (no \"tasks\" object)", path);
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "name");
+    snprintf(r->name, sizeof r->name, "%s", cJSON_IsString(v) ? v->valuestring : "");
+    v = cJSON_GetObjectItemCaseSensitive(o, "status");
+    snprintf(r->status, sizeof r->status, "%s", cJSON_IsString(v) ? v->valuestring : "");
+    r->steps = (long)num(o, "steps");
+    r->total_steps = r->steps;
+    const cJSON *task;
+    cJSON_ArrayForEach(task, tasks)
+    {
+        if (r->ntasks == MT_MAX_TASKS || !task->string) break;
+        int k = r->ntasks++;
+        snprintf(r->task[k], sizeof r->task[k], "%s", task->string);
+        r->aux[k] = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(task, "aux"));
+        v = cJSON_GetObjectItemCaseSensitive(task, "metric_name");
+        snprintf(r->metric_name[k], sizeof r->metric_name[k], "%s", cJSON_IsString(v) ? v->valuestring : "");
+        r->loss[MT_RES_TRAIN][k] = num(task, "train_loss");
+        r->loss[MT_RES_VAL][k] = num(task, "val_loss");
+        r->metric[MT_RES_VAL][k] = num(task, "val_metric");
+        r->loss[MT_RES_TEST][k] = num(task, "test_loss");
+        r->metric[MT_RES_TEST][k] = num(task, "test_metric");
+        r->single_task_metric[k] = num(task, "single_task_metric");
+    }
+    r->have_baselines = cJSON_GetObjectItemCaseSensitive(o, "delta_m") != NULL;
+    r->delta_m = num(o, "delta_m");
+    cJSON_Delete(o);
+    return MT_OK;
+}
+
+const char *result_split_name(mt_result_split s)
+{
+    return s == MT_RES_TRAIN ? "train" : s == MT_RES_VAL ? "val" : "test";
+}
+
+const char *result_split_definition(mt_result_split s)
+{
+    switch (s) {
+    case MT_RES_TRAIN: return "train loss: the mean over the steps since the previous evaluation";
+    case MT_RES_VAL: return "val loss: at the last evaluation";
+    default: return "test loss: after training";
+    }
+}
+
+int result_find_task(const mt_run_result *r, const char *name)
+{
+    for (int k = 0; k < r->ntasks; k++)
+        if (strcmp(r->task[k], name) == 0) return k;
+    return -1;
+}
