@@ -607,6 +607,119 @@ static void test_e2e_screen_folder_same_as_headless(void **state)
     free(sb);
 }
 
+/* The row of the comparison table that names `name`: the tokens after the
+ * name (numbers, then the status) into tok (at most 16). */
+static int table_row(const char *screen, const char *name, char tok[][32], int max)
+{
+    const char *at = strstr(screen, name);
+    if (!at) return -1;
+    at += strlen(name);
+    const char *end = strchr(at, '\n');
+    int n = 0;
+    while (at < end && n < max) {
+        while (at < end && (*at == ' ' || (unsigned char)*at >= 0x80 || *at == 'x')) {
+            if ((unsigned char)*at >= 0x80 || *at == 'x') { /* the border */
+                at = end;
+                break;
+            }
+            at++;
+        }
+        if (at >= end) break;
+        int k = 0;
+        while (at < end && *at != ' ' && k < 31) tok[n][k++] = *at++;
+        tok[n][k] = '\0';
+        n++;
+    }
+    return n;
+}
+
+static void fmt4(char *b, size_t n, const cJSON *v)
+{
+    if (cJSON_IsNumber(v)) snprintf(b, n, "%.4g", v->valuedouble);
+    else snprintf(b, n, "-");
+}
+
+/* The comparison table shows each experiment's summary.json: on each
+ * split (v cycles them) the loss and metric of every task, and delta_m. */
+static void test_e2e_screen_comparison_equals_summaries(void **state)
+{
+    (void)state;
+    const char *script = e2e_write("cmp.lua",
+        "local mtl = require 'mtl'\n"
+        "local data = mtl.data.generate { n = 400, fn = function(i) local a, b = (i % 13) / 13, (i % 7) / 7\n"
+        "  return { a, b }, { c = (a > b) and 1 or 0, r = a + b } end, types = { r = 'regress' } }\n"
+        "local function exp(name, w) return mtl.experiment { name = name, data = data, weighting = w,\n"
+        "  tasks = { mtl.task.classify { name = 'c' }, mtl.task.regress { name = 'r' } },\n"
+        "  topology = mtl.share.hard { trunk = { 8 } },\n"
+        "  train = { batch = 16, steps = 150, eval_every = 40, baselines = true, seed = 2 } } end\n"
+        "return { exp('cmp equal', 'equal'), exp('cmp uncertainty', 'uncertainty'), exp('cmp pcgrad', 'pcgrad') }\n");
+    char args[1200];
+    snprintf(args, sizeof args, "'%s' --out cmp-run", script);
+    start_workbench(args);
+    char *s = wait_for("cmp equal", 30);
+    free(s);
+    tmux("send-keys -t wb c");
+    /* wait until every row says finished */
+    int done = 0;
+    for (int i = 0; i < 600 && !done; i++) {
+        s = capture();
+        int n = 0;
+        for (char *p = strstr(s, "finished"); p; p = strstr(p + 1, "finished")) n++;
+        done = n >= 3;
+        free(s);
+        if (!done) usleep(100000);
+    }
+    assert_true(done);
+    static const char *const names[] = {"cmp equal", "cmp uncertainty", "cmp pcgrad"};
+    static const char *const dirs[] = {"01-cmp-equal", "02-cmp-uncertainty", "03-cmp-pcgrad"};
+    static const char *const splits[] = {"val", "test", "train"};
+    for (int sp = 0; sp < 3; sp++) {
+        s = capture();
+        char want_title[64];
+        snprintf(want_title, sizeof want_title, "comparison: final %s numbers", splits[sp]);
+        if (!strstr(s, want_title)) fprintf(stderr, "%s\n", s);
+        assert_non_null(strstr(s, want_title));
+        for (int e = 0; e < 3; e++) {
+            char p[800];
+            snprintf(p, sizeof p, "%s/cmp-run/%s/summary.json", e2e_tmpdir(), dirs[e]);
+            cJSON *sum = read_json_file(p);
+            assert_non_null(sum);
+            cJSON *tasks = cJSON_GetObjectItem(sum, "tasks");
+            char want[8][32];
+            int nw = 0;
+            const char *tn[] = {"c", "r"};
+            for (int k = 0; k < 2; k++) {
+                cJSON *t = cJSON_GetObjectItem(tasks, tn[k]);
+                char key[32];
+                snprintf(key, sizeof key, "%s_loss", splits[sp]);
+                fmt4(want[nw++], 32, cJSON_GetObjectItem(t, key));
+                snprintf(key, sizeof key, "%s_metric", splits[sp]);
+                fmt4(want[nw++], 32, cJSON_GetObjectItem(t, key));
+            }
+            snprintf(want[nw++], 32, "%+.2f", cJSON_GetObjectItem(sum, "delta_m")->valuedouble);
+            snprintf(want[nw++], 32, "%s", cJSON_GetObjectItem(sum, "status")->valuestring);
+            char tok[16][32], row[64];
+            snprintf(row, sizeof row, "%d %s", e + 1, names[e]); /* the table's mark, then the name */
+            int n = table_row(s, row, tok, 16);
+            if (n != nw) fprintf(stderr, "row %s: %d tokens, want %d\n%s\n", names[e], n, nw, s);
+            assert_int_equal(n, nw);
+            for (int i = 0; i < nw; i++) {
+                if (strcmp(tok[i], want[i]) != 0) fprintf(stderr, "%s %s column %d: %s, summary %s\n", names[e], splits[sp], i, tok[i], want[i]);
+                assert_string_equal(tok[i], want[i]);
+            }
+            cJSON_Delete(sum);
+        }
+        free(s);
+        tmux("send-keys -t wb v");
+        usleep(400000);
+    }
+    tmux("send-keys -t wb q");
+    s = wait_for("MTLAB_EXITED=0", 30);
+    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
+    free(s);
+    tmux("kill-session -t wb");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -615,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_e2e_screen_reload),
         cmocka_unit_test(test_e2e_screen_print_and_redraw),
         cmocka_unit_test(test_e2e_screen_folder_same_as_headless),
+        cmocka_unit_test(test_e2e_screen_comparison_equals_summaries),
     };
     return cmocka_run_group_tests_name("e2e screen", tests, setup, teardown);
 }

@@ -23,6 +23,7 @@
 
 typedef struct {
     mt_monitor m[2];
+    mt_run_result res[2];
     const mt_monitor *ptr[2];
     tui_view view;
     tui_screen *s;
@@ -57,7 +58,24 @@ static int setup_common(void **state, int mono)
         tui_demo_fill(&c->m[i], 1200);
         c->ptr[i] = &c->m[i];
     }
-    c->view = (tui_view){ c->ptr, 2, 0, "demo.lua", NULL };
+    /* the numbers the comparison shows: run 2 has the better item loss */
+    for (int i = 0; i < 2; i++) {
+        mt_run_result *r = &c->res[i];
+        result_clear(r);
+        snprintf(r->name, sizeof r->name, "%s", c->m[i].experiment);
+        snprintf(r->status, sizeof r->status, "running");
+        r->ntasks = c->m[i].ntasks;
+        for (int k = 0; k < r->ntasks; k++) {
+            snprintf(r->task[k], sizeof r->task[k], "%s", c->m[i].task[k]);
+            snprintf(r->metric_name[k], sizeof r->metric_name[k], "accuracy");
+            r->higher_better[k] = 1;
+            r->aux[k] = c->m[i].aux[k];
+            r->loss[MT_RES_TRAIN][k] = 0.5 + 0.125 * k + 0.01 * i;
+            r->loss[MT_RES_VAL][k] = 0.75 - 0.0625 * k - 0.25 * i;
+            r->metric[MT_RES_VAL][k] = 0.8125 + 0.0625 * i;
+        }
+    }
+    c->view = (tui_view){ .monitors = c->ptr, .count = 2, .selected = 0, .script = "demo.lua", .results = c->res };
     *state = c;
     return open_screen(c, mono);
 }
@@ -236,16 +254,41 @@ static void test_tui_screen_view_keys(void **state)
     assert_int_equal(key(c, ' ', NULL, 0), TUI_ACT_NONE);
     tui_draw(c->s, &c->view);
     assert_false(screen_has(L"cycle the loss weighting"));
-    /* comparison view */
+    /* comparison view: the validation numbers as given, what they are */
     key(c, 'c', NULL, 0);
     tui_draw(c->s, &c->view);
-    assert_true(screen_has(L" final losses "));
+    assert_true(screen_has(L" comparison: final val numbers "));
     assert_true(screen_has(L" pareto: item vs group "));
+    assert_true(screen_has(L" item val loss, every experiment "));
     assert_true(screen_has(L"1 hard sharing"));
     assert_true(screen_has(L"2 cross-stitch"));
+    assert_true(screen_has(L"0.75")); /* run 1's item val loss */
+    assert_true(screen_has(L"0.875")); /* run 2's val accuracy */
+    assert_true(screen_has(L"val loss: at the last evaluation"));
+    assert_true(screen_has(L"x item, y group: final val loss"));
+    /* v: the training numbers (the mean since the previous evaluation) */
+    key(c, 'v', NULL, 0); /* val -> test */
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" comparison: final test numbers "));
+    key(c, 'v', NULL, 0); /* test -> train */
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" comparison: final train numbers "));
+    assert_true(screen_has(L"0.625")); /* run 1's group train loss */
+    assert_true(screen_has(L"train loss: the mean over the steps since the previous evaluation"));
+    assert_true(screen_has(L" item train loss, every experiment "));
+    /* x and y: other tasks on the Pareto axes; t: the curves' task */
+    key(c, 'x', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" pareto: pixels vs group "));
+    key(c, 'y', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" pareto: pixels vs rotation "));
+    key(c, 't', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" group train loss, every experiment "));
     key(c, 'c', NULL, 0);
     tui_draw(c->s, &c->view);
-    assert_false(screen_has(L" final losses "));
+    assert_false(screen_has(L" comparison: final "));
 }
 
 static void test_tui_screen_quit_confirmation(void **state)

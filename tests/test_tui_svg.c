@@ -244,27 +244,56 @@ static void test_tui_compare_pareto(void **state)
     }
 }
 
-static void test_tui_compare_final_and_pick(void **state)
+/* A result with tasks a, b (main) and pixels (auxiliary). */
+static void three_tasks(mt_run_result *r)
 {
-    ctx *c = *state;
-    /* task 0 has validation: its last value; task 2 only training */
-    assert_true(fabs(compare_final_loss(&c->m, 0) - 0.25) < 1e-12);
-    assert_true(compare_final_loss(&c->m, 2) == 0.3);
-    assert_true(isnan(compare_final_loss(&c->m, 7)));
-    assert_int_equal(compare_find_task(&c->m, "pixels"), 2);
-    assert_int_equal(compare_find_task(&c->m, "nope"), -1);
+    memset(r, 0, sizeof *r);
+    r->ntasks = 3;
+    const char *names[] = {"a", "b", "pixels"};
+    for (int k = 0; k < 3; k++) {
+        snprintf(r->task[k], sizeof r->task[k], "%s", names[k]);
+        snprintf(r->metric_name[k], sizeof r->metric_name[k], "%s", k == 0 ? "accuracy" : "mse");
+        r->higher_better[k] = k == 0;
+        for (int sp = 0; sp < MT_RES_SPLITS; sp++) r->loss[sp][k] = r->metric[sp][k] = NAN;
+        r->loss[MT_RES_TRAIN][k] = 0.5 + k;
+    }
+    r->aux[2] = 1;
+}
+
+static void test_tui_compare_results_and_pick(void **state)
+{
+    (void)state;
+    mt_run_result r[2];
+    three_tasks(&r[0]);
+    three_tasks(&r[1]);
+    /* no run has validation numbers: the comparison opens on train */
+    assert_int_equal(compare_default_split(r, 2), MT_RES_TRAIN);
+    r[1].loss[MT_RES_VAL][1] = 0.25;
+    r[1].metric[MT_RES_VAL][0] = 0.9;
+    assert_int_equal(compare_default_split(r, 2), MT_RES_VAL);
+    assert_true(compare_loss(&r[1], MT_RES_VAL, "b") == 0.25);
+    assert_true(compare_metric(&r[1], MT_RES_VAL, "a") == 0.9);
+    assert_true(compare_loss(&r[0], MT_RES_TRAIN, "pixels") == 2.5);
+    assert_true(isnan(compare_loss(&r[0], MT_RES_VAL, "b")));
+    assert_true(isnan(compare_loss(&r[0], MT_RES_TRAIN, "nope")));
+    
     int ta = -1, tb = -1;
-    assert_int_equal(compare_pick_tasks(&c->m, &ta, &tb), 2);
+    assert_int_equal(compare_pick_tasks(&r[0], &ta, &tb), 2);
     assert_int_equal(ta, 0);
     assert_int_equal(tb, 1);
+    /* the axes cycle through the tasks, never onto the other axis */
+    assert_int_equal(compare_next_task(&r[0], 0, 1, 1), 2);
+    assert_int_equal(compare_next_task(&r[0], 2, 1, 1), 0);
+    assert_int_equal(compare_next_task(&r[0], 0, -1, 2), 1);
+    assert_int_equal(compare_next_task(&r[0], -1, 1, -1), 0);
     /* with one main task, the auxiliary one completes the pair */
-    c->m.aux[1] = 1;
-    assert_int_equal(compare_pick_tasks(&c->m, &ta, &tb), 2);
+    r[0].aux[1] = 1;
+    assert_int_equal(compare_pick_tasks(&r[0], &ta, &tb), 2);
     assert_int_equal(ta, 0);
     assert_int_equal(tb, 1);
-    c->m.aux[0] = 1;
-    c->m.aux[1] = 0;
-    assert_int_equal(compare_pick_tasks(&c->m, &ta, &tb), 2);
+    r[0].aux[0] = 1;
+    r[0].aux[1] = 0;
+    assert_int_equal(compare_pick_tasks(&r[0], &ta, &tb), 2);
     assert_int_equal(ta, 1);
     assert_int_equal(tb, 0);
 }
@@ -276,7 +305,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tui_svg_log_scale_and_zoom, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_svg_export_file, setup, teardown),
         cmocka_unit_test(test_tui_compare_pareto),
-        cmocka_unit_test_setup_teardown(test_tui_compare_final_and_pick, setup, teardown),
+        cmocka_unit_test(test_tui_compare_results_and_pick),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -370,7 +370,7 @@ int app_workbench(const app_options *o)
         if (o->exit_when_done && all_ended(r)) break;
         wb_results(r);
         tui_view v = {.monitors = (const mt_monitor *const *)r->mon, .count = r->n, .selected = w.sel,
-                      .script = o->script, .message = w.message[0] ? w.message : NULL};
+                      .script = o->script, .message = w.message[0] ? w.message : NULL, .results = r->res};
         tui_draw(w.scr, &v);
         char line[1024];
         tui_action a = tui_poll(w.scr, any_running(r) && limit == 0 ? 0 : 30, line, sizeof line);

@@ -1,5 +1,6 @@
-/* result.c - the numbers a run reports: from a trainer, or back from a
- * summary.json. */
+/* result.c - the numbers a run reports, back from a summary.json, and
+ * their names. Nothing here needs a trainer (result_trainer.c makes them
+ * from one), so the screen links it alone. */
 #include "result.h"
 
 #include <cJSON.h>
@@ -9,46 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void clear(mt_run_result *r)
+void result_clear(mt_run_result *r)
 {
     memset(r, 0, sizeof *r);
     for (int s = 0; s < MT_RES_SPLITS; s++)
         for (int k = 0; k < MT_MAX_TASKS; k++) r->loss[s][k] = r->metric[s][k] = NAN;
     for (int k = 0; k < MT_MAX_TASKS; k++) r->single_task_metric[k] = NAN;
     r->delta_m = NAN;
-}
-
-void result_from_trainer(const mt_trainer *t, const mt_baselines *b, const char *status, mt_run_result *r)
-{
-    clear(r);
-    const mt_experiment *e = trainer_experiment(t);
-    const mt_eval_result *val = trainer_last_val(t), *test = trainer_last_test(t);
-    snprintf(r->name, sizeof r->name, "%s", e->name);
-    snprintf(r->status, sizeof r->status, "%s", status);
-    r->steps = trainer_step_count(t);
-    r->total_steps = trainer_total_steps(t);
-    r->ntasks = e->ntasks;
-    double mtl[MT_MAX_TASKS];
-    for (int k = 0; k < e->ntasks; k++) {
-        snprintf(r->task[k], sizeof r->task[k], "%s", e->task[k].name);
-        r->aux[k] = e->task[k].aux;
-        snprintf(r->metric_name[k], sizeof r->metric_name[k], "%s", metric_kind_name(e->task[k].metric));
-        r->loss[MT_RES_TRAIN][k] = trainer_train_loss(t)[k];
-        if (val) {
-            r->loss[MT_RES_VAL][k] = val->loss[k];
-            r->metric[MT_RES_VAL][k] = val->metric[k];
-        }
-        if (test) {
-            r->loss[MT_RES_TEST][k] = test->loss[k];
-            r->metric[MT_RES_TEST][k] = test->metric[k];
-        }
-        mtl[k] = test ? test->metric[k] : val ? val->metric[k] : NAN;
-        if (b && b->have) r->single_task_metric[k] = b->metric[k];
-    }
-    if (b && b->have) {
-        r->have_baselines = 1;
-        r->delta_m = delta_m(e, mtl, b);
-    }
 }
 
 static double num(const cJSON *o, const char *key)
@@ -59,7 +27,7 @@ static double num(const cJSON *o, const char *key)
 
 mt_status result_read_summary(const char *path, mt_run_result *r)
 {
-    clear(r);
+    result_clear(r);
     FILE *f = fopen(path, "rb");
     if (!f) return mt_fail(MT_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
     fseek(f, 0, SEEK_END);
@@ -90,6 +58,7 @@ mt_status result_read_summary(const char *path, mt_run_result *r)
         int k = r->ntasks++;
         snprintf(r->task[k], sizeof r->task[k], "%s", task->string);
         r->aux[k] = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(task, "aux"));
+        r->higher_better[k] = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(task, "higher_is_better"));
         v = cJSON_GetObjectItemCaseSensitive(task, "metric_name");
         snprintf(r->metric_name[k], sizeof r->metric_name[k], "%s", cJSON_IsString(v) ? v->valuestring : "");
         r->loss[MT_RES_TRAIN][k] = num(task, "train_loss");

@@ -26,6 +26,7 @@ typedef struct {
     char task[MT_MAX_TASKS][MT_MON_NAME];
     int aux[MT_MAX_TASKS];
     char metric_name[MT_MAX_TASKS][16]; /* accuracy, mse, mae, loss */
+    int higher_better[MT_MAX_TASKS];    /* 1: a larger metric is better */
     double loss[MT_RES_SPLITS][MT_MAX_TASKS];   /* NaN where there is none */
     double metric[MT_RES_SPLITS][MT_MAX_TASKS]; /* train: NaN (not reported) */
     double single_task_metric[MT_MAX_TASKS];    /* NaN without baselines */
@@ -33,9 +34,12 @@ typedef struct {
     int have_baselines;
 } mt_run_result;
 
+/* Empty: no tasks, every number NaN. */
+void result_clear(mt_run_result *r);
 /* The numbers of a run so far (status: the word to report). b may be NULL. */
 void result_from_trainer(const mt_trainer *t, const mt_baselines *b, const char *status, mt_run_result *r);
-/* Reads them back from a summary.json (a run folder's). */
+/* Reads them back from a summary.json (a run folder's). result.c needs
+ * no trainer; result_from_trainer lives in result_trainer.c. */
 mt_status result_read_summary(const char *path, mt_run_result *r);
 
 const char *result_split_name(mt_result_split s);

@@ -347,6 +347,7 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
         cJSON *x = cJSON_AddObjectToObject(tasks, ts->name);
         cJSON_AddBoolToObject(x, "aux", ts->aux);
         cJSON_AddStringToObject(x, "metric_name", metric_kind_name(ts->metric));
+        cJSON_AddBoolToObject(x, "higher_is_better", res.higher_better[k]);
         cJSON_AddNumberToObject(x, "params", (double)trainer_params_task(t, k));
         cJSON_AddItemToObject(x, "train_loss", num_or_null(res.loss[MT_RES_TRAIN][k]));
         cJSON_AddItemToObject(x, "val_loss", num_or_null(res.loss[MT_RES_VAL][k]));

@@ -12,9 +12,9 @@
 /* ---- small drawing helpers ---------------------------------------------- */
 
 static const char *const glyph_utf8[G_COUNT] = { "━", "┄", "·", "●", "○", "▶", "█", "│", "┤",
-                                                 "┬", "└", "─", "…" };
+                                                 "┬", "└", "─", "…", "┊" };
 static const char *const glyph_ascii[G_COUNT] = { "-", ".", ".", "*", "o", ">", "#", "|", "+",
-                                                  "+", "+", "-", "~" };
+                                                  "+", "+", "-", "~", ":" };
 
 const char *pane_glyph(const tui_screen *s, glyph g) { return s->ascii ? glyph_ascii[g] : glyph_utf8[g]; }
 
@@ -240,6 +240,39 @@ int pane_draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
     return 1;
 }
 
+/* A method switch as a dotted vertical line at its step, drawn only in
+ * cells no curve uses (the plot's grid is still the last one drawn), and
+ * its label at the top when there is room. */
+int pane_draw_marks(tui_screen *s, WINDOW *w, const plot_frame *pf, const mt_monitor *m)
+{
+    if (!m || !pf || pf->pw <= 0) return 0;
+    const plot_grid *g = &s->grid;
+    int shown = 0, next_free = 0;
+    for (int i = 0; i < m->nmarks; i++) {
+        double x = (double)m->mark[i].step;
+        if (x < pf->r.x0 || x > pf->r.x1) continue;
+        int col = (int)floor((x - pf->r.x0) / (pf->r.x1 - pf->r.x0) * (2 * pf->pw - 1) + 0.5) / 2;
+        if (col < 0 || col >= pf->pw) continue;
+        colors_set(w, ROLE_WARN, 0);
+        for (int row = 0; row < pf->ph; row++) {
+            int c = row * g->w + col;
+            if (g->w == pf->pw && c < g->w * g->h && g->dots[c]) continue;
+            pane_put(w, pf->py + row, pf->px + col, pane_glyph(s, G_MARK), 1);
+        }
+        /* the new method's name beside the line's top, when it fits */
+        const char *to = strstr(m->mark[i].label, "\xe2\x86\x92 ");
+        to = to ? to + 4 : m->mark[i].label;
+        int len = text_columns(to, -1);
+        if (col + 1 >= next_free && col + 1 + len < pf->pw) {
+            pane_put(w, pf->py, pf->px + col + 1, to, len);
+            next_free = col + 2 + len;
+        }
+        shown++;
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+    return shown;
+}
+
 /* ---- header and footer ---------------------------------------------------- */
 
 tui_role pane_state_role(mt_run_state st)
@@ -373,7 +406,7 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     int iw = W - 2, ih = H - 2;
     /* legend on the right when wide, else below */
     int right = iw >= 70;
-    int lw = right ? 28 : 0;
+    int lw = right ? 30 : 0;
     int per_row = right ? 1 : (iw / 22 < 1 ? 1 : iw / 22);
     int entry_w = right ? lw : iw / per_row;
     int lrows = right ? 0 : (m->ntasks + per_row - 1) / per_row;
@@ -392,15 +425,18 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
         }
     }
     plot_opts po = { s->log_scale, zoom, 0.0 };
-    if (!pane_draw_plot(s, w, 1, 1, iw - lw - (right ? 1 : 0), ih - lrows, ser, n, &po, NULL))
+    plot_frame pf;
+    if (!pane_draw_plot(s, w, 1, 1, iw - lw - (right ? 1 : 0), ih - lrows, ser, n, &po, &pf))
         pane_centre_msg(w, "waiting for the first training step", ROLE_DIM);
+    else
+        pane_draw_marks(s, w, &pf, m);
     /* legend */
     int two_lines = right && 2 * m->ntasks + 1 <= ih;
     int row = 0;
     if (right) {
         colors_set(w, ROLE_DIM, 0);
-        pane_putf(w, 1, W - 1 - lw, lw, "%s%s train  %s%s val", pane_glyph(s, G_LINE), pane_glyph(s, G_LINE),
-             pane_glyph(s, G_DASH), pane_glyph(s, G_DASH));
+        pane_putf(w, 1, W - 1 - lw, lw, "%s%s train (step) %s%s val (eval)", pane_glyph(s, G_LINE),
+                  pane_glyph(s, G_LINE), pane_glyph(s, G_DASH), pane_glyph(s, G_DASH));
         row = 1;
     }
     for (int t = 0; t < m->ntasks; t++) {
@@ -441,6 +477,18 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
             row += 1;
         }
     }
+    /* the method switches, newest last, as many as fit under the tasks */
+    if (right && m->nmarks > 0) {
+        int room = H - 2 - row - 1;
+        int first = m->nmarks > room ? m->nmarks - room : 0;
+        for (int i = first; i < m->nmarks && room > 0; i++) {
+            colors_set(w, ROLE_WARN, 0);
+            int c = pane_put(w, 2 + row, W - 1 - lw, pane_glyph(s, G_MARK), 1);
+            colors_set(w, ROLE_DIM, 0);
+            pane_putf(w, 2 + row, W - 1 - lw + c + 1, lw - c - 1, "%s at %ld", m->mark[i].label, m->mark[i].step);
+            row++;
+        }
+    }
     colors_set(w, ROLE_NORMAL, 0);
 }
 
@@ -465,8 +513,11 @@ static void draw_weights(tui_screen *s, WINDOW *w, const tui_view *v)
     int legend = H >= 7 ? 1 : 0;
     long zoom = tui_zoom_steps[s->zoom % TUI_ZOOM_LEVELS];
     plot_opts po = { 0, zoom, 0.0 };
-    if (!pane_draw_plot(s, w, 1, 1, W - 2, H - 2 - legend, ser, n, &po, NULL))
+    plot_frame pf;
+    if (!pane_draw_plot(s, w, 1, 1, W - 2, H - 2 - legend, ser, n, &po, &pf))
         pane_centre_msg(w, "no weights recorded yet", ROLE_DIM);
+    else
+        pane_draw_marks(s, w, &pf, m);
     if (!legend) return;
     int x = 1;
     for (int t = 0; t < m->ntasks && x < W - 2; t++) {
@@ -777,6 +828,7 @@ static const tui_pane_class table_class = { .name = "comparison", .draw = pane_d
                                             .key = pane_table_key, .min_h = 4 };
 static const tui_pane_class scatter_class = { .name = "pareto", .draw = pane_draw_compare_scatter,
                                               .min_h = 6 };
+static const tui_pane_class curves_class = { .name = "curves", .draw = pane_draw_compare_curves, .min_h = 6 };
 
 const tui_pane_class *const tui_pane_classes[TUI_PANE_COUNT] = {
     [TUI_PANE_HEADER] = &header_class,
@@ -788,5 +840,6 @@ const tui_pane_class *const tui_pane_classes[TUI_PANE_COUNT] = {
     [TUI_PANE_CONSOLE] = &console_class,
     [TUI_PANE_COMPARE_TABLE] = &table_class,
     [TUI_PANE_COMPARE_SCATTER] = &scatter_class,
+    [TUI_PANE_COMPARE_CURVES] = &curves_class,
     [TUI_PANE_FOOTER] = &footer_class,
 };

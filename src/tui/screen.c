@@ -101,7 +101,7 @@ static void rebuild(tui_screen *s)
 static int focusable(const tui_screen *s, tui_pane_id p)
 {
     if (s->compare)
-        return p == TUI_PANE_COMPARE_TABLE || p == TUI_PANE_COMPARE_SCATTER ||
+        return p == TUI_PANE_COMPARE_TABLE || p == TUI_PANE_COMPARE_SCATTER || p == TUI_PANE_COMPARE_CURVES ||
                p == TUI_PANE_CONSOLE;
     return p == TUI_PANE_LOSS || p == TUI_PANE_MATRIX || p == TUI_PANE_WEIGHTS ||
            p == TUI_PANE_TOPOLOGY || p == TUI_PANE_NOTES || p == TUI_PANE_CONSOLE;
@@ -159,6 +159,7 @@ tui_screen *tui_open(const tui_options *o)
     s->log_scale = o ? o->log_scale : 0;
     s->focus = TUI_PANE_LOSS;
     s->ntasks = 1;
+    s->cmp_split = s->cmp_task = s->pareto_a = s->pareto_b = -1;
     le_init(&s->edit);
     cbreak();
     noecho();
@@ -240,6 +241,7 @@ static void remember_view(tui_screen *s, const tui_view *v)
     s->running = 0;
     for (int i = 0; i < v->count; i++)
         if (v->monitors[i] && v->monitors[i]->state == MT_RUN_RUNNING) s->running = 1;
+    pane_compare_remember(s, v);
 }
 
 void tui_draw(tui_screen *s, const tui_view *v)
@@ -395,6 +397,10 @@ static tui_action command_key(tui_screen *s, int is_code, wint_t ch)
         note(s, b);
         break;
     }
+    case 't': case 'T': case 'v': case 'x': case 'y':
+        if (s->compare) pane_compare_key(s, k);
+        else note(s, "t T v x y: keys of the comparison (c)");
+        break;
     case 'f': s->maximise = !s->maximise; break;
     case 'c':
         s->compare = !s->compare;

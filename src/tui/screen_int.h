@@ -36,6 +36,11 @@ struct tui_screen {
     int hscroll[TUI_PANE_COUNT]; /* columns scrolled right */
     int scroll_max[TUI_PANE_COUNT]; /* set by the pane's draw */
     lineedit edit;
+    /* the comparison: its split (-1: the default), the task of the curves
+     * and the tasks of the Pareto axes (-1: the first main tasks) */
+    int cmp_split, cmp_task, pareto_a, pareto_b;
+    mt_run_result cmp_ref; /* the shown experiment's numbers, from the last frame */
+    int cmp_default_split;
     plot_grid grid;    /* scratch for every plot */
 
     /* from the last view drawn, for key handling */
@@ -97,7 +102,7 @@ typedef struct {
 /* Glyphs with an ASCII stand-in for terminals whose locale cannot show
  * them. */
 typedef enum { G_LINE, G_DASH, G_DOT, G_BULLET, G_RING, G_ARROW, G_BLOCK, G_VBAR, G_TICK_Y,
-               G_TICK_X, G_CORNER, G_HBAR, G_ELLIPSIS, G_COUNT } glyph;
+               G_TICK_X, G_CORNER, G_HBAR, G_ELLIPSIS, G_MARK, G_COUNT } glyph;
 int pane_put(WINDOW *w, int y, int x, const char *str, int maxcols);
 int pane_putf(WINDOW *w, int y, int x, int maxcols, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void pane_frame(tui_screen *s, WINDOW *w, tui_pane_id id, const char *title, const char *extra);
@@ -109,9 +114,20 @@ int pane_draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
 const char *pane_glyph(const tui_screen *s, glyph g);
 tui_role pane_state_role(mt_run_state st);
 
+/* Vertical marks (method switches) over a plot drawn by pane_draw_plot;
+ * returns how many fell inside it. */
+int pane_draw_marks(tui_screen *s, WINDOW *w, const plot_frame *pf, const mt_monitor *m);
+
 /* panes_compare.c */
 void pane_draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v);
 void pane_draw_compare_scatter(tui_screen *s, WINDOW *w, const tui_view *v);
+void pane_draw_compare_curves(tui_screen *s, WINDOW *w, const tui_view *v);
 int pane_table_key(tui_screen *s, int key);
+/* The split the comparison shows now. */
+mt_result_split pane_compare_split(const tui_screen *s);
+/* Remembers what the comparison's keys need from the view. */
+void pane_compare_remember(tui_screen *s, const tui_view *v);
+/* The comparison's keys (t T v x y); 1 when used. */
+int pane_compare_key(tui_screen *s, int key);
 
 #endif

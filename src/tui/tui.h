@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "run/monitor.h"
+#include "run/result.h"
 #include "tui/svg.h"
 
 typedef struct tui_screen tui_screen;
@@ -41,6 +42,8 @@ typedef struct {
     int selected;         /* the experiment shown, 0..count-1 */
     const char *script;   /* the script's path for the footer, or NULL */
     const char *message;  /* a line from the app ("checkpoint saved to ..."), or NULL */
+    const mt_run_result *results; /* (count) the numbers summary.json holds, or NULL */
+    int readonly;         /* recorded runs (mtlab open): nothing trains */
 } tui_view;
 
 typedef enum {
