@@ -89,8 +89,16 @@ static const char *binary_path(void)
  * directory, reporting its exit code as MTLAB_EXITED=N when it ends. */
 static void start_workbench(const char *args)
 {
-    tmux("new-session -d -s wb -x 120 -y 40 'env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 HOME=/tmp "
-         "XDG_STATE_HOME=%s/state sh'", e2e_tmpdir());
+    /* the server of the previous session may still be exiting: retry */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "tmux -L %s has-session -t wb >/dev/null 2>&1", sock);
+    for (int i = 0; i < 50; i++) {
+        tmux("new-session -d -s wb -x 120 -y 40 'env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 HOME=/tmp "
+             "XDG_STATE_HOME=%s/state sh'", e2e_tmpdir());
+        if (system(cmd) == 0) break;
+        usleep(100000);
+    }
+    usleep(200000); /* the shell's prompt */
     tmux("send-keys -t wb \"cd '%s' && OPENBLAS_NUM_THREADS=1 '%s' %s; echo MTLAB_EXITED=\\$?\" Enter", e2e_tmpdir(),
          binary_path(), args);
 }
