@@ -6,6 +6,8 @@
 #   make bench          benchmarks against PyTorch (installs python3-torch)
 #   make mtlab          just the binary (build/mtlab)
 #   make test-MODULE    the tests of one module, e.g. make test-engine
+#   make fuzz FUZZ_TIME=600   run each libFuzzer harness (tests/fuzz/) that long
+#   make docs           regenerate the docs' tables that come from the registries
 #
 # Sources are found by wildcard: src/<module>/*.c becomes lib<module>.a, and
 # tests/test_<module>*.c a test driver linked against <module> and the
@@ -20,20 +22,38 @@ O       ?= -O2
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),fuzz)
+# the libraries as clang instruments them for libFuzzer (make fuzz)
+BUILD   ?= build/fuzz
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+EXTRA_WARN := -Wno-unknown-warning-option
 else
 BUILD   ?= build
 SANFLAGS :=
 endif
 
+# -Wno-missing-field-initializers: parameter tables (tparam.h) list the
+# leading fields positionally and leave the optional trailing ones zero.
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wstrict-prototypes \
         -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wundef -Wvla \
-        -Wno-unused-parameter -Wno-format-truncation
+        -Wno-unused-parameter -Wno-format-truncation -Wno-missing-field-initializers $(EXTRA_WARN)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  += -std=c11 $(O) -g $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
            -Isrc -MMD -MP $(PKG_CFLAGS) $(SANFLAGS) -DMTLAB_ROOT='"$(CURDIR)"'
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm -lpthread
+
+# MPI for `mpirun -np N mtlab sweep` (src/app/sweep_mpi.c only): Open MPI's
+# ompi-c or any implementation's mpi pkg-config file; MPI=0 builds without.
+MPI ?= auto
+ifneq ($(MPI),0)
+MPI_PC := $(firstword $(foreach p,ompi-c mpi,$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),$(p))))
+endif
+ifneq ($(MPI_PC),)
+MPI_CFLAGS := -DMTLAB_MPI $(shell pkg-config --cflags $(MPI_PC))
+MPI_LIBS   := $(shell pkg-config --libs $(MPI_PC))
+endif
 
 MODULES := core engine data mtl run lua tui app
 DEPS_core   := core
@@ -56,7 +76,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 test_mod   = $(word 2,$(subst _, ,$(basename $(notdir $(1)))))
 test_libs  = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(call lib_of,$(m)))
 
-.PHONY: all deps run test bench clean mtlab check-deps $(addprefix test-,$(MODULES) e2e)
+.PHONY: all deps run test bench clean mtlab check-deps docs fuzz fuzz-build fuzz-smoke $(addprefix test-,$(MODULES) e2e)
 .DEFAULT_GOAL := all
 
 all: mtlab $(TESTS)
@@ -68,8 +88,9 @@ deps:
 
 # Installs missing packages only when pkg-config cannot find them.
 check-deps:
-	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null && \
-	  test -d /usr/share/datasets/fashion-mnist || sh scripts/setup.sh
+	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null && command -v mpirun >/dev/null && \
+	  command -v $(FUZZ_CC) >/dev/null && test -d /usr/share/datasets/fashion-mnist && \
+	  test -e "$$($(FUZZ_CC) -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$$(uname -m).a" || sh scripts/setup.sh
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -87,8 +108,10 @@ $(call lib_of,$(1)): $(call objs_of,$(1))
 endef
 $(foreach m,$(MODULES),$(eval $(call LIB_RULE,$(m))))
 
+$(BUILD)/obj/app/sweep_mpi.o: CFLAGS += $(MPI_CFLAGS)
+
 $(BUILD)/mtlab: $(foreach m,$(DEPS_app),$(call lib_of,$(m)))
-	$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(LDLIBS) $(MPI_LIBS)
 
 .SECONDARY:
 .SECONDEXPANSION:
@@ -102,10 +125,14 @@ run: check-deps
 test: check-deps
 	@$(MAKE) --no-print-directory $(TESTS) $(BUILD)/mtlab
 	@sh scripts/run-tests.sh $(BUILD) $(TESTS)
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 $(addprefix test-,$(MODULES) e2e): test-%: check-deps
 	@$(MAKE) --no-print-directory $(filter $(BUILD)/tests/test_$*%,$(TESTS)) $(if $(filter e2e,$*),$(BUILD)/mtlab)
 	@sh scripts/run-tests.sh $(BUILD) $(filter $(BUILD)/tests/test_$*%,$(TESTS))
+
+docs: $(BUILD)/mtlab
+	@sh scripts/gen-docs.sh $(BUILD)
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
@@ -117,6 +144,40 @@ bench: check-deps
 	@sh scripts/setup.sh --bench
 	@$(MAKE) --no-print-directory O=-O3 BUILD=build/bench-o3 build/bench-o3/mtlab $(patsubst $(BUILD)/%,build/bench-o3/%,$(BENCHES))
 	@sh scripts/run-bench.sh build/bench-o3
+
+# ---- fuzzing: libFuzzer harnesses in tests/fuzz/, built by clang with
+# ASan and UBSan into build/fuzz/. Their seed corpora are written by the
+# project's own code (tests/fuzz/seeds.c) into build/fuzz/seeds/; inputs that
+# once crashed stay in tests/fuzz/regress/<harness>/. `make fuzz` runs each
+# harness FUZZ_TIME seconds and keeps what it finds in build/fuzz/corpus/;
+# `make test` runs FUZZ_RUNS inputs of each (a smoke that keeps them building).
+FUZZ_CC    ?= clang
+FUZZ_DIR   := build/fuzz
+FUZZ_NAMES := idx csv checkpoint script
+FUZZ_TIME  ?= 60
+FUZZ_RUNS  ?= 20000
+FUZZ_BINS  := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
+DEPS_fuzz_idx        := data core
+DEPS_fuzz_csv        := data core
+DEPS_fuzz_checkpoint := engine core
+DEPS_fuzz_script     := lua run mtl data engine core
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h tests/fuzz/fuzz_model.h $$(foreach m,$$(DEPS_fuzz_$$*),$$(call lib_of,$$(m)))
+	$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer $(LDFLAGS) -o $@ $< -Wl,--start-group $(foreach m,$(DEPS_fuzz_$*),$(call lib_of,$(m))) -Wl,--end-group $(LDLIBS)
+
+$(BUILD)/fuzz_seeds: tests/fuzz/seeds.c tests/fuzz/fuzz_model.h $(foreach m,$(DEPS_e2e),$(call lib_of,$(m)))
+	$(CC) $(CFLAGS) -Itests/fuzz $(LDFLAGS) -o $@ $< -Wl,--start-group $(foreach m,$(DEPS_e2e),$(call lib_of,$(m))) -Wl,--end-group $(LDLIBS)
+
+fuzz-build: check-deps
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz_seeds
+	@$(MAKE) --no-print-directory SANITIZE=fuzz CC=$(FUZZ_CC) $(FUZZ_BINS)
+	@rm -rf $(FUZZ_DIR)/seeds && $(BUILD)/fuzz_seeds $(FUZZ_DIR)/seeds
+
+fuzz: fuzz-build
+	@sh scripts/run-fuzz.sh $(FUZZ_DIR) campaign $(FUZZ_TIME) $(FUZZ_NAMES)
+
+fuzz-smoke: fuzz-build
+	@sh scripts/run-fuzz.sh $(FUZZ_DIR) smoke $(FUZZ_RUNS) $(FUZZ_NAMES)
 
 clean:
 	rm -rf build

@@ -9,12 +9,11 @@ local core = require "mtl.core"
 
 local mtl = { version = core.version }
 
+-- "file.lua:12" of the function `level` levels above the caller (the
+-- debug library is not available to sandboxed scripts; core.where is
+-- debug.getinfo's "Sl" reduced to that)
 local function where(level)
-  local info = debug.getinfo(level + 1, "Sl")
-  if info and info.currentline and info.currentline > 0 then
-    return info.short_src .. ":" .. info.currentline
-  end
-  return nil
+  return core.where(level + 1)
 end
 
 -- tag(kind, fields, level): the table itself, tagged, or a clear error at
@@ -75,12 +74,18 @@ function mtl.compare(list)
   return list
 end
 
+-- A sweep: every base experiment times every combination of grid values,
+-- each run with every seed (`mtlab sweep`; `mtlab run` trains the base):
+--   mtl.sweep { base = e, grid = { weighting = { "equal", "pcgrad" } }, seeds = { 1, 2, 3 } }
+-- Grid keys are --set paths ("topology.trunk"); values are data (numbers,
+-- strings, booleans, tables of them, constructors such as mtl.share.mmoe {...}).
+function mtl.sweep(t) return tag("sweep", t) end
+
 --- Data ----------------------------------------------------------------
 
 local data = {}
 mtl.data = data
-for _, name in ipairs { "fashion_mnist", "multi_fashion", "csv", "mmoe", "gradnorm",
-                        "kendall", "related", "table", "generate", "landscape" } do
+for _, name in ipairs(core.data_names()) do -- the C registry (src/lua/data_build.c)
   data[name] = function(t) return tag("data." .. name, t) end
 end
 

@@ -7,7 +7,9 @@
 #   sh scripts/setup.sh --bench   also python3-torch for `make bench`
 set -e
 
-PKGS="build-essential pkg-config liblua5.4-dev libopenblas-dev libncurses-dev libcmocka-dev zlib1g-dev libcjson-dev dataset-fashion-mnist tmux"
+# clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes; not
+# pulled in without recommends) build the fuzz harnesses of `make test`.
+PKGS="build-essential pkg-config liblua5.4-dev libopenblas-dev libncurses-dev libcmocka-dev zlib1g-dev libcjson-dev dataset-fashion-mnist tmux clang libclang-rt-dev libopenmpi-dev openmpi-bin"
 if [ "$1" = "--bench" ]; then
     PKGS="$PKGS python3-torch python3-numpy"
 fi

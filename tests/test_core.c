@@ -137,6 +137,50 @@ static void test_core_edit_distance_and_closest(void **state)
     assert_null(mt_closest("learning_rate", names, 2));
 }
 
+/* Options are whole integers in a range and sizes with units; overflow is
+ * an error (-2), never a saturated value. */
+static void test_core_parse_int_and_size(void **state)
+{
+    (void)state;
+    long long v = 0;
+    assert_int_equal(mt_parse_int("42", 1, 256, &v), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(mt_parse_int("-7", -10, 10, &v), 0);
+    assert_int_equal(v, -7);
+    assert_int_equal(mt_parse_int("9223372036854775807", 0, 9223372036854775807LL, &v), 0);
+    assert_true(v == 9223372036854775807LL);
+    v = 5;
+    assert_int_equal(mt_parse_int("9223372036854775808", 0, 9223372036854775807LL, &v), -2);
+    assert_int_equal(mt_parse_int("99999999999999999999999", 0, 9223372036854775807LL, &v), -2);
+    assert_int_equal(mt_parse_int("-99999999999999999999999", -5, 5, &v), -2);
+    assert_int_equal(mt_parse_int("257", 1, 256, &v), -2);
+    assert_int_equal(mt_parse_int("0", 1, 256, &v), -2);
+    assert_int_equal(v, 5); /* untouched on failure */
+    const char *bad[] = {"", "-", "1.5", "1e3", " 3", "3 ", "0x10", "12abc", "+", NULL};
+    for (const char **b = bad; *b; b++) assert_int_equal(mt_parse_int(*b, -100, 100, &v), -1);
+
+    unsigned long long z = 0;
+    assert_int_equal(mt_parse_size("4096", &z), 0);
+    assert_true(z == 4096);
+    assert_int_equal(mt_parse_size("512M", &z), 0);
+    assert_true(z == 512ULL << 20);
+    assert_int_equal(mt_parse_size("1G", &z), 0);
+    assert_true(z == 1ULL << 30);
+    assert_int_equal(mt_parse_size("1.5g", &z), 0);
+    assert_true(z == 3ULL << 29);
+    assert_int_equal(mt_parse_size("2GiB", &z), 0);
+    assert_true(z == 2ULL << 30);
+    assert_int_equal(mt_parse_size("64kb", &z), 0);
+    assert_true(z == 64ULL << 10);
+    assert_int_equal(mt_parse_size("1T", &z), 0);
+    assert_true(z == 1ULL << 40);
+    assert_int_equal(mt_parse_size("99999999999999999999999", &z), -2);
+    assert_int_equal(mt_parse_size("5000000T", &z), -2);
+    assert_int_equal(mt_parse_size("1e999", &z), -2);
+    const char *badz[] = {"", "G", "-1G", "1X", "1GG", "1 G", "nan", "inf", "1GiBs", NULL};
+    for (const char **b = badz; *b; b++) assert_int_equal(mt_parse_size(*b, &z), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -146,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_core_rng_shuffle_is_permutation),
         cmocka_unit_test(test_core_log_sink),
         cmocka_unit_test(test_core_edit_distance_and_closest),
+        cmocka_unit_test(test_core_parse_int_and_size),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

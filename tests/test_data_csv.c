@@ -179,17 +179,51 @@ static void test_data_csv_errors(void **state)
                         "/nonexistent/d.csv: cannot open: No such file or directory");
 }
 
+/* A header and nothing else names the file (and the header's line), not
+ * an empty split later on. */
 static void test_data_csv_header_only(void **state)
 {
     ctx *c = *state;
-    write_text(c->path, "a,y\n");
     csv_target tg[1] = {{"y", MT_TARGET_REGRESS, 0, NULL}};
     const char *const in1[] = {"a"};
+    expect_error(c, "a,y\n", in1, 1, tg, 1, MT_ERR_FORMAT, ": no data rows after the header (line 1)");
+    expect_error(c, "\n\na,y\n\n \n", in1, 1, tg, 1, MT_ERR_FORMAT, ": no data rows after the header (line 3)");
+}
+
+/* Values a float32 cannot hold are refused where they stand, not turned
+ * into Inf that "diverges" later; a UTF-8 byte order mark is not part of
+ * the first column's name; a stray huge class label is reported with the
+ * range of the rest of its column instead of sizing a 10-million-way head. */
+static void test_data_csv_float32_bom_and_class_range(void **state)
+{
+    ctx *c = *state;
+    csv_target tr[1] = {{"y", MT_TARGET_REGRESS, 0, NULL}};
+    const char *const in1[] = {"a"};
+    expect_error(c, "a,y\n1,2\n1e39,3\n", in1, 1, tr, 1, MT_ERR_FORMAT,
+                 ":3: column 'a' (1): 1e39 does not fit in a float32 (at most 3.40282e+38)");
+    expect_error(c, "a,y\n1,2\n3,-4e38\n", in1, 1, tr, 1, MT_ERR_FORMAT,
+                 ":3: column 'y' (2): -4e38 does not fit in a float32 (at most 3.40282e+38)");
+    /* the largest float and a value that underflows to 0 are fine */
+    write_text(c->path, "\xEF\xBB\xBF" "a,y\n3.4028234e38,1e-50\n");
     mt_dataset ds;
     dataset_init(&ds);
-    assert_int_equal(csv_load(&ds, c->path, in1, 1, tg, 1), MT_OK);
-    assert_int_equal(ds.n, 0);
-    assert_int_equal(ds.ntargets, 1);
+    assert_int_equal(csv_load(&ds, c->path, in1, 1, tr, 1), MT_OK);
+    assert_int_equal(ds.n, 1);
+    assert_true(ds.x[0] == 3.4028234e38f);
+    assert_true(ds.targets[0].y[0] == 0.0f);
+    dataset_free(&ds);
+    /* class labels: 0..4 and one 9999999 */
+    csv_target tc[1] = {{"y", MT_TARGET_CLASS, 0, NULL}};
+    expect_error(c, "a,y\n1,0\n1,4\n1,9999999\n1,2\n", in1, 1, tc, 1, MT_ERR_FORMAT,
+                 ":4: column 'y' (2): class label 9999999 exceeds the limit of 65536 classes "
+                 "(1 such label; the column's other labels run 0..4)");
+    expect_error(c, "a,y\n1,70000\n1,1e39\n", in1, 1, tc, 1, MT_ERR_FORMAT,
+                 ":2: column 'y' (2): class label 70000 exceeds the limit of 65536 classes "
+                 "(2 such labels; the column has no other labels)");
+    /* the largest allowed class count is fine */
+    write_text(c->path, "a,y\n1,65535\n2,0\n");
+    assert_int_equal(csv_load(&ds, c->path, in1, 1, tc, 1), MT_OK);
+    assert_int_equal(ds.targets[0].classes, 65536);
     dataset_free(&ds);
 }
 
@@ -199,6 +233,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_data_csv_columns_masks_quotes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_csv_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_csv_header_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_csv_float32_bom_and_class_range, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

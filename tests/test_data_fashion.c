@@ -16,6 +16,7 @@
 #include "core/status.h"
 #include "data/dataset.h"
 #include "data/fashion.h"
+#include "core/mem.h"
 #include "data/idx.h"
 
 typedef struct {
@@ -261,6 +262,30 @@ static void test_data_idx_truncated(void **state)
     assert_true(followed > 0 && followed < 20000);
 }
 
+/* A 16-byte header that claims 60000 images of 4096x4096 (a terabyte)
+ * is "truncated", said before anything is allocated: plain (the file size
+ * is exact) and gzip (memory grows only with the data that arrives). */
+static void test_data_idx_huge_claim(void **state)
+{
+    ctx *c = *state;
+    uint32_t dims[3] = {60000, 4096, 4096};
+    mt_idx ix;
+    char want[512];
+    for (int gz = 0; gz < 2; gz++) {
+        const char *p = path_in(c, gz ? "huge.gz" : "huge");
+        write_idx(p, gz, 0x803, dims, 3, (const unsigned char *)"abc", 3);
+        size_t allocs = mt_alloc_count();
+        mt_clear_error();
+        assert_int_equal(idx_read_u8(p, 3, -1, "images", &ix), MT_ERR_FORMAT);
+        snprintf(want, sizeof want,
+                 "%s: truncated: header says 60000 images of 4096x4096 (1006632960000 bytes) but only 3 "
+                 "bytes follow", p);
+        assert_string_equal(mt_last_error(), want);
+        assert_null(ix.data);
+        assert_true(mt_alloc_count() - allocs <= 1); /* at most the first 1 MiB chunk (gzip) */
+    }
+}
+
 static void test_data_idx_bad_magic_and_dims(void **state)
 {
     ctx *c = *state;
@@ -441,6 +466,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_data_fashion_loads_small_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_idx_truncated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_idx_huge_claim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_idx_bad_magic_and_dims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_idx_gzip_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_fashion_count_and_label_errors, setup, teardown),

@@ -25,25 +25,33 @@
 #define NSTARTS LANDSCAPE_CAGRAD_NSTARTS
 
 /* Runs experiments/<name>.lua (extra arguments appended) into
- * <tmp>/<name>; returns the exit code, stderr in *err (caller frees). */
-static int run_script(const char *name, const char *extra, char **err)
+ * <tmp>/<out> (out NULL: <tmp>/<name>); returns the exit code, stderr in
+ * *err (caller frees). */
+static int run_script_to(const char *name, const char *out, const char *extra, char **err)
 {
-    char args[1024], *out = NULL;
-    snprintf(args, sizeof args, "run '%s/experiments/%s.lua' --out '%s' --quiet %s", MTLAB_ROOT, name, name,
-             extra ? extra : "");
-    int rc = e2e_run(args, &out, err);
-    free(out);
+    char args[1024], *o = NULL;
+    snprintf(args, sizeof args, "run '%s/experiments/%s.lua' --out '%s' --quiet %s", MTLAB_ROOT, name,
+             out ? out : name, extra ? extra : "");
+    int rc = e2e_run(args, &o, err);
+    free(o);
     return rc;
 }
 
-static void run_ok(const char *name, const char *extra)
+static int run_script(const char *name, const char *extra, char **err)
+{
+    return run_script_to(name, NULL, extra, err);
+}
+
+static void run_ok_to(const char *name, const char *out, const char *extra)
 {
     char *err = NULL;
-    int rc = run_script(name, extra, &err);
-    if (rc != 0) fprintf(stderr, "mtlab run %s: exit %d\n%s\n", name, rc, err ? err : "");
+    int rc = run_script_to(name, out, extra, &err);
+    if (rc != 0) fprintf(stderr, "mtlab run %s %s: exit %d\n%s\n", name, extra ? extra : "", rc, err ? err : "");
     assert_int_equal(rc, 0);
     free(err);
 }
+
+static void run_ok(const char *name, const char *extra) { run_ok_to(name, NULL, extra); }
 
 static cJSON *read_json(const char *path)
 {
@@ -76,6 +84,20 @@ static int run_dirs(const char *name, char dirs[][700], int max)
 }
 
 /* ---- one landscape run's outcome --------------------------------------- */
+
+/* The landscapes are chaotic (where a run ends depends on its path), so
+ * every claim on them must hold for the run as written and for runs
+ * perturbed by 1e-6: the learning rate (0.001 in 40 and 43) times
+ * 1 -/+ 1e-6. A claim that fails under such a change is luck. */
+static const struct {
+    const char *tag, *args;
+} ls_variants[] = {
+    {"as written", ""},
+    {"lr x (1 - 1e-6)", "--set optim.lr=0.000999999"},
+    {"lr x (1 + 1e-6)", "--set optim.lr=0.001000001"},
+};
+#define NVARIANTS ((int)(sizeof ls_variants / sizeof ls_variants[0]))
+static const char *ls_variant = "as written"; /* named in failure messages */
 
 typedef struct {
     char name[128], status[32], message[512];
@@ -175,8 +197,8 @@ static int on_front(const ls_run *r)
 static void expect_front(const ls_run *r)
 {
     if (!on_front(r))
-        fail_msg("%s: ends at x = (%g, %g), f = (%g, %g): not on the Pareto front", r->name, r->x[0], r->x[1],
-                 r->f[0], r->f[1]);
+        fail_msg("%s [%s]: ends at x = (%g, %g), f = (%g, %g): not on the Pareto front", r->name, ls_variant,
+                 r->x[0], r->x[1], r->f[0], r->f[1]);
     assert_string_equal(r->status, "finished");
 }
 
@@ -184,7 +206,15 @@ static void expect_front(const ls_run *r)
 static void expect_stuck(const ls_run *r)
 {
     if (!(r->x[1] > 0 && dominated_by_front(r->f)))
-        fail_msg("%s: ends at x = (%g, %g): expected it above x2 = 0", r->name, r->x[0], r->x[1]);
+        fail_msg("%s [%s]: ends at x = (%g, %g): expected it above x2 = 0", r->name, ls_variant, r->x[0], r->x[1]);
+}
+
+/* Ends next to the middle of the front, x1 = 0 (f1 = f2). */
+static void expect_middle(const ls_run *r, double tol)
+{
+    expect_front(r);
+    if (!(fabs(r->x[0]) < tol))
+        fail_msg("%s [%s]: ends at x1 = %g, expected |x1| < %g", r->name, ls_variant, r->x[0], tol);
 }
 
 static double x1_spread(const ls_run *r, int n)
@@ -275,45 +305,49 @@ static int last_train(const char *dir, const char *task, double *loss, double *w
     return n;
 }
 
-/* 43: aligned_mtl and upgrad reach the middle of the front from every
- * start; graddrop, gradvac and famo stall where equal does; famo's end
- * point moves with the offset. The losses are the objectives + 20. */
-static void test_e2e_weighting_landscape_more_combiners(void **state)
+/* 43, for each perturbed variant: aligned_mtl reaches the middle of the
+ * front from every start; upgrad and gradvac reach the front from every
+ * start (gradvac later: it leaves the valley, as equal does, but about six
+ * times sooner), gradvac in the middle; equal, graddrop and famo are
+ * still in the valley from (-8.5, 7.5) and (9, 9) after 200000 steps;
+ * famo's end point moves with the offset. The losses are the objectives
+ * + 20. */
+static void check_more_combiners(const char *out)
 {
-    (void)state;
-    run_ok("43_landscape_more_combiners", NULL);
     static char dirs[MAXRUNS][700];
-    int n = run_dirs("43_landscape_more_combiners", dirs, MAXRUNS);
+    int n = run_dirs(out, dirs, MAXRUNS);
     assert_int_equal(n, 31);
     ls_run r[NSTARTS];
-    const char *middle[] = {"aligned_mtl", "upgrad"};
-    for (int m = 0; m < 2; m++) {
-        method_runs(dirs, n, middle[m], r);
-        for (int s = 0; s < NSTARTS; s++) {
-            expect_front(&r[s]);
-            assert_true(fabs(r[s].x[0]) < 0.5);
-        }
-    }
-    const char *stall[] = {"equal", "graddrop", "gradvac", "famo"};
-    for (int m = 0; m < 4; m++) {
+    method_runs(dirs, n, "aligned_mtl", r);
+    for (int s = 0; s < NSTARTS; s++) expect_middle(&r[s], 0.5);
+    method_runs(dirs, n, "upgrad", r);
+    for (int s = 0; s < NSTARTS; s++) expect_front(&r[s]);
+    method_runs(dirs, n, "gradvac", r);
+    for (int s = 0; s < NSTARTS; s++) expect_middle(&r[s], 0.5);
+    const char *stall[] = {"equal", "graddrop", "famo"};
+    for (int m = 0; m < 3; m++) {
         method_runs(dirs, n, stall[m], r);
         expect_stuck(&r[0]);
         expect_stuck(&r[2]);
         for (int s = 1; s < NSTARTS; s += s == 1 ? 2 : 1) {
+            if (strcmp(stall[m], "famo") != 0) {
+                expect_middle(&r[s], 0.5);
+                continue;
+            }
             expect_front(&r[s]);
-            if (strcmp(stall[m], "famo") == 0) assert_true(fabs(r[s].x[0]) > 6.0);
-            else assert_true(fabs(r[s].x[0]) < 0.5);
+            if (!(fabs(r[s].x[0]) > 6.0))
+                fail_msg("%s [%s]: ends at x1 = %g, expected an end of the front (|x1| > 6)", r[s].name, ls_variant,
+                         r[s].x[0]);
         }
     }
     /* famo with offset 40 from (9, -1): the middle */
     ls_run last;
     load_run(dirs[30], &last);
     assert_string_equal(last.name, "famo offset 40 from (9, -1)");
-    expect_front(&last);
-    assert_true(fabs(last.x[0]) < 1.0);
+    expect_middle(&last, 1.0);
     /* the training loss is the objective plus the offset (converged: the
      * last window's mean equals the final value) */
-    method_runs(dirs, n, "upgrad", r);
+    method_runs(dirs, n, "aligned_mtl", r);
     for (int i = 0; i < n; i++) {
         ls_run q;
         load_run(dirs[i], &q);
@@ -324,6 +358,19 @@ static void test_e2e_weighting_landscape_more_combiners(void **state)
         assert_true(last_train(dirs[i], "f2", &l, &w) > 0);
         assert_float_equal(l, q.f[1] + 20.0, 0.05);
     }
+}
+
+static void test_e2e_weighting_landscape_more_combiners(void **state)
+{
+    (void)state;
+    for (int v = 0; v < NVARIANTS; v++) {
+        char out[64];
+        snprintf(out, sizeof out, "43_landscape_more_combiners-v%d", v);
+        ls_variant = ls_variants[v].tag;
+        run_ok_to("43_landscape_more_combiners", out, ls_variants[v].args);
+        check_more_combiners(out);
+    }
+    ls_variant = ls_variants[0].tag;
 }
 
 /* 41: uncertainty weighting's sigma_1 / sigma_2 approaches the noise
@@ -474,11 +521,11 @@ static void test_e2e_weighting_landscape_data_and_errors(void **state)
         const char *file, *data, *topo, *msg;
     } bad[] = {
         {"ls_bad1.lua", "mtl.data.landscape { train = 5 }", "mtl.share.landscape {}",
-         "data.train: mtl.data.landscape takes no fields"},
+         "data.train: unknown field (mtl.data.landscape takes no parameters)"},
         {"ls_bad2.lua", "mtl.data.landscape {}", "mtl.share.landscape { problem = 'cagrad_toy', start = { 1, 2, 3 } }",
          "topology.start: 3 numbers for a 2-dimensional cagrad_toy"},
         {"ls_bad3.lua", "mtl.data.landscape {}", "mtl.share.landscape { problem = 'rosenbrock' }",
-         "topology.problem: expected one of cagrad_toy|lin2019, got \"rosenbrock\""},
+         "topology.problem: expected one of cagrad_toy, lin2019, got \"rosenbrock\""},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[1200];

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/status.h"
@@ -529,6 +531,169 @@ static void test_engine_checkpoint_train_state_round_trip(void **state)
     params_free(&b);
 }
 
+/* Replaces `from` by `to` in the JSON header of the safetensors file at
+ * path, keeping the data block (offsets are relative to it). */
+static void rewrite_header(const char *path, const char *from, const char *to)
+{
+    static unsigned char buf[1 << 16], out[1 << 16];
+    size_t n = read_all(path, buf, sizeof buf);
+    uint64_t h = 0;
+    for (int i = 0; i < 8; i++) h |= (uint64_t)buf[i] << (8 * i);
+    char json[8192];
+    assert_true(h < sizeof json);
+    memcpy(json, buf + 8, h);
+    json[h] = '\0';
+    char *at = strstr(json, from);
+    assert_non_null(at);
+    char nj[8192];
+    snprintf(nj, sizeof nj, "%.*s%s%s", (int)(at - json), json, to, at + strlen(from));
+    size_t nh = strlen(nj);
+    for (int i = 0; i < 8; i++) out[i] = (unsigned char)((uint64_t)nh >> (8 * i));
+    memcpy(out + 8, nj, nh);
+    memcpy(out + 8 + nh, buf + 8 + h, n - 8 - h);
+    write_all(path, out, 8 + nh + n - 8 - h);
+}
+
+/* Every optimiser counter in the metadata is checked before use; a value
+ * that would overflow t + 1 in the update (UB, then NaN) names the file
+ * and the key, and nothing is loaded. */
+static void test_engine_checkpoint_metadata_validated(void **state)
+{
+    ctx *c = *state;
+    char path[256], want[1024];
+    path_in(c, "meta.safetensors", path, sizeof path);
+    mt_params a, b;
+    make_params(&a, 6);
+    make_params(&b, 7);
+    mt_optim oa, ob;
+    mt_optim_config cfg = optim_defaults(MT_OPTIM_ADAM);
+    assert_int_equal(optim_init(&oa, &cfg, a.total), MT_OK);
+    assert_int_equal(optim_init(&ob, &cfg, b.total), MT_OK);
+    for (int s = 0; s < 3; s++) assert_int_equal(optim_step_params(&oa, &a), MT_OK);
+    const struct {
+        const char *from, *to, *msg;
+    } cases[] = {
+        {"\"optim.t\":\"3\"", "\"optim.t\":\"9223372036854775807\"",
+         "metadata optim.t = \"9223372036854775807\": expected a whole number in 0..1000000000000000"},
+        {"\"optim.t\":\"3\"", "\"optim.t\":\"-1\"", "metadata optim.t = \"-1\": expected a whole number"},
+        {"\"optim.t\":\"3\"", "\"optim.t\":\" 3\"", "metadata optim.t = \" 3\": expected a whole number"},
+        {"\"optim.t\":\"3\"", "\"optim.t\":\"\"", "metadata optim.t = \"\": expected a whole number"},
+        {"\"optim.step\":\"3\"", "\"optim.step\":\"99999999999999999999999999999999999999999999999\"",
+         "metadata optim.step = \"9999999999999999999999999999999999999999...\": expected a whole number"},
+        {"\"optim.t\":\"3\"", "\"optim.t\":\"4\"", "metadata optim.t = 4 exceeds optim.step = 3"},
+        {"\"optim.kind\":\"adam\"", "\"optim.kind\":\"rmsprop\"",
+         "metadata optim.kind = \"rmsprop\": expected sgd, adam or adamw"},
+        {"\"optim.kind\":\"adam\"", "\"optim.kind\":\"adam\",\"optim.kind\":\"sgd\"",
+         "__metadata__ key optim.kind appears twice"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(checkpoint_save_train(path, &a, &oa, NULL, NULL, 0), MT_OK);
+        rewrite_header(path, cases[i].from, cases[i].to);
+        float before = b.data[0];
+        assert_int_equal(checkpoint_load_train(path, &b, &ob), MT_ERR_FORMAT);
+        snprintf(want, sizeof want, "%s: %s", path, cases[i].msg);
+        if (strncmp(mt_last_error(), want, strlen(want)) != 0)
+            fail_msg("case %zu: got \"%s\", want \"%s...\"", i, mt_last_error(), want);
+        assert_true(b.data[0] == before); /* nothing loaded */
+        assert_int_equal(ob.t, 0);
+    }
+    /* the largest accepted counter still gives a finite update */
+    ob.t = ob.step = OPTIM_MAX_STEPS;
+    for (size_t i = 0; i < b.total; i++) b.grad[i] = 1.0f;
+    assert_int_equal(optim_step_params(&ob, &b), MT_OK);
+    for (size_t i = 0; i < b.total; i++) assert_true(isfinite(b.data[i]));
+    optim_free(&oa);
+    optim_free(&ob);
+    params_free(&a);
+    params_free(&b);
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* 80 000 zero-size tensors (a 4.6 MB header) took 55 s when every entry
+ * searched the ones before it; sorting makes it a fraction of a second.
+ * The bound is generous (loaded machines, sanitizers) yet 10x below the
+ * quadratic time. */
+static void test_engine_checkpoint_many_entries(void **state)
+{
+    ctx *c = *state;
+    char path[256];
+    path_in(c, "many.safetensors", path, sizeof path);
+    enum { N = 80000 };
+    size_t cap = (size_t)N * 64 + 64, w = 0;
+    char *json = malloc(cap);
+    assert_non_null(json);
+    json[w++] = '{';
+    for (int i = 0; i < N; i++)
+        w += (size_t)snprintf(json + w, cap - w, "%s\"t%05d\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}",
+                              i ? "," : "", N - 1 - i);
+    json[w++] = '}';
+    json[w] = '\0';
+    write_raw(path, json, 0);
+    free(json);
+    double t0 = mono_s();
+    mt_ckpt *ck;
+    assert_int_equal(checkpoint_open(path, &ck), MT_OK);
+    assert_int_equal(checkpoint_count(ck), N);
+    char name[16];
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "t%05d", i);
+        assert_true(checkpoint_find(ck, name) >= 0);
+    }
+    assert_int_equal(checkpoint_find(ck, "t80000"), -1);
+    checkpoint_close(ck);
+    double secs = mono_s() - t0;
+    fprintf(stderr, "  %d entries opened and found in %.2fs\n", N, secs);
+    assert_true(secs < 5.0);
+    /* a duplicate among them is still found, naming it */
+    json = malloc(cap);
+    w = 0;
+    json[w++] = '{';
+    for (int i = 0; i < N; i++)
+        w += (size_t)snprintf(json + w, cap - w, "%s\"t%05d\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}",
+                              i ? "," : "", i == N - 1 ? 1234 : i);
+    json[w++] = '}';
+    json[w] = '\0';
+    write_raw(path, json, 0);
+    free(json);
+    assert_int_equal(checkpoint_open(path, &ck), MT_ERR_FORMAT);
+    char want[512];
+    snprintf(want, sizeof want, "%s: tensor t01234 appears twice", path);
+    assert_string_equal(mt_last_error(), want);
+}
+
+/* A write killed half way leaves "<file>.tmp.<pid>"; the next write into
+ * the folder removes it, but not the temporary file of a live writer. */
+static void test_engine_checkpoint_removes_orphans(void **state)
+{
+    ctx *c = *state;
+    char path[256], orphan[512], live[512], other[512];
+    path_in(c, "ck.safetensors", path, sizeof path);
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0) _exit(0);
+    waitpid(dead, NULL, 0);
+    snprintf(orphan, sizeof orphan, "%s.tmp.%ld", path, (long)dead);
+    snprintf(live, sizeof live, "%s.tmp.%ld", path, (long)getppid());
+    path_in(c, "other.safetensors.tmp.1", other, sizeof other);
+    write_all(orphan, "half a checkpoint", 17);
+    write_all(live, "being written", 13);
+    write_all(other, "another file's", 14);
+    mt_params p;
+    make_params(&p, 3);
+    assert_int_equal(checkpoint_save(path, &p, NULL, NULL, 0), MT_OK);
+    struct stat sb;
+    assert_int_not_equal(stat(orphan, &sb), 0);
+    assert_int_equal(stat(live, &sb), 0);
+    assert_int_equal(stat(other, &sb), 0);
+    params_free(&p);
+}
+
 /* Random byte flips and truncations of a valid file: every outcome is a
  * clean success or a format error naming the file (ASan checks that no
  * read leaves the buffer). */
@@ -587,6 +752,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_atomic_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_train_state_round_trip, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_metadata_validated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_many_entries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_removes_orphans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_mutations_never_crash, setup,
                                         teardown),
     };

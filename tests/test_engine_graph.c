@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "engine/graph.h"
 #include "engine/gradcheck.h"
+#include "engine/graph_impl.h"
 #include "engine_testutil.h"
 
 /* A two-task MLP: x (B, 6) -> trunk (8) -> head a: 3 classes (CE),
@@ -593,6 +594,25 @@ static void test_engine_graph_lenet_28_step(void **state)
     graph_free(g);
 }
 
+/* Every op has one complete entry in the op table: a unique name, a
+ * forward, and a backward unless it is a leaf; losses and only losses
+ * carry the mask flag, leaves and only the three leaves the leaf flag. */
+static void test_engine_graph_op_table_complete(void **state)
+{
+    (void)state;
+    for (int op = 0; op < OP_COUNT; op++) {
+        const graph_op_class *c = &graph_ops[op];
+        assert_non_null(c->name);
+        assert_true(c->name[0] != '\0');
+        assert_non_null(c->forward);
+        int leaf = op == OP_INPUT || op == OP_CONST || op == OP_PARAM;
+        assert_int_equal(is_leaf((graph_op)op), leaf);
+        if (!leaf) assert_non_null(c->backward);
+        assert_int_equal((c->flags & GI_OP_LOSS) != 0, strncmp(c->name, "loss_", 5) == 0);
+        for (int o = 0; o < op; o++) assert_string_not_equal(c->name, graph_ops[o].name);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_engine_graph_forward_to_runs_only_ancestors),
         cmocka_unit_test(test_engine_graph_stop_with_skip_path),
         cmocka_unit_test(test_engine_graph_lenet_28_step),
+        cmocka_unit_test(test_engine_graph_op_table_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

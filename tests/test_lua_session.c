@@ -15,6 +15,8 @@
 #include "lua/mtlua.h"
 #include "run/trainer.h"
 #include "engine/graph.h"
+#include "mtl/combine.h"
+#include "mtl/methods.h"
 
 static char dir[64];
 
@@ -164,7 +166,7 @@ static void test_lua_validation_messages(void **state)
     expect_open_error("e8.lua", HEAD TABLE_DATA
         "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } },\n"
         "  weighting = mtl.weight.pcgrad { beta = 1 } }\n",
-        "weighting.beta: pcgrad has no parameter 'beta' (it takes none)");
+        "weighting.beta: unknown field (pcgrad takes no parameters)");
     expect_open_error("e9.lua", HEAD TABLE_DATA
         "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a', attach = 3 } } }\n",
         "tasks[1].attach: the trunk has 1 layers, got 3");
@@ -178,6 +180,54 @@ static void test_lua_validation_messages(void **state)
         "return mtl.experiment { data = mtl.data.generate { n = 10, fn = function(i) return { i }, { y = i % 2 } end },\n"
         "  tasks = { mtl.task.classify { name = 'y' } }, optim = mtl.optim.adam { beta2 = 2 } }\n",
         "optim.beta2: expected a number in [0, 0.999999], got 2");
+}
+
+/* Method parameters come from the registry: ranges, types, names with a
+ * suggestion, choices by name or index, defaults filled in. */
+static void test_lua_method_parameters(void **state)
+{
+    (void)state;
+#define TASKS_A "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } },\n"
+    expect_open_error("w1.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.weight.nash_mtl { max_iter = 0 } }\n",
+                      "w1.lua:6: weighting.max_iter: expected an integer in 1..1000000, got 0");
+    expect_open_error("w2.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.weight.dwa { window = 2.5 } }\n",
+                      "weighting.window: expected an integer >= 0, got 2.5");
+    expect_open_error("w3.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.gradvac { betta = 0.1 } }\n",
+                      "weighting.betta: unknown field (did you mean 'beta'?)");
+    expect_open_error("w4.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.cagrad { radius = 0.1 } }\n",
+                      "weighting.radius: unknown field (cagrad takes: c, rescale)");
+    expect_open_error("w5.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.mgda { norm = 'l1' } }\n",
+                      "weighting.norm: expected one of none, l2, loss, loss+, got \"l1\" (did you mean \"l2\"?)");
+    expect_open_error("w6.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.mgda { norm = 4 } }\n",
+                      "weighting.norm: expected one of none, l2, loss, loss+ (or an index 0..3), got 4");
+    expect_open_error("w7.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.weight.uncertainty { opt = true } }\n",
+                      "weighting.opt: expected one of sgd, adam, got true");
+    expect_open_error("w8.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.weight.gradnrom { } }\n",
+                      "weighting.method: unknown method \"gradnrom\" (did you mean gradnorm?)");
+    /* the same words through --set */
+    const char *p = write_script("w9.lua", HEAD TABLE_DATA TASKS_A "  weighting = 'mgda' }\n");
+    char k1[] = "weighting.norm", v1[] = "loss+", k2[] = "weighting.max_iter", v2[] = "9";
+    mtlua_override ov[2] = {{k1, v1}, {k2, v2}};
+    mtlua_session *s = NULL;
+    assert_int_equal(mtlua_open(p, ov, 2, &s), MT_OK);
+    const mt_experiment *e = mtlua_experiment(s, 0);
+    assert_string_equal(e->weighting.name, "mgda");
+    const mt_method_info *m = method_find("mgda");
+    assert_true(tparam_num(&e->weighting.params, m->params, "norm") == MT_MGDA_NORM_LOSS_PLUS);
+    assert_true(tparam_num(&e->weighting.params, m->params, "max_iter") == 9);
+    assert_true(tparam_num(&e->weighting.params, m->params, "tol") == 1e-10); /* default */
+    assert_int_equal(e->weighting.params.n, 2);
+    mtlua_close(s);
+    char k3[] = "weighting.norm", v3[] = "2";
+    mtlua_override ov3[1] = {{k3, v3}};
+    assert_int_equal(mtlua_open(p, ov3, 1, &s), MT_OK);
+    assert_true(tparam_num(&mtlua_experiment(s, 0)->weighting.params, m->params, "norm") == MT_MGDA_NORM_LOSS);
+    mtlua_close(s);
+    char k4[] = "weighting.tol", v4[] = "1";
+    mtlua_override ov4[1] = {{k4, v4}};
+    assert_int_not_equal(mtlua_open(p, ov4, 1, &s), MT_OK);
+    assert_non_null(strstr(mt_last_error(), "weighting.tol: expected a number in [1e-16, 0.01], got 1"));
+#undef TASKS_A
 }
 
 static void test_lua_variants_share_data(void **state)
@@ -251,6 +301,15 @@ static void test_lua_methods_on_vectors(void **state)
         "assert(math.abs(m2[1] - 0.5) < 1e-5 and math.abs(m2[2] - 0.5) < 1e-5)\n"
         "local ok, err = pcall(mtl.methods.nope, { { 1 } })\n"
         "assert(not ok and err:find('unknown method'))\n"
+        /* options are the registry's parameters: checked, choices by index */
+        "ok, err = pcall(mtl.methods.cagrad, { { 1, 0 }, { 0, 1 } }, { c = -1 })\n"
+        "assert(not ok and err == 'mtl.methods.cagrad: opts.c: expected a number in [0, 100], got -1', err)\n"
+        "ok, err = pcall(mtl.methods.cagrad, { { 1, 0 }, { 0, 1 } }, { cc = 1 })\n"
+        "assert(not ok and err:find(\"opts.cc: unknown field %(did you mean 'c'%?%)\"), err)\n"
+        "ok, err = pcall(mtl.methods.uncertainty, { { 1, 0 } })\n"
+        "assert(not ok and err:find('a loss%-weighting method, not a gradient combiner'), err)\n"
+        "local m3 = mtl.methods.mgda({ { 2, 0 }, { 0, 1 } }, { norm = 0 })\n"
+        "assert(math.abs(m3[1] - 0.4) < 1e-5 and math.abs(m3[2] - 0.8) < 1e-5)\n"
         "return nil\n");
     mtlua_session *s = NULL;
     mt_status st = mtlua_open(p, NULL, 0, &s);
@@ -473,8 +532,9 @@ static void test_lua_host_print_pause_matrix(void **state)
     assert_int_equal(mtlua_eval(s, "run:pause()", out, sizeof out), MT_OK);
     assert_string_equal(out, "false"); /* headless: nothing to pause */
     host_log h = {0};
-    mtlua_host host = {.ud = &h, .write = host_write, .pause = host_pause};
+    mtlua_host host = {.ud = &h, .pause = host_pause};
     mtlua_set_host(s, &host);
+    mtlua_set_print(host_write, &h);
     mt_monitor mon;
     const char *names[] = {"a", "r"};
     assert_int_equal(monitor_init(&mon, 2, names, NULL, 64), MT_OK);
@@ -511,6 +571,7 @@ static void test_lua_host_print_pause_matrix(void **state)
     assert_string_equal(out, want);
     assert_int_not_equal(mtlua_eval(s, "run:matrix('nope')", out, sizeof out), MT_OK);
     assert_non_null(strstr(out, "\"grad cosine\""));
+    mtlua_set_print(NULL, NULL);
     mtlua_attach(s, 0, NULL);
     trainer_free(t);
     monitor_free(&mon);
@@ -527,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_lua_variants_share_data),
         cmocka_unit_test(test_lua_console_eval),
         cmocka_unit_test(test_lua_methods_on_vectors),
+        cmocka_unit_test(test_lua_method_parameters),
         cmocka_unit_test(test_lua_adversarial_task_reverses_trunk_gradient),
         cmocka_unit_test(test_lua_callbacks_schedule_and_stop),
         cmocka_unit_test(test_lua_metamethod_errors_are_caught),

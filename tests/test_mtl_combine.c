@@ -830,7 +830,7 @@ static void test_mtl_combine_no_alloc_and_errors(void **state)
     mt_combiner *x = NULL;
     assert_int_equal(combine_new(&x, MT_COMBINE_CAGRAD, 2, &p), MT_ERR_ARG);
     assert_null(x);
-    assert_string_equal(mt_last_error(), "combine cagrad: cagrad_rescale is 3 (expected 0, 1 or 2)");
+    assert_string_equal(mt_last_error(), "combine cagrad: rescale: expected an integer in 0..2, got 3");
     mt_combine_kind k;
     assert_int_equal(combine_kind_parse("nash_mtl", &k), MT_OK);
     assert_int_equal(k, MT_COMBINE_NASH_MTL);
@@ -842,7 +842,7 @@ static void test_mtl_combine_no_alloc_and_errors(void **state)
     assert_int_equal(combine_mgda_norm_parse("loss+", &n), MT_OK);
     assert_int_equal(n, MT_MGDA_NORM_LOSS_PLUS);
     assert_int_equal(combine_mgda_norm_parse("l1", &n), MT_ERR_ARG);
-    assert_string_equal(mt_last_error(), "combine mgda: unknown normalisation \"l1\" (expected none, l2, loss or loss+)");
+    assert_string_equal(mt_last_error(), "combine mgda: unknown normalisation \"l1\" (expected one of none, l2, loss, loss+)");
 }
 
 int main(void)

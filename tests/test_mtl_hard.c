@@ -179,8 +179,8 @@ static void test_mtl_registry_params(void **state)
     tparam_format(&p, defs, buf, sizeof buf);
     assert_string_equal(buf, "alpha=0.25, norm=bb, sizes={3,4,5}, on=false");
     assert_null(tparam_check(&defs[0], 1.0));
-    assert_string_equal(tparam_check(&defs[0], 1.5), "expected a value in [0, 1], got 1.5");
-    assert_string_equal(tparam_check(&defs[2], 2.5), "expected an integer, got 2.5");
+    assert_string_equal(tparam_check(&defs[0], 1.5), "expected a number in [0, 1], got 1.5");
+    assert_string_equal(tparam_check(&defs[2], 2.5), "expected an integer in 1..100, got 2.5");
 }
 
 int main(void)

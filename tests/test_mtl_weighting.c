@@ -409,7 +409,7 @@ static void test_mtl_weighting_errors_and_names(void **state)
     weighting_params_default(&p);
     p.lr = -1;
     assert_int_equal(weighting_new(&w, MT_WEIGHT_UNCERTAINTY, 2, &p), MT_ERR_ARG);
-    assert_string_equal(mt_last_error(), "weighting uncertainty: lr is -1 (must be > 0)");
+    assert_string_equal(mt_last_error(), "weighting uncertainty: lr: expected a number in [1e-09, 10], got -1");
     w = make(MT_WEIGHT_UNCERTAINTY, 2, NULL);
     assert_int_equal(weighting_update(w, NULL, NULL), MT_ERR_STATE);
     assert_string_equal(mt_last_error(), "weighting uncertainty: weighting_update called without weighting_prepare");

@@ -156,6 +156,7 @@ static void test_tui_screen_frame_contents(void **state)
     ctx *c = *state;
     tui_draw(c->s, &c->view);
     assert_true(screen_has(L"hard sharing on Fashion-MNIST [1/2]"));
+    assert_false(screen_has(L"[sandbox]"));
     assert_true(screen_has(L"running"));
     assert_true(screen_has(L"step 1200/5000"));
     assert_true(screen_has(L"epoch 2/5"));
@@ -193,6 +194,20 @@ static void test_tui_screen_frame_contents(void **state)
     monitor_log(&c->m[1], 3, "diverged at step %d", 77);
     tui_draw(c->s, &c->view);
     assert_true(screen_has(L"diverged at step 77"));
+}
+
+/* The header says which Lua mode the script runs in. */
+static void test_tui_screen_header_shows_lua_mode(void **state)
+{
+    ctx *c = *state;
+    c->view.mode = "sandbox";
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"mtlab [sandbox] hard sharing"));
+    c->view.mode = "trusted";
+    c->view.mode_warn = 1;
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"mtlab [trusted] hard sharing"));
+    assert_false(screen_has(L"[sandbox]"));
 }
 
 static void test_tui_screen_keys_to_actions(void **state)
@@ -403,6 +418,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tui_screen_frame_contents, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_header_shows_lua_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_keys_to_actions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_view_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_quit_confirmation, setup, teardown),

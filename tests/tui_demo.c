@@ -36,7 +36,7 @@ int main(int argc, char **argv)
     static mt_monitor mon[NEXP];
     init_all(mon);
     const mt_monitor *ptrs[NEXP] = { &mon[0], &mon[1], &mon[2] };
-    tui_view view = { ptrs, NEXP, 0, "tests/tui_demo.c (synthetic data)", NULL };
+    tui_view view = { .monitors = ptrs, .count = NEXP, .selected = 0, .script = "tests/tui_demo.c (synthetic data)" };
     char message[256] = "";
     tui_screen *s = tui_open(NULL);
     if (!s) {

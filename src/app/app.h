@@ -23,15 +23,29 @@ typedef struct {
     int exit_when_done; /* workbench: quit once every experiment has ended */
     double speed;       /* workbench: steps per second per experiment; 0 = unlimited */
     const char *load;   /* a checkpoint to start every experiment from, or NULL */
+    int force;          /* write into a non-empty --out folder */
+    int trust;          /* --trust / MTLAB_TRUST=1: the full Lua standard library */
+    size_t lua_mem;     /* --lua-mem: bytes a script's Lua state may hold */
+    const char *experiment;    /* run: only this experiment (1-based number or name), or NULL */
+    const char *baselines_dir; /* run: where single-task baselines are cached; NULL = the out dir */
+    /* sweep (src/app/sweep.c) */
+    const char *seeds;     /* "1..10", or NULL: the script's */
+    const char *reference; /* the configuration differences are taken against; NULL = the first */
+    const char *collect;   /* aggregate the runs of this sweep directory */
+    int jobs;              /* -j: runs at a time on this machine (or MPI rank) */
+    int list;              /* print one `mtlab run` command per run */
 } app_options;
 
 extern volatile sig_atomic_t app_stop_signal; /* SIGINT/SIGTERM seen */
 
 int app_run_headless(const app_options *o);
 int app_check(const app_options *o);
+int app_sweep(const app_options *o);
 int app_workbench(const app_options *o);
 /* A filesystem-safe slug of an experiment name: "01-hard-sharing". */
 void app_slug(const char *name, int index, char *out, size_t n);
+/* The index of experiment `which` (a 1-based number or a name) in s, or -1. */
+int app_find_experiment(const mtlua_session *s, const char *which);
 /* runs/<script stem>-<date>-<time> into out. */
 void app_default_run_dir(const char *script, char *out, size_t n);
 /* SIGINT/SIGTERM set app_stop_signal and interrupt running Lua code. */

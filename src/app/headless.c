@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "app.h"
+#include "mtl/methods.h"
 #include "core/log.h"
 #include "run/lifecycle.h"
 
@@ -76,6 +77,16 @@ static void progress_show(progress *p, mt_trainer *t, int force)
     fflush(stderr);
 }
 
+int app_find_experiment(const mtlua_session *s, const char *which)
+{
+    char *end;
+    long k = strtol(which, &end, 10);
+    if (*which && !*end) return k >= 1 && k <= mtlua_count(s) ? (int)k - 1 : -1;
+    for (int i = 0; i < mtlua_count(s); i++)
+        if (strcmp(mtlua_experiment(s, i)->name, which) == 0) return i;
+    return -1;
+}
+
 void app_default_run_dir(const char *script, char *out, size_t n)
 {
     const char *base = strrchr(script, '/');
@@ -92,29 +103,65 @@ void app_default_run_dir(const char *script, char *out, size_t n)
     snprintf(out, n, "runs/%s-%s", stem, ts);
 }
 
-/* Runs experiment i to the end; returns the exit code it earns. */
+/* The exit code that goes with a run's final status: a summary that says
+ * "finished" always comes with 0. */
+static int exit_code_for(const char *status, mt_status st)
+{
+    if (strcmp(status, "finished") == 0) return MT_EXIT_OK;
+    return st == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
+}
+
+/* The closing report on stdout. */
+static void print_report(const mt_trainer *t, const char *status, double secs, const mt_baselines *base,
+                         const char *dir)
+{
+    const mt_experiment *e = trainer_experiment(t);
+    const mt_eval_result *val = trainer_last_val(t), *test = trainer_last_test(t);
+    printf("%s  (%s, %ld steps, %.2fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), secs,
+           trainer_samples_per_s(t));
+    for (int k = 0; k < e->ntasks; k++) {
+        if (val)
+            printf("  %-16s%s val loss %-9.4g %s %-8.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
+                   val->loss[k], metric_kind_name(e->task[k].metric), val->metric[k]);
+        else /* no validation split (a landscape): the last training window */
+            printf("  %-16s%s train loss %-9.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
+                   trainer_train_loss(t)[k]);
+        if (test) printf("  test loss %-9.4g %s %-8.4g", test->loss[k], metric_kind_name(e->task[k].metric), test->metric[k]);
+        if (base->have && e->task[k].in_score) printf("  single-task %.4g", base->metric[k]);
+        printf("\n");
+    }
+    if (base->have) {
+        double mtl[MT_MAX_TASKS];
+        for (int k = 0; k < e->ntasks; k++) mtl[k] = test ? test->metric[k] : val ? val->metric[k] : NAN;
+        printf("  delta_m %+.2f%%\n", delta_m(e, mtl, base));
+    }
+    printf("  -> %s\n", dir);
+}
+
+/* Runs experiment i to the end through the run lifecycle (the workbench
+ * drives the same one); returns the exit code it earns. The run folder is
+ * opened only once the trainer is built and --load has been read, so a
+ * run that cannot start leaves an existing folder as it was. */
 static int run_one(mtlua_session *s, int i, const char *top, const char *dir, progress *pg, const char *load)
 {
     const mt_experiment *e = mtlua_experiment(s, i);
     lifecycle_opts lo = {.dir = dir, .top = top, .load = load};
     mt_lifecycle *lc;
     mt_status st = lifecycle_new(e, &lo, &lc);
-    if (!st) {
-        mtlua_attach(s, i, lifecycle_trainer(lc));
-        if ((st = lifecycle_start(lc))) {
-            fprintf(stderr, "mtlab: %s\n", mt_last_error());
-            mtlua_attach(s, i, NULL);
-            lifecycle_free(lc);
-            return MT_EXIT_FAILED;
-        }
-    }
     if (st) {
         fprintf(stderr, "%smtlab: %s\n", pg->tty ? "\r\033[K" : "", mt_last_error());
         return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
     }
     mt_trainer *t = lifecycle_trainer(lc);
-    int code = MT_EXIT_OK, shown = -1;
-    while (!lifecycle_ended(lc)) {
+    mtlua_attach(s, i, t);
+    if ((st = lifecycle_start(lc)) && lifecycle_get_phase(lc) == LC_BUILT) {
+        fprintf(stderr, "%smtlab: %s: %s\n", pg->tty ? "\r\033[K" : "", e->name, mt_last_error());
+        mtlua_attach(s, i, NULL);
+        lifecycle_free(lc);
+        return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
+    }
+    int shown = -1;
+    while (!st && !lifecycle_ended(lc)) {
         if (app_stop_signal) {
             st = mt_fail(MT_ERR_INTERRUPTED, lifecycle_baseline_task(lc) >= 0 ? "interrupted while training baselines"
                                                                               : "interrupted at step %ld",
@@ -125,74 +172,58 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
         if (bk >= 0 && bk != shown && !pg->quiet)
             fprintf(stderr, "%smtlab: baseline: %s alone\n", pg->tty ? "\r\033[K" : "", e->task[bk].name);
         shown = bk;
-        if ((st = lifecycle_step(lc))) break;
-        progress_show(pg, lifecycle_current(lc), 0);
-    }
-    if (lifecycle_end(lc, st, NULL, NULL)) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        code = MT_EXIT_FAILED;
-    }
-    const char *status = lifecycle_status(lc), *msg = lifecycle_message(lc);
-    if (strcmp(status, "finished") != 0) {
-        mt_status end = lifecycle_end_code(lc);
-        int c = end == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
-        if (c > code) code = c;
+        if (!(st = lifecycle_step(lc))) progress_show(pg, lifecycle_current(lc), 0);
     }
     progress_show(pg, t, 1);
     if (pg->tty && !pg->quiet) fputc('\n', stderr);
+    int io = lifecycle_end(lc, st, NULL, NULL) != MT_OK;
+    if (io) fprintf(stderr, "mtlab: %s\n", mt_last_error());
+    const char *status = lifecycle_status(lc), *msg = lifecycle_message(lc);
+    int code = exit_code_for(status, lifecycle_end_code(lc));
+    if (io && code == MT_EXIT_OK) code = MT_EXIT_FAILED;
     if (msg[0]) fprintf(stderr, "mtlab: %s: %s: %s\n", e->name, status, msg);
-    /* the closing report on stdout */
-    const mt_eval_result *val = trainer_last_val(t), *test = trainer_last_test(t);
+    mt_baselines none = {0};
     const mt_baselines *base = lifecycle_baselines(lc);
-    printf("%s  (%s, %ld steps, %.2fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), lifecycle_wall(lc),
-           trainer_samples_per_s(t));
-    for (int k = 0; k < e->ntasks; k++) {
-        if (val)
-            printf("  %-16s%s val loss %-9.4g %s %-8.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
-                   val->loss[k], metric_kind_name(e->task[k].metric), val->metric[k]);
-        else /* no validation split (a landscape): the last training window */
-            printf("  %-16s%s train loss %-9.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
-                   trainer_train_loss(t)[k]);
-        if (test) printf("  test loss %-9.4g %s %-8.4g", test->loss[k], metric_kind_name(e->task[k].metric), test->metric[k]);
-        if (base && e->task[k].in_score) printf("  single-task %.4g", base->metric[k]);
-        printf("\n");
-    }
-    if (base) {
-        double mtl[MT_MAX_TASKS];
-        for (int k = 0; k < e->ntasks; k++) mtl[k] = test ? test->metric[k] : val ? val->metric[k] : NAN;
-        printf("  delta_m %+.2f%%\n", delta_m(e, mtl, base));
-    }
-    printf("  -> %s\n", dir);
+    print_report(t, status, lifecycle_wall(lc), base ? base : &none, dir);
     mtlua_attach(s, i, NULL);
-    if (lifecycle_free(lc)) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        code = MT_EXIT_FAILED;
-    }
+    lifecycle_free(lc); /* a write error was the seal's, reported above */
     return code;
 }
 
 int app_run_headless(const app_options *o)
 {
     mt_log_set_sink(log_to_stderr, NULL, NULL);
+    char out[1024];
+    if (o->out_dir) snprintf(out, sizeof out, "%s", o->out_dir);
+    else app_default_run_dir(o->script, out, sizeof out);
+    if (rundir_check_fresh(out, o->force)) {
+        fprintf(stderr, "mtlab: %s; choose another --out, or add --force to write over it\n", mt_last_error());
+        return MT_EXIT_USAGE;
+    }
     mtlua_session *s;
     if (mtlua_open(o->script, o->sets, o->nsets, &s)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         return MT_EXIT_USAGE;
     }
-    char out[1024];
-    if (o->out_dir) snprintf(out, sizeof out, "%s", o->out_dir);
-    else app_default_run_dir(o->script, out, sizeof out);
     progress pg = {.tty = isatty(2), .quiet = o->quiet};
     int code = MT_EXIT_OK, n = mtlua_count(s);
+    int only = o->experiment ? app_find_experiment(s, o->experiment) : -1;
+    if (o->experiment && only < 0) {
+        fprintf(stderr, "mtlab: --experiment %s: the script returns %d experiment%s (give 1..%d or a name)\n",
+                o->experiment, n, n == 1 ? "" : "s", n);
+        mtlua_close(s);
+        return MT_EXIT_USAGE;
+    }
     for (int i = 0; i < n && !app_stop_signal; i++) {
         char dir[1200];
-        if (n == 1) snprintf(dir, sizeof dir, "%s", out);
+        if (only >= 0 && i != only) continue;
+        if (n == 1 || only >= 0) snprintf(dir, sizeof dir, "%s", out);
         else {
             char slug[64];
             app_slug(mtlua_experiment(s, i)->name, i, slug, sizeof slug);
             snprintf(dir, sizeof dir, "%s/%s", out, slug);
         }
-        int c = run_one(s, i, out, dir, &pg, o->load);
+        int c = run_one(s, i, o->baselines_dir ? o->baselines_dir : out, dir, &pg, o->load);
         if (c > code) code = c;
         if (mtlua_stop_requested(s)) break;
     }
@@ -209,6 +240,7 @@ int app_check(const app_options *o)
         return MT_EXIT_USAGE;
     }
     int code = MT_EXIT_OK;
+    printf("script %s\n  lua       %s\n\n", o->script, mtlua_mode_text(s));
     for (int i = 0; i < mtlua_count(s); i++) {
         const mt_experiment *e = mtlua_experiment(s, i);
         mt_trainer *t;
@@ -230,8 +262,10 @@ int app_check(const app_options *o)
                    ds->targets[ts->target].name, ts->kind == MT_TARGET_CLASS ? "classes" : "outputs", ts->out_dim,
                    loss_kind_name(ts->loss), metric_kind_name(ts->metric), (double)ts->weight, ts->aux ? " (aux)" : "");
         }
-        printf("  weighting %s", e->weighting.name);
-        for (int k = 0; k < e->weighting.nparams; k++) printf(" %s=%g", e->weighting.key[k], e->weighting.val[k]);
+        const mt_method_info *mi = method_find(e->weighting.name);
+        char wp[512] = "";
+        if (mi) tparam_format(&e->weighting.params, mi->params, wp, sizeof wp);
+        printf("  weighting %s%s%s", e->weighting.name, wp[0] ? " " : "", wp);
         printf("\n  optim     %s lr %g, schedule %s; batch %d, %ld steps, seed %llu\n", e->optim.name,
                (double)e->optim.lr, e->optim.schedule, e->train.batch, trainer_total_steps(t),
                (unsigned long long)e->train.seed);

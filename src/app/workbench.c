@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/log.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
 #include "workbench.h"
 
 #define FRAME_S 0.040 /* train this long per frame: ~20 frames/s */
@@ -123,7 +123,7 @@ static int host_pause(void *ud, int i, int pause) { return set_paused(ud, i, pau
 
 static void attach_host(wb *w)
 {
-    mtlua_host h = {.ud = w, .write = host_write, .pause = host_pause};
+    mtlua_host h = {.ud = w, .pause = host_pause};
     if (w->runs->lua) mtlua_set_host(w->runs->lua, &h);
 }
 
@@ -318,6 +318,10 @@ int app_workbench(const app_options *o)
     char dir[1024];
     if (o->out_dir) snprintf(dir, sizeof dir, "%s", o->out_dir);
     else app_default_run_dir(o->script, dir, sizeof dir);
+    if (o->out_dir && rundir_check_fresh(o->out_dir, o->force)) {
+        fprintf(stderr, "mtlab: %s; choose another --out, or add --force to write over it\n", mt_last_error());
+        return MT_EXIT_USAGE;
+    }
     wb w = {.o = o};
     if (wb_load(o, dir, &w.runs)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
@@ -334,6 +338,7 @@ int app_workbench(const app_options *o)
     app_install_signals();
     log_wb = &w;
     mt_log_set_sink(log_to_monitor, NULL, NULL);
+    mtlua_set_print(host_write, &w);
     attach_host(&w);
     wb_start(w.runs);
     int quit = 0;
@@ -370,7 +375,8 @@ int app_workbench(const app_options *o)
         if (o->exit_when_done && all_ended(r)) break;
         wb_results(r);
         tui_view v = {.monitors = (const mt_monitor *const *)r->mon, .count = r->n, .selected = w.sel,
-                      .script = o->script, .message = w.message[0] ? w.message : NULL, .results = r->res};
+                      .script = o->script, .message = w.message[0] ? w.message : NULL, .results = r->res,
+                      .mode = mtlua_mode_name(r->lua), .mode_warn = mtlua_trusted(r->lua)};
         tui_draw(w.scr, &v);
         char line[1024];
         tui_action a = tui_poll(w.scr, any_running(r) && limit == 0 ? 0 : 30, line, sizeof line);
@@ -432,6 +438,7 @@ int app_workbench(const app_options *o)
         io = wb_end_all(w.runs, MT_OK, "stopped", "quit before the end of training");
     }
     mt_log_set_sink(NULL, NULL, NULL);
+    mtlua_set_print(NULL, NULL);
     log_wb = NULL;
     tui_free(w.scr);
     if (io) {

@@ -1,5 +1,8 @@
 #include "strutil.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 int mt_edit_distance(const char *a, const char *b)
@@ -31,4 +34,41 @@ const char *mt_closest(const char *word, const char *const *candidates, int max_
         }
     }
     return best;
+}
+
+int mt_parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+    const char *d = s + (*s == '-' || *s == '+');
+    if (!*d) return -1;
+    for (const char *p = d; *p; p++)
+        if (!isdigit((unsigned char)*p)) return -1;
+    errno = 0;
+    long long v = strtoll(s, NULL, 10);
+    if (errno == ERANGE || v < lo || v > hi) return -2;
+    *out = v;
+    return 0;
+}
+
+int mt_parse_size(const char *s, unsigned long long *out)
+{
+    if (!isdigit((unsigned char)*s) && *s != '.') return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno == ERANGE || !(v >= 0)) return errno == ERANGE ? -2 : -1;
+    static const char units[] = "KMGT";
+    double scale = 1;
+    if (*end) {
+        const char *u = strchr(units, toupper((unsigned char)*end));
+        if (!u) return -1;
+        for (const char *k = units; k <= u; k++) scale *= 1024;
+        end++;
+        if (*end == 'i' || *end == 'I') end++;
+        if (*end == 'B' || *end == 'b') end++;
+    }
+    if (*end) return -1;
+    double bytes = v * scale;
+    if (bytes > 4611686018427387904.0) return -2; /* 2^62 */
+    *out = (unsigned long long)bytes;
+    return 0;
 }

@@ -12,4 +12,15 @@ int mt_edit_distance(const char *a, const char *b);
  * candidates is NULL-terminated. */
 const char *mt_closest(const char *word, const char *const *candidates, int max_distance);
 
+/* A whole decimal integer (optional sign, digits, nothing else) in
+ * [lo, hi]: 0 and *out set; -1 when s is not an integer; -2 when it is one
+ * outside the range (including beyond 64 bits). */
+int mt_parse_int(const char *s, long long lo, long long hi, long long *out);
+
+/* A size: a number (decimals allowed) with an optional unit K, M, G or T
+ * (powers of 1024; "KiB", "MB" and lower case accepted alike), or bytes
+ * without a unit: "512M", "1.5G", "4096". 0 and *out set; -1 when s is not
+ * a size; -2 when it is beyond 2^62 bytes. */
+int mt_parse_size(const char *s, unsigned long long *out);
+
 #endif

@@ -2,6 +2,7 @@
 #include "csv.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,15 +126,38 @@ static mt_status read_file(const char *path, char **text, size_t *len)
     return MT_OK;
 }
 
-/* A finite number filling the whole cell. */
+/* A finite number filling the whole cell: 1 if so, 0 if not a number,
+ * -1 if it is a number a float32 cannot hold (1e39 would become Inf and
+ * surface much later as a "diverged" run). Values too small for a float
+ * become 0 as they always do. */
 static int parse_number(const char *s, double *v)
 {
     if (!*s) return 0;
     char *e;
     errno = 0;
     *v = strtod(s, &e);
-    return *e == '\0' && errno != ERANGE && isfinite(*v);
+    if (*e != '\0' || !isfinite(*v)) return 0;
+    if (fabs(*v) > FLT_MAX) return -1;
+    if (errno == ERANGE) *v = 0.0; /* underflow */
+    return 1;
 }
+
+static mt_status number_error(int r, const char *path, int lineno, const char *colname, int col,
+                              const char *cell)
+{
+    if (r < 0)
+        return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): %s does not fit in a float32 (at most %g)",
+                       path, lineno, colname, col + 1, cell, (double)FLT_MAX);
+    return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): expected a number, got '%s'", path, lineno,
+                   colname, col + 1, cell);
+}
+
+/* What a class column held, for the message about a label too large. */
+typedef struct {
+    int lo, hi, seen;      /* range of the labels within MT_MAX_CLASSES */
+    int big_line, nbig;    /* first line with a label beyond it, and how many */
+    char big[32];          /* that label, as written */
+} class_range;
 
 typedef struct {
     int col;      /* 0-based column in the file */
@@ -156,10 +180,11 @@ static mt_status find_column(const fields *hdr, const char *name, const char *pa
     return MT_OK;
 }
 
-/* Parses one target cell into row `r` of target t. */
+/* Parses one target cell into row `r` of target t. A class label beyond
+ * MT_MAX_CLASSES is noted in cr (reported once the column is read). */
 static mt_status target_cell(mt_dataset *ds, int ti, const csv_target *spec, int r,
                              const char *cell, const char *path, int lineno, int col,
-                             const char *colname)
+                             const char *colname, class_range *cr)
 {
     mt_target *t = &ds->targets[ti];
     if (!*cell) {
@@ -169,24 +194,33 @@ static mt_status target_cell(mt_dataset *ds, int ti, const csv_target *spec, int
         return MT_OK;
     }
     double v;
-    int ok = parse_number(cell, &v);
+    int pr = parse_number(cell, &v), ok = pr == 1;
     if (t->kind == MT_TARGET_REGRESS) {
-        if (!ok)
-            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): expected a number, got '%s'",
-                           path, lineno, colname, col + 1, cell);
+        if (!ok) return number_error(pr, path, lineno, colname, col, cell);
     } else if (t->kind == MT_TARGET_BINARY) {
         if (!ok || (v != 0.0 && v != 1.0))
             return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): expected 0 or 1, got '%s'",
                            path, lineno, colname, col + 1, cell);
     } else {
-        if (!ok || v != floor(v) || v < 0 || v > 1e7)
+        if ((!ok && pr != -1) || v != floor(v) || v < 0)
             return mt_fail(MT_ERR_FORMAT,
                            "%s:%d: column '%s' (%d): expected a class index (0, 1, ...), got '%s'",
                            path, lineno, colname, col + 1, cell);
         if (spec->classes > 0 && v >= spec->classes)
-            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): class %d is outside 0..%d",
-                           path, lineno, colname, col + 1, (int)v, spec->classes - 1);
-        if ((int)v + 1 > t->classes) t->classes = (int)v + 1;
+            return mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): class %.0f is outside 0..%d",
+                           path, lineno, colname, col + 1, v, spec->classes - 1);
+        if (v >= MT_MAX_CLASSES) {
+            if (!cr->nbig++) {
+                snprintf(cr->big, sizeof cr->big, "%s", cell);
+                cr->big_line = lineno;
+            }
+            t->y[r] = 0;
+            return MT_OK;
+        }
+        int k = (int)v;
+        if (!cr->seen++ || k < cr->lo) cr->lo = k;
+        if (cr->seen == 1 || k > cr->hi) cr->hi = k;
+        if (k + 1 > t->classes) t->classes = k + 1;
     }
     t->y[r] = (float)v;
     return MT_OK;
@@ -197,6 +231,7 @@ static mt_status parse(mt_dataset *ds, const char *path, const char *text, size_
                        int ntargets, fields *f)
 {
     const char *end = text + len, *pos = text, *ls, *le;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) pos += 3; /* a UTF-8 byte order mark */
     int lineno = 0;
     /* the header: the first non-blank line */
     int have = 0;
@@ -238,6 +273,10 @@ static mt_status parse(mt_dataset *ds, const char *path, const char *text, size_
         else if (sp->kind == MT_TARGET_CLASS && sp->classes <= 0)
             ds->targets[i].classes = 1; /* grows with the labels read; at least 2 below */
     }
+    if (!s && n == 0)
+        s = mt_fail(MT_ERR_FORMAT, "%s: no data rows after the header (line %d)", path, header_line);
+    class_range *cr = s ? NULL : mt_calloc((size_t)ntargets + 1, sizeof *cr);
+    if (!s && !cr) s = MT_ERR_NOMEM;
     lineno = header_line;
     int r = 0;
     while (!s && next_line(&pos, end, &ls, &le)) {
@@ -253,17 +292,29 @@ static mt_status parse(mt_dataset *ds, const char *path, const char *text, size_
         for (int i = 0; !s && i < ninputs; i++) {
             double v;
             const char *cell = field(f, cols[i]);
-            if (!parse_number(cell, &v))
-                s = mt_fail(MT_ERR_FORMAT, "%s:%d: column '%s' (%d): expected a number, got '%s'",
-                            path, lineno, inputs[i], cols[i] + 1, cell);
-            else
-                ds->x[(size_t)r * ninputs + i] = (float)v;
+            int pr = parse_number(cell, &v);
+            if (pr != 1) s = number_error(pr, path, lineno, inputs[i], cols[i], cell);
+            else ds->x[(size_t)r * ninputs + i] = (float)v;
         }
         for (int i = 0; !s && i < ntargets; i++)
             s = target_cell(ds, i, &targets[i], r, field(f, cols[ninputs + i]), path, lineno,
-                            cols[ninputs + i], targets[i].column);
+                            cols[ninputs + i], targets[i].column, &cr[i]);
         r++;
     }
+    /* a label too large is reported with what the rest of its column
+     * holds, so a stray code (9999999 for "unknown") is easy to spot */
+    for (int i = 0; i < ntargets && cr; i++) {
+        if (!cr[i].nbig) continue;
+        char others[96];
+        if (cr[i].seen) snprintf(others, sizeof others, "the column's other labels run %d..%d", cr[i].lo, cr[i].hi);
+        else snprintf(others, sizeof others, "the column has no other labels");
+        s = mt_fail(MT_ERR_FORMAT,
+                    "%s:%d: column '%s' (%d): class label %s exceeds the limit of %d classes (%d such label%s; %s)",
+                    path, cr[i].big_line, targets[i].column, cols[ninputs + i] + 1, cr[i].big, MT_MAX_CLASSES,
+                    cr[i].nbig, cr[i].nbig == 1 ? "" : "s", others);
+        break;
+    }
+    mt_free(cr);
     for (int i = 0; !s && i < ntargets; i++)
         if (ds->targets[i].kind == MT_TARGET_CLASS && ds->targets[i].classes < 2)
             ds->targets[i].classes = 2;
@@ -279,6 +330,10 @@ mt_status csv_load(mt_dataset *ds, const char *path, const char *const *inputs, 
         return mt_fail(MT_ERR_ARG, "%s: at least one input column is needed", path);
     if (ntargets < 0 || (ntargets > 0 && !targets))
         return mt_fail(MT_ERR_ARG, "%s: bad target list", path);
+    for (int i = 0; i < ntargets; i++)
+        if (targets[i].kind == MT_TARGET_CLASS && targets[i].classes > MT_MAX_CLASSES)
+            return mt_fail(MT_ERR_ARG, "%s: column '%s': %d classes exceed the limit of %d", path,
+                           targets[i].column, targets[i].classes, MT_MAX_CLASSES);
     char *text = NULL;
     size_t len = 0;
     mt_status s = read_file(path, &text, &len);

@@ -18,6 +18,9 @@
 #include "core/status.h"
 
 #define MT_NAME 64
+/* The most classes a class target may have: far more than any data set
+ * here, far fewer than an out-of-memory head (a stray 9999999 label). */
+#define MT_MAX_CLASSES 65536
 
 typedef enum {
     MT_TARGET_CLASS,   /* dim 1, a class index 0..classes-1 stored as float */

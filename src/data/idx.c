@@ -25,6 +25,7 @@ typedef struct {
     int is_gz;
     unsigned long long len; /* ISIZE for gzip, bytes for a plain file */
     int known;
+    long long file_size; /* on disk; -1 if unknown */
 } len_hint;
 
 static mt_status probe(const char *path, len_hint *h)
@@ -36,6 +37,7 @@ static mt_status probe(const char *path, len_hint *h)
     size_t n = fread(b, 1, 2, fp);
     off_t size = -1;
     if (fseeko(fp, 0, SEEK_END) == 0) size = ftello(fp);
+    h->file_size = (long long)size;
     if (size >= 0) {
         h->is_gz = n == 2 && b[0] == 0x1f && b[1] == 0x8b;
         if (!h->is_gz) {
@@ -71,6 +73,33 @@ static mt_status read_some(gzFile f, const char *path, void *buf, size_t n, size
     if (zerr == Z_ERRNO) return mt_fail(MT_ERR_IO, "%s: read failed: %s", path, strerror(errno));
     if (zerr != Z_OK && zerr != Z_BUF_ERROR)
         return mt_fail(MT_ERR_FORMAT, "%s: corrupt gzip data: %s", path, msg ? msg : "?");
+    return MT_OK;
+}
+
+/* Reads up to n bytes into a buffer that grows with the data that really
+ * arrives (doubling from 1 MiB), so a compressed header that claims a
+ * terabyte costs memory only for what the stream holds. *buf is owned by
+ * the caller, also on error. */
+static mt_status read_growing(gzFile f, const char *path, size_t n, unsigned char **buf, size_t *got)
+{
+    size_t cap = n < (1u << 20) ? n : (1u << 20);
+    *got = 0;
+    *buf = mt_alloc(cap ? cap : 1);
+    if (!*buf) return MT_ERR_NOMEM;
+    while (*got < n) {
+        if (*got == cap) {
+            size_t nc = cap > n / 2 ? n : cap * 2;
+            unsigned char *nb = mt_realloc(*buf, nc);
+            if (!nb) return mt_fail(MT_ERR_NOMEM, "%s: out of memory after %zu bytes", path, *got);
+            *buf = nb;
+            cap = nc;
+        }
+        size_t r;
+        mt_status s = read_some(f, path, *buf + *got, cap - *got, &r);
+        if (s) return s;
+        *got += r;
+        if (r < cap - (*got - r)) break; /* the stream ended */
+    }
     return MT_OK;
 }
 
@@ -145,9 +174,17 @@ static mt_status read_body(gzFile f, const char *path, int ndims, int keep, cons
 
     int k = keep < 0 || keep > ix->dims[0] ? ix->dims[0] : keep;
     size_t need = (size_t)k * ix->item_bytes;
-    ix->data = mt_alloc(need ? need : 1);
-    if (!ix->data) return MT_ERR_NOMEM;
-    s = read_some(f, path, ix->data, need, &got);
+    /* A plain file's size is exact: a header that claims more than the
+     * file holds is refused before anything is allocated. */
+    if (hint->known && !hint->is_gz && !hint_ok)
+        return length_error(path, ix, noun, payload, hint->len > hlen ? hint->len - hlen : 0);
+    if (hint->known && !hint->is_gz) {
+        ix->data = mt_alloc(need ? need : 1);
+        if (!ix->data) return MT_ERR_NOMEM;
+        s = read_some(f, path, ix->data, need, &got);
+    } else {
+        s = read_growing(f, path, need, &ix->data, &got);
+    }
     if (s) return s;
     if (got < need) return length_error(path, ix, noun, payload, got);
     if (!hint_ok || k == ix->dims[0]) {
@@ -177,7 +214,8 @@ mt_status idx_read_u8(const char *path, int ndims, int keep, const char *noun, m
     if (s) return s;
     gzFile f = gzopen(path, "rb");
     if (!f) return mt_fail(MT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    gzbuffer(f, 1u << 18);
+    /* large buffers for the 30 MB data sets, small ones for small files */
+    gzbuffer(f, hint.file_size >= 0 && hint.file_size < (1 << 16) ? 1u << 13 : 1u << 18);
     s = read_body(f, path, ndims, keep, noun ? noun : "items", &hint, out);
     gzclose(f);
     if (s) idx_free(out);

@@ -1,4 +1,5 @@
-#include "checkpoint.h"
+/* checkpoint.c - reading safetensors files: validated, then copied. */
+#include "checkpoint_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,10 @@
 #define CKPT_MAX_INT 9007199254740992.0
 
 typedef struct {
+    char *key, *val; /* owned */
+} ckpt_meta;
+
+typedef struct {
     char *name; /* owned */
     int ndim;
     int shape[MT_CKPT_MAXDIM];
@@ -32,263 +37,10 @@ struct mt_ckpt {
     size_t data_size;
     ckpt_tensor *t; /* (count) owned, sorted by begin */
     int count;
-    char **meta_keys, **meta_vals; /* (nmeta) owned */
+    ckpt_tensor **by_name; /* (count) owned array of pointers into t, sorted by name */
+    ckpt_meta *meta;       /* (nmeta) owned, sorted by key */
     int nmeta;
 };
-
-static int ckpt_host_le(void)
-{
-    const uint16_t one = 1;
-    unsigned char b;
-    memcpy(&b, &one, 1);
-    return b == 1;
-}
-
-static void ckpt_bswap32(unsigned char *p, size_t nwords)
-{
-    for (size_t i = 0; i < nwords; i++, p += 4) {
-        unsigned char a = p[0], b = p[1];
-        p[0] = p[3];
-        p[1] = p[2];
-        p[2] = b;
-        p[3] = a;
-    }
-}
-
-static void ckpt_fmt_shape(char *buf, size_t cap, int ndim, const int *shape)
-{
-    size_t n = 0;
-    n += (size_t)snprintf(buf, cap, "[");
-    for (int i = 0; i < ndim && n < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s%d", i ? "," : "", shape[i]);
-    if (n < cap) snprintf(buf + n, cap - n, "]");
-}
-
-static size_t ckpt_elems(int ndim, const int *shape)
-{
-    size_t n = 1;
-    for (int i = 0; i < ndim; i++) n *= (size_t)shape[i];
-    return n;
-}
-
-/* ---- writing ----------------------------------------------------------- */
-
-typedef struct {
-    const char *name;
-    int ndim;
-    const int *shape;
-    const float *data;
-    size_t n; /* floats */
-} ckpt_out;
-
-static mt_status ckpt_write_all(FILE *f, const void *buf, size_t n)
-{
-    if (n && fwrite(buf, 1, n, f) != n) return MT_ERR_IO;
-    return MT_OK;
-}
-
-/* Floats go out little-endian whatever the host; on a little-endian host
- * that is one fwrite. */
-static mt_status ckpt_write_floats(FILE *f, const float *x, size_t n)
-{
-    if (ckpt_host_le()) return ckpt_write_all(f, x, n * sizeof(float));
-    unsigned char tmp[4096];
-    while (n) {
-        size_t k = n < sizeof tmp / 4 ? n : sizeof tmp / 4;
-        memcpy(tmp, x, k * 4);
-        ckpt_bswap32(tmp, k);
-        if (ckpt_write_all(f, tmp, k * 4) != MT_OK) return MT_ERR_IO;
-        x += k;
-        n -= k;
-    }
-    return MT_OK;
-}
-
-/* The JSON header for the tensors, unpadded; caller frees with cJSON_free. */
-static mt_status ckpt_header(const char *path, const ckpt_out *ts, int n,
-                             const char *const *keys, const char *const *vals, int nmeta,
-                             char **out)
-{
-    *out = NULL;
-    cJSON *root = cJSON_CreateObject();
-    if (!root) return mt_fail(MT_ERR_NOMEM, "%s: out of memory building the header", path);
-    mt_status st = MT_OK;
-    if (nmeta > 0) {
-        cJSON *meta = cJSON_AddObjectToObject(root, "__metadata__");
-        for (int i = 0; meta && i < nmeta; i++) {
-            if (!keys[i] || !vals[i]) {
-                st = mt_fail(MT_ERR_ARG, "%s: metadata entry %d is NULL", path, i);
-                goto done;
-            }
-            if (cJSON_GetObjectItemCaseSensitive(meta, keys[i])) {
-                st = mt_fail(MT_ERR_ARG, "%s: metadata key %s given twice", path, keys[i]);
-                goto done;
-            }
-            if (!cJSON_AddStringToObject(meta, keys[i], vals[i])) meta = NULL;
-        }
-        if (!meta) goto nomem;
-    }
-    size_t off = 0;
-    for (int i = 0; i < n; i++) {
-        const ckpt_out *t = &ts[i];
-        if (!t->name || !t->name[0] || strcmp(t->name, "__metadata__") == 0) {
-            st = mt_fail(MT_ERR_ARG, "%s: tensor %d has an invalid name \"%s\"", path, i,
-                         t->name ? t->name : "(null)");
-            goto done;
-        }
-        if (cJSON_GetObjectItemCaseSensitive(root, t->name)) {
-            st = mt_fail(MT_ERR_ARG, "%s: tensor %s given twice", path, t->name);
-            goto done;
-        }
-        cJSON *o = cJSON_AddObjectToObject(root, t->name);
-        if (!o || !cJSON_AddStringToObject(o, "dtype", "F32")) goto nomem;
-        cJSON *sh = cJSON_AddArrayToObject(o, "shape");
-        cJSON *offs = cJSON_AddArrayToObject(o, "data_offsets");
-        if (!sh || !offs) goto nomem;
-        for (int d = 0; d < t->ndim; d++) {
-            cJSON *v = cJSON_CreateNumber(t->shape[d]);
-            if (!v || !cJSON_AddItemToArray(sh, v)) goto nomem;
-        }
-        size_t end = off + t->n * sizeof(float);
-        cJSON *b = cJSON_CreateNumber((double)off), *e = cJSON_CreateNumber((double)end);
-        if (!b || !cJSON_AddItemToArray(offs, b)) goto nomem;
-        if (!e || !cJSON_AddItemToArray(offs, e)) goto nomem;
-        off = end;
-    }
-    *out = cJSON_PrintUnformatted(root);
-    if (!*out) goto nomem;
-    goto done;
-nomem:
-    st = mt_fail(MT_ERR_NOMEM, "%s: out of memory building the header", path);
-done:
-    cJSON_Delete(root);
-    return st;
-}
-
-/* Best effort: makes the rename itself durable. */
-static void ckpt_sync_dir(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash) {
-        strcpy(dir, ".");
-    } else {
-        size_t n = (size_t)(slash - path);
-        if (n == 0) n = 1; /* "/file" */
-        if (n >= sizeof dir) return;
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-static mt_status ckpt_write(const char *path, const ckpt_out *ts, int n, const char *const *keys,
-                            const char *const *vals, int nmeta)
-{
-    char *json = NULL;
-    mt_status st = ckpt_header(path, ts, n, keys, vals, nmeta, &json);
-    if (st != MT_OK) return st;
-    size_t jlen = strlen(json);
-    size_t hlen = (jlen + 7) & ~(size_t)7;
-
-    char tmp[4096];
-    int tn = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (tn < 0 || (size_t)tn >= sizeof tmp) {
-        cJSON_free(json);
-        return mt_fail(MT_ERR_ARG, "%s: path too long", path);
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        int e = errno;
-        cJSON_free(json);
-        return mt_fail(MT_ERR_IO, "%s: cannot create %s: %s", path, tmp, strerror(e));
-    }
-    unsigned char len8[8];
-    for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
-    static const char spaces[8] = "        ";
-    int bad = ckpt_write_all(f, len8, 8) != MT_OK || ckpt_write_all(f, json, jlen) != MT_OK ||
-              ckpt_write_all(f, spaces, hlen - jlen) != MT_OK;
-    cJSON_free(json);
-    for (int i = 0; i < n && !bad; i++) bad = ckpt_write_floats(f, ts[i].data, ts[i].n) != MT_OK;
-    if (!bad) bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
-    int e = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
-    if (bad) {
-        unlink(tmp);
-        return mt_fail(MT_ERR_IO, "%s: writing %s failed: %s", path, tmp, strerror(e));
-    }
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        unlink(tmp);
-        return mt_fail(MT_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(e));
-    }
-    ckpt_sync_dir(path);
-    return MT_OK;
-}
-
-static mt_status ckpt_collect(const char *path, const mt_params *p, const mt_ckpt_block *extra,
-                              int nextra, ckpt_out **out, int *n)
-{
-    *out = NULL;
-    *n = 0;
-    if (!p->data) return mt_fail(MT_ERR_STATE, "%s: parameters not allocated", path);
-    if (nextra < 0) return mt_fail(MT_ERR_ARG, "%s: negative block count", path);
-    ckpt_out *ts = mt_calloc((size_t)p->count + (size_t)nextra + 1, sizeof *ts);
-    if (!ts) return MT_ERR_NOMEM;
-    int k = 0;
-    for (int i = 0; i < p->count; i++, k++) {
-        const mt_param_info *pi = &p->info[i];
-        ts[k] = (ckpt_out){pi->name, pi->ndim, pi->shape, p->data + pi->offset, pi->size};
-    }
-    for (int i = 0; i < nextra; i++, k++) {
-        const mt_ckpt_block *b = &extra[i];
-        if (b->ndim < 0 || b->ndim > MT_CKPT_MAXDIM) {
-            mt_free(ts);
-            return mt_fail(MT_ERR_ARG, "%s: block %s: rank %d not in 0..%d", path,
-                           b->name ? b->name : "(null)", b->ndim, MT_CKPT_MAXDIM);
-        }
-        for (int d = 0; d < b->ndim; d++)
-            if (b->shape[d] < 0) {
-                mt_free(ts);
-                return mt_fail(MT_ERR_ARG, "%s: block %s: dimension %d is %d", path,
-                               b->name ? b->name : "(null)", d, b->shape[d]);
-            }
-        ts[k] = (ckpt_out){b->name, b->ndim, b->shape, b->data, ckpt_elems(b->ndim, b->shape)};
-        if (ts[k].n && !b->data) {
-            mt_free(ts);
-            return mt_fail(MT_ERR_ARG, "%s: block %s has no data", path, b->name);
-        }
-    }
-    *out = ts;
-    *n = k;
-    return MT_OK;
-}
-
-mt_status checkpoint_save_ex(const char *path, const mt_params *p, const mt_ckpt_block *extra,
-                             int nextra, const char *const *meta_keys,
-                             const char *const *meta_vals, int nmeta)
-{
-    ckpt_out *ts;
-    int n;
-    mt_status st = ckpt_collect(path, p, extra, nextra, &ts, &n);
-    if (st != MT_OK) return st;
-    st = ckpt_write(path, ts, n, meta_keys, meta_vals, nmeta);
-    mt_free(ts);
-    return st;
-}
-
-mt_status checkpoint_save(const char *path, const mt_params *p, const char *const *meta_keys,
-                          const char *const *meta_vals, int nmeta)
-{
-    return checkpoint_save_ex(path, p, NULL, 0, meta_keys, meta_vals, nmeta);
-}
 
 /* ---- reading ----------------------------------------------------------- */
 
@@ -297,11 +49,11 @@ void checkpoint_close(mt_ckpt *c)
     if (!c) return;
     for (int i = 0; i < c->count; i++) mt_free(c->t[i].name);
     for (int i = 0; i < c->nmeta; i++) {
-        mt_free(c->meta_keys[i]);
-        mt_free(c->meta_vals[i]);
+        mt_free(c->meta[i].key);
+        mt_free(c->meta[i].val);
     }
-    mt_free(c->meta_keys);
-    mt_free(c->meta_vals);
+    mt_free(c->meta);
+    mt_free(c->by_name);
     mt_free(c->t);
     mt_free(c->file);
     mt_free(c->path);
@@ -341,25 +93,36 @@ static int ckpt_json_uint(const cJSON *v, double max, double *out)
     return 1;
 }
 
+static int ckpt_cmp_meta(const void *a, const void *b)
+{
+    return strcmp(((const ckpt_meta *)a)->key, ((const ckpt_meta *)b)->key);
+}
+
+/* Keys sorted for binary search; a key given twice is an error (JSON
+ * allows it, but which value would be meant?). */
 static mt_status ckpt_parse_meta(mt_ckpt *c, const cJSON *meta)
 {
     if (!cJSON_IsObject(meta))
         return mt_fail(MT_ERR_FORMAT, "%s: __metadata__ is not an object", c->path);
     int n = cJSON_GetArraySize(meta);
-    c->meta_keys = mt_calloc((size_t)n + 1, sizeof(char *));
-    c->meta_vals = mt_calloc((size_t)n + 1, sizeof(char *));
-    if (!c->meta_keys || !c->meta_vals) return MT_ERR_NOMEM;
+    c->meta = mt_calloc((size_t)n + 1, sizeof *c->meta);
+    if (!c->meta) return MT_ERR_NOMEM;
     const cJSON *e;
     cJSON_ArrayForEach(e, meta)
     {
         if (!cJSON_IsString(e))
             return mt_fail(MT_ERR_FORMAT, "%s: __metadata__ entry %s is not a string", c->path,
                            e->string);
-        c->meta_keys[c->nmeta] = mt_strdup(e->string);
-        c->meta_vals[c->nmeta] = mt_strdup(e->valuestring);
-        c->nmeta++;
-        if (!c->meta_keys[c->nmeta - 1] || !c->meta_vals[c->nmeta - 1]) return MT_ERR_NOMEM;
+        ckpt_meta *m = &c->meta[c->nmeta++];
+        m->key = mt_strdup(e->string);
+        m->val = mt_strdup(e->valuestring);
+        if (!m->key || !m->val) return MT_ERR_NOMEM;
     }
+    qsort(c->meta, (size_t)c->nmeta, sizeof *c->meta, ckpt_cmp_meta);
+    for (int i = 1; i < c->nmeta; i++)
+        if (strcmp(c->meta[i - 1].key, c->meta[i].key) == 0)
+            return mt_fail(MT_ERR_FORMAT, "%s: __metadata__ key %s appears twice", c->path,
+                           c->meta[i].key);
     return MT_OK;
 }
 
@@ -421,6 +184,25 @@ static int ckpt_cmp_begin(const void *a, const void *b)
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
+static int ckpt_cmp_name(const void *a, const void *b)
+{
+    return strcmp((*(const ckpt_tensor *const *)a)->name, (*(const ckpt_tensor *const *)b)->name);
+}
+
+/* The name index (and with it the duplicate check) by sorting: a header
+ * of n entries costs O(n log n), not a search per entry. */
+static mt_status ckpt_index_names(mt_ckpt *c)
+{
+    c->by_name = mt_calloc((size_t)c->count + 1, sizeof *c->by_name);
+    if (!c->by_name) return MT_ERR_NOMEM;
+    for (int i = 0; i < c->count; i++) c->by_name[i] = &c->t[i];
+    qsort(c->by_name, (size_t)c->count, sizeof *c->by_name, ckpt_cmp_name);
+    for (int i = 1; i < c->count; i++)
+        if (strcmp(c->by_name[i - 1]->name, c->by_name[i]->name) == 0)
+            return mt_fail(MT_ERR_FORMAT, "%s: tensor %s appears twice", c->path, c->by_name[i]->name);
+    return MT_OK;
+}
+
 static mt_status ckpt_parse(mt_ckpt *c)
 {
     if (c->size < 8)
@@ -469,10 +251,6 @@ static mt_status ckpt_parse(mt_ckpt *c)
             if ((st = ckpt_parse_meta(c, e)) != MT_OK) goto done;
             continue;
         }
-        if (checkpoint_find(c, e->string) >= 0) {
-            st = mt_fail(MT_ERR_FORMAT, "%s: tensor %s appears twice", c->path, e->string);
-            goto done;
-        }
         ckpt_tensor *t = &c->t[c->count];
         if ((st = ckpt_parse_tensor(c, e, t)) != MT_OK) goto done;
         if (!(t->name = mt_strdup(e->string))) {
@@ -482,6 +260,7 @@ static mt_status ckpt_parse(mt_ckpt *c)
         c->count++;
     }
     qsort(c->t, (size_t)c->count, sizeof *c->t, ckpt_cmp_begin);
+    if ((st = ckpt_index_names(c)) != MT_OK) goto done;
     for (int i = 1; i < c->count; i++) {
         const ckpt_tensor *a = &c->t[i - 1], *b = &c->t[i];
         if (b->begin < a->end) {
@@ -525,8 +304,13 @@ const char *checkpoint_name(const mt_ckpt *c, int i)
 
 int checkpoint_find(const mt_ckpt *c, const char *name)
 {
-    for (int i = 0; i < c->count; i++)
-        if (strcmp(c->t[i].name, name) == 0) return i;
+    int lo = 0, hi = c->count - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2, r = strcmp(c->by_name[mid]->name, name);
+        if (r == 0) return (int)(c->by_name[mid] - c->t);
+        if (r < 0) lo = mid + 1;
+        else hi = mid - 1;
+    }
     return -1;
 }
 
@@ -539,9 +323,9 @@ int checkpoint_shape(const mt_ckpt *c, int i, int *shape)
 
 const char *checkpoint_meta(const mt_ckpt *c, const char *key)
 {
-    for (int i = 0; i < c->nmeta; i++)
-        if (strcmp(c->meta_keys[i], key) == 0) return c->meta_vals[i];
-    return NULL;
+    const ckpt_meta k = {(char *)key, NULL};
+    const ckpt_meta *m = c->nmeta ? bsearch(&k, c->meta, (size_t)c->nmeta, sizeof *c->meta, ckpt_cmp_meta) : NULL;
+    return m ? m->val : NULL;
 }
 
 static mt_status ckpt_check_shape(const mt_ckpt *c, const ckpt_tensor *t, int ndim,
@@ -604,15 +388,18 @@ static mt_status ckpt_load_from(const mt_ckpt *c, mt_params *p, mt_ckpt_block *e
         return mt_fail(MT_ERR_FORMAT, "%s: tensor %s and %d more missing from the file", c->path,
                        name, missing - 1);
     }
-    if (!ignore_unknown) {
-        for (int k = 0; k < c->count; k++) {
-            const char *name = c->t[k].name;
-            int known = params_find(p, name) >= 0;
-            for (int j = 0; !known && j < nextra; j++) known = strcmp(extra[j].name, name) == 0;
-            if (!known)
-                return mt_fail(MT_ERR_FORMAT, "%s: tensor %s in the file is not part of the model",
-                               c->path, name);
-        }
+    /* every name asked for was found once (names are unique on both
+     * sides), so the file holds more exactly when it has more tensors */
+    if (!ignore_unknown && c->count > p->count + nextra) {
+        unsigned char *used = mt_calloc((size_t)c->count, 1);
+        if (!used) return MT_ERR_NOMEM;
+        for (int i = 0; i < p->count + nextra; i++)
+            used[checkpoint_find(c, i < p->count ? p->info[i].name : extra[i - p->count].name)] = 1;
+        int k = 0;
+        while (used[k]) k++;
+        mt_free(used);
+        return mt_fail(MT_ERR_FORMAT, "%s: tensor %s in the file is not part of the model", c->path,
+                       c->t[k].name);
     }
     for (int i = 0; i < p->count; i++)
         ckpt_copy(c, &c->t[checkpoint_find(c, p->info[i].name)], p->data + p->info[i].offset);
@@ -639,86 +426,43 @@ mt_status checkpoint_load(const char *path, mt_params *p)
 
 /* ---- parameters plus optimizer state ------------------------------------ */
 
-/* Blocks "optim.m.<name>" and "optim.v.<name>" viewing o's buffers with
- * each parameter's shape; names live in one allocation freed with blocks. */
-static mt_status ckpt_optim_blocks(const char *path, const mt_params *p, const mt_optim *o,
-                                   mt_ckpt_block **out, char **names)
+/* A counter from the metadata: a whole number in 0..OPTIM_MAX_STEPS,
+ * digits only. A value past the bound would overflow the optimiser's
+ * arithmetic (t + 1), so it is refused with the file and the key. */
+static mt_status ckpt_meta_count(const mt_ckpt *c, const char *key, long *out)
 {
-    *out = NULL;
-    *names = NULL;
-    if (!o->m || o->n != p->total)
-        return mt_fail(MT_ERR_SHAPE, "%s: optimizer holds %zu floats but the arena has %zu", path,
-                       o->n, p->total);
-    size_t stride = MT_PARAM_NAME + 16;
-    mt_ckpt_block *b = mt_calloc((size_t)p->count * 2 + 1, sizeof *b);
-    char *nm = mt_calloc((size_t)p->count * 2 + 1, stride);
-    if (!b || !nm) {
-        mt_free(b);
-        mt_free(nm);
-        return MT_ERR_NOMEM;
-    }
-    for (int i = 0; i < p->count; i++)
-        for (int w = 0; w < 2; w++) {
-            const mt_param_info *pi = &p->info[i];
-            mt_ckpt_block *x = &b[2 * i + w];
-            char *s = nm + (size_t)(2 * i + w) * stride;
-            snprintf(s, stride, "optim.%c.%s", w ? 'v' : 'm', pi->name);
-            x->name = s;
-            x->ndim = pi->ndim;
-            memcpy(x->shape, pi->shape, (size_t)pi->ndim * sizeof(int));
-            x->data = (w ? o->v : o->m) + pi->offset;
-        }
-    *out = b;
-    *names = nm;
+    const char *v = checkpoint_meta(c, key);
+    int ok = v && *v && strlen(v) <= 20;
+    for (const char *q = v; ok && *q; q++) ok = *q >= '0' && *q <= '9';
+    unsigned long long x = ok ? strtoull(v, NULL, 10) : 0;
+    if (!ok || x > (unsigned long long)OPTIM_MAX_STEPS)
+        return mt_fail(MT_ERR_FORMAT, "%s: metadata %s = \"%.40s%s\": expected a whole number in 0..%ld",
+                       c->path, key, v ? v : "", v && strlen(v) > 40 ? "..." : "", OPTIM_MAX_STEPS);
+    *out = (long)x;
     return MT_OK;
 }
 
-mt_status checkpoint_save_train(const char *path, const mt_params *p, const mt_optim *o,
-                                const char *const *meta_keys, const char *const *meta_vals,
-                                int nmeta)
+/* The optimiser's metadata, each value checked before anything is used. */
+static mt_status ckpt_optim_meta(const mt_ckpt *c, const mt_optim *o, long *t, long *step)
 {
-    if (nmeta < 0) return mt_fail(MT_ERR_ARG, "%s: negative metadata count", path);
-    mt_ckpt_block *b;
-    char *names;
-    mt_status st = ckpt_optim_blocks(path, p, o, &b, &names);
-    if (st != MT_OK) return st;
-    const char **keys = mt_calloc((size_t)nmeta + 3, sizeof *keys);
-    const char **vals = mt_calloc((size_t)nmeta + 3, sizeof *vals);
-    if (!keys || !vals) {
-        st = MT_ERR_NOMEM;
-    } else {
-        char t[32], s[32];
-        snprintf(t, sizeof t, "%ld", o->t);
-        snprintf(s, sizeof s, "%ld", o->step);
-        for (int i = 0; i < nmeta; i++) {
-            keys[i] = meta_keys[i];
-            vals[i] = meta_vals[i];
-        }
-        keys[nmeta] = "optim.kind";
-        vals[nmeta] = optim_kind_name(o->cfg.kind);
-        keys[nmeta + 1] = "optim.t";
-        vals[nmeta + 1] = t;
-        keys[nmeta + 2] = "optim.step";
-        vals[nmeta + 2] = s;
-        st = checkpoint_save_ex(path, p, b, 2 * p->count, keys, vals, nmeta + 3);
-    }
-    mt_free(keys);
-    mt_free(vals);
-    mt_free(b);
-    mt_free(names);
+    const char *kind = checkpoint_meta(c, "optim.kind");
+    if (!kind || !checkpoint_meta(c, "optim.t") || !checkpoint_meta(c, "optim.step"))
+        return mt_fail(MT_ERR_FORMAT, "%s: no optimizer state (metadata optim.kind, optim.t, optim.step)",
+                       c->path);
+    int known = 0;
+    for (int k = 0; k < MT_OPTIM_KIND_COUNT; k++) known |= strcmp(kind, optim_kind_name((mt_optim_kind)k)) == 0;
+    if (!known)
+        return mt_fail(MT_ERR_FORMAT, "%s: metadata optim.kind = \"%.40s\": expected sgd, adam or adamw", c->path,
+                       kind);
+    if (strcmp(kind, optim_kind_name(o->cfg.kind)) != 0)
+        return mt_fail(MT_ERR_STATE, "%s: optimizer state is for %s, not %s", c->path, kind,
+                       optim_kind_name(o->cfg.kind));
+    mt_status st = ckpt_meta_count(c, "optim.t", t);
+    if (st == MT_OK) st = ckpt_meta_count(c, "optim.step", step);
+    if (st == MT_OK && *t > *step)
+        st = mt_fail(MT_ERR_FORMAT, "%s: metadata optim.t = %ld exceeds optim.step = %ld (updates since a reset "
+                     "cannot outnumber all updates)", c->path, *t, *step);
     return st;
-}
-
-static int ckpt_meta_long(const mt_ckpt *c, const char *key, long *out)
-{
-    const char *v = checkpoint_meta(c, key);
-    if (!v || !*v) return 0;
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (*end || errno || x < 0) return 0;
-    *out = x;
-    return 1;
 }
 
 mt_status checkpoint_load_train(const char *path, mt_params *p, mt_optim *o)
@@ -730,16 +474,7 @@ mt_status checkpoint_load_train(const char *path, mt_params *p, mt_optim *o)
     mt_ckpt *c = NULL;
     st = checkpoint_open(path, &c);
     long t = 0, step = 0;
-    if (st == MT_OK) {
-        const char *kind = checkpoint_meta(c, "optim.kind");
-        if (!kind || !ckpt_meta_long(c, "optim.t", &t) || !ckpt_meta_long(c, "optim.step", &step))
-            st = mt_fail(MT_ERR_FORMAT,
-                         "%s: no optimizer state (metadata optim.kind, optim.t, optim.step)",
-                         path);
-        else if (strcmp(kind, optim_kind_name(o->cfg.kind)) != 0)
-            st = mt_fail(MT_ERR_STATE, "%s: optimizer state is for %s, not %s", path, kind,
-                         optim_kind_name(o->cfg.kind));
-    }
+    if (st == MT_OK) st = ckpt_optim_meta(c, o, &t, &step);
     if (st == MT_OK) st = ckpt_load_from(c, p, b, 2 * p->count, 0);
     if (st == MT_OK) {
         o->t = t;

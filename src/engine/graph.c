@@ -18,45 +18,6 @@
 #include "engine/kernels.h"
 
 
-const char *const graph_op_names[OP_COUNT] = {
-    [OP_INPUT] = "input",
-    [OP_CONST] = "const",
-    [OP_PARAM] = "param",
-    [OP_MATMUL] = "matmul",
-    [OP_DENSE] = "dense",
-    [OP_BIAS] = "bias",
-    [OP_ADD] = "add",
-    [OP_SUB] = "sub",
-    [OP_MUL] = "mul",
-    [OP_SCALE] = "scale",
-    [OP_CONCAT] = "concat",
-    [OP_SLICE_COLS] = "slice_cols",
-    [OP_LINCOMB] = "lincomb",
-    [OP_GATE] = "gate",
-    [OP_SUM] = "sum",
-    [OP_MEAN] = "mean",
-    [OP_RELU] = "relu",
-    [OP_LEAKY_RELU] = "leaky_relu",
-    [OP_TANH] = "tanh",
-    [OP_SIGMOID] = "sigmoid",
-    [OP_GELU] = "gelu",
-    [OP_SOFTMAX] = "softmax",
-    [OP_DROPOUT] = "dropout",
-    [OP_GRAD_REVERSE] = "grad_reverse",
-    [OP_BATCHNORM] = "batchnorm",
-    [OP_LAYERNORM] = "layernorm",
-    [OP_CONV2D] = "conv2d",
-    [OP_MAXPOOL] = "maxpool",
-    [OP_FLATTEN] = "flatten",
-    [OP_CUSTOM] = "custom",
-    [OP_LOSS_MSE] = "loss_mse",
-    [OP_LOSS_L1] = "loss_l1",
-    [OP_LOSS_HUBER] = "loss_huber",
-    [OP_LOSS_SOFTMAX_CE] = "loss_softmax_ce",
-    [OP_LOSS_BCE_LOGITS] = "loss_bce_logits",
-};
-
-
 /* ---- construction helpers ------------------------------------------------ */
 
 mt_graph *graph_new(void)
@@ -141,7 +102,7 @@ static const char *node_desc(const mt_graph *g, mt_node n, char *buf, size_t cap
     if (nd->name[0])
         snprintf(buf, cap, "%s", nd->name);
     else
-        snprintf(buf, cap, "node %d (%s)", n, graph_op_names[nd->op]);
+        snprintf(buf, cap, "node %d (%s)", n, gi_op_name(nd->op));
     return buf;
 }
 
@@ -162,12 +123,12 @@ mt_node gi_push(mt_graph *g, graph_op op, int batched, int rows, int cols)
 {
     if (g->compiled)
         return graph_build_fail(g, MT_ERR_STATE, "%s: cannot add nodes after graph_compile",
-                          graph_op_names[op]);
+                          gi_op_name(op));
     if (cols <= 0 || (!batched && rows <= 0))
-        return graph_build_fail(g, MT_ERR_SHAPE, "%s: empty shape (%d, %d)", graph_op_names[op],
+        return graph_build_fail(g, MT_ERR_SHAPE, "%s: empty shape (%d, %d)", gi_op_name(op),
                           batched ? -1 : rows, cols);
     if (mt_grow((void **)&g->nodes, &g->cap, (size_t)g->n + 1, sizeof *g->nodes) != MT_OK)
-        return graph_build_fail(g, MT_ERR_NOMEM, "%s: out of memory", graph_op_names[op]);
+        return graph_build_fail(g, MT_ERR_NOMEM, "%s: out of memory", gi_op_name(op));
     graph_node *nd = &g->nodes[g->n];
     memset(nd, 0, sizeof *nd);
     nd->op = op;
@@ -382,11 +343,11 @@ mt_node graph_linear(mt_graph *g, mt_node x, int out, const char *prefix, int gr
 
 static mt_node binary(mt_graph *g, graph_op op, mt_node a, mt_node b)
 {
-    if (!gi_operand_ok(g, graph_op_names[op], a) || !gi_operand_ok(g, graph_op_names[op], b)) return MT_NONE;
+    if (!gi_operand_ok(g, gi_op_name(op), a) || !gi_operand_ok(g, gi_op_name(op), b)) return MT_NONE;
     const graph_node *an = &g->nodes[a], *bn = &g->nodes[b];
     char sa[40], sb[40];
     if (!same_shape(an, bn))
-        return graph_build_fail(g, MT_ERR_SHAPE, "%s: shapes %s and %s differ", graph_op_names[op],
+        return graph_build_fail(g, MT_ERR_SHAPE, "%s: shapes %s and %s differ", gi_op_name(op),
                           graph_shape_str(an, sa, sizeof sa), graph_shape_str(bn, sb, sizeof sb));
     mt_node n = gi_push1(g, op, a);
     if (n == MT_NONE) return MT_NONE;
@@ -406,7 +367,7 @@ mt_node graph_mul(mt_graph *g, mt_node a, mt_node b) { return binary(g, OP_MUL, 
 /* A unary op keeping the shape and image layout of x. */
 mt_node gi_unary(mt_graph *g, graph_op op, mt_node x)
 {
-    if (!gi_operand_ok(g, graph_op_names[op], x)) return MT_NONE;
+    if (!gi_operand_ok(g, gi_op_name(op), x)) return MT_NONE;
     mt_node n = gi_push1(g, op, x);
     if (n == MT_NONE) return MT_NONE;
     copy_image(&g->nodes[n], &g->nodes[x]);
@@ -546,7 +507,7 @@ mt_node graph_gate(mt_graph *g, const mt_node *xs, int n, mt_node gate)
 
 static mt_node reduce(mt_graph *g, graph_op op, mt_node x)
 {
-    if (!gi_operand_ok(g, graph_op_names[op], x)) return MT_NONE;
+    if (!gi_operand_ok(g, gi_op_name(op), x)) return MT_NONE;
     mt_node n = gi_push(g, op, 0, 1, 1);
     if (n == MT_NONE) return MT_NONE;
     g->nodes[n].n_in = 1;
@@ -637,7 +598,7 @@ const char *graph_node_name(const mt_graph *g, mt_node n)
 const char *graph_node_kind(const mt_graph *g, mt_node n)
 {
     if (!valid(g, n)) return "";
-    return g->nodes[n].cust ? g->nodes[n].cust->kind : graph_op_names[g->nodes[n].op];
+    return g->nodes[n].cust ? g->nodes[n].cust->kind : gi_op_name(g->nodes[n].op);
 }
 
 mt_node graph_find(const mt_graph *g, const char *name)

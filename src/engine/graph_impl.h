@@ -14,7 +14,7 @@ typedef enum {
     OP_RELU, OP_LEAKY_RELU, OP_TANH, OP_SIGMOID, OP_GELU, OP_SOFTMAX, OP_DROPOUT,
     OP_GRAD_REVERSE,
     OP_BATCHNORM, OP_LAYERNORM, OP_CONV2D, OP_MAXPOOL, OP_FLATTEN,
-    OP_CUSTOM, /* before the losses: an operand at position 2 is not a mask */
+    OP_CUSTOM,
     OP_LOSS_MSE, OP_LOSS_L1, OP_LOSS_HUBER, OP_LOSS_SOFTMAX_CE, OP_LOSS_BCE_LOGITS,
     OP_COUNT
 } graph_op;
@@ -97,7 +97,62 @@ void graph_mark_ancestors(mt_graph *g, const mt_node *roots, int n, mt_node stop
 #define NODE(i) (&g->nodes[(i)])
 #define VAL(i) (g->nodes[(i)].value)
 
-static inline int is_leaf(graph_op op) { return op == OP_INPUT || op == OP_CONST || op == OP_PARAM; }
+/* ---- the op table (graph_ops.c) ------------------------------------------ */
+
+#define GI_OP_LEAF 1u /* input, const, param: computed by nobody */
+#define GI_OP_LOSS 2u /* operand 2 is a mask and never takes a gradient */
+
+typedef void (*graph_op_fn)(mt_graph *g, int i, graph_node *nd);
+
+/* One op: what it is called, its forward and backward side by side, and
+ * the scratch its node needs (floats in nd->aux, ints in nd->iaux, for
+ * the compiled maximum batch; NULL: none). */
+typedef struct {
+    const char *name;
+    unsigned flags;
+    void (*scratch)(const mt_graph *g, const graph_node *nd, size_t *floats, size_t *ints);
+    graph_op_fn forward;  /* nd->value from the operands' values; g->mode is the pass's mode */
+    graph_op_fn backward; /* adds nd->grad's contribution into the operands (gi_gacc) */
+} graph_op_class;
+
+extern const graph_op_class graph_ops[OP_COUNT];
+
+static inline const char *gi_op_name(graph_op op) { return graph_ops[op].name; }
+static inline int is_leaf(graph_op op) { return (graph_ops[op].flags & GI_OP_LEAF) != 0; }
+
+/* graph_ops_layers.c: the entries with state or layout of their own */
+void gi_batchnorm_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_batchnorm_fwd(mt_graph *g, int i, graph_node *nd);
+void gi_batchnorm_bwd(mt_graph *g, int i, graph_node *nd);
+void gi_layernorm_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_layernorm_fwd(mt_graph *g, int i, graph_node *nd);
+void gi_layernorm_bwd(mt_graph *g, int i, graph_node *nd);
+void gi_conv2d_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_conv2d_fwd(mt_graph *g, int i, graph_node *nd);
+void gi_conv2d_bwd(mt_graph *g, int i, graph_node *nd);
+void gi_maxpool_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_maxpool_fwd(mt_graph *g, int i, graph_node *nd);
+void gi_maxpool_bwd(mt_graph *g, int i, graph_node *nd);
+void gi_loss_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_loss_mse_fwd(mt_graph *g, int i, graph_node *nd);
+void gi_loss_mse_bwd(mt_graph *g, int i, graph_node *nd);
+void gi_loss_l1_fwd(mt_graph *g, int i, graph_node *nd);
+void gi_loss_l1_bwd(mt_graph *g, int i, graph_node *nd);
+void gi_loss_huber_fwd(mt_graph *g, int i, graph_node *nd);
+void gi_loss_huber_bwd(mt_graph *g, int i, graph_node *nd);
+void gi_loss_softmax_ce_fwd(mt_graph *g, int i, graph_node *nd);
+void gi_loss_softmax_ce_bwd(mt_graph *g, int i, graph_node *nd);
+void gi_loss_bce_logits_fwd(mt_graph *g, int i, graph_node *nd);
+void gi_loss_bce_logits_bwd(mt_graph *g, int i, graph_node *nd);
+
+/* graph_backward.c: where operand j's gradient accumulates in this pass,
+ * or NULL when j takes none. gi_gacc zeroes a node's buffer the first time
+ * it is touched; gi_gacc_beta does not and sets *beta to 0 when the buffer
+ * is untouched (overwrite it: a gemm with beta 0, a copy) or 1 (add). */
+float *gi_gacc(mt_graph *g, mt_node j);
+float *gi_gacc_beta(mt_graph *g, mt_node j, float *beta);
+/* dst = alpha src (beta 0) or dst += alpha src (beta 1). */
+void gi_put(float *dst, const float *src, float alpha, size_t n, float beta);
 
 /* Rows of a node now: the batch for batched nodes. */
 static inline int nrows(const mt_graph *g, const graph_node *nd) { return nd->batched ? g->batch : nd->rows; }
@@ -112,7 +167,6 @@ static inline size_t nelem(const mt_graph *g, const graph_node *nd)
 mt_node graph_build_fail(mt_graph *g, mt_status s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* "(B, 784)" or "(3, 4)" for messages. */
 const char *graph_shape_str(const graph_node *nd, char *buf, size_t cap);
-extern const char *const graph_op_names[OP_COUNT];
 
 /* graph.c: building blocks shared with graph_layers.c */
 int gi_add_param(mt_graph *g, const char *name, int ndim, const int *shape, mt_init init,
@@ -126,8 +180,7 @@ mt_node gi_push1(mt_graph *g, graph_op op, mt_node x);
 mt_node gi_push(mt_graph *g, graph_op op, int batched, int rows, int cols);
 mt_node gi_unary(mt_graph *g, graph_op op, mt_node x);
 
-/* graph_run.c: shared with graph_backward.c */
-void gi_custom_args(mt_graph *g, graph_node *nd);
+/* graph_run.c: operand k of a node, counting in[] then xs[] */
 int gi_node_input(const graph_node *nd, int k);
 
 #endif

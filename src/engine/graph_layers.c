@@ -79,7 +79,7 @@ mt_node graph_conv2d(mt_graph *g, mt_node x, int out_c, int k, int pad, const ch
     const graph_node *xn = &g->nodes[x];
     if (!xn->batched || xn->c <= 0)
         return graph_build_fail(g, MT_ERR_SHAPE, "conv2d %s: input %s is not an image node", prefix,
-                          graph_op_names[xn->op]);
+                          gi_op_name(xn->op));
     if (out_c <= 0 || k <= 0 || pad < 0 || k > 64 || pad > 64 ||
         (long long)out_c * (xn->h + 2 * pad) * (xn->w + 2 * pad) > INT_MAX / 2)
         return graph_build_fail(g, MT_ERR_ARG, "conv2d %s: bad out_c %d, k %d or pad %d", prefix,
@@ -119,7 +119,7 @@ mt_node graph_maxpool(mt_graph *g, mt_node x, int k)
     const graph_node *xn = &g->nodes[x];
     if (!xn->batched || xn->c <= 0)
         return graph_build_fail(g, MT_ERR_SHAPE, "maxpool: input node %d (%s) is not an image node", x,
-                          graph_op_names[xn->op]);
+                          gi_op_name(xn->op));
     if (k < 1 || k > xn->h || k > xn->w)
         return graph_build_fail(g, MT_ERR_SHAPE, "maxpool: window %d does not fit %dx%d", k, xn->h,
                           xn->w);
@@ -206,7 +206,7 @@ mt_node graph_custom(mt_graph *g, const char *kind, const mt_node *in, int n, in
 static mt_node loss(mt_graph *g, graph_op op, mt_node pred, mt_node target, mt_node mask,
                     float f0)
 {
-    const char *what = graph_op_names[op];
+    const char *what = gi_op_name(op);
     if (!gi_operand_ok(g, what, pred) || !gi_operand_ok(g, what, target)) return MT_NONE;
     if (mask != MT_NONE && !gi_operand_ok(g, what, mask)) return MT_NONE;
     const graph_node *p = &g->nodes[pred], *t = &g->nodes[target];

@@ -1,44 +1,18 @@
 /* graph_run.c - compiling a built graph (buffers for the largest batch,
- * the parameter arena) and running it forward. graph.c and graph_layers.c
- * build the graph; graph_backward.c differentiates it. */
+ * the parameter arena) and running it forward through the op table
+ * (graph_ops.c). graph.c and graph_layers.c build the graph;
+ * graph_backward.c differentiates it. */
 #include "graph_impl.h"
-#include <limits.h>
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include "core/mem.h"
 #include "core/rng.h"
-#include "engine/kernels.h"
 
 /* ---- compile ------------------------------------------------------------------- */
 
 static size_t max_rows(const mt_graph *g, const graph_node *nd)
 {
     return nd->batched ? (size_t)g->max_batch : (size_t)nd->rows;
-}
-
-static size_t aux_floats(const mt_graph *g, const graph_node *nd)
-{
-    size_t mb = (size_t)g->max_batch, full = max_rows(g, nd) * (size_t)nd->cols;
-    switch (nd->op) {
-    case OP_DROPOUT: return full;
-    case OP_BATCHNORM: {
-        size_t ch = nd->c > 0 ? (size_t)nd->c : (size_t)nd->cols;
-        return full + 3 * ch; /* xhat, inv_std, mean, var */
-    }
-    case OP_LAYERNORM: return full + mb; /* xhat, inv_std */
-    case OP_CONV2D: {
-        const graph_node *x = &g->nodes[nd->in[0]];
-        int k = nd->iv[0];
-        return 2 * (size_t)x->c * k * k * (size_t)nd->h * nd->w; /* col, dcol */
-    }
-    case OP_LOSS_SOFTMAX_CE: {
-        const graph_node *p = &g->nodes[nd->in[0]];
-        return max_rows(g, p) * (size_t)p->cols; /* probs */
-    }
-    default: return 0;
-    }
 }
 
 /* A compile that ran out of memory leaves the graph unusable: later
@@ -50,7 +24,7 @@ static mt_status compile_oom(mt_graph *g, int node)
                    g->params.total);
     else
         graph_build_fail(g, MT_ERR_NOMEM, "graph_compile: out of memory for node %d (%s)", node,
-                   graph_op_names[g->nodes[node].op]);
+                   gi_op_name(g->nodes[node].op));
     return MT_ERR_NOMEM;
 }
 
@@ -78,14 +52,12 @@ mt_status graph_compile(mt_graph *g, int max_batch)
             if (!nd->value || !nd->grad)
                 return compile_oom(g, i);
         }
-        nd->n_aux = aux_floats(g, nd);
+        nd->n_aux = nd->n_iaux = 0;
+        if (graph_ops[nd->op].scratch) graph_ops[nd->op].scratch(g, nd, &nd->n_aux, &nd->n_iaux);
         if (nd->n_aux && !(nd->aux = mt_alloc_aligned(nd->n_aux * sizeof(float))))
             return compile_oom(g, i);
-        if (nd->op == OP_MAXPOOL) {
-            nd->n_iaux = (size_t)g->max_batch * nd->cols;
-            if (!(nd->iaux = mt_calloc(nd->n_iaux, sizeof *nd->iaux)))
-                return compile_oom(g, i);
-        }
+        if (nd->n_iaux && !(nd->iaux = mt_calloc(nd->n_iaux, sizeof *nd->iaux)))
+            return compile_oom(g, i);
     }
     g->batch = max_batch;
     g->pgrad = g->params.grad;
@@ -168,225 +140,6 @@ int graph_batch(const mt_graph *g) { return g ? g->batch : 0; }
 
 /* ---- forward ------------------------------------------------------------------- */
 
-
-static void forward_matmul(mt_graph *g, graph_node *nd)
-{
-    const graph_node *a = NODE(nd->in[0]), *b = NODE(nd->in[1]);
-    int ta = nd->iv[0], tb = nd->iv[1];
-    int ra = nrows(g, a), rb = nrows(g, b);
-    int m = ta ? a->cols : ra, k = ta ? ra : a->cols, n = tb ? rb : b->cols;
-    kern_gemm(ta, tb, m, n, k, 1.0f, a->value, a->cols, b->value, b->cols, 0.0f, nd->value, n,
-              g->use_ref);
-}
-
-static void forward_conv(mt_graph *g, graph_node *nd)
-{
-    const graph_node *x = NODE(nd->in[0]);
-    const float *w = VAL(nd->in[1]); /* (oc, c*k*k) */
-    const float *bias = VAL(nd->in[2]); /* (oc) */
-    int k = nd->iv[0], pad = nd->iv[1], oc = nd->c, ckk = x->c * k * k, plane = nd->h * nd->w;
-    float *col = nd->aux; /* (c*k*k, oh*ow) */
-    for (int b = 0; b < g->batch; b++) {
-        float *y = nd->value + (size_t)b * nd->cols; /* (oc, oh*ow) */
-        kern_im2col(col, x->value + (size_t)b * x->cols, x->c, x->h, x->w, k, pad);
-        kern_gemm(0, 0, oc, plane, ckk, 1.0f, w, ckk, col, plane, 0.0f, y, plane, g->use_ref);
-        for (int o = 0; o < oc; o++) {
-            float *yo = y + (size_t)o * plane, bo = bias[o];
-            for (int i = 0; i < plane; i++) yo[i] += bo;
-        }
-    }
-}
-
-static void forward_batchnorm(mt_graph *g, graph_node *nd, mt_mode mode)
-{
-    const graph_node *x = NODE(nd->in[0]);
-    int ch = x->c > 0 ? x->c : x->cols, sp = x->c > 0 ? x->h * x->w : 1;
-    size_t full = (size_t)g->max_batch * nd->cols;
-    float *xhat = nd->aux, *inv_std = nd->aux + full, *mean = inv_std + ch, *var = mean + ch;
-    float *rm = g->params.data + g->params.info[nd->param].offset;  /* (ch) */
-    float *rv = g->params.data + g->params.info[nd->param2].offset; /* (ch) */
-    const float *gamma = VAL(nd->in[1]), *beta = VAL(nd->in[2]);
-    if (mode == MT_TRAIN) {
-        kern_batchnorm_forward_train(nd->value, xhat, inv_std, mean, var, x->value, gamma, beta,
-                                     g->batch, ch, sp, NORM_EPS);
-        double cnt = (double)g->batch * sp;
-        float unbias = cnt > 1 ? (float)(cnt / (cnt - 1)) : 1.0f;
-        for (int c = 0; c < ch; c++) {
-            rm[c] = (1.0f - BN_MOMENTUM) * rm[c] + BN_MOMENTUM * mean[c];
-            rv[c] = (1.0f - BN_MOMENTUM) * rv[c] + BN_MOMENTUM * var[c] * unbias;
-        }
-    } else {
-        kern_batchnorm_forward_eval(nd->value, xhat, inv_std, x->value, gamma, beta, rm, rv,
-                                    g->batch, ch, sp, NORM_EPS);
-    }
-}
-
-/* The dropout key of node i in the current pass: a pure function of the
- * graph seed, the node and the pass number, so any mask can be recomputed. */
-static uint64_t dropout_key(const mt_graph *g, int i)
-{
-    return mt_rng_hash(g->drop_key ^ ((uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL), g->drop_step);
-}
-
-static void loss_forward(mt_graph *g, int i, graph_node *nd)
-{
-    const graph_node *p = NODE(nd->in[0]);
-    const float *t = VAL(nd->in[1]);
-    const float *m = nd->in[2] == MT_NONE ? NULL : VAL(nd->in[2]);
-    int rows = nrows(g, p), cols = p->cols, bad = 0;
-    double den = 0.0, num = 0.0;
-    switch (nd->op) {
-    case OP_LOSS_MSE: num = kern_mse_forward(p->value, t, m, rows, cols, &den); break;
-    case OP_LOSS_L1: num = kern_l1_forward(p->value, t, m, rows, cols, &den); break;
-    case OP_LOSS_HUBER:
-        num = kern_huber_forward(p->value, t, m, rows, cols, nd->f[0], &den);
-        break;
-    case OP_LOSS_SOFTMAX_CE:
-        num = kern_softmax_ce_forward(nd->aux, p->value, t, m, rows, cols, &den, &bad);
-        break;
-    case OP_LOSS_BCE_LOGITS: num = kern_bce_logits_forward(p->value, t, m, rows, cols, &den); break;
-    default: break;
-    }
-    nd->f[1] = (float)den;
-    nd->value[0] = den > 0.0 ? (float)(num / den) : 0.0f;
-    if (bad) {
-        /* the loss is NaN already; leave the trainer a message naming the row */
-        for (int b = 0; b < rows; b++) {
-            float tb = t[b];
-            if ((m && m[b] == 0.0f) || (tb >= 0.0f && tb < (float)cols && tb == floorf(tb)))
-                continue;
-            mt_fail(MT_ERR_NUMERIC,
-                    "loss_softmax_ce (node %d): target %g at row %d is not a class in 0..%d "
-                    "(%d bad rows); the loss is NaN",
-                    i, (double)tb, b, cols - 1, bad);
-            break;
-        }
-    }
-}
-
-/* Points the op's argument arrays at the operands of this pass (batched
- * operands have the current batch as rows). */
-void gi_custom_args(mt_graph *g, graph_node *nd)
-{
-    graph_custom_op *op = nd->cust;
-    for (int k = 0; k < nd->n_xs; k++) {
-        const graph_node *x = NODE(nd->xs[k]);
-        op->in[k] = x->value;
-        op->in_rows[k] = nrows(g, x);
-    }
-}
-
-static void node_forward(mt_graph *g, int i, mt_mode mode)
-{
-    graph_node *nd = NODE(i);
-    size_t n = nelem(g, nd);
-    float *y = nd->value;
-    const float *x = nd->n_in > 0 && nd->in[0] != MT_NONE ? VAL(nd->in[0]) : NULL;
-    switch (nd->op) {
-    case OP_INPUT:
-    case OP_CONST:
-    case OP_PARAM: break;
-    case OP_MATMUL: forward_matmul(g, nd); break;
-    case OP_DENSE: {
-        const graph_node *xn = NODE(nd->in[0]);
-        int rows = nrows(g, xn), in = xn->cols, out = nd->cols;
-        kern_gemm(0, 1, rows, out, in, 1.0f, x, in, VAL(nd->in[1]), in, 0.0f, y, out, g->use_ref);
-        break;
-    }
-    case OP_BIAS: kern_bias_forward(y, x, VAL(nd->in[1]), nrows(g, nd), nd->cols); break;
-    case OP_ADD: kern_add_forward(y, x, VAL(nd->in[1]), n); break;
-    case OP_SUB: kern_sub_forward(y, x, VAL(nd->in[1]), n); break;
-    case OP_MUL: kern_mul_forward(y, x, VAL(nd->in[1]), n); break;
-    case OP_SCALE: kern_scale_forward(y, x, nd->f[0], n); break;
-    case OP_CONCAT: {
-        int rows = nrows(g, nd), off = 0;
-        for (int k = 0; k < nd->n_xs; k++) {
-            const graph_node *xk = NODE(nd->xs[k]);
-            for (int r = 0; r < rows; r++)
-                memcpy(y + (size_t)r * nd->cols + off, xk->value + (size_t)r * xk->cols,
-                       (size_t)xk->cols * sizeof *y);
-            off += xk->cols;
-        }
-        break;
-    }
-    case OP_SLICE_COLS: {
-        int rows = nrows(g, nd), xc = NODE(nd->in[0])->cols;
-        for (int r = 0; r < rows; r++)
-            memcpy(y + (size_t)r * nd->cols, x + (size_t)r * xc + nd->iv[0],
-                   (size_t)nd->cols * sizeof *y);
-        break;
-    }
-    case OP_LINCOMB: {
-        const graph_node *cn = NODE(nd->in[0]);
-        const float *cf = cn->value + (size_t)nd->iv[0] * cn->cols + nd->iv[1];
-        kern_scale_forward(y, VAL(nd->xs[0]), cf[0], n);
-        for (int k = 1; k < nd->n_xs; k++) kern_axpy(y, VAL(nd->xs[k]), cf[k], n);
-        break;
-    }
-    case OP_GATE: {
-        int rows = g->batch, d = nd->cols, ne = nd->n_xs;
-        for (int b = 0; b < rows; b++) {
-            float *yb = y + (size_t)b * d;
-            const float *gb = x + (size_t)b * ne; /* (ne) */
-            memset(yb, 0, (size_t)d * sizeof *yb);
-            for (int e = 0; e < ne; e++) kern_axpy(yb, VAL(nd->xs[e]) + (size_t)b * d, gb[e], (size_t)d);
-        }
-        break;
-    }
-    case OP_SUM:
-    case OP_MEAN: {
-        size_t m = nelem(g, NODE(nd->in[0]));
-        double s = 0.0;
-        for (size_t k = 0; k < m; k++) s += x[k];
-        y[0] = (float)(nd->op == OP_MEAN ? s / (double)m : s);
-        break;
-    }
-    case OP_RELU: kern_relu_forward(y, x, n); break;
-    case OP_LEAKY_RELU: kern_leaky_relu_forward(y, x, nd->f[0], n); break;
-    case OP_TANH: kern_tanh_forward(y, x, n); break;
-    case OP_SIGMOID: kern_sigmoid_forward(y, x, n); break;
-    case OP_GELU: kern_gelu_forward(y, x, n); break;
-    case OP_SOFTMAX: kern_softmax_forward(y, x, nrows(g, nd), nd->cols); break;
-    case OP_DROPOUT:
-        if (mode == MT_TRAIN && nd->f[0] > 0.0f) {
-            kern_dropout_mask(nd->aux, n, nd->f[0], dropout_key(g, i));
-            kern_mul_forward(y, x, nd->aux, n);
-        } else {
-            memcpy(y, x, n * sizeof *y);
-        }
-        break;
-    case OP_GRAD_REVERSE:
-    case OP_FLATTEN: memcpy(y, x, n * sizeof *y); break;
-    case OP_BATCHNORM: forward_batchnorm(g, nd, mode); break;
-    case OP_LAYERNORM: {
-        size_t full = (size_t)g->max_batch * nd->cols;
-        kern_layernorm_forward(y, nd->aux, nd->aux + full, x, VAL(nd->in[1]), VAL(nd->in[2]),
-                               nrows(g, nd), nd->cols, NORM_EPS);
-        break;
-    }
-    case OP_CONV2D: forward_conv(g, nd); break;
-    case OP_CUSTOM:
-        gi_custom_args(g, nd);
-        nd->cust->fwd(nd->cust->ud, nd->cust->in, nd->cust->in_rows, nd->cust->in_cols, nd->n_xs,
-                      y, nrows(g, nd), nd->cols);
-        break;
-    case OP_MAXPOOL: {
-        const graph_node *xn = NODE(nd->in[0]);
-        for (int b = 0; b < g->batch; b++)
-            kern_maxpool_forward(y + (size_t)b * nd->cols, nd->iaux + (size_t)b * nd->cols,
-                                 x + (size_t)b * xn->cols, xn->c, xn->h, xn->w, nd->iv[0]);
-        break;
-    }
-    case OP_LOSS_MSE:
-    case OP_LOSS_L1:
-    case OP_LOSS_HUBER:
-    case OP_LOSS_SOFTMAX_CE:
-    case OP_LOSS_BCE_LOGITS: loss_forward(g, i, nd); break;
-    case OP_COUNT: break;
-    }
-    nd->gen = g->gen;
-}
-
 int gi_node_input(const graph_node *nd, int k)
 {
     return k < nd->n_in ? nd->in[k] : nd->xs[k - nd->n_in];
@@ -419,7 +172,8 @@ static void run_forward(mt_graph *g, mt_mode mode, const unsigned char *only)
     if (mode == MT_TRAIN) g->drop_step++;
     for (int i = 0; i < g->n; i++) {
         if (only && !only[i]) continue;
-        node_forward(g, i, mode);
+        graph_ops[g->nodes[i].op].forward(g, i, &g->nodes[i]);
+        g->nodes[i].gen = g->gen;
     }
 }
 

@@ -292,7 +292,7 @@ static mt_status optim_prepare(mt_optim *o, const float *grad, step_consts *k)
         if (norm > (double)o->cfg.clip_norm) k->scale = (float)((double)o->cfg.clip_norm / norm);
     }
     k->first = o->t == 0;
-    double t1 = (double)(o->t + 1);
+    double t1 = (double)o->t + 1.0; /* no integer overflow whatever t holds */
     k->step_size = (float)((double)k->lr / (1.0 - pow((double)o->cfg.beta1, t1)));
     k->bc2_sqrt = (float)sqrt(1.0 - pow((double)o->cfg.beta2, t1));
     return MT_OK;

@@ -81,6 +81,11 @@ typedef struct {
     mt_schedule sched;
 } mt_optim_config;
 
+/* The most updates a counter (t, step) may hold: 1e15, far beyond any run,
+ * so t + 1 never overflows and (double)t is exact. A checkpoint claiming
+ * more is refused. */
+#define OPTIM_MAX_STEPS 1000000000000000L
+
 typedef struct {
     mt_optim_config cfg;
     size_t n;        /* elements updated by each step */

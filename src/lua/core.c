@@ -10,7 +10,7 @@
 #include "core/strutil.h"
 #include "lua_internal.h"
 #include "mtl/combine.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
 
 #define MTLAB_VERSION "0.1.0"
 
@@ -26,23 +26,30 @@ static int core_method_names(lua_State *L)
     return 1;
 }
 
-static double opt_number(lua_State *L, int idx, const char *key, double dflt)
+/* mtl.core.data_names() -> { "fashion_mnist", ... }: the mtl.data constructors */
+static int core_data_names(lua_State *L)
 {
-    if (lua_isnoneornil(L, idx)) return dflt;
-    lua_getfield(L, idx, key);
-    double v = lua_isnil(L, -1) ? dflt : luaL_checknumber(L, -1);
-    lua_pop(L, 1);
-    return v;
+    int n = db_source_count();
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_pushstring(L, db_source_at(i)->name);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
 }
 
-/* mtl.core.combine(name, G, opts) -> direction (table), alpha (table) */
+/* mtl.core.combine(name, G, opts) -> direction (table), alpha (table).
+ * opts: the method's registry parameters, plus `losses` and `seed`. */
 static int core_combine(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
-    mt_combine_kind kind;
-    if (combine_kind_parse(name, &kind)) return luaL_error(L, "%s", mt_last_error());
+    const mt_method_info *info;
+    if (method_lookup(name, &info)) return luaL_error(L, "mtl.methods.%s: %s", name, mt_last_error());
+    if (info->family != MT_METHOD_COMBINER)
+        return luaL_error(L, "mtl.methods.%s: a loss-weighting method, not a gradient combiner", name);
+    mt_combine_kind kind = (mt_combine_kind)info->kind;
     int T = (int)luaL_len(L, 2);
     if (T < 1 || T > 256) return luaL_error(L, "combine %s: expected 1..256 gradient vectors, got %d", name, T);
     lua_geti(L, 2, 1);
@@ -52,21 +59,19 @@ static int core_combine(lua_State *L)
     if (P < 1 || P > 10000000) return luaL_error(L, "combine %s: gradients must have 1..1e7 entries", name);
     mt_combine_params prm;
     combine_params_default(&prm);
-    prm.cagrad_c = opt_number(L, 3, "c", prm.cagrad_c);
-    prm.cagrad_rescale = (int)opt_number(L, 3, "rescale", prm.cagrad_rescale);
-    prm.gradvac_beta = opt_number(L, 3, "beta", prm.gradvac_beta);
-    prm.graddrop_leak = opt_number(L, 3, "leak", prm.graddrop_leak);
-    prm.nash_max_iter = (int)opt_number(L, 3, "max_iter", prm.nash_max_iter);
-    prm.mgda_max_iter = (int)opt_number(L, 3, "max_iter", prm.mgda_max_iter);
-    prm.nash_tol = opt_number(L, 3, "tol", prm.nash_tol);
-    prm.upgrad_reg = opt_number(L, 3, "reg", prm.upgrad_reg);
-    prm.seed = (uint64_t)opt_number(L, 3, "seed", 0);
+    mt_tparams given;
+    memset(&given, 0, sizeof given);
+    long seed = 0;
     if (!lua_isnoneornil(L, 3)) {
-        lua_getfield(L, 3, "norm");
-        if (lua_isstring(L, -1) && combine_mgda_norm_parse(lua_tostring(L, -1), &prm.mgda_norm))
+        mtlua_vctx c = {.L = L};
+        snprintf(c.where, sizeof c.where, "mtl.methods.%s", name);
+        snprintf(c.path, sizeof c.path, "opts");
+        static const char *const extra[] = {"losses", "seed", NULL};
+        if (vtparams(&c, 3, extra, info->params, &given, info->name) || vint(&c, 3, "seed", 0, 0, 0x7fffffffffffffffL, &seed))
             return luaL_error(L, "%s", mt_last_error());
-        lua_pop(L, 1);
     }
+    method_fill(info, &given, &prm);
+    prm.seed = (uint64_t)seed;
     float *G = mt_alloc((size_t)T * P * sizeof(float));
     float *d = mt_alloc(P * sizeof(float));
     float alpha[256], losses[256];
@@ -149,9 +154,23 @@ static int core_closest(lua_State *L)
     return 1;
 }
 
+/* mtl.core.where(level) -> "file.lua:12" of the function `level` levels up
+ * (1 = the caller), or nil: the line mtl.lua tags constructors with. */
+static int core_where(lua_State *L)
+{
+    lua_Debug ar;
+    int level = (int)luaL_checkinteger(L, 1);
+    if (level >= 0 && lua_getstack(L, level, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+        lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
 int luaopen_mtl_core(lua_State *L)
 {
-    static const luaL_Reg fns[] = {{"method_names", core_method_names}, {"combine", core_combine}, {"closest", core_closest},
+    static const luaL_Reg fns[] = {{"method_names", core_method_names}, {"data_names", core_data_names}, {"combine", core_combine}, {"closest", core_closest},
+                                   {"where", core_where},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushstring(L, MTLAB_VERSION);

@@ -12,16 +12,25 @@
 
 
 
-/* The split fields every data declaration takes. */
-mt_status db_read_split(mtlua_vctx *c, int tidx, db_split_opts *o, long dtrain, long dval,
-                            long dtest)
+void db_split_read(const mt_tparams *p, const mt_tparam_def *defs, db_split_opts *o)
 {
-    TRY(vint(c, tidx, "train", dtrain, 1, 100000000L, &o->train));
-    TRY(vint(c, tidx, "val", dval, 0, 100000000L, &o->val));
-    TRY(vint(c, tidx, "test", dtest, 0, 100000000L, &o->test));
-    TRY(vint(c, tidx, "seed", 1, 0, 0x7fffffffffffffffL, &o->seed));
-    TRY(vbool(c, tidx, "standardize", 0, &o->standardize));
-    return MT_OK;
+    o->train = (long)tparam_num(p, defs, "train");
+    o->val = (long)tparam_num(p, defs, "val");
+    o->test = (long)tparam_num(p, defs, "test");
+    o->seed = (long)tparam_num(p, defs, "seed");
+    o->standardize = tparam_num(p, defs, "standardize") != 0;
+}
+
+mt_status db_inline_split(mt_tparams *p, const mt_tparam_def *defs, int n, db_split_opts *o)
+{
+    db_split_read(p, defs, o);
+    if (!tparam_given(p, "val")) o->val = n / 5;
+    if (!tparam_given(p, "test")) o->test = n / 5;
+    if (!tparam_given(p, "train")) o->train = n - o->val - o->test;
+    mt_status st = tparam_set_num(p, "train", MT_TP_INT, (double)o->train);
+    if (!st) st = tparam_set_num(p, "val", MT_TP_INT, (double)o->val);
+    if (!st) st = tparam_set_num(p, "test", MT_TP_INT, (double)o->test);
+    return st;
 }
 
 mt_status db_finish(mtlua_vctx *c, mt_data_ref *r, const db_split_opts *o, int fixed_first)
@@ -141,8 +150,6 @@ static mt_status add_target(mtlua_vctx *c, mt_dataset *ds, const char *name, con
     return MT_OK;
 }
 
-static const char *const table_keys[] = {"x", "targets", "types", "classes", "train", "val", "test", "seed", "standardize", NULL};
-
 /* Reads the optional types = { name = "class" } and classes = { name = K }. */
 void db_target_type(lua_State *L, int tidx, const char *name, const char **kind, int *classes)
 {
@@ -164,30 +171,22 @@ void db_target_type(lua_State *L, int tidx, const char *name, const char **kind,
     lua_pop(L, 1);
 }
 
-/* Defaults for an inline dataset of n examples: 20% validation, 20% test. */
-void db_inline_split(db_split_opts *o, int n, int have_train, int have_val, int have_test)
-{
-    if (!have_val) o->val = n / 5;
-    if (!have_test) o->test = n / 5;
-    if (!have_train) o->train = n - o->val - o->test;
-}
-
-int db_has_field(lua_State *L, int tidx, const char *k)
-{
-    lua_getfield(L, tidx, k);
-    int r = !lua_isnil(L, -1);
-    lua_pop(L, 1);
-    return r;
-}
-
 static mt_status collect_targets(mtlua_vctx *c, int tidx, mt_data_ref *r, int per_example_idx,
                                  int ntargets_hint);
 
-static mt_status build_table(mtlua_vctx *c, int tidx, mt_data_ref *r)
+static const mt_tparam_def table_params[] = {
+    {"x", MT_TP_TABLE, 0, 0, 0, NULL, "the inputs: a list of rows (numbers, or lists of numbers)", .flags = MT_TPF_REQUIRED},
+    {"targets", MT_TP_TABLE, 0, 0, 0, NULL, "{ name = { values } }: a value per row; nil, false or NaN = no label",
+     .flags = MT_TPF_REQUIRED},
+    DB_TARGET_KIND_PARAMS,
+    DB_INLINE_SPLIT_PARAMS,
+    {NULL},
+};
+
+static mt_status build_table(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
 {
     lua_State *L = c->L;
     char d[96];
-    TRY(vcheck_keys(c, tidx, table_keys));
     lua_getfield(L, tidx, "x");
     int xi = lua_gettop(L);
     if (!lua_istable(L, xi)) {
@@ -222,11 +221,12 @@ static mt_status build_table(mtlua_vctx *c, int tidx, mt_data_ref *r)
     lua_pop(L, 1);
     TRY(collect_targets(c, tidx, r, 0, 0));
     db_split_opts o;
-    TRY(db_read_split(c, tidx, &o, 1, 0, 0));
-    db_inline_split(&o, n, db_has_field(L, tidx, "train"), db_has_field(L, tidx, "val"), db_has_field(L, tidx, "test"));
-    snprintf(r->source, sizeof r->source, "table(%d x %d)", n, dim);
+    TRY(db_inline_split(p, table_params, n, &o));
     return db_finish(c, r, &o, -1);
 }
+
+static const db_source db_source_table = {"table", "data written in the script; targets as given", table_params,
+                                          build_table};
 
 /* targets = { name = { v1, v2, ... }, ... } for a table (values per
  * example), collected into the dataset. */
@@ -317,21 +317,21 @@ static mt_status collect_targets(mtlua_vctx *c, int tidx, mt_data_ref *r, int pe
     return MT_OK;
 }
 
-static const char *const generate_keys[] = {"n", "fn", "types", "classes", "train", "val", "test", "seed", "standardize", NULL};
+static const mt_tparam_def generate_params[] = {
+    {"n", MT_TP_INT, 0, 2, 1e7, NULL, "examples to generate", .flags = MT_TPF_REQUIRED},
+    {"fn", MT_TP_FUNCTION, 0, 0, 0, NULL, "function(i) returning x, { target = value, ... } for example i",
+     .flags = MT_TPF_REQUIRED},
+    DB_TARGET_KIND_PARAMS,
+    DB_INLINE_SPLIT_PARAMS,
+    {NULL},
+};
 
 /* generate { n = 1000, fn = function(i) return { x... }, { task = y, ... } end } */
-static mt_status build_generate(mtlua_vctx *c, int tidx, mt_data_ref *r)
+static mt_status build_generate(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
 {
     lua_State *L = c->L;
-    TRY(vcheck_keys(c, tidx, generate_keys));
-    long n;
-    TRY(vint(c, tidx, "n", 0, 2, 10000000L, &n));
-    if (n == 0) return vfail(c, "n", "required field is missing (how many examples to generate)");
+    long n = (long)tparam_num(p, generate_params, "n");
     lua_getfield(L, tidx, "fn");
-    if (!lua_isfunction(L, -1)) {
-        lua_pop(L, 1);
-        return vfail(c, "fn", "expected a function(i) returning x, { target = value, ... }");
-    }
     int fi = lua_gettop(L);
     /* build a table { x = {...}, targets = {...} } by calling fn, then reuse build_table */
     lua_createtable(L, 0, 8);
@@ -373,15 +373,66 @@ static mt_status build_generate(mtlua_vctx *c, int tidx, mt_data_ref *r)
     }
     lua_setfield(L, out, "targets");
     lua_setfield(L, out, "x");
-    static const char *const copy[] = {"types", "classes", "train", "val", "test", "seed", "standardize"};
+    static const char *const copy[] = {"types", "classes"};
     for (size_t k = 0; k < sizeof copy / sizeof copy[0]; k++) {
         lua_getfield(L, tidx, copy[k]);
         lua_setfield(L, out, copy[k]);
     }
-    mt_status st = build_table(c, out, r);
+    mt_status st = build_table(c, out, p, r); /* the split fields are the same */
     lua_settop(L, fi - 1);
-    if (!st) snprintf(r->source, sizeof r->source, "generate(n=%ld)", n);
     return st;
+}
+
+static const db_source db_source_generate = {"generate", "data made by fn(i) for i = 1..n; targets as fn returns them",
+                                             generate_params, build_generate};
+
+static const db_source *const sources[] = {
+    &db_source_fashion, &db_source_multi_fashion, &db_source_csv,      &db_source_mmoe,    &db_source_gradnorm,
+    &db_source_kendall, &db_source_related,       &db_source_table,    &db_source_generate, &db_source_landscape,
+};
+#define NSOURCES ((int)(sizeof sources / sizeof sources[0]))
+
+int db_source_count(void) { return NSOURCES; }
+const db_source *db_source_at(int i) { return i >= 0 && i < NSOURCES ? sources[i] : NULL; }
+
+size_t mtlua_data_markdown(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    tparam_md_printf(&o, "| constructor | parameters (defaults) | what it makes |\n| --- | --- | --- |\n");
+    for (int i = 0; i < NSOURCES; i++) {
+        tparam_md_printf(&o, "| `mtl.data.%s` | ", sources[i]->name);
+        tparam_md_defaults(&o, sources[i]->params);
+        tparam_md_printf(&o, " | ");
+        tparam_md_text(&o, sources[i]->summary);
+        tparam_md_printf(&o, " |\n");
+    }
+    tparam_md_printf(&o, "\n| constructor | parameter | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n");
+    for (int i = 0; i < NSOURCES; i++) {
+        char owner[48];
+        snprintf(owner, sizeof owner, "`%s`", sources[i]->name);
+        tparam_md_rows(&o, owner, sources[i]->params);
+    }
+    return o.w;
+}
+
+size_t mtlua_data_text(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    tparam_md_printf(&o, "data constructors: data = mtl.data.NAME { ... }\n");
+    for (int i = 0; i < NSOURCES; i++) {
+        tparam_md_printf(&o, "  %-14s %s\n", sources[i]->name, sources[i]->summary);
+        tparam_text_rows(&o, sources[i]->params);
+    }
+    return o.w;
+}
+
+const db_source *db_source_find(const char *name)
+{
+    for (int i = 0; i < NSOURCES; i++)
+        if (strcmp(sources[i]->name, name) == 0) return sources[i];
+    return NULL;
 }
 
 mt_status mtlua_build_data(mtlua_vctx *c, int tidx, mt_data_ref **out)
@@ -395,25 +446,25 @@ mt_status mtlua_build_data(mtlua_vctx *c, int tidx, mt_data_ref **out)
     lua_getfield(L, tidx, "__kind");
     if (lua_type(L, -1) == LUA_TSTRING) snprintf(kind, sizeof kind, "%s", lua_tostring(L, -1));
     lua_pop(L, 1);
+    const db_source *src = strncmp(kind, "data.", 5) == 0 ? db_source_find(kind + 5) : NULL;
+    if (!src && !kind[0])
+        return vfail(c, NULL, "expected an mtl.data constructor (mtl.data.fashion_mnist { ... }, mtl.data.table { ... }, ...)");
+    if (!src) return vfail(c, NULL, "unknown data source %s", kind);
     mt_data_ref *r = data_ref_new();
     if (!r) return MT_ERR_NOMEM;
-    mt_status st;
-    if (strcmp(kind, "data.fashion_mnist") == 0) st = db_build_fashion(c, tidx, r);
-    else if (strcmp(kind, "data.table") == 0) st = build_table(c, tidx, r);
-    else if (strcmp(kind, "data.generate") == 0) st = build_generate(c, tidx, r);
-    else if (strcmp(kind, "data.mmoe") == 0) st = db_build_mmoe(c, tidx, r);
-    else if (strcmp(kind, "data.gradnorm") == 0) st = db_build_gradnorm(c, tidx, r);
-    else if (strcmp(kind, "data.kendall") == 0) st = db_build_kendall(c, tidx, r);
-    else if (strcmp(kind, "data.related") == 0) st = db_build_related(c, tidx, r);
-    else if (strcmp(kind, "data.multi_fashion") == 0) st = db_build_multi_fashion(c, tidx, r);
-    else if (strcmp(kind, "data.csv") == 0) st = db_build_csv(c, tidx, r);
-    else if (strcmp(kind, "data.landscape") == 0) st = db_build_landscape(c, tidx, r);
-    else if (!kind[0]) st = vfail(c, NULL, "expected an mtl.data constructor (mtl.data.fashion_mnist { ... }, mtl.data.table { ... }, ...)");
-    else st = vfail(c, NULL, "unknown data source %s", kind);
+    char owner[48];
+    snprintf(owner, sizeof owner, "mtl.data.%s", src->name);
+    mt_status st = vtparams(c, tidx, NULL, src->params, &r->params, owner);
+    if (!st) st = src->build(c, tidx, &r->params, r);
     if (st) {
         data_ref_release(r);
         return st;
     }
+    snprintf(r->constructor, sizeof r->constructor, "%s", src->name);
+    r->defs = src->params;
+    char prm[sizeof r->source];
+    tparam_format(&r->params, src->params, prm, sizeof prm);
+    snprintf(r->source, sizeof r->source, "%s(%s)", src->name, prm);
     *out = r;
     return MT_OK;
 }

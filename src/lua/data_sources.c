@@ -13,15 +13,18 @@
 #include "data/synth.h"
 #include "lua_internal.h"
 
-static const char *const fashion_keys[] = {"path", "train", "val", "test", "seed", "standardize", NULL};
+static const mt_tparam_def fashion_params[] = {
+    {"path", MT_TP_STRING, 0, 0, 0, NULL, "directory of the IDX files", FASHION_DEFAULT_DIR},
+    DB_SPLIT_PARAMS(10000, 1000, 2000),
+    {NULL},
+};
 
-mt_status db_build_fashion(mtlua_vctx *c, int tidx, mt_data_ref *r)
+static mt_status build_fashion(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
 {
+    (void)tidx;
     db_split_opts o;
-    TRY(vcheck_keys(c, tidx, fashion_keys));
-    TRY(db_read_split(c, tidx, &o, 10000, 1000, 2000));
-    char path[512];
-    TRY(vstring(c, tidx, "path", FASHION_DEFAULT_DIR, NULL, path, sizeof path));
+    db_split_read(p, fashion_params, &o);
+    const char *path = tparam_text(p, fashion_params, "path");
     if (o.train + o.val > 60000)
         return vfail(c, "train", "train + val = %ld, but Fashion-MNIST has 60000 training images", o.train + o.val);
     if (o.test > 10000) return vfail(c, "test", "%ld, but Fashion-MNIST has 10000 test images", o.test);
@@ -35,73 +38,34 @@ mt_status db_build_fashion(mtlua_vctx *c, int tidx, mt_data_ref *r)
             return vfail(c, "path", "%s (install Debian's dataset-fashion-mnist: sh scripts/setup.sh)", why);
         return vfail(c, missing ? "path" : NULL, "%s", why);
     }
-    snprintf(r->source, sizeof r->source, "fashion_mnist(%s)", path);
     return db_finish(c, r, &o, ntr);
 }
 
-/* Reads a list of numbers (up to max) at key; returns its length, 0 if absent. */
-static mt_status read_numbers(mtlua_vctx *c, int tidx, const char *key, double *out, int max, int *n)
-{
-    lua_State *L = c->L;
-    char d[96];
-    *n = 0;
-    lua_getfield(L, tidx, key);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        return MT_OK;
-    }
-    if (!lua_istable(L, -1)) {
-        vdescribe(L, -1, d, sizeof d);
-        lua_pop(L, 1);
-        return vfail(c, key, "expected a list of numbers, got %s", d);
-    }
-    int len = (int)luaL_len(L, -1);
-    if (len > max) {
-        lua_pop(L, 1);
-        return vfail(c, key, "%d entries, at most %d", len, max);
-    }
-    for (int i = 0; i < len; i++) {
-        lua_geti(L, -1, i + 1);
-        if (lua_type(L, -1) != LUA_TNUMBER) {
-            vdescribe(L, -1, d, sizeof d);
-            lua_pop(L, 2);
-            char f[64];
-            snprintf(f, sizeof f, "%s[%d]", key, i + 1);
-            return vfail(c, f, "expected a number, got %s", d);
-        }
-        out[i] = lua_tonumber(L, -1);
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    *n = len;
-    return MT_OK;
-}
+const db_source db_source_fashion = {"fashion_mnist", "Fashion-MNIST images (28x28); targets `label` (10 classes) and `group` (4: tops, bottoms, footwear, bags)",
+                                     fashion_params, build_fashion};
 
-/* The examples a synthetic generator must make: train + val + test. */
-static mt_status synth_split(mtlua_vctx *c, int tidx, db_split_opts *o, long dtrain)
-{
-    TRY(db_read_split(c, tidx, o, dtrain, dtrain / 4, dtrain / 4));
-    return MT_OK;
-}
+#define MMOE(m) MT_FIELD_INT(synth_mmoe_opts, m)
+#define MMOED(m) MT_FIELD_DOUBLE(synth_mmoe_opts, m)
+static const mt_tparam_def mmoe_params[] = {
+    {"tasks", MT_TP_INT, 2, 1, MT_MAX_TASKS, NULL, "number of tasks T", .field = MMOE(ntasks)},
+    {"d", MT_TP_INT, 100, 1, 100000, NULL, "input dimension", .field = MMOE(d)},
+    {"p", MT_TP_NUMBER, 0.5, -1, 1, NULL, "correlation of the task weights (when R is not given)", .field = MMOED(p)},
+    {"R", MT_TP_TABLE, 0, 0, 0, NULL, "T x T correlation matrix of the task weights (a list of rows)"},
+    {"c", MT_TP_NUMBER, 1, 0, 1e6, NULL, "norm of the weight vectors", .field = MMOED(c)},
+    {"m", MT_TP_INT, 10, 0, 1000, NULL, "sine terms", .field = MMOE(m)},
+    {"noise", MT_TP_NUMBER, 0.01, 0, 1e6, NULL, "standard deviation of the label noise", .field = MMOED(noise)},
+    DB_SPLIT_PARAMS(2000, 500, 500),
+    {NULL},
+};
 
-static const char *const mmoe_keys[] = {"d", "tasks", "p", "R", "c", "m", "noise", "train", "val", "test", "seed", "standardize", NULL};
-
-mt_status db_build_mmoe(mtlua_vctx *c, int tidx, mt_data_ref *r)
+static mt_status build_mmoe(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
 {
-    TRY(vcheck_keys(c, tidx, mmoe_keys));
     synth_mmoe_opts o;
     synth_mmoe_defaults(&o);
+    tparam_fill(mmoe_params, p, &o);
     db_split_opts so;
-    TRY(synth_split(c, tidx, &so, 2000));
-    long l;
-    double v;
-    TRY(vint(c, tidx, "tasks", 2, 1, MT_MAX_TASKS, &l)); o.ntasks = (int)l;
-    TRY(vint(c, tidx, "d", o.d, 1, 100000, &l)); o.d = (int)l;
-    TRY(vnumber(c, tidx, "p", o.p, -1, 1, &v)); o.p = v;
-    TRY(vnumber(c, tidx, "c", o.c, 0, 1e6, &v)); o.c = v;
-    TRY(vint(c, tidx, "m", o.m, 0, 1000, &l)); o.m = (int)l;
-    TRY(vnumber(c, tidx, "noise", o.noise, 0, 1e6, &v)); o.noise = v;
-    TRY(vint(c, tidx, "seed", 1, 0, 0x7fffffffffffffffL, &l)); o.seed = (uint64_t)l;
+    db_split_read(p, mmoe_params, &so);
+    o.seed = (uint64_t)so.seed;
     double R[MT_MAX_TASKS * MT_MAX_TASKS];
     lua_State *L = c->L;
     lua_getfield(L, tidx, "R");
@@ -116,7 +80,6 @@ mt_status db_build_mmoe(mtlua_vctx *c, int tidx, mt_data_ref *r)
             lua_geti(L, -1, i + 1);
             char key[24];
             snprintf(key, sizeof key, "R[%d]", i + 1);
-            int n = 0;
             mt_status st = MT_OK;
             if (!lua_istable(L, -1) || (int)luaL_len(L, -1) != T) st = vfail(c, key, "expected a row of %d numbers", T);
             for (int j = 0; !st && j < T; j++) {
@@ -124,7 +87,6 @@ mt_status db_build_mmoe(mtlua_vctx *c, int tidx, mt_data_ref *r)
                 if (lua_type(L, -1) != LUA_TNUMBER) st = vfail(c, key, "entry %d is not a number", j + 1);
                 else R[i * T + j] = lua_tonumber(L, -1);
                 lua_pop(L, 1);
-                n++;
             }
             lua_pop(L, 1);
             if (st) {
@@ -137,134 +99,159 @@ mt_status db_build_mmoe(mtlua_vctx *c, int tidx, mt_data_ref *r)
     lua_pop(L, 1);
     o.n = (int)(so.train + so.val + so.test);
     if (synth_mmoe(&r->ds, &o, NULL)) return vfail(c, has_R ? "R" : NULL, "%s", mt_last_error());
-    char corr[32];
-    if (has_R) snprintf(corr, sizeof corr, "R given");
-    else snprintf(corr, sizeof corr, "p=%g", o.p);
-    snprintf(r->source, sizeof r->source, "mmoe(tasks=%d, d=%d, %s, m=%d, noise=%g, seed=%llu)", o.ntasks, o.d,
-             corr, o.m, o.noise, (unsigned long long)o.seed);
     return db_finish(c, r, &so, -1);
 }
 
-static const char *const gradnorm_keys[] = {"d_in", "d_out", "sigmas", "b_var", "eps_var", "train", "val", "test", "seed", "standardize", NULL};
+const db_source db_source_mmoe = {"mmoe", "Ma et al. 2018's regression tasks of controlled correlation (sums of m sines); targets `y1`..`yT`", mmoe_params,
+                                  build_mmoe};
 
-mt_status db_build_gradnorm(mtlua_vctx *c, int tidx, mt_data_ref *r)
+#define GN(m) MT_FIELD_INT(synth_gradnorm_opts, m)
+#define GND(m) MT_FIELD_DOUBLE(synth_gradnorm_opts, m)
+static const mt_tparam_def gradnorm_params[] = {
+    {"sigmas", MT_TP_NUMBERS, 1, 0, 1e6, NULL, "scale of each task's targets, one per task (default { 1, 1 }: two tasks)",
+     .flags = MT_TPF_DERIVED, .maxlen = MT_MAX_TASKS},
+    {"d_in", MT_TP_INT, 250, 1, 100000, NULL, "input dimension", .field = GN(d_in)},
+    {"d_out", MT_TP_INT, 100, 1, 100000, NULL, "outputs of each task", .field = GN(d_out)},
+    {"b_var", MT_TP_NUMBER, 10, 0, 1e6, NULL, "variance of the shared matrix B's entries", .field = GND(b_var)},
+    {"eps_var", MT_TP_NUMBER, 3.5, 0, 1e6, NULL, "variance of each task's own matrix's entries", .field = GND(eps_var)},
+    DB_SPLIT_PARAMS(2000, 500, 500),
+    {NULL},
+};
+
+static mt_status build_gradnorm(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
 {
-    TRY(vcheck_keys(c, tidx, gradnorm_keys));
+    (void)tidx;
     synth_gradnorm_opts o;
     synth_gradnorm_defaults(&o);
+    tparam_fill(gradnorm_params, p, &o);
     db_split_opts so;
-    TRY(synth_split(c, tidx, &so, 2000));
-    long l;
-    double v, sig[MT_MAX_TASKS];
-    int ns;
-    TRY(vint(c, tidx, "d_in", o.d_in, 1, 100000, &l)); o.d_in = (int)l;
-    TRY(vint(c, tidx, "d_out", o.d_out, 1, 100000, &l)); o.d_out = (int)l;
-    TRY(vnumber(c, tidx, "b_var", o.b_var, 0, 1e6, &v)); o.b_var = v;
-    TRY(vnumber(c, tidx, "eps_var", o.eps_var, 0, 1e6, &v)); o.eps_var = v;
-    TRY(vint(c, tidx, "seed", 1, 0, 0x7fffffffffffffffL, &l)); o.seed = (uint64_t)l;
-    TRY(read_numbers(c, tidx, "sigmas", sig, MT_MAX_TASKS, &ns));
+    db_split_read(p, gradnorm_params, &so);
+    o.seed = (uint64_t)so.seed;
+    double sig[MT_MAX_TASKS];
+    int ns = tparam_list(p, "sigmas", sig, MT_MAX_TASKS);
     if (ns) {
         o.ntasks = ns;
         o.sigma = sig;
+    } else { /* the resolved default, for config.json */
+        for (int i = 0; i < o.ntasks; i++) sig[i] = 1;
+        TRY(tparam_set_list(p, "sigmas", MT_TP_NUMBERS, sig, o.ntasks));
     }
     o.n = (int)(so.train + so.val + so.test);
     if (synth_gradnorm(&r->ds, &o)) return vfail(c, NULL, "%s", mt_last_error());
-    snprintf(r->source, sizeof r->source, "gradnorm(tasks=%d, d_in=%d, d_out=%d, seed=%llu)", o.ntasks, o.d_in,
-             o.d_out, (unsigned long long)o.seed);
     return db_finish(c, r, &so, -1);
 }
 
-static const char *const kendall_keys[] = {"normal", "train", "val", "test", "seed", "standardize", NULL};
+const db_source db_source_gradnorm = {"gradnorm", "Chen et al. 2018's regression tasks of different scales; targets `t1`..`tT` (d_out outputs each)",
+                                      gradnorm_params, build_gradnorm};
 
-mt_status db_build_kendall(mtlua_vctx *c, int tidx, mt_data_ref *r)
+static const mt_tparam_def kendall_params[] = {
+    {"normal", MT_TP_BOOL, 0, 0, 1, NULL, "x ~ N(0, 1) instead of U(-1, 1)", .field = MT_FIELD_INT(synth_kendall_opts, x_normal)},
+    DB_SPLIT_PARAMS(1000, 250, 250),
+    {NULL},
+};
+
+static mt_status build_kendall(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
 {
-    TRY(vcheck_keys(c, tidx, kendall_keys));
+    (void)tidx;
     synth_kendall_opts o;
     synth_kendall_defaults(&o);
+    tparam_fill(kendall_params, p, &o);
     db_split_opts so;
-    TRY(synth_split(c, tidx, &so, 1000));
-    long l;
-    int b;
-    TRY(vbool(c, tidx, "normal", 0, &b)); o.x_normal = b;
-    TRY(vint(c, tidx, "seed", 1, 0, 0x7fffffffffffffffL, &l)); o.seed = (uint64_t)l;
+    db_split_read(p, kendall_params, &so);
+    o.seed = (uint64_t)so.seed;
     o.n = (int)(so.train + so.val + so.test);
     if (synth_kendall(&r->ds, &o)) return vfail(c, NULL, "%s", mt_last_error());
-    snprintf(r->source, sizeof r->source, "kendall(n=%d, seed=%llu)", o.n, (unsigned long long)o.seed);
     return db_finish(c, r, &so, -1);
 }
 
-static const char *const related_keys[] = {"tasks", "clusters", "d", "support", "within", "n_each", "n_per_task",
-                                           "noise", "noise_per_task", "shared", "val", "test", "seed", "standardize", NULL};
+const db_source db_source_kendall = {"kendall", "Kendall et al. 2018's toy of two noise levels; targets `y1` = 2x + 8 + 10 eps, `y2` = 3x + 3 + eps",
+                                     kendall_params, build_kendall};
+
+#define REL(m) MT_FIELD_INT(synth_cluster_opts, m)
+#define RELD(m) MT_FIELD_DOUBLE(synth_cluster_opts, m)
+static const mt_tparam_def related_params[] = {
+    {"tasks", MT_TP_INT, 8, 1, MT_MAX_TASKS, NULL, "number of tasks T", .field = REL(ntasks)},
+    {"clusters", MT_TP_INT, 2, 1, MT_MAX_TASKS, NULL, "clusters of tasks (<= tasks)", .field = REL(nclusters)},
+    {"d", MT_TP_INT, 50, 1, 100000, NULL, "features", .field = REL(d)},
+    {"support", MT_TP_INT, 10, 1, 100000, NULL, "features the tasks use (<= d)", .field = REL(support)},
+    {"within", MT_TP_NUMBER, 0.1, 0, 1e6, NULL, "spread of a cluster's tasks around its centre", .field = RELD(within)},
+    {"n_each", MT_TP_INT, 200, 1, 1e7, NULL, "examples of each task (of all, when shared)", .field = REL(n_each)},
+    {"n_per_task", MT_TP_INTS, 0, 1, 1e7, NULL, "examples of each task, one per task (default: n_each each)",
+     .flags = MT_TPF_DERIVED, .maxlen = MT_MAX_TASKS},
+    {"noise", MT_TP_NUMBER, 0.1, 0, 1e6, NULL, "standard deviation of the label noise", .field = RELD(noise)},
+    {"noise_per_task", MT_TP_NUMBERS, 0, 0, 1e6, NULL, "label noise of each task (default: noise each)",
+     .flags = MT_TPF_DERIVED, .maxlen = MT_MAX_TASKS},
+    {"shared", MT_TP_BOOL, 0, 0, 1, NULL, "every example labelled for every task", .field = REL(shared)},
+    {"val", MT_TP_NUMBER, 0.2, 0, 1e9, NULL, "validation examples: a fraction of all below 1, else a count"},
+    {"test", MT_TP_NUMBER, 0.2, 0, 1e9, NULL, "test examples: a fraction of all below 1, else a count"},
+    DB_SEED_PARAM,
+    DB_STANDARDIZE_PARAM,
+    {NULL},
+};
 
 /* Related-task families. The split is over all examples (each belongs to
  * one task unless shared): val and test are fractions of the total when
  * below 1, counts otherwise. */
-mt_status db_build_related(mtlua_vctx *c, int tidx, mt_data_ref *r)
+static mt_status build_related(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
 {
-    TRY(vcheck_keys(c, tidx, related_keys));
+    (void)tidx;
     synth_cluster_opts o;
     synth_cluster_defaults(&o);
-    long l;
-    double v;
-    int b;
-    TRY(vint(c, tidx, "tasks", o.ntasks, 1, MT_MAX_TASKS, &l)); o.ntasks = (int)l;
-    TRY(vint(c, tidx, "clusters", o.nclusters, 1, MT_MAX_TASKS, &l)); o.nclusters = (int)l;
-    TRY(vint(c, tidx, "d", o.d, 1, 100000, &l)); o.d = (int)l;
-    TRY(vint(c, tidx, "support", o.support, 1, 100000, &l)); o.support = (int)l;
-    TRY(vnumber(c, tidx, "within", o.within, 0, 1e6, &v)); o.within = v;
-    TRY(vint(c, tidx, "n_each", o.n_each, 1, 10000000L, &l)); o.n_each = (int)l;
-    TRY(vnumber(c, tidx, "noise", o.noise, 0, 1e6, &v)); o.noise = v;
-    TRY(vbool(c, tidx, "shared", 0, &b)); o.shared = b;
-    TRY(vint(c, tidx, "seed", 1, 0, 0x7fffffffffffffffL, &l)); o.seed = (uint64_t)l;
+    tparam_fill(related_params, p, &o);
+    db_split_opts so = {0};
+    db_split_read(p, related_params, &so);
+    o.seed = (uint64_t)so.seed;
     double npt[MT_MAX_TASKS], nzt[MT_MAX_TASKS];
-    int nn, nz, ipt[MT_MAX_TASKS];
-    TRY(read_numbers(c, tidx, "n_per_task", npt, MT_MAX_TASKS, &nn));
-    TRY(read_numbers(c, tidx, "noise_per_task", nzt, MT_MAX_TASKS, &nz));
+    int ipt[MT_MAX_TASKS];
+    int nn = tparam_list(p, "n_per_task", npt, MT_MAX_TASKS), nz = tparam_list(p, "noise_per_task", nzt, MT_MAX_TASKS);
     if (nn) {
         if (nn != o.ntasks) return vfail(c, "n_per_task", "%d entries for %d tasks", nn, o.ntasks);
-        for (int i = 0; i < nn; i++) {
-            if (npt[i] < 1 || npt[i] != (int)npt[i]) return vfail(c, "n_per_task", "entry %d: expected a positive integer", i + 1);
-            ipt[i] = (int)npt[i];
-        }
+        for (int i = 0; i < nn; i++) ipt[i] = (int)npt[i];
         o.n_per_task = ipt;
     }
     if (nz) {
         if (nz != o.ntasks) return vfail(c, "noise_per_task", "%d entries for %d tasks", nz, o.ntasks);
         o.noise_per_task = nzt;
     }
+    /* the resolved defaults, for config.json */
+    for (int i = 0; i < o.ntasks; i++) {
+        if (!nn) npt[i] = o.n_each;
+        if (!nz) nzt[i] = o.noise;
+    }
+    if (!nn && !o.shared) TRY(tparam_set_list(p, "n_per_task", MT_TP_INTS, npt, o.ntasks));
+    if (!nz) TRY(tparam_set_list(p, "noise_per_task", MT_TP_NUMBERS, nzt, o.ntasks));
     synth_cluster_truth truth;
     memset(&truth, 0, sizeof truth);
     if (synth_clustered(&r->ds, &o, &truth)) return vfail(c, NULL, "%s", mt_last_error());
     r->ntruth = o.ntasks;
     for (int t = 0; t < o.ntasks; t++) r->truth_cluster[t] = truth.cluster[t];
     synth_cluster_truth_free(&truth);
-    double fv, ft;
-    TRY(vnumber(c, tidx, "val", 0.2, 0, 1e9, &fv));
-    TRY(vnumber(c, tidx, "test", 0.2, 0, 1e9, &ft));
-    db_split_opts so = {0};
+    double fv = tparam_num(p, related_params, "val"), ft = tparam_num(p, related_params, "test");
     so.val = fv < 1 ? (long)(fv * r->ds.n) : (long)fv;
     so.test = ft < 1 ? (long)(ft * r->ds.n) : (long)ft;
     so.train = r->ds.n - so.val - so.test;
     if (so.train < 1) return vfail(c, "val", "nothing left to train on (%d examples)", r->ds.n);
-    TRY(vint(c, tidx, "seed", 1, 0, 0x7fffffffffffffffL, &so.seed));
-    TRY(vbool(c, tidx, "standardize", 0, &so.standardize));
-    snprintf(r->source, sizeof r->source, "related(tasks=%d, clusters=%d, d=%d, support=%d, seed=%llu)", o.ntasks,
-             o.nclusters, o.d, o.support, (unsigned long long)o.seed);
     return db_finish(c, r, &so, -1);
 }
 
-static const char *const multi_keys[] = {"path", "train", "val", "test", "size", "shift", "seed", NULL};
+const db_source db_source_related = {"related", "clusters of related linear tasks (survey 5.2); targets `task1`..`taskT`, each example labelled for one task unless shared; the true clusters go to config.json",
+                                     related_params, build_related};
 
-mt_status db_build_multi_fashion(mtlua_vctx *c, int tidx, mt_data_ref *r)
+static const mt_tparam_def multi_params[] = {
+    {"path", MT_TP_STRING, 0, 0, 0, NULL, "directory of the Fashion-MNIST IDX files", FASHION_DEFAULT_DIR},
+    DB_SPLIT_PARAMS(10000, 1000, 2000),
+    {"size", MT_TP_INT, 36, 8, 36, NULL, "canvas side in pixels (below 36: area-resampled)"},
+    {"shift", MT_TP_INT, 4, 0, 8, NULL, "largest shift of each item, in pixels"},
+    {NULL},
+};
+
+static mt_status build_multi_fashion(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
 {
-    TRY(vcheck_keys(c, tidx, multi_keys));
+    (void)tidx;
     db_split_opts so;
-    TRY(db_read_split(c, tidx, &so, 10000, 1000, 2000));
-    char path[512];
-    TRY(vstring(c, tidx, "path", FASHION_DEFAULT_DIR, NULL, path, sizeof path));
-    long size, shift;
-    TRY(vint(c, tidx, "size", 36, 8, 36, &size));
-    TRY(vint(c, tidx, "shift", 4, 0, 8, &shift));
+    db_split_read(p, multi_params, &so);
+    const char *path = tparam_text(p, multi_params, "path");
+    long size = (long)tparam_num(p, multi_params, "size"), shift = (long)tparam_num(p, multi_params, "shift");
     if (so.train + so.val > 60000) return vfail(c, "train", "train + val = %ld canvases, at most 60000", so.train + so.val);
     if (so.test > 10000) return vfail(c, "test", "%ld canvases, at most 10000", so.test);
     /* source items: as many as canvases need (two per canvas, reused cyclically is avoided) */
@@ -283,19 +270,27 @@ mt_status db_build_multi_fashion(mtlua_vctx *c, int tidx, mt_data_ref *r)
     mt_status st = multifashion_make_split(&r->ds, &src, ntr, (int)(so.train + so.val), (int)so.test, &mo);
     dataset_free(&src);
     if (st) return vfail(c, NULL, "%s", mt_last_error());
-    snprintf(r->source, sizeof r->source, "multi_fashion(%s, %ldx%ld)", path, size, size);
     return db_finish(c, r, &so, (int)(so.train + so.val));
 }
 
-static const char *const csv_keys[] = {"path", "inputs", "targets", "types", "classes", "train", "val", "test", "seed", "standardize", NULL};
+const db_source db_source_multi_fashion = {"multi_fashion",
+                                           "two Fashion-MNIST items side by side on one canvas; targets `left` and `right` (10 classes each)",
+                                           multi_params, build_multi_fashion};
+
+static const mt_tparam_def csv_params[] = {
+    {"path", MT_TP_STRING, 0, 0, 0, NULL, "the CSV file, relative to the script", .flags = MT_TPF_REQUIRED},
+    {"inputs", MT_TP_TABLE, 0, 0, 0, NULL, "the input columns, a list of names", .flags = MT_TPF_REQUIRED},
+    {"targets", MT_TP_TABLE, 0, 0, 0, NULL, "the target columns, a list of names", .flags = MT_TPF_REQUIRED},
+    DB_TARGET_KIND_PARAMS,
+    DB_INLINE_SPLIT_PARAMS,
+    {NULL},
+};
 
 /* csv { path, inputs = { "a", "b" }, targets = { "y", "z" }, types = { y = "class" } } */
-mt_status db_build_csv(mtlua_vctx *c, int tidx, mt_data_ref *r)
+static mt_status build_csv(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
 {
     lua_State *L = c->L;
-    TRY(vcheck_keys(c, tidx, csv_keys));
-    char path[512];
-    TRY(vstring(c, tidx, "path", NULL, NULL, path, sizeof path));
+    const char *path = tparam_text(p, csv_params, "path");
     /* a relative path is relative to the script */
     char full[1200];
     if (path[0] != '/' && c->script) {
@@ -360,35 +355,31 @@ mt_status db_build_csv(mtlua_vctx *c, int tidx, mt_data_ref *r)
         return vfail(c, field, "%s", why);
     }
     db_split_opts so;
-    TRY(db_read_split(c, tidx, &so, 1, 0, 0));
-    db_inline_split(&so, r->ds.n, db_has_field(L, tidx, "train"), db_has_field(L, tidx, "val"), db_has_field(L, tidx, "test"));
-    snprintf(r->source, sizeof r->source, "csv(%s)", full);
+    TRY(db_inline_split(p, csv_params, r->ds.n, &so));
     return db_finish(c, r, &so, -1);
 }
+
+const db_source db_source_csv = {"csv", "a CSV file; one target per target column, an empty cell is a missing label",
+                                 csv_params, build_csv};
 
 /* mtl.data.landscape {}: what a landscape topology trains on. The point x
  * is the whole model, so the data is one dummy example: an input feature
  * nobody reads and two zero regression targets "f1" and "f2" (the tasks'
  * "value" losses ignore them), all in the training split. */
-mt_status db_build_landscape(mtlua_vctx *c, int tidx, mt_data_ref *r)
+static const mt_tparam_def landscape_params[] = {{NULL}};
+
+static mt_status build_landscape(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
 {
-    lua_State *L = c->L;
-    int t = lua_absindex(L, tidx);
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) == LUA_TSTRING && strncmp(lua_tostring(L, -1), "__", 2) == 0) continue;
-        char key[64];
-        if (lua_type(L, -1) == LUA_TSTRING) snprintf(key, sizeof key, "%s", lua_tostring(L, -1));
-        else snprintf(key, sizeof key, "[%s]", luaL_typename(L, -1));
-        lua_pop(L, 1);
-        return vfail(c, key, "mtl.data.landscape takes no fields (the landscape is chosen by mtl.share.landscape)");
-    }
+    (void)tidx;
+    (void)p;
     if (dataset_alloc(&r->ds, "landscape", 1, 1, 0, 0, 0)) return vfail(c, NULL, "%s", mt_last_error());
     if (!dataset_add_target(&r->ds, "f1", MT_TARGET_REGRESS, 1, 0) ||
         !dataset_add_target(&r->ds, "f2", MT_TARGET_REGRESS, 1, 0))
         return vfail(c, NULL, "%s", mt_last_error());
-    snprintf(r->source, sizeof r->source, "landscape(one dummy example; targets f1, f2)");
     db_split_opts o = {.train = 1, .val = 0, .test = 0, .seed = 1, .standardize = 0};
     return db_finish(c, r, &o, -1);
 }
+
+const db_source db_source_landscape = {"landscape",
+                                       "one dummy example, targets `f1` and `f2`: the data of mtl.share.landscape",
+                                       landscape_params, build_landscape};

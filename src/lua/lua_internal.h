@@ -38,9 +38,11 @@ mt_status vstring(const mtlua_vctx *c, int tidx, const char *key, const char *df
 mt_status vintlist(const mtlua_vctx *c, int tidx, const char *key, int *out, int *n, int max,
                    int min_value);
 
-/* Reads the typed named parameters `defs` of a topology or regulariser
- * from the table at tidx into out; keys in `common` are read elsewhere;
- * any other key is an unknown field (with a suggestion). */
+/* Reads the typed named parameters `defs` (tparam.h) of a method, topology,
+ * regulariser or data source from the table at tidx into out: types,
+ * ranges, choices by name or index, required fields. Keys in `common` are
+ * read elsewhere; any other key is an unknown field, with the closest name
+ * or else the list of what `owner` takes. */
 mt_status vtparams(const mtlua_vctx *c, int tidx, const char *const *common, const mt_tparam_def *defs,
                    mt_tparams *out, const char *owner);
 
@@ -72,25 +74,56 @@ typedef struct {
     int standardize;
 } db_split_opts;
 
-mt_status db_read_split(mtlua_vctx *c, int tidx, db_split_opts *o, long dtrain, long dval, long dtest);
+/* A data constructor, mtl.data.<name> { ... }: its parameters in the
+ * schema of methods and topologies (mtl/tparam.h), validated before
+ * build is called. build reads the values from p (tables and functions
+ * from the table at tidx), may store the derived values it resolved into
+ * p (for config.json), and fills r's dataset and split. */
+typedef struct {
+    const char *name;
+    const char *summary; /* one line */
+    const mt_tparam_def *params;
+    mt_status (*build)(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r);
+} db_source;
+
+/* The registry (data_build.c), in the order of the docs. */
+int db_source_count(void);
+const db_source *db_source_at(int i);
+const db_source *db_source_find(const char *name);
+extern const db_source db_source_fashion, db_source_multi_fashion, db_source_csv, db_source_mmoe,
+    db_source_gradnorm, db_source_kendall, db_source_related, db_source_landscape;
+
+/* Parameters several constructors share. */
+#define DB_SEED_PARAM \
+    {"seed", MT_TP_INT, 1, 0, 9007199254740991.0, NULL, "seed of the split's shuffle (and of a generator's draws)"}
+#define DB_STANDARDIZE_PARAM \
+    {"standardize", MT_TP_BOOL, 0, 0, 1, NULL, "standardise each feature with the training split's statistics"}
+#define DB_SPLIT_PARAMS(train, val, test)                                        \
+    {"train", MT_TP_INT, train, 1, 1e8, NULL, "training examples"},              \
+    {"val", MT_TP_INT, val, 0, 1e8, NULL, "validation examples"},                \
+    {"test", MT_TP_INT, test, 0, 1e8, NULL, "test examples"}, DB_SEED_PARAM, DB_STANDARDIZE_PARAM
+/* data given in the script: 20% validation, 20% test, the rest training */
+#define DB_INLINE_SPLIT_PARAMS                                                                                \
+    {"train", MT_TP_INT, 0, 1, 1e8, NULL, "training examples (default: the rest)", .flags = MT_TPF_DERIVED},  \
+    {"val", MT_TP_INT, 0, 0, 1e8, NULL, "validation examples (default: 20%)", .flags = MT_TPF_DERIVED},       \
+    {"test", MT_TP_INT, 0, 0, 1e8, NULL, "test examples (default: 20%)", .flags = MT_TPF_DERIVED},            \
+    DB_SEED_PARAM, DB_STANDARDIZE_PARAM
+#define DB_TARGET_KIND_PARAMS                                                                                  \
+    {"types", MT_TP_TABLE, 0, 0, 0, NULL, "kind of a target: { name = \"class\" / \"regress\" / \"binary\" } (default: guessed)"}, \
+    {"classes", MT_TP_TABLE, 0, 0, 0, NULL, "classes of a class target: { name = K } (default: the largest label + 1)"}
+
+/* train, val, test, seed and standardize of p (defaults from defs). */
+void db_split_read(const mt_tparams *p, const mt_tparam_def *defs, db_split_opts *o);
+/* The same for data of n examples given inline: 20% validation and 20%
+ * test unless given, the rest training; the resolved counts are stored
+ * into p. */
+mt_status db_inline_split(mt_tparams *p, const mt_tparam_def *defs, int n, db_split_opts *o);
 /* Makes the split (fixed_first >= 0 keeps a train/test boundary) and
  * standardises when asked. */
 mt_status db_finish(mtlua_vctx *c, mt_data_ref *r, const db_split_opts *o, int fixed_first);
 /* types = { name = "class" }, classes = { name = K } for one target. */
 void db_target_type(lua_State *L, int tidx, const char *name, const char **kind, int *classes);
 mt_status db_parse_kind(mtlua_vctx *c, const char *what, const char *s, mt_target_kind *k);
-/* Defaults for an inline dataset of n examples: 20% validation, 20% test. */
-void db_inline_split(db_split_opts *o, int n, int have_train, int have_val, int have_test);
-int db_has_field(lua_State *L, int tidx, const char *k);
-/* The builders of data_sources.c, one per mtl.data constructor. */
-mt_status db_build_fashion(mtlua_vctx *c, int tidx, mt_data_ref *r);
-mt_status db_build_multi_fashion(mtlua_vctx *c, int tidx, mt_data_ref *r);
-mt_status db_build_csv(mtlua_vctx *c, int tidx, mt_data_ref *r);
-mt_status db_build_mmoe(mtlua_vctx *c, int tidx, mt_data_ref *r);
-mt_status db_build_gradnorm(mtlua_vctx *c, int tidx, mt_data_ref *r);
-mt_status db_build_kendall(mtlua_vctx *c, int tidx, mt_data_ref *r);
-mt_status db_build_related(mtlua_vctx *c, int tidx, mt_data_ref *r);
-mt_status db_build_landscape(mtlua_vctx *c, int tidx, mt_data_ref *r);
 
 #define TRY(x)                        \
     do {                              \
@@ -117,9 +150,37 @@ struct mtlua_session {
     int run_ref[MAX_EXPERIMENTS]; /* the `run` userdata of each experiment */
     int current;                  /* experiment the console talks to */
     int stop;                     /* 1 + the experiment whose run:stop() was called, or 0 */
-    mtlua_host host;              /* print, io.write, run:pause() */
+    int sweep_ref; /* the mtl.sweep table the script returned, or LUA_NOREF */
+    mtlua_host host;              /* run:pause(), run:resume() */
     mtlua_hook_ud hook_ud[MAX_EXPERIMENTS]; /* the trainers' hooks point here */
 };
+
+/* ---- literal.c ---- */
+/* Pushes the data TEXT describes (a number, a quoted string, true, false,
+ * or a table constructor of those), without running anything. On error
+ * nothing is pushed and err holds the message with a character position. */
+mt_status mtlua_push_literal(lua_State *L, const char *text, char *err, size_t errn);
+
+/* ---- sandbox.c ---- */
+/* A Lua state for SCRIPT under the current policy: the sandboxed or full
+ * libraries, the mtl module path and the script's folder on the require
+ * path, and the memory limit. NULL with a message in err. */
+lua_State *mtlua_state_new(const char *script, char *err, size_t errn);
+/* lua_close, and frees the allocator's bookkeeping. */
+void mtlua_state_close(lua_State *L);
+/* print()/io.write() output: the installed sink or stdout. */
+void mtlua_output(const char *text, size_t len);
+/* The message for a LUA_ERRMEM: the limit and --lua-mem when the limit
+ * refused the request. Uses no Lua memory. */
+const char *mtlua_memory_message(lua_State *L, char *buf, size_t n);
+size_t mtlua_memory_used(lua_State *L);
+int mtlua_state_trusted(lua_State *L);
+/* The main thread enters or leaves Lua (see mtlua_hold_main). */
+void mtlua_enter(void);
+void mtlua_leave(void);
+/* When the table at r is an mtl.sweep, keeps it (for mtlua_sweep_spec)
+ * and replaces it at r by its base experiments. */
+mt_status mtlua_sweep_unwrap(mtlua_session *s, int r);
 
 /* Pushes a new `run` userdata for experiment i of s (metatable "mtl.run"). */
 void mtlua_push_run(lua_State *L, mtlua_session *s, int i);

@@ -12,14 +12,45 @@
 
 #include "core/status.h"
 #include "run/experiment.h"
+#include "run/sweep_plan.h"
 #include "run/trainer.h"
 
 typedef struct mtlua_session mtlua_session;
 
 typedef struct {
-    const char *key;   /* dotted path: "train.epochs", "tasks[2].weight" */
-    const char *value; /* parsed as a number, true/false, or else a string */
+    const char *key;    /* dotted path: "train.epochs", "tasks[2].weight" */
+    const char *value;  /* a number, true/false, a table written as a Lua
+                           constructor (read as data, never run), or else a string */
+    const char *origin; /* the option that set it ("--seed"), for messages; NULL: --set */
 } mtlua_override;
+
+/* What scripts may do (sandbox.c; docs/lua-api.md "What a script may use").
+ * By default a script runs in a sandbox: no programs, no writing or
+ * removing files, no C modules, bytecode or debug library; reading files
+ * only under its own folder. trust gives the full standard library. */
+#define MTLUA_MEM_DEFAULT ((size_t)1 << 30) /* --lua-mem: 1 GiB */
+typedef struct {
+    int trust;        /* --trust or MTLAB_TRUST=1 */
+    size_t mem_limit; /* bytes a script's Lua state may hold; 0: MTLUA_MEM_DEFAULT */
+} mtlua_policy;
+
+/* The policy of the sessions opened from now on (process-wide). */
+void mtlua_set_policy(const mtlua_policy *p);
+const mtlua_policy *mtlua_get_policy(void);
+/* Whether the session's script runs with the full standard library. */
+int mtlua_trusted(const mtlua_session *s);
+/* "sandbox" or "trusted" (the workbench header), and a line saying what
+ * that means (mtlab check). */
+const char *mtlua_mode_name(const mtlua_session *s);
+const char *mtlua_mode_text(const mtlua_session *s);
+/* "1 GiB", "512 MiB", "1536 KiB": a size as --lua-mem and messages show it. */
+void mtlua_format_size(size_t bytes, char *out, size_t n);
+
+/* Where print() and io.write() of every script go: fn(ud, text, len) with
+ * the text of one call (print's ends in a newline). NULL: stdout. The
+ * workbench points it at the console pane. */
+typedef void (*mtlua_print_fn)(void *ud, const char *text, size_t len);
+void mtlua_set_print(mtlua_print_fn fn, void *ud);
 
 /* Loads and validates SCRIPT. On error *out is NULL and mt_last_error()
  * holds the message (file:line, field path, traceback where useful). */
@@ -41,17 +72,16 @@ int mtlua_stop_requested(const mtlua_session *s);
 /* The experiment whose run:stop() was called (and forgets it), or -1. */
 int mtlua_take_stop(mtlua_session *s);
 
-/* What scripts and the console reach outside Lua. */
+/* What a script's run object asks of the application (print and
+ * io.write go through mtlua_set_print). */
 typedef struct {
     void *ud;
-    /* print and io.write: raw text (print's newline included) */
-    void (*write)(void *ud, const char *text, size_t n);
     /* run:pause() (pause = 1) and run:resume() (0) of experiment i;
      * returns 1 when the state changed */
     int (*pause)(void *ud, int i, int pause);
 } mtlua_host;
-/* Replaces the host; NULL restores the default (print and io.write to
- * stdout, run:pause() answers false: nothing to pause headless). */
+/* Replaces the host; NULL: run:pause() answers false (nothing to pause
+ * headless). */
 void mtlua_set_host(mtlua_session *s, const mtlua_host *h);
 
 /* Evaluates a console line ("run:lr()", "run:set_lr(1e-3)", "1+1") against
@@ -62,11 +92,38 @@ mt_status mtlua_eval(mtlua_session *s, const char *line, char *out, size_t n);
 void mtlua_interrupt(void);
 void mtlua_clear_interrupt(void);
 
+/* For the interrupt watchdog (another thread). A long call inside Lua's C
+ * code (string.find on a pathological pattern) never reaches the count
+ * hook. mtlua_busy: the main thread is inside Lua now. mtlua_hold_main:
+ * if the main thread is inside Lua, keeps it there (it waits when it leaves
+ * Lua) and returns 1, so the watchdog may finalise and exit; otherwise
+ * returns 0 and holds nothing. */
+int mtlua_busy(void);
+int mtlua_hold_main(void);
+void mtlua_release_main(void);
+
 /* Where lua/mtl.lua is looked for: $MTLAB_LUA_PATH, then the build's source
  * tree, then ../share/mtlab/lua beside the executable. */
 const char *mtlua_lua_dir(void);
 
+/* Whether the script returned an mtl.sweep { base = ..., grid = ...,
+ * seeds = ... }; the session's experiments are then its base. */
+int mtlua_is_sweep(const mtlua_session *s);
+/* The sweep the script declares: its base experiments' names, the grid
+ * (each value as --set text), the seeds, seed paths and reference; for a
+ * script of plain experiments, the experiments with no grid and no seeds.
+ * Errors name the field ("exp.lua:3: sweep.grid["weighting"][2]: ..."). */
+mt_status mtlua_sweep_spec(mtlua_session *s, mt_sweep_spec *out);
+
 /* Parses "key=value" (for --set). Points into arg, which it modifies. */
 mt_status mtlua_parse_override(char *arg, mtlua_override *ov);
+
+/* The reference tables of the mtl.data constructors (markdown, as in
+ * docs/lua-api.md): each constructor with its parameters' defaults, then
+ * one row per parameter. Returns the length it needs (like snprintf); the
+ * text is truncated to n. */
+size_t mtlua_data_markdown(char *buf, size_t n);
+/* The same registry as plain text for `mtlab --list-data`. */
+size_t mtlua_data_text(char *buf, size_t n);
 
 #endif

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "lua_internal.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
 
 /* ---- the `run` object: callbacks and the console talk to a trainer ---- */
 
@@ -79,18 +79,9 @@ static int run_set_weighting(lua_State *L)
     mtlua_vctx c = {.L = L, .script = "console"};
     snprintf(c.path, sizeof c.path, "weighting");
     mt_method_spec m;
-    if (lua_type(L, 2) == LUA_TSTRING) {
-        memset(&m, 0, sizeof m);
-        snprintf(m.name, sizeof m.name, "%s", lua_tostring(L, 2));
-        if (!method_known(m.name)) return luaL_error(L, "unknown method \"%s\" (available: %s)", m.name, method_names());
-    } else {
-        luaL_checktype(L, 2, LUA_TTABLE);
-        lua_getfield(L, 2, "method");
-        int has = lua_type(L, -1) == LUA_TSTRING;
-        lua_pop(L, 1);
-        if (!has) return luaL_error(L, "set_weighting: expected a method name or mtl.weight.<method> { ... }");
-        if (mtlua_parse_method(&c, 2, &m)) return luaL_error(L, "%s", mt_last_error());
-    }
+    if (lua_type(L, 2) != LUA_TSTRING && !lua_istable(L, 2))
+        return luaL_error(L, "set_weighting: expected a method name or mtl.weight.<method> { ... }");
+    if (mtlua_parse_method(&c, 2, &m)) return luaL_error(L, "%s", mt_last_error());
     if (trainer_set_weighting(t, &m)) return luaL_error(L, "%s", mt_last_error());
     lua_pushstring(L, m.name);
     return 1;

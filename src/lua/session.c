@@ -1,6 +1,6 @@
 /* session.c - one Lua state running one experiment script. */
 #include <ctype.h>
-#include <lualib.h>
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "core/log.h"
 #include "core/mem.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
 #include "lua_internal.h"
 
 
@@ -46,10 +46,13 @@ mt_status mtlua_pcall(lua_State *L, int nargs, int nres, const char *context)
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, mtlua_traceback);
     lua_insert(L, base);
+    mtlua_enter();
     int rc = lua_pcall(L, nargs, nres, base);
+    mtlua_leave();
     lua_remove(L, base);
     if (rc == LUA_OK) return MT_OK;
-    const char *m = lua_tostring(L, -1);
+    char mem[256];
+    const char *m = rc == LUA_ERRMEM ? mtlua_memory_message(L, mem, sizeof mem) : lua_tostring(L, -1);
     mt_status st = m && strstr(m, "interrupted") ? MT_ERR_INTERRUPTED : MT_ERR_SCRIPT;
     if (context && *context) mt_fail(st, "%s: %s", context, m ? m : "(no message)");
     else mt_fail(st, "%s", m ? m : "(no message)");
@@ -100,89 +103,11 @@ static void make_globals_strict(lua_State *L)
     lua_pop(L, 1);
 }
 
-static lua_State *new_state(void)
-{
-    lua_State *L = luaL_newstate();
-    if (!L) return NULL;
-    luaL_openlibs(L);
-    luaL_requiref(L, "mtl.core", luaopen_mtl_core, 0);
-    lua_pop(L, 1);
-    /* package.path: the mtl module first, then the defaults */
-    lua_getglobal(L, "package");
-    lua_pushfstring(L, "%s/?.lua;", mtlua_lua_dir());
-    lua_getfield(L, -2, "path");
-    lua_concat(L, 2);
-    lua_setfield(L, -2, "path");
-    lua_pop(L, 1);
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, 10000);
-    return L;
-}
-
-/* ---- print and io.write go through the host ---------------------------
- * Headless they reach stdout; in the workbench the console pane, because
- * anything written to the terminal behind curses' back scrolls the
- * screen away. */
-
-static void default_write(void *ud, const char *text, size_t n)
-{
-    (void)ud;
-    fwrite(text, 1, n, stdout);
-}
-
-static int out_print(lua_State *L)
-{
-    mtlua_session *s = lua_touserdata(L, lua_upvalueindex(1));
-    int n = lua_gettop(L);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (int i = 1; i <= n; i++) {
-        if (i > 1) luaL_addchar(&b, '\t');
-        luaL_tolstring(L, i, NULL);
-        luaL_addvalue(&b);
-    }
-    luaL_addchar(&b, '\n');
-    luaL_pushresult(&b);
-    size_t len;
-    const char *text = lua_tolstring(L, -1, &len);
-    s->host.write(s->host.ud, text, len);
-    return 0;
-}
-
-/* io.write: strings and numbers, as the standard one takes; returns
- * io.stdout so calls chain. */
-static int out_write(lua_State *L)
-{
-    mtlua_session *s = lua_touserdata(L, lua_upvalueindex(1));
-    int n = lua_gettop(L);
-    for (int i = 1; i <= n; i++) {
-        size_t len;
-        const char *text = lua_type(L, i) == LUA_TNUMBER ? luaL_tolstring(L, i, &len) : luaL_checklstring(L, i, &len);
-        s->host.write(s->host.ud, text, len);
-        if (lua_type(L, i) == LUA_TNUMBER) lua_pop(L, 1);
-    }
-    lua_pushvalue(L, lua_upvalueindex(2));
-    return 1;
-}
-
-static void install_output(lua_State *L, mtlua_session *s)
-{
-    lua_pushlightuserdata(L, s);
-    lua_pushcclosure(L, out_print, 1);
-    lua_setglobal(L, "print");
-    if (lua_getglobal(L, "io") == LUA_TTABLE) {
-        lua_pushlightuserdata(L, s);
-        lua_getfield(L, -2, "stdout");
-        lua_pushcclosure(L, out_write, 2);
-        lua_setfield(L, -2, "write");
-    }
-    lua_pop(L, 1);
-}
-
+/* The application's side of run:pause() and run:resume(). */
 void mtlua_set_host(mtlua_session *s, const mtlua_host *h)
 {
     memset(&s->host, 0, sizeof s->host);
     if (h) s->host = *h;
-    if (!s->host.write) s->host.write = default_write;
 }
 
 mt_status mtlua_parse_override(char *arg, mtlua_override *ov)
@@ -193,19 +118,21 @@ mt_status mtlua_parse_override(char *arg, mtlua_override *ov)
     *eq = '\0';
     ov->key = arg;
     ov->value = eq + 1;
+    ov->origin = NULL;
     return MT_OK;
 }
 
-/* Pushes the override's value: a number, true/false, or the string. */
-/* Pushes the override's value: a number, true/false, a list or table
- * written as a Lua constructor ("{32, 32}", evaluated with no globals), or
- * else the string. */
+/* Pushes the override's value: a number (an integer too large for 64 bits
+ * becomes a float, as in Lua, so the field's range check names it),
+ * true/false, a table written as a Lua constructor (read as data, never
+ * run: literal.c), or else the string. */
 static mt_status push_value(lua_State *L, const mtlua_override *ov)
 {
     const char *v = ov->value;
     char *end;
+    errno = 0;
     long long i = strtoll(v, &end, 10);
-    if (*v && !*end) {
+    if (*v && !*end && errno != ERANGE) {
         lua_pushinteger(L, i);
         return MT_OK;
     }
@@ -214,24 +141,9 @@ static mt_status push_value(lua_State *L, const mtlua_override *ov)
     else if (strcmp(v, "true") == 0) lua_pushboolean(L, 1);
     else if (strcmp(v, "false") == 0) lua_pushboolean(L, 0);
     else if (v[0] == '{') {
-        lua_pushfstring(L, "return %s", v);
-        int rc = luaL_loadbufferx(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=--set", "t");
-        lua_remove(L, -2);
-        if (rc == LUA_OK) {
-            lua_newtable(L); /* an empty, strict environment: constants only */
-            lua_newtable(L);
-            lua_pushcfunction(L, strict_index);
-            lua_setfield(L, -2, "__index");
-            lua_setmetatable(L, -2);
-            lua_setupvalue(L, -2, 1);
-            rc = lua_pcall(L, 0, 1, 0);
-        }
-        if (rc != LUA_OK) {
-            mt_status st = mt_fail(MT_ERR_ARG, "--set %s=%s: not a Lua table constructor: %s", ov->key, v,
-                                   lua_tostring(L, -1));
-            lua_pop(L, 1);
-            return st;
-        }
+        char err[512];
+        if (mtlua_push_literal(L, v, err, sizeof err))
+            return mt_fail(MT_ERR_ARG, "--set %s=%s: %s", ov->key, v, err);
     } else {
         lua_pushstring(L, v);
     }
@@ -268,8 +180,13 @@ static mt_status apply_override(lua_State *L, int tidx, const mtlua_override *ov
     while (tok) {
         next = strtok_r(NULL, ".", &save);
         char *end;
+        errno = 0;
         long idx = strtol(tok, &end, 10);
         int is_index = *tok && !*end;
+        if (is_index && (errno == ERANGE || idx < 1)) {
+            lua_pop(L, 1);
+            return mt_fail(MT_ERR_ARG, "--set %s=%s: [%s] is not a list position (1, 2, ...)", ov->key, ov->value, tok);
+        }
         if (!next) {
             if (!is_index && strcmp(tok, "optim") == 0 && lua_gettop(L) > 0) {
                 lua_getfield(L, -1, "optim");
@@ -358,7 +275,8 @@ static void blame_override(const mtlua_override *ov, int nov)
         if (at) {
             char rest[2048];
             snprintf(rest, sizeof rest, "%s", at + 2);
-            mt_fail(mt_last_status(), "--set %s=%s: %s", ov[k].key, ov[k].value, rest);
+            if (ov[k].origin) mt_fail(mt_last_status(), "%s %s: %s", ov[k].origin, ov[k].value, rest);
+            else mt_fail(mt_last_status(), "--set %s=%s: %s", ov[k].key, ov[k].value, rest);
             return;
         }
     }
@@ -425,26 +343,33 @@ static mt_status build_experiment(mtlua_session *s, int tidx, int i, data_cache 
 }
 
 
-typedef struct {
-    mtlua_session *s;
-    const mtlua_override *ov;
-    int nov;
-    mt_status st; /* a validation error (a Lua error unwinds instead) */
-} open_args;
-
-/* What mtlua_open does with the script's result (argument 2), under
- * lua_pcall: reading a field may run a metamethod, and a metamethod may
- * raise; the error then carries the traceback instead of ending the
- * process. Validation errors come back in a->st. */
-static int open_protected(lua_State *L)
+/* Runs the script and builds its experiments. Called protected (see
+ * mtlua_open): a metamethod of the script's tables that fails while C
+ * reads them, or the memory limit, is an error message, not a panic. */
+static mt_status open_script(mtlua_session *s, const mtlua_override *ov, int nov)
 {
-    open_args *a = lua_touserdata(L, 1);
-    mtlua_session *s = a->s;
-    const mtlua_override *ov = a->ov;
-    int nov = a->nov;
+    lua_State *L = s->L;
     const char *script = s->script;
-    int r = 2;
+    if (access(script, R_OK) != 0) return mt_fail(MT_ERR_ARG, "%s: cannot read the script", script);
+    if (luaL_loadfilex(L, script, "t") != LUA_OK) {
+        if (strstr(lua_tostring(L, -1), "binary chunk"))
+            return mt_fail(MT_ERR_SCRIPT, "%s: precompiled Lua bytecode is not accepted; give the script's source "
+                           "text (.lua)", script);
+        return mt_fail(MT_ERR_SCRIPT, "%s", lua_tostring(L, -1));
+    }
+    make_globals_strict(L);
     mt_status st;
+    if ((st = mtlua_pcall(L, 0, 1, NULL))) return st;
+    int r = lua_gettop(L);
+    if (lua_isnil(L, r))
+        return mt_fail(MT_ERR_SCRIPT,
+                       "%s: the script returned nothing; end it with `return mtl.experiment { ... }`", script);
+    if (!lua_istable(L, r)) {
+        char d[96];
+        return mt_fail(MT_ERR_SCRIPT, "%s: the script returned %s; expected mtl.experiment { ... } or a list of them",
+                       script, vdescribe(L, r, d, sizeof d));
+    }
+    if ((st = mtlua_sweep_unwrap(s, r))) return st;
     /* one experiment or a list */
     lua_getfield(L, r, "__kind");
     int single = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;
@@ -455,50 +380,55 @@ static int open_protected(lua_State *L)
         lua_rawseti(L, -2, 1);
         lua_replace(L, r);
     }
-    int n = (int)luaL_len(L, r);
-    if (n < 1 || n > MAX_EXPERIMENTS) {
-        a->st = mt_fail(MT_ERR_SCRIPT, "%s: the script returned %d experiments (1..%d supported)", script, n,
-                        MAX_EXPERIMENTS);
-        return 0;
-    }
+    lua_Integer len = luaL_len(L, r);
+    if (len < 1 || len > MAX_EXPERIMENTS)
+        return mt_fail(MT_ERR_SCRIPT, "%s: the script returned %lld experiments (1..%d supported)", script,
+                       (long long)len, MAX_EXPERIMENTS);
+    int n = (int)len;
     for (int i = 1; i <= n; i++) {
         lua_geti(L, r, i);
         lua_getfield(L, -1, "__kind");
         int ok = lua_istable(L, -2) && lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "experiment") == 0;
         lua_pop(L, 2);
-        if (!ok) {
-            a->st = mt_fail(MT_ERR_SCRIPT, "%s: returned list entry %d is not an mtl.experiment { ... }", script, i);
-            return 0;
-        }
+        if (!ok) return mt_fail(MT_ERR_SCRIPT, "%s: returned list entry %d is not an mtl.experiment { ... }", script, i);
     }
     for (int k = 0; k < nov; k++)
         for (int i = 1; i <= n; i++) {
             lua_geti(L, r, i);
             st = apply_override(L, lua_gettop(L), &ov[k]);
             lua_pop(L, 1);
-            if (st) {
-                a->st = st;
-                return 0;
-            }
+            if (st) return st;
         }
     data_cache cache[MAX_EXPERIMENTS];
     int ncache = 0;
-    /* every experiment is freed on failure, even one a Lua error left
-     * half built (the experiments are zeroed until built) */
-    s->n = n;
     for (int i = 0; i < n; i++) {
+        s->n = i + 1; /* experiment i is freed on the way out whatever happens */
         lua_geti(L, r, i + 1);
         st = build_experiment(s, lua_gettop(L), i, cache, &ncache);
         lua_pop(L, 1);
         if (st) {
             blame_override(ov, nov);
-            a->st = st;
-            return 0;
+            return st;
         }
         mtlua_push_run(L, s, i);
         s->run_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
-    a->st = MT_OK;
+    lua_settop(L, 0);
+    return MT_OK;
+}
+
+typedef struct {
+    mtlua_session *s;
+    const mtlua_override *ov;
+    int nov;
+    mt_status st;
+} open_args;
+
+static int open_protected(lua_State *L)
+{
+    open_args *a = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    a->st = open_script(a->s, a->ov, a->nov);
     return 0;
 }
 
@@ -512,59 +442,57 @@ mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlu
         s->run_ref[i] = LUA_NOREF;
         for (int k = 0; k < 3; k++) s->cb_ref[i][k] = LUA_NOREF;
     }
-    s->L = new_state();
+    s->sweep_ref = LUA_NOREF;
+    char err[512];
+    s->L = mtlua_state_new(script, err, sizeof err);
     if (!s->L) {
         mt_free(s);
-        return mt_fail(MT_ERR_NOMEM, "cannot create a Lua state");
+        return mt_fail(MT_ERR_NOMEM, "%s: %s", script, err);
     }
     lua_State *L = s->L;
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 10000);
     lua_pushlightuserdata(L, s);
     lua_setfield(L, LUA_REGISTRYINDEX, "mtlab.session");
-    mtlua_set_host(s, NULL);
-    install_output(L, s);
-    mt_status st;
-    if (access(script, R_OK) != 0) {
-        st = mt_fail(MT_ERR_ARG, "%s: cannot read the script", script);
-        goto fail;
-    }
-    if (luaL_loadfile(L, script) != LUA_OK) {
-        st = mt_fail(MT_ERR_SCRIPT, "%s", lua_tostring(L, -1));
-        goto fail;
-    }
-    make_globals_strict(L);
-    if ((st = mtlua_pcall(L, 0, 1, NULL))) goto fail;
-    int r = lua_gettop(L);
-    if (lua_isnil(L, r)) {
-        st = mt_fail(MT_ERR_SCRIPT,
-                     "%s: the script returned nothing; end it with `return mtl.experiment { ... }`", script);
-        goto fail;
-    }
-    if (!lua_istable(L, r)) {
-        char d[96];
-        st = mt_fail(MT_ERR_SCRIPT, "%s: the script returned %s; expected mtl.experiment { ... } or a list of them",
-                     script, vdescribe(L, r, d, sizeof d));
-        goto fail;
-    }
+    open_args a = {.s = s, .ov = ov, .nov = nov};
+    lua_pushcfunction(L, mtlua_traceback); /* a metamethod's error comes with its stack */
     lua_pushcfunction(L, open_protected);
-    open_args a = {.s = s, .ov = ov, .nov = nov, .st = MT_OK};
     lua_pushlightuserdata(L, &a);
-    lua_pushvalue(L, r);
-    if ((st = mtlua_pcall(L, 2, 0, NULL))) goto fail;
-    if ((st = a.st)) goto fail;
-    lua_settop(L, 0);
+    mtlua_enter();
+    int rc = lua_pcall(L, 1, 0, -3);
+    mtlua_leave();
+    mt_status st = a.st;
+    if (rc == LUA_ERRMEM) {
+        char mem[256];
+        st = mt_fail(MT_ERR_SCRIPT, "%s", mtlua_memory_message(L, mem, sizeof mem));
+    } else if (rc != LUA_OK) {
+        const char *m = lua_tostring(L, -1);
+        st = mt_fail(MT_ERR_SCRIPT, "%s: %s", script, m ? m : "(error object is not a string)");
+    }
+    if (st) {
+        mtlua_close(s);
+        return st;
+    }
     *out = s;
     return MT_OK;
-fail:
-    mtlua_close(s);
-    return st;
 }
 
 void mtlua_close(mtlua_session *s)
 {
     if (!s) return;
     for (int i = 0; i < s->n; i++) experiment_free(&s->exp[i]);
-    if (s->L) lua_close(s->L);
+    mtlua_enter(); /* __gc metamethods of the script run here */
+    mtlua_state_close(s->L);
+    mtlua_leave();
     mt_free(s);
+}
+
+int mtlua_trusted(const mtlua_session *s) { return mtlua_state_trusted(s->L); }
+const char *mtlua_mode_name(const mtlua_session *s) { return mtlua_trusted(s) ? "trusted" : "sandbox"; }
+
+const char *mtlua_mode_text(const mtlua_session *s)
+{
+    return mtlua_trusted(s) ? "trusted: the full Lua standard library (--trust or MTLAB_TRUST=1)"
+                            : "sandbox: no programs, file writes, C modules or debug library (--trust lifts it)";
 }
 
 int mtlua_count(const mtlua_session *s) { return s->n; }

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "lua_internal.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
 
 static const char *const experiment_keys[] = {
     "name", "description", "data", "tasks", "topology", "regularizers", "weighting", "optim", "train",
@@ -58,62 +58,26 @@ static mt_status parse_topology(mtlua_vctx *c, int tidx, mt_experiment *e)
     return MT_OK;
 }
 
-/* weighting = "uncertainty" or mtl.weight.uncertainty { ... } */
+/* weighting = "uncertainty" or mtl.weight.uncertainty { ... }: the name
+ * and the parameters, checked against the registry (mtl/methods.h). */
 mt_status mtlua_parse_method(mtlua_vctx *c, int tidx, mt_method_spec *m)
 {
     lua_State *L = c->L;
     char d[96];
     memset(m, 0, sizeof *m);
     if (lua_type(L, tidx) == LUA_TSTRING) {
+        if (lua_rawlen(L, tidx) >= sizeof m->name) return vfail(c, "method", "longer than %zu characters", sizeof m->name - 1);
         snprintf(m->name, sizeof m->name, "%s", lua_tostring(L, tidx));
     } else if (lua_type(L, tidx) == LUA_TTABLE) {
         TRY(vstring(c, tidx, "method", NULL, NULL, m->name, sizeof m->name));
-        lua_pushnil(L);
-        while (lua_next(L, tidx)) {
-            if (lua_type(L, -2) != LUA_TSTRING) {
-                lua_pop(L, 1);
-                continue;
-            }
-            const char *k = lua_tostring(L, -2);
-            if (strcmp(k, "method") == 0 || (k[0] == '_' && k[1] == '_')) {
-                lua_pop(L, 1);
-                continue;
-            }
-            double v;
-            if (lua_type(L, -1) == LUA_TNUMBER) v = lua_tonumber(L, -1);
-            else if (lua_isboolean(L, -1)) v = lua_toboolean(L, -1);
-            else if (lua_type(L, -1) == LUA_TSTRING && method_param_enum(m->name, k, lua_tostring(L, -1), &v))
-                ;
-            else {
-                char key[64];
-                snprintf(key, sizeof key, "%s", k);
-                vdescribe(L, -1, d, sizeof d);
-                lua_pop(L, 2);
-                return vfail(c, key, "expected a number, got %s", d);
-            }
-            char key[64];
-            snprintf(key, sizeof key, "%s", k);
-            lua_pop(L, 1);
-            const char *why = method_check_param(m->name, key, v);
-            if (why) {
-                lua_pop(L, 1);
-                return vfail(c, key, "%s", why);
-            }
-            if (m->nparams == MT_METHOD_MAXP) {
-                lua_pop(L, 1);
-                return vfail(c, key, "too many parameters");
-            }
-            method_set(m, key, v);
-        }
     } else {
         return vfail(c, NULL, "expected a method name or mtl.weight.<method> { ... }, got %s",
                      vdescribe(L, tidx, d, sizeof d));
     }
-    if (!method_known(m->name)) {
-        const char *close = method_closest(m->name);
-        if (close) return vfail(c, "method", "unknown method \"%s\" (did you mean %s?)", m->name, close);
-        return vfail(c, "method", "unknown method \"%s\" (available: %s)", m->name, method_names());
-    }
+    const mt_method_info *info;
+    if (method_lookup(m->name, &info)) return vfail(c, "method", "%s", mt_last_error());
+    static const char *const method_keys[] = {"method", NULL};
+    if (lua_type(L, tidx) == LUA_TTABLE) TRY(vtparams(c, tidx, method_keys, info->params, &m->params, info->name));
     return MT_OK;
 }
 

@@ -80,7 +80,7 @@ mt_status vfail(const mtlua_vctx *c, const char *field, const char *fmt, ...)
     char where[600];
     /* a constructor's own line ("x.lua:14") when known, else the text's */
     const char *colon = strrchr(c->where, ':');
-    if (c->where[0] && colon && colon[1] >= '0' && colon[1] <= '9')
+    if (c->where[0] && ((colon && colon[1] >= '0' && colon[1] <= '9') || !c->script))
         snprintf(where, sizeof where, "%s", c->where);
     else
         locate(c, full, where, sizeof where);
@@ -131,7 +131,12 @@ void vpop(mtlua_vctx *c, const char *saved_path, const char *saved_where)
     memcpy(c->where, saved_where, sizeof c->where);
 }
 
-mt_status vcheck_keys(const mtlua_vctx *c, int tidx, const char *const *allowed)
+/* Errors on any key of the table at tidx not in allowed (NULL-terminated),
+ * suggesting the closest allowed name; without one, the message says what
+ * `owner` takes (`takes`: its own parameters, "" for none), or lists every
+ * allowed name when owner is NULL. */
+static mt_status check_keys(const mtlua_vctx *c, int tidx, const char *const *allowed, const char *owner,
+                            const char *takes)
 {
     lua_State *L = c->L;
     tidx = lua_absindex(L, tidx);
@@ -163,10 +168,17 @@ mt_status vcheck_keys(const mtlua_vctx *c, int tidx, const char *const *allowed)
             snprintf(key, sizeof key, "%s", k);
             lua_pop(L, 1);
             if (best) return vfail(c, key, "unknown field (did you mean '%s'?)", best);
+            if (owner && !takes[0]) return vfail(c, key, "unknown field (%s takes no parameters)", owner);
+            if (owner) return vfail(c, key, "unknown field (%s takes: %s)", owner, takes);
             return vfail(c, key, "unknown field (expected one of: %s)", list);
         }
     }
     return MT_OK;
+}
+
+mt_status vcheck_keys(const mtlua_vctx *c, int tidx, const char *const *allowed)
+{
+    return check_keys(c, tidx, allowed, NULL, NULL);
 }
 
 mt_status vnumber(const mtlua_vctx *c, int tidx, const char *key, double dflt, double lo,
@@ -187,10 +199,9 @@ mt_status vnumber(const mtlua_vctx *c, int tidx, const char *key, double dflt, d
     }
     double v = lua_tonumber(L, -1);
     lua_pop(L, 1);
-    if (!(v >= lo && v <= hi)) {
-        if (isinf(hi)) return vfail(c, key, "expected a number >= %g, got %g", lo, v);
-        return vfail(c, key, "expected a number in [%g, %g], got %g", lo, hi, v);
-    }
+    mt_tparam_def def = {.key = key, .type = MT_TP_NUMBER, .lo = lo, .hi = hi};
+    const char *why = tparam_check(&def, v);
+    if (why) return vfail(c, key, "%s", why);
     *out = v;
     return MT_OK;
 }
@@ -208,17 +219,21 @@ mt_status vint(const mtlua_vctx *c, int tidx, const char *key, long dflt, long l
     char d[96];
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, -1, &isnum);
-    if (lua_type(L, -1) != LUA_TNUMBER || !isnum) {
+    /* a whole number beyond 64 bits (--set epochs=99999999999999999999
+     * reads as 1e+20, as in Lua) is out of range, not "not an integer" */
+    double f = lua_tonumber(L, -1);
+    int too_big = lua_type(L, -1) == LUA_TNUMBER && !isnum && isfinite(f) && f == floor(f);
+    if ((lua_type(L, -1) != LUA_TNUMBER || !isnum) && !too_big) {
         vdescribe(L, -1, d, sizeof d);
         lua_pop(L, 1);
         if (lo == 1) return vfail(c, key, "expected a positive integer, got %s", d);
         if (lo == 0) return vfail(c, key, "expected an integer >= 0, got %s", d);
         return vfail(c, key, "expected an integer, got %s", d);
     }
-    if (v < lo || v > hi) {
+    if (too_big || v < lo || v > hi) {
         vdescribe(L, -1, d, sizeof d);
         lua_pop(L, 1);
-        if (hi >= 1000000000L) return vfail(c, key, "expected an integer >= %ld, got %s", lo, d);
+        if (hi >= 1000000000L && !too_big && v < lo) return vfail(c, key, "expected an integer >= %ld, got %s", lo, d);
         return vfail(c, key, "expected an integer in %ld..%ld, got %s", lo, hi, d);
     }
     lua_pop(L, 1);
@@ -357,33 +372,54 @@ static mt_status vtparam_one(const mtlua_vctx *c, int vidx, const mt_tparam_def 
         return tparam_set_num(out, d->key, d->type, v);
     }
     case MT_TP_CHOICE: {
-        if (lua_type(L, vidx) != LUA_TSTRING)
-            return vfail(c, d->key, "expected one of %s, got %s", d->choices, vdescribe(L, vidx, dsc, sizeof dsc));
-        const char *v = lua_tostring(L, vidx);
-        int idx = 0;
-        size_t len = strlen(v);
-        for (const char *p = d->choices; p && *p; idx++) {
-            const char *bar = strchr(p, '|');
-            size_t l = bar ? (size_t)(bar - p) : strlen(p);
-            if (l == len && strncmp(p, v, l) == 0) return tparam_set_num(out, d->key, d->type, idx);
-            p = bar ? bar + 1 : p + l;
+        char list[256];
+        tparam_choice_list(d, list, sizeof list);
+        if (lua_type(L, vidx) == LUA_TNUMBER) { /* the index, as scripts wrote before names */
+            double v = lua_tonumber(L, vidx);
+            if ((why = tparam_check(d, v))) return vfail(c, d->key, "%s", why);
+            return tparam_set_num(out, d->key, d->type, v);
         }
-        return vfail(c, d->key, "expected one of %s, got \"%s\"", d->choices, v);
+        if (lua_type(L, vidx) != LUA_TSTRING)
+            return vfail(c, d->key, "expected one of %s, got %s", list, vdescribe(L, vidx, dsc, sizeof dsc));
+        const char *v = lua_tostring(L, vidx);
+        int idx = tparam_choice_index(d, v);
+        if (idx >= 0) return tparam_set_num(out, d->key, d->type, idx);
+        const char *names[32];
+        char buf[32][64];
+        int k = tparam_choice_count(d);
+        if (k > 31) k = 31;
+        for (int i = 0; i < k; i++) {
+            tparam_choice_name(d, i, buf[i], sizeof buf[i]);
+            names[i] = buf[i];
+        }
+        names[k] = NULL;
+        const char *best = mt_closest(v, names, 2);
+        if (best) return vfail(c, d->key, "expected one of %s, got \"%s\" (did you mean \"%s\"?)", list, v, best);
+        return vfail(c, d->key, "expected one of %s, got \"%s\"", list, v);
     }
     case MT_TP_STRING:
         if (lua_type(L, vidx) != LUA_TSTRING) return vfail(c, d->key, "expected a string, got %s", vdescribe(L, vidx, dsc, sizeof dsc));
-        if (strlen(lua_tostring(L, vidx)) >= 64) return vfail(c, d->key, "longer than 63 characters");
+        if (strlen(lua_tostring(L, vidx)) >= MT_TPARAM_TEXT)
+            return vfail(c, d->key, "longer than %d characters", MT_TPARAM_TEXT - 1);
         return tparam_set_str(out, d->key, lua_tostring(L, vidx));
+    case MT_TP_TABLE:
+        if (!lua_istable(L, vidx)) return vfail(c, d->key, "expected a table, got %s", vdescribe(L, vidx, dsc, sizeof dsc));
+        return MT_OK; /* the owner reads it */
+    case MT_TP_FUNCTION:
+        if (!lua_isfunction(L, vidx)) return vfail(c, d->key, "expected a function, got %s", vdescribe(L, vidx, dsc, sizeof dsc));
+        return MT_OK;
     case MT_TP_INTS:
     case MT_TP_NUMBERS: {
-        double v[MT_TOPO_MAXLAYERS];
+        double v[MT_TPARAM_LISTMAX];
         int n = 0;
+        const char *what = d->type == MT_TP_INTS ? "an integer" : "a number";
         if (lua_type(L, vidx) == LUA_TNUMBER) {
             v[0] = lua_tonumber(L, vidx);
             n = 1;
+            if ((why = tparam_check(d, v[0]))) return vfail(c, d->key, "%s", why);
         } else if (lua_istable(L, vidx)) {
             n = (int)luaL_len(L, vidx);
-            if (n > MT_TOPO_MAXLAYERS) return vfail(c, d->key, "%d entries, at most %d", n, MT_TOPO_MAXLAYERS);
+            if (n > tparam_maxlen(d)) return vfail(c, d->key, "%d entries, at most %d", n, tparam_maxlen(d));
             for (int i = 0; i < n; i++) {
                 lua_geti(L, vidx, i + 1);
                 int ok = lua_type(L, -1) == LUA_TNUMBER;
@@ -392,13 +428,13 @@ static mt_status vtparam_one(const mtlua_vctx *c, int vidx, const mt_tparam_def 
                 lua_pop(L, 1);
                 char f[48];
                 snprintf(f, sizeof f, "%s[%d]", d->key, i + 1);
-                if (!ok) return vfail(c, f, "expected a number, got %s", dsc);
+                if (!ok) return vfail(c, f, "expected %s, got %s", what, dsc);
                 if ((why = tparam_check(d, v[i]))) return vfail(c, f, "%s", why);
             }
         } else {
-            return vfail(c, d->key, "expected a list of numbers, got %s", vdescribe(L, vidx, dsc, sizeof dsc));
+            return vfail(c, d->key, "expected a list of %ss, got %s", d->type == MT_TP_INTS ? "integer" : "number",
+                         vdescribe(L, vidx, dsc, sizeof dsc));
         }
-        if (n == 1 && (why = tparam_check(d, v[0]))) return vfail(c, d->key, "%s", why);
         return tparam_set_list(out, d->key, d->type, v, n);
     }
     }
@@ -413,15 +449,20 @@ mt_status vtparams(const mtlua_vctx *c, int tidx, const char *const *common, con
     /* unknown keys first, with suggestions from both lists */
     const char *all[64];
     int n = 0;
-    for (const char *const *k = common; k && *k && n < 40; k++) all[n++] = *k;
+    for (const char *const *k = common; k && *k && n < 32; k++) all[n++] = *k;
     for (const mt_tparam_def *d = defs; d && d->key && n < 63; d++) all[n++] = d->key;
     all[n] = NULL;
-    mt_status st = vcheck_keys(c, tidx, all);
+    char takes[512] = "";
+    for (const mt_tparam_def *d = defs; d && d->key; d++) {
+        strncat(takes, d->key, sizeof takes - strlen(takes) - 3);
+        if (d[1].key) strncat(takes, ", ", sizeof takes - strlen(takes) - 1);
+    }
+    mt_status st = check_keys(c, tidx, all, owner ? owner : "it", takes);
     if (st) return st;
-    (void)owner;
     for (const mt_tparam_def *d = defs; d && d->key; d++) {
         lua_getfield(L, tidx, d->key);
         if (!lua_isnil(L, -1)) st = vtparam_one(c, lua_gettop(L), d, out);
+        else if (d->flags & MT_TPF_REQUIRED) st = vfail(c, d->key, "required field is missing (%s)", d->help);
         lua_pop(L, 1);
         if (st) return st;
     }

@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "core/rng.h"
 #include "linalg.h"
+#include "methods.h"
 #include "minnorm.h"
 
 #define COMBINE_MAX_TASKS 256
@@ -35,64 +36,55 @@ struct mt_combiner {
     mt_rng rng;
 };
 
-static const char *const kind_names[MT_COMBINE_KIND_COUNT] = {
-    "sum", "mean", "mgda", "mgda_ub", "pcgrad", "graddrop", "gradvac", "cagrad", "imtl_g", "nash_mtl",
-    "aligned_mtl", "upgrad",
-};
-static const char *const norm_names[4] = {"none", "l2", "loss", "loss+"};
-
 const char *combine_kind_name(mt_combine_kind kind)
 {
-    if ((int)kind < 0 || kind >= MT_COMBINE_KIND_COUNT) return "unknown";
-    return kind_names[kind];
+    const mt_method_info *m = method_of_kind(MT_METHOD_COMBINER, (int)kind);
+    return m ? m->name : "unknown";
 }
 
 mt_status combine_kind_parse(const char *name, mt_combine_kind *out)
 {
-    for (int k = 0; name && k < MT_COMBINE_KIND_COUNT; k++) {
-        if (strcmp(name, kind_names[k]) == 0) {
-            *out = (mt_combine_kind)k;
-            return MT_OK;
-        }
+    const mt_method_info *m = method_find(name);
+    if (m && m->family == MT_METHOD_COMBINER) {
+        *out = (mt_combine_kind)m->kind;
+        return MT_OK;
     }
-    return mt_fail(MT_ERR_ARG,
-                   "combine: unknown method \"%s\" (expected sum, mean, mgda, mgda_ub, pcgrad, graddrop, gradvac, "
-                   "cagrad, imtl_g, nash_mtl, aligned_mtl or upgrad)",
-                   name ? name : "(null)");
+    char list[512];
+    method_list(MT_METHOD_COMBINER, 1, list, sizeof list);
+    return mt_fail(MT_ERR_ARG, "combine: unknown method \"%s\" (expected %s)", name ? name : "(null)", list);
+}
+
+/* MGDA's `norm` parameter in the registry: its choices are the names. */
+static const mt_tparam_def *mgda_norm_def(void)
+{
+    return tparam_def(method_of_kind(MT_METHOD_COMBINER, MT_COMBINE_MGDA)->params, "norm");
 }
 
 const char *combine_mgda_norm_name(mt_mgda_norm n)
 {
-    if ((int)n < 0 || (int)n > 3) return "unknown";
-    return norm_names[n];
+    static _Thread_local char name[16];
+    if ((int)n < 0 || (int)n >= tparam_choice_count(mgda_norm_def())) return "unknown";
+    tparam_choice_name(mgda_norm_def(), (int)n, name, sizeof name);
+    return name;
 }
 
 mt_status combine_mgda_norm_parse(const char *name, mt_mgda_norm *out)
 {
-    for (int k = 0; name && k < 4; k++) {
-        if (strcmp(name, norm_names[k]) == 0) {
-            *out = (mt_mgda_norm)k;
-            return MT_OK;
-        }
+    int k = name ? tparam_choice_index(mgda_norm_def(), name) : -1;
+    if (k >= 0) {
+        *out = (mt_mgda_norm)k;
+        return MT_OK;
     }
-    return mt_fail(MT_ERR_ARG, "combine mgda: unknown normalisation \"%s\" (expected none, l2, loss or loss+)",
-                   name ? name : "(null)");
+    char list[128];
+    tparam_choice_list(mgda_norm_def(), list, sizeof list);
+    return mt_fail(MT_ERR_ARG, "combine mgda: unknown normalisation \"%s\" (expected one of %s)",
+                   name ? name : "(null)", list);
 }
 
 void combine_params_default(mt_combine_params *p)
 {
     memset(p, 0, sizeof *p);
-    p->mgda_norm = MT_MGDA_NORM_L2;
-    p->mgda_max_iter = 250;
-    p->mgda_tol = 1e-10;
-    p->cagrad_c = 0.5;
-    p->cagrad_rescale = 1;
-    p->gradvac_beta = 0.5;
-    p->graddrop_leak = 0.0;
-    p->nash_max_iter = 100;
-    p->nash_tol = 1e-9;
-    p->upgrad_reg = 1e-8;
-    p->seed = 0;
+    method_family_defaults(MT_METHOD_COMBINER, p);
 }
 
 int combine_needs_losses(mt_combine_kind kind, const mt_combine_params *prm)
@@ -104,28 +96,6 @@ int combine_needs_losses(mt_combine_kind kind, const mt_combine_params *prm)
     }
     return (kind == MT_COMBINE_MGDA || kind == MT_COMBINE_MGDA_UB) &&
            (prm->mgda_norm == MT_MGDA_NORM_LOSS || prm->mgda_norm == MT_MGDA_NORM_LOSS_PLUS);
-}
-
-static mt_status check_params(const mt_combine_params *p, const char *kn)
-{
-    if ((int)p->mgda_norm < 0 || (int)p->mgda_norm > 3)
-        return mt_fail(MT_ERR_ARG, "combine %s: mgda_norm is %d (expected none, l2, loss or loss+)", kn,
-                       (int)p->mgda_norm);
-    if (p->mgda_max_iter < 1) return mt_fail(MT_ERR_ARG, "combine %s: mgda_max_iter must be >= 1", kn);
-    if (!(p->mgda_tol > 0.0)) return mt_fail(MT_ERR_ARG, "combine %s: mgda_tol must be > 0", kn);
-    if (!(p->cagrad_c >= 0.0) || !isfinite(p->cagrad_c))
-        return mt_fail(MT_ERR_ARG, "combine %s: cagrad_c is %g (must be >= 0)", kn, p->cagrad_c);
-    if (p->cagrad_rescale < 0 || p->cagrad_rescale > 2)
-        return mt_fail(MT_ERR_ARG, "combine %s: cagrad_rescale is %d (expected 0, 1 or 2)", kn, p->cagrad_rescale);
-    if (!(p->gradvac_beta > 0.0 && p->gradvac_beta <= 1.0))
-        return mt_fail(MT_ERR_ARG, "combine %s: gradvac_beta is %g (must be in (0, 1])", kn, p->gradvac_beta);
-    if (!(p->graddrop_leak >= 0.0 && p->graddrop_leak <= 1.0))
-        return mt_fail(MT_ERR_ARG, "combine %s: graddrop_leak is %g (must be in [0, 1])", kn, p->graddrop_leak);
-    if (p->nash_max_iter < 1) return mt_fail(MT_ERR_ARG, "combine %s: nash_max_iter must be >= 1", kn);
-    if (!(p->nash_tol > 0.0)) return mt_fail(MT_ERR_ARG, "combine %s: nash_tol must be > 0", kn);
-    if (!(p->upgrad_reg >= 0.0) || !isfinite(p->upgrad_reg))
-        return mt_fail(MT_ERR_ARG, "combine %s: upgrad_reg is %g (must be >= 0)", kn, p->upgrad_reg);
-    return MT_OK;
 }
 
 void combine_reset(mt_combiner *c)
@@ -141,15 +111,15 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     if ((int)kind < 0 || kind >= MT_COMBINE_KIND_COUNT)
         return mt_fail(MT_ERR_ARG, "combine: unknown method kind %d", (int)kind);
     if (T < 1 || T > COMBINE_MAX_TASKS)
-        return mt_fail(MT_ERR_ARG, "combine %s: task count %d out of range 1..%d", kind_names[kind], T,
+        return mt_fail(MT_ERR_ARG, "combine %s: task count %d out of range 1..%d", combine_kind_name(kind), T,
                        COMBINE_MAX_TASKS);
     mt_combine_params p;
     if (prm)
         p = *prm;
     else
         combine_params_default(&p);
-    mt_status st = check_params(&p, kind_names[kind]);
-    if (st != MT_OK) return st;
+    mt_status st = method_check_struct(MT_METHOD_COMBINER, (int)kind, &p);
+    if (st != MT_OK) return mt_fail_prefix(st, "combine %s", combine_kind_name(kind));
     mt_combiner *c = mt_calloc(1, sizeof *c);
     if (!c) return MT_ERR_NOMEM;
     size_t nT = (size_t)T, TT = nT * nT;
@@ -233,7 +203,7 @@ static mt_status run_mgda(mt_combiner *c, const float *losses)
     if (it < 0)
         return mt_fail(MT_ERR_NUMERIC,
                        "combine %s: no min-norm point within %d Frank-Wolfe iterations and the exact finish (KKT gap %g)",
-                       kind_names[c->kind], c->prm.mgda_max_iter, gap);
+                       combine_kind_name(c->kind), c->prm.mgda_max_iter, gap);
     for (int i = 0; i < T; i++) c->alpha[i] = a[i] / n[i];
     return MT_OK;
 }
@@ -660,7 +630,7 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
                       float *alpha_out)
 {
     if (!c) return mt_fail(MT_ERR_ARG, "combine_run: combiner is NULL");
-    const char *kn = kind_names[c->kind];
+    const char *kn = combine_kind_name(c->kind);
     if (!G) return mt_fail(MT_ERR_ARG, "combine %s: G is NULL", kn);
     if (!alpha_out) return mt_fail(MT_ERR_ARG, "combine %s: alpha_out is NULL", kn);
     if (T != c->T)
@@ -673,7 +643,7 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
     if (combine_needs_losses(c->kind, &c->prm)) {
         if (!losses)
             return mt_fail(MT_ERR_ARG, "combine %s: losses are NULL (needed by the %s normalisation)", kn,
-                           norm_names[c->prm.mgda_norm]);
+                           combine_mgda_norm_name((mt_mgda_norm)c->prm.mgda_norm));
         for (int i = 0; i < T; i++)
             if (!isfinite(losses[i]) || !(losses[i] > 0.0f))
                 return mt_fail(MT_ERR_ARG, "combine %s: losses[%d] is %g (must be finite and > 0)", kn, i,

@@ -114,27 +114,32 @@ typedef enum {
 
 typedef enum { MT_MGDA_NORM_NONE, MT_MGDA_NORM_L2, MT_MGDA_NORM_LOSS, MT_MGDA_NORM_LOSS_PLUS } mt_mgda_norm;
 
+/* The methods' parameters. Their defaults and ranges are in the registry
+ * (methods.c: mgda max_iter 250, cagrad c 0.5, ...), which names each
+ * member a script can set. */
 typedef struct {
-    mt_mgda_norm mgda_norm; /* default l2 (the authors' default) */
+    int mgda_norm;          /* an mt_mgda_norm (the authors' default: l2) */
     int mgda_max_iter;      /* Frank-Wolfe iterations before the exact
-                               active-set finish (minnorm.h); default 250 */
-    double mgda_tol;        /* KKT gap relative to max ||g_i||^2; 1e-10 */
-    double cagrad_c;        /* default 0.5 */
-    int cagrad_rescale;     /* 0, 1 or 2; default 1 */
-    double gradvac_beta;    /* EMA rate; default 0.5 (LibMTL's default) */
-    double graddrop_leak;   /* in [0, 1]; default 0 */
-    int nash_max_iter;      /* Newton steps; default 100 */
-    double nash_tol;        /* max_i |alpha_i (M alpha)_i - 1|; 1e-9 */
-    double upgrad_reg;      /* added to the trace-normalised Gram; 1e-8 */
-    uint64_t seed;          /* pcgrad/gradvac order, graddrop draws */
+                               active-set finish (minnorm.h) */
+    double mgda_tol;        /* KKT gap relative to max ||g_i||^2 */
+    double cagrad_c;
+    int cagrad_rescale;     /* 0, 1 or 2 */
+    double gradvac_beta;    /* EMA rate (LibMTL's default 0.5) */
+    double graddrop_leak;   /* in [0, 1] */
+    int nash_max_iter;      /* Newton steps */
+    double nash_tol;        /* max_i |alpha_i (M alpha)_i - 1| */
+    double upgrad_reg;      /* added to the trace-normalised Gram */
+    uint64_t seed;          /* pcgrad/gradvac order, graddrop draws; default 0 */
 } mt_combine_params;
 
 typedef struct mt_combiner mt_combiner;
 
+/* Every member's registry default; seed 0. */
 void combine_params_default(mt_combine_params *p);
 
 /* Creates a combiner for exactly T tasks (1 <= T <= 256); prm NULL =
- * defaults. All work space is allocated here (O(T^2) plus T * 2048
+ * defaults; a member outside the registry's range (any method's, so a
+ * later combine_switch needs no check) is MT_ERR_ARG naming it. All work space is allocated here (O(T^2) plus T * 2048
  * doubles for the blocked Gram product): combine_run never allocates.
  * Caller frees with combine_free. */
 mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_combine_params *prm);
@@ -170,10 +175,10 @@ const double *combine_last_gram(const mt_combiner *c);
 /* Whether combine_run needs the losses with these parameters. */
 int combine_needs_losses(mt_combine_kind kind, const mt_combine_params *prm);
 
-/* "sum", "mean", "mgda", "mgda_ub", "pcgrad", "graddrop", "gradvac",
- * "cagrad", "imtl_g", "nash_mtl", "aligned_mtl", "upgrad"; and "none",
- * "l2", "loss", "loss+" for the MGDA normalisations. Parse failures are
- * MT_ERR_ARG listing the valid names. */
+/* The registry's names ("sum", "mean", "mgda", ...) and its choices of
+ * MGDA's `norm` ("none", "l2", "loss", "loss+"; the name is valid until
+ * the next call on this thread). Parse failures are MT_ERR_ARG listing
+ * the valid names. */
 const char *combine_kind_name(mt_combine_kind kind);
 mt_status combine_kind_parse(const char *name, mt_combine_kind *out);
 const char *combine_mgda_norm_name(mt_mgda_norm n);

@@ -31,7 +31,7 @@ typedef struct {
 static const mt_tparam_def drn_params[] = {
     {"lambda", MT_TP_NUMBER, 0.01, 0, 1e6, NULL, "strength of the matrix-variate normal prior"},
     {"layers", MT_TP_INTS, 0, 1, MT_TOPO_MAXLAYERS + 1, NULL,
-     "head layers under the prior, from 1; nh+1 = output layer (default: all)"},
+     "head layers under the prior, from 1; nh+1 = output layer (default: all)", .flags = MT_TPF_DERIVED},
     {"update_every", MT_TP_INT, 50, 1, 1e9, NULL, "steps between closed-form updates of Omega"},
     {"eps", MT_TP_NUMBER, 1e-6, 0, 1, NULL, "added to the Gram's eigenvalues before the square root"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
@@ -63,8 +63,6 @@ static void drn_shape(const mt_topo_spec *s, int t, int i, int *in, int *out)
 
 static mt_status drn_validate(const mt_topo_spec *s)
 {
-    mt_status st = topo_experts_check(s, drn_params);
-    if (st) return st;
     int L[MT_TOPO_MAXLAYERS + 1], nl = drn_layers(s, L);
     for (int j = 0; j < nl; j++) {
         for (int t = 0; t < s->ntasks; t++) {

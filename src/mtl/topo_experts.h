@@ -1,7 +1,7 @@
 /* topo_experts.h - the mixture-of-experts family, fully-adaptive feature
  * sharing and deep relationship networks.
  *
- * The classes are registry entries (topo_classes_experts.inc); scripts
+ * The classes are registry entries (topo_registry.c); scripts
  * name them as mtl.share.<name> { ... }. Every class reads the common
  * fields (trunk, head, conv, act, norm, dropout) as topology.h says, with
  * the differences noted per class. Parameter names below are stable:
@@ -134,10 +134,6 @@ mt_status topo_drn_omega(const double *gram, int T, double eps, double *omega, d
  * gets unit u's group, numbered 0.. in order of first appearance. Returns
  * the number of groups; *cost (may be NULL) gets the chosen cost. */
 int topo_fafs_group(int n, const double *aff, double lambda, int *group, double *cost);
-
-/* Checks the values a spec gives for the parameters in defs against their
- * ranges (the Lua layer does the same; specs built in C skip it). */
-mt_status topo_experts_check(const mt_topo_spec *s, const mt_tparam_def *defs);
 
 /* The FAFS tree code helpers: task t's group in a layer code of T tasks,
  * and a code from T groups. */

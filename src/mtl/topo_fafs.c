@@ -28,11 +28,11 @@ typedef struct {
 } fafs_state;
 
 static const mt_tparam_def fafs_params[] = {
-    {"rounds", MT_TP_INTS, 0, 1, 1e12, NULL, "steps at which a branching round runs (top layer first)"},
+    {"rounds", MT_TP_INTS, 0, 1, 1e12, NULL, "steps at which a branching round runs (top layer first)", .flags = MT_TPF_DERIVED},
     {"every", MT_TP_INT, 500, 1, 1e12, NULL, "steps between rounds when `rounds` is not given"},
     {"lambda", MT_TP_NUMBER, 0.6, 0, 1e6, NULL, "cost of each new branch in the greedy criterion"},
     {"groups", MT_TP_INTS, 0, 0, FAFS_CODE_MAX, NULL,
-     "the tree: per trunk layer, each task's branch as a hex digit (task 1 first)"},
+     "the tree: per trunk layer, each task's branch as a hex digit (task 1 first)", .flags = MT_TPF_DERIVED},
     {"done", MT_TP_INT, 0, 0, MT_TOPO_MAXLAYERS, NULL, "rounds already performed (kept by restructuring)"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -150,8 +150,6 @@ static mt_status fafs_validate(const mt_topo_spec *s)
         if (s->task[t].attach != 0)
             return mt_fail(MT_ERR_ARG, "tasks[%d].attach: fafs heads sit on their task's top branch; attach is not supported",
                            t + 1);
-    mt_status st = topo_experts_check(s, fafs_params);
-    if (st) return st;
     double v[MT_TOPO_MAXLAYERS];
     int n = tparam_list(&s->params, "groups", v, MT_TOPO_MAXLAYERS);
     if (n && n != s->ntrunk)

@@ -54,7 +54,7 @@ static const mt_tparam_def ls_params[] = {
     {"dim", MT_TP_INT, 2, 1, LS_MAXDIM, NULL, "dimension of x (cagrad_toy: 2)"},
     {"start", MT_TP_NUMBERS, 0, -1e6, 1e6, NULL,
      "the start point: dim numbers, or one for every coordinate "
-     "(default cagrad_toy (-8.5, 7.5), lin2019 x_j = 0.8 (-1)^j)"},
+     "(default cagrad_toy (-8.5, 7.5), lin2019 x_j = 0.8 (-1)^j)", .flags = MT_TPF_DERIVED},
     {"offset", MT_TP_NUMBER, 0, -1e6, 1e6, NULL,
      "added to both losses (gradients unchanged): keeps them positive for famo, scale_inv"},
     {NULL, 0, 0, 0, 0, NULL, NULL},

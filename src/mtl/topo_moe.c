@@ -23,7 +23,7 @@ typedef struct {
 
 static const mt_tparam_def mmoe_params[] = {
     {"experts", MT_TP_INT, 4, 1, MOE_MAXEXP, NULL, "number of experts"},
-    {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)"},
+    {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)", .flags = MT_TPF_DERIVED},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -31,14 +31,14 @@ static const mt_tparam_def ple_params[] = {
     {"task_experts", MT_TP_INT, 1, 0, 16, NULL, "experts of each task, per level"},
     {"shared_experts", MT_TP_INT, 1, 0, 16, NULL, "shared experts, per level"},
     {"levels", MT_TP_INT, 2, 1, MOE_MAXLEVELS, NULL, "extraction levels (PLE; CGC is 1)"},
-    {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)"},
+    {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)", .flags = MT_TPF_DERIVED},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
 static const mt_tparam_def cgc_params[] = {
     {"task_experts", MT_TP_INT, 1, 0, 16, NULL, "experts of each task"},
     {"shared_experts", MT_TP_INT, 1, 0, 16, NULL, "shared experts"},
-    {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)"},
+    {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)", .flags = MT_TPF_DERIVED},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -67,29 +67,9 @@ static int moe_levels(const mt_topo_spec *s)
     return strcmp(s->type, "ple") == 0 ? (int)tparam_num(&s->params, ple_params, "levels") : 1;
 }
 
-mt_status topo_experts_check(const mt_topo_spec *s, const mt_tparam_def *defs)
-{
-    const mt_tparams *p = &s->params;
-    for (int i = 0; i < p->n; i++) {
-        const mt_tparam_def *d = tparam_def(defs, p->key[i]);
-        if (!d) continue;
-        const char *why = NULL;
-        if (d->type == MT_TP_INTS || d->type == MT_TP_NUMBERS) {
-            for (int k = 0; k < p->nlist[i] && !why; k++)
-                if ((why = tparam_check(d, p->list[i][k])))
-                    return mt_fail(MT_ERR_ARG, "topology.%s[%d]: %s", d->key, k + 1, why);
-        } else if (d->type != MT_TP_STRING && (why = tparam_check(d, p->num[i]))) {
-            return mt_fail(MT_ERR_ARG, "topology.%s: %s", d->key, why);
-        }
-    }
-    return MT_OK;
-}
-
 static mt_status moe_validate(const mt_topo_spec *s)
 {
     int sizes[MT_TOPO_MAXLAYERS];
-    mt_status st = topo_experts_check(s, moe_defs(s));
-    if (st) return st;
     if (moe_sizes(s, sizes) == 0)
         return mt_fail(MT_ERR_ARG, "topology.expert: %s needs the experts' layer sizes (expert = {...} or trunk = {...})",
                        s->type);

@@ -1,47 +1,43 @@
-/* topo_registry.c - the topologies and regularisers a script can name,
- * and the generic parameter accessors.
- *
- * Each family of classes lists itself in its own include file (one owner
- * per file), so adding a topology never touches another's code:
- *   topo_classes_columns.inc  soft sharing, cross-stitch, sluice, JMT, tensor factorisation
- *   topo_classes_experts.inc  MMoE, OMoE, CGC, PLE, deep relationship networks, FAFS
- *   reg_classes.inc           block-sparse, mean-regularised, cluster norm, task covariance
- * Each .inc holds `X(symbol)` lines; the symbol is a const mt_topo_class
- * (or mt_reg_class) defined in that family's .c files. */
+/* topo_registry.c - the topologies and regularisers a script can name, in
+ * the order `mtlab check`, the docs and the messages list them. A class is
+ * a const mt_topo_class (or mt_reg_class) defined beside its builder; adding
+ * one is one line here. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "topology.h"
 
-extern const mt_topo_class topo_class_hard;
-#define X(sym) extern const mt_topo_class sym;
-#include "topo_classes_columns.inc"
-#include "topo_classes_experts.inc"
-#include "topo_classes_landscape.inc"
-#undef X
-#define X(sym) extern const mt_reg_class sym;
-#include "reg_classes.inc"
-#undef X
+extern const mt_topo_class topo_class_hard, topo_class_soft, topo_class_cross_stitch, topo_class_sluice,
+    topo_class_jmt, topo_class_tensor, topo_class_mmoe, topo_class_omoe, topo_class_cgc, topo_class_ple,
+    topo_class_fafs, topo_class_drn, topo_class_landscape;
+extern const mt_reg_class reg_class_block_sparse, reg_class_mean_reg, reg_class_cluster, reg_class_task_cov;
 
 static const mt_topo_class *const topo_classes[] = {
-    &topo_class_hard,
-#define X(sym) &sym,
-#include "topo_classes_columns.inc"
-#include "topo_classes_experts.inc"
-#include "topo_classes_landscape.inc"
-#undef X
+    &topo_class_hard,         /* topo_hard.c: survey 3.1 */
+    &topo_class_soft,         /* topo_soft.c: 3.2 */
+    &topo_class_cross_stitch, /* topo_stitch.c: 6.3 */
+    &topo_class_sluice,       /* topo_sluice.c: 6.8 */
+    &topo_class_jmt,          /* topo_jmt.c: 6.5 */
+    &topo_class_tensor,       /* topo_tensor.c: 6.7 */
+    &topo_class_mmoe,         /* topo_moe.c: Ma et al. 2018 */
+    &topo_class_omoe,
+    &topo_class_cgc,          /* topo_moe.c: Tang et al. 2020 */
+    &topo_class_ple,
+    &topo_class_fafs,         /* topo_fafs.c: 6.2 */
+    &topo_class_drn,          /* topo_drn.c: 6.1 */
+    &topo_class_landscape,    /* topo_landscape.c: two-objective toys */
 };
 
 static const mt_reg_class *const reg_classes[] = {
-#define X(sym) &sym,
-#include "reg_classes.inc"
-#undef X
-    NULL,
+    &reg_class_block_sparse, /* reg_block.c: l1/l2, l1/linf, dirty (survey 5.1) */
+    &reg_class_mean_reg,     /* reg_relate.c: Evgeniou & Pontil 2004 (5.2) */
+    &reg_class_cluster,      /* reg_relate.c: Jacob et al. 2009 (5.2) */
+    &reg_class_task_cov,     /* reg_relate.c: Zhang & Yeung 2010 (5.2) */
 };
 
 #define NTOPO ((int)(sizeof topo_classes / sizeof topo_classes[0]))
-#define NREG ((int)(sizeof reg_classes / sizeof reg_classes[0]) - 1)
+#define NREG ((int)(sizeof reg_classes / sizeof reg_classes[0]))
 
 int topo_class_count(void) { return NTOPO; }
 const mt_topo_class *topo_class_at(int i) { return i >= 0 && i < NTOPO ? topo_classes[i] : NULL; }
@@ -82,155 +78,6 @@ const char *reg_names(void)
         if (i + 1 < NREG) strncat(buf, ", ", sizeof buf - strlen(buf) - 1);
     }
     return buf[0] ? buf : "none";
-}
-
-const mt_tparam_def *tparam_def(const mt_tparam_def *defs, const char *key)
-{
-    for (const mt_tparam_def *d = defs; d && d->key; d++)
-        if (strcmp(d->key, key) == 0) return d;
-    return NULL;
-}
-
-static int tparam_index(const mt_tparams *p, const char *key)
-{
-    for (int i = 0; i < p->n; i++)
-        if (strcmp(p->key[i], key) == 0) return i;
-    return -1;
-}
-
-double tparam_num(const mt_tparams *p, const mt_tparam_def *defs, const char *key)
-{
-    int i = tparam_index(p, key);
-    if (i >= 0) return p->num[i];
-    const mt_tparam_def *d = tparam_def(defs, key);
-    return d ? d->dflt : NAN;
-}
-
-int tparam_list(const mt_tparams *p, const char *key, double *out, int max)
-{
-    int i = tparam_index(p, key);
-    if (i < 0) return 0;
-    int n = p->nlist[i] < max ? p->nlist[i] : max;
-    for (int k = 0; k < n; k++) out[k] = p->list[i][k];
-    return n;
-}
-
-const char *tparam_str(const mt_tparams *p, const char *key, const char *dflt)
-{
-    int i = tparam_index(p, key);
-    return i >= 0 ? p->str[i] : dflt;
-}
-
-static int tparam_slot(mt_tparams *p, const char *key)
-{
-    int i = tparam_index(p, key);
-    if (i >= 0) return i;
-    if (p->n == MT_TOPO_MAXP || strlen(key) >= sizeof p->key[0]) return -1;
-    i = p->n++;
-    snprintf(p->key[i], sizeof p->key[i], "%s", key);
-    return i;
-}
-
-mt_status tparam_set_num(mt_tparams *p, const char *key, mt_tparam_type type, double v)
-{
-    int i = tparam_slot(p, key);
-    if (i < 0) return mt_fail(MT_ERR_ARG, "%s: too many parameters", key);
-    p->type[i] = type;
-    p->num[i] = v;
-    return MT_OK;
-}
-
-mt_status tparam_set_list(mt_tparams *p, const char *key, mt_tparam_type type, const double *v, int n)
-{
-    int i = tparam_slot(p, key);
-    if (i < 0) return mt_fail(MT_ERR_ARG, "%s: too many parameters", key);
-    if (n > MT_TOPO_MAXLAYERS) return mt_fail(MT_ERR_ARG, "%s: %d entries, at most %d", key, n, MT_TOPO_MAXLAYERS);
-    p->type[i] = type;
-    p->nlist[i] = n;
-    for (int k = 0; k < n; k++) p->list[i][k] = v[k];
-    return MT_OK;
-}
-
-mt_status tparam_set_str(mt_tparams *p, const char *key, const char *v)
-{
-    int i = tparam_slot(p, key);
-    if (i < 0) return mt_fail(MT_ERR_ARG, "%s: too many parameters", key);
-    p->type[i] = MT_TP_STRING;
-    snprintf(p->str[i], sizeof p->str[i], "%s", v);
-    return MT_OK;
-}
-
-/* The i-th alternative of "a|b|c" into out. */
-static void choice_name(const char *choices, int i, char *out, size_t n)
-{
-    const char *p = choices ? choices : "";
-    for (int k = 0; k < i && p; k++) {
-        p = strchr(p, '|');
-        if (p) p++;
-    }
-    if (!p) p = "?";
-    size_t len = strcspn(p, "|");
-    if (len >= n) len = n - 1;
-    memcpy(out, p, len);
-    out[len] = '\0';
-}
-
-size_t tparam_format(const mt_tparams *p, const mt_tparam_def *defs, char *buf, size_t n)
-{
-    size_t w = 0;
-    if (n) buf[0] = '\0';
-    for (const mt_tparam_def *d = defs; d && d->key && w + 1 < n; d++) {
-        char v[160] = "";
-        double list[MT_TOPO_MAXLAYERS];
-        int nl;
-        switch (d->type) {
-        case MT_TP_BOOL: snprintf(v, sizeof v, "%s", tparam_num(p, defs, d->key) != 0 ? "true" : "false"); break;
-        case MT_TP_CHOICE: choice_name(d->choices, (int)tparam_num(p, defs, d->key), v, sizeof v); break;
-        case MT_TP_STRING: snprintf(v, sizeof v, "%s", tparam_str(p, d->key, "(default)")); break;
-        case MT_TP_INTS:
-        case MT_TP_NUMBERS:
-            nl = tparam_list(p, d->key, list, MT_TOPO_MAXLAYERS);
-            if (!nl) {
-                snprintf(v, sizeof v, "%g", d->dflt);
-                break;
-            }
-            for (int i = 0; i < nl; i++) {
-                size_t l = strlen(v);
-                snprintf(v + l, sizeof v - l, "%s%g", i ? "," : "{", list[i]);
-            }
-            strncat(v, "}", sizeof v - strlen(v) - 1);
-            break;
-        default: snprintf(v, sizeof v, "%g", tparam_num(p, defs, d->key)); break;
-        }
-        int r = snprintf(buf + w, n - w, "%s%s=%s", w ? ", " : "", d->key, v);
-        if (r > 0) w += (size_t)r < n - w ? (size_t)r : n - w - 1;
-    }
-    return w;
-}
-
-const char *tparam_check(const mt_tparam_def *d, double v)
-{
-    static char why[160];
-    switch (d->type) {
-    case MT_TP_BOOL: return NULL;
-    case MT_TP_INT:
-    case MT_TP_INTS:
-        if (v != floor(v)) {
-            snprintf(why, sizeof why, "expected an integer, got %g", v);
-            return why;
-        }
-        /* fall through */
-    case MT_TP_NUMBER:
-    case MT_TP_NUMBERS:
-    case MT_TP_CHOICE:
-        if (!(v >= d->lo && v <= d->hi)) {
-            snprintf(why, sizeof why, "expected a value in [%g, %g], got %g", d->lo, d->hi, v);
-            return why;
-        }
-        return NULL;
-    case MT_TP_STRING: return NULL;
-    }
-    return NULL;
 }
 
 size_t topo_appendf(char *buf, size_t n, size_t w, const char *fmt, ...)
@@ -298,10 +145,8 @@ mt_status topo_validate(const mt_topo_spec *s)
         if (k->out_dim < 1) return mt_fail(MT_ERR_ARG, "tasks[%d]: output size %d", t + 1, k->out_dim);
         if (k->nhead > MT_TOPO_MAXLAYERS) return mt_fail(MT_ERR_ARG, "tasks[%d].head: too many layers", t + 1);
     }
-    for (int i = 0; i < s->params.n; i++) {
-        const mt_tparam_def *d = tparam_def(cls->params, s->params.key[i]);
-        if (!d) return mt_fail(MT_ERR_ARG, "topology.%s: %s takes no such parameter", s->params.key[i], s->type);
-    }
+    mt_status st = tparam_validate(&s->params, cls->params, "topology", cls->name);
+    if (st) return st;
     return cls->validate ? cls->validate(s) : MT_OK;
 }
 

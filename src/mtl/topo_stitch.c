@@ -18,7 +18,7 @@ typedef struct {
 
 static const mt_tparam_def stitch_params[] = {
     {"after", MT_TP_INTS, 0, 1, MT_TOPO_MAXLAYERS, NULL,
-     "trunk layers (1-based) followed by cross-stitch units; default every layer"},
+     "trunk layers (1-based) followed by cross-stitch units; default every layer", .flags = MT_TPF_DERIVED},
     {"per_channel", MT_TP_BOOL, 0, 0, 1, NULL, "one T x T unit per channel (unit) of the layer instead of one per layer"},
     {"init", MT_TP_NUMBER, 0.9, 0, 1, NULL, "initial diagonal of alpha; the rest of each row is (1-init)/(T-1)"},
     {NULL, 0, 0, 0, 0, NULL, NULL},

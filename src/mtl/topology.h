@@ -9,8 +9,9 @@
  * the last shared layer's weight).
  *
  * Topologies and regularisers are classes in a registry (topo_find,
- * reg_find): a name, the parameters a script may give (validated
- * generically, so the Lua layer needs no per-topology code), a builder and
+ * reg_find): a name, the parameters a script may give (the typed schema of
+ * tparam.h, validated generically, so the Lua layer needs no per-topology
+ * code), a builder and
  * optional per-step hooks. The common fields (trunk, head, conv, act, norm,
  * dropout) mean the same for every topology: for one-column-per-task
  * topologies (soft sharing, cross-stitch, sluice, ...) `trunk` gives each
@@ -21,47 +22,15 @@
 #include <stddef.h>
 #include "core/status.h"
 #include "engine/graph.h"
+#include "mtl/tparam.h"
 
 #define MT_MAX_TASKS 16
 #define MT_TOPO_MAXLAYERS 8
 #define MT_TOPO_NAME 64
-#define MT_TOPO_MAXP 16 /* named parameters per topology or regulariser */
 #define MT_MAX_REGS 4   /* regularisers per experiment */
 
 typedef enum { MT_ACT_RELU, MT_ACT_TANH, MT_ACT_GELU, MT_ACT_LEAKY, MT_ACT_SIGMOID } mt_act;
 typedef enum { MT_NORM_NONE, MT_NORM_BATCH, MT_NORM_LAYER } mt_norm;
-
-/* ---- generic named parameters ------------------------------------------ */
-
-typedef enum {
-    MT_TP_NUMBER, /* a real in [lo, hi] */
-    MT_TP_INT,    /* an integer in [lo, hi] */
-    MT_TP_BOOL,
-    MT_TP_INTS,   /* a list of integers in [lo, hi], up to MT_TOPO_MAXLAYERS */
-    MT_TP_NUMBERS,/* a list of reals in [lo, hi], up to MT_TOPO_MAXLAYERS */
-    MT_TP_CHOICE, /* one of `choices` ("a|b|c"); stored as its index */
-    MT_TP_STRING, /* free text up to 63 chars (e.g. a parameter name pattern) */
-} mt_tparam_type;
-
-typedef struct {
-    const char *key;
-    mt_tparam_type type;
-    double dflt, lo, hi;
-    const char *choices; /* MT_TP_CHOICE: "l1/l2|l1/linf" */
-    const char *help;
-} mt_tparam_def;
-
-/* Values given by a script (defaults are not stored: read with the
- * accessors below, which fall back to the class's default). */
-typedef struct {
-    int n;
-    char key[MT_TOPO_MAXP][24];
-    mt_tparam_type type[MT_TOPO_MAXP];
-    double num[MT_TOPO_MAXP];                      /* NUMBER, INT, BOOL, CHOICE */
-    double list[MT_TOPO_MAXP][MT_TOPO_MAXLAYERS];  /* INTS, NUMBERS */
-    int nlist[MT_TOPO_MAXP];
-    char str[MT_TOPO_MAXP][64];                    /* STRING */
-} mt_tparams;
 
 /* ---- the spec --------------------------------------------------------- */
 
@@ -199,22 +168,6 @@ const char *reg_names(void);
 
 const char *topo_act_name(mt_act a);
 int topo_act_parse(const char *s, mt_act *out);
-
-/* Generic parameter access: the script's value or the class default. */
-const mt_tparam_def *tparam_def(const mt_tparam_def *defs, const char *key);
-double tparam_num(const mt_tparams *p, const mt_tparam_def *defs, const char *key);
-/* Copies a list into out (max entries); returns its length (0 if unset). */
-int tparam_list(const mt_tparams *p, const char *key, double *out, int max);
-const char *tparam_str(const mt_tparams *p, const char *key, const char *dflt);
-/* Stores a value (replacing one with the same key); MT_ERR_ARG if full. */
-mt_status tparam_set_num(mt_tparams *p, const char *key, mt_tparam_type type, double v);
-mt_status tparam_set_list(mt_tparams *p, const char *key, mt_tparam_type type, const double *v, int n);
-mt_status tparam_set_str(mt_tparams *p, const char *key, const char *v);
-/* "key=value, ..." of every parameter: the given ones and the defaults of
- * `defs`, choices by name. Returns the bytes written (truncated to n). */
-size_t tparam_format(const mt_tparams *p, const mt_tparam_def *defs, char *buf, size_t n);
-/* Checks a value against its definition; NULL if fine, else why not. */
-const char *tparam_check(const mt_tparam_def *d, double v);
 
 /* Checks s->type, the common fields and the class's own rules; the
  * message names the field. (s->cls is a cache set by topo_resolve; the

@@ -5,6 +5,7 @@
 
 #include "core/mem.h"
 #include "core/rng.h"
+#include "methods.h"
 
 #define WEIGHTING_MAX_TASKS 1024
 
@@ -30,41 +31,29 @@ struct mt_weighting {
     mt_rng rng;
 };
 
-static const char *const kind_names[MT_WEIGHT_KIND_COUNT] = {
-    "equal", "static", "uncertainty", "gradnorm", "dwa", "rlw", "scale_inv", "imtl_l", "famo",
-};
-
 const char *weighting_kind_name(mt_weighting_kind kind)
 {
-    if ((int)kind < 0 || kind >= MT_WEIGHT_KIND_COUNT) return "unknown";
-    return kind_names[kind];
+    const mt_method_info *m = method_of_kind(MT_METHOD_WEIGHTING, (int)kind);
+    return m ? m->name : "unknown";
 }
 
 mt_status weighting_kind_parse(const char *name, mt_weighting_kind *out)
 {
     if (!name) return mt_fail(MT_ERR_ARG, "weighting: method name is NULL");
-    for (int k = 0; k < MT_WEIGHT_KIND_COUNT; k++) {
-        if (strcmp(name, kind_names[k]) == 0) {
-            *out = (mt_weighting_kind)k;
-            return MT_OK;
-        }
+    const mt_method_info *m = method_find(name);
+    if (m && m->family == MT_METHOD_WEIGHTING) {
+        *out = (mt_weighting_kind)m->kind;
+        return MT_OK;
     }
-    return mt_fail(MT_ERR_ARG,
-                   "weighting: unknown method \"%s\" (expected equal, static, uncertainty, gradnorm, dwa, "
-                   "rlw, scale_inv, imtl_l or famo)",
-                   name);
+    char list[512];
+    method_list(MT_METHOD_WEIGHTING, 1, list, sizeof list);
+    return mt_fail(MT_ERR_ARG, "weighting: unknown method \"%s\" (expected %s)", name, list);
 }
 
 void weighting_params_default(mt_weighting_params *p)
 {
     memset(p, 0, sizeof *p);
-    p->opt = MT_WOPT_ADAM;
-    p->lr = 0.025;
-    p->gradnorm_alpha = 1.5;
-    p->gradnorm_floor = 1e-3;
-    p->dwa_temp = 2.0;
-    p->famo_gamma = 1e-3;
-    p->seed = 0;
+    method_family_defaults(MT_METHOD_WEIGHTING, p);
 }
 
 int weighting_needs_grad_norms(mt_weighting_kind kind) { return kind == MT_WEIGHT_GRADNORM; }
@@ -78,12 +67,12 @@ static int needs_positive_losses(mt_weighting_kind k)
 
 static mt_status check_vector(const char *what, const float *x, int T, int positive, mt_weighting_kind kind)
 {
-    if (!x) return mt_fail(MT_ERR_ARG, "weighting %s: %s is NULL", kind_names[kind], what);
+    if (!x) return mt_fail(MT_ERR_ARG, "weighting %s: %s is NULL", weighting_kind_name(kind), what);
     for (int i = 0; i < T; i++) {
         if (!isfinite(x[i]))
-            return mt_fail(MT_ERR_NUMERIC, "weighting %s: %s[%d] is %g", kind_names[kind], what, i, (double)x[i]);
+            return mt_fail(MT_ERR_NUMERIC, "weighting %s: %s[%d] is %g", weighting_kind_name(kind), what, i, (double)x[i]);
         if (positive && !(x[i] > 0.0f))
-            return mt_fail(MT_ERR_ARG, "weighting %s: %s[%d] is %g (must be > 0)", kind_names[kind], what, i,
+            return mt_fail(MT_ERR_ARG, "weighting %s: %s[%d] is %g (must be > 0)", weighting_kind_name(kind), what, i,
                            (double)x[i]);
     }
     return MT_OK;
@@ -127,32 +116,20 @@ mt_status weighting_new(mt_weighting **out, mt_weighting_kind kind, int T, const
     if ((int)kind < 0 || kind >= MT_WEIGHT_KIND_COUNT)
         return mt_fail(MT_ERR_ARG, "weighting: unknown method kind %d", (int)kind);
     if (T < 1 || T > WEIGHTING_MAX_TASKS)
-        return mt_fail(MT_ERR_ARG, "weighting %s: task count %d out of range 1..%d", kind_names[kind], T,
+        return mt_fail(MT_ERR_ARG, "weighting %s: task count %d out of range 1..%d", weighting_kind_name(kind), T,
                        WEIGHTING_MAX_TASKS);
     mt_weighting_params p;
     if (prm)
         p = *prm;
     else
         weighting_params_default(&p);
-    if (!(p.lr > 0.0) || !isfinite(p.lr))
-        return mt_fail(MT_ERR_ARG, "weighting %s: lr is %g (must be > 0)", kind_names[kind], p.lr);
-    if (p.opt != MT_WOPT_SGD && p.opt != MT_WOPT_ADAM)
-        return mt_fail(MT_ERR_ARG, "weighting %s: opt is %d (expected SGD or Adam)", kind_names[kind], (int)p.opt);
-    if (!(p.dwa_temp > 0.0) || !isfinite(p.dwa_temp))
-        return mt_fail(MT_ERR_ARG, "weighting %s: dwa_temp is %g (must be > 0)", kind_names[kind], p.dwa_temp);
-    if (!isfinite(p.gradnorm_alpha))
-        return mt_fail(MT_ERR_ARG, "weighting %s: gradnorm_alpha is not finite", kind_names[kind]);
-    if (!(p.gradnorm_floor > 0.0) || !(p.gradnorm_floor < 1.0))
-        return mt_fail(MT_ERR_ARG, "weighting %s: gradnorm_floor is %g (must be in (0, 1))", kind_names[kind],
-                       p.gradnorm_floor);
-    if (!(p.famo_gamma >= 0.0) || !isfinite(p.famo_gamma))
-        return mt_fail(MT_ERR_ARG, "weighting %s: famo_gamma is %g (must be >= 0)", kind_names[kind],
-                       p.famo_gamma);
+    mt_status st = method_check_struct(MT_METHOD_WEIGHTING, (int)kind, &p);
+    if (st) return mt_fail_prefix(st, "weighting %s", weighting_kind_name(kind));
     if (p.static_w) {
         for (int i = 0; i < T; i++)
             if (!isfinite(p.static_w[i]) || p.static_w[i] < 0.0f)
                 return mt_fail(MT_ERR_ARG, "weighting %s: static_w[%d] is %g (must be finite and >= 0)",
-                               kind_names[kind], i, (double)p.static_w[i]);
+                               weighting_kind_name(kind), i, (double)p.static_w[i]);
     }
     mt_weighting *w = mt_calloc(1, sizeof *w);
     if (!w) return MT_ERR_NOMEM;
@@ -377,7 +354,7 @@ mt_status weighting_update(mt_weighting *w, const float *grad_norms, const float
 {
     if (!w->prepared)
         return mt_fail(MT_ERR_STATE, "weighting %s: weighting_update called without weighting_prepare",
-                       kind_names[w->kind]);
+                       weighting_kind_name(w->kind));
     int T = w->T;
     mt_status st = MT_OK;
     switch (w->kind) {

@@ -78,29 +78,36 @@ typedef enum {
  * each scalar by lr in the direction of -sign(gradient)). */
 typedef enum { MT_WOPT_SGD, MT_WOPT_ADAM } mt_weighting_opt;
 
+/* The methods' parameters. Their defaults and ranges are in the registry
+ * (methods.c), which names each member a script can set; the rest are set
+ * by the caller. */
 typedef struct {
     const float *static_w; /* (T) static weights, copied; NULL = all 1 */
     const int *classify;   /* (T) uncertainty: 1 = classification (c_i = 1),
                               0 = regression (c_i = 1/2); copied; NULL = all
                               regression */
-    mt_weighting_opt opt;  /* default Adam */
-    double lr;             /* default 0.025 (FAMO's beta) */
-    double gradnorm_alpha; /* asymmetry; default 1.5 */
+    int opt;               /* mt_weighting_opt of the learned scalars */
+    double lr;             /* their learning rate (FAMO's beta) */
+    double gradnorm_alpha; /* asymmetry */
     double gradnorm_floor; /* weights are clamped to at least this before
-                              renormalising to sum T; default 1e-3 */
-    double dwa_temp;       /* default 2 */
-    double famo_gamma;     /* weight decay on FAMO's logits; default 1e-3 */
+                              renormalising to sum T */
+    double dwa_temp;
+    int dwa_window;        /* steps per window, 0 = an epoch: when the caller
+                              calls weighting_window_end */
+    double famo_gamma;     /* weight decay on FAMO's logits */
     uint64_t seed;         /* RLW's random stream; default 0 */
 } mt_weighting_params;
 
 typedef struct mt_weighting mt_weighting;
 
+/* Every member's registry default; pointers NULL, seed 0. */
 void weighting_params_default(mt_weighting_params *p);
 
 /* Creates a method for T tasks (1 <= T <= 1024); prm NULL = defaults.
  * The caller frees *out with weighting_free. Fails with MT_ERR_ARG naming
- * the bad field (a non-positive lr or temperature, a negative or
- * non-finite static weight, ...). */
+ * the bad field: a member outside the registry's range (every method's,
+ * so a later weighting_switch needs no check), a negative or non-finite
+ * static weight. */
 mt_status weighting_new(mt_weighting **out, mt_weighting_kind kind, int T, const mt_weighting_params *prm);
 void weighting_free(mt_weighting *w);
 
@@ -164,9 +171,8 @@ double weighting_sigma(const mt_weighting *w, int i);
 int weighting_needs_grad_norms(mt_weighting_kind kind);   /* gradnorm */
 int weighting_uses_losses_after(mt_weighting_kind kind);  /* famo */
 
-/* "equal", "static", "uncertainty", "gradnorm", "dwa", "rlw",
- * "scale_inv", "imtl_l", "famo". Parse fails with MT_ERR_ARG listing
- * the valid names. */
+/* The registry's names ("equal", "static", "uncertainty", ...). Parse
+ * fails with MT_ERR_ARG listing the valid names. */
 const char *weighting_kind_name(mt_weighting_kind kind);
 mt_status weighting_kind_parse(const char *name, mt_weighting_kind *out);
 

@@ -4,25 +4,6 @@
 #include <string.h>
 #include "core/mem.h"
 
-double method_param(const mt_method_spec *m, const char *key, double dflt)
-{
-    for (int i = 0; i < m->nparams; i++)
-        if (strcmp(m->key[i], key) == 0) return m->val[i];
-    return dflt;
-}
-
-void method_set(mt_method_spec *m, const char *key, double v)
-{
-    for (int i = 0; i < m->nparams; i++)
-        if (strcmp(m->key[i], key) == 0) {
-            m->val[i] = v;
-            return;
-        }
-    if (m->nparams == MT_METHOD_MAXP) return;
-    snprintf(m->key[m->nparams], sizeof m->key[0], "%s", key);
-    m->val[m->nparams++] = v;
-}
-
 const char *loss_kind_name(mt_loss_kind k)
 {
     switch (k) {
@@ -153,7 +134,7 @@ void experiment_single_task(const mt_experiment *e, int t, mt_experiment *out)
     out->topo.ntasks = 1;
     out->topo.task[0] = e->topo.task[t];
     snprintf(out->weighting.name, sizeof out->weighting.name, "equal");
-    out->weighting.nparams = 0;
+    memset(&out->weighting.params, 0, sizeof out->weighting.params);
     out->train.baselines = 0;
     out->train.affinity_every = 0;
     data_ref_retain(out->data);

@@ -12,19 +12,13 @@
 #include "data/dataset.h"
 #include "mtl/topology.h"
 
-#define MT_METHOD_MAXP 12
-
-/* A loss-weighting or gradient-combination method and its parameters, by
- * name: { "gradnorm", alpha = 1.5, lr = 0.025 }. */
+/* A loss-weighting or gradient-combination method by its registry name
+ * (mtl/methods.h) and the parameters the script gave; the others take the
+ * registry's defaults. { "gradnorm", alpha = 1.5 }. */
 typedef struct {
     char name[32];
-    int nparams;
-    char key[MT_METHOD_MAXP][24];
-    double val[MT_METHOD_MAXP];
+    mt_tparams params;
 } mt_method_spec;
-
-double method_param(const mt_method_spec *m, const char *key, double dflt);
-void method_set(mt_method_spec *m, const char *key, double v);
 
 /* MT_LOSS_VALUE: the task's output is its loss (the mean over the batch);
  * for analytic objectives such as the two-objective landscapes. */
@@ -79,7 +73,13 @@ typedef struct {
     mt_dataset ds;
     mt_split split;
     int refs;
-    char source[256]; /* how it was made, for config.json */
+    char source[512]; /* how it was made: "mmoe(tasks=2, d=100, ...)" */
+    /* the constructor (mtl.data.<constructor>), its parameter schema
+     * (static) and its values: the given ones and the derived ones the
+     * builder resolved; defaults from defs. For config.json. */
+    char constructor[32];
+    const mt_tparam_def *defs;
+    mt_tparams params;
     /* the true task clusters of a synthetic related-task family, for
      * comparing with learned relationships (ntruth = 0 otherwise) */
     int ntruth;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "core/log.h"
 #include "core/mem.h"
+#include "run/jsonrec.h"
 
 #define LC_SERIES_POINTS 4096
 
@@ -28,13 +29,16 @@ struct mt_lifecycle {
     mt_baselines base;
     char cache[1200];
     char key[2048];
+    int lock;           /* the cache's lock while this run trains them, or -1 */
     int bk;             /* the task whose baseline trains next */
     mt_trainer *bt;     /* its trainer, or NULL */
     mt_experiment single;
 
     /* the end */
+    int write_failed; /* a run file could not be written: the run fails */
     char status[16];
-    char message[1024];
+    char message[4096];
+    char io_msg[1024]; /* the first write error at the end */
     mt_status end_code, io;
 };
 
@@ -141,6 +145,7 @@ mt_status lifecycle_new(const mt_experiment *e, const lifecycle_opts *o, mt_life
     if (!lc) return MT_ERR_NOMEM;
     lc->e = e;
     lc->bk = 0;
+    lc->lock = -1;
     snprintf(lc->dir, sizeof lc->dir, "%s", o->dir);
     snprintf(lc->top, sizeof lc->top, "%s", o->top ? o->top : o->dir);
     snprintf(lc->method, sizeof lc->method, "%s", e->weighting.name);
@@ -170,20 +175,32 @@ mt_status lifecycle_start(mt_lifecycle *lc)
     mt_status st = rundir_open(lc->dir, &lc->rd);
     if (st) return st;
     lc->t0 = wall_now();
+    lc->phase = LC_TRAINING;
     lc->inner = rundir_recorder(lc->rd);
     mt_recorder rec = {.ud = lc, .metric = rec_metric, .event = rec_event, .matrix = rec_matrix};
     trainer_set_recorder(lc->t, &rec);
-    if ((st = rundir_write_config(lc->rd, lc->e, lc->t))) return st;
-    char js[512];
-    rundir_event(lc->rd, "start", 0, "\"experiment\":%s,\"total_steps\":%ld",
-                 rundir_json_string(lc->e->name, js, sizeof js), trainer_total_steps(lc->t));
-    lc->phase = LC_TRAINING;
+    st = rundir_write_config(lc->rd, lc->e, lc->t);
+    if (!st) {
+        cJSON *ev = jrec_event("start", 0);
+        cJSON_AddStringToObject(ev, "experiment", lc->e->name);
+        cJSON_AddNumberToObject(ev, "total_steps", (double)trainer_total_steps(lc->t));
+        rundir_event(lc->rd, ev);
+        st = rundir_poll(lc->rd);
+    }
+    if (st) {
+        lc->write_failed = 1;
+        return st;
+    }
     for (int k = 0; k < MT_MAX_TASKS; k++) lc->base.metric[k] = NAN;
     if (lc->e->train.baselines) {
         baseline_key(lc->e, lc->key, sizeof lc->key);
         snprintf(lc->cache, sizeof lc->cache, "%s/baselines-%016llx.json", lc->top,
                  (unsigned long long)fnv(0xcbf29ce484222325ULL, lc->key, strlen(lc->key)));
+        /* runs started together (a sweep) wait here for the one that trains them */
+        lc->lock = baselines_lock(lc->cache);
         if (baselines_load(lc->cache, lc->key, &lc->base, lc->e->ntasks)) {
+            baselines_unlock(lc->lock);
+            lc->lock = -1;
             mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", lc->e->name, lc->cache);
         } else {
             memset(&lc->base, 0, sizeof lc->base);
@@ -208,7 +225,10 @@ static mt_status baseline_step(mt_lifecycle *lc)
             lc->base.have = 1;
             lc->phase = LC_TRAINING;
             lc->mon.status_msg[0] = '\0';
-            return baselines_save(lc->cache, lc->key, &lc->base, e->ntasks, e);
+            st = baselines_save(lc->cache, lc->key, &lc->base, e->ntasks, e);
+            baselines_unlock(lc->lock);
+            lc->lock = -1;
+            return st;
         }
         experiment_single_task(e, lc->bk, &lc->single);
         if ((st = trainer_new(&lc->single, NULL, &lc->bt))) {
@@ -240,25 +260,43 @@ mt_status lifecycle_step(mt_lifecycle *lc)
     if (lc->phase == LC_BASELINES) return baseline_step(lc);
     if (lc->phase != LC_TRAINING) return mt_fail(MT_ERR_STATE, "%s: the run is not training", lc->e->name);
     mt_status st = trainer_step(lc->t);
+    if (!st && (st = rundir_poll(lc->rd))) lc->write_failed = 1;
     if (st || !trainer_finished(lc->t)) return st;
-    st = trainer_finish(lc->t);
-    lifecycle_end(lc, st, NULL, NULL);
+    if (!(st = trainer_finish(lc->t)) && (st = rundir_poll(lc->rd))) lc->write_failed = 1;
+    lifecycle_end(lc, st, st ? "failed" : NULL, NULL);
     return MT_OK;
 }
 
-static mt_status first_error(mt_status a, mt_status b) { return a ? a : b; }
+/* A run that had finished fails after all when a later write does not
+ * make it to disk; an earlier failure keeps its own status. */
+static void fail_late(mt_lifecycle *lc, mt_status *st, mt_status *io)
+{
+    if (!*io) {
+        *io = mt_last_status();
+        snprintf(lc->io_msg, sizeof lc->io_msg, "%s", mt_last_error());
+    }
+    if (strcmp(lc->status, "finished") != 0) return;
+    snprintf(lc->status, sizeof lc->status, "failed");
+    *st = mt_last_status();
+    snprintf(lc->message, sizeof lc->message, "%s", mt_last_error());
+}
 
 mt_status lifecycle_end(mt_lifecycle *lc, mt_status st, const char *status, const char *message)
 {
-    if (lc->phase == LC_ENDED) return lc->io;
-    char msg[1024] = "";
-    if (message) snprintf(msg, sizeof msg, "%s", message);
-    else if (st) snprintf(msg, sizeof msg, "%s", mt_last_error());
+    if (lc->phase == LC_ENDED) {
+        if (lc->io) mt_fail(lc->io, "%s", lc->io_msg);
+        return lc->io;
+    }
+    if (message) snprintf(lc->message, sizeof lc->message, "%s", message);
+    else if (st) snprintf(lc->message, sizeof lc->message, "%s", mt_last_error());
+    else lc->message[0] = '\0';
     if (!status)
-        status = !st ? "finished" : trainer_diverged(lc->t) ? "diverged" : st == MT_ERR_INTERRUPTED ? "interrupted" : "failed";
+        status = !st                             ? "finished"
+                 : lc->write_failed              ? "failed"
+                 : trainer_diverged(lc->t)       ? "diverged"
+                 : st == MT_ERR_INTERRUPTED      ? "interrupted"
+                                                 : "failed";
     snprintf(lc->status, sizeof lc->status, "%s", status);
-    snprintf(lc->message, sizeof lc->message, "%s", msg);
-    lc->end_code = st;
     int started = lc->phase != LC_BUILT;
     lc->phase = LC_ENDED;
     if (lc->bt) {
@@ -266,29 +304,44 @@ mt_status lifecycle_end(mt_lifecycle *lc, mt_status st, const char *status, cons
         lc->bt = NULL;
         experiment_free(&lc->single);
     }
-    if (strcmp(status, "finished") != 0)
-        lc->mon.state = st == MT_OK || st == MT_ERR_INTERRUPTED ? MT_RUN_STOPPED
-                        : trainer_diverged(lc->t)               ? MT_RUN_DIVERGED
-                                                                : MT_RUN_FAILED;
-    else
-        lc->mon.state = MT_RUN_FINISHED;
-    if (st || msg[0]) snprintf(lc->mon.status_msg, sizeof lc->mon.status_msg, "%s", msg);
-    if (!started) return MT_OK;
-    lc->wall = wall_now() - lc->t0;
-    long step = trainer_step_count(lc->t);
-    if (strcmp(status, "finished") != 0) {
-        char jm[2048];
-        /* a loss that diverged did so in the step after the last completed one */
-        long at = step + (st == MT_ERR_NUMERIC || st == MT_ERR_ARG ? 1 : 0);
-        rundir_event(lc->rd, status, at, "\"message\":%s", rundir_json_string(msg, jm, sizeof jm));
+    baselines_unlock(lc->lock);
+    lc->lock = -1;
+    mt_status io = MT_OK;
+    if (started) {
+        lc->wall = wall_now() - lc->t0;
+        long step = trainer_step_count(lc->t);
+        if (strcmp(lc->status, "finished") != 0) {
+            /* a loss that diverged did so in the step after the last completed one */
+            long at = step + (st == MT_ERR_NUMERIC || st == MT_ERR_ARG ? 1 : 0);
+            cJSON *ev = jrec_event(lc->status, at);
+            cJSON_AddStringToObject(ev, "message", lc->message);
+            rundir_event(lc->rd, ev);
+        }
+        char ck[1200];
+        if (trainer_save_checkpoint(lc->t, rundir_file(lc->rd, "checkpoint.safetensors", ck, sizeof ck)))
+            fail_late(lc, &st, &io);
+        cJSON *ev = jrec_event("finish", step);
+        cJSON_AddStringToObject(ev, "status", lc->status);
+        cJSON_AddNumberToObject(ev, "wall_time_s", round(lc->wall * 1000) / 1000);
+        rundir_event(lc->rd, ev);
+        /* the records are on disk before the summary says how the run ended */
+        if (rundir_seal(lc->rd)) fail_late(lc, &st, &io);
+        mt_status sst = rundir_write_summary(lc->rd, lc->t, lc->status, lc->message, lc->wall,
+                                             lc->e->train.baselines && lc->base.have ? &lc->base : NULL);
+        if (sst && !io) {
+            io = sst;
+            snprintf(lc->io_msg, sizeof lc->io_msg, "%s", mt_last_error());
+        }
     }
-    char ck[1200];
-    mt_status io = trainer_save_checkpoint(lc->t, rundir_file(lc->rd, "checkpoint.safetensors", ck, sizeof ck));
-    rundir_event(lc->rd, "finish", step, "\"status\":\"%s\",\"wall_time_s\":%.3f", status, lc->wall);
-    io = first_error(io, rundir_write_summary(lc->rd, lc->t, status, msg, lc->wall,
-                                              lc->e->train.baselines && lc->base.have ? &lc->base : NULL));
-    rundir_flush(lc->rd);
+    lc->end_code = st;
     lc->io = io;
+    mt_run_state state = strcmp(lc->status, "finished") == 0          ? MT_RUN_FINISHED
+                         : strcmp(lc->status, "diverged") == 0        ? MT_RUN_DIVERGED
+                         : strcmp(lc->status, "failed") == 0          ? MT_RUN_FAILED
+                                                                      : MT_RUN_STOPPED;
+    lc->mon.state = state;
+    if (lc->message[0]) snprintf(lc->mon.status_msg, sizeof lc->mon.status_msg, "%s", lc->message);
+    if (io) mt_fail(io, "%s", lc->io_msg);
     return io;
 }
 
@@ -299,6 +352,7 @@ mt_status lifecycle_free(mt_lifecycle *lc)
         trainer_free(lc->bt);
         experiment_free(&lc->single);
     }
+    baselines_unlock(lc->lock);
     trainer_free(lc->t);
     mt_status st = rundir_close(lc->rd);
     monitor_free(&lc->mon);

@@ -1,19 +1,48 @@
+/* rundir.c - the files of a run directory, written so that a crash, a
+ * kill or a full disk loses little and says what happened. */
 #include "rundir.h"
 
-#include <cJSON.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include "core/mem.h"
 #include "run/result.h"
+#include "mtl/methods.h"
+#include "run/jsonrec.h"
+
+/* Lines kept in memory before a write regardless of the clock. */
+#define RD_BUF_MAX (1u << 20)
+
+/* One append-only file written in whole lines. */
+typedef struct {
+    const char *name; /* in the run directory */
+    int fd;
+    char *buf; /* (cap) complete lines not yet written */
+    size_t len, cap;
+    off_t good; /* bytes on disk, ending with a complete line */
+} rd_stream;
+
+enum { RD_METRICS, RD_RELATIONS, RD_EVENTS, RD_NSTREAMS }; /* also the order of writing */
 
 struct mt_rundir {
     char dir[1024];
-    FILE *metrics, *events, *relations;
-    int write_error;
+    rd_stream s[RD_NSTREAMS];
+    double last_flush; /* monotonic seconds */
+    mt_status err;     /* the first write error; nothing is written after it */
+    char errmsg[1400];
 };
+
+static double rd_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static mt_status mkdir_p(const char *dir)
 {
@@ -34,19 +63,103 @@ static mt_status mkdir_p(const char *dir)
     return MT_OK;
 }
 
+mt_status rundir_check_fresh(const char *dir, int force)
+{
+    if (strlen(dir) >= 1000) return mt_fail(MT_ERR_ARG, "run directory path too long");
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        if (errno == ENOENT) return MT_OK;
+        return mt_fail(MT_ERR_IO, "%s: %s", dir, strerror(errno));
+    }
+    if (!S_ISDIR(sb.st_mode)) return mt_fail(MT_ERR_ARG, "%s: exists and is not a directory", dir);
+    if (force) return MT_OK;
+    DIR *d = opendir(dir);
+    if (!d) return mt_fail(MT_ERR_IO, "%s: cannot read the directory: %s", dir, strerror(errno));
+    char names[200] = "";
+    size_t w = 0;
+    int count = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        if (count < 3 && w < sizeof names)
+            w += (size_t)snprintf(names + w, sizeof names - w, "%s%s", count ? ", " : "", de->d_name);
+        count++;
+    }
+    closedir(d);
+    if (!count) return MT_OK;
+    return mt_fail(MT_ERR_ARG, "%s: already exists and is not empty (%s%s)", dir, names, count > 3 ? ", ..." : "");
+}
+
 const char *rundir_file(const mt_rundir *rd, const char *name, char *buf, size_t n)
 {
     snprintf(buf, n, "%s/%s", rd->dir, name);
     return buf;
 }
 
-static FILE *open_in(mt_rundir *rd, const char *name)
+/* Keeps the first error only: the one that explains the rest. */
+static void rd_fail(mt_rundir *rd, const char *name, const char *what, int e)
 {
-    char p[1200];
-    rundir_file(rd, name, p, sizeof p);
-    FILE *f = fopen(p, "w");
-    if (!f) mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", p, strerror(errno));
-    return f;
+    if (rd->err) return;
+    rd->err = MT_ERR_IO;
+    snprintf(rd->errmsg, sizeof rd->errmsg, "%s/%s: %s: %s", rd->dir, name, what, strerror(e));
+}
+
+/* Writes the buffered lines with as few write(2) calls as the kernel
+ * allows. On failure the file is cut back to its last complete line, so a
+ * reader never sees half a record, and the stream stops. */
+static void stream_write(mt_rundir *rd, rd_stream *s)
+{
+    if (rd->err || s->fd < 0 || !s->len) {
+        s->len = 0;
+        return;
+    }
+    size_t done = 0;
+    while (done < s->len) {
+        ssize_t r = write(s->fd, s->buf + done, s->len - done);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            int e = r < 0 ? errno : EIO;
+            if (done && ftruncate(s->fd, s->good) == 0) lseek(s->fd, s->good, SEEK_SET);
+            rd_fail(rd, s->name, "write failed", e);
+            s->len = 0;
+            return;
+        }
+        done += (size_t)r;
+    }
+    s->good += (off_t)s->len;
+    s->len = 0;
+}
+
+/* Appends text and a newline as one line. */
+static void stream_line(mt_rundir *rd, rd_stream *s, const char *text, size_t n)
+{
+    if (rd->err || s->fd < 0) return;
+    if (mt_grow((void **)&s->buf, &s->cap, s->len + n + 1, 1)) {
+        rd_fail(rd, s->name, "cannot buffer a record", ENOMEM);
+        return;
+    }
+    memcpy(s->buf + s->len, text, n);
+    s->buf[s->len + n] = '\n';
+    s->len += n + 1;
+    if (s->len >= RD_BUF_MAX) stream_write(rd, s);
+}
+
+static mt_status rd_status(const mt_rundir *rd)
+{
+    return rd->err ? mt_fail(rd->err, "%s", rd->errmsg) : MT_OK;
+}
+
+mt_status rundir_flush(mt_rundir *rd)
+{
+    for (int i = 0; i < RD_NSTREAMS; i++) stream_write(rd, &rd->s[i]);
+    rd->last_flush = rd_now();
+    return rd_status(rd);
+}
+
+mt_status rundir_poll(mt_rundir *rd)
+{
+    if (rd_now() - rd->last_flush >= RUNDIR_FLUSH_S) return rundir_flush(rd);
+    return rd_status(rd);
 }
 
 mt_status rundir_open(const char *dir, mt_rundir **out)
@@ -58,72 +171,118 @@ mt_status rundir_open(const char *dir, mt_rundir **out)
     mt_rundir *rd = mt_calloc(1, sizeof *rd);
     if (!rd) return MT_ERR_NOMEM;
     snprintf(rd->dir, sizeof rd->dir, "%s", dir);
-    rd->metrics = open_in(rd, "metrics.csv");
-    rd->events = rd->metrics ? open_in(rd, "events.jsonl") : NULL;
-    rd->relations = rd->events ? open_in(rd, "relations.jsonl") : NULL;
-    if (!rd->relations) {
-        st = mt_last_status();
-        rundir_close(rd);
-        return st;
+    static const char *const names[RD_NSTREAMS] = {"metrics.csv", "relations.jsonl", "events.jsonl"};
+    for (int i = 0; i < RD_NSTREAMS; i++) {
+        rd->s[i].name = names[i];
+        rd->s[i].fd = -1;
     }
-    fprintf(rd->metrics, "step,epoch,split,task,loss,metric,weight\n");
+    for (int i = 0; i < RD_NSTREAMS; i++) {
+        char p[1200];
+        rundir_file(rd, names[i], p, sizeof p);
+        rd->s[i].fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (rd->s[i].fd < 0) {
+            int e = errno;
+            rundir_close(rd);
+            return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", p, strerror(e));
+        }
+    }
+    static const char header[] = "step,epoch,split,task,loss,metric,weight";
+    stream_line(rd, &rd->s[RD_METRICS], header, sizeof header - 1);
+    /* a full disk shows now, before any training */
+    if (rundir_flush(rd)) return rundir_close(rd);
     *out = rd;
     return MT_OK;
+}
+
+mt_status rundir_seal(mt_rundir *rd)
+{
+    rundir_flush(rd);
+    for (int i = 0; i < RD_NSTREAMS; i++) {
+        rd_stream *s = &rd->s[i];
+        if (s->fd < 0) continue;
+        if (!rd->err && fsync(s->fd) != 0 && errno != EINVAL) rd_fail(rd, s->name, "fsync failed", errno);
+        if (close(s->fd) != 0) rd_fail(rd, s->name, "close failed", errno);
+        s->fd = -1;
+    }
+    return rd_status(rd);
 }
 
 mt_status rundir_close(mt_rundir *rd)
 {
     if (!rd) return MT_OK;
-    int bad = rd->write_error;
-    FILE *fs[] = {rd->metrics, rd->events, rd->relations};
-    for (int i = 0; i < 3; i++)
-        if (fs[i]) {
-            if (ferror(fs[i])) bad = 1;
-            if (fclose(fs[i]) != 0) bad = 1;
-        }
-    mt_status st = bad ? mt_fail(MT_ERR_IO, "%s: error writing the run files", rd->dir) : MT_OK;
+    mt_status st = rundir_seal(rd);
+    for (int i = 0; i < RD_NSTREAMS; i++) mt_free(rd->s[i].buf);
     mt_free(rd);
     return st;
 }
 
 const char *rundir_path(const mt_rundir *rd) { return rd->dir; }
 
-void rundir_flush(mt_rundir *rd)
+mt_status rundir_mkdirs(const char *dir) { return mkdir_p(dir); }
+
+/* %.9g round-trips a float and prints nan/inf as tokens readers know. */
+static size_t put_num(char *out, size_t n, double v)
 {
-    fflush(rd->metrics);
-    fflush(rd->events);
-    fflush(rd->relations);
+    int k = isnan(v)   ? snprintf(out, n, "nan")
+            : isinf(v) ? snprintf(out, n, "%s", v > 0 ? "inf" : "-inf")
+                       : snprintf(out, n, "%.9g", v);
+    return k < 0 ? 0 : (size_t)k < n ? (size_t)k : n - 1;
 }
 
-/* %.9g round-trips a float and prints nan/inf as JSON-safe tokens in CSV. */
-static void put_num(FILE *f, double v)
+/* A CSV field: quoted (with "" for a quote) when it holds a comma, a
+ * quote or a line break, as RFC 4180 has it. */
+static size_t put_field(char *out, size_t n, const char *s)
 {
-    if (isnan(v)) fputs("nan", f);
-    else if (isinf(v)) fputs(v > 0 ? "inf" : "-inf", f);
-    else fprintf(f, "%.9g", v);
+    if (!strpbrk(s, ",\"\r\n")) {
+        int k = snprintf(out, n, "%s", s);
+        return k < 0 ? 0 : (size_t)k < n ? (size_t)k : n - 1;
+    }
+    size_t w = 0;
+    if (w + 1 < n) out[w++] = '"';
+    for (; *s && w + 3 < n; s++) {
+        if (*s == '"') out[w++] = '"';
+        out[w++] = *s;
+    }
+    if (w + 1 < n) out[w++] = '"';
+    out[w] = '\0';
+    return w;
 }
 
 static void rec_metric(void *ud, long step, int epoch, mt_split_kind split, const char *task,
                        double loss, double metric, double weight)
 {
     mt_rundir *rd = ud;
-    fprintf(rd->metrics, "%ld,%d,%s,%s,", step, epoch, split_kind_name(split), task);
-    put_num(rd->metrics, loss);
-    fputc(',', rd->metrics);
-    put_num(rd->metrics, metric);
-    fputc(',', rd->metrics);
-    put_num(rd->metrics, weight);
-    fputc('\n', rd->metrics);
+    char line[512];
+    size_t w = (size_t)snprintf(line, sizeof line, "%ld,%d,%s,", step, epoch, split_kind_name(split));
+    w += put_field(line + w, sizeof line - w, task);
+    const double v[3] = {loss, metric, weight};
+    for (int i = 0; i < 3 && w + 1 < sizeof line; i++) {
+        line[w++] = ',';
+        w += put_num(line + w, sizeof line - w, v[i]);
+    }
+    stream_line(rd, &rd->s[RD_METRICS], line, w);
 }
 
+/* An event (an evaluation among them) is a moment worth keeping: every
+ * file is written out with it. */
 static void rec_event(void *ud, const char *json)
 {
     mt_rundir *rd = ud;
-    fputs(json, rd->events);
-    fputc('\n', rd->events);
+    stream_line(rd, &rd->s[RD_EVENTS], json, strlen(json));
+    rundir_flush(rd);
 }
 
-static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+static void rd_record(mt_rundir *rd, int stream, cJSON *o)
+{
+    char *s = jrec_print(o);
+    if (s) {
+        stream_line(rd, &rd->s[stream], s, strlen(s));
+        cJSON_free(s);
+    } else {
+        rd_fail(rd, rd->s[stream].name, "cannot format a record", ENOMEM);
+    }
+    cJSON_Delete(o);
+}
 
 static void rec_matrix(void *ud, long step, const char *name, int rows, int cols, const double *v,
                        const char (*rl)[MT_MON_NAME], const char (*cl)[MT_MON_NAME])
@@ -141,18 +300,11 @@ static void rec_matrix(void *ud, long step, const char *name, int rows, int cols
     cJSON *vals = cJSON_AddArrayToObject(o, "values");
     for (int i = 0; i < rows; i++) {
         cJSON *row = cJSON_CreateArray();
-        for (int j = 0; j < cols; j++) cJSON_AddItemToArray(row, num_or_null(v[i * cols + j]));
+        for (int j = 0; j < cols; j++) cJSON_AddItemToArray(row, jrec_num(v[i * cols + j]));
         cJSON_AddItemToArray(vals, row);
     }
-    char *s = cJSON_PrintUnformatted(o);
-    if (s) {
-        fputs(s, rd->relations);
-        fputc('\n', rd->relations);
-        cJSON_free(s);
-    } else {
-        rd->write_error = 1;
-    }
-    cJSON_Delete(o);
+    rd_record(rd, RD_RELATIONS, o);
+    if (rd->s[RD_RELATIONS].len && rd_now() - rd->last_flush >= RUNDIR_FLUSH_S) rundir_flush(rd);
 }
 
 mt_recorder rundir_recorder(mt_rundir *rd)
@@ -161,51 +313,60 @@ mt_recorder rundir_recorder(mt_rundir *rd)
     return r;
 }
 
-void rundir_event(mt_rundir *rd, const char *name, long step, const char *extra_fmt, ...)
+void rundir_event(mt_rundir *rd, cJSON *rec)
 {
-    char extra[2048];
-    va_list ap;
-    va_start(ap, extra_fmt);
-    vsnprintf(extra, sizeof extra, extra_fmt, ap);
-    va_end(ap);
-    cJSON *nm = cJSON_CreateString(name);
-    char *q = cJSON_PrintUnformatted(nm);
-    fprintf(rd->events, "{\"event\":%s,\"step\":%ld%s%s}\n", q ? q : "\"?\"", step, extra[0] ? "," : "",
-            extra);
-    cJSON_free(q);
-    cJSON_Delete(nm);
+    if (!rec) {
+        rd_fail(rd, "events.jsonl", "cannot build a record", ENOMEM);
+        return;
+    }
+    rd_record(rd, RD_EVENTS, rec);
+    rundir_flush(rd);
 }
 
-const char *rundir_json_string(const char *s, char *buf, size_t n)
+/* Writes o to dir/name through a temporary file, fsync and rename, so the
+ * file is either the old one or the complete new one. */
+static mt_status write_json_file(const char *p, cJSON *o)
 {
-    cJSON *str = cJSON_CreateString(s);
-    char *q = str ? cJSON_PrintUnformatted(str) : NULL;
-    snprintf(buf, n, "%s", q ? q : "\"\"");
-    cJSON_free(q);
-    cJSON_Delete(str);
-    return buf;
+    char tmp[1300];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", p, (long)getpid()); /* per process: a sweep's runs share files */
+    char *s = jrec_print_pretty(o);
+    if (!s) return mt_fail(MT_ERR_NOMEM, "%s: cannot format JSON", p);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        int e = errno;
+        cJSON_free(s);
+        return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", tmp, strerror(e));
+    }
+    int bad = fputs(s, f) < 0 || fputc('\n', f) == EOF || fflush(f) != 0 || fsync(fileno(f)) != 0;
+    int e = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    cJSON_free(s);
+    if (bad) {
+        remove(tmp);
+        return mt_fail(MT_ERR_IO, "%s: write failed: %s", p, strerror(e));
+    }
+    if (rename(tmp, p) != 0) {
+        e = errno;
+        remove(tmp);
+        return mt_fail(MT_ERR_IO, "%s: cannot rename %s into place: %s", p, tmp, strerror(e));
+    }
+    return MT_OK;
+}
+
+/* Through a temporary file (named per process: runs of a sweep may write
+ * one shared file) renamed into place, so a reader never sees half of it. */
+mt_status rundir_write_json_path(const char *path, const cJSON *o)
+{
+    return write_json_file(path, (cJSON *)o);
 }
 
 static mt_status write_json(mt_rundir *rd, const char *name, cJSON *o)
 {
-    char p[1200], tmp[1300];
-    rundir_file(rd, name, p, sizeof p);
-    snprintf(tmp, sizeof tmp, "%s.tmp", p);
-    char *s = cJSON_Print(o);
-    if (!s) return mt_fail(MT_ERR_NOMEM, "%s: cannot format JSON", p);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        cJSON_free(s);
-        return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", tmp, strerror(errno));
-    }
-    int bad = fputs(s, f) < 0 || fputc('\n', f) == EOF;
-    bad |= fclose(f) != 0;
-    cJSON_free(s);
-    if (bad || rename(tmp, p) != 0) {
-        remove(tmp);
-        return mt_fail(MT_ERR_IO, "%s: write failed: %s", p, strerror(errno));
-    }
-    return MT_OK;
+    char p[1200];
+    return rundir_write_json_path(rundir_file(rd, name, p, sizeof p), o);
 }
 
 static const char *target_kind_name(mt_target_kind k)
@@ -220,6 +381,42 @@ static cJSON *int_array(const int *v, int n)
     return a;
 }
 
+/* Every parameter of defs into obj, resolved: the value given or the
+ * default, as JSON types (a choice by name). A derived default the owner
+ * did not resolve is null; tables and functions are data, not written. */
+static void add_params(cJSON *obj, const mt_tparams *p, const mt_tparam_def *defs)
+{
+    for (const mt_tparam_def *d = defs; d && d->key; d++) {
+        double list[MT_TPARAM_LISTMAX];
+        int n;
+        if (d->type == MT_TP_TABLE || d->type == MT_TP_FUNCTION) continue;
+        if (!tparam_given(p, d->key) && (d->flags & (MT_TPF_DERIVED | MT_TPF_REQUIRED))) {
+            cJSON_AddNullToObject(obj, d->key);
+            continue;
+        }
+        switch (d->type) {
+        case MT_TP_BOOL: cJSON_AddBoolToObject(obj, d->key, tparam_num(p, defs, d->key) != 0); break;
+        case MT_TP_CHOICE: {
+            char name[64];
+            tparam_choice_name(d, (int)tparam_num(p, defs, d->key), name, sizeof name);
+            cJSON_AddStringToObject(obj, d->key, name);
+            break;
+        }
+        case MT_TP_STRING: cJSON_AddStringToObject(obj, d->key, tparam_text(p, defs, d->key)); break;
+        case MT_TP_INTS:
+        case MT_TP_NUMBERS:
+            if (!tparam_given(p, d->key)) { /* one value for every entry */
+                cJSON_AddNumberToObject(obj, d->key, d->dflt);
+                break;
+            }
+            n = tparam_list(p, d->key, list, MT_TPARAM_LISTMAX);
+            cJSON_AddItemToObject(obj, d->key, cJSON_CreateDoubleArray(list, n));
+            break;
+        default: cJSON_AddNumberToObject(obj, d->key, tparam_num(p, defs, d->key)); break;
+        }
+    }
+}
+
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t)
 {
     cJSON *o = cJSON_CreateObject();
@@ -230,6 +427,10 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON *d = cJSON_AddObjectToObject(o, "data");
     cJSON_AddStringToObject(d, "name", ds->name);
     cJSON_AddStringToObject(d, "source", e->data->source);
+    if (e->data->defs) {
+        cJSON_AddStringToObject(d, "constructor", e->data->constructor);
+        add_params(cJSON_AddObjectToObject(d, "params"), &e->data->params, e->data->defs);
+    }
     cJSON_AddNumberToObject(d, "examples", ds->n);
     cJSON_AddNumberToObject(d, "features", ds->d);
     if (ds->c > 0) {
@@ -273,10 +474,23 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
         cJSON_AddNumberToObject(tp, "params_shared", (double)trainer_params_shared(t));
         cJSON_AddNumberToObject(tp, "params_total", (double)trainer_params_total(t));
     }
+    if (e->topo.cls || topo_find(e->topo.type))
+        add_params(tp, &e->topo.params, (e->topo.cls ? e->topo.cls : topo_find(e->topo.type))->params);
+    cJSON *ra = cJSON_AddArrayToObject(o, "regularizers");
+    for (int r = 0; r < e->nreg; r++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "type", e->reg[r].type);
+        const mt_reg_class *rc = e->reg[r].cls ? e->reg[r].cls : reg_find(e->reg[r].type);
+        if (rc) add_params(x, &e->reg[r].params, rc->params);
+        cJSON_AddItemToArray(ra, x);
+    }
     cJSON *w = cJSON_AddObjectToObject(o, "weighting");
     cJSON_AddStringToObject(w, "method", e->weighting.name);
-    for (int i = 0; i < e->weighting.nparams; i++)
-        cJSON_AddNumberToObject(w, e->weighting.key[i], e->weighting.val[i]);
+    const mt_method_info *mi = method_find(e->weighting.name);
+    if (mi) {
+        cJSON_AddStringToObject(w, "family", method_family_name(mi->family));
+        add_params(w, &e->weighting.params, mi->params);
+    }
     const mt_optim_spec *op = &e->optim;
     cJSON *oo = cJSON_AddObjectToObject(o, "optim");
     cJSON_AddStringToObject(oo, "name", op->name);
@@ -349,14 +563,14 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
         cJSON_AddStringToObject(x, "metric_name", metric_kind_name(ts->metric));
         cJSON_AddBoolToObject(x, "higher_is_better", res.higher_better[k]);
         cJSON_AddNumberToObject(x, "params", (double)trainer_params_task(t, k));
-        cJSON_AddItemToObject(x, "train_loss", num_or_null(res.loss[MT_RES_TRAIN][k]));
-        cJSON_AddItemToObject(x, "val_loss", num_or_null(res.loss[MT_RES_VAL][k]));
-        cJSON_AddItemToObject(x, "val_metric", num_or_null(res.metric[MT_RES_VAL][k]));
-        cJSON_AddItemToObject(x, "test_loss", num_or_null(res.loss[MT_RES_TEST][k]));
-        cJSON_AddItemToObject(x, "test_metric", num_or_null(res.metric[MT_RES_TEST][k]));
-        if (res.have_baselines) cJSON_AddItemToObject(x, "single_task_metric", num_or_null(res.single_task_metric[k]));
+        cJSON_AddItemToObject(x, "train_loss", jrec_num(res.loss[MT_RES_TRAIN][k]));
+        cJSON_AddItemToObject(x, "val_loss", jrec_num(res.loss[MT_RES_VAL][k]));
+        cJSON_AddItemToObject(x, "val_metric", jrec_num(res.metric[MT_RES_VAL][k]));
+        cJSON_AddItemToObject(x, "test_loss", jrec_num(res.loss[MT_RES_TEST][k]));
+        cJSON_AddItemToObject(x, "test_metric", jrec_num(res.metric[MT_RES_TEST][k]));
+        if (res.have_baselines) cJSON_AddItemToObject(x, "single_task_metric", jrec_num(res.single_task_metric[k]));
     }
-    if (res.have_baselines) cJSON_AddItemToObject(o, "delta_m", num_or_null(res.delta_m));
+    if (res.have_baselines) cJSON_AddItemToObject(o, "delta_m", jrec_num(res.delta_m));
     mt_status st = write_json(rd, "summary.json", o);
     cJSON_Delete(o);
     return st;
@@ -395,18 +609,38 @@ mt_status baselines_save(const char *path, const char *key, const mt_baselines *
     cJSON *m = cJSON_AddArrayToObject(o, "metric");
     for (int i = 0; i < ntasks; i++) {
         cJSON_AddItemToArray(names, cJSON_CreateString(e->task[i].name));
-        cJSON_AddItemToArray(m, num_or_null(b->metric[i]));
+        cJSON_AddItemToArray(m, jrec_num(b->metric[i]));
     }
-    char *s = cJSON_Print(o);
+    /* the top directory of a run may not exist yet: the run folders are
+     * made only once their trainer is built */
+    char dir[1200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    mt_status st = MT_OK;
+    if (slash && slash != dir) {
+        *slash = '\0';
+        st = mkdir_p(dir);
+    }
+    if (!st) st = write_json_file(path, o);
     cJSON_Delete(o);
-    if (!s) return MT_ERR_NOMEM;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        cJSON_free(s);
-        return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", path, strerror(errno));
+    return st;
+}
+
+int baselines_lock(const char *path)
+{
+    char lp[1200];
+    snprintf(lp, sizeof lp, "%s.lock", path);
+    int fd = open(lp, O_RDWR | O_CREAT, 0666);
+    if (fd < 0) return -1;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLKW, &fl) != 0) {
+        close(fd);
+        return -1;
     }
-    int bad = fputs(s, f) < 0;
-    bad |= fclose(f) != 0;
-    cJSON_free(s);
-    return bad ? mt_fail(MT_ERR_IO, "%s: write failed", path) : MT_OK;
+    return fd;
+}
+
+void baselines_unlock(int fd)
+{
+    if (fd >= 0) close(fd);
 }

@@ -14,27 +14,59 @@
 #define MT_RUNDIR_H
 
 #include <stdio.h>
+#include <cJSON.h>
 #include "core/status.h"
 #include "run/trainer.h"
 
 typedef struct mt_rundir mt_rundir;
 
-/* Creates dir (and parents) and opens the files for writing. */
+/* The longest a record waits in memory before it is written: a kill loses
+ * at most this much (plus whatever came after the last evaluation, which
+ * writes at once). */
+#define RUNDIR_FLUSH_S 2.0
+
+/* Refuses a dir that exists and holds anything, unless force: MT_ERR_ARG
+ * "DIR: already exists and is not empty (config.json, metrics.csv, ...)".
+ * A missing or empty directory is fine. Creates nothing. */
+mt_status rundir_check_fresh(const char *dir, int force);
+
+/* Creates dir (and parents) and starts metrics.csv, events.jsonl and
+ * relations.jsonl afresh (truncating them). Call it only once the run is
+ * sure to start: the files of an earlier run are gone afterwards. */
 mt_status rundir_open(const char *dir, mt_rundir **out);
-/* Flushes and closes; reports a write error it saw on the way. */
+/* Writes out, fsyncs and closes metrics.csv, events.jsonl and
+ * relations.jsonl, so the run's records are on disk before summary.json
+ * says how it ended; records after this are dropped. Returns the first
+ * write error of the run (with its message), if any. */
+mt_status rundir_seal(mt_rundir *rd);
+/* rundir_seal, then frees rd; the first write error of the run. */
 mt_status rundir_close(mt_rundir *rd);
 const char *rundir_path(const mt_rundir *rd);
+/* Creates dir and its parents (the sweep makes run folders before a run
+ * writes its log there). */
+mt_status rundir_mkdirs(const char *dir);
 /* "<dir>/<name>" into buf. */
 const char *rundir_file(const mt_rundir *rd, const char *name, char *buf, size_t n);
-/* The recorder that writes metrics.csv, events.jsonl and relations.jsonl. */
+/* The recorder that writes metrics.csv, events.jsonl and relations.jsonl.
+ * Records are whole lines, kept in memory and written with one write(2)
+ * per file at every event (an evaluation writes one) and at least every
+ * RUNDIR_FLUSH_S seconds (rundir_poll), so the files on disk always end
+ * with a complete line. After a write error nothing more is written; on
+ * the failed file the partial tail is cut back to the last whole line. */
 mt_recorder rundir_recorder(mt_rundir *rd);
-/* Appends {"event": name, "step": step, ...extra} where extra is a
- * JSON-object body without braces ("" for none). */
-void rundir_event(mt_rundir *rd, const char *name, long step, const char *extra_fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-void rundir_flush(mt_rundir *rd);
-/* s as a quoted, escaped JSON string into buf. */
-const char *rundir_json_string(const char *s, char *buf, size_t n);
+/* Appends the record (takes ownership; built with jrec_event) to
+ * events.jsonl and writes every file out. */
+void rundir_event(mt_rundir *rd, cJSON *rec);
+/* Writes every buffered line now; the first write error of the run. */
+mt_status rundir_flush(mt_rundir *rd);
+/* rundir_flush when RUNDIR_FLUSH_S has passed since the last one; the
+ * first write error of the run, e.g. MT_ERR_IO "runs/x/metrics.csv: write
+ * failed: No space left on device". Cheap: call it after every step. */
+mt_status rundir_poll(mt_rundir *rd);
+/* Writes a JSON document (cJSON_Print, a final newline) to path through a
+ * temporary file renamed into place. */
+struct cJSON;
+mt_status rundir_write_json_path(const char *path, const struct cJSON *o);
 
 /* config.json from the experiment and the built trainer (parameter counts). */
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t);
@@ -58,5 +90,12 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
 int baselines_load(const char *path, const char *key, mt_baselines *b, int ntasks);
 mt_status baselines_save(const char *path, const char *key, const mt_baselines *b, int ntasks,
                          const mt_experiment *e);
+/* Holds an fcntl lock on path.lock while one process trains the
+ * baselines others will reuse (runs of a sweep started together wait
+ * instead of training the same baselines twice). Returns a descriptor
+ * for baselines_unlock, or -1 when locking is not possible (the caller
+ * goes on unlocked: the cache is written atomically either way). */
+int baselines_lock(const char *path);
+void baselines_unlock(int fd);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "run/jsonrec.h"
 #include "run/trainer_impl.h"
 
 const char *split_kind_name(mt_split_kind s)
@@ -371,6 +372,15 @@ static void record_metric(mt_trainer *t, mt_split_kind split, int k, double loss
         t->rec.metric(t->rec.ud, t->step, t->epoch + 1, split, t->e.task[k].name, loss, metric, t->w[k]);
 }
 
+/* Hands the recorder one event line built with cJSON (consumes ev). */
+static void tr_record_event(mt_trainer *t, cJSON *ev)
+{
+    char *s = jrec_print(ev);
+    if (s) t->rec.event(t->rec.ud, s);
+    cJSON_free(s);
+    cJSON_Delete(ev);
+}
+
 static mt_status evaluate_and_publish(mt_trainer *t)
 {
     tr_publish_learned(t);
@@ -400,15 +410,12 @@ static mt_status evaluate_and_publish(mt_trainer *t)
         }
     }
     if (t->rec.event) {
-        char js[4096];
-        size_t w = (size_t)snprintf(js, sizeof js, "{\"event\":\"eval\",\"step\":%ld,\"epoch\":%d,\"lr\":%.9g,\"val_loss\":[",
-                                    t->step, t->epoch + 1, t->lr_now);
-        for (int k = 0; k < t->T && w < sizeof js - 64; k++)
-            w += (t->have_val && isfinite(t->val.loss[k]))
-                     ? (size_t)snprintf(js + w, sizeof js - w, "%s%.9g", k ? "," : "", t->val.loss[k])
-                     : (size_t)snprintf(js + w, sizeof js - w, "%snull", k ? "," : "");
-        snprintf(js + w, sizeof js - w, "]}");
-        t->rec.event(t->rec.ud, js);
+        cJSON *ev = jrec_event("eval", t->step);
+        cJSON_AddNumberToObject(ev, "epoch", t->epoch + 1);
+        cJSON_AddItemToObject(ev, "lr", jrec_f32((float)t->lr_now));
+        cJSON *vl = cJSON_AddArrayToObject(ev, "val_loss");
+        for (int k = 0; k < t->T; k++) cJSON_AddItemToArray(vl, jrec_num(t->have_val ? t->val.loss[k] : NAN));
+        tr_record_event(t, ev);
     }
     if (t->hooks.on_eval) return t->hooks.on_eval(t->hooks.ud, t->step);
     return MT_OK;
@@ -627,9 +634,9 @@ mt_status trainer_set_weighting(mt_trainer *t, const mt_method_spec *m)
     t->e.weighting = *m;
     if (t->mon) monitor_log(t->mon, 1, "step %ld: weighting -> %s", t->step, m->name);
     if (t->rec.event) {
-        char js[256];
-        snprintf(js, sizeof js, "{\"event\":\"weighting\",\"step\":%ld,\"method\":\"%s\"}", t->step, m->name);
-        t->rec.event(t->rec.ud, js);
+        cJSON *ev = jrec_event("weighting", t->step);
+        cJSON_AddStringToObject(ev, "method", m->name);
+        tr_record_event(t, ev);
     }
     return MT_OK;
 }

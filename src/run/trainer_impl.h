@@ -13,7 +13,7 @@
 #include "mtl/combine.h"
 #include "mtl/relations.h"
 #include "mtl/weighting.h"
-#include "run/methods.h"
+#include "mtl/methods.h"
 #include "run/trainer.h"
 
 struct mt_trainer {
@@ -65,6 +65,7 @@ struct mt_trainer {
     float gnorm[MT_MAX_TASKS];
     double win_method[MT_MAX_TASKS]; /* losses summed over the DWA window */
     long win_method_n;
+    long method_window;              /* DWA's `window` in steps; 0 = an epoch */
     mt_conflict_tracker conflicts;
     float *backup; /* (params total) for lookahead affinity, or NULL */
     void *reg_state[MT_MAX_REGS]; /* regularisers bound to the graph */

@@ -15,15 +15,16 @@ void tr_publish_weights(mt_trainer *t)
 }
 
 /* Creates the method the spec names (allocation happens here, never in a
- * step). On failure the trainer keeps its previous method. */
+ * step), its parameters from the registry: the spec's, else the
+ * defaults. On failure the trainer keeps its previous method. */
 mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
 {
-    const mt_method_info *info = method_info(m->name);
-    if (!info) return mt_fail(MT_ERR_ARG, "weighting: unknown method \"%s\" (available: %s)", m->name, method_names());
+    const mt_method_info *info;
+    mt_status st = method_lookup(m->name, &info);
+    if (st) return mt_fail_prefix(st, "weighting");
+    if ((st = tparam_validate(&m->params, info->params, "weighting", info->name))) return st;
     if (info->family == MT_METHOD_WEIGHTING) {
-        mt_weighting_kind kind;
-        mt_status st = weighting_kind_parse(m->name, &kind);
-        if (st) return st;
+        mt_weighting_kind kind = (mt_weighting_kind)info->kind;
         if (kind == MT_WEIGHT_GRADNORM && (t->gw_len == 0 || t->topo.shared_weight < 0))
             return mt_fail(MT_ERR_ARG, "weighting gradnorm: the network has no shared layer to measure gradients at");
         float sw[MT_MAX_TASKS];
@@ -34,12 +35,9 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         }
         mt_weighting_params prm;
         weighting_params_default(&prm);
+        method_fill(info, &m->params, &prm);
         prm.static_w = sw;
         prm.classify = cls;
-        prm.lr = method_param(m, "lr", prm.lr);
-        prm.gradnorm_alpha = method_param(m, "alpha", prm.gradnorm_alpha);
-        prm.dwa_temp = method_param(m, "temp", prm.dwa_temp);
-        prm.famo_gamma = method_param(m, "gamma", prm.famo_gamma);
         prm.seed = t->e.train.seed;
         mt_weighting *W;
         if ((st = weighting_new(&W, kind, t->T, &prm))) return mt_fail_prefix(st, "weighting %s", m->name);
@@ -48,26 +46,17 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         t->C = NULL;
         t->W = W;
         t->mgda_ub = 0;
+        t->method_window = prm.dwa_window;
         memcpy(t->w, weighting_weights(W), (size_t)t->T * sizeof(float));
     } else {
-        mt_combine_kind kind;
-        mt_status st = combine_kind_parse(m->name, &kind);
-        if (st) return st;
+        mt_combine_kind kind = (mt_combine_kind)info->kind;
         if (t->P == 0) return mt_fail(MT_ERR_ARG, "%s: the network has no shared parameters to combine gradients on", m->name);
         int ub = kind == MT_COMBINE_MGDA_UB;
         if (ub && t->topo.shared == MT_NONE)
             return mt_fail(MT_ERR_ARG, "mgda_ub needs one shared representation: attach every head at the same trunk layer");
         mt_combine_params prm;
         combine_params_default(&prm);
-        prm.mgda_norm = (mt_mgda_norm)(int)method_param(m, "norm", prm.mgda_norm);
-        prm.mgda_max_iter = (int)method_param(m, "max_iter", prm.mgda_max_iter);
-        prm.nash_max_iter = (int)method_param(m, "max_iter", prm.nash_max_iter);
-        prm.nash_tol = method_param(m, "tol", prm.nash_tol);
-        prm.cagrad_c = method_param(m, "c", prm.cagrad_c);
-        prm.cagrad_rescale = (int)method_param(m, "rescale", prm.cagrad_rescale);
-        prm.gradvac_beta = method_param(m, "beta", prm.gradvac_beta);
-        prm.graddrop_leak = method_param(m, "leak", prm.graddrop_leak);
-        prm.upgrad_reg = method_param(m, "reg", prm.upgrad_reg);
+        method_fill(info, &m->params, &prm);
         prm.seed = t->e.train.seed;
         if (ub && !t->zgrad) {
             t->zgrad = mt_alloc_aligned((size_t)t->T * (size_t)t->max_batch * t->R * sizeof(float));
@@ -80,6 +69,7 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         t->W = NULL;
         t->C = C;
         t->mgda_ub = ub;
+        t->method_window = 0;
         for (int k = 0; k < t->T; k++) t->w[k] = 1.0f;
     }
     t->family = info->family;
@@ -197,7 +187,7 @@ mt_status tr_method_after_step(mt_trainer *t, const double *lv, int epoch_ended)
     if (st) return st;
     for (int k = 0; k < t->T; k++) t->win_method[k] += lv[k];
     t->win_method_n++;
-    long window = (long)method_param(&t->e.weighting, "window", 0);
+    long window = t->method_window;
     int end = window > 0 ? t->win_method_n >= window : epoch_ended;
     if (end && t->win_method_n > 0) {
         float mean[MT_MAX_TASKS];

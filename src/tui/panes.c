@@ -294,6 +294,11 @@ static void draw_header(tui_screen *s, WINDOW *w, const tui_view *v)
     colors_set(w, ROLE_TITLE, A_REVERSE);
     mvwhline(w, 0, 0, ' ', W);
     int x = pane_put(w, 0, 1, "mtlab", W - 2) + 2;
+    if (v->mode) {
+        colors_set(w, v->mode_warn ? ROLE_WARN : ROLE_TITLE, A_REVERSE);
+        x += pane_putf(w, 0, x, W - x - 1, "[%s]", v->mode) + 1;
+        colors_set(w, ROLE_TITLE, A_REVERSE);
+    }
     if (!m) {
         colors_set(w, ROLE_NORMAL, 0);
         pane_put(w, 1, 1, "no experiment loaded", W - 2);

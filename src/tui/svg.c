@@ -27,11 +27,7 @@ static void xml_text(FILE *f, const char *s)
     }
 }
 
-typedef struct {
-    double px, py, pw, ph;   /* the plot area in pixels */
-    double x0, x1, y0, y1;   /* data range (y in log10 when log) */
-    int log;
-} svg_panel;
+typedef tui_svg_panel svg_panel;
 
 static double map_x(const svg_panel *p, double x) { return p->px + (x - p->x0) / (p->x1 - p->x0) * p->pw; }
 static double map_y(const svg_panel *p, double y) { return p->py + (p->y1 - y) / (p->y1 - p->y0) * p->ph; }
@@ -76,7 +72,7 @@ static int svg_series(FILE *f, const svg_panel *p, const mt_series *s, const cha
     return written;
 }
 
-static void svg_axes(FILE *f, const svg_panel *p, const char *ylabel)
+static void svg_axes(FILE *f, const svg_panel *p, const char *ylabel, int x_ticks)
 {
     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
                "stroke=\"#888\"/>\n", p->px, p->py, p->pw, p->ph);
@@ -97,7 +93,7 @@ static void svg_axes(FILE *f, const svg_panel *p, const char *ylabel)
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", p->px - 6,
                 y + 4, lab);
     }
-    n = axis_ticks(p->x0, p->x1, 8, t, 16, &step);
+    n = x_ticks ? axis_ticks(p->x0, p->x1, 8, t, 16, &step) : 0;
     for (int i = 0; i < n; i++) {
         double x = map_x(p, t[i]);
         axis_format(t[i], step, lab, sizeof lab);
@@ -169,14 +165,8 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
     if (d.height < 240) d.height = 240;
     const double W = d.width, H = d.height, legend_w = 220, left = 64;
 
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "viewBox=\"0 0 %d %d\" font-family=\"monospace\" font-size=\"11\">\n"
-               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-               d.width, d.height, d.width, d.height);
-    fputs("<text x=\"12\" y=\"20\" font-size=\"14\" font-weight=\"bold\">", f);
-    xml_text(f, m->experiment[0] ? m->experiment : "experiment");
-    fprintf(f, "</text>\n<text x=\"%.1f\" y=\"20\" text-anchor=\"end\">step %ld, %s, weighting ",
+    tui_svg_begin(f, d.width, d.height, m->experiment[0] ? m->experiment : "experiment");
+    fprintf(f, "<text x=\"%.1f\" y=\"20\" text-anchor=\"end\">step %ld, %s, weighting ",
             W - 12, m->step, monitor_state_name(m->state));
     xml_text(f, m->weighting[0] ? m->weighting : "-");
     fputs("</text>\n", f);
@@ -190,7 +180,7 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
     y_extent(m, 1, &wp);
 
     fputs("<g id=\"loss\">\n", f);
-    svg_axes(f, &lp, d.log_y ? "loss (log scale)" : "loss");
+    svg_axes(f, &lp, d.log_y ? "loss (log scale)" : "loss", 1);
     for (int t = 0; t < m->ntasks; t++) {
         char style[160];
         const char *c = task_hex[t % NHEX];
@@ -204,7 +194,7 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
     fputs("</g>\n<g id=\"weights\">\n", f);
     char wl[MT_MON_NAME + 16];
     snprintf(wl, sizeof wl, "loss %s", m->weight_label[0] ? m->weight_label : "weight");
-    svg_axes(f, &wp, wl);
+    svg_axes(f, &wp, wl, 1);
     for (int t = 0; t < m->ntasks; t++) {
         char style[120];
         snprintf(style, sizeof style, "stroke=\"%s\" stroke-width=\"1.5\"%s", task_hex[t % NHEX],
@@ -232,14 +222,49 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
     return MT_OK;
 }
 
+void tui_svg_begin(FILE *f, int width, int height, const char *title)
+{
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+               "viewBox=\"0 0 %d %d\" font-family=\"monospace\" font-size=\"11\">\n"
+               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+               width, height, width, height);
+    fputs("<text x=\"12\" y=\"20\" font-size=\"14\" font-weight=\"bold\">", f);
+    xml_text(f, title);
+    fputs("</text>\n", f);
+}
+
+void tui_svg_text(FILE *f, const char *s) { xml_text(f, s); }
+double tui_svg_x(const tui_svg_panel *p, double x) { return map_x(p, x); }
+double tui_svg_y(const tui_svg_panel *p, double y) { return map_y(p, y); }
+void tui_svg_axes(FILE *f, const tui_svg_panel *p, const char *ylabel, int x_ticks) { svg_axes(f, p, ylabel, x_ticks); }
+const char *tui_svg_color(int i) { return task_hex[(i % NHEX + NHEX) % NHEX]; }
+
+typedef struct {
+    const mt_monitor *m;
+    const tui_svg_options *o;
+} monitor_picture;
+
+static mt_status write_monitor(FILE *f, void *ud)
+{
+    const monitor_picture *mp = ud;
+    return tui_svg_write(f, mp->m, mp->o);
+}
+
 mt_status tui_export_svg(const char *path, const mt_monitor *m, const tui_svg_options *o)
+{
+    monitor_picture mp = {m, o};
+    return tui_svg_to_file(path, write_monitor, &mp);
+}
+
+mt_status tui_svg_to_file(const char *path, mt_status (*write)(FILE *f, void *ud), void *ud)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         return mt_fail(MT_ERR_ARG, "svg: path too long: %.64s...", path);
     FILE *f = fopen(tmp, "w");
     if (!f) return mt_fail(MT_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    mt_status s = tui_svg_write(f, m, o);
+    mt_status s = write(f, ud);
     if (fclose(f) != 0 && s == MT_OK)
         s = mt_fail(MT_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
     if (s == MT_OK && rename(tmp, path) != 0)

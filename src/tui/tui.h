@@ -42,6 +42,8 @@ typedef struct {
     int selected;         /* the experiment shown, 0..count-1 */
     const char *script;   /* the script's path for the footer, or NULL */
     const char *message;  /* a line from the app ("checkpoint saved to ..."), or NULL */
+    const char *mode;     /* the script's Lua mode for the header ("sandbox", "trusted"), or NULL */
+    int mode_warn;        /* draw the mode as a warning (the script has the full standard library) */
     const mt_run_result *results; /* (count) the numbers summary.json holds, or NULL */
     int readonly;         /* recorded runs (mtlab open): nothing trains */
 } tui_view;

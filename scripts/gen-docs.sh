@@ -1,0 +1,25 @@
+#!/bin/sh
+# gen-docs.sh BUILD - regenerates the parts of the docs that come from the
+# registries: in docs/lua-api.md, the lines between "<!-- NAME:begin ..."
+# and "<!-- NAME:end -->" for NAME = methods (`mtlab --list-methods
+# --markdown`) and data (`mtlab --list-data --markdown`).
+# tests/test_mtl_methods.c and tests/test_lua_registry.c fail when the
+# checked-in text differs from the registries.
+set -e
+build="${1:-build}"
+doc=docs/lua-api.md
+tmp="$doc.tmp.$$"
+gen="$doc.gen.$$"
+trap 'rm -f "$tmp" "$gen"' EXIT
+for name in methods data; do
+    "$build/mtlab" "--list-$name" --markdown >"$gen"
+    grep -q "^<!-- $name:begin" "$doc" && grep -q "^<!-- $name:end -->" "$doc" ||
+        { echo "gen-docs: no $name:begin / $name:end markers in $doc" >&2; exit 1; }
+    awk -v gen="$gen" -v name="$name" '
+      index($0, "<!-- " name ":begin") == 1 { print; while ((getline line < gen) > 0) print line; skip = 1; next }
+      index($0, "<!-- " name ":end -->") == 1 { skip = 0 }
+      !skip { print }
+    ' "$doc" >"$tmp"
+    mv "$tmp" "$doc"
+done
+echo "gen-docs: $doc"

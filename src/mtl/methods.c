@@ -1,0 +1,231 @@
+/* methods.c - the registry of loss-weighting and gradient-combination
+ * methods (see methods.h). The formulas are in weighting.h and combine.h. */
+#include "methods.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/strutil.h"
+#include "mtl/combine.h"
+#include "mtl/weighting.h"
+
+#define WD(m) MT_FIELD_DOUBLE(mt_weighting_params, m)
+#define WI(m) MT_FIELD_INT(mt_weighting_params, m)
+#define CD(m) MT_FIELD_DOUBLE(mt_combine_params, m)
+#define CI(m) MT_FIELD_INT(mt_combine_params, m)
+#define END {NULL, 0, 0, 0, 0, NULL, NULL}
+
+/* Parameters every combiner takes, first in each combiner's list (none
+ * yet; issue 14's rep_grad goes here). */
+#define COMBINER_COMMON
+
+/* The optimiser of a method's learned scalars. */
+#define LEARNED_OPT(what)                                                                                \
+    {"lr", MT_TP_NUMBER, 0.025, 1e-9, 10, NULL, "learning rate of " what, .field = WD(lr)},              \
+    {"opt", MT_TP_CHOICE, MT_WOPT_ADAM, 0, 1, "sgd|adam", "optimiser of " what " (Adam: beta 0.9, 0.999)", \
+     .field = WI(opt)}
+
+static const mt_tparam_def no_params[] = {END};
+static const mt_tparam_def uncertainty_params[] = {LEARNED_OPT("the log-variances s"), END};
+static const mt_tparam_def gradnorm_params[] = {
+    {"alpha", MT_TP_NUMBER, 1.5, 0, 10, NULL, "asymmetry: how hard slower tasks are pushed", .field = WD(gradnorm_alpha)},
+    LEARNED_OPT("the weights"),
+    {"floor", MT_TP_NUMBER, 1e-3, 1e-12, 0.999, NULL, "lower clamp of a weight before the renormalisation to sum T",
+     .field = WD(gradnorm_floor)},
+    END};
+static const mt_tparam_def dwa_params[] = {
+    {"temp", MT_TP_NUMBER, 2.0, 1e-6, 1e6, NULL, "softmax temperature", .field = WD(dwa_temp)},
+    {"window", MT_TP_INT, 0, 0, 1e9, NULL, "steps per window; 0 = one epoch", .field = WI(dwa_window)},
+    END};
+static const mt_tparam_def imtl_l_params[] = {LEARNED_OPT("the scales s"), END};
+static const mt_tparam_def famo_params[] = {
+    LEARNED_OPT("the logits (beta)"),
+    {"gamma", MT_TP_NUMBER, 1e-3, 0, 10, NULL, "weight decay on the logits", .field = WD(famo_gamma)},
+    END};
+
+static const mt_tparam_def combine_none[] = {COMBINER_COMMON END};
+static const mt_tparam_def mgda_params[] = {
+    COMBINER_COMMON
+    {"norm", MT_TP_CHOICE, MT_MGDA_NORM_L2, 0, 3, "none|l2|loss|loss+",
+     "gradient normalisation: g_i / 1, ||g_i||, L_i or L_i ||g_i||", .field = CI(mgda_norm)},
+    {"max_iter", MT_TP_INT, 250, 1, 1e6, NULL, "Frank-Wolfe iterations before the exact active-set finish",
+     .field = CI(mgda_max_iter)},
+    {"tol", MT_TP_NUMBER, 1e-10, 1e-16, 1e-2, NULL, "KKT gap at convergence, relative to max ||g_i||^2",
+     .field = CD(mgda_tol)},
+    END};
+static const mt_tparam_def graddrop_params[] = {
+    COMBINER_COMMON
+    {"leak", MT_TP_NUMBER, 0, 0, 1, NULL, "fraction of every gradient kept whatever its sign", .field = CD(graddrop_leak)},
+    END};
+static const mt_tparam_def gradvac_params[] = {
+    COMBINER_COMMON
+    {"beta", MT_TP_NUMBER, 0.5, 0, 1, NULL, "EMA rate of the target cosines (0: targets stay 0)", .field = CD(gradvac_beta)},
+    END};
+static const mt_tparam_def cagrad_params[] = {
+    COMBINER_COMMON
+    {"c", MT_TP_NUMBER, 0.5, 0, 100, NULL, "radius of the ball around the mean gradient, relative to its norm",
+     .field = CD(cagrad_c)},
+    {"rescale", MT_TP_INT, 1, 0, 2, NULL, "divide d by 1 (0), 1 + c^2 (1) or 1 + c (2)", .field = CI(cagrad_rescale)},
+    END};
+static const mt_tparam_def nash_params[] = {
+    COMBINER_COMMON
+    {"max_iter", MT_TP_INT, 100, 1, 1e6, NULL, "Newton steps", .field = CI(nash_max_iter)},
+    {"tol", MT_TP_NUMBER, 1e-9, 1e-15, 1, NULL, "max_i |alpha_i (M alpha)_i - 1| at convergence", .field = CD(nash_tol)},
+    END};
+static const mt_tparam_def upgrad_params[] = {
+    COMBINER_COMMON
+    {"reg", MT_TP_NUMBER, 1e-8, 0, 1, NULL, "added to the diagonal of the trace-normalised Gram matrix",
+     .field = CD(upgrad_reg)},
+    END};
+
+#define W(name, kind, summary, params) {name, MT_METHOD_WEIGHTING, kind, summary, params}
+#define C(name, kind, summary, params) {name, MT_METHOD_COMBINER, kind, summary, params}
+
+static const mt_method_info methods[] = {
+    W("equal", MT_WEIGHT_EQUAL, "every task weight 1", no_params),
+    W("static", MT_WEIGHT_STATIC, "each task's `weight` field, changeable while running", no_params),
+    W("uncertainty", MT_WEIGHT_UNCERTAINTY,
+      "Kendall et al. 2018: learned s = log sigma^2, total sum c e^-s L + s/2 (c = 1/2 regression, 1 classification)",
+      uncertainty_params),
+    W("gradnorm", MT_WEIGHT_GRADNORM,
+      "Chen et al. 2018: balance gradient norms at the last shared layer; weights sum to T", gradnorm_params),
+    W("dwa", MT_WEIGHT_DWA, "Liu et al. 2019: softmax of the loss ratios of the last two windows", dwa_params),
+    W("rlw", MT_WEIGHT_RLW, "Lin et al. 2021: random softmax weights every step", no_params),
+    W("scale_inv", MT_WEIGHT_SCALE_INV, "sum of log losses: weights 1 / L", no_params),
+    W("imtl_l", MT_WEIGHT_IMTL_L, "Liu et al. 2021: learned loss scales e^s, total sum e^s L - s", imtl_l_params),
+    W("famo", MT_WEIGHT_FAMO, "Liu et al. 2023: fast adaptive multitask optimisation (weights sum to 1)", famo_params),
+    C("sum", MT_COMBINE_SUM, "sum of the task gradients", combine_none),
+    C("mean", MT_COMBINE_MEAN, "mean of the task gradients", combine_none),
+    C("mgda", MT_COMBINE_MGDA, "Sener & Koltun 2018: min-norm point of the convex hull (Frank-Wolfe)", mgda_params),
+    C("mgda_ub", MT_COMBINE_MGDA_UB, "MGDA on the gradients of the shared representation (one extra backward)",
+      mgda_params),
+    C("pcgrad", MT_COMBINE_PCGRAD, "Yu et al. 2020: project conflicting components away", combine_none),
+    C("graddrop", MT_COMBINE_GRADDROP, "Chen et al. 2020: drop gradient signs by their purity", graddrop_params),
+    C("gradvac", MT_COMBINE_GRADVAC, "Wang et al. 2021: steer cosines toward their running targets", gradvac_params),
+    C("cagrad", MT_COMBINE_CAGRAD, "Liu et al. 2021: conflict-averse direction near the mean gradient", cagrad_params),
+    C("imtl_g", MT_COMBINE_IMTL_G, "Liu et al. 2021: equal projections on every task gradient", combine_none),
+    C("nash_mtl", MT_COMBINE_NASH_MTL, "Navon et al. 2022: Nash bargaining, alpha_i (M alpha)_i = 1", nash_params),
+    C("aligned_mtl", MT_COMBINE_ALIGNED_MTL, "Senushkin et al. 2023: align the gradient matrix to condition number 1",
+      combine_none),
+    C("upgrad", MT_COMBINE_UPGRAD, "Quinton & Rey 2024: project onto the dual cone of the gradients, average",
+      upgrad_params),
+};
+
+#define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
+
+int method_count(void) { return NMETHODS; }
+
+const mt_method_info *method_at(int i) { return i >= 0 && i < NMETHODS ? &methods[i] : NULL; }
+
+const mt_method_info *method_find(const char *name)
+{
+    for (int i = 0; name && i < NMETHODS; i++)
+        if (strcmp(methods[i].name, name) == 0) return &methods[i];
+    return NULL;
+}
+
+const mt_method_info *method_of_kind(mt_method_family f, int kind)
+{
+    for (int i = 0; i < NMETHODS; i++)
+        if (methods[i].family == f && methods[i].kind == kind) return &methods[i];
+    return NULL;
+}
+
+const char *method_family_name(mt_method_family f) { return f == MT_METHOD_WEIGHTING ? "weighting" : "combiner"; }
+
+void method_list(int family, int with_or, char *buf, size_t n)
+{
+    int total = 0, k = 0;
+    for (int i = 0; i < NMETHODS; i++) total += family < 0 || (int)methods[i].family == family;
+    size_t w = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < NMETHODS && w + 1 < n; i++) {
+        if (family >= 0 && (int)methods[i].family != family) continue;
+        const char *sep = k == 0 ? "" : with_or && k + 1 == total ? " or " : ", ";
+        int r = snprintf(buf + w, n - w, "%s%s", sep, methods[i].name);
+        if (r > 0) w += (size_t)r < n - w ? (size_t)r : n - w - 1;
+        k++;
+    }
+}
+
+const char *method_closest(const char *name)
+{
+    const char *names[NMETHODS + 1];
+    for (int i = 0; i < NMETHODS; i++) names[i] = methods[i].name;
+    names[NMETHODS] = NULL;
+    return mt_closest(name, names, 2);
+}
+
+mt_status method_lookup(const char *name, const mt_method_info **out)
+{
+    *out = method_find(name);
+    if (*out) return MT_OK;
+    const char *close = name ? method_closest(name) : NULL;
+    if (close) return mt_fail(MT_ERR_ARG, "unknown method \"%s\" (did you mean %s?)", name ? name : "", close);
+    char list[1024];
+    method_list(-1, 0, list, sizeof list);
+    return mt_fail(MT_ERR_ARG, "unknown method \"%s\" (available: %s)", name ? name : "", list);
+}
+
+void method_fill(const mt_method_info *m, const mt_tparams *given, void *prm) { tparam_fill(m->params, given, prm); }
+
+void method_family_defaults(mt_method_family f, void *prm)
+{
+    for (int i = 0; i < NMETHODS; i++)
+        if (methods[i].family == f) tparam_fill(methods[i].params, NULL, prm);
+}
+
+mt_status method_check_struct(mt_method_family f, int kind, const void *prm)
+{
+    const mt_method_info *own = method_of_kind(f, kind);
+    if (own) {
+        mt_status st = tparam_check_struct(own->params, prm, "");
+        if (st) return st;
+    }
+    for (int i = 0; i < NMETHODS; i++) {
+        if (methods[i].family != f || &methods[i] == own) continue;
+        char prefix[48];
+        snprintf(prefix, sizeof prefix, "%s.", methods[i].name);
+        mt_status st = tparam_check_struct(methods[i].params, prm, prefix);
+        if (st) return st;
+    }
+    return MT_OK;
+}
+
+/* ---- the docs tables ---------------------------------------------------- */
+
+size_t method_markdown(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    static const char *const heads[] = {"Loss weighting (one backward pass of the weighted sum)",
+                                        "Gradient combination (one backward pass per task on the shared parameters)"};
+    for (int f = 0; f < 2; f++) {
+        tparam_md_printf(&o, "%s**%s**\n\n| method | parameters (defaults) | what it does |\n| --- | --- | --- |\n",
+                         f ? "\n" : "", heads[f]);
+        for (int i = 0; i < NMETHODS; i++) {
+            const mt_method_info *m = &methods[i];
+            if ((int)m->family != f) continue;
+            tparam_md_printf(&o, "| `%s` | ", m->name);
+            tparam_md_defaults(&o, m->params);
+            tparam_md_printf(&o, " | ");
+            tparam_md_text(&o, m->summary);
+            tparam_md_printf(&o, " |\n");
+        }
+    }
+    tparam_md_printf(&o, "\n**Parameters**\n\n| method | parameter | default | allowed | meaning |\n"
+                         "| --- | --- | --- | --- | --- |\n");
+    for (int i = 0; i < NMETHODS; i++) {
+        const mt_method_info *m = &methods[i];
+        /* methods sharing one list (mgda, mgda_ub) are one block of rows */
+        if (i > 0 && methods[i - 1].params == m->params && m->params[0].key) continue;
+        char owner[80];
+        if (i + 1 < NMETHODS && methods[i + 1].params == m->params)
+            snprintf(owner, sizeof owner, "`%s`, `%s`", m->name, methods[i + 1].name);
+        else
+            snprintf(owner, sizeof owner, "`%s`", m->name);
+        tparam_md_rows(&o, owner, m->params);
+    }
+    return o.w;
+}
