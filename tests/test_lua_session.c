@@ -578,6 +578,46 @@ static void test_lua_host_print_pause_matrix(void **state)
     mtlua_close(s);
 }
 
+/* Tab in the console: run: methods, mtl. names (before mtl is a global),
+ * fields of nested tables, globals; raw reads, so a raising __index does
+ * not matter. */
+static void test_lua_console_completion(void **state)
+{
+    (void)state;
+    const char *p = write_script("comp.lua", HEAD TABLE_DATA
+        "trap = setmetatable({}, { __index = function() error('no') end })\n"
+        "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } } }\n");
+    mtlua_session *s;
+    assert_int_equal(mtlua_open(p, NULL, 0, &s), MT_OK);
+    char ins[64], list[512];
+    int got = mtlua_complete(s, "run:ma", ins, sizeof ins, list, sizeof list);
+    if (got != 2) fprintf(stderr, "completion: %d [%s] %s\n", got, list, mt_last_error());
+    assert_int_equal(got, 2);
+    assert_string_equal(ins, "tri");
+    assert_string_equal(list, "matrices  matrix");
+    assert_int_equal(mtlua_complete(s, "x = run:set_w", ins, sizeof ins, list, sizeof list), 2);
+    assert_string_equal(ins, "eight");
+    assert_string_equal(list, "set_weight  set_weighting");
+    assert_int_equal(mtlua_complete(s, "run:pau", ins, sizeof ins, list, sizeof list), 1);
+    assert_string_equal(ins, "se("); /* a unique method opens its call */
+    assert_int_equal(mtlua_complete(s, "mtl.task.cl", ins, sizeof ins, list, sizeof list), 1);
+    assert_string_equal(ins, "assify");
+    assert_int_equal(mtlua_complete(s, "print(mtl.optim.a", ins, sizeof ins, list, sizeof list), 2);
+    assert_string_equal(list, "adam  adamw");
+    /* constructors made on demand: their names from the registries */
+    assert_int_equal(mtlua_complete(s, "mtl.share.ha", ins, sizeof ins, list, sizeof list), 1);
+    assert_string_equal(ins, "rd");
+    assert_int_equal(mtlua_complete(s, "mtl.combine.pcg", ins, sizeof ins, list, sizeof list), 1);
+    assert_string_equal(ins, "rad");
+    assert_int_equal(mtlua_complete(s, "tra", ins, sizeof ins, list, sizeof list), 1);
+    assert_string_equal(ins, "p");
+    assert_int_equal(mtlua_complete(s, "trap.x", ins, sizeof ins, list, sizeof list), 0);
+    assert_int_equal(mtlua_complete(s, "nothing.here.", ins, sizeof ins, list, sizeof list), 0);
+    assert_int_equal(mtlua_complete(s, "run:zzz", ins, sizeof ins, list, sizeof list), 0);
+    assert_string_equal(ins, "");
+    mtlua_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -593,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_lua_callbacks_schedule_and_stop),
         cmocka_unit_test(test_lua_metamethod_errors_are_caught),
         cmocka_unit_test(test_lua_host_print_pause_matrix),
+        cmocka_unit_test(test_lua_console_completion),
     };
     return cmocka_run_group_tests_name("lua session", tests, setup, teardown);
 }

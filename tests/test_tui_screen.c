@@ -162,7 +162,7 @@ static void test_tui_screen_frame_contents(void **state)
     assert_true(screen_has(L"epoch 2/5"));
     assert_true(screen_has(L"weighting uncertainty"));
     assert_true(screen_has(L" loss "));
-    assert_true(screen_has(L" grad cosine "));
+    assert_true(screen_has(L" grad cosine, last update "));
     assert_true(screen_has(L" loss sigma "));
     assert_true(screen_has(L" console "));
     assert_true(screen_has(L"lua> "));
@@ -261,14 +261,14 @@ static void test_tui_screen_view_keys(void **state)
     /* m shows the next matrix */
     key(c, 'm', NULL, 0);
     tui_draw(c->s, &c->view);
-    assert_true(screen_has(L" loss correlation "));
+    assert_true(screen_has(L" loss correlation, last update "));
     /* help overlay, closed by any key (which does nothing else) */
     key(c, '?', NULL, 0);
     tui_draw(c->s, &c->view);
-    assert_true(screen_has(L"cycle the loss weighting"));
+    assert_true(screen_has(L"next / previous weighting"));
     assert_int_equal(key(c, ' ', NULL, 0), TUI_ACT_NONE);
     tui_draw(c->s, &c->view);
-    assert_false(screen_has(L"cycle the loss weighting"));
+    assert_false(screen_has(L"next / previous weighting"));
     /* comparison view: the validation numbers as given, what they are */
     key(c, 'c', NULL, 0);
     tui_draw(c->s, &c->view);
@@ -375,7 +375,7 @@ static void test_tui_screen_monochrome(void **state)
     ctx *c = *state;
     tui_draw(c->s, &c->view);
     for (int y = 0; y < getmaxy(curscr); y++) assert_int_equal(row_pairs(y), 0);
-    assert_true(screen_has(L" grad cosine "));
+    assert_true(screen_has(L" grad cosine, last update "));
     /* heat levels become shades instead of colours */
     assert_true(screen_has(L"\x2588\x2588") || screen_has(L"##"));
 }
@@ -414,6 +414,117 @@ static void test_tui_screen_crash_handler_reraises(void **state)
     assert_int_equal(WTERMSIG(st), SIGFPE);
 }
 
+/* The help lists every key (W and F10 too) and, above them, what the
+ * focused pane shows; F10 quits like q. */
+static void test_tui_screen_help_lists_every_key(void **state)
+{
+    ctx *c = *state;
+    tui_draw(c->s, &c->view);
+    key(c, '?', NULL, 0);
+    tui_draw(c->s, &c->view);
+    static const wchar_t *const keys[] = {L"space", L"w / W", L"+ / -", L"< / >", L"{ / }", L"t / T", L"x / y",
+                                          L"[ ] 1-9", L"^U ^K ^W", L"^L", L"? F1", L"q F10", L"up/down"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (!screen_has(keys[i])) fail_msg("the help does not list %ls", keys[i]);
+    assert_true(screen_has(L"Each task's training loss")); /* the loss pane has the focus */
+    key(c, 'x', NULL, 0);
+    /* on the matrix pane: what a cosine of -0.3 means */
+    key(c, '\t', NULL, 0);
+    key(c, '?', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"-0.3 = they pull partly against each other"));
+    key(c, 'x', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_false(screen_has(L"-0.3 = they pull"));
+    /* F10: quit, asking while training runs */
+    assert_int_equal(key(c, -KEY_F(10), NULL, 0), TUI_ACT_NONE);
+    assert_int_equal(key(c, 'y', NULL, 0), TUI_ACT_QUIT);
+    c->m[0].state = c->m[1].state = MT_RUN_PAUSED;
+    tui_draw(c->s, &c->view);
+    assert_int_equal(key(c, -KEY_F(10), NULL, 0), TUI_ACT_QUIT);
+    /* Ctrl-L repaints and is nothing for the app */
+    assert_int_equal(key(c, 0x0c, NULL, 0), TUI_ACT_NONE);
+}
+
+/* a: the matrix's running averages, the title saying which; { }: the
+ * exponential average's window, which the app sets on the monitors. */
+static void test_tui_screen_matrix_averages(void **state)
+{
+    ctx *c = *state;
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" grad cosine, last update "));
+    key(c, 'a', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" grad cosine, average of ~20 updates "));
+    key(c, 'a', NULL, 0);
+    tui_draw(c->s, &c->view);
+    wchar_t want[64];
+    swprintf(want, 64, L" grad cosine, mean of %ld updates ", c->m[0].matrix[0].updates);
+    assert_true(c->m[0].matrix[0].updates > 10);
+    assert_true(screen_has(want));
+    assert_int_equal(key(c, '}', NULL, 0), TUI_ACT_AVERAGE_WINDOW);
+    assert_int_equal(tui_requested_window(c->s), 40);
+    assert_int_equal(key(c, '{', NULL, 0), TUI_ACT_AVERAGE_WINDOW);
+    assert_int_equal(tui_requested_window(c->s), 10);
+    c->m[0].ema_window = 10;
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" grad cosine, average of ~10 updates "));
+}
+
+static int fake_complete(void *ud, const char *before, char *insert, size_t ni, char *list, size_t nl)
+{
+    (void)ud;
+    if (strcmp(before, "run:ma") == 0) {
+        snprintf(insert, ni, "tri");
+        snprintf(list, nl, "matrices  matrix");
+        return 2;
+    }
+    if (strcmp(before, "run:matrix") == 0) {
+        snprintf(insert, ni, "(");
+        return 1;
+    }
+    return 0;
+}
+
+/* Tab completes through the app's callback and shows the choices above
+ * the prompt; on an empty line it moves the focus; Ctrl-W and Ctrl-K edit. */
+static void test_tui_screen_console_completion(void **state)
+{
+    ctx *c = *state;
+    tui_free(c->s);
+    fclose(c->out);
+    fclose(c->in);
+    c->out = tmpfile();
+    c->in = fopen("/dev/null", "r");
+    tui_options o = { .out = c->out, .in = c->in, .complete = fake_complete };
+    c->s = tui_open(&o);
+    assert_non_null(c->s);
+    char line[128];
+    tui_draw(c->s, &c->view);
+    key(c, ':', line, sizeof line);
+    for (const char *p = "run:ma"; *p; p++) key(c, *p, line, sizeof line);
+    key(c, '\t', line, sizeof line);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"lua> run:matri"));
+    assert_true(screen_has(L"matrices  matrix"));
+    key(c, 'x', line, sizeof line);
+    key(c, '\t', line, sizeof line);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"lua> run:matrix("));
+    assert_false(screen_has(L"matrices  matrix"));
+    key(c, 0x17, line, sizeof line); /* Ctrl-W: the word */
+    tui_draw(c->s, &c->view);
+    assert_false(screen_has(L"run:matrix("));
+    for (const char *p = "1 + 1"; *p; p++) key(c, *p, line, sizeof line);
+    key(c, 0x01, line, sizeof line); /* Ctrl-A */
+    key(c, 0x0b, line, sizeof line); /* Ctrl-K: to the end */
+    assert_int_equal(key(c, '\r', line, sizeof line), TUI_ACT_NONE); /* nothing left to run */
+    /* an empty line: Tab moves on to the next pane */
+    key(c, '\t', line, sizeof line);
+    key(c, 'n', line, sizeof line);
+    assert_int_equal(key(c, 'n', line, sizeof line), TUI_ACT_STEP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +533,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tui_screen_keys_to_actions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_view_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_quit_confirmation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_help_lists_every_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_matrix_averages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_console_completion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_prompt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_too_small_and_resize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_monochrome, setup_mono, teardown),

@@ -136,9 +136,10 @@ static void usage(FILE *f)
           "            2 usage or script error, 130 stopped at once by a second interrupt.\n"
           "\n"
           "workbench keys: space pause/resume, n step, r reload, w / W weighting, m matrix,\n"
-          "  l log scale, z zoom, + / - learning rate, < / > slow motion, tab focus, f maximise,\n"
-          "  : console, [ ] 1-9 experiment, c compare (v split, t task, x y Pareto axes),\n"
-          "  s checkpoint, e export CSV+SVG, ctrl-L redraw, ? help, q quit.\n"
+          "  a matrix average, { } its window, l log scale, z zoom, + / - learning rate,\n"
+          "  < / > slow motion, tab focus, f maximise, : console (tab completes), [ ] 1-9\n"
+          "  experiment, c compare (v split, t task, x y Pareto axes), s checkpoint, e export\n"
+          "  CSV+SVG, ctrl-L redraw, ? help (and what the focused pane shows), q or F10 quit.\n"
           "\n"
           "docs: README.md, docs/lua-api.md, docs/mtlab.1\n",
           f);

@@ -311,6 +311,23 @@ static void save_checkpoint(wb *w)
                  trainer_step_count(t), rundir_path(rd));
 }
 
+/* Tab in the console: the names of the session on screen. */
+static int complete_name(void *ud, const char *before, char *insert, size_t ni, char *list, size_t nl)
+{
+    wb *w = ud;
+    return w->runs->lua ? mtlua_complete(w->runs->lua, before, insert, ni, list, nl) : 0;
+}
+
+/* The console's history file: $XDG_STATE_HOME/mtlab/history, else
+ * ~/.local/state/mtlab/history (the XDG default); "" without a HOME. */
+static void history_file(char *out, size_t n)
+{
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    if (state && state[0] == '/') snprintf(out, n, "%s/mtlab/history", state);
+    else if (home && *home) snprintf(out, n, "%s/.local/state/mtlab/history", home);
+    else if (n) out[0] = '\0';
+}
+
 /* ---- the loop ------------------------------------------------------------ */
 
 int app_workbench(const app_options *o)
@@ -327,7 +344,10 @@ int app_workbench(const app_options *o)
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         return MT_EXIT_USAGE;
     }
-    tui_options to = {.force_mono = o->no_color};
+    char hist[1100];
+    history_file(hist, sizeof hist);
+    tui_options to = {.force_mono = o->no_color, .history_path = hist[0] ? hist : NULL, .complete = complete_name,
+                      .complete_ud = &w};
     w.scr = tui_open(&to);
     if (!w.scr) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
@@ -417,6 +437,9 @@ int app_workbench(const app_options *o)
             else snprintf(w.message, sizeof w.message, "full speed");
             break;
         case TUI_ACT_CONSOLE_LINE: console_line(&w, line); break;
+        case TUI_ACT_AVERAGE_WINDOW:
+            for (int i = 0; i < r->n; i++) r->mon[i]->ema_window = tui_requested_window(w.scr);
+            break;
         case TUI_ACT_SELECT_EXPERIMENT: {
             int q = tui_requested_experiment(w.scr);
             if (q >= 0 && q < r->n) {

@@ -88,6 +88,15 @@ void mtlua_set_host(mtlua_session *s, const mtlua_host *h);
  * the attached run; the printable result or the error goes to out. */
 mt_status mtlua_eval(mtlua_session *s, const char *line, char *out, size_t n);
 
+/* Tab in the console: completes the name that ends `before` (the line up
+ * to the cursor) with the globals, the run object's methods after
+ * "run:", the fields of mtl (and of any table) after "mtl.". The text to
+ * insert goes to insert (the longest common continuation; a unique
+ * function name gets its "("), the candidates, when several, to list
+ * (two spaces apart). Returns the number of candidates. Reads tables raw
+ * (no metamethods run) under lua_pcall. */
+int mtlua_complete(mtlua_session *s, const char *before, char *insert, size_t ni, char *list, size_t nl);
+
 /* Async-signal-safe: makes the running Lua code raise "interrupted". */
 void mtlua_interrupt(void);
 void mtlua_clear_interrupt(void);

@@ -368,7 +368,7 @@ static void draw_footer(tui_screen *s, WINDOW *w, const tui_view *v)
         { "l", "log" },    { "z", "zoom" },    { "c", "compare" }, { "r", "reload" },
     };
     static const char *const console_keys[][2] = {
-        { "enter", "run" }, { "\xe2\x86\x91\xe2\x86\x93", "history" }, { "tab", "next pane" },
+        { "enter", "run" }, { "\xe2\x86\x91\xe2\x86\x93", "history" }, { "tab", "complete" },
         { "esc", "leave" },  { "pgup", "scroll" },
     };
     int W = getmaxx(w);
@@ -563,27 +563,78 @@ static int matrix_key(tui_screen *s, int key)
     return pane_scroll_key(s, TUI_PANE_MATRIX, key, 5);
 }
 
+/* The colour scale of a matrix. A signed measure whose values all lie
+ * within 5% of its natural range (a transfer affinity of 3e-4 on -1..1)
+ * would be one grey square: the scale zooms to the values and says so. */
+static heat_scale matrix_scale(const mt_matrix *x, const double *v, int *zoomed)
+{
+    int n = x->rows * x->cols;
+    heat_scale hs = heat_scale_for(v, n, x->lo, x->hi);
+    *zoomed = 0;
+    if (!(x->lo < x->hi) || hs.kind != HEAT_DIVERGING) return hs;
+    double m = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i]) && fabs(v[i]) > m && !(x->rows == x->cols && i / x->cols == i % x->cols)) m = fabs(v[i]);
+    double half = (x->hi - x->lo) / 2;
+    if (m > 0 && m < 0.05 * half) {
+        hs.lo = -m;
+        hs.hi = m;
+        *zoomed = 1;
+    }
+    return hs;
+}
+
+/* The cell's number: as many decimals as the cell holds, rounded, never
+ * cut; small values in exponent form so 3e-4 does not read as 0.00. */
+static void cell_number(double val, int cw, char *num, size_t n)
+{
+    int room = cw - 1 - (val < 0) - 2; /* sign, "0." */
+    if (isnan(val)) snprintf(num, n, "nan");
+    else if (val != 0 && fabs(val) < 0.005) axis_format(val, 0, num, n);
+    else if (fabs(val) < 9.5 && room >= 1) snprintf(num, n, "%.*f", room > 2 ? 2 : room, val);
+    else axis_format(val, 0, num, n);
+    if ((int)strlen(num) > cw - 1) num[0] = '\0';
+}
+
+const mt_matrix *pane_shown_matrix(const tui_screen *s, const mt_monitor *m)
+{
+    if (!m || m->nmatrices == 0) return NULL;
+    int k = ((s->matrix_sel % m->nmatrices) + m->nmatrices) % m->nmatrices;
+    return &m->matrix[k];
+}
+
 static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
 {
     const mt_monitor *m = panes_monitor(v);
     int H, W;
     getmaxyx(w, H, W);
-    if (!m || m->nmatrices == 0) {
+    const mt_matrix *x = pane_shown_matrix(s, m);
+    if (!x) {
         pane_frame(s, w, TUI_PANE_MATRIX, "task relationships", NULL);
         pane_centre_msg(w, "no matrices yet", ROLE_DIM);
         return;
     }
-    int k = ((s->matrix_sel % m->nmatrices) + m->nmatrices) % m->nmatrices;
-    const mt_matrix *x = &m->matrix[k];
-    char extra[48];
-    snprintf(extra, sizeof extra, "%d/%d  m: next", k + 1, m->nmatrices);
-    pane_frame(s, w, TUI_PANE_MATRIX, x->name, extra);
+    int k = (int)(x - m->matrix);
+    mt_matrix_view view = (mt_matrix_view)(s->matrix_view % MT_MAT_VIEWS);
+    if (x->updates == 0) view = MT_MAT_BATCH;
+    /* the title says which values these are */
+    char title[MT_MON_NAME + 48], extra[64];
+    if (view == MT_MAT_EMA)
+        snprintf(title, sizeof title, "%s, average of ~%d updates", x->name, m->ema_window);
+    else if (view == MT_MAT_MEAN)
+        snprintf(title, sizeof title, "%s, mean of %ld updates", x->name, x->updates);
+    else
+        snprintf(title, sizeof title, "%s, last update", x->name);
+    snprintf(extra, sizeof extra, "%d/%d  m: next  a: average", k + 1, m->nmatrices);
+    pane_frame(s, w, TUI_PANE_MATRIX, title, extra);
     if (!x->valid) {
         pane_centre_msg(w, "not computed yet", ROLE_DIM);
         return;
     }
+    const double *vals = monitor_matrix_values(x, view);
     int mono = s->mono;
-    heat_scale hs = heat_scale_for(x->v, x->rows * x->cols, x->lo, x->hi);
+    int zoomed;
+    heat_scale hs = matrix_scale(x, vals, &zoomed);
     int iw = W - 2, ih = H - 2;
     int lab = 0;
     for (int i = 0; i < x->rows; i++) {
@@ -602,8 +653,8 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     if (c0 > x->cols - vis_cols) c0 = x->cols - vis_cols;
     if (c0 < 0) c0 = 0;
     s->hscroll[TUI_PANE_MATRIX] = c0 * 4;
-    /* rows: header, cells, a gap, the legend */
-    int legend = ih >= 4 ? 2 : 0;
+    /* rows: header, cells, a gap, the legend (and the zoom note) */
+    int legend = ih >= 4 ? 2 + (zoomed && ih >= 8) : 0;
     int rh = (ih - 1 - legend) / (x->rows > 0 ? x->rows : 1) >= 2 && cw >= 5 ? 2 : 1;
     int vis_rows = (ih - 1 - legend) / rh;
     if (vis_rows > x->rows) vis_rows = x->rows;
@@ -618,29 +669,26 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
         colors_set(w, ROLE_DIM, 0);
         pane_put(w, y0 + i * rh, 1, x->row_labels[ri], lab);
         for (int j = 0; j < vis_cols; j++) {
-            double val = x->v[ri * x->cols + c0 + j];
+            double val = vals[ri * x->cols + c0 + j];
             int level = heat_level(&hs, val);
             tui_role role = heat_role(&hs, level);
-            char num[16] = "";
-            if (cw >= 5) {
-                /* as many decimals as the cell holds, rounded, never cut */
-                int room = cw - 1 - (val < 0) - 2; /* sign, "0." */
-                if (isnan(val)) snprintf(num, sizeof num, "nan");
-                else if (fabs(val) < 9.5 && room >= 1)
-                    snprintf(num, sizeof num, "%.*f", room > 2 ? 2 : room, val);
-                else axis_format(val, 0, num, sizeof num);
-                if ((int)strlen(num) > cw - 1) num[0] = '\0';
-            }
+            char num[16] = "", batch[16] = "";
+            if (cw >= 5) cell_number(val, cw, num, sizeof num);
+            /* an average shows the last update beside it, on the cell's second line */
+            if (cw >= 5 && rh >= 2 && view != MT_MAT_BATCH) cell_number(x->v[ri * x->cols + c0 + j], cw, batch, sizeof batch);
             for (int rr = 0; rr < rh; rr++) {
                 int yy = y0 + i * rh + rr;
                 int xx = x0 + j * cw;
                 if (mono) {
                     colors_set(w, ROLE_NORMAL, 0);
                     if (num[0] && rr == 0) {
-                        attr_t a = (level >= 0 && heat_level(&hs, val) != (TUI_HEAT_LEVELS - 1) / 2 &&
-                                    hs.kind == HEAT_DIVERGING && val < 0) ? A_UNDERLINE : 0;
+                        attr_t a = (level >= 0 && level != (TUI_HEAT_LEVELS - 1) / 2 && hs.kind == HEAT_DIVERGING &&
+                                    val < 0) ? A_UNDERLINE : 0;
                         colors_set(w, ROLE_NORMAL, a);
                         pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
+                    } else if (batch[0] && rr == 1) {
+                        colors_set(w, ROLE_DIM, 0);
+                        pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, batch);
                     } else {
                         const char *g = mono_shade(s, &hs, level);
                         for (int c = 0; c < cw - 1; c++) pane_put(w, yy, xx + c, g, 1);
@@ -648,7 +696,11 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
                 } else {
                     colors_set(w, role, 0);
                     mvwhline(w, yy, xx, ' ', cw - 1);
-                    if (num[0] && rr == (rh - 1) / 2) pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
+                    if (num[0] && rr == 0) pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
+                    else if (batch[0] && rr == 1) {
+                        colors_set(w, role, A_DIM);
+                        pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, batch);
+                    }
                 }
             }
         }
@@ -673,7 +725,16 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
         }
         colors_set(w, ROLE_DIM, 0);
         c += 1 + pane_put(w, ly, c + 1, b, 8);
-        pane_putf(w, ly, c + 2, iw - c - 2, "step %ld", x->step);
+        if (view == MT_MAT_BATCH) pane_putf(w, ly, c + 2, iw - c - 2, "step %ld", x->step);
+        else pane_putf(w, ly, c + 2, iw - c - 2, "steps %ld-%ld%s", x->first_step, x->step, rh >= 2 ? ", dim: last" : "");
+        if (zoomed && ih >= 8) {
+            char mx[16], nat[16];
+            axis_format(hs.hi, 0, mx, sizeof mx);
+            axis_format(x->hi, 0, nat, sizeof nat);
+            colors_set(w, ROLE_WARN, 0);
+            pane_putf(w, ly - 1, 1, iw, "small values: colours span %s%s, not %s%s (? says why)",
+                      "\xc2\xb1", mx, "\xc2\xb1", nat);
+        }
         if (x->rows > vis_rows || x->cols > vis_cols) {
             colors_set(w, ROLE_WARN, 0);
             pane_putf(w, 0, W - 12, 10, " %d-%d/%d ", r0 + 1, r0 + vis_rows, x->rows);
@@ -801,6 +862,11 @@ static void draw_console(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     /* the prompt, scrolled so the cursor stays visible */
     int py = H - 2;
+    if (s->candidates[0] && py - 1 >= 1) {
+        colors_set(w, ROLE_FOCUS, 0);
+        mvwhline(w, py - 1, 1, ' ', W - 2);
+        pane_put(w, py - 1, 1, s->candidates, W - 2);
+    }
     colors_set(w, s->focus == TUI_PANE_CONSOLE ? ROLE_FOCUS : ROLE_DIM, 0);
     int pl = pane_put(w, py, 1, "lua> ", W - 2);
     colors_set(w, ROLE_NORMAL, 0);

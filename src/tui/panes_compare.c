@@ -10,6 +10,7 @@
 #include <string.h>
 #include "axis.h"
 #include "compare.h"
+#include "explain.h"
 #include "text.h"
 
 /* ---- what the comparison shows ------------------------------------------- */
@@ -379,52 +380,101 @@ void pane_draw_compare_curves(tui_screen *s, WINDOW *w, const tui_view *v)
 
 /* ---- overlays ------------------------------------------------------------- */
 
-static const char *const help_lines[] = {
-    "space    pause / resume training",
-    "n        one training step (while paused)",
-    "r        reload the script",
-    "w        cycle the loss weighting",
-    "+ / -    learning rate up / down",
-    "< / >    slower / faster: steps per second (slow motion)",
-    "s        save a checkpoint",
-    "e        export metrics CSV and an SVG of the plots",
-    "m        next relationship matrix",
-    "l        loss axis: log / linear",
-    "z        zoom: whole run / last 1000 / last 200 steps",
-    "f        maximise the focused pane (esc restores)",
-    "c        compare experiments (table and Pareto plot)",
-    "[ ] 1-9  previous / next / n-th experiment",
-    "tab      next pane (shift-tab: previous)",
-    "arrows   scroll the focused pane, pgup/pgdn, home/end",
-    ":        type a Lua line in the console (esc leaves)",
-    "?        this help (any key closes it)",
-    "q        quit (asks while training runs)",
+/* Every key, in the order a person needs them. The test holds the
+ * screen's key handling to this list. */
+static const char *const help_keys[][2] = {
+    {"space", "pause / resume training"},
+    {"n", "one step (pauses)"},
+    {"r", "reload the script"},
+    {"w / W", "next / previous weighting"},
+    {"+ / -", "learning rate x2 / x1/2"},
+    {"< / >", "slow motion: slower / faster"},
+    {"s", "save a checkpoint"},
+    {"e", "export the panes as SVG, the CSV"},
+    {"m", "next relationship matrix"},
+    {"a", "matrix: last / average / mean"},
+    {"{ / }", "matrix average window /2, x2"},
+    {"l", "loss axis: log / linear"},
+    {"z", "zoom: all / last 1000 / last 200"},
+    {"f", "maximise the focused pane"},
+    {"c", "compare the experiments"},
+    {"v", "compare: split val/test/train"},
+    {"t / T", "compare: task of the curves"},
+    {"x / y", "compare: Pareto x / y task"},
+    {"[ ] 1-9", "previous / next / n-th experiment"},
+    {"tab", "next pane (shift-tab: back)"},
+    {"arrows", "scroll; pgup/pgdn, home/end"},
+    {":", "Lua console (esc leaves)"},
+    {"tab", "console: complete run: mtl."},
+    {"up/down", "console: history (kept)"},
+    {"^A ^E", "console: start / end of line"},
+    {"^U ^K ^W", "console: kill start/end/word"},
+    {"^L", "redraw the screen"},
+    {"? F1", "help; explains the focused pane"},
+    {"q F10", "quit (asks while training)"},
 };
+
+int panes_help_count(void) { return (int)(sizeof help_keys / sizeof *help_keys); }
+const char *panes_help_key(int i) { return i >= 0 && i < panes_help_count() ? help_keys[i][0] : NULL; }
 
 void panes_draw_overlay(tui_screen *s, const tui_view *v)
 {
-    (void)v;
     if (!s->help && !s->confirm_quit) return;
     int lines = s->layout.lines, cols = s->layout.cols;
-    int n = s->help ? (int)(sizeof help_lines / sizeof *help_lines) : 1;
-    int h = n + 4, w = s->help ? 60 : 46;
-    if (h > lines - 2) h = lines - 2;
-    if (w > cols - 2) w = cols - 2;
-    WINDOW *o = newwin(h, w, (lines - h) / 2, (cols - w) / 2);
-    if (!o) return;
-    colors_set(o, ROLE_FOCUS, 0);
-    box(o, 0, 0);
-    if (s->help) {
-        pane_put(o, 0, 2, " keys ", w - 4);
-        for (int i = 0; i < n && 2 + i < h - 1; i++) {
-            colors_set(o, ROLE_KEY, 0);
-            pane_put(o, 2 + i, 2, help_lines[i], 8);
-            colors_set(o, ROLE_NORMAL, 0);
-            pane_put(o, 2 + i, 11, help_lines[i] + 9, w - 13);
-        }
-    } else {
+    if (s->confirm_quit) {
+        int h = 5, w = cols - 2 < 46 ? cols - 2 : 46;
+        WINDOW *o = newwin(h, w, (lines - h) / 2, (cols - w) / 2);
+        if (!o) return;
+        colors_set(o, ROLE_FOCUS, 0);
+        box(o, 0, 0);
         colors_set(o, ROLE_WARN, 0);
         pane_put(o, 2, 2, "Training is running. Quit? (y/n)", w - 4);
+        wnoutrefresh(o);
+        delwin(o);
+        return;
+    }
+    int n = panes_help_count();
+    int two = cols >= 94;                /* keys in two columns when wide */
+    int w = two ? 92 : (cols - 2 < 56 ? cols - 2 : 56);
+    int colw = two ? (w - 4) / 2 : w - 4;
+    int krows = two ? (n + 1) / 2 : n;
+    /* what the focused pane shows, wrapped, above the keys */
+    const char *matrix = NULL;
+    const mt_matrix *x = s->help_pane == TUI_PANE_MATRIX ? pane_shown_matrix(s, panes_monitor(v)) : NULL;
+    if (x) matrix = x->name;
+    const char *about = explain_pane(s->help_pane, matrix);
+    text_span sp[16];
+    int nabout = about ? text_wrap(about, w - 4, sp, 16) : 0;
+    if (nabout > 16) nabout = 16;
+    int h = krows + 4 + (nabout ? nabout + 2 : 0);
+    if (h > lines - 2) h = lines - 2;
+    WINDOW *o = newwin(h, w, (lines - h) / 2, (cols - w) / 2);
+    if (!o) return;
+    werase(o);
+    colors_set(o, ROLE_FOCUS, 0);
+    box(o, 0, 0);
+    int y = 1;
+    if (nabout) {
+        char t[64];
+        snprintf(t, sizeof t, " %s ", x ? x->name : layout_pane_name(s->help_pane));
+        pane_put(o, 0, 2, t, w - 4);
+        colors_set(o, ROLE_NORMAL, 0);
+        for (int i = 0; i < nabout && y < h - 1; i++, y++) mvwaddnstr(o, y, 2, about + sp[i].off, sp[i].len);
+        y++;
+        colors_set(o, ROLE_FOCUS, 0);
+        pane_put(o, y++, 2, "keys (any key closes this)", w - 4);
+    } else {
+        pane_put(o, 0, 2, " keys (any key closes this) ", w - 4);
+        y++;
+    }
+    for (int i = 0; i < n; i++) {
+        int r = two ? i % krows : i, c = two ? i / krows : 0;
+        int yy = y + r, xx = 2 + c * (colw + 1);
+        if (yy >= h - 1) continue;
+        colors_set(o, ROLE_KEY, 0);
+        pane_put(o, yy, xx, help_keys[i][0], 9);
+        colors_set(o, ROLE_NORMAL, 0);
+        pane_put(o, yy, xx + 10, help_keys[i][1], colw - 10);
     }
     wnoutrefresh(o);
     delwin(o);

@@ -32,10 +32,15 @@ struct tui_screen {
     tui_pane_id focus;
     int compare, maximise, help, confirm_quit;
     int log_scale, zoom, matrix_sel;
+    int matrix_view;   /* mt_matrix_view: last update, exponential average, mean */
     int scroll[TUI_PANE_COUNT];  /* lines scrolled back/down per pane */
     int hscroll[TUI_PANE_COUNT]; /* columns scrolled right */
     int scroll_max[TUI_PANE_COUNT]; /* set by the pane's draw */
     lineedit edit;
+    char history_path[1024]; /* "" when the history is not kept */
+    tui_complete_fn complete;
+    void *complete_ud;
+    char candidates[512];    /* the last Tab's choices, shown above the prompt until the next key */
     /* the comparison: its split (-1: the default), the task of the curves
      * and the tasks of the Pareto axes (-1: the first main tasks) */
     int cmp_split, cmp_task, pareto_a, pareto_b;
@@ -46,6 +51,9 @@ struct tui_screen {
     /* from the last view drawn, for key handling */
     int ntasks, count, selected, running;
     int requested;     /* experiment asked for by SELECT_EXPERIMENT */
+    int ema_window;    /* the shown monitor's average window, from the last frame */
+    int requested_window; /* asked for by AVERAGE_WINDOW */
+    tui_pane_id help_pane; /* the pane `?` explains */
     char note[160];    /* the screen's own transient message */
     long note_frame;   /* frame the note was set */
     long frame;
@@ -72,6 +80,9 @@ extern const tui_pane_class *const tui_pane_classes[TUI_PANE_COUNT];
 
 /* The help or quit-confirmation box over the panes, when shown. */
 void panes_draw_overlay(tui_screen *s, const tui_view *v);
+/* The keys the help lists: how many, and the i-th key's name. */
+int panes_help_count(void);
+const char *panes_help_key(int i);
 /* The whole screen's "terminal too small" message. */
 void panes_draw_too_small(tui_screen *s);
 /* The selected monitor of v, or NULL. */
@@ -117,6 +128,9 @@ tui_role pane_state_role(mt_run_state st);
 /* Vertical marks (method switches) over a plot drawn by pane_draw_plot;
  * returns how many fell inside it. */
 int pane_draw_marks(tui_screen *s, WINDOW *w, const plot_frame *pf, const mt_monitor *m);
+
+/* The matrix the matrix pane shows for m, or NULL. */
+const mt_matrix *pane_shown_matrix(const tui_screen *s, const mt_monitor *m);
 
 /* panes_compare.c */
 void pane_draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v);
