@@ -162,7 +162,7 @@ static void test_tui_screen_frame_contents(void **state)
     assert_true(screen_has(L"epoch 2/5"));
     assert_true(screen_has(L"weighting uncertainty"));
     assert_true(screen_has(L" loss "));
-    assert_true(screen_has(L" grad cosine, last update "));
+    assert_true(screen_has(L" grad cosine (last) "));
     assert_true(screen_has(L" loss sigma "));
     assert_true(screen_has(L" console "));
     assert_true(screen_has(L"lua> "));
@@ -261,7 +261,7 @@ static void test_tui_screen_view_keys(void **state)
     /* m shows the next matrix */
     key(c, 'm', NULL, 0);
     tui_draw(c->s, &c->view);
-    assert_true(screen_has(L" loss correlation, last update "));
+    assert_true(screen_has(L" loss correlation (last) "));
     /* help overlay, closed by any key (which does nothing else) */
     key(c, '?', NULL, 0);
     tui_draw(c->s, &c->view);
@@ -375,7 +375,7 @@ static void test_tui_screen_monochrome(void **state)
     ctx *c = *state;
     tui_draw(c->s, &c->view);
     for (int y = 0; y < getmaxy(curscr); y++) assert_int_equal(row_pairs(y), 0);
-    assert_true(screen_has(L" grad cosine, last update "));
+    assert_true(screen_has(L" grad cosine (last) "));
     /* heat levels become shades instead of colours */
     assert_true(screen_has(L"\x2588\x2588") || screen_has(L"##"));
 }
@@ -452,14 +452,14 @@ static void test_tui_screen_matrix_averages(void **state)
 {
     ctx *c = *state;
     tui_draw(c->s, &c->view);
-    assert_true(screen_has(L" grad cosine, last update "));
+    assert_true(screen_has(L" grad cosine (last) "));
     key(c, 'a', NULL, 0);
     tui_draw(c->s, &c->view);
-    assert_true(screen_has(L" grad cosine, average of ~20 updates "));
+    assert_true(screen_has(L" grad cosine (avg ~20) "));
     key(c, 'a', NULL, 0);
     tui_draw(c->s, &c->view);
     wchar_t want[64];
-    swprintf(want, 64, L" grad cosine, mean of %ld updates ", c->m[0].matrix[0].updates);
+    swprintf(want, 64, L" grad cosine (mean of %ld) ", c->m[0].matrix[0].updates);
     assert_true(c->m[0].matrix[0].updates > 10);
     assert_true(screen_has(want));
     assert_int_equal(key(c, '}', NULL, 0), TUI_ACT_AVERAGE_WINDOW);
@@ -468,7 +468,7 @@ static void test_tui_screen_matrix_averages(void **state)
     assert_int_equal(tui_requested_window(c->s), 10);
     c->m[0].ema_window = 10;
     tui_draw(c->s, &c->view);
-    assert_true(screen_has(L" grad cosine, average of ~10 updates "));
+    assert_true(screen_has(L" grad cosine (avg ~10) "));
 }
 
 static int fake_complete(void *ud, const char *before, char *insert, size_t ni, char *list, size_t nl)
@@ -525,6 +525,41 @@ static void test_tui_screen_console_completion(void **state)
     assert_int_equal(key(c, 'n', line, sizeof line), TUI_ACT_STEP);
 }
 
+/* e: every pane on screen becomes a picture named for what it shows. */
+static void test_tui_screen_export_every_pane(void **state)
+{
+    ctx *c = *state;
+    char dir[] = "/tmp/mtlab-export-XXXXXX", names[2048], path[256], cmd[128];
+    assert_non_null(mkdtemp(dir));
+    tui_draw(c->s, &c->view);
+    int n = 0;
+    assert_int_equal(tui_export_view(c->s, &c->view, dir, 1200, names, sizeof names, &n), MT_OK);
+    /* 100x30: loss and weights (one picture), the matrix, the console */
+    static const char *const normal[] = {"plots-step1200.svg", "matrix-grad-cosine-step1200.svg", "console-step1200.svg"};
+    for (size_t i = 0; i < sizeof normal / sizeof *normal; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, normal[i]);
+        if (access(path, R_OK) != 0) fail_msg("no %s (wrote: %s)", normal[i], names);
+        assert_non_null(strstr(names, normal[i]));
+    }
+    assert_int_equal(n, 3);
+    key(c, 'c', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_int_equal(tui_export_view(c->s, &c->view, dir, 1300, names, sizeof names, &n), MT_OK);
+    static const char *const compare[] = {"compare-val-step1300.svg", "curves-item-val-step1300.svg",
+                                          "console-step1300.svg"};
+    for (size_t i = 0; i < sizeof compare / sizeof *compare; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, compare[i]);
+        if (access(path, R_OK) != 0) fail_msg("no %s (wrote: %s)", compare[i], names);
+    }
+    /* focus on the scatter: on this small screen it takes the curves' place */
+    key(c, '\t', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_int_equal(tui_export_view(c->s, &c->view, dir, 1400, names, sizeof names, &n), MT_OK);
+    if (!strstr(names, "pareto-val-item-group-step1400.svg")) fail_msg("wrote: %s", names);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -536,6 +571,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tui_screen_help_lists_every_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_matrix_averages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_completion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_export_every_pane, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_prompt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_too_small_and_resize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_monochrome, setup_mono, teardown),

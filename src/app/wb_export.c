@@ -1,5 +1,5 @@
-/* wb_export.c - the `e` key: the plots on screen as SVG and a copy of the
- * metrics CSV, beside the run's files. */
+/* wb_export.c - the `e` key: every pane on screen as SVG (tui does the
+ * drawing) and a copy of the metrics CSV, beside the run's files. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,30 +17,29 @@ static int copy_file(const char *from, const char *to)
     return ok;
 }
 
-void wb_export(wb_runs *r, int sel, tui_screen *scr, char *msg, size_t n)
+void wb_export(wb_runs *r, int sel, tui_screen *scr, const tui_view *v, char *msg, size_t n)
 {
     mt_lifecycle *lc = r->lc[sel];
     mt_rundir *rd = lc ? lifecycle_rundir(lc) : NULL;
-    if (!rd) {
-        snprintf(msg, n, "export: this run records nothing");
+    const char *dir = rd ? rundir_path(rd) : r->folder[sel];
+    if (!dir[0]) {
+        snprintf(msg, n, "export: this run has no folder");
         return;
     }
-    long step = trainer_step_count(lifecycle_trainer(lc));
-    char svg[1300], csv[1300], src[1300];
-    rundir_flush(rd);
-    snprintf(svg, sizeof svg, "%s/plots-step%ld.svg", rundir_path(rd), step);
-    tui_svg_options so;
-    tui_svg_view(scr, &so);
-    if (tui_export_svg(svg, r->mon[sel], &so)) {
+    long step = r->mon[sel]->step;
+    if (rd) rundir_flush(rd);
+    char names[2048];
+    int count = 0;
+    if (tui_export_view(scr, v, dir, step, names, sizeof names, &count)) {
         snprintf(msg, n, "export failed: %s", mt_last_error());
         return;
     }
-    rundir_file(rd, "metrics.csv", src, sizeof src);
-    snprintf(csv, sizeof csv, "%s/metrics-step%ld.csv", rundir_path(rd), step);
+    char csv[1300], src[1300];
+    snprintf(src, sizeof src, "%s/metrics.csv", dir);
+    snprintf(csv, sizeof csv, "%s/metrics-step%ld.csv", dir, step);
     if (!copy_file(src, csv)) {
-        snprintf(msg, n, "export failed: %s: %s", csv, strerror(errno));
+        snprintf(msg, n, "export: %d SVG written, but %s: %s", count, csv, strerror(errno));
         return;
     }
-    const char *sv = strrchr(svg, '/'), *cv = strrchr(csv, '/');
-    snprintf(msg, n, "exported %s, %s (in %s)", sv ? sv + 1 : svg, cv ? cv + 1 : csv, rundir_path(rd));
+    snprintf(msg, n, "exported %s and metrics-step%ld.csv (in %s)", names, step, dir);
 }

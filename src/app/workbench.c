@@ -427,7 +427,7 @@ int app_workbench(const app_options *o)
                         trainer_lr(t));
             break;
         case TUI_ACT_SAVE: save_checkpoint(&w); break;
-        case TUI_ACT_EXPORT: wb_export(r, w.sel, w.scr, w.message, sizeof w.message); break;
+        case TUI_ACT_EXPORT: wb_export(r, w.sel, w.scr, &v, w.message, sizeof w.message); break;
         case TUI_ACT_SLOWER:
         case TUI_ACT_FASTER:
             if (a == TUI_ACT_SLOWER) limit = limit == 0 ? 2048 : limit > 1 ? limit / 4 : 1;

@@ -20,6 +20,7 @@ typedef struct {
     mt_monitor *mon[WB_MAX];  /* what the screen reads: the lifecycle's, or a recorded run's */
     mt_run_result res[WB_MAX]; /* the numbers summary.json holds (so far) */
     struct mt_recorded *rec[WB_MAX]; /* recorded runs: the matrices over time */
+    char folder[WB_MAX][1024]; /* recorded runs: each one's folder */
     char dir[1024];           /* the run folder (the top one with several experiments) */
 } wb_runs;
 
@@ -42,7 +43,7 @@ mt_status wb_move_aside(const char *dir, char *moved, size_t n);
 void wb_results(wb_runs *r);
 
 /* wb_export.c: every pane on screen as SVG, and the metrics CSV. */
-void wb_export(wb_runs *r, int sel, tui_screen *scr, char *msg, size_t n);
+void wb_export(wb_runs *r, int sel, tui_screen *scr, const tui_view *v, char *msg, size_t n);
 
 /* wb_open.c: recorded run folders as wb_runs (`mtlab open`). */
 mt_status wb_open_folders(const char *const *dirs, int ndirs, wb_runs **out);

@@ -247,27 +247,35 @@ int pane_draw_marks(tui_screen *s, WINDOW *w, const plot_frame *pf, const mt_mon
 {
     if (!m || !pf || pf->pw <= 0) return 0;
     const plot_grid *g = &s->grid;
-    int shown = 0, next_free = 0;
+    int col[MT_MON_MAX_MARKS], shown = 0;
     for (int i = 0; i < m->nmarks; i++) {
         double x = (double)m->mark[i].step;
+        col[i] = -1;
         if (x < pf->r.x0 || x > pf->r.x1) continue;
-        int col = (int)floor((x - pf->r.x0) / (pf->r.x1 - pf->r.x0) * (2 * pf->pw - 1) + 0.5) / 2;
-        if (col < 0 || col >= pf->pw) continue;
+        col[i] = (int)floor((x - pf->r.x0) / (pf->r.x1 - pf->r.x0) * (2 * pf->pw - 1) + 0.5) / 2;
+        if (col[i] < 0 || col[i] >= pf->pw) {
+            col[i] = -1;
+            continue;
+        }
         colors_set(w, ROLE_WARN, 0);
         for (int row = 0; row < pf->ph; row++) {
-            int c = row * g->w + col;
+            int c = row * g->w + col[i];
             if (g->w == pf->pw && c < g->w * g->h && g->dots[c]) continue;
-            pane_put(w, pf->py + row, pf->px + col, pane_glyph(s, G_MARK), 1);
-        }
-        /* the new method's name beside the line's top, when it fits */
-        const char *to = strstr(m->mark[i].label, "\xe2\x86\x92 ");
-        to = to ? to + 4 : m->mark[i].label;
-        int len = text_columns(to, -1);
-        if (col + 1 >= next_free && col + 1 + len < pf->pw) {
-            pane_put(w, pf->py, pf->px + col + 1, to, len);
-            next_free = col + 2 + len;
+            pane_put(w, pf->py + row, pf->px + col[i], pane_glyph(s, G_MARK), 1);
         }
         shown++;
+    }
+    /* the new method's name right of its line, where it fits before the next line */
+    for (int i = 0; i < m->nmarks; i++) {
+        if (col[i] < 0) continue;
+        int room = pf->pw - col[i] - 1;
+        for (int k = i + 1; k < m->nmarks; k++)
+            if (col[k] > col[i] && col[k] - col[i] - 1 < room) room = col[k] - col[i] - 1;
+        const char *to = strstr(m->mark[i].label, "\xe2\x86\x92 ");
+        to = to ? to + 4 : m->mark[i].label;
+        if (text_columns(to, -1) > room) continue;
+        colors_set(w, ROLE_WARN, 0);
+        pane_put(w, pf->py, pf->px + col[i] + 1, to, room);
     }
     colors_set(w, ROLE_NORMAL, 0);
     return shown;
@@ -490,7 +498,7 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
             colors_set(w, ROLE_WARN, 0);
             int c = pane_put(w, 2 + row, W - 1 - lw, pane_glyph(s, G_MARK), 1);
             colors_set(w, ROLE_DIM, 0);
-            pane_putf(w, 2 + row, W - 1 - lw + c + 1, lw - c - 1, "%s at %ld", m->mark[i].label, m->mark[i].step);
+            pane_putf(w, 2 + row, W - 1 - lw + c + 1, lw - c - 1, "%ld: %s", m->mark[i].step, m->mark[i].label);
             row++;
         }
     }
@@ -563,27 +571,6 @@ static int matrix_key(tui_screen *s, int key)
     return pane_scroll_key(s, TUI_PANE_MATRIX, key, 5);
 }
 
-/* The colour scale of a matrix. A signed measure whose values all lie
- * within 5% of its natural range (a transfer affinity of 3e-4 on -1..1)
- * would be one grey square: the scale zooms to the values and says so. */
-static heat_scale matrix_scale(const mt_matrix *x, const double *v, int *zoomed)
-{
-    int n = x->rows * x->cols;
-    heat_scale hs = heat_scale_for(v, n, x->lo, x->hi);
-    *zoomed = 0;
-    if (!(x->lo < x->hi) || hs.kind != HEAT_DIVERGING) return hs;
-    double m = 0;
-    for (int i = 0; i < n; i++)
-        if (isfinite(v[i]) && fabs(v[i]) > m && !(x->rows == x->cols && i / x->cols == i % x->cols)) m = fabs(v[i]);
-    double half = (x->hi - x->lo) / 2;
-    if (m > 0 && m < 0.05 * half) {
-        hs.lo = -m;
-        hs.hi = m;
-        *zoomed = 1;
-    }
-    return hs;
-}
-
 /* The cell's number: as many decimals as the cell holds, rounded, never
  * cut; small values in exponent form so 3e-4 does not read as 0.00. */
 static void cell_number(double val, int cw, char *num, size_t n)
@@ -619,12 +606,9 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     if (x->updates == 0) view = MT_MAT_BATCH;
     /* the title says which values these are */
     char title[MT_MON_NAME + 48], extra[64];
-    if (view == MT_MAT_EMA)
-        snprintf(title, sizeof title, "%s, average of ~%d updates", x->name, m->ema_window);
-    else if (view == MT_MAT_MEAN)
-        snprintf(title, sizeof title, "%s, mean of %ld updates", x->name, x->updates);
-    else
-        snprintf(title, sizeof title, "%s, last update", x->name);
+    if (view == MT_MAT_EMA) snprintf(title, sizeof title, "%s (avg ~%d)", x->name, m->ema_window);
+    else if (view == MT_MAT_MEAN) snprintf(title, sizeof title, "%s (mean of %ld)", x->name, x->updates);
+    else snprintf(title, sizeof title, "%s (last)", x->name);
     snprintf(extra, sizeof extra, "%d/%d  m: next  a: average", k + 1, m->nmatrices);
     pane_frame(s, w, TUI_PANE_MATRIX, title, extra);
     if (!x->valid) {
@@ -634,7 +618,7 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     const double *vals = monitor_matrix_values(x, view);
     int mono = s->mono;
     int zoomed;
-    heat_scale hs = matrix_scale(x, vals, &zoomed);
+    heat_scale hs = heat_scale_zoomed(vals, x->rows, x->cols, x->lo, x->hi, &zoomed);
     int iw = W - 2, ih = H - 2;
     int lab = 0;
     for (int i = 0; i < x->rows; i++) {
@@ -732,8 +716,8 @@ static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
             axis_format(hs.hi, 0, mx, sizeof mx);
             axis_format(x->hi, 0, nat, sizeof nat);
             colors_set(w, ROLE_WARN, 0);
-            pane_putf(w, ly - 1, 1, iw, "small values: colours span %s%s, not %s%s (? says why)",
-                      "\xc2\xb1", mx, "\xc2\xb1", nat);
+            pane_putf(w, ly - 1, 1, iw, "tiny values: colours %s%s, not %s%s (?: why)", "\xc2\xb1", mx,
+                      "\xc2\xb1", nat);
         }
         if (x->rows > vis_rows || x->cols > vis_cols) {
             colors_set(w, ROLE_WARN, 0);

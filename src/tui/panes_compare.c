@@ -34,7 +34,7 @@ mt_result_split pane_compare_split(const tui_screen *s)
 
 /* The tasks the scatter's axes and the curves show, by index into the
  * shown experiment's tasks. */
-static void compare_tasks(const tui_screen *s, int *ta, int *tb, int *tc)
+void pane_compare_tasks(const tui_screen *s, int *ta, int *tb, int *tc)
 {
     const mt_run_result *r = &s->cmp_ref;
     int a = -1, b = -1;
@@ -48,7 +48,7 @@ int pane_compare_key(tui_screen *s, int key)
 {
     const mt_run_result *r = &s->cmp_ref;
     int ta, tb, tc;
-    compare_tasks(s, &ta, &tb, &tc);
+    pane_compare_tasks(s, &ta, &tb, &tc);
     char b[160];
     switch (key) {
     case 't':
@@ -234,7 +234,7 @@ void pane_draw_compare_scatter(tui_screen *s, WINDOW *w, const tui_view *v)
     getmaxyx(w, H, W);
     const mt_run_result *R = v->results, *ref = &s->cmp_ref;
     int ta = -1, tb = -1;
-    compare_tasks(s, &ta, &tb, NULL);
+    pane_compare_tasks(s, &ta, &tb, NULL);
     if (!R || ta < 0 || tb < 0 || ta == tb) {
         pane_frame(s, w, TUI_PANE_COMPARE_SCATTER, "pareto", NULL);
         pane_centre_msg(w, "needs two tasks", ROLE_DIM);
@@ -313,7 +313,7 @@ void pane_draw_compare_curves(tui_screen *s, WINDOW *w, const tui_view *v)
     getmaxyx(w, H, W);
     const mt_run_result *ref = &s->cmp_ref;
     int ta, tb, tc;
-    compare_tasks(s, &ta, &tb, &tc);
+    pane_compare_tasks(s, &ta, &tb, &tc);
     mt_result_split sp = pane_compare_split(s);
     int val = sp != MT_RES_TRAIN; /* test has no curve: its validation */
     if (tc < 0 || !v->monitors) {

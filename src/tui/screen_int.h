@@ -141,6 +141,9 @@ int pane_table_key(tui_screen *s, int key);
 mt_result_split pane_compare_split(const tui_screen *s);
 /* Remembers what the comparison's keys need from the view. */
 void pane_compare_remember(tui_screen *s, const tui_view *v);
+/* The tasks of the Pareto axes (ta, tb) and of the curves (tc), by index
+ * into the shown experiment's tasks; -1 when there is none. */
+void pane_compare_tasks(const tui_screen *s, int *ta, int *tb, int *tc);
 /* The comparison's keys (t T v x y); 1 when used. */
 int pane_compare_key(tui_screen *s, int key);
 

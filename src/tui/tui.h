@@ -108,6 +108,13 @@ int tui_requested_experiment(const tui_screen *s);
  * by the last TUI_ACT_AVERAGE_WINDOW; the app sets it on every monitor. */
 int tui_requested_window(const tui_screen *s);
 
+/* `e`: writes every pane of the last frame drawn as SVG into dir, with
+ * the screen's settings; file names say what each shows and end in
+ * -step<step>.svg (the topology and the notes do not change). The names
+ * written go to `written` (space separated), their number to *count. */
+mt_status tui_export_view(tui_screen *s, const tui_view *v, const char *dir, long step, char *written, size_t n,
+                          int *count);
+
 /* The SVG options that match what the screen shows (log scale, zoom). */
 void tui_svg_view(const tui_screen *s, tui_svg_options *o);
 
