@@ -728,6 +728,105 @@ static void test_e2e_screen_comparison_equals_summaries(void **state)
     tmux("kill-session -t wb");
 }
 
+/* mtlab open: recorded run folders, read only. A finished script of two
+ * experiments and a run killed before its summary: the comparison shows
+ * the summaries' numbers (and "no summary" for the killed one), < and >
+ * step the matrices through their recorded updates, keys that would
+ * train say the run is read only, and q leaves without writing. */
+static void test_e2e_screen_open_recorded(void **state)
+{
+    (void)state;
+    const char *script = e2e_write("open.lua",
+        "local mtl = require 'mtl'\n"
+        "local data = mtl.data.generate { n = 300, fn = function(i) local a, b = (i % 11) / 11, (i % 5) / 5\n"
+        "  return { a, b }, { c = (a > b) and 1 or 0, r = a - b } end, types = { r = 'regress' } }\n"
+        "local function exp(name, w, steps) return mtl.experiment { name = name, data = data, weighting = w,\n"
+        "  tasks = { mtl.task.classify { name = 'c' }, mtl.task.regress { name = 'r' } },\n"
+        "  topology = mtl.share.hard { trunk = { 8 } },\n"
+        "  train = { batch = 16, steps = steps, eval_every = 20, relations_every = 10, seed = 4 } } end\n"
+        "return { exp('open equal', 'equal', 120), exp('open pcgrad', 'pcgrad', 120) }\n");
+    char args[1200], *out, *err;
+    snprintf(args, sizeof args, "run '%s' --out open-run --quiet", script);
+    assert_int_equal(e2e_run(args, &out, &err), 0);
+    free(out);
+    free(err);
+    /* a run killed (SIGKILL) long before its end: no summary.json */
+    const char *slow = e2e_write("killed.lua",
+        "local mtl = require 'mtl'\n"
+        "local data = mtl.data.generate { n = 300, fn = function(i) return { i / 300 }, { c = i % 2 } end }\n"
+        "return mtl.experiment { name = 'killed run', data = data, tasks = { mtl.task.classify { name = 'c' } },\n"
+        "  train = { batch = 16, steps = 100000000, eval_every = 50 } }\n");
+    char cmd[2048], cwd[512];
+    if (!getcwd(cwd, sizeof cwd)) abort();
+    snprintf(cmd, sizeof cmd, "cd '%s' && timeout -s KILL 3 '%s' run '%s' --out killed-run --quiet >/dev/null 2>&1",
+             e2e_tmpdir(), binary_path(), slow);
+    assert_int_not_equal(system(cmd), 0);
+    char p[800];
+    snprintf(p, sizeof p, "%s/killed-run/summary.json", e2e_tmpdir());
+    assert_false(e2e_exists(p));
+    start_workbench("open open-run killed-run");
+    char *s = wait_for("[recorded]", 30);
+    assert_non_null(strstr(s, "[recorded]"));
+    assert_non_null(strstr(s, "open equal"));
+    free(s);
+    /* keys that would change a run */
+    tmux("send-keys -t wb ' '");
+    s = wait_for("read only", 10);
+    assert_non_null(strstr(s, "read only"));
+    free(s);
+    /* the matrices over time: back one update, then forward again */
+    tmux("send-keys -t wb '<'");
+    s = wait_for("matrices at step", 10);
+    char *at = strstr(s, "matrices at step");
+    assert_non_null(at);
+    long step1 = strtol(at + 17, NULL, 10);
+    free(s);
+    tmux("send-keys -t wb '<'");
+    usleep(500000);
+    s = capture();
+    at = strstr(s, "matrices at step");
+    assert_non_null(at);
+    long step2 = strtol(at + 17, NULL, 10);
+    free(s);
+    assert_true(step2 < step1);
+    assert_true(step1 <= 120 && step2 >= 1);
+    /* the comparison: the summaries' numbers, and the killed run's */
+    tmux("send-keys -t wb c");
+    s = wait_for("comparison: final val numbers", 10);
+    static const char *const dirs[] = {"01-open-equal", "02-open-pcgrad"};
+    static const char *const names[] = {"open equal", "open pcgrad"};
+    for (int e = 0; e < 2; e++) {
+        snprintf(p, sizeof p, "%s/open-run/%s/summary.json", e2e_tmpdir(), dirs[e]);
+        cJSON *sum = read_json_file(p);
+        assert_non_null(sum);
+        char want[4][32], tok[16][32], row[64];
+        const char *tn[] = {"c", "r"};
+        for (int k = 0; k < 2; k++) {
+            cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "tasks"), tn[k]);
+            fmt4(want[2 * k], 32, cJSON_GetObjectItem(t, "val_loss"));
+            fmt4(want[2 * k + 1], 32, cJSON_GetObjectItem(t, "val_metric"));
+        }
+        snprintf(row, sizeof row, "%d %s", e + 1, names[e]);
+        int n = table_row(s, row, tok, 16);
+        if (n != 5) fprintf(stderr, "%s\n", s);
+        assert_int_equal(n, 5);
+        for (int i = 0; i < 4; i++) assert_string_equal(tok[i], want[i]);
+        assert_string_equal(tok[4], "finished");
+        cJSON_Delete(sum);
+    }
+    assert_non_null(strstr(s, "3 killed run"));
+    assert_non_null(strstr(s, "no summary"));
+    free(s);
+    tmux("send-keys -t wb q");
+    s = wait_for("MTLAB_EXITED=0", 20);
+    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
+    free(s);
+    /* read only: nothing was written into the folders */
+    snprintf(p, sizeof p, "%s/killed-run/summary.json", e2e_tmpdir());
+    assert_false(e2e_exists(p));
+    tmux("kill-session -t wb");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -737,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_e2e_screen_print_and_redraw),
         cmocka_unit_test(test_e2e_screen_folder_same_as_headless),
         cmocka_unit_test(test_e2e_screen_comparison_equals_summaries),
+        cmocka_unit_test(test_e2e_screen_open_recorded),
     };
     return cmocka_run_group_tests_name("e2e screen", tests, setup, teardown);
 }

@@ -42,6 +42,8 @@ int app_run_headless(const app_options *o);
 int app_check(const app_options *o);
 int app_sweep(const app_options *o);
 int app_workbench(const app_options *o);
+/* mtlab open RUN_DIR... [--no-color]: recorded runs, read only. */
+int app_open(int argc, char **argv);
 /* A filesystem-safe slug of an experiment name: "01-hard-sharing". */
 void app_slug(const char *name, int index, char *out, size_t n);
 /* The index of experiment `which` (a 1-based number or a name) in s, or -1. */

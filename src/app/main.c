@@ -86,6 +86,8 @@ static const app_opt opts[OPT_COUNT] = {
 static void usage(FILE *f)
 {
     fputs("usage: mtlab SCRIPT.lua [options]          open the workbench on a script\n"
+          "       mtlab open RUN_DIR... [--no-color]  recorded run folders in the workbench, read only:\n"
+          "                                           curves, matrices over time (< >), comparison\n"
           "       mtlab run SCRIPT.lua [options]      train headless, write a run directory\n"
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
           "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
@@ -326,6 +328,7 @@ int main(int argc, char **argv)
         printf("mtlab %s (MPI: %s)\n", MTLAB_VERSION, sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
         return MT_EXIT_OK;
     }
+    if (strcmp(argv[1], "open") == 0) return app_open(argc - 2, argv + 2);
     const char *cmd = "workbench";
     int start = 1;
     if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0) {

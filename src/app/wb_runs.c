@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "core/log.h"
 #include "core/mem.h"
+#include "run/runread.h"
 #include "workbench.h"
 
 mt_status wb_load(const app_options *o, const char *dir, wb_runs **out)
@@ -81,6 +82,7 @@ mt_status wb_free(wb_runs *r)
             mt_status st = lifecycle_free(r->lc[i]);
             if (st && !first) first = st;
         }
+        runread_free(r->rec[i]);
     }
     mtlua_close(r->lua);
     mt_free(r);

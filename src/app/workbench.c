@@ -15,6 +15,7 @@
 #include <time.h>
 #include "core/log.h"
 #include "mtl/methods.h"
+#include "run/runread.h"
 #include "workbench.h"
 
 #define FRAME_S 0.040 /* train this long per frame: ~20 frames/s */
@@ -330,6 +331,181 @@ static void history_file(char *out, size_t n)
 
 /* ---- the loop ------------------------------------------------------------ */
 
+/* Recorded runs (mtlab open): '<' and '>' step the matrices through the
+ * updates the run recorded. */
+static void step_recorded(wb *w, int dir)
+{
+    mt_recorded *rec = w->runs->rec[w->sel];
+    int n;
+    const long *steps = runread_steps(rec, &n);
+    if (!n) {
+        snprintf(w->message, sizeof w->message, "this run recorded no matrices");
+        return;
+    }
+    long cur = runread_cursor(rec);
+    int k = n - 1;
+    while (k > 0 && steps[k] > cur) k--;
+    k = dir > 0 ? (k + 1 < n ? k + 1 : k) : (k > 0 ? k - 1 : 0);
+    runread_seek(rec, steps[k]);
+    snprintf(w->message, sizeof w->message, "matrices at step %ld (update %d of %d; < > step)", steps[k], k + 1, n);
+}
+
+/* The keys that train or change a run do nothing to a recorded one. */
+static int refused(wb *w, tui_action a)
+{
+    if (w->runs->lua) return 0;
+    switch (a) {
+    case TUI_ACT_PAUSE_TOGGLE:
+    case TUI_ACT_STEP:
+    case TUI_ACT_RELOAD:
+    case TUI_ACT_CYCLE_WEIGHTING:
+    case TUI_ACT_CYCLE_WEIGHTING_BACK:
+    case TUI_ACT_LR_UP:
+    case TUI_ACT_LR_DOWN:
+    case TUI_ACT_SAVE:
+    case TUI_ACT_CONSOLE_LINE:
+        snprintf(w->message, sizeof w->message, "read only: a recorded run (mtlab open); < > step the matrices");
+        return 1;
+    default: return 0;
+    }
+}
+
+/* The frames: train (live runs) until the frame's time is spent, draw,
+ * act on the keys; until quit or a signal. */
+static void run_loop(wb *w)
+{
+    const app_options *o = w->o;
+    int quit = 0;
+    /* slow motion for teaching: steps per second of each experiment;
+     * 0 = as fast as possible. '<' divides by 4 (to 1/s), '>' multiplies. */
+    double limit = o->speed, budget = 0, last_frame = now_s();
+    long rr = 0;
+    while (!quit) {
+        double t0 = now_s();
+        if (limit > 0) {
+            budget += limit * (t0 - last_frame);
+            if (budget > limit) budget = limit; /* no burst after a pause */
+        }
+        last_frame = t0;
+        while (any_running(w->runs) && now_s() - t0 < FRAME_S && !app_stop_signal) {
+            if (limit > 0) {
+                if (budget < 1) break;
+                budget -= 1;
+            }
+            for (int k = 0; k < w->runs->n; k++, rr++) {
+                int i = (int)(rr % w->runs->n);
+                if (live(w->runs, i) && w->runs->mon[i]->state == MT_RUN_RUNNING) step_one(w, i);
+            }
+        }
+        flush_printed(w);
+        if (app_stop_signal) break;
+        wb_runs *r = w->runs;
+        /* in slow motion the header shows the pace the class sees, not the
+         * engine's speed between the pauses */
+        for (int i = 0; limit > 0 && i < r->n; i++)
+            if (live(r, i) && r->mon[i]->state == MT_RUN_RUNNING)
+                r->mon[i]->samples_per_s = limit * trainer_experiment(lifecycle_trainer(r->lc[i]))->train.batch;
+        if (o->exit_when_done && all_ended(r)) break;
+        wb_results(r);
+        tui_view v = {.monitors = (const mt_monitor *const *)r->mon, .count = r->n, .selected = w->sel,
+                      .script = r->lua ? o->script : r->dir, .message = w->message[0] ? w->message : NULL,
+                      .results = r->res, .readonly = r->lua == NULL,
+                      .mode = r->lua ? mtlua_mode_name(r->lua) : "recorded", .mode_warn = r->lua && mtlua_trusted(r->lua)};
+        tui_draw(w->scr, &v);
+        char line[1024];
+        tui_action a = tui_poll(w->scr, any_running(r) && limit == 0 ? 0 : 30, line, sizeof line);
+        if (refused(w, a)) continue;
+        mt_lifecycle *lc = r->lc[w->sel];
+        mt_trainer *t = lc ? lifecycle_trainer(lc) : NULL;
+        switch (a) {
+        case TUI_ACT_QUIT: quit = 1; break;
+        case TUI_ACT_PAUSE_TOGGLE: {
+            int pause = r->mon[w->sel]->state == MT_RUN_RUNNING || !live(r, w->sel);
+            for (int i = 0; i < r->n; i++) set_paused(w, i, pause);
+            snprintf(w->message, sizeof w->message, "%s", pause ? "paused" : "running");
+            break;
+        }
+        case TUI_ACT_STEP:
+            for (int i = 0; i < r->n; i++) set_paused(w, i, 1);
+            step_one(w, w->sel);
+            flush_printed(w);
+            snprintf(w->message, sizeof w->message, "step %ld", t ? trainer_step_count(t) : 0L);
+            break;
+        case TUI_ACT_RELOAD: reload(w); break;
+        case TUI_ACT_CYCLE_WEIGHTING: cycle_weighting(w, 1); break;
+        case TUI_ACT_CYCLE_WEIGHTING_BACK: cycle_weighting(w, -1); break;
+        case TUI_ACT_LR_UP:
+        case TUI_ACT_LR_DOWN:
+            trainer_scale_lr(t, a == TUI_ACT_LR_UP ? 2.0 : 0.5);
+            snprintf(w->message, sizeof w->message, "learning rate %.3g", trainer_lr(t));
+            monitor_log(r->mon[w->sel], MT_LOG_INFO, "step %ld: learning rate %.3g", trainer_step_count(t),
+                        trainer_lr(t));
+            break;
+        case TUI_ACT_SAVE: save_checkpoint(w); break;
+        case TUI_ACT_EXPORT: wb_export(r, w->sel, w->scr, &v, w->message, sizeof w->message); break;
+        case TUI_ACT_SLOWER:
+        case TUI_ACT_FASTER:
+            if (!r->lua) {
+                step_recorded(w, a == TUI_ACT_FASTER ? 1 : -1);
+                break;
+            }
+            if (a == TUI_ACT_SLOWER) limit = limit == 0 ? 2048 : limit > 1 ? limit / 4 : 1;
+            else limit = limit == 0 || limit * 4 > 2048 ? 0 : limit * 4;
+            budget = 0;
+            if (limit > 0) snprintf(w->message, sizeof w->message, "slow motion: %g steps/s", limit);
+            else snprintf(w->message, sizeof w->message, "full speed");
+            break;
+        case TUI_ACT_CONSOLE_LINE: console_line(w, line); break;
+        case TUI_ACT_AVERAGE_WINDOW:
+            for (int i = 0; i < r->n; i++) r->mon[i]->ema_window = tui_requested_window(w->scr);
+            for (int i = 0; !r->lua && i < r->n; i++) /* a recorded run's averages, again with the new window */
+                runread_seek(r->rec[i], runread_cursor(r->rec[i]));
+            break;
+        case TUI_ACT_SELECT_EXPERIMENT: {
+            int q = tui_requested_experiment(w->scr);
+            if (q >= 0 && q < r->n) {
+                w->sel = q;
+                if (r->lua) mtlua_select(r->lua, q);
+            }
+            break;
+        }
+        default: break;
+        }
+    }
+}
+
+/* The screen, the sinks for messages and output, then the frames. */
+static int with_screen(wb *w)
+{
+    char hist[1100];
+    history_file(hist, sizeof hist);
+    tui_options to = {.force_mono = w->o->no_color, .history_path = hist[0] ? hist : NULL, .complete = complete_name,
+                      .complete_ud = w};
+    w->scr = tui_open(&to);
+    if (!w->scr) {
+        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+        return -1;
+    }
+    /* Ctrl-C interrupts a runaway callback first; otherwise it quits */
+    app_install_signals();
+    log_wb = w;
+    mt_log_set_sink(log_to_monitor, NULL, NULL);
+    mtlua_set_print(host_write, w);
+    attach_host(w);
+    if (w->runs->lua) wb_start(w->runs);
+    run_loop(w);
+    return 0;
+}
+
+static void without_screen(wb *w)
+{
+    mt_log_set_sink(NULL, NULL, NULL);
+    mtlua_set_print(NULL, NULL);
+    log_wb = NULL;
+    tui_free(w->scr);
+    w->scr = NULL;
+}
+
 int app_workbench(const app_options *o)
 {
     char dir[1024];
@@ -344,112 +520,9 @@ int app_workbench(const app_options *o)
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         return MT_EXIT_USAGE;
     }
-    char hist[1100];
-    history_file(hist, sizeof hist);
-    tui_options to = {.force_mono = o->no_color, .history_path = hist[0] ? hist : NULL, .complete = complete_name,
-                      .complete_ud = &w};
-    w.scr = tui_open(&to);
-    if (!w.scr) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+    if (with_screen(&w)) {
         wb_free(w.runs);
         return MT_EXIT_FAILED;
-    }
-    /* Ctrl-C interrupts a runaway callback first; otherwise it quits */
-    app_install_signals();
-    log_wb = &w;
-    mt_log_set_sink(log_to_monitor, NULL, NULL);
-    mtlua_set_print(host_write, &w);
-    attach_host(&w);
-    wb_start(w.runs);
-    int quit = 0;
-    /* slow motion for teaching: steps per second of each experiment;
-     * 0 = as fast as possible. '<' divides by 4 (to 1/s), '>' multiplies. */
-    double limit = o->speed, budget = 0, last_frame = now_s();
-    long rr = 0;
-    while (!quit) {
-        wb_runs *r = w.runs;
-        double t0 = now_s();
-        if (limit > 0) {
-            budget += limit * (t0 - last_frame);
-            if (budget > limit) budget = limit; /* no burst after a pause */
-        }
-        last_frame = t0;
-        while (any_running(w.runs) && now_s() - t0 < FRAME_S && !app_stop_signal) {
-            if (limit > 0) {
-                if (budget < 1) break;
-                budget -= 1;
-            }
-            for (int k = 0; k < w.runs->n; k++, rr++) {
-                int i = (int)(rr % w.runs->n);
-                if (live(w.runs, i) && w.runs->mon[i]->state == MT_RUN_RUNNING) step_one(&w, i);
-            }
-        }
-        flush_printed(&w);
-        if (app_stop_signal) break;
-        r = w.runs;
-        /* in slow motion the header shows the pace the class sees, not the
-         * engine's speed between the pauses */
-        for (int i = 0; limit > 0 && i < r->n; i++)
-            if (live(r, i) && r->mon[i]->state == MT_RUN_RUNNING)
-                r->mon[i]->samples_per_s = limit * trainer_experiment(lifecycle_trainer(r->lc[i]))->train.batch;
-        if (o->exit_when_done && all_ended(r)) break;
-        wb_results(r);
-        tui_view v = {.monitors = (const mt_monitor *const *)r->mon, .count = r->n, .selected = w.sel,
-                      .script = o->script, .message = w.message[0] ? w.message : NULL, .results = r->res,
-                      .mode = mtlua_mode_name(r->lua), .mode_warn = mtlua_trusted(r->lua)};
-        tui_draw(w.scr, &v);
-        char line[1024];
-        tui_action a = tui_poll(w.scr, any_running(r) && limit == 0 ? 0 : 30, line, sizeof line);
-        mt_lifecycle *lc = r->lc[w.sel];
-        mt_trainer *t = lc ? lifecycle_trainer(lc) : NULL;
-        switch (a) {
-        case TUI_ACT_QUIT: quit = 1; break;
-        case TUI_ACT_PAUSE_TOGGLE: {
-            int pause = r->mon[w.sel]->state == MT_RUN_RUNNING || !live(r, w.sel);
-            for (int i = 0; i < r->n; i++) set_paused(&w, i, pause);
-            snprintf(w.message, sizeof w.message, "%s", pause ? "paused" : "running");
-            break;
-        }
-        case TUI_ACT_STEP:
-            for (int i = 0; i < r->n; i++) set_paused(&w, i, 1);
-            step_one(&w, w.sel);
-            flush_printed(&w);
-            snprintf(w.message, sizeof w.message, "step %ld", t ? trainer_step_count(t) : 0L);
-            break;
-        case TUI_ACT_RELOAD: reload(&w); break;
-        case TUI_ACT_CYCLE_WEIGHTING: cycle_weighting(&w, 1); break;
-        case TUI_ACT_CYCLE_WEIGHTING_BACK: cycle_weighting(&w, -1); break;
-        case TUI_ACT_LR_UP:
-        case TUI_ACT_LR_DOWN:
-            trainer_scale_lr(t, a == TUI_ACT_LR_UP ? 2.0 : 0.5);
-            snprintf(w.message, sizeof w.message, "learning rate %.3g", trainer_lr(t));
-            monitor_log(r->mon[w.sel], MT_LOG_INFO, "step %ld: learning rate %.3g", trainer_step_count(t),
-                        trainer_lr(t));
-            break;
-        case TUI_ACT_SAVE: save_checkpoint(&w); break;
-        case TUI_ACT_EXPORT: wb_export(r, w.sel, w.scr, &v, w.message, sizeof w.message); break;
-        case TUI_ACT_SLOWER:
-        case TUI_ACT_FASTER:
-            if (a == TUI_ACT_SLOWER) limit = limit == 0 ? 2048 : limit > 1 ? limit / 4 : 1;
-            else limit = limit == 0 || limit * 4 > 2048 ? 0 : limit * 4;
-            budget = 0;
-            if (limit > 0) snprintf(w.message, sizeof w.message, "slow motion: %g steps/s", limit);
-            else snprintf(w.message, sizeof w.message, "full speed");
-            break;
-        case TUI_ACT_CONSOLE_LINE: console_line(&w, line); break;
-        case TUI_ACT_AVERAGE_WINDOW:
-            for (int i = 0; i < r->n; i++) r->mon[i]->ema_window = tui_requested_window(w.scr);
-            break;
-        case TUI_ACT_SELECT_EXPERIMENT: {
-            int q = tui_requested_experiment(w.scr);
-            if (q >= 0 && q < r->n) {
-                w.sel = q;
-                mtlua_select(r->lua, q);
-            }
-            break;
-        }
-        default: break;
-        }
     }
     int code = MT_EXIT_OK;
     mt_status io;
@@ -460,10 +533,7 @@ int app_workbench(const app_options *o)
     } else {
         io = wb_end_all(w.runs, MT_OK, "stopped", "quit before the end of training");
     }
-    mt_log_set_sink(NULL, NULL, NULL);
-    mtlua_set_print(NULL, NULL);
-    log_wb = NULL;
-    tui_free(w.scr);
+    without_screen(&w);
     if (io) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         code = MT_EXIT_FAILED;
@@ -473,5 +543,37 @@ int app_workbench(const app_options *o)
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         code = MT_EXIT_FAILED;
     }
+    return code;
+}
+
+int app_open(int argc, char **argv)
+{
+    app_options o = {0};
+    const char *dirs[WB_MAX];
+    int nd = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--no-color") == 0) o.no_color = 1;
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "mtlab: open: unknown option %s (mtlab open RUN_DIR... [--no-color])\n", argv[i]);
+            return MT_EXIT_USAGE;
+        } else if (nd == WB_MAX) {
+            fprintf(stderr, "mtlab: open: at most %d run folders at once\n", WB_MAX);
+            return MT_EXIT_USAGE;
+        } else {
+            dirs[nd++] = argv[i];
+        }
+    }
+    if (!nd) {
+        fprintf(stderr, "mtlab: open: no run folder given (mtlab open RUN_DIR...)\n");
+        return MT_EXIT_USAGE;
+    }
+    wb w = {.o = &o};
+    if (wb_open_folders(dirs, nd, &w.runs)) {
+        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+        return MT_EXIT_USAGE;
+    }
+    int code = with_screen(&w) ? MT_EXIT_FAILED : app_stop_signal ? MT_EXIT_FAILED : MT_EXIT_OK;
+    without_screen(&w);
+    wb_free(w.runs);
     return code;
 }

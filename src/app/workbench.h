@@ -7,6 +7,7 @@
 #include "app.h"
 #include "run/lifecycle.h"
 #include "run/result.h"
+#include "run/runread.h"
 #include "tui/tui.h"
 
 #define WB_MAX 32 /* experiments a script may return (MAX_EXPERIMENTS) */
@@ -19,7 +20,7 @@ typedef struct {
     mt_lifecycle *lc[WB_MAX]; /* live runs (NULL for recorded ones) */
     mt_monitor *mon[WB_MAX];  /* what the screen reads: the lifecycle's, or a recorded run's */
     mt_run_result res[WB_MAX]; /* the numbers summary.json holds (so far) */
-    struct mt_recorded *rec[WB_MAX]; /* recorded runs: the matrices over time */
+    mt_recorded *rec[WB_MAX]; /* recorded runs: the matrices over time */
     char folder[WB_MAX][1024]; /* recorded runs: each one's folder */
     char dir[1024];           /* the run folder (the top one with several experiments) */
 } wb_runs;

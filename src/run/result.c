@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/mem.h"
+#include "core/textfile.h"
 
 void result_clear(mt_run_result *r)
 {
@@ -28,23 +30,22 @@ static double num(const cJSON *o, const char *key)
 mt_status result_read_summary(const char *path, mt_run_result *r)
 {
     result_clear(r);
-    FILE *f = fopen(path, "rb");
-    if (!f) return mt_fail(MT_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    size_t got = buf ? fread(buf, 1, (size_t)n, f) : 0;
-    fclose(f);
-    if (!buf) return mt_fail(MT_ERR_NOMEM, "%s: out of memory", path);
-    buf[got] = '\0';
+    char *buf;
+    mt_status st = mt_read_text(path, &buf, NULL);
+    if (st) return st;
     cJSON *o = cJSON_Parse(buf);
-    free(buf);
+    mt_free(buf);
+    st = result_read_summary_json(o, r);
+    cJSON_Delete(o);
+    if (st) mt_fail(st, "%s: not a summary.json of mtlab (no \"tasks\" object)", path);
+    return st;
+}
+
+mt_status result_read_summary_json(const cJSON *o, mt_run_result *r)
+{
+    result_clear(r);
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(o, "tasks");
-    if (!cJSON_IsObject(tasks)) {
-        cJSON_Delete(o);
-        return mt_fail(MT_ERR_IO, "%s: not a summary.json of mtlab (no \"tasks\" object)", path);
-    }
+    if (!cJSON_IsObject(tasks)) return mt_fail(MT_ERR_IO, "summary.json: no \"tasks\" object");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "name");
     snprintf(r->name, sizeof r->name, "%s", cJSON_IsString(v) ? v->valuestring : "");
     v = cJSON_GetObjectItemCaseSensitive(o, "status");
@@ -70,7 +71,6 @@ mt_status result_read_summary(const char *path, mt_run_result *r)
     }
     r->have_baselines = cJSON_GetObjectItemCaseSensitive(o, "delta_m") != NULL;
     r->delta_m = num(o, "delta_m");
-    cJSON_Delete(o);
     return MT_OK;
 }
 

@@ -41,6 +41,8 @@ void result_from_trainer(const mt_trainer *t, const mt_baselines *b, const char 
 /* Reads them back from a summary.json (a run folder's). result.c needs
  * no trainer; result_from_trainer lives in result_trainer.c. */
 mt_status result_read_summary(const char *path, mt_run_result *r);
+/* The same from a parsed summary.json. */
+mt_status result_read_summary_json(const cJSON *o, mt_run_result *r);
 
 const char *result_split_name(mt_result_split s);
 /* What the final loss of a split is, in words, for labels. */

@@ -270,7 +270,7 @@ int pane_draw_marks(tui_screen *s, WINDOW *w, const plot_frame *pf, const mt_mon
         if (col[i] < 0) continue;
         int room = pf->pw - col[i] - 1;
         for (int k = i + 1; k < m->nmarks; k++)
-            if (col[k] > col[i] && col[k] - col[i] - 1 < room) room = col[k] - col[i] - 1;
+            if (col[k] >= col[i] && col[k] - col[i] - 1 < room) room = col[k] - col[i] - 1;
         const char *to = strstr(m->mark[i].label, "\xe2\x86\x92 ");
         to = to ? to + 4 : m->mark[i].label;
         if (text_columns(to, -1) > room) continue;
@@ -379,14 +379,19 @@ static void draw_footer(tui_screen *s, WINDOW *w, const tui_view *v)
         { "enter", "run" }, { "\xe2\x86\x91\xe2\x86\x93", "history" }, { "tab", "complete" },
         { "esc", "leave" },  { "pgup", "scroll" },
     };
+    static const char *const recorded_keys[][2] = {
+        { "?", "help" }, { "< >", "matrices over time" }, { "m", "matrix" }, { "a", "average" },
+        { "c", "compare" }, { "[ ]", "run" }, { "e", "export" }, { "q", "quit" },
+    };
     int W = getmaxx(w);
     int x = 0;
-    int console = s->focus == TUI_PANE_CONSOLE;
-    int nk = console ? (int)(sizeof console_keys / sizeof *console_keys)
-                     : (int)(sizeof keys / sizeof *keys);
+    int console = s->focus == TUI_PANE_CONSOLE && !v->readonly;
+    int nk = console       ? (int)(sizeof console_keys / sizeof *console_keys)
+             : v->readonly ? (int)(sizeof recorded_keys / sizeof *recorded_keys)
+                           : (int)(sizeof keys / sizeof *keys);
     for (int i = 0; i < nk && x < W - 4; i++) {
-        const char *k = console ? console_keys[i][0] : keys[i][0];
-        const char *l = console ? console_keys[i][1] : keys[i][1];
+        const char *k = console ? console_keys[i][0] : v->readonly ? recorded_keys[i][0] : keys[i][0];
+        const char *l = console ? console_keys[i][1] : v->readonly ? recorded_keys[i][1] : keys[i][1];
         if (s->ascii && console && i == 1) k = "up/dn";
         colors_set(w, ROLE_KEY, 0);
         x += pane_put(w, 0, x, k, W - x);

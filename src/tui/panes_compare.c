@@ -388,7 +388,7 @@ static const char *const help_keys[][2] = {
     {"r", "reload the script"},
     {"w / W", "next / previous weighting"},
     {"+ / -", "learning rate x2 / x1/2"},
-    {"< / >", "slow motion: slower / faster"},
+    {"< / >", "slow motion; recorded: step time"},
     {"s", "save a checkpoint"},
     {"e", "export the panes as SVG, the CSV"},
     {"m", "next relationship matrix"},
