@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #include "e2e_util.h"
+#include "lua/mtlua.h"
+#include "run/trainer.h"
+#include "tui/explain.h"
 
 static char sock[64];
 
@@ -827,6 +830,56 @@ static void test_e2e_screen_open_recorded(void **state)
     tmux("kill-session -t wb");
 }
 
+/* `?` on the matrix pane explains the matrix shown: every matrix the
+ * experiments publish (gradient relations, affinity, what the topologies
+ * and regularisers learn) has its text. The experiments run a few steps
+ * in this process, with relations and affinity every few steps. */
+static void test_e2e_screen_every_matrix_is_explained(void **state)
+{
+    (void)state;
+    static const char *const scripts[] = {"00_workbench_tour", "10_soft_sharing", "11_cross_stitch", "12_sluice", "14_joint_many_task",
+                                          "15_tensor_factorisation", "20_mmoe_correlation", "21_ple", "22_fafs", "23_deep_relationship",
+                                          "30_block_sparse", "31_mean_regularised", "32_task_clustering",
+                                          "33_task_covariance", "40_landscape_combiners", "41_kendall_uncertainty"};
+    mtlua_override ov[] = {{"train.steps", "24"}, {"train.eval_every", "8"}, {"train.relations_every", "4"},
+                           {"train.affinity_every", "8"}, {"train.baselines", "false"}};
+    int checked = 0;
+    char missing[2048] = "";
+    for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/experiments/%s.lua", MTLAB_ROOT, scripts[i]);
+        mtlua_session *s;
+        if (mtlua_open(path, ov, 5, &s)) fail_msg("%s: %s", scripts[i], mt_last_error());
+        for (int e = 0; e < mtlua_count(s) && e < 3; e++) {
+            const mt_experiment *x = mtlua_experiment(s, e);
+            const char *names[MT_MAX_TASKS];
+            int aux[MT_MAX_TASKS];
+            for (int k = 0; k < x->ntasks; k++) {
+                names[k] = x->task[k].name;
+                aux[k] = x->task[k].aux;
+            }
+            mt_monitor m;
+            assert_int_equal(monitor_init(&m, x->ntasks, names, aux, 64), MT_OK);
+            mt_trainer *t;
+            if (trainer_new(x, &m, &t)) fail_msg("%s: %s", scripts[i], mt_last_error());
+            mt_status st = MT_OK;
+            while (!st && !trainer_finished(t)) st = trainer_step(t);
+            if (!st) st = trainer_finish(t);
+            for (int k = 0; k < m.nmatrices; k++) {
+                if (!explain_matrix(m.matrix[k].name) && !strstr(missing, m.matrix[k].name))
+                    snprintf(missing + strlen(missing), sizeof missing - strlen(missing), " \"%s\" (%s)",
+                             m.matrix[k].name, scripts[i]);
+                checked++;
+            }
+            trainer_free(t);
+            monitor_free(&m);
+        }
+        mtlua_close(s);
+    }
+    if (missing[0]) fail_msg("matrices with no explanation for ?:%s", missing);
+    assert_true(checked >= 40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -837,6 +890,7 @@ int main(void)
         cmocka_unit_test(test_e2e_screen_folder_same_as_headless),
         cmocka_unit_test(test_e2e_screen_comparison_equals_summaries),
         cmocka_unit_test(test_e2e_screen_open_recorded),
+        cmocka_unit_test(test_e2e_screen_every_matrix_is_explained),
     };
     return cmocka_run_group_tests_name("e2e screen", tests, setup, teardown);
 }

@@ -48,6 +48,12 @@ static const explain_entry matrices[] = {
     {"sluice subspace overlap",
      "How much the shared and private subspaces of the sluice network overlap; the orthogonality penalty "
      "pushes this towards 0."},
+    {"soft distance",
+     "Soft parameter sharing: the distance between two tasks' columns at this layer. The L2 pull shrinks it; "
+     "small means the two tasks' layers became alike."},
+    {"soft spectrum",
+     "Soft sharing: the singular values of the tasks' stacked weights at this layer, as shares of their trace "
+     "norm. One dominant share: the tasks' weights are nearly collinear (the trace-norm pull made them share)."},
     {"expert usage",
      "Mixture of experts: each task's average gate weight on each expert. A column used by every task is a "
      "shared expert; a row that concentrates on a few experts is a specialised task."},

@@ -129,6 +129,9 @@ tui_role pane_state_role(mt_run_state st);
  * returns how many fell inside it. */
 int pane_draw_marks(tui_screen *s, WINDOW *w, const plot_frame *pf, const mt_monitor *m);
 
+/* panes_matrix.c: the matrix pane's class functions. */
+void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v);
+int pane_matrix_key(tui_screen *s, int key);
 /* The matrix the matrix pane shows for m, or NULL. */
 const mt_matrix *pane_shown_matrix(const tui_screen *s, const mt_monitor *m);
 
