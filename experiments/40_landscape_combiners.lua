@@ -30,23 +30,43 @@
 --     time (try 'l', log scale does not apply: they go negative).
 --   * --speed 2000 slows training down to watch x travel.
 --
--- The claim (tests/test_e2e_weighting.c), as these runs show it:
+-- What the mathematics says, and what the runs show:
 --   * equal weighting reaches the front from (-8.5, -5), (-7.5, -0.5) and
---     (9, -1) but stays in the logarithmic valley above x2 = 0 from
---     (-8.5, 7.5) and (9, 9) (still there after 100000 steps);
---   * mgda, pcgrad, cagrad and imtl_g reach the front from all five
---     starts. mgda and imtl_g stop wherever they first meet it (x1 spread
---     over several units, depending on the start); cagrad (c = 0.5) ends
---     next to the minimiser of the average loss, x1 ~ 0, from every start;
---   * nash_mtl reaches the front from all five starts and then stops
---     with an error (status "failed" in summary.json): on the front the
---     two gradients point in opposite directions, and the bargaining
+--     (9, -1), in its middle (|x1| < 0.5: it minimises f1 + f2), but
+--     stays in the logarithmic valley above x2 = 0 from (-8.5, 7.5) and
+--     (9, 9) (it leaves it only after about 600000 steps);
+--   * mgda and pcgrad reach the front from all five starts and stop
+--     where they first meet it: on the front the two gradients are
+--     opposed, and the min-norm point of their hull (MGDA) and their
+--     projections on each other's normal planes (PCGrad) vanish, so every
+--     Pareto-stationary point is a fixed point. Where they meet it depends
+--     on the start: they end away from the middle (|x1| > 1.5), spread
+--     over more than 4 units in x1, and move less than 0.5 along the front
+--     once on its floor;
+--   * imtl_g reaches the front from all five starts, spread like mgda,
+--     and ends there with an error (status "failed"): with opposed
+--     gradients the only direction with equal projections on both is 0,
+--     and IMTL-G's closed form assumes independent gradients; mtlab says
+--     "the task gradients are linearly dependent" instead of returning a
+--     silent d = 0;
+--   * cagrad (c = 0.5) ends next to the minimiser of the average loss,
+--     x1 ~ 0 (|x1| < 0.5), from every start: its direction stays within
+--     c |g0| of the mean gradient g0, which does not vanish on the front
+--     away from the middle;
+--   * nash_mtl ends with an error (status "failed" in summary.json) from
+--     every start: where the two gradients are opposed, the bargaining
 --     equations alpha_i (G G^T alpha)_i = 1 have no positive solution.
---     mtlab says so instead of falling back silently.
+--     From the three starts below the valley that happens on the front;
+--     from (-8.5, 7.5) and (9, 9) it can happen already in the valley,
+--     depending on the path (a start moved by 1e-6 shows it). mtlab says
+--     so instead of falling back silently.
+-- tests/test_e2e_weighting.c checks every one of these for the runs as
+-- written, with the learning rate times 1 -/+ 1e-6 and with every start
+-- moved by (1e-6, -1e-6) (tests/README.md).
 --
 -- Run: mtlab experiments/40_landscape_combiners.lua     (the workbench)
 --      mtlab run experiments/40_landscape_combiners.lua
---      (exit code 1: the nash_mtl runs end with their error)
+--      (exit code 1: the nash_mtl and imtl_g runs end with their errors)
 local mtl = require "mtl"
 
 local starts = { { -8.5, 7.5 }, { -8.5, -5 }, { 9, 9 }, { -7.5, -0.5 }, { 9, -1 } }

@@ -5,7 +5,7 @@
 -- 100 outputs per task, B shared and eps_i per task, so the tasks are
 -- related but their losses differ in scale by sigma_i^2. Here sigma =
 -- (1, 100): task "small" and task "large" (the paper's two-task case;
--- give more sigmas for T tasks, up to 16). alpha = 0.12 as in the paper's
+-- give more sigmas for T tasks, up to 64). alpha = 0.12 as in the paper's
 -- toy.
 --
 -- Under equal weighting the large task's gradient (10^4 times the loss)

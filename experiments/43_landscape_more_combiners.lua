@@ -33,12 +33,13 @@
 --     sum); Adam does not see the factor 1/2, so it moves like PCGrad in
 --     40. On the front the projections vanish: every Pareto-stationary
 --     point is a fixed point, and it stops where it first meets the front,
---     not in the middle. It reaches the front from all five starts (it
---     leaves the valley after 35000-45000 steps). Where along the front it
---     ends is not claimed yet: the regularisation reg = 1e-8 leaves a
---     residual direction of about 1e-8 |g| there, which Adam (it
---     normalises the step) turns into a slow creep toward the middle that
---     depends on the path (issue 10).
+--     not in the middle. It reaches the front from all five starts (from
+--     (-8.5, 7.5) and (9, 9) it leaves the valley after 30000-45000
+--     steps), ends away from the middle (|x1| > 1.5) and moves less than
+--     0.5 along the front once on its floor. (With the old regulariser
+--     reg = 1e-8, now 0, it did not: reg left a residual direction of
+--     about 1e-8 |g| on the front, which Adam - it normalises the step -
+--     turned into a creep toward the middle that depended on the path.)
 --   * gradvac does not stall: from (-8.5, 7.5) and (9, 9) it leaves the
 --     logarithmic valley after 90000-135000 steps, about five times sooner
 --     than equal weighting, and reaches the middle of the front (|x1| <
@@ -50,7 +51,8 @@
 --     of it (|x1| > 6: the task whose shifted loss is nearer zero wins);
 --     with offset 40 from (9, -1) famo ends in the middle (|x1| < 1).
 -- tests/test_e2e_weighting.c checks every one of these for the runs as
--- written and with the learning rate times 1 -/+ 1e-6 (tests/README.md).
+-- written, with the learning rate times 1 -/+ 1e-6 and with every start
+-- moved by (1e-6, -1e-6) (tests/README.md).
 --
 -- Run: mtlab experiments/43_landscape_more_combiners.lua
 --      mtlab run experiments/43_landscape_more_combiners.lua

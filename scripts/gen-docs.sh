@@ -1,17 +1,18 @@
 #!/bin/sh
 # gen-docs.sh BUILD - regenerates the parts of the docs that come from the
-# registries: in docs/lua-api.md, the lines between "<!-- NAME:begin ..."
-# and "<!-- NAME:end -->" for NAME = methods (`mtlab --list-methods
-# --markdown`) and data (`mtlab --list-data --markdown`).
+# registries: the lines between "<!-- NAME:begin ..." and "<!-- NAME:end -->"
+# for NAME = methods and data (docs/lua-api.md) and topologies
+# (docs/topologies.md), from `mtlab --list-NAME --markdown`.
 # tests/test_mtl_methods.c and tests/test_lua_registry.c fail when the
 # checked-in text differs from the registries.
 set -e
 build="${1:-build}"
-doc=docs/lua-api.md
-tmp="$doc.tmp.$$"
-gen="$doc.gen.$$"
+tmp="docs/.gen-docs.tmp.$$"
+gen="docs/.gen-docs.gen.$$"
 trap 'rm -f "$tmp" "$gen"' EXIT
-for name in methods data; do
+for entry in methods:docs/lua-api.md data:docs/lua-api.md topologies:docs/topologies.md; do
+    name="${entry%%:*}"
+    doc="${entry#*:}"
     "$build/mtlab" "--list-$name" --markdown >"$gen"
     grep -q "^<!-- $name:begin" "$doc" && grep -q "^<!-- $name:end -->" "$doc" ||
         { echo "gen-docs: no $name:begin / $name:end markers in $doc" >&2; exit 1; }
@@ -21,5 +22,5 @@ for name in methods data; do
       !skip { print }
     ' "$doc" >"$tmp"
     mv "$tmp" "$doc"
+    echo "gen-docs: $doc ($name)"
 done
-echo "gen-docs: $doc"

@@ -39,4 +39,18 @@ static inline int docs_section_matches(const char *path, const char *name, const
     return 0;
 }
 
+/* The whole text of a generator that works like snprintf (NULL, 0 gives
+ * the length), malloc'd; NULL when it does not report its length
+ * consistently or the allocation fails. */
+static inline char *docs_generate(size_t (*gen)(char *, size_t))
+{
+    size_t n = gen(NULL, 0);
+    char *text = malloc(n + 1);
+    if (text && gen(text, n + 1) != n) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 #endif

@@ -390,6 +390,69 @@ static void test_data_synth_clusters(void **state)
     dataset_free(&ds);
 }
 
+/* Many binary attributes: seeded and stream-stable, balanced groups,
+ * labels correlated inside a group and not across, thresholds setting the
+ * prevalence (bias 0: every attribute near one half), inputs inside the
+ * tanh's range without input noise, and errors naming the bad option. */
+static void test_data_synth_attributes(void **state)
+{
+    (void)state;
+    synth_attr_opts o;
+    synth_attr_defaults(&o);
+    assert_int_equal(o.ntasks, 40);
+    o.n = 20000;
+    o.input_noise = 0;
+    mt_dataset a, b;
+    dataset_init(&a);
+    dataset_init(&b);
+    int group[40];
+    assert_int_equal(synth_attributes(&a, &o, group), MT_OK);
+    assert_int_equal(a.ntargets, 40);
+    assert_int_equal(a.targets[0].kind, MT_TARGET_BINARY);
+    assert_string_equal(a.targets[39].name, "a40");
+    int size[8] = {0};
+    for (int t = 0; t < 40; t++) size[group[t]]++;
+    for (int g = 0; g < 8; g++) assert_int_equal(size[g], 5);
+    for (size_t i = 0; i < (size_t)o.n * o.d; i++) assert_true(fabsf(a.x[i]) < 1.0f);
+    /* a shorter draw is a prefix of the longer one */
+    synth_attr_opts o2 = o;
+    o2.n = 500;
+    assert_int_equal(synth_attributes(&b, &o2, NULL), MT_OK);
+    assert_memory_equal(a.x, b.x, (size_t)500 * o.d * sizeof(float));
+    for (int t = 0; t < 40; t++) assert_memory_equal(a.targets[t].y, b.targets[t].y, 500 * sizeof(float));
+    /* phi coefficients of the labels, within and across groups */
+    double within = 0, across = 0;
+    int nw = 0, na = 0;
+    for (int s2 = 0; s2 < 40; s2++)
+        for (int t = s2 + 1; t < 40; t++) {
+            double r = pearson(a.targets[s2].y, a.targets[t].y, o.n, 1);
+            if (group[s2] == group[t]) within += r, nw++;
+            else across += r, na++;
+        }
+    within /= nw;
+    across /= na;
+    if (!(within > 0.3 && fabs(across) < 0.05)) fail_msg("label phi within %.3f, across %.3f", within, across);
+    dataset_free(&b);
+    /* no thresholds: every attribute is as often on as off */
+    o.bias = 0;
+    assert_int_equal(synth_attributes(&b, &o, NULL), MT_OK);
+    for (int t = 0; t < 40; t++) {
+        double on = 0;
+        for (int e = 0; e < o.n; e++) on += b.targets[t].y[e];
+        assert_float_equal(on / o.n, 0.5, 0.03);
+    }
+    dataset_free(&b);
+    dataset_free(&a);
+    synth_attr_defaults(&o);
+    o.groups = 41;
+    assert_int_equal(synth_attributes(&a, &o, NULL), MT_ERR_ARG);
+    assert_non_null(strstr(mt_last_error(), "groups <= tasks"));
+    synth_attr_defaults(&o);
+    o.noise = -1;
+    assert_int_equal(synth_attributes(&a, &o, NULL), MT_ERR_ARG);
+    assert_non_null(strstr(mt_last_error(), "noise=-1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_data_synth_gradnorm_variances),
         cmocka_unit_test(test_data_synth_kendall_noise),
         cmocka_unit_test(test_data_synth_clusters),
+        cmocka_unit_test(test_data_synth_attributes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -297,6 +297,10 @@ static void test_durable_events_always_json(void **state)
     ev = e2e_read(tmp_path(p, sizeof p, "lr/events.jsonl"));
     assert_non_null(strstr(ev, "\"lr\":0.001,"));
     free(ev);
+    ev = e2e_read(tmp_path(p, sizeof p, "lr/config.json"));
+    assert_non_null(strstr(ev, "\"lr\":\t0.001,"));
+    assert_non_null(strstr(ev, "\"beta1\":\t0.9,"));
+    free(ev);
 }
 
 /* ---- write errors stop the run ---------------------------------------- */

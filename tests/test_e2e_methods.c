@@ -244,7 +244,8 @@ static void test_e2e_methods_topology_and_regs_in_config(void **state)
     free(out);
 }
 
-/* `mtlab --list-methods` prints the registry; --markdown the docs' text. */
+/* `mtlab --list-methods` prints the registry; --markdown the docs' text;
+ * --list-data and --list-topologies the other registries. */
 static void test_e2e_methods_list(void **state)
 {
     (void)state;
@@ -268,6 +269,18 @@ static void test_e2e_methods_list(void **state)
     assert_int_equal(e2e_run("--list-methods --html", NULL, &err), 2);
     assert_non_null(strstr(err, "usage: mtlab --list-methods [--markdown]"));
     free(err);
+    assert_int_equal(e2e_run("--list-topologies", &out, NULL), 0);
+    assert_non_null(strstr(out, "\n  mmoe "));
+    assert_non_null(strstr(out, "\n  block_sparse "));
+    assert_non_null(strstr(out, "experts = 4"));
+    free(out);
+    assert_int_equal(e2e_run("--list-data", &out, NULL), 0);
+    assert_non_null(strstr(out, "\n  kendall "));
+    assert_non_null(strstr(out, "n = required"));
+    free(out);
+    assert_int_equal(e2e_run("--help", &out, NULL), 0);
+    assert_non_null(strstr(out, "--list-methods [--markdown]"));
+    free(out);
 }
 
 int main(void)

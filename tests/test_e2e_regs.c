@@ -1,4 +1,4 @@
-/* test_e2e_regs.c - the regulariser experiments (30..33) run headless with
+/* test_e2e_regs.c - the regulariser and relationship experiments (30..34) run headless with
  * the real binary; each test asserts the claim its script's header makes,
  * reading summary.json, config.json and relations.jsonl. The runs are
  * small linear problems (well under a second each at -O2). */
@@ -112,6 +112,35 @@ static void last_matrix(const char *dir, const char *name, int rows, int cols, d
     if (!found) fail_msg("%s: no matrix \"%s\" in relations.jsonl", dir, name);
 }
 
+/* The mean over every snapshot of matrix `name` (rows x cols) in
+ * relations.jsonl; returns the number of snapshots. */
+static int mean_matrix(const char *dir, const char *name, int rows, int cols, double *v)
+{
+    char p[800];
+    snprintf(p, sizeof p, "%s/relations.jsonl", dir);
+    char *s = e2e_read(p);
+    assert_non_null(s);
+    int n = 0;
+    memset(v, 0, (size_t)rows * cols * sizeof *v);
+    for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *o = cJSON_Parse(line);
+        assert_non_null(o);
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(o, "name");
+        if (cJSON_IsString(nm) && strcmp(nm->valuestring, name) == 0) {
+            assert_int_equal(cJSON_GetObjectItemCaseSensitive(o, "rows")->valueint, rows);
+            const cJSON *vals = cJSON_GetObjectItemCaseSensitive(o, "values");
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++)
+                    v[i * cols + j] += cJSON_GetArrayItem(cJSON_GetArrayItem(vals, i), j)->valuedouble;
+            n++;
+        }
+        cJSON_Delete(o);
+    }
+    free(s);
+    for (int k = 0; n > 0 && k < rows * cols; k++) v[k] /= n;
+    return n;
+}
+
 /* data.clusters of config.json: the true cluster of each task. */
 static int true_clusters(const char *dir, int *cl, int max)
 {
@@ -139,6 +168,28 @@ static void within_across(const double *M, const int *cl, int T, double *within,
     assert_true(nw > 0 && na > 0);
     *within = w / nw;
     *across = a / na;
+}
+
+/* The probability that a same-cluster pair (s < t) has a larger M[s,t]
+ * than a different-cluster pair (ties count half): the area under the ROC
+ * curve of M as a detector of "same cluster". */
+static double pair_auc(const double *M, const int *cl, int T)
+{
+    double hits = 0;
+    long pairs = 0;
+    for (int a = 0; a < T; a++)
+        for (int b = a + 1; b < T; b++) {
+            if (cl[a] != cl[b]) continue;
+            for (int c = 0; c < T; c++)
+                for (int d = c + 1; d < T; d++) {
+                    if (cl[c] == cl[d]) continue;
+                    double x = M[a * T + b], y = M[c * T + d];
+                    hits += x > y ? 1.0 : x == y ? 0.5 : 0.0;
+                    pairs++;
+                }
+        }
+    assert_true(pairs > 0);
+    return hits / (double)pairs;
 }
 
 /* ---- 30: block sparsity -------------------------------------------------- */
@@ -246,6 +297,28 @@ static void test_e2e_regs_task_clustering(void **state)
         fail_msg("test loss: clustered %.4f, independent %.4f, mean_reg %.4f", clustered, indep, meanreg);
 }
 
+/* ---- 34: many attributes ---------------------------------------------------- */
+
+static void test_e2e_regs_many_attributes(void **state)
+{
+    (void)state;
+    run_experiment("34_many_attributes");
+    for (int v = 1; v <= 3; v++) {
+        char dir[800];
+        variant_dir("34_many_attributes", v, dir, sizeof dir);
+        int cl[64];
+        assert_int_equal(true_clusters(dir, cl, 64), 40);
+        static double C[40 * 40];
+        int snaps = mean_matrix(dir, "grad cosine", 40, 40, C);
+        assert_true(snaps >= 10);
+        double within, across, auc = pair_auc(C, cl, 40);
+        within_across(C, cl, 40, &within, &across);
+        if (!(auc >= 0.7 && within > 0 && within >= 5 * fabs(across)))
+            fail_msg("seed %d: grad cosine AUC %.3f, within %.4f, across %.4f (%d snapshots)", v, auc, within,
+                     across, snaps);
+    }
+}
+
 /* ---- 33: task covariance ---------------------------------------------------- */
 
 static void test_e2e_regs_task_covariance(void **state)
@@ -276,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_e2e_regs_mean_regularised),
         cmocka_unit_test(test_e2e_regs_task_clustering),
         cmocka_unit_test(test_e2e_regs_task_covariance),
+        cmocka_unit_test(test_e2e_regs_many_attributes),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     e2e_cleanup();

@@ -225,6 +225,119 @@ static void test_e2e_sandbox_help_matches_docs(void **state)
     free(readme);
 }
 
+/* Runs `mtlab run SCRIPT --out OUT` in the background, waits (up to two
+ * minutes) until its stdout shows `marker`, sends `sig1`, after `gap`
+ * seconds `sig2` (none if NULL), and returns the exit code; a stuck
+ * process is killed after two minutes (and the code is then 137). */
+static int run_and_signal(const char *script, const char *out, const char *marker, const char *sig1,
+                          const char *gap, const char *sig2)
+{
+    char cmd[4096], cwd[400], second[128] = "";
+    if (!getcwd(cwd, sizeof cwd)) abort();
+    const char *bin = e2e_binary();
+    if (sig2) snprintf(second, sizeof second, "sleep %s; kill -%s $pid;", gap, sig2);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && { '%s%s%s' run '%s' --out %s >%s.out 2>%s.err & pid=$!; "
+             "( trap 'kill $s; exit' TERM; sleep 120 & s=$!; wait $s; kill -KILL $pid ) >/dev/null 2>&1 & guard=$!; "
+             "i=0; until grep -q '%s' %s.out 2>/dev/null || [ $i -ge 1200 ]; do sleep 0.1; i=$((i+1)); done; "
+             "kill -%s $pid; %s "
+             "wait $pid; echo $? > %s.rc; kill $guard 2>/dev/null; wait $guard 2>/dev/null; true; }",
+             e2e_tmpdir(), bin[0] == '/' ? "" : cwd, bin[0] == '/' ? "" : "/", bin, script, out, out, out, marker,
+             out, sig1, second, out);
+    assert_int_equal(system(cmd), 0);
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s.rc", e2e_tmpdir(), out);
+    char *rc = e2e_read(p);
+    assert_non_null(rc);
+    int code = atoi(rc);
+    free(rc);
+    return code;
+}
+
+static cJSON *summary_of(const char *out)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s/summary.json", e2e_tmpdir(), out);
+    char *s = e2e_read(p);
+    assert_non_null(s);
+    cJSON *o = cJSON_Parse(s);
+    free(s);
+    assert_non_null(o);
+    return o;
+}
+
+static char *file_of(const char *out, const char *name)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s%s", e2e_tmpdir(), out, name);
+    char *s = e2e_read(p);
+    assert_non_null(s);
+    return s;
+}
+
+#define STUCK_FIND "string.find(string.rep('a', 5000), '.-.-.-.-.-.-b')"
+
+/* A callback stuck inside string.find ignores the first Ctrl-C (the hook
+ * never runs); the second, within two seconds, stops the run at once: exit
+ * 130, the run folder says "interrupted", the metrics so far are on disk. */
+static void test_e2e_sandbox_second_interrupt_stops_stuck_script(void **state)
+{
+    (void)state;
+    const char *s = script_with("stuck.lua", "", ", epochs = 1000, callback_every = 1",
+                                "on_step = function(run, step) if step == 3 then print('stuck now'); " STUCK_FIND
+                                " end end");
+    const char *sigs[][2] = {{"INT", "INT"}, {"TERM", "TERM"}, {"INT", "TERM"}};
+    const char *outs[] = {"stuck_int", "stuck_term", "stuck_mixed"};
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(run_and_signal(s, outs[k], "stuck now", sigs[k][0], "0.4", sigs[k][1]), 130);
+        cJSON *sum = summary_of(outs[k]);
+        assert_string_equal(cJSON_GetObjectItem(sum, "status")->valuestring, "interrupted");
+        assert_true(cJSON_GetObjectItem(sum, "steps")->valuedouble == 3);
+        cJSON_Delete(sum);
+        char *ev = file_of(outs[k], "/events.jsonl");
+        assert_non_null(strstr(ev, "{\"event\":\"interrupted\",\"step\":3,"));
+        assert_non_null(strstr(ev, "\"event\":\"finish\",\"step\":3,\"status\":\"interrupted\""));
+        free(ev);
+        char *err = file_of(outs[k], ".err");
+        assert_non_null(strstr(err, "press Ctrl-C again to stop at once"));
+        assert_non_null(strstr(err, "mtlab: stopped at once by a second interrupt while the script was busy"));
+        free(err);
+        char *csv = file_of(outs[k], "/metrics.csv");
+        assert_non_null(strstr(csv, "step,epoch,split,task,loss,metric,weight\n"));
+        free(csv);
+    }
+}
+
+/* Stuck at the script's top level: there is no run folder yet; exit 130. */
+static void test_e2e_sandbox_second_interrupt_at_top_level(void **state)
+{
+    (void)state;
+    const char *s = script_with("stuck_top.lua", "print('stuck now'); " STUCK_FIND, "", "");
+    assert_int_equal(run_and_signal(s, "stuck_top", "stuck now", "INT", "0.3", "INT"), 130);
+    char p[600];
+    snprintf(p, sizeof p, "%s/stuck_top/summary.json", e2e_tmpdir());
+    assert_false(e2e_exists(p));
+}
+
+/* Double Ctrl-C while the main thread is in the engine (a step of a wide
+ * network), not in Lua: it stops in order after the step, and exits 130
+ * with the run recorded as interrupted. */
+static void test_e2e_sandbox_double_tap_between_steps(void **state)
+{
+    (void)state;
+    const char *s = e2e_write("wide.lua",
+        "local mtl = require 'mtl'\n"
+        "return mtl.experiment { name = 'wide', data = mtl.data.kendall { train = 4096, val = 64, test = 64 },\n"
+        "  tasks = { mtl.task.regress { name = 'y1' }, mtl.task.regress { name = 'y2' } },\n"
+        "  topology = mtl.share.hard { trunk = { 1024, 1024 } },\n"
+        "  train = { batch = 4096, epochs = 1000, callback_every = 1 },\n"
+        "  on_step = function(run, step) if step == 1 then print('training') end end }\n");
+    assert_int_equal(run_and_signal(s, "wide", "training", "INT", "0.2", "INT"), 130);
+    cJSON *sum = summary_of("wide");
+    assert_string_equal(cJSON_GetObjectItem(sum, "status")->valuestring, "interrupted");
+    cJSON_Delete(sum);
+}
+
 static int teardown_all(void **state)
 {
     (void)state;
@@ -240,6 +353,9 @@ int main(void)
         cmocka_unit_test(test_e2e_sandbox_lua_memory_limit),
         cmocka_unit_test(test_e2e_sandbox_integer_options_overflow),
         cmocka_unit_test(test_e2e_sandbox_help_matches_docs),
+        cmocka_unit_test(test_e2e_sandbox_second_interrupt_stops_stuck_script),
+        cmocka_unit_test(test_e2e_sandbox_second_interrupt_at_top_level),
+        cmocka_unit_test(test_e2e_sandbox_double_tap_between_steps),
     };
     return cmocka_run_group_tests_name("e2e sandbox", tests, NULL, teardown_all);
 }

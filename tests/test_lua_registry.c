@@ -17,39 +17,13 @@
 #include "docs_util.h"
 #include "lua/lua_internal.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/mtlab-reg-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *write_script(const char *name, const char *text)
-{
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
+#include "lua_testutil.h"
 
 static void test_lua_registry_sources_share_the_schema(void **state)
 {
     (void)state;
     int n = db_source_count();
-    assert_int_equal(n, 10);
+    assert_int_equal(n, 11);
     for (int i = 0; i < n; i++) {
         const db_source *s = db_source_at(i);
         if (tparam_lint(s->params, s->name)) fail_msg("%s", mt_last_error());
@@ -90,6 +64,11 @@ static void test_lua_registry_generator_defaults_agree(void **state)
     c2 = c1;
     tparam_fill(db_source_find("related")->params, NULL, &c2);
     assert_memory_equal(&c1, &c2, sizeof c1);
+    synth_attr_opts a1, a2;
+    synth_attr_defaults(&a1);
+    a2 = a1;
+    tparam_fill(db_source_find("attributes")->params, NULL, &a2);
+    assert_memory_equal(&a1, &a2, sizeof a1);
     /* and the fill does reach the members */
     mt_tparams p;
     memset(&p, 0, sizeof p);
@@ -109,7 +88,7 @@ static void test_lua_registry_constructors_and_messages(void **state)
     const char *p = write_script("names.lua",
         "local mtl = require 'mtl'\n"
         "local names = require('mtl.core').data_names()\n"
-        "assert(#names == 10)\n"
+        "assert(#names == 11)\n"
         "for _, n in ipairs(names) do assert(type(mtl.data[n]) == 'function', n) end\n"
         "local ok, err = pcall(function() return mtl.data.mnist end)\n"
         "assert(not ok and err:find('mtl.data.mnist: no such constructor'), err)\n"
@@ -118,7 +97,7 @@ static void test_lua_registry_constructors_and_messages(void **state)
     if (!strstr(mt_last_error(), "returned nothing")) fail_msg("%s", mt_last_error());
     static const char *const bad[][2] = {
         {"mtl.data.mmoe { tasks = 2, p = 2 }", "data.p: expected a number in [-1, 1], got 2"},
-        {"mtl.data.mmoe { taks = 3 }", "data.taks: unknown field (did you mean 'tasks'?)"},
+        {"mtl.data.mmoe { taks = 3 }", "data.taks: mtl.data.mmoe has no parameter 'taks' (did you mean 'tasks'?)"},
         {"mtl.data.kendall { normal = 1 }", "data.normal: expected true or false, got 1"},
         {"mtl.data.generate { n = 1, fn = print }", "data.n: expected an integer in 2..10000000, got 1"},
         {"mtl.data.generate { n = 5 }", "data.fn: required field is missing (function(i) returning x,"},
@@ -126,7 +105,7 @@ static void test_lua_registry_constructors_and_messages(void **state)
         {"mtl.data.related { tasks = 2, clusters = 1, n_per_task = { 10, 20, 30 } }",
          "data.n_per_task: 3 entries for 2 tasks"},
         {"mtl.data.gradnorm { sigmas = { 1, 'a' } }", "data.sigmas[2]: expected a number, got \"a\""},
-        {"mtl.data.landscape { train = 3 }", "data.train: unknown field (mtl.data.landscape takes no parameters)"},
+        {"mtl.data.landscape { train = 3 }", "data.train: mtl.data.landscape has no parameter 'train' (it takes none)"},
         {"mtl.data.kendall { seed = 2^60 }", "data.seed: expected an integer in 0..9007199254740991, got 1.15292e+18"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -172,10 +151,8 @@ static void test_lua_registry_resolved_values(void **state)
 static void test_lua_registry_docs_match(void **state)
 {
     (void)state;
-    size_t n = mtlua_data_markdown(NULL, 0);
-    char *gen = malloc(n + 1);
+    char *gen = docs_generate(mtlua_data_markdown);
     assert_non_null(gen);
-    assert_int_equal(mtlua_data_markdown(gen, n + 1), n);
     assert_true(docs_section_matches(MTLAB_ROOT "/docs/lua-api.md", "data", gen));
     for (int i = 0; i < db_source_count(); i++) {
         char row[64];
@@ -183,9 +160,8 @@ static void test_lua_registry_docs_match(void **state)
         assert_non_null(strstr(gen, row));
     }
     free(gen);
-    n = mtlua_data_text(NULL, 0);
-    gen = malloc(n + 1);
-    mtlua_data_text(gen, n + 1);
+    gen = docs_generate(mtlua_data_text);
+    assert_non_null(gen);
     assert_non_null(strstr(gen, "      size = 36              8..36"));
     free(gen);
 }

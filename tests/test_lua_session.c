@@ -12,39 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/limits.h"
 #include "lua/mtlua.h"
 #include "run/trainer.h"
 #include "engine/graph.h"
 #include "mtl/combine.h"
 #include "mtl/methods.h"
 
-static char dir[64];
-
-static const char *write_script(const char *name, const char *text)
-{
-    static char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/mtlab-lua-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "lua_testutil.h"
 
 #define HEAD "local mtl = require 'mtl'\n"
 #define TABLE_DATA                                                                         \
@@ -88,6 +63,52 @@ static void test_lua_table_data_and_masks(void **state)
     assert_int_equal(e->task[0].out_dim, 2);
     assert_int_equal(e->task[1].out_dim, 1);
     mtlua_close(s);
+}
+
+/* The one task limit: a script with MT_MAX_TASKS tasks opens and trains a
+ * step (the monitor takes them all), one more is refused naming the
+ * limit, and the Lua reference states the same limit. */
+static void test_lua_task_limit(void **state)
+{
+    (void)state;
+    char script[4096];
+    snprintf(script, sizeof script,
+             HEAD "local tasks = {}\n"
+                  "for i = 1, %d do tasks[i] = mtl.task.binary { name = 't' .. i, target = 'a' .. (1 + (i - 1) %% %d) } end\n"
+                  "return mtl.experiment { data = mtl.data.attributes { n = 200, tasks = %d, groups = 8 },\n"
+                  "  tasks = tasks, topology = mtl.share.hard { trunk = { 8 } }, train = { batch = 16, steps = 2 } }\n",
+             MT_MAX_TASKS, MT_MAX_TASKS, MT_MAX_TASKS);
+    mtlua_session *s;
+    assert_int_equal(mtlua_open(write_script("max.lua", script), NULL, 0, &s), MT_OK);
+    const mt_experiment *e = mtlua_experiment(s, 0);
+    assert_int_equal(e->ntasks, MT_MAX_TASKS);
+    assert_int_equal(e->data->ntruth, MT_MAX_TASKS);
+    mt_monitor mon;
+    const char *names[MT_MAX_TASKS];
+    for (int t = 0; t < MT_MAX_TASKS; t++) names[t] = e->task[t].name;
+    assert_int_equal(monitor_init(&mon, MT_MAX_TASKS, names, NULL, 64), MT_OK);
+    mt_trainer *t;
+    assert_int_equal(trainer_new(e, &mon, &t), MT_OK);
+    assert_int_equal(trainer_step(t), MT_OK);
+    trainer_free(t);
+    monitor_free(&mon);
+    mtlua_close(s);
+    snprintf(script, sizeof script,
+             HEAD "local tasks = {}\n"
+                  "for i = 1, %d do tasks[i] = mtl.task.binary { name = 't' .. i, target = 'a1' } end\n"
+                  "return mtl.experiment { data = mtl.data.attributes { n = 200, tasks = 8 }, tasks = tasks }\n",
+             MT_MAX_TASKS + 1);
+    char want[64];
+    snprintf(want, sizeof want, "expected 1..%d tasks, got %d", MT_MAX_TASKS, MT_MAX_TASKS + 1);
+    expect_open_error("over.lua", script, want);
+    FILE *f = fopen(MTLAB_ROOT "/docs/lua-api.md", "r");
+    assert_non_null(f);
+    static char doc[1 << 16];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    snprintf(want, sizeof want, "a list of 1..%d tasks", MT_MAX_TASKS);
+    if (!strstr(doc, want)) fail_msg("docs/lua-api.md does not say \"%s\"", want);
 }
 
 /* Labels returned as nil are missing: the list has holes, the mask says so. */
@@ -166,7 +187,7 @@ static void test_lua_validation_messages(void **state)
     expect_open_error("e8.lua", HEAD TABLE_DATA
         "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } },\n"
         "  weighting = mtl.weight.pcgrad { beta = 1 } }\n",
-        "weighting.beta: unknown field (pcgrad takes no parameters)");
+        "weighting.beta: pcgrad has no parameter 'beta' (it takes none)");
     expect_open_error("e9.lua", HEAD TABLE_DATA
         "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a', attach = 3 } } }\n",
         "tasks[1].attach: the trunk has 1 layers, got 3");
@@ -193,9 +214,9 @@ static void test_lua_method_parameters(void **state)
     expect_open_error("w2.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.weight.dwa { window = 2.5 } }\n",
                       "weighting.window: expected an integer >= 0, got 2.5");
     expect_open_error("w3.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.gradvac { betta = 0.1 } }\n",
-                      "weighting.betta: unknown field (did you mean 'beta'?)");
+                      "weighting.betta: gradvac has no parameter 'betta' (did you mean 'beta'?)");
     expect_open_error("w4.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.cagrad { radius = 0.1 } }\n",
-                      "weighting.radius: unknown field (cagrad takes: c, rescale)");
+                      "weighting.radius: cagrad has no parameter 'radius' (it takes: c, rescale)");
     expect_open_error("w5.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.mgda { norm = 'l1' } }\n",
                       "weighting.norm: expected one of none, l2, loss, loss+, got \"l1\" (did you mean \"l2\"?)");
     expect_open_error("w6.lua", HEAD TABLE_DATA TASKS_A "  weighting = mtl.combine.mgda { norm = 4 } }\n",
@@ -227,6 +248,11 @@ static void test_lua_method_parameters(void **state)
     mtlua_override ov4[1] = {{k4, v4}};
     assert_int_not_equal(mtlua_open(p, ov4, 1, &s), MT_OK);
     assert_non_null(strstr(mt_last_error(), "weighting.tol: expected a number in [1e-16, 0.01], got 1"));
+    /* the message names the override that holds the bad value */
+    char k5[] = "weighting", v5[] = "gradnorm", k6[] = "weighting.alpha", v6[] = "20";
+    mtlua_override ov5[2] = {{k5, v5}, {k6, v6}};
+    assert_int_not_equal(mtlua_open(p, ov5, 2, &s), MT_OK);
+    assert_string_equal(mt_last_error(), "--set weighting.alpha=20: weighting.alpha: expected a number in [0, 10], got 20");
 #undef TASKS_A
 }
 
@@ -305,11 +331,15 @@ static void test_lua_methods_on_vectors(void **state)
         "ok, err = pcall(mtl.methods.cagrad, { { 1, 0 }, { 0, 1 } }, { c = -1 })\n"
         "assert(not ok and err == 'mtl.methods.cagrad: opts.c: expected a number in [0, 100], got -1', err)\n"
         "ok, err = pcall(mtl.methods.cagrad, { { 1, 0 }, { 0, 1 } }, { cc = 1 })\n"
-        "assert(not ok and err:find(\"opts.cc: unknown field %(did you mean 'c'%?%)\"), err)\n"
+        "assert(not ok and err:find(\"opts.cc: cagrad has no parameter 'cc' %(did you mean 'c'%?%)\"), err)\n"
         "ok, err = pcall(mtl.methods.uncertainty, { { 1, 0 } })\n"
         "assert(not ok and err:find('a loss%-weighting method, not a gradient combiner'), err)\n"
         "local m3 = mtl.methods.mgda({ { 2, 0 }, { 0, 1 } }, { norm = 0 })\n"
         "assert(math.abs(m3[1] - 0.4) < 1e-5 and math.abs(m3[2] - 0.8) < 1e-5)\n"
+        /* the combiner's error, named once: 3 tasks in 2 dimensions are dependent */
+        "local ok2, err2 = pcall(mtl.methods.imtl_g, { { 1, 0 }, { 0, 1 }, { 1, 1 } })\n"
+        "assert(not ok2 and err2:find('^combine imtl_g: 3 tasks with a nonzero gradient in 2 dimensions')\n"
+        "       and not err2:find('combine imtl_g: combine'), err2)\n"
         "return nil\n");
     mtlua_session *s = NULL;
     mt_status st = mtlua_open(p, NULL, 0, &s);
@@ -622,6 +652,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lua_table_data_and_masks),
+        cmocka_unit_test(test_lua_task_limit),
         cmocka_unit_test(test_lua_generate_with_missing_labels),
         cmocka_unit_test(test_lua_target_function_and_overrides),
         cmocka_unit_test(test_lua_validation_messages),

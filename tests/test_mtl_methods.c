@@ -3,8 +3,9 @@
  * every method resolvable by name and by kind, no duplicate names, every
  * default inside its range, every parameter stored where the C API reads
  * it, the C API's defaults equal to the registry's, range errors naming the
- * parameter, and the method tables of docs/lua-api.md equal to the text
- * the registry generates. */
+ * parameter, and the method tables of docs/lua-api.md and the parameter
+ * reference of docs/topologies.md equal to the text the registries
+ * generate. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -285,10 +286,8 @@ static void test_mtl_methods_value_text(void **state)
 static void test_mtl_methods_docs_match_registry(void **state)
 {
     (void)state;
-    size_t n = method_markdown(NULL, 0);
-    char *gen = malloc(n + 1);
+    char *gen = docs_generate(method_markdown);
     assert_non_null(gen);
-    assert_int_equal(method_markdown(gen, n + 1), n);
     assert_true(docs_section_matches(MTLAB_ROOT "/docs/lua-api.md", "methods", gen));
     /* every method and parameter is in it */
     for (int i = 0; i < method_count(); i++) {
@@ -299,8 +298,25 @@ static void test_mtl_methods_docs_match_registry(void **state)
     assert_non_null(strstr(gen, "| `mgda`, `mgda_ub` | `max_iter` | 250 | 1..1000000 |"));
     /* a short buffer: truncated, terminated, the full length reported */
     char small[16];
-    assert_int_equal(method_markdown(small, sizeof small), n);
+    assert_int_equal(method_markdown(small, sizeof small), strlen(gen));
     assert_int_equal(strlen(small), sizeof small - 1);
+    free(gen);
+}
+
+/* The parameter reference of docs/topologies.md is the registry's text. */
+static void test_mtl_methods_topology_docs_match_registry(void **state)
+{
+    (void)state;
+    char *gen = docs_generate(topo_markdown);
+    assert_non_null(gen);
+    assert_true(docs_section_matches(MTLAB_ROOT "/docs/topologies.md", "topologies", gen));
+    for (int i = 0; i < topo_class_count() + reg_class_count(); i++) {
+        char row[64];
+        int reg = i >= topo_class_count();
+        snprintf(row, sizeof row, "| `mtl.%s.%s` |", reg ? "reg" : "share",
+                 reg ? reg_class_at(i - topo_class_count())->name : topo_class_at(i)->name);
+        assert_non_null(strstr(gen, row));
+    }
     free(gen);
 }
 
@@ -336,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_mtl_methods_value_text),
         cmocka_unit_test(test_mtl_methods_docs_match_registry),
         cmocka_unit_test(test_mtl_methods_lint_finds_faults),
+        cmocka_unit_test(test_mtl_methods_topology_docs_match_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

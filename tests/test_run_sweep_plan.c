@@ -86,7 +86,7 @@ static void test_run_sweep_plan_argv(void **state)
     assert_int_equal(sweep_plan_argv(p, 10, "out dir", a), MT_OK); /* MMoE cagrad, seed 2 */
     const char *want[] = {"run", "exp.lua", "--experiment", "2", "--set", "train.epochs=2", "--set",
                           "weighting={method=\"cagrad\",c=0.4}", "--set", "topology.trunk={64}", "--set",
-                          "train.seed=2", "--set", "data.seed=2", "--threads", "1", "--quiet", "--baselines",
+                          "train.seed=2", "--set", "data.seed=2", "--threads", "1", "--quiet", "--force", "--baselines",
                           "out dir", "--out", "out dir/mmoe_weighting-cagrad/seed-2"};
     assert_int_equal(a->argc, (int)(sizeof want / sizeof want[0]));
     for (int i = 0; i < a->argc; i++) assert_string_equal(a->argv[i], want[i]);
@@ -95,7 +95,7 @@ static void test_run_sweep_plan_argv(void **state)
     assert_true(sweep_plan_command(p, 10, "/usr/bin/mtlab", "out dir", cmd, sizeof cmd) > 0);
     assert_string_equal(cmd, "/usr/bin/mtlab run exp.lua --experiment 2 --set train.epochs=2 --set "
                              "'weighting={method=\"cagrad\",c=0.4}' --set 'topology.trunk={64}' --set train.seed=2 "
-                             "--set data.seed=2 --threads 1 --quiet --baselines 'out dir' --out "
+                             "--set data.seed=2 --threads 1 --quiet --force --baselines 'out dir' --out "
                              "'out dir/mmoe_weighting-cagrad/seed-2'");
     /* a single quote inside a word */
     snprintf(p->spec.script, sizeof p->spec.script, "it's.lua");
@@ -104,6 +104,19 @@ static void test_run_sweep_plan_argv(void **state)
     /* too small a buffer: nothing, not half a command */
     assert_int_equal(sweep_plan_command(p, 0, "mtlab", "o", cmd, 20), 0);
     assert_string_equal(cmd, "");
+    /* the sweep's --trust and --lua-mem go to its runs */
+    p->spec.trust = 1;
+    p->spec.lua_mem = 4294967296ULL;
+    assert_int_equal(sweep_plan_argv(p, 10, "o", a), MT_OK);
+    int at = -1;
+    for (int i = 0; i < a->argc; i++)
+        if (strcmp(a->argv[i], "--threads") == 0) at = i;
+    assert_true(at > 0 && at + 4 < a->argc);
+    assert_string_equal(a->argv[at + 2], "--trust");
+    assert_string_equal(a->argv[at + 3], "--lua-mem");
+    assert_string_equal(a->argv[at + 4], "4294967296");
+    p->spec.trust = 0;
+    p->spec.lua_mem = 0;
     /* one experiment: no --experiment */
     p->spec.nexp = 1;
     assert_int_equal(sweep_plan_argv(p, 0, "o", a), MT_OK);

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include "lua/mtlua.h"
+#include "run/rundir.h"
 
 #define MT_EXIT_OK 0
 #define MT_EXIT_FAILED 1 /* the run failed: diverged, I/O, interrupted */
@@ -36,6 +37,8 @@ typedef struct {
     int list;              /* print one `mtlab run` command per run */
 } app_options;
 
+#define APP_EXIT_ESCALATED 130 /* a second interrupt stopped the process at once */
+
 extern volatile sig_atomic_t app_stop_signal; /* SIGINT/SIGTERM seen */
 
 int app_run_headless(const app_options *o);
@@ -50,7 +53,21 @@ void app_slug(const char *name, int index, char *out, size_t n);
 int app_find_experiment(const mtlua_session *s, const char *which);
 /* runs/<script stem>-<date>-<time> into out. */
 void app_default_run_dir(const char *script, char *out, size_t n);
-/* SIGINT/SIGTERM set app_stop_signal and interrupt running Lua code. */
+/* signals.c. SIGINT/SIGTERM set app_stop_signal and interrupt running Lua
+ * code; a second one within two seconds escalates (app_escalated): a
+ * watchdog thread restores the terminal, records the guarded run folders
+ * as "interrupted" and exits 130 when the main thread is stuck in Lua,
+ * else the main thread shuts down in order and main() returns 130.
+ * Call again after tui_open (which installs its own handlers). */
 void app_install_signals(void);
+int app_escalated(void);
+/* code, or 130 after an escalation: what main() returns. */
+int app_exit_code(int code);
+/* Headless: a hint on stderr when the script does not answer a first Ctrl-C. */
+void app_signal_hints(int on);
+/* A run folder (with its trainer, started at t0 on CLOCK_MONOTONIC) that
+ * the watchdog finalises if it stops the process; unguard before closing. */
+void app_guard_run(mt_rundir *rd, mt_trainer *t, double t0);
+void app_unguard_run(const mt_rundir *rd);
 
 #endif

@@ -1,7 +1,6 @@
 /* headless.c - `mtlab run` and `mtlab check`. */
 #include <ctype.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +76,22 @@ static void progress_show(progress *p, mt_trainer *t, int force)
     fflush(stderr);
 }
 
+/* The single-task trainings' progress: a line naming each task, then the
+ * progress bar; Ctrl-C stops them. */
+static int baseline_progress(void *ud, mt_trainer *t, int task)
+{
+    (void)task; /* the single-task experiment's only task */
+    progress *pg = ud;
+    if (trainer_step_count(t) == 0) {
+        if (!pg->quiet)
+            fprintf(stderr, "%smtlab: baseline: %s alone\n", pg->tty ? "\r\033[K" : "",
+                    trainer_experiment(t)->task[0].name);
+    } else {
+        progress_show(pg, t, 0);
+    }
+    return app_stop_signal != 0;
+}
+
 int app_find_experiment(const mtlua_session *s, const char *which)
 {
     char *end;
@@ -145,7 +160,7 @@ static void print_report(const mt_trainer *t, const char *status, double secs, c
 static int run_one(mtlua_session *s, int i, const char *top, const char *dir, progress *pg, const char *load)
 {
     const mt_experiment *e = mtlua_experiment(s, i);
-    lifecycle_opts lo = {.dir = dir, .top = top, .load = load};
+    lifecycle_opts lo = {.dir = dir, .top = top, .load = load, .progress = baseline_progress, .progress_ud = pg};
     mt_lifecycle *lc;
     mt_status st = lifecycle_new(e, &lo, &lc);
     if (st) {
@@ -160,19 +175,15 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
         lifecycle_free(lc);
         return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
     }
-    int shown = -1;
+    mt_rundir *rd = lifecycle_rundir(lc);
+    app_guard_run(rd, t, lifecycle_t0(lc));
+    if (!st) st = lifecycle_baselines(lc);
     while (!st && !lifecycle_ended(lc)) {
         if (app_stop_signal) {
-            st = mt_fail(MT_ERR_INTERRUPTED, lifecycle_baseline_task(lc) >= 0 ? "interrupted while training baselines"
-                                                                              : "interrupted at step %ld",
-                         trainer_step_count(t));
+            st = mt_fail(MT_ERR_INTERRUPTED, "interrupted at step %ld", trainer_step_count(t));
             break;
         }
-        int bk = lifecycle_baseline_task(lc);
-        if (bk >= 0 && bk != shown && !pg->quiet)
-            fprintf(stderr, "%smtlab: baseline: %s alone\n", pg->tty ? "\r\033[K" : "", e->task[bk].name);
-        shown = bk;
-        if (!(st = lifecycle_step(lc))) progress_show(pg, lifecycle_current(lc), 0);
+        if (!(st = lifecycle_step(lc))) progress_show(pg, t, 0);
     }
     progress_show(pg, t, 1);
     if (pg->tty && !pg->quiet) fputc('\n', stderr);
@@ -183,9 +194,10 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     if (io && code == MT_EXIT_OK) code = MT_EXIT_FAILED;
     if (msg[0]) fprintf(stderr, "mtlab: %s: %s: %s\n", e->name, status, msg);
     mt_baselines none = {0};
-    const mt_baselines *base = lifecycle_baselines(lc);
+    const mt_baselines *base = lifecycle_baseline_results(lc);
     print_report(t, status, lifecycle_wall(lc), base ? base : &none, dir);
     mtlua_attach(s, i, NULL);
+    app_unguard_run(rd);
     lifecycle_free(lc); /* a write error was the seal's, reported above */
     return code;
 }
@@ -196,8 +208,10 @@ int app_run_headless(const app_options *o)
     char out[1024];
     if (o->out_dir) snprintf(out, sizeof out, "%s", o->out_dir);
     else app_default_run_dir(o->script, out, sizeof out);
-    if (rundir_check_fresh(out, o->force)) {
-        fprintf(stderr, "mtlab: %s; choose another --out, or add --force to write over it\n", mt_last_error());
+    mt_status fresh = rundir_check_fresh(out, o->force);
+    if (fresh) {
+        fprintf(stderr, "mtlab: %s%s\n", mt_last_error(),
+                fresh == MT_ERR_STATE ? "; choose another --out, or add --force to write over it" : "");
         return MT_EXIT_USAGE;
     }
     mtlua_session *s;

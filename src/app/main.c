@@ -9,28 +9,9 @@
 #include "core/strutil.h"
 #include "mtl/methods.h"
 #include "sweep.h"
+#include "mtl/topology.h"
 
 #define MTLAB_VERSION "0.1.0"
-
-volatile sig_atomic_t app_stop_signal;
-
-/* Signal handlers only set flags; the loops act on them. */
-static void on_signal(int sig)
-{
-    (void)sig;
-    app_stop_signal = 1;
-    mtlua_interrupt();
-}
-
-void app_install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 /* The options: one table for the parser, --help and the test that holds
  * docs/mtlab.1 to it. */
@@ -97,6 +78,7 @@ static void usage(FILE *f)
           "                                           with mean, std, 95% intervals, paired differences\n"
           "       mtlab sweep --collect DIR           aggregate a sweep's runs (after --list)\n"
           "       mpirun -np N mtlab sweep ...        the same over MPI ranks (shared filesystem)\n"
+          "       mtlab --list-topologies [--markdown]  the topologies and regularisers likewise\n"
           "       mtlab --help | --version\n"
           "\n"
           "options:\n",
@@ -143,7 +125,7 @@ static void usage(FILE *f)
           "  experiment, c compare (v split, t task, x y Pareto axes), s checkpoint, e export\n"
           "  CSV+SVG, ctrl-L redraw, ? help (and what the focused pane shows), q or F10 quit.\n"
           "\n"
-          "docs: README.md, docs/lua-api.md, docs/mtlab.1\n",
+          "docs: README.md, docs/lua-api.md, docs/errors.md (every error message), docs/mtlab.1\n",
           f);
 }
 
@@ -316,13 +298,19 @@ int main(int argc, char **argv)
         usage(stdout);
         return MT_EXIT_OK;
     }
-    if (strcmp(argv[1], "--list-methods") == 0 || strcmp(argv[1], "--list-data") == 0) {
+    static const struct {
+        const char *option;
+        size_t (*text)(char *, size_t), (*markdown)(char *, size_t);
+    } lists[] = {{"--list-methods", methods_text, method_markdown},
+                 {"--list-data", mtlua_data_text, mtlua_data_markdown},
+                 {"--list-topologies", topo_text, topo_markdown}};
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+        if (strcmp(argv[1], lists[k].option) != 0) continue;
         if (argc > 3 || (argc == 3 && strcmp(argv[2], "--markdown") != 0)) {
             fprintf(stderr, "mtlab: usage: mtlab %s [--markdown]\n", argv[1]);
             return MT_EXIT_USAGE;
         }
-        int data = strcmp(argv[1], "--list-data") == 0, md = argc == 3;
-        return list_registry(data ? (md ? mtlua_data_markdown : mtlua_data_text) : md ? method_markdown : methods_text);
+        return list_registry(argc == 3 ? lists[k].markdown : lists[k].text);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("mtlab %s (MPI: %s)\n", MTLAB_VERSION, sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
@@ -343,8 +331,9 @@ int main(int argc, char **argv)
     if (o.threads) openblas_set_num_threads(o.threads);
     else if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(2);
     app_install_signals();
-    if (strcmp(cmd, "run") == 0) return app_run_headless(&o);
-    if (strcmp(cmd, "check") == 0) return app_check(&o);
-    if (strcmp(cmd, "sweep") == 0) return app_sweep(&o);
-    return app_workbench(&o);
+    if (strcmp(cmd, "workbench") == 0) return app_exit_code(app_workbench(&o));
+    app_signal_hints(1);
+    if (strcmp(cmd, "run") == 0) return app_exit_code(app_run_headless(&o));
+    if (strcmp(cmd, "check") == 0) return app_exit_code(app_check(&o));
+    return app_exit_code(app_sweep(&o));
 }

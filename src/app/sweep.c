@@ -115,6 +115,8 @@ static int read_spec(const app_options *o, mt_sweep_spec *spec)
     spec->nsets = o->nsets;
     if (o->reference) snprintf(spec->reference, sizeof spec->reference, "%s", o->reference);
     spec->threads = o->threads > 0 ? o->threads : 1;
+    spec->trust = o->trust;
+    spec->lua_mem = o->lua_mem != MTLUA_MEM_DEFAULT ? o->lua_mem : 0;
     return MT_EXIT_OK;
 }
 

@@ -32,7 +32,8 @@ mt_status wb_load(const app_options *o, const char *dir, wb_runs **out)
             app_slug(e->name, i, slug, sizeof slug);
             snprintf(sub, sizeof sub, "%s/%s", dir, slug);
         }
-        lifecycle_opts lo = {.dir = sub, .top = dir, .load = o->load};
+        lifecycle_opts lo = {.dir = sub, .top = dir, .load = o->load, .progress = wb_baseline_progress,
+                             .progress_ud = r};
         if (!(st = lifecycle_new(e, &lo, &r->lc[i]))) r->mon[i] = lifecycle_monitor(r->lc[i]);
     }
     if (st) {
@@ -49,15 +50,19 @@ void wb_start(wb_runs *r)
 {
     for (int i = 0; i < r->n; i++) {
         mt_lifecycle *lc = r->lc[i];
-        mtlua_attach(r->lua, i, lifecycle_trainer(lc));
-        if (lifecycle_start(lc)) {
-            monitor_log(r->mon[i], MT_LOG_ERROR, "%s", mt_last_error());
-            lifecycle_end(lc, mt_last_status(), NULL, NULL);
-            continue;
-        }
         mt_trainer *t = lifecycle_trainer(lc);
+        mtlua_attach(r->lua, i, t);
+        mt_status st = lifecycle_start(lc);
+        if (lifecycle_get_phase(lc) != LC_BUILT) app_guard_run(lifecycle_rundir(lc), t, lifecycle_t0(lc));
         monitor_log(r->mon[i], MT_LOG_INFO, "%s: %zu parameters (%zu shared); recording to %s",
                     trainer_experiment(t)->name, trainer_params_total(t), trainer_params_shared(t), lifecycle_dir(lc));
+        r->baseline_run = i;
+        if (!st) st = lifecycle_baselines(lc);
+        r->baseline_run = -1;
+        if (st) {
+            monitor_log(r->mon[i], MT_LOG_ERROR, "%s", mt_last_error());
+            lifecycle_end(lc, st, NULL, NULL);
+        }
     }
 }
 
@@ -78,6 +83,7 @@ mt_status wb_free(wb_runs *r)
     mt_status first = MT_OK;
     for (int i = 0; i < r->n; i++) {
         if (r->lua) mtlua_attach(r->lua, i, NULL);
+        if (r->lc[i] && lifecycle_rundir(r->lc[i])) app_unguard_run(lifecycle_rundir(r->lc[i]));
         if (r->lc[i]) {
             mt_status st = lifecycle_free(r->lc[i]);
             if (st && !first) first = st;
@@ -95,7 +101,7 @@ void wb_results(wb_runs *r)
         mt_lifecycle *lc = r->lc[i];
         if (!lc) continue;
         const char *status = lifecycle_ended(lc) ? lifecycle_status(lc) : monitor_state_name(r->mon[i]->state);
-        result_from_trainer(lifecycle_trainer(lc), lifecycle_baselines(lc), status, &r->res[i]);
+        result_from_trainer(lifecycle_trainer(lc), lifecycle_baseline_results(lc), status, &r->res[i]);
     }
 }
 

@@ -166,6 +166,7 @@ static void step_one(wb *w, int i)
     if (!live(r, i)) return;
     mt_monitor *m = r->mon[i];
     mt_status st = lifecycle_step(lc);
+    if (st == MT_ERR_INTERRUPTED && app_escalated()) return; /* the loop ends: a second Ctrl-C */
     int stop = mtlua_take_stop(r->lua);
     if (st == MT_ERR_INTERRUPTED && stop < 0) {
         /* Ctrl-C inside a callback: stop the callback, keep the run, pause */
@@ -283,7 +284,7 @@ static void console_line(wb *w, const char *line)
     monitor_log(console_target(w), MT_LOG_INFO, "> %s", line);
     mtlua_clear_interrupt();
     mt_status st = mtlua_eval(r->lua, line, out, sizeof out);
-    if (st == MT_ERR_INTERRUPTED) app_stop_signal = 0; /* Ctrl-C stopped the line, not the bench */
+    if (st == MT_ERR_INTERRUPTED && !app_escalated()) app_stop_signal = 0; /* Ctrl-C stopped the line, not the bench */
     flush_printed(w);
     if (st) console_put(w, MT_LOG_ERROR, out);
     else if (out[0]) console_put(w, MT_LOG_INFO, out);
@@ -370,6 +371,37 @@ static int refused(wb *w, tui_action a)
     }
 }
 
+/* What the screen shows, drawn. */
+static void draw_frame(wb *w, tui_view *v)
+{
+    wb_runs *r = w->runs;
+    wb_results(r);
+    *v = (tui_view){.monitors = (const mt_monitor *const *)r->mon, .count = r->n, .selected = w->sel,
+                    .script = r->lua ? w->o->script : r->dir, .message = w->message[0] ? w->message : NULL,
+                    .results = r->res, .readonly = r->lua == NULL,
+                    .mode = r->lua ? mtlua_mode_name(r->lua) : "recorded", .mode_warn = r->lua && mtlua_trusted(r->lua)};
+    tui_draw(w->scr, v);
+}
+
+int wb_baseline_progress(void *ud, mt_trainer *t, int task)
+{
+    (void)task;
+    wb_runs *r = ud;
+    static double last;
+    if (r->baseline_run >= 0) {
+        mt_monitor *m = r->mon[r->baseline_run];
+        snprintf(m->status_msg, sizeof m->status_msg, "training the single-task baselines: %s alone, step %ld/%ld",
+                 trainer_experiment(t)->task[0].name, trainer_step_count(t), trainer_total_steps(t));
+    }
+    wb *w = log_wb;
+    if (w && w->scr && w->runs == r && now_s() - last > FRAME_S) {
+        tui_view v;
+        draw_frame(w, &v);
+        last = now_s();
+    }
+    return app_stop_signal != 0;
+}
+
 /* The frames: train (live runs) until the frame's time is spent, draw,
  * act on the keys; until quit or a signal. */
 static void run_loop(wb *w)
@@ -406,12 +438,8 @@ static void run_loop(wb *w)
             if (live(r, i) && r->mon[i]->state == MT_RUN_RUNNING)
                 r->mon[i]->samples_per_s = limit * trainer_experiment(lifecycle_trainer(r->lc[i]))->train.batch;
         if (o->exit_when_done && all_ended(r)) break;
-        wb_results(r);
-        tui_view v = {.monitors = (const mt_monitor *const *)r->mon, .count = r->n, .selected = w->sel,
-                      .script = r->lua ? o->script : r->dir, .message = w->message[0] ? w->message : NULL,
-                      .results = r->res, .readonly = r->lua == NULL,
-                      .mode = r->lua ? mtlua_mode_name(r->lua) : "recorded", .mode_warn = r->lua && mtlua_trusted(r->lua)};
-        tui_draw(w->scr, &v);
+        tui_view v;
+        draw_frame(w, &v);
         char line[1024];
         tui_action a = tui_poll(w->scr, any_running(r) && limit == 0 ? 0 : 30, line, sizeof line);
         if (refused(w, a)) continue;
@@ -511,8 +539,10 @@ int app_workbench(const app_options *o)
     char dir[1024];
     if (o->out_dir) snprintf(dir, sizeof dir, "%s", o->out_dir);
     else app_default_run_dir(o->script, dir, sizeof dir);
-    if (o->out_dir && rundir_check_fresh(o->out_dir, o->force)) {
-        fprintf(stderr, "mtlab: %s; choose another --out, or add --force to write over it\n", mt_last_error());
+    mt_status fresh = o->out_dir ? rundir_check_fresh(o->out_dir, o->force) : MT_OK;
+    if (fresh) {
+        fprintf(stderr, "mtlab: %s%s\n", mt_last_error(),
+                fresh == MT_ERR_STATE ? "; choose another --out, or add --force to write over it" : "");
         return MT_EXIT_USAGE;
     }
     wb w = {.o = o};

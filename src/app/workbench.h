@@ -23,6 +23,7 @@ typedef struct {
     mt_recorded *rec[WB_MAX]; /* recorded runs: the matrices over time */
     char folder[WB_MAX][1024]; /* recorded runs: each one's folder */
     char dir[1024];           /* the run folder (the top one with several experiments) */
+    int baseline_run;         /* the experiment whose baselines are training, or -1 */
 } wb_runs;
 
 /* Loads the script and builds every experiment, writing nothing yet; on
@@ -40,6 +41,9 @@ mt_status wb_free(wb_runs *r);
  * caches stay), so DIR holds the reloaded run; the new name into moved
  * ("" when there was nothing to move). */
 mt_status wb_move_aside(const char *dir, char *moved, size_t n);
+/* The baselines' progress while wb_start trains them (workbench.c):
+ * the screen keeps drawing; Ctrl-C stops them. */
+int wb_baseline_progress(void *ud, mt_trainer *t, int task);
 /* Refreshes r->res from the runs (cheap; once a frame). */
 void wb_results(wb_runs *r);
 

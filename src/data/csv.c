@@ -110,16 +110,17 @@ static mt_status read_file(const char *path, char **text, size_t *len)
             buf = nb;
             cap *= 2;
         }
+        errno = 0;
         size_t r = fread(buf + n, 1, cap - n, fp);
         n += r;
         if (r == 0) break;
     }
-    int err = ferror(fp);
+    int err = ferror(fp) ? (errno ? errno : EIO) : 0;
     fclose(fp);
     if (!buf) return MT_ERR_NOMEM;
     if (err) {
         mt_free(buf);
-        return mt_fail(MT_ERR_IO, "%s: read failed", path);
+        return mt_fail(MT_ERR_IO, "%s: read failed: %s", path, strerror(err));
     }
     *text = buf;
     *len = n;

@@ -71,8 +71,12 @@ static mt_status read_some(gzFile f, const char *path, void *buf, size_t n, size
     int zerr = Z_OK;
     const char *msg = gzerror(f, &zerr);
     if (zerr == Z_ERRNO) return mt_fail(MT_ERR_IO, "%s: read failed: %s", path, strerror(errno));
-    if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+    if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
+        /* zlib's message starts with the path itself: say it once */
+        size_t pl = strlen(path);
+        if (msg && strncmp(msg, path, pl) == 0 && strncmp(msg + pl, ": ", 2) == 0) msg += pl + 2;
         return mt_fail(MT_ERR_FORMAT, "%s: corrupt gzip data: %s", path, msg ? msg : "?");
+    }
     return MT_OK;
 }
 

@@ -19,6 +19,9 @@ enum {
     ST_MATRIX = 5,
     ST_ASSIGN = 6,
     ST_SUPPORT = 7,
+    ST_LATENT = 8,
+    ST_BIAS = 9,
+    ST_MIX = 10,
     ST_TASK0 = 1000, /* + task index */
 };
 
@@ -424,6 +427,119 @@ mt_status synth_clustered(mt_dataset *ds, const synth_cluster_opts *o, synth_clu
         *truth = tr;
     else
         synth_cluster_truth_free(&tr);
+    if (s) dataset_free(ds);
+    return s;
+}
+
+/* ---- Many binary attributes of one latent ------------------------------------- */
+
+void synth_attr_defaults(synth_attr_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->n = 2000;
+    o->d = 64;
+    o->latent = 16;
+    o->ntasks = 40;
+    o->groups = 8;
+    o->within = 0.5;
+    o->bias = 1.0;
+    o->noise = 0.3;
+    o->input_noise = 0.1;
+    o->seed = 1;
+}
+
+static mt_status attr_check(const synth_attr_opts *o)
+{
+    if (o->n < 1 || o->d < 1 || o->latent < 1 || o->ntasks < 1 || o->groups < 1 ||
+        o->groups > o->ntasks || o->groups > o->latent || (long long)o->n * o->d > (1LL << 30))
+        return mt_fail(MT_ERR_ARG,
+                       "attributes synthetic: bad sizes (n=%d d=%d latent=%d tasks=%d groups=%d; "
+                       "needs 1 <= groups <= tasks and groups <= latent)",
+                       o->n, o->d, o->latent, o->ntasks, o->groups);
+    if (!(o->within >= 0) || !(o->bias >= 0) || !(o->noise >= 0) || !(o->input_noise >= 0))
+        return mt_fail(MT_ERR_ARG,
+                       "attributes synthetic: within=%g, bias=%g, noise=%g and input_noise=%g "
+                       "must be >= 0",
+                       o->within, o->bias, o->noise, o->input_noise);
+    return MT_OK;
+}
+
+/* The attributes' unit directions w (T, r), thresholds b (T) and groups. */
+static mt_status attr_draw(const synth_attr_opts *o, double *w, double *b, int *group)
+{
+    int T = o->ntasks, G = o->groups, r = o->latent;
+    double *v = mt_alloc((size_t)G * r * sizeof *v); /* (G, r) */
+    if (!v) return MT_ERR_NOMEM;
+    mt_rng rng;
+    mt_rng_init(&rng, o->seed, ST_BASIS);
+    for (size_t i = 0; i < (size_t)G * r; i++) v[i] = mt_rng_normal(&rng);
+    mt_status s = MT_OK;
+    if (!orthonormalise(v, G, r)) s = mt_fail(MT_ERR_NUMERIC, "attributes synthetic: degenerate group directions");
+    mt_rng_init(&rng, o->seed, ST_ASSIGN);
+    for (int t = 0; t < T; t++) group[t] = t % G;
+    mt_rng_shuffle(&rng, group, (size_t)T);
+    mt_rng_init(&rng, o->seed, ST_MATRIX);
+    for (int t = 0; !s && t < T; t++) {
+        double *wt = w + (size_t)t * r, nrm = 0;
+        for (int q = 0; q < r; q++) {
+            wt[q] = v[(size_t)group[t] * r + q] + o->within * mt_rng_normal(&rng) / sqrt((double)r);
+            nrm += wt[q] * wt[q];
+        }
+        nrm = sqrt(nrm);
+        for (int q = 0; q < r; q++) wt[q] /= nrm;
+    }
+    mt_rng_init(&rng, o->seed, ST_BIAS);
+    for (int t = 0; t < T; t++) b[t] = o->bias * (2.0 * mt_rng_uniform(&rng) - 1.0);
+    mt_free(v);
+    return s;
+}
+
+mt_status synth_attributes(mt_dataset *ds, const synth_attr_opts *o, int *group_out)
+{
+    mt_status s = attr_check(o);
+    if (s) return s;
+    int T = o->ntasks, r = o->latent, d = o->d, n = o->n;
+    double *w = mt_alloc((size_t)T * r * sizeof *w);     /* (T, r) */
+    double *M = mt_alloc((size_t)d * r * sizeof *M);     /* (d, r) */
+    double *b = mt_alloc((size_t)T * sizeof *b);         /* (T) */
+    double *z = mt_alloc((size_t)r * sizeof *z);         /* (r) one example's latent */
+    int *group = mt_alloc((size_t)T * sizeof *group);    /* (T) */
+    if (!w || !M || !b || !z || !group) s = MT_ERR_NOMEM;
+    if (!s) s = attr_draw(o, w, b, group);
+    if (!s) s = dataset_alloc(ds, "attributes", n, d, 0, 0, 0);
+    for (int t = 0; !s && t < T; t++) {
+        char name[MT_NAME];
+        snprintf(name, sizeof name, "a%d", t + 1);
+        if (!dataset_add_target(ds, name, MT_TARGET_BINARY, 1, 0)) s = mt_last_status();
+    }
+    if (!s) {
+        mt_rng rm, rz, rx, rn;
+        mt_rng_init(&rm, o->seed, ST_MIX);
+        for (size_t i = 0; i < (size_t)d * r; i++) M[i] = mt_rng_normal(&rm) / sqrt((double)r);
+        mt_rng_init(&rz, o->seed, ST_LATENT);
+        mt_rng_init(&rx, o->seed, ST_X);
+        mt_rng_init(&rn, o->seed, ST_NOISE);
+        for (int e = 0; e < n; e++) {
+            for (int q = 0; q < r; q++) z[q] = mt_rng_normal(&rz);
+            float *x = ds->x + (size_t)e * d;
+            for (int j = 0; j < d; j++) {
+                double a = 0;
+                for (int q = 0; q < r; q++) a += M[(size_t)j * r + q] * z[q];
+                x[j] = (float)(tanh(a) + o->input_noise * mt_rng_normal(&rx));
+            }
+            for (int t = 0; t < T; t++) {
+                double sc = 0;
+                for (int q = 0; q < r; q++) sc += w[(size_t)t * r + q] * z[q];
+                ds->targets[t].y[e] = sc + o->noise * mt_rng_normal(&rn) > b[t] ? 1.0f : 0.0f;
+            }
+        }
+    }
+    if (!s && group_out) memcpy(group_out, group, (size_t)T * sizeof *group);
+    mt_free(w);
+    mt_free(M);
+    mt_free(b);
+    mt_free(z);
+    mt_free(group);
     if (s) dataset_free(ds);
     return s;
 }

@@ -127,4 +127,36 @@ void synth_cluster_defaults(synth_cluster_opts *o);
 mt_status synth_clustered(mt_dataset *ds, const synth_cluster_opts *o, synth_cluster_truth *truth);
 void synth_cluster_truth_free(synth_cluster_truth *t);
 
+/* ---- Many binary attributes of one latent (a CelebA-like family) ----
+ *
+ *   z ~ N(0, I_r)                        the latent, r = `latent`
+ *   x = tanh(M z) + input_noise * e      M (d, r), entries N(0, 1/r): the
+ *                                        inputs show z only through a
+ *                                        nonlinear mixing
+ *   v_1..v_G orthonormal in R^r          one direction per group (G <= r)
+ *   attribute t belongs to group g(t)    (a seeded, balanced assignment)
+ *   w_t = unit(v_g(t) + within * u_t),   u_t ~ N(0, I_r / r)
+ *   y_t = 1[w_t^T z + noise * e_t > b_t],  b_t ~ U(-bias, bias).
+ * Every attribute is a function of the same latent; the scores of two
+ * attributes of one group correlate by cos(w_i, w_j), near
+ * 1 / (1 + within^2), those of different groups by nearly 0.
+ * P(y_t = 1) = Phi(-b_t / sqrt(1 + noise^2)) sets how common attribute t
+ * is. Targets "a1".."aT", binary, dim 1; every example is labelled for
+ * every attribute. */
+typedef struct {
+    int n, d, latent; /* examples, input features, latent dimension */
+    int ntasks, groups;
+    double within;      /* spread of the attributes around their group's direction */
+    double bias;        /* thresholds b_t ~ U(-bias, bias) */
+    double noise;       /* label noise std (on the score) */
+    double input_noise; /* std of the noise added to the inputs */
+    uint64_t seed;
+} synth_attr_opts;
+
+/* n 2000, d 64, latent 16, 40 attributes, 8 groups, within 0.5, bias 1,
+ * noise 0.3, input_noise 0.1, seed 1. */
+void synth_attr_defaults(synth_attr_opts *o);
+/* group, when not NULL, receives each attribute's group (ntasks). */
+mt_status synth_attributes(mt_dataset *ds, const synth_attr_opts *o, int *group);
+
 #endif

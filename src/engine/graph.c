@@ -52,6 +52,7 @@ void graph_free(mt_graph *g)
     mt_free(g->pinit);
     mt_free(g->mark);
     mt_free(g->want);
+    mt_free(g->work);
     params_free(&g->params);
     mt_free(g);
 }
@@ -614,6 +615,11 @@ mt_node graph_find(const mt_graph *g, const char *name)
 void graph_use_reference_kernels(mt_graph *g, int on)
 {
     if (g) g->use_ref = on ? 1 : 0;
+}
+
+void graph_conv_per_example(mt_graph *g, int on)
+{
+    if (g) g->conv_per_example = on ? 1 : 0;
 }
 
 mt_status graph_input_grad(mt_graph *g, mt_node input, int on)

@@ -150,7 +150,8 @@ mt_node graph_layernorm(mt_graph *g, mt_node x, const char *prefix, int group);
 /* ---- convolution ----------------------------------------------------- */
 
 /* x an image node (B, c*h*w); creates "<prefix>.weight" (out_c, c*k*k) and
- * "<prefix>.bias" (1, out_c); stride 1, zero padding `pad`. im2col + sgemm.
+ * "<prefix>.bias" (1, out_c); stride 1, zero padding `pad`. im2col of the
+ * whole batch + one sgemm (see graph_conv_per_example).
  * Output image (B, out_c*oh*ow), oh = h + 2 pad - k + 1. The weight is
  * registered in the arena with shape (out_c, c, k, k), He-initialised
  * (fan_in c*k*k); the bias starts at zero. */
@@ -275,8 +276,19 @@ const char *graph_node_name(const mt_graph *g, mt_node n); /* "" if unnamed */
 const char *graph_node_kind(const mt_graph *g, mt_node n); /* "dense", "relu", ... */
 mt_node graph_find(const mt_graph *g, const char *name); /* input/const/param by name */
 
-/* Use the slow reference loops instead of cblas (tests compare the two). */
+/* Use the slow reference loops instead of cblas (tests compare the two).
+ * They run convolution and pooling one example at a time. */
 void graph_use_reference_kernels(mt_graph *g, int on);
+/* Convolution and max pooling run over the whole batch by default: one
+ * im2col of the batch and one gemm per product (forward, weight gradient,
+ * input gradient) per layer and batch. The lowered patches of a layer take
+ * at most GRAPH_CONV_COL_FLOATS floats (or one example's, if more), so a
+ * batch too large for that runs in several gemms of as many examples as
+ * fit. With on != 0 they run one example at a time, the reference layout
+ * the batched path is tested against (the same results to float32
+ * rounding). Takes effect from the next forward pass. */
+#define GRAPH_CONV_COL_FLOATS ((size_t)1 << 23)
+void graph_conv_per_example(mt_graph *g, int on);
 
 /* Inputs take no gradient unless asked (the gradient w.r.t. a 784-wide
  * input costs as much as the first layer's weight gradient). With on != 0,

@@ -77,6 +77,9 @@ struct mt_graph {
     mt_status err; /* first build error, sticky */
     char errmsg[512];
     int use_ref;
+    int conv_per_example; /* convolution and pooling one example at a time */
+    float *work;          /* (n_work) owned: shared transient scratch (graph_scratch.work) */
+    size_t n_work;
     uint64_t drop_key;  /* from graph_set_seed */
     uint64_t drop_step; /* forward passes in MT_TRAIN so far */
     mt_mode mode;       /* of the last forward pass */
@@ -104,13 +107,19 @@ void graph_mark_ancestors(mt_graph *g, const mt_node *roots, int n, mt_node stop
 
 typedef void (*graph_op_fn)(mt_graph *g, int i, graph_node *nd);
 
+/* The scratch a node needs for the compiled maximum batch. */
+typedef struct {
+    size_t floats; /* nd->aux: the node's own, kept from forward to backward */
+    size_t ints;   /* nd->iaux */
+    size_t work;   /* g->work: shared by every node, valid within one call only */
+} graph_scratch;
+
 /* One op: what it is called, its forward and backward side by side, and
- * the scratch its node needs (floats in nd->aux, ints in nd->iaux, for
- * the compiled maximum batch; NULL: none). */
+ * the scratch its node needs (NULL: none). */
 typedef struct {
     const char *name;
     unsigned flags;
-    void (*scratch)(const mt_graph *g, const graph_node *nd, size_t *floats, size_t *ints);
+    void (*scratch)(const mt_graph *g, const graph_node *nd, graph_scratch *s);
     graph_op_fn forward;  /* nd->value from the operands' values; g->mode is the pass's mode */
     graph_op_fn backward; /* adds nd->grad's contribution into the operands (gi_gacc) */
 } graph_op_class;
@@ -121,19 +130,19 @@ static inline const char *gi_op_name(graph_op op) { return graph_ops[op].name; }
 static inline int is_leaf(graph_op op) { return (graph_ops[op].flags & GI_OP_LEAF) != 0; }
 
 /* graph_ops_layers.c: the entries with state or layout of their own */
-void gi_batchnorm_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_batchnorm_scratch(const mt_graph *g, const graph_node *nd, graph_scratch *s);
 void gi_batchnorm_fwd(mt_graph *g, int i, graph_node *nd);
 void gi_batchnorm_bwd(mt_graph *g, int i, graph_node *nd);
-void gi_layernorm_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_layernorm_scratch(const mt_graph *g, const graph_node *nd, graph_scratch *s);
 void gi_layernorm_fwd(mt_graph *g, int i, graph_node *nd);
 void gi_layernorm_bwd(mt_graph *g, int i, graph_node *nd);
-void gi_conv2d_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_conv2d_scratch(const mt_graph *g, const graph_node *nd, graph_scratch *s);
 void gi_conv2d_fwd(mt_graph *g, int i, graph_node *nd);
 void gi_conv2d_bwd(mt_graph *g, int i, graph_node *nd);
-void gi_maxpool_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_maxpool_scratch(const mt_graph *g, const graph_node *nd, graph_scratch *s);
 void gi_maxpool_fwd(mt_graph *g, int i, graph_node *nd);
 void gi_maxpool_bwd(mt_graph *g, int i, graph_node *nd);
-void gi_loss_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n);
+void gi_loss_scratch(const mt_graph *g, const graph_node *nd, graph_scratch *s);
 void gi_loss_mse_fwd(mt_graph *g, int i, graph_node *nd);
 void gi_loss_mse_bwd(mt_graph *g, int i, graph_node *nd);
 void gi_loss_l1_fwd(mt_graph *g, int i, graph_node *nd);

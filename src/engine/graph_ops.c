@@ -388,9 +388,9 @@ static void dropout_bwd(mt_graph *g, int i, graph_node *nd)
 }
 
 /* (max_batch, cols): the dropout mask */
-static void dropout_scratch(const mt_graph *g, const graph_node *nd, size_t *f, size_t *n)
+static void dropout_scratch(const mt_graph *g, const graph_node *nd, graph_scratch *s)
 {
-    *f = (size_t)g->max_batch * (size_t)nd->cols;
+    s->floats = (size_t)g->max_batch * (size_t)nd->cols;
 }
 
 /* ---- custom ops ------------------------------------------------------------ */

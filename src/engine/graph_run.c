@@ -52,13 +52,18 @@ mt_status graph_compile(mt_graph *g, int max_batch)
             if (!nd->value || !nd->grad)
                 return compile_oom(g, i);
         }
-        nd->n_aux = nd->n_iaux = 0;
-        if (graph_ops[nd->op].scratch) graph_ops[nd->op].scratch(g, nd, &nd->n_aux, &nd->n_iaux);
+        graph_scratch sc = {0, 0, 0};
+        if (graph_ops[nd->op].scratch) graph_ops[nd->op].scratch(g, nd, &sc);
+        nd->n_aux = sc.floats;
+        nd->n_iaux = sc.ints;
+        if (sc.work > g->n_work) g->n_work = sc.work;
         if (nd->n_aux && !(nd->aux = mt_alloc_aligned(nd->n_aux * sizeof(float))))
             return compile_oom(g, i);
         if (nd->n_iaux && !(nd->iaux = mt_calloc(nd->n_iaux, sizeof *nd->iaux)))
             return compile_oom(g, i);
     }
+    if (g->n_work && !(g->work = mt_alloc_aligned(g->n_work * sizeof(float))))
+        return compile_oom(g, -1);
     g->batch = max_batch;
     g->pgrad = g->params.grad;
     g->gen = 1; /* nodes start at generation 0: nothing is computed yet */

@@ -93,9 +93,10 @@ void kern_layernorm_backward(float *dx, float *dgamma, float *dbeta, const float
                              const float *xhat, const float *inv_std, const float *gamma,
                              int rows, int cols);
 
-/* ---- convolution and pooling (one example) -------------------------------
- * col (C*k*k, OH*OW) from x (C, H, W), stride 1, zero padding `pad`,
- * OH = H + 2 pad - k + 1. col2im is its adjoint and accumulates into dx. */
+/* ---- convolution and pooling (kernels_conv.c) ------------------------------
+ * One example, the reference layout: col (C*k*k, OH*OW) from x (C, H, W),
+ * stride 1, zero padding `pad`, OH = H + 2 pad - k + 1. col2im is its
+ * adjoint and accumulates into dx. */
 void kern_im2col(float *col, const float *x, int channels, int h, int w, int k, int pad);
 void kern_col2im(float *dx, const float *col, int channels, int h, int w, int k, int pad);
 
@@ -103,6 +104,36 @@ void kern_col2im(float *dx, const float *col, int channels, int h, int w, int k,
  * arg (C*(H/k)*(W/k)) records the index in x of each maximum. */
 void kern_maxpool_forward(float *out, int *arg, const float *x, int channels, int h, int w, int k);
 void kern_maxpool_backward(float *dx, const float *dy, const int *arg, size_t n_out);
+
+/* The whole batch at once. pad_batch copies `planes` = B*C planes of
+ * H x W into xp with a zero border of `pad` (HP = H + 2 pad, WP likewise);
+ * unpad_batch takes the interior back, overwriting x (beta 0) or adding to
+ * it (beta 1). im2col_batch lowers a padded batch xp (B, C*HP*WP) to col
+ * (C*k*k, B*OH*OW), column b*OH*OW + oy*OW + ox holding example b's patch
+ * at (oy, ox), OH = HP - k + 1: one gemm W (OC, C*k*k) col then gives
+ * every example's output as yt (OC, B*OH*OW). col2im_batch is its
+ * adjoint, overwriting the padded dxp. */
+void kern_pad_batch(float *xp, const float *x, int planes, int h, int w, int pad);
+void kern_unpad_batch(float *x, const float *xp, int planes, int h, int w, int pad, float beta);
+void kern_im2col_batch(float *col, const float *xp, int batch, int channels, int hp, int wp,
+                       int k);
+void kern_col2im_batch(float *dxp, const float *col, int batch, int channels, int hp, int wp,
+                       int k);
+/* y (B, OC*S) = yt (OC, B*S) reordered, plus bias (OC) per channel. */
+void kern_conv_scatter_out(float *y, const float *yt, const float *bias, int batch, int oc,
+                           int plane);
+/* dyt (OC, B*S) = dy (B, OC*S) reordered; dbias (OC), unless NULL, +=
+ * each example's channel sums. */
+void kern_conv_gather_grad(float *dyt, float *dbias, const float *dy, int batch, int oc,
+                           int plane);
+/* Max pooling over `planes` = B*C planes of H x W at once; arg records the
+ * maximum's offset in its window (dy*k + dx; the first maximum wins, as in
+ * the one-example kernel). The backward overwrites dx (B*C*H*W) with beta
+ * 0, adds into it with beta 1. */
+void kern_maxpool_forward_batch(float *out, int *arg, const float *x, int planes, int h, int w,
+                                int k);
+void kern_maxpool_backward_batch(float *dx, const float *dy, const int *arg, int planes, int h,
+                                 int w, int k, float beta);
 
 /* ---- losses ------------------------------------------------------------
  * pred, target (B, n); mask (B) of weights or NULL for all ones. Each

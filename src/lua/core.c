@@ -116,7 +116,7 @@ static int core_combine(lua_State *L)
     if (st) {
         mt_free(G);
         mt_free(d);
-        return luaL_error(L, "combine %s: %s", name, mt_last_error());
+        return luaL_error(L, "%s", mt_last_error()); /* it names the method */
     }
     lua_createtable(L, (int)P, 0);
     for (size_t j = 0; j < P; j++) {

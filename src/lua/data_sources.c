@@ -237,6 +237,55 @@ static mt_status build_related(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_r
 const db_source db_source_related = {"related", "clusters of related linear tasks (survey 5.2); targets `task1`..`taskT`, each example labelled for one task unless shared; the true clusters go to config.json",
                                      related_params, build_related};
 
+#define ATT(m) MT_FIELD_INT(synth_attr_opts, m)
+#define ATTD(m) MT_FIELD_DOUBLE(synth_attr_opts, m)
+static const mt_tparam_def attr_params[] = {
+    {"n", MT_TP_INT, 2000, 1, 1e7, NULL, "examples", .field = ATT(n)},
+    {"tasks", MT_TP_INT, 40, 1, MT_MAX_TASKS, NULL, "number of attributes T", .field = ATT(ntasks)},
+    {"groups", MT_TP_INT, 8, 1, MT_MAX_TASKS, NULL, "hidden groups of related attributes (<= tasks, <= latent)",
+     .field = ATT(groups)},
+    {"latent", MT_TP_INT, 16, 1, 10000, NULL, "dimension of the latent z", .field = ATT(latent)},
+    {"d", MT_TP_INT, 64, 1, 100000, NULL, "input features, tanh(M z) + noise", .field = ATT(d)},
+    {"within", MT_TP_NUMBER, 0.5, 0, 1e6, NULL, "spread of a group's attributes around its direction",
+     .field = ATTD(within)},
+    {"bias", MT_TP_NUMBER, 1, 0, 1e6, NULL, "thresholds drawn from U(-bias, bias): how rare attributes get",
+     .field = ATTD(bias)},
+    {"noise", MT_TP_NUMBER, 0.3, 0, 1e6, NULL, "standard deviation of the noise on each score", .field = ATTD(noise)},
+    {"input_noise", MT_TP_NUMBER, 0.1, 0, 1e6, NULL, "standard deviation of the noise on the inputs",
+     .field = ATTD(input_noise)},
+    {"val", MT_TP_NUMBER, 0.2, 0, 1e9, NULL, "validation examples: a fraction of all below 1, else a count"},
+    {"test", MT_TP_NUMBER, 0.2, 0, 1e9, NULL, "test examples: a fraction of all below 1, else a count"},
+    DB_SEED_PARAM,
+    DB_STANDARDIZE_PARAM,
+    {NULL},
+};
+
+/* Many binary attributes of one latent (synth_attributes); the groups are
+ * the true task clusters. val and test as for related. */
+static mt_status build_attributes(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
+{
+    (void)tidx;
+    synth_attr_opts o;
+    synth_attr_defaults(&o);
+    tparam_fill(attr_params, p, &o);
+    db_split_opts so = {0};
+    db_split_read(p, attr_params, &so);
+    o.seed = (uint64_t)so.seed;
+    int group[MT_MAX_TASKS];
+    if (synth_attributes(&r->ds, &o, group)) return vfail(c, NULL, "%s", mt_last_error());
+    r->ntruth = o.ntasks;
+    memcpy(r->truth_cluster, group, (size_t)o.ntasks * sizeof *group);
+    double fv = tparam_num(p, attr_params, "val"), ft = tparam_num(p, attr_params, "test");
+    so.val = fv < 1 ? (long)(fv * r->ds.n) : (long)fv;
+    so.test = ft < 1 ? (long)(ft * r->ds.n) : (long)ft;
+    so.train = r->ds.n - so.val - so.test;
+    if (so.train < 1) return vfail(c, "val", "nothing left to train on (%d examples)", r->ds.n);
+    return db_finish(c, r, &so, -1);
+}
+
+const db_source db_source_attributes = {"attributes", "many binary attributes of one latent z in hidden groups (CelebA-like; src/data/synth.h); targets `a1`..`aT`, every example labelled for all; the true groups go to config.json",
+                                        attr_params, build_attributes};
+
 static const mt_tparam_def multi_params[] = {
     {"path", MT_TP_STRING, 0, 0, 0, NULL, "directory of the Fashion-MNIST IDX files", FASHION_DEFAULT_DIR},
     DB_SPLIT_PARAMS(10000, 1000, 2000),

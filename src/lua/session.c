@@ -249,6 +249,10 @@ static mt_status apply_override(lua_State *L, int tidx, const mtlua_override *ov
 static void blame_override(const mtlua_override *ov, int nov)
 {
     const char *msg = mt_last_error();
+    int best = -1;
+    size_t best_len = 0;
+    const char *best_at = NULL;
+    /* the most specific override wins: weighting.alpha=20 over weighting=gradnorm */
     for (int k = 0; k < nov; k++) {
         char key[256];
         size_t w = 0;
@@ -272,13 +276,17 @@ static void blame_override(const mtlua_override *ov, int nov)
             snprintf(pat, sizeof pat, ": %s.", key);
             at = strstr(msg, pat);
         }
-        if (at) {
-            char rest[2048];
-            snprintf(rest, sizeof rest, "%s", at + 2);
-            if (ov[k].origin) mt_fail(mt_last_status(), "%s %s: %s", ov[k].origin, ov[k].value, rest);
-            else mt_fail(mt_last_status(), "--set %s=%s: %s", ov[k].key, ov[k].value, rest);
-            return;
+        if (at && strlen(key) > best_len) {
+            best = k;
+            best_len = strlen(key);
+            best_at = at;
         }
+    }
+    if (best >= 0) {
+        char rest[2048];
+        snprintf(rest, sizeof rest, "%s", best_at + 2);
+        if (ov[best].origin) mt_fail(mt_last_status(), "%s %s: %s", ov[best].origin, ov[best].value, rest);
+        else mt_fail(mt_last_status(), "--set %s=%s: %s", ov[best].key, ov[best].value, rest);
     }
 }
 

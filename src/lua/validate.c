@@ -167,9 +167,10 @@ static mt_status check_keys(const mtlua_vctx *c, int tidx, const char *const *al
             char key[128];
             snprintf(key, sizeof key, "%s", k);
             lua_pop(L, 1);
+            if (owner && best) return vfail(c, key, "%s has no parameter '%s' (did you mean '%s'?)", owner, key, best);
+            if (owner && !takes[0]) return vfail(c, key, "%s has no parameter '%s' (it takes none)", owner, key);
+            if (owner) return vfail(c, key, "%s has no parameter '%s' (it takes: %s)", owner, key, takes);
             if (best) return vfail(c, key, "unknown field (did you mean '%s'?)", best);
-            if (owner && !takes[0]) return vfail(c, key, "unknown field (%s takes no parameters)", owner);
-            if (owner) return vfail(c, key, "unknown field (%s takes: %s)", owner, takes);
             return vfail(c, key, "unknown field (expected one of: %s)", list);
         }
     }

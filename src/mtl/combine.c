@@ -1,19 +1,20 @@
 #include "combine.h"
 
-#include <cblas.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "linalg.h"
 #include "methods.h"
 #include "minnorm.h"
 
-#define COMBINE_MAX_TASKS 256
 #define NVEC 8
+/* doubles of solver work: min-norm points, NNLS, factorisations */
+#define COMBINE_QPW(T) (MINNORM_WORK(T) + 2 * (T) * (T) + 4 * (T))
 
 struct mt_combiner {
     mt_combine_kind kind;
@@ -22,10 +23,10 @@ struct mt_combiner {
     double *M;     /* (T, T) Gram of the last G */
     double *A;     /* (T, T) scratch */
     double *B;     /* (T, T) scratch */
-    double *V;     /* (T, T) eigenvectors (columns) */
+    double *V;     /* (T, T) eigenvectors (columns), or a square root R of M (rows) */
     double *C;     /* (T, T) row i: coefficients of modified g_i over {g_j} */
     double *ema;   /* (T, T) GradVac targets */
-    double *qpw;   /* (2T*T + 8T) QP and min-norm work */
+    double *qpw;   /* (COMBINE_QPW(T)) QP, min-norm and factorisation work */
     double *vec[NVEC]; /* (T) each */
     double *alpha; /* (T) */
     int *iwork;    /* (2T) */
@@ -110,9 +111,9 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     *out = NULL;
     if ((int)kind < 0 || kind >= MT_COMBINE_KIND_COUNT)
         return mt_fail(MT_ERR_ARG, "combine: unknown method kind %d", (int)kind);
-    if (T < 1 || T > COMBINE_MAX_TASKS)
+    if (T < 1 || T > MT_MAX_TASKS)
         return mt_fail(MT_ERR_ARG, "combine %s: task count %d out of range 1..%d", combine_kind_name(kind), T,
-                       COMBINE_MAX_TASKS);
+                       MT_MAX_TASKS);
     mt_combine_params p;
     if (prm)
         p = *prm;
@@ -123,7 +124,7 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     mt_combiner *c = mt_calloc(1, sizeof *c);
     if (!c) return MT_ERR_NOMEM;
     size_t nT = (size_t)T, TT = nT * nT;
-    size_t nd = 6 * TT + (2 * TT + 8 * nT) + NVEC * nT + nT;
+    size_t nd = 6 * TT + COMBINE_QPW(nT) + NVEC * nT + nT;
     c->M = mt_alloc_aligned(nd * sizeof(double));
     c->chunk = mt_alloc_aligned(nT * LINALG_GRAM_CHUNK * sizeof(double));
     c->iwork = mt_calloc(4 * nT, sizeof(int));
@@ -138,7 +139,7 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     c->C = c->V + TT;
     c->ema = c->C + TT;
     c->qpw = c->ema + TT;
-    double *v = c->qpw + 2 * TT + 8 * nT;
+    double *v = c->qpw + COMBINE_QPW(nT);
     for (int k = 0; k < NVEC; k++) c->vec[k] = v + (size_t)k * nT;
     c->alpha = v + NVEC * nT;
     c->perm = c->iwork + 2 * nT;
@@ -293,97 +294,6 @@ static void run_gradvac(mt_combiner *c)
     alpha_from_c(c);
 }
 
-/* F(w) = w . (M b) + r sqrt(w^T M w) with b = 1/T; Mb precomputed. */
-static double cagrad_f(const mt_combiner *c, const double *w, const double *Mb, double r, double *Mw)
-{
-    int T = c->T;
-    double lin = 0.0, q = 0.0;
-    for (int i = 0; i < T; i++) {
-        double s = 0.0;
-        for (int k = 0; k < T; k++) s += c->M[i * T + k] * w[k];
-        Mw[i] = s;
-        lin += w[i] * Mb[i];
-        q += w[i] * s;
-    }
-    return lin + r * sqrt(q > 0.0 ? q : 0.0);
-}
-
-/* The dual is a T-dimensional convex problem on the simplex; FISTA with
- * backtracking and function-value restarts reaches 1e-12 changes in a
- * few hundred iterations for the T of multi-task learning. */
-static void run_cagrad(mt_combiner *c)
-{
-    int T = c->T;
-    double *Mb = c->vec[0], *x = c->vec[1], *y = c->vec[2], *z = c->vec[3], *g = c->vec[4], *Mw = c->vec[5],
-           *xn = c->vec[6], *pw = c->vec[7];
-    double g0sq = 0.0;
-    for (int i = 0; i < T * T; i++) g0sq += c->M[i];
-    g0sq /= (double)T * T;
-    double r = c->prm.cagrad_c * sqrt(g0sq > 0.0 ? g0sq : 0.0);
-    for (int i = 0; i < T; i++) c->alpha[i] = 1.0 / T;
-    if (!(r > 0.0)) goto rescale;
-    for (int i = 0; i < T; i++) {
-        double s = 0.0;
-        for (int k = 0; k < T; k++) s += c->M[i * T + k] / T;
-        Mb[i] = s;
-        x[i] = y[i] = 1.0 / T;
-    }
-    double scale = 0.0;
-    for (int i = 0; i < T; i++) scale = fmax(scale, c->M[i * T + i]);
-    double L = scale > 0.0 ? scale : 1.0; /* a guess; backtracking corrects it */
-    double t = 1.0;
-    double fx = cagrad_f(c, x, Mb, r, Mw);
-    for (int it = 0; it < 5000; it++) {
-        double fy = cagrad_f(c, y, Mb, r, Mw);
-        double q = 0.0;
-        for (int i = 0; i < T; i++) q += y[i] * Mw[i];
-        double sq = sqrt(fmax(q, 1e-300));
-        for (int i = 0; i < T; i++) g[i] = Mb[i] + r * Mw[i] / sq;
-        double fz = 0.0;
-        for (int bt = 0; bt < 60; bt++) {
-            for (int i = 0; i < T; i++) z[i] = y[i] - g[i] / L;
-            linalg_project_simplex(T, z, pw);
-            fz = cagrad_f(c, z, Mb, r, Mw);
-            double lin = 0.0, dist = 0.0;
-            for (int i = 0; i < T; i++) {
-                lin += g[i] * (z[i] - y[i]);
-                dist += (z[i] - y[i]) * (z[i] - y[i]);
-            }
-            if (fz <= fy + lin + 0.5 * L * dist + 1e-15 * fabs(fy)) break;
-            L *= 2.0;
-        }
-        double change = 0.0;
-        for (int i = 0; i < T; i++) change = fmax(change, fabs(z[i] - x[i]));
-        double tn = 0.5 * (1.0 + sqrt(1.0 + 4.0 * t * t));
-        if (fz > fx) { /* restart the momentum */
-            tn = 1.0;
-            memcpy(y, x, sizeof *x * (size_t)T);
-            t = tn;
-            continue;
-        }
-        memcpy(xn, z, sizeof *z * (size_t)T);
-        for (int i = 0; i < T; i++) y[i] = xn[i] + ((t - 1.0) / tn) * (xn[i] - x[i]);
-        memcpy(x, xn, sizeof *x * (size_t)T);
-        fx = fz;
-        t = tn;
-        L *= 0.9;
-        if (change < 1e-13) break;
-    }
-    {
-        double q = 0.0;
-        cagrad_f(c, x, Mb, r, Mw);
-        for (int i = 0; i < T; i++) q += x[i] * Mw[i];
-        double gw = sqrt(fmax(q, 0.0));
-        if (gw > 0.0)
-            for (int i = 0; i < T; i++) c->alpha[i] = 1.0 / T + r / gw * x[i];
-    }
-rescale:;
-    double s = 1.0, cc = c->prm.cagrad_c;
-    if (c->prm.cagrad_rescale == 1) s = 1.0 + cc * cc;
-    if (c->prm.cagrad_rescale == 2) s = 1.0 + cc;
-    for (int i = 0; i < T; i++) c->alpha[i] /= s;
-}
-
 /* Indices of tasks with a nonzero gradient into c->act; returns count. */
 static int active_tasks(mt_combiner *c)
 {
@@ -393,7 +303,200 @@ static int active_tasks(mt_combiner *c)
     return m;
 }
 
-static mt_status run_imtl_g(mt_combiner *c)
+/* CAGrad's dual F(w) = w . (M b) + r |g_w| (b = 1/T, g_w = G^T w) on the
+ * simplex, through a square root R (k, T) of M (R^T R = M: the gradients
+ * in k coordinates, so |g_w| = |R w| has no cancellation). */
+typedef struct {
+    int k, T, m;      /* rank, tasks, tasks with a nonzero gradient */
+    const int *act;   /* (m) those tasks */
+    const double *R; /* (k, T) */
+    const double *g0; /* (k) R b: the mean gradient */
+    const double *a;  /* (T) M b */
+    double r, gmax;   /* radius, max_i |g_i| */
+    double *P;        /* (k, m) the shifted points */
+    double *w;        /* (m) the last inner solution, over act */
+    double *u;        /* (k) R w */
+    double *grad;     /* (m) gradient of F at w */
+    double *work;
+    int *iwork;
+} cagrad_dual;
+
+/* w(mu) = the min-norm point of the gradients' hull shifted by mu g0: the
+ * minimiser of w . a + |g_w|^2 / (2 mu) on the simplex. Returns |g_w| -
+ * r mu (the dual optimum is the mu where this is zero, since there the
+ * gradient a + M w / mu of that quadratic is F's gradient a + r M w /
+ * |g_w|), and in *gap the duality gap at w: F(w) - min_i g_i . d(w) for
+ * d(w) = g0 + r g_w / |g_w| (INFINITY when g_w = 0); -INFINITY on a
+ * failed solve. */
+static double cagrad_shifted(cagrad_dual *q, double mu, double *gap)
+{
+    int k = q->k, T = q->T, m = q->m;
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < m; j++) q->P[i * m + j] = q->R[i * T + q->act[j]] + mu * q->g0[i];
+    *gap = INFINITY;
+    if (minnorm_hull(k, m, q->P, q->w, q->work, q->iwork) != 0) return -INFINITY;
+    double gn = 0.0;
+    for (int i = 0; i < k; i++) {
+        double s = 0.0;
+        for (int j = 0; j < m; j++) s += q->R[i * T + q->act[j]] * q->w[j];
+        q->u[i] = s;
+        gn += s * s;
+    }
+    gn = sqrt(gn);
+    if (gn <= 1e-12 * q->gmax) gn = 0.0; /* round-off: g_w is 0, and has no direction */
+    if (gn > 0.0) {
+        double F = 0.0, lo = INFINITY;
+        for (int j = 0; j < m; j++) {
+            double s = 0.0;
+            for (int i = 0; i < k; i++) s += q->R[i * T + q->act[j]] * q->u[i];
+            q->grad[j] = q->a[q->act[j]] + q->r * s / gn;
+            F += q->w[j] * q->grad[j];
+            lo = fmin(lo, q->grad[j]);
+        }
+        *gap = F - lo;
+    }
+    return gn - q->r * mu;
+}
+
+/* Keeps the inner solution with the smallest duality gap, and its |g_w|. */
+static void cagrad_keep(const cagrad_dual *q, double gap, double *gbest, double *best, double *nbest)
+{
+    if (!(gap < *gbest)) return;
+    *gbest = gap;
+    memcpy(best, q->w, sizeof *best * (size_t)q->m);
+    double n = 0.0;
+    for (int i = 0; i < q->k; i++) n += q->u[i] * q->u[i];
+    *nbest = sqrt(n);
+}
+
+/* min over the tasks with a nonzero gradient of g_i . d for d = G^T alpha */
+static double cagrad_worst(const mt_combiner *c, const double *alpha)
+{
+    int T = c->T;
+    double lo = INFINITY;
+    for (int i = 0; i < T; i++) {
+        if (!(c->M[i * T + i] > 0.0)) continue;
+        double s = 0.0;
+        for (int k = 0; k < T; k++) s += c->M[i * T + k] * alpha[k];
+        lo = fmin(lo, s);
+    }
+    return lo;
+}
+
+/* alpha from the dual point with the smallest gap, unless d = 0 (when the
+ * ball holds it) or the mean g0 has a better worst case. They can: when
+ * the origin is in the hull (opposed gradients, a gradient in the cone of
+ * the others' negatives) the optimum value is 0 and g_w is 0 up to
+ * round-off, so g_w / |g_w| is a direction of noise. Every candidate is
+ * in the ball, so the best worst case is the better answer. */
+static void cagrad_choose(mt_combiner *c, double r, double g0n, const double *best, double nbest)
+{
+    int T = c->T;
+    double *cand = c->vec[6], bestv = cagrad_worst(c, c->alpha); /* c->alpha holds the mean */
+    if (g0n <= r && bestv < 0.0) {
+        for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
+        bestv = 0.0;
+    }
+    if (nbest > 0.0) {
+        for (int i = 0, m = 0; i < T; i++) cand[i] = 1.0 / T + (c->M[i * T + i] > 0.0 ? r / nbest * best[m++] : 0.0);
+        if (cagrad_worst(c, cand) >= bestv) memcpy(c->alpha, cand, sizeof *cand * (size_t)T);
+    }
+}
+
+/* The dual is a convex problem on the simplex. Its optimum is found as the
+ * root of h(mu) = |g_w(mu)| - r mu, which is positive below the root and
+ * negative above it (|g_w(mu)| / mu does not increase); each evaluation is
+ * an exact min-norm point (minnorm_hull). Bracket by halving from mu =
+ * 2 max_i |g_i| / r, then the Illinois variant of regula falsi with a
+ * bisection every fourth step. Converged when the duality gap at the
+ * current point (F(w) - min_i g_i . d(w) >= 0, the Frank-Wolfe gap of the
+ * dual) is below 1e-13 of max_i |g_i| (|g0| + r), or when the bracket has
+ * closed; the point with the smallest gap is kept (cagrad_choose). When h
+ * is not positive even at mu = 1e-24 of the top, the origin is in the
+ * hull: the optimum value is 0 and d = 0 attains it if |g0| <= r. A task
+ * whose gradient is exactly zero (masked) is left out of the worst case -
+ * its g_i . d is 0 whatever d, and it would put the origin in the hull -
+ * but it still counts in the mean g0. */
+static mt_status run_cagrad(mt_combiner *c)
+{
+    int T = c->T;
+    double *R = c->V, *g0 = c->vec[0], *a = c->vec[1], *best = c->vec[2];
+    for (int i = 0; i < T; i++) c->alpha[i] = 1.0 / T;
+    int k = linalg_psd_factor(T, c->M, R, c->qpw, c->iwork);
+    double g0n = 0.0, gmax = 0.0;
+    for (int i = 0; i < k; i++) {
+        double s = 0.0;
+        for (int j = 0; j < T; j++) s += R[i * T + j] / T;
+        g0[i] = s;
+        g0n += s * s;
+    }
+    g0n = sqrt(g0n);
+    for (int j = 0; j < T; j++) {
+        double s = 0.0;
+        for (int i = 0; i < k; i++) s += R[i * T + j] * g0[i];
+        a[j] = s;
+        gmax = fmax(gmax, sqrt(fmax(c->M[j * T + j], 0.0)));
+    }
+    double r = c->prm.cagrad_c * g0n;
+    int m = active_tasks(c);
+    if (r > 0.0 && k > 0) {
+        cagrad_dual q = {.k = k, .T = T, .m = m, .act = c->act, .R = R, .g0 = g0, .a = a, .r = r, .gmax = gmax, .P = c->B,
+                         .w = c->vec[3], .u = c->vec[4], .grad = c->vec[5], .work = c->qpw, .iwork = c->iwork};
+        double scale = gmax * (g0n + r), tol = 1e-13 * scale, gbest = INFINITY, gap, nbest = 0.0;
+        double hi = 2.0 * gmax / r, fhi = cagrad_shifted(&q, hi, &gap), lo = hi, flo = fhi; /* h(hi) <= -gmax */
+        cagrad_keep(&q, gap, &gbest, best, &nbest);
+        for (int h = 0; h < 80 && !(flo > 0.0) && gbest > tol; h++) {
+            hi = lo;
+            fhi = flo;
+            lo = 0.5 * lo;
+            flo = cagrad_shifted(&q, lo, &gap);
+            cagrad_keep(&q, gap, &gbest, best, &nbest);
+        }
+        if (!(fhi <= 0.0) || flo == -INFINITY || fhi == -INFINITY)
+            return mt_fail(MT_ERR_NUMERIC, "combine cagrad: the min-norm solve of the dual failed");
+        if (gbest <= tol) {
+            /* converged while bracketing */
+        } else if (flo > 0.0) {
+            int side = 0;
+            for (int it = 0; it < 200 && gbest > tol && hi - lo > 4.0 * DBL_EPSILON * hi; it++) {
+                double mu = it % 4 == 3 ? 0.5 * (lo + hi) : (lo * fhi - hi * flo) / (fhi - flo);
+                if (!(mu > lo && mu < hi)) mu = 0.5 * (lo + hi);
+                double f = cagrad_shifted(&q, mu, &gap);
+                if (f == -INFINITY)
+                    return mt_fail(MT_ERR_NUMERIC, "combine cagrad: the min-norm solve of the dual failed");
+                cagrad_keep(&q, gap, &gbest, best, &nbest);
+                if (f > 0.0) {
+                    lo = mu;
+                    flo = f;
+                    if (side == 1) fhi *= 0.5;
+                    side = 1;
+                } else {
+                    hi = mu;
+                    fhi = f;
+                    if (side == -1) flo *= 0.5;
+                    side = -1;
+                }
+            }
+        }
+        if (flo > 0.0 && !(gbest <= 1e-6 * scale))
+            return mt_fail(MT_ERR_NUMERIC,
+                           "combine cagrad: the dual solve stopped with a duality gap of %g (%g of the scale)", gbest,
+                           gbest / scale);
+        cagrad_choose(c, r, g0n, best, nbest);
+    }
+    double s = 1.0, cc = c->prm.cagrad_c;
+    if (c->prm.cagrad_rescale == 1) s = 1.0 + cc * cc;
+    if (c->prm.cagrad_rescale == 2) s = 1.0 + cc;
+    for (int i = 0; i < T; i++) c->alpha[i] /= s;
+    return MT_OK;
+}
+
+/* The closed form needs the gradients linearly independent; more tasks
+ * than dimensions (T > P) makes them dependent whatever the numbers, and
+ * a square root of the unit gradients' Gram matrix of lower rank
+ * (linalg_psd_factor: a gradient within 1.5e-8 of the span of the others)
+ * does too. Either is the documented error, never a silent d ~ 0. */
+static mt_status run_imtl_g(mt_combiner *c, size_t P)
 {
     int T = c->T;
     for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
@@ -407,6 +510,17 @@ static mt_status run_imtl_g(mt_combiner *c)
     int n = m - 1;
     double *nrm = c->vec[0], *x = c->vec[1];
     for (int k = 0; k < m; k++) nrm[k] = sqrt(c->M[a[k] * T + a[k]]);
+    if ((size_t)m > P)
+        return mt_fail(MT_ERR_NUMERIC, "combine imtl_g: %d tasks with a nonzero gradient in %zu dimensions are "
+                                       "linearly dependent; IMTL-G needs independent gradients (at most %zu tasks)",
+                       m, P, P);
+    for (int i = 0; i < m; i++)
+        for (int k = 0; k < m; k++) c->A[i * m + k] = c->M[a[i] * T + a[k]] / (nrm[i] * nrm[k]);
+    int rank = linalg_psd_factor(m, c->A, c->B, c->qpw, c->iwork);
+    if (rank < m)
+        return mt_fail(MT_ERR_NUMERIC, "combine imtl_g: the task gradients are linearly dependent (rank %d of %d); "
+                                       "IMTL-G needs independent gradients",
+                       rank, m);
 #define GM(p, q) c->M[a[p] * T + a[q]]
     /* DU[i][j] = (g_0 - g_{i+1}) . (u_0 - u_{j+1}); we solve (DU)^T x = (g_0 U^T)^T */
     for (int i = 0; i < n; i++) {
@@ -555,25 +669,35 @@ static void run_aligned(mt_combiner *c)
     }
 }
 
+/* The projection of g_i / T onto the dual cone {v : v . g_j >= 0} is
+ * G^T v_i with v_i = argmin v^T M v over v >= e_i / T (Quinton & Rey's
+ * dual). With a square root R of M (R^T R = M) that is non-negative least
+ * squares, x = v_i - e_i / T >= 0 minimising |R x + R e_i / T|, solved
+ * exactly: at its solution R^T R v_i = M v_i >= 0, i.e. the projection has
+ * d_i . g_j >= 0 for every j, whatever the scales of the gradients and
+ * however singular M is (opposed, duplicated or dependent gradients), so
+ * the sum d . g_j >= 0 too. A positive upgrad_reg solves instead on M /
+ * tr(M) + reg I, as torchjd does; that shifts every d . g_j by about
+ * -reg tr(M) |v|, so the promise holds only up to that. */
 static mt_status run_upgrad(mt_combiner *c)
 {
     int T = c->T;
-    double tr = 0.0;
+    double tr = 0.0, reg = c->prm.upgrad_reg;
     for (int i = 0; i < T; i++) tr += c->M[i * T + i];
     for (int i = 0; i < T; i++) c->alpha[i] = 1.0 / T;
     if (!(tr > 0.0)) return MT_OK;
-    double *q = c->vec[0], *x = c->vec[1];
+    double *R = c->V, *b = c->vec[0], *x = c->vec[1];
     for (int i = 0; i < T; i++)
-        for (int k = 0; k < T; k++) c->A[i * T + k] = c->M[i * T + k] / tr + (i == k ? c->prm.upgrad_reg : 0.0);
+        for (int k = 0; k < T; k++) c->A[i * T + k] = reg > 0.0 ? c->M[i * T + k] / tr + (i == k ? reg : 0.0) : c->M[i * T + k];
+    int k = linalg_psd_factor(T, c->A, R, c->qpw, c->iwork);
     for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
     for (int i = 0; i < T; i++) {
-        /* v = u + x, u = e_i / T: min 1/2 x^T A x + x^T (A u), x >= 0 */
-        for (int k = 0; k < T; k++) q[k] = c->A[k * T + i] / T;
-        if (linalg_nnqp(T, c->A, q, x, c->qpw, c->iwork) < 0)
+        for (int r = 0; r < k; r++) b[r] = -R[r * T + i] / T;
+        if (linalg_nnls(k, T, R, b, x, c->qpw, c->iwork) < 0)
             return mt_fail(MT_ERR_NUMERIC, "combine upgrad: the projection of task %d onto the dual cone did not "
-                                           "converge (Gram matrix too ill-conditioned; raise upgrad_reg)",
+                                           "terminate (non-negative least squares)",
                            i);
-        for (int k = 0; k < T; k++) c->alpha[k] += x[k] + (k == i ? 1.0 / T : 0.0);
+        for (int j = 0; j < T; j++) c->alpha[j] += x[j] + (j == i ? 1.0 / T : 0.0);
     }
     return MT_OK;
 }
@@ -667,8 +791,8 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
     case MT_COMBINE_PCGRAD: run_pcgrad(c); break;
     case MT_COMBINE_GRADDROP: run_graddrop(c, G, P, d_out); break;
     case MT_COMBINE_GRADVAC: run_gradvac(c); break;
-    case MT_COMBINE_CAGRAD: run_cagrad(c); break;
-    case MT_COMBINE_IMTL_G: st = run_imtl_g(c); break;
+    case MT_COMBINE_CAGRAD: st = run_cagrad(c); break;
+    case MT_COMBINE_IMTL_G: st = run_imtl_g(c, P); break;
     case MT_COMBINE_NASH_MTL: st = run_nash(c); break;
     case MT_COMBINE_ALIGNED_MTL: run_aligned(c); break;
     case MT_COMBINE_UPGRAD: st = run_upgrad(c); break;
@@ -681,7 +805,9 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
         c->alpha_f[i] = (float)c->alpha[i];
         alpha_out[i] = c->alpha_f[i];
     }
-    if (d_out && c->kind != MT_COMBINE_GRADDROP)
-        cblas_sgemv(CblasRowMajor, CblasTrans, T, (int)P, 1.0f, G, (int)P, c->alpha_f, 1, 0.0f, d_out, 1);
+    /* in double from the double weights: alpha can be 1e6 with d near 0
+     * (nearly opposed gradients), where float weights would leave an error
+     * of 0.1 |g| */
+    if (d_out && c->kind != MT_COMBINE_GRADDROP) linalg_combine(G, T, P, c->alpha, d_out, c->chunk);
     return MT_OK;
 }

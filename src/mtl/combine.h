@@ -8,9 +8,10 @@
  *
  * Everything except GradDrop works on the Gram matrix M = G G^T (T x T,
  * accumulated in double from the float inputs), so a call costs one
- * O(T^2 P) Gram product, O(T^3) solver work and one O(T P) gemv forming
- * d = G^T alpha. For every kind but GradDrop, d = sum_i alpha_i g_i
- * exactly (up to float rounding of the gemv): methods that modify the
+ * O(T^2 P) Gram product, O(T^3) solver work (all in double) and one
+ * O(T P) pass forming d = G^T alpha in double from the double weights,
+ * rounded once to float. For every kind but GradDrop, d = sum_i alpha_i
+ * g_i exactly (up to that one rounding): methods that modify the
  * gradients (PCGrad, GradVac) track the coefficients of each modified
  * gradient in the basis {g_j} instead of touching P-vectors. GradDrop's
  * result is not in the span; its alpha is the least-squares fit
@@ -50,16 +51,25 @@
  *                  which makes cos(g_i', g_j) = phi_ij exactly. Order as
  *                  in PCGrad. d = sum_i g_i'.
  *   cagrad         (Liu et al. 2021) g0 = mean gradient, r = c ||g0||;
- *                  w on the simplex minimises g_w . g0 + r ||g_w|| (the
- *                  dual of max_{||d - g0|| <= r} min_i d . g_i), solved by
- *                  projected accelerated gradient with backtracking on
- *                  the T-dim simplex (Gram only); d = g0 + (r / ||g_w||)
- *                  g_w, then divided by 1 (rescale 0), 1 + c^2 (1) or
- *                  1 + c (2). c = 0 gives the mean.
+ *                  w on the simplex minimises F(w) = g_w . g0 + r ||g_w||
+ *                  (the dual of max_{||d - g0|| <= r} min_i d . g_i);
+ *                  d = g0 + (r / ||g_w||) g_w, then divided by 1
+ *                  (rescale 0), 1 + c^2 (1) or 1 + c (2). The dual is
+ *                  solved exactly: its optimum is the mu with ||g_w(mu)||
+ *                  = r mu, where w(mu) is the min-norm point of the hull
+ *                  of the gradients shifted by mu g0 (minnorm_hull, on a
+ *                  square root of M); the search on mu stops when the
+ *                  duality gap F(w) - min_i g_i . d(w) is below 1e-13 of
+ *                  max ||g_i|| (||g0|| + r). A gap above 1e-6 of that
+ *                  scale is MT_ERR_NUMERIC. When the hull contains 0 and
+ *                  ||g0|| <= r, d = 0 (optimal: no d in the ball improves
+ *                  every task). c = 0 gives the mean.
  *   imtl_g         (Liu et al. 2021) the closed form: alpha sums to 1
  *                  and d = sum alpha_i g_i has the same projection on
  *                  every unit gradient u_i. Linearly dependent gradients
- *                  are MT_ERR_NUMERIC.
+ *                  are MT_ERR_NUMERIC: more tasks with a nonzero gradient
+ *                  than parameters (T > P), or a gradient within 1.5e-8
+ *                  (relative) of the span of the others.
  *   nash_mtl       (Navon et al. 2022) alpha > 0 with
  *                  alpha_i (G G^T alpha)_i = 1, by damped Newton on the
  *                  strictly convex 1/2 a^T M a - sum log a_i (positivity
@@ -70,21 +80,28 @@
  *                  (nearly dependent gradients). Anything else within
  *                  nash_max_iter steps is MT_ERR_NUMERIC naming the
  *                  residual; never a silent fallback. (The authors' code
- *                  divides M by its norm first, which only rescales
- *                  alpha by sqrt of that norm.)
+ *                  divides M by its norm n but multiplies alpha by n
+ *                  inside its log constraints, alpha_i n (M / n alpha)_i
+ *                  >= 1: the same equations, so where its convex-concave
+ *                  iterations converge its alpha equals this one.)
  *   aligned_mtl    (Senushkin et al. 2023) with M = V diag(l) V^T,
  *                  B = sqrt(l_min) V diag(l^-1/2) V^T over the numerical
  *                  rank (eigenvalues above l_max T FLT_EPSILON); the
  *                  aligned gradients B G have Gram l_min I (condition
  *                  number 1); d = sum of the aligned gradients, i.e.
  *                  alpha = B 1.
- *   upgrad         (Quinton & Rey 2024, torchjd) with M normalised by its
- *                  trace plus upgrad_reg I: for each i,
+ *   upgrad         (Quinton & Rey 2024, torchjd) for each i,
  *                  v_i = argmin v^T M v subject to v >= e_i / T (the
- *                  projection of g_i / T onto the dual cone of the rows,
- *                  by an exact active-set QP); alpha = sum_i v_i. d then
- *                  has d . g_j >= 0 for every j; it is the mean when no
- *                  pair conflicts.
+ *                  projection of g_i / T onto the dual cone of the rows),
+ *                  solved exactly as non-negative least squares on a
+ *                  square root of M; alpha = sum_i v_i. d then has
+ *                  d . g_j >= 0 for every j (up to round-off) whatever the
+ *                  norms and however singular M is; it is the mean when
+ *                  no pair conflicts. For two tasks it is PCGrad / 2.
+ *                  upgrad_reg > 0 (default 0) solves on M / tr(M) +
+ *                  reg I instead, as torchjd does; that moves each
+ *                  d . g_j by about -reg tr(M) |v|, so d . g_j >= 0 then
+ *                  holds only up to that.
  *
  * Tasks whose gradient is exactly zero are left out of the imtl_g and
  * nash_mtl solves (alpha_i = 0): a masked task must not stop training.
@@ -121,7 +138,7 @@ typedef struct {
     int mgda_norm;          /* an mt_mgda_norm (the authors' default: l2) */
     int mgda_max_iter;      /* Frank-Wolfe iterations before the exact
                                active-set finish (minnorm.h) */
-    double mgda_tol;        /* KKT gap relative to max ||g_i||^2 */
+    double mgda_tol;        /* KKT violations relative to their scale (minnorm.h) */
     double cagrad_c;
     int cagrad_rescale;     /* 0, 1 or 2 */
     double gradvac_beta;    /* EMA rate (LibMTL's default 0.5) */

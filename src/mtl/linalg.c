@@ -1,6 +1,7 @@
 #include "linalg.h"
 
 #include <cblas.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -288,4 +289,216 @@ int linalg_nnqp(int n, const double *Q, const double *q, double *x, double *work
         }
     }
     return -1;
+}
+
+/* Complete pivoting on the relative remaining diagonal (the part of g_i
+ * outside the span of the columns already taken, over |g_i|^2): the
+ * order is that of a pivoted QR on the unit gradients, so a task whose
+ * gradient is 1e8 smaller than the others keeps its direction, and every
+ * entry of a row is bounded by its column's own remaining norm. */
+int linalg_psd_factor(int n, const double *M, double *A, double *work, int *iwork)
+{
+    double *S = work;       /* (n, n) Schur complement */
+    double *d0 = S + n * n; /* (n) original diagonal */
+    int *piv = iwork;       /* (n) */
+    memcpy(S, M, sizeof *S * (size_t)n * (size_t)n);
+    memset(A, 0, sizeof *A * (size_t)n * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        piv[i] = i;
+        d0[i] = M[i * n + i];
+    }
+    int k = 0;
+    for (; k < n; k++) {
+        int best = -1;
+        double br = 0.0;
+        for (int i = k; i < n; i++) {
+            int q = piv[i];
+            double rel = d0[q] > 0.0 ? S[q * n + q] / d0[q] : 0.0;
+            if (rel > DBL_EPSILON && rel > br) {
+                br = rel;
+                best = i;
+            }
+        }
+        if (best < 0) break;
+        int t = piv[k];
+        piv[k] = piv[best];
+        piv[best] = t;
+        int p = piv[k];
+        double rkk = sqrt(S[p * n + p]);
+        A[k * n + p] = rkk;
+        for (int i = k + 1; i < n; i++) A[k * n + piv[i]] = S[p * n + piv[i]] / rkk;
+        for (int i = k + 1; i < n; i++) {
+            int q = piv[i];
+            double aq = A[k * n + q];
+            for (int j = k + 1; j < n; j++) S[q * n + piv[j]] -= aq * A[k * n + piv[j]];
+        }
+    }
+    return k;
+}
+
+/* min |A_P z - b| over the passive columns idx[0..k) by Householder QR of
+ * a fresh copy. Returns -1 on success (z (k) written), or the position j
+ * of the first column whose part outside the span of the ones before it
+ * is below 1e-9 of its norm (then z is unspecified). Q holds m*k
+ * doubles, rhs m. */
+static int nnls_ls(int m, int n, const double *A, const double *b, const int *idx, int k, double *Q,
+                   double *rhs, double *z)
+{
+    if (k > m) return m;
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < k; j++) Q[i * k + j] = A[i * n + idx[j]];
+        rhs[i] = b[i];
+    }
+    for (int j = 0; j < k; j++) {
+        double cn = 0.0, s = 0.0;
+        for (int i = 0; i < m; i++) cn += Q[i * k + j] * Q[i * k + j]; /* reflections keep the norm */
+        for (int i = j; i < m; i++) s += Q[i * k + j] * Q[i * k + j];
+        if (!(s > 1e-18 * cn)) return j;
+        double x0 = Q[j * k + j];
+        double alpha = x0 >= 0.0 ? -sqrt(s) : sqrt(s);
+        double v0 = x0 - alpha;
+        double vv = s - x0 * x0 + v0 * v0; /* |v|^2 with v = (v0, Q[j+1.., j]) */
+        Q[j * k + j] = v0;
+        for (int c = j + 1; c <= k; c++) { /* c == k: the right-hand side */
+            double t = 0.0;
+            for (int i = j; i < m; i++) t += Q[i * k + j] * (c < k ? Q[i * k + c] : rhs[i]);
+            double f = 2.0 * t / vv;
+            for (int i = j; i < m; i++) {
+                if (c < k) Q[i * k + c] -= f * Q[i * k + j];
+                else rhs[i] -= f * Q[i * k + j];
+            }
+        }
+        Q[j * k + j] = alpha;
+    }
+    for (int j = k - 1; j >= 0; j--) {
+        double s = rhs[j];
+        for (int c = j + 1; c < k; c++) s -= Q[j * k + c] * z[c];
+        z[j] = s / Q[j * k + j];
+    }
+    return -1;
+}
+
+/* Lawson and Hanson (1974, ch. 23), with their two round-off guards: a
+ * column whose least-squares coefficient comes out non-positive right
+ * after it is freed, or that is dependent on the free ones, is set aside
+ * until the point moves. Columns are compared by w_j / |A_j| so the
+ * choice does not depend on how the columns are scaled. */
+int linalg_nnls(int m, int n, const double *A, const double *b, double *x, double *work, int *iwork)
+{
+    double *Q = work;          /* (m, n) */
+    double *rhs = Q + m * n;   /* (m) */
+    double *res = rhs + m;     /* (m) */
+    double *w = res + m;       /* (n) */
+    double *z = w + n;         /* (n) */
+    double *zc = z + n;        /* (n) */
+    double *cn = zc + n;       /* (n) column norms */
+    int *idx = iwork;          /* (n) passive columns, in the order freed */
+    int *state = iwork + n;    /* (n) 0 at zero, 1 passive, 2 set aside */
+    double bn = 0.0;
+    for (int i = 0; i < m; i++) bn += b[i] * b[i];
+    bn = sqrt(bn);
+    for (int j = 0; j < n; j++) {
+        double s = 0.0;
+        for (int i = 0; i < m; i++) s += A[i * n + j] * A[i * n + j];
+        cn[j] = sqrt(s);
+        x[j] = 0.0;
+        state[j] = 0;
+    }
+    int k = 0;
+    for (int outer = 0; outer < 3 * n + 10; outer++) {
+        double ax = 0.0;
+        for (int j = 0; j < n; j++) ax += cn[j] * fabs(x[j]);
+        for (int i = 0; i < m; i++) {
+            double s = b[i];
+            for (int j = 0; j < n; j++) s -= A[i * n + j] * x[j];
+            res[i] = s;
+        }
+        int t = -1;
+        double best = 0.0;
+        for (int j = 0; j < n; j++) {
+            if (state[j] != 0 || !(cn[j] > 0.0)) continue;
+            double s = 0.0;
+            for (int i = 0; i < m; i++) s += A[i * n + j] * res[i];
+            w[j] = s;
+            if (s > 64.0 * DBL_EPSILON * cn[j] * (bn + ax) && s / cn[j] > best) {
+                best = s / cn[j];
+                t = j;
+            }
+        }
+        if (t < 0) return outer;
+        idx[k++] = t;
+        state[t] = 1;
+        for (int inner = 0; inner <= n + 1; inner++) {
+            int dep = nnls_ls(m, n, A, b, idx, k, Q, rhs, zc);
+            int tpos = -1;
+            for (int a = 0; a < k; a++)
+                if (idx[a] == t) tpos = a;
+            if (dep >= 0 || (inner == 0 && tpos >= 0 && !(zc[tpos] > 0.0))) {
+                /* t adds nothing the free columns cannot do: set it aside */
+                if (tpos < 0) return -1; /* cannot happen: the others were independent */
+                for (int a = tpos; a + 1 < k; a++) idx[a] = idx[a + 1];
+                k--;
+                state[t] = 2;
+                if (inner == 0) break;
+                /* after a step back the point moved: solve again without t */
+                t = -1;
+                continue;
+            }
+            for (int j = 0; j < n; j++) z[j] = 0.0;
+            for (int a = 0; a < k; a++) z[idx[a]] = zc[a];
+            int feasible = 1;
+            for (int a = 0; a < k; a++)
+                if (!(zc[a] > 0.0)) feasible = 0;
+            if (feasible) {
+                memcpy(x, z, sizeof *x * (size_t)n);
+                for (int j = 0; j < n; j++)
+                    if (state[j] == 2) state[j] = 0;
+                break;
+            }
+            double step = 1.0;
+            int jmin = -1;
+            for (int a = 0; a < k; a++) {
+                int j = idx[a];
+                if (zc[a] > 0.0) continue;
+                double s = x[j] / (x[j] - zc[a]);
+                if (jmin < 0 || s < step) {
+                    step = s;
+                    jmin = j;
+                }
+            }
+            for (int j = 0; j < n; j++) x[j] += step * (z[j] - x[j]);
+            int kk = 0;
+            for (int a = 0; a < k; a++) {
+                int j = idx[a];
+                if (j == jmin || !(x[j] > 0.0)) {
+                    x[j] = 0.0;
+                    state[j] = 0;
+                } else {
+                    idx[kk++] = j;
+                }
+            }
+            k = kk;
+            for (int j = 0; j < n; j++)
+                if (state[j] == 2) state[j] = 0;
+        }
+    }
+    return -1;
+}
+
+/* Blocks of LINALG_GRAM_CHUNK columns: each row of G streams through once
+ * and the sums stay in cache. ISO C mode keeps the compiler from fusing
+ * the multiply-adds, so the result is the same on every x86-64. */
+void linalg_combine(const float *G, int T, size_t P, const double *alpha, float *d, double *work)
+{
+    for (size_t p0 = 0; p0 < P; p0 += LINALG_GRAM_CHUNK) {
+        size_t n = P - p0 < LINALG_GRAM_CHUNK ? P - p0 : LINALG_GRAM_CHUNK;
+        for (size_t k = 0; k < n; k++) work[k] = 0.0;
+        for (int i = 0; i < T; i++) {
+            double a = alpha[i];
+            if (a == 0.0) continue;
+            const float *row = G + (size_t)i * P + p0;
+            for (size_t k = 0; k < n; k++) work[k] += a * row[k];
+        }
+        for (size_t k = 0; k < n; k++) d[p0 + k] = (float)work[k];
+    }
 }

@@ -49,4 +49,31 @@ void linalg_project_simplex(int n, double *y, double *work);
  * 3n+10 outer iterations or a reduced system was singular. */
 int linalg_nnqp(int n, const double *Q, const double *q, double *x, double *work, int *iwork);
 
+/* A (k, n) with A^T A = M for the symmetric positive semidefinite n x n
+ * M (a square root of the Gram matrix: the gradients in k coordinates),
+ * by Cholesky with complete pivoting on the relative remaining diagonal;
+ * returns the rank k. A column is dropped once the part of it outside
+ * the span of the columns taken before falls below 1.5e-8 of its norm
+ * (remaining diagonal <= DBL_EPSILON M_ii: the round-off of the Gram
+ * matrix itself), so a zero gradient gets a zero column and tasks with
+ * norms 1e8 apart keep their own scale. A is written in full (n*n doubles; rows >= k are
+ * zero). work holds n*n + n doubles, iwork n ints. */
+int linalg_psd_factor(int n, const double *M, double *A, double *work, int *iwork);
+
+/* min |A x - b| subject to x >= 0, A (m, n) row-major, by the
+ * Lawson-Hanson active-set method (the passive columns are kept linearly
+ * independent; each least-squares step is a fresh Householder QR). A
+ * column that is numerically dependent on the passive ones (its part
+ * outside their span below 1e-9 of its norm) is not admitted. Stops when
+ * every gradient entry (A^T (b - A x))_j of a variable at zero is below
+ * 1e-13 |A^T| |b|-scale. x (n) is the output. work holds m*n + 2m + 4n
+ * doubles, iwork 2n ints. Returns the number of outer iterations, or -1
+ * when it did not terminate within 3n+10. */
+int linalg_nnls(int m, int n, const double *A, const double *b, double *x, double *work, int *iwork);
+
+/* d = G^T alpha with every product and sum in double, then rounded once
+ * to float: G (T, P) float, alpha (T) double, d (P). work holds
+ * LINALG_GRAM_CHUNK doubles. */
+void linalg_combine(const float *G, int T, size_t P, const double *alpha, float *d, double *work);
+
 #endif

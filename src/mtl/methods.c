@@ -51,7 +51,7 @@ static const mt_tparam_def mgda_params[] = {
      "gradient normalisation: g_i / 1, ||g_i||, L_i or L_i ||g_i||", .field = CI(mgda_norm)},
     {"max_iter", MT_TP_INT, 250, 1, 1e6, NULL, "Frank-Wolfe iterations before the exact active-set finish",
      .field = CI(mgda_max_iter)},
-    {"tol", MT_TP_NUMBER, 1e-10, 1e-16, 1e-2, NULL, "KKT gap at convergence, relative to max ||g_i||^2",
+    {"tol", MT_TP_NUMBER, 1e-10, 1e-16, 1e-2, NULL, "KKT violations at convergence, each relative to its own scale",
      .field = CD(mgda_tol)},
     END};
 static const mt_tparam_def graddrop_params[] = {
@@ -75,8 +75,8 @@ static const mt_tparam_def nash_params[] = {
     END};
 static const mt_tparam_def upgrad_params[] = {
     COMBINER_COMMON
-    {"reg", MT_TP_NUMBER, 1e-8, 0, 1, NULL, "added to the diagonal of the trace-normalised Gram matrix",
-     .field = CD(upgrad_reg)},
+    {"reg", MT_TP_NUMBER, 0, 0, 1, NULL,
+     "added to the trace-normalised Gram (torchjd's); > 0 lets d . g_j go slightly negative", .field = CD(upgrad_reg)},
     END};
 
 #define W(name, kind, summary, params) {name, MT_METHOD_WEIGHTING, kind, summary, params}

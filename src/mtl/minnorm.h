@@ -15,18 +15,36 @@ double minnorm_pair(double v1v1, double v1v2, double v2v2, double *cost);
 
 /* Frank-Wolfe with away steps (Lacoste-Julien & Jaggi 2015), started at
  * the best pair's closed form, with exact line search on the quadratic.
- * Stops when both the Frank-Wolfe gap and the away gap are below
- * tol * max_i M_ii, i.e. when the KKT conditions hold to that tolerance:
- * (M alpha)_i >= alpha^T M alpha for all i, with equality where
- * alpha_i > 0. On degenerate hulls (duplicate or nearly dependent
+ * Stops when the KKT conditions hold to tol: (M alpha)_i >= alpha^T M
+ * alpha for all i, with equality where alpha_i > 0, each within tol
+ * sqrt(M_ii) sum_k alpha_k sqrt(M_kk) (the scale of the sums, so a small
+ * gradient's condition is not drowned by a large one's). On degenerate hulls (duplicate or nearly dependent
  * gradients, 0 on a face) Frank-Wolfe can crawl; if max_iter iterations
- * do not reach the tolerance, an exact active-set solve (Lawson-Hanson
- * on M + 1e-12 max_i M_ii I) finishes the job. T = 1 gives alpha = 1;
+ * do not reach the tolerance, the exact solve minnorm_hull on a square
+ * root of M (linalg_psd_factor) finishes the job, accepted when its KKT
+ * violations are below 1e-6 of their scale (it is exact up to the
+ * round-off of M, ~1e-9 for nearly dependent gradients 1e4 apart). T = 1 gives alpha = 1;
  * T = 2 is the closed form.
- * alpha (T) is the output; work holds 2 T^2 + 8 T doubles, iwork 2 T
+ * alpha (T) is the output; work holds MINNORM_WORK(T) doubles, iwork 2 T
  * ints. Returns the number of iterations, or -1 when even the exact
  * finish missed the tolerance (alpha then holds the best point found and
  * *gap_out, if not NULL, its KKT gap). */
+/* Doubles of work minnorm_solve and minnorm_hull need for T points
+ * (ints: 2 T). */
+#define MINNORM_WORK(T) (4 * (T) * (T) + 16 * (T) + 8)
+
+/* The min-norm point of the convex hull of the n columns of P (k, n),
+ * exactly: x >= 0 minimising |P x|^2 + (1 - sum x)^2 (non-negative least
+ * squares, linalg_nnls) satisfies p_j . z >= |z|^2 for z = P w, w = x /
+ * sum x, with equality where w_j > 0, which are the KKT conditions of the
+ * min-norm point (z = 0 when the hull contains the origin). P is scaled
+ * so that |z| comes out near 1 (re-solved up to twice): with |z| far
+ * below 1 the answer would cancel in 1 - sum x. w (n) is the output, on
+ * the simplex.
+ * work holds MINNORM_WORK(n) doubles, iwork 2 n ints. Returns 0, or -1
+ * when the solve failed (w then uniform). */
+int minnorm_hull(int k, int n, const double *P, double *w, double *work, int *iwork);
+
 int minnorm_solve(const double *M, int T, double *alpha, double *work, int *iwork, int max_iter, double tol,
                   double *gap_out);
 

@@ -32,7 +32,7 @@ static const mt_tparam_def fafs_params[] = {
     {"every", MT_TP_INT, 500, 1, 1e12, NULL, "steps between rounds when `rounds` is not given"},
     {"lambda", MT_TP_NUMBER, 0.6, 0, 1e6, NULL, "cost of each new branch in the greedy criterion"},
     {"groups", MT_TP_INTS, 0, 0, FAFS_CODE_MAX, NULL,
-     "the tree: per trunk layer, each task's branch as a hex digit (task 1 first)", .flags = MT_TPF_DERIVED},
+     "the tree: per trunk layer, each task's branch as a hex digit, task 1 first ({ 0x0000, 0x0011 }: layer 1 shared, layer 2 {1,2} / {3,4}); written by the rounds; default: all shared", .flags = MT_TPF_DERIVED},
     {"done", MT_TP_INT, 0, 0, MT_TOPO_MAXLAYERS, NULL, "rounds already performed (kept by restructuring)"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };

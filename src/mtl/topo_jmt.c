@@ -19,7 +19,7 @@ typedef struct {
 } jmt_state;
 
 static const mt_tparam_def jmt_params[] = {
-    {"levels", MT_TP_INTS, 0, 1, MT_MAX_TASKS, NULL, "level (1 = lowest) of each task; default their order in tasks", .flags = MT_TPF_DERIVED},
+    {"levels", MT_TP_INTS, 0, 1, MT_MAX_TASKS, NULL, "level (1 = lowest) of each task, no gaps; default their order in tasks", .flags = MT_TPF_DERIVED},
     {"label_embed", MT_TP_BOOL, 0, 0, 1, NULL, "feed the lower tasks' predicted label distributions, embedded"},
     {"embed", MT_TP_INT, 8, 1, 4096, NULL, "width of a label embedding"},
     {"succ", MT_TP_NUMBER, 0.01, 0, 1e6, NULL, "strength of the successive regularisation of the lower levels"},

@@ -57,6 +57,9 @@ static const mt_tparam_def ls_params[] = {
      "(default cagrad_toy (-8.5, 7.5), lin2019 x_j = 0.8 (-1)^j)", .flags = MT_TPF_DERIVED},
     {"offset", MT_TP_NUMBER, 0, -1e6, 1e6, NULL,
      "added to both losses (gradients unchanged): keeps them positive for famo, scale_inv"},
+    {"nudge", MT_TP_NUMBERS, 0, -1, 1, NULL,
+     "added to the start point (dim numbers, or one for every coordinate): --set topology.nudge=1e-6 "
+     "checks that a claim is not luck"},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -81,6 +84,8 @@ static void ls_start(const mt_topo_spec *s, int d, double *x)
         else if (ls_problem(s) == LS_CAGRAD_TOY) x[j] = landscape_cagrad_starts[0][j];
         else x[j] = j % 2 ? -0.8 : 0.8;
     }
+    n = tparam_list(&s->params, "nudge", v, MT_TOPO_MAXLAYERS);
+    for (int j = 0; j < d; j++) x[j] += n == 1 ? v[0] : n == d ? v[j] : 0.0;
 }
 
 static int ls_param_given(const mt_topo_spec *s, const char *key)
@@ -108,6 +113,10 @@ static mt_status ls_validate(const mt_topo_spec *s)
     int n = tparam_list(&s->params, "start", v, MT_TOPO_MAXLAYERS);
     if (ls_param_given(s, "start") && n != 1 && n != d)
         return mt_fail(MT_ERR_ARG, "topology.start: %d numbers for a %d-dimensional %s (give %d, or 1 for every coordinate)",
+                       n, d, ls_problem_names[prob], d);
+    n = tparam_list(&s->params, "nudge", v, MT_TOPO_MAXLAYERS);
+    if (ls_param_given(s, "nudge") && n != 1 && n != d)
+        return mt_fail(MT_ERR_ARG, "topology.nudge: %d numbers for a %d-dimensional %s (give %d, or 1 for every coordinate)",
                        n, d, ls_problem_names[prob], d);
     if (!landscape_find(ls_problem_names[prob]))
         return mt_fail(MT_ERR_ARG, "topology.problem: no landscape \"%s\"", ls_problem_names[prob]);
@@ -220,7 +229,11 @@ static size_t ls_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t n
     OUT("landscape %s, d = %d (the input is ignored)\n", ls_problem_names[ls_problem(s)], d);
     OUT("x [shared, 1x%d] starts at (", d);
     for (int j = 0; j < d && j < 4; j++) OUT("%s%.4g", j ? ", " : "", x0[j]);
-    OUT("%s)\n", d > 4 ? ", ..." : "");
+    OUT("%s)", d > 4 ? ", ..." : "");
+    double v[MT_TOPO_MAXLAYERS];
+    int nn = tparam_list(&s->params, "nudge", v, MT_TOPO_MAXLAYERS);
+    for (int j = 0; j < nn && j < 4; j++) OUT("%s%g", j ? ", " : ", nudged by (", v[j]);
+    OUT("%s\n", nn ? (nn > 4 ? ", ...)" : ")") : "");
     for (int t = 0; t < s->ntasks && t < 2; t++) {
         OUT("  +--> %.24s = f%d(x)", s->task[t].name, t + 1);
         if (off != 0) OUT(" %+.4g", off);

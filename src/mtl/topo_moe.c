@@ -29,7 +29,7 @@ static const mt_tparam_def mmoe_params[] = {
 
 static const mt_tparam_def ple_params[] = {
     {"task_experts", MT_TP_INT, 1, 0, 16, NULL, "experts of each task, per level"},
-    {"shared_experts", MT_TP_INT, 1, 0, 16, NULL, "shared experts, per level"},
+    {"shared_experts", MT_TP_INT, 1, 0, 16, NULL, "shared experts, per level (at least one expert per gate)"},
     {"levels", MT_TP_INT, 2, 1, MOE_MAXLEVELS, NULL, "extraction levels (PLE; CGC is 1)"},
     {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)", .flags = MT_TPF_DERIVED},
     {NULL, 0, 0, 0, 0, NULL, NULL},
@@ -37,7 +37,7 @@ static const mt_tparam_def ple_params[] = {
 
 static const mt_tparam_def cgc_params[] = {
     {"task_experts", MT_TP_INT, 1, 0, 16, NULL, "experts of each task"},
-    {"shared_experts", MT_TP_INT, 1, 0, 16, NULL, "shared experts"},
+    {"shared_experts", MT_TP_INT, 1, 0, 16, NULL, "shared experts (at least one expert per gate)"},
     {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)", .flags = MT_TPF_DERIVED},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };

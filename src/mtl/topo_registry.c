@@ -80,6 +80,45 @@ const char *reg_names(void)
     return buf[0] ? buf : "none";
 }
 
+size_t topo_markdown(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    tparam_md_printf(&o, "| class | parameters (defaults) | what it is |\n| --- | --- | --- |\n");
+    for (int i = 0; i < NTOPO + NREG; i++) {
+        const char *name = i < NTOPO ? topo_classes[i]->name : reg_classes[i - NTOPO]->name;
+        const char *sum = i < NTOPO ? topo_classes[i]->summary : reg_classes[i - NTOPO]->summary;
+        const mt_tparam_def *defs = i < NTOPO ? topo_classes[i]->params : reg_classes[i - NTOPO]->params;
+        tparam_md_printf(&o, "| `mtl.%s.%s` | ", i < NTOPO ? "share" : "reg", name);
+        tparam_md_defaults(&o, defs);
+        tparam_md_printf(&o, " | ");
+        tparam_md_text(&o, sum);
+        tparam_md_printf(&o, " |\n");
+    }
+    tparam_md_printf(&o, "\n| class | parameter | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n");
+    for (int i = 0; i < NTOPO + NREG; i++) {
+        char owner[64];
+        snprintf(owner, sizeof owner, "`%s`", i < NTOPO ? topo_classes[i]->name : reg_classes[i - NTOPO]->name);
+        tparam_md_rows(&o, owner, i < NTOPO ? topo_classes[i]->params : reg_classes[i - NTOPO]->params);
+    }
+    return o.w;
+}
+
+size_t topo_text(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    for (int i = 0; i < NTOPO + NREG; i++) {
+        if (i == 0) tparam_md_printf(&o, "topologies: topology = mtl.share.NAME { trunk, head, conv, act, norm, dropout, ... }\n");
+        if (i == NTOPO) tparam_md_printf(&o, "\nregularisers: regularizers = { mtl.reg.NAME { ... }, ... }\n");
+        const char *name = i < NTOPO ? topo_classes[i]->name : reg_classes[i - NTOPO]->name;
+        const char *sum = i < NTOPO ? topo_classes[i]->summary : reg_classes[i - NTOPO]->summary;
+        tparam_md_printf(&o, "  %-14s %s\n", name, sum);
+        tparam_text_rows(&o, i < NTOPO ? topo_classes[i]->params : reg_classes[i - NTOPO]->params);
+    }
+    return o.w;
+}
+
 size_t topo_appendf(char *buf, size_t n, size_t w, const char *fmt, ...)
 {
     if (w + 1 >= n) return w;

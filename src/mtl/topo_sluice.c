@@ -25,7 +25,7 @@ typedef struct {
 } sluice_state;
 
 static const mt_tparam_def sluice_params[] = {
-    {"subspaces", MT_TP_INT, 2, 1, 8, NULL, "subspaces each layer of a column is split into"},
+    {"subspaces", MT_TP_INT, 2, 1, 8, NULL, "subspaces each layer of a column is split into (must divide the width)"},
     {"init", MT_TP_NUMBER, 0.9, 0, 1, NULL, "initial diagonal of alpha; the rest of each row is (1-init)/(T*S-1)"},
     {"ortho", MT_TP_NUMBER, 0.01, 0, 1e6, NULL, "strength of the orthogonality penalty between subspaces"},
     {NULL, 0, 0, 0, 0, NULL, NULL},

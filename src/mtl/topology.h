@@ -20,11 +20,11 @@
 #define MT_TOPOLOGY_H
 
 #include <stddef.h>
+#include "core/limits.h"
 #include "core/status.h"
 #include "engine/graph.h"
 #include "mtl/tparam.h"
 
-#define MT_MAX_TASKS 16
 #define MT_TOPO_MAXLAYERS 8
 #define MT_TOPO_NAME 64
 #define MT_MAX_REGS 4   /* regularisers per experiment */
@@ -165,6 +165,12 @@ const mt_reg_class *reg_class_at(int i);
 /* Comma-separated names, for messages. */
 const char *topo_names(void);
 const char *reg_names(void);
+/* The reference tables of docs/topologies.md (markdown): every topology
+ * and regulariser with its parameters' defaults, then one row per
+ * parameter. Returns the length it needs (like snprintf). */
+size_t topo_markdown(char *buf, size_t n);
+/* The same as plain text, for `mtlab --list-topologies`. */
+size_t topo_text(char *buf, size_t n);
 
 const char *topo_act_name(mt_act a);
 int topo_act_parse(const char *s, mt_act *out);

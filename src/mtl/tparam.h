@@ -19,10 +19,11 @@
 #define MT_TPARAM_H
 
 #include <stddef.h>
+#include "core/limits.h"
 #include "core/status.h"
 
 #define MT_TPARAM_MAX 16      /* values per owner */
-#define MT_TPARAM_LISTMAX 16  /* entries of a list value (one per task at most) */
+#define MT_TPARAM_LISTMAX MT_MAX_TASKS /* entries of a list value (one per task at most) */
 #define MT_TPARAM_LISTDEF 8   /* ... unless `maxlen` says otherwise (one per layer) */
 #define MT_TPARAM_TEXT 256    /* bytes of a string value (a path), with the NUL */
 

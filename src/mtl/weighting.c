@@ -3,11 +3,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "core/mem.h"
 #include "core/rng.h"
 #include "methods.h"
-
-#define WEIGHTING_MAX_TASKS 1024
 
 struct mt_weighting {
     mt_weighting_kind kind;
@@ -115,9 +114,9 @@ mt_status weighting_new(mt_weighting **out, mt_weighting_kind kind, int T, const
     *out = NULL;
     if ((int)kind < 0 || kind >= MT_WEIGHT_KIND_COUNT)
         return mt_fail(MT_ERR_ARG, "weighting: unknown method kind %d", (int)kind);
-    if (T < 1 || T > WEIGHTING_MAX_TASKS)
+    if (T < 1 || T > MT_MAX_TASKS)
         return mt_fail(MT_ERR_ARG, "weighting %s: task count %d out of range 1..%d", weighting_kind_name(kind), T,
-                       WEIGHTING_MAX_TASKS);
+                       MT_MAX_TASKS);
     mt_weighting_params p;
     if (prm)
         p = *prm;

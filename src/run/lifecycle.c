@@ -4,7 +4,6 @@
 
 #include <cJSON.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -25,14 +24,9 @@ struct mt_lifecycle {
     double t0, wall;
     char method[32]; /* the loss weighting in force, for the marks */
 
-    /* baselines */
     mt_baselines base;
-    char cache[1200];
-    char key[2048];
-    int lock;           /* the cache's lock while this run trains them, or -1 */
-    int bk;             /* the task whose baseline trains next */
-    mt_trainer *bt;     /* its trainer, or NULL */
-    mt_experiment single;
+    mt_baseline_progress progress; /* the baselines' trainers, step by step */
+    void *progress_ud;
 
     /* the end */
     int write_failed; /* a run file could not be written: the run fails */
@@ -47,60 +41,6 @@ static double wall_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* ---- baselines: which are still valid -------------------------------- */
-
-/* FNV-1a over bytes: a fingerprint of the data for the baseline cache. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ULL;
-    return h;
-}
-
-static uint64_t data_fingerprint(const mt_data_ref *d)
-{
-    const mt_dataset *ds = &d->ds;
-    uint64_t h = fnv(0xcbf29ce484222325ULL, ds->x, (size_t)ds->n * (size_t)ds->d * sizeof(float));
-    for (int t = 0; t < ds->ntargets; t++) {
-        h = fnv(h, ds->targets[t].name, strlen(ds->targets[t].name));
-        h = fnv(h, ds->targets[t].y, (size_t)ds->n * (size_t)ds->targets[t].dim * sizeof(float));
-        if (ds->targets[t].mask) h = fnv(h, ds->targets[t].mask, (size_t)ds->n);
-    }
-    h = fnv(h, d->split.train.idx, (size_t)d->split.train.n * sizeof(int));
-    h = fnv(h, d->split.val.idx, (size_t)d->split.val.n * sizeof(int));
-    return fnv(h, d->split.test.idx, (size_t)d->split.test.n * sizeof(int));
-}
-
-/* A key that says which single-task baselines are still valid: the data
- * (by content), the split, the network and every training setting that
- * changes what a single-task model learns. */
-static void baseline_key(const mt_experiment *e, char *key, size_t n)
-{
-    const mt_topo_spec *s = &e->topo;
-    const mt_optim_spec *o = &e->optim;
-    size_t w = (size_t)snprintf(key, n,
-        "data=%s#%016llx;batch=%d;epochs=%d;steps=%ld;seed=%llu;optim=%s,%g,%g,%d,%g,%g,%g,%g,%g,%s,%d,%d,%g,%g;"
-        "topo=%s,%s,%d,%g;",
-        e->data->source, (unsigned long long)data_fingerprint(e->data), e->train.batch, e->train.epochs,
-        e->train.steps, (unsigned long long)e->train.seed, o->name, (double)o->lr, (double)o->momentum, o->nesterov,
-        (double)o->beta1, (double)o->beta2, (double)o->eps, (double)o->weight_decay, (double)o->clip, o->schedule,
-        o->warmup, o->step_size, (double)o->gamma, (double)o->min_lr, s->type, topo_act_name(s->act), (int)s->norm,
-        (double)s->dropout);
-    if (w < n) w += tparam_format(&s->params, topo_find(s->type) ? topo_find(s->type)->params : NULL, key + w, n - w);
-    for (int i = 0; i < s->nconv && w < n; i++) w += (size_t)snprintf(key + w, n - w, ";c%d", s->conv[i]);
-    for (int i = 0; i < s->ntrunk && w < n; i++) w += (size_t)snprintf(key + w, n - w, ";t%d", s->trunk[i]);
-    for (int k = 0; k < e->ntasks && w < n; k++) {
-        int nh;
-        const int *hs = topo_task_head(s, k, &nh);
-        w += (size_t)snprintf(key + w, n - w, ";%s<%s:%d:%s:%s:%d:%d:%g:%g", e->task[k].name,
-                              e->data->ds.targets[e->task[k].target].name, e->task[k].in_score,
-                              loss_kind_name(e->task[k].loss), metric_kind_name(e->task[k].metric),
-                              s->task[k].attach, s->task[k].detach, (double)s->task[k].grad_reverse,
-                              (double)e->task[k].huber_delta);
-        for (int i = 0; i < nh && w < n; i++) w += (size_t)snprintf(key + w, n - w, ",h%d", hs[i]);
-    }
 }
 
 /* ---- what the run records, also kept in the monitor ------------------ */
@@ -144,8 +84,8 @@ mt_status lifecycle_new(const mt_experiment *e, const lifecycle_opts *o, mt_life
     mt_lifecycle *lc = mt_calloc(1, sizeof *lc);
     if (!lc) return MT_ERR_NOMEM;
     lc->e = e;
-    lc->bk = 0;
-    lc->lock = -1;
+    lc->progress = o->progress;
+    lc->progress_ud = o->progress_ud;
     snprintf(lc->dir, sizeof lc->dir, "%s", o->dir);
     snprintf(lc->top, sizeof lc->top, "%s", o->top ? o->top : o->dir);
     snprintf(lc->method, sizeof lc->method, "%s", e->weighting.name);
@@ -191,73 +131,23 @@ mt_status lifecycle_start(mt_lifecycle *lc)
         lc->write_failed = 1;
         return st;
     }
-    for (int k = 0; k < MT_MAX_TASKS; k++) lc->base.metric[k] = NAN;
-    if (lc->e->train.baselines) {
-        baseline_key(lc->e, lc->key, sizeof lc->key);
-        snprintf(lc->cache, sizeof lc->cache, "%s/baselines-%016llx.json", lc->top,
-                 (unsigned long long)fnv(0xcbf29ce484222325ULL, lc->key, strlen(lc->key)));
-        /* runs started together (a sweep) wait here for the one that trains them */
-        lc->lock = baselines_lock(lc->cache);
-        if (baselines_load(lc->cache, lc->key, &lc->base, lc->e->ntasks)) {
-            baselines_unlock(lc->lock);
-            lc->lock = -1;
-            mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", lc->e->name, lc->cache);
-        } else {
-            memset(&lc->base, 0, sizeof lc->base);
-            for (int k = 0; k < MT_MAX_TASKS; k++) lc->base.metric[k] = NAN;
-            lc->phase = LC_BASELINES;
-        }
-    }
     return MT_OK;
 }
 
-/* One step of the baselines: each scored task alone with the same budget,
- * cached in the top folder by key, so experiments of one script that
- * differ only in how they share train the baselines once, and a rerun
- * into the same folder reuses them. */
-static mt_status baseline_step(mt_lifecycle *lc)
+mt_status lifecycle_baselines(mt_lifecycle *lc)
 {
-    const mt_experiment *e = lc->e;
-    mt_status st;
-    if (!lc->bt) {
-        while (lc->bk < e->ntasks && !e->task[lc->bk].in_score) lc->bk++;
-        if (lc->bk == e->ntasks) {
-            lc->base.have = 1;
-            lc->phase = LC_TRAINING;
-            lc->mon.status_msg[0] = '\0';
-            st = baselines_save(lc->cache, lc->key, &lc->base, e->ntasks, e);
-            baselines_unlock(lc->lock);
-            lc->lock = -1;
-            return st;
-        }
-        experiment_single_task(e, lc->bk, &lc->single);
-        if ((st = trainer_new(&lc->single, NULL, &lc->bt))) {
-            experiment_free(&lc->single);
-            return mt_fail_prefix(st, "baseline %s", e->task[lc->bk].name);
-        }
-    }
-    const char *name = e->task[lc->bk].name;
-    st = trainer_step(lc->bt);
-    if (!st && trainer_finished(lc->bt)) {
-        st = trainer_finish(lc->bt);
-        if (!st) {
-            const mt_eval_result *r = trainer_last_test(lc->bt) ? trainer_last_test(lc->bt) : trainer_last_val(lc->bt);
-            lc->base.metric[lc->bk] = r ? r->metric[0] : NAN;
-        }
-        trainer_free(lc->bt);
-        lc->bt = NULL;
-        experiment_free(&lc->single);
-        lc->bk++;
-    } else if (!st) {
-        snprintf(lc->mon.status_msg, sizeof lc->mon.status_msg, "single-task baseline: %s alone, step %ld/%ld",
-                 name, trainer_step_count(lc->bt), trainer_total_steps(lc->bt));
-    }
-    return st ? mt_fail_prefix(st, "baseline %s", name) : MT_OK;
+    if (!lc->e->train.baselines || lc->base.have || lc->phase != LC_TRAINING) return MT_OK;
+    char path[1200];
+    int reused = 0;
+    mt_status st = baselines_obtain(lc->e, lc->top, lc->progress, lc->progress_ud, &lc->base, &reused, path,
+                                    sizeof path);
+    lc->mon.status_msg[0] = '\0';
+    if (!st && reused) mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", lc->e->name, path);
+    return st;
 }
 
 mt_status lifecycle_step(mt_lifecycle *lc)
 {
-    if (lc->phase == LC_BASELINES) return baseline_step(lc);
     if (lc->phase != LC_TRAINING) return mt_fail(MT_ERR_STATE, "%s: the run is not training", lc->e->name);
     mt_status st = trainer_step(lc->t);
     if (!st && (st = rundir_poll(lc->rd))) lc->write_failed = 1;
@@ -299,13 +189,6 @@ mt_status lifecycle_end(mt_lifecycle *lc, mt_status st, const char *status, cons
     snprintf(lc->status, sizeof lc->status, "%s", status);
     int started = lc->phase != LC_BUILT;
     lc->phase = LC_ENDED;
-    if (lc->bt) {
-        trainer_free(lc->bt);
-        lc->bt = NULL;
-        experiment_free(&lc->single);
-    }
-    baselines_unlock(lc->lock);
-    lc->lock = -1;
     mt_status io = MT_OK;
     if (started) {
         lc->wall = wall_now() - lc->t0;
@@ -348,11 +231,6 @@ mt_status lifecycle_end(mt_lifecycle *lc, mt_status st, const char *status, cons
 mt_status lifecycle_free(mt_lifecycle *lc)
 {
     if (!lc) return MT_OK;
-    if (lc->bt) {
-        trainer_free(lc->bt);
-        experiment_free(&lc->single);
-    }
-    baselines_unlock(lc->lock);
     trainer_free(lc->t);
     mt_status st = rundir_close(lc->rd);
     monitor_free(&lc->mon);
@@ -363,13 +241,12 @@ mt_status lifecycle_free(mt_lifecycle *lc)
 lifecycle_phase lifecycle_get_phase(const mt_lifecycle *lc) { return lc->phase; }
 int lifecycle_ended(const mt_lifecycle *lc) { return lc->phase == LC_ENDED; }
 mt_trainer *lifecycle_trainer(mt_lifecycle *lc) { return lc->t; }
-mt_trainer *lifecycle_current(mt_lifecycle *lc) { return lc->bt ? lc->bt : lc->t; }
-int lifecycle_baseline_task(const mt_lifecycle *lc) { return lc->phase == LC_BASELINES && lc->bt ? lc->bk : -1; }
 mt_monitor *lifecycle_monitor(mt_lifecycle *lc) { return &lc->mon; }
-const mt_baselines *lifecycle_baselines(const mt_lifecycle *lc) { return lc->base.have ? &lc->base : NULL; }
+const mt_baselines *lifecycle_baseline_results(const mt_lifecycle *lc) { return lc->base.have ? &lc->base : NULL; }
 const char *lifecycle_status(const mt_lifecycle *lc) { return lc->status; }
 const char *lifecycle_message(const mt_lifecycle *lc) { return lc->message; }
 mt_status lifecycle_end_code(const mt_lifecycle *lc) { return lc->end_code; }
+double lifecycle_t0(const mt_lifecycle *lc) { return lc->t0; }
 double lifecycle_wall(const mt_lifecycle *lc) { return lc->phase == LC_ENDED ? lc->wall : wall_now() - lc->t0; }
 const char *lifecycle_dir(const mt_lifecycle *lc) { return lc->dir; }
 mt_rundir *lifecycle_rundir(mt_lifecycle *lc) { return lc->rd; }

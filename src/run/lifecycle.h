@@ -5,11 +5,12 @@
  *                     is written yet, so a script that fails to build
  *                     leaves no folder behind
  *   lifecycle_start   opens the run folder, writes config.json and the
- *                     `start` event, looks up the cached single-task
- *                     baselines (when the experiment asks for them)
- *   lifecycle_step    one step: of a baseline trainer while baselines are
- *                     due, else of the experiment; the step that completes
- *                     training also evaluates and ends the run
+ *                     `start` event
+ *   lifecycle_baselines  the single-task baselines when the experiment
+ *                     asks for them: from the cache in the top folder, or
+ *                     trained (run/baselines.h), with a progress callback
+ *   lifecycle_step    one training step; the step that completes training
+ *                     also evaluates and ends the run
  *   lifecycle_end     how the run ended: an event when it did not finish
  *                     (diverged, failed, interrupted, stopped), the final
  *                     checkpoint, the `finish` event and summary.json
@@ -23,6 +24,7 @@
 #define MT_LIFECYCLE_H
 
 #include "core/status.h"
+#include "run/baselines.h"
 #include "run/monitor.h"
 #include "run/rundir.h"
 #include "run/trainer.h"
@@ -31,8 +33,7 @@ typedef struct mt_lifecycle mt_lifecycle;
 
 typedef enum {
     LC_BUILT,     /* built, nothing on disk yet */
-    LC_BASELINES, /* training the single-task baselines */
-    LC_TRAINING,  /* training the experiment */
+    LC_TRAINING,  /* started: training the experiment */
     LC_ENDED,     /* summary written (or not started) */
 } lifecycle_phase;
 
@@ -41,19 +42,27 @@ typedef struct {
     const char *top;   /* the folder the baseline cache lives in; NULL: dir */
     const char *load;  /* a checkpoint to start from, or NULL */
     int series_points; /* plot points the monitor keeps per series; 0: 4096 */
+    mt_baseline_progress progress; /* called on the baselines' trainers (may be NULL) */
+    void *progress_ud;
 } lifecycle_opts;
 
 /* Builds e's trainer (e borrowed: it must outlive the lifecycle). On
  * failure *out is NULL and mt_last_error() says why, prefixed with the
  * experiment's name. */
 mt_status lifecycle_new(const mt_experiment *e, const lifecycle_opts *o, mt_lifecycle **out);
-/* Opens the folder, writes config.json and the `start` event. */
+/* Opens the folder, writes config.json and the `start` event. An error
+ * before the folder opened leaves the phase LC_BUILT; after, the run has
+ * started and the caller ends it (lifecycle_end) with the error. */
 mt_status lifecycle_start(mt_lifecycle *lc);
-/* One step. An error (a diverged loss, a failing callback, Ctrl-C in a
- * callback) is returned and does not end the run: the caller ends it
- * with lifecycle_end or, in the workbench, may go on. A step after which
- * training is complete ends the run as "finished"; a write error on the
- * way is kept for lifecycle_end to return. */
+/* The single-task baselines, cached or trained (blocking; the progress
+ * callback sees every baseline step and may stop them: then
+ * MT_ERR_INTERRUPTED). Nothing when the experiment does not ask. */
+mt_status lifecycle_baselines(mt_lifecycle *lc);
+/* One training step. An error (a diverged loss, a failing callback,
+ * Ctrl-C in a callback) is returned and does not end the run: the caller
+ * ends it with lifecycle_end or, in the workbench, may go on. A step
+ * after which training is complete ends the run as "finished"; a write
+ * error on the way is kept for lifecycle_end to return. */
 mt_status lifecycle_step(mt_lifecycle *lc);
 /* Ends the run once (later calls return the first call's result).
  * st: MT_OK, or the error that ended it (mt_last_error() is its message).
@@ -67,19 +76,17 @@ mt_status lifecycle_free(mt_lifecycle *lc);
 lifecycle_phase lifecycle_get_phase(const mt_lifecycle *lc);
 int lifecycle_ended(const mt_lifecycle *lc);
 mt_trainer *lifecycle_trainer(mt_lifecycle *lc);
-/* The trainer being stepped: a baseline's while baselines train. */
-mt_trainer *lifecycle_current(mt_lifecycle *lc);
-/* The task whose single-task baseline is training, or -1. */
-int lifecycle_baseline_task(const mt_lifecycle *lc);
 mt_monitor *lifecycle_monitor(mt_lifecycle *lc);
 /* The baselines once trained (or loaded), else NULL. */
-const mt_baselines *lifecycle_baselines(const mt_lifecycle *lc);
+const mt_baselines *lifecycle_baseline_results(const mt_lifecycle *lc);
 /* After the end: "finished", "diverged", ...; before it "running". */
 const char *lifecycle_status(const mt_lifecycle *lc);
 /* After the end: the message of an error or a stop ("" when finished). */
 const char *lifecycle_message(const mt_lifecycle *lc);
 /* The status the run ended with (MT_OK: finished or stopped). */
 mt_status lifecycle_end_code(const mt_lifecycle *lc);
+/* When lifecycle_start opened the folder (CLOCK_MONOTONIC seconds). */
+double lifecycle_t0(const mt_lifecycle *lc);
 /* Seconds since lifecycle_start (frozen at the end). */
 double lifecycle_wall(const mt_lifecycle *lc);
 const char *lifecycle_dir(const mt_lifecycle *lc);

@@ -80,9 +80,9 @@ mt_status monitor_init(mt_monitor *m, int ntasks, const char *const *names, cons
                        int cap)
 {
     memset(m, 0, sizeof *m);
-    if (ntasks < 1 || ntasks > MT_MON_MAX_TASKS)
+    if (ntasks < 1 || ntasks > MT_MAX_TASKS)
         return mt_fail(MT_ERR_ARG, "monitor: %d tasks (1..%d supported)", ntasks,
-                       MT_MON_MAX_TASKS);
+                       MT_MAX_TASKS);
     m->ntasks = ntasks;
     m->ema_window = MT_MON_EMA_WINDOW;
     snprintf(m->weight_label, sizeof m->weight_label, "weight");
@@ -111,7 +111,7 @@ static void matrix_free(mt_matrix *x)
 
 void monitor_free(mt_monitor *m)
 {
-    for (int t = 0; t < MT_MON_MAX_TASKS; t++) {
+    for (int t = 0; t < MT_MAX_TASKS; t++) {
         series_free(&m->train_loss[t]);
         series_free(&m->val_loss[t]);
         series_free(&m->val_metric[t]);

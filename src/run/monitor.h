@@ -9,10 +9,10 @@
 #define MT_MONITOR_H
 
 #include <stddef.h>
+#include "core/limits.h"
 #include "core/status.h"
 
 #define MT_MON_NAME 64
-#define MT_MON_MAX_TASKS 32
 #define MT_MON_MAX_MATRICES 24
 #define MT_MON_LOG_LINES 256
 #define MT_MON_LOG_WIDTH 240
@@ -81,13 +81,13 @@ typedef struct {
 
 typedef struct {
     int ntasks;
-    char task[MT_MON_MAX_TASKS][MT_MON_NAME];
-    int aux[MT_MON_MAX_TASKS]; /* 1 for auxiliary tasks */
+    char task[MT_MAX_TASKS][MT_MON_NAME];
+    int aux[MT_MAX_TASKS]; /* 1 for auxiliary tasks */
 
-    mt_series train_loss[MT_MON_MAX_TASKS]; /* x = step */
-    mt_series val_loss[MT_MON_MAX_TASKS];   /* x = step */
-    mt_series val_metric[MT_MON_MAX_TASKS]; /* x = step */
-    mt_series weight[MT_MON_MAX_TASKS];     /* loss weight (or sigma), x = step */
+    mt_series train_loss[MT_MAX_TASKS]; /* x = step */
+    mt_series val_loss[MT_MAX_TASKS];   /* x = step */
+    mt_series val_metric[MT_MAX_TASKS]; /* x = step */
+    mt_series weight[MT_MAX_TASKS];     /* loss weight (or sigma), x = step */
     char weight_label[MT_MON_NAME];         /* "weight" or "sigma" */
 
     int nmatrices;

@@ -65,6 +65,7 @@ static mt_status mkdir_p(const char *dir)
 
 mt_status rundir_check_fresh(const char *dir, int force)
 {
+    if (!dir[0]) return mt_fail(MT_ERR_ARG, "the run directory is an empty path");
     if (strlen(dir) >= 1000) return mt_fail(MT_ERR_ARG, "run directory path too long");
     struct stat sb;
     if (stat(dir, &sb) != 0) {
@@ -87,7 +88,7 @@ mt_status rundir_check_fresh(const char *dir, int force)
     }
     closedir(d);
     if (!count) return MT_OK;
-    return mt_fail(MT_ERR_ARG, "%s: already exists and is not empty (%s%s)", dir, names, count > 3 ? ", ..." : "");
+    return mt_fail(MT_ERR_STATE, "%s: already exists and is not empty (%s%s)", dir, names, count > 3 ? ", ..." : "");
 }
 
 const char *rundir_file(const mt_rundir *rd, const char *name, char *buf, size_t n)
@@ -417,6 +418,26 @@ static void add_params(cJSON *obj, const mt_tparams *p, const mt_tparam_def *def
     }
 }
 
+cJSON *rundir_optim_json(const mt_optim_spec *op)
+{
+    cJSON *oo = cJSON_CreateObject();
+    cJSON_AddStringToObject(oo, "name", op->name);
+    cJSON_AddItemToObject(oo, "lr", jrec_f32(op->lr));
+    cJSON_AddItemToObject(oo, "momentum", jrec_f32(op->momentum));
+    cJSON_AddBoolToObject(oo, "nesterov", op->nesterov);
+    cJSON_AddItemToObject(oo, "beta1", jrec_f32(op->beta1));
+    cJSON_AddItemToObject(oo, "beta2", jrec_f32(op->beta2));
+    cJSON_AddItemToObject(oo, "eps", jrec_f32(op->eps));
+    cJSON_AddItemToObject(oo, "weight_decay", jrec_f32(op->weight_decay));
+    cJSON_AddItemToObject(oo, "clip", jrec_f32(op->clip));
+    cJSON_AddStringToObject(oo, "schedule", op->schedule);
+    cJSON_AddNumberToObject(oo, "warmup", op->warmup);
+    cJSON_AddNumberToObject(oo, "step_size", op->step_size);
+    cJSON_AddItemToObject(oo, "gamma", jrec_f32(op->gamma));
+    cJSON_AddItemToObject(oo, "min_lr", jrec_f32(op->min_lr));
+    return oo;
+}
+
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t)
 {
     cJSON *o = cJSON_CreateObject();
@@ -452,7 +473,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
         cJSON_AddNumberToObject(x, ts->kind == MT_TARGET_CLASS ? "classes" : "outputs", ts->out_dim);
         cJSON_AddStringToObject(x, "loss", loss_kind_name(ts->loss));
         cJSON_AddStringToObject(x, "metric", metric_kind_name(ts->metric));
-        cJSON_AddNumberToObject(x, "weight", ts->weight);
+        cJSON_AddItemToObject(x, "weight", jrec_f32(ts->weight));
         cJSON_AddBoolToObject(x, "aux", ts->aux);
         cJSON_AddBoolToObject(x, "in_score", ts->in_score);
         cJSON_AddNumberToObject(x, "attach", e->topo.task[k].attach);
@@ -469,7 +490,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddStringToObject(tp, "activation", topo_act_name(e->topo.act));
     cJSON_AddStringToObject(tp, "norm", e->topo.norm == MT_NORM_BATCH ? "batch"
                                         : e->topo.norm == MT_NORM_LAYER ? "layer" : "none");
-    cJSON_AddNumberToObject(tp, "dropout", e->topo.dropout);
+    cJSON_AddItemToObject(tp, "dropout", jrec_f32(e->topo.dropout));
     if (t) {
         cJSON_AddNumberToObject(tp, "params_shared", (double)trainer_params_shared(t));
         cJSON_AddNumberToObject(tp, "params_total", (double)trainer_params_total(t));
@@ -491,22 +512,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
         cJSON_AddStringToObject(w, "family", method_family_name(mi->family));
         add_params(w, &e->weighting.params, mi->params);
     }
-    const mt_optim_spec *op = &e->optim;
-    cJSON *oo = cJSON_AddObjectToObject(o, "optim");
-    cJSON_AddStringToObject(oo, "name", op->name);
-    cJSON_AddNumberToObject(oo, "lr", op->lr);
-    cJSON_AddNumberToObject(oo, "momentum", op->momentum);
-    cJSON_AddBoolToObject(oo, "nesterov", op->nesterov);
-    cJSON_AddNumberToObject(oo, "beta1", op->beta1);
-    cJSON_AddNumberToObject(oo, "beta2", op->beta2);
-    cJSON_AddNumberToObject(oo, "eps", op->eps);
-    cJSON_AddNumberToObject(oo, "weight_decay", op->weight_decay);
-    cJSON_AddNumberToObject(oo, "clip", op->clip);
-    cJSON_AddStringToObject(oo, "schedule", op->schedule);
-    cJSON_AddNumberToObject(oo, "warmup", op->warmup);
-    cJSON_AddNumberToObject(oo, "step_size", op->step_size);
-    cJSON_AddNumberToObject(oo, "gamma", op->gamma);
-    cJSON_AddNumberToObject(oo, "min_lr", op->min_lr);
+    cJSON_AddItemToObject(o, "optim", rundir_optim_json(&e->optim));
     const mt_train_spec *tr = &e->train;
     cJSON *to = cJSON_AddObjectToObject(o, "train");
     cJSON_AddNumberToObject(to, "batch", tr->batch);
@@ -520,21 +526,6 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     mt_status st = write_json(rd, "config.json", o);
     cJSON_Delete(o);
     return st;
-}
-
-double delta_m(const mt_experiment *e, const double *mtl, const mt_baselines *b)
-{
-    if (!b || !b->have) return NAN;
-    double s = 0;
-    int n = 0;
-    for (int k = 0; k < e->ntasks; k++) {
-        const mt_task_spec *ts = &e->task[k];
-        if (!ts->in_score || !isfinite(mtl[k]) || !isfinite(b->metric[k]) || b->metric[k] == 0) continue;
-        double rel = (mtl[k] - b->metric[k]) / b->metric[k];
-        s += metric_higher_is_better(ts->metric) ? rel : -rel;
-        n++;
-    }
-    return n ? 100.0 * s / n : NAN;
 }
 
 mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *status,
@@ -574,73 +565,4 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
     mt_status st = write_json(rd, "summary.json", o);
     cJSON_Delete(o);
     return st;
-}
-
-int baselines_load(const char *path, const char *key, mt_baselines *b, int ntasks)
-{
-    memset(b, 0, sizeof *b);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    cJSON *o = cJSON_Parse(buf);
-    if (!o) return 0;
-    const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "key");
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "metric");
-    int ok = cJSON_IsString(k) && strcmp(k->valuestring, key) == 0 && cJSON_IsArray(m) &&
-             cJSON_GetArraySize(m) == ntasks;
-    for (int i = 0; ok && i < ntasks; i++) {
-        const cJSON *v = cJSON_GetArrayItem(m, i);
-        b->metric[i] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-    }
-    cJSON_Delete(o);
-    b->have = ok;
-    return ok;
-}
-
-mt_status baselines_save(const char *path, const char *key, const mt_baselines *b, int ntasks,
-                         const mt_experiment *e)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "key", key);
-    cJSON *names = cJSON_AddArrayToObject(o, "tasks");
-    cJSON *m = cJSON_AddArrayToObject(o, "metric");
-    for (int i = 0; i < ntasks; i++) {
-        cJSON_AddItemToArray(names, cJSON_CreateString(e->task[i].name));
-        cJSON_AddItemToArray(m, jrec_num(b->metric[i]));
-    }
-    /* the top directory of a run may not exist yet: the run folders are
-     * made only once their trainer is built */
-    char dir[1200];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    mt_status st = MT_OK;
-    if (slash && slash != dir) {
-        *slash = '\0';
-        st = mkdir_p(dir);
-    }
-    if (!st) st = write_json_file(path, o);
-    cJSON_Delete(o);
-    return st;
-}
-
-int baselines_lock(const char *path)
-{
-    char lp[1200];
-    snprintf(lp, sizeof lp, "%s.lock", path);
-    int fd = open(lp, O_RDWR | O_CREAT, 0666);
-    if (fd < 0) return -1;
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-    if (fcntl(fd, F_SETLKW, &fl) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-void baselines_unlock(int fd)
-{
-    if (fd >= 0) close(fd);
 }

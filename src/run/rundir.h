@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <cJSON.h>
 #include "core/status.h"
+#include "run/baselines.h"
 #include "run/trainer.h"
 
 typedef struct mt_rundir mt_rundir;
@@ -25,9 +26,10 @@ typedef struct mt_rundir mt_rundir;
  * writes at once). */
 #define RUNDIR_FLUSH_S 2.0
 
-/* Refuses a dir that exists and holds anything, unless force: MT_ERR_ARG
- * "DIR: already exists and is not empty (config.json, metrics.csv, ...)".
- * A missing or empty directory is fine. Creates nothing. */
+/* Refuses a dir that exists and holds anything, unless force: MT_ERR_STATE
+ * "DIR: already exists and is not empty (config.json, metrics.csv, ...)";
+ * MT_ERR_ARG for a path that cannot be a run folder (a file, an empty
+ * path). A missing or empty directory is fine. Creates nothing. */
 mt_status rundir_check_fresh(const char *dir, int force);
 
 /* Creates dir (and parents) and starts metrics.csv, events.jsonl and
@@ -65,37 +67,15 @@ mt_status rundir_flush(mt_rundir *rd);
 mt_status rundir_poll(mt_rundir *rd);
 /* Writes a JSON document (cJSON_Print, a final newline) to path through a
  * temporary file renamed into place. */
-struct cJSON;
-mt_status rundir_write_json_path(const char *path, const struct cJSON *o);
+mt_status rundir_write_json_path(const char *path, const cJSON *o);
 
+/* The optimiser's settings as config.json has them (and the baselines'
+ * cache key). */
+cJSON *rundir_optim_json(const mt_optim_spec *op);
 /* config.json from the experiment and the built trainer (parameter counts). */
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t);
 
-/* Single-task baseline results for delta_m; n = number of tasks. */
-typedef struct {
-    int have;
-    double metric[MT_MAX_TASKS]; /* test metric (validation if no test split) */
-} mt_baselines;
-
-/* delta_m in percent: the mean over scored tasks of
- * (-1)^{lower is better} (M_mtl - M_single) / M_single * 100. NAN when no
- * task can be scored. */
-double delta_m(const mt_experiment *e, const double *mtl, const mt_baselines *b);
-
 mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *status,
                                const char *message, double wall_s, const mt_baselines *b);
-
-/* Reads the baselines cached in dir/baselines.json for this experiment's
- * data, budget and seed (a key the caller builds); 0 if absent or stale. */
-int baselines_load(const char *path, const char *key, mt_baselines *b, int ntasks);
-mt_status baselines_save(const char *path, const char *key, const mt_baselines *b, int ntasks,
-                         const mt_experiment *e);
-/* Holds an fcntl lock on path.lock while one process trains the
- * baselines others will reuse (runs of a sweep started together wait
- * instead of training the same baselines twice). Returns a descriptor
- * for baselines_unlock, or -1 when locking is not possible (the caller
- * goes on unlocked: the cache is written atomically either way). */
-int baselines_lock(const char *path);
-void baselines_unlock(int fd);
 
 #endif

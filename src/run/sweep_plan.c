@@ -217,8 +217,13 @@ mt_status sweep_plan_argv(const mt_sweep_plan *p, int r, const char *out_dir, mt
     }
     arg_add(&b, "--threads");
     arg_add(&b, "%d", s->threads > 0 ? s->threads : 1);
+    if (s->trust) arg_add(&b, "--trust"); /* the sweep's Lua policy holds for its runs */
+    if (s->lua_mem) {
+        arg_add(&b, "--lua-mem");
+        arg_add(&b, "%llu", s->lua_mem);
+    }
     arg_add(&b, "--quiet");
-    arg_add(&b, "--force"); /* the sweep owns the folder: an interrupted run is redone in it */
+    arg_add(&b, "--force"); /* the sweep owns the folder: a redo writes over what an interrupted run left */
     arg_add(&b, "--baselines");
     arg_add(&b, "%s", out_dir);
     arg_add(&b, "--out");

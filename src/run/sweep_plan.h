@@ -51,6 +51,8 @@ typedef struct {
     mt_sweep_set set[MT_SWEEP_MAX_SETS];
     char reference[256]; /* a configuration's name or directory; "" = the first */
     int threads;         /* BLAS threads of each run (default 1) */
+    int trust;           /* the runs get --trust (the sweep had it) */
+    unsigned long long lua_mem; /* the runs' --lua-mem in bytes; 0: their default */
 } mt_sweep_spec;
 
 typedef struct {
@@ -88,7 +90,7 @@ int sweep_plan_find_config(const mt_sweep_plan *p, const char *name);
 
 /* The arguments of `mtlab run` for run r (program name excluded):
  *   run SCRIPT [--experiment K] [--set K=V]... --set SEEDPATH=N...
- *   --threads T --quiet --baselines OUT --out OUT/<config>/seed-<n>
+ *   --threads T [--trust] [--lua-mem BYTES] --quiet --force --baselines OUT --out OUT/<config>/seed-<n>
  * argv points into buf; argv[argc] is NULL. */
 #define MT_SWEEP_MAX_ARGS 200
 typedef struct {

@@ -7,11 +7,12 @@
 #ifndef MT_SWEEP_RESULTS_H
 #define MT_SWEEP_RESULTS_H
 
+#include "core/limits.h"
 #include "core/status.h"
 #include "run/sweep_plan.h"
 #include "run/sweep_stats.h"
 
-#define MT_SWEEP_MAX_TASKS 32
+#define MT_SWEEP_MAX_TASKS MT_MAX_TASKS /* tasks of the union over configurations */
 
 /* A task any configuration has (the union over configurations, in order
  * of first appearance). */

@@ -419,17 +419,26 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     snprintf(extra, sizeof extra, "%s%s%s", s->log_scale ? "log  " : "",
              zoom ? "last " : "whole run", "");
     if (zoom) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%ld steps", zoom);
-    pane_frame(s, w, TUI_PANE_LOSS, "loss", extra);
-    if (!m) return;
     int iw = W - 2, ih = H - 2;
     /* legend on the right when wide, else below */
     int right = iw >= 70;
     int lw = right ? 30 : 0;
     int per_row = right ? 1 : (iw / 22 < 1 ? 1 : iw / 22);
     int entry_w = right ? lw : iw / per_row;
-    int lrows = right ? 0 : (m->ntasks + per_row - 1) / per_row;
+    int lrows = right || !m ? 0 : (m->ntasks + per_row - 1) / per_row;
     if (lrows > ih / 3) lrows = ih / 3;
-    plot_series ser[2 * MT_MON_MAX_TASKS];
+    /* more tasks than legend entries: the legend pages (up/down, pgup/pgdn) */
+    int two_lines = m && right && 2 * m->ntasks + 1 <= ih;
+    int fit = right ? ih - 1 : lrows * per_row, first = 0;
+    if (m && fit > 0 && m->ntasks > fit) {
+        first = pane_clamp_scroll(s, TUI_PANE_LOSS, m->ntasks - fit);
+        int last = first + fit < m->ntasks ? first + fit : m->ntasks;
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  tasks %d-%d/%d", first + 1, last,
+                 m->ntasks);
+    }
+    pane_frame(s, w, TUI_PANE_LOSS, "loss", extra);
+    if (!m) return;
+    plot_series ser[2 * MT_MAX_TASKS];
     int n = 0;
     /* auxiliary first and main training last, so main curves win shared cells */
     for (int pass = 0; pass < 2; pass++) {
@@ -449,7 +458,6 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     else
         pane_draw_marks(s, w, &pf, m);
     /* legend */
-    int two_lines = right && 2 * m->ntasks + 1 <= ih;
     int row = 0;
     if (right) {
         colors_set(w, ROLE_DIM, 0);
@@ -457,7 +465,7 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
                   pane_glyph(s, G_LINE), pane_glyph(s, G_DASH), pane_glyph(s, G_DASH));
         row = 1;
     }
-    for (int t = 0; t < m->ntasks; t++) {
+    for (int t = first; t < m->ntasks; t++) {
         int y, x, cw;
         if (right) {
             y = 1 + row;
@@ -465,10 +473,10 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
             cw = lw;
             if (y >= H - 1) break;
         } else {
-            int r = t / per_row;
+            int r = (t - first) / per_row;
             if (r >= lrows) break;
             y = H - 1 - lrows + r;
-            x = 1 + (t % per_row) * entry_w;
+            x = 1 + ((t - first) % per_row) * entry_w;
             cw = entry_w - 1;
         }
         attr_t dim = m->aux[t] ? A_DIM : 0;
@@ -498,8 +506,8 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     /* the method switches, newest last, as many as fit under the tasks */
     if (right && m->nmarks > 0) {
         int room = H - 2 - row - 1;
-        int first = m->nmarks > room ? m->nmarks - room : 0;
-        for (int i = first; i < m->nmarks && room > 0; i++) {
+        int from = m->nmarks > room ? m->nmarks - room : 0;
+        for (int i = from; i < m->nmarks && room > 0; i++) {
             colors_set(w, ROLE_WARN, 0);
             int c = pane_put(w, 2 + row, W - 1 - lw, pane_glyph(s, G_MARK), 1);
             colors_set(w, ROLE_DIM, 0);
@@ -517,11 +525,14 @@ static void draw_weights(tui_screen *s, WINDOW *w, const tui_view *v)
     const mt_monitor *m = panes_monitor(v);
     int H, W;
     getmaxyx(w, H, W);
-    char title[MT_MON_NAME + 8];
+    char title[MT_MON_NAME + 8], extra[48] = "";
     snprintf(title, sizeof title, "loss %s", m && m->weight_label[0] ? m->weight_label : "weight");
-    pane_frame(s, w, TUI_PANE_WEIGHTS, title, NULL);
+    /* the one-line legend pages through the tasks (up/down, pgup/pgdn) */
+    int first = m ? pane_clamp_scroll(s, TUI_PANE_WEIGHTS, m->ntasks - 1) : 0;
+    if (first > 0 || (m && m->ntasks > 8)) snprintf(extra, sizeof extra, "from task %d/%d", first + 1, m->ntasks);
+    pane_frame(s, w, TUI_PANE_WEIGHTS, title, extra);
     if (!m) return;
-    plot_series ser[MT_MON_MAX_TASKS];
+    plot_series ser[MT_MAX_TASKS];
     int n = 0;
     for (int pass = 0; pass < 2; pass++)
         for (int t = 0; t < m->ntasks; t++)
@@ -538,7 +549,7 @@ static void draw_weights(tui_screen *s, WINDOW *w, const tui_view *v)
         pane_draw_marks(s, w, &pf, m);
     if (!legend) return;
     int x = 1;
-    for (int t = 0; t < m->ntasks && x < W - 2; t++) {
+    for (int t = first; t < m->ntasks && x < W - 2; t++) {
         char a[16];
         colors_set(w, colors_task(t), m->aux[t] ? A_DIM : A_BOLD);
         x += pane_put(w, H - 2, x, pane_glyph(s, G_LINE), 1) + 1;
@@ -551,6 +562,8 @@ static void draw_weights(tui_screen *s, WINDOW *w, const tui_view *v)
 
 /* ---- topology and notes ------------------------------------------------ */
 
+static int loss_key(tui_screen *s, int key) { return pane_scroll_key(s, TUI_PANE_LOSS, key, 8); }
+static int weights_key(tui_screen *s, int key) { return pane_scroll_key(s, TUI_PANE_WEIGHTS, key, 4); }
 static int topology_key(tui_screen *s, int key) { return pane_scroll_key(s, TUI_PANE_TOPOLOGY, key, 8); }
 static int notes_key(tui_screen *s, int key) { return pane_scroll_key(s, TUI_PANE_NOTES, key, 8); }
 
@@ -691,10 +704,11 @@ static void draw_console(tui_screen *s, WINDOW *w, const tui_view *v)
 
 static const tui_pane_class header_class = { .name = "header", .draw = draw_header, .min_h = 2 };
 static const tui_pane_class footer_class = { .name = "footer", .draw = draw_footer, .min_h = 1 };
-static const tui_pane_class loss_class = { .name = "loss", .draw = draw_loss, .min_h = 6 };
+static const tui_pane_class loss_class = { .name = "loss", .draw = draw_loss, .key = loss_key, .min_h = 6 };
 static const tui_pane_class matrix_class = { .name = "matrix", .draw = pane_draw_matrix,
                                              .key = pane_matrix_key, .min_h = 5 };
-static const tui_pane_class weights_class = { .name = "weights", .draw = draw_weights, .min_h = 5 };
+static const tui_pane_class weights_class = { .name = "weights", .draw = draw_weights, .key = weights_key,
+                                              .min_h = 5 };
 static const tui_pane_class topology_class = { .name = "topology", .draw = draw_topology,
                                                .key = topology_key, .min_h = 3 };
 static const tui_pane_class notes_class = { .name = "notes", .draw = draw_notes, .key = notes_key,

@@ -18,31 +18,19 @@
 #include <time.h>
 #include <cblas.h>
 
+#include "core/limits.h"
 #include "core/status.h"
 #include "core/rng.h"
 #include "core/mem.h"
 #include "engine/graph.h"
 #include "engine/optim.h"
+#include "bench_util.h"
 
 #define IN 784
 #define CLASSES 10
-#define MAX_TASKS 16
 #define WARMUP 5
 #define MIN_STEPS 5
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double min_time(void)
-{
-    const char *s = getenv("BENCH_MIN_TIME");
-    double t = s ? atof(s) : 2.0;
-    return t > 0 ? t : 2.0;
-}
 
 static int die(const char *what)
 {
@@ -52,7 +40,7 @@ static int die(const char *what)
 
 static int bench_mlp(const char *name, int B, int H, int T)
 {
-    if (B <= 0 || H < 2 || T <= 0 || T > MAX_TASKS) {
+    if (B <= 0 || H < 2 || T <= 0 || T > MT_MAX_TASKS) {
         fprintf(stderr, "bench_engine: mlp %s: bad sizes B=%d H=%d T=%d\n", name, B, H, T);
         return 2;
     }
@@ -61,7 +49,7 @@ static int bench_mlp(const char *name, int B, int H, int T)
     mt_node x = graph_input(g, "x", IN); /* (B, 784) */
     mt_node h = graph_relu(g, graph_linear(g, x, H, "trunk.0", 0));
     h = graph_relu(g, graph_linear(g, h, H, "trunk.1", 0)); /* (B, H) */
-    mt_node y[MAX_TASKS], loss[MAX_TASKS];
+    mt_node y[MT_MAX_TASKS], loss[MT_MAX_TASKS];
     for (int t = 0; t < T; t++) {
         char pre[64];
         snprintf(pre, sizeof pre, "y.%d", t);
@@ -92,23 +80,23 @@ static int bench_mlp(const char *name, int B, int H, int T)
     if (optim_init(&opt, &cfg, p->total) != MT_OK) return die("optim_init");
 
     double t_fwd = 0, t_bwd = 0, t_opt = 0, loss0 = 0, lossN = 0;
-    double limit = min_time(), start = 0;
+    double limit = bench_min_time(2.0), start = 0;
     int timed = 0;
     unsigned long allocs = 0;
     for (int s = 0;; s++) {
         if (s == WARMUP) {
-            start = now();
+            start = bench_now();
             t_fwd = t_bwd = t_opt = 0;
             allocs = mt_alloc_count();
         }
-        double t0 = now();
+        double t0 = bench_now();
         params_zero_grad(p);
         graph_forward(g, MT_TRAIN);
-        double t1 = now();
+        double t1 = bench_now();
         if (graph_backward(g, loss, NULL, T, NULL) != MT_OK) return die("graph_backward");
-        double t2 = now();
+        double t2 = bench_now();
         if (optim_step_params(&opt, p) != MT_OK) return die("optim_step");
-        double t3 = now();
+        double t3 = bench_now();
         t_fwd += t1 - t0;
         t_bwd += t2 - t1;
         t_opt += t3 - t2;
@@ -118,10 +106,10 @@ static int bench_mlp(const char *name, int B, int H, int T)
         lossN = l;
         if (s >= WARMUP) {
             timed++;
-            if (timed >= MIN_STEPS && now() - start >= limit) break;
+            if (timed >= MIN_STEPS && bench_now() - start >= limit) break;
         }
     }
-    double elapsed = now() - start;
+    double elapsed = bench_now() - start;
     unsigned long step_allocs = mt_alloc_count() - allocs;
     if (!isfinite(lossN)) {
         fprintf(stderr, "bench_engine: mlp %s: loss became %g\n", name, lossN);
@@ -152,15 +140,15 @@ static int bench_sgemm(int n)
         a[i] = mt_rng_uniformf(&r) - 0.5f;
         b[i] = mt_rng_uniformf(&r) - 0.5f;
     }
-    double limit = min_time() / 2, start = 0;
+    double limit = bench_min_time(2.0) / 2, start = 0;
     int timed = 0;
     for (int s = 0;; s++) {
-        if (s == 2) start = now();
+        if (s == 2) start = bench_now();
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f,
                     c, n);
-        if (s >= 2 && ++timed >= MIN_STEPS && now() - start >= limit) break;
+        if (s >= 2 && ++timed >= MIN_STEPS && bench_now() - start >= limit) break;
     }
-    double elapsed = now() - start;
+    double elapsed = bench_now() - start;
     printf("sgemm n=%d steps=%d gflops=%.2f\n", n, timed,
            2.0 * n * (double)n * n * timed / elapsed / 1e9);
     mt_free(a);

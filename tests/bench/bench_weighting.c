@@ -26,6 +26,7 @@
 #include "core/status.h"
 #include "run/experiment.h"
 #include "run/trainer.h"
+#include "bench_util.h"
 
 #define IN 784
 #define CLASSES 10
@@ -33,19 +34,6 @@
 #define MIN_STEPS 5
 #define BLOCKS 3
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double min_time(void)
-{
-    const char *s = getenv("BENCH_MIN_TIME");
-    double t = s ? atof(s) : 1.0;
-    return t > 0 ? t : 1.0;
-}
 
 static int die(const char *what)
 {
@@ -119,15 +107,15 @@ static void make_experiment(mt_experiment *e, mt_data_ref *data, int B, int H, i
 static double time_block(mt_trainer *t, double limit, int *ok)
 {
     int steps = 0;
-    double start = now();
+    double start = bench_now();
     do {
         if (trainer_step(t) != MT_OK) {
             *ok = 0;
             return NAN;
         }
         steps++;
-    } while (steps < MIN_STEPS || now() - start < limit);
-    return 1e3 * (now() - start) / steps;
+    } while (steps < MIN_STEPS || bench_now() - start < limit);
+    return 1e3 * (bench_now() - start) / steps;
 }
 
 static int bench_pertask(const char *name, int B, int H, int T, const char *method)
@@ -150,7 +138,7 @@ static int bench_pertask(const char *name, int B, int H, int T, const char *meth
     for (int i = 0; i < 2; i++)
         for (int s = 0; s < WARMUP && ok; s++) ok = trainer_step(tr[i]) == MT_OK;
     if (!ok) return die("warm-up step");
-    double best[2] = {INFINITY, INFINITY}, limit = min_time();
+    double best[2] = {INFINITY, INFINITY}, limit = bench_min_time(1.0);
     unsigned long allocs = mt_alloc_count();
     for (int b = 0; b < BLOCKS && ok; b++)
         for (int i = 0; i < 2 && ok; i++) {
