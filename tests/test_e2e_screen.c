@@ -106,6 +106,20 @@ static void start_workbench(const char *args)
          binary_path(), args);
 }
 
+/* q, and the workbench ends with exit code 0 (a question first while
+ * training runs: then y). */
+static void quit_workbench(int asks)
+{
+    tmux("send-keys -t wb q");
+    if (asks) {
+        usleep(300000);
+        tmux("send-keys -t wb y");
+    }
+    char *s = wait_for("MTLAB_EXITED=0", 30);
+    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
+    free(s);
+}
+
 /* Polls until the step counter has moved past `than` (up to secs). */
 static long step_after(long than, double secs)
 {
@@ -402,10 +416,7 @@ static void test_e2e_screen_reload(void **state)
     tmux("send-keys -t wb ' '");
     s = wait_for("paused", 10);
     free(s);
-    tmux("send-keys -t wb q");
-    s = wait_for("MTLAB_EXITED=0", 30);
-    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
-    free(s);
+    quit_workbench(0);
     char p[800];
     for (int k = 0; k <= 3; k++) {
         if (k < 3) snprintf(p, sizeof p, "%s/reload-run.before-reload-%d/summary.json", e2e_tmpdir(), k + 1);
@@ -484,12 +495,7 @@ static void test_e2e_screen_print_and_redraw(void **state)
         usleep(100000);
     }
     assert_true(gone);
-    tmux("send-keys -t wb q");
-    usleep(300000);
-    tmux("send-keys -t wb y");
-    s = wait_for("MTLAB_EXITED=0", 30);
-    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
-    free(s);
+    quit_workbench(1);
     tmux("kill-session -t wb");
 }
 
@@ -724,10 +730,7 @@ static void test_e2e_screen_comparison_equals_summaries(void **state)
         tmux("send-keys -t wb v");
         usleep(400000);
     }
-    tmux("send-keys -t wb q");
-    s = wait_for("MTLAB_EXITED=0", 30);
-    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
-    free(s);
+    quit_workbench(0);
     tmux("kill-session -t wb");
 }
 
@@ -820,10 +823,7 @@ static void test_e2e_screen_open_recorded(void **state)
     assert_non_null(strstr(s, "3 killed run"));
     assert_non_null(strstr(s, "no summary"));
     free(s);
-    tmux("send-keys -t wb q");
-    s = wait_for("MTLAB_EXITED=0", 20);
-    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
-    free(s);
+    quit_workbench(0);
     /* read only: nothing was written into the folders */
     snprintf(p, sizeof p, "%s/killed-run/summary.json", e2e_tmpdir());
     assert_false(e2e_exists(p));

@@ -26,12 +26,7 @@ mt_status wb_open_folders(const char *const *dirs, int ndirs, wb_runs **out)
             r->n++;
         }
     }
-    if (st) {
-        char msg[2048];
-        snprintf(msg, sizeof msg, "%s", mt_last_error());
-        wb_free(r);
-        return mt_fail(st, "%s", msg);
-    }
+    if (st) return wb_discard(r, st);
     *out = r;
     return MT_OK;
 }

@@ -36,14 +36,17 @@ mt_status wb_load(const app_options *o, const char *dir, wb_runs **out)
                              .progress_ud = r};
         if (!(st = lifecycle_new(e, &lo, &r->lc[i]))) r->mon[i] = lifecycle_monitor(r->lc[i]);
     }
-    if (st) {
-        char msg[2048];
-        snprintf(msg, sizeof msg, "%s", mt_last_error());
-        wb_free(r);
-        return mt_fail(st, "%s", msg);
-    }
+    if (st) return wb_discard(r, st);
     *out = r;
     return MT_OK;
+}
+
+mt_status wb_discard(wb_runs *r, mt_status st)
+{
+    char msg[2048];
+    snprintf(msg, sizeof msg, "%s", mt_last_error());
+    wb_free(r);
+    return mt_fail(st, "%s", msg);
 }
 
 void wb_start(wb_runs *r)

@@ -35,6 +35,8 @@ void wb_start(wb_runs *r);
 /* Ends every run not yet ended (see lifecycle_end); the first write
  * error, if any. */
 mt_status wb_end_all(wb_runs *r, mt_status st, const char *status, const char *message);
+/* Frees r after a failure, keeping the failure's message; returns st. */
+mt_status wb_discard(wb_runs *r, mt_status st);
 /* Closes the files and frees everything; the first write error, if any. */
 mt_status wb_free(wb_runs *r);
 /* The previous run's folder moves to DIR.before-reload-N (the baseline
