@@ -92,7 +92,9 @@ static const char *binary_path(void)
  * directory, reporting its exit code as MTLAB_EXITED=N when it ends. */
 static void start_workbench(const char *args)
 {
-    /* the server of the previous session may still be exiting: retry */
+    /* a session a failed test left behind goes; the server of the previous
+     * session may still be exiting: retry */
+    tmux("kill-session -t wb");
     char cmd[256];
     snprintf(cmd, sizeof cmd, "tmux -L %s has-session -t wb >/dev/null 2>&1", sock);
     for (int i = 0; i < 50; i++) {
@@ -710,6 +712,9 @@ static void test_e2e_screen_comparison_equals_summaries(void **state)
                 char key[32];
                 snprintf(key, sizeof key, "%s_loss", splits[sp]);
                 fmt4(want[nw++], 32, cJSON_GetObjectItem(t, key));
+                /* the accuracy of c beside its loss; r's metric is its MSE loss, not repeated,
+                 * and no metric is kept for the training window */
+                if (k == 1 || sp == 2) continue;
                 snprintf(key, sizeof key, "%s_metric", splits[sp]);
                 fmt4(want[nw++], 32, cJSON_GetObjectItem(t, key));
             }
@@ -805,19 +810,17 @@ static void test_e2e_screen_open_recorded(void **state)
         snprintf(p, sizeof p, "%s/open-run/%s/summary.json", e2e_tmpdir(), dirs[e]);
         cJSON *sum = read_json_file(p);
         assert_non_null(sum);
-        char want[4][32], tok[16][32], row[64];
-        const char *tn[] = {"c", "r"};
-        for (int k = 0; k < 2; k++) {
-            cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "tasks"), tn[k]);
-            fmt4(want[2 * k], 32, cJSON_GetObjectItem(t, "val_loss"));
-            fmt4(want[2 * k + 1], 32, cJSON_GetObjectItem(t, "val_metric"));
-        }
+        char want[3][32], tok[16][32], row[64];
+        cJSON *tasks = cJSON_GetObjectItem(sum, "tasks");
+        fmt4(want[0], 32, cJSON_GetObjectItem(cJSON_GetObjectItem(tasks, "c"), "val_loss"));
+        fmt4(want[1], 32, cJSON_GetObjectItem(cJSON_GetObjectItem(tasks, "c"), "val_metric"));
+        fmt4(want[2], 32, cJSON_GetObjectItem(cJSON_GetObjectItem(tasks, "r"), "val_loss")); /* its metric is the loss */
         snprintf(row, sizeof row, "%d %s", e + 1, names[e]);
         int n = table_row(s, row, tok, 16);
-        if (n != 5) fprintf(stderr, "%s\n", s);
-        assert_int_equal(n, 5);
-        for (int i = 0; i < 4; i++) assert_string_equal(tok[i], want[i]);
-        assert_string_equal(tok[4], "finished");
+        if (n != 4) fprintf(stderr, "%s\n", s);
+        assert_int_equal(n, 4);
+        for (int i = 0; i < 3; i++) assert_string_equal(tok[i], want[i]);
+        assert_string_equal(tok[3], "finished");
         cJSON_Delete(sum);
     }
     assert_non_null(strstr(s, "3 killed run"));

@@ -278,6 +278,14 @@ static void test_tui_compare_results_and_pick(void **state)
     assert_true(isnan(compare_loss(&r[0], MT_RES_VAL, "b")));
     assert_true(isnan(compare_loss(&r[0], MT_RES_TRAIN, "nope")));
     
+    /* a metric column that would repeat the loss is left out */
+    assert_false(compare_metric_is_loss(r, 2, MT_RES_VAL, "a")); /* accuracy 0.9 beside loss NaN */
+    assert_true(compare_metric_is_loss(r, 2, MT_RES_TRAIN, "a"));  /* no train metric */
+    r[0].loss[MT_RES_VAL][1] = 0.5;                                /* mse scored by the mse it trains on, */
+    r[0].metric[MT_RES_VAL][1] = 0.5 * (1 + 1e-7);                 /* accumulated apart */
+    assert_true(compare_metric_is_loss(r, 2, MT_RES_VAL, "b"));
+    r[1].metric[MT_RES_VAL][1] = 0.3;                              /* one run differs: shown */
+    assert_false(compare_metric_is_loss(r, 2, MT_RES_VAL, "b"));
     int ta = -1, tb = -1;
     assert_int_equal(compare_pick_tasks(&r[0], &ta, &tb), 2);
     assert_int_equal(ta, 0);

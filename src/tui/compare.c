@@ -15,6 +15,18 @@ double compare_metric(const mt_run_result *r, mt_result_split sp, const char *ta
     return k >= 0 && (unsigned)sp < MT_RES_SPLITS ? r->metric[sp][k] : NAN;
 }
 
+int compare_metric_is_loss(const mt_run_result *r, int n, mt_result_split sp, const char *task)
+{
+    for (int e = 0; e < n; e++) {
+        double m = compare_metric(&r[e], sp, task), l = compare_loss(&r[e], sp, task);
+        int k = result_find_task(&r[e], task);
+        if (k >= 0 && strcmp(r[e].metric_name[k], "loss") == 0) continue;
+        /* the two are accumulated apart: equal to float rounding */
+        if (isfinite(m) && !(fabs(m - l) <= 1e-5 * fmax(fabs(m), fabs(l)))) return 0;
+    }
+    return 1;
+}
+
 mt_result_split compare_default_split(const mt_run_result *r, int n)
 {
     for (int i = 0; i < n; i++)

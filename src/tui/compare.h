@@ -15,6 +15,12 @@
 double compare_loss(const mt_run_result *r, mt_result_split sp, const char *task);
 double compare_metric(const mt_run_result *r, mt_result_split sp, const char *task);
 
+/* 1 when the task's metric column would repeat its loss column on split
+ * sp: the metric is the loss itself, or no run has a metric there, or
+ * every run's metric equals its loss (a regression scored by the MSE it
+ * trains on). */
+int compare_metric_is_loss(const mt_run_result *r, int n, mt_result_split sp, const char *task);
+
 /* The split the comparison opens on: validation when any run has a
  * validation loss, else training (a landscape has no held-out data). */
 mt_result_split compare_default_split(const mt_run_result *r, int n);

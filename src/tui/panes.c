@@ -198,6 +198,13 @@ int pane_draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
     if (maxn < 2) maxn = 2;
     int nt = log ? axis_log_ticks(pow(10.0, lo), pow(10.0, hi), maxn, t, 16)
                  : axis_ticks(lo, hi, maxn, t, 16, &step);
+    /* log ticks within one decade are close together: label them with the
+     * decimals their spacing needs, or they all read "0.018" */
+    if (log && nt >= 2) {
+        step = INFINITY;
+        for (int i = 1; i < nt; i++)
+            if (t[i] - t[i - 1] < step) step = t[i] - t[i - 1];
+    }
     int last_row = -1;
     for (int i = nt - 1; i >= 0; i--) {
         double tv = log ? log10(t[i]) : t[i];
@@ -206,7 +213,7 @@ int pane_draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
         if (row < 0 || row >= ph || row == last_row) continue;
         last_row = row;
         char lab[16];
-        axis_format(t[i], log ? 0.0 : step, lab, sizeof lab);
+        axis_format(t[i], step, lab, sizeof lab);
         int lc = text_columns(lab, -1);
         colors_set(w, ROLE_AXIS, 0);
         pane_put(w, y + row, px - 1, pane_glyph(s, G_TICK_Y), 1);

@@ -122,7 +122,7 @@ void pane_draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v)
     for (int k = 0; k < ref->ntasks; k++) {
         cols[nc++] = (column){k, 0};
         width += COL_LOSS;
-        if (strcmp(ref->metric_name[k], "loss") != 0) {
+        if (!compare_metric_is_loss(R, v->count, sp, ref->task[k])) {
             cols[nc++] = (column){k, 1};
             width += COL_METRIC;
         }
@@ -220,9 +220,8 @@ void pane_draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     /* what the numbers are: one definition, as in summary.json */
     colors_set(w, ROLE_DIM, 0);
-    pane_putf(w, H - 2, 2, W - 4, "%s%s; the metric on the same split%s (summary.json)",
-              result_split_definition(sp), sp == MT_RES_TRAIN ? " (no train metric kept)" : "",
-              any_dm ? "; \xce\x94m: test metric vs single-task baselines" : "");
+    pane_putf(w, H - 2, 2, W - 4, "%s; the metric on the same split, where it is not the loss%s (summary.json)",
+              result_split_definition(sp), any_dm ? "; \xce\x94m: test metric vs single-task baselines" : "");
     colors_set(w, ROLE_NORMAL, 0);
 }
 

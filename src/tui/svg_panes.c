@@ -150,7 +150,7 @@ mt_status tui_svg_compare_table(FILE *f, const mt_run_result *r, int n, mt_resul
         any_dm |= r[e].have_baselines;
     }
     int ncols = 0;
-    for (int k = 0; k < rr->ntasks; k++) ncols += strcmp(rr->metric_name[k], "loss") != 0 ? 2 : 1;
+    for (int k = 0; k < rr->ntasks; k++) ncols += compare_metric_is_loss(r, n, sp, rr->task[k]) ? 1 : 2;
     double W = 16 + namew + numw * (ncols + any_dm) + 110, H = top + rowh * (n + 2) + 40;
     const char *def = result_split_definition(sp);
     if (W < text_px(def) + 40) W = text_px(def) + 40;
@@ -162,7 +162,7 @@ mt_status tui_svg_compare_table(FILE *f, const mt_run_result *r, int n, mt_resul
     fputs(" (summary.json)</text>\n", f);
     double x = 16 + namew, y = top;
     for (int k = 0; k < rr->ntasks; k++) {
-        int two = strcmp(rr->metric_name[k], "loss") != 0;
+        int two = !compare_metric_is_loss(r, n, sp, rr->task[k]);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-weight=\"bold\" fill=\"%s\">", x + numw - 4, y,
                 tui_svg_color(k));
         tui_svg_text(f, rr->task[k]);
@@ -188,7 +188,7 @@ mt_status tui_svg_compare_table(FILE *f, const mt_run_result *r, int n, mt_resul
         x = 16 + namew;
         for (int k = 0; k < rr->ntasks; k++) {
             double vals[2] = {compare_loss(&r[e], sp, rr->task[k]), compare_metric(&r[e], sp, rr->task[k])};
-            int two = strcmp(rr->metric_name[k], "loss") != 0;
+            int two = !compare_metric_is_loss(r, n, sp, rr->task[k]);
             for (int c = 0; c < 1 + two; c++, x += numw) {
                 char b[32];
                 if (isnan(vals[c])) snprintf(b, sizeof b, "-");
