@@ -61,8 +61,9 @@
 --     depending on the path (a start moved by 1e-6 shows it). mtlab says
 --     so instead of falling back silently.
 -- tests/test_e2e_weighting.c checks every one of these for the runs as
--- written, with the learning rate times 1 -/+ 1e-6 and with every start
--- moved by (1e-6, -1e-6) (tests/README.md).
+-- written, with the learning rate times 1 + 1e-6 and with every start
+-- moved by (1e-6, -1e-6); scripts/check-portable.sh adds 1 - 1e-6, two
+-- BLAS threads and other OpenBLAS kernels (tests/README.md).
 --
 -- Run: mtlab experiments/40_landscape_combiners.lua     (the workbench)
 --      mtlab run experiments/40_landscape_combiners.lua

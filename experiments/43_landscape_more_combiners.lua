@@ -51,8 +51,9 @@
 --     of it (|x1| > 6: the task whose shifted loss is nearer zero wins);
 --     with offset 40 from (9, -1) famo ends in the middle (|x1| < 1).
 -- tests/test_e2e_weighting.c checks every one of these for the runs as
--- written, with the learning rate times 1 -/+ 1e-6 and with every start
--- moved by (1e-6, -1e-6) (tests/README.md).
+-- written, with the learning rate times 1 + 1e-6 and with every start
+-- moved by (1e-6, -1e-6); scripts/check-portable.sh adds 1 - 1e-6, two
+-- BLAS threads and other OpenBLAS kernels (tests/README.md).
 --
 -- Run: mtlab experiments/43_landscape_more_combiners.lua
 --      mtlab run experiments/43_landscape_more_combiners.lua

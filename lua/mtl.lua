@@ -154,6 +154,14 @@ setmetatable(share, { __index = function(_, name)
   return function(t) t = tag("share", t, 2); t.type = name; return t end
 end })
 
+-- Non-graph models (survey section 5) in place of a network:
+--   topology = mtl.model.gp { kernel = "rbf", rank = 1 }   (also krr, hier_bayes)
+local model = {}
+mtl.model = model
+setmetatable(model, { __index = function(_, name)
+  return function(t) t = tag("model", t, 2); t.type = name; return t end
+end })
+
 -- A misspelt constructor (mtl.task.clasify) is an error that names it and
 -- suggests the closest one, instead of "attempt to call a nil value".
 local function strict(tbl, prefix)

@@ -1,16 +1,17 @@
 #!/bin/sh
 # gen-docs.sh BUILD - regenerates the parts of the docs that come from the
 # registries: the lines between "<!-- NAME:begin ..." and "<!-- NAME:end -->"
-# for NAME = methods and data (docs/lua-api.md) and topologies
+# for NAME = methods, data and models (docs/lua-api.md) and topologies
 # (docs/topologies.md), from `mtlab --list-NAME --markdown`.
-# tests/test_mtl_methods.c and tests/test_lua_registry.c fail when the
+# tests/test_mtl_methods.c, tests/test_lua_registry.c and
+# tests/test_mtl_model_gp.c fail when the
 # checked-in text differs from the registries.
 set -e
 build="${1:-build}"
 tmp="docs/.gen-docs.tmp.$$"
 gen="docs/.gen-docs.gen.$$"
 trap 'rm -f "$tmp" "$gen"' EXIT
-for entry in methods:docs/lua-api.md data:docs/lua-api.md topologies:docs/topologies.md; do
+for entry in methods:docs/lua-api.md data:docs/lua-api.md models:docs/lua-api.md topologies:docs/topologies.md; do
     name="${entry%%:*}"
     doc="${entry#*:}"
     "$build/mtlab" "--list-$name" --markdown >"$gen"

@@ -67,21 +67,71 @@ static inline char *e2e_read(const char *path)
     return s;
 }
 
+/* BLAS threads of every mtlab the tests start: the caller's
+ * OPENBLAS_NUM_THREADS (scripts/run-tests.sh defaults it to 1), so
+ * `OPENBLAS_NUM_THREADS=2 make test-e2e` checks the claims with two
+ * threads. OPENBLAS_CORETYPE passes through the environment as it is. */
+static inline const char *e2e_threads(void)
+{
+    const char *t = getenv("OPENBLAS_NUM_THREADS");
+    return t && *t && strspn(t, "0123456789") == strlen(t) ? t : "1";
+}
+
+/* With MTLAB_E2E_LR_SCALE set (e.g. 1.000001), `run 'SCRIPT'` and
+ * `sweep 'SCRIPT'` get --set optim.lr=<the learning rate of the script's
+ * first optimiser constructor (mtl.optim.NAME { lr = X }) times the
+ * scale>: the whole suite reruns with every learning rate moved by 1e-6,
+ * to see which claims are luck (scripts/check-portable.sh). Writes the
+ * extra arguments into out (empty when not set or not found). */
+static inline void e2e_lr_perturbation(const char *args, char *out, size_t n)
+{
+    out[0] = '\0';
+    const char *sc = getenv("MTLAB_E2E_LR_SCALE");
+    if (!sc || !*sc) return;
+    const char *a = strstr(args, "run '");
+    if (!a) a = strstr(args, "sweep '");
+    if (!a) return;
+    a = strchr(a, '\'') + 1;
+    const char *b = strchr(a, '\'');
+    if (!b || (size_t)(b - a) >= 900) return;
+    char path[1024];
+    if (a[0] == '/') snprintf(path, sizeof path, "%.*s", (int)(b - a), a);
+    else snprintf(path, sizeof path, "%s/%.*s", e2e_dir, (int)(b - a), a);
+    char *text = e2e_read(path);
+    if (!text) return;
+    const char *o = strstr(text, "mtl.optim.");
+    const char *open = o ? strchr(o, '{') : NULL, *close = open ? strchr(open, '}') : NULL;
+    for (const char *q = open; q && q < close; q++) {
+        if (q[0] != 'l' || q[1] != 'r' || (q[-1] != ' ' && q[-1] != '{' && q[-1] != ',')) continue;
+        const char *eq = q + 2;
+        while (*eq == ' ') eq++;
+        if (*eq != '=') continue;
+        char *end;
+        double lr = strtod(eq + 1, &end);
+        if (end > eq + 1 && lr > 0) snprintf(out, n, " --set optim.lr=%.17g", lr * atof(sc));
+        break;
+    }
+    if (!out[0]) fprintf(stderr, "e2e: MTLAB_E2E_LR_SCALE: no optimiser learning rate in %s\n", path);
+    free(text);
+}
+
 /* Runs `mtlab ARGS` with a time limit; stdout and stderr are captured into
  * *out and *err (malloc'd). Returns the exit code (or 128+signal). */
 static inline int e2e_run(const char *args, char **out, char **err)
 {
-    char cmd[4096], o[600], e[600];
+    char cmd[4096], o[600], e[600], bin[1024], extra[128];
     snprintf(o, sizeof o, "%s/stdout.txt", e2e_tmpdir());
     snprintf(e, sizeof e, "%s/stderr.txt", e2e_tmpdir());
-    snprintf(cmd, sizeof cmd, "cd '%s' && OPENBLAS_NUM_THREADS=1 timeout -s KILL 300 '%s' %s >'%s' 2>'%s'",
-             e2e_tmpdir(), e2e_binary()[0] == '/' ? e2e_binary() : "", args, o, e);
-    if (e2e_binary()[0] != '/') {
+    if (e2e_binary()[0] == '/') {
+        snprintf(bin, sizeof bin, "%s", e2e_binary());
+    } else {
         char cwd[400];
         if (!getcwd(cwd, sizeof cwd)) abort();
-        snprintf(cmd, sizeof cmd, "cd '%s' && OPENBLAS_NUM_THREADS=1 timeout -s KILL 300 '%s/%s' %s >'%s' 2>'%s'",
-                 e2e_tmpdir(), cwd, e2e_binary(), args, o, e);
+        snprintf(bin, sizeof bin, "%s/%s", cwd, e2e_binary());
     }
+    e2e_lr_perturbation(args, extra, sizeof extra);
+    snprintf(cmd, sizeof cmd, "cd '%s' && OPENBLAS_NUM_THREADS=%s timeout -s KILL 300 '%s' %s%s >'%s' 2>'%s'",
+             e2e_tmpdir(), e2e_threads(), bin, args, extra, o, e);
     int rc = system(cmd);
     if (out) *out = e2e_read(o);
     if (err) *err = e2e_read(e);

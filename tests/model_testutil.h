@@ -91,6 +91,15 @@ static inline void dense_matvec(const double *A, int n, int m, const double *x, 
     }
 }
 
+/* Mean squared residual per task (T; NaN for a task without any). */
+static inline void task_mse(const double *e, const int *task, int n, int T, double *mse)
+{
+    int cnt[64] = {0};
+    for (int t = 0; t < T; t++) mse[t] = 0;
+    for (int i = 0; i < n; i++) mse[task[i]] += e[i] * e[i], cnt[task[i]]++;
+    for (int t = 0; t < T; t++) mse[t] = cnt[t] ? mse[t] / cnt[t] : NAN;
+}
+
 /* A small multi-task regression problem in 1-D: T tasks sharing a smooth
  * function, task t scaled and shifted, counts[t] observations each, x in
  * [-2, 2], noise 0.1. X (n, 1), y (n), task (n); returns n. */

@@ -397,8 +397,12 @@ static void test_e2e_sigint_stops_cleanly(void **state)
     if (!getcwd(cwd, sizeof cwd)) abort();
     const char *bin = e2e_binary();
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && { '%s%s%s' run '%s' --out spin >/dev/null 2>spin.err & pid=$!; sleep 1.5; kill -INT $pid; "
-             "wait $pid; echo $? > spin.rc; }",
+             /* poll for the run folder's config.json (written just before the
+              * first step) instead of a fixed sleep: a loaded machine can take
+              * longer than any sleep to get there */
+             "cd '%s' && { '%s%s%s' run '%s' --out spin >/dev/null 2>spin.err & pid=$!; i=0; "
+             "while [ ! -s spin/config.json ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done; sleep 0.5; "
+             "kill -INT $pid; wait $pid; echo $? > spin.rc; }",
              e2e_tmpdir(), bin[0] == '/' ? "" : cwd, bin[0] == '/' ? "" : "/", bin, s);
     assert_int_equal(system(cmd), 0);
     char p[600];

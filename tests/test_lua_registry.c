@@ -23,7 +23,7 @@ static void test_lua_registry_sources_share_the_schema(void **state)
 {
     (void)state;
     int n = db_source_count();
-    assert_int_equal(n, 11);
+    assert_int_equal(n, 12);
     for (int i = 0; i < n; i++) {
         const db_source *s = db_source_at(i);
         if (tparam_lint(s->params, s->name)) fail_msg("%s", mt_last_error());
@@ -88,7 +88,7 @@ static void test_lua_registry_constructors_and_messages(void **state)
     const char *p = write_script("names.lua",
         "local mtl = require 'mtl'\n"
         "local names = require('mtl.core').data_names()\n"
-        "assert(#names == 11)\n"
+        "assert(#names == 12)\n"
         "for _, n in ipairs(names) do assert(type(mtl.data[n]) == 'function', n) end\n"
         "local ok, err = pcall(function() return mtl.data.mnist end)\n"
         "assert(not ok and err:find('mtl.data.mnist: no such constructor'), err)\n"

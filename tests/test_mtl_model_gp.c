@@ -15,8 +15,10 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "mtl/model.h"
 #include "mtl/model_gp.h"
 #include "mtl/model_kernel.h"
+#include "docs_util.h"
 #include "model_testutil.h"
 
 /* ---- covariance functions ---------------------------------------------- */
@@ -279,8 +281,9 @@ static void test_mtl_model_gp_posterior_dense(void **state)
             }
         }
         /* the leave-one-out errors against n refits (theta held) */
-        double loo[3], ref[3] = {0, 0, 0};
-        assert_int_equal(gp_loo_mse(g, loo), MT_OK);
+        double loo[3], ref[3] = {0, 0, 0}, e[MAXN];
+        assert_int_equal(gp_loo_residuals(g, e), MT_OK);
+        task_mse(e, p.task, n, 3, loo);
         for (int i = 0; i < n; i++) {
             /* Sigma without row and column i */
             double S[MAXN * MAXN], Si[MAXN * MAXN], ks[MAXN], rr[MAXN], w[MAXN];
@@ -467,6 +470,105 @@ static void test_mtl_model_gp_bad_input(void **state)
     gp_free(g);
 }
 
+/* Every model's float view (what checkpoints hold): stored, then loaded
+ * into a fresh model of the same data, it predicts what the first did
+ * (to float32 rounding) - through the arena's aligned offsets. */
+static void test_mtl_model_view_round_trip(void **state)
+{
+    (void)state;
+    problem p;
+    const int counts[3] = {6, 9, 4};
+    make_problem(&p, 3, counts, 12);
+    mt_dataset ds;
+    dataset_init(&ds);
+    assert_int_equal(dataset_alloc(&ds, "toy", p.n, 1, 0, 0, 0), MT_OK);
+    int targets[3];
+    for (int t = 0; t < 3; t++) {
+        char nm[8];
+        snprintf(nm, sizeof nm, "t%d", t);
+        assert_non_null(dataset_add_target(&ds, nm, MT_TARGET_REGRESS, 1, 0));
+        unsigned char *mask = dataset_target_mask(&ds, t);
+        for (int i = 0; i < p.n; i++) {
+            ds.targets[t].y[i] = (float)p.y[i];
+            mask[i] = p.task[i] == t;
+        }
+        targets[t] = t;
+    }
+    for (int i = 0; i < p.n; i++) ds.x[i] = (float)p.X[i];
+    mt_index train = {.idx = malloc(sizeof(int) * (size_t)p.n), .n = p.n};
+    for (int i = 0; i < p.n; i++) train.idx[i] = i;
+    static const char *const types[] = {"gp", "krr", "hier_bayes"};
+    for (int k = 0; k < 3; k++) {
+        mt_topo_spec s;
+        topo_spec_default(&s);
+        snprintf(s.type, sizeof s.type, "%s", types[k]);
+        s.ntasks = 3;
+        for (int t = 0; t < 3; t++) snprintf(s.task[t].name, sizeof s.task[t].name, "t%d", t), s.task[t].out_dim = 1;
+        if (k == 0) tparam_set_num(&s.params, "rank", MT_TP_INT, 2);
+        if (k == 2) tparam_set_num(&s.params, "clusters", MT_TP_INT, 2);
+        assert_int_equal(topo_validate(&s), MT_OK);
+        mt_model *a, *b;
+        assert_int_equal(model_new(&s, &ds, &train, targets, 3, &a), MT_OK);
+        assert_int_equal(model_new(&s, &ds, &train, targets, 4, &b), MT_OK);
+        mk_adam_cfg ac = {.lr = 0.05, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+        double obj;
+        for (int st = 0; st < 25; st++) assert_int_equal(a->cls->step(a, &ac, a->loo, &obj), MT_OK);
+        size_t n = a->arena.total;
+        float *am = calloc(n, sizeof *am), *av = calloc(n, sizeof *av);
+        long t_adam = -1;
+        a->cls->save(a, am, av, &t_adam);
+        memcpy(b->arena.data, a->arena.data, n * sizeof(float));
+        assert_int_equal(b->cls->load(b, am, av, t_adam), MT_OK);
+        double xs[3] = {-1.3, 0.2, 1.7}, ma[3], mb[3], va[3], vb[3];
+        for (int t = 0; t < 3; t++) {
+            assert_int_equal(a->cls->predict(a, t, xs, 3, ma, va), MT_OK);
+            assert_int_equal(b->cls->predict(b, t, xs, 3, mb, vb), MT_OK);
+            for (int q = 0; q < 3; q++) {
+                if (!(fabs(ma[q] - mb[q]) <= 1e-4 * fmax(1, fabs(ma[q]))))
+                    fail_msg("%s task %d: mean %.8g after loading %.8g", types[k], t, ma[q], mb[q]);
+                if (k != 1 && !(fabs(va[q] - vb[q]) <= 1e-3 * fmax(1e-3, va[q])))
+                    fail_msg("%s task %d: variance %.8g after loading %.8g", types[k], t, va[q], vb[q]);
+            }
+        }
+        /* the arena's padding is real: some parameter does not start where the previous ended */
+        int gaps = 0;
+        for (int i = 1; i < a->arena.count; i++)
+            gaps += a->arena.info[i].offset != a->arena.info[i - 1].offset + a->arena.info[i - 1].size;
+        assert_true(gaps > 0);
+        free(am);
+        free(av);
+        model_free(a);
+        model_free(b);
+    }
+    free(train.idx);
+    dataset_free(&ds);
+}
+
+/* The models' reference in docs/lua-api.md is what the registry generates
+ * (make docs), and every model's parameters pass the schema's lint. */
+static void test_mtl_model_docs_match_registry(void **state)
+{
+    (void)state;
+    size_t n = model_markdown(NULL, 0);
+    char *gen = malloc(n + 1);
+    assert_non_null(gen);
+    assert_int_equal(model_markdown(gen, n + 1), n);
+    assert_true(docs_section_matches(MTLAB_ROOT "/docs/lua-api.md", "models", gen));
+    int models = 0;
+    for (int i = 0; i < topo_class_count(); i++) {
+        const mt_topo_class *c = topo_class_at(i);
+        if (!c->model) continue;
+        models++;
+        if (tparam_lint(c->params, c->name)) fail_msg("%s", mt_last_error());
+        char row[64];
+        snprintf(row, sizeof row, "| `mtl.model.%s` |", c->name);
+        assert_non_null(strstr(gen, row));
+        assert_null(c->build);
+    }
+    assert_int_equal(models, 3);
+    free(gen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +582,8 @@ int main(void)
         cmocka_unit_test(test_mtl_model_gp_learning_raises_lml),
         cmocka_unit_test(test_mtl_model_gp_ill_conditioned),
         cmocka_unit_test(test_mtl_model_gp_bad_input),
+        cmocka_unit_test(test_mtl_model_docs_match_registry),
+        cmocka_unit_test(test_mtl_model_view_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -214,8 +214,9 @@ static void test_mtl_model_hb_loo(void **state)
     mt_hb *h;
     assert_int_equal(hb_new(&c, p.X, p.y, p.task, p.n, 1, 1, &h), MT_OK);
     for (int s = 0; s < 20; s++) assert_int_equal(hb_em_step(h, NULL), MT_OK);
-    double loo[2], ref[2] = {0, 0}, Si[4];
-    hb_loo_mse(h, loo);
+    double loo[2], ref[2] = {0, 0}, Si[4], e[MAXN];
+    hb_loo_residuals(h, e);
+    task_mse(e, p.task, p.n, 2, loo);
     const double *mu = hb_prior_mean(h, 0);
     assert_int_equal(dense_inverse(hb_prior_cov(h, 0), 2, Si), 0);
     for (int i = 0; i < p.n; i++) {
@@ -233,8 +234,8 @@ static void test_mtl_model_hb_loo(void **state)
         }
         assert_int_equal(dense_inverse(P, 2, Pi), 0);
         dense_matvec(Pi, 2, 2, rhs, m);
-        double e = p.y[i] - (m[0] * p.X[i] + m[1]);
-        ref[t] += e * e;
+        double res = p.y[i] - (m[0] * p.X[i] + m[1]);
+        ref[t] += res * res;
     }
     for (int t = 0; t < 2; t++) NEAR_REL(loo[t], ref[t] / counts[t], 1e-9);
     hb_free(h);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "mtl/model.h"
 #include "mtl/model_krr.h"
 #include "model_testutil.h"
 
@@ -65,8 +66,9 @@ static void test_mtl_model_krr_dense(void **state)
         }
     }
     /* leave-one-out against n refits without the point (same centring) */
-    double loo[3], ref[3] = {0, 0, 0};
-    krr_loo_mse(k, loo);
+    double loo[3], ref[3] = {0, 0, 0}, e[MAXN];
+    krr_loo_residuals(k, e);
+    task_mse(e, p.task, n, 3, loo);
     for (int i = 0; i < n; i++) {
         double S2[MAXN * MAXN], S2i[MAXN * MAXN], r2[MAXN], a2[MAXN];
         int idx[MAXN], m = 0;
@@ -107,8 +109,9 @@ static void test_mtl_model_krr_identity_is_independent(void **state)
     krr_config c = {.T = 3, .kernel = {.kind = MK_RBF, .var = 1, .ls = 0.5}, .ridge = 0.1, .center = 1};
     mt_krr *k;
     assert_int_equal(krr_fit(&c, I, p.X, p.y, p.task, p.n, 1, &k), MT_OK);
-    double loo[3];
-    krr_loo_mse(k, loo);
+    double loo[3], e[MAXN];
+    krr_loo_residuals(k, e);
+    task_mse(e, p.task, p.n, 3, loo);
     double xs[4] = {-1.9, -0.4, 0.8, 2.1};
     for (int t = 0; t < 3; t++) {
         double X[MAXN], y[MAXN], one = 1, f1[4], f2[4], l1;
@@ -120,7 +123,9 @@ static void test_mtl_model_krr_identity_is_independent(void **state)
         assert_int_equal(krr_predict(k, t, xs, 4, f1), MT_OK);
         assert_int_equal(krr_predict(k1, 0, xs, 4, f2), MT_OK);
         for (int q = 0; q < 4; q++) NEAR_REL(f1[q], f2[q], 1e-11);
-        krr_loo_mse(k1, &l1);
+        double e1[MAXN];
+        krr_loo_residuals(k1, e1);
+        task_mse(e1, task, n, 1, &l1);
         NEAR_REL(loo[t], l1, 1e-10);
         krr_free(k1);
     }
@@ -233,6 +238,46 @@ static void test_mtl_model_krr_bad_B_and_ill_conditioned(void **state)
     krr_free(k);
 }
 
+/* The single-task baselines get each model's one-task form: a given B
+ * becomes the task's diagonal entry, rank and clusters at most 1. */
+static void test_mtl_model_single_task_params(void **state)
+{
+    (void)state;
+    mt_topo_spec s;
+    topo_spec_default(&s);
+    for (int t = 0; t < 3; t++) s.task[t].out_dim = 1;
+    snprintf(s.type, sizeof s.type, "krr");
+    s.ntasks = 3;
+    assert_int_equal(tparam_set_str(&s.params, "B", "1 .5 0; .5 2.5 .1; 0 .1 1"), MT_OK);
+    assert_int_equal(topo_validate(&s), MT_OK);
+    model_single_task(&s, 1, 3);
+    s.ntasks = 1;
+    assert_string_equal(tparam_str(&s.params, "B", ""), "2.5");
+    assert_int_equal(topo_validate(&s), MT_OK);
+    topo_spec_default(&s);
+    s.task[0].out_dim = 1;
+    snprintf(s.type, sizeof s.type, "gp");
+    s.ntasks = 1;
+    tparam_set_num(&s.params, "rank", MT_TP_INT, 3);
+    assert_int_equal(topo_validate(&s), MT_ERR_ARG);
+    model_single_task(&s, 0, 4);
+    assert_true(tparam_num(&s.params, NULL, "rank") == 1);
+    assert_int_equal(topo_validate(&s), MT_OK);
+    topo_spec_default(&s);
+    s.task[0].out_dim = 1;
+    snprintf(s.type, sizeof s.type, "hier_bayes");
+    s.ntasks = 1;
+    tparam_set_num(&s.params, "clusters", MT_TP_INT, 2);
+    model_single_task(&s, 0, 4);
+    assert_true(tparam_num(&s.params, NULL, "clusters") == 1);
+    assert_int_equal(topo_validate(&s), MT_OK);
+    /* a network is left alone */
+    topo_spec_default(&s);
+    s.ntasks = 1;
+    model_single_task(&s, 0, 2);
+    assert_int_equal(s.params.n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_mtl_model_krr_ones_is_pooled),
         cmocka_unit_test(test_mtl_model_krr_mean_regularised_primal),
         cmocka_unit_test(test_mtl_model_krr_bad_B_and_ill_conditioned),
+        cmocka_unit_test(test_mtl_model_single_task_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "mtl/methods.h"
 #include "core/log.h"
 #include "run/lifecycle.h"
+#include "tui/pane_band.h"
 
 static double wall(void)
 {
@@ -153,6 +154,20 @@ static void print_report(const mt_trainer *t, const char *status, double secs, c
     printf("  -> %s\n", dir);
 }
 
+/* The files a run's folder gets beside the records, written before the
+ * finish event (the lifecycle calls it, headless and in the workbench):
+ * band.svg, the picture of a non-graph model's last posterior band
+ * (survey section 5) without a terminal. */
+mt_status app_run_files(void *ud, const mt_monitor *m, const char *dir)
+{
+    (void)ud;
+    const mt_matrix *band = monitor_find_matrix((mt_monitor *)m, MT_MON_BAND);
+    if (!band_valid(band)) return MT_OK;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/band.svg", dir);
+    return band_export_svg(path, band, m->experiment);
+}
+
 /* Runs experiment i to the end through the run lifecycle (the workbench
  * drives the same one); returns the exit code it earns. The run folder is
  * opened only once the trainer is built and --load has been read, so a
@@ -160,7 +175,8 @@ static void print_report(const mt_trainer *t, const char *status, double secs, c
 static int run_one(mtlua_session *s, int i, const char *top, const char *dir, progress *pg, const char *load)
 {
     const mt_experiment *e = mtlua_experiment(s, i);
-    lifecycle_opts lo = {.dir = dir, .top = top, .load = load, .progress = baseline_progress, .progress_ud = pg};
+    lifecycle_opts lo = {.dir = dir, .top = top, .load = load, .progress = baseline_progress, .progress_ud = pg,
+                         .files = app_run_files};
     mt_lifecycle *lc;
     mt_status st = lifecycle_new(e, &lo, &lc);
     if (st) {

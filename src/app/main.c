@@ -8,6 +8,7 @@
 #include "app.h"
 #include "core/strutil.h"
 #include "mtl/methods.h"
+#include "mtl/model.h"
 #include "sweep.h"
 #include "mtl/topology.h"
 
@@ -79,6 +80,7 @@ static void usage(FILE *f)
           "       mtlab sweep --collect DIR           aggregate a sweep's runs (after --list)\n"
           "       mpirun -np N mtlab sweep ...        the same over MPI ranks (shared filesystem)\n"
           "       mtlab --list-topologies [--markdown]  the topologies and regularisers likewise\n"
+          "       mtlab --list-models [--markdown]      the non-graph models (mtl.model.*) and their parameters\n"
           "       mtlab --help | --version\n"
           "\n"
           "options:\n",
@@ -303,7 +305,8 @@ int main(int argc, char **argv)
         size_t (*text)(char *, size_t), (*markdown)(char *, size_t);
     } lists[] = {{"--list-methods", methods_text, method_markdown},
                  {"--list-data", mtlua_data_text, mtlua_data_markdown},
-                 {"--list-topologies", topo_text, topo_markdown}};
+                 {"--list-topologies", topo_text, topo_markdown},
+                 {"--list-models", model_text, model_markdown}};
     for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
         if (strcmp(argv[1], lists[k].option) != 0) continue;
         if (argc > 3 || (argc == 3 && strcmp(argv[2], "--markdown") != 0)) {

@@ -33,7 +33,7 @@ mt_status wb_load(const app_options *o, const char *dir, wb_runs **out)
             snprintf(sub, sizeof sub, "%s/%s", dir, slug);
         }
         lifecycle_opts lo = {.dir = sub, .top = dir, .load = o->load, .progress = wb_baseline_progress,
-                             .progress_ud = r};
+                             .progress_ud = r, .files = app_run_files};
         if (!(st = lifecycle_new(e, &lo, &r->lc[i]))) r->mon[i] = lifecycle_monitor(r->lc[i]);
     }
     if (st) return wb_discard(r, st);

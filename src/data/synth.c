@@ -77,7 +77,7 @@ void synth_mmoe_defaults(synth_mmoe_opts *o)
 /* Cholesky of a positive SEMI-definite R: a zero pivot is allowed when the
  * rest of its column is zero too (a rank-deficient R such as p = 1), which
  * the textbook algorithm would divide by. L is (T, T) lower triangular. */
-static mt_status chol_psd(const double *R, int T, double *L)
+static mt_status chol_psd(const char *who, const double *R, int T, double *L)
 {
     const double tol = 1e-10 * T;
     memset(L, 0, (size_t)T * T * sizeof *L);
@@ -86,9 +86,9 @@ static mt_status chol_psd(const double *R, int T, double *L)
         for (int k = 0; k < j; k++) s -= L[j * T + k] * L[j * T + k];
         if (s < -tol)
             return mt_fail(MT_ERR_ARG,
-                           "mmoe synthetic: correlation matrix is not positive semi-definite "
+                           "%s: correlation matrix is not positive semi-definite "
                            "(pivot %d is %.3g)",
-                           j, s);
+                           who, j, s);
         double piv = s > tol ? sqrt(s) : 0.0;
         L[j * T + j] = piv;
         for (int i = j + 1; i < T; i++) {
@@ -98,34 +98,40 @@ static mt_status chol_psd(const double *R, int T, double *L)
                 L[i * T + j] = v / piv;
             else if (fabs(v) > 1e-8)
                 return mt_fail(MT_ERR_ARG,
-                               "mmoe synthetic: correlation matrix is not positive semi-definite "
+                               "%s: correlation matrix is not positive semi-definite "
                                "(pivot %d is 0 but column %d is not)",
-                               j, j);
+                               who, j, j);
         }
     }
     return MT_OK;
 }
 
-static mt_status check_corr(const double *R, int T)
+static mt_status check_corr(const char *who, const double *R, int T)
 {
     for (int i = 0; i < T; i++) {
         if (!isfinite(R[i * T + i]) || fabs(R[i * T + i] - 1.0) > 1e-9)
             return mt_fail(
                 MT_ERR_ARG,
-                "mmoe synthetic: R[%d][%d] = %g: the diagonal of a correlation matrix must be 1", i,
+                "%s: R[%d][%d] = %g: the diagonal of a correlation matrix must be 1", who, i,
                 i, R[i * T + i]);
         for (int j = 0; j < i; j++) {
             if (!isfinite(R[i * T + j]) || fabs(R[i * T + j] - R[j * T + i]) > 1e-9)
                 return mt_fail(MT_ERR_ARG,
-                               "mmoe synthetic: correlation matrix is not symmetric: R[%d][%d] = "
+                               "%s: correlation matrix is not symmetric: R[%d][%d] = "
                                "%g but R[%d][%d] = %g",
-                               j, i, R[j * T + i], i, j, R[i * T + j]);
+                               who, j, i, R[j * T + i], i, j, R[i * T + j]);
             if (fabs(R[i * T + j]) > 1.0)
-                return mt_fail(MT_ERR_ARG, "mmoe synthetic: R[%d][%d] = %g is outside [-1, 1]", i,
+                return mt_fail(MT_ERR_ARG, "%s: R[%d][%d] = %g is outside [-1, 1]", who, i,
                                j, R[i * T + j]);
         }
     }
     return MT_OK;
+}
+
+mt_status synth_corr_factor(const char *who, const double *R, int T, double *L)
+{
+    mt_status s = check_corr(who, R, T);
+    return s ? s : chol_psd(who, R, T, L);
 }
 
 mt_status synth_mmoe(mt_dataset *ds, const synth_mmoe_opts *o, float *w_out)
@@ -142,7 +148,7 @@ mt_status synth_mmoe(mt_dataset *ds, const synth_mmoe_opts *o, float *w_out)
         return mt_fail(MT_ERR_ARG, "mmoe synthetic: correlation p = %g is outside [-1, 1]", o->p);
     double R2[4] = {1, o->p, o->p, 1};
     const double *R = o->R ? o->R : R2;
-    mt_status s = check_corr(R, T);
+    mt_status s = check_corr("mmoe synthetic", R, T);
     if (s) return s;
     /* scratch: L (T,T), u (T,d), w (T,d), alpha (m), beta (m) */
     size_t need = (size_t)T * T + 2 * (size_t)T * d + 2 * (size_t)o->m + 1;
@@ -150,7 +156,7 @@ mt_status synth_mmoe(mt_dataset *ds, const synth_mmoe_opts *o, float *w_out)
     if (!mem) return MT_ERR_NOMEM;
     double *L = mem, *u = L + (size_t)T * T, *w = u + (size_t)T * d;
     double *alpha = w + (size_t)T * d, *beta = alpha + o->m;
-    s = chol_psd(R, T, L);
+    s = chol_psd("mmoe synthetic", R, T, L);
     mt_rng r;
     if (!s) {
         mt_rng_init(&r, o->seed, ST_BASIS);

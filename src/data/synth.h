@@ -41,6 +41,12 @@ void synth_mmoe_defaults(synth_mmoe_opts *o);
  * problem: "mmoe synthetic: correlation matrix is not symmetric: ...". */
 mt_status synth_mmoe(mt_dataset *ds, const synth_mmoe_opts *o, float *w);
 
+/* Checks that R (T, T) is a correlation matrix (unit diagonal, symmetric,
+ * entries in [-1, 1], positive semi-definite) and writes its lower
+ * Cholesky factor into L (T, T); a zero pivot is allowed where the rest of
+ * its column is zero (rank-deficient R). Messages start with `who`. */
+mt_status synth_corr_factor(const char *who, const double *R, int T, double *L);
+
 /* ---- Sigma-scaled regression (Chen et al. 2018, GradNorm) ----
  *
  *   x ~ N(0, I_{d_in}),  y_i = sigma_i * tanh((B + eps_i) x)   (d_out values)

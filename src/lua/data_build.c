@@ -390,6 +390,7 @@ static const db_source *const sources[] = {
     &db_source_fashion, &db_source_multi_fashion, &db_source_csv,      &db_source_mmoe,    &db_source_gradnorm,
     &db_source_kendall, &db_source_related,       &db_source_attributes, &db_source_table, &db_source_generate,
     &db_source_landscape,
+    &db_source_gp_family, /* data_sources.c: the multi-task GP's tasks (survey 5) */
 };
 #define NSOURCES ((int)(sizeof sources / sizeof sources[0]))
 

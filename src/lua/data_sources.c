@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "data/csv.h"
 #include "data/fashion.h"
+#include "data/gpfamily.h"
 #include "data/multifashion.h"
 #include "data/synth.h"
 #include "lua_internal.h"
@@ -432,3 +433,52 @@ static mt_status build_landscape(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data
 const db_source db_source_landscape = {"landscape",
                                        "one dummy example, targets `f1` and `f2`: the data of mtl.share.landscape",
                                        landscape_params, build_landscape};
+
+#define GPF(m) MT_FIELD_INT(gpfam_opts, m)
+#define GPFD(m) MT_FIELD_DOUBLE(gpfam_opts, m)
+static const mt_tparam_def gpfam_params[] = {
+    {"tasks", MT_TP_INT, 2, 1, GPFAM_MAX_TASKS, NULL, "number of tasks T", .field = GPF(ntasks)},
+    {"n", MT_TP_INTS, 20, 0, 1e6, NULL, "training examples of each task: one number, or one per task", .maxlen = GPFAM_MAX_TASKS},
+    {"val", MT_TP_INT, 50, 0, 1e6, NULL, "validation examples, labelled for every task", .field = GPF(n_val)},
+    {"test", MT_TP_INT, 200, 0, 1e6, NULL, "test examples, labelled for every task", .field = GPF(n_test)},
+    {"correlation", MT_TP_NUMBER, 0.8, -1, 1, NULL, "correlation of the tasks' functions (within a group)", .field = GPFD(rho)},
+    {"groups", MT_TP_INTS, 1, 0, 1e6, NULL, "a group label per task (default: one group)", .maxlen = GPFAM_MAX_TASKS},
+    {"across", MT_TP_NUMBER, 0, -1, 1, NULL, "correlation between tasks of different groups"},
+    {"lengthscale", MT_TP_NUMBER, 1, 1e-6, 1e6, NULL, "length-scale of the functions (RBF)", .field = GPFD(lengthscale)},
+    {"noise", MT_TP_NUMBER, 0.1, 0, 1e6, NULL, "standard deviation of the label noise", .field = GPFD(noise)},
+    {"range", MT_TP_NUMBER, 5, 1e-6, 1e6, NULL, "inputs uniform in [-range, range]", .field = GPFD(range)},
+    DB_SEED_PARAM,
+    {NULL},
+};
+
+/* Related 1-D tasks with a known correlation (data/gpfamily.h), for the
+ * multi-task GP and kernel ridge: tasks in the same group have correlation
+ * `correlation`, in different groups `across`. The split is the
+ * generator's own: `n` training examples per task, then `val` and `test`
+ * examples labelled for every task. */
+static mt_status build_gp_family(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *r)
+{
+    (void)tidx;
+    gpfam_opts o;
+    gpfam_defaults(&o);
+    tparam_fill(gpfam_params, p, &o);
+    o.seed = (uint64_t)tparam_num(p, gpfam_params, "seed");
+    int T = o.ntasks, counts[GPFAM_MAX_TASKS];
+    double nl[GPFAM_MAX_TASKS], groups[GPFAM_MAX_TASKS], R[GPFAM_MAX_TASKS * GPFAM_MAX_TASKS];
+    double across = tparam_num(p, gpfam_params, "across");
+    int nn = tparam_list(p, "n", nl, GPFAM_MAX_TASKS), ng = tparam_list(p, "groups", groups, GPFAM_MAX_TASKS);
+    if (nn > 1 && nn != T) return vfail(c, "n", "%d entries for %d tasks (give one number, or one per task)", nn, T);
+    if (ng && ng != T) return vfail(c, "groups", "%d entries for %d tasks", ng, T);
+    for (int t = 0; t < T; t++) counts[t] = nn ? (int)nl[nn > 1 ? t : 0] : o.n_each;
+    o.n_train = counts;
+    for (int s = 0; s < T; s++)
+        for (int t = 0; t < T; t++) R[s * T + t] = s == t ? 1 : !ng || groups[s] == groups[t] ? o.rho : across;
+    o.R = R;
+    if (gpfam_make(&r->ds, &r->split, &o)) return vfail(c, NULL, "%s", mt_last_error());
+    return MT_OK;
+}
+
+const db_source db_source_gp_family = {"gp_family",
+                                       "related 1-D regression tasks with exactly the given correlation (survey 5, the multi-task GP); "
+                                       "targets `t1`..`tT`; `n` training examples per task, `val` and `test` labelled for every task",
+                                       gpfam_params, build_gp_family};

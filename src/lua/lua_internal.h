@@ -91,7 +91,8 @@ int db_source_count(void);
 const db_source *db_source_at(int i);
 const db_source *db_source_find(const char *name);
 extern const db_source db_source_fashion, db_source_multi_fashion, db_source_csv, db_source_mmoe,
-    db_source_gradnorm, db_source_kendall, db_source_related, db_source_attributes, db_source_landscape;
+    db_source_gradnorm, db_source_kendall, db_source_related, db_source_attributes, db_source_landscape,
+    db_source_gp_family;
 
 /* Parameters several constructors share. */
 #define DB_SEED_PARAM \

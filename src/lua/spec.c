@@ -26,6 +26,18 @@ static const char *const train_keys[] = {
         if (st_ != MT_OK) return st_; \
     } while (0)
 
+/* The model classes' names, comma-separated, into buf. */
+static const char *model_names(char *buf, size_t n)
+{
+    size_t w = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < topo_class_count(); i++) {
+        const mt_topo_class *k = topo_class_at(i);
+        if (k->model) w = topo_appendf(buf, n, w, "%s%s", w ? ", " : "", k->name);
+    }
+    return buf;
+}
+
 static mt_status parse_topology(mtlua_vctx *c, int tidx, mt_experiment *e)
 {
     lua_State *L = c->L;
@@ -35,7 +47,24 @@ static mt_status parse_topology(mtlua_vctx *c, int tidx, mt_experiment *e)
     mt_topo_spec *s = &e->topo;
     TRY(vstring(c, tidx, "type", "hard", NULL, s->type, sizeof s->type));
     const mt_topo_class *cls = topo_find(s->type);
+    /* mtl.model.<name> or mtl.share.<name> must name a model or a network;
+     * a plain table ({ type = "gp", ... }, from --set) is what its type is */
+    lua_getfield(L, tidx, "__kind");
+    const char *kind = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+    int as_model = strcmp(kind, "model") == 0, as_share = strcmp(kind, "share") == 0;
+    lua_pop(L, 1);
+    if (as_model && (!cls || !cls->model))
+        return vfail(c, "type", "%s \"%s\" is not a model (models: %s)", cls ? "the sharing topology" : "unknown:",
+                     s->type, model_names(d, sizeof d));
     if (!cls) return vfail(c, "type", "unknown sharing \"%s\" (available: %s)", s->type, topo_names());
+    if (as_share && cls->model) return vfail(c, "type", "%s is a model, not a network: write mtl.model.%s { ... }", s->type, s->type);
+    if (cls->model) { /* no layers: only its own parameters */
+        static const char *const model_keys[] = {"type", NULL};
+        TRY(vtparams(c, tidx, model_keys, cls->params, &s->params, cls->name));
+        s->cls = cls;
+        s->ntrunk = 0;
+        return MT_OK;
+    }
     TRY(vtparams(c, tidx, hard_keys, cls->params, &s->params, cls->name));
     s->cls = cls;
     TRY(vintlist(c, tidx, "trunk", s->trunk, &s->ntrunk, MT_TOPO_MAXLAYERS, 1));

@@ -192,13 +192,13 @@ mt_status gp_new(const gp_config *c, const double *X, const double *y, const int
     /* the starting point */
     double *th = g->theta;
     th[0] = 0;
-    th[1] = log(median_distance(X, n, d));
+    th[1] = log(c->ls0 > 0 ? c->ls0 : median_distance(X, n, d));
     mt_rng rng;
     mt_rng_init(&rng, seed, 0x69cULL);
     for (int t = 0; t < g->T; t++) {
         for (int r = 0; r < g->R; r++) th[gp_th_L(g, t, r)] = (r == 0 ? sqrt(0.5) : 0) + 0.1 * mt_rng_normal(&rng);
         th[gp_th_kappa(g, t)] = g->R > 0 ? log(0.5) : 0;
-        th[gp_th_noise(g, t)] = log(0.1);
+        th[gp_th_noise(g, t)] = log(fmax((c->noise0 > 0 ? c->noise0 : 0.1) - GP_NOISE_FLOOR, 1e-12));
         th[gp_th_mean(g, t)] = 0;
     }
     for (int i = 0; i < g->ntheta; i++) {
@@ -360,16 +360,10 @@ mt_status gp_predict(mt_gp *g, int t, const double *Xs, int m, double *mean, dou
     return MT_OK;
 }
 
-mt_status gp_loo_mse(mt_gp *g, double *mse)
+mt_status gp_loo_residuals(mt_gp *g, double *e)
 {
     mt_status st = factorise(g);
     if (st) return st;
-    for (int t = 0; t < g->T; t++) mse[t] = 0;
-    for (int i = 0; i < g->n; i++) {
-        int t = g->task[i];
-        double e = g->alpha[i] / g->Sinv[(size_t)i * g->n + i] * g->ysd[t];
-        mse[t] += e * e;
-    }
-    for (int t = 0; t < g->T; t++) mse[t] = g->nt[t] ? mse[t] / g->nt[t] : NAN;
+    for (int i = 0; i < g->n; i++) e[i] = g->alpha[i] / g->Sinv[(size_t)i * g->n + i] * g->ysd[g->task[i]];
     return MT_OK;
 }

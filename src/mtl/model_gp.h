@@ -38,6 +38,8 @@ typedef struct {
     int rank;      /* columns of L, 0..T */
     mk_kind kernel;
     unsigned fixed; /* GP_FIX_* */
+    double ls0;     /* > 0: the starting length-scale (else the median distance) */
+    double noise0;  /* > 0: the starting noise, a fraction of each task's variance (else 0.1) */
 } gp_config;
 
 typedef struct mt_gp mt_gp;
@@ -69,10 +71,10 @@ mt_status gp_step(mt_gp *g, mk_adam *adam, const mk_adam_cfg *c, double *lml);
 /* The latent posterior of task t at Xs (m, d) in original units: mean (m)
  * and variance (m, may be NULL) of f (add gp_noise_var for y). */
 mt_status gp_predict(mt_gp *g, int t, const double *Xs, int m, double *mean, double *var);
-/* Leave-one-out squared error per task (T), exact for the current theta
- * (Rasmussen & Williams eq. 5.12), original units; NaN for a task
- * without data. */
-mt_status gp_loo_mse(mt_gp *g, double *mse);
+/* The leave-one-out residual of every observation (n; y_i minus the
+ * prediction of the GP conditioned on the others), exact for the current
+ * theta (Rasmussen & Williams eq. 5.12), original units. */
+mt_status gp_loo_residuals(mt_gp *g, double *e);
 
 /* B (T, T) in standardised units; the covariance of the tasks' latent
  * functions at equal inputs in original units, s_s s_t var B[s, t]. */

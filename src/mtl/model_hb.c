@@ -444,21 +444,19 @@ mt_status hb_predict(const mt_hb *h, int t, const double *Xs, int m, double *mea
     return MT_OK;
 }
 
-void hb_loo_mse(const mt_hb *h, double *mse)
+void hb_loo_residuals(const mt_hb *h, double *e)
 {
     int d = h->d;
     size_t dd = (size_t)d * d;
-    for (int t = 0; t < h->T; t++) mse[t] = 0;
     for (int i = 0; i < h->n; i++) {
         int t = h->task[i];
         const double *x = h->X + (size_t)i * d;
-        double e = 0;
+        double s = 0;
         for (int k = 0; k < h->K; k++) {
             double hii = quadform(x, h->S + IDX2(h, t, k) * dd, x, d) / h->noise[t];
             double res = h->y[i] - dotd(x, h->m + IDX2(h, t, k) * d, d);
-            e += h->r[IDX2(h, t, k)] * res / (1 - hii);
+            s += h->r[IDX2(h, t, k)] * res / (1 - hii);
         }
-        mse[t] += e * e;
+        e[i] = s;
     }
-    for (int t = 0; t < h->T; t++) mse[t] = h->nt[t] ? mse[t] / h->nt[t] : NAN;
 }

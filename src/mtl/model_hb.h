@@ -77,9 +77,9 @@ void hb_set_noise_var(mt_hb *h, int t, double v);
 void hb_posterior(const mt_hb *h, int t, double *mean, double *cov);
 /* The latent posterior at Xs (m, d0): mean (m), variance (m, may be NULL). */
 mt_status hb_predict(const mt_hb *h, int t, const double *Xs, int m, double *mean, double *var);
-/* Leave-one-out squared error per task (T; NaN without data): exact for
- * K = 1 (e_i / (1 - h_ii) of the penalised least squares the posterior
- * mean solves); with K > 1 the responsibilities are held. */
-void hb_loo_mse(const mt_hb *h, double *mse);
+/* The leave-one-out residual of every observation (n): exact for K = 1
+ * (e_i / (1 - h_ii) of the penalised least squares the posterior mean
+ * solves); with K > 1 the responsibilities are held. */
+void hb_loo_residuals(const mt_hb *h, double *e);
 
 #endif

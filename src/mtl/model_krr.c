@@ -31,17 +31,19 @@ mt_status krr_check_B(const double *B, int T)
             if (!(fabs(B[s * T + t] - B[t * T + s]) <= 1e-12 * (fabs(B[s * T + t]) + fabs(B[t * T + s]) + 1e-300)))
                 return mt_fail(MT_ERR_ARG, "the task matrix B is not symmetric: B[%d][%d] = %g, B[%d][%d] = %g", s + 1,
                                t + 1, B[s * T + t], t + 1, s + 1, B[t * T + s]);
-    double A[256], ev[16], V[256];
-    if (T > 16) return mt_fail(MT_ERR_ARG, "the task matrix B: %d tasks, at most 16", T);
-    for (int i = 0; i < T * T; i++) {
+    for (int i = 0; i < T * T; i++)
         if (!isfinite(B[i])) return mt_fail(MT_ERR_ARG, "the task matrix B has a non-finite entry");
-        A[i] = B[i];
-    }
-    if (linalg_eigh(T, A, ev, V) < 0) return mt_fail(MT_ERR_ARG, "the task matrix B: eigenvalues did not converge");
-    if (!(ev[0] > 0)) return mt_fail(MT_ERR_ARG, "the task matrix B is zero or negative definite");
-    if (ev[T - 1] < -1e-10 * ev[0])
-        return mt_fail(MT_ERR_ARG, "the task matrix B is not positive semi-definite (eigenvalue %.3g)", ev[T - 1]);
-    return MT_OK;
+    double *A = mt_alloc((size_t)T * T * 2 * sizeof *A + (size_t)T * sizeof *A); /* A, V (T, T), ev (T) */
+    if (!A) return MT_ERR_NOMEM;
+    double *V = A + (size_t)T * T, *ev = V + (size_t)T * T;
+    memcpy(A, B, (size_t)T * T * sizeof *A);
+    mt_status st = MT_OK;
+    if (linalg_eigh(T, A, ev, V) < 0) st = mt_fail(MT_ERR_ARG, "the task matrix B: eigenvalues did not converge");
+    else if (!(ev[0] > 0)) st = mt_fail(MT_ERR_ARG, "the task matrix B is zero or negative definite");
+    else if (ev[T - 1] < -1e-10 * ev[0])
+        st = mt_fail(MT_ERR_ARG, "the task matrix B is not positive semi-definite (eigenvalue %.3g)", ev[T - 1]);
+    mt_free(A);
+    return st;
 }
 
 void krr_free(mt_krr *k)
@@ -132,14 +134,9 @@ mt_status krr_predict(const mt_krr *k, int t, const double *Xs, int m, double *m
     return MT_OK;
 }
 
-void krr_loo_mse(const mt_krr *k, double *mse)
+void krr_loo_residuals(const mt_krr *k, double *e)
 {
-    for (int t = 0; t < k->c.T; t++) mse[t] = 0;
-    for (int i = 0; i < k->n; i++) {
-        double e = k->alpha[i] / k->dinv[i];
-        mse[k->task[i]] += e * e;
-    }
-    for (int t = 0; t < k->c.T; t++) mse[t] = k->nt[t] ? mse[t] / k->nt[t] : NAN;
+    for (int i = 0; i < k->n; i++) e[i] = k->alpha[i] / k->dinv[i];
 }
 
 const double *krr_alpha(const mt_krr *k) { return k->alpha; }

@@ -41,9 +41,9 @@ mt_status krr_fit(const krr_config *c, const double *B, const double *X, const d
 void krr_free(mt_krr *k);
 /* f(Xs, t) for Xs (m, d) into mean (m). */
 mt_status krr_predict(const mt_krr *k, int t, const double *Xs, int m, double *mean);
-/* Exact leave-one-out squared error per task (T; NaN without data):
- * the residual of point i refitted without it is alpha_i / [(K + ridge I)^-1]_ii. */
-void krr_loo_mse(const mt_krr *k, double *mse);
+/* The exact leave-one-out residual of every observation (n): that of
+ * point i refitted without it is alpha_i / [(K + ridge I)^-1]_ii. */
+void krr_loo_residuals(const mt_krr *k, double *e);
 const double *krr_alpha(const mt_krr *k); /* (n) the dual coefficients */
 double krr_jitter(const mt_krr *k);
 

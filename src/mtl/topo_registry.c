@@ -10,7 +10,7 @@
 
 extern const mt_topo_class topo_class_hard, topo_class_soft, topo_class_cross_stitch, topo_class_sluice,
     topo_class_jmt, topo_class_tensor, topo_class_mmoe, topo_class_omoe, topo_class_cgc, topo_class_ple,
-    topo_class_fafs, topo_class_drn, topo_class_landscape;
+    topo_class_fafs, topo_class_drn, topo_class_landscape, topo_class_krr, topo_class_gp, topo_class_hier_bayes;
 extern const mt_reg_class reg_class_block_sparse, reg_class_mean_reg, reg_class_cluster, reg_class_task_cov;
 
 static const mt_topo_class *const topo_classes[] = {
@@ -27,6 +27,9 @@ static const mt_topo_class *const topo_classes[] = {
     &topo_class_fafs,         /* topo_fafs.c: 6.2 */
     &topo_class_drn,          /* topo_drn.c: 6.1 */
     &topo_class_landscape,    /* topo_landscape.c: two-objective toys */
+    &topo_class_krr,          /* model_classes.c: non-graph models, survey 5 */
+    &topo_class_gp,
+    &topo_class_hier_bayes,
 };
 
 static const mt_reg_class *const reg_classes[] = {
@@ -86,6 +89,7 @@ size_t topo_markdown(char *buf, size_t n)
     if (n) buf[0] = '\0';
     tparam_md_printf(&o, "| class | parameters (defaults) | what it is |\n| --- | --- | --- |\n");
     for (int i = 0; i < NTOPO + NREG; i++) {
+        if (i < NTOPO && topo_classes[i]->model) continue; /* mtl.model.*: model_markdown */
         const char *name = i < NTOPO ? topo_classes[i]->name : reg_classes[i - NTOPO]->name;
         const char *sum = i < NTOPO ? topo_classes[i]->summary : reg_classes[i - NTOPO]->summary;
         const mt_tparam_def *defs = i < NTOPO ? topo_classes[i]->params : reg_classes[i - NTOPO]->params;
@@ -97,6 +101,7 @@ size_t topo_markdown(char *buf, size_t n)
     }
     tparam_md_printf(&o, "\n| class | parameter | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n");
     for (int i = 0; i < NTOPO + NREG; i++) {
+        if (i < NTOPO && topo_classes[i]->model) continue;
         char owner[64];
         snprintf(owner, sizeof owner, "`%s`", i < NTOPO ? topo_classes[i]->name : reg_classes[i - NTOPO]->name);
         tparam_md_rows(&o, owner, i < NTOPO ? topo_classes[i]->params : reg_classes[i - NTOPO]->params);
@@ -110,7 +115,10 @@ size_t topo_text(char *buf, size_t n)
     if (n) buf[0] = '\0';
     for (int i = 0; i < NTOPO + NREG; i++) {
         if (i == 0) tparam_md_printf(&o, "topologies: topology = mtl.share.NAME { trunk, head, conv, act, norm, dropout, ... }\n");
-        if (i == NTOPO) tparam_md_printf(&o, "\nregularisers: regularizers = { mtl.reg.NAME { ... }, ... }\n");
+        if (i == NTOPO)
+            tparam_md_printf(&o, "\nnon-graph models, topology = mtl.model.NAME { ... }: mtlab --list-models\n"
+                                 "\nregularisers: regularizers = { mtl.reg.NAME { ... }, ... }\n");
+        if (i < NTOPO && topo_classes[i]->model) continue;
         const char *name = i < NTOPO ? topo_classes[i]->name : reg_classes[i - NTOPO]->name;
         const char *sum = i < NTOPO ? topo_classes[i]->summary : reg_classes[i - NTOPO]->summary;
         tparam_md_printf(&o, "  %-14s %s\n", name, sum);
@@ -197,6 +205,7 @@ mt_status topo_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, in
     out->shared_weight = -1;
     const mt_topo_class *c = s->cls ? s->cls : topo_find(s->type);
     if (!c) return mt_fail(MT_ERR_ARG, "topology: unknown sharing \"%s\"", s->type);
+    if (!c->build) return mt_fail(MT_ERR_ARG, "topology: %s is a model, not a network", s->type);
     return c->build(g, s, x, in_c, in_h, in_w, out);
 }
 

@@ -141,6 +141,9 @@ struct mt_topo_class {
      * attaches, which tasks are auxiliary, learned mixing). */
     size_t (*describe)(const mt_topo_spec *s, int in_dim, char *buf, size_t n);
     mt_topo_hooks hooks;
+    /* Not NULL: a non-graph model (model.h; mtl.model.<name> in scripts),
+     * built by the trainer from the data instead of `build`. */
+    const struct mt_model_class *model;
 };
 
 struct mt_reg_class {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/mem.h"
+#include "mtl/model.h"
 
 const char *loss_kind_name(mt_loss_kind k)
 {
@@ -121,7 +122,8 @@ mt_status experiment_validate(const mt_experiment *e)
         return mt_fail(MT_ERR_ARG, "data: the training split is empty");
     if (!(e->optim.lr > 0))
         return mt_fail(MT_ERR_ARG, "optim.lr: expected a positive number, got %g", (double)e->optim.lr);
-    return topo_validate(&e->topo);
+    mt_status st = topo_validate(&e->topo);
+    return st ? st : experiment_validate_model(e);
 }
 
 void experiment_single_task(const mt_experiment *e, int t, mt_experiment *out)
@@ -133,6 +135,7 @@ void experiment_single_task(const mt_experiment *e, int t, mt_experiment *out)
     out->task[0].weight = 1;
     out->topo.ntasks = 1;
     out->topo.task[0] = e->topo.task[t];
+    model_single_task(&out->topo, t, e->ntasks); /* a model's parameters for one task */
     snprintf(out->weighting.name, sizeof out->weighting.name, "equal");
     memset(&out->weighting.params, 0, sizeof out->weighting.params);
     out->train.baselines = 0;

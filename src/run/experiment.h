@@ -111,6 +111,10 @@ void experiment_free(mt_experiment *e); /* releases the data */
 /* Cross-field checks the trainer relies on (tasks against the dataset,
  * sizes, budget); the message names the field. */
 mt_status experiment_validate(const mt_experiment *e);
+/* The part of it for a non-graph model (mtl/model.h; in trainer_model.c):
+ * regression tasks only, no weighting, regulariser or optimiser it cannot
+ * use, data within its size limits. MT_OK for a network. */
+mt_status experiment_validate_model(const mt_experiment *e);
 /* A single-task copy of e for task t: same data, budget, seed, optimiser;
  * weighting "equal". Retains the data. */
 void experiment_single_task(const mt_experiment *e, int t, mt_experiment *out);

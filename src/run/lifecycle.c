@@ -27,6 +27,8 @@ struct mt_lifecycle {
     mt_baselines base;
     mt_baseline_progress progress; /* the baselines' trainers, step by step */
     void *progress_ud;
+    mt_status (*files)(void *ud, const mt_monitor *m, const char *dir);
+    void *files_ud;
 
     /* the end */
     int write_failed; /* a run file could not be written: the run fails */
@@ -86,6 +88,8 @@ mt_status lifecycle_new(const mt_experiment *e, const lifecycle_opts *o, mt_life
     lc->e = e;
     lc->progress = o->progress;
     lc->progress_ud = o->progress_ud;
+    lc->files = o->files;
+    lc->files_ud = o->files_ud;
     snprintf(lc->dir, sizeof lc->dir, "%s", o->dir);
     snprintf(lc->top, sizeof lc->top, "%s", o->top ? o->top : o->dir);
     snprintf(lc->method, sizeof lc->method, "%s", e->weighting.name);
@@ -203,6 +207,7 @@ mt_status lifecycle_end(mt_lifecycle *lc, mt_status st, const char *status, cons
         char ck[1200];
         if (trainer_save_checkpoint(lc->t, rundir_file(lc->rd, "checkpoint.safetensors", ck, sizeof ck)))
             fail_late(lc, &st, &io);
+        if (lc->files && lc->files(lc->files_ud, &lc->mon, lc->dir)) fail_late(lc, &st, &io);
         cJSON *ev = jrec_event("finish", step);
         cJSON_AddStringToObject(ev, "status", lc->status);
         cJSON_AddNumberToObject(ev, "wall_time_s", round(lc->wall * 1000) / 1000);

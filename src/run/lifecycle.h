@@ -44,6 +44,11 @@ typedef struct {
     int series_points; /* plot points the monitor keeps per series; 0: 4096 */
     mt_baseline_progress progress; /* called on the baselines' trainers (may be NULL) */
     void *progress_ud;
+    /* writes the files the app adds to the folder (band.svg) after the
+     * checkpoint, before the finish event; an error fails the run late.
+     * May be NULL. */
+    mt_status (*files)(void *ud, const mt_monitor *m, const char *dir);
+    void *files_ud;
 } lifecycle_opts;
 
 /* Builds e's trainer (e borrowed: it must outlive the lifecycle). On

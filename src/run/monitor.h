@@ -79,6 +79,16 @@ typedef struct {
 #define MT_MON_MAX_MARKS 64
 #define MT_MON_EMA_WINDOW 20 /* updates: the default window of the exponential average */
 
+/* The posterior band of a non-graph model with one input dimension
+ * (run/trainer_model.c), a matrix of 1 + 4T rows over MT_MON_BAND_GRID
+ * columns: row 0 the inputs of the grid; for task t, rows 1+4t and 2+4t
+ * its posterior mean and standard deviation on the grid (NaN where the
+ * model has no variance), rows 3+4t and 4+4t the x and y of its training
+ * points (up to the grid's length; NaN after the last). */
+#define MT_MON_BAND "posterior band"
+#define MT_MON_BAND_GRID 64
+#define MT_MON_BAND_TASKS 15
+
 typedef struct {
     int ntasks;
     char task[MT_MAX_TASKS][MT_MON_NAME];

@@ -14,17 +14,12 @@
 #include "run/result.h"
 #include "mtl/methods.h"
 #include "run/jsonrec.h"
+#include "run/linefile.h"
 
-/* Lines kept in memory before a write regardless of the clock. */
-#define RD_BUF_MAX (1u << 20)
-
-/* One append-only file written in whole lines. */
+/* One record file of the run. */
 typedef struct {
     const char *name; /* in the run directory */
-    int fd;
-    char *buf; /* (cap) complete lines not yet written */
-    size_t len, cap;
-    off_t good; /* bytes on disk, ending with a complete line */
+    mt_linefile f;
 } rd_stream;
 
 enum { RD_METRICS, RD_RELATIONS, RD_EVENTS, RD_NSTREAMS }; /* also the order of writing */
@@ -105,44 +100,24 @@ static void rd_fail(mt_rundir *rd, const char *name, const char *what, int e)
     snprintf(rd->errmsg, sizeof rd->errmsg, "%s/%s: %s: %s", rd->dir, name, what, strerror(e));
 }
 
-/* Writes the buffered lines with as few write(2) calls as the kernel
- * allows. On failure the file is cut back to its last complete line, so a
- * reader never sees half a record, and the stream stops. */
+/* Writes one file's buffered lines; after the run's first error nothing
+ * more is written anywhere (the error explains what is missing). */
 static void stream_write(mt_rundir *rd, rd_stream *s)
 {
-    if (rd->err || s->fd < 0 || !s->len) {
-        s->len = 0;
+    if (rd->err) {
+        linefile_drop(&s->f);
         return;
     }
-    size_t done = 0;
-    while (done < s->len) {
-        ssize_t r = write(s->fd, s->buf + done, s->len - done);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) {
-            int e = r < 0 ? errno : EIO;
-            if (done && ftruncate(s->fd, s->good) == 0) lseek(s->fd, s->good, SEEK_SET);
-            rd_fail(rd, s->name, "write failed", e);
-            s->len = 0;
-            return;
-        }
-        done += (size_t)r;
-    }
-    s->good += (off_t)s->len;
-    s->len = 0;
+    int e = linefile_write(&s->f);
+    if (e) rd_fail(rd, s->name, "write failed", e);
 }
 
 /* Appends text and a newline as one line. */
 static void stream_line(mt_rundir *rd, rd_stream *s, const char *text, size_t n)
 {
-    if (rd->err || s->fd < 0) return;
-    if (mt_grow((void **)&s->buf, &s->cap, s->len + n + 1, 1)) {
-        rd_fail(rd, s->name, "cannot buffer a record", ENOMEM);
-        return;
-    }
-    memcpy(s->buf + s->len, text, n);
-    s->buf[s->len + n] = '\n';
-    s->len += n + 1;
-    if (s->len >= RD_BUF_MAX) stream_write(rd, s);
+    if (rd->err || s->f.fd < 0) return;
+    int e = linefile_append(&s->f, text, n);
+    if (e) rd_fail(rd, s->name, e == ENOMEM ? "cannot buffer a record" : "write failed", e);
 }
 
 static mt_status rd_status(const mt_rundir *rd)
@@ -175,14 +150,12 @@ mt_status rundir_open(const char *dir, mt_rundir **out)
     static const char *const names[RD_NSTREAMS] = {"metrics.csv", "relations.jsonl", "events.jsonl"};
     for (int i = 0; i < RD_NSTREAMS; i++) {
         rd->s[i].name = names[i];
-        rd->s[i].fd = -1;
+        rd->s[i].f.fd = -1;
     }
     for (int i = 0; i < RD_NSTREAMS; i++) {
         char p[1200];
-        rundir_file(rd, names[i], p, sizeof p);
-        rd->s[i].fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-        if (rd->s[i].fd < 0) {
-            int e = errno;
+        int e = linefile_open(&rd->s[i].f, rundir_file(rd, names[i], p, sizeof p));
+        if (e) {
             rundir_close(rd);
             return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", p, strerror(e));
         }
@@ -199,11 +172,9 @@ mt_status rundir_seal(mt_rundir *rd)
 {
     rundir_flush(rd);
     for (int i = 0; i < RD_NSTREAMS; i++) {
-        rd_stream *s = &rd->s[i];
-        if (s->fd < 0) continue;
-        if (!rd->err && fsync(s->fd) != 0 && errno != EINVAL) rd_fail(rd, s->name, "fsync failed", errno);
-        if (close(s->fd) != 0) rd_fail(rd, s->name, "close failed", errno);
-        s->fd = -1;
+        if (rd->s[i].f.fd < 0) continue;
+        int e = linefile_close(&rd->s[i].f, !rd->err);
+        if (e) rd_fail(rd, rd->s[i].name, "fsync or close failed", e);
     }
     return rd_status(rd);
 }
@@ -212,7 +183,6 @@ mt_status rundir_close(mt_rundir *rd)
 {
     if (!rd) return MT_OK;
     mt_status st = rundir_seal(rd);
-    for (int i = 0; i < RD_NSTREAMS; i++) mt_free(rd->s[i].buf);
     mt_free(rd);
     return st;
 }
@@ -305,7 +275,7 @@ static void rec_matrix(void *ud, long step, const char *name, int rows, int cols
         cJSON_AddItemToArray(vals, row);
     }
     rd_record(rd, RD_RELATIONS, o);
-    if (rd->s[RD_RELATIONS].len && rd_now() - rd->last_flush >= RUNDIR_FLUSH_S) rundir_flush(rd);
+    if (rd->s[RD_RELATIONS].f.len && rd_now() - rd->last_flush >= RUNDIR_FLUSH_S) rundir_flush(rd);
 }
 
 mt_recorder rundir_recorder(mt_rundir *rd)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "mtl/model.h"
 #include "run/jsonrec.h"
 #include "run/trainer_impl.h"
 
@@ -12,7 +13,7 @@ const char *split_kind_name(mt_split_kind s)
     return s == MT_SPLIT_TRAIN ? "train" : s == MT_SPLIT_VAL ? "val" : "test";
 }
 
-static double now_s(void)
+double tr_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -128,7 +129,7 @@ static mt_status make_optimizer(mt_trainer *t)
     c.sched.gamma = o->gamma;
     c.sched.min_lr = o->min_lr;
     c.sched.total = (int)(t->total > o->warmup ? t->total : o->warmup + 1);
-    mt_status st = optim_init(&t->opt, &c, graph_params(t->g)->total);
+    mt_status st = optim_init(&t->opt, &c, tr_params(t)->total);
     return st ? mt_fail_prefix(st, "optim") : MT_OK;
 }
 
@@ -161,9 +162,10 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
     t->lr_base = e->optim.lr;
     t->lr_scale = 1.0;
     const mt_split *sp = &e->data->split;
-    t->batches_per_epoch = (sp->train.n + e->train.batch - 1) / e->train.batch;
-    t->total = e->train.steps > 0 ? e->train.steps : (long)e->train.epochs * t->batches_per_epoch;
-    if ((st = build_graph(t)) || (st = index_shared(t)) || (st = make_optimizer(t)) ||
+    const mt_model_class *mc = model_class_of(&e->topo); /* a model takes all the data in each step */
+    t->batches_per_epoch = mc ? 1 : (sp->train.n + e->train.batch - 1) / e->train.batch;
+    t->total = mc && !mc->iterative ? 1 : e->train.steps > 0 ? e->train.steps : (long)e->train.epochs * t->batches_per_epoch;
+    if ((st = mc ? tr_model_build(t) : build_graph(t)) || (st = mc ? MT_OK : index_shared(t)) || (st = make_optimizer(t)) ||
         (st = tr_setup_method(t, &e->weighting)) ||
         (st = batcher_init(&t->tb, &sp->train, e->train.batch, e->train.seed, 1))) {
         trainer_free(t);
@@ -180,6 +182,7 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
     }
     t->lr_now = tr_current_lr(t);
     if (mon) mon->lr = t->lr_now;
+    if (t->model) tr_model_publish_start(t);
     *out = t;
     return MT_OK;
 }
@@ -340,6 +343,7 @@ static double mask_count(mt_trainer *t, int k, int n)
 
 mt_status trainer_evaluate(mt_trainer *t, mt_split_kind split, mt_eval_result *out)
 {
+    if (t->model) return tr_model_evaluate(t, split, out);
     const mt_split *sp = &t->e.data->split;
     const mt_index *set = split == MT_SPLIT_TEST ? &sp->test : split == MT_SPLIT_VAL ? &sp->val : &sp->train;
     memset(out, 0, sizeof *out);
@@ -381,10 +385,11 @@ static void tr_record_event(mt_trainer *t, cJSON *ev)
     cJSON_Delete(ev);
 }
 
-static mt_status evaluate_and_publish(mt_trainer *t)
+mt_status tr_evaluate_and_publish(mt_trainer *t)
 {
+    if (t->model) tr_model_publish_band(t); /* first: the matrix pane opens on it */
     tr_publish_learned(t);
-    tr_publish_weight_history(t);
+    if (!t->model) tr_publish_weight_history(t);
     tr_publish_sigma(t);
     /* the training window */
     for (int k = 0; k < t->T; k++) {
@@ -464,7 +469,8 @@ mt_status trainer_step(mt_trainer *t)
 {
     if (trainer_finished(t)) return mt_fail(MT_ERR_STATE, "%s: training already finished", t->e.name);
     t->in_step = 0;
-    double t0 = now_s();
+    if (t->model) return tr_model_step(t);
+    double t0 = tr_now_s();
     const int *rows;
     int n = batcher_next(&t->tb, &rows);
     if (n == 0) {
@@ -546,7 +552,27 @@ mt_status trainer_step(mt_trainer *t)
             }
         }
     }
-    t->busy_s += now_s() - t0;
+    return tr_step_done(t, t0);
+}
+
+/* The on_step callback when it falls due (throttled by callback_every). */
+static mt_status call_on_step(mt_trainer *t)
+{
+    int every = t->e.train.callback_every;
+    int due = every > 0 ? t->step - t->last_hook_step >= every : t->hook_s <= 0.1 * t->busy_s;
+    if (t->hooks.on_step && due) {
+        t->last_hook_step = t->step;
+        double h0 = tr_now_s();
+        mt_status st = t->hooks.on_step(t->hooks.ud, t->step);
+        t->hook_s += tr_now_s() - h0;
+        return st;
+    }
+    return MT_OK;
+}
+
+mt_status tr_step_done(mt_trainer *t, double t0)
+{
+    t->busy_s += tr_now_s() - t0;
     if (t->mon) {
         t->mon->step = t->step;
         t->mon->epoch = t->epoch + 1;
@@ -554,19 +580,10 @@ mt_status trainer_step(mt_trainer *t)
         t->mon->samples_per_s = trainer_samples_per_s(t);
     }
     if (eval_due(t)) {
-        st = evaluate_and_publish(t);
+        mt_status st = tr_evaluate_and_publish(t);
         if (st) return st;
     }
-    int every = t->e.train.callback_every;
-    int due = every > 0 ? t->step - t->last_hook_step >= every : t->hook_s <= 0.1 * t->busy_s;
-    if (t->hooks.on_step && due) {
-        t->last_hook_step = t->step;
-        double h0 = now_s();
-        st = t->hooks.on_step(t->hooks.ud, t->step);
-        t->hook_s += now_s() - h0;
-        return st;
-    }
-    return MT_OK;
+    return call_on_step(t);
 }
 
 int trainer_finished(const mt_trainer *t) { return t->step >= t->total; }
@@ -629,6 +646,9 @@ mt_status trainer_set_static_weight(mt_trainer *t, int task, double w)
 
 mt_status trainer_set_weighting(mt_trainer *t, const mt_method_spec *m)
 {
+    if (t->model && strcmp(m->name, "equal") != 0)
+        return mt_fail(MT_ERR_ARG, "%s: the %s model fits its own objective; loss weighting does not apply", m->name,
+                       t->e.topo.type);
     mt_status st = tr_setup_method(t, m);
     if (st) return st;
     t->e.weighting = *m;
@@ -665,7 +685,8 @@ mt_status trainer_save_checkpoint(mt_trainer *t, const char *path)
     snprintf(step, sizeof step, "%ld", t->step);
     const char *keys[] = {"mtlab.experiment", "mtlab.step", "mtlab.weighting"};
     const char *vals[] = {t->e.name, step, t->e.weighting.name};
-    return checkpoint_save_train(path, graph_params(t->g), &t->opt, keys, vals, 3);
+    if (t->model) tr_model_sync(t);
+    return checkpoint_save_train(path, tr_params(t), &t->opt, keys, vals, 3);
 }
 
 /* The parameters of a checkpoint; its optimiser moments too when it has
@@ -675,11 +696,11 @@ mt_status trainer_load_checkpoint(mt_trainer *t, const char *path)
     mt_ckpt *c;
     mt_status st = checkpoint_open(path, &c);
     if (st) return st;
-    mt_params *p = graph_params(t->g);
+    mt_params *p = tr_params(t);
     char probe[MT_PARAM_NAME + 16];
     snprintf(probe, sizeof probe, "optim.m.%s", p->count ? p->info[0].name : "");
     int with_optim = p->count && checkpoint_find(c, probe) >= 0;
     checkpoint_close(c);
-    if (with_optim) return checkpoint_load_train(path, p, &t->opt);
-    return checkpoint_load_ex(path, p, NULL, 0, 1);
+    st = with_optim ? checkpoint_load_train(path, p, &t->opt) : checkpoint_load_ex(path, p, NULL, 0, 1);
+    return !st && t->model ? tr_model_restore(t, with_optim) : st;
 }

@@ -81,12 +81,12 @@ struct mt_trainer {
     long wh_step[TR_WEIGHT_HIST];
     int nwh;
 
+    struct mt_model *model;  /* a non-graph model (trainer_model.c), or NULL; owned by topo.state */
     double busy_s;           /* seconds spent inside trainer_step */
     long samples;
     char topo_text[8192];
 };
 
-/* The hooks of the topology and of every regulariser, in order. */
 /* The hooks of the topology and of every regulariser, in order. */
 typedef struct {
     const mt_topo_hooks *h[1 + MT_MAX_REGS];
@@ -96,6 +96,24 @@ typedef struct {
 
 /* ---- trainer.c ---- */
 double tr_current_lr(const mt_trainer *t);
+double tr_now_s(void);
+mt_status tr_evaluate_and_publish(mt_trainer *t);
+/* What every step ends with (t0: when it began): its time, the monitor's
+ * header, the evaluation that falls due and the on_step callback. */
+mt_status tr_step_done(mt_trainer *t, double t0);
+
+/* ---- trainer_model.c (a non-graph model instead of a network) ---- */
+mt_params *tr_params(mt_trainer *t); /* the model's float view or the graph's */
+mt_status tr_model_build(mt_trainer *t);
+void tr_model_publish_start(mt_trainer *t);
+/* The posterior band (one input feature; see MT_MON_BAND). */
+void tr_model_publish_band(mt_trainer *t);
+mt_status tr_model_step(mt_trainer *t);
+mt_status tr_model_evaluate(mt_trainer *t, mt_split_kind split, mt_eval_result *out);
+/* The model's values (and Adam moments) into the float view and t->opt
+ * before saving; back after loading. */
+void tr_model_sync(mt_trainer *t);
+mt_status tr_model_restore(mt_trainer *t, int with_optim);
 
 /* ---- trainer_method.c ---- */
 /* Creates the method the spec names (allocation happens here, never in a

@@ -76,6 +76,7 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     else if (view == MT_MAT_MEAN) snprintf(title, sizeof title, "%s (mean of %ld)", x->name, x->updates);
     else snprintf(title, sizeof title, "%s (last)", x->name);
     snprintf(extra, sizeof extra, "%d/%d  m: next  a: average", k + 1, m->nmatrices);
+    if (pane_band_draw(s, w, x, extra)) return; /* a model's posterior band: a picture, not a heatmap */
     pane_frame(s, w, TUI_PANE_MATRIX, title, extra);
     if (!x->valid) {
         pane_centre_msg(w, "not computed yet", ROLE_DIM);

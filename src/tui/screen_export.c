@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "compare.h"
+#include "pane_band.h"
 #include "svg_panes.h"
 
 static void slug(const char *s, char *out, size_t n)
@@ -55,6 +56,7 @@ static mt_status write_pane(FILE *f, void *ud)
     }
     case TUI_PANE_MATRIX: {
         const mt_matrix *x = pane_shown_matrix(s, m);
+        if (band_valid(x)) return band_svg_write(f, x, m->experiment, 0, 0); /* a model's posterior band */
         mt_matrix_view view = x->updates ? (mt_matrix_view)(s->matrix_view % MT_MAT_VIEWS) : MT_MAT_BATCH;
         char sub[160];
         if (view == MT_MAT_EMA)
@@ -109,6 +111,10 @@ static int pane_file(tui_screen *s, const tui_view *v, tui_pane_id p, long step,
     case TUI_PANE_MATRIX: {
         const mt_matrix *x = pane_shown_matrix(s, m);
         if (!x || !x->valid) return 0;
+        if (band_valid(x)) {
+            snprintf(name, n, "band-step%ld.svg", step);
+            return 1;
+        }
         slug(x->name, a, sizeof a);
         snprintf(name, n, "matrix-%s-step%ld.svg", a, step);
         return 1;

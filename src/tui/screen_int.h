@@ -135,6 +135,10 @@ int pane_matrix_key(tui_screen *s, int key);
 /* The matrix the matrix pane shows for m, or NULL. */
 const mt_matrix *pane_shown_matrix(const tui_screen *s, const mt_monitor *m);
 
+/* pane_band.c: the posterior band in the matrix pane when m is it
+ * (returns 1 and draws it), else 0 */
+int pane_band_draw(tui_screen *s, WINDOW *w, const mt_matrix *m, const char *extra);
+
 /* panes_compare.c */
 void pane_draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v);
 void pane_draw_compare_scatter(tui_screen *s, WINDOW *w, const tui_view *v);
