@@ -843,7 +843,8 @@ static void test_e2e_screen_every_matrix_is_explained(void **state)
     static const char *const scripts[] = {"00_workbench_tour", "10_soft_sharing", "11_cross_stitch", "12_sluice", "14_joint_many_task",
                                           "15_tensor_factorisation", "20_mmoe_correlation", "21_ple", "22_fafs", "23_deep_relationship",
                                           "30_block_sparse", "31_mean_regularised", "32_task_clustering",
-                                          "33_task_covariance", "40_landscape_combiners", "41_kendall_uncertainty"};
+                                          "33_task_covariance", "35_multitask_krr", "36_multitask_gp", "37_gp_task_correlation",
+                                          "38_hierarchical_bayes", "40_landscape_combiners", "41_kendall_uncertainty"};
     mtlua_override ov[] = {{"train.steps", "24"}, {"train.eval_every", "8"}, {"train.relations_every", "4"},
                            {"train.affinity_every", "8"}, {"train.baselines", "false"}};
     int checked = 0;

@@ -75,6 +75,22 @@ static const explain_entry matrices[] = {
     {"active features", "Which input features each task uses (block-sparse regularisation selects a shared support)."},
     {"feature use", "How strongly each task uses each input feature (the size of its weights on it)."},
     {"dirty B/S features", "The dirty model: features in the shared block B and the task-specific block S."},
+    {"posterior band",
+     "A non-graph model on one input: for each task the posterior mean (line), a band of +-2 sd and the training "
+     "points. Where a task has few points, what the model shares from the other tasks keeps its band narrow."},
+    {"kernel", "The kernel's learned hyperparameters (length scale, signal variance, ...), fitted by the marginal "
+     "likelihood."},
+    {"log marginal likelihood", "How well the model with these hyperparameters explains the training data (higher "
+     "is better); the learning climbs it."},
+    {"noise sd", "Each task's learned observation noise: large means the model treats that task's targets as noisy."},
+    {"task matrix", "Kernel ridge's task matrix B: how strongly each pair of tasks shares its function; the "
+     "diagonal is each task's own weight, off-diagonal 0 is no sharing."},
+    {"task weights", "Each task's weights in the hierarchical model, drawn towards the common prior."},
+    {"task weight sd", "The posterior spread of each task's weights: wide where a task has little data."},
+    {"task responsibility", "A mixture prior: how much each task belongs to each prior component (its cluster)."},
+    {"prior mean", "The common prior's mean weights the tasks are pulled towards (what they share)."},
+    {"prior sd", "The common prior's spread: small means the model found the tasks alike and pulls them together."},
+    {"prior weight", "The weight of each prior component in the mixture."},
     {"position", "The point x the landscape's methods move; watch it travel towards the Pareto set."},
     {"objectives", "f1 and f2 at the last evaluation, without the offset."},
 };
