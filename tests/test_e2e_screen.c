@@ -884,12 +884,49 @@ static void test_e2e_screen_every_matrix_is_explained(void **state)
     assert_true(checked >= 40);
 }
 
+/* SIGTERM ends the workbench as it ends a headless run: every unfinished
+ * run recorded as interrupted (event, checkpoint, summary) and exit 1. */
+static void test_e2e_screen_sigterm(void **state)
+{
+    (void)state;
+    const char *script = reload_script("terminated", "");
+    char args[1200];
+    snprintf(args, sizeof args, "'%s' --out term-run", script);
+    start_workbench(args);
+    char *s = wait_for("terminated", 30);
+    free(s);
+    assert_true(step_after(0, 30) > 0);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "pid=$(tmux -L %s display -p -t wb '#{pane_pid}'); kill -TERM $(pgrep -P \"$pid\" -f mtlab)", sock);
+    assert_int_equal(system(cmd), 0);
+    s = wait_for("MTLAB_EXITED=1", 30);
+    assert_non_null(strstr(s, "MTLAB_EXITED=1"));
+    free(s);
+    char p[800];
+    snprintf(p, sizeof p, "%s/term-run/summary.json", e2e_tmpdir());
+    cJSON *sum = read_json_file(p);
+    assert_non_null(sum);
+    assert_string_equal(cJSON_GetObjectItem(sum, "status")->valuestring, "interrupted");
+    cJSON_Delete(sum);
+    snprintf(p, sizeof p, "%s/term-run/events.jsonl", e2e_tmpdir());
+    char *ev = e2e_read(p);
+    assert_non_null(ev);
+    assert_non_null(strstr(ev, "\"event\":\"interrupted\""));
+    assert_non_null(strstr(ev, "\"status\":\"interrupted\""));
+    free(ev);
+    snprintf(p, sizeof p, "%s/term-run/checkpoint.safetensors", e2e_tmpdir());
+    assert_true(e2e_exists(p));
+    tmux("kill-session -t wb");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_screen_session),
         cmocka_unit_test(test_e2e_screen_slow_motion),
         cmocka_unit_test(test_e2e_screen_reload),
+        cmocka_unit_test(test_e2e_screen_sigterm),
         cmocka_unit_test(test_e2e_screen_print_and_redraw),
         cmocka_unit_test(test_e2e_screen_folder_same_as_headless),
         cmocka_unit_test(test_e2e_screen_comparison_equals_summaries),
