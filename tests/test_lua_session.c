@@ -474,6 +474,180 @@ static void test_lua_callbacks_schedule_and_stop(void **state)
     mtlua_close(s);
 }
 
+/* Every call into Lua is protected: a field read or write through a
+ * metamethod that raises, while validating, applying --set or formatting
+ * a console result, comes back as an error with the script line and a
+ * traceback, never a panic. */
+static void test_lua_metamethod_errors_are_caught(void **state)
+{
+    (void)state;
+    expect_open_error("mm1.lua", HEAD TABLE_DATA
+        "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } },\n"
+        "  train = setmetatable({ batch = 2 }, { __index = function() error('boom in index') end }) }\n",
+        "mm1.lua:6: boom in index");
+    assert_non_null(strstr(mt_last_error(), "stack traceback"));
+    /* --set writes through __newindex */
+    const char *p = write_script("mm2.lua", HEAD TABLE_DATA
+        "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } },\n"
+        "  train = setmetatable({}, { __newindex = function() error('boom in newindex') end }) }\n");
+    mtlua_override ov = {"train.epochs", "2"};
+    mtlua_session *s = NULL;
+    assert_int_not_equal(mtlua_open(p, &ov, 1, &s), MT_OK);
+    assert_null(s);
+    assert_non_null(strstr(mt_last_error(), "boom in newindex"));
+    /* the list of experiments has a raising __len */
+    expect_open_error("mm3.lua", HEAD TABLE_DATA
+        "local e = mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } } }\n"
+        "return setmetatable({ e }, { __len = function() error('boom in len') end })\n",
+        "boom in len");
+    /* the console: a result whose __tostring raises, a global table that
+     * refuses new keys */
+    p = write_script("mm4.lua", HEAD TABLE_DATA
+        "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } } }\n");
+    assert_int_equal(mtlua_open(p, NULL, 0, &s), MT_OK);
+    char out[2048];
+    assert_int_not_equal(mtlua_eval(s, "setmetatable({}, { __tostring = function() error('boom in tostring') end })",
+                                    out, sizeof out), MT_OK);
+    assert_non_null(strstr(out, "boom in tostring"));
+    assert_int_equal(mtlua_eval(s, "setmetatable(_G, { __newindex = function() error('no new globals') end })", out,
+                                sizeof out), MT_OK);
+    assert_int_equal(mtlua_eval(s, "1 + 1", out, sizeof out), MT_OK);
+    assert_string_equal(out, "2");
+    /* tables three deep print their third level by address */
+    assert_int_equal(mtlua_eval(s, "{ { { 1 } }, 2 }", out, sizeof out), MT_OK);
+    assert_true(strncmp(out, "{ { table: ", 11) == 0);
+    assert_non_null(strstr(out, " }, 2 }"));
+    /* a syntax error is the message alone, without a traceback */
+    assert_int_not_equal(mtlua_eval(s, "1 +", out, sizeof out), MT_OK);
+    assert_non_null(strstr(out, "console:1:"));
+    assert_null(strstr(out, "traceback"));
+    mtlua_close(s);
+}
+
+typedef struct {
+    char text[512];
+    size_t n;
+    int pauses[2];
+} host_log;
+
+static void host_write(void *ud, const char *text, size_t n)
+{
+    host_log *h = ud;
+    for (size_t i = 0; i < n && h->n + 1 < sizeof h->text; i++) h->text[h->n++] = text[i];
+    h->text[h->n] = '\0';
+}
+
+static int host_pause(void *ud, int i, int pause)
+{
+    host_log *h = ud;
+    (void)i;
+    h->pauses[pause]++;
+    return 1;
+}
+
+/* print and io.write go to the host (the workbench's console), from the
+ * console and from callbacks; run:pause() and run:resume() ask the host
+ * and answer false without one; run:matrix() returns the monitor's
+ * matrix as a table, by index and by label. */
+static void test_lua_host_print_pause_matrix(void **state)
+{
+    (void)state;
+    const char *p = write_script("h.lua", HEAD TABLE_DATA
+        "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' }, mtl.task.regress { name = 'r' } },\n"
+        "  train = { batch = 2, epochs = 2, relations_every = 1 },\n"
+        "  on_epoch = function(run, epoch) print('epoch', epoch) io.write('w', 1, '|') end }\n");
+    mtlua_session *s;
+    assert_int_equal(mtlua_open(p, NULL, 0, &s), MT_OK);
+    char out[2048];
+    assert_int_equal(mtlua_eval(s, "run:pause()", out, sizeof out), MT_OK);
+    assert_string_equal(out, "false"); /* headless: nothing to pause */
+    host_log h = {0};
+    mtlua_host host = {.ud = &h, .pause = host_pause};
+    mtlua_set_host(s, &host);
+    mtlua_set_print(host_write, &h);
+    mt_monitor mon;
+    const char *names[] = {"a", "r"};
+    assert_int_equal(monitor_init(&mon, 2, names, NULL, 64), MT_OK);
+    mt_trainer *t;
+    assert_int_equal(trainer_new(mtlua_experiment(s, 0), &mon, &t), MT_OK);
+    mtlua_attach(s, 0, t);
+    while (!trainer_finished(t)) assert_int_equal(trainer_step(t), MT_OK);
+    assert_string_equal(h.text, "epoch\t1\nw1|");
+    h.n = 0;
+    assert_int_equal(mtlua_eval(s, "print(1, 'x', nil)", out, sizeof out), MT_OK);
+    assert_string_equal(h.text, "1\tx\tnil\n");
+    assert_string_equal(out, "");
+    assert_int_equal(mtlua_eval(s, "run:pause(), run:resume()", out, sizeof out), MT_OK);
+    assert_string_equal(out, "true\ttrue");
+    assert_int_equal(h.pauses[1], 1);
+    assert_int_equal(h.pauses[0], 1);
+    /* the matrix as a table */
+    const mt_matrix *x = monitor_find_matrix(&mon, "grad cosine");
+    assert_non_null(x);
+    assert_int_equal(mtlua_eval(s, "run:matrix('grad cosine')[1][2]", out, sizeof out), MT_OK);
+    char want[64];
+    snprintf(want, sizeof want, "%.6g", x->v[1]);
+    assert_string_equal(out, want);
+    assert_int_equal(mtlua_eval(s, "run:matrix('grad cosine').a.r == run:matrix('grad cosine')[1][2]", out, sizeof out),
+                     MT_OK);
+    assert_string_equal(out, "true");
+    assert_int_equal(mtlua_eval(s, "run:matrix('grad cosine').rows, run:matrix('grad cosine').step", out, sizeof out),
+                     MT_OK);
+    snprintf(want, sizeof want, "2\t%ld", x->step);
+    assert_string_equal(out, want);
+    /* the mean over the run: the Welford mean of every update */
+    assert_int_equal(mtlua_eval(s, "run:matrix('grad cosine', 'mean')[2][1]", out, sizeof out), MT_OK);
+    snprintf(want, sizeof want, "%.6g", x->mean[2]);
+    assert_string_equal(out, want);
+    assert_int_not_equal(mtlua_eval(s, "run:matrix('nope')", out, sizeof out), MT_OK);
+    assert_non_null(strstr(out, "\"grad cosine\""));
+    mtlua_set_print(NULL, NULL);
+    mtlua_attach(s, 0, NULL);
+    trainer_free(t);
+    monitor_free(&mon);
+    mtlua_close(s);
+}
+
+/* Tab in the console: run: methods, mtl. names (before mtl is a global),
+ * fields of nested tables, globals; raw reads, so a raising __index does
+ * not matter. */
+static void test_lua_console_completion(void **state)
+{
+    (void)state;
+    const char *p = write_script("comp.lua", HEAD TABLE_DATA
+        "trap = setmetatable({}, { __index = function() error('no') end })\n"
+        "return mtl.experiment { data = data, tasks = { mtl.task.classify { name = 'a' } } }\n");
+    mtlua_session *s;
+    assert_int_equal(mtlua_open(p, NULL, 0, &s), MT_OK);
+    char ins[64], list[512];
+    int got = mtlua_complete(s, "run:ma", ins, sizeof ins, list, sizeof list);
+    if (got != 2) fprintf(stderr, "completion: %d [%s] %s\n", got, list, mt_last_error());
+    assert_int_equal(got, 2);
+    assert_string_equal(ins, "tri");
+    assert_string_equal(list, "matrices  matrix");
+    assert_int_equal(mtlua_complete(s, "x = run:set_w", ins, sizeof ins, list, sizeof list), 2);
+    assert_string_equal(ins, "eight");
+    assert_string_equal(list, "set_weight  set_weighting");
+    assert_int_equal(mtlua_complete(s, "run:pau", ins, sizeof ins, list, sizeof list), 1);
+    assert_string_equal(ins, "se("); /* a unique method opens its call */
+    assert_int_equal(mtlua_complete(s, "mtl.task.cl", ins, sizeof ins, list, sizeof list), 1);
+    assert_string_equal(ins, "assify");
+    assert_int_equal(mtlua_complete(s, "print(mtl.optim.a", ins, sizeof ins, list, sizeof list), 2);
+    assert_string_equal(list, "adam  adamw");
+    /* constructors made on demand: their names from the registries */
+    assert_int_equal(mtlua_complete(s, "mtl.share.ha", ins, sizeof ins, list, sizeof list), 1);
+    assert_string_equal(ins, "rd");
+    assert_int_equal(mtlua_complete(s, "mtl.combine.pcg", ins, sizeof ins, list, sizeof list), 1);
+    assert_string_equal(ins, "rad");
+    assert_int_equal(mtlua_complete(s, "tra", ins, sizeof ins, list, sizeof list), 1);
+    assert_string_equal(ins, "p");
+    assert_int_equal(mtlua_complete(s, "trap.x", ins, sizeof ins, list, sizeof list), 0);
+    assert_int_equal(mtlua_complete(s, "nothing.here.", ins, sizeof ins, list, sizeof list), 0);
+    assert_int_equal(mtlua_complete(s, "run:zzz", ins, sizeof ins, list, sizeof list), 0);
+    assert_string_equal(ins, "");
+    mtlua_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +662,9 @@ int main(void)
         cmocka_unit_test(test_lua_method_parameters),
         cmocka_unit_test(test_lua_adversarial_task_reverses_trunk_gradient),
         cmocka_unit_test(test_lua_callbacks_schedule_and_stop),
+        cmocka_unit_test(test_lua_metamethod_errors_are_caught),
+        cmocka_unit_test(test_lua_host_print_pause_matrix),
+        cmocka_unit_test(test_lua_console_completion),
     };
     return cmocka_run_group_tests_name("lua session", tests, setup, teardown);
 }

@@ -87,8 +87,14 @@ static void test_tui_layout_compare_view(void **state)
             layout_compute(&l, cols, lines, 3, TUI_LAYOUT_COMPARE, TUI_PANE_COMPARE_TABLE);
             check_layout(&l, cols, lines, TUI_LAYOUT_COMPARE, TUI_PANE_COMPARE_TABLE);
             assert_true(layout_visible(&l, TUI_PANE_COMPARE_TABLE));
-            assert_true(layout_visible(&l, TUI_PANE_COMPARE_SCATTER));
+            assert_true(layout_visible(&l, TUI_PANE_COMPARE_CURVES));
             assert_false(layout_visible(&l, TUI_PANE_LOSS));
+            /* big enough: all three; always: the focused one */
+            if (cols >= 100 || lines >= 40) assert_true(layout_visible(&l, TUI_PANE_COMPARE_SCATTER));
+            layout_compute(&l, cols, lines, 3, TUI_LAYOUT_COMPARE, TUI_PANE_COMPARE_SCATTER);
+            check_layout(&l, cols, lines, TUI_LAYOUT_COMPARE, TUI_PANE_COMPARE_SCATTER);
+            assert_true(layout_visible(&l, TUI_PANE_COMPARE_SCATTER));
+            assert_true(layout_visible(&l, TUI_PANE_COMPARE_TABLE));
         }
     }
 }

@@ -23,6 +23,7 @@
 
 typedef struct {
     mt_monitor m[2];
+    mt_run_result res[2];
     const mt_monitor *ptr[2];
     tui_view view;
     tui_screen *s;
@@ -57,7 +58,24 @@ static int setup_common(void **state, int mono)
         tui_demo_fill(&c->m[i], 1200);
         c->ptr[i] = &c->m[i];
     }
-    c->view = (tui_view){ .monitors = c->ptr, .count = 2, .selected = 0, .script = "demo.lua" };
+    /* the numbers the comparison shows: run 2 has the better item loss */
+    for (int i = 0; i < 2; i++) {
+        mt_run_result *r = &c->res[i];
+        result_clear(r);
+        snprintf(r->name, sizeof r->name, "%s", c->m[i].experiment);
+        snprintf(r->status, sizeof r->status, "running");
+        r->ntasks = c->m[i].ntasks;
+        for (int k = 0; k < r->ntasks; k++) {
+            snprintf(r->task[k], sizeof r->task[k], "%s", c->m[i].task[k]);
+            snprintf(r->metric_name[k], sizeof r->metric_name[k], "accuracy");
+            r->higher_better[k] = 1;
+            r->aux[k] = c->m[i].aux[k];
+            r->loss[MT_RES_TRAIN][k] = 0.5 + 0.125 * k + 0.01 * i;
+            r->loss[MT_RES_VAL][k] = 0.75 - 0.0625 * k - 0.25 * i;
+            r->metric[MT_RES_VAL][k] = 0.8125 + 0.0625 * i;
+        }
+    }
+    c->view = (tui_view){ .monitors = c->ptr, .count = 2, .selected = 0, .script = "demo.lua", .results = c->res };
     *state = c;
     return open_screen(c, mono);
 }
@@ -144,7 +162,7 @@ static void test_tui_screen_frame_contents(void **state)
     assert_true(screen_has(L"epoch 2/5"));
     assert_true(screen_has(L"weighting uncertainty"));
     assert_true(screen_has(L" loss "));
-    assert_true(screen_has(L" grad cosine "));
+    assert_true(screen_has(L" grad cosine (last) "));
     assert_true(screen_has(L" loss sigma "));
     assert_true(screen_has(L" console "));
     assert_true(screen_has(L"lua> "));
@@ -243,24 +261,49 @@ static void test_tui_screen_view_keys(void **state)
     /* m shows the next matrix */
     key(c, 'm', NULL, 0);
     tui_draw(c->s, &c->view);
-    assert_true(screen_has(L" loss correlation "));
+    assert_true(screen_has(L" loss correlation (last) "));
     /* help overlay, closed by any key (which does nothing else) */
     key(c, '?', NULL, 0);
     tui_draw(c->s, &c->view);
-    assert_true(screen_has(L"cycle the loss weighting"));
+    assert_true(screen_has(L"next / previous weighting"));
     assert_int_equal(key(c, ' ', NULL, 0), TUI_ACT_NONE);
     tui_draw(c->s, &c->view);
-    assert_false(screen_has(L"cycle the loss weighting"));
-    /* comparison view */
+    assert_false(screen_has(L"next / previous weighting"));
+    /* comparison view: the validation numbers as given, what they are */
     key(c, 'c', NULL, 0);
     tui_draw(c->s, &c->view);
-    assert_true(screen_has(L" final losses "));
+    assert_true(screen_has(L" comparison: final val numbers "));
     assert_true(screen_has(L" pareto: item vs group "));
+    assert_true(screen_has(L" item val loss, every experiment "));
     assert_true(screen_has(L"1 hard sharing"));
     assert_true(screen_has(L"2 cross-stitch"));
+    assert_true(screen_has(L"0.75")); /* run 1's item val loss */
+    assert_true(screen_has(L"0.875")); /* run 2's val accuracy */
+    assert_true(screen_has(L"val loss: at the last evaluation"));
+    assert_true(screen_has(L"x item, y group: final val loss"));
+    /* v: the training numbers (the mean since the previous evaluation) */
+    key(c, 'v', NULL, 0); /* val -> test */
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" comparison: final test numbers "));
+    key(c, 'v', NULL, 0); /* test -> train */
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" comparison: final train numbers "));
+    assert_true(screen_has(L"0.625")); /* run 1's group train loss */
+    assert_true(screen_has(L"train loss: the mean over the steps since the previous evaluation"));
+    assert_true(screen_has(L" item train loss, every experiment "));
+    /* x and y: other tasks on the Pareto axes; t: the curves' task */
+    key(c, 'x', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" pareto: pixels vs group "));
+    key(c, 'y', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" pareto: pixels vs rotation "));
+    key(c, 't', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" group train loss, every experiment "));
     key(c, 'c', NULL, 0);
     tui_draw(c->s, &c->view);
-    assert_false(screen_has(L" final losses "));
+    assert_false(screen_has(L" comparison: final "));
 }
 
 static void test_tui_screen_quit_confirmation(void **state)
@@ -332,7 +375,7 @@ static void test_tui_screen_monochrome(void **state)
     ctx *c = *state;
     tui_draw(c->s, &c->view);
     for (int y = 0; y < getmaxy(curscr); y++) assert_int_equal(row_pairs(y), 0);
-    assert_true(screen_has(L" grad cosine "));
+    assert_true(screen_has(L" grad cosine (last) "));
     /* heat levels become shades instead of colours */
     assert_true(screen_has(L"\x2588\x2588") || screen_has(L"##"));
 }
@@ -371,6 +414,152 @@ static void test_tui_screen_crash_handler_reraises(void **state)
     assert_int_equal(WTERMSIG(st), SIGFPE);
 }
 
+/* The help lists every key (W and F10 too) and, above them, what the
+ * focused pane shows; F10 quits like q. */
+static void test_tui_screen_help_lists_every_key(void **state)
+{
+    ctx *c = *state;
+    tui_draw(c->s, &c->view);
+    key(c, '?', NULL, 0);
+    tui_draw(c->s, &c->view);
+    static const wchar_t *const keys[] = {L"space", L"w / W", L"+ / -", L"< / >", L"{ / }", L"t / T", L"x / y",
+                                          L"[ ] 1-9", L"^U ^K ^W", L"^L", L"? F1", L"q F10", L"up/down"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (!screen_has(keys[i])) fail_msg("the help does not list %ls", keys[i]);
+    assert_true(screen_has(L"Each task's training loss")); /* the loss pane has the focus */
+    key(c, 'x', NULL, 0);
+    /* on the matrix pane: what a cosine of -0.3 means */
+    key(c, '\t', NULL, 0);
+    key(c, '?', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"-0.3 = they pull partly against each other"));
+    key(c, 'x', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_false(screen_has(L"-0.3 = they pull"));
+    /* F10: quit, asking while training runs */
+    assert_int_equal(key(c, -KEY_F(10), NULL, 0), TUI_ACT_NONE);
+    assert_int_equal(key(c, 'y', NULL, 0), TUI_ACT_QUIT);
+    c->m[0].state = c->m[1].state = MT_RUN_PAUSED;
+    tui_draw(c->s, &c->view);
+    assert_int_equal(key(c, -KEY_F(10), NULL, 0), TUI_ACT_QUIT);
+    /* Ctrl-L repaints and is nothing for the app */
+    assert_int_equal(key(c, 0x0c, NULL, 0), TUI_ACT_NONE);
+}
+
+/* a: the matrix's running averages, the title saying which; { }: the
+ * exponential average's window, which the app sets on the monitors. */
+static void test_tui_screen_matrix_averages(void **state)
+{
+    ctx *c = *state;
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" grad cosine (last) "));
+    key(c, 'a', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" grad cosine (avg ~20) "));
+    key(c, 'a', NULL, 0);
+    tui_draw(c->s, &c->view);
+    wchar_t want[64];
+    swprintf(want, 64, L" grad cosine (mean of %ld) ", c->m[0].matrix[0].updates);
+    assert_true(c->m[0].matrix[0].updates > 10);
+    assert_true(screen_has(want));
+    assert_int_equal(key(c, '}', NULL, 0), TUI_ACT_AVERAGE_WINDOW);
+    assert_int_equal(tui_requested_window(c->s), 40);
+    assert_int_equal(key(c, '{', NULL, 0), TUI_ACT_AVERAGE_WINDOW);
+    assert_int_equal(tui_requested_window(c->s), 10);
+    c->m[0].ema_window = 10;
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L" grad cosine (avg ~10) "));
+}
+
+static int fake_complete(void *ud, const char *before, char *insert, size_t ni, char *list, size_t nl)
+{
+    (void)ud;
+    if (strcmp(before, "run:ma") == 0) {
+        snprintf(insert, ni, "tri");
+        snprintf(list, nl, "matrices  matrix");
+        return 2;
+    }
+    if (strcmp(before, "run:matrix") == 0) {
+        snprintf(insert, ni, "(");
+        return 1;
+    }
+    return 0;
+}
+
+/* Tab completes through the app's callback and shows the choices above
+ * the prompt; on an empty line it moves the focus; Ctrl-W and Ctrl-K edit. */
+static void test_tui_screen_console_completion(void **state)
+{
+    ctx *c = *state;
+    tui_free(c->s);
+    fclose(c->out);
+    fclose(c->in);
+    c->out = tmpfile();
+    c->in = fopen("/dev/null", "r");
+    tui_options o = { .out = c->out, .in = c->in, .complete = fake_complete };
+    c->s = tui_open(&o);
+    assert_non_null(c->s);
+    char line[128];
+    tui_draw(c->s, &c->view);
+    key(c, ':', line, sizeof line);
+    for (const char *p = "run:ma"; *p; p++) key(c, *p, line, sizeof line);
+    key(c, '\t', line, sizeof line);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"lua> run:matri"));
+    assert_true(screen_has(L"matrices  matrix"));
+    key(c, 'x', line, sizeof line);
+    key(c, '\t', line, sizeof line);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"lua> run:matrix("));
+    assert_false(screen_has(L"matrices  matrix"));
+    key(c, 0x17, line, sizeof line); /* Ctrl-W: the word */
+    tui_draw(c->s, &c->view);
+    assert_false(screen_has(L"run:matrix("));
+    for (const char *p = "1 + 1"; *p; p++) key(c, *p, line, sizeof line);
+    key(c, 0x01, line, sizeof line); /* Ctrl-A */
+    key(c, 0x0b, line, sizeof line); /* Ctrl-K: to the end */
+    assert_int_equal(key(c, '\r', line, sizeof line), TUI_ACT_NONE); /* nothing left to run */
+    /* an empty line: Tab moves on to the next pane */
+    key(c, '\t', line, sizeof line);
+    key(c, 'n', line, sizeof line);
+    assert_int_equal(key(c, 'n', line, sizeof line), TUI_ACT_STEP);
+}
+
+/* e: every pane on screen becomes a picture named for what it shows. */
+static void test_tui_screen_export_every_pane(void **state)
+{
+    ctx *c = *state;
+    char dir[] = "/tmp/mtlab-export-XXXXXX", names[2048], path[256], cmd[128];
+    assert_non_null(mkdtemp(dir));
+    tui_draw(c->s, &c->view);
+    int n = 0;
+    assert_int_equal(tui_export_view(c->s, &c->view, dir, 1200, names, sizeof names, &n), MT_OK);
+    /* 100x30: loss and weights (one picture), the matrix, the console */
+    static const char *const normal[] = {"plots-step1200.svg", "matrix-grad-cosine-step1200.svg", "console-step1200.svg"};
+    for (size_t i = 0; i < sizeof normal / sizeof *normal; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, normal[i]);
+        if (access(path, R_OK) != 0) fail_msg("no %s (wrote: %s)", normal[i], names);
+        assert_non_null(strstr(names, normal[i]));
+    }
+    assert_int_equal(n, 3);
+    key(c, 'c', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_int_equal(tui_export_view(c->s, &c->view, dir, 1300, names, sizeof names, &n), MT_OK);
+    static const char *const compare[] = {"compare-val-step1300.svg", "curves-item-val-step1300.svg",
+                                          "console-step1300.svg"};
+    for (size_t i = 0; i < sizeof compare / sizeof *compare; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, compare[i]);
+        if (access(path, R_OK) != 0) fail_msg("no %s (wrote: %s)", compare[i], names);
+    }
+    /* focus on the scatter: on this small screen it takes the curves' place */
+    key(c, '\t', NULL, 0);
+    tui_draw(c->s, &c->view);
+    assert_int_equal(tui_export_view(c->s, &c->view, dir, 1400, names, sizeof names, &n), MT_OK);
+    if (!strstr(names, "pareto-val-item-group-step1400.svg")) fail_msg("wrote: %s", names);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +568,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tui_screen_keys_to_actions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_view_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_quit_confirmation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_help_lists_every_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_matrix_averages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_console_completion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_export_every_pane, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_prompt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_too_small_and_resize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_monochrome, setup_mono, teardown),

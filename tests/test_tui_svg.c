@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "tui/svg.h"
+#include "tui/svg_panes.h"
 #include "tui/compare.h"
 
 typedef struct {
@@ -244,29 +245,202 @@ static void test_tui_compare_pareto(void **state)
     }
 }
 
-static void test_tui_compare_final_and_pick(void **state)
+/* A result with tasks a, b (main) and pixels (auxiliary). */
+static void three_tasks(mt_run_result *r)
 {
-    ctx *c = *state;
-    /* task 0 has validation: its last value; task 2 only training */
-    assert_true(fabs(compare_final_loss(&c->m, 0) - 0.25) < 1e-12);
-    assert_true(compare_final_loss(&c->m, 2) == 0.3);
-    assert_true(isnan(compare_final_loss(&c->m, 7)));
-    assert_int_equal(compare_find_task(&c->m, "pixels"), 2);
-    assert_int_equal(compare_find_task(&c->m, "nope"), -1);
+    memset(r, 0, sizeof *r);
+    r->ntasks = 3;
+    const char *names[] = {"a", "b", "pixels"};
+    for (int k = 0; k < 3; k++) {
+        snprintf(r->task[k], sizeof r->task[k], "%s", names[k]);
+        snprintf(r->metric_name[k], sizeof r->metric_name[k], "%s", k == 0 ? "accuracy" : "mse");
+        r->higher_better[k] = k == 0;
+        for (int sp = 0; sp < MT_RES_SPLITS; sp++) r->loss[sp][k] = r->metric[sp][k] = NAN;
+        r->loss[MT_RES_TRAIN][k] = 0.5 + k;
+    }
+    r->aux[2] = 1;
+}
+
+static void test_tui_compare_results_and_pick(void **state)
+{
+    (void)state;
+    mt_run_result r[2];
+    three_tasks(&r[0]);
+    three_tasks(&r[1]);
+    /* no run has validation numbers: the comparison opens on train */
+    assert_int_equal(compare_default_split(r, 2), MT_RES_TRAIN);
+    r[1].loss[MT_RES_VAL][1] = 0.25;
+    r[1].metric[MT_RES_VAL][0] = 0.9;
+    assert_int_equal(compare_default_split(r, 2), MT_RES_VAL);
+    assert_true(compare_loss(&r[1], MT_RES_VAL, "b") == 0.25);
+    assert_true(compare_metric(&r[1], MT_RES_VAL, "a") == 0.9);
+    assert_true(compare_loss(&r[0], MT_RES_TRAIN, "pixels") == 2.5);
+    assert_true(isnan(compare_loss(&r[0], MT_RES_VAL, "b")));
+    assert_true(isnan(compare_loss(&r[0], MT_RES_TRAIN, "nope")));
+    
+    /* a metric column that would repeat the loss is left out */
+    assert_false(compare_metric_is_loss(r, 2, MT_RES_VAL, "a")); /* accuracy 0.9 beside loss NaN */
+    assert_true(compare_metric_is_loss(r, 2, MT_RES_TRAIN, "a"));  /* no train metric */
+    r[0].loss[MT_RES_VAL][1] = 0.5;                                /* mse scored by the mse it trains on, */
+    r[0].metric[MT_RES_VAL][1] = 0.5 * (1 + 1e-7);                 /* accumulated apart */
+    assert_true(compare_metric_is_loss(r, 2, MT_RES_VAL, "b"));
+    r[1].metric[MT_RES_VAL][1] = 0.3;                              /* one run differs: shown */
+    assert_false(compare_metric_is_loss(r, 2, MT_RES_VAL, "b"));
     int ta = -1, tb = -1;
-    assert_int_equal(compare_pick_tasks(&c->m, &ta, &tb), 2);
+    assert_int_equal(compare_pick_tasks(&r[0], &ta, &tb), 2);
     assert_int_equal(ta, 0);
     assert_int_equal(tb, 1);
+    /* the axes cycle through the tasks, never onto the other axis */
+    assert_int_equal(compare_next_task(&r[0], 0, 1, 1), 2);
+    assert_int_equal(compare_next_task(&r[0], 2, 1, 1), 0);
+    assert_int_equal(compare_next_task(&r[0], 0, -1, 2), 1);
+    assert_int_equal(compare_next_task(&r[0], -1, 1, -1), 0);
     /* with one main task, the auxiliary one completes the pair */
-    c->m.aux[1] = 1;
-    assert_int_equal(compare_pick_tasks(&c->m, &ta, &tb), 2);
+    r[0].aux[1] = 1;
+    assert_int_equal(compare_pick_tasks(&r[0], &ta, &tb), 2);
     assert_int_equal(ta, 0);
     assert_int_equal(tb, 1);
-    c->m.aux[0] = 1;
-    c->m.aux[1] = 0;
-    assert_int_equal(compare_pick_tasks(&c->m, &ta, &tb), 2);
+    r[0].aux[0] = 1;
+    r[0].aux[1] = 0;
+    assert_int_equal(compare_pick_tasks(&r[0], &ta, &tb), 2);
     assert_int_equal(ta, 1);
     assert_int_equal(tb, 0);
+}
+
+/* The widest text a document draws: the largest x + 6.7 px per column
+ * over its left-anchored <text> elements (end-anchored ones end at x). */
+static double rightmost_text(const char *svg)
+{
+    double r = 0;
+    for (const char *p = strstr(svg, "<text x=\""); p; p = strstr(p + 1, "<text x=\"")) {
+        double x;
+        if (sscanf(p, "<text x=\"%lf\"", &x) != 1) continue;
+        const char *gt = strchr(p, '>'), *end = strstr(p, "</text>");
+        if (!gt || !end) continue;
+        int anchored = memchr(p, 'a', (size_t)(gt - p)) && strstr(p, "text-anchor") && strstr(p, "text-anchor") < gt;
+        int cols = 0;
+        for (const char *q = gt + 1; q < end; q++) {
+            if (*q == '&') q = strchr(q, ';');
+            if (((unsigned char)*q & 0xc0) != 0x80) cols++;
+        }
+        double right = anchored ? x : x + 6.7 * cols;
+        if (right > r) r = right;
+    }
+    return r;
+}
+
+static double svg_width(const char *svg)
+{
+    double w = 0;
+    const char *p = strstr(svg, "<svg ");
+    assert_non_null(p);
+    assert_int_equal(sscanf(strstr(p, "width=\""), "width=\"%lf\"", &w), 1);
+    return w;
+}
+
+/* Method switches: a dashed line at their step on both time axes and a
+ * legend entry each; a long task name widens the legend instead of being
+ * cut; many tasks make the picture taller. */
+static void test_tui_svg_marks_and_unclipped_legend(void **state)
+{
+    ctx *c = *state;
+    monitor_mark(&c->m, 5, "uncertainty \xe2\x86\x92 pcgrad");
+    monitor_mark(&c->m, 50, "outside the plotted steps");
+    snprintf(c->m.task[0], sizeof c->m.task[0], "a rather long task name that would not fit the legend");
+    render(c, NULL);
+    assert_well_formed(c->buf);
+    int lines = 0;
+    for (const char *p = strstr(c->buf, "class=\"mark\""); p; p = strstr(p + 1, "class=\"mark\"")) lines++;
+    assert_int_equal(lines, 2); /* step 5 on the loss and the weight axes; step 50 is beyond them */
+    assert_non_null(strstr(c->buf, "uncertainty \xe2\x86\x92 pcgrad at step 5</text>"));
+    assert_non_null(strstr(c->buf, "outside the plotted steps at step 50</text>"));
+    assert_true(rightmost_text(c->buf) <= svg_width(c->buf));
+}
+
+static void test_tui_svg_panes(void **state)
+{
+    (void)state;
+    /* a heatmap of tiny signed values zooms its colours and says so */
+    mt_monitor m;
+    const char *names[] = {"y1", "y2", "a much longer row label"};
+    assert_int_equal(monitor_init(&m, 3, names, NULL, 16), MT_OK);
+    mt_matrix *x = monitor_matrix(&m, "transfer affinity", 3, 3, names, names);
+    assert_non_null(x);
+    double v[9] = {0.01, 3e-4, -2e-4, 1e-4, 0.02, 5e-5, -4e-4, 2e-4, 0.015};
+    memcpy(x->v, v, sizeof v);
+    x->lo = -1;
+    x->hi = 1;
+    x->valid = 1;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(tui_svg_matrix(f, x, x->v, x->name, "the update of step 7"), MT_OK);
+    fclose(f);
+    assert_well_formed(buf);
+    int cells = 0;
+    for (const char *p = strstr(buf, "class=\"cell\""); p; p = strstr(p + 1, "class=\"cell\"")) cells++;
+    assert_int_equal(cells, 9);
+    assert_non_null(strstr(buf, ">3e-4</text>"));
+    assert_non_null(strstr(buf, "the colours span \xc2\xb1" "4e-4, not \xc2\xb1" "1"));
+    assert_true(rightmost_text(buf) <= svg_width(buf));
+    free(buf);
+    /* text kept whole */
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(tui_svg_text_pane(f, "topology", "input 32\n  | trunk.0  dense 64 <shared>\n", 0), MT_OK);
+    fclose(f);
+    assert_well_formed(buf);
+    assert_non_null(strstr(buf, "  | trunk.0  dense 64 &lt;shared&gt;</text>"));
+    free(buf);
+    /* the comparison: the table's numbers, the scatter's optimal points, the curves */
+    mt_run_result r[3];
+    for (int e = 0; e < 3; e++) {
+        result_clear(&r[e]);
+        snprintf(r[e].name, sizeof r[e].name, "run number %d with a long name", e + 1);
+        snprintf(r[e].status, sizeof r[e].status, "finished");
+        r[e].ntasks = 2;
+        snprintf(r[e].task[0], sizeof r[e].task[0], "y1");
+        snprintf(r[e].task[1], sizeof r[e].task[1], "y2");
+        snprintf(r[e].metric_name[0], 16, "accuracy");
+        snprintf(r[e].metric_name[1], 16, "loss");
+        r[e].loss[MT_RES_VAL][0] = 1.0 + e;
+        r[e].loss[MT_RES_VAL][1] = 3.0 - e * (e == 2 ? 0.5 : 1.0); /* run 3 dominated by run 2? (3, 2) vs (2, 2): yes */
+        r[e].metric[MT_RES_VAL][0] = 0.5 + 0.125 * e;
+    }
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(tui_svg_compare_table(f, r, 3, MT_RES_VAL, 0), MT_OK);
+    fclose(f);
+    assert_well_formed(buf);
+    assert_non_null(strstr(buf, ">0.625</text>"));
+    assert_non_null(strstr(buf, "run number 3 with a long name</text>"));
+    assert_true(rightmost_text(buf) <= svg_width(buf));
+    free(buf);
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(tui_svg_compare_scatter(f, r, 3, MT_RES_VAL, "y1", "y2"), MT_OK);
+    fclose(f);
+    assert_well_formed(buf);
+    int opt = 0, dom = 0;
+    for (const char *p = strstr(buf, "class=\"pareto\""); p; p = strstr(p + 1, "class=\"pareto\"")) opt++;
+    for (const char *p = strstr(buf, "class=\"dominated\""); p; p = strstr(p + 1, "class=\"dominated\"")) dom++;
+    assert_int_equal(opt, 2);
+    assert_int_equal(dom, 1);
+    assert_true(rightmost_text(buf) <= svg_width(buf));
+    free(buf);
+    const mt_monitor *ms[3] = {&m, &m, &m};
+    for (int s = 0; s < 5; s++) series_push(&m.train_loss[0], s, 1.0 / (s + 1));
+    monitor_mark(&m, 2, "equal \xe2\x86\x92 mgda");
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(tui_svg_compare_curves(f, ms, r, 3, "y1", 0, 0, 0), MT_OK);
+    fclose(f);
+    assert_well_formed(buf);
+    assert_non_null(strstr(buf, "data-experiment=\"2\""));
+    assert_non_null(strstr(buf, "equal \xe2\x86\x92 mgda at 2</text>"));
+    assert_true(rightmost_text(buf) <= svg_width(buf));
+    free(buf);
+    monitor_free(&m);
 }
 
 int main(void)
@@ -276,7 +450,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tui_svg_log_scale_and_zoom, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_svg_export_file, setup, teardown),
         cmocka_unit_test(test_tui_compare_pareto),
-        cmocka_unit_test_setup_teardown(test_tui_compare_final_and_pick, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_svg_marks_and_unclipped_legend, setup, teardown),
+        cmocka_unit_test(test_tui_svg_panes),
+        cmocka_unit_test(test_tui_compare_results_and_pick),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

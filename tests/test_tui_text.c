@@ -174,8 +174,70 @@ static void test_tui_text_lineedit_history(void **state)
         le_take(e, out, sizeof out);
     }
     assert_int_equal(e->nhist, LE_HIST);
-    assert_string_equal(e->hist[LE_HIST - 1], "x68");
+    char want[16];
+    snprintf(want, sizeof want, "x%d", LE_HIST + 4);
+    assert_string_equal(e->hist[LE_HIST - 1], want);
     assert_string_equal(e->hist[0], "x5");
+    free(e);
+}
+
+/* Ctrl-W deletes the word before the cursor (and the spaces after it),
+ * Ctrl-K the rest of the line; completion inserts at the cursor; the
+ * history survives a save and a load, and a missing file is no history. */
+static void test_tui_text_lineedit_kill_insert_history_file(void **state)
+{
+    (void)state;
+    lineedit *e = malloc(sizeof *e);
+    le_init(e);
+    typed(e, "run:set_lr(3e-4)  x");
+    assert_int_equal(le_key(e, LE_KILL_WORD, 0), LE_CHANGED);
+    text_is(e, "run:set_lr(3e-4)  ");
+    assert_int_equal(le_key(e, LE_KILL_WORD, 0), LE_CHANGED); /* the spaces and the word */
+    text_is(e, "");
+    typed(e, "a b c");
+    le_key(e, LE_LEFT, 0);
+    le_key(e, LE_LEFT, 0);
+    assert_int_equal(le_key(e, LE_KILL_END, 0), LE_CHANGED);
+    text_is(e, "a b");
+    assert_int_equal(le_key(e, LE_KILL_END, 0), LE_NONE);
+    le_key(e, LE_HOME, 0);
+    assert_int_equal(le_key(e, LE_KILL_WORD, 0), LE_NONE);
+    /* completion: text inserted at the cursor, the text before it read back */
+    le_key(e, LE_KILL_END, 0);
+    typed(e, "run:ma()");
+    le_key(e, LE_LEFT, 0);
+    le_key(e, LE_LEFT, 0);
+    char before[64];
+    le_before_cursor(e, before, sizeof before);
+    assert_string_equal(before, "run:ma");
+    assert_int_equal(le_insert(e, "trix\xce\xbb"), 5); /* UTF-8 counts code points */
+    text_is(e, "run:matrix\xce\xbb()");
+    /* the history file */
+    char dir[] = "/tmp/mtlab-hist-XXXXXX", path[128], cmd[160];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/state/mtlab/history", dir);
+    le_init(e);
+    assert_int_equal(le_history_load(e, path), MT_OK); /* no file yet */
+    assert_int_equal(e->nhist, 0);
+    char out[LE_BYTES];
+    typed(e, "1 + 1");
+    le_take(e, out, sizeof out);
+    typed(e, "run:weights()");
+    le_take(e, out, sizeof out);
+    assert_int_equal(le_history_save(e, path), MT_OK); /* makes state/mtlab/ */
+    lineedit *f = malloc(sizeof *f);
+    le_init(f);
+    assert_int_equal(le_history_load(f, path), MT_OK);
+    assert_int_equal(f->nhist, 2);
+    assert_string_equal(f->hist[1], "run:weights()");
+    le_key(f, LE_UP, 0);
+    text_is(f, "run:weights()");
+    /* an unwritable place is an error naming the path */
+    assert_int_equal(le_history_save(f, "/proc/nope/history"), MT_ERR_IO);
+    assert_non_null(strstr(mt_last_error(), "/proc/nope"));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
     free(e);
 }
 
@@ -186,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_tui_text_wrap),
         cmocka_unit_test(test_tui_text_lineedit_editing),
         cmocka_unit_test(test_tui_text_lineedit_history),
+        cmocka_unit_test(test_tui_text_lineedit_kill_insert_history_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,6 +45,11 @@ int app_run_headless(const app_options *o);
 int app_check(const app_options *o);
 int app_sweep(const app_options *o);
 int app_workbench(const app_options *o);
+/* The files a run folder gets beside the records (band.svg of a model's
+ * posterior band); a lifecycle_opts.files hook, headless and workbench. */
+mt_status app_run_files(void *ud, const mt_monitor *m, const char *dir);
+/* mtlab open RUN_DIR... [--no-color]: recorded runs, read only. */
+int app_open(int argc, char **argv);
 /* A filesystem-safe slug of an experiment name: "01-hard-sharing". */
 void app_slug(const char *name, int index, char *out, size_t n);
 /* The index of experiment `which` (a 1-based number or a name) in s, or -1. */

@@ -9,8 +9,7 @@
 #include "app.h"
 #include "mtl/methods.h"
 #include "core/log.h"
-#include "run/jsonrec.h"
-#include "run/rundir.h"
+#include "run/lifecycle.h"
 #include "tui/pane_band.h"
 
 static double wall(void)
@@ -94,19 +93,6 @@ static int baseline_progress(void *ud, mt_trainer *t, int task)
     return app_stop_signal != 0;
 }
 
-/* Each scored task alone with the same budget (src/run/baselines.c),
- * cached in the run's top directory, so experiments of one script that
- * differ only in how they share train them once, and a rerun into the same
- * --out (or a sweep's runs, with --baselines) reuses them. */
-static mt_status run_baselines(const mt_experiment *e, const char *top, progress *pg, mt_baselines *b)
-{
-    char path[1200];
-    int reused;
-    mt_status st = baselines_obtain(e, top, baseline_progress, pg, b, &reused, path, sizeof path);
-    if (!st && reused) mt_log(MT_LOG_INFO, "%s: single-task baselines reused from %s", e->name, path);
-    return st;
-}
-
 int app_find_experiment(const mtlua_session *s, const char *which)
 {
     char *end;
@@ -141,17 +127,6 @@ static int exit_code_for(const char *status, mt_status st)
     return st == MT_ERR_SCRIPT ? MT_EXIT_USAGE : MT_EXIT_FAILED;
 }
 
-/* Marks a finished run as failed because of a later error (a write that
- * did not make it to disk); an earlier failure keeps its own status. */
-static void fail_late(const char **status, mt_status *st, char *msg, size_t n)
-{
-    fprintf(stderr, "mtlab: %s\n", mt_last_error());
-    if (strcmp(*status, "finished") != 0) return;
-    *status = "failed";
-    *st = mt_last_status();
-    snprintf(msg, n, "%s", mt_last_error());
-}
-
 /* The closing report on stdout. */
 static void print_report(const mt_trainer *t, const char *status, double secs, const mt_baselines *base,
                          const char *dir)
@@ -179,135 +154,67 @@ static void print_report(const mt_trainer *t, const char *status, double secs, c
     printf("  -> %s\n", dir);
 }
 
-/* Passes every record on to the run directory and keeps a copy of the last
- * posterior band a non-graph model publishes, so the run ends with
- * band.svg: the picture of survey section 5 without a terminal. */
-typedef struct {
-    mt_recorder inner;
-    mt_matrix band; /* points into the arrays below */
-    double v[(1 + 4 * MT_MON_BAND_TASKS) * MT_MON_BAND_GRID];
-    char rl[1 + 4 * MT_MON_BAND_TASKS][MT_MON_NAME], cl[MT_MON_BAND_GRID][MT_MON_NAME];
-} band_keeper;
-
-static void keep_metric(void *ud, long step, int epoch, mt_split_kind split, const char *task, double loss,
-                        double metric, double weight)
+/* The files a run's folder gets beside the records, written before the
+ * finish event (the lifecycle calls it, headless and in the workbench):
+ * band.svg, the picture of a non-graph model's last posterior band
+ * (survey section 5) without a terminal. */
+mt_status app_run_files(void *ud, const mt_monitor *m, const char *dir)
 {
-    band_keeper *k = ud;
-    if (k->inner.metric) k->inner.metric(k->inner.ud, step, epoch, split, task, loss, metric, weight);
+    (void)ud;
+    const mt_matrix *band = monitor_find_matrix((mt_monitor *)m, MT_MON_BAND);
+    if (!band_valid(band)) return MT_OK;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/band.svg", dir);
+    return band_export_svg(path, band, m->experiment);
 }
 
-static void keep_event(void *ud, const char *json)
-{
-    band_keeper *k = ud;
-    if (k->inner.event) k->inner.event(k->inner.ud, json);
-}
-
-static void keep_matrix(void *ud, long step, const char *name, int rows, int cols, const double *v,
-                        const char (*rl)[MT_MON_NAME], const char (*cl)[MT_MON_NAME])
-{
-    band_keeper *k = ud;
-    if (k->inner.matrix) k->inner.matrix(k->inner.ud, step, name, rows, cols, v, rl, cl);
-    if (strcmp(name, MT_MON_BAND) != 0 || rows > 1 + 4 * MT_MON_BAND_TASKS || cols != MT_MON_BAND_GRID) return;
-    memcpy(k->v, v, (size_t)rows * cols * sizeof *v);
-    memcpy(k->rl, rl, (size_t)rows * sizeof *rl);
-    memcpy(k->cl, cl, (size_t)cols * sizeof *cl);
-    snprintf(k->band.name, sizeof k->band.name, "%s", name);
-    k->band.rows = rows, k->band.cols = cols, k->band.step = step, k->band.valid = 1;
-    k->band.v = k->v, k->band.row_labels = k->rl, k->band.col_labels = k->cl;
-}
-
-static mt_recorder band_keeper_wrap(band_keeper *k, const mt_recorder *inner)
-{
-    memset(k, 0, sizeof *k);
-    k->inner = *inner;
-    return (mt_recorder){.ud = k, .metric = keep_metric, .event = keep_event, .matrix = keep_matrix};
-}
-
-/* Runs experiment i to the end; returns the exit code it earns. The run
- * folder is opened only once the trainer is built and --load has been
- * read, so a run that cannot start leaves an existing folder as it was. */
+/* Runs experiment i to the end through the run lifecycle (the workbench
+ * drives the same one); returns the exit code it earns. The run folder is
+ * opened only once the trainer is built and --load has been read, so a
+ * run that cannot start leaves an existing folder as it was. */
 static int run_one(mtlua_session *s, int i, const char *top, const char *dir, progress *pg, const char *load)
 {
     const mt_experiment *e = mtlua_experiment(s, i);
-    double t0 = wall();
-    mt_baselines base = {0};
-    mt_trainer *t = NULL;
-    mt_status st = MT_OK;
-    if (e->train.baselines) st = run_baselines(e, top, pg, &base);
-    if (!st) st = trainer_new(e, NULL, &t);
-    if (!st && load && (st = trainer_load_checkpoint(t, load))) mt_fail_prefix(st, "--load");
-    mt_rundir *rd = NULL;
-    if (!st) st = rundir_open(dir, &rd);
+    lifecycle_opts lo = {.dir = dir, .top = top, .load = load, .progress = baseline_progress, .progress_ud = pg,
+                         .files = app_run_files};
+    mt_lifecycle *lc;
+    mt_status st = lifecycle_new(e, &lo, &lc);
     if (st) {
-        fprintf(stderr, "%smtlab: %s: %s\n", pg->tty ? "\r\033[K" : "", e->name, mt_last_error());
-        trainer_free(t);
+        fprintf(stderr, "%smtlab: %s\n", pg->tty ? "\r\033[K" : "", mt_last_error());
         return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
     }
-    mt_recorder inner = rundir_recorder(rd);
-    static band_keeper keeper; /* large: not on the stack */
-    mt_recorder rec = band_keeper_wrap(&keeper, &inner);
-    trainer_set_recorder(t, &rec);
+    mt_trainer *t = lifecycle_trainer(lc);
     mtlua_attach(s, i, t);
-    app_guard_run(rd, t, t0);
-    const char *status = "finished";
-    char msg[4096] = "";
-    st = rundir_write_config(rd, e, t);
-    if (!st) {
-        cJSON *ev = jrec_event("start", 0);
-        cJSON_AddStringToObject(ev, "experiment", e->name);
-        cJSON_AddNumberToObject(ev, "total_steps", (double)trainer_total_steps(t));
-        rundir_event(rd, ev);
-        st = rundir_poll(rd);
+    if ((st = lifecycle_start(lc)) && lifecycle_get_phase(lc) == LC_BUILT) {
+        fprintf(stderr, "%smtlab: %s: %s\n", pg->tty ? "\r\033[K" : "", e->name, mt_last_error());
+        mtlua_attach(s, i, NULL);
+        lifecycle_free(lc);
+        return st == MT_ERR_SCRIPT || st == MT_ERR_ARG ? MT_EXIT_USAGE : MT_EXIT_FAILED;
     }
-    int write_failed = st != MT_OK;
-    while (!st && !trainer_finished(t)) {
+    mt_rundir *rd = lifecycle_rundir(lc);
+    app_guard_run(rd, t, lifecycle_t0(lc));
+    if (!st) st = lifecycle_baselines(lc);
+    while (!st && !lifecycle_ended(lc)) {
         if (app_stop_signal) {
             st = mt_fail(MT_ERR_INTERRUPTED, "interrupted at step %ld", trainer_step_count(t));
             break;
         }
-        st = trainer_step(t);
-        if (!st && (st = rundir_poll(rd))) write_failed = 1;
-        if (!st) progress_show(pg, t, 0);
-    }
-    if (st) {
-        snprintf(msg, sizeof msg, "%s", mt_last_error());
-        status = write_failed ? "failed"
-                 : trainer_diverged(t) ? "diverged"
-                 : st == MT_ERR_INTERRUPTED ? "interrupted"
-                                            : "failed";
-        /* a loss that diverged did so in the step after the last completed one */
-        long at = trainer_step_count(t) + (st == MT_ERR_NUMERIC || st == MT_ERR_ARG ? 1 : 0);
-        cJSON *ev = jrec_event(status, at);
-        cJSON_AddStringToObject(ev, "message", msg);
-        rundir_event(rd, ev);
-    } else if ((st = trainer_finish(t)) || (st = rundir_poll(rd))) {
-        snprintf(msg, sizeof msg, "%s", mt_last_error());
-        status = "failed";
+        if (!(st = lifecycle_step(lc))) progress_show(pg, t, 0);
     }
     progress_show(pg, t, 1);
     if (pg->tty && !pg->quiet) fputc('\n', stderr);
-    char ck[1200];
-    if (trainer_save_checkpoint(t, rundir_file(rd, "checkpoint.safetensors", ck, sizeof ck)))
-        fail_late(&status, &st, msg, sizeof msg);
-    if (band_valid(&keeper.band) && band_export_svg(rundir_file(rd, "band.svg", ck, sizeof ck), &keeper.band, e->name))
-        fail_late(&status, &st, msg, sizeof msg);
-    cJSON *ev = jrec_event("finish", trainer_step_count(t));
-    cJSON_AddStringToObject(ev, "status", status);
-    cJSON_AddNumberToObject(ev, "wall_time_s", round((wall() - t0) * 1000) / 1000);
-    rundir_event(rd, ev);
-    /* the records are on disk before the summary says how the run ended */
-    if (rundir_seal(rd)) fail_late(&status, &st, msg, sizeof msg);
-    int code = exit_code_for(status, st);
-    if (rundir_write_summary(rd, t, status, msg, wall() - t0, e->train.baselines ? &base : NULL)) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        code = MT_EXIT_FAILED;
-    }
+    int io = lifecycle_end(lc, st, NULL, NULL) != MT_OK;
+    if (io) fprintf(stderr, "mtlab: %s\n", mt_last_error());
+    const char *status = lifecycle_status(lc), *msg = lifecycle_message(lc);
+    int code = exit_code_for(status, lifecycle_end_code(lc));
+    if (io && code == MT_EXIT_OK) code = MT_EXIT_FAILED;
     if (msg[0]) fprintf(stderr, "mtlab: %s: %s: %s\n", e->name, status, msg);
-    print_report(t, status, wall() - t0, &base, dir);
+    mt_baselines none = {0};
+    const mt_baselines *base = lifecycle_baseline_results(lc);
+    print_report(t, status, lifecycle_wall(lc), base ? base : &none, dir);
     mtlua_attach(s, i, NULL);
     app_unguard_run(rd);
-    trainer_free(t);
-    rundir_close(rd);
+    lifecycle_free(lc); /* a write error was the seal's, reported above */
     return code;
 }
 

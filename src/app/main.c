@@ -68,6 +68,8 @@ static const app_opt opts[OPT_COUNT] = {
 static void usage(FILE *f)
 {
     fputs("usage: mtlab SCRIPT.lua [options]          open the workbench on a script\n"
+          "       mtlab open RUN_DIR... [--no-color]  recorded run folders in the workbench, read only:\n"
+          "                                           curves, matrices over time (< >), comparison\n"
           "       mtlab run SCRIPT.lua [options]      train headless, write a run directory\n"
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
           "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
@@ -108,8 +110,10 @@ static void usage(FILE *f)
     fputs("\n"
           "A run directory holds config.json, metrics.csv (step,epoch,split,task,loss,metric,weight),\n"
           "events.jsonl, relations.jsonl, summary.json and checkpoint.safetensors; with several\n"
-          "experiments, one sub-directory each. A sweep's DIR holds <config>/seed-<n>/ run\n"
-          "directories, sweep-plan.json, sweep.csv, sweep.json and sweep.svg.\n"
+          "experiments, one sub-directory each. The workbench records the same; after a reload\n"
+          "(r) the new run is in DIR and the previous one in DIR.before-reload-N. A sweep's DIR\n"
+          "holds <config>/seed-<n>/ run directories, sweep-plan.json, sweep.csv, sweep.json and\n"
+          "sweep.svg.\n"
           "\n"
           "Ctrl-C (or SIGTERM) stops after the current step; a second one within two seconds\n"
           "stops at once, even inside a long call of the script, and exits 130.\n"
@@ -117,10 +121,11 @@ static void usage(FILE *f)
           "exit codes: 0 success, 1 the run failed (diverged, I/O error, interrupted),\n"
           "            2 usage or script error, 130 stopped at once by a second interrupt.\n"
           "\n"
-          "workbench keys: space pause/resume, n step, r reload, w weighting, m matrix, l log scale,\n"
-          "  z zoom, + / - learning rate, < / > slow motion, tab focus, : console,\n"
-          "  [ ] experiment, c compare,\n"
-          "  s checkpoint, e export CSV+SVG, ? help, q quit.\n"
+          "workbench keys: space pause/resume, n step, r reload, w / W weighting, m matrix,\n"
+          "  a matrix average, { } its window, l log scale, z zoom, + / - learning rate,\n"
+          "  < / > slow motion, tab focus, f maximise, : console (tab completes), [ ] 1-9\n"
+          "  experiment, c compare (v split, t task, x y Pareto axes), s checkpoint, e export\n"
+          "  CSV+SVG, ctrl-L redraw, ? help (and what the focused pane shows), q or F10 quit.\n"
           "\n"
           "docs: README.md, docs/lua-api.md, docs/errors.md (every error message), docs/mtlab.1\n",
           f);
@@ -314,6 +319,7 @@ int main(int argc, char **argv)
         printf("mtlab %s (MPI: %s)\n", MTLAB_VERSION, sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
         return MT_EXIT_OK;
     }
+    if (strcmp(argv[1], "open") == 0) return app_open(argc - 2, argv + 2);
     const char *cmd = "workbench";
     int start = 1;
     if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0) {

@@ -135,6 +135,12 @@ mt_status db_parse_kind(mtlua_vctx *c, const char *what, const char *s, mt_targe
 /* ---- session.c / run_object.c ---- */
 #define MAX_EXPERIMENTS 32
 
+/* What a trainer's hooks get as their user pointer. */
+typedef struct {
+    mtlua_session *s;
+    int i;
+} mtlua_hook_ud;
+
 struct mtlua_session {
     lua_State *L;
     char script[1024];
@@ -144,8 +150,10 @@ struct mtlua_session {
     mt_trainer *trainer[MAX_EXPERIMENTS];
     int run_ref[MAX_EXPERIMENTS]; /* the `run` userdata of each experiment */
     int current;                  /* experiment the console talks to */
-    int stop;
+    int stop;                     /* 1 + the experiment whose run:stop() was called, or 0 */
     int sweep_ref; /* the mtl.sweep table the script returned, or LUA_NOREF */
+    mtlua_host host;              /* run:pause(), run:resume() */
+    mtlua_hook_ud hook_ud[MAX_EXPERIMENTS]; /* the trainers' hooks point here */
 };
 
 /* ---- literal.c ---- */

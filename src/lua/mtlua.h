@@ -69,10 +69,33 @@ void mtlua_attach(mtlua_session *s, int i, mt_trainer *t);
 void mtlua_select(mtlua_session *s, int i);
 /* Whether the running script asked to stop (run:stop()). */
 int mtlua_stop_requested(const mtlua_session *s);
+/* The experiment whose run:stop() was called (and forgets it), or -1. */
+int mtlua_take_stop(mtlua_session *s);
+
+/* What a script's run object asks of the application (print and
+ * io.write go through mtlua_set_print). */
+typedef struct {
+    void *ud;
+    /* run:pause() (pause = 1) and run:resume() (0) of experiment i;
+     * returns 1 when the state changed */
+    int (*pause)(void *ud, int i, int pause);
+} mtlua_host;
+/* Replaces the host; NULL: run:pause() answers false (nothing to pause
+ * headless). */
+void mtlua_set_host(mtlua_session *s, const mtlua_host *h);
 
 /* Evaluates a console line ("run:lr()", "run:set_lr(1e-3)", "1+1") against
  * the attached run; the printable result or the error goes to out. */
 mt_status mtlua_eval(mtlua_session *s, const char *line, char *out, size_t n);
+
+/* Tab in the console: completes the name that ends `before` (the line up
+ * to the cursor) with the globals, the run object's methods after
+ * "run:", the fields of mtl (and of any table) after "mtl.". The text to
+ * insert goes to insert (the longest common continuation; a unique
+ * function name gets its "("), the candidates, when several, to list
+ * (two spaces apart). Returns the number of candidates. Reads tables raw
+ * (no metamethods run) under lua_pcall. */
+int mtlua_complete(mtlua_session *s, const char *before, char *insert, size_t ni, char *list, size_t nl);
 
 /* Async-signal-safe: makes the running Lua code raise "interrupted". */
 void mtlua_interrupt(void);

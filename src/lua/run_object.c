@@ -152,8 +152,116 @@ static int run_log(lua_State *L)
 static int run_stop(lua_State *L)
 {
     run_ud *u = luaL_checkudata(L, 1, "mtl.run");
-    u->s->stop = 1;
+    u->s->stop = u->i + 1;
     return 0;
+}
+
+/* pause(), resume(): the workbench's space key from Lua (a callback may
+ * pause the run where something happens); headless there is nothing to
+ * pause and they answer false. */
+static int run_pause_resume(lua_State *L, int pause)
+{
+    run_ud *u = luaL_checkudata(L, 1, "mtl.run");
+    const mtlua_host *h = &u->s->host;
+    lua_pushboolean(L, h->pause ? h->pause(h->ud, u->i, pause) : 0);
+    return 1;
+}
+
+static int run_pause(lua_State *L) { return run_pause_resume(L, 1); }
+static int run_resume(lua_State *L) { return run_pause_resume(L, 0); }
+
+static const mt_monitor *run_monitor(lua_State *L)
+{
+    const mt_monitor *m = trainer_monitor(check_trainer(L, NULL, NULL));
+    if (!m) luaL_error(L, "run: no matrices are kept for this run");
+    return m;
+}
+
+/* The fields of run:matrix()'s table beside the rows. */
+static int matrix_meta_key(const char *k)
+{
+    static const char *const meta[] = {"name", "step", "rows", "cols", "row_labels", "col_labels", "view"};
+    for (size_t i = 0; i < sizeof meta / sizeof *meta; i++)
+        if (strcmp(k, meta[i]) == 0) return 1;
+    return 0;
+}
+
+/* matrices(): the names run:matrix() takes. */
+static int run_matrices(lua_State *L)
+{
+    const mt_monitor *m = run_monitor(L);
+    lua_createtable(L, m->nmatrices, 0);
+    for (int i = 0; i < m->nmatrices; i++) {
+        lua_pushstring(L, m->matrix[i].name);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+/* matrix(name [, "batch" | "ema" | "mean"]): the matrix as a table of
+ * rows, m[i][j] and by label m.y1.y2, with name, step, rows, cols,
+ * row_labels and col_labels beside them (a label that clashes with one
+ * of those is reachable by number only). */
+static int run_matrix(lua_State *L)
+{
+    const mt_monitor *m = run_monitor(L);
+    const char *name = luaL_checkstring(L, 2);
+    static const char *const views[] = {"batch", "ema", "mean", NULL};
+    int view = luaL_checkoption(L, 3, "batch", views);
+    const mt_matrix *x = NULL;
+    for (int i = 0; i < m->nmatrices; i++)
+        if (strcmp(m->matrix[i].name, name) == 0) x = &m->matrix[i];
+    if (!x) {
+        char names[1024] = "";
+        size_t w = 0;
+        for (int i = 0; i < m->nmatrices && w < sizeof names; i++)
+            w += (size_t)snprintf(names + w, sizeof names - w, "%s\"%s\"", i ? ", " : "", m->matrix[i].name);
+        return luaL_error(L, "run:matrix: no matrix \"%s\" (there are: %s)", name, m->nmatrices ? names : "none yet");
+    }
+    if (!x->valid) return luaL_error(L, "run:matrix: \"%s\" is not computed yet", name);
+    const double *v = monitor_matrix_values(x, (mt_matrix_view)view);
+    lua_createtable(L, x->rows, x->rows + 7);
+    for (int i = 0; i < x->rows; i++) {
+        lua_createtable(L, x->cols, x->cols);
+        for (int j = 0; j < x->cols; j++) {
+            lua_pushnumber(L, v[i * x->cols + j]);
+            lua_rawseti(L, -2, j + 1);
+        }
+        for (int j = 0; j < x->cols; j++)
+            if (x->col_labels[j][0]) {
+                lua_rawgeti(L, -1, j + 1);
+                lua_setfield(L, -2, x->col_labels[j]);
+            }
+        lua_rawseti(L, -2, i + 1);
+    }
+    for (int i = 0; i < x->rows; i++)
+        if (x->row_labels[i][0] && !matrix_meta_key(x->row_labels[i])) {
+            lua_rawgeti(L, -1, i + 1);
+            lua_setfield(L, -2, x->row_labels[i]);
+        }
+    lua_pushstring(L, x->name);
+    lua_setfield(L, -2, "name");
+    lua_pushinteger(L, x->step);
+    lua_setfield(L, -2, "step");
+    lua_pushinteger(L, x->rows);
+    lua_setfield(L, -2, "rows");
+    lua_pushinteger(L, x->cols);
+    lua_setfield(L, -2, "cols");
+    lua_pushstring(L, views[view]);
+    lua_setfield(L, -2, "view");
+    lua_createtable(L, x->rows, 0);
+    for (int i = 0; i < x->rows; i++) {
+        lua_pushstring(L, x->row_labels[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "row_labels");
+    lua_createtable(L, x->cols, 0);
+    for (int j = 0; j < x->cols; j++) {
+        lua_pushstring(L, x->col_labels[j]);
+        lua_rawseti(L, -2, j + 1);
+    }
+    lua_setfield(L, -2, "col_labels");
+    return 1;
 }
 
 static int run_name(lua_State *L)
@@ -179,6 +287,8 @@ static const luaL_Reg run_methods[] = {
     {"weighting", run_weighting}, {"set_weighting", run_set_weighting},
     {"losses", run_losses},   {"val", run_val},         {"tasks", run_tasks},
     {"log", run_log},         {"stop", run_stop},       {"name", run_name},
+    {"pause", run_pause},     {"resume", run_resume},   {"matrix", run_matrix},
+    {"matrices", run_matrices},
     {NULL, NULL}};
 
 void mtlua_push_run(lua_State *L, mtlua_session *s, int i)

@@ -103,6 +103,13 @@ static void make_globals_strict(lua_State *L)
     lua_pop(L, 1);
 }
 
+/* The application's side of run:pause() and run:resume(). */
+void mtlua_set_host(mtlua_session *s, const mtlua_host *h)
+{
+    memset(&s->host, 0, sizeof s->host);
+    if (h) s->host = *h;
+}
+
 mt_status mtlua_parse_override(char *arg, mtlua_override *ov)
 {
     char *eq = strchr(arg, '=');
@@ -455,10 +462,11 @@ mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlu
     lua_pushlightuserdata(L, s);
     lua_setfield(L, LUA_REGISTRYINDEX, "mtlab.session");
     open_args a = {.s = s, .ov = ov, .nov = nov};
+    lua_pushcfunction(L, mtlua_traceback); /* a metamethod's error comes with its stack */
     lua_pushcfunction(L, open_protected);
     lua_pushlightuserdata(L, &a);
     mtlua_enter();
-    int rc = lua_pcall(L, 1, 0, 0);
+    int rc = lua_pcall(L, 1, 0, -3);
     mtlua_leave();
     mt_status st = a.st;
     if (rc == LUA_ERRMEM) {
@@ -498,7 +506,14 @@ const char *mtlua_mode_text(const mtlua_session *s)
 int mtlua_count(const mtlua_session *s) { return s->n; }
 const mt_experiment *mtlua_experiment(const mtlua_session *s, int i) { return &s->exp[i]; }
 const char *mtlua_script(const mtlua_session *s) { return s->script; }
-int mtlua_stop_requested(const mtlua_session *s) { return s->stop; }
+int mtlua_stop_requested(const mtlua_session *s) { return s->stop != 0; }
+
+int mtlua_take_stop(mtlua_session *s)
+{
+    int i = s->stop - 1;
+    s->stop = 0;
+    return i;
+}
 
 static mt_status call_cb(mtlua_session *s, int i, int which, lua_Integer arg)
 {
@@ -511,20 +526,19 @@ static mt_status call_cb(mtlua_session *s, int i, int which, lua_Integer arg)
     char ctx[96];
     snprintf(ctx, sizeof ctx, "%s callback", names[which]);
     mt_status st = mtlua_pcall(L, 2, 0, ctx);
-    if (!st && s->stop) return mt_fail(MT_ERR_INTERRUPTED, "%s asked to stop (run:stop())", names[which]);
+    if (!st && s->stop == i + 1) return mt_fail(MT_ERR_INTERRUPTED, "%s asked to stop (run:stop())", names[which]);
     return st;
 }
 
-typedef struct {
-    mtlua_session *s;
-    int i;
-} hook_ud;
+static mt_status hook_call(void *ud, int which, lua_Integer arg)
+{
+    const mtlua_hook_ud *h = ud;
+    return call_cb(h->s, h->i, which, arg);
+}
 
-static hook_ud hook_uds[MAX_EXPERIMENTS];
-
-static mt_status hook_step(void *ud, long step) { hook_ud *h = ud; return call_cb(h->s, h->i, 0, step); }
-static mt_status hook_eval(void *ud, long step) { hook_ud *h = ud; return call_cb(h->s, h->i, 1, step); }
-static mt_status hook_epoch(void *ud, int epoch) { hook_ud *h = ud; return call_cb(h->s, h->i, 2, epoch); }
+static mt_status hook_step(void *ud, long step) { return hook_call(ud, 0, step); }
+static mt_status hook_eval(void *ud, long step) { return hook_call(ud, 1, step); }
+static mt_status hook_epoch(void *ud, int epoch) { return hook_call(ud, 2, epoch); }
 
 void mtlua_select(mtlua_session *s, int i)
 {
@@ -535,106 +549,11 @@ void mtlua_attach(mtlua_session *s, int i, mt_trainer *t)
 {
     s->trainer[i] = t;
     if (!t) return;
-    hook_uds[i].s = s;
-    hook_uds[i].i = i;
-    mt_hooks h = {.ud = &hook_uds[i],
+    s->hook_ud[i].s = s;
+    s->hook_ud[i].i = i;
+    mt_hooks h = {.ud = &s->hook_ud[i],
                   .on_step = s->cb_ref[i][0] != LUA_NOREF ? hook_step : NULL,
                   .on_eval = s->cb_ref[i][1] != LUA_NOREF ? hook_eval : NULL,
                   .on_epoch = s->cb_ref[i][2] != LUA_NOREF ? hook_epoch : NULL};
     trainer_set_hooks(t, &h);
-}
-
-/* A console rendering of a value: numbers with 6 significant digits,
- * tables as { k = v, ... } two levels deep with sorted string keys. */
-static size_t format_value(lua_State *L, int idx, char *out, size_t n, int depth)
-{
-    idx = lua_absindex(L, idx);
-    size_t w = 0;
-#define PUT(...)                                                              \
-    do {                                                                      \
-        if (w < n) {                                                          \
-            int r_ = snprintf(out + w, n - w, __VA_ARGS__);                   \
-            if (r_ > 0) w += (size_t)r_ < n - w ? (size_t)r_ : n - w - 1;     \
-        }                                                                     \
-    } while (0)
-    if (n) out[0] = '\0';
-    if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx)) {
-        PUT("%.6g", lua_tonumber(L, idx));
-    } else if (lua_type(L, idx) == LUA_TSTRING && depth > 0) {
-        PUT("\"%s\"", lua_tostring(L, idx));
-    } else if (lua_type(L, idx) == LUA_TTABLE && depth < 2 && !luaL_getmetafield(L, idx, "__tostring")) {
-        /* collect keys, sort the string ones for a stable display */
-        const char *keys[64];
-        int nk = 0, len = (int)luaL_len(L, idx);
-        lua_pushnil(L);
-        while (lua_next(L, idx) && nk < 64) {
-            lua_pop(L, 1);
-            if (lua_type(L, -1) == LUA_TSTRING) keys[nk++] = lua_tostring(L, -1);
-        }
-        if (nk == 64) lua_pop(L, 1);
-        for (int i = 1; i < nk; i++)
-            for (int j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
-                const char *tmp = keys[j];
-                keys[j] = keys[j - 1];
-                keys[j - 1] = tmp;
-            }
-        PUT("{ ");
-        char sub[512];
-        for (int i = 1; i <= len && i <= 32; i++) {
-            lua_geti(L, idx, i);
-            format_value(L, -1, sub, sizeof sub, depth + 1);
-            lua_pop(L, 1);
-            PUT("%s%s", sub, i < len || nk ? ", " : " ");
-        }
-        for (int k = 0; k < nk; k++) {
-            lua_getfield(L, idx, keys[k]);
-            format_value(L, -1, sub, sizeof sub, depth + 1);
-            lua_pop(L, 1);
-            PUT("%s = %s%s", keys[k], sub, k + 1 < nk ? ", " : " ");
-        }
-        PUT("}");
-    } else {
-        if (lua_type(L, idx) == LUA_TTABLE) lua_pop(L, 1); /* the __tostring pushed by getmetafield */
-        const char *v = luaL_tolstring(L, idx, NULL);
-        PUT("%s", v);
-        lua_pop(L, 1);
-    }
-#undef PUT
-    return w;
-}
-
-/* The console: "expr" is tried as "return expr" first, like lua.c does. */
-mt_status mtlua_eval(mtlua_session *s, const char *line, char *out, size_t n)
-{
-    lua_State *L = s->L;
-    int top = lua_gettop(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, s->run_ref[s->current]);
-    lua_setglobal(L, "run");
-    lua_pushfstring(L, "return %s", line);
-    int rc = luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=console");
-    lua_remove(L, -2);
-    if (rc != LUA_OK) {
-        lua_pop(L, 1);
-        rc = luaL_loadbuffer(L, line, strlen(line), "=console");
-    }
-    if (rc != LUA_OK) {
-        snprintf(out, n, "%s", lua_tostring(L, -1));
-        lua_settop(L, top);
-        return mt_fail(MT_ERR_SCRIPT, "%s", out);
-    }
-    mt_status st = mtlua_pcall(L, 0, LUA_MULTRET, NULL);
-    if (st) {
-        snprintf(out, n, "%s", mt_last_error());
-        lua_settop(L, top);
-        return st;
-    }
-    out[0] = '\0';
-    size_t w = 0;
-    char one[1024];
-    for (int i = top + 1; i <= lua_gettop(L); i++) {
-        format_value(L, i, one, sizeof one, 0);
-        w += (size_t)snprintf(out + (w < n ? w : n), w < n ? n - w : 0, "%s%s", i > top + 1 ? "\t" : "", one);
-    }
-    lua_settop(L, top);
-    return MT_OK;
 }

@@ -71,6 +71,7 @@ const char *monitor_state_name(mt_run_state st)
     case MT_RUN_FINISHED: return "finished";
     case MT_RUN_DIVERGED: return "diverged";
     case MT_RUN_FAILED: return "failed";
+    case MT_RUN_STOPPED: return "stopped";
     }
     return "?";
 }
@@ -83,6 +84,7 @@ mt_status monitor_init(mt_monitor *m, int ntasks, const char *const *names, cons
         return mt_fail(MT_ERR_ARG, "monitor: %d tasks (1..%d supported)", ntasks,
                        MT_MAX_TASKS);
     m->ntasks = ntasks;
+    m->ema_window = MT_MON_EMA_WINDOW;
     snprintf(m->weight_label, sizeof m->weight_label, "weight");
     for (int t = 0; t < ntasks; t++) {
         snprintf(m->task[t], MT_MON_NAME, "%s", names[t]);
@@ -101,6 +103,9 @@ static void matrix_free(mt_matrix *x)
     mt_free(x->v);
     mt_free(x->row_labels);
     mt_free(x->col_labels);
+    mt_free(x->ema);
+    mt_free(x->mean);
+    mt_free(x->count);
     memset(x, 0, sizeof *x);
 }
 
@@ -130,6 +135,18 @@ mt_matrix *monitor_matrix(mt_monitor *m, const char *name, int rows, int cols,
     if (x && (x->rows != rows || x->cols != cols)) {
         matrix_free(x);
     } else if (x) {
+        /* new labels (the loss-weight history's columns move on): the
+         * averages no longer belong to these cells */
+        for (int j = 0; j < cols; j++)
+            if (strcmp(x->col_labels[j], col_labels ? col_labels[j] : "") != 0) {
+                snprintf(x->col_labels[j], MT_MON_NAME, "%s", col_labels ? col_labels[j] : "");
+                x->updates = 0;
+            }
+        for (int i = 0; i < rows; i++)
+            if (strcmp(x->row_labels[i], row_labels ? row_labels[i] : "") != 0) {
+                snprintf(x->row_labels[i], MT_MON_NAME, "%s", row_labels ? row_labels[i] : "");
+                x->updates = 0;
+            }
         return x;
     } else {
         if (m->nmatrices == MT_MON_MAX_MATRICES) {
@@ -148,12 +165,74 @@ mt_matrix *monitor_matrix(mt_monitor *m, const char *name, int rows, int cols,
     x->v = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->v);
     x->row_labels = mt_calloc((size_t)rows, sizeof *x->row_labels);
     x->col_labels = mt_calloc((size_t)cols, sizeof *x->col_labels);
-    if (!x->v || !x->row_labels || !x->col_labels) return NULL;
+    x->ema = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->ema);
+    x->mean = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->mean);
+    x->count = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->count);
+    x->updates = 0;
+    if (!x->v || !x->row_labels || !x->col_labels || !x->ema || !x->mean || !x->count) return NULL;
     for (int i = 0; i < rows; i++)
         snprintf(x->row_labels[i], MT_MON_NAME, "%s", row_labels ? row_labels[i] : "");
     for (int j = 0; j < cols; j++)
         snprintf(x->col_labels[j], MT_MON_NAME, "%s", col_labels ? col_labels[j] : "");
     return x;
+}
+
+/* The exponential average weighs an update by alpha = 2 / (window + 1),
+ * the usual "N-period" EMA: about 86% of its weight lies on the last
+ * `window` updates. It starts at the first value, so it is never biased
+ * towards zero; the mean is Welford's running mean. */
+void monitor_matrix_observe(const mt_monitor *m, mt_matrix *x)
+{
+    if (!x->ema || !x->mean || !x->count) return;
+    int n = x->rows * x->cols;
+    if (x->updates == 0) {
+        memset(x->count, 0, (size_t)n * sizeof *x->count);
+        x->first_step = x->step;
+    }
+    int window = m && m->ema_window > 0 ? m->ema_window : MT_MON_EMA_WINDOW;
+    double alpha = 2.0 / (window + 1.0);
+    for (int i = 0; i < n; i++) {
+        double v = x->v[i];
+        if (!isfinite(v)) continue;
+        int c = ++x->count[i];
+        if (c == 1) {
+            x->ema[i] = v;
+            x->mean[i] = v;
+        } else {
+            x->ema[i] += alpha * (v - x->ema[i]);
+            x->mean[i] += (v - x->mean[i]) / c;
+        }
+    }
+    x->updates++;
+}
+
+const double *monitor_matrix_values(const mt_matrix *x, mt_matrix_view view)
+{
+    if (x->updates == 0 || view == MT_MAT_BATCH) return x->v;
+    return view == MT_MAT_EMA ? x->ema : x->mean;
+}
+
+const char *monitor_matrix_view_name(mt_matrix_view view)
+{
+    switch (view) {
+    case MT_MAT_EMA: return "exponential average";
+    case MT_MAT_MEAN: return "mean over the run";
+    default: return "last update";
+    }
+}
+
+void monitor_mark(mt_monitor *m, long step, const char *fmt, ...)
+{
+    if (m->nmarks == MT_MON_MAX_MARKS) {
+        memmove(m->mark, m->mark + 1, (MT_MON_MAX_MARKS - 1) * sizeof m->mark[0]);
+        m->nmarks--;
+    }
+    mt_mark *k = &m->mark[m->nmarks++];
+    k->step = step;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(k->label, sizeof k->label, fmt, ap);
+    va_end(ap);
 }
 
 static void log_append(mt_monitor *m, int level, const char *line, size_t n)

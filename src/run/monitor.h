@@ -42,6 +42,7 @@ typedef enum {
     MT_RUN_FINISHED,
     MT_RUN_DIVERGED,
     MT_RUN_FAILED,
+    MT_RUN_STOPPED, /* quit, reloaded or interrupted before the end */
 } mt_run_state;
 
 const char *monitor_state_name(mt_run_state s);
@@ -57,7 +58,26 @@ typedef struct {
     double lo, hi; /* the natural scale: e.g. -1..1 for cosines; lo == hi: auto */
     long step;     /* training step of the last update */
     int valid;     /* 0 until first computed */
+    /* running averages of the updates, kept by monitor_matrix_observe; a
+     * change of shape or labels starts them afresh */
+    double *ema;   /* (rows, cols) exponential average, owned */
+    double *mean;  /* (rows, cols) mean over the run, owned */
+    int *count;    /* (rows, cols) finite values averaged, owned */
+    long updates;  /* updates observed since the averages started */
+    long first_step; /* step of the first of them */
 } mt_matrix;
+
+/* Which values of a matrix to read. */
+typedef enum { MT_MAT_BATCH, MT_MAT_EMA, MT_MAT_MEAN, MT_MAT_VIEWS } mt_matrix_view;
+
+/* A mark on the time axis: a change of the loss weighting, a reload. */
+typedef struct {
+    long step;
+    char label[2 * MT_MON_NAME]; /* "gradnorm -> pcgrad" (UTF-8 arrow) */
+} mt_mark;
+
+#define MT_MON_MAX_MARKS 64
+#define MT_MON_EMA_WINDOW 20 /* updates: the default window of the exponential average */
 
 /* The posterior band of a non-graph model with one input dimension
  * (run/trainer_model.c), a matrix of 1 + 4T rows over MT_MON_BAND_GRID
@@ -95,6 +115,11 @@ typedef struct {
     double lr;
     char status_msg[512];   /* e.g. the divergence message */
 
+    /* method switches, oldest first (the oldest are dropped when full) */
+    mt_mark mark[MT_MON_MAX_MARKS];
+    int nmarks;
+    int ema_window; /* updates; the exponential average's alpha is 2 / (window + 1) */
+
     /* log ring */
     char log[MT_MON_LOG_LINES][MT_MON_LOG_WIDTH];
     int log_level[MT_MON_LOG_LINES];
@@ -112,6 +137,15 @@ void monitor_free(mt_monitor *m);
 mt_matrix *monitor_matrix(mt_monitor *m, const char *name, int rows, int cols,
                           const char *const *row_labels, const char *const *col_labels);
 mt_matrix *monitor_find_matrix(mt_monitor *m, const char *name);
+/* Folds the matrix's current values (just written) into its averages with
+ * the monitor's window. Non-finite cells are left out of the averages. */
+void monitor_matrix_observe(const mt_monitor *m, mt_matrix *x);
+/* The values to show: the last update, its exponential average or its
+ * mean over the run (the last update while no average exists). */
+const double *monitor_matrix_values(const mt_matrix *x, mt_matrix_view view);
+const char *monitor_matrix_view_name(mt_matrix_view view);
+/* Appends a mark (the oldest goes when full). */
+void monitor_mark(mt_monitor *m, long step, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Appends a log line (truncated to the width; newlines split lines). */
 void monitor_log(mt_monitor *m, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

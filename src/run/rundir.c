@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/mem.h"
+#include "run/result.h"
 #include "mtl/methods.h"
 #include "run/jsonrec.h"
 #include "run/linefile.h"
@@ -501,7 +502,8 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
                                const char *message, double wall_s, const mt_baselines *b)
 {
     const mt_experiment *e = trainer_experiment(t);
-    const mt_eval_result *val = trainer_last_val(t), *test = trainer_last_test(t);
+    mt_run_result res; /* the numbers, as the workbench shows them */
+    result_from_trainer(t, b, status, &res);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", e->name);
     cJSON_AddStringToObject(o, "status", status);
@@ -515,22 +517,21 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
     cJSON_AddNumberToObject(pa, "shared", (double)trainer_params_shared(t));
     cJSON_AddNumberToObject(pa, "total", (double)trainer_params_total(t));
     cJSON *tasks = cJSON_AddObjectToObject(o, "tasks");
-    double mtl[MT_MAX_TASKS];
     for (int k = 0; k < e->ntasks; k++) {
         const mt_task_spec *ts = &e->task[k];
         cJSON *x = cJSON_AddObjectToObject(tasks, ts->name);
         cJSON_AddBoolToObject(x, "aux", ts->aux);
         cJSON_AddStringToObject(x, "metric_name", metric_kind_name(ts->metric));
+        cJSON_AddBoolToObject(x, "higher_is_better", res.higher_better[k]);
         cJSON_AddNumberToObject(x, "params", (double)trainer_params_task(t, k));
-        cJSON_AddItemToObject(x, "train_loss", jrec_num(trainer_train_loss(t)[k]));
-        cJSON_AddItemToObject(x, "val_loss", jrec_num(val ? val->loss[k] : NAN));
-        cJSON_AddItemToObject(x, "val_metric", jrec_num(val ? val->metric[k] : NAN));
-        cJSON_AddItemToObject(x, "test_loss", jrec_num(test ? test->loss[k] : NAN));
-        cJSON_AddItemToObject(x, "test_metric", jrec_num(test ? test->metric[k] : NAN));
-        mtl[k] = test ? test->metric[k] : val ? val->metric[k] : NAN;
-        if (b && b->have) cJSON_AddItemToObject(x, "single_task_metric", jrec_num(b->metric[k]));
+        cJSON_AddItemToObject(x, "train_loss", jrec_num(res.loss[MT_RES_TRAIN][k]));
+        cJSON_AddItemToObject(x, "val_loss", jrec_num(res.loss[MT_RES_VAL][k]));
+        cJSON_AddItemToObject(x, "val_metric", jrec_num(res.metric[MT_RES_VAL][k]));
+        cJSON_AddItemToObject(x, "test_loss", jrec_num(res.loss[MT_RES_TEST][k]));
+        cJSON_AddItemToObject(x, "test_metric", jrec_num(res.metric[MT_RES_TEST][k]));
+        if (res.have_baselines) cJSON_AddItemToObject(x, "single_task_metric", jrec_num(res.single_task_metric[k]));
     }
-    if (b && b->have) cJSON_AddItemToObject(o, "delta_m", jrec_num(delta_m(e, mtl, b)));
+    if (res.have_baselines) cJSON_AddItemToObject(o, "delta_m", jrec_num(res.delta_m));
     mt_status st = write_json(rd, "summary.json", o);
     cJSON_Delete(o);
     return st;

@@ -667,6 +667,7 @@ mt_status trainer_set_weighting(mt_trainer *t, const mt_method_spec *m)
 
 const char *trainer_weighting_name(const mt_trainer *t) { return t->e.weighting.name; }
 const mt_experiment *trainer_experiment(const mt_trainer *t) { return &t->e; }
+mt_monitor *trainer_monitor(const mt_trainer *t) { return t->mon; }
 const mt_eval_result *trainer_last_val(const mt_trainer *t) { return t->have_val ? &t->val : NULL; }
 const mt_eval_result *trainer_last_test(const mt_trainer *t) { return t->have_test ? &t->test : NULL; }
 const double *trainer_train_loss(const mt_trainer *t) { return t->train_loss; }

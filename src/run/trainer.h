@@ -82,6 +82,8 @@ mt_status trainer_set_static_weight(mt_trainer *t, int task, double w);
 mt_status trainer_set_weighting(mt_trainer *t, const mt_method_spec *m);
 const char *trainer_weighting_name(const mt_trainer *t);
 const mt_experiment *trainer_experiment(const mt_trainer *t);
+/* The monitor given to trainer_new (borrowed), or NULL. */
+mt_monitor *trainer_monitor(const mt_trainer *t);
 const mt_eval_result *trainer_last_val(const mt_trainer *t);
 const mt_eval_result *trainer_last_test(const mt_trainer *t); /* after finish */
 /* Last training losses (T), the mean over the current window. */

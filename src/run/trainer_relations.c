@@ -39,6 +39,7 @@ void tr_record_matrix_labelled(mt_trainer *t, const char *name, int rows, int co
             mx->hi = hi;
             mx->step = t->step + t->in_step;
             mx->valid = 1;
+            monitor_matrix_observe(t->mon, mx);
         }
     }
     /* label arrays for the recorder: matrices may be wider than T (a

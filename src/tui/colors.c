@@ -35,26 +35,27 @@ static const role_style styles[ROLE_COUNT] = {
     [ROLE_TASK_0 + 5] = { COLOR_BLUE, DEF, 44, DEF, A_BOLD, 0 },
     [ROLE_TASK_0 + 6] = { COLOR_MAGENTA, DEF, 212, DEF, A_BOLD, 0 },
     [ROLE_TASK_0 + 7] = { COLOR_YELLOW, DEF, 137, DEF, A_DIM, 0 },
-    /* diverging: blue (low) .. grey .. red (high), text readable on each */
-    [ROLE_DIV_0 + 0] = { COLOR_WHITE, COLOR_BLUE, 231, 19, 0, 0 },
-    [ROLE_DIV_0 + 1] = { COLOR_WHITE, COLOR_BLUE, 231, 25, 0, 0 },
-    [ROLE_DIV_0 + 2] = { COLOR_BLACK, COLOR_CYAN, 231, 67, 0, 0 },
-    [ROLE_DIV_0 + 3] = { COLOR_BLACK, COLOR_CYAN, 16, 110, 0, 0 },
-    [ROLE_DIV_0 + 4] = { COLOR_BLACK, COLOR_WHITE, 16, 250, 0, 0 },
-    [ROLE_DIV_0 + 5] = { COLOR_BLACK, COLOR_YELLOW, 16, 217, 0, 0 },
-    [ROLE_DIV_0 + 6] = { COLOR_BLACK, COLOR_YELLOW, 16, 210, 0, 0 },
-    [ROLE_DIV_0 + 7] = { COLOR_WHITE, COLOR_RED, 231, 167, 0, 0 },
-    [ROLE_DIV_0 + 8] = { COLOR_WHITE, COLOR_RED, 231, 124, 0, 0 },
+    /* diverging: blue (low) .. grey .. red (high), text readable on each;
+     * the 256-colour backgrounds of the heat levels are roles_heat256 */
+    [ROLE_DIV_0 + 0] = { COLOR_WHITE, COLOR_BLUE, 231, 0, 0, 0 },
+    [ROLE_DIV_0 + 1] = { COLOR_WHITE, COLOR_BLUE, 231, 0, 0, 0 },
+    [ROLE_DIV_0 + 2] = { COLOR_BLACK, COLOR_CYAN, 231, 0, 0, 0 },
+    [ROLE_DIV_0 + 3] = { COLOR_BLACK, COLOR_CYAN, 16, 0, 0, 0 },
+    [ROLE_DIV_0 + 4] = { COLOR_BLACK, COLOR_WHITE, 16, 0, 0, 0 },
+    [ROLE_DIV_0 + 5] = { COLOR_BLACK, COLOR_YELLOW, 16, 0, 0, 0 },
+    [ROLE_DIV_0 + 6] = { COLOR_BLACK, COLOR_YELLOW, 16, 0, 0, 0 },
+    [ROLE_DIV_0 + 7] = { COLOR_WHITE, COLOR_RED, 231, 0, 0, 0 },
+    [ROLE_DIV_0 + 8] = { COLOR_WHITE, COLOR_RED, 231, 0, 0, 0 },
     /* sequential: dark purple .. teal .. yellow (viridis-like) */
-    [ROLE_SEQ_0 + 0] = { COLOR_WHITE, COLOR_BLACK, 231, 53, 0, 0 },
-    [ROLE_SEQ_0 + 1] = { COLOR_WHITE, COLOR_BLUE, 231, 54, 0, 0 },
-    [ROLE_SEQ_0 + 2] = { COLOR_WHITE, COLOR_BLUE, 231, 60, 0, 0 },
-    [ROLE_SEQ_0 + 3] = { COLOR_WHITE, COLOR_CYAN, 231, 24, 0, 0 },
-    [ROLE_SEQ_0 + 4] = { COLOR_BLACK, COLOR_CYAN, 231, 30, 0, 0 },
-    [ROLE_SEQ_0 + 5] = { COLOR_BLACK, COLOR_GREEN, 16, 36, 0, 0 },
-    [ROLE_SEQ_0 + 6] = { COLOR_BLACK, COLOR_GREEN, 16, 71, 0, 0 },
-    [ROLE_SEQ_0 + 7] = { COLOR_BLACK, COLOR_YELLOW, 16, 149, 0, 0 },
-    [ROLE_SEQ_0 + 8] = { COLOR_BLACK, COLOR_YELLOW, 16, 226, 0, 0 },
+    [ROLE_SEQ_0 + 0] = { COLOR_WHITE, COLOR_BLACK, 231, 0, 0, 0 },
+    [ROLE_SEQ_0 + 1] = { COLOR_WHITE, COLOR_BLUE, 231, 0, 0, 0 },
+    [ROLE_SEQ_0 + 2] = { COLOR_WHITE, COLOR_BLUE, 231, 0, 0, 0 },
+    [ROLE_SEQ_0 + 3] = { COLOR_WHITE, COLOR_CYAN, 231, 0, 0, 0 },
+    [ROLE_SEQ_0 + 4] = { COLOR_BLACK, COLOR_CYAN, 231, 0, 0, 0 },
+    [ROLE_SEQ_0 + 5] = { COLOR_BLACK, COLOR_GREEN, 16, 0, 0, 0 },
+    [ROLE_SEQ_0 + 6] = { COLOR_BLACK, COLOR_GREEN, 16, 0, 0, 0 },
+    [ROLE_SEQ_0 + 7] = { COLOR_BLACK, COLOR_YELLOW, 16, 0, 0, 0 },
+    [ROLE_SEQ_0 + 8] = { COLOR_BLACK, COLOR_YELLOW, 16, 0, 0, 0 },
 };
 
 void colors_init(int mono)
@@ -70,6 +71,8 @@ void colors_init(int mono)
             continue;
         }
         short fg = c256 ? st->fg256 : st->fg, bg = c256 ? st->bg256 : st->bg;
+        if (c256 && r >= ROLE_DIV_0 && r < ROLE_SEQ_0) bg = roles_heat256[0][r - ROLE_DIV_0];
+        if (c256 && r >= ROLE_SEQ_0) bg = roles_heat256[1][r - ROLE_SEQ_0];
         init_pair((short)(r + 1), fg, bg);
         role_pair[r] = (short)(r + 1);
         role_attr[r] = st->attr;

@@ -133,6 +133,7 @@ static void fill_matrices(mt_monitor *m, int variant, long s)
         cos->hi = 1;
         cos->step = s;
         cos->valid = 1;
+        monitor_matrix_observe(m, cos);
     }
     mt_matrix *corr = monitor_matrix(m, "loss correlation", 4, 4, names, names);
     if (corr) {
@@ -144,6 +145,7 @@ static void fill_matrices(mt_monitor *m, int variant, long s)
         corr->hi = 1;
         corr->step = s;
         corr->valid = 1;
+        monitor_matrix_observe(m, corr);
     }
     if (variant == 2) {
         const char *experts[4] = { "e1", "e2", "e3", "e4" };
@@ -161,6 +163,7 @@ static void fill_matrices(mt_monitor *m, int variant, long s)
             use->lo = use->hi = 0; /* automatic scale: sequential */
             use->step = s;
             use->valid = 1;
+            monitor_matrix_observe(m, use);
         }
     }
 }

@@ -59,3 +59,20 @@ double heat_level_value(const heat_scale *s, int level)
 {
     return s->lo + (s->hi - s->lo) * level / (TUI_HEAT_LEVELS - 1);
 }
+
+heat_scale heat_scale_zoomed(const double *v, int rows, int cols, double lo, double hi, int *zoomed)
+{
+    int n = rows * cols;
+    heat_scale hs = heat_scale_for(v, n, lo, hi);
+    *zoomed = 0;
+    if (!(lo < hi) || hs.kind != HEAT_DIVERGING) return hs;
+    double m = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i]) && fabs(v[i]) > m && !(rows == cols && i / cols == i % cols)) m = fabs(v[i]);
+    if (m > 0 && m < 0.05 * (hi - lo) / 2) {
+        hs.lo = -m;
+        hs.hi = m;
+        *zoomed = 1;
+    }
+    return hs;
+}

@@ -21,6 +21,13 @@ typedef struct {
  * -m..m, when values of both signs occur; sequential min..max otherwise). */
 heat_scale heat_scale_for(const double *v, int n, double lo, double hi);
 
+/* heat_scale_for a rows x cols matrix, zoomed in when it is a signed
+ * measure (lo < 0 < hi) whose values off the diagonal all lie within 5%
+ * of the natural range (a transfer affinity of 3e-4 on -1..1 would be one
+ * grey square): then -m..m for the largest such |value| m, and *zoomed
+ * is 1. */
+heat_scale heat_scale_zoomed(const double *v, int rows, int cols, double lo, double hi, int *zoomed);
+
 /* 0..TUI_HEAT_LEVELS-1, clipped; -1 for NaN. */
 int heat_level(const heat_scale *s, double v);
 

@@ -13,6 +13,7 @@ static const char *const pane_names[TUI_PANE_COUNT] = {
     [TUI_PANE_CONSOLE] = "console",
     [TUI_PANE_COMPARE_TABLE] = "comparison",
     [TUI_PANE_COMPARE_SCATTER] = "pareto",
+    [TUI_PANE_COMPARE_CURVES] = "curves",
     [TUI_PANE_FOOTER] = "footer",
 };
 
@@ -72,17 +73,25 @@ static void layout_body(tui_layout *l, int y, int mh, int ntasks)
     }
 }
 
-static void layout_compare(tui_layout *l, int y, int mh)
+/* The comparison: the table across the top, the overlaid loss curves
+ * and the Pareto scatter below, side by side when wide, stacked when
+ * tall, and on a small terminal whichever of the two has the focus. */
+static void layout_compare(tui_layout *l, int y, int mh, tui_pane_id focus)
 {
     int cols = l->cols;
-    if (cols >= 110) {
-        int tw = cols / 2;
-        put(l, TUI_PANE_COMPARE_TABLE, 0, y, tw, mh);
-        put(l, TUI_PANE_COMPARE_SCATTER, tw, y, cols - tw, mh);
+    int th = clampi(mh * 2 / 5, 3, mh - 3);
+    int rh = mh - th;
+    put(l, TUI_PANE_COMPARE_TABLE, 0, y, cols, th);
+    if (cols >= 100) {
+        int cw = cols * 3 / 5;
+        put(l, TUI_PANE_COMPARE_CURVES, 0, y + th, cw, rh);
+        put(l, TUI_PANE_COMPARE_SCATTER, cw, y + th, cols - cw, rh);
+    } else if (rh >= 12) {
+        put(l, TUI_PANE_COMPARE_CURVES, 0, y + th, cols, rh / 2);
+        put(l, TUI_PANE_COMPARE_SCATTER, 0, y + th + rh / 2, cols, rh - rh / 2);
     } else {
-        int th = mh / 2;
-        put(l, TUI_PANE_COMPARE_TABLE, 0, y, cols, th);
-        put(l, TUI_PANE_COMPARE_SCATTER, 0, y + th, cols, mh - th);
+        put(l, focus == TUI_PANE_COMPARE_SCATTER ? TUI_PANE_COMPARE_SCATTER : TUI_PANE_COMPARE_CURVES, 0, y + th,
+            cols, rh);
     }
 }
 
@@ -122,7 +131,7 @@ void layout_compute(tui_layout *out, int cols, int lines, int ntasks, unsigned f
     put(out, TUI_PANE_CONSOLE, 0, top + mh, cols, ch);
 
     if (flags & TUI_LAYOUT_COMPARE) {
-        layout_compare(out, top, mh);
+        layout_compare(out, top, mh, focus);
         return;
     }
     layout_body(out, top, mh, ntasks);

@@ -1,6 +1,10 @@
 #include "lineedit.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "core/status.h"
 #include "text.h"
 
 void le_init(lineedit *e)
@@ -90,6 +94,20 @@ le_result le_key(lineedit *e, le_op k, uint32_t ch)
         e->len -= e->cur;
         e->cur = 0;
         return LE_CHANGED;
+    case LE_KILL_END:
+        if (e->cur == e->len) return LE_NONE;
+        e->len = e->cur;
+        return LE_CHANGED;
+    case LE_KILL_WORD: {
+        int start = e->cur;
+        while (start > 0 && e->buf[start - 1] == ' ') start--;
+        while (start > 0 && e->buf[start - 1] != ' ') start--;
+        if (start == e->cur) return LE_NONE;
+        memmove(e->buf + start, e->buf + e->cur, (size_t)(e->len - e->cur) * sizeof *e->buf);
+        e->len -= e->cur - start;
+        e->cur = start;
+        return LE_CHANGED;
+    }
     case LE_UP:
         history_up(e);
         return LE_CHANGED;
@@ -102,11 +120,35 @@ le_result le_key(lineedit *e, le_op k, uint32_t ch)
     return LE_NONE;
 }
 
-int le_text(const lineedit *e, char *out, size_t n)
+
+/* Appends a line to the history unless empty or the newest again. */
+static void history_add(lineedit *e, const char *line)
+{
+    if (!line[0] || (e->nhist > 0 && strcmp(e->hist[e->nhist - 1], line) == 0)) return;
+    if (e->nhist == LE_HIST) {
+        memmove(e->hist[0], e->hist[1], (size_t)(LE_HIST - 1) * sizeof e->hist[0]);
+        e->nhist--;
+    }
+    snprintf(e->hist[e->nhist++], sizeof e->hist[0], "%s", line);
+}
+
+int le_take(lineedit *e, char *out, size_t n)
+{
+    char line[LE_BYTES];
+    le_text(e, line, sizeof line);
+    int len = le_text(e, out, n);
+    history_add(e, line);
+    e->len = e->cur = 0;
+    e->hpos = -1;
+    return len;
+}
+
+/* Code points [0, upto) of the line as UTF-8. */
+static int encode(const lineedit *e, int upto, char *out, size_t n)
 {
     if (!out || n == 0) return 0;
     size_t k = 0;
-    for (int i = 0; i < e->len; i++) {
+    for (int i = 0; i < upto; i++) {
         char b[4];
         int l = text_encode(e->buf[i], b);
         if (k + (size_t)l + 1 > n) break;
@@ -117,21 +159,63 @@ int le_text(const lineedit *e, char *out, size_t n)
     return (int)k;
 }
 
-int le_take(lineedit *e, char *out, size_t n)
+int le_text(const lineedit *e, char *out, size_t n) { return encode(e, e->len, out, n); }
+int le_before_cursor(const lineedit *e, char *out, size_t n) { return encode(e, e->cur, out, n); }
+
+int le_insert(lineedit *e, const char *utf8)
 {
-    char line[LE_BYTES];
-    le_text(e, line, sizeof line);
-    int len = le_text(e, out, n);
-    if (line[0] && (e->nhist == 0 || strcmp(e->hist[e->nhist - 1], line) != 0)) {
-        if (e->nhist == LE_HIST) {
-            memmove(e->hist[0], e->hist[1], (size_t)(LE_HIST - 1) * sizeof e->hist[0]);
-            e->nhist--;
-        }
-        memcpy(e->hist[e->nhist++], line, sizeof line);
+    int n = (int)strlen(utf8), added = 0;
+    for (int i = 0; i < n;) {
+        uint32_t cp;
+        i += text_decode(utf8 + i, n - i, &cp);
+        if (le_key(e, LE_CHAR, cp) != LE_CHANGED) break;
+        added++;
     }
-    e->len = e->cur = 0;
-    e->hpos = -1;
-    return len;
+    return added;
+}
+
+mt_status le_history_load(lineedit *e, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return errno == ENOENT ? MT_OK : mt_fail(MT_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    char line[LE_BYTES + 2];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        history_add(e, line);
+    }
+    fclose(f);
+    return MT_OK;
+}
+
+/* The folders of path, made as needed (the state folder may not exist). */
+static int make_parents(const char *path)
+{
+    char d[4096];
+    snprintf(d, sizeof d, "%s", path);
+    for (char *p = d + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(d, 0700) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+mt_status le_history_save(const lineedit *e, const char *path)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (make_parents(path) != 0) return mt_fail(MT_ERR_IO, "%s: cannot create its folder: %s", path, strerror(errno));
+    FILE *f = fopen(tmp, "w");
+    if (!f) return mt_fail(MT_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
+    int bad = 0;
+    for (int i = 0; i < e->nhist; i++) bad |= fprintf(f, "%s\n", e->hist[i]) < 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return mt_fail(MT_ERR_IO, "%s: cannot write the console history: %s", path, strerror(errno));
+    }
+    return MT_OK;
 }
 
 int le_cursor(const lineedit *e) { return e->cur; }

@@ -8,9 +8,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/status.h"
 
 #define LE_CAP 400   /* code points in a line */
-#define LE_HIST 64   /* lines of history kept */
+#define LE_HIST 200  /* lines of history kept (and saved) */
 #define LE_BYTES (LE_CAP * 4 + 1)
 
 typedef enum {
@@ -22,6 +23,8 @@ typedef enum {
     LE_BACKSPACE, /* delete before the cursor */
     LE_DELETE,    /* delete under the cursor */
     LE_KILL,      /* delete from the start to the cursor (Ctrl-U) */
+    LE_KILL_END,  /* delete from the cursor to the end (Ctrl-K) */
+    LE_KILL_WORD, /* delete the word before the cursor and the spaces after it (Ctrl-W) */
     LE_UP,        /* older history line */
     LE_DOWN,      /* newer history line, then back to the line being typed */
     LE_ENTER,
@@ -52,5 +55,17 @@ int le_text(const lineedit *e, char *out, size_t n);
 int le_take(lineedit *e, char *out, size_t n);
 /* Columns before the cursor, for placing the terminal cursor. */
 int le_cursor(const lineedit *e);
+/* The text before the cursor as UTF-8 (for completion); its length. */
+int le_before_cursor(const lineedit *e, char *out, size_t n);
+/* Inserts UTF-8 text at the cursor (what fits); the code points added. */
+int le_insert(lineedit *e, const char *utf8);
+
+/* The history kept from one start to the next: one line per entry,
+ * oldest first. le_history_load appends the file's lines (a missing file
+ * is no history: MT_OK); le_history_save writes every entry through a
+ * temporary file renamed into place, creating the folder. MT_ERR_IO
+ * naming the path otherwise. */
+mt_status le_history_load(lineedit *e, const char *path);
+mt_status le_history_save(const lineedit *e, const char *path);
 
 #endif

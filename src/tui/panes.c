@@ -12,9 +12,9 @@
 /* ---- small drawing helpers ---------------------------------------------- */
 
 static const char *const glyph_utf8[G_COUNT] = { "━", "┄", "·", "●", "○", "▶", "█", "│", "┤",
-                                                 "┬", "└", "─", "…" };
+                                                 "┬", "└", "─", "…", "┊" };
 static const char *const glyph_ascii[G_COUNT] = { "-", ".", ".", "*", "o", ">", "#", "|", "+",
-                                                  "+", "+", "-", "~" };
+                                                  "+", "+", "-", "~", ":" };
 
 const char *pane_glyph(const tui_screen *s, glyph g) { return s->ascii ? glyph_ascii[g] : glyph_utf8[g]; }
 
@@ -198,6 +198,13 @@ int pane_draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
     if (maxn < 2) maxn = 2;
     int nt = log ? axis_log_ticks(pow(10.0, lo), pow(10.0, hi), maxn, t, 16)
                  : axis_ticks(lo, hi, maxn, t, 16, &step);
+    /* log ticks within one decade are close together: label them with the
+     * decimals their spacing needs, or they all read "0.018" */
+    if (log && nt >= 2) {
+        step = INFINITY;
+        for (int i = 1; i < nt; i++)
+            if (t[i] - t[i - 1] < step) step = t[i] - t[i - 1];
+    }
     int last_row = -1;
     for (int i = nt - 1; i >= 0; i--) {
         double tv = log ? log10(t[i]) : t[i];
@@ -206,7 +213,7 @@ int pane_draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
         if (row < 0 || row >= ph || row == last_row) continue;
         last_row = row;
         char lab[16];
-        axis_format(t[i], log ? 0.0 : step, lab, sizeof lab);
+        axis_format(t[i], step, lab, sizeof lab);
         int lc = text_columns(lab, -1);
         colors_set(w, ROLE_AXIS, 0);
         pane_put(w, y + row, px - 1, pane_glyph(s, G_TICK_Y), 1);
@@ -240,6 +247,47 @@ int pane_draw_plot(tui_screen *s, WINDOW *w, int x, int y, int wd, int ht,
     return 1;
 }
 
+/* A method switch as a dotted vertical line at its step, drawn only in
+ * cells no curve uses (the plot's grid is still the last one drawn), and
+ * its label at the top when there is room. */
+int pane_draw_marks(tui_screen *s, WINDOW *w, const plot_frame *pf, const mt_monitor *m)
+{
+    if (!m || !pf || pf->pw <= 0) return 0;
+    const plot_grid *g = &s->grid;
+    int col[MT_MON_MAX_MARKS], shown = 0;
+    for (int i = 0; i < m->nmarks; i++) {
+        double x = (double)m->mark[i].step;
+        col[i] = -1;
+        if (x < pf->r.x0 || x > pf->r.x1) continue;
+        col[i] = (int)floor((x - pf->r.x0) / (pf->r.x1 - pf->r.x0) * (2 * pf->pw - 1) + 0.5) / 2;
+        if (col[i] < 0 || col[i] >= pf->pw) {
+            col[i] = -1;
+            continue;
+        }
+        colors_set(w, ROLE_WARN, 0);
+        for (int row = 0; row < pf->ph; row++) {
+            int c = row * g->w + col[i];
+            if (g->w == pf->pw && c < g->w * g->h && g->dots[c]) continue;
+            pane_put(w, pf->py + row, pf->px + col[i], pane_glyph(s, G_MARK), 1);
+        }
+        shown++;
+    }
+    /* the new method's name right of its line, where it fits before the next line */
+    for (int i = 0; i < m->nmarks; i++) {
+        if (col[i] < 0) continue;
+        int room = pf->pw - col[i] - 1;
+        for (int k = i + 1; k < m->nmarks; k++)
+            if (col[k] >= col[i] && col[k] - col[i] - 1 < room) room = col[k] - col[i] - 1;
+        const char *to = strstr(m->mark[i].label, "\xe2\x86\x92 ");
+        to = to ? to + 4 : m->mark[i].label;
+        if (text_columns(to, -1) > room) continue;
+        colors_set(w, ROLE_WARN, 0);
+        pane_put(w, pf->py, pf->px + col[i] + 1, to, room);
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+    return shown;
+}
+
 /* ---- header and footer ---------------------------------------------------- */
 
 tui_role pane_state_role(mt_run_state st)
@@ -248,6 +296,7 @@ tui_role pane_state_role(mt_run_state st)
     case MT_RUN_RUNNING: return ROLE_GOOD;
     case MT_RUN_PAUSED: return ROLE_WARN;
     case MT_RUN_FINISHED: return ROLE_TITLE;
+    case MT_RUN_STOPPED: return ROLE_WARN;
     case MT_RUN_DIVERGED: case MT_RUN_FAILED: return ROLE_BAD;
     default: return ROLE_DIM;
     }
@@ -334,17 +383,22 @@ static void draw_footer(tui_screen *s, WINDOW *w, const tui_view *v)
         { "l", "log" },    { "z", "zoom" },    { "c", "compare" }, { "r", "reload" },
     };
     static const char *const console_keys[][2] = {
-        { "enter", "run" }, { "\xe2\x86\x91\xe2\x86\x93", "history" }, { "tab", "next pane" },
+        { "enter", "run" }, { "\xe2\x86\x91\xe2\x86\x93", "history" }, { "tab", "complete" },
         { "esc", "leave" },  { "pgup", "scroll" },
+    };
+    static const char *const recorded_keys[][2] = {
+        { "?", "help" }, { "< >", "matrices over time" }, { "m", "matrix" }, { "a", "average" },
+        { "c", "compare" }, { "[ ]", "run" }, { "e", "export" }, { "q", "quit" },
     };
     int W = getmaxx(w);
     int x = 0;
-    int console = s->focus == TUI_PANE_CONSOLE;
-    int nk = console ? (int)(sizeof console_keys / sizeof *console_keys)
-                     : (int)(sizeof keys / sizeof *keys);
+    int console = s->focus == TUI_PANE_CONSOLE && !v->readonly;
+    int nk = console       ? (int)(sizeof console_keys / sizeof *console_keys)
+             : v->readonly ? (int)(sizeof recorded_keys / sizeof *recorded_keys)
+                           : (int)(sizeof keys / sizeof *keys);
     for (int i = 0; i < nk && x < W - 4; i++) {
-        const char *k = console ? console_keys[i][0] : keys[i][0];
-        const char *l = console ? console_keys[i][1] : keys[i][1];
+        const char *k = console ? console_keys[i][0] : v->readonly ? recorded_keys[i][0] : keys[i][0];
+        const char *l = console ? console_keys[i][1] : v->readonly ? recorded_keys[i][1] : keys[i][1];
         if (s->ascii && console && i == 1) k = "up/dn";
         colors_set(w, ROLE_KEY, 0);
         x += pane_put(w, 0, x, k, W - x);
@@ -375,7 +429,7 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     int iw = W - 2, ih = H - 2;
     /* legend on the right when wide, else below */
     int right = iw >= 70;
-    int lw = right ? 28 : 0;
+    int lw = right ? 30 : 0;
     int per_row = right ? 1 : (iw / 22 < 1 ? 1 : iw / 22);
     int entry_w = right ? lw : iw / per_row;
     int lrows = right || !m ? 0 : (m->ntasks + per_row - 1) / per_row;
@@ -405,14 +459,17 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
         }
     }
     plot_opts po = { s->log_scale, zoom, 0.0 };
-    if (!pane_draw_plot(s, w, 1, 1, iw - lw - (right ? 1 : 0), ih - lrows, ser, n, &po, NULL))
+    plot_frame pf;
+    if (!pane_draw_plot(s, w, 1, 1, iw - lw - (right ? 1 : 0), ih - lrows, ser, n, &po, &pf))
         pane_centre_msg(w, "waiting for the first training step", ROLE_DIM);
+    else
+        pane_draw_marks(s, w, &pf, m);
     /* legend */
     int row = 0;
     if (right) {
         colors_set(w, ROLE_DIM, 0);
-        pane_putf(w, 1, W - 1 - lw, lw, "%s%s train  %s%s val", pane_glyph(s, G_LINE), pane_glyph(s, G_LINE),
-             pane_glyph(s, G_DASH), pane_glyph(s, G_DASH));
+        pane_putf(w, 1, W - 1 - lw, lw, "%s%s train (step) %s%s val (eval)", pane_glyph(s, G_LINE),
+                  pane_glyph(s, G_LINE), pane_glyph(s, G_DASH), pane_glyph(s, G_DASH));
         row = 1;
     }
     for (int t = first; t < m->ntasks; t++) {
@@ -453,6 +510,18 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
             row += 1;
         }
     }
+    /* the method switches, newest last, as many as fit under the tasks */
+    if (right && m->nmarks > 0) {
+        int room = H - 2 - row - 1;
+        int from = m->nmarks > room ? m->nmarks - room : 0;
+        for (int i = from; i < m->nmarks && room > 0; i++) {
+            colors_set(w, ROLE_WARN, 0);
+            int c = pane_put(w, 2 + row, W - 1 - lw, pane_glyph(s, G_MARK), 1);
+            colors_set(w, ROLE_DIM, 0);
+            pane_putf(w, 2 + row, W - 1 - lw + c + 1, lw - c - 1, "%ld: %s", m->mark[i].step, m->mark[i].label);
+            row++;
+        }
+    }
     colors_set(w, ROLE_NORMAL, 0);
 }
 
@@ -480,8 +549,11 @@ static void draw_weights(tui_screen *s, WINDOW *w, const tui_view *v)
     int legend = H >= 7 ? 1 : 0;
     long zoom = tui_zoom_steps[s->zoom % TUI_ZOOM_LEVELS];
     plot_opts po = { 0, zoom, 0.0 };
-    if (!pane_draw_plot(s, w, 1, 1, W - 2, H - 2 - legend, ser, n, &po, NULL))
+    plot_frame pf;
+    if (!pane_draw_plot(s, w, 1, 1, W - 2, H - 2 - legend, ser, n, &po, &pf))
         pane_centre_msg(w, "no weights recorded yet", ROLE_DIM);
+    else
+        pane_draw_marks(s, w, &pf, m);
     if (!legend) return;
     int x = 1;
     for (int t = first; t < m->ntasks && x < W - 2; t++) {
@@ -491,153 +563,6 @@ static void draw_weights(tui_screen *s, WINDOW *w, const tui_view *v)
         colors_set(w, ROLE_NORMAL, m->aux[t] ? A_DIM : 0);
         x += pane_putf(w, H - 2, x, W - 1 - x, "%.10s %s  ", m->task[t],
                   fmtv(series_last(&m->weight[t]), a, sizeof a));
-    }
-    colors_set(w, ROLE_NORMAL, 0);
-}
-
-/* ---- matrix pane ---------------------------------------------------------- */
-
-static const char *const shade_utf8[TUI_HEAT_LEVELS] = { " ", "░", "░", "▒", "▒", "▒", "▓",
-                                                         "▓", "█" };
-static const char *const shade_ascii[TUI_HEAT_LEVELS] = { " ", ".", ".", ":", ":", "+", "*",
-                                                          "#", "@" };
-
-/* The glyph for a level in monochrome: density grows with the distance
- * from the neutral middle on a diverging scale, with the level on a
- * sequential one. */
-static const char *mono_shade(const tui_screen *s, const heat_scale *hs, int level)
-{
-    if (level < 0) return "?";
-    int k = level;
-    if (hs->kind == HEAT_DIVERGING) {
-        int mid = (TUI_HEAT_LEVELS - 1) / 2;
-        k = (level > mid ? level - mid : mid - level) * 2;
-    }
-    if (k >= TUI_HEAT_LEVELS) k = TUI_HEAT_LEVELS - 1;
-    return s->ascii ? shade_ascii[k] : shade_utf8[k];
-}
-
-static int matrix_key(tui_screen *s, int key)
-{
-    return pane_scroll_key(s, TUI_PANE_MATRIX, key, 5);
-}
-
-static void draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
-{
-    const mt_monitor *m = panes_monitor(v);
-    int H, W;
-    getmaxyx(w, H, W);
-    if (!m || m->nmatrices == 0) {
-        pane_frame(s, w, TUI_PANE_MATRIX, "task relationships", NULL);
-        pane_centre_msg(w, "no matrices yet", ROLE_DIM);
-        return;
-    }
-    int k = ((s->matrix_sel % m->nmatrices) + m->nmatrices) % m->nmatrices;
-    const mt_matrix *x = &m->matrix[k];
-    char extra[48];
-    snprintf(extra, sizeof extra, "%d/%d  m: next", k + 1, m->nmatrices);
-    if (pane_band_draw(s, w, x, extra)) return; /* a model's posterior band: a picture, not a heatmap */
-    pane_frame(s, w, TUI_PANE_MATRIX, x->name, extra);
-    if (!x->valid) {
-        pane_centre_msg(w, "not computed yet", ROLE_DIM);
-        return;
-    }
-    int mono = s->mono;
-    heat_scale hs = heat_scale_for(x->v, x->rows * x->cols, x->lo, x->hi);
-    int iw = W - 2, ih = H - 2;
-    int lab = 0;
-    for (int i = 0; i < x->rows; i++) {
-        int l = text_columns(x->row_labels[i], -1);
-        if (l > lab) lab = l;
-    }
-    if (lab > 10) lab = 10;
-    if (lab > iw / 4) lab = iw / 4;
-    int avail = iw - lab - 1;
-    int cw = x->cols > 0 ? avail / x->cols : 0;
-    if (cw > 7) cw = 7;
-    if (cw < 2) cw = 2;
-    int vis_cols = avail / cw;
-    if (vis_cols > x->cols) vis_cols = x->cols;
-    int c0 = s->hscroll[TUI_PANE_MATRIX] / 4;
-    if (c0 > x->cols - vis_cols) c0 = x->cols - vis_cols;
-    if (c0 < 0) c0 = 0;
-    s->hscroll[TUI_PANE_MATRIX] = c0 * 4;
-    /* rows: header, cells, a gap, the legend */
-    int legend = ih >= 4 ? 2 : 0;
-    int rh = (ih - 1 - legend) / (x->rows > 0 ? x->rows : 1) >= 2 && cw >= 5 ? 2 : 1;
-    int vis_rows = (ih - 1 - legend) / rh;
-    if (vis_rows > x->rows) vis_rows = x->rows;
-    if (vis_rows < 0) vis_rows = 0;
-    int r0 = pane_clamp_scroll(s, TUI_PANE_MATRIX, x->rows - vis_rows);
-    int x0 = 1 + lab + 1, y0 = 2;
-    /* column labels */
-    colors_set(w, ROLE_DIM, 0);
-    for (int j = 0; j < vis_cols; j++) pane_put(w, 1, x0 + j * cw, x->col_labels[c0 + j], cw - 1);
-    for (int i = 0; i < vis_rows; i++) {
-        int ri = r0 + i;
-        colors_set(w, ROLE_DIM, 0);
-        pane_put(w, y0 + i * rh, 1, x->row_labels[ri], lab);
-        for (int j = 0; j < vis_cols; j++) {
-            double val = x->v[ri * x->cols + c0 + j];
-            int level = heat_level(&hs, val);
-            tui_role role = heat_role(&hs, level);
-            char num[16] = "";
-            if (cw >= 5) {
-                /* as many decimals as the cell holds, rounded, never cut */
-                int room = cw - 1 - (val < 0) - 2; /* sign, "0." */
-                if (isnan(val)) snprintf(num, sizeof num, "nan");
-                else if (fabs(val) < 9.5 && room >= 1)
-                    snprintf(num, sizeof num, "%.*f", room > 2 ? 2 : room, val);
-                else axis_format(val, 0, num, sizeof num);
-                if ((int)strlen(num) > cw - 1) num[0] = '\0';
-            }
-            for (int rr = 0; rr < rh; rr++) {
-                int yy = y0 + i * rh + rr;
-                int xx = x0 + j * cw;
-                if (mono) {
-                    colors_set(w, ROLE_NORMAL, 0);
-                    if (num[0] && rr == 0) {
-                        attr_t a = (level >= 0 && heat_level(&hs, val) != (TUI_HEAT_LEVELS - 1) / 2 &&
-                                    hs.kind == HEAT_DIVERGING && val < 0) ? A_UNDERLINE : 0;
-                        colors_set(w, ROLE_NORMAL, a);
-                        pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
-                    } else {
-                        const char *g = mono_shade(s, &hs, level);
-                        for (int c = 0; c < cw - 1; c++) pane_put(w, yy, xx + c, g, 1);
-                    }
-                } else {
-                    colors_set(w, role, 0);
-                    mvwhline(w, yy, xx, ' ', cw - 1);
-                    if (num[0] && rr == (rh - 1) / 2) pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
-                }
-            }
-        }
-    }
-    /* the colour scale */
-    if (legend && ih - 1 >= 2) {
-        int ly = H - 2;
-        char a[16], b[16];
-        axis_format(hs.lo, 0, a, sizeof a);
-        axis_format(hs.hi, 0, b, sizeof b);
-        colors_set(w, ROLE_DIM, 0);
-        int c = pane_put(w, ly, 1, a, 8) + 2;
-        int sw = iw >= 44 ? 2 : 1; /* swatch width */
-        for (int l = 0; l < TUI_HEAT_LEVELS && c + sw < iw; l++, c += sw) {
-            if (mono) {
-                colors_set(w, ROLE_NORMAL, 0);
-                for (int q = 0; q < sw; q++) pane_put(w, ly, c + q, mono_shade(s, &hs, l), 1);
-            } else {
-                colors_set(w, heat_role(&hs, l), 0);
-                mvwhline(w, ly, c, ' ', sw);
-            }
-        }
-        colors_set(w, ROLE_DIM, 0);
-        c += 1 + pane_put(w, ly, c + 1, b, 8);
-        pane_putf(w, ly, c + 2, iw - c - 2, "step %ld", x->step);
-        if (x->rows > vis_rows || x->cols > vis_cols) {
-            colors_set(w, ROLE_WARN, 0);
-            pane_putf(w, 0, W - 12, 10, " %d-%d/%d ", r0 + 1, r0 + vis_rows, x->rows);
-        }
     }
     colors_set(w, ROLE_NORMAL, 0);
 }
@@ -763,6 +688,11 @@ static void draw_console(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     /* the prompt, scrolled so the cursor stays visible */
     int py = H - 2;
+    if (s->candidates[0] && py - 1 >= 1) {
+        colors_set(w, ROLE_FOCUS, 0);
+        mvwhline(w, py - 1, 1, ' ', W - 2);
+        pane_put(w, py - 1, 1, s->candidates, W - 2);
+    }
     colors_set(w, s->focus == TUI_PANE_CONSOLE ? ROLE_FOCUS : ROLE_DIM, 0);
     int pl = pane_put(w, py, 1, "lua> ", W - 2);
     colors_set(w, ROLE_NORMAL, 0);
@@ -782,8 +712,8 @@ static void draw_console(tui_screen *s, WINDOW *w, const tui_view *v)
 static const tui_pane_class header_class = { .name = "header", .draw = draw_header, .min_h = 2 };
 static const tui_pane_class footer_class = { .name = "footer", .draw = draw_footer, .min_h = 1 };
 static const tui_pane_class loss_class = { .name = "loss", .draw = draw_loss, .key = loss_key, .min_h = 6 };
-static const tui_pane_class matrix_class = { .name = "matrix", .draw = draw_matrix,
-                                             .key = matrix_key, .min_h = 5 };
+static const tui_pane_class matrix_class = { .name = "matrix", .draw = pane_draw_matrix,
+                                             .key = pane_matrix_key, .min_h = 5 };
 static const tui_pane_class weights_class = { .name = "weights", .draw = draw_weights, .key = weights_key,
                                               .min_h = 5 };
 static const tui_pane_class topology_class = { .name = "topology", .draw = draw_topology,
@@ -796,6 +726,7 @@ static const tui_pane_class table_class = { .name = "comparison", .draw = pane_d
                                             .key = pane_table_key, .min_h = 4 };
 static const tui_pane_class scatter_class = { .name = "pareto", .draw = pane_draw_compare_scatter,
                                               .min_h = 6 };
+static const tui_pane_class curves_class = { .name = "curves", .draw = pane_draw_compare_curves, .min_h = 6 };
 
 const tui_pane_class *const tui_pane_classes[TUI_PANE_COUNT] = {
     [TUI_PANE_HEADER] = &header_class,
@@ -807,5 +738,6 @@ const tui_pane_class *const tui_pane_classes[TUI_PANE_COUNT] = {
     [TUI_PANE_CONSOLE] = &console_class,
     [TUI_PANE_COMPARE_TABLE] = &table_class,
     [TUI_PANE_COMPARE_SCATTER] = &scatter_class,
+    [TUI_PANE_COMPARE_CURVES] = &curves_class,
     [TUI_PANE_FOOTER] = &footer_class,
 };

@@ -26,4 +26,11 @@ typedef enum {
     ROLE_COUNT = ROLE_SEQ_0 + TUI_HEAT_LEVELS
 } tui_role;
 
+/* The 256-colour background of each heat level: [0] diverging, [1]
+ * sequential (roles.c). The screen's colour pairs and the SVG heatmap
+ * both take their colours from here. */
+extern const short roles_heat256[2][TUI_HEAT_LEVELS];
+/* "#rrggbb" of an xterm-256 colour index. */
+void roles_xterm_hex(int c, char out[8]);
+
 #endif

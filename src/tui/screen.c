@@ -101,7 +101,7 @@ static void rebuild(tui_screen *s)
 static int focusable(const tui_screen *s, tui_pane_id p)
 {
     if (s->compare)
-        return p == TUI_PANE_COMPARE_TABLE || p == TUI_PANE_COMPARE_SCATTER ||
+        return p == TUI_PANE_COMPARE_TABLE || p == TUI_PANE_COMPARE_SCATTER || p == TUI_PANE_COMPARE_CURVES ||
                p == TUI_PANE_CONSOLE;
     return p == TUI_PANE_LOSS || p == TUI_PANE_MATRIX || p == TUI_PANE_WEIGHTS ||
            p == TUI_PANE_TOPOLOGY || p == TUI_PANE_NOTES || p == TUI_PANE_CONSOLE;
@@ -159,7 +159,16 @@ tui_screen *tui_open(const tui_options *o)
     s->log_scale = o ? o->log_scale : 0;
     s->focus = TUI_PANE_LOSS;
     s->ntasks = 1;
+    s->cmp_split = s->cmp_task = s->pareto_a = s->pareto_b = -1;
     le_init(&s->edit);
+    if (o && o->history_path) {
+        snprintf(s->history_path, sizeof s->history_path, "%s", o->history_path);
+        if (le_history_load(&s->edit, s->history_path)) note(s, mt_last_error());
+    }
+    if (o) {
+        s->complete = o->complete;
+        s->complete_ud = o->complete_ud;
+    }
     cbreak();
     noecho();
     nonl();
@@ -194,6 +203,7 @@ void tui_free(tui_screen *s)
 }
 
 int tui_requested_experiment(const tui_screen *s) { return s->requested; }
+int tui_requested_window(const tui_screen *s) { return s->requested_window; }
 
 void tui_svg_view(const tui_screen *s, tui_svg_options *o)
 {
@@ -221,6 +231,7 @@ const char *tui_action_name(tui_action a)
         [TUI_ACT_SLOWER] = "slower",
         [TUI_ACT_FASTER] = "faster",
         [TUI_ACT_CYCLE_WEIGHTING_BACK] = "cycle-weighting-back",
+        [TUI_ACT_AVERAGE_WINDOW] = "average-window",
     };
     return (unsigned)a < TUI_ACT_COUNT ? names[a] : "?";
 }
@@ -240,6 +251,8 @@ static void remember_view(tui_screen *s, const tui_view *v)
     s->running = 0;
     for (int i = 0; i < v->count; i++)
         if (v->monitors[i] && v->monitors[i]->state == MT_RUN_RUNNING) s->running = 1;
+    pane_compare_remember(s, v);
+    if (m) s->ema_window = m->ema_window;
 }
 
 void tui_draw(tui_screen *s, const tui_view *v)
@@ -305,13 +318,46 @@ static tui_action select_experiment(tui_screen *s, int idx)
     return TUI_ACT_SELECT_EXPERIMENT;
 }
 
+/* q and F10: quit, asking first while training runs. */
+static tui_action quit_key(tui_screen *s)
+{
+    if (!s->running) return TUI_ACT_QUIT;
+    s->confirm_quit = 1;
+    return TUI_ACT_NONE;
+}
+
+/* ? explains the focused pane above the keys. */
+static void open_help(tui_screen *s)
+{
+    s->help = 1;
+    s->help_pane = s->focus;
+}
+
+/* Tab in the console: completes the name before the cursor; on an
+ * empty line it moves to the next pane as elsewhere. */
+static void console_tab(tui_screen *s)
+{
+    char before[LE_BYTES], insert[256], list[sizeof s->candidates];
+    le_before_cursor(&s->edit, before, sizeof before);
+    if (!before[0] || !s->complete) {
+        if (!s->edit.len) cycle_focus(s, 1);
+        return;
+    }
+    insert[0] = list[0] = '\0';
+    int n = s->complete(s->complete_ud, before, insert, sizeof insert, list, sizeof list);
+    if (insert[0]) le_insert(&s->edit, insert);
+    if (n > 1) snprintf(s->candidates, sizeof s->candidates, "%s", list);
+    else if (n == 0) snprintf(s->candidates, sizeof s->candidates, "(nothing to complete)");
+}
+
 /* Keys typed while the console prompt has focus edit the line. */
 static tui_action console_key(tui_screen *s, int is_code, wint_t ch, char *line, size_t n)
 {
     int k = (int)ch;
+    s->candidates[0] = '\0';
     if (!is_code) {
         if (k == '\t') {
-            cycle_focus(s, 1);
+            console_tab(s);
         } else if (k == KEY_ESC) {
             set_focus(s, s->compare ? TUI_PANE_COMPARE_TABLE : TUI_PANE_LOSS);
         } else if (k == '\r' || k == '\n') {
@@ -320,11 +366,19 @@ static tui_action console_key(tui_screen *s, int is_code, wint_t ch, char *line,
             if (!buf[0]) return TUI_ACT_NONE;
             if (line && n) snprintf(line, n, "%s", buf);
             s->scroll[TUI_PANE_CONSOLE] = 0;
+            if (s->history_path[0] && le_history_save(&s->edit, s->history_path)) {
+                note(s, mt_last_error());
+                s->history_path[0] = '\0'; /* said once */
+            }
             return TUI_ACT_CONSOLE_LINE;
         } else if (k == 127 || k == CTRL('h')) {
             le_key(&s->edit, LE_BACKSPACE, 0);
         } else if (k == CTRL('u')) {
             le_key(&s->edit, LE_KILL, 0);
+        } else if (k == CTRL('k')) {
+            le_key(&s->edit, LE_KILL_END, 0);
+        } else if (k == CTRL('w')) {
+            le_key(&s->edit, LE_KILL_WORD, 0);
         } else if (k == CTRL('a')) {
             le_key(&s->edit, LE_HOME, 0);
         } else if (k == CTRL('e')) {
@@ -344,6 +398,8 @@ static tui_action console_key(tui_screen *s, int is_code, wint_t ch, char *line,
     case KEY_UP: le_key(&s->edit, LE_UP, 0); break;
     case KEY_DOWN: le_key(&s->edit, LE_DOWN, 0); break;
     case KEY_BTAB: cycle_focus(s, -1); break;
+    case KEY_F(1): open_help(s); break;
+    case KEY_F(10): return quit_key(s);
     case KEY_ENTER: return console_key(s, 0, '\r', line, n);
     default: scroll_focused(s, k); break;
     }
@@ -356,7 +412,8 @@ static tui_action command_key(tui_screen *s, int is_code, wint_t ch)
     if (is_code) {
         switch (k) {
         case KEY_BTAB: cycle_focus(s, -1); return TUI_ACT_NONE;
-        case KEY_F(1): s->help = 1; return TUI_ACT_NONE;
+        case KEY_F(1): open_help(s); return TUI_ACT_NONE;
+        case KEY_F(10): return quit_key(s);
         default: scroll_focused(s, k); return TUI_ACT_NONE;
         }
     }
@@ -378,11 +435,28 @@ static tui_action command_key(tui_screen *s, int is_code, wint_t ch)
     case 'e': return TUI_ACT_EXPORT;
     case '[': return select_experiment(s, s->selected - 1);
     case ']': return select_experiment(s, s->selected + 1);
-    case 'q':
-        if (!s->running) return TUI_ACT_QUIT;
-        s->confirm_quit = 1;
-        return TUI_ACT_NONE;
+    case 'q': return quit_key(s);
     case 'm': s->matrix_sel++; break;
+    case 'a': {
+        s->matrix_view = (s->matrix_view + 1) % MT_MAT_VIEWS;
+        char b[96];
+        if (s->matrix_view == MT_MAT_EMA)
+            snprintf(b, sizeof b, "matrix: exponential average of ~%d updates ({ } change it)", s->ema_window);
+        else snprintf(b, sizeof b, "matrix: %s", monitor_matrix_view_name((mt_matrix_view)s->matrix_view));
+        note(s, b);
+        break;
+    }
+    case '{':
+    case '}': {
+        int w = s->ema_window > 0 ? s->ema_window : MT_MON_EMA_WINDOW;
+        w = k == '}' ? (w * 2 > 1000 ? 1000 : w * 2) : (w / 2 < 2 ? 2 : w / 2);
+        s->requested_window = w;
+        if (s->matrix_view != MT_MAT_EMA) s->matrix_view = MT_MAT_EMA;
+        char b[96];
+        snprintf(b, sizeof b, "matrix: exponential average of ~%d updates (from the next update on)", w);
+        note(s, b);
+        return TUI_ACT_AVERAGE_WINDOW;
+    }
     case 'l':
         s->log_scale = !s->log_scale;
         note(s, s->log_scale ? "loss axis: log scale" : "loss axis: linear");
@@ -395,6 +469,10 @@ static tui_action command_key(tui_screen *s, int is_code, wint_t ch)
         note(s, b);
         break;
     }
+    case 't': case 'T': case 'v': case 'x': case 'y':
+        if (s->compare) pane_compare_key(s, k);
+        else note(s, "t T v x y: keys of the comparison (c)");
+        break;
     case 'f': s->maximise = !s->maximise; break;
     case 'c':
         s->compare = !s->compare;
@@ -403,7 +481,7 @@ static tui_action command_key(tui_screen *s, int is_code, wint_t ch)
             s->focus = s->compare ? TUI_PANE_COMPARE_TABLE : TUI_PANE_LOSS;
         s->relayout = 1;
         break;
-    case '?': case 'h': s->help = 1; break;
+    case '?': case 'h': open_help(s); break;
     case '\t': cycle_focus(s, 1); break;
     case ':': set_focus(s, TUI_PANE_CONSOLE); break;
     case KEY_ESC: s->maximise = 0; break;
@@ -422,6 +500,12 @@ static tui_action handle_key(tui_screen *s, int is_code, wint_t ch, char *line, 
         s->confirm_quit = 0;
         if (!is_code && (ch == 'y' || ch == 'Y')) return TUI_ACT_QUIT;
         note(s, "quit cancelled");
+        return TUI_ACT_NONE;
+    }
+    if (!is_code && ch == CTRL('l')) {
+        /* Ctrl-L: repaint every cell, whatever wrote over the screen */
+        clearok(curscr, TRUE);
+        s->relayout = 1;
         return TUI_ACT_NONE;
     }
     if (s->help) {

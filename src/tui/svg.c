@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 #include "axis.h"
+#include "text.h"
 
 /* The same hues as the screen's task colours, in the same order. */
 static const char *const task_hex[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
@@ -153,6 +154,26 @@ static void y_extent(const mt_monitor *m, int weights, svg_panel *p)
     p->y1 = hi;
 }
 
+/* Pixels a line of monospace text needs at the document's 11px. */
+static double text_px(const char *s) { return 6.7 * text_columns(s, -1); }
+
+/* The method switches within the panel: a dashed vertical line each, the
+ * new method's name at its top. */
+static void svg_marks(FILE *f, const svg_panel *p, const mt_monitor *m)
+{
+    for (int i = 0; i < m->nmarks; i++) {
+        double x = (double)m->mark[i].step;
+        if (x < p->x0 || x > p->x1) continue;
+        double px = map_x(p, x);
+        fprintf(f, "<line class=\"mark\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b8860b\" "
+                   "stroke-dasharray=\"2,3\"/>\n", px, p->py, px, p->py + p->ph);
+        const char *to = strstr(m->mark[i].label, "\xe2\x86\x92 ");
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#b8860b\">", px + 3, p->py + 11);
+        xml_text(f, to ? to + 4 : m->mark[i].label);
+        fputs("</text>\n", f);
+    }
+}
+
 mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
 {
     tui_svg_options d = { 960, 640, 0, 0 };
@@ -163,7 +184,28 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
     }
     if (d.width < 320) d.width = 320;
     if (d.height < 240) d.height = 240;
-    const double W = d.width, H = d.height, legend_w = 220, left = 64;
+    /* the legend is never cut: it is as wide as its longest line and the
+     * picture as tall as the legend needs */
+    double legend_w = 220, top = 48;
+    char lines[2][160];
+    for (int t = 0; t < m->ntasks; t++) {
+        char a[32], b[32], w[32];
+        axis_format(series_last(&m->train_loss[t]), 0, a, sizeof a);
+        axis_format(series_last(&m->val_loss[t]), 0, b, sizeof b);
+        axis_format(series_last(&m->weight[t]), 0, w, sizeof w);
+        snprintf(lines[0], sizeof lines[0], "%s%s", m->task[t], m->aux[t] ? " (aux)" : "");
+        snprintf(lines[1], sizeof lines[1], "train %s  val %s  w %s", a, b, w);
+        for (int k = 0; k < 2; k++)
+            if (28 + text_px(lines[k]) + 12 > legend_w) legend_w = 28 + text_px(lines[k]) + 12;
+    }
+    for (int i = 0; i < m->nmarks; i++) {
+        snprintf(lines[0], sizeof lines[0], "%s at step %ld", m->mark[i].label, m->mark[i].step);
+        if (28 + text_px(lines[0]) + 12 > legend_w) legend_w = 28 + text_px(lines[0]) + 12;
+    }
+    double legend_h = 8 + 34.0 * m->ntasks + (m->nmarks ? 24 + 16.0 * m->nmarks : 0);
+    if (top + legend_h + 20 > d.height) d.height = (int)(top + legend_h + 20);
+    if (d.width < legend_w + 64 + 240) d.width = (int)(legend_w + 64 + 240);
+    const double W = d.width, H = d.height, left = 64;
 
     tui_svg_begin(f, d.width, d.height, m->experiment[0] ? m->experiment : "experiment");
     fprintf(f, "<text x=\"%.1f\" y=\"20\" text-anchor=\"end\">step %ld, %s, weighting ",
@@ -171,7 +213,7 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
     xml_text(f, m->weighting[0] ? m->weighting : "-");
     fputs("</text>\n", f);
 
-    double top = 48, gap = 44, avail = H - top - 30 - gap;
+    double gap = 44, avail = H - top - 30 - gap;
     svg_panel lp = { left, top, W - left - legend_w - 16, avail * 0.64, 0, 0, 0, 0, d.log_y };
     svg_panel wp = { left, top + lp.ph + gap, lp.pw, avail - lp.ph, 0, 0, 0, 0, 0 };
     x_extent(m, 0, d.last_steps, &lp.x0, &lp.x1);
@@ -191,6 +233,7 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
         snprintf(vstyle, sizeof vstyle, "%s stroke-dasharray=\"6,4\"", style);
         svg_series(f, &lp, &m->val_loss[t], "val", t, vstyle);
     }
+    svg_marks(f, &lp, m);
     fputs("</g>\n<g id=\"weights\">\n", f);
     char wl[MT_MON_NAME + 16];
     snprintf(wl, sizeof wl, "loss %s", m->weight_label[0] ? m->weight_label : "weight");
@@ -201,6 +244,7 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
                  m->aux[t] ? " stroke-opacity=\"0.55\"" : "");
         svg_series(f, &wp, &m->weight[t], "weight", t, style);
     }
+    svg_marks(f, &wp, m);
     fputs("</g>\n<g id=\"legend\">\n", f);
     double lx = W - legend_w, ly = top + 8;
     for (int t = 0; t < m->ntasks; t++, ly += 34) {
@@ -216,6 +260,17 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
         fprintf(f, "%s</text>\n", m->aux[t] ? " (aux)" : "");
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\">train %s  val %s  w %s</text>\n",
                 lx + 28, ly + 17, a, b, w);
+    }
+    if (m->nmarks) {
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\">method switches</text>\n", lx, ly + 4);
+        ly += 20;
+        for (int i = 0; i < m->nmarks; i++, ly += 16) {
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b8860b\" "
+                       "stroke-dasharray=\"2,3\"/>\n", lx + 11, ly - 9, lx + 11, ly + 3);
+            fprintf(f, "<text class=\"mark-legend\" x=\"%.1f\" y=\"%.1f\">", lx + 28, ly);
+            xml_text(f, m->mark[i].label);
+            fprintf(f, " at step %ld</text>\n", m->mark[i].step);
+        }
     }
     fputs("</g>\n</svg>\n", f);
     if (ferror(f)) return mt_fail(MT_ERR_IO, "svg: write failed");

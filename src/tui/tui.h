@@ -24,14 +24,24 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "run/monitor.h"
+#include "run/result.h"
 #include "tui/svg.h"
 
 typedef struct tui_screen tui_screen;
+
+/* Completes the word before the console's cursor (`before` is the text
+ * up to the cursor): the text to insert at the cursor into insert, the
+ * candidates (when more than one) separated by two spaces into list.
+ * Returns the number of candidates. */
+typedef int (*tui_complete_fn)(void *ud, const char *before, char *insert, size_t ni, char *list, size_t nl);
 
 typedef struct {
     int force_mono; /* no colours even when the terminal has them */
     int log_scale;  /* start with the loss axis in log scale */
     FILE *out, *in; /* the terminal's streams; NULL: stdout, stdin */
+    const char *history_path; /* the console's history file (read at open, written after each line), or NULL */
+    tui_complete_fn complete; /* Tab in the console, or NULL */
+    void *complete_ud;
 } tui_options;
 
 /* What to show this frame. Everything is borrowed for the call only. */
@@ -43,6 +53,8 @@ typedef struct {
     const char *message;  /* a line from the app ("checkpoint saved to ..."), or NULL */
     const char *mode;     /* the script's Lua mode for the header ("sandbox", "trusted"), or NULL */
     int mode_warn;        /* draw the mode as a warning (the script has the full standard library) */
+    const mt_run_result *results; /* (count) the numbers summary.json holds, or NULL */
+    int readonly;         /* recorded runs (mtlab open): nothing trains */
 } tui_view;
 
 typedef enum {
@@ -62,6 +74,7 @@ typedef enum {
     TUI_ACT_SLOWER,           /* < or ,: fewer training steps per second (teaching) */
     TUI_ACT_FASTER,           /* > or .: more, up to unlimited */
     TUI_ACT_CYCLE_WEIGHTING_BACK, /* W: the previous loss weighting */
+    TUI_ACT_AVERAGE_WINDOW,   /* { }: see tui_requested_window() */
     TUI_ACT_COUNT
 } tui_action;
 
@@ -90,6 +103,17 @@ tui_action tui_poll(tui_screen *s, int timeout_ms, char *line, size_t n);
 
 /* The experiment index asked for by the last TUI_ACT_SELECT_EXPERIMENT. */
 int tui_requested_experiment(const tui_screen *s);
+
+/* The window (in updates) of the matrices' exponential average asked for
+ * by the last TUI_ACT_AVERAGE_WINDOW; the app sets it on every monitor. */
+int tui_requested_window(const tui_screen *s);
+
+/* `e`: writes every pane of the last frame drawn as SVG into dir, with
+ * the screen's settings; file names say what each shows and end in
+ * -step<step>.svg (the topology and the notes do not change). The names
+ * written go to `written` (space separated), their number to *count. */
+mt_status tui_export_view(tui_screen *s, const tui_view *v, const char *dir, long step, char *written, size_t n,
+                          int *count);
 
 /* The SVG options that match what the screen shows (log scale, zoom). */
 void tui_svg_view(const tui_screen *s, tui_svg_options *o);

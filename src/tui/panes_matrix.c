@@ -1,0 +1,196 @@
+/* panes_matrix.c - the relationship matrix pane: a heatmap of the last
+ * update, its exponential average or its mean over the run, with the
+ * colour scale (zoomed in, and saying so, when the values are tiny). */
+#include "screen_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "axis.h"
+#include "heat.h"
+#include "text.h"
+
+/* ---- matrix pane ---------------------------------------------------------- */
+
+static const char *const shade_utf8[TUI_HEAT_LEVELS] = { " ", "░", "░", "▒", "▒", "▒", "▓",
+                                                         "▓", "█" };
+static const char *const shade_ascii[TUI_HEAT_LEVELS] = { " ", ".", ".", ":", ":", "+", "*",
+                                                          "#", "@" };
+
+/* The glyph for a level in monochrome: density grows with the distance
+ * from the neutral middle on a diverging scale, with the level on a
+ * sequential one. */
+static const char *mono_shade(const tui_screen *s, const heat_scale *hs, int level)
+{
+    if (level < 0) return "?";
+    int k = level;
+    if (hs->kind == HEAT_DIVERGING) {
+        int mid = (TUI_HEAT_LEVELS - 1) / 2;
+        k = (level > mid ? level - mid : mid - level) * 2;
+    }
+    if (k >= TUI_HEAT_LEVELS) k = TUI_HEAT_LEVELS - 1;
+    return s->ascii ? shade_ascii[k] : shade_utf8[k];
+}
+
+int pane_matrix_key(tui_screen *s, int key)
+{
+    return pane_scroll_key(s, TUI_PANE_MATRIX, key, 5);
+}
+
+/* The cell's number: as many decimals as the cell holds, rounded, never
+ * cut; small values in exponent form so 3e-4 does not read as 0.00. */
+static void cell_number(double val, int cw, char *num, size_t n)
+{
+    int room = cw - 1 - (val < 0) - 2; /* sign, "0." */
+    if (isnan(val)) snprintf(num, n, "nan");
+    else if (val != 0 && fabs(val) < 0.005) axis_format(val, 0, num, n);
+    else if (fabs(val) < 9.5 && room >= 1) snprintf(num, n, "%.*f", room > 2 ? 2 : room, val);
+    else axis_format(val, 0, num, n);
+    if ((int)strlen(num) > cw - 1) num[0] = '\0';
+}
+
+const mt_matrix *pane_shown_matrix(const tui_screen *s, const mt_monitor *m)
+{
+    if (!m || m->nmatrices == 0) return NULL;
+    int k = ((s->matrix_sel % m->nmatrices) + m->nmatrices) % m->nmatrices;
+    return &m->matrix[k];
+}
+
+void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
+{
+    const mt_monitor *m = panes_monitor(v);
+    int H, W;
+    getmaxyx(w, H, W);
+    const mt_matrix *x = pane_shown_matrix(s, m);
+    if (!x) {
+        pane_frame(s, w, TUI_PANE_MATRIX, "task relationships", NULL);
+        pane_centre_msg(w, "no matrices yet", ROLE_DIM);
+        return;
+    }
+    int k = (int)(x - m->matrix);
+    mt_matrix_view view = (mt_matrix_view)(s->matrix_view % MT_MAT_VIEWS);
+    if (x->updates == 0) view = MT_MAT_BATCH;
+    /* the title says which values these are */
+    char title[MT_MON_NAME + 48], extra[64];
+    if (view == MT_MAT_EMA) snprintf(title, sizeof title, "%s (avg ~%d)", x->name, m->ema_window);
+    else if (view == MT_MAT_MEAN) snprintf(title, sizeof title, "%s (mean of %ld)", x->name, x->updates);
+    else snprintf(title, sizeof title, "%s (last)", x->name);
+    snprintf(extra, sizeof extra, "%d/%d  m: next  a: average", k + 1, m->nmatrices);
+    if (pane_band_draw(s, w, x, extra)) return; /* a model's posterior band: a picture, not a heatmap */
+    pane_frame(s, w, TUI_PANE_MATRIX, title, extra);
+    if (!x->valid) {
+        pane_centre_msg(w, "not computed yet", ROLE_DIM);
+        return;
+    }
+    const double *vals = monitor_matrix_values(x, view);
+    int mono = s->mono;
+    int zoomed;
+    heat_scale hs = heat_scale_zoomed(vals, x->rows, x->cols, x->lo, x->hi, &zoomed);
+    int iw = W - 2, ih = H - 2;
+    int lab = 0;
+    for (int i = 0; i < x->rows; i++) {
+        int l = text_columns(x->row_labels[i], -1);
+        if (l > lab) lab = l;
+    }
+    if (lab > 10) lab = 10;
+    if (lab > iw / 4) lab = iw / 4;
+    int avail = iw - lab - 1;
+    int cw = x->cols > 0 ? avail / x->cols : 0;
+    if (cw > 7) cw = 7;
+    if (cw < 2) cw = 2;
+    int vis_cols = avail / cw;
+    if (vis_cols > x->cols) vis_cols = x->cols;
+    int c0 = s->hscroll[TUI_PANE_MATRIX] / 4;
+    if (c0 > x->cols - vis_cols) c0 = x->cols - vis_cols;
+    if (c0 < 0) c0 = 0;
+    s->hscroll[TUI_PANE_MATRIX] = c0 * 4;
+    /* rows: header, cells, a gap, the legend (and the zoom note) */
+    int legend = ih >= 4 ? 2 + (zoomed && ih >= 8) : 0;
+    int rh = (ih - 1 - legend) / (x->rows > 0 ? x->rows : 1) >= 2 && cw >= 5 ? 2 : 1;
+    int vis_rows = (ih - 1 - legend) / rh;
+    if (vis_rows > x->rows) vis_rows = x->rows;
+    if (vis_rows < 0) vis_rows = 0;
+    int r0 = pane_clamp_scroll(s, TUI_PANE_MATRIX, x->rows - vis_rows);
+    int x0 = 1 + lab + 1, y0 = 2;
+    /* column labels */
+    colors_set(w, ROLE_DIM, 0);
+    for (int j = 0; j < vis_cols; j++) pane_put(w, 1, x0 + j * cw, x->col_labels[c0 + j], cw - 1);
+    for (int i = 0; i < vis_rows; i++) {
+        int ri = r0 + i;
+        colors_set(w, ROLE_DIM, 0);
+        pane_put(w, y0 + i * rh, 1, x->row_labels[ri], lab);
+        for (int j = 0; j < vis_cols; j++) {
+            double val = vals[ri * x->cols + c0 + j];
+            int level = heat_level(&hs, val);
+            tui_role role = heat_role(&hs, level);
+            char num[16] = "", batch[16] = "";
+            if (cw >= 5) cell_number(val, cw, num, sizeof num);
+            /* an average shows the last update beside it, on the cell's second line */
+            if (cw >= 5 && rh >= 2 && view != MT_MAT_BATCH) cell_number(x->v[ri * x->cols + c0 + j], cw, batch, sizeof batch);
+            for (int rr = 0; rr < rh; rr++) {
+                int yy = y0 + i * rh + rr;
+                int xx = x0 + j * cw;
+                if (mono) {
+                    colors_set(w, ROLE_NORMAL, 0);
+                    if (num[0] && rr == 0) {
+                        attr_t a = (level >= 0 && level != (TUI_HEAT_LEVELS - 1) / 2 && hs.kind == HEAT_DIVERGING &&
+                                    val < 0) ? A_UNDERLINE : 0;
+                        colors_set(w, ROLE_NORMAL, a);
+                        pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
+                    } else if (batch[0] && rr == 1) {
+                        colors_set(w, ROLE_DIM, 0);
+                        pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, batch);
+                    } else {
+                        const char *g = mono_shade(s, &hs, level);
+                        for (int c = 0; c < cw - 1; c++) pane_put(w, yy, xx + c, g, 1);
+                    }
+                } else {
+                    colors_set(w, role, 0);
+                    mvwhline(w, yy, xx, ' ', cw - 1);
+                    if (num[0] && rr == 0) pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, num);
+                    else if (batch[0] && rr == 1) {
+                        colors_set(w, role, A_DIM);
+                        pane_putf(w, yy, xx, cw - 1, "%*s", cw - 1, batch);
+                    }
+                }
+            }
+        }
+    }
+    /* the colour scale */
+    if (legend && ih - 1 >= 2) {
+        int ly = H - 2;
+        char a[16], b[16];
+        axis_format(hs.lo, 0, a, sizeof a);
+        axis_format(hs.hi, 0, b, sizeof b);
+        colors_set(w, ROLE_DIM, 0);
+        int c = pane_put(w, ly, 1, a, 8) + 2;
+        int sw = iw >= 44 ? 2 : 1; /* swatch width */
+        for (int l = 0; l < TUI_HEAT_LEVELS && c + sw < iw; l++, c += sw) {
+            if (mono) {
+                colors_set(w, ROLE_NORMAL, 0);
+                for (int q = 0; q < sw; q++) pane_put(w, ly, c + q, mono_shade(s, &hs, l), 1);
+            } else {
+                colors_set(w, heat_role(&hs, l), 0);
+                mvwhline(w, ly, c, ' ', sw);
+            }
+        }
+        colors_set(w, ROLE_DIM, 0);
+        c += 1 + pane_put(w, ly, c + 1, b, 8);
+        if (view == MT_MAT_BATCH) pane_putf(w, ly, c + 2, iw - c - 2, "step %ld", x->step);
+        else pane_putf(w, ly, c + 2, iw - c - 2, "steps %ld-%ld%s", x->first_step, x->step, rh >= 2 ? ", dim: last" : "");
+        if (zoomed && ih >= 8) {
+            char mx[16], nat[16];
+            axis_format(hs.hi, 0, mx, sizeof mx);
+            axis_format(x->hi, 0, nat, sizeof nat);
+            colors_set(w, ROLE_WARN, 0);
+            pane_putf(w, ly - 1, 1, iw, "tiny values: colours %s%s, not %s%s (?: why)", "\xc2\xb1", mx,
+                      "\xc2\xb1", nat);
+        }
+        if (x->rows > vis_rows || x->cols > vis_cols) {
+            colors_set(w, ROLE_WARN, 0);
+            pane_putf(w, 0, W - 12, 10, " %d-%d/%d ", r0 + 1, r0 + vis_rows, x->rows);
+        }
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
