@@ -118,7 +118,8 @@ static mt_status read_metrics(mt_recorded *r, double last[MT_RES_SPLITS][2][MT_M
     char *line = strchr(text, '\n'); /* past the header */
     while (line && *++line) {
         char *nl = strchr(line, '\n');
-        if (nl) *nl = '\0';
+        if (!nl) break; /* a torn last line (a kill inside a write): its numbers may be cut */
+        *nl = '\0';
         char *f[8];
         if (csv_fields(line, f, 8) == 7) {
             long step = strtol(f[0], NULL, 10);
