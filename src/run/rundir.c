@@ -352,41 +352,6 @@ static cJSON *int_array(const int *v, int n)
     return a;
 }
 
-/* Every parameter of defs into obj, resolved: the value given or the
- * default, as JSON types (a choice by name). A derived default the owner
- * did not resolve is null; tables and functions are data, not written. */
-static void add_params(cJSON *obj, const mt_tparams *p, const mt_tparam_def *defs)
-{
-    for (const mt_tparam_def *d = defs; d && d->key; d++) {
-        double list[MT_TPARAM_LISTMAX];
-        int n;
-        if (d->type == MT_TP_TABLE || d->type == MT_TP_FUNCTION) continue;
-        if (!tparam_given(p, d->key) && (d->flags & (MT_TPF_DERIVED | MT_TPF_REQUIRED))) {
-            cJSON_AddNullToObject(obj, d->key);
-            continue;
-        }
-        switch (d->type) {
-        case MT_TP_BOOL: cJSON_AddBoolToObject(obj, d->key, tparam_num(p, defs, d->key) != 0); break;
-        case MT_TP_CHOICE: {
-            char name[64];
-            tparam_choice_name(d, (int)tparam_num(p, defs, d->key), name, sizeof name);
-            cJSON_AddStringToObject(obj, d->key, name);
-            break;
-        }
-        case MT_TP_STRING: cJSON_AddStringToObject(obj, d->key, tparam_text(p, defs, d->key)); break;
-        case MT_TP_INTS:
-        case MT_TP_NUMBERS:
-            if (!tparam_given(p, d->key)) { /* one value for every entry */
-                cJSON_AddNumberToObject(obj, d->key, d->dflt);
-                break;
-            }
-            n = tparam_list(p, d->key, list, MT_TPARAM_LISTMAX);
-            cJSON_AddItemToObject(obj, d->key, cJSON_CreateDoubleArray(list, n));
-            break;
-        default: cJSON_AddNumberToObject(obj, d->key, tparam_num(p, defs, d->key)); break;
-        }
-    }
-}
 
 cJSON *rundir_optim_json(const mt_optim_spec *op)
 {
@@ -420,7 +385,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddStringToObject(d, "source", e->data->source);
     if (e->data->defs) {
         cJSON_AddStringToObject(d, "constructor", e->data->constructor);
-        add_params(cJSON_AddObjectToObject(d, "params"), &e->data->params, e->data->defs);
+        jrec_params(cJSON_AddObjectToObject(d, "params"), &e->data->params, e->data->defs);
     }
     cJSON_AddNumberToObject(d, "examples", ds->n);
     cJSON_AddNumberToObject(d, "features", ds->d);
@@ -466,13 +431,13 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
         cJSON_AddNumberToObject(tp, "params_total", (double)trainer_params_total(t));
     }
     if (e->topo.cls || topo_find(e->topo.type))
-        add_params(tp, &e->topo.params, (e->topo.cls ? e->topo.cls : topo_find(e->topo.type))->params);
+        jrec_params(tp, &e->topo.params, (e->topo.cls ? e->topo.cls : topo_find(e->topo.type))->params);
     cJSON *ra = cJSON_AddArrayToObject(o, "regularizers");
     for (int r = 0; r < e->nreg; r++) {
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "type", e->reg[r].type);
         const mt_reg_class *rc = e->reg[r].cls ? e->reg[r].cls : reg_find(e->reg[r].type);
-        if (rc) add_params(x, &e->reg[r].params, rc->params);
+        if (rc) jrec_params(x, &e->reg[r].params, rc->params);
         cJSON_AddItemToArray(ra, x);
     }
     cJSON *w = cJSON_AddObjectToObject(o, "weighting");
@@ -480,7 +445,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     const mt_method_info *mi = method_find(e->weighting.name);
     if (mi) {
         cJSON_AddStringToObject(w, "family", method_family_name(mi->family));
-        add_params(w, &e->weighting.params, mi->params);
+        jrec_params(w, &e->weighting.params, mi->params);
     }
     cJSON_AddItemToObject(o, "optim", rundir_optim_json(&e->optim));
     const mt_train_spec *tr = &e->train;

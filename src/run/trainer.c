@@ -660,6 +660,10 @@ mt_status trainer_set_weighting(mt_trainer *t, const mt_method_spec *m)
     if (t->rec.event) {
         cJSON *ev = jrec_event("weighting", t->step);
         cJSON_AddStringToObject(ev, "method", m->name);
+        /* every parameter the method now runs with, the registry's defaults
+         * included, as config.json records the first one */
+        const mt_method_info *mi = method_find(m->name);
+        if (ev && mi) jrec_params(cJSON_AddObjectToObject(ev, "params"), &t->e.weighting.params, mi->params);
         tr_record_event(t, ev);
     }
     return MT_OK;
