@@ -20,6 +20,7 @@
 
 #include "tui/demo.h"
 #include "tui/tui.h"
+#include "tui/screen_int.h" /* panes_help_key: the help overlay's table */
 
 typedef struct {
     mt_monitor m[2];
@@ -414,6 +415,43 @@ static void test_tui_screen_crash_handler_reraises(void **state)
     assert_int_equal(WTERMSIG(st), SIGFPE);
 }
 
+/* The man page's KEYS section names every key of the help overlay (roff
+ * writes each '-' as '\\-'), so the two lists cannot drift apart. */
+static void test_tui_screen_man_page_lists_every_key(void **state)
+{
+    (void)state;
+    FILE *f = fopen(MTLAB_ROOT "/docs/mtlab.1", "r");
+    assert_non_null(f);
+    static char man[1 << 17];
+    size_t n = fread(man, 1, sizeof man - 1, f);
+    fclose(f);
+    man[n] = '\0';
+    char *keys = strstr(man, "\n.SH KEYS\n");
+    assert_non_null(keys);
+    char *end = strstr(keys + 1, "\n.SH ");
+    if (end) *end = '\0';
+    assert_true(panes_help_count() >= 25);
+    for (int i = 0; i < panes_help_count(); i++) {
+        const char *k = panes_help_key(i);
+        char want[64];
+        size_t w = 0;
+        want[w++] = '\n';
+        want[w++] = '.';
+        want[w++] = 'B';
+        want[w++] = ' ';
+        int quote = strchr(k, ' ') != NULL;
+        if (quote) want[w++] = '"';
+        for (const char *p = k; *p && w + 4 < sizeof want; p++) {
+            if (*p == '-') want[w++] = '\\';
+            want[w++] = *p;
+        }
+        if (quote) want[w++] = '"';
+        want[w++] = '\n';
+        want[w] = '\0';
+        if (!strstr(keys, want)) fail_msg("docs/mtlab.1, KEYS: no entry for the key \"%s\"", k);
+    }
+}
+
 /* The help lists every key (W and F10 too) and, above them, what the
  * focused pane shows; F10 quits like q. */
 static void test_tui_screen_help_lists_every_key(void **state)
@@ -569,6 +607,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tui_screen_view_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_quit_confirmation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_help_lists_every_key, setup, teardown),
+        cmocka_unit_test(test_tui_screen_man_page_lists_every_key),
         cmocka_unit_test_setup_teardown(test_tui_screen_matrix_averages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_completion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_export_every_pane, setup, teardown),
