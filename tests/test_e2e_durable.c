@@ -313,6 +313,10 @@ static void test_durable_events_always_json(void **state)
     cJSON *sum = read_json(tmp_path(p, sizeof p, "ctl/summary.json"));
     assert_non_null(sum);
     assert_string_equal(summary_status(sum), "failed");
+    /* it failed before its first evaluation: no training window was closed,
+     * so there is no training loss to report (null, not 0) */
+    const cJSON *cls = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sum, "tasks"), "cls");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cls, "train_loss")));
     cJSON_Delete(sum);
     /* float32 settings read as written: lr 0.001, not 0.0010000000474974513 */
     s = script("lr.lua", "batch = 32, epochs = 1", "");

@@ -69,7 +69,8 @@ static void usage(FILE *f)
 {
     fputs("usage: mtlab SCRIPT.lua [options]          open the workbench on a script\n"
           "       mtlab open RUN_DIR... [--no-color]  recorded run folders in the workbench, read only:\n"
-          "                                           curves, matrices over time (< >), comparison\n"
+          "                                           curves, matrices over time (< >), comparison;\n"
+          "                                           a sweep's DIR: each configuration's mean +- sd\n"
           "       mtlab run SCRIPT.lua [options]      train headless, write a run directory\n"
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
           "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"

@@ -161,6 +161,9 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
     t->T = e->ntasks;
     t->lr_base = e->optim.lr;
     t->lr_scale = 1.0;
+    /* no training loss is reported before the first evaluation closes a
+     * window: a run that ends before it (stopped, failed) says null, not 0 */
+    for (int k = 0; k < MT_MAX_TASKS; k++) t->train_loss[k] = NAN;
     const mt_split *sp = &e->data->split;
     const mt_model_class *mc = model_class_of(&e->topo); /* a model takes all the data in each step */
     t->batches_per_epoch = mc ? 1 : (sp->train.n + e->train.batch - 1) / e->train.batch;
