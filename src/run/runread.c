@@ -467,6 +467,46 @@ void runread_seek(mt_recorded *r, long step)
     }
 }
 
+static int cmp_path(const void *a, const void *b) { return strcmp(a, b); }
+
+int runread_find(const char *dir, char (*paths)[1024], int max)
+{
+    char probe[1200];
+    struct stat sb;
+    snprintf(probe, sizeof probe, "%s/config.json", dir);
+    if (stat(probe, &sb) == 0) {
+        snprintf(paths[0], 1024, "%s", dir);
+        return 1;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        mt_fail(MT_ERR_ARG, "%s: not a run folder (no config.json) and cannot be listed", dir);
+        return 0;
+    }
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < max) {
+        if (de->d_name[0] == '.') continue;
+        snprintf(probe, sizeof probe, "%s/%s/config.json", dir, de->d_name);
+        if (stat(probe, &sb) == 0) snprintf(paths[n++], 1024, "%s/%s", dir, de->d_name);
+    }
+    closedir(d);
+    qsort(paths, (size_t)n, sizeof *paths, cmp_path);
+    if (!n) mt_fail(MT_ERR_ARG, "%s: not a run folder: no config.json in it or in its sub-folders", dir);
+    return n;
+}
+
+mt_monitor *runread_monitor(mt_recorded *r) { return &r->mon; }
+const mt_run_result *runread_result(const mt_recorded *r) { return &r->res; }
+const char *runread_dir(const mt_recorded *r) { return r->dir; }
+long runread_cursor(const mt_recorded *r) { return r->cursor; }
+
+const long *runread_steps(const mt_recorded *r, int *n)
+{
+    *n = r->nsteps;
+    return r->steps;
+}
+
 /* ---- a sweep's configuration: its seeds' runs as one ------------------------ */
 
 /* The mean over the seeds of one curve at the steps every seed reached,
@@ -594,44 +634,4 @@ mt_status runread_open_runs(const char *name, const char *const *dirs, int n, mt
     }
     *out = r;
     return MT_OK;
-}
-
-static int cmp_path(const void *a, const void *b) { return strcmp(a, b); }
-
-int runread_find(const char *dir, char (*paths)[1024], int max)
-{
-    char probe[1200];
-    struct stat sb;
-    snprintf(probe, sizeof probe, "%s/config.json", dir);
-    if (stat(probe, &sb) == 0) {
-        snprintf(paths[0], 1024, "%s", dir);
-        return 1;
-    }
-    DIR *d = opendir(dir);
-    if (!d) {
-        mt_fail(MT_ERR_ARG, "%s: not a run folder (no config.json) and cannot be listed", dir);
-        return 0;
-    }
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) && n < max) {
-        if (de->d_name[0] == '.') continue;
-        snprintf(probe, sizeof probe, "%s/%s/config.json", dir, de->d_name);
-        if (stat(probe, &sb) == 0) snprintf(paths[n++], 1024, "%s/%s", dir, de->d_name);
-    }
-    closedir(d);
-    qsort(paths, (size_t)n, sizeof *paths, cmp_path);
-    if (!n) mt_fail(MT_ERR_ARG, "%s: not a run folder: no config.json in it or in its sub-folders", dir);
-    return n;
-}
-
-mt_monitor *runread_monitor(mt_recorded *r) { return &r->mon; }
-const mt_run_result *runread_result(const mt_recorded *r) { return &r->res; }
-const char *runread_dir(const mt_recorded *r) { return r->dir; }
-long runread_cursor(const mt_recorded *r) { return r->cursor; }
-
-const long *runread_steps(const mt_recorded *r, int *n)
-{
-    *n = r->nsteps;
-    return r->steps;
 }

@@ -29,14 +29,6 @@ void runread_free(mt_recorded *r);
  * paths[i] (n bytes each). MT_ERR_ARG via mt_fail when none. */
 int runread_find(const char *dir, char (*paths)[1024], int max);
 
-/* The runs of one sweep configuration (its seeds' folders, dirs[0..n))
- * read as one, named `name`: every curve is the mean over the seeds at
- * the steps all of them reached, with mean -/+ one sample standard
- * deviation in the monitor's spread series (spread_n = n); the numbers
- * are the means of the seeds' summaries (NaN where a seed has none); the
- * matrices are those of the first seed. An error names the folder. */
-mt_status runread_open_runs(const char *name, const char *const *dirs, int n, mt_recorded **out);
-
 mt_monitor *runread_monitor(mt_recorded *r);
 const mt_run_result *runread_result(const mt_recorded *r);
 const char *runread_dir(const mt_recorded *r);
@@ -49,5 +41,13 @@ const long *runread_steps(const mt_recorded *r, int *n);
  * monitor's window). A matrix not recorded yet is marked not valid. */
 void runread_seek(mt_recorded *r, long step);
 long runread_cursor(const mt_recorded *r);
+
+/* The runs of one sweep configuration (its seeds' folders, dirs[0..n))
+ * read as one, named `name`: every curve is the mean over the seeds at
+ * the steps all of them reached, with mean -/+ one sample standard
+ * deviation in the monitor's spread series (spread_n = n); the numbers
+ * are the means of the seeds' summaries (NaN where a seed has none); the
+ * matrices are those of the first seed. An error names the folder. */
+mt_status runread_open_runs(const char *name, const char *const *dirs, int n, mt_recorded **out);
 
 #endif
