@@ -114,12 +114,15 @@ static mt_status read_metrics(mt_recorded *r, double last[MT_RES_SPLITS][2][MT_M
     snprintf(path, sizeof path, "%s/metrics.csv", r->dir);
     mt_status st = mt_read_text(path, &text, NULL);
     if (st) return st;
+    /* a torn last line (a kill inside a write, run/linefile.h) is not read:
+     * its last number may be cut short */
+    char *whole = strrchr(text, '\n');
+    if (whole) whole[1] = '\0';
     mt_monitor *m = &r->mon;
     char *line = strchr(text, '\n'); /* past the header */
     while (line && *++line) {
         char *nl = strchr(line, '\n');
-        if (!nl) break; /* a torn last line (a kill inside a write): its numbers may be cut */
-        *nl = '\0';
+        if (nl) *nl = '\0';
         char *f[8];
         if (csv_fields(line, f, 8) == 7) {
             long step = strtol(f[0], NULL, 10);
