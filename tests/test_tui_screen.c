@@ -509,6 +509,28 @@ static void test_tui_screen_matrix_averages(void **state)
     assert_true(screen_has(L" grad cosine (avg ~10) "));
 }
 
+/* A small value in a narrow cell is shown as briefly as it reads (-1e-3),
+ * never as a blank cell that hides it. */
+static void test_tui_screen_matrix_small_values_shown(void **state)
+{
+    ctx *c = *state;
+    mt_matrix *x = &c->m[0].matrix[0];
+    assert_true(x->rows >= 2);
+    for (int i = 0; i < x->rows; i++)
+        for (int j = 0; j < x->cols; j++) x->v[i * x->cols + j] = i == j ? 1 : -0.00107;
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"-1.1e-3") || screen_has(L"-1e-3"));
+    /* a narrow terminal: the cells shrink, the value stays */
+    setenv("COLUMNS", "72", 1);
+    tui_free(c->s);
+    fclose(c->out);
+    fclose(c->in);
+    assert_int_equal(open_screen(c, 0), 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"-1e-3"));
+    setenv("COLUMNS", "100", 1);
+}
+
 static int fake_complete(void *ud, const char *before, char *insert, size_t ni, char *list, size_t nl)
 {
     (void)ud;
@@ -609,6 +631,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tui_screen_help_lists_every_key, setup, teardown),
         cmocka_unit_test(test_tui_screen_man_page_lists_every_key),
         cmocka_unit_test_setup_teardown(test_tui_screen_matrix_averages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_matrix_small_values_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_completion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_export_every_pane, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_prompt, setup, teardown),
