@@ -498,7 +498,7 @@ int runread_find(const char *dir, char (*paths)[1024], int max)
 {
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        mt_fail(MT_ERR_ARG, "%s: not a run folder (no such folder)", dir);
+        mt_fail(MT_ERR_ARG, "%s: not a run folder (%s)", dir, stat(dir, &sb) != 0 ? "no such folder" : "not a folder");
         return 0;
     }
     /* a run, a script's experiments (DIR/<experiment>/) or a sweep
