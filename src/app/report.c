@@ -288,6 +288,37 @@ static void head(FILE *f, const report *r)
 
 static void swatch(FILE *f, int i) { fprintf(f, "<span class=\"swatch\" style=\"background:%s\"></span>", tui_svg_color(i)); }
 
+/* Where a run came from, when config.json records it: a "provenance"
+ * object, or these keys at its top (version, commit, command line, ...). */
+static void provenance(FILE *f, const cJSON *cfg)
+{
+    static const char *const keys[] = {"version", "commit", "command", "command_line", "argv",
+                                       "threads", "cpu", "cpu_model", "host", "started"};
+    const cJSON *p = jget(cfg, "provenance");
+    int any = 0;
+    if (cJSON_IsObject(p)) {
+        const cJSON *v;
+        cJSON_ArrayForEach(v, p)
+        {
+            fputs(any++ ? "" : "<table class=\"provenance\">", f);
+            fputs("<tr><th>", f);
+            esc(f, v->string);
+            fputs("</th><td>", f);
+            json_cell(f, v);
+            fputs("</td></tr>", f);
+        }
+    }
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        const cJSON *v = jget(cfg, keys[k]);
+        if (!v) continue;
+        fputs(any++ ? "" : "<table class=\"provenance\">", f);
+        fprintf(f, "<tr><th>%s</th><td>", keys[k]);
+        json_cell(f, v);
+        fputs("</td></tr>", f);
+    }
+    if (any) fputs("</table>\n", f);
+}
+
 static void settings(FILE *f, const report *r)
 {
     fputs("<h2 id=\"settings\">Experiments and settings</h2>\n<table class=\"settings\">\n<tr><th>run</th>"
@@ -340,6 +371,7 @@ static void settings(FILE *f, const report *r)
             esc(f, m->status_msg);
             fputs("</p>\n", f);
         }
+        provenance(f, r->cfg[i]);
         char *cfg = cJSON_Print(r->cfg[i]);
         fputs("<details><summary>config.json</summary><pre>", f);
         esc(f, cfg ? cfg : "?");
