@@ -232,7 +232,7 @@ static int chromium(const char *bin, const char *mode, const char *page, const c
 {
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && timeout -s KILL 120 '%s' --headless --no-sandbox --disable-gpu --no-first-run "
+             "cd '%s' && timeout -s KILL 120 '%s' --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
              "--user-data-dir='%s/chromium-profile' --enable-logging=stderr --v=0 %s 'file://%s/%s' >'%s' 2>'%s'",
              e2e_tmpdir(), bin, e2e_tmpdir(), mode, e2e_tmpdir(), page, out_file, log_file);
     int rc = system(cmd);
