@@ -50,16 +50,20 @@ def read_safetensors(path):
 def torch_state_dict(tensors):
     """The documented mapping from mtlab's tensor names to a torch.nn
     state_dict: the optimiser's state (optim.m.*, optim.v.*) is its own name
-    space and is left out; a layer norm's gamma and beta are torch's weight
-    and bias. Every other name is the same on both sides."""
+    space and is left out; a norm's gamma and beta are torch's weight and
+    bias; a batch norm gets torch's num_batches_tracked (0: it matters only
+    with momentum=None). Every other name is the same on both sides."""
     sd = {}
     for name, x in tensors.items():
         if name.startswith("optim."):
             continue
-        if name.endswith(".ln.gamma"):
-            name = name[: -len("gamma")] + "weight"
-        elif name.endswith(".ln.beta"):
-            name = name[: -len("beta")] + "bias"
+        for norm in (".ln.", ".bn."):
+            if name.endswith(norm + "gamma"):
+                name = name[: -len("gamma")] + "weight"
+            elif name.endswith(norm + "beta"):
+                name = name[: -len("beta")] + "bias"
+        if name.endswith(".bn.running_mean"):
+            sd[name[: -len("running_mean")] + "num_batches_tracked"] = torch.tensor(0)
         sd[name] = x
     return sd
 
@@ -74,18 +78,25 @@ ACTIVATIONS = {
 
 
 class Dense(nn.Linear):
-    """mtlab's hidden layer: dense, bias, optional layer norm (child `ln`),
+    """mtlab's hidden layer: dense, bias, optional layer norm (child `ln`)
+    or batch norm (child `bn`, its running statistics in eval mode),
     activation."""
 
     def __init__(self, n_in, n_out, norm, act):
         super().__init__(n_in, n_out)
-        self.ln = nn.LayerNorm(n_out, eps=1e-5) if norm == "layer" else None
+        if norm == "layer":
+            self.ln = nn.LayerNorm(n_out, eps=1e-5)
+        elif norm == "batch":
+            self.bn = nn.BatchNorm1d(n_out, eps=1e-5)
+        self.norm = norm
         self.act = ACTIVATIONS[act]
 
     def forward(self, x):
         h = super().forward(x)
-        if self.ln is not None:
+        if self.norm == "layer":
             h = self.ln(h)
+        elif self.norm == "batch":
+            h = self.bn(h)
         return self.act(h)
 
 
@@ -166,8 +177,6 @@ def main():
     topo = cfg["topology"]
     if topo["kind"] != "hard" or topo.get("conv"):
         raise SystemExit(f"this example builds mtl.share.hard without convolutions, not {topo['kind']}")
-    if topo["norm"] not in ("none", "layer"):
-        raise SystemExit("this example covers norm = none or layer (batch norm keeps running statistics)")
     data = cfg["data"]
     if data.get("constructor") != "csv":
         raise SystemExit("this example reads mtl.data.csv data")

@@ -1,6 +1,7 @@
 /* test_e2e_torch.c - an mtlab checkpoint read by PyTorch: a hard-sharing
  * run on CSV data (a classification and a regression, with layer norm and
- * standardised inputs), then scripts/torch_load_checkpoint.py builds the
+ * standardised inputs, with batch norm and its running statistics), then
+ * scripts/torch_load_checkpoint.py builds the
  * network in torch.nn, loads the checkpoint with load_state_dict(strict=
  * True) and recomputes each task's test loss on the same split; it must
  * equal summary.json's to 1e-4 (relative). Skipped, with a message, where
@@ -81,6 +82,7 @@ static void test_e2e_torch_reproduces_test_loss(void **state)
     run_and_load("mtl.share.hard { trunk = { 16, 8 }, head = { 8 } }", "");
     run_and_load("mtl.share.hard { trunk = { 12 }, head = { 6 }, norm = 'layer', act = 'tanh' }",
                  ", standardize = true");
+    run_and_load("mtl.share.hard { trunk = { 12, 8 }, head = {}, norm = 'batch', act = 'gelu' }", "");
 }
 
 int main(void)

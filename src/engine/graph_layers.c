@@ -36,11 +36,11 @@ mt_node graph_batchnorm(mt_graph *g, mt_node x, const char *prefix, int group)
     /* running statistics live in the arena (so checkpoints carry them) but
      * are not graph nodes: no gradient ever reaches them */
     char nm[MT_PARAM_NAME + 32];
-    int shape[2] = {1, ch};
+    int shape[1] = {ch}; /* PyTorch's running_mean and running_var: [ch] */
     snprintf(nm, sizeof nm, "%s.running_mean", prefix);
-    int rm = gi_add_param(g, nm, 2, shape, (mt_init){MT_INIT_ZEROS, 0, 0}, ch, ch, group, 0);
+    int rm = gi_add_param(g, nm, 1, shape, (mt_init){MT_INIT_ZEROS, 0, 0}, ch, ch, group, 0);
     snprintf(nm, sizeof nm, "%s.running_var", prefix);
-    int rv = gi_add_param(g, nm, 2, shape, (mt_init){MT_INIT_ONES, 0, 0}, ch, ch, group, 0);
+    int rv = gi_add_param(g, nm, 1, shape, (mt_init){MT_INIT_ONES, 0, 0}, ch, ch, group, 0);
     if (rm < 0 || rv < 0) return MT_NONE;
     mt_node n = gi_unary(g, OP_BATCHNORM, x);
     if (n == MT_NONE) return MT_NONE;
