@@ -333,6 +333,8 @@ static mt_status ckpt_check_shape(const mt_ckpt *c, const ckpt_tensor *t, int nd
 {
     int same = t->ndim == ndim;
     for (int d = 0; same && d < ndim; d++) same = t->shape[d] == shape[d];
+    /* checkpoints before vectors took PyTorch's shape stored [n] as [1, n] */
+    if (!same && ndim == 1 && t->ndim == 2 && t->shape[0] == 1 && t->shape[1] == shape[0]) same = 1;
     if (same) return MT_OK;
     char a[128], b[128];
     ckpt_fmt_shape(a, sizeof a, t->ndim, t->shape);

@@ -429,6 +429,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     if (t) {
         cJSON_AddNumberToObject(tp, "params_shared", (double)trainer_params_shared(t));
         cJSON_AddNumberToObject(tp, "params_total", (double)trainer_params_total(t));
+        cJSON_AddStringToObject(tp, "drawing", trainer_topology_text(t)); /* what `mtlab check` prints */
     }
     if (e->topo.cls || topo_find(e->topo.type))
         jrec_params(tp, &e->topo.params, (e->topo.cls ? e->topo.cls : topo_find(e->topo.type))->params);
