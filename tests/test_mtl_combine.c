@@ -837,7 +837,7 @@ static void test_mtl_combine_no_alloc_and_errors(void **state)
     assert_string_equal(combine_kind_name(MT_COMBINE_ALIGNED_MTL), "aligned_mtl");
     assert_int_equal(combine_kind_parse("pcgard", &k), MT_ERR_ARG);
     assert_string_equal(mt_last_error(), "combine: unknown method \"pcgard\" (expected sum, mean, mgda, mgda_ub, "
-                                         "pcgrad, graddrop, gradvac, cagrad, imtl_g, nash_mtl, aligned_mtl or upgrad)");
+                                         "pcgrad, graddrop, gradvac, cagrad, imtl_g, nash_mtl, aligned_mtl, upgrad, dualproj, config, fairgrad, sdmgrad, krum or trimmed_mean)");
     mt_mgda_norm n;
     assert_int_equal(combine_mgda_norm_parse("loss+", &n), MT_OK);
     assert_int_equal(n, MT_MGDA_NORM_LOSS_PLUS);

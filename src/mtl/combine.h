@@ -103,9 +103,58 @@
  *                  reg I instead, as torchjd does; that moves each
  *                  d . g_j by about -reg tr(M) |v|, so d . g_j >= 0 then
  *                  holds only up to that.
+ *   nash_mtl options (the authors' code): nash_update_every k solves for
+ *                  alpha at the first call and every k-th after it and
+ *                  reuses that alpha in between (d = G^T alpha_old on the
+ *                  new G); nash_warm_start starts Newton from the last
+ *                  alpha (same fixed point: only the iteration count
+ *                  changes); nash_max_norm m > 0 scales alpha by
+ *                  m / |d| when |d| = sqrt(alpha^T M alpha) > m (their
+ *                  clip_grad_norm_ of the shared parameters).
+ *   dualproj       (torchjd's DualProj) the mean g0 = G^T 1 / T projected
+ *                  onto the dual cone {v : v . g_j >= 0}: alpha =
+ *                  argmin a^T M a subject to a >= 1 / T, by the same
+ *                  exact non-negative least squares as upgrad. d . g_j >=
+ *                  0 for every j; d = g0 when no g_j . g0 < 0.
+ *   config         (Liu et al. 2024, ConFIG) with unit gradients u_i =
+ *                  g_i / |g_i| (zero rows left out), the min-norm v with
+ *                  u_i . v = 1 for all i, v = U^T Mu^+ 1 (Mu = U U^T,
+ *                  pseudo-inverse over the singular values of U above
+ *                  T FLT_EPSILON of the largest, torch.linalg.pinv's cut;
+ *                  least squares when no exact solution),
+ *                  then d = (sum_i g_i . v^) v^, v^ = v / |v|. When the
+ *                  unit gradients are independent every g_i has the same
+ *                  cosine with d; d = 0 when v = 0 (exactly opposed
+ *                  pair).
+ *   fairgrad       (Ban & Ji 2024) alpha-fairness with p = fairgrad_alpha:
+ *                  alpha > 0 with (M alpha)_i = alpha_i^(-1/p), by the
+ *                  damped Newton of nash_mtl on the strictly convex
+ *                  1/2 a^T M a - sum_i phi(a_i), phi'(a) = a^(-1/p); the
+ *                  residual is max_i |alpha_i^(1/p) (M alpha)_i - 1| with
+ *                  nash_tol and nash_max_iter. p = 1 is nash_mtl.
+ *   sdmgrad        (Xiao et al. 2023) w on the simplex minimising
+ *                  |G^T w + lambda g0|^2 (g0 the mean), i.e. the min-norm
+ *                  point of the hull of the g_i + lambda g0 (minnorm.h on
+ *                  the shifted Gram), d = (G^T w + lambda g0) / (1 +
+ *                  lambda): alpha_i = (w_i + lambda / T) / (1 + lambda).
+ *                  lambda = 0 is MGDA without normalisation; large
+ *                  lambda tends to the mean. This is the exact solution
+ *                  of the subproblem that the paper's stochastic method
+ *                  approaches by projected steps on two independent
+ *                  batches; here both use the step's one batch.
+ *   krum           (Blanchard et al. 2017, as in torchjd) score_i = sum of
+ *                  the squared distances |g_i - g_j|^2 (from M) to its
+ *                  T - krum_f - 2 nearest others; the krum_m gradients of
+ *                  lowest score (ties: lower index) are averaged. Needs
+ *                  T >= krum_f + 3 and krum_m <= T (else MT_ERR_ARG).
+ *   trimmed_mean   (Yin et al. 2018, as in torchjd) per coordinate the
+ *                  `trim` largest and `trim` smallest values are dropped
+ *                  and the rest averaged. Needs T > 2 trim. Not in the
+ *                  span: alpha is the least-squares fit, as for graddrop;
+ *                  d_out is required.
  *
- * Tasks whose gradient is exactly zero are left out of the imtl_g and
- * nash_mtl solves (alpha_i = 0): a masked task must not stop training.
+ * Tasks whose gradient is exactly zero are left out of the imtl_g,
+ * config, fairgrad and nash_mtl solves (alpha_i = 0): a masked task must not stop training.
  */
 #ifndef MT_COMBINE_H
 #define MT_COMBINE_H
@@ -127,6 +176,12 @@ typedef enum {
     MT_COMBINE_NASH_MTL,
     MT_COMBINE_ALIGNED_MTL,
     MT_COMBINE_UPGRAD,
+    MT_COMBINE_DUALPROJ,
+    MT_COMBINE_CONFIG,
+    MT_COMBINE_FAIRGRAD,
+    MT_COMBINE_SDMGRAD,
+    MT_COMBINE_KRUM,
+    MT_COMBINE_TRIMMED_MEAN,
     MT_COMBINE_KIND_COUNT
 } mt_combine_kind;
 
@@ -147,6 +202,14 @@ typedef struct {
     int nash_max_iter;      /* Newton steps */
     double nash_tol;        /* max_i |alpha_i (M alpha)_i - 1| */
     double upgrad_reg;      /* added to the trace-normalised Gram */
+    int nash_update_every;  /* solve for alpha every k-th call, reuse it between */
+    double nash_max_norm;   /* > 0: |d| clipped to it (alpha scaled); 0 = off */
+    int nash_warm_start;    /* Newton starts from the last alpha */
+    double fairgrad_alpha;  /* the alpha of alpha-fairness (1 = Nash-MTL) */
+    double sdmgrad_lambda;  /* weight of the mean gradient */
+    int krum_f;             /* gradients assumed faulty */
+    int krum_m;             /* gradients averaged */
+    int trim;               /* trimmed_mean: values dropped at each end */
     int rep_grad;           /* every combiner: the trainer hands it gradients of the
                                shared representation instead (its docs); unused here */
     uint64_t seed;          /* pcgrad/gradvac order, graddrop draws; default 0 */
@@ -167,7 +230,7 @@ void combine_free(mt_combiner *c);
 
 /* G (T, P) row-major, borrowed. losses (T) is needed (finite, > 0) only
  * by mgda/mgda_ub with loss or loss+ normalisation, else may be NULL.
- * d_out (P) receives the direction (may be NULL except for graddrop);
+ * d_out (P) receives the direction (may be NULL except for graddrop and trimmed_mean);
  * alpha_out (T) the implied task weights (required). T must equal the T
  * given at creation; 1 <= P <= INT_MAX. Non-finite gradients are
  * MT_ERR_NUMERIC naming the task. On error the outputs are unspecified. */

@@ -77,6 +77,38 @@ static const mt_tparam_def nash_params[] = {
     COMBINER_COMMON
     {"max_iter", MT_TP_INT, 100, 1, 1e6, NULL, "Newton steps", .field = CI(nash_max_iter)},
     {"tol", MT_TP_NUMBER, 1e-9, 1e-15, 1, NULL, "max_i |alpha_i (M alpha)_i - 1| at convergence", .field = CD(nash_tol)},
+    {"update_weights_every", MT_TP_INT, 1, 1, 1e6, NULL,
+     "solve for alpha every k-th step and reuse it in between (the authors' option)", .field = CI(nash_update_every)},
+    {"max_norm", MT_TP_NUMBER, 0, 0, 1e12, NULL,
+     "> 0: clip the norm of the combined shared gradient to this (the authors use 1); 0 = off",
+     .field = CD(nash_max_norm)},
+    {"warm_start", MT_TP_BOOL, 0, 0, 1, NULL, "start Newton from the last alpha (same solution, fewer steps)",
+     .field = CI(nash_warm_start)},
+    END};
+static const mt_tparam_def fairgrad_params[] = {
+    COMBINER_COMMON
+    {"alpha", MT_TP_NUMBER, 1.0, 0.01, 100, NULL, "alpha-fairness: (M a)_i = a_i^(-1/alpha); 1 is Nash-MTL",
+     .field = CD(fairgrad_alpha)},
+    {"max_iter", MT_TP_INT, 100, 1, 1e6, NULL, "Newton steps", .field = CI(nash_max_iter)},
+    {"tol", MT_TP_NUMBER, 1e-9, 1e-15, 1, NULL, "max_i |a_i^(1/alpha) (M a)_i - 1| at convergence",
+     .field = CD(nash_tol)},
+    END};
+static const mt_tparam_def sdmgrad_params[] = {
+    COMBINER_COMMON
+    {"lambda", MT_TP_NUMBER, 0.3, 0, 1e6, NULL, "pull toward the mean gradient (0: MGDA without normalisation)",
+     .field = CD(sdmgrad_lambda)},
+    {"max_iter", MT_TP_INT, 250, 1, 1e6, NULL, "Frank-Wolfe iterations before the exact active-set finish",
+     .field = CI(mgda_max_iter)},
+    END};
+static const mt_tparam_def krum_params[] = {
+    COMBINER_COMMON
+    {"f", MT_TP_INT, 0, 0, 253, NULL, "gradients assumed faulty (needs T >= f + 3)", .field = CI(krum_f)},
+    {"m", MT_TP_INT, 1, 1, 256, NULL, "gradients of lowest score averaged (m <= T)", .field = CI(krum_m)},
+    END};
+static const mt_tparam_def trimmed_params[] = {
+    COMBINER_COMMON
+    {"trim", MT_TP_INT, 1, 0, 127, NULL, "values dropped at each end of every coordinate (needs T > 2 trim)",
+     .field = CI(trim)},
     END};
 static const mt_tparam_def upgrad_params[] = {
     COMBINER_COMMON
@@ -114,6 +146,18 @@ static const mt_method_info methods[] = {
       combine_none),
     C("upgrad", MT_COMBINE_UPGRAD, "Quinton & Rey 2024: project onto the dual cone of the gradients, average",
       upgrad_params),
+    C("dualproj", MT_COMBINE_DUALPROJ, "torchjd: the mean gradient projected onto the dual cone of the gradients",
+      combine_none),
+    C("config", MT_COMBINE_CONFIG,
+      "Liu et al. 2024 (ConFIG): the direction with equal cosines to every gradient, scaled by their projections",
+      combine_none),
+    C("fairgrad", MT_COMBINE_FAIRGRAD, "Ban & Ji 2024: alpha-fair weights, (M a)_i = a_i^(-1/alpha)", fairgrad_params),
+    C("sdmgrad", MT_COMBINE_SDMGRAD,
+      "Xiao et al. 2023: min-norm point of the hull of g_i + lambda g0, averaged with lambda g0", sdmgrad_params),
+    C("krum", MT_COMBINE_KRUM, "Blanchard et al. 2017 (torchjd): mean of the m gradients closest to their neighbours",
+      krum_params),
+    C("trimmed_mean", MT_COMBINE_TRIMMED_MEAN,
+      "Yin et al. 2018 (torchjd): per coordinate, mean after dropping the trim largest and smallest", trimmed_params),
 };
 
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
