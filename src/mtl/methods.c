@@ -47,6 +47,17 @@ static const mt_tparam_def famo_params[] = {
     {"gamma", MT_TP_NUMBER, 1e-3, 0, 10, NULL, "weight decay on the logits", .field = WD(famo_gamma)},
     END};
 
+static const mt_tparam_def rlw_params[] = {
+    {"total", MT_TP_CHOICE, 0, 0, 1, "tasks|one",
+     "what the weights sum to: T (tasks, as Lin et al.'s paper writes it) or 1 (one, as LibMTL)", .field = WI(rlw_total)},
+    END};
+static const mt_tparam_def stch_params[] = {
+    {"mu", MT_TP_NUMBER, 1.0, 1e-6, 1e6, NULL, "smoothing of the max (small: the worst relative loss alone)",
+     .field = WD(stch_mu)},
+    {"warmup", MT_TP_INT, 0, 0, 1e9, NULL, "steps of sum-of-log-losses whose mean losses become the nadir point "
+     "(0: the first step's losses)", .field = WI(stch_warmup)},
+    END};
+
 static const mt_tparam_def combine_none[] = {COMBINER_COMMON END};
 #define MGDA_OWN                                                                                   \
     {"norm", MT_TP_CHOICE, MT_MGDA_NORM_L2, 0, 3, "none|l2|loss|loss+",                            \
@@ -128,10 +139,13 @@ static const mt_method_info methods[] = {
     W("gradnorm", MT_WEIGHT_GRADNORM,
       "Chen et al. 2018: balance gradient norms at the last shared layer; weights sum to T", gradnorm_params),
     W("dwa", MT_WEIGHT_DWA, "Liu et al. 2019: softmax of the loss ratios of the last two windows", dwa_params),
-    W("rlw", MT_WEIGHT_RLW, "Lin et al. 2021: random softmax weights every step", no_params),
+    W("rlw", MT_WEIGHT_RLW, "Lin et al. 2021: random softmax weights every step", rlw_params),
     W("scale_inv", MT_WEIGHT_SCALE_INV, "sum of log losses: weights 1 / L", no_params),
     W("imtl_l", MT_WEIGHT_IMTL_L, "Liu et al. 2021: learned loss scales e^s, total sum e^s L - s", imtl_l_params),
     W("famo", MT_WEIGHT_FAMO, "Liu et al. 2023: fast adaptive multitask optimisation (weights sum to 1)", famo_params),
+    W("gls", MT_WEIGHT_GLS, "Chennupati et al. 2019: geometric mean of the losses, (prod L_i)^(1/T)", no_params),
+    W("stch", MT_WEIGHT_STCH, "Lin et al. 2024: smooth Tchebycheff, T mu log sum exp(log(L_i / nadir_i) / mu)",
+      stch_params),
     C("sum", MT_COMBINE_SUM, "sum of the task gradients", combine_none),
     C("mean", MT_COMBINE_MEAN, "mean of the task gradients", combine_none),
     C("mgda", MT_COMBINE_MGDA, "Sener & Koltun 2018: min-norm point of the convex hull (Frank-Wolfe)", mgda_params),
