@@ -167,14 +167,14 @@ static void test_mtl_combine_cases_upgrad_spread_and_opposed(void **state)
         assert_int_equal(run(MT_COMBINE_UPGRAD, Gs[k], 2, Ps[k], NULL), MT_OK);
         for (size_t p = 0; p < Ps[k]; p++) assert_true(fabsf(d[p]) <= 1e-12f);
         for (int j = 0; j < 2; j++) assert_true(gdot(Gs[k], Ps[k], j, d) >= -1e-9);
-        ref_ld Gd[2];
+        ref_ld Gd[2] = {0};
         assert_int_equal(ref_upgrad(Gs[k], 2, Ps[k], Gd), 0);
         assert_true(fabsl(Gd[0]) < 1e-12L && fabsl(Gd[1]) < 1e-9L);
     }
     /* three tasks, one opposed pair 1000x apart, one independent */
     const float G4[9] = {1, 0, 0, -1000, 0, 0, 0.5f, 0.5f, 1};
     assert_int_equal(run(MT_COMBINE_UPGRAD, G4, 3, 3, NULL), MT_OK);
-    ref_ld Gd[3];
+    ref_ld Gd[3] = {0};
     assert_int_equal(ref_upgrad(G4, 3, 3, Gd), 0);
     for (int j = 0; j < 3; j++) {
         double gd = gdot(G4, 3, j, d);
@@ -285,6 +285,54 @@ static void test_mtl_combine_cases_new_aggregators_by_hand(void **state)
     expect_d("trimmed_mean", (const float[]){2.0f, 0.0f}, 2, 0);
 }
 
+/* The stateful methods by hand on two tasks in two dimensions. */
+static void test_mtl_combine_cases_stateful_by_hand(void **state)
+{
+    (void)state;
+    mt_combiner *c = NULL;
+    /* MoCo, t = 1 (beta_1 = 0.5, gamma_1 = 0.1): g1 = (3, 0), L1 = 1,
+     * g2 = (0, 1), L2 = 2: h = (1, 0), (0, 2); y = h / 2 = (0.5, 0), (0,
+     * 1); Y Y^T = diag(0.25, 1); lambda = (0.5, 0.5) - 0.1 (0.125, 0.5) =
+     * (0.4875, 0.45), projected (sum 0.9375: + 0.03125 each) = (0.51875,
+     * 0.48125); d = Y^T lambda = (0.259375, 0.48125) */
+    const float G[4] = {3, 0, 0, 1}, L[2] = {1, 2};
+    assert_int_equal(combine_new(&c, MT_COMBINE_MOCO, 2, NULL), MT_OK);
+    assert_int_equal(combine_run(c, G, 2, 2, L, d, alpha), MT_ERR_STATE); /* no state yet */
+    assert_string_equal(mt_last_error(), "combine moco: no state reserved (combine_reserve) before combine_run");
+    assert_int_equal(combine_reserve(c, 2), MT_OK);
+    assert_int_equal(combine_run(c, G, 2, 2, L, d, alpha), MT_OK);
+    expect_d("moco", (const float[]){0.259375f, 0.48125f}, 2, 1e-7);
+    assert_int_equal(combine_run(c, G, 2, 3, L, d, alpha), MT_ERR_SHAPE);
+    combine_free(c);
+    /* DB-MTL, t = 1 (beta 0.9): b = 0.1 g / L = (0.3, 0), (0, 0.05);
+     * each scaled to the largest norm 0.3: d = (0.3, 0.3). Scaling a
+     * task's gradient and loss together changes nothing (log-loss). */
+    assert_int_equal(combine_new(&c, MT_COMBINE_DB_MTL, 2, NULL), MT_OK);
+    assert_int_equal(combine_reserve(c, 2), MT_OK);
+    assert_int_equal(combine_run(c, G, 2, 2, L, d, alpha), MT_OK);
+    expect_d("db_mtl", (const float[]){0.3f, 0.3f}, 2, 1e-7);
+    combine_reset(c);
+    const float G2[4] = {3, 0, 0, 1000}, L2[2] = {1, 2000};
+    assert_int_equal(combine_run(c, G2, 2, 2, L2, d, alpha), MT_OK);
+    expect_d("db_mtl scaled", (const float[]){0.3f, 0.3f}, 2, 1e-7);
+    combine_free(c);
+    /* ExcessMTL (step 0.01): call 1 g1 = (1, 0), g2 = (0, 2) sets the
+     * references e0 = 1 / sqrt(1 + 1e-7), 4 / sqrt(4 + 1e-7), w = (1, 1);
+     * call 2 g1 = (2, 0), g2 = (0, 2): A = 5, 8, e = 4 / sqrt(5 + 1e-7),
+     * 4 / sqrt(8 + 1e-7); w_i = exp(0.01 e_i / e0_i), scaled to sum 2 */
+    const float Ga[4] = {1, 0, 0, 2}, Gb[4] = {2, 0, 0, 2};
+    assert_int_equal(combine_new(&c, MT_COMBINE_EXCESS_MTL, 2, NULL), MT_OK);
+    assert_int_equal(combine_reserve(c, 2), MT_OK);
+    assert_int_equal(combine_run(c, Ga, 2, 2, NULL, d, alpha), MT_OK);
+    assert_true(alpha[0] == 1.0f && alpha[1] == 1.0f);
+    assert_int_equal(combine_run(c, Gb, 2, 2, NULL, d, alpha), MT_OK);
+    double w1 = exp(0.01 * (4 / sqrt(5 + 1e-7)) / (1 / sqrt(1 + 1e-7)));
+    double w2 = exp(0.01 * (4 / sqrt(8 + 1e-7)) / (4 / sqrt(4 + 1e-7)));
+    assert_true(fabs(alpha[0] - 2 * w1 / (w1 + w2)) < 1e-6 && fabs(alpha[1] - 2 * w2 / (w1 + w2)) < 1e-6);
+    expect_d("excess_mtl", (const float[]){(float)(4 * w1 / (w1 + w2)), (float)(4 * w2 / (w1 + w2))}, 2, 1e-6);
+    combine_free(c);
+}
+
 /* Nash-MTL's options from the authors' code: reusing alpha for k steps,
  * warm start (same solution) and clipping |d|. */
 static void test_mtl_combine_cases_nash_options(void **state)
@@ -349,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_mtl_combine_cases_imtl_g_too_many_tasks),
         cmocka_unit_test(test_mtl_combine_cases_new_aggregators_by_hand),
         cmocka_unit_test(test_mtl_combine_cases_nash_options),
+        cmocka_unit_test(test_mtl_combine_cases_stateful_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

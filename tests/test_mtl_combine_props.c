@@ -796,6 +796,110 @@ static void check_trimmed(const jac *J)
     }
 }
 
+/* The stateful methods over three calls (G, then -G / 2 with the losses
+ * halved, then G), replayed here in long double on the vectors from
+ * their formulas in combine.h; d to 1e-5 of its scale. */
+static void check_stateful(const jac *J, mt_combine_kind kind)
+{
+    int T = J->T;
+    size_t P = J->P;
+    const char *m = combine_kind_name(kind);
+    mt_combiner *c = NULL;
+    assert_int_equal(combine_new(&c, kind, T, NULL), MT_OK);
+    assert_int_equal(combine_reserve(c, P), MT_OK);
+    mt_combine_params prm;
+    combine_params_default(&prm);
+    static ref_ld Y[MAXT][MAXP];
+    ref_ld lam[MAXT], w[MAXT], e0[MAXT];
+    memset(Y, 0, sizeof Y);
+    for (int i = 0; i < T; i++) {
+        lam[i] = 1.0L / T;
+        w[i] = 1;
+        e0[i] = 0;
+    }
+    for (int t = 1; t <= 3; t++) {
+        float G[MAXT * MAXP], L[MAXT], d[MAXP], alpha[MAXT];
+        float f = t == 2 ? -0.5f : 1.0f;
+        for (size_t k = 0; k < (size_t)T * P; k++) G[k] = f * J->G[k];
+        for (int i = 0; i < T; i++) L[i] = J->losses[i] * (t == 2 ? 0.5f : 1.0f);
+        if (combine_run(c, G, T, P, L, d, alpha)) fail_msg("%s: %s: %s", m, J->what, mt_last_error());
+        ref_ld dref[MAXP] = {0}, scale = 0;
+        if (kind == MT_COMBINE_MOCO) {
+            ref_ld bt = prm.moco_beta / powl(t, prm.moco_beta_sigma), gt = prm.moco_gamma / powl(t, prm.moco_gamma_sigma);
+            for (int i = 0; i < T; i++) {
+                ref_ld n = sqrtl(dot_f(G + (size_t)i * P, G + (size_t)i * P, P)), h = n > 0 ? L[i] / n : 0;
+                for (size_t p = 0; p < P; p++) Y[i][p] -= bt * (Y[i][p] - h * G[(size_t)i * P + p]);
+            }
+            ref_ld y[MAXT];
+            for (int i = 0; i < T; i++) {
+                ref_ld s = prm.moco_rho * lam[i];
+                for (int j = 0; j < T; j++) s += ref_dot(Y[i], Y[j], (int)P) * lam[j];
+                y[i] = lam[i] - gt * s;
+            }
+            /* the projection onto the simplex by bisection on its shift */
+            ref_ld lo = -1e30L, hi = 1e30L;
+            for (int i = 0; i < T; i++) {
+                lo = fminl(lo == -1e30L ? y[i] - 1 : lo, y[i] - 1);
+                hi = fmaxl(hi == 1e30L ? y[i] : hi, y[i]);
+            }
+            for (int it = 0; it < 200; it++) {
+                ref_ld mid = (lo + hi) / 2, s = 0;
+                for (int i = 0; i < T; i++) s += fmaxl(y[i] - mid, 0);
+                if (s > 1) lo = mid;
+                else hi = mid;
+            }
+            for (int i = 0; i < T; i++) lam[i] = fmaxl(y[i] - (lo + hi) / 2, 0);
+            for (size_t p = 0; p < P; p++)
+                for (int i = 0; i < T; i++) {
+                    dref[p] += lam[i] * Y[i][p];
+                    scale = fmaxl(scale, fabsl(lam[i] * Y[i][p]));
+                }
+        } else if (kind == MT_COMBINE_DB_MTL) {
+            ref_ld bt = prm.db_beta / powl(t, prm.db_beta_sigma), nb[MAXT], mx = 0;
+            for (int i = 0; i < T; i++) {
+                for (size_t p = 0; p < P; p++) {
+                    ref_ld h = (ref_ld)G[(size_t)i * P + p] / L[i];
+                    Y[i][p] = h + bt * (Y[i][p] - h);
+                }
+                nb[i] = sqrtl(ref_dot(Y[i], Y[i], (int)P));
+                mx = fmaxl(mx, nb[i]);
+            }
+            for (size_t p = 0; p < P; p++)
+                for (int i = 0; i < T; i++)
+                    if (nb[i] > 0) {
+                        dref[p] += mx / nb[i] * Y[i][p];
+                        scale = fmaxl(scale, fabsl(mx / nb[i] * Y[i][p]));
+                    }
+        } else { /* excess_mtl */
+            ref_ld e[MAXT], sum = 0;
+            for (int i = 0; i < T; i++) {
+                e[i] = 0;
+                for (size_t p = 0; p < P; p++) {
+                    ref_ld g = G[(size_t)i * P + p];
+                    Y[i][p] += g * g;
+                    e[i] += g * g / sqrtl(Y[i][p] + 1e-7L);
+                }
+            }
+            for (int i = 0; i < T; i++) {
+                if (e0[i] > 0) w[i] *= expl(prm.excess_step * e[i] / e0[i]);
+                else if (e[i] > 0) e0[i] = e[i];
+                sum += w[i];
+            }
+            for (int i = 0; i < T; i++) {
+                w[i] *= T / sum;
+                if (!(fabsl(alpha[i] - w[i]) <= 1e-6L * w[i]))
+                    fail_msg("%s: %s: call %d: alpha_%d = %g, replayed %g", m, J->what, t, i, alpha[i], (double)w[i]);
+            }
+            if (t != 2) check_span(J, m, d, alpha); /* J holds G, not -G / 2 */
+            continue;
+        }
+        for (size_t p = 0; p < P; p++)
+            if (!(fabsl(d[p] - dref[p]) <= 1e-5L * T * scale + 1e-30L))
+                fail_msg("%s: %s: call %d: d[%zu] = %g, replayed %g", m, J->what, t, p, d[p], (double)dref[p]);
+    }
+    combine_free(c);
+}
+
 static void check_sum_mean(const jac *J)
 {
     float d[MAXP], alpha[MAXT];
@@ -836,6 +940,9 @@ static void test_mtl_combine_props_every_method(void **state)
             case MT_COMBINE_SDMGRAD: check_sdmgrad(&J, n); break;
             case MT_COMBINE_KRUM: check_krum(&J, n); break;
             case MT_COMBINE_TRIMMED_MEAN: check_trimmed(&J); break;
+            case MT_COMBINE_MOCO:
+            case MT_COMBINE_DB_MTL:
+            case MT_COMBINE_EXCESS_MTL: check_stateful(&J, (mt_combine_kind)k); break;
             default: fail_msg("combine kind %d (%s) has no property check", k, combine_kind_name((mt_combine_kind)k));
             }
             checked[k]++;

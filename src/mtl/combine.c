@@ -36,9 +36,13 @@ struct mt_combiner {
     int *act;      /* (T) active task indices */
     double *chunk; /* (T, LINALG_GRAM_CHUNK) */
     float *alpha_f; /* (T) */
-    double *prev;  /* (T) nash_mtl: the last solved alpha (reuse, warm start) */
-    long calls;    /* nash_mtl: calls since reset */
+    double *prev;  /* (T) nash_mtl: the last solved alpha (reuse, warm start);
+                      moco: lambda; excess_mtl: w */
+    double *e0;    /* (T) excess_mtl: reference excess risks */
+    long calls;    /* nash_mtl, moco, db_mtl, excess_mtl: calls since reset */
     int have_prev;
+    float *state;  /* (T, sP) moco's Y, db_mtl's buffers, excess_mtl's accumulators */
+    size_t sP;     /* columns of state (combine_reserve) */
     mt_rng rng;
 };
 
@@ -102,17 +106,22 @@ int combine_needs_losses(mt_combine_kind kind, const mt_combine_params *prm)
         combine_params_default(&d);
         prm = &d;
     }
-    return (kind == MT_COMBINE_MGDA || kind == MT_COMBINE_MGDA_UB) &&
-           (prm->mgda_norm == MT_MGDA_NORM_LOSS || prm->mgda_norm == MT_MGDA_NORM_LOSS_PLUS);
+    return ((kind == MT_COMBINE_MGDA || kind == MT_COMBINE_MGDA_UB) &&
+            (prm->mgda_norm == MT_MGDA_NORM_LOSS || prm->mgda_norm == MT_MGDA_NORM_LOSS_PLUS)) ||
+           kind == MT_COMBINE_MOCO || kind == MT_COMBINE_DB_MTL;
 }
 
 void combine_reset(mt_combiner *c)
 {
     size_t TT = (size_t)c->T * (size_t)c->T;
     memset(c->ema, 0, sizeof *c->ema * TT);
-    memset(c->prev, 0, sizeof *c->prev * (size_t)c->T);
+    for (int i = 0; i < c->T; i++) {
+        c->prev[i] = c->kind == MT_COMBINE_MOCO ? 1.0 / c->T : c->kind == MT_COMBINE_EXCESS_MTL ? 1.0 : 0.0;
+        c->e0[i] = 0.0;
+    }
     c->calls = 0;
     c->have_prev = 0;
+    if (c->state) memset(c->state, 0, sizeof *c->state * (size_t)c->T * c->sP);
     mt_rng_init(&c->rng, c->prm.seed, 0x636f6d62 /* "comb" */);
 }
 
@@ -135,7 +144,7 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     mt_combiner *c = mt_calloc(1, sizeof *c);
     if (!c) return MT_ERR_NOMEM;
     size_t nT = (size_t)T, TT = nT * nT;
-    size_t nd = 6 * TT + COMBINE_QPW(nT) + NVEC * nT + 2 * nT;
+    size_t nd = 6 * TT + COMBINE_QPW(nT) + NVEC * nT + 3 * nT;
     c->M = mt_alloc_aligned(nd * sizeof(double));
     c->chunk = mt_alloc_aligned(nT * LINALG_GRAM_CHUNK * sizeof(double));
     c->iwork = mt_calloc(5 * nT, sizeof(int));
@@ -154,6 +163,7 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     for (int k = 0; k < NVEC; k++) c->vec[k] = v + (size_t)k * nT;
     c->alpha = v + NVEC * nT;
     c->prev = c->alpha + nT;
+    c->e0 = c->prev + nT;
     c->perm = c->iwork + 3 * nT;
     c->act = c->perm + nT;
     c->kind = kind;
@@ -171,7 +181,29 @@ void combine_free(mt_combiner *c)
     mt_free(c->chunk);
     mt_free(c->iwork);
     mt_free(c->alpha_f);
+    mt_free(c->state);
     mt_free(c);
+}
+
+int combine_has_state(mt_combine_kind kind)
+{
+    return kind == MT_COMBINE_MOCO || kind == MT_COMBINE_DB_MTL || kind == MT_COMBINE_EXCESS_MTL;
+}
+
+mt_status combine_reserve(mt_combiner *c, size_t P)
+{
+    if (!c) return mt_fail(MT_ERR_ARG, "combine_reserve: combiner is NULL");
+    if (!combine_has_state(c->kind) || P == c->sP) return MT_OK;
+    if (P < 1 || P > (size_t)INT_MAX)
+        return mt_fail(MT_ERR_SHAPE, "combine %s: P = %zu parameters out of range 1..%d", combine_kind_name(c->kind), P,
+                       INT_MAX);
+    float *s = mt_alloc_aligned((size_t)c->T * P * sizeof(float));
+    if (!s) return MT_ERR_NOMEM;
+    mt_free(c->state);
+    c->state = s;
+    c->sP = P;
+    combine_reset(c);
+    return MT_OK;
 }
 
 mt_combine_kind combine_kind(const mt_combiner *c) { return c->kind; }
@@ -787,6 +819,93 @@ static void run_graddrop(mt_combiner *c, const float *G, size_t P, float *d)
     alpha_least_squares(c, G, P, d);
 }
 
+/* MoCo: track h_i = L_i g_i / |g_i| in Y, one projected step on lambda,
+ * d = Y^T lambda (double sums, one rounding). */
+static void run_moco(mt_combiner *c, const float *G, size_t P, const float *losses, float *d)
+{
+    int T = c->T;
+    double t = (double)++c->calls;
+    double bt = c->prm.moco_beta / pow(t, c->prm.moco_beta_sigma);
+    double gt = c->prm.moco_gamma / pow(t, c->prm.moco_gamma_sigma);
+    double *lam = c->prev, *YY = c->A, *step = c->vec[0];
+    for (int i = 0; i < T; i++) {
+        double n = sqrt(c->M[i * T + i]), f = n > 0.0 ? losses[i] / n : 0.0;
+        float *y = c->state + (size_t)i * P;
+        const float *g = G + (size_t)i * P;
+        for (size_t p = 0; p < P; p++) y[p] = (float)(y[p] - bt * (y[p] - f * g[p]));
+    }
+    for (int i = 0; i < T; i++)
+        for (int j = i; j < T; j++)
+            YY[i * T + j] = YY[j * T + i] = linalg_dot_f(c->state + (size_t)i * P, c->state + (size_t)j * P, P);
+    for (int i = 0; i < T; i++) {
+        double s = c->prm.moco_rho * lam[i];
+        for (int j = 0; j < T; j++) s += YY[i * T + j] * lam[j];
+        step[i] = lam[i] - gt * s;
+    }
+    linalg_project_simplex(T, step, c->vec[1]);
+    memcpy(lam, step, sizeof *lam * (size_t)T);
+    for (size_t p = 0; p < P; p++) {
+        double s = 0.0;
+        for (int i = 0; i < T; i++) s += lam[i] * c->state[(size_t)i * P + p];
+        d[p] = (float)s;
+    }
+}
+
+/* DB-MTL: buffer the log-loss gradients g_i / L_i, then every buffer
+ * scaled to the largest norm and summed. */
+static void run_db_mtl(mt_combiner *c, const float *G, size_t P, const float *losses, float *d)
+{
+    int T = c->T;
+    double t = (double)++c->calls;
+    double bt = c->prm.db_beta / pow(t, c->prm.db_beta_sigma), mx = 0.0, *nb = c->vec[0];
+    for (int i = 0; i < T; i++) {
+        float *b = c->state + (size_t)i * P;
+        const float *g = G + (size_t)i * P;
+        double inv = 1.0 / losses[i];
+        for (size_t p = 0; p < P; p++) {
+            double h = g[p] * inv;
+            b[p] = (float)(h + bt * (b[p] - h));
+        }
+        nb[i] = sqrt(linalg_dot_f(b, b, P));
+        mx = fmax(mx, nb[i]);
+    }
+    for (int i = 0; i < T; i++) nb[i] = nb[i] > 0.0 ? mx / nb[i] : 0.0;
+    for (size_t p = 0; p < P; p++) {
+        double s = 0.0;
+        for (int i = 0; i < T; i++) s += nb[i] * c->state[(size_t)i * P + p];
+        d[p] = (float)s;
+    }
+}
+
+/* ExcessMTL: AdaGrad-scaled squared gradient norms as excess risks,
+ * multiplicative weights relative to each task's first one. */
+static void run_excess_mtl(mt_combiner *c, const float *G, size_t P)
+{
+    int T = c->T;
+    double *w = c->prev, *e = c->vec[0], sum = 0.0;
+    c->calls++;
+    for (int i = 0; i < T; i++) {
+        float *a = c->state + (size_t)i * P;
+        const float *g = G + (size_t)i * P;
+        double s = 0.0;
+        for (size_t p = 0; p < P; p++) {
+            double gp = g[p];
+            a[p] = (float)(a[p] + gp * gp);
+            s += gp * gp / sqrt((double)a[p] + 1e-7);
+        }
+        e[i] = s;
+    }
+    for (int i = 0; i < T; i++) {
+        if (c->e0[i] > 0.0) w[i] *= exp(c->prm.excess_step * e[i] / c->e0[i]);
+        else if (e[i] > 0.0) c->e0[i] = e[i];
+        sum += w[i];
+    }
+    for (int i = 0; i < T; i++) {
+        w[i] *= T / sum;
+        c->alpha[i] = w[i];
+    }
+}
+
 mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const float *losses, float *d_out,
                       float *alpha_out)
 {
@@ -799,10 +918,16 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
                        c->T);
     if (P < 1 || P > (size_t)INT_MAX)
         return mt_fail(MT_ERR_SHAPE, "combine %s: P = %zu parameters out of range 1..%d", kn, P, INT_MAX);
-    if ((c->kind == MT_COMBINE_GRADDROP || c->kind == MT_COMBINE_TRIMMED_MEAN) && !d_out)
+    int outside = c->kind == MT_COMBINE_GRADDROP || c->kind == MT_COMBINE_TRIMMED_MEAN || c->kind == MT_COMBINE_MOCO ||
+                  c->kind == MT_COMBINE_DB_MTL; /* d is not G^T alpha */
+    if (outside && !d_out)
         return mt_fail(MT_ERR_ARG, "combine %s: d_out is NULL (%s's direction is not G^T alpha)", kn, kn);
     mt_status cst = robust_check(c->kind, T, &c->prm);
     if (cst) return cst;
+    if (combine_has_state(c->kind) && c->sP != P)
+        return c->sP ? mt_fail(MT_ERR_SHAPE, "combine %s: G has %zu columns but its state was reserved for %zu", kn, P,
+                               c->sP)
+                     : mt_fail(MT_ERR_STATE, "combine %s: no state reserved (combine_reserve) before combine_run", kn);
     if (combine_needs_losses(c->kind, &c->prm)) {
         if (!losses)
             return mt_fail(MT_ERR_ARG, "combine %s: losses are NULL (needed by the %s normalisation)", kn,
@@ -841,6 +966,15 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
     case MT_COMBINE_SDMGRAD: st = run_sdmgrad(c); break;
     case MT_COMBINE_KRUM: run_krum(c); break;
     case MT_COMBINE_TRIMMED_MEAN: run_trimmed_mean(c, G, P, d_out); break;
+    case MT_COMBINE_MOCO:
+        run_moco(c, G, P, losses, d_out);
+        alpha_least_squares(c, G, P, d_out);
+        break;
+    case MT_COMBINE_DB_MTL:
+        run_db_mtl(c, G, P, losses, d_out);
+        alpha_least_squares(c, G, P, d_out);
+        break;
+    case MT_COMBINE_EXCESS_MTL: run_excess_mtl(c, G, P); break;
     default: return mt_fail(MT_ERR_STATE, "combine: bad method kind %d", (int)c->kind);
     }
     if (st != MT_OK) return st;
@@ -853,6 +987,6 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
     /* in double from the double weights: alpha can be 1e6 with d near 0
      * (nearly opposed gradients), where float weights would leave an error
      * of 0.1 |g| */
-    if (d_out && c->kind != MT_COMBINE_GRADDROP && c->kind != MT_COMBINE_TRIMMED_MEAN) linalg_combine(G, T, P, c->alpha, d_out, c->chunk);
+    if (d_out && !outside) linalg_combine(G, T, P, c->alpha, d_out, c->chunk);
     return MT_OK;
 }

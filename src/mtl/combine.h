@@ -153,6 +153,35 @@
  *                  span: alpha is the least-squares fit, as for graddrop;
  *                  d_out is required.
  *
+ * Methods with a state per shared parameter (combine_reserve first; t
+ * counts the calls since reset, from 1):
+ *   moco           (Fernando et al. 2023) h_i = L_i g_i / |g_i| (a zero
+ *                  g_i gives h_i = 0); the tracked gradients move toward
+ *                  them, y_i <- y_i - beta_t (y_i - h_i), beta_t =
+ *                  moco_beta / t^moco_beta_sigma (y starts at 0); the
+ *                  weights take one projected step, lambda <-
+ *                  Proj_simplex(lambda - gamma_t (Y Y^T + rho I) lambda)
+ *                  (the paper's projection; LibMTL takes a softmax of the
+ *                  same point), lambda starting at 1 / T; d = Y^T lambda.
+ *                  Needs the losses. Not in the span of G: alpha is the
+ *                  least-squares fit, d_out is required.
+ *   db_mtl         (Lin et al. 2023, dual-balancing) the log-loss
+ *                  gradients h_i = g_i / L_i feed a buffer b_i <- h_i +
+ *                  beta_t (b_i - h_i), beta_t = db_beta / t^db_beta_sigma
+ *                  (b starts at 0, as LibMTL's); d = sum_i (max_j |b_j|
+ *                  / |b_i|) b_i (a zero b_i adds nothing): every buffered
+ *                  gradient enters with the largest norm. Needs the
+ *                  losses; alpha as for moco; d_out is required.
+ *   excess_mtl     (He et al. 2024) an AdaGrad accumulator per task,
+ *                  A_i += g_i^2 (elementwise), gives the excess-risk
+ *                  estimate e_i = sum_p g_ip^2 / sqrt(A_ip + 1e-7); the
+ *                  first nonzero e_i of each task is its reference e0_i;
+ *                  from the call after it, w_i <- w_i exp(excess_step
+ *                  e_i / e0_i), renormalised to sum T; alpha = w (in the
+ *                  span). The authors weight the whole loss (the heads
+ *                  too); here, as for every combiner, the heads keep
+ *                  their own unweighted gradient.
+ *
  * Tasks whose gradient is exactly zero are left out of the imtl_g,
  * config, fairgrad and nash_mtl solves (alpha_i = 0): a masked task must not stop training.
  */
@@ -182,6 +211,9 @@ typedef enum {
     MT_COMBINE_SDMGRAD,
     MT_COMBINE_KRUM,
     MT_COMBINE_TRIMMED_MEAN,
+    MT_COMBINE_MOCO,
+    MT_COMBINE_DB_MTL,
+    MT_COMBINE_EXCESS_MTL,
     MT_COMBINE_KIND_COUNT
 } mt_combine_kind;
 
@@ -210,6 +242,11 @@ typedef struct {
     int krum_f;             /* gradients assumed faulty */
     int krum_m;             /* gradients averaged */
     int trim;               /* trimmed_mean: values dropped at each end */
+    double moco_beta, moco_beta_sigma;   /* tracking rate beta / t^sigma */
+    double moco_gamma, moco_gamma_sigma; /* weight step gamma / t^sigma */
+    double moco_rho;                     /* ridge on Y Y^T */
+    double db_beta, db_beta_sigma;       /* DB-MTL's buffer rate beta / t^sigma */
+    double excess_step;                  /* ExcessMTL's robust step size */
     int rep_grad;           /* every combiner: the trainer hands it gradients of the
                                shared representation instead (its docs); unused here */
     uint64_t seed;          /* pcgrad/gradvac order, graddrop draws; default 0 */
@@ -230,15 +267,26 @@ void combine_free(mt_combiner *c);
 
 /* G (T, P) row-major, borrowed. losses (T) is needed (finite, > 0) only
  * by mgda/mgda_ub with loss or loss+ normalisation, else may be NULL.
- * d_out (P) receives the direction (may be NULL except for graddrop and trimmed_mean);
+ * d_out (P) receives the direction (may be NULL except for graddrop, trimmed_mean, moco and db_mtl);
  * alpha_out (T) the implied task weights (required). T must equal the T
  * given at creation; 1 <= P <= INT_MAX. Non-finite gradients are
  * MT_ERR_NUMERIC naming the task. On error the outputs are unspecified. */
 mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const float *losses, float *d_out,
                       float *alpha_out);
 
-/* Forgets the state a method carries between calls (GradVac's targets)
- * and restarts the random stream: a reset combiner behaves like a fresh
+/* Whether the method keeps a state per shared parameter (moco, db_mtl,
+ * excess_mtl): combine_run then needs combine_reserve first. */
+int combine_has_state(mt_combine_kind kind);
+
+/* Allocates that state for P columns (T P floats, freed by
+ * combine_free; a second call with another P replaces it). Methods
+ * without one ignore it. combine_run with a P other than the reserved
+ * one is MT_ERR_SHAPE for them. */
+mt_status combine_reserve(mt_combiner *c, size_t P);
+
+/* Forgets the state a method carries between calls (GradVac's targets,
+ * Nash-MTL's last alpha, MoCo's, DB-MTL's and ExcessMTL's state) and
+ * restarts the random stream: a reset combiner behaves like a fresh
  * one. */
 void combine_reset(mt_combiner *c);
 
@@ -255,7 +303,8 @@ double combine_gradvac_target(const mt_combiner *c, int i, int j);
  * trainer can feed it to relations.h without a second O(T^2 P) pass. */
 const double *combine_last_gram(const mt_combiner *c);
 
-/* Whether combine_run needs the losses with these parameters. */
+/* Whether combine_run needs the losses with these parameters (mgda with
+ * loss normalisation, moco, db_mtl). */
 int combine_needs_losses(mt_combine_kind kind, const mt_combine_params *prm);
 
 /* The registry's names ("sum", "mean", "mgda", ...) and its choices of

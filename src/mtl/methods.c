@@ -126,6 +126,23 @@ static const mt_tparam_def upgrad_params[] = {
     {"reg", MT_TP_NUMBER, 0, 0, 1, NULL,
      "added to the trace-normalised Gram (torchjd's); > 0 lets d . g_j go slightly negative", .field = CD(upgrad_reg)},
     END};
+static const mt_tparam_def moco_params[] = {
+    {"beta", MT_TP_NUMBER, 0.5, 0, 1, NULL, "tracking rate of the gradients (beta / t^beta_sigma)",
+     .field = CD(moco_beta)},
+    {"beta_sigma", MT_TP_NUMBER, 0.5, 0, 10, NULL, "decay exponent of the tracking rate", .field = CD(moco_beta_sigma)},
+    {"gamma", MT_TP_NUMBER, 0.1, 0, 1e6, NULL, "step of the weights (gamma / t^gamma_sigma)", .field = CD(moco_gamma)},
+    {"gamma_sigma", MT_TP_NUMBER, 0.5, 0, 10, NULL, "decay exponent of the weight step", .field = CD(moco_gamma_sigma)},
+    {"rho", MT_TP_NUMBER, 0, 0, 1e6, NULL, "ridge added to Y Y^T", .field = CD(moco_rho)},
+    END};
+static const mt_tparam_def db_mtl_params[] = {
+    {"beta", MT_TP_NUMBER, 0.9, 0, 1, NULL, "buffer rate of the log-loss gradients (beta / t^beta_sigma)",
+     .field = CD(db_beta)},
+    {"beta_sigma", MT_TP_NUMBER, 0, 0, 10, NULL, "decay exponent of the buffer rate", .field = CD(db_beta_sigma)},
+    END};
+static const mt_tparam_def excess_params[] = {
+    {"step", MT_TP_NUMBER, 1e-2, 0, 100, NULL, "robust step size of the multiplicative weights",
+     .field = CD(excess_step)},
+    END};
 
 #define W(name, kind, summary, params) {name, MT_METHOD_WEIGHTING, kind, summary, params}
 #define C(name, kind, summary, params) {name, MT_METHOD_COMBINER, kind, summary, params}
@@ -172,6 +189,12 @@ static const mt_method_info methods[] = {
       krum_params),
     C("trimmed_mean", MT_COMBINE_TRIMMED_MEAN,
       "Yin et al. 2018 (torchjd): per coordinate, mean after dropping the trim largest and smallest", trimmed_params),
+    C("moco", MT_COMBINE_MOCO, "Fernando et al. 2023: tracked gradients, weights by a projected step on Y Y^T",
+      moco_params),
+    C("db_mtl", MT_COMBINE_DB_MTL, "Lin et al. 2023: buffered log-loss gradients, each scaled to the largest norm",
+      db_mtl_params),
+    C("excess_mtl", MT_COMBINE_EXCESS_MTL,
+      "He et al. 2024: multiplicative weights from AdaGrad-scaled excess-risk estimates", excess_params),
 };
 
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))

@@ -90,6 +90,10 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         }
         mt_combiner *C;
         if ((st = combine_new(&C, kind, t->T, &prm))) return mt_fail_prefix(st, "%s", m->name);
+        if ((st = combine_reserve(C, t->P))) { /* moco, db_mtl, excess_mtl: a state per shared parameter */
+            combine_free(C);
+            return mt_fail_prefix(st, "%s", m->name);
+        }
         combine_free(t->C);
         weighting_free(t->W);
         t->W = NULL;
