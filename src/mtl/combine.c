@@ -37,7 +37,7 @@ struct mt_combiner {
     double *chunk; /* (T, LINALG_GRAM_CHUNK) */
     float *alpha_f; /* (T) */
     double *prev;  /* (T) nash_mtl: the last solved alpha (reuse, warm start);
-                      moco: lambda; excess_mtl: w */
+                      moco: lambda; excess_mtl: log w */
     double *e0;    /* (T) excess_mtl: reference excess risks */
     long calls;    /* nash_mtl, moco, db_mtl, excess_mtl: calls since reset */
     int have_prev;
@@ -116,7 +116,7 @@ void combine_reset(mt_combiner *c)
     size_t TT = (size_t)c->T * (size_t)c->T;
     memset(c->ema, 0, sizeof *c->ema * TT);
     for (int i = 0; i < c->T; i++) {
-        c->prev[i] = c->kind == MT_COMBINE_MOCO ? 1.0 / c->T : c->kind == MT_COMBINE_EXCESS_MTL ? 1.0 : 0.0;
+        c->prev[i] = c->kind == MT_COMBINE_MOCO ? 1.0 / c->T : 0.0; /* excess_mtl: log-weights */
         c->e0[i] = 0.0;
     }
     c->calls = 0;
@@ -878,11 +878,14 @@ static void run_db_mtl(mt_combiner *c, const float *G, size_t P, const float *lo
 }
 
 /* ExcessMTL: AdaGrad-scaled squared gradient norms as excess risks,
- * multiplicative weights relative to each task's first one. */
+ * multiplicative weights relative to each task's first one. The weights
+ * are kept as logarithms, w = T softmax(lw): the same as multiplying by
+ * exp(step e_i / e0_i) and renormalising to sum T, without the overflow
+ * of the product when a ratio is large. */
 static void run_excess_mtl(mt_combiner *c, const float *G, size_t P)
 {
     int T = c->T;
-    double *w = c->prev, *e = c->vec[0], sum = 0.0;
+    double *lw = c->prev, *e = c->vec[0], mx = -INFINITY, sum = 0.0;
     c->calls++;
     for (int i = 0; i < T; i++) {
         float *a = c->state + (size_t)i * P;
@@ -896,14 +899,12 @@ static void run_excess_mtl(mt_combiner *c, const float *G, size_t P)
         e[i] = s;
     }
     for (int i = 0; i < T; i++) {
-        if (c->e0[i] > 0.0) w[i] *= exp(c->prm.excess_step * e[i] / c->e0[i]);
+        if (c->e0[i] > 0.0) lw[i] += c->prm.excess_step * e[i] / c->e0[i];
         else if (e[i] > 0.0) c->e0[i] = e[i];
-        sum += w[i];
+        mx = fmax(mx, lw[i]);
     }
-    for (int i = 0; i < T; i++) {
-        w[i] *= T / sum;
-        c->alpha[i] = w[i];
-    }
+    for (int i = 0; i < T; i++) sum += exp(lw[i] - mx);
+    for (int i = 0; i < T; i++) c->alpha[i] = T * exp(lw[i] - mx) / sum;
 }
 
 mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const float *losses, float *d_out,
@@ -929,9 +930,10 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
                                c->sP)
                      : mt_fail(MT_ERR_STATE, "combine %s: no state reserved (combine_reserve) before combine_run", kn);
     if (combine_needs_losses(c->kind, &c->prm)) {
-        if (!losses)
+        if (!losses && (c->kind == MT_COMBINE_MGDA || c->kind == MT_COMBINE_MGDA_UB))
             return mt_fail(MT_ERR_ARG, "combine %s: losses are NULL (needed by the %s normalisation)", kn,
                            combine_mgda_norm_name((mt_mgda_norm)c->prm.mgda_norm));
+        if (!losses) return mt_fail(MT_ERR_ARG, "combine %s: losses are NULL (%s uses the loss values)", kn, kn);
         for (int i = 0; i < T; i++)
             if (!isfinite(losses[i]) || !(losses[i] > 0.0f))
                 return mt_fail(MT_ERR_ARG, "combine %s: losses[%d] is %g (must be finite and > 0)", kn, i,

@@ -177,8 +177,9 @@
  *                  estimate e_i = sum_p g_ip^2 / sqrt(A_ip + 1e-7); the
  *                  first nonzero e_i of each task is its reference e0_i;
  *                  from the call after it, w_i <- w_i exp(excess_step
- *                  e_i / e0_i), renormalised to sum T; alpha = w (in the
- *                  span). The authors weight the whole loss (the heads
+ *                  e_i / e0_i), renormalised to sum T (kept as
+ *                  log-weights, w = T softmax(log w), so a large ratio
+ *                  cannot overflow); alpha = w (in the span). The authors weight the whole loss (the heads
  *                  too); here, as for every combiner, the heads keep
  *                  their own unweighted gradient.
  *
