@@ -43,8 +43,10 @@ typedef struct {
 } mt_task_spec;
 
 typedef struct {
-    char name[16];  /* sgd, adam, adamw */
+    char name[16];  /* sgd, adam, adamw, rmsprop, adagrad */
     float lr, momentum, beta1, beta2, eps, weight_decay, clip;
+    float alpha;       /* rmsprop: smoothing of the squared gradients */
+    float lr_decay;    /* adagrad */
     int nesterov;
     char schedule[16]; /* constant, step, cosine */
     int warmup;        /* steps of linear warm-up */

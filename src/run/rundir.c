@@ -398,6 +398,8 @@ cJSON *rundir_optim_json(const mt_optim_spec *op)
     cJSON_AddItemToObject(oo, "beta1", jrec_f32(op->beta1));
     cJSON_AddItemToObject(oo, "beta2", jrec_f32(op->beta2));
     cJSON_AddItemToObject(oo, "eps", jrec_f32(op->eps));
+    cJSON_AddItemToObject(oo, "alpha", jrec_f32(op->alpha));
+    cJSON_AddItemToObject(oo, "lr_decay", jrec_f32(op->lr_decay));
     cJSON_AddItemToObject(oo, "weight_decay", jrec_f32(op->weight_decay));
     cJSON_AddItemToObject(oo, "clip", jrec_f32(op->clip));
     cJSON_AddStringToObject(oo, "schedule", op->schedule);

@@ -110,7 +110,9 @@ static mt_status make_optimizer(mt_trainer *t)
     if (strcmp(o->name, "sgd") == 0) kind = MT_OPTIM_SGD;
     else if (strcmp(o->name, "adam") == 0) kind = MT_OPTIM_ADAM;
     else if (strcmp(o->name, "adamw") == 0) kind = MT_OPTIM_ADAMW;
-    else return mt_fail(MT_ERR_ARG, "optim: unknown optimiser \"%s\" (sgd, adam, adamw)", o->name);
+    else if (strcmp(o->name, "rmsprop") == 0) kind = MT_OPTIM_RMSPROP;
+    else if (strcmp(o->name, "adagrad") == 0) kind = MT_OPTIM_ADAGRAD;
+    else return mt_fail(MT_ERR_ARG, "optim: unknown optimiser \"%s\" (sgd, adam, adamw, rmsprop, adagrad)", o->name);
     mt_optim_config c = optim_defaults(kind);
     c.lr = o->lr;
     c.momentum = o->momentum;
@@ -118,6 +120,8 @@ static mt_status make_optimizer(mt_trainer *t)
     c.beta1 = o->beta1;
     c.beta2 = o->beta2;
     c.eps = o->eps;
+    c.alpha = o->alpha;
+    c.lr_decay = o->lr_decay;
     c.weight_decay = o->weight_decay;
     c.clip_norm = o->clip;
     if (strcmp(o->schedule, "step") == 0) c.sched.kind = MT_SCHED_STEP;
