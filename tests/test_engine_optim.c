@@ -250,6 +250,37 @@ static void test_engine_optim_rmsprop_adagrad_match_reference(void **state)
     assert_string_equal(optim_kind_name(MT_OPTIM_ADAGRAD), "adagrad");
 }
 
+/* Reduce-on-plateau's rule by hand: threshold 0.1, patience 1. */
+static void test_engine_optim_plateau_rule(void **state)
+{
+    (void)state;
+    mt_plateau p;
+    optim_plateau_init(&p);
+    /* 10 (best), 9.5 (not below 9: bad 1), 9.2 (bad 2 > 1: reduce, count
+     * restarts), 8.9 (below 9: best), NaN (bad 1), 8.5 (bad 2: reduce;
+     * 8.5 is not below 8.01) */
+    const double v[6] = {10, 9.5, 9.2, 8.9, NAN, 8.5};
+    const int want[6] = {0, 0, 1, 0, 0, 1};
+    for (int i = 0; i < 6; i++) assert_int_equal(optim_plateau_step(&p, v[i], 0.1, 1), want[i]);
+    assert_true(p.best == 8.9 && p.bad == 0);
+    /* patience 0: every value that does not improve reduces */
+    optim_plateau_init(&p);
+    assert_int_equal(optim_plateau_step(&p, 1.0, 0.0, 0), 0);
+    assert_int_equal(optim_plateau_step(&p, 1.0, 0.0, 0), 1);
+    assert_int_equal(optim_plateau_step(&p, 0.5, 0.0, 0), 0);
+    /* the schedule leaves the rate alone (the caller lowers it) */
+    mt_schedule s = {.kind = MT_SCHED_PLATEAU, .warmup = 2, .patience = 3, .gamma = 0.5f, .threshold = 1e-4f};
+    assert_true(optim_schedule_lr(&s, 0.1f, 0) == 0.05f);
+    assert_true(optim_schedule_lr(&s, 0.1f, 100) == 0.1f);
+    mt_optim_config c = optim_defaults(MT_OPTIM_ADAM);
+    c.sched = s;
+    c.sched.gamma = 1.0f;
+    mt_optim o;
+    assert_int_equal(optim_init(&o, &c, 1), MT_ERR_ARG);
+    assert_string_equal(mt_last_error(), "optim: plateau schedule gamma = 1 not in (0, 1)");
+    assert_string_equal(optim_sched_name(MT_SCHED_PLATEAU), "plateau");
+}
+
 static void test_engine_optim_adamw_decay_is_decoupled(void **state)
 {
     (void)state;
@@ -582,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_engine_optim_nesterov_differs_from_momentum_as_formula),
         cmocka_unit_test(test_engine_optim_adam_matches_reference),
         cmocka_unit_test(test_engine_optim_rmsprop_adagrad_match_reference),
+        cmocka_unit_test(test_engine_optim_plateau_rule),
         cmocka_unit_test(test_engine_optim_adamw_decay_is_decoupled),
         cmocka_unit_test(test_engine_optim_clip_scales_to_max_norm),
         cmocka_unit_test(test_engine_optim_schedules_exact_values),

@@ -35,7 +35,7 @@ const char *optim_kind_name(mt_optim_kind k)
 
 const char *optim_sched_name(mt_sched_kind k)
 {
-    static const char *const names[MT_SCHED_KIND_COUNT] = {"constant", "step", "cosine"};
+    static const char *const names[MT_SCHED_KIND_COUNT] = {"constant", "step", "cosine", "plateau"};
     return (int)k >= 0 && k < MT_SCHED_KIND_COUNT ? names[k] : "unknown";
 }
 
@@ -85,6 +85,15 @@ mt_status optim_config_check(const mt_optim_config *c)
         return mt_fail(MT_ERR_ARG, "optim: schedule warmup = %d must be >= 0", s->warmup);
     switch (s->kind) {
     case MT_SCHED_CONSTANT:
+        break;
+    case MT_SCHED_PLATEAU:
+        if (s->patience < 0) return mt_fail(MT_ERR_ARG, "optim: plateau schedule patience = %d must be >= 0", s->patience);
+        if (!(s->gamma > 0.0f && s->gamma < 1.0f))
+            return mt_fail(MT_ERR_ARG, "optim: plateau schedule gamma = %g not in (0, 1)", (double)s->gamma);
+        if (!(s->threshold >= 0.0f && s->threshold < 1.0f))
+            return mt_fail(MT_ERR_ARG, "optim: plateau schedule threshold = %g not in [0, 1)", (double)s->threshold);
+        if (!(s->min_lr >= 0.0f && isfinite(s->min_lr)))
+            return mt_fail(MT_ERR_ARG, "optim: plateau schedule min_lr = %g must be finite and >= 0", (double)s->min_lr);
         break;
     case MT_SCHED_STEP:
         if (s->step_size <= 0)
@@ -169,6 +178,26 @@ float optim_schedule_lr(const mt_schedule *s, float lr, long step)
     default:
         return lr;
     }
+}
+
+void optim_plateau_init(mt_plateau *p)
+{
+    p->best = INFINITY;
+    p->bad = 0;
+}
+
+int optim_plateau_step(mt_plateau *p, double value, double threshold, int patience)
+{
+    if (value < p->best * (1.0 - threshold)) {
+        p->best = value;
+        p->bad = 0;
+        return 0;
+    }
+    if (++p->bad > patience) {
+        p->bad = 0;
+        return 1;
+    }
+    return 0;
 }
 
 double optim_grad_norm(const float *g, size_t n)

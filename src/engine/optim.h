@@ -60,7 +60,7 @@ typedef enum {
     MT_OPTIM_KIND_COUNT
 } mt_optim_kind;
 
-typedef enum { MT_SCHED_CONSTANT, MT_SCHED_STEP, MT_SCHED_COSINE, MT_SCHED_KIND_COUNT } mt_sched_kind;
+typedef enum { MT_SCHED_CONSTANT, MT_SCHED_STEP, MT_SCHED_COSINE, MT_SCHED_PLATEAU, MT_SCHED_KIND_COUNT } mt_sched_kind;
 
 /* Learning rate as a function of the step s = 0, 1, 2, ... (the number of
  * updates already made), with base rate lr:
@@ -71,6 +71,8 @@ typedef enum { MT_SCHED_CONSTANT, MT_SCHED_STEP, MT_SCHED_COSINE, MT_SCHED_KIND_
  *     step      lr * gamma^floor(k / step_size)
  *     cosine    min_lr + (lr - min_lr) * (1 + cos(pi * k / (total - warmup))) / 2
  *               for k < total - warmup, min_lr afterwards
+ *     plateau   lr (as constant: the caller lowers lr itself when
+ *               optim_plateau_step says so, see below)
  *
  * `total` counts every step including the warm-up. */
 typedef struct {
@@ -79,8 +81,25 @@ typedef struct {
     int step_size;  /* step: decay every step_size steps (> 0) */
     float gamma;    /* step: multiplicative factor (> 0) */
     int total;      /* cosine: total steps (> warmup) */
-    float min_lr;   /* cosine: final rate (>= 0) */
+    float min_lr;   /* cosine: final rate (>= 0); plateau: the floor */
+    int patience;   /* plateau: evaluations without improvement tolerated */
+    float threshold; /* plateau: relative improvement that counts (>= 0) */
 } mt_schedule;
+
+/* Reduce-on-plateau (PyTorch's ReduceLROnPlateau, mode "min", relative
+ * threshold, no cooldown): a value improves when it is below
+ * best (1 - threshold); after more than `patience` values in a row
+ * without improvement the rate is to be multiplied by gamma (not below
+ * min_lr), and the count starts again. Start with best = +inf, bad = 0. */
+typedef struct {
+    double best;
+    int bad;
+} mt_plateau;
+
+void optim_plateau_init(mt_plateau *p);
+/* Takes the next monitored value (a NaN never improves); returns 1 when
+ * the rate should be reduced now. */
+int optim_plateau_step(mt_plateau *p, double value, double threshold, int patience);
 
 typedef struct {
     mt_optim_kind kind;
@@ -165,7 +184,7 @@ double optim_grad_norm(const float *g, size_t n);
 double optim_clip_grad_norm(float *g, size_t n, double max_norm);
 
 /* "sgd", "adam", "adamw", "rmsprop", "adagrad" / "constant", "step",
- * "cosine". */
+ * "cosine", "plateau". */
 const char *optim_kind_name(mt_optim_kind k);
 const char *optim_sched_name(mt_sched_kind k);
 

@@ -15,10 +15,10 @@ static const char *const hard_keys[] = {"type", "trunk", "head", "conv", "act", 
                                         NULL};
 static const char *const optim_keys[] = {
     "name", "lr", "momentum", "nesterov", "beta1", "beta2", "eps", "weight_decay", "clip",
-    "schedule", "warmup", "step_size", "gamma", "min_lr", "alpha", "lr_decay", NULL};
+    "schedule", "warmup", "step_size", "gamma", "min_lr", "alpha", "lr_decay", "patience", "threshold", NULL};
 static const char *const train_keys[] = {
     "batch", "epochs", "steps", "eval_every", "seed", "relations_every", "affinity_every",
-    "baselines", "callback_every", NULL};
+    "baselines", "callback_every", "keep_best", NULL};
 
 #define TRY(x)                      \
     do {                            \
@@ -115,7 +115,7 @@ static mt_status parse_optim(mtlua_vctx *c, int tidx, mt_optim_spec *o)
     lua_State *L = c->L;
     char d[96];
     static const char *const names[] = {"sgd", "adam", "adamw", "rmsprop", "adagrad", NULL};
-    static const char *const scheds[] = {"constant", "step", "cosine", NULL};
+    static const char *const scheds[] = {"constant", "step", "cosine", "plateau", NULL};
     if (lua_type(L, tidx) == LUA_TSTRING) {
         lua_newtable(L);
         lua_pushvalue(L, tidx);
@@ -146,6 +146,11 @@ static mt_status parse_optim(mtlua_vctx *c, int tidx, mt_optim_spec *o)
     TRY(vint(c, tidx, "step_size", 1000, 1, 100000000, &l)); o->step_size = (int)l;
     TRY(vnumber(c, tidx, "gamma", 0.1, 1e-9, 1e3, &v)); o->gamma = (float)v;
     TRY(vnumber(c, tidx, "min_lr", 0, 0, 1e6, &v)); o->min_lr = (float)v;
+    TRY(vint(c, tidx, "patience", 10, 0, 100000000, &l)); o->patience = (int)l;
+    TRY(vnumber(c, tidx, "threshold", 1e-4, 0, 0.999999, &v)); o->threshold = (float)v;
+    if (strcmp(o->schedule, "plateau") == 0 && !(o->gamma < 1))
+        return vfail(c, "gamma", "the plateau schedule multiplies the rate by gamma: it must be below 1, got %g",
+                     (double)o->gamma);
     if (o->min_lr > o->lr) return vfail(c, "min_lr", "larger than lr (%g > %g)", (double)o->min_lr, (double)o->lr);
     return MT_OK;
 }
@@ -168,6 +173,7 @@ static mt_status parse_train(mtlua_vctx *c, int tidx, mt_train_spec *t)
     TRY(vint(c, tidx, "affinity_every", 0, 0, 1000000000L, &l)); t->affinity_every = (int)l;
     TRY(vbool(c, tidx, "baselines", 0, &b)); t->baselines = b;
     TRY(vint(c, tidx, "callback_every", 0, 0, 1000000000L, &l)); t->callback_every = (int)l;
+    TRY(vstring(c, tidx, "keep_best", "", NULL, t->keep_best, sizeof t->keep_best));
     return MT_OK;
 }
 

@@ -407,6 +407,8 @@ cJSON *rundir_optim_json(const mt_optim_spec *op)
     cJSON_AddNumberToObject(oo, "step_size", op->step_size);
     cJSON_AddItemToObject(oo, "gamma", jrec_f32(op->gamma));
     cJSON_AddItemToObject(oo, "min_lr", jrec_f32(op->min_lr));
+    cJSON_AddNumberToObject(oo, "patience", op->patience);
+    cJSON_AddItemToObject(oo, "threshold", jrec_f32(op->threshold));
     return oo;
 }
 
@@ -491,6 +493,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddNumberToObject(to, "epochs", tr->epochs);
     cJSON_AddNumberToObject(to, "steps", (double)(t ? trainer_total_steps(t) : tr->steps));
     cJSON_AddNumberToObject(to, "eval_every", tr->eval_every);
+    cJSON_AddStringToObject(to, "keep_best", tr->keep_best);
     cJSON_AddNumberToObject(to, "seed", (double)tr->seed);
     cJSON_AddNumberToObject(to, "relations_every", tr->relations_every);
     cJSON_AddNumberToObject(to, "affinity_every", tr->affinity_every);
