@@ -900,6 +900,57 @@ static void check_stateful(const jac *J, mt_combine_kind kind)
     combine_free(c);
 }
 
+/* graddrop_rep on G read as (T, B R) gradients of a representation Z (B,
+ * R) (B = 2 when P is even), Z's signs drawn here with some zeros; the
+ * per-unit masks replayed with the combiner's draws, leak 0 or 0.25. */
+static void check_graddrop_rep(const jac *J, int n)
+{
+    int T = J->T, B = J->P % 2 == 0 ? 2 : 1, R = (int)J->P / B;
+    float Z[MAXP], d[MAXP], alpha[MAXT];
+    mt_rng zr;
+    mt_rng_init(&zr, 77, (uint64_t)n);
+    for (size_t k = 0; k < J->P; k++) {
+        double u = mt_rng_uniform(&zr);
+        Z[k] = u < 0.1 ? 0.0f : (float)(u - 0.55);
+    }
+    mt_combine_params prm;
+    combine_params_default(&prm);
+    prm.graddrop_leak = n % 2 ? 0.25 : 0.0;
+    mt_combiner *c = NULL;
+    assert_int_equal(combine_new(&c, MT_COMBINE_GRADDROP_REP, T, &prm), MT_OK);
+    assert_int_equal(combine_run(c, J->G, T, J->P, J->losses, d, alpha), MT_ERR_ARG); /* it needs Z */
+    if (combine_graddrop_rep(c, J->G, T, B, R, Z, d, alpha))
+        fail_msg("graddrop_rep: %s: %s", J->what, mt_last_error());
+    combine_free(c);
+    mt_rng rng;
+    mt_rng_init(&rng, 0, 0x636f6d62);
+    for (int r = 0; r < R; r++) {
+        ref_ld sr[MAXT], s = 0, as = 0;
+        for (int i = 0; i < T; i++) {
+            sr[i] = 0;
+            for (int b = 0; b < B; b++) {
+                float z = Z[b * R + r];
+                sr[i] += (z > 0 ? 1 : z < 0 ? -1 : 0) * (ref_ld)row(J, i)[b * R + r];
+            }
+            s += sr[i];
+            as += fabsl(sr[i]);
+        }
+        ref_ld P = as > 0 ? 0.5L * (1 + s / as) : 0.5L;
+        double u = mt_rng_uniform(&rng);
+        for (int b = 0; b < B; b++) {
+            ref_ld want = 0, sa = 0;
+            for (int i = 0; i < T; i++) {
+                int kept = (P > u && sr[i] > 0) || (P < u && sr[i] < 0);
+                ref_ld g = row(J, i)[b * R + r];
+                want += g * (prm.graddrop_leak + (1 - prm.graddrop_leak) * kept);
+                sa += fabsl(g);
+            }
+            if (!(fabsl(d[b * R + r] - want) <= 1e-6L * sa))
+                fail_msg("graddrop_rep: %s: d[%d, %d] = %g, replayed %g", J->what, b, r, d[b * R + r], (double)want);
+        }
+    }
+}
+
 static void check_sum_mean(const jac *J)
 {
     float d[MAXP], alpha[MAXT];
@@ -943,6 +994,7 @@ static void test_mtl_combine_props_every_method(void **state)
             case MT_COMBINE_MOCO:
             case MT_COMBINE_DB_MTL:
             case MT_COMBINE_EXCESS_MTL: check_stateful(&J, (mt_combine_kind)k); break;
+            case MT_COMBINE_GRADDROP_REP: check_graddrop_rep(&J, n); break;
             default: fail_msg("combine kind %d (%s) has no property check", k, combine_kind_name((mt_combine_kind)k));
             }
             checked[k]++;

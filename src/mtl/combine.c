@@ -907,6 +907,57 @@ static void run_excess_mtl(mt_combiner *c, const float *G, size_t P)
     for (int i = 0; i < T; i++) c->alpha[i] = T * exp(lw[i] - mx) / sum;
 }
 
+mt_status combine_graddrop_rep(mt_combiner *c, const float *G, int T, int B, int R, const float *Z, float *d_out,
+                               float *alpha_out)
+{
+    if (!c) return mt_fail(MT_ERR_ARG, "combine_graddrop_rep: combiner is NULL");
+    if (c->kind != MT_COMBINE_GRADDROP_REP)
+        return mt_fail(MT_ERR_STATE, "combine %s: combine_graddrop_rep is graddrop_rep's", combine_kind_name(c->kind));
+    if (!G || !Z || !d_out || !alpha_out)
+        return mt_fail(MT_ERR_ARG, "combine graddrop_rep: G, Z, d_out and alpha_out are required");
+    if (T != c->T)
+        return mt_fail(MT_ERR_SHAPE, "combine graddrop_rep: G has %d task rows but the combiner was made for %d", T,
+                       c->T);
+    size_t P = (size_t)B * (size_t)R;
+    if (B < 1 || R < 1 || P > (size_t)INT_MAX)
+        return mt_fail(MT_ERR_SHAPE, "combine graddrop_rep: representation %d x %d out of range", B, R);
+    linalg_gram(G, T, P, c->M, c->chunk);
+    for (int i = 0; i < T; i++)
+        if (!isfinite(c->M[i * T + i]))
+            return mt_fail(MT_ERR_NUMERIC, "combine graddrop_rep: the gradient of task %d is not finite", i);
+    double leak = c->prm.graddrop_leak, *sr = c->vec[0], *keep = c->vec[1];
+    for (int r = 0; r < R; r++) {
+        double s = 0.0, as = 0.0;
+        for (int i = 0; i < T; i++) {
+            double v = 0.0;
+            for (int b = 0; b < B; b++) {
+                float z = Z[(size_t)b * R + r];
+                double g = G[(size_t)i * P + (size_t)b * R + r];
+                v += z > 0.0f ? g : z < 0.0f ? -g : 0.0;
+            }
+            sr[i] = v;
+            s += v;
+            as += fabs(v);
+        }
+        double purity = as > 0.0 ? 0.5 * (1.0 + s / as) : 0.5;
+        double u = mt_rng_uniform(&c->rng); /* one per unit: reproducible */
+        for (int i = 0; i < T; i++)
+            keep[i] = leak + (1.0 - leak) * ((purity > u && sr[i] > 0.0) || (purity < u && sr[i] < 0.0) ? 1.0 : 0.0);
+        for (int b = 0; b < B; b++) {
+            double out = 0.0;
+            for (int i = 0; i < T; i++) out += keep[i] * G[(size_t)i * P + (size_t)b * R + r];
+            d_out[(size_t)b * R + r] = (float)out;
+        }
+    }
+    alpha_least_squares(c, G, P, d_out);
+    for (int i = 0; i < T; i++) {
+        if (!isfinite(c->alpha[i]))
+            return mt_fail(MT_ERR_NUMERIC, "combine graddrop_rep: weight of task %d is not finite", i);
+        alpha_out[i] = (float)c->alpha[i];
+    }
+    return MT_OK;
+}
+
 mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const float *losses, float *d_out,
                       float *alpha_out)
 {
@@ -919,6 +970,9 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
                        c->T);
     if (P < 1 || P > (size_t)INT_MAX)
         return mt_fail(MT_ERR_SHAPE, "combine %s: P = %zu parameters out of range 1..%d", kn, P, INT_MAX);
+    if (c->kind == MT_COMBINE_GRADDROP_REP)
+        return mt_fail(MT_ERR_ARG, "combine graddrop_rep: it acts on the shared representation and needs it "
+                                   "(combine_graddrop_rep; in a run it is always on the representation)");
     int outside = c->kind == MT_COMBINE_GRADDROP || c->kind == MT_COMBINE_TRIMMED_MEAN || c->kind == MT_COMBINE_MOCO ||
                   c->kind == MT_COMBINE_DB_MTL; /* d is not G^T alpha */
     if (outside && !d_out)

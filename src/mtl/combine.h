@@ -39,7 +39,9 @@
  *                  normal plane of every ORIGINAL g_j (j != i, random
  *                  order from the seeded stream, reshuffled per i) that
  *                  it conflicts with (g_i' . g_j < 0); d = sum_i g_i'.
- *   graddrop       (Chen et al. 2020) per coordinate p the sign purity
+ *   graddrop       (Chen et al. 2020, on parameter gradients; with rep_grad
+ *                  per element of the representation gradient) per
+ *                  coordinate p the sign purity
  *                  P = (1 + sum_i g_ip / sum_i |g_ip|) / 2; one uniform U
  *                  per coordinate; the positive parts are kept where
  *                  P > U, else the negative parts; d_p = sum_i
@@ -152,6 +154,17 @@
  *                  and the rest averaged. Needs T > 2 trim. Not in the
  *                  span: alpha is the least-squares fit, as for graddrop;
  *                  d_out is required.
+ *   graddrop_rep   (Chen et al. 2020 as the paper and LibMTL do it: on the
+ *                  shared representation Z (B, R), always) through
+ *                  combine_graddrop_rep: per unit r of the representation
+ *                  the batch-summed, input-sign-corrected gradients s_ir =
+ *                  sum_b g_i[b, r] sign(Z[b, r]) give the purity P_r =
+ *                  (1 + sum_i s_ir / sum_i |s_ir|) / 2 (1/2 when all are
+ *                  0); one uniform U_r; task i's gradient of unit r is kept
+ *                  where P_r > U_r and s_ir > 0 or P_r < U_r and s_ir < 0,
+ *                  over the whole batch; d[b, r] = sum_i g_i[b, r] (leak +
+ *                  (1 - leak) kept_ir). alpha is the least-squares fit.
+ *                  combine_run refuses it (it needs Z).
  *
  * Methods with a state per shared parameter (combine_reserve first; t
  * counts the calls since reset, from 1):
@@ -215,6 +228,7 @@ typedef enum {
     MT_COMBINE_MOCO,
     MT_COMBINE_DB_MTL,
     MT_COMBINE_EXCESS_MTL,
+    MT_COMBINE_GRADDROP_REP,
     MT_COMBINE_KIND_COUNT
 } mt_combine_kind;
 
@@ -274,6 +288,13 @@ void combine_free(mt_combiner *c);
  * MT_ERR_NUMERIC naming the task. On error the outputs are unspecified. */
 mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const float *losses, float *d_out,
                       float *alpha_out);
+
+/* graddrop_rep on G (T, B R) = the tasks' gradients of the shared
+ * representation Z (B, R) row-major (as the trainer's rep_grad pass gives
+ * them), Z borrowed; d_out (B R) and alpha_out (T) required. The combiner
+ * must be of kind graddrop_rep (MT_ERR_STATE otherwise). */
+mt_status combine_graddrop_rep(mt_combiner *c, const float *G, int T, int B, int R, const float *Z, float *d_out,
+                               float *alpha_out);
 
 /* Whether the method keeps a state per shared parameter (moco, db_mtl,
  * excess_mtl): combine_run then needs combine_reserve first. */

@@ -74,6 +74,10 @@ static const mt_tparam_def graddrop_params[] = {
     COMBINER_COMMON
     {"leak", MT_TP_NUMBER, 0, 0, 1, NULL, "fraction of every gradient kept whatever its sign", .field = CD(graddrop_leak)},
     END};
+/* graddrop_rep is always on the representation: rep_grad is not its to choose */
+static const mt_tparam_def graddrop_rep_params[] = {
+    {"leak", MT_TP_NUMBER, 0, 0, 1, NULL, "fraction of every gradient kept whatever its sign", .field = CD(graddrop_leak)},
+    END};
 static const mt_tparam_def gradvac_params[] = {
     COMBINER_COMMON
     {"beta", MT_TP_NUMBER, 0.5, 0, 1, NULL, "EMA rate of the target cosines (0: targets stay 0)", .field = CD(gradvac_beta)},
@@ -168,7 +172,12 @@ static const mt_method_info methods[] = {
     C("mgda", MT_COMBINE_MGDA, "Sener & Koltun 2018: min-norm point of the convex hull (Frank-Wolfe)", mgda_params),
     C("mgda_ub", MT_COMBINE_MGDA_UB, "Sener & Koltun 2018's MGDA-UB: mgda { rep_grad = true }", mgda_ub_params),
     C("pcgrad", MT_COMBINE_PCGRAD, "Yu et al. 2020: project conflicting components away", combine_none),
-    C("graddrop", MT_COMBINE_GRADDROP, "Chen et al. 2020: drop gradient signs by their purity", graddrop_params),
+    C("graddrop", MT_COMBINE_GRADDROP,
+      "Chen et al. 2020 on parameter gradients: drop gradient signs by their purity, per parameter", graddrop_params),
+    C("graddrop_rep", MT_COMBINE_GRADDROP_REP,
+      "Chen et al. 2020 as the paper and LibMTL: per unit of the shared representation, batch-summed, input-sign "
+      "corrected",
+      graddrop_rep_params),
     C("gradvac", MT_COMBINE_GRADVAC, "Wang et al. 2021: steer cosines toward their running targets", gradvac_params),
     C("cagrad", MT_COMBINE_CAGRAD, "Liu et al. 2021: conflict-averse direction near the mean gradient", cagrad_params),
     C("imtl_g", MT_COMBINE_IMTL_G, "Liu et al. 2021: equal projections on every task gradient", combine_none),
