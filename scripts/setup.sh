@@ -9,7 +9,9 @@ set -e
 
 # clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes; not
 # pulled in without recommends) build the fuzz harnesses of `make test`.
-PKGS="build-essential pkg-config liblua5.4-dev libopenblas-dev libncurses-dev libcmocka-dev zlib1g-dev libcjson-dev dataset-fashion-mnist tmux clang libclang-rt-dev libopenmpi-dev openmpi-bin"
+# chromium (headless) and a font open `mtlab report`'s page in
+# tests/test_e2e_report.c.
+PKGS="build-essential pkg-config liblua5.4-dev libopenblas-dev libncurses-dev libcmocka-dev zlib1g-dev libcjson-dev dataset-fashion-mnist tmux clang libclang-rt-dev libopenmpi-dev openmpi-bin chromium fonts-dejavu-core"
 if [ "$1" = "--bench" ]; then
     PKGS="$PKGS python3-torch python3-numpy"
 fi

@@ -9,6 +9,7 @@
 #include "core/strutil.h"
 #include "mtl/methods.h"
 #include "mtl/model.h"
+#include "report.h"
 #include "sweep.h"
 #include "mtl/topology.h"
 
@@ -72,6 +73,9 @@ static void usage(FILE *f)
           "                                           curves, matrices over time (< >), comparison;\n"
           "                                           a sweep's DIR: each configuration's mean +- sd\n"
           "       mtlab run SCRIPT.lua [options]      train headless, write a run directory\n"
+          "       mtlab report RUN_DIR... [-o FILE] [--steps LIST]  one self-contained HTML page (default\n"
+          "                                           report.html) of runs or a sweep: settings, numbers,\n"
+          "                                           curves, matrices (at steps LIST), Pareto, landscape\n"
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
           "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
           "                                           their parameters, defaults and ranges\n"
@@ -321,6 +325,7 @@ int main(int argc, char **argv)
         return MT_EXIT_OK;
     }
     if (strcmp(argv[1], "open") == 0) return app_open(argc - 2, argv + 2);
+    if (strcmp(argv[1], "report") == 0) return app_report(argc - 2, argv + 2);
     const char *cmd = "workbench";
     int start = 1;
     if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0) {

@@ -363,6 +363,8 @@ cJSON *rundir_optim_json(const mt_optim_spec *op)
     cJSON_AddItemToObject(oo, "beta1", jrec_f32(op->beta1));
     cJSON_AddItemToObject(oo, "beta2", jrec_f32(op->beta2));
     cJSON_AddItemToObject(oo, "eps", jrec_f32(op->eps));
+    cJSON_AddItemToObject(oo, "alpha", jrec_f32(op->alpha));
+    cJSON_AddItemToObject(oo, "lr_decay", jrec_f32(op->lr_decay));
     cJSON_AddItemToObject(oo, "weight_decay", jrec_f32(op->weight_decay));
     cJSON_AddItemToObject(oo, "clip", jrec_f32(op->clip));
     cJSON_AddStringToObject(oo, "schedule", op->schedule);
@@ -370,6 +372,8 @@ cJSON *rundir_optim_json(const mt_optim_spec *op)
     cJSON_AddNumberToObject(oo, "step_size", op->step_size);
     cJSON_AddItemToObject(oo, "gamma", jrec_f32(op->gamma));
     cJSON_AddItemToObject(oo, "min_lr", jrec_f32(op->min_lr));
+    cJSON_AddNumberToObject(oo, "patience", op->patience);
+    cJSON_AddItemToObject(oo, "threshold", jrec_f32(op->threshold));
     return oo;
 }
 
@@ -429,6 +433,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     if (t) {
         cJSON_AddNumberToObject(tp, "params_shared", (double)trainer_params_shared(t));
         cJSON_AddNumberToObject(tp, "params_total", (double)trainer_params_total(t));
+        cJSON_AddStringToObject(tp, "drawing", trainer_topology_text(t)); /* what `mtlab check` prints */
     }
     if (e->topo.cls || topo_find(e->topo.type))
         jrec_params(tp, &e->topo.params, (e->topo.cls ? e->topo.cls : topo_find(e->topo.type))->params);
@@ -454,6 +459,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddNumberToObject(to, "epochs", tr->epochs);
     cJSON_AddNumberToObject(to, "steps", (double)(t ? trainer_total_steps(t) : tr->steps));
     cJSON_AddNumberToObject(to, "eval_every", tr->eval_every);
+    cJSON_AddStringToObject(to, "keep_best", tr->keep_best);
     cJSON_AddNumberToObject(to, "seed", (double)tr->seed);
     cJSON_AddNumberToObject(to, "relations_every", tr->relations_every);
     cJSON_AddNumberToObject(to, "affinity_every", tr->affinity_every);

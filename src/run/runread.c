@@ -376,7 +376,9 @@ mt_status runread_open(const char *dir, mt_recorded **out)
         snprintf(m->description, sizeof m->description, "%s", jstr(cfg, "description", ""));
         snprintf(m->weighting, sizeof m->weighting, "%s",
                  jstr(cJSON_GetObjectItemCaseSensitive(cfg, "weighting"), "method", ""));
-        describe_network(cfg, m->topology, sizeof m->topology);
+        const char *drawing = jstr(cJSON_GetObjectItemCaseSensitive(cfg, "topology"), "drawing", NULL);
+        if (drawing) snprintf(m->topology, sizeof m->topology, "%s", drawing);
+        else describe_network(cfg, m->topology, sizeof m->topology);
     }
     double last[MT_RES_SPLITS][2][MT_MAX_TASKS];
     for (int s = 0; s < MT_RES_SPLITS; s++)
@@ -472,29 +474,42 @@ void runread_seek(mt_recorded *r, long step)
 
 static int cmp_path(const void *a, const void *b) { return strcmp(a, b); }
 
-int runread_find(const char *dir, char (*paths)[1024], int max)
+/* Adds the run folders at or under dir (down to `depth` more levels) to
+ * paths; a folder holding config.json is a run and is not descended. */
+static int find_runs(const char *dir, int depth, char (*paths)[1024], int n, int max)
 {
     char probe[1200];
     struct stat sb;
     snprintf(probe, sizeof probe, "%s/config.json", dir);
     if (stat(probe, &sb) == 0) {
-        snprintf(paths[0], 1024, "%s", dir);
-        return 1;
+        if (n < max) snprintf(paths[n++], 1024, "%s", dir);
+        return n;
     }
-    DIR *d = opendir(dir);
-    if (!d) {
-        mt_fail(MT_ERR_ARG, "%s: not a run folder (no config.json) and cannot be listed", dir);
-        return 0;
-    }
-    int n = 0;
+    DIR *d = depth > 0 ? opendir(dir) : NULL;
+    if (!d) return n;
     struct dirent *de;
     while ((de = readdir(d)) && n < max) {
         if (de->d_name[0] == '.') continue;
-        snprintf(probe, sizeof probe, "%s/%s/config.json", dir, de->d_name);
-        if (stat(probe, &sb) == 0) snprintf(paths[n++], 1024, "%s/%s", dir, de->d_name);
+        snprintf(probe, sizeof probe, "%s/%s", dir, de->d_name);
+        if (stat(probe, &sb) == 0 && S_ISDIR(sb.st_mode) && strlen(probe) < 1024)
+            n = find_runs(probe, depth - 1, paths, n, max);
     }
     closedir(d);
-    qsort(paths, (size_t)n, sizeof *paths, cmp_path);
+    return n;
+}
+
+int runread_find(const char *dir, char (*paths)[1024], int max)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        mt_fail(MT_ERR_ARG, "%s: not a run folder (%s)", dir, stat(dir, &sb) != 0 ? "no such folder" : "not a folder");
+        return 0;
+    }
+    /* a run, a script's experiments (DIR/<experiment>/) or a sweep
+     * (DIR/<configuration>/seed-<n>/, or with several experiments one
+     * level more) */
+    int n = find_runs(dir, 3, paths, 0, max);
+    if (n > 1) qsort(paths, (size_t)n, sizeof *paths, cmp_path);
     if (!n) mt_fail(MT_ERR_ARG, "%s: not a run folder: no config.json in it or in its sub-folders", dir);
     return n;
 }
@@ -503,6 +518,20 @@ mt_monitor *runread_monitor(mt_recorded *r) { return &r->mon; }
 const mt_run_result *runread_result(const mt_recorded *r) { return &r->res; }
 const char *runread_dir(const mt_recorded *r) { return r->dir; }
 long runread_cursor(const mt_recorded *r) { return r->cursor; }
+
+const double *runread_update(const mt_recorded *r, const char *name, int i, long *step, int *rows, int *cols)
+{
+    for (int k = 0; k < r->nmx; k++) {
+        const rr_matrix *x = &r->mx[k];
+        if (strcmp(x->name, name) != 0) continue;
+        if (i < 0 || i >= x->n) return NULL;
+        *step = x->u[i].step;
+        *rows = x->u[i].rows;
+        *cols = x->u[i].cols;
+        return x->u[i].v;
+    }
+    return NULL;
+}
 
 const long *runread_steps(const mt_recorded *r, int *n)
 {
