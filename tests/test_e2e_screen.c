@@ -889,6 +889,15 @@ static void test_e2e_screen_open_sweep(void **state)
     assert_int_equal(rows, 2);
     cJSON_Delete(sw);
     free(s);
+    /* e: the comparison's SVG into the configuration's folder, the band shaded */
+    tmux("send-keys -t wb e");
+    s = wait_for("exported", 10);
+    assert_non_null(strstr(s, "exported"));
+    free(s);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "grep -q '<polygon class=\"band\"' '%s'/sweep-dir/weighting-equal/curves-c-val-step*.svg",
+             e2e_tmpdir());
+    assert_int_equal(system(cmd), 0);
     quit_workbench(0);
     tmux("kill-session -t wb");
 }

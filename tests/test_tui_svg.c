@@ -439,6 +439,40 @@ static void test_tui_svg_panes(void **state)
     assert_non_null(strstr(buf, "data-experiment=\"2\""));
     assert_non_null(strstr(buf, "equal \xe2\x86\x92 mgda at 2</text>"));
     assert_true(rightmost_text(buf) <= svg_width(buf));
+    assert_null(strstr(buf, "class=\"band\""));
+    free(buf);
+    /* a sweep's configuration (mtlab open on a sweep): a shaded band of one
+     * sd around the mean, one polygon per configuration, under the curves */
+    m.spread_n = 3;
+    assert_int_equal(series_init(&m.train_lo[0], 8), MT_OK);
+    assert_int_equal(series_init(&m.train_hi[0], 8), MT_OK);
+    for (int s = 0; s < 5; s++) {
+        series_push(&m.train_lo[0], s, 0.5 / (s + 1));
+        series_push(&m.train_hi[0], s, 2.0 / (s + 1));
+    }
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(tui_svg_compare_curves(f, ms, r, 3, "y1", 0, 0, 0), MT_OK);
+    fclose(f);
+    assert_well_formed(buf);
+    int bands = 0;
+    for (const char *q = strstr(buf, "<polygon class=\"band\""); q; q = strstr(q + 1, "<polygon class=\"band\"")) bands++;
+    assert_int_equal(bands, 3);
+    assert_true(strstr(buf, "<polygon class=\"band\"") < strstr(buf, "<polyline"));
+    assert_non_null(strstr(buf, "every configuration: mean, shaded +-1 sd over the seeds"));
+    /* its points: 5 along the upper edge and 5 back along the lower */
+    const char *pts = strstr(strstr(buf, "<polygon class=\"band\""), "points=\"");
+    int commas = 0;
+    for (const char *q = pts; *q && *q != '/'; q++) commas += *q == ',';
+    assert_int_equal(commas, 10);
+    free(buf);
+    /* on a log axis too */
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(tui_svg_compare_curves(f, ms, r, 3, "y1", 0, 0, 1), MT_OK);
+    fclose(f);
+    assert_well_formed(buf);
+    assert_non_null(strstr(buf, "<polygon class=\"band\""));
     free(buf);
     monitor_free(&m);
 }
