@@ -428,6 +428,32 @@ static void test_e2e_report_sweep_folder(void **state)
     free(html);
 }
 
+/* A landscape run: its point's path over the shaded landscape and the
+ * path of its objectives, from the position and objectives matrices. */
+static void test_e2e_report_landscape_paths(void **state)
+{
+    (void)state;
+    char args[1024];
+    snprintf(args, sizeof args, "run '%s/experiments/40_landscape_combiners.lua' --experiment 6 --out land -q",
+             MTLAB_ROOT);
+    assert_int_equal(e2e_run(args, NULL, NULL), 0);
+    assert_int_equal(e2e_run("report land -o land.html", NULL, NULL), 0);
+    char *html = slurp_rel("land.html");
+    assert_non_null(html);
+    const char *needles[] = {"href=\"#landscape\"", "id=\"landscape\"", "class=\"background\"",
+                             "class=\"path\" data-run=\"0\"", "f2 against f1", "class=\"start\"",
+                             "class=\"end\"", NULL};
+    for (int i = 0; needles[i]; i++)
+        if (!strstr(html, needles[i])) fail_msg("landscape report lacks %s", needles[i]);
+    /* two paths: the plane and the objectives */
+    int paths = 0;
+    for (const char *p = strstr(html, "class=\"path\""); p; p = strstr(p + 1, "class=\"path\"")) paths++;
+    assert_int_equal(paths, 2);
+    /* the paths are not among the relation matrices */
+    assert_null(strstr(html, "<text x=\"12\" y=\"20\" font-size=\"14\" font-weight=\"bold\">position</text>"));
+    free(html);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_e2e_report_escapes_hostile_folder),
         cmocka_unit_test(test_e2e_report_malformed_folders),
         cmocka_unit_test(test_e2e_report_sweep_folder),
+        cmocka_unit_test(test_e2e_report_landscape_paths),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
