@@ -428,6 +428,41 @@ static void test_e2e_report_sweep_folder(void **state)
     free(html);
 }
 
+/* Claim verdicts in summary.json (helper-independent shapes: a list of
+ * objects, a verdict word, a boolean) are shown, escaped and coloured. */
+static void test_e2e_report_claims(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf claimed && cp -r a claimed", e2e_tmpdir());
+    assert_int_equal(system(cmd), 0);
+    char *s = slurp_rel("claimed/summary.json");
+    cJSON *sum = cJSON_Parse(s);
+    free(s);
+    assert_non_null(sum);
+    cJSON *list = cJSON_AddArrayToObject(sum, "claims");
+    cJSON *c1 = cJSON_CreateObject(), *c2 = cJSON_CreateObject();
+    cJSON_AddStringToObject(c1, "claim", "<b>mixing</b> beats columns");
+    cJSON_AddStringToObject(c1, "verdict", "holds");
+    cJSON_AddStringToObject(c2, "claim", "y3 stays apart");
+    cJSON_AddBoolToObject(c2, "holds", 0);
+    cJSON_AddItemToArray(list, c1);
+    cJSON_AddItemToArray(list, c2);
+    char *text = cJSON_Print(sum);
+    e2e_write("claimed/summary.json", text);
+    free(text);
+    cJSON_Delete(sum);
+    assert_int_equal(e2e_run("report claimed -o claims.html", NULL, NULL), 0);
+    char *html = slurp_rel("claims.html");
+    assert_non_null(html);
+    assert_null(strstr(html, "No claim verdicts"));
+    assert_non_null(strstr(html, "&lt;b&gt;mixing&lt;/b&gt; beats columns"));
+    assert_non_null(strstr(html, "<span class=\"holds\">holds</span>"));
+    assert_non_null(strstr(html, "<span class=\"fails\">does not hold</span>"));
+    assert_null(strstr(html, "<b>"));
+    free(html);
+}
+
 /* A landscape run: its point's path over the shaded landscape and the
  * path of its objectives, from the position and objectives matrices. */
 static void test_e2e_report_landscape_paths(void **state)
@@ -463,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_e2e_report_malformed_folders),
         cmocka_unit_test(test_e2e_report_sweep_folder),
         cmocka_unit_test(test_e2e_report_landscape_paths),
+        cmocka_unit_test(test_e2e_report_claims),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
