@@ -455,6 +455,55 @@ static void test_engine_checkpoint_atomic_write(void **state)
     params_free(&big);
 }
 
+/* RMSprop (with momentum: both buffers) and Adagrad (the sum of squares)
+ * resume bit for bit from a checkpoint. */
+static void test_engine_checkpoint_rmsprop_adagrad_round_trip(void **state)
+{
+    ctx *c = *state;
+    char path[256];
+    path_in(c, "rms.safetensors", path, sizeof path);
+    for (int kind = MT_OPTIM_RMSPROP; kind <= MT_OPTIM_ADAGRAD; kind++) {
+        mt_params a, b;
+        make_params(&a, 6);
+        mt_optim oa, ob;
+        mt_optim_config cfg = optim_defaults((mt_optim_kind)kind);
+        cfg.momentum = kind == MT_OPTIM_RMSPROP ? 0.9f : 0.0f;
+        cfg.lr_decay = kind == MT_OPTIM_ADAGRAD ? 0.1f : 0.0f;
+        assert_int_equal(optim_init(&oa, &cfg, a.total), MT_OK);
+        mt_rng r;
+        mt_rng_init(&r, 9, 0);
+        for (int s = 0; s < 3; s++) {
+            for (size_t i = 0; i < a.total; i++) a.grad[i] = (float)mt_rng_normal(&r);
+            assert_int_equal(optim_step_params(&oa, &a), MT_OK);
+        }
+        assert_int_equal(checkpoint_save_train(path, &a, &oa, NULL, NULL, 0), MT_OK);
+        make_params(&b, 7);
+        assert_int_equal(optim_init(&ob, &cfg, b.total), MT_OK);
+        assert_int_equal(checkpoint_load_train(path, &b, &ob), MT_OK);
+        assert_int_equal(ob.t, 3);
+        for (int i = 0; i < a.count; i++) {
+            size_t o = a.info[i].offset, n = a.info[i].size * sizeof(float);
+            assert_memory_equal(oa.m + o, ob.m + o, n);
+            assert_memory_equal(oa.v + o, ob.v + o, n);
+        }
+        for (int s = 0; s < 2; s++) { /* Adagrad's lr_decay uses t: it must resume too */
+            for (size_t i = 0; i < a.total; i++) a.grad[i] = b.grad[i] = (float)mt_rng_normal(&r);
+            assert_int_equal(optim_step_params(&oa, &a), MT_OK);
+            assert_int_equal(optim_step_params(&ob, &b), MT_OK);
+        }
+        for (int i = 0; i < a.count; i++)
+            assert_memory_equal(a.data + a.info[i].offset, b.data + b.info[i].offset, a.info[i].size * sizeof(float));
+        mt_ckpt *ck;
+        assert_int_equal(checkpoint_open(path, &ck), MT_OK);
+        assert_string_equal(checkpoint_meta(ck, "optim.kind"), optim_kind_name((mt_optim_kind)kind));
+        checkpoint_close(ck);
+        optim_free(&oa);
+        optim_free(&ob);
+        params_free(&a);
+        params_free(&b);
+    }
+}
+
 static void test_engine_checkpoint_train_state_round_trip(void **state)
 {
     ctx *c = *state;
@@ -581,8 +630,8 @@ static void test_engine_checkpoint_metadata_validated(void **state)
         {"\"optim.step\":\"3\"", "\"optim.step\":\"99999999999999999999999999999999999999999999999\"",
          "metadata optim.step = \"9999999999999999999999999999999999999999...\": expected a whole number"},
         {"\"optim.t\":\"3\"", "\"optim.t\":\"4\"", "metadata optim.t = 4 exceeds optim.step = 3"},
-        {"\"optim.kind\":\"adam\"", "\"optim.kind\":\"rmsprop\"",
-         "metadata optim.kind = \"rmsprop\": expected sgd, adam or adamw"},
+        {"\"optim.kind\":\"adam\"", "\"optim.kind\":\"lion\"",
+         "metadata optim.kind = \"lion\": expected sgd, adam, adamw, rmsprop or adagrad"},
         {"\"optim.kind\":\"adam\"", "\"optim.kind\":\"adam\",\"optim.kind\":\"sgd\"",
          "__metadata__ key optim.kind appears twice"},
     };
@@ -811,6 +860,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_corrupt_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_atomic_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_rmsprop_adagrad_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_train_state_round_trip, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_metadata_validated, setup, teardown),

@@ -70,7 +70,8 @@ static void usage(FILE *f)
 {
     fputs("usage: mtlab SCRIPT.lua [options]          open the workbench on a script\n"
           "       mtlab open RUN_DIR... [--no-color]  recorded run folders in the workbench, read only:\n"
-          "                                           curves, matrices over time (< >), comparison\n"
+          "                                           curves, matrices over time (< >), comparison;\n"
+          "                                           a sweep's DIR: each configuration's mean +- sd\n"
           "       mtlab run SCRIPT.lua [options]      train headless, write a run directory\n"
           "       mtlab report RUN_DIR... [-o FILE] [--steps LIST]  one self-contained HTML page (default\n"
           "                                           report.html) of runs or a sweep: settings, numbers,\n"

@@ -46,4 +46,12 @@ const double *runread_update(const mt_recorded *r, const char *name, int i, long
 void runread_seek(mt_recorded *r, long step);
 long runread_cursor(const mt_recorded *r);
 
+/* The runs of one sweep configuration (its seeds' folders, dirs[0..n))
+ * read as one, named `name`: every curve is the mean over the seeds at
+ * the steps all of them reached, with mean -/+ one sample standard
+ * deviation in the monitor's spread series (spread_n = n); the numbers
+ * are the means of the seeds' summaries (NaN where a seed has none); the
+ * matrices are those of the first seed. An error names the folder. */
+mt_status runread_open_runs(const char *name, const char *const *dirs, int n, mt_recorded **out);
+
 #endif
