@@ -54,7 +54,7 @@ band to enlarge it; m for the task correlation.]],
     measure = function(r)
       local A = r[1].tasks.A
       return math.log(A.test_metric / A.single_task_metric),
-        string.format("A's test MSE multi-task / single-task %.3f", A.test_metric / A.single_task_metric)
+        string.format("log(A's test MSE multi-task / single-task, %.3f)", A.test_metric / A.single_task_metric)
     end,
     below = math.log(0.5),
     draws = "0..14",

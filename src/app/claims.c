@@ -62,8 +62,7 @@ static void add_to_summary(const char *dir, const cJSON *claims)
 }
 
 /* The verdicts of the claims declared on the sweep (sweep = 1) or not. */
-static int verdicts(mtlua_session *s, int sweep, const char *out, const char *const *dirs, int nrun, const char *skip,
-                    int quiet)
+static int verdicts(mtlua_session *s, int sweep, const char *out, const char *const *dirs, int nrun, const char *skip)
 {
     int n = mtlua_claim_count(s), code = MT_EXIT_OK, checked = 0;
     for (int j = 0; j < n; j++) checked += mtlua_claim_at(s, j)->on_sweep == sweep;
@@ -82,7 +81,7 @@ static int verdicts(mtlua_session *s, int sweep, const char *out, const char *co
             all = 0;
             cJSON_AddNullToObject(c, "held");
             cJSON_AddStringToObject(c, "message", skip);
-            if (!quiet) printf("claim not checked: %s\n", skip);
+            printf("claim not checked: %s\n", skip);
             continue;
         }
         mtlua_verdict v;
@@ -117,7 +116,8 @@ static int verdicts(mtlua_session *s, int sweep, const char *out, const char *co
 int app_claims_verdicts(mtlua_session *s, const char *out, const char *const *dirs, int nrun, const char *skip,
                         int quiet)
 {
-    return verdicts(s, 0, out, dirs, nrun, skip, quiet);
+    (void)quiet; /* a verdict is the run's result: printed with -q too */
+    return verdicts(s, 0, out, dirs, nrun, skip);
 }
 
 int app_claims_sweep(const char *script, const mtlua_override *ov, int nov, const char *out, int complete)
@@ -139,7 +139,7 @@ int app_claims_sweep(const char *script, const mtlua_override *ov, int nov, cons
             skip = "sweep.json could not be read";
         }
         mt_free(text);
-        code = verdicts(s, 1, out, NULL, 0, skip, 0);
+        code = verdicts(s, 1, out, NULL, 0, skip);
     }
     mtlua_close(s);
     return code;
@@ -436,7 +436,7 @@ int app_claims_thorough(const app_options *o)
             cJSON_AddItemToObject(c, "value", jrec_num(est));
             cJSON_AddItemToObject(c, "lo", jrec_num(lo));
             cJSON_AddItemToObject(c, "hi", jrec_num(hi));
-            cJSON_AddNumberToObject(c, "values", nv);
+            cJSON_AddNumberToObject(c, "nvalues", nv);
             snprintf(msg + w, sizeof msg - w, "; %s of %d values %.4g, %.0f%% interval [%.4g, %.4g] %s %.4g",
                      k->statistic, nv, est, 100 * MT_STAT_LEVEL, lo, hi,
                      inside ? (k->has_above ? ">" : "<") : "does not clear", k->has_above ? k->above : k->below);

@@ -354,6 +354,25 @@ int app_check(const app_options *o)
         printf("\n");
         trainer_free(t);
     }
+    for (int j = 0; j < mtlua_claim_count(s); j++) {
+        const mtlua_claim_info *k = mtlua_claim_at(s, j);
+        printf("claim (%s%s%s): %s\n", k->path, k->where[0] ? ", " : "", k->where, k->text);
+        if (k->has_measure)
+            printf("  measure: the %s %s %g\n", k->statistic, k->has_above ? "above" : "below",
+                   k->has_above ? k->above : k->below);
+        printf("  checked by %s on", k->on_sweep ? "mtlab sweep" : "mtlab run");
+        if (k->nseeds) {
+            printf(" seeds");
+            for (int i = 0; i < k->nseeds; i++) printf("%s%lld", i ? "," : " ", k->seed[i]);
+            printf(" x");
+        } else {
+            printf(" the script's seeds x");
+        }
+        printf(" draws");
+        for (int i = 0; i < k->ndraws; i++) printf("%s%lld", i ? "," : " ", k->draw[i]);
+        printf(" (--claims-thorough)\n");
+    }
+    if (!mtlua_claim_count(s)) printf("claim: none declared\n");
     mtlua_close(s);
     return code;
 }
