@@ -3,6 +3,7 @@
  * their seeds x data draws in child runs, with the statistic's interval
  * against the margin (docs/lua-api.md "Claims"). */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "core/mem.h"
 #include "core/textfile.h"
 #include "run/jsonrec.h"
+#include "run/result.h"
 #include "run/rundir.h"
 #include "run/sweep_stats.h"
 #include "sweep.h"
@@ -61,8 +63,24 @@ static void add_to_summary(const char *dir, const cJSON *claims)
     cJSON_Delete(o);
 }
 
-/* The verdicts of the claims declared on the sweep (sweep = 1) or not. */
-static int verdicts(mtlua_session *s, int sweep, const char *out, const char *const *dirs, int nrun, const char *skip)
+/* Appends to a notes buffer. */
+static void note(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(char *buf, size_t n, const char *fmt, ...)
+{
+    if (!buf || !n) return;
+    size_t w = strlen(buf);
+    if (w + 1 >= n) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + w, n - w, fmt, ap);
+    va_end(ap);
+}
+
+/* The verdicts of the claims declared on the sweep (sweep = 1) or not,
+ * each line to `print` (or nowhere) and, with the claim's text, to
+ * notes. */
+static int verdicts(mtlua_session *s, int sweep, const char *out, const char *const *dirs, int nrun, const char *skip,
+                    FILE *print, char *notes, size_t nn)
 {
     int n = mtlua_claim_count(s), code = MT_EXIT_OK, checked = 0;
     for (int j = 0; j < n; j++) checked += mtlua_claim_at(s, j)->on_sweep == sweep;
@@ -81,7 +99,8 @@ static int verdicts(mtlua_session *s, int sweep, const char *out, const char *co
             all = 0;
             cJSON_AddNullToObject(c, "held");
             cJSON_AddStringToObject(c, "message", skip);
-            printf("claim not checked: %s\n", skip);
+            if (print) fprintf(print, "claim not checked: %s\n", skip);
+            note(notes, nn, "%sClaim: %s\n\nclaim not checked: %s", notes && notes[0] ? "\n\n" : "", k->text, skip);
             continue;
         }
         mtlua_verdict v;
@@ -96,7 +115,8 @@ static int verdicts(mtlua_session *s, int sweep, const char *out, const char *co
         }
         char line[2200];
         app_claim_line(k, &v, line, sizeof line);
-        printf("%s\n", line);
+        if (print) fprintf(print, "%s\n", line);
+        note(notes, nn, "%sClaim: %s\n\n%s", notes && notes[0] ? "\n\n" : "", k->text, line);
         if (!v.held) {
             all = 0;
             code = MT_EXIT_CLAIM;
@@ -109,15 +129,34 @@ static int verdicts(mtlua_session *s, int sweep, const char *out, const char *co
     if (rundir_write_json_path(path, top)) fprintf(stderr, "mtlab: %s\n", mt_last_error());
     if (nrun == 1) add_to_summary(dirs[0], arr);
     cJSON_Delete(top);
-    fflush(stdout);
+    if (print) fflush(print);
     return code;
 }
 
 int app_claims_verdicts(mtlua_session *s, const char *out, const char *const *dirs, int nrun, const char *skip,
-                        int quiet)
+                        char *notes, size_t nn)
 {
-    (void)quiet; /* a verdict is the run's result: printed with -q too */
-    return verdicts(s, 0, out, dirs, nrun, skip);
+    /* a verdict is the run's result: printed with -q too; the workbench
+     * (notes != NULL) prints nothing on its screen */
+    return verdicts(s, 0, out, dirs, nrun, skip, notes ? NULL : stdout, notes, nn);
+}
+
+int app_claims_add_run(mtlua_session *s, int i, const char *dir, int code, char *skip, size_t n)
+{
+    char path[1400];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    mt_run_result r;
+    int have = code != MT_EXIT_USAGE && result_read_summary(path, &r) == MT_OK;
+    if (!have) mt_clear_error();
+    /* a run that ended (finished, diverged, failed) is judged by the
+     * claim; one interrupted, stopped or never started leaves it unchecked */
+    if (have && strcmp(r.status, "interrupted") != 0 && strcmp(r.status, "stopped") != 0) {
+        if (mtlua_claim_add_result(s, i, dir) == MT_OK) return 0;
+        if (!skip[0]) snprintf(skip, n, "%s", mt_last_error());
+        return -1;
+    }
+    if (!skip[0]) snprintf(skip, n, "\"%s\" %s", mtlua_experiment(s, i)->name, have ? r.status : "did not run");
+    return 0;
 }
 
 int app_claims_sweep(const char *script, const mtlua_override *ov, int nov, const char *out, int complete)
@@ -139,7 +178,7 @@ int app_claims_sweep(const char *script, const mtlua_override *ov, int nov, cons
             skip = "sweep.json could not be read";
         }
         mt_free(text);
-        code = verdicts(s, 1, out, NULL, 0, skip);
+        code = verdicts(s, 1, out, NULL, 0, skip, stdout, NULL, 0);
     }
     mtlua_close(s);
     return code;
