@@ -106,6 +106,7 @@ static int verdicts(mtlua_session *s, int sweep, const char *out, const char *co
         mtlua_verdict v;
         mtlua_claim_check(s, j, &v);
         cJSON_AddBoolToObject(c, "held", v.held);
+        if (k->has_check) cJSON_AddBoolToObject(c, "check_held", v.check_held);
         if (v.error) cJSON_AddBoolToObject(c, "error", 1);
         cJSON_AddStringToObject(c, "message", v.message);
         if (k->has_measure) {
@@ -390,7 +391,7 @@ int app_claims_thorough(const app_options *o)
             if (r->has_seed) snprintf(seed, sizeof seed, "seed %lld, ", r->seed);
             if (!o->quiet)
                 fprintf(stderr, "mtlab: [%d/%d] %sdraw %lld: %s (%.0fs so far)\n", done, nr, seed, r->draw,
-                        c == MT_EXIT_OK ? "claim held" : c == MT_EXIT_CLAIM ? "claim failed" : "run failed",
+                        c == MT_EXIT_OK ? "its verdict held" : c == MT_EXIT_CLAIM ? "its own verdict failed" : "a run failed",
                         sweep_now() - t0);
         }
         if (app_stop_signal && next < nr) nr = next; /* start nothing more */
@@ -428,13 +429,21 @@ int app_claims_thorough(const app_options *o)
                 cJSON_AddNumberToObject(pr, "exit", run[i].code);
                 cJSON *child = read_child(run[i].dir);
                 const cJSON *cc = child ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(child, "claims"), ci) : NULL;
+                /* per run only the check counts (and that the measure ran):
+                 * the statistic is judged over every run's values below */
                 const cJSON *h = cc ? cJSON_GetObjectItemCaseSensitive(cc, "held") : NULL;
-                if (!cJSON_IsBool(h)) {
+                const cJSON *ch = cc ? cJSON_GetObjectItemCaseSensitive(cc, "check_held") : NULL;
+                const cJSON *er = cc ? cJSON_GetObjectItemCaseSensitive(cc, "error") : NULL;
+                int verdict = !cJSON_IsBool(h)     ? -1 /* no verdict: the run failed */
+                              : cJSON_IsTrue(er)   ? 0
+                              : k->has_check       ? cJSON_IsTrue(ch)
+                                                   : 1;
+                if (verdict < 0) {
                     failed_runs++;
                     cJSON_AddNullToObject(pr, "held");
                 } else {
-                    held += cJSON_IsTrue(h);
-                    cJSON_AddBoolToObject(pr, "held", cJSON_IsTrue(h));
+                    held += verdict;
+                    cJSON_AddBoolToObject(pr, "held", verdict);
                     const cJSON *m = cJSON_GetObjectItemCaseSensitive(cc, "message");
                     if (cJSON_IsString(m)) cJSON_AddStringToObject(pr, "message", m->valuestring);
                     const cJSON *x;
@@ -451,8 +460,11 @@ int app_claims_thorough(const app_options *o)
             }
         int ok = failed_runs == 0 && runs > 0;
         char msg[1024];
-        size_t w = (size_t)snprintf(msg, sizeof msg, "%d runs (%d seed%s x %d draw%s)", runs, ns, ns == 1 ? "" : "s",
-                                    k->ndraws, k->ndraws == 1 ? "" : "s");
+        char seeds[48];
+        if (k->nseeds) snprintf(seeds, sizeof seeds, "%d seed%s", ns, ns == 1 ? "" : "s");
+        else snprintf(seeds, sizeof seeds, "the script's seeds");
+        size_t w = (size_t)snprintf(msg, sizeof msg, "%d runs (%s x %d draw%s)", runs, seeds, k->ndraws,
+                                    k->ndraws == 1 ? "" : "s");
         if (failed_runs) w += (size_t)snprintf(msg + w, sizeof msg - w, ", %d without a verdict (see run.log)", failed_runs);
         if (k->has_check) {
             ok = ok && held == runs;
