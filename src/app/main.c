@@ -7,12 +7,11 @@
 #include <cblas.h>
 #include "app.h"
 #include "core/strutil.h"
+#include "core/version.h"
 #include "mtl/methods.h"
 #include "mtl/model.h"
 #include "sweep.h"
 #include "mtl/topology.h"
-
-#define MTLAB_VERSION "0.1.0"
 
 /* The options: one table for the parser, --help and the test that holds
  * docs/mtlab.1 to it. */
@@ -160,6 +159,68 @@ static int list_registry(size_t (*gen)(char *, size_t))
     fputs(buf, stdout);
     free(buf);
     return MT_EXIT_OK;
+}
+
+/* mtlab --complete WHAT: the words bash completion offers
+ * (scripts/mtlab.bash-completion), one a line, from the tables that define
+ * them, so the completion never lists an option or key mtlab lacks. */
+static const char *const commands[] = {"run", "check", "open", "sweep", "help", NULL};
+static const char *const top_options[] = {"--help", "--version", "--list-methods", "--list-data",
+                                          "--list-topologies", "--list-models", NULL};
+
+static size_t complete_commands(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    for (const char *const *c = commands; *c; c++) tparam_md_printf(&o, "%s\n", *c);
+    for (const char *const *c = top_options; *c; c++) tparam_md_printf(&o, "%s\n", *c);
+    return o.w;
+}
+
+static size_t complete_options(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    for (int i = 0; i < OPT_COUNT; i++)
+        tparam_md_printf(&o, "%s%s\n", opts[i].name, opts[i].arg ? "=" : "");
+    return o.w;
+}
+
+/* Options that take a value, one a line: bash completes their value. */
+static size_t complete_valued(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    for (int i = 0; i < OPT_COUNT; i++)
+        if (opts[i].arg) tparam_md_printf(&o, "%s %s\n", opts[i].name, opts[i].arg);
+    return o.w;
+}
+
+static size_t complete_methods(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    for (int i = 0; i < method_count(); i++) tparam_md_printf(&o, "%s\n", method_at(i)->name);
+    return o.w;
+}
+
+static size_t complete_datadir(char *buf, size_t n)
+{
+    const char *d = mt_datadir();
+    return (size_t)snprintf(buf, n, "%s\n", d ? d : ".");
+}
+
+static int complete(int argc, char **argv)
+{
+    static const struct {
+        const char *what;
+        size_t (*gen)(char *, size_t);
+    } kinds[] = {{"commands", complete_commands}, {"options", complete_options}, {"valued", complete_valued},
+                 {"set-keys", mtlua_set_keys},    {"methods", complete_methods},   {"datadir", complete_datadir}};
+    for (size_t k = 0; argc == 3 && k < sizeof kinds / sizeof kinds[0]; k++)
+        if (strcmp(argv[2], kinds[k].what) == 0) return list_registry(kinds[k].gen);
+    fprintf(stderr, "mtlab: usage: mtlab --complete commands|options|valued|set-keys|methods|datadir\n");
+    return MT_EXIT_USAGE;
 }
 
 static int find_opt(const char *a)
@@ -315,8 +376,9 @@ int main(int argc, char **argv)
         }
         return list_registry(argc == 3 ? lists[k].markdown : lists[k].text);
     }
+    if (strcmp(argv[1], "--complete") == 0) return complete(argc, argv);
     if (strcmp(argv[1], "--version") == 0) {
-        printf("mtlab %s (MPI: %s)\n", MTLAB_VERSION, sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
+        printf("mtlab %s (MPI: %s)\n", mt_version_string(), sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
         return MT_EXIT_OK;
     }
     if (strcmp(argv[1], "open") == 0) return app_open(argc - 2, argv + 2);

@@ -370,3 +370,31 @@ mt_status mtlua_parse_experiment(mtlua_vctx *c, int tidx, mt_experiment *e)
     }
     return MT_OK;
 }
+
+/* The --set keys a script's experiment has, one a line (bash completion):
+ * the experiment's own fields, train.*, optim.*, and topology.* (the hard
+ * fields and every topology class's parameters), each once. */
+size_t mtlua_set_keys(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    static const char *const callbacks[] = {"on_step", "on_eval", "on_epoch", NULL};
+    for (const char *const *k = experiment_keys; *k; k++) {
+        int cb = 0;
+        for (const char *const *c = callbacks; *c; c++) cb |= strcmp(*k, *c) == 0;
+        if (!cb) tparam_md_printf(&o, "%s\n", *k);
+    }
+    for (const char *const *k = train_keys; *k; k++) tparam_md_printf(&o, "train.%s\n", *k);
+    for (const char *const *k = optim_keys; *k; k++) tparam_md_printf(&o, "optim.%s\n", *k);
+    for (const char *const *k = hard_keys; *k; k++) tparam_md_printf(&o, "topology.%s\n", *k);
+    for (int i = 0; i < topo_class_count(); i++) {
+        for (const mt_tparam_def *d = topo_class_at(i)->params; d && d->key; d++) {
+            int seen = 0;
+            for (const char *const *k = hard_keys; *k && !seen; k++) seen = strcmp(*k, d->key) == 0;
+            for (int j = 0; j < i && !seen; j++)
+                seen = tparam_def(topo_class_at(j)->params, d->key) != NULL;
+            if (!seen) tparam_md_printf(&o, "topology.%s\n", d->key);
+        }
+    }
+    return o.w;
+}
