@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <cJSON.h>
 #include <string.h>
 
 #include "core/version.h"
@@ -166,6 +167,37 @@ static void test_one_version(void **state)
     assert_true(e2e_exists(MTLAB_ROOT "/LICENSE"));
 }
 
+/* config.json says where a run comes from: version, commit, the command
+ * line, the BLAS threads, the seed and the CPU. */
+static void test_config_provenance(void **state)
+{
+    (void)state;
+    char args[1024], *out;
+    snprintf(args, sizeof args, "run '%s/experiments/35_multitask_krr.lua' --out prov --threads 1 --seed 5 --quiet",
+             MTLAB_ROOT);
+    assert_int_equal(e2e_run(args, &out, NULL), 0);
+    free(out);
+    char p[700];
+    snprintf(p, sizeof p, "%s/prov/01-independent-b-i/config.json", e2e_tmpdir());
+    char *text = e2e_read(p);
+    assert_non_null(text);
+    cJSON *o = cJSON_Parse(text);
+    free(text);
+    const cJSON *pv = cJSON_GetObjectItemCaseSensitive(o, "provenance");
+    assert_non_null(pv);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(pv, "version")->valuestring, MTLAB_VERSION);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(pv, "commit")->valuestring, mt_commit());
+    const cJSON *cl = cJSON_GetObjectItemCaseSensitive(pv, "command_line");
+    assert_int_equal(cJSON_GetArraySize(cl), 10);
+    assert_string_equal(cJSON_GetArrayItem(cl, 1)->valuestring, "run");
+    assert_string_equal(cJSON_GetArrayItem(cl, 9)->valuestring, "--quiet");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(pv, "threads")->valueint, 1);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(pv, "seed")->valueint, 5);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(pv, "cpu")->valuestring, mt_cpu_model());
+    assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(pv, "blas_kernel")));
+    cJSON_Delete(o);
+}
+
 static int teardown_all(void **state)
 {
     (void)state;
@@ -178,6 +210,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_version),
         cmocka_unit_test(test_install_runs_from_anywhere),
+        cmocka_unit_test(test_config_provenance),
     };
     return cmocka_run_group_tests_name("e2e install", tests, NULL, teardown_all);
 }

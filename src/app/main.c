@@ -353,6 +353,7 @@ static int parse(int argc, char **argv, int start, app_options *o)
 
 int main(int argc, char **argv)
 {
+    mt_set_command_line(argc, argv); /* config.json's provenance */
     if (argc < 2) {
         usage(stderr);
         return MT_EXIT_USAGE;

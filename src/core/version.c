@@ -61,3 +61,44 @@ const char *mt_datadir(void)
     }
     return NULL;
 }
+
+static int cmd_argc;
+static char **cmd_argv;
+
+void mt_set_command_line(int argc, char **argv)
+{
+    cmd_argc = argc;
+    cmd_argv = argv;
+}
+
+char **mt_command_line(int *argc)
+{
+    *argc = cmd_argc;
+    return cmd_argv;
+}
+
+const char *mt_cpu_model(void)
+{
+    static char model[128];
+    static int done;
+    if (done) return model;
+    done = 1;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return model;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        /* x86: "model name : ..."; arm64 and others lack it, and "Hardware"
+         * or "cpu model" names the chip there */
+        if (strncmp(line, "model name", 10) && strncmp(line, "cpu model", 9) && strncmp(line, "Hardware", 8)) continue;
+        char *v = strchr(line, ':');
+        if (!v) continue;
+        v++;
+        while (*v == ' ' || *v == '\t') v++;
+        size_t n = strcspn(v, "\n");
+        while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+        snprintf(model, sizeof model, "%.*s", (int)n, v);
+        break;
+    }
+    fclose(f);
+    return model;
+}

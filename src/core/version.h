@@ -25,4 +25,14 @@ const char *mt_version_string(void);
  * build tree can move. NULL when none is found. Static storage. */
 const char *mt_datadir(void);
 
+/* The process's command line, recorded once by main (borrowed: argv must
+ * outlive the run) so config.json can say how a run was started. */
+void mt_set_command_line(int argc, char **argv);
+/* The recorded arguments (argv[0] first); *argc 0 when none was set. */
+char **mt_command_line(int *argc);
+
+/* The CPU's model name from /proc/cpuinfo ("AMD EPYC 7B13"), or "" when
+ * it cannot be read. Static storage. */
+const char *mt_cpu_model(void);
+
 #endif

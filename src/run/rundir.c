@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <cblas.h>
 #include "core/mem.h"
+#include "core/version.h"
 #include "run/result.h"
 #include "mtl/methods.h"
 #include "run/jsonrec.h"
@@ -408,6 +410,25 @@ cJSON *rundir_optim_json(const mt_optim_spec *op)
     return oo;
 }
 
+/* Where a run comes from: which mtlab (version, commit), how it was
+ * started, on what (BLAS threads and kernel, CPU), with which seed. */
+static cJSON *provenance_json(const mt_experiment *e)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "version", MTLAB_VERSION);
+    cJSON_AddStringToObject(p, "commit", mt_commit());
+    int argc;
+    char **argv = mt_command_line(&argc);
+    cJSON *cl = cJSON_AddArrayToObject(p, "command_line");
+    for (int i = 0; i < argc; i++) cJSON_AddItemToArray(cl, cJSON_CreateString(argv[i]));
+    cJSON_AddNumberToObject(p, "threads", openblas_get_num_threads());
+    cJSON_AddNumberToObject(p, "seed", (double)e->train.seed);
+    cJSON_AddStringToObject(p, "cpu", mt_cpu_model());
+    const char *core = openblas_get_corename();
+    cJSON_AddStringToObject(p, "blas_kernel", core ? core : "");
+    return p;
+}
+
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t)
 {
     cJSON *o = cJSON_CreateObject();
@@ -493,6 +514,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddNumberToObject(to, "relations_every", tr->relations_every);
     cJSON_AddNumberToObject(to, "affinity_every", tr->affinity_every);
     cJSON_AddBoolToObject(to, "baselines", tr->baselines);
+    cJSON_AddItemToObject(o, "provenance", provenance_json(e));
     mt_status st = write_json(rd, "config.json", o);
     cJSON_Delete(o);
     return st;
