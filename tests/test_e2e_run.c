@@ -494,7 +494,23 @@ static void test_e2e_help_and_version(void **state)
     free(out);
     assert_int_equal(e2e_run("--version", &out, NULL), 0);
     assert_non_null(strstr(out, "mtlab "));
+    /* after a command, and --help too (getopt_long: options anywhere) */
+    char *out2;
+    assert_int_equal(e2e_run("run --version", &out2, NULL), 0);
+    assert_string_equal(out, out2);
+    free(out2);
     free(out);
+    assert_int_equal(e2e_run("check x.lua --help", &out, NULL), 0);
+    assert_non_null(strstr(out, "mtlab run SCRIPT.lua"));
+    free(out);
+    /* --out=DIR is --out DIR; an abbreviation that fits one option is it */
+    const char *s = blobs_script("eq.lua", ", epochs = 1", "");
+    char args[1024];
+    snprintf(args, sizeof args, "run --threads=1 '%s' --out=eqdir --quiet --experim=1", s);
+    assert_int_equal(e2e_run(args, NULL, NULL), 0);
+    char p[700];
+    snprintf(p, sizeof p, "%s/eqdir/summary.json", e2e_tmpdir());
+    assert_true(e2e_exists(p));
     char *err;
     assert_int_equal(e2e_run("run /nonexistent/x.lua", NULL, &err), 2);
     assert_non_null(strstr(err, "/nonexistent/x.lua: cannot read the script"));

@@ -1,4 +1,5 @@
 /* main.c - mtlab's command line. */
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,12 +14,13 @@
 #include "sweep.h"
 #include "mtl/topology.h"
 
-/* The options: one table for the parser, --help and the test that holds
+/* The options: one table for the parser (getopt_long's long options are
+ * made from it), --help, bash completion and the test that holds
  * docs/mtlab.1 to it. */
 enum {
     OPT_OUT, OPT_FORCE, OPT_SET, OPT_SEED, OPT_LOAD, OPT_THREADS, OPT_EXPERIMENT, OPT_BASELINES,
     OPT_SEEDS, OPT_JOBS, OPT_REFERENCE, OPT_LIST, OPT_COLLECT, OPT_TRUST, OPT_LUA_MEM, OPT_QUIET, OPT_NO_COLOR,
-    OPT_EXIT_WHEN_DONE, OPT_SPEED, OPT_COUNT
+    OPT_EXIT_WHEN_DONE, OPT_SPEED, OPT_HELP, OPT_VERSION, OPT_COUNT
 };
 
 typedef struct {
@@ -62,6 +64,8 @@ static const app_opt opts[OPT_COUNT] = {
     [OPT_SPEED] = {"--speed", NULL, "N",
                    "workbench: start in slow motion, N steps per second\n"
                    "(keys < and > change it; 0 = as fast as possible)"},
+    [OPT_HELP] = {"--help", "-h", NULL, "this text"},
+    [OPT_VERSION] = {"--version", NULL, NULL, "the version and the commit it was built from"},
 };
 
 static void usage(FILE *f)
@@ -223,11 +227,9 @@ static int complete(int argc, char **argv)
     return MT_EXIT_USAGE;
 }
 
-static int find_opt(const char *a)
+static void print_version(void)
 {
-    for (int i = 0; i < OPT_COUNT; i++)
-        if (strcmp(a, opts[i].name) == 0 || (opts[i].alias && strcmp(a, opts[i].alias) == 0)) return i;
-    return -1;
+    printf("mtlab %s (MPI: %s)\n", mt_version_string(), sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
 }
 
 /* An integer option in [lo, hi]; overflow is an error, not a saturated value. */
@@ -238,6 +240,35 @@ static int int_option(const char *name, const char *v, long long lo, long long h
     return -1;
 }
 
+/* What went wrong with the option word `w` that getopt_long refused. */
+static void option_error(const char *w, int missing)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(w, "="), w);
+    for (int i = 0; i < OPT_COUNT; i++) {
+        int is = strcmp(name, opts[i].name) == 0 || (opts[i].alias && strcmp(name, opts[i].alias) == 0);
+        if (!is) continue;
+        if (missing || opts[i].arg) fprintf(stderr, "mtlab: %s needs a value: %s %s\n", name, opts[i].name, opts[i].arg);
+        else fprintf(stderr, "mtlab: %s takes no value\n", opts[i].name);
+        return;
+    }
+    /* getopt_long takes an unambiguous prefix; an ambiguous one lists its options */
+    char maybe[256] = "";
+    size_t w2 = 0;
+    int hits = 0;
+    for (int i = 0; strncmp(name, "--", 2) == 0 && name[2] && i < OPT_COUNT; i++)
+        if (strncmp(opts[i].name, name, strlen(name)) == 0 && w2 < sizeof maybe) {
+            w2 += (size_t)snprintf(maybe + w2, sizeof maybe - w2, "%s%s", hits ? ", " : "", opts[i].name);
+            hits++;
+        }
+    if (hits > 1) fprintf(stderr, "mtlab: ambiguous option %s (%s?)\n", name, maybe);
+    else fprintf(stderr, "mtlab: unknown option %s (see mtlab --help)\n", name);
+}
+
+/* The command's arguments through getopt_long, in order ("-" first in the
+ * option string: a script name is returned where it stands, whatever
+ * POSIXLY_CORRECT says). Returns 0, 1 when --help or --version was
+ * answered, -1 on a usage error (said on stderr). */
 static int parse(int argc, char **argv, int start, app_options *o)
 {
     const char *env = getenv("MTLAB_TRUST");
@@ -250,28 +281,47 @@ static int parse(int argc, char **argv, int start, app_options *o)
         o->trust = env[0] == '1';
     }
     o->lua_mem = MTLUA_MEM_DEFAULT;
-    for (int i = start; i < argc; i++) {
-        const char *a = argv[i];
-        int k = find_opt(a);
-        if (k < 0) {
-            if (a[0] == '-' && a[1]) {
-                fprintf(stderr, "mtlab: unknown option %s (see mtlab --help)\n", a);
-                return -1;
-            }
+    struct option longs[OPT_COUNT + 1];
+    char shorts[8 + 3 * OPT_COUNT] = "-:";
+    for (int i = 0; i < OPT_COUNT; i++) {
+        longs[i] = (struct option){opts[i].name + 2, opts[i].arg ? required_argument : no_argument, NULL, 256 + i};
+        if (opts[i].alias) {
+            size_t w = strlen(shorts);
+            snprintf(shorts + w, sizeof shorts - w, "%c%s", opts[i].alias[1], opts[i].arg ? ":" : "");
+        }
+    }
+    longs[OPT_COUNT] = (struct option){NULL, 0, NULL, 0};
+    /* argv[start - 1] stands for the program name getopt skips */
+    int n_args = argc - start + 1;
+    char **args = argv + start - 1;
+    optind = 0; /* 0: GNU getopt starts afresh */
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(n_args, args, shorts, longs, NULL);
+        if (c == -1) break;
+        if (c == 1) { /* a script */
             if (o->script) {
-                fprintf(stderr, "mtlab: unexpected argument %s (one script at a time)\n", a);
+                fprintf(stderr, "mtlab: unexpected argument %s (one script at a time)\n", optarg);
                 return -1;
             }
-            o->script = a;
+            o->script = optarg;
             continue;
         }
-        const char *v = NULL;
-        if (opts[k].arg) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "mtlab: %s needs a value: %s %s\n", a, a, opts[k].arg);
-                return -1;
-            }
-            v = argv[++i];
+        if (c == '?' || c == ':') {
+            option_error(args[optind - 1], c == ':');
+            return -1;
+        }
+        int k = c >= 256 ? c - 256 : -1;
+        for (int i = 0; k < 0 && i < OPT_COUNT; i++)
+            if (opts[i].alias && opts[i].alias[1] == c) k = i;
+        if (k < 0) {
+            option_error(args[optind - 1], 0);
+            return -1;
+        }
+        const char *a = opts[k].name, *v = optarg;
+        if (opts[k].arg && !*v && strchr(args[optind - 1], '=')) { /* "--out=" (an empty word is the value's check) */
+            option_error(a, 1);
+            return -1;
         }
         long long n;
         switch (k) {
@@ -293,7 +343,7 @@ static int parse(int argc, char **argv, int start, app_options *o)
                 fprintf(stderr, "mtlab: at most %d --set options\n", APP_MAX_SETS);
                 return -1;
             }
-            if (mtlua_parse_override(argv[i], &o->sets[o->nsets])) {
+            if (mtlua_parse_override(optarg, &o->sets[o->nsets])) {
                 fprintf(stderr, "mtlab: %s\n", mt_last_error());
                 return -1;
             }
@@ -332,6 +382,8 @@ static int parse(int argc, char **argv, int start, app_options *o)
         case OPT_QUIET: o->quiet = 1; break;
         case OPT_NO_COLOR: o->no_color = 1; break;
         case OPT_EXIT_WHEN_DONE: o->exit_when_done = 1; break;
+        case OPT_HELP: usage(stdout); return 1;
+        case OPT_VERSION: print_version(); return 1;
         case OPT_SPEED: {
             char *end;
             o->speed = strtod(v, &end);
@@ -343,6 +395,13 @@ static int parse(int argc, char **argv, int start, app_options *o)
         }
         default: break;
         }
+    }
+    for (int i = optind; i < n_args; i++) { /* after "--": scripts only */
+        if (o->script) {
+            fprintf(stderr, "mtlab: unexpected argument %s (one script at a time)\n", args[i]);
+            return -1;
+        }
+        o->script = args[i];
     }
     if (!o->script && !o->collect) {
         fprintf(stderr, "mtlab: no script given (see mtlab --help)\n");
@@ -379,7 +438,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--complete") == 0) return complete(argc, argv);
     if (strcmp(argv[1], "--version") == 0) {
-        printf("mtlab %s (MPI: %s)\n", mt_version_string(), sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
+        print_version();
         return MT_EXIT_OK;
     }
     if (strcmp(argv[1], "open") == 0) return app_open(argc - 2, argv + 2);
@@ -390,7 +449,8 @@ int main(int argc, char **argv)
         start = 2;
     }
     app_options o = {0};
-    if (parse(argc, argv, start, &o)) return MT_EXIT_USAGE;
+    int pr = parse(argc, argv, start, &o);
+    if (pr) return pr > 0 ? MT_EXIT_OK : MT_EXIT_USAGE;
     mtlua_policy pol = {.trust = o.trust, .mem_limit = o.lua_mem};
     mtlua_set_policy(&pol);
     /* BLAS threads: the caller's OPENBLAS_NUM_THREADS wins unless --threads */
