@@ -84,6 +84,8 @@ static void usage(FILE *f)
           "       mpirun -np N mtlab sweep ...        the same over MPI ranks (shared filesystem)\n"
           "       mtlab --list-topologies [--markdown]  the topologies and regularisers likewise\n"
           "       mtlab --list-models [--markdown]      the non-graph models (mtl.model.*) and their parameters\n"
+          "       mtlab --complete WHAT                 words for shell completion: commands, options,\n"
+          "                                           valued, set-keys, methods, datadir\n"
           "       mtlab --help | --version\n"
           "\n"
           "options:\n",
@@ -130,7 +132,8 @@ static void usage(FILE *f)
           "  experiment, c compare (v split, t task, x y Pareto axes), s checkpoint, e export\n"
           "  CSV+SVG, ctrl-L redraw, ? help (and what the focused pane shows), q or F10 quit.\n"
           "\n"
-          "docs: README.md, docs/lua-api.md, docs/errors.md (every error message), docs/mtlab.1\n",
+          "docs: README.md, docs/lua-api.md, docs/errors.md (every error message), docs/mtlab.1;\n"
+          "installed: man mtlab, PREFIX/share/doc/mtlab, experiments in PREFIX/share/mtlab\n",
           f);
 }
 
