@@ -517,6 +517,31 @@ static void test_e2e_help_and_version(void **state)
     free(err);
 }
 
+/* LibMTL's names and any case name the registry's method and topology;
+ * config.json records the registry's names. */
+static void test_e2e_libmtl_names(void **state)
+{
+    (void)state;
+    const char *s = blobs_script("libmtl.lua", ", epochs = 1", "weighting = 'EW',");
+    char args[1024];
+    snprintf(args, sizeof args, "run '%s' --out libmtl --quiet --set weighting=PCGrad --set topology.type=HPS", s);
+    assert_int_equal(e2e_run(args, NULL, NULL), 0);
+    char p[700];
+    snprintf(p, sizeof p, "%s/libmtl/config.json", e2e_tmpdir());
+    cJSON *o = read_json(p);
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weighting");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(w, "method")->valuestring, "pcgrad");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(w, "family")->valuestring, "combiner");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "topology");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(t, "kind")->valuestring, "hard");
+    cJSON_Delete(o);
+    snprintf(args, sizeof args, "check '%s'", s);
+    char *out;
+    assert_int_equal(e2e_run(args, &out, NULL), 0);
+    assert_non_null(strstr(out, "equal"));
+    free(out);
+}
+
 static int teardown_all(void **state)
 {
     (void)state;
@@ -542,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_e2e_load_checkpoint),
         cmocka_unit_test(test_e2e_experiment_01_claim),
         cmocka_unit_test(test_e2e_help_and_version),
+        cmocka_unit_test(test_e2e_libmtl_names),
     };
     return cmocka_run_group_tests_name("e2e run", tests, NULL, teardown_all);
 }

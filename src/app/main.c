@@ -150,7 +150,9 @@ static size_t methods_text(char *buf, size_t n)
         for (int i = 0; i < method_count(); i++) {
             const mt_method_info *m = method_at(i);
             if ((int)m->family != f) continue;
-            tparam_md_printf(&o, "  %-12s %s\n", m->name, m->summary);
+            char al[128];
+            method_aliases(m, al, sizeof al);
+            tparam_md_printf(&o, "  %-12s %s%s%s%s\n", m->name, m->summary, al[0] ? " (also " : "", al, al[0] ? ")" : "");
             tparam_text_rows(&o, m->params);
         }
     }

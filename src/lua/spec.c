@@ -57,6 +57,7 @@ static mt_status parse_topology(mtlua_vctx *c, int tidx, mt_experiment *e)
         return vfail(c, "type", "%s \"%s\" is not a model (models: %s)", cls ? "the sharing topology" : "unknown:",
                      s->type, model_names(d, sizeof d));
     if (!cls) return vfail(c, "type", "unknown sharing \"%s\" (available: %s)", s->type, topo_names());
+    snprintf(s->type, sizeof s->type, "%s", cls->name); /* "HPS", "MMoE": the registry's name from here on */
     if (as_share && cls->model) return vfail(c, "type", "%s is a model, not a network: write mtl.model.%s { ... }", s->type, s->type);
     if (cls->model) { /* no layers: only its own parameters */
         static const char *const model_keys[] = {"type", NULL};
@@ -105,6 +106,7 @@ mt_status mtlua_parse_method(mtlua_vctx *c, int tidx, mt_method_spec *m)
     }
     const mt_method_info *info;
     if (method_lookup(m->name, &info)) return vfail(c, "method", "%s", mt_last_error());
+    snprintf(m->name, sizeof m->name, "%s", info->name); /* "PCGrad", "EW": the registry's name from here on */
     static const char *const method_keys[] = {"method", NULL};
     if (lua_type(L, tidx) == LUA_TTABLE) TRY(vtparams(c, tidx, method_keys, info->params, &m->params, info->name));
     return MT_OK;
