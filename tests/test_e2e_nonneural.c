@@ -100,7 +100,7 @@ static double mean_test(const char *dir, double *delta_m)
         n++;
     }
     if (delta_m) {
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(s, "delta_m");
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(s, "delta_m_percent");
         *delta_m = cJSON_IsNumber(d) ? d->valuedouble : NAN;
     }
     cJSON_Delete(s);

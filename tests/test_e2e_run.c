@@ -82,17 +82,18 @@ static void test_e2e_run_writes_every_file(void **state)
     /* metrics.csv: header, then (train, val) x 2 tasks per epoch, plus test */
     snprintf(p, sizeof p, "%s/run_ok/metrics.csv", e2e_tmpdir());
     char *m = e2e_read(p);
-    assert_true(strncmp(m, "step,epoch,split,task,loss,metric,weight\n", 41) == 0);
+    assert_true(strncmp(m, "step,epoch,split,task,loss,metric,weight,experiment,seed\n", 57) == 0);
     assert_int_equal(count_lines(m), 1 + 3 * 4 + 2);
     assert_non_null(strstr(m, "\n39,3,test,cls,")); /* epochs count from 1: step 39 ends epoch 3 */
     assert_non_null(strstr(m, "\n13,1,val,cls,"));
-    /* every row has 7 fields and finite numbers */
+    assert_non_null(strstr(m, ",blobs,3\n")); /* the experiment and the seed end every row */
+    /* every row has 9 fields and finite numbers */
     char *line = strchr(m, '\n') + 1;
     while (*line) {
         int commas = 0;
         char *e = strchr(line, '\n');
         for (char *q = line; q < e; q++) commas += *q == ',';
-        assert_int_equal(commas, 6);
+        assert_int_equal(commas, 8);
         line = e + 1;
     }
     free(m);
@@ -115,6 +116,20 @@ static void test_e2e_run_writes_every_file(void **state)
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "weighting"), "method")->valuestring, "equal");
     assert_true(jnum(cfg, "data", "train", NULL) == 400);
     cJSON_Delete(cfg);
+    /* events: the validation losses keyed by task name, no positional arrays */
+    snprintf(p, sizeof p, "%s/run_ok/events.jsonl", e2e_tmpdir());
+    char *ev = e2e_read(p);
+    assert_non_null(ev);
+    const char *eval = strstr(ev, "{\"event\":\"eval\"");
+    assert_non_null(eval);
+    cJSON *eo = cJSON_ParseWithOpts(eval, NULL, 0);
+    assert_non_null(eo);
+    const cJSON *vl = cJSON_GetObjectItemCaseSensitive(eo, "val_loss");
+    assert_true(cJSON_IsObject(vl));
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(vl, "cls")));
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(vl, "dist")));
+    cJSON_Delete(eo);
+    free(ev);
     /* relations: a 2x2 cosine matrix with unit diagonal */
     snprintf(p, sizeof p, "%s/run_ok/relations.jsonl", e2e_tmpdir());
     char *r = e2e_read(p);
@@ -366,7 +381,7 @@ static void test_e2e_several_experiments_and_baselines(void **state)
     double a = jnum(sum, "tasks", "cls", "test_metric"), ab = jnum(sum, "tasks", "cls", "single_task_metric");
     double m = jnum(sum, "tasks", "dist", "test_metric"), mb = jnum(sum, "tasks", "dist", "single_task_metric");
     double expect = 100.0 * ((a - ab) / ab - (m - mb) / mb) / 2.0;
-    assert_true(fabs(jnum(sum, "delta_m", NULL, NULL) - expect) < 1e-6 * (1 + fabs(expect)));
+    assert_true(fabs(jnum(sum, "delta_m_percent", NULL, NULL) - expect) < 1e-6 * (1 + fabs(expect)));
     cJSON_Delete(sum);
     snprintf(p, sizeof p, "%s/two/02-static/summary.json", e2e_tmpdir());
     assert_true(e2e_exists(p));
@@ -476,7 +491,7 @@ static void test_e2e_experiment_01_claim(void **state)
     char p[600];
     snprintf(p, sizeof p, "%s/e01/summary.json", e2e_tmpdir());
     cJSON *sum = read_json(p);
-    double dm = jnum(sum, "delta_m", NULL, NULL);
+    double dm = jnum(sum, "delta_m_percent", NULL, NULL);
     fprintf(stderr, "  01: delta_m %.2f%%\n", dm);
     assert_true(dm > -2.0);
     assert_true(jnum(sum, "tasks", "item", "test_metric") > 0.7);

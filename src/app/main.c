@@ -113,12 +113,12 @@ static void usage(FILE *f)
         fputc('\n', f);
     }
     fputs("\n"
-          "A run directory holds config.json, metrics.csv (step,epoch,split,task,loss,metric,weight),\n"
-          "events.jsonl, relations.jsonl, summary.json and checkpoint.safetensors; with several\n"
-          "experiments, one sub-directory each. The workbench records the same; after a reload\n"
-          "(r) the new run is in DIR and the previous one in DIR.before-reload-N. A sweep's DIR\n"
-          "holds <config>/seed-<n>/ run directories, sweep-plan.json, sweep.csv, sweep.json and\n"
-          "sweep.svg.\n"
+          "A run directory holds config.json, metrics.csv (step,epoch,split,task,loss,metric,weight,\n"
+          "experiment,seed), events.jsonl, relations.jsonl, summary.json (delta_m_percent) and\n"
+          "checkpoint.safetensors; with several experiments, one sub-directory each. The workbench\n"
+          "records the same; after a reload (r) the new run is in DIR and the previous one in\n"
+          "DIR.before-reload-N. A sweep's DIR holds <config>/seed-<n>/ run directories,\n"
+          "sweep-plan.json, sweep.csv, sweep.json and ""sweep.svg.\n"
           "\n"
           "Ctrl-C (or SIGTERM) stops after the current step; a second one within two seconds\n"
           "stops at once, even inside a long call of the script, and exits 130.\n"

@@ -32,6 +32,9 @@ struct mt_rundir {
     double last_flush; /* monotonic seconds */
     mt_status err;     /* the first write error; nothing is written after it */
     char errmsg[1400];
+    /* ",<experiment>,<seed>": the last two fields of every metrics.csv row
+     * (set by rundir_write_config), so rows of several runs concatenate */
+    char ident[300];
 };
 
 static double rd_now(void)
@@ -162,7 +165,8 @@ mt_status rundir_open(const char *dir, mt_rundir **out)
             return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", p, strerror(e));
         }
     }
-    static const char header[] = "step,epoch,split,task,loss,metric,weight";
+    static const char header[] = "step,epoch,split,task,loss,metric,weight,experiment,seed";
+    snprintf(rd->ident, sizeof rd->ident, ",,");
     stream_line(rd, &rd->s[RD_METRICS], header, sizeof header - 1);
     /* a full disk shows now, before any training */
     if (rundir_flush(rd)) return rundir_close(rd);
@@ -233,6 +237,8 @@ static void rec_metric(void *ud, long step, int epoch, mt_split_kind split, cons
         line[w++] = ',';
         w += put_num(line + w, sizeof line - w, v[i]);
     }
+    int k = snprintf(line + w, sizeof line - w, "%s", rd->ident);
+    w += k < 0 ? 0 : (size_t)k < sizeof line - w ? (size_t)k : sizeof line - w - 1;
     stream_line(rd, &rd->s[RD_METRICS], line, w);
 }
 
@@ -431,6 +437,9 @@ static cJSON *provenance_json(const mt_experiment *e)
 
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t)
 {
+    char name[260];
+    put_field(name, sizeof name, e->name);
+    snprintf(rd->ident, sizeof rd->ident, ",%s,%llu", name, (unsigned long long)e->train.seed);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", e->name);
     cJSON_AddStringToObject(o, "script", e->script);
@@ -553,7 +562,7 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
         cJSON_AddItemToObject(x, "test_metric", jrec_num(res.metric[MT_RES_TEST][k]));
         if (res.have_baselines) cJSON_AddItemToObject(x, "single_task_metric", jrec_num(res.single_task_metric[k]));
     }
-    if (res.have_baselines) cJSON_AddItemToObject(o, "delta_m", jrec_num(res.delta_m));
+    if (res.have_baselines) cJSON_AddItemToObject(o, "delta_m_percent", jrec_num(res.delta_m));
     mt_status st = write_json(rd, "summary.json", o);
     cJSON_Delete(o);
     return st;

@@ -422,8 +422,10 @@ mt_status tr_evaluate_and_publish(mt_trainer *t)
         cJSON *ev = jrec_event("eval", t->step);
         cJSON_AddNumberToObject(ev, "epoch", t->epoch + 1);
         cJSON_AddItemToObject(ev, "lr", jrec_f32((float)t->lr_now));
-        cJSON *vl = cJSON_AddArrayToObject(ev, "val_loss");
-        for (int k = 0; k < t->T; k++) cJSON_AddItemToArray(vl, jrec_num(t->have_val ? t->val.loss[k] : NAN));
+        /* keyed by task, as summary.json: a reader needs no task order */
+        cJSON *vl = cJSON_AddObjectToObject(ev, "val_loss");
+        for (int k = 0; k < t->T; k++)
+            cJSON_AddItemToObject(vl, t->e.task[k].name, jrec_num(t->have_val ? t->val.loss[k] : NAN));
         tr_record_event(t, ev);
     }
     if (t->hooks.on_eval) return t->hooks.on_eval(t->hooks.ud, t->step);
