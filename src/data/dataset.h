@@ -35,6 +35,13 @@ typedef struct {
     int classes;         /* MT_TARGET_CLASS only */
     float *y;            /* (n, dim) owned */
     unsigned char *mask; /* (n) owned; 1 = labelled; NULL = every example labelled */
+    /* MT_TARGET_CLASS read from text: the name of each class index,
+     * (classes) strings in one owned block (dataset_set_labels); NULL when
+     * the labels were numbers. */
+    char **labels;
+    /* scale > 0: y was standardised (dataset_standardize_targets); a value
+     * in the original units is y * scale + shift. 0 = y as given. */
+    double shift, scale;
 } mt_target;
 
 typedef struct {
@@ -95,6 +102,14 @@ void split_free(mt_split *sp);
  * std below 1e-6 is treated as 1. mean and std are (d) caller-owned, may be
  * NULL. Changes ds->x in place. */
 mt_status dataset_standardize(mt_dataset *ds, const mt_index *train, float *mean, float *std);
+/* Standardises every regression target with the mean and standard
+ * deviation of its labelled train rows (sd below 1e-12: left as is), and
+ * records them in the target's shift and scale so metrics can be reported
+ * in the original units. A target already standardised is left alone. */
+mt_status dataset_standardize_targets(mt_dataset *ds, const mt_index *train);
+/* Names the classes of target t: n strings copied into one block owned by
+ * the target (n must equal its classes). */
+mt_status dataset_set_labels(mt_dataset *ds, int t, const char *const *names, int n);
 
 /* Shuffled mini-batches over an index list, reproducible from the seed:
  * epoch e uses the permutation drawn from stream (seed, e). */
