@@ -251,6 +251,7 @@ static void test_data_csv_separators(void **state)
         char sep;
     } cases[] = {
         {"a,b,y\n1,2,3\n4,5,6\n", ','},
+        {"a  b\ty\n1  2\t3\n4 5\t6\n", ' '}, /* columns aligned with spaces and one tab */
         {"a;b;y\n1;2;3\n4;5;6\n", ';'},
         {"a\tb\ty\n1\t2\t3\n4\t5\t6\n", '\t'},
         {"  a   b y\n 1 2   3\n4\t5 6  \n", ' '},            /* runs of spaces and tabs, leading and trailing */

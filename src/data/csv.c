@@ -422,11 +422,12 @@ static mt_status text_classes(mt_dataset *ds, int ti, const csv_target *spec, la
 /* The separator: one of , ; TAB found equally often (and at least once) on
  * each of the first five non-blank lines from pos, the most frequent
  * winning; else runs of spaces when the first line has several words; else
- * ','. Quoted text does not count. */
+ * ','. Quoted text does not count. A file that splits at a tab and at
+ * runs of spaces alike reads as spaces when those give more fields. */
 static char detect_sep(const char *pos, const char *end)
 {
     static const char cand[3] = {',', ';', '\t'};
-    int count[5][3] = {{0}}, nl = 0, words = 0;
+    int count[5][3] = {{0}}, words[5] = {0}, nl = 0;
     const char *ls, *le;
     while (nl < 5 && next_line(&pos, end, &ls, &le)) {
         if (blank(ls, le)) continue;
@@ -435,25 +436,28 @@ static char detect_sep(const char *pos, const char *end)
             if (*p == '"') q = !q;
             if (q) continue;
             for (int c = 0; c < 3; c++) count[nl][c] += *p == cand[c];
-            if (nl == 0) {
-                int b = *p == ' ' || *p == '\t';
-                if (!b && !inword) words++;
-                inword = !b;
-            }
+            int b = *p == ' ' || *p == '\t';
+            if (!b && !inword) words[nl]++;
+            inword = !b;
         }
         nl++;
     }
+    int same_words = nl > 0 && words[0] > 1;
+    for (int l = 1; l < nl && same_words; l++) same_words = words[l] == words[0];
     int best = -1;
     for (int c = 0; c < 3; c++) {
         int same = nl > 0 && count[0][c] > 0;
         for (int l = 1; l < nl && same; l++) same = count[l][c] == count[0][c];
         if (same && (best < 0 || count[0][c] > count[0][best])) best = c;
     }
+    /* a tab among runs of spaces (columns aligned by hand) is whitespace
+     * too: more words than tab-separated fields, on every line alike */
+    if (best == 2 && same_words && words[0] > count[0][2] + 1) return ' ';
     if (best >= 0) return cand[best];
     for (int c = 0; c < 3; c++) /* ragged: the most frequent one still names the lines at fault */
         if (nl > 0 && count[0][c] > 0 && (best < 0 || count[0][c] > count[0][best])) best = c;
     if (best >= 0) return cand[best];
-    return words > 1 ? ' ' : ',';
+    return words[0] > 1 ? ' ' : ',';
 }
 
 static mt_status parse(mt_dataset *ds, const char *path, const char *text, size_t len, csv_format *fmt,

@@ -20,8 +20,10 @@
  * ',', ';', '\t' or ' ' (one or more spaces or tabs, as in R's and
  * numpy's whitespace-delimited files), given or detected from the first
  * lines: the one of , ; TAB that occurs equally often (and at least once)
- * on each of the first five lines, the most frequent winning; else runs of
- * spaces when the first line has several words; else ','. A field may be
+ * on each of the first five lines, the most frequent winning (but tabs
+ * among runs of spaces that split every line into more words count as
+ * spaces); else runs of spaces when the first line has several words;
+ * else ','. A field may be
  * quoted ("a, b"), with "" standing for a quote inside it; a quoted field
  * cannot span lines. Columns not named are ignored (they may hold anything).
  *

@@ -460,6 +460,23 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     }
     if (e->data->ntruth > 0)
         cJSON_AddItemToObject(d, "clusters", int_array(e->data->truth_cluster, e->data->ntruth));
+    /* text class labels: the name of each class index; standardised
+     * regression targets: the training statistics (original = y sd + mean) */
+    cJSON *lab = NULL, *sc = NULL;
+    for (int i = 0; i < ds->ntargets; i++) {
+        const mt_target *tg = &ds->targets[i];
+        if (tg->labels) {
+            if (!lab) lab = cJSON_AddObjectToObject(d, "labels");
+            cJSON *a = cJSON_AddArrayToObject(lab, tg->name);
+            for (int k = 0; k < tg->classes; k++) cJSON_AddItemToArray(a, cJSON_CreateString(tg->labels[k]));
+        }
+        if (tg->scale > 0) {
+            if (!sc) sc = cJSON_AddObjectToObject(d, "standardized_targets");
+            cJSON *x = cJSON_AddObjectToObject(sc, tg->name);
+            cJSON_AddItemToObject(x, "mean", jrec_num(tg->shift));
+            cJSON_AddItemToObject(x, "sd", jrec_num(tg->scale));
+        }
+    }
     cJSON_AddNumberToObject(d, "train", e->data->split.train.n);
     cJSON_AddNumberToObject(d, "val", e->data->split.val.n);
     cJSON_AddNumberToObject(d, "test", e->data->split.test.n);
