@@ -262,8 +262,8 @@ static void test_data_csv_separators(void **state)
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         mt_dataset ds;
         csv_format f = {0};
-        const char *const in_k[] = {"a", k == 6 ? "b;x" : "b"};
-        if (k == 6) {
+        const char *const in_k[] = {"a", "b"};
+        if (cases[k].sep == 0) {
             /* the header "a,b;x,y" read with ';': columns "a,b", "x,y"... so name them */
             const char *const names[] = {"a", "b;x", "y"};
             f.no_header = 0;
