@@ -374,8 +374,9 @@ mt_status mtlua_parse_experiment(mtlua_vctx *c, int tidx, mt_experiment *e)
 }
 
 /* The --set keys a script's experiment has, one a line (bash completion):
- * the experiment's own fields, train.*, optim.*, and topology.* (the hard
- * fields and every topology class's parameters), each once. */
+ * the experiment's own fields, train.*, optim.*, weighting.* (every
+ * method's parameters), data.* (every data constructor's) and topology.*
+ * (the hard fields and every topology class's parameters), each once. */
 size_t mtlua_set_keys(char *buf, size_t n)
 {
     mt_md o = {buf, n, 0};
@@ -389,6 +390,18 @@ size_t mtlua_set_keys(char *buf, size_t n)
     for (const char *const *k = train_keys; *k; k++) tparam_md_printf(&o, "train.%s\n", *k);
     for (const char *const *k = optim_keys; *k; k++) tparam_md_printf(&o, "optim.%s\n", *k);
     for (const char *const *k = hard_keys; *k; k++) tparam_md_printf(&o, "topology.%s\n", *k);
+    for (int i = 0; i < method_count(); i++)
+        for (const mt_tparam_def *d = method_at(i)->params; d && d->key; d++) {
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++) seen = tparam_def(method_at(j)->params, d->key) != NULL;
+            if (!seen) tparam_md_printf(&o, "weighting.%s\n", d->key);
+        }
+    for (int i = 0; i < db_source_count(); i++)
+        for (const mt_tparam_def *d = db_source_at(i)->params; d && d->key; d++) {
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++) seen = tparam_def(db_source_at(j)->params, d->key) != NULL;
+            if (!seen) tparam_md_printf(&o, "data.%s\n", d->key);
+        }
     for (int i = 0; i < topo_class_count(); i++) {
         for (const mt_tparam_def *d = topo_class_at(i)->params; d && d->key; d++) {
             int seen = 0;
