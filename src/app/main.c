@@ -118,7 +118,7 @@ static void usage(FILE *f)
           "checkpoint.safetensors; with several experiments, one sub-directory each. The workbench\n"
           "records the same; after a reload (r) the new run is in DIR and the previous one in\n"
           "DIR.before-reload-N. A sweep's DIR holds <config>/seed-<n>/ run directories,\n"
-          "sweep-plan.json, sweep.csv, sweep.json and ""sweep.svg.\n"
+          "sweep-plan.json, sweep.csv, sweep.json and sweep.svg.\n"
           "\n"
           "Ctrl-C (or SIGTERM) stops after the current step; a second one within two seconds\n"
           "stops at once, even inside a long call of the script, and exits 130.\n"
