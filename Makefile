@@ -100,6 +100,7 @@ deps:
 # Installs missing packages only when pkg-config cannot find them.
 check-deps:
 	@pkg-config --exists $(PKGS) 2>/dev/null && command -v tmux >/dev/null && command -v mpirun >/dev/null && \
+	  command -v chromium >/dev/null && \
 	  command -v $(FUZZ_CC) >/dev/null && test -d /usr/share/datasets/fashion-mnist && \
 	  test -f /usr/lib/python3/dist-packages/vega_datasets/_data/seattle-weather.csv && \
 	  test -e "$$($(FUZZ_CC) -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$$(uname -m).a" || sh scripts/setup.sh

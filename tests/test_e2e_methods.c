@@ -49,7 +49,7 @@ static void expect_params(const char *what, const cJSON *obj, const mt_tparam_de
     for (const mt_tparam_def *d = defs; d->key; d++) {
         if (d->type == MT_TP_TABLE || d->type == MT_TP_FUNCTION) continue;
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, d->key);
-        if (!v) fail_msg("%s: config.json lacks parameter %s", what, d->key);
+        if (!v) fail_msg("%s: the record lacks parameter %s", what, d->key);
         int have = tparam_given(given, d->key);
         if (!have && (d->flags & (MT_TPF_DERIVED | MT_TPF_REQUIRED))) {
             if (!cJSON_IsNull(v)) fail_msg("%s.%s: an unresolved derived default is null", what, d->key);
@@ -199,6 +199,64 @@ static void test_e2e_methods_config_records_every_parameter(void **state)
     free(text);
 }
 
+/* A switch during the run (the console's run:set_weighting, the screen's
+ * `w`) is recorded in events.jsonl with every parameter the method now runs
+ * with: the given ones and the registry's defaults, as config.json. */
+static void test_e2e_methods_switch_event_records_params(void **state)
+{
+    (void)state;
+    const char *s = e2e_write("switch.lua",
+        "local mtl = require 'mtl'\n" DATA
+        "return mtl.experiment { name = 'x', data = data,\n"
+        "  tasks = { mtl.task.regress { name = 'y1' }, mtl.task.regress { name = 'y2' } },\n"
+        "  topology = mtl.share.hard { trunk = { 8 } }, train = { batch = 16, steps = 6, seed = 5, callback_every = 1 },\n"
+        "  on_step = function(run, step)\n"
+        "    if step == 2 then run:set_weighting('mgda') end\n"
+        "    if step == 4 then run:set_weighting(mtl.combine.cagrad { c = 0.25 }) end\n"
+        "  end }\n");
+    char args[1024], *err, path[800];
+    snprintf(args, sizeof args, "run '%s' --out switch -q", s);
+    int rc = e2e_run(args, NULL, &err);
+    if (rc) fprintf(stderr, "%s\n", err ? err : "");
+    assert_int_equal(rc, 0);
+    free(err);
+    snprintf(path, sizeof path, "%s/switch/events.jsonl", e2e_tmpdir());
+    char *text = e2e_read(path);
+    assert_non_null(text);
+    /* by hand (before the lines are cut below): MGDA's default max_iter, CAGrad's given c */
+    assert_non_null(strstr(text, "\"method\":\"mgda\",\"params\":{"));
+    assert_non_null(strstr(text, "\"max_iter\":250"));
+    assert_non_null(strstr(text, "\"c\":0.25"));
+    const char *const want[] = {"mgda", "cagrad"};
+    int seen = 0;
+    for (char *line = text; *line;) {
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        cJSON *o = cJSON_Parse(line);
+        assert_non_null(o);
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "event");
+        if (strcmp(ev->valuestring, "weighting") == 0) {
+            assert_true(seen < 2);
+            const char *name = cJSON_GetObjectItemCaseSensitive(o, "method")->valuestring;
+            assert_string_equal(name, want[seen]);
+            const mt_method_info *m = method_find(name);
+            mt_tparams given;
+            memset(&given, 0, sizeof given);
+            if (seen == 1) tparam_set_num(&given, "c", MT_TP_NUMBER, 0.25);
+            const cJSON *params = cJSON_GetObjectItemCaseSensitive(o, "params");
+            assert_non_null(params);
+            assert_int_equal(cJSON_GetArraySize(params), tparam_count(m->params));
+            expect_params(name, params, m->params, &given);
+            seen++;
+        }
+        cJSON_Delete(o);
+        line = nl + 1;
+    }
+    free(text);
+    assert_int_equal(seen, 2);
+}
+
 /* The topology's own parameters and each regulariser's, resolved the same
  * way; `mtlab check` shows the method's resolved parameters too. */
 static void test_e2e_methods_topology_and_regs_in_config(void **state)
@@ -287,6 +345,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_methods_config_records_every_parameter),
+        cmocka_unit_test(test_e2e_methods_switch_event_records_params),
         cmocka_unit_test(test_e2e_methods_topology_and_regs_in_config),
         cmocka_unit_test(test_e2e_methods_list),
     };

@@ -564,10 +564,124 @@ static int teardown_all(void **state)
     return 0;
 }
 
+/* The events of a run folder, one parsed object each (at most n). */
+static int read_events(const char *dir, cJSON **ev, int n)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s/events.jsonl", e2e_tmpdir(), dir);
+    char *s = e2e_read(p), *line = s;
+    assert_non_null(s);
+    int k = 0;
+    while (line && *line && k < n) {
+        char *e = strchr(line, '\n');
+        if (e) *e = '\0';
+        ev[k++] = cJSON_Parse(line);
+        line = e ? e + 1 : NULL;
+    }
+    free(s);
+    return k;
+}
+
+static const char *ev_name(const cJSON *e) { return cJSON_GetObjectItemCaseSensitive(e, "event")->valuestring; }
+static double ev_num(const cJSON *e, const char *k) { return cJSON_GetObjectItemCaseSensitive(e, k)->valuedouble; }
+
+/* Reduce-on-plateau: the "lr" events are exactly the evaluations where
+ * PyTorch's rule (replayed here on the eval events' validation losses:
+ * improvement = below best (1 - threshold), reduce after more than
+ * `patience` evaluations without one) says to reduce, each lr is the
+ * previous times gamma, never below min_lr. keep_best = 'cls': a "best"
+ * event at each new highest validation accuracy, and best.safetensors
+ * holds that step's parameters (reloaded with a learning rate of 1e-12,
+ * the first evaluation gives the same accuracy). */
+static void test_e2e_run_plateau_and_keep_best(void **state)
+{
+    (void)state;
+    const char *s = blobs_script("plateau.lua", ", eval_every = 4, keep_best = 'cls'", "");
+    char text[4096];
+    snprintf(text, sizeof text, "%s", e2e_read(s));
+    char *o = strstr(text, "mtl.optim.adam { lr = 0.01 }");
+    assert_non_null(o);
+    char script[4096];
+    snprintf(script, sizeof script, "%.*smtl.optim.adam { lr = 0.01, schedule = 'plateau', patience = 1, "
+                                    "threshold = 0.2, min_lr = 1e-4 }%s",
+             (int)(o - text), text, o + strlen("mtl.optim.adam { lr = 0.01 }"));
+    s = e2e_write("plateau.lua", script);
+    char args[1024], *out, *err;
+    snprintf(args, sizeof args, "run '%s' --out run_plateau -q --set train.epochs=6", s);
+    if (e2e_run(args, &out, &err) != 0) fail_msg("%s", err);
+    free(out);
+    free(err);
+    cJSON *ev[400];
+    int n = read_events("run_plateau", ev, 400);
+    double best = INFINITY, lr = 0.01, best_acc = -1;
+    int bad = 0, reductions = 0, bests = 0;
+    long best_step = -1;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(ev_name(ev[i]), "eval") == 0) {
+            const cJSON *vl = cJSON_GetObjectItemCaseSensitive(ev[i], "val_loss");
+            double v = cJSON_GetArrayItem(vl, 0)->valuedouble + cJSON_GetArrayItem(vl, 1)->valuedouble;
+            int reduce = 0;
+            if (v < best * (1 - 0.2f)) {
+                best = v;
+                bad = 0;
+            } else if (++bad > 1) {
+                bad = 0;
+                reduce = fmax(lr * 0.1f, 1e-4f) < lr * (1 - 1e-6);
+            }
+            /* the lr event, when there is one, comes just before its eval */
+            int has = i > 0 && strcmp(ev_name(ev[i - 1]), "lr") == 0 && ev_num(ev[i - 1], "step") == ev_num(ev[i], "step");
+            if (reduce != has) fail_msg("step %g: the rule says %d, the run %d", ev_num(ev[i], "step"), reduce, has);
+            if (reduce) {
+                lr = fmax(lr * 0.1f, 1e-4f);
+                assert_float_equal(ev_num(ev[i - 1], "lr"), lr, 1e-6 * lr);
+                reductions++;
+            }
+            assert_float_equal(ev_num(ev[i], "lr"), lr, 1e-6 * lr);
+        }
+        if (strcmp(ev_name(ev[i]), "best") == 0) {
+            double acc = ev_num(ev[i], "value");
+            assert_true(acc > best_acc);
+            best_acc = acc;
+            best_step = (long)ev_num(ev[i], "step");
+            bests++;
+        }
+    }
+    for (int i = 0; i < n; i++) cJSON_Delete(ev[i]);
+    assert_true(reductions >= 2); /* 0.01 -> 0.001 -> 1e-4, then the floor */
+    assert_true(bests >= 2);
+    /* the best checkpoint reloaded: its accuracy at the first evaluation */
+    snprintf(args, sizeof args,
+             "run '%s' --out run_plateau_best -q --load run_plateau/best.safetensors --set optim.lr=1e-12 --set optim.min_lr=0 "
+             "--set train.epochs=1 --set train.eval_every=1",
+             s);
+    if (e2e_run(args, &out, &err) != 0) fail_msg("%s", err);
+    free(out);
+    free(err);
+    char p[600];
+    snprintf(p, sizeof p, "%s/run_plateau_best/metrics.csv", e2e_tmpdir());
+    char *m = e2e_read(p), want[64];
+    assert_non_null(m);
+    snprintf(want, sizeof want, "\n1,1,val,cls,");
+    char *row = strstr(m, want);
+    assert_non_null(row);
+    double loss, acc;
+    assert_int_equal(sscanf(row + strlen(want), "%lf,%lf", &loss, &acc), 2);
+    if (!(fabs(acc - best_acc) < 1e-9))
+        fail_msg("best.safetensors (step %ld) gives accuracy %g, the best event said %g", best_step, acc, best_acc);
+    free(m);
+    /* a name that is neither dm nor a task */
+    snprintf(args, sizeof args, "run '%s' --out run_plateau_bad -q --set train.keep_best=cl", s);
+    assert_int_not_equal(e2e_run(args, &out, &err), 0);
+    assert_non_null(strstr(err, "train.keep_best = \"cl\" is neither \"dm\" nor a task (tasks: cls, dist)"));
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_run_writes_every_file),
+        cmocka_unit_test(test_e2e_run_plateau_and_keep_best),
         cmocka_unit_test(test_e2e_run_is_reproducible),
         cmocka_unit_test(test_e2e_error_syntax),
         cmocka_unit_test(test_e2e_error_bad_field),

@@ -11,6 +11,7 @@
 #include "core/version.h"
 #include "mtl/methods.h"
 #include "mtl/model.h"
+#include "report.h"
 #include "sweep.h"
 #include "mtl/topology.h"
 
@@ -72,8 +73,12 @@ static void usage(FILE *f)
 {
     fputs("usage: mtlab SCRIPT.lua [options]          open the workbench on a script\n"
           "       mtlab open RUN_DIR... [--no-color]  recorded run folders in the workbench, read only:\n"
-          "                                           curves, matrices over time (< >), comparison\n"
+          "                                           curves, matrices over time (< >), comparison;\n"
+          "                                           a sweep's DIR: each configuration's mean +- sd\n"
           "       mtlab run SCRIPT.lua [options]      train headless, write a run directory\n"
+          "       mtlab report RUN_DIR... [-o FILE] [--steps LIST]  one self-contained HTML page (default\n"
+          "                                           report.html) of runs or a sweep: settings, numbers,\n"
+          "                                           curves, matrices (at steps LIST), Pareto, landscape\n"
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
           "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
           "                                           their parameters, defaults and ranges\n"
@@ -173,7 +178,7 @@ static int list_registry(size_t (*gen)(char *, size_t))
 /* mtlab --complete WHAT: the words bash completion offers
  * (scripts/mtlab.bash-completion), one a line, from the tables that define
  * them, so the completion never lists an option or key mtlab lacks. */
-static const char *const commands[] = {"run", "check", "open", "sweep", "help", NULL};
+static const char *const commands[] = {"run", "check", "open", "sweep", "report", "help", NULL};
 static const char *const top_options[] = {"--help", "--version", "--list-methods", "--list-data",
                                           "--list-topologies", "--list-models", NULL};
 
@@ -447,6 +452,7 @@ int main(int argc, char **argv)
         return MT_EXIT_OK;
     }
     if (strcmp(argv[1], "open") == 0) return app_open(argc - 2, argv + 2);
+    if (strcmp(argv[1], "report") == 0) return app_report(argc - 2, argv + 2);
     const char *cmd = "workbench";
     int start = 1;
     if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0) {

@@ -111,6 +111,7 @@ static int core_combine(lua_State *L)
     }
     mt_combiner *c = NULL;
     mt_status st = combine_new(&c, kind, T, &prm);
+    if (!st) st = combine_reserve(c, P); /* moco, db_mtl, excess_mtl: this call is their first step */
     if (!st) st = combine_run(c, G, T, P, have_losses ? losses : NULL, d, alpha);
     combine_free(c);
     if (st) {

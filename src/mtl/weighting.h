@@ -37,7 +37,21 @@
  *                r_i = Lbar_i(k-1) / Lbar_i(k-2) over the last two
  *                windows; w = 1 until two windows have ended.
  *   rlw          (Lin et al. 2021) w = T softmax(z), z ~ N(0, I) drawn at
- *                every prepare from the seeded stream.
+ *                every prepare from the seeded stream; rlw_total 1
+ *                gives softmax(z) (sum 1, as LibMTL), the same draws.
+ *   gls          (Chennupati et al. 2019, geometric loss strategy) total =
+ *                (prod_i L_i)^(1/T), so w_i = (prod_j L_j)^(1/T) / (T L_i)
+ *                (the exact gradient: LibMTL's scale; scale_inv is the
+ *                same direction up to this factor).
+ *   stch         (Lin et al. 2024, smooth Tchebycheff) for the first
+ *                stch_warmup steps the total is sum_i log L_i (w_i =
+ *                1 / L_i) and the losses are averaged into the nadir
+ *                point z (with no warm-up, z = the first step's losses);
+ *                then total = T mu log sum_i exp(log(L_i / z_i) / mu),
+ *                so w_i = T softmax(r / mu)_i / L_i with r_i =
+ *                log(L_i / z_i), mu = stch_mu (LibMTL's form, whose
+ *                warm-up counts epochs). Small mu weights the worst
+ *                relative loss alone.
  *   scale_inv    total = sum_i log L_i, whose gradient is
  *                sum_i grad L_i / L_i: w_i = 1 / L_i (losses must be > 0).
  *   imtl_l       (Liu et al. 2021) learned s_i; total = sum_i e^{s_i} L_i
@@ -70,6 +84,8 @@ typedef enum {
     MT_WEIGHT_SCALE_INV,
     MT_WEIGHT_IMTL_L,
     MT_WEIGHT_FAMO,
+    MT_WEIGHT_GLS,
+    MT_WEIGHT_STCH,
     MT_WEIGHT_KIND_COUNT
 } mt_weighting_kind;
 
@@ -95,6 +111,9 @@ typedef struct {
     int dwa_window;        /* steps per window, 0 = an epoch: when the caller
                               calls weighting_window_end */
     double famo_gamma;     /* weight decay on FAMO's logits */
+    int rlw_total;         /* RLW: weights sum to T (0) or to 1 (1, LibMTL) */
+    double stch_mu;        /* STCH's smoothing */
+    int stch_warmup;       /* STCH: steps of sum-of-logs before the nadir is fixed */
     uint64_t seed;         /* RLW's random stream; default 0 */
 } mt_weighting_params;
 

@@ -360,41 +360,6 @@ static cJSON *int_array(const int *v, int n)
     return a;
 }
 
-/* Every parameter of defs into obj, resolved: the value given or the
- * default, as JSON types (a choice by name). A derived default the owner
- * did not resolve is null; tables and functions are data, not written. */
-static void add_params(cJSON *obj, const mt_tparams *p, const mt_tparam_def *defs)
-{
-    for (const mt_tparam_def *d = defs; d && d->key; d++) {
-        double list[MT_TPARAM_LISTMAX];
-        int n;
-        if (d->type == MT_TP_TABLE || d->type == MT_TP_FUNCTION) continue;
-        if (!tparam_given(p, d->key) && (d->flags & (MT_TPF_DERIVED | MT_TPF_REQUIRED))) {
-            cJSON_AddNullToObject(obj, d->key);
-            continue;
-        }
-        switch (d->type) {
-        case MT_TP_BOOL: cJSON_AddBoolToObject(obj, d->key, tparam_num(p, defs, d->key) != 0); break;
-        case MT_TP_CHOICE: {
-            char name[64];
-            tparam_choice_name(d, (int)tparam_num(p, defs, d->key), name, sizeof name);
-            cJSON_AddStringToObject(obj, d->key, name);
-            break;
-        }
-        case MT_TP_STRING: cJSON_AddStringToObject(obj, d->key, tparam_text(p, defs, d->key)); break;
-        case MT_TP_INTS:
-        case MT_TP_NUMBERS:
-            if (!tparam_given(p, d->key)) { /* one value for every entry */
-                cJSON_AddNumberToObject(obj, d->key, d->dflt);
-                break;
-            }
-            n = tparam_list(p, d->key, list, MT_TPARAM_LISTMAX);
-            cJSON_AddItemToObject(obj, d->key, cJSON_CreateDoubleArray(list, n));
-            break;
-        default: cJSON_AddNumberToObject(obj, d->key, tparam_num(p, defs, d->key)); break;
-        }
-    }
-}
 
 cJSON *rundir_optim_json(const mt_optim_spec *op)
 {
@@ -406,6 +371,8 @@ cJSON *rundir_optim_json(const mt_optim_spec *op)
     cJSON_AddItemToObject(oo, "beta1", jrec_f32(op->beta1));
     cJSON_AddItemToObject(oo, "beta2", jrec_f32(op->beta2));
     cJSON_AddItemToObject(oo, "eps", jrec_f32(op->eps));
+    cJSON_AddItemToObject(oo, "alpha", jrec_f32(op->alpha));
+    cJSON_AddItemToObject(oo, "lr_decay", jrec_f32(op->lr_decay));
     cJSON_AddItemToObject(oo, "weight_decay", jrec_f32(op->weight_decay));
     cJSON_AddItemToObject(oo, "clip", jrec_f32(op->clip));
     cJSON_AddStringToObject(oo, "schedule", op->schedule);
@@ -413,6 +380,8 @@ cJSON *rundir_optim_json(const mt_optim_spec *op)
     cJSON_AddNumberToObject(oo, "step_size", op->step_size);
     cJSON_AddItemToObject(oo, "gamma", jrec_f32(op->gamma));
     cJSON_AddItemToObject(oo, "min_lr", jrec_f32(op->min_lr));
+    cJSON_AddNumberToObject(oo, "patience", op->patience);
+    cJSON_AddItemToObject(oo, "threshold", jrec_f32(op->threshold));
     return oo;
 }
 
@@ -450,7 +419,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddStringToObject(d, "source", e->data->source);
     if (e->data->defs) {
         cJSON_AddStringToObject(d, "constructor", e->data->constructor);
-        add_params(cJSON_AddObjectToObject(d, "params"), &e->data->params, e->data->defs);
+        jrec_params(cJSON_AddObjectToObject(d, "params"), &e->data->params, e->data->defs);
     }
     cJSON_AddNumberToObject(d, "examples", ds->n);
     cJSON_AddNumberToObject(d, "features", ds->d);
@@ -511,15 +480,16 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     if (t) {
         cJSON_AddNumberToObject(tp, "params_shared", (double)trainer_params_shared(t));
         cJSON_AddNumberToObject(tp, "params_total", (double)trainer_params_total(t));
+        cJSON_AddStringToObject(tp, "drawing", trainer_topology_text(t)); /* what `mtlab check` prints */
     }
     if (e->topo.cls || topo_find(e->topo.type))
-        add_params(tp, &e->topo.params, (e->topo.cls ? e->topo.cls : topo_find(e->topo.type))->params);
+        jrec_params(tp, &e->topo.params, (e->topo.cls ? e->topo.cls : topo_find(e->topo.type))->params);
     cJSON *ra = cJSON_AddArrayToObject(o, "regularizers");
     for (int r = 0; r < e->nreg; r++) {
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "type", e->reg[r].type);
         const mt_reg_class *rc = e->reg[r].cls ? e->reg[r].cls : reg_find(e->reg[r].type);
-        if (rc) add_params(x, &e->reg[r].params, rc->params);
+        if (rc) jrec_params(x, &e->reg[r].params, rc->params);
         cJSON_AddItemToArray(ra, x);
     }
     cJSON *w = cJSON_AddObjectToObject(o, "weighting");
@@ -527,7 +497,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     const mt_method_info *mi = method_find(e->weighting.name);
     if (mi) {
         cJSON_AddStringToObject(w, "family", method_family_name(mi->family));
-        add_params(w, &e->weighting.params, mi->params);
+        jrec_params(w, &e->weighting.params, mi->params);
     }
     cJSON_AddItemToObject(o, "optim", rundir_optim_json(&e->optim));
     const mt_train_spec *tr = &e->train;
@@ -536,6 +506,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddNumberToObject(to, "epochs", tr->epochs);
     cJSON_AddNumberToObject(to, "steps", (double)(t ? trainer_total_steps(t) : tr->steps));
     cJSON_AddNumberToObject(to, "eval_every", tr->eval_every);
+    cJSON_AddStringToObject(to, "keep_best", tr->keep_best);
     cJSON_AddNumberToObject(to, "seed", (double)tr->seed);
     cJSON_AddNumberToObject(to, "relations_every", tr->relations_every);
     cJSON_AddNumberToObject(to, "affinity_every", tr->affinity_every);

@@ -110,7 +110,9 @@ static mt_status make_optimizer(mt_trainer *t)
     if (strcmp(o->name, "sgd") == 0) kind = MT_OPTIM_SGD;
     else if (strcmp(o->name, "adam") == 0) kind = MT_OPTIM_ADAM;
     else if (strcmp(o->name, "adamw") == 0) kind = MT_OPTIM_ADAMW;
-    else return mt_fail(MT_ERR_ARG, "optim: unknown optimiser \"%s\" (sgd, adam, adamw)", o->name);
+    else if (strcmp(o->name, "rmsprop") == 0) kind = MT_OPTIM_RMSPROP;
+    else if (strcmp(o->name, "adagrad") == 0) kind = MT_OPTIM_ADAGRAD;
+    else return mt_fail(MT_ERR_ARG, "optim: unknown optimiser \"%s\" (sgd, adam, adamw, rmsprop, adagrad)", o->name);
     mt_optim_config c = optim_defaults(kind);
     c.lr = o->lr;
     c.momentum = o->momentum;
@@ -118,12 +120,18 @@ static mt_status make_optimizer(mt_trainer *t)
     c.beta1 = o->beta1;
     c.beta2 = o->beta2;
     c.eps = o->eps;
+    c.alpha = o->alpha;
+    c.lr_decay = o->lr_decay;
     c.weight_decay = o->weight_decay;
     c.clip_norm = o->clip;
     if (strcmp(o->schedule, "step") == 0) c.sched.kind = MT_SCHED_STEP;
     else if (strcmp(o->schedule, "cosine") == 0) c.sched.kind = MT_SCHED_COSINE;
     else if (strcmp(o->schedule, "constant") == 0) c.sched.kind = MT_SCHED_CONSTANT;
-    else return mt_fail(MT_ERR_ARG, "optim.schedule: unknown schedule \"%s\" (constant, step, cosine)", o->schedule);
+    else if (strcmp(o->schedule, "plateau") == 0) c.sched.kind = MT_SCHED_PLATEAU;
+    else return mt_fail(MT_ERR_ARG, "optim.schedule: unknown schedule \"%s\" (constant, step, cosine, plateau)", o->schedule);
+    c.sched.patience = o->patience;
+    c.sched.threshold = o->threshold;
+    optim_plateau_init(&t->plateau);
     c.sched.warmup = o->warmup;
     c.sched.step_size = o->step_size > 0 ? o->step_size : 1;
     c.sched.gamma = o->gamma;
@@ -161,6 +169,9 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
     t->T = e->ntasks;
     t->lr_base = e->optim.lr;
     t->lr_scale = 1.0;
+    /* no training loss is reported before the first evaluation closes a
+     * window: a run that ends before it (stopped, failed) says null, not 0 */
+    for (int k = 0; k < MT_MAX_TASKS; k++) t->train_loss[k] = NAN;
     const mt_split *sp = &e->data->split;
     const mt_model_class *mc = model_class_of(&e->topo); /* a model takes all the data in each step */
     t->batches_per_epoch = mc ? 1 : (sp->train.n + e->train.batch - 1) / e->train.batch;
@@ -399,6 +410,30 @@ static void tr_record_event(mt_trainer *t, cJSON *ev)
     cJSON_Delete(ev);
 }
 
+/* Reduce-on-plateau: the monitored value is the sum of the tasks'
+ * validation losses (the training window's without a validation split);
+ * when optim_plateau_step says so, the base rate is multiplied by gamma,
+ * not below min_lr, and an "lr" event records it. */
+static void plateau_after_eval(mt_trainer *t)
+{
+    const mt_schedule *s = &t->opt.cfg.sched;
+    if (s->kind != MT_SCHED_PLATEAU) return;
+    double v = 0.0;
+    for (int k = 0; k < t->T; k++) v += t->have_val ? t->val.loss[k] : t->train_loss[k];
+    if (!optim_plateau_step(&t->plateau, v, s->threshold, s->patience)) return;
+    double cur = t->lr_base * t->lr_scale, next = fmax(cur * s->gamma, (double)s->min_lr);
+    if (!(cur - next > 1e-6 * cur)) return; /* at the floor already (min_lr is a float) */
+    t->lr_scale *= next / cur;
+    apply_lr(t);
+    if (t->rec.event) {
+        cJSON *ev = jrec_event("lr", t->step);
+        cJSON_AddStringToObject(ev, "why", "plateau");
+        cJSON_AddItemToObject(ev, "lr", jrec_f32((float)t->lr_now));
+        cJSON_AddItemToObject(ev, "monitored", jrec_num(v));
+        tr_record_event(t, ev);
+    }
+}
+
 mt_status tr_evaluate_and_publish(mt_trainer *t)
 {
     if (t->model) tr_model_publish_band(t); /* first: the matrix pane opens on it */
@@ -420,6 +455,7 @@ mt_status tr_evaluate_and_publish(mt_trainer *t)
         mt_status st = trainer_evaluate(t, MT_SPLIT_VAL, &t->val);
         if (st) return st;
         t->have_val = 1;
+        t->val_count++;
         for (int k = 0; k < t->T; k++) {
             record_metric(t, MT_SPLIT_VAL, k, t->val.loss[k], t->val.metric[k]);
             if (t->mon) {
@@ -428,6 +464,7 @@ mt_status tr_evaluate_and_publish(mt_trainer *t)
             }
         }
     }
+    plateau_after_eval(t);
     if (t->rec.event) {
         cJSON *ev = jrec_event("eval", t->step);
         cJSON_AddNumberToObject(ev, "epoch", t->epoch + 1);
@@ -611,6 +648,7 @@ mt_status trainer_finish(mt_trainer *t)
         mt_status st = trainer_evaluate(t, MT_SPLIT_VAL, &t->val);
         if (st) return st;
         t->have_val = 1;
+        t->val_count++;
     }
     if (t->e.data->split.test.n > 0) {
         mt_status st = trainer_evaluate(t, MT_SPLIT_TEST, &t->test);
@@ -672,6 +710,10 @@ mt_status trainer_set_weighting(mt_trainer *t, const mt_method_spec *m)
     if (t->rec.event) {
         cJSON *ev = jrec_event("weighting", t->step);
         cJSON_AddStringToObject(ev, "method", m->name);
+        /* every parameter the method now runs with, the registry's defaults
+         * included, as config.json records the first one */
+        const mt_method_info *mi = method_find(m->name);
+        if (ev && mi) jrec_params(cJSON_AddObjectToObject(ev, "params"), &t->e.weighting.params, mi->params);
         tr_record_event(t, ev);
     }
     return MT_OK;
@@ -681,6 +723,7 @@ const char *trainer_weighting_name(const mt_trainer *t) { return t->e.weighting.
 const mt_experiment *trainer_experiment(const mt_trainer *t) { return &t->e; }
 mt_monitor *trainer_monitor(const mt_trainer *t) { return t->mon; }
 const mt_eval_result *trainer_last_val(const mt_trainer *t) { return t->have_val ? &t->val : NULL; }
+long trainer_val_count(const mt_trainer *t) { return t->val_count; }
 const mt_eval_result *trainer_last_test(const mt_trainer *t) { return t->have_test ? &t->test : NULL; }
 const double *trainer_train_loss(const mt_trainer *t) { return t->train_loss; }
 struct mt_graph *trainer_graph(mt_trainer *t) { return t->g; }

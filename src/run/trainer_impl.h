@@ -36,6 +36,7 @@ struct mt_trainer {
     long last_hook_step;
     double hook_s; /* seconds spent in on_step callbacks */
     double lr_base, lr_scale, lr_now;
+    mt_plateau plateau; /* reduce-on-plateau's best value and count */
     float w[MT_MAX_TASKS]; /* current loss weights */
 
     /* training statistics over the window since the last evaluation */
@@ -45,6 +46,7 @@ struct mt_trainer {
     double step_loss[MT_MAX_TASKS];
     mt_eval_result val, test;
     int have_val, have_test;
+    long val_count; /* validations so far (keep_best watches it) */
 
     /* the shared parameters, as ranges of the arena */
     int nsh;
