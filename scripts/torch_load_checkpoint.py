@@ -189,10 +189,25 @@ def main():
         if not path:
             raise SystemExit(f"cannot find the data file {here}: give it with --csv FILE")
 
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    header, rows = rows[0], rows[1:]
+    # the file as mtl.data.csv read it (config.json's data.params): the
+    # separator it used (" " = runs of spaces and tabs), the lines skipped,
+    # a header or the columns' 1-based positions as names
+    sep, skip = p.get("sep", ","), int(p.get("skip", 0))
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        lines = [ln for ln in f.read().splitlines()[skip:] if ln.strip()]
+    if sep == " ":
+        rows = [ln.split() for ln in lines]
+    else:
+        rows = [[c.strip() for c in r] for r in csv.reader(lines, delimiter=sep)]
+    if p.get("header", True):
+        header, rows = rows[0], rows[1:]
+    else:
+        header = [str(i + 1) for i in range(len(rows[0]))]
     col = {name: i for i, name in enumerate(header)}
+    for t in cfg["tasks"]:
+        if t["target"] not in col:
+            raise SystemExit(f"{path}: no column {t['target']!r} (named columns of a file without a header "
+                             f"are not in config.json: give --inputs and name the targets by position)")
     targets = [t["target"] for t in cfg["tasks"]]
     inputs = a.inputs.split(",") if a.inputs else [h for h in header if h not in targets]
     x = torch.tensor([[float(r[col[c]]) for c in inputs] for r in rows], dtype=torch.float32)
@@ -216,16 +231,23 @@ def main():
     with torch.no_grad():
         out = model(x[test])
     worst = 0.0
+    labels = data.get("labels", {})          # text classes: the name of each index
+    scaled = data.get("standardized_targets", {})  # z-scores: mtlab's losses are in those units
     for t in cfg["tasks"]:
-        name, cell = t["name"], [rows[i][col[t["target"]]] for i in test]
-        have = torch.tensor([c.strip() != "" for c in cell])
+        name, target = t["name"], t["target"]
+        cell = [rows[i][col[target]] for i in test]
+        have = torch.tensor([c != "" and c != "NA" for c in cell])
+        cell = [c for c in cell if c != "" and c != "NA"]
         pred = out[name][have]
         if t["kind"] == "class":
-            y = torch.tensor([int(float(c)) for c in cell if c.strip() != ""])
+            names = labels.get(target)
+            y = torch.tensor([names.index(c) if names else int(float(c)) for c in cell])
             loss = F.cross_entropy(pred.double(), y).item()
         elif t["kind"] == "regress":
-            y = torch.tensor([float(c) for c in cell if c.strip() != ""], dtype=torch.float32).reshape(-1, 1)
-            loss = F.mse_loss(pred.double(), y.double()).item()
+            y = torch.tensor([float(c) for c in cell], dtype=torch.float32).reshape(-1, 1).double()
+            if target in scaled:  # as mtlab: the float32 value, shifted and scaled in double, back to float32
+                y = ((y - scaled[target]["mean"]) / scaled[target]["sd"]).float().double()
+            loss = F.mse_loss(pred.double(), y).item()
         else:
             raise SystemExit(f"task {name}: kind {t['kind']} is not covered by this example")
         want = summary["tasks"][name]["test_loss"]

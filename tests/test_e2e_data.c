@@ -196,6 +196,23 @@ static void test_e2e_data_seattle_claims(void **state)
         if (!(fabs(dm) < 6)) fail_msg("seed %d: delta_m %+.2f%%, claimed within 6%%", s, dm);
     }
     fprintf(stderr, "\n");
+    /* PyTorch reads the same file the same way (separator, word labels,
+     * standardised target) and gets the same test losses from the
+     * checkpoint, where Debian's python3-torch is installed */
+    if (system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
+        print_message("test_e2e_data_seattle_claims: the PyTorch check SKIPPED: python3-torch is not installed\n");
+        return;
+    }
+    char cmd[2048], log[700];
+    snprintf(log, sizeof log, "%s/torch.txt", e2e_tmpdir());
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && /usr/bin/python3 '%s/scripts/torch_load_checkpoint.py' seattle/01-seattle-weather-s1 "
+             "--inputs precipitation,temp_min,wind >'%s' 2>&1",
+             e2e_tmpdir(), MTLAB_ROOT, log);
+    int prc = system(cmd);
+    char *text = e2e_read(log);
+    if (prc != 0 || !text || !strstr(text, "the losses agree")) fail_msg("torch_load_checkpoint.py:\n%s", text ? text : "");
+    free(text);
 }
 
 static int teardown_all(void **state)
