@@ -174,6 +174,8 @@ install: $(BUILD)/mtlab
 	install -m 644 docs/mtlab.1 '$(DESTDIR)$(MANDIR)/mtlab.1'
 	install -m 644 scripts/mtlab.bash-completion '$(DESTDIR)$(BASHCOMPDIR)/mtlab'
 	install -m 644 README.md LICENSE CHANGELOG.md docs/*.md '$(DESTDIR)$(DOCDIR)/'
+	install -d '$(DESTDIR)$(DATADIR)/scripts'
+	install -m 755 scripts/torch_load_checkpoint.py '$(DESTDIR)$(DATADIR)/scripts/'
 
 uninstall:
 	rm -f '$(DESTDIR)$(BINDIR)/mtlab' '$(DESTDIR)$(MANDIR)/mtlab.1' '$(DESTDIR)$(BASHCOMPDIR)/mtlab'

@@ -65,7 +65,8 @@ static void test_install_runs_from_anywhere(void **state)
                                         "usr/share/mtlab/experiments/35_multitask_krr.lua",
                                         "usr/share/man/man1/mtlab.1",
                                         "usr/share/bash-completion/completions/mtlab",
-                                        "usr/share/doc/mtlab/LICENSE", NULL};
+                                        "usr/share/doc/mtlab/LICENSE",
+                                        "usr/share/mtlab/scripts/torch_load_checkpoint.py", NULL};
     for (const char *const *f = files; *f; f++) {
         char p[1024];
         snprintf(p, sizeof p, "%s/%s", dest, *f);
