@@ -11,7 +11,10 @@ agree (relative difference below 1e-4: float32 sums in another order).
     python3 scripts/torch_load_checkpoint.py RUN_DIR [--csv FILE] [--inputs a,b,c]
 
 --csv defaults to the data file config.json names (relative to the
-script); --inputs to every column that is not a target, in file order.
+script); --inputs to the input columns config.json records (data.inputs),
+else every column that is not a target, in file order. The file is read
+as mtl.data.csv read it: config.json's separator, skipped lines, header
+or column names, word labels and standardised targets.
 Needs only PyTorch (Debian: python3-torch): the safetensors file is read
 with the json module. docs/checkpoints.md describes the format and the
 mapping of names.
@@ -169,7 +172,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run_dir")
     ap.add_argument("--csv", help="the data file (default: the one config.json names)")
-    ap.add_argument("--inputs", help="input columns, comma-separated (default: every non-target column)")
+    ap.add_argument("--inputs", help="input columns, comma-separated (default: config.json's data.inputs)")
     a = ap.parse_args()
 
     cfg = json.load(open(os.path.join(a.run_dir, "config.json")))
@@ -201,15 +204,12 @@ def main():
         rows = [[c.strip() for c in r] for r in csv.reader(lines, delimiter=sep)]
     if p.get("header", True):
         header, rows = rows[0], rows[1:]
-    else:
-        header = [str(i + 1) for i in range(len(rows[0]))]
+    else:  # the names the script gave (config.json's data.columns), else the positions
+        header = data.get("columns") or [str(i + 1) for i in range(len(rows[0]))]
     col = {name: i for i, name in enumerate(header)}
-    for t in cfg["tasks"]:
-        if t["target"] not in col:
-            raise SystemExit(f"{path}: no column {t['target']!r} (named columns of a file without a header "
-                             f"are not in config.json: give --inputs and name the targets by position)")
     targets = [t["target"] for t in cfg["tasks"]]
-    inputs = a.inputs.split(",") if a.inputs else [h for h in header if h not in targets]
+    # the input columns: given, else as config.json records them, else every non-target column
+    inputs = a.inputs.split(",") if a.inputs else data.get("inputs") or [h for h in header if h not in targets]
     x = torch.tensor([[float(r[col[c]]) for c in inputs] for r in rows], dtype=torch.float32)
     if x.shape[1] != data["features"] or x.shape[0] != data["examples"]:
         raise SystemExit(f"{path}: {x.shape[0]} rows of {x.shape[1]} inputs, but the run had "

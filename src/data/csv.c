@@ -516,8 +516,15 @@ static mt_status parse(mt_dataset *ds, const char *path, const char *text, size_
     for (int i = 0; !s && i < ntargets; i++)
         s = find_column(&hdr, targets[i].column, path, sep, fmt->no_header, &cols[ninputs + i]);
     int nhdr = hdr.n;
+    const char **hnames = s ? NULL : mt_alloc((size_t)(nhdr > 0 ? nhdr : 1) * sizeof *hnames);
+    if (!s && !hnames) s = MT_ERR_NOMEM;
+    for (int i = 0; !s && i < nhdr; i++) hnames[i] = field(&hdr, i);
+    char **columns = s ? NULL : dataset_names(hnames, nhdr);
+    if (!s && !columns) s = MT_ERR_NOMEM;
+    mt_free(hnames);
     fields_free(&hdr);
     if (s) {
+        mt_free(columns);
         mt_free(cols);
         return s;
     }
@@ -530,6 +537,14 @@ static mt_status parse(mt_dataset *ds, const char *path, const char *text, size_
 
     const char *base = strrchr(path, '/');
     s = dataset_alloc(ds, base ? base + 1 : path, n, ninputs, 0, 0, 0);
+    if (!s) {
+        ds->columns = columns;
+        ds->ncolumns = nhdr;
+        ds->x_names = dataset_names(inputs, ninputs);
+        if (!ds->x_names) s = MT_ERR_NOMEM;
+    } else {
+        mt_free(columns);
+    }
     for (int i = 0; !s && i < ntargets; i++) {
         const csv_target *sp = &targets[i];
         int classes = sp->kind == MT_TARGET_CLASS ? (sp->classes > 0 ? sp->classes : 2) : 0;

@@ -19,6 +19,8 @@ void dataset_free(mt_dataset *ds)
         mt_free(ds->targets[t].labels);
     }
     mt_free(ds->targets);
+    mt_free(ds->x_names);
+    mt_free(ds->columns);
     mt_free(ds->x);
     memset(ds, 0, sizeof *ds);
 }
@@ -222,15 +224,12 @@ mt_status dataset_standardize_targets(mt_dataset *ds, const mt_index *train)
     return MT_OK;
 }
 
-mt_status dataset_set_labels(mt_dataset *ds, int t, const char *const *names, int n)
+char **dataset_names(const char *const *names, int n)
 {
-    if (t < 0 || t >= ds->ntargets || n != ds->targets[t].classes)
-        return mt_fail(MT_ERR_ARG, "dataset '%s': %d label names for a target of %d classes", ds->name, n,
-                       t >= 0 && t < ds->ntargets ? ds->targets[t].classes : 0);
-    size_t bytes = (size_t)n * sizeof(char *);
+    size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(char *);
     for (int i = 0; i < n; i++) bytes += strlen(names[i]) + 1;
     char **block = mt_alloc(bytes);
-    if (!block) return MT_ERR_NOMEM;
+    if (!block) return NULL;
     char *w = (char *)(block + n);
     for (int i = 0; i < n; i++) {
         size_t len = strlen(names[i]) + 1;
@@ -238,6 +237,16 @@ mt_status dataset_set_labels(mt_dataset *ds, int t, const char *const *names, in
         block[i] = w;
         w += len;
     }
+    return block;
+}
+
+mt_status dataset_set_labels(mt_dataset *ds, int t, const char *const *names, int n)
+{
+    if (t < 0 || t >= ds->ntargets || n != ds->targets[t].classes)
+        return mt_fail(MT_ERR_ARG, "dataset '%s': %d label names for a target of %d classes", ds->name, n,
+                       t >= 0 && t < ds->ntargets ? ds->targets[t].classes : 0);
+    char **block = dataset_names(names, n);
+    if (!block) return MT_ERR_NOMEM;
     mt_free(ds->targets[t].labels);
     ds->targets[t].labels = block;
     return MT_OK;

@@ -52,6 +52,13 @@ typedef struct {
     float *x;    /* (n, d) owned */
     int ntargets;
     mt_target *targets; /* (ntargets) owned */
+    /* a file's dataset (csv): the name of each input feature (d), and the
+     * file's columns in order as named (a header, given names, or
+     * positions "1", "2", ...); one owned block each (dataset_names), or
+     * NULL. config.json records them. */
+    char **x_names;
+    char **columns;
+    int ncolumns;
 } mt_dataset;
 
 void dataset_init(mt_dataset *ds);
@@ -107,6 +114,9 @@ mt_status dataset_standardize(mt_dataset *ds, const mt_index *train, float *mean
  * records them in the target's shift and scale so metrics can be reported
  * in the original units. A target already standardised is left alone. */
 mt_status dataset_standardize_targets(mt_dataset *ds, const mt_index *train);
+/* n strings copied into one block (the pointers, then the text), freed
+ * with mt_free; NULL when out of memory. */
+char **dataset_names(const char *const *names, int n);
 /* Names the classes of target t: n strings copied into one block owned by
  * the target (n must equal its classes). */
 mt_status dataset_set_labels(mt_dataset *ds, int t, const char *const *names, int n);

@@ -429,6 +429,15 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     }
     if (e->data->ntruth > 0)
         cJSON_AddItemToObject(d, "clusters", int_array(e->data->truth_cluster, e->data->ntruth));
+    /* a file's columns as read, and which of them are the inputs */
+    if (ds->columns) {
+        cJSON *a = cJSON_AddArrayToObject(d, "columns");
+        for (int i = 0; i < ds->ncolumns; i++) cJSON_AddItemToArray(a, cJSON_CreateString(ds->columns[i]));
+    }
+    if (ds->x_names) {
+        cJSON *a = cJSON_AddArrayToObject(d, "inputs");
+        for (int i = 0; i < ds->d; i++) cJSON_AddItemToArray(a, cJSON_CreateString(ds->x_names[i]));
+    }
     /* text class labels: the name of each class index; standardised
      * regression targets: the training statistics (original = y sd + mean) */
     cJSON *lab = NULL, *sc = NULL;
