@@ -82,17 +82,18 @@ static void test_e2e_run_writes_every_file(void **state)
     /* metrics.csv: header, then (train, val) x 2 tasks per epoch, plus test */
     snprintf(p, sizeof p, "%s/run_ok/metrics.csv", e2e_tmpdir());
     char *m = e2e_read(p);
-    assert_true(strncmp(m, "step,epoch,split,task,loss,metric,weight\n", 41) == 0);
+    assert_true(strncmp(m, "step,epoch,split,task,loss,metric,weight,experiment,seed\n", 57) == 0);
     assert_int_equal(count_lines(m), 1 + 3 * 4 + 2);
     assert_non_null(strstr(m, "\n39,3,test,cls,")); /* epochs count from 1: step 39 ends epoch 3 */
     assert_non_null(strstr(m, "\n13,1,val,cls,"));
-    /* every row has 7 fields and finite numbers */
+    assert_non_null(strstr(m, ",blobs,3\n")); /* the experiment and the seed end every row */
+    /* every row has 9 fields and finite numbers */
     char *line = strchr(m, '\n') + 1;
     while (*line) {
         int commas = 0;
         char *e = strchr(line, '\n');
         for (char *q = line; q < e; q++) commas += *q == ',';
-        assert_int_equal(commas, 6);
+        assert_int_equal(commas, 8);
         line = e + 1;
     }
     free(m);
@@ -115,6 +116,20 @@ static void test_e2e_run_writes_every_file(void **state)
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "weighting"), "method")->valuestring, "equal");
     assert_true(jnum(cfg, "data", "train", NULL) == 400);
     cJSON_Delete(cfg);
+    /* events: the validation losses keyed by task name, no positional arrays */
+    snprintf(p, sizeof p, "%s/run_ok/events.jsonl", e2e_tmpdir());
+    char *ev = e2e_read(p);
+    assert_non_null(ev);
+    const char *eval = strstr(ev, "{\"event\":\"eval\"");
+    assert_non_null(eval);
+    cJSON *eo = cJSON_ParseWithOpts(eval, NULL, 0);
+    assert_non_null(eo);
+    const cJSON *vl = cJSON_GetObjectItemCaseSensitive(eo, "val_loss");
+    assert_true(cJSON_IsObject(vl));
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(vl, "cls")));
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(vl, "dist")));
+    cJSON_Delete(eo);
+    free(ev);
     /* relations: a 2x2 cosine matrix with unit diagonal */
     snprintf(p, sizeof p, "%s/run_ok/relations.jsonl", e2e_tmpdir());
     char *r = e2e_read(p);
@@ -635,11 +650,52 @@ static void test_e2e_help_and_version(void **state)
     free(out);
     assert_int_equal(e2e_run("--version", &out, NULL), 0);
     assert_non_null(strstr(out, "mtlab "));
+    /* after a command, and --help too (getopt_long: options anywhere) */
+    char *out2;
+    assert_int_equal(e2e_run("run --version", &out2, NULL), 0);
+    assert_string_equal(out, out2);
+    free(out2);
     free(out);
+    assert_int_equal(e2e_run("check x.lua --help", &out, NULL), 0);
+    assert_non_null(strstr(out, "mtlab run SCRIPT.lua"));
+    free(out);
+    /* --out=DIR is --out DIR; an abbreviation that fits one option is it */
+    const char *s = blobs_script("eq.lua", ", epochs = 1", "");
+    char args[1024];
+    snprintf(args, sizeof args, "run --threads=1 '%s' --out=eqdir --quiet --experim=1", s);
+    assert_int_equal(e2e_run(args, NULL, NULL), 0);
+    char p[700];
+    snprintf(p, sizeof p, "%s/eqdir/summary.json", e2e_tmpdir());
+    assert_true(e2e_exists(p));
     char *err;
     assert_int_equal(e2e_run("run /nonexistent/x.lua", NULL, &err), 2);
     assert_non_null(strstr(err, "/nonexistent/x.lua: cannot read the script"));
     free(err);
+}
+
+/* LibMTL's names and any case name the registry's method and topology;
+ * config.json records the registry's names. */
+static void test_e2e_libmtl_names(void **state)
+{
+    (void)state;
+    const char *s = blobs_script("libmtl.lua", ", epochs = 1", "weighting = 'EW',");
+    char args[1024];
+    snprintf(args, sizeof args, "run '%s' --out libmtl --quiet --set weighting=PCGrad --set topology.type=HPS", s);
+    assert_int_equal(e2e_run(args, NULL, NULL), 0);
+    char p[700];
+    snprintf(p, sizeof p, "%s/libmtl/config.json", e2e_tmpdir());
+    cJSON *o = read_json(p);
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weighting");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(w, "method")->valuestring, "pcgrad");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(w, "family")->valuestring, "combiner");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "topology");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(t, "kind")->valuestring, "hard");
+    cJSON_Delete(o);
+    snprintf(args, sizeof args, "check '%s'", s);
+    char *out;
+    assert_int_equal(e2e_run(args, &out, NULL), 0);
+    assert_non_null(strstr(out, "equal"));
+    free(out);
 }
 
 static int teardown_all(void **state)
@@ -784,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_e2e_every_experiment_declares_a_claim),
         cmocka_unit_test(test_e2e_claims_machinery),
         cmocka_unit_test(test_e2e_help_and_version),
+        cmocka_unit_test(test_e2e_libmtl_names),
     };
     return cmocka_run_group_tests_name("e2e run", tests, NULL, teardown_all);
 }

@@ -8,12 +8,12 @@
 #include <string.h>
 #include "core/mem.h"
 #include "core/strutil.h"
+#include "core/version.h"
 #include "lua_internal.h"
 #include "data/landscape.h"
 #include "mtl/combine.h"
 #include "mtl/methods.h"
 
-#define MTLAB_VERSION "0.1.0"
 
 /* mtl.core.method_names() -> { "equal", "static", ... } */
 static int core_method_names(lua_State *L)

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <cblas.h>
 #include "core/mem.h"
+#include "core/version.h"
 #include "run/result.h"
 #include "mtl/methods.h"
 #include "run/jsonrec.h"
@@ -30,6 +32,9 @@ struct mt_rundir {
     double last_flush; /* monotonic seconds */
     mt_status err;     /* the first write error; nothing is written after it */
     char errmsg[1400];
+    /* ",<experiment>,<seed>": the last two fields of every metrics.csv row
+     * (set by rundir_write_config), so rows of several runs concatenate */
+    char ident[300];
 };
 
 static double rd_now(void)
@@ -160,7 +165,8 @@ mt_status rundir_open(const char *dir, mt_rundir **out)
             return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", p, strerror(e));
         }
     }
-    static const char header[] = "step,epoch,split,task,loss,metric,weight";
+    static const char header[] = "step,epoch,split,task,loss,metric,weight,experiment,seed";
+    snprintf(rd->ident, sizeof rd->ident, ",,");
     stream_line(rd, &rd->s[RD_METRICS], header, sizeof header - 1);
     /* a full disk shows now, before any training */
     if (rundir_flush(rd)) return rundir_close(rd);
@@ -231,6 +237,8 @@ static void rec_metric(void *ud, long step, int epoch, mt_split_kind split, cons
         line[w++] = ',';
         w += put_num(line + w, sizeof line - w, v[i]);
     }
+    int k = snprintf(line + w, sizeof line - w, "%s", rd->ident);
+    w += k < 0 ? 0 : (size_t)k < sizeof line - w ? (size_t)k : sizeof line - w - 1;
     stream_line(rd, &rd->s[RD_METRICS], line, w);
 }
 
@@ -377,8 +385,30 @@ cJSON *rundir_optim_json(const mt_optim_spec *op)
     return oo;
 }
 
+/* Where a run comes from: which mtlab (version, commit), how it was
+ * started, on what (BLAS threads and kernel, CPU), with which seed. */
+static cJSON *provenance_json(const mt_experiment *e)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "version", MTLAB_VERSION);
+    cJSON_AddStringToObject(p, "commit", mt_commit());
+    int argc;
+    char **argv = mt_command_line(&argc);
+    cJSON *cl = cJSON_AddArrayToObject(p, "command_line");
+    for (int i = 0; i < argc; i++) cJSON_AddItemToArray(cl, cJSON_CreateString(argv[i]));
+    cJSON_AddNumberToObject(p, "threads", openblas_get_num_threads());
+    cJSON_AddNumberToObject(p, "seed", (double)e->train.seed);
+    cJSON_AddStringToObject(p, "cpu", mt_cpu_model());
+    const char *core = openblas_get_corename();
+    cJSON_AddStringToObject(p, "blas_kernel", core ? core : "");
+    return p;
+}
+
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t)
 {
+    char name[260];
+    put_field(name, sizeof name, e->name);
+    snprintf(rd->ident, sizeof rd->ident, ",%s,%llu", name, (unsigned long long)e->train.seed);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", e->name);
     cJSON_AddStringToObject(o, "script", e->script);
@@ -401,6 +431,32 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
         cJSON_AddItemToObject(d, "clusters", int_array(e->data->truth_cluster, e->data->ntruth));
     if (e->data->nsupport > 0)
         cJSON_AddItemToObject(d, "support", int_array(e->data->truth_support, e->data->nsupport));
+    /* a file's columns as read, and which of them are the inputs */
+    if (ds->columns) {
+        cJSON *a = cJSON_AddArrayToObject(d, "columns");
+        for (int i = 0; i < ds->ncolumns; i++) cJSON_AddItemToArray(a, cJSON_CreateString(ds->columns[i]));
+    }
+    if (ds->x_names) {
+        cJSON *a = cJSON_AddArrayToObject(d, "inputs");
+        for (int i = 0; i < ds->d; i++) cJSON_AddItemToArray(a, cJSON_CreateString(ds->x_names[i]));
+    }
+    /* text class labels: the name of each class index; standardised
+     * regression targets: the training statistics (original = y sd + mean) */
+    cJSON *lab = NULL, *sc = NULL;
+    for (int i = 0; i < ds->ntargets; i++) {
+        const mt_target *tg = &ds->targets[i];
+        if (tg->labels) {
+            if (!lab) lab = cJSON_AddObjectToObject(d, "labels");
+            cJSON *a = cJSON_AddArrayToObject(lab, tg->name);
+            for (int k = 0; k < tg->classes; k++) cJSON_AddItemToArray(a, cJSON_CreateString(tg->labels[k]));
+        }
+        if (tg->scale > 0) {
+            if (!sc) sc = cJSON_AddObjectToObject(d, "standardized_targets");
+            cJSON *x = cJSON_AddObjectToObject(sc, tg->name);
+            cJSON_AddItemToObject(x, "mean", jrec_num(tg->shift));
+            cJSON_AddItemToObject(x, "sd", jrec_num(tg->scale));
+        }
+    }
     cJSON_AddNumberToObject(d, "train", e->data->split.train.n);
     cJSON_AddNumberToObject(d, "val", e->data->split.val.n);
     cJSON_AddNumberToObject(d, "test", e->data->split.test.n);
@@ -466,6 +522,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddNumberToObject(to, "relations_every", tr->relations_every);
     cJSON_AddNumberToObject(to, "affinity_every", tr->affinity_every);
     cJSON_AddBoolToObject(to, "baselines", tr->baselines);
+    cJSON_AddItemToObject(o, "provenance", provenance_json(e));
     mt_status st = write_json(rd, "config.json", o);
     cJSON_Delete(o);
     return st;

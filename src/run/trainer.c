@@ -348,6 +348,16 @@ static void batch_metric(mt_trainer *t, int k, int n, double *num, double *cnt)
     }
 }
 
+double tr_metric_units(const mt_trainer *t, int k, double metric)
+{
+    const mt_task_spec *ts = &t->e.task[k];
+    const mt_target *tg = &t->e.data->ds.targets[ts->target];
+    if (!(tg->scale > 0)) return metric;
+    if (ts->metric == MT_METRIC_MSE) return metric * tg->scale * tg->scale;
+    if (ts->metric == MT_METRIC_MAE) return metric * tg->scale;
+    return metric;
+}
+
 static double mask_count(mt_trainer *t, int k, int n)
 {
     const float *m = graph_value(t->g, t->m[k]);
@@ -379,7 +389,7 @@ mt_status trainer_evaluate(mt_trainer *t, mt_split_kind split, mt_eval_result *o
         out->n[k] = (int)lcnt[k];
         out->loss[k] = lcnt[k] > 0 ? lsum[k] / lcnt[k] : NAN;
         out->metric[k] = t->e.task[k].metric == MT_METRIC_LOSS ? out->loss[k]
-                         : cnt[k] > 0                          ? num[k] / cnt[k]
+                         : cnt[k] > 0                          ? tr_metric_units(t, k, num[k] / cnt[k])
                                                                : NAN;
     }
     return MT_OK;
@@ -434,7 +444,7 @@ mt_status tr_evaluate_and_publish(mt_trainer *t)
     for (int k = 0; k < t->T; k++) {
         double l = t->win_steps ? t->win_loss[k] / (double)t->win_steps : NAN;
         double mtr = t->e.task[k].metric == MT_METRIC_LOSS ? l
-                     : t->win_cnt[k] > 0                 ? t->win_hit[k] / t->win_cnt[k]
+                     : t->win_cnt[k] > 0                 ? tr_metric_units(t, k, t->win_hit[k] / t->win_cnt[k])
                                                          : NAN;
         t->train_loss[k] = l;
         record_metric(t, MT_SPLIT_TRAIN, k, l, mtr);
@@ -459,8 +469,10 @@ mt_status tr_evaluate_and_publish(mt_trainer *t)
         cJSON *ev = jrec_event("eval", t->step);
         cJSON_AddNumberToObject(ev, "epoch", t->epoch + 1);
         cJSON_AddItemToObject(ev, "lr", jrec_f32((float)t->lr_now));
-        cJSON *vl = cJSON_AddArrayToObject(ev, "val_loss");
-        for (int k = 0; k < t->T; k++) cJSON_AddItemToArray(vl, jrec_num(t->have_val ? t->val.loss[k] : NAN));
+        /* keyed by task, as summary.json: a reader needs no task order */
+        cJSON *vl = cJSON_AddObjectToObject(ev, "val_loss");
+        for (int k = 0; k < t->T; k++)
+            cJSON_AddItemToObject(vl, t->e.task[k].name, jrec_num(t->have_val ? t->val.loss[k] : NAN));
         tr_record_event(t, ev);
     }
     if (t->hooks.on_eval) return t->hooks.on_eval(t->hooks.ud, t->step);

@@ -145,4 +145,10 @@ void tr_publish_learned(mt_trainer *t);
 void tr_publish_weight_history(mt_trainer *t);
 void tr_publish_sigma(mt_trainer *t);
 
+/* A task's mse or mae metric in the original units of its target: a
+ * target standardised by mtl.data.csv { standardize_targets = true } was
+ * trained in units of its sd (target.scale), so mse is scaled by scale^2
+ * and mae by scale. Any other metric (and the loss) is returned as is. */
+double tr_metric_units(const mt_trainer *t, int k, double metric);
+
 #endif
