@@ -10,10 +10,11 @@
 -- The claim: with baselines = true, mtlab also trains each task alone with
 -- the same budget and reports delta_m, the mean relative improvement of the
 -- multi-task model over the single-task ones (higher is better). On this
--- setting hard sharing is at least on par with the single-task models
--- (delta_m > -2%) while using one trunk instead of two.
+-- setting hard sharing is ON PAR with the single-task models while using
+-- one trunk instead of two: over training seeds and data draws delta_m is
+-- +0.04% +- 0.46 (issue 19's measurement) - a null, not a gain. The check
+-- (delta_m > -2%) says only that sharing costs nothing here.
 --
--- Needs Debian's dataset-fashion-mnist (scripts/setup.sh installs it).
 -- Run: mtlab run experiments/01_hard_sharing_fashion.lua
 --      mtlab experiments/01_hard_sharing_fashion.lua      (the workbench)
 local mtl = require "mtl"

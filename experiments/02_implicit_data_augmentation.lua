@@ -26,19 +26,23 @@
 -- "single-task" column and delta_m, the mean relative reduction of the
 -- test MSE.
 --
--- The claim (tests/test_e2e_teaching.c checks it), on the means over the
--- three seeds: delta_m with independent noise > +10%, and above delta_m
--- with the same noise. Measured with four data draws (math.randomseed 2
--- to 5): independent 32.8 / 16.9 / 27.6 / 31.8 %, same noise 19.5 / 11.6
--- / 15.2 / 13.1 % - the order always holds, the size of the gap varies
--- (5 to 19 points). The test labels are noisy too, which puts a floor of
--- 0.25 under every MSE and shrinks the relative gains.
+-- The claim (declared at the end; --claims-thorough checks training seeds
+-- 1-15 x draws 0-2): independent noise gains more than the same noise -
+-- the per-seed paired difference of delta_m (independent - same) has a
+-- mean above +3 points. Both gain from sharing (the control alone gains
+-- +16%), so the paired difference is the measurement, not "> 10%".
+-- Measured over seeds 1-10 x data draws 2-5 (math.randomseed), 25 runs:
+-- +9.8 points, 95% interval [+7.2, +12.4]; single runs -3.0 to +23.7 (a
+-- single run can reverse). Caveat: the control differs in the noise's
+-- distribution too (one Gaussian draw instead of four kinds of noise),
+-- not only in its sharing. The test labels are noisy too, which puts a
+-- floor of 0.25 under every MSE and shrinks the relative gains.
 --
 -- Run: mtlab run experiments/02_implicit_data_augmentation.lua
 --      mtlab experiments/02_implicit_data_augmentation.lua   (the workbench)
 local mtl = require "mtl"
 
-math.randomseed(2)
+math.randomseed(mtl.data_seed(2))
 local d = 10
 local function gauss()
   return math.sqrt(-2 * math.log(1 - math.random())) * math.cos(2 * math.pi * math.random())
@@ -95,7 +99,7 @@ end
 
 -- Each condition with three training seeds: the claim is about the means.
 local runs = {}
-for seed = 1, 3 do
+for _, seed in ipairs(mtl.seeds(3)) do
   local independent = mtl.experiment {
     name = "independent noise s" .. seed,
     description = [[
@@ -125,4 +129,19 @@ It is smaller than with independent noise ('c' compares).]],
     tasks = tasks("s"),
   })
 end
-return mtl.compare(runs)
+local list = mtl.compare(runs)
+list.claim = {
+  text = "independent noise gains more from sharing than the same noise: the paired difference of "
+    .. "delta_m (independent - same, per seed) has a mean over seeds x draws above +3 points "
+    .. "(measured +10.7 [+7.5, +13.8] over seeds 1-5 x 3 draws, smallest +3.8)",
+  measure = function(r)
+    local v = {}
+    for _, seed in ipairs(mtl.seeds(3)) do
+      v[#v + 1] = r["independent noise s" .. seed].delta_m_percent - r["same noise s" .. seed].delta_m_percent
+    end
+    return v, "delta_m independent - same (points) per seed"
+  end,
+  above = 3,
+  seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
+}
+return list

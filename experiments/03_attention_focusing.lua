@@ -20,14 +20,17 @@
 -- labels of a, so its curve is jumpy; the report's test MSE (~440 labels)
 -- is the measurement.
 --
--- The claim (declared at the end of this script; `mtlab run` prints its
--- verdict, tests/test_e2e_teaching.c asserts it): with "rel" the test MSE
--- of a is below 0.75 times a alone; with "unrel" it is not (above 0.9
--- times a alone). Measured with data draws 3, 4, 5 (math.randomseed) and
--- training seeds 1, 2: a + rel / a alone = 0.39 to 0.65, a + unrel / a
--- alone = 1.00 to 1.09; delta_m of "a + rel" +14 to +32% (rel itself
--- stays close to rel alone: its small MSE moves by -18% to +8% relative;
--- the claim is about a).
+-- The claim (declared at the end; `mtlab run` checks it on the shipped seed,
+-- `mtlab run --claims-thorough` over its seeds x draws, --draw):
+-- with "rel" a's test MSE is below 0.75 times a alone on the geometric
+-- mean over the runs; in every run it is below 0.9 times the run with
+-- "unrel", and "unrel" does not help (above 0.9 times alone). Measured
+-- over training seeds 1-5 x data draws 3-7 (math.randomseed), 25 runs:
+-- a + rel / a alone 0.62, 95% interval [0.57, 0.68] (single runs 0.39 to
+-- 0.88: the direction always holds, the size varies with the draw);
+-- a + unrel / a alone 1.04 [1.02, 1.06] (0.95 to 1.11); a + rel / a +
+-- unrel 0.60 [0.55, 0.65], at most 0.80. (rel itself stays close to rel
+-- alone; the claim is about a.)
 --
 -- Run: mtlab run experiments/03_attention_focusing.lua
 --      mtlab experiments/03_attention_focusing.lua   (the workbench)
@@ -91,14 +94,22 @@ evidence points the trunk at the wrong features: a gains nothing.]],
     tasks = { mtl.task.regress { name = "a" }, mtl.task.regress { name = "unrel" } },
   }),
   claim = {
-    text = "the related task cuts a's test MSE below 0.75 of a alone; the unrelated one does not (above 0.9)",
+    text = "the related task cuts a's test MSE to below 0.75 of a alone on the geometric mean over "
+      .. "seeds x draws (measured 0.62 [0.57, 0.68] over seeds 1-5 x 5 draws; single runs 0.39 to "
+      .. "0.88); in every run it is below 0.9 times the unrelated task's, and the unrelated one does "
+      .. "not help (above 0.9 times alone; measured 0.95 to 1.11)",
     check = function(r)
       local rel, unrel = r["a + rel"].tasks.a, r["a + unrel"].tasks.a
       local alone = rel.single_task_metric
       local q, u = rel.test_metric / alone, unrel.test_metric / alone
-      return q < 0.75 and u > 0.9,
-        string.format("a's test MSE / alone: with rel %.3f (< 0.75), with unrel %.3f (> 0.9)", q, u)
+      return q < 0.9 * u and u > 0.9,
+        string.format("a's test MSE / alone: with rel %.3f, with unrel %.3f (> 0.9); rel / unrel %.3f (< 0.9)", q, u, q / u)
     end,
-    seeds = { 1, 2 }, draws = { 0, 1, 2 },
+    measure = function(r)
+      local rel = r["a + rel"].tasks.a
+      return math.log(rel.test_metric / rel.single_task_metric), "log(a with rel / a alone)"
+    end,
+    below = math.log(0.75),
+    seeds = "1..5", draws = { 0, 1, 2 },
   },
 }

@@ -21,16 +21,23 @@
 --   * "sluice subspace overlap" (task x layer, 0 = orthogonal subspaces):
 --     near 0 with the penalty, clearly above it without.
 --
--- The claim (tests/test_e2e_columns.c checks it): sluice's mean test loss
--- is below 0.95 x that of the independent columns; with the penalty the
--- mean subspace overlap is under 0.25 x the overlap without it; the mean
--- cross-task |alpha| in layer 2 ends above 1.2 x its start (0.14).
+-- The claim: sluice's mean test loss is below 0.9 x that of the
+-- independent columns on the geometric mean of the per-run ratios
+-- (declared at the end; --claims-thorough checks seeds 1-5 x draws 0-2);
+-- with the penalty the mean subspace overlap is under 0.25 x the overlap
+-- without it; the mean cross-task |alpha| in layer 2 ends above 1.2 x its
+-- start (0.14) (tests/test_e2e_columns.c). Measured over training seeds
+-- 1-5 x data draws 11-15 (math.randomseed), 25 runs: sluice / independent
+-- 0.73, 95% interval [0.68, 0.79] (single runs 0.49 to 1.12). The
+-- orthogonality penalty does what it says to the subspaces, but costs
+-- accuracy here: without it the ratio is 0.67 [0.63, 0.72], and sluice
+-- with the penalty is 1.09 [1.04, 1.15] times sluice without.
 --
 -- Run: mtlab experiments/12_sluice.lua
 --      mtlab run experiments/12_sluice.lua
 local mtl = require "mtl"
 
-math.randomseed(11)
+math.randomseed(mtl.data_seed(11))
 local d = 16
 local function gauss()
   return math.sqrt(-2 * math.log(1 - math.random())) * math.cos(2 * math.pi * math.random())
@@ -79,6 +86,11 @@ columns.]],
   train = { batch = 30, epochs = 150, seed = 1 },
 }
 
+local function loss(run)  -- the mean test loss over the tasks
+  local s, n = 0, 0
+  for _, t in pairs(run.tasks) do s, n = s + t.test_loss, n + 1 end
+  return s / n
+end
 return {
   sluice,
   mtl.variant(sluice, {
@@ -89,4 +101,15 @@ return {
     name = "independent columns",
     topology = mtl.share.soft { trunk = { 16, 16 }, l2 = 0 },
   }),
+  claim = {
+    text = "sluice's mean test loss is below 0.9 times the independent columns': the geometric mean "
+      .. "of the per-run ratios over seeds x draws (measured 0.73 [0.68, 0.79] over seeds 1-5 x 5 "
+      .. "draws; single runs 0.49 to 1.12). Without the orthogonality penalty it is lower still "
+      .. "(0.67 [0.63, 0.72]): the penalty costs accuracy here (1.09 [1.04, 1.15] times)",
+    measure = function(r)
+      return math.log(loss(r.sluice) / loss(r["independent columns"])), "log(sluice / independent)"
+    end,
+    below = math.log(0.9),
+    seeds = "1..5", draws = { 0, 1, 2 },
+  },
 }

@@ -20,7 +20,13 @@
 -- the scarce high-level task is more than 2 points more accurate than
 -- alone; supervising "low" at the lower layer costs nothing: "high" within
 -- 2 points of "both at the top", and "low" at least as accurate as there
--- minus 1 point.
+-- minus 1 point. Measured over training seeds 1-5 x data draws 7-9
+-- (math.randomseed), 15 runs: high, low supervision - alone = +6.6
+-- points, 95% interval [+5.5, +7.7]; high, low supervision - both at the
+-- top = -0.3 [-0.7, +0.1]: a NULL - in this setting attaching "low" lower
+-- neither helps nor hurts "high"; what helps is learning "low" at all
+-- (plain multi-task learning). "low" itself is +0.7 [+0.5, +0.8] points
+-- more accurate at layer 1.
 --
 -- Run: mtlab experiments/13_low_supervision.lua
 --      mtlab run experiments/13_low_supervision.lua

@@ -38,7 +38,7 @@
 local mtl = require "mtl"
 
 local runs = {}
-for seed = 1, 3 do
+for _, seed in ipairs(mtl.seeds(3)) do
   local base = mtl.experiment {
     name = string.format("shared-bottom s%d", seed),
     description = "Hard sharing: one narrow layer serves two conflicting tasks.",
@@ -65,4 +65,27 @@ for seed = 1, 3 do
     topology = mtl.share.ple { task_experts = 1, shared_experts = 2, levels = 2,
                                expert = { 4 }, head = { 8 } } })
 end
-return mtl.compare(runs)
+local function loss(r, name)
+  local t = r[name].tasks
+  return (t.y1.test_loss + t.y2.test_loss) / 2
+end
+local list = mtl.compare(runs)
+list.claim = {
+  text = "the expert networks (MMoE, CGC, PLE) beat the narrow shared bottom: the geometric mean "
+    .. "of their per-seed loss ratios to it, over the three networks x seeds x draws, is below 0.85 (measured MMoE 0.55 "
+    .. "[0.41, 0.74], CGC 0.62 [0.48, 0.81], PLE 0.44 [0.34, 0.58] over seeds 1-5 x 5 data seeds); "
+    .. "CGC against MMoE is a null (1.13 [0.93, 1.38]), so it is not claimed",
+  measure = function(r)
+    local v = {}
+    for _, seed in ipairs(mtl.seeds(3)) do
+      local sb = loss(r, "shared-bottom s" .. seed)
+      for _, m in ipairs { "mmoe", "cgc", "ple" } do
+        v[#v + 1] = math.log(loss(r, m .. " s" .. seed) / sb)
+      end
+    end
+    return v, "log(expert network / shared bottom) per seed and network"
+  end,
+  below = math.log(0.85),
+  seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
+}
+return list

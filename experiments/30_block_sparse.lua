@@ -26,9 +26,15 @@
 --
 -- The claim (tests/test_e2e_regs.c): l1/l2, l1/linf and the dirty model
 -- keep exactly the features of the true support (precision and recall of
--- the support read from the published "feature use" are at least 0.8), the
--- unregularised model keeps all 30 features, and l1/l2 predicts better on
--- test data than the unregularised model (60 examples for 30 weights).
+-- the support read from the published "feature use" are at least 0.8), and
+-- the unregularised model keeps all 30 features. Support recovery is the
+-- lesson; better prediction is NOT: over data seeds 3, 101-109 (a convex
+-- fit: training seeds change nothing), l1/l2's mean test loss is 0.97
+-- times the unregularised model's on the geometric mean, 95% interval
+-- [0.81, 1.17] (0.69 to 1.42) - the penalty that selects the support also
+-- shrinks the kept weights; l1/linf (2.3 times) and the dirty model (1.7
+-- times) predict worse. To predict better, refit on the selected support
+-- or tune lambda on validation data.
 --
 -- Run: mtlab run experiments/30_block_sparse.lua
 --      mtlab experiments/30_block_sparse.lua     (the workbench)

@@ -248,12 +248,8 @@ static void test_e2e_regs_block_sparse_support(void **state)
     double bs[12];
     last_matrix(dir, "dirty B/S features", 2, 6, bs, 12);
     for (int t = 0; t < 6; t++) assert_true(bs[t] >= 1 && bs[t] <= 30);
-    /* l1/l2 generalises better than no regulariser (60 examples, 30 weights) */
-    char d1[800], d4[800];
-    variant_dir("30_block_sparse", 1, d1, sizeof d1);
-    variant_dir("30_block_sparse", 4, d4, sizeof d4);
-    double l1l2 = mean_test_loss(d1), none = mean_test_loss(d4);
-    if (!(l1l2 < 0.95 * none)) fail_msg("l1/l2 test loss %.4f vs unregularised %.4f", l1l2, none);
+    /* No claim on prediction: over data draws l1/l2's test loss is 0.97
+     * [0.81, 1.17] times the unregularised model's (the script's header). */
 }
 
 /* ---- 31: mean-regularised --------------------------------------------------- */

@@ -299,8 +299,9 @@ static void test_e2e_teaching_related_auxiliary(void **state)
     free_runs(runs, n);
 }
 
-/* 51: gradient reversal hides the scanner (accuracy from > 0.85 with the
- * probe to < 0.45, chance 0.25) and the label keeps its accuracy. */
+/* 51: gradient reversal fools its own adversary, not a probe trained on the
+ * frozen trunk afterwards: the probe still reads the scanner far above the
+ * adversary (and chance, 0.25); the label keeps its accuracy. */
 static void test_e2e_teaching_adversarial(void **state)
 {
     (void)state;
@@ -308,19 +309,20 @@ static void test_e2e_teaching_adversarial(void **state)
     cJSON *runs[MAXRUNS];
     int n = load_runs("51_adversarial", runs, MAXRUNS);
     assert_int_equal(n, 2);
-    const cJSON *probe = run_named(runs, n, "probe");
+    const cJSON *none = run_named(runs, n, "no adversary");
     const cJSON *adv = run_named(runs, n, "adversarial (lambda = 1)");
-    double sp = task_num(probe, "scanner", "test_metric"), sa = task_num(adv, "scanner", "test_metric");
-    double lp = task_num(probe, "label", "test_metric"), la = task_num(adv, "label", "test_metric");
-    fprintf(stderr, "  51: scanner accuracy probe %.3f adversarial %.3f; label %.3f / %.3f\n", sp, sa, lp, la);
-    assert_true(sp > 0.85);
-    assert_true(sa < 0.45);
-    assert_true(fabs(lp - la) < 0.03);
-    assert_true(la > 0.9);
-    /* the adversary cannot do better than chance by much, and its loss is
-     * near log 4 where the probe's is small */
+    double pn = task_num(none, "probe", "test_metric"), pa = task_num(adv, "probe", "test_metric");
+    double sa = task_num(adv, "scanner", "test_metric");
+    double ln = task_num(none, "label", "test_metric"), la = task_num(adv, "label", "test_metric");
+    fprintf(stderr, "  51: scanner accuracy: adversary %.3f, probe on its frozen trunk %.3f, probe without %.3f; label %.3f / %.3f\n",
+            sa, pa, pn, ln, la);
+    assert_true(pa - sa > 0.2);
+    assert_true(pa > 0.6);
+    assert_true(pa < pn + 0.02);
+    assert_true(la > 0.9 && ln > 0.9);
+    /* the adversary's loss is near log 4 where the probe's is small */
     assert_true(task_num(adv, "scanner", "test_loss") > 1.0);
-    assert_true(task_num(probe, "scanner", "test_loss") < 0.5);
+    assert_true(task_num(none, "probe", "test_loss") < 0.5);
     free_runs(runs, n);
 }
 
