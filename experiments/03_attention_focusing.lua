@@ -20,17 +20,17 @@
 -- labels of a, so its curve is jumpy; the report's test MSE (~440 labels)
 -- is the measurement.
 --
--- The claim (declared at the end; `mtlab run` checks it on the shipped seed,
--- `mtlab run --claims-thorough` over its seeds x draws, --draw):
--- with "rel" a's test MSE is below 0.75 times a alone on the geometric
--- mean over the runs; in every run it is below 0.9 times the run with
--- "unrel", and "unrel" does not help (above 0.9 times alone). Measured
--- over training seeds 1-5 x data draws 3-7 (math.randomseed), 25 runs:
--- a + rel / a alone 0.62, 95% interval [0.57, 0.68] (single runs 0.39 to
--- 0.88: the direction always holds, the size varies with the draw);
--- a + unrel / a alone 1.04 [1.02, 1.06] (0.95 to 1.11); a + rel / a +
--- unrel 0.60 [0.55, 0.65], at most 0.80. (rel itself stays close to rel
--- alone; the claim is about a.)
+-- The claim (declared at the end; `mtlab run` checks it on the shipped
+-- seed, `mtlab run --claims-thorough` over training seeds 1-5 x data
+-- draws 0-5, --draw): with "rel" a's test MSE is below 0.85 times a alone
+-- on the geometric mean over the runs; in every run it is below 0.9 times
+-- the run with "unrel", and "unrel" does not help (above 0.9 times alone).
+-- Measured over seeds 1-3 x draws 0-5 (18 runs): a + rel / a alone 0.64,
+-- 95% interval [0.54, 0.76] - the direction always holds, the size depends
+-- on the draw (per draw about 0.32, 0.55, 0.62, 0.62, 0.79, 0.84: how much
+-- a's and rel's weights on the 5 inputs agree); a + unrel / a alone 1.07
+-- [1.04, 1.09] (0.99 to 1.19); a + rel / a + unrel 0.60 [0.50, 0.71], at
+-- most 0.84. (rel itself stays close to rel alone; the claim is about a.)
 --
 -- Run: mtlab run experiments/03_attention_focusing.lua
 --      mtlab experiments/03_attention_focusing.lua   (the workbench)
@@ -94,10 +94,11 @@ evidence points the trunk at the wrong features: a gains nothing.]],
     tasks = { mtl.task.regress { name = "a" }, mtl.task.regress { name = "unrel" } },
   }),
   claim = {
-    text = "the related task cuts a's test MSE to below 0.75 of a alone on the geometric mean over "
-      .. "seeds x draws (measured 0.62 [0.57, 0.68] over seeds 1-5 x 5 draws; single runs 0.39 to "
-      .. "0.88); in every run it is below 0.9 times the unrelated task's, and the unrelated one does "
-      .. "not help (above 0.9 times alone; measured 0.95 to 1.11)",
+    text = "the related task cuts a's test MSE to below 0.85 of a alone on the geometric mean over "
+      .. "seeds x draws (measured 0.64 [0.54, 0.76] over seeds 1-3 x draws 0-5; single runs 0.29 to "
+      .. "0.91: the size depends on the draw); in every run it is below 0.9 times the unrelated "
+      .. "task's (measured at most 0.84), and the unrelated one does not help (above 0.9 times "
+      .. "alone; measured 0.99 to 1.19)",
     check = function(r)
       local rel, unrel = r["a + rel"].tasks.a, r["a + unrel"].tasks.a
       local alone = rel.single_task_metric
@@ -109,7 +110,7 @@ evidence points the trunk at the wrong features: a gains nothing.]],
       local rel = r["a + rel"].tasks.a
       return math.log(rel.test_metric / rel.single_task_metric), "log(a with rel / a alone)"
     end,
-    below = math.log(0.75),
-    seeds = "1..5", draws = { 0, 1, 2 },
+    below = math.log(0.85),
+    seeds = "1..5", draws = { 0, 1, 2, 3, 4, 5 },
   },
 }
