@@ -84,7 +84,7 @@ single-task column, then with the next experiment (a + unrel).]],
   train = { batch = 32, epochs = 60, eval_every = 500, seed = 1, baselines = true },
 }
 
-return {
+local list = {
   related,
   mtl.variant(related, {
     name = "a + unrel",
@@ -96,16 +96,7 @@ evidence points the trunk at the wrong features: a gains nothing.]],
   claim = {
     text = "the related task cuts a's test MSE to below 0.85 of a alone on the geometric mean over "
       .. "seeds x draws (measured 0.64 [0.54, 0.76] over seeds 1-3 x draws 0-5; single runs 0.29 to "
-      .. "0.91: the size depends on the draw); in every run it is below 0.9 times the unrelated "
-      .. "task's (measured at most 0.84), and the unrelated one does not help (above 0.9 times "
-      .. "alone; measured 0.99 to 1.19)",
-    check = function(r)
-      local rel, unrel = r["a + rel"].tasks.a, r["a + unrel"].tasks.a
-      local alone = rel.single_task_metric
-      local q, u = rel.test_metric / alone, unrel.test_metric / alone
-      return q < 0.9 * u and u > 0.9,
-        string.format("a's test MSE / alone: with rel %.3f, with unrel %.3f (> 0.9); rel / unrel %.3f (< 0.9)", q, u, q / u)
-    end,
+      .. "0.91: the size depends on the draw)",
     measure = function(r)
       local rel = r["a + rel"].tasks.a
       return math.log(rel.test_metric / rel.single_task_metric), "log(a with rel / a alone)"
@@ -114,3 +105,17 @@ evidence points the trunk at the wrong features: a gains nothing.]],
     seeds = "1..5", draws = { 0, 1, 2, 3, 4, 5 },
   },
 }
+-- In every run (the size of the gain is the list's claim, below):
+related.claim = {
+  text = "in every run a's test MSE with rel is below 0.9 times with unrel (measured at most 0.84), and "
+    .. "the unrelated task does not help (above 0.9 times alone; measured 0.99 to 1.19)",
+  check = function(r)
+    local rel, unrel = r["a + rel"].tasks.a, r["a + unrel"].tasks.a
+    local alone = rel.single_task_metric
+    local q, u = rel.test_metric / alone, unrel.test_metric / alone
+    return q < 0.9 * u and u > 0.9,
+      string.format("a's test MSE / alone: with rel %.3f, with unrel %.3f (> 0.9); rel / unrel %.3f (< 0.9)", q, u, q / u)
+  end,
+  seeds = "1..5", draws = { 0, 1, 2, 3, 4, 5 },
+}
+return list
