@@ -150,8 +150,9 @@ typedef struct {
 } mtlua_claim_info;
 
 typedef struct {
-    int held;  /* 1: the claim held */
-    int error; /* the check or measure raised an error or returned nonsense */
+    int held;       /* 1: the claim held (its check, and its statistic against the margin) */
+    int check_held; /* what the check alone said (1 without a check) */
+    int error;      /* the check or measure raised an error or returned nonsense */
     char message[2048];
     int nvalues; /* what measure returned */
     double value[MTLUA_CLAIM_MAX_VALUES];
