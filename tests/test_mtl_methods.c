@@ -279,7 +279,7 @@ static void test_mtl_methods_value_text(void **state)
     assert_string_equal(buf, "-");
     char list[256];
     method_list(MT_METHOD_WEIGHTING, 1, list, sizeof list);
-    assert_string_equal(list, "equal, static, uncertainty, gradnorm, dwa, rlw, scale_inv, imtl_l, famo, gls or stch");
+    assert_string_equal(list, "equal, static, uncertainty, gradnorm, dwa, rlw, scale_inv, imtl_l, famo, gls, auto_lambda or stch");
 }
 
 /* The method tables of docs/lua-api.md are the registry's text. */
