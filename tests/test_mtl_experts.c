@@ -931,6 +931,157 @@ static void test_mtl_experts_rows_independent_of_batch(void **state)
     }
 }
 
+/* ---- DSelect-k ------------------------------------------------------------ */
+
+/* Gradient check through the DSelect-k gate (smooth step, products over
+ * the code bits, softmax over the selectors): gamma 20 keeps every code
+ * inside the smooth band, where S is differentiable; gamma 1 puts some
+ * outside, where S is flat (0 or 1) and the check still holds. */
+static void test_mtl_experts_gradcheck_dselect_k(void **state)
+{
+    (void)state;
+    const double gammas[2] = {20.0, 1.0};
+    for (int v = 0; v < 2; v++) {
+        net n = {.regress_all = 1};
+        int trunk[] = {4, 3};
+        spec_init(&n.s, "dselect_k", 2, trunk, 2, 1);
+        assert_int_equal(tparam_set_num(&n.s.params, "experts", MT_TP_INT, 4), MT_OK);
+        assert_int_equal(tparam_set_num(&n.s.params, "k", MT_TP_INT, 3), MT_OK);
+        assert_int_equal(tparam_set_num(&n.s.params, "gamma", MT_TP_NUMBER, gammas[v]), MT_OK);
+        net_build(&n, 61 + v);
+        /* larger gate weights: codes spread over several units */
+        mt_node zw = graph_find(n.g, "gate.t1.z.weight");
+        fill(graph_value(n.g, zw), (size_t)graph_rows(n.g, zw) * graph_cols(n.g, zw), 99, 1.5);
+        check_grads(&n, 50);
+        expect_group(n.g, "gate.t2.z.", 2);
+        expect_group(n.g, "gate.t1.alpha.", 1);
+        expect_group(n.g, "expert.3.1.", 0);
+        /* the published expert usage against the gate computed here in
+         * double from its formula: codes and logits from the input,
+         * smooth step, products over the bits, softmax over selectors */
+        graph_forward(n.g, MT_TRAIN);
+        pubs p = {0};
+        topo_class_dselect_k.hooks.publish(n.b.state, n.g, collect, &p);
+        int u = find_pub(&p, "expert usage");
+        assert_true(u >= 0);
+        for (int t = 0; t < 2; t++) {
+            char nm[64];
+            snprintf(nm, sizeof nm, "gate.%s.z.weight", n.s.task[t].name);
+            const float *Wz = graph_value(n.g, graph_find(n.g, nm)); /* (6, D_IN) */
+            snprintf(nm, sizeof nm, "gate.%s.z.bias", n.s.task[t].name);
+            const float *bz = graph_value(n.g, graph_find(n.g, nm));
+            snprintf(nm, sizeof nm, "gate.%s.alpha.weight", n.s.task[t].name);
+            const float *Wa = graph_value(n.g, graph_find(n.g, nm)); /* (3, D_IN) */
+            snprintf(nm, sizeof nm, "gate.%s.alpha.bias", n.s.task[t].name);
+            const float *ba = graph_value(n.g, graph_find(n.g, nm));
+            const float *x = graph_value(n.g, n.x);
+            double mean[4] = {0}, gm = gammas[v];
+            for (int r = 0; r < B; r++) {
+                double S[6], al[3], wsum = 0, gate[4] = {0}, tot = 0;
+                for (int q = 0; q < 6; q++) {
+                    double z = bz[q];
+                    for (int c = 0; c < D_IN; c++) z += Wz[q * D_IN + c] * x[r * D_IN + c];
+                    S[q] = z <= -gm / 2 ? 0 : z >= gm / 2 ? 1 : -2 * z * z * z / (gm * gm * gm) + 1.5 * z / gm + 0.5;
+                }
+                for (int i = 0; i < 3; i++) {
+                    al[i] = ba[i];
+                    for (int c = 0; c < D_IN; c++) al[i] += Wa[i * D_IN + c] * x[r * D_IN + c];
+                    wsum += exp(al[i]);
+                }
+                for (int e = 0; e < 4; e++) {
+                    for (int i = 0; i < 3; i++) {
+                        double rr = 1;
+                        for (int j = 0; j < 2; j++) rr *= (e >> j & 1) ? S[i * 2 + j] : 1 - S[i * 2 + j];
+                        gate[e] += exp(al[i]) / wsum * rr;
+                    }
+                    tot += gate[e];
+                    mean[e] += gate[e] / B;
+                }
+                NEAR(tot, 1.0, 1e-12); /* a distribution over the experts */
+            }
+            for (int e = 0; e < 4; e++) NEAR(p.v[u][t * 4 + e], mean[e], 1e-6);
+        }
+        net_free(&n);
+    }
+}
+
+/* DSelect-k with k = E selectors and uniform gates (z = 0: every selector
+ * is uniform, S(0) = 1/2) equals MMoE with uniform gates (zero gate
+ * weights: softmax of zeros) with the same experts and heads: the same
+ * outputs, losses and expert gradients. */
+static void test_mtl_experts_dselect_uniform_is_mmoe_uniform(void **state)
+{
+    (void)state;
+    int trunk[] = {5, 4};
+    net d = {.regress_all = 0}, m = {.regress_all = 0};
+    spec_init(&d.s, "dselect_k", 3, trunk, 2, 1);
+    spec_init(&m.s, "mmoe", 3, trunk, 2, 1);
+    assert_int_equal(tparam_set_num(&d.s.params, "experts", MT_TP_INT, 4), MT_OK);
+    assert_int_equal(tparam_set_num(&d.s.params, "k", MT_TP_INT, 4), MT_OK);
+    assert_int_equal(tparam_set_num(&m.s.params, "experts", MT_TP_INT, 4), MT_OK);
+    net_build(&d, 71);
+    net_build(&m, 72);
+    memcpy(graph_value(m.g, m.x), graph_value(d.g, d.x), B * D_IN * sizeof(float));
+    for (int t = 0; t < 3; t++) {
+        size_t c = (size_t)graph_cols(d.g, d.y[t]);
+        memcpy(graph_value(m.g, m.y[t]), graph_value(d.g, d.y[t]), B * c * sizeof(float));
+        memcpy(graph_value(m.g, m.m[t]), graph_value(d.g, d.m[t]), B * sizeof(float));
+    }
+    char a[64];
+    for (int e = 0; e < 4; e++)
+        for (int l = 0; l < 2; l++)
+            for (int w = 0; w < 2; w++) {
+                snprintf(a, sizeof a, "expert.%d.%d.%s", e, l, w ? "bias" : "weight");
+                copy_param(m.g, a, d.g, a);
+            }
+    const char *heads[] = {"0.weight", "0.bias", "out.weight", "out.bias"};
+    for (int t = 0; t < 3; t++) {
+        for (int k = 0; k < 4; k++) {
+            snprintf(a, sizeof a, "head.%s.%s", d.s.task[t].name, heads[k]);
+            copy_param(m.g, a, d.g, a);
+        }
+        const char *zero_d[] = {"z.weight", "z.bias"}, *zero_m[] = {"weight", "bias"};
+        for (int k = 0; k < 2; k++) { /* uniform gates on both sides; DSelect-k's alpha stays random */
+            snprintf(a, sizeof a, "gate.%s.%s", d.s.task[t].name, zero_d[k]);
+            mt_node q = graph_find(d.g, a);
+            memset(graph_value(d.g, q), 0, (size_t)graph_rows(d.g, q) * graph_cols(d.g, q) * sizeof(float));
+            snprintf(a, sizeof a, "gate.%s.%s", m.s.task[t].name, zero_m[k]);
+            q = graph_find(m.g, a);
+            memset(graph_value(m.g, q), 0, (size_t)graph_rows(m.g, q) * graph_cols(m.g, q) * sizeof(float));
+        }
+    }
+    graph_forward(d.g, MT_TRAIN);
+    graph_forward(m.g, MT_TRAIN);
+    params_zero_grad(graph_params(d.g));
+    params_zero_grad(graph_params(m.g));
+    assert_int_equal(graph_backward(d.g, &d.total, NULL, 1, NULL), MT_OK);
+    assert_int_equal(graph_backward(m.g, &m.total, NULL, 1, NULL), MT_OK);
+    for (int t = 0; t < 3; t++) {
+        size_t c = (size_t)graph_cols(d.g, d.b.out[t]);
+        const float *od = graph_value(d.g, d.b.out[t]), *om = graph_value(m.g, m.b.out[t]);
+        for (size_t i = 0; i < B * c; i++) NEAR(od[i], om[i], 1e-6 * (1 + fabs(om[i])));
+    }
+    NEAR(graph_value(d.g, d.total)[0], graph_value(m.g, m.total)[0], 1e-6);
+    for (int e = 0; e < 4; e++) {
+        snprintf(a, sizeof a, "expert.%d.0.weight", e);
+        mt_node nd = graph_find(d.g, a), nm = graph_find(m.g, a);
+        size_t n = (size_t)graph_rows(d.g, nd) * graph_cols(d.g, nd);
+        for (size_t i = 0; i < n; i++) NEAR(graph_grad(d.g, nd)[i], graph_grad(m.g, nm)[i], 1e-6);
+    }
+    /* the selectors' weights get no gradient through a uniform gate:
+     * alpha mixes identical uniform distributions */
+    mt_node aw = graph_find(d.g, "gate.t2.alpha.weight");
+    for (int i = 0; i < 4 * D_IN; i++) NEAR(graph_grad(d.g, aw)[i], 0.0, 1e-7);
+    net_free(&d);
+    net_free(&m);
+    /* experts must be a power of two */
+    mt_topo_spec s;
+    spec_init(&s, "dselect_k", 2, trunk, 2, 0);
+    assert_int_equal(tparam_set_num(&s.params, "experts", MT_TP_INT, 6), MT_OK);
+    assert_int_equal(topo_validate(&s), MT_ERR_ARG);
+    assert_non_null(strstr(mt_last_error(), "dselect_k needs a power of two"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -938,6 +1089,8 @@ int main(void)
         cmocka_unit_test(test_mtl_experts_gradcheck_cgc_ple),
         cmocka_unit_test(test_mtl_experts_gradcheck_fafs_tree),
         cmocka_unit_test(test_mtl_experts_mmoe_one_expert_is_shared_bottom),
+        cmocka_unit_test(test_mtl_experts_gradcheck_dselect_k),
+        cmocka_unit_test(test_mtl_experts_dselect_uniform_is_mmoe_uniform),
         cmocka_unit_test(test_mtl_experts_publish_expert_usage),
         cmocka_unit_test(test_mtl_experts_drn_omega_closed_form),
         cmocka_unit_test(test_mtl_experts_drn_update_and_penalty),
