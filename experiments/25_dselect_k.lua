@@ -30,9 +30,10 @@
 -- gates that read the input, each example can pick different experts.
 -- The paper trains longer and adds an entropy regulariser that pushes
 -- every selector to a binary code; mtlab's dselect_k has no regulariser,
--- so nothing forces the gate to commit, and the selectors that saturated
--- early (|z| >= gamma / 2 makes the step flat: no gradient) stay where
--- they are. This script is a place to watch that, not a claim.
+-- so nothing forces the gate to commit. (A code with |z| >= gamma / 2 gets
+-- no gradient through the flat step; whether that is what holds these
+-- runs back is not measured here.) This script is a place to watch, not a
+-- claim.
 --
 -- Run: mtlab run experiments/25_dselect_k.lua
 --      mtlab experiments/25_dselect_k.lua   (the workbench)
