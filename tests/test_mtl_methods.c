@@ -324,7 +324,8 @@ static void test_mtl_methods_aliases(void **state)
         if (!c) fail_msg("%s: not found", tpairs[i][0]);
         assert_string_equal(c->name, tpairs[i][1]);
     }
-    assert_null(topo_find("MTAN"));
+    assert_string_equal(topo_find("MTAN")->name, "mtan"); /* case only */
+    assert_null(topo_find("LTB"));
 }
 
 static void test_mtl_methods_docs_match_registry(void **state)
