@@ -87,7 +87,7 @@ TESTS     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 test_mod   = $(word 2,$(subst _, ,$(basename $(notdir $(1)))))
 test_libs  = $(foreach m,$(DEPS_$(call test_mod,$(1))),$(call lib_of,$(m)))
 
-.PHONY: all deps run test bench clean mtlab check-deps docs install uninstall FORCE fuzz fuzz-build fuzz-smoke $(addprefix test-,$(MODULES) e2e)
+.PHONY: all deps run test test-claims bench clean mtlab check-deps docs install uninstall FORCE fuzz fuzz-build fuzz-smoke $(addprefix test-,$(MODULES) e2e)
 .DEFAULT_GOAL := all
 
 all: mtlab $(TESTS)
@@ -149,6 +149,11 @@ test: check-deps
 $(addprefix test-,$(MODULES) e2e): test-%: check-deps
 	@$(MAKE) --no-print-directory $(filter $(BUILD)/tests/test_$*%,$(TESTS)) $(if $(filter e2e,$*),$(BUILD)/mtlab)
 	@sh scripts/run-tests.sh $(BUILD) $(filter $(BUILD)/tests/test_$*%,$(TESTS))
+
+# Every experiment's claim over the seeds x data draws it states (not part
+# of `make test`; JOBS=N runs at a time, default 2; README says how long).
+test-claims: $(BUILD)/mtlab
+	@sh scripts/test-claims.sh $(BUILD)
 
 docs: $(BUILD)/mtlab
 	@sh scripts/gen-docs.sh $(BUILD)

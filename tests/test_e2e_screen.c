@@ -1000,6 +1000,34 @@ static void test_e2e_screen_sigterm(void **state)
     tmux("kill-session -t wb");
 }
 
+/* When every run has finished, the notes pane shows the script's claim
+ * and its verdict, and the run folder has claims.json as headless. */
+static void test_e2e_screen_claim_verdict_in_notes(void **state)
+{
+    (void)state;
+    const char *script = e2e_write("claimwb.lua",
+        "local mtl = require 'mtl'\n"
+        "return mtl.experiment { name = 'claim on screen', description = 'Notes first.',\n"
+        "  data = mtl.data.generate { n = 200, fn = function(i) return { i % 7, i % 3 }, { y = i % 7 } end,\n"
+        "    types = { y = 'regress' } },\n"
+        "  tasks = { mtl.task.regress { name = 'y' } }, train = { epochs = 2 },\n"
+        "  claim = { text = 'the loss is finite', check = function(r)\n"
+        "    local l = r[1].tasks.y.test_loss return l == l, 'VERDICTNOTE' end } }\n");
+    char args[800];
+    snprintf(args, sizeof args, "'%s' --out wb-claim", script);
+    start_workbench(args);
+    char *s = wait_for("VERDICTNOTE", 30);
+    assert_non_null(strstr(s, "claim held: VERDICTNOTE"));
+    free(s);
+    quit_workbench(0);
+    char p[700];
+    snprintf(p, sizeof p, "%s/wb-claim/claims.json", e2e_tmpdir());
+    char *c = e2e_read(p);
+    assert_non_null(c);
+    assert_non_null(strstr(c, "\"held\":\ttrue"));
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1013,6 +1041,7 @@ int main(void)
         cmocka_unit_test(test_e2e_screen_open_recorded),
         cmocka_unit_test(test_e2e_screen_open_sweep),
         cmocka_unit_test(test_e2e_screen_every_matrix_is_explained),
+        cmocka_unit_test(test_e2e_screen_claim_verdict_in_notes),
     };
     return cmocka_run_group_tests_name("e2e screen", tests, setup, teardown);
 }
