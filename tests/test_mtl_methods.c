@@ -235,7 +235,7 @@ static void test_mtl_methods_topologies_and_regs_share_the_schema(void **state)
         assert_ptr_equal(reg_find(c->name), c);
         for (int j = 0; j < i; j++) assert_string_not_equal(reg_class_at(j)->name, c->name);
     }
-    assert_int_equal(topo_class_count(), 16); /* 13 networks, 3 models (model_classes.c) */
+    assert_int_equal(topo_class_count(), 18); /* 15 networks, 3 models (model_classes.c) */
     assert_int_equal(reg_class_count(), 4);
     /* a spec's value out of range: the same words as a method's */
     mt_tparams p;
@@ -280,7 +280,7 @@ static void test_mtl_methods_value_text(void **state)
     assert_string_equal(buf, "-");
     char list[256];
     method_list(MT_METHOD_WEIGHTING, 1, list, sizeof list);
-    assert_string_equal(list, "equal, static, uncertainty, gradnorm, dwa, rlw, scale_inv, imtl_l, famo, gls or stch");
+    assert_string_equal(list, "equal, static, uncertainty, gradnorm, dwa, rlw, scale_inv, imtl_l, famo, gls, auto_lambda or stch");
 }
 
 /* The method tables of docs/lua-api.md are the registry's text. */

@@ -58,6 +58,12 @@ static const mt_tparam_def stch_params[] = {
      "(0: the first step's losses)", .field = WI(stch_warmup)},
     END};
 
+static const mt_tparam_def auto_lambda_params[] = {
+    {"lr", MT_TP_NUMBER, 1e-4, 1e-9, 10, NULL, "learning rate of the weights (the paper's 1e-4)", .field = WD(al_lr)},
+    {"opt", MT_TP_CHOICE, MT_WOPT_ADAM, 0, 1, "sgd|adam", "optimiser of the weights (Adam: beta 0.9, 0.999)",
+     .field = WI(opt)},
+    END};
+
 static const mt_tparam_def combine_none[] = {COMBINER_COMMON END};
 #define MGDA_OWN                                                                                   \
     {"norm", MT_TP_CHOICE, MT_MGDA_NORM_L2, 0, 3, "none|l2|loss|loss+",                            \
@@ -165,6 +171,10 @@ static const mt_method_info methods[] = {
     W("imtl_l", MT_WEIGHT_IMTL_L, "Liu et al. 2021: learned loss scales e^s, total sum e^s L - s", imtl_l_params),
     W("famo", MT_WEIGHT_FAMO, "Liu et al. 2023: fast adaptive multitask optimisation (weights sum to 1)", famo_params),
     W("gls", MT_WEIGHT_GLS, "Chennupati et al. 2019: geometric mean of the losses, (prod L_i)^(1/T)", no_params),
+    W("auto_lambda", MT_WEIGHT_AUTO_LAMBDA,
+      "Liu et al. 2022: weights learned by the primary tasks' validation loss after a virtual step (needs a "
+      "validation split)",
+      auto_lambda_params),
     W("stch", MT_WEIGHT_STCH, "Lin et al. 2024: smooth Tchebycheff, T mu log sum exp(log(L_i / nadir_i) / mu)",
       stch_params),
     C("sum", MT_COMBINE_SUM, "sum of the task gradients", combine_none),

@@ -14,7 +14,10 @@
  * parameters' members in the family's params struct, one entry in
  * methods.c (and its LibMTL name in method_alias_table there, when it has
  * one), and its implementation. A parameter every combiner takes
- * (issue 14's rep_grad) is one line in COMBINER_COMMON in methods.c. */
+ * (issue 14's rep_grad) is one line in COMBINER_COMMON in methods.c;
+ * the combiners that are always (mgda_ub, graddrop_rep) or never (moco,
+ * db_mtl, excess_mtl: a state per shared parameter) on the representation
+ * leave it out. */
 #ifndef MT_METHODS_H
 #define MT_METHODS_H
 

@@ -10,8 +10,8 @@
 #include "topology.h"
 
 extern const mt_topo_class topo_class_hard, topo_class_soft, topo_class_cross_stitch, topo_class_sluice,
-    topo_class_jmt, topo_class_tensor, topo_class_mmoe, topo_class_omoe, topo_class_cgc, topo_class_ple,
-    topo_class_fafs, topo_class_drn, topo_class_landscape, topo_class_krr, topo_class_gp, topo_class_hier_bayes;
+    topo_class_jmt, topo_class_tensor, topo_class_mmoe, topo_class_omoe, topo_class_cgc, topo_class_ple, topo_class_dselect_k,
+    topo_class_fafs, topo_class_drn, topo_class_mtan, topo_class_landscape, topo_class_krr, topo_class_gp, topo_class_hier_bayes;
 extern const mt_reg_class reg_class_block_sparse, reg_class_mean_reg, reg_class_cluster, reg_class_task_cov;
 
 static const mt_topo_class *const topo_classes[] = {
@@ -21,10 +21,12 @@ static const mt_topo_class *const topo_classes[] = {
     &topo_class_sluice,       /* topo_sluice.c: 6.8 */
     &topo_class_jmt,          /* topo_jmt.c: 6.5 */
     &topo_class_tensor,       /* topo_tensor.c: 6.7 */
+    &topo_class_mtan,         /* topo_mtan.c: Liu et al. 2019 */
     &topo_class_mmoe,         /* topo_moe.c: Ma et al. 2018 */
     &topo_class_omoe,
     &topo_class_cgc,          /* topo_moe.c: Tang et al. 2020 */
     &topo_class_ple,
+    &topo_class_dselect_k,    /* topo_moe.c: Hazimeh et al. 2021 */
     &topo_class_fafs,         /* topo_fafs.c: 6.2 */
     &topo_class_drn,          /* topo_drn.c: 6.1 */
     &topo_class_landscape,    /* topo_landscape.c: two-objective toys */

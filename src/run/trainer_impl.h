@@ -74,6 +74,9 @@ struct mt_trainer {
     long method_window;              /* DWA's `window` in steps; 0 = an epoch */
     mt_conflict_tracker conflicts;
     float *backup; /* (params total) for lookahead affinity, or NULL */
+    float *al_backup; /* (params total) auto_lambda's lookahead, or NULL */
+    mt_batcher vb;    /* auto_lambda: batches of the validation split */
+    int have_vb;
     void *reg_state[MT_MAX_REGS]; /* regularisers bound to the graph */
     double penalty;               /* the regularisers' last total */
     int restructures;             /* times the network was rebuilt (FAFS) */
