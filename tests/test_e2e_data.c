@@ -99,6 +99,12 @@ static void test_e2e_data_csv_options(void **state)
     double loss = num(sum, "tasks", "temp", "test_loss"), mse = num(sum, "tasks", "temp", "test_metric");
     assert_true(fabs(mse - loss * sd * sd) <= 1e-4 * mse);
     cJSON_Delete(sum);
+    /* mtlab check says what each class index stands for, and the scaling */
+    char *chk = NULL;
+    assert_int_equal(e2e_run("check sky.lua", &chk, NULL), 0);
+    assert_non_null(strstr(chk, "labels 0 fog, 1 rain, 2 sun\n"));
+    assert_non_null(strstr(chk, "standardised: mean "));
+    free(chk);
     /* the rows ended with the missing labels (NA, empty) out of the counts:
      * 60 rows, 2 without a sky label */
     snprintf(p, sizeof p, "%s/sky/metrics.csv", e2e_tmpdir());
