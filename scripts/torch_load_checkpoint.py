@@ -11,7 +11,10 @@ agree (relative difference below 1e-4: float32 sums in another order).
     python3 scripts/torch_load_checkpoint.py RUN_DIR [--csv FILE] [--inputs a,b,c]
 
 --csv defaults to the data file config.json names (relative to the
-script); --inputs to every column that is not a target, in file order.
+script); --inputs to the input columns config.json records (data.inputs),
+else every column that is not a target, in file order. The file is read
+as mtl.data.csv read it: config.json's separator, skipped lines, header
+or column names, word labels and standardised targets.
 Needs only PyTorch (Debian: python3-torch): the safetensors file is read
 with the json module. docs/checkpoints.md describes the format and the
 mapping of names.
@@ -169,7 +172,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run_dir")
     ap.add_argument("--csv", help="the data file (default: the one config.json names)")
-    ap.add_argument("--inputs", help="input columns, comma-separated (default: every non-target column)")
+    ap.add_argument("--inputs", help="input columns, comma-separated (default: config.json's data.inputs)")
     a = ap.parse_args()
 
     cfg = json.load(open(os.path.join(a.run_dir, "config.json")))
@@ -189,12 +192,24 @@ def main():
         if not path:
             raise SystemExit(f"cannot find the data file {here}: give it with --csv FILE")
 
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    header, rows = rows[0], rows[1:]
+    # the file as mtl.data.csv read it (config.json's data.params): the
+    # separator it used (" " = runs of spaces and tabs), the lines skipped,
+    # a header or the columns' 1-based positions as names
+    sep, skip = p.get("sep", ","), int(p.get("skip", 0))
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        lines = [ln for ln in f.read().splitlines()[skip:] if ln.strip()]
+    if sep == " ":
+        rows = [ln.split() for ln in lines]
+    else:
+        rows = [[c.strip() for c in r] for r in csv.reader(lines, delimiter=sep)]
+    if p.get("header", True):
+        header, rows = rows[0], rows[1:]
+    else:  # the names the script gave (config.json's data.columns), else the positions
+        header = data.get("columns") or [str(i + 1) for i in range(len(rows[0]))]
     col = {name: i for i, name in enumerate(header)}
     targets = [t["target"] for t in cfg["tasks"]]
-    inputs = a.inputs.split(",") if a.inputs else [h for h in header if h not in targets]
+    # the input columns: given, else as config.json records them, else every non-target column
+    inputs = a.inputs.split(",") if a.inputs else data.get("inputs") or [h for h in header if h not in targets]
     x = torch.tensor([[float(r[col[c]]) for c in inputs] for r in rows], dtype=torch.float32)
     if x.shape[1] != data["features"] or x.shape[0] != data["examples"]:
         raise SystemExit(f"{path}: {x.shape[0]} rows of {x.shape[1]} inputs, but the run had "
@@ -216,16 +231,23 @@ def main():
     with torch.no_grad():
         out = model(x[test])
     worst = 0.0
+    labels = data.get("labels", {})          # text classes: the name of each index
+    scaled = data.get("standardized_targets", {})  # z-scores: mtlab's losses are in those units
     for t in cfg["tasks"]:
-        name, cell = t["name"], [rows[i][col[t["target"]]] for i in test]
-        have = torch.tensor([c.strip() != "" for c in cell])
+        name, target = t["name"], t["target"]
+        cell = [rows[i][col[target]] for i in test]
+        have = torch.tensor([c != "" and c != "NA" for c in cell])
+        cell = [c for c in cell if c != "" and c != "NA"]
         pred = out[name][have]
         if t["kind"] == "class":
-            y = torch.tensor([int(float(c)) for c in cell if c.strip() != ""])
+            names = labels.get(target)
+            y = torch.tensor([names.index(c) if names else int(float(c)) for c in cell])
             loss = F.cross_entropy(pred.double(), y).item()
         elif t["kind"] == "regress":
-            y = torch.tensor([float(c) for c in cell if c.strip() != ""], dtype=torch.float32).reshape(-1, 1)
-            loss = F.mse_loss(pred.double(), y.double()).item()
+            y = torch.tensor([float(c) for c in cell], dtype=torch.float32).reshape(-1, 1).double()
+            if target in scaled:  # as mtlab: the float32 value, shifted and scaled in double, back to float32
+                y = ((y - scaled[target]["mean"]) / scaled[target]["sd"]).float().double()
+            loss = F.mse_loss(pred.double(), y).item()
         else:
             raise SystemExit(f"task {name}: kind {t['kind']} is not covered by this example")
         want = summary["tasks"][name]["test_loss"]

@@ -79,12 +79,12 @@ static int check_jsonl(const char *path, const char *event)
     return count;
 }
 
-/* metrics.csv: the header, then complete 7-field rows; returns the rows. */
+/* metrics.csv: the header, then complete 9-field rows; returns the rows. */
 static int check_metrics(const char *path)
 {
     char *m = e2e_read(path);
     assert_non_null(m);
-    assert_true(strncmp(m, "step,epoch,split,task,loss,metric,weight\n", 41) == 0);
+    assert_true(strncmp(m, "step,epoch,split,task,loss,metric,weight,experiment,seed\n", 57) == 0);
     size_t n = strlen(m);
     assert_true(m[n - 1] == '\n');
     int rows = 0;
@@ -92,7 +92,7 @@ static int check_metrics(const char *path)
         char *e = strchr(line, '\n');
         int commas = 0;
         for (char *q = line; q < e; q++) commas += *q == ',';
-        assert_int_equal(commas, 6);
+        assert_int_equal(commas, 8);
         line = e + 1;
     }
     free(m);

@@ -428,6 +428,67 @@ static void test_e2e_report_sweep_folder(void **state)
     free(html);
 }
 
+/* Claim verdicts in summary.json (helper-independent shapes: a list of
+ * objects, a verdict word, a boolean) are shown, escaped and coloured. */
+static void test_e2e_report_claims(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf claimed && cp -r a claimed", e2e_tmpdir());
+    assert_int_equal(system(cmd), 0);
+    char *s = slurp_rel("claimed/summary.json");
+    cJSON *sum = cJSON_Parse(s);
+    free(s);
+    assert_non_null(sum);
+    cJSON *list = cJSON_AddArrayToObject(sum, "claims");
+    cJSON *c1 = cJSON_CreateObject(), *c2 = cJSON_CreateObject();
+    cJSON_AddStringToObject(c1, "claim", "<b>mixing</b> beats columns");
+    cJSON_AddStringToObject(c1, "verdict", "holds");
+    cJSON_AddStringToObject(c2, "claim", "y3 stays apart");
+    cJSON_AddBoolToObject(c2, "holds", 0);
+    cJSON_AddItemToArray(list, c1);
+    cJSON_AddItemToArray(list, c2);
+    char *text = cJSON_Print(sum);
+    e2e_write("claimed/summary.json", text);
+    free(text);
+    cJSON_Delete(sum);
+    assert_int_equal(e2e_run("report claimed -o claims.html", NULL, NULL), 0);
+    char *html = slurp_rel("claims.html");
+    assert_non_null(html);
+    assert_null(strstr(html, "No claim verdicts"));
+    assert_non_null(strstr(html, "&lt;b&gt;mixing&lt;/b&gt; beats columns"));
+    assert_non_null(strstr(html, "<span class=\"holds\">holds</span>"));
+    assert_non_null(strstr(html, "<span class=\"fails\">does not hold</span>"));
+    assert_null(strstr(html, "<b>"));
+    free(html);
+}
+
+/* A landscape run: its point's path over the shaded landscape and the
+ * path of its objectives, from the position and objectives matrices. */
+static void test_e2e_report_landscape_paths(void **state)
+{
+    (void)state;
+    char args[1024];
+    snprintf(args, sizeof args, "run '%s/experiments/40_landscape_combiners.lua' --experiment 6 --out land -q",
+             MTLAB_ROOT);
+    assert_int_equal(e2e_run(args, NULL, NULL), 0);
+    assert_int_equal(e2e_run("report land -o land.html", NULL, NULL), 0);
+    char *html = slurp_rel("land.html");
+    assert_non_null(html);
+    const char *needles[] = {"href=\"#landscape\"", "id=\"landscape\"", "class=\"background\"",
+                             "class=\"path\" data-run=\"0\"", "f2 against f1", "class=\"start\"",
+                             "class=\"end\"", NULL};
+    for (int i = 0; needles[i]; i++)
+        if (!strstr(html, needles[i])) fail_msg("landscape report lacks %s", needles[i]);
+    /* two paths: the plane and the objectives */
+    int paths = 0;
+    for (const char *p = strstr(html, "class=\"path\""); p; p = strstr(p + 1, "class=\"path\"")) paths++;
+    assert_int_equal(paths, 2);
+    /* the paths are not among the relation matrices */
+    assert_null(strstr(html, "<text x=\"12\" y=\"20\" font-size=\"14\" font-weight=\"bold\">position</text>"));
+    free(html);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +497,8 @@ int main(void)
         cmocka_unit_test(test_e2e_report_escapes_hostile_folder),
         cmocka_unit_test(test_e2e_report_malformed_folders),
         cmocka_unit_test(test_e2e_report_sweep_folder),
+        cmocka_unit_test(test_e2e_report_landscape_paths),
+        cmocka_unit_test(test_e2e_report_claims),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

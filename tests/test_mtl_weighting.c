@@ -430,7 +430,7 @@ static void test_mtl_weighting_errors_and_names(void **state)
     assert_string_equal(weighting_kind_name(MT_WEIGHT_SCALE_INV), "scale_inv");
     assert_int_equal(weighting_kind_parse("gradnrom", &k), MT_ERR_ARG);
     assert_string_equal(mt_last_error(), "weighting: unknown method \"gradnrom\" (expected equal, static, "
-                                         "uncertainty, gradnorm, dwa, rlw, scale_inv, imtl_l, famo, gls or stch)");
+                                         "uncertainty, gradnorm, dwa, rlw, scale_inv, imtl_l, famo, gls, auto_lambda or stch)");
 }
 
 /* RLW's two scales: the same draws, summing to T (tasks) or 1 (one, as
@@ -545,6 +545,32 @@ static void test_mtl_weighting_stch_smooth_max(void **state)
     }
 }
 
+/* Auto-Lambda's meta step: one optimiser step on lambda (start 1) along
+ * the hypergradient the trainer hands it; by hand with SGD, rate 0.1:
+ * (1, 1) - 0.1 (1, -2) = (0.9, 1.2). Other kinds refuse it. */
+static void test_mtl_weighting_auto_lambda_meta_step(void **state)
+{
+    (void)state;
+    mt_weighting_params p;
+    weighting_params_default(&p);
+    assert_true(p.al_lr == 1e-4);
+    p.opt = MT_WOPT_SGD;
+    p.al_lr = 0.1;
+    mt_weighting *w = make(MT_WEIGHT_AUTO_LAMBDA, 2, &p);
+    assert_true(weighting_needs_lookahead(MT_WEIGHT_AUTO_LAMBDA) && !weighting_needs_lookahead(MT_WEIGHT_EQUAL));
+    assert_int_equal(weighting_prepare(w, (const float[]){1, 2}), MT_OK);
+    assert_true(weighting_weights(w)[0] == 1.0f && weighting_weights(w)[1] == 1.0f);
+    assert_int_equal(weighting_meta_step(w, (const double[]){1, -2}), MT_OK);
+    NEAR(weighting_weights(w)[0], 0.9, 1e-7);
+    NEAR(weighting_weights(w)[1], 1.2, 1e-7);
+    NEAR(weighting_learned(w)[1], 1.2, 1e-12);
+    assert_int_equal(weighting_meta_step(w, (const double[]){NAN, 0}), MT_ERR_NUMERIC);
+    weighting_free(w);
+    w = make(MT_WEIGHT_EQUAL, 2, NULL);
+    assert_int_equal(weighting_meta_step(w, (const double[]){1, 1}), MT_ERR_STATE);
+    weighting_free(w);
+}
+
 /* The trainer calls prepare/update every step: no allocation there. */
 static void test_mtl_weighting_no_alloc_per_step(void **state)
 {
@@ -574,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_mtl_weighting_rlw_total_one),
         cmocka_unit_test(test_mtl_weighting_gls_geometric_mean),
         cmocka_unit_test(test_mtl_weighting_stch_smooth_max),
+        cmocka_unit_test(test_mtl_weighting_auto_lambda_meta_step),
         cmocka_unit_test(test_mtl_weighting_scale_invariant),
         cmocka_unit_test(test_mtl_weighting_famo_hand_update),
         cmocka_unit_test(test_mtl_weighting_reset_is_fresh),

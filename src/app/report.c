@@ -279,11 +279,6 @@ static void head(FILE *f, const report *r)
           "metrics.csv (curves), events.jsonl (method switches), relations.jsonl (matrices), "
           "config.json (settings).</p>\n",
           f);
-    fputs("<nav><a href=\"#settings\">settings</a><a href=\"#results\">results</a><a href=\"#claims\">claims</a>"
-          "<a href=\"#curves\">curves</a><a href=\"#pareto\">Pareto</a><a href=\"#landscape\">landscape</a>"
-          "<a href=\"#mixing\">learned mixing</a><a href=\"#relations\">relations</a>"
-          "<a href=\"#topology\">topology</a></nav>\n",
-          f);
 }
 
 static void swatch(FILE *f, int i) { fprintf(f, "<span class=\"swatch\" style=\"background:%s\"></span>", tui_svg_color(i)); }
@@ -956,10 +951,36 @@ static void sweep_tables(FILE *f, const report *r)
     }
 }
 
+/* 1 when some run has a matrix of that kind (mixing or relations). */
+static int any_matrix(const report *r, int mixing)
+{
+    for (int i = 0; i < r->n; i++)
+        for (int k = 0; k < r->mon[i]->nmatrices; k++) {
+            const char *name = r->mon[i]->matrix[k].name;
+            if (!skipped_matrix(name) && is_mixing(name) == mixing) return 1;
+        }
+    return 0;
+}
+
+/* The links to the sections this page has. */
+static void nav(FILE *f, const report *r)
+{
+    int landscape = 0;
+    for (int i = 0; i < r->n; i++) landscape |= is_path_run(r, i);
+    fputs("<nav><a href=\"#settings\">settings</a><a href=\"#results\">results</a><a href=\"#claims\">claims</a>"
+          "<a href=\"#curves\">curves</a><a href=\"#pareto\">Pareto</a>",
+          f);
+    if (landscape) fputs("<a href=\"#landscape\">landscape</a>", f);
+    if (any_matrix(r, 1)) fputs("<a href=\"#mixing\">learned mixing</a>", f);
+    if (any_matrix(r, 0)) fputs("<a href=\"#relations\">relations</a>", f);
+    fputs("<a href=\"#topology\">topology</a></nav>\n", f);
+}
+
 static mt_status write_report(FILE *f, void *ud)
 {
     report *r = ud;
     head(f, r);
+    nav(f, r);
     settings(f, r);
     results(f, r);
     claims(f, r);

@@ -7,7 +7,7 @@
 
 static const char *const experiment_keys[] = {
     "name", "description", "data", "tasks", "topology", "regularizers", "weighting", "optim", "train",
-    "on_step", "on_eval", "on_epoch", NULL};
+    "on_step", "on_eval", "on_epoch", "claim", NULL};
 static const char *const task_keys[] = {
     "name", "type", "target", "classes", "loss", "metric", "weight", "aux", "score", "attach",
     "head", "from", "huber_delta", "reverse", "detach", NULL};
@@ -57,6 +57,7 @@ static mt_status parse_topology(mtlua_vctx *c, int tidx, mt_experiment *e)
         return vfail(c, "type", "%s \"%s\" is not a model (models: %s)", cls ? "the sharing topology" : "unknown:",
                      s->type, model_names(d, sizeof d));
     if (!cls) return vfail(c, "type", "unknown sharing \"%s\" (available: %s)", s->type, topo_names());
+    snprintf(s->type, sizeof s->type, "%s", cls->name); /* "HPS", "MMoE": the registry's name from here on */
     if (as_share && cls->model) return vfail(c, "type", "%s is a model, not a network: write mtl.model.%s { ... }", s->type, s->type);
     if (cls->model) { /* no layers: only its own parameters */
         static const char *const model_keys[] = {"type", NULL};
@@ -105,6 +106,7 @@ mt_status mtlua_parse_method(mtlua_vctx *c, int tidx, mt_method_spec *m)
     }
     const mt_method_info *info;
     if (method_lookup(m->name, &info)) return vfail(c, "method", "%s", mt_last_error());
+    snprintf(m->name, sizeof m->name, "%s", info->name); /* "PCGrad", "EW": the registry's name from here on */
     static const char *const method_keys[] = {"method", NULL};
     if (lua_type(L, tidx) == LUA_TTABLE) TRY(vtparams(c, tidx, method_keys, info->params, &m->params, info->name));
     return MT_OK;
@@ -377,4 +379,45 @@ mt_status mtlua_parse_experiment(mtlua_vctx *c, int tidx, mt_experiment *e)
         if (bad) return vfail(c, cbs[i], "expected a function, got %s", d);
     }
     return MT_OK;
+}
+
+/* The --set keys a script's experiment has, one a line (bash completion):
+ * the experiment's own fields, train.*, optim.*, weighting.* (every
+ * method's parameters), data.* (every data constructor's) and topology.*
+ * (the hard fields and every topology class's parameters), each once. */
+size_t mtlua_set_keys(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    static const char *const callbacks[] = {"on_step", "on_eval", "on_epoch", NULL};
+    for (const char *const *k = experiment_keys; *k; k++) {
+        int cb = 0;
+        for (const char *const *c = callbacks; *c; c++) cb |= strcmp(*k, *c) == 0;
+        if (!cb) tparam_md_printf(&o, "%s\n", *k);
+    }
+    for (const char *const *k = train_keys; *k; k++) tparam_md_printf(&o, "train.%s\n", *k);
+    for (const char *const *k = optim_keys; *k; k++) tparam_md_printf(&o, "optim.%s\n", *k);
+    for (const char *const *k = hard_keys; *k; k++) tparam_md_printf(&o, "topology.%s\n", *k);
+    for (int i = 0; i < method_count(); i++)
+        for (const mt_tparam_def *d = method_at(i)->params; d && d->key; d++) {
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++) seen = tparam_def(method_at(j)->params, d->key) != NULL;
+            if (!seen) tparam_md_printf(&o, "weighting.%s\n", d->key);
+        }
+    for (int i = 0; i < db_source_count(); i++)
+        for (const mt_tparam_def *d = db_source_at(i)->params; d && d->key; d++) {
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++) seen = tparam_def(db_source_at(j)->params, d->key) != NULL;
+            if (!seen) tparam_md_printf(&o, "data.%s\n", d->key);
+        }
+    for (int i = 0; i < topo_class_count(); i++) {
+        for (const mt_tparam_def *d = topo_class_at(i)->params; d && d->key; d++) {
+            int seen = 0;
+            for (const char *const *k = hard_keys; *k && !seen; k++) seen = strcmp(*k, d->key) == 0;
+            for (int j = 0; j < i && !seen; j++)
+                seen = tparam_def(topo_class_at(j)->params, d->key) != NULL;
+            if (!seen) tparam_md_printf(&o, "topology.%s\n", d->key);
+        }
+    }
+    return o.w;
 }

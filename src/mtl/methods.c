@@ -58,6 +58,12 @@ static const mt_tparam_def stch_params[] = {
      "(0: the first step's losses)", .field = WI(stch_warmup)},
     END};
 
+static const mt_tparam_def auto_lambda_params[] = {
+    {"lr", MT_TP_NUMBER, 1e-4, 1e-9, 10, NULL, "learning rate of the weights (the paper's 1e-4)", .field = WD(al_lr)},
+    {"opt", MT_TP_CHOICE, MT_WOPT_ADAM, 0, 1, "sgd|adam", "optimiser of the weights (Adam: beta 0.9, 0.999)",
+     .field = WI(opt)},
+    END};
+
 static const mt_tparam_def combine_none[] = {COMBINER_COMMON END};
 #define MGDA_OWN                                                                                   \
     {"norm", MT_TP_CHOICE, MT_MGDA_NORM_L2, 0, 3, "none|l2|loss|loss+",                            \
@@ -165,6 +171,10 @@ static const mt_method_info methods[] = {
     W("imtl_l", MT_WEIGHT_IMTL_L, "Liu et al. 2021: learned loss scales e^s, total sum e^s L - s", imtl_l_params),
     W("famo", MT_WEIGHT_FAMO, "Liu et al. 2023: fast adaptive multitask optimisation (weights sum to 1)", famo_params),
     W("gls", MT_WEIGHT_GLS, "Chennupati et al. 2019: geometric mean of the losses, (prod L_i)^(1/T)", no_params),
+    W("auto_lambda", MT_WEIGHT_AUTO_LAMBDA,
+      "Liu et al. 2022: weights learned by the primary tasks' validation loss after a virtual step (needs a "
+      "validation split)",
+      auto_lambda_params),
     W("stch", MT_WEIGHT_STCH, "Lin et al. 2024: smooth Tchebycheff, T mu log sum exp(log(L_i / nadir_i) / mu)",
       stch_params),
     C("sum", MT_COMBINE_SUM, "sum of the task gradients", combine_none),
@@ -208,15 +218,53 @@ static const mt_method_info methods[] = {
 
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
 
+/* Other names a method answers to: LibMTL's (the class names of its
+ * LibMTL/weighting folder), so a script or a command line written with
+ * them works, and the docs tables list them. Matched
+ * like the names: case-insensitive, '-' as '_'. */
+static const struct {
+    const char *alias, *name;
+} method_alias_table[] = {
+    {"EW", "equal"},          {"UW", "uncertainty"},  {"GradNorm", "gradnorm"},       {"DWA", "dwa"},
+    {"RLW", "rlw"},           {"FAMO", "famo"},       {"GLS", "gls"},                 {"STCH", "stch"},
+    {"MGDA", "mgda"},         {"PCGrad", "pcgrad"},   {"GradVac", "gradvac"},         {"CAGrad", "cagrad"},
+    {"Nash_MTL", "nash_mtl"}, {"Aligned_MTL", "aligned_mtl"}, {"UPGrad", "upgrad"},    {"FairGrad", "fairgrad"},
+    {"SDMGrad", "sdmgrad"},   {"MoCo", "moco"},       {"DB_MTL", "db_mtl"},           {"ExcessMTL", "excess_mtl"},
+    /* LibMTL's GradDrop is graddrop_rep (on the representation); the name
+     * "GradDrop" itself reaches graddrop, whose name it is in any case */
+};
+#define NALIASES ((int)(sizeof method_alias_table / sizeof method_alias_table[0]))
+
 int method_count(void) { return NMETHODS; }
 
 const mt_method_info *method_at(int i) { return i >= 0 && i < NMETHODS ? &methods[i] : NULL; }
 
-const mt_method_info *method_find(const char *name)
+static const mt_method_info *find_exact(const char *name)
 {
     for (int i = 0; name && i < NMETHODS; i++)
         if (strcmp(methods[i].name, name) == 0) return &methods[i];
     return NULL;
+}
+
+const mt_method_info *method_find(const char *name)
+{
+    const mt_method_info *m = find_exact(name);
+    for (int i = 0; !m && name && i < NMETHODS; i++)
+        if (mt_name_eq(methods[i].name, name)) m = &methods[i];
+    for (int i = 0; !m && name && i < NALIASES; i++)
+        if (mt_name_eq(method_alias_table[i].alias, name)) m = find_exact(method_alias_table[i].name);
+    return m;
+}
+
+void method_aliases(const mt_method_info *m, char *buf, size_t n)
+{
+    size_t w = 0;
+    if (n) buf[0] = '\0';
+    for (int i = 0; i < NALIASES && w + 1 < n; i++) {
+        if (strcmp(method_alias_table[i].name, m->name) != 0) continue;
+        int r = snprintf(buf + w, n - w, "%s%s", w ? ", " : "", method_alias_table[i].alias);
+        if (r > 0) w += (size_t)r < n - w ? (size_t)r : n - w - 1;
+    }
 }
 
 const mt_method_info *method_of_kind(mt_method_family f, int kind)
@@ -301,7 +349,9 @@ size_t method_markdown(char *buf, size_t n)
         for (int i = 0; i < NMETHODS; i++) {
             const mt_method_info *m = &methods[i];
             if ((int)m->family != f) continue;
-            tparam_md_printf(&o, "| `%s` | ", m->name);
+            char al[128];
+            method_aliases(m, al, sizeof al);
+            tparam_md_printf(&o, "| `%s`%s%s%s | ", m->name, al[0] ? " (" : "", al, al[0] ? ")" : "");
             tparam_md_defaults(&o, m->params);
             tparam_md_printf(&o, " | ");
             tparam_md_text(&o, m->summary);

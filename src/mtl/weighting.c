@@ -86,7 +86,8 @@ static void state_weights(mt_weighting *w)
         switch (w->kind) {
         case MT_WEIGHT_STATIC: w->w[i] = w->static_w[i]; break;
         case MT_WEIGHT_UNCERTAINTY: w->w[i] = (float)(w->c[i] * exp(-w->learned[i])); break;
-        case MT_WEIGHT_GRADNORM: w->w[i] = (float)w->learned[i]; break;
+        case MT_WEIGHT_GRADNORM:
+        case MT_WEIGHT_AUTO_LAMBDA: w->w[i] = (float)w->learned[i]; break;
         case MT_WEIGHT_IMTL_L: w->w[i] = (float)exp(w->learned[i]); break;
         default: w->w[i] = 1.0f; break;
         }
@@ -97,7 +98,7 @@ void weighting_reset(mt_weighting *w)
 {
     int T = w->T;
     for (int i = 0; i < T; i++) {
-        w->learned[i] = w->kind == MT_WEIGHT_GRADNORM ? 1.0 : 0.0;
+        w->learned[i] = w->kind == MT_WEIGHT_GRADNORM || w->kind == MT_WEIGHT_AUTO_LAMBDA ? 1.0 : 0.0;
         w->m[i] = w->v[i] = 0.0;
         w->loss[i] = w->loss0[i] = 0.0;
         w->hist[i] = w->hist[T + i] = 0.0;
@@ -185,7 +186,8 @@ const double *weighting_learned(const mt_weighting *w)
     case MT_WEIGHT_UNCERTAINTY:
     case MT_WEIGHT_IMTL_L:
     case MT_WEIGHT_FAMO:
-    case MT_WEIGHT_GRADNORM: return w->learned;
+    case MT_WEIGHT_GRADNORM:
+    case MT_WEIGHT_AUTO_LAMBDA: return w->learned;
     default: return NULL;
     }
 }
@@ -220,7 +222,7 @@ mt_status weighting_switch(mt_weighting *w, mt_weighting_kind kind)
 /* One step of the method's own optimiser on `learned` with gradient g. */
 static void opt_step(mt_weighting *w, const double *g)
 {
-    double lr = w->prm.lr;
+    double lr = w->kind == MT_WEIGHT_AUTO_LAMBDA ? w->prm.al_lr : w->prm.lr;
     if (w->prm.opt == MT_WOPT_SGD) {
         for (int i = 0; i < w->T; i++) w->learned[i] -= lr * g[i];
         return;
@@ -420,6 +422,20 @@ mt_status weighting_update(mt_weighting *w, const float *grad_norms, const float
     if (w->kind == MT_WEIGHT_UNCERTAINTY || w->kind == MT_WEIGHT_IMTL_L || w->kind == MT_WEIGHT_GRADNORM)
         state_weights(w);
     w->prepared = 0;
+    return MT_OK;
+}
+
+int weighting_needs_lookahead(mt_weighting_kind kind) { return kind == MT_WEIGHT_AUTO_LAMBDA; }
+
+mt_status weighting_meta_step(mt_weighting *w, const double *grad)
+{
+    if (w->kind != MT_WEIGHT_AUTO_LAMBDA)
+        return mt_fail(MT_ERR_STATE, "weighting %s: weighting_meta_step is auto_lambda's", weighting_kind_name(w->kind));
+    for (int i = 0; i < w->T; i++)
+        if (!isfinite(grad[i]))
+            return mt_fail(MT_ERR_NUMERIC, "weighting auto_lambda: the hypergradient of task %d is %g", i, grad[i]);
+    opt_step(w, grad);
+    state_weights(w);
     return MT_OK;
 }
 

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <cblas.h>
 #include "core/mem.h"
+#include "core/version.h"
 #include "run/result.h"
 #include "mtl/methods.h"
 #include "run/jsonrec.h"
@@ -30,6 +32,9 @@ struct mt_rundir {
     double last_flush; /* monotonic seconds */
     mt_status err;     /* the first write error; nothing is written after it */
     char errmsg[1400];
+    /* ",<experiment>,<seed>": the last two fields of every metrics.csv row
+     * (set by rundir_write_config), so rows of several runs concatenate */
+    char ident[300];
 };
 
 static double rd_now(void)
@@ -160,7 +165,8 @@ mt_status rundir_open(const char *dir, mt_rundir **out)
             return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", p, strerror(e));
         }
     }
-    static const char header[] = "step,epoch,split,task,loss,metric,weight";
+    static const char header[] = "step,epoch,split,task,loss,metric,weight,experiment,seed";
+    snprintf(rd->ident, sizeof rd->ident, ",,");
     stream_line(rd, &rd->s[RD_METRICS], header, sizeof header - 1);
     /* a full disk shows now, before any training */
     if (rundir_flush(rd)) return rundir_close(rd);
@@ -231,6 +237,8 @@ static void rec_metric(void *ud, long step, int epoch, mt_split_kind split, cons
         line[w++] = ',';
         w += put_num(line + w, sizeof line - w, v[i]);
     }
+    int k = snprintf(line + w, sizeof line - w, "%s", rd->ident);
+    w += k < 0 ? 0 : (size_t)k < sizeof line - w ? (size_t)k : sizeof line - w - 1;
     stream_line(rd, &rd->s[RD_METRICS], line, w);
 }
 
@@ -377,8 +385,30 @@ cJSON *rundir_optim_json(const mt_optim_spec *op)
     return oo;
 }
 
+/* Where a run comes from: which mtlab (version, commit), how it was
+ * started, on what (BLAS threads and kernel, CPU), with which seed. */
+static cJSON *provenance_json(const mt_experiment *e)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "version", MTLAB_VERSION);
+    cJSON_AddStringToObject(p, "commit", mt_commit());
+    int argc;
+    char **argv = mt_command_line(&argc);
+    cJSON *cl = cJSON_AddArrayToObject(p, "command_line");
+    for (int i = 0; i < argc; i++) cJSON_AddItemToArray(cl, cJSON_CreateString(argv[i]));
+    cJSON_AddNumberToObject(p, "threads", openblas_get_num_threads());
+    cJSON_AddNumberToObject(p, "seed", (double)e->train.seed);
+    cJSON_AddStringToObject(p, "cpu", mt_cpu_model());
+    const char *core = openblas_get_corename();
+    cJSON_AddStringToObject(p, "blas_kernel", core ? core : "");
+    return p;
+}
+
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t)
 {
+    char name[260];
+    put_field(name, sizeof name, e->name);
+    snprintf(rd->ident, sizeof rd->ident, ",%s,%llu", name, (unsigned long long)e->train.seed);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", e->name);
     cJSON_AddStringToObject(o, "script", e->script);
@@ -399,6 +429,34 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     }
     if (e->data->ntruth > 0)
         cJSON_AddItemToObject(d, "clusters", int_array(e->data->truth_cluster, e->data->ntruth));
+    if (e->data->nsupport > 0)
+        cJSON_AddItemToObject(d, "support", int_array(e->data->truth_support, e->data->nsupport));
+    /* a file's columns as read, and which of them are the inputs */
+    if (ds->columns) {
+        cJSON *a = cJSON_AddArrayToObject(d, "columns");
+        for (int i = 0; i < ds->ncolumns; i++) cJSON_AddItemToArray(a, cJSON_CreateString(ds->columns[i]));
+    }
+    if (ds->x_names) {
+        cJSON *a = cJSON_AddArrayToObject(d, "inputs");
+        for (int i = 0; i < ds->d; i++) cJSON_AddItemToArray(a, cJSON_CreateString(ds->x_names[i]));
+    }
+    /* text class labels: the name of each class index; standardised
+     * regression targets: the training statistics (original = y sd + mean) */
+    cJSON *lab = NULL, *sc = NULL;
+    for (int i = 0; i < ds->ntargets; i++) {
+        const mt_target *tg = &ds->targets[i];
+        if (tg->labels) {
+            if (!lab) lab = cJSON_AddObjectToObject(d, "labels");
+            cJSON *a = cJSON_AddArrayToObject(lab, tg->name);
+            for (int k = 0; k < tg->classes; k++) cJSON_AddItemToArray(a, cJSON_CreateString(tg->labels[k]));
+        }
+        if (tg->scale > 0) {
+            if (!sc) sc = cJSON_AddObjectToObject(d, "standardized_targets");
+            cJSON *x = cJSON_AddObjectToObject(sc, tg->name);
+            cJSON_AddItemToObject(x, "mean", jrec_num(tg->shift));
+            cJSON_AddItemToObject(x, "sd", jrec_num(tg->scale));
+        }
+    }
     cJSON_AddNumberToObject(d, "train", e->data->split.train.n);
     cJSON_AddNumberToObject(d, "val", e->data->split.val.n);
     cJSON_AddNumberToObject(d, "test", e->data->split.test.n);
@@ -464,13 +522,90 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddNumberToObject(to, "relations_every", tr->relations_every);
     cJSON_AddNumberToObject(to, "affinity_every", tr->affinity_every);
     cJSON_AddBoolToObject(to, "baselines", tr->baselines);
+    cJSON_AddItemToObject(o, "provenance", provenance_json(e));
     mt_status st = write_json(rd, "config.json", o);
     cJSON_Delete(o);
     return st;
 }
 
-mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *status,
-                               const char *message, double wall_s, const mt_baselines *b)
+void rundir_best_clear(mt_run_best *b)
+{
+    for (int k = 0; k < MT_MAX_TASKS; k++) {
+        b->train_loss[k] = b->val_loss[k] = b->val_metric[k] = b->weight[k] = NAN;
+        b->train_loss_step[k] = b->val_loss_step[k] = b->val_metric_step[k] = -1;
+    }
+}
+
+void rundir_best_note(mt_run_best *b, int k, int higher_is_better, mt_split_kind split, long step, double loss,
+                      double metric, double weight)
+{
+    if (k < 0 || k >= MT_MAX_TASKS) return;
+    if (split == MT_SPLIT_TRAIN) {
+        b->weight[k] = weight;
+        if (isfinite(loss) && !(b->train_loss[k] <= loss)) {
+            b->train_loss[k] = loss;
+            b->train_loss_step[k] = step;
+        }
+        return;
+    }
+    if (split != MT_SPLIT_VAL) return;
+    if (isfinite(loss) && !(b->val_loss[k] <= loss)) {
+        b->val_loss[k] = loss;
+        b->val_loss_step[k] = step;
+    }
+    if (isfinite(metric) && !(higher_is_better ? b->val_metric[k] >= metric : b->val_metric[k] <= metric)) {
+        b->val_metric[k] = metric;
+        b->val_metric_step[k] = step;
+    }
+}
+
+/* rows x cols values as a list of rows (NaN as null). */
+static cJSON *matrix_rows(const double *v, int rows, int cols)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int r = 0; r < rows; r++) {
+        cJSON *row = cJSON_CreateArray();
+        for (int c = 0; c < cols; c++) cJSON_AddItemToArray(row, jrec_num(v[(size_t)r * cols + c]));
+        cJSON_AddItemToArray(a, row);
+    }
+    return a;
+}
+
+static cJSON *labels_json(const char (*l)[MT_MON_NAME], int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateString(l ? l[i] : ""));
+    return a;
+}
+
+/* The monitor's matrices: per name its shape, labels, the step of the
+ * last update, how many updates the mean is over, the first and last
+ * values and the mean over the run (first and mean start afresh when
+ * the matrix changes shape). A model's posterior band is a picture (band.svg),
+ * not a matrix to read, and stays out. */
+static void add_matrices(cJSON *o, const mt_monitor *m)
+{
+    cJSON *ms = NULL;
+    for (int i = 0; i < m->nmatrices; i++) {
+        const mt_matrix *x = &m->matrix[i];
+        if (!x->valid || strcmp(x->name, MT_MON_BAND) == 0) continue;
+        if (!ms) ms = cJSON_AddObjectToObject(o, "matrices");
+        cJSON *j = cJSON_AddObjectToObject(ms, x->name);
+        cJSON_AddNumberToObject(j, "rows", x->rows);
+        cJSON_AddNumberToObject(j, "cols", x->cols);
+        cJSON_AddItemToObject(j, "row_labels", labels_json((const char (*)[MT_MON_NAME])x->row_labels, x->rows));
+        cJSON_AddItemToObject(j, "col_labels", labels_json((const char (*)[MT_MON_NAME])x->col_labels, x->cols));
+        cJSON_AddNumberToObject(j, "step", (double)x->step);
+        cJSON_AddNumberToObject(j, "updates", (double)x->updates);
+        cJSON_AddNumberToObject(j, "first_step", (double)x->first_step);
+        if (x->first && x->updates > 0) cJSON_AddItemToObject(j, "first", matrix_rows(x->first, x->rows, x->cols));
+        cJSON_AddItemToObject(j, "last", matrix_rows(x->v, x->rows, x->cols));
+        cJSON_AddItemToObject(j, "mean", matrix_rows(monitor_matrix_values(x, MT_MAT_MEAN), x->rows, x->cols));
+    }
+}
+
+mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *status, const char *message,
+                               double wall_s, const mt_baselines *b, const mt_run_best *best, const mt_monitor *mon)
 {
     const mt_experiment *e = trainer_experiment(t);
     mt_run_result res; /* the numbers, as the workbench shows them */
@@ -501,8 +636,17 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
         cJSON_AddItemToObject(x, "test_loss", jrec_num(res.loss[MT_RES_TEST][k]));
         cJSON_AddItemToObject(x, "test_metric", jrec_num(res.metric[MT_RES_TEST][k]));
         if (res.have_baselines) cJSON_AddItemToObject(x, "single_task_metric", jrec_num(res.single_task_metric[k]));
+        if (best) {
+            cJSON_AddItemToObject(x, "best_train_loss", jrec_num(best->train_loss[k]));
+            cJSON_AddItemToObject(x, "best_val_loss", jrec_num(best->val_loss[k]));
+            cJSON_AddNumberToObject(x, "best_val_loss_step", (double)best->val_loss_step[k]);
+            cJSON_AddItemToObject(x, "best_val_metric", jrec_num(best->val_metric[k]));
+            cJSON_AddNumberToObject(x, "best_val_metric_step", (double)best->val_metric_step[k]);
+            cJSON_AddItemToObject(x, "weight", jrec_num(best->weight[k]));
+        }
     }
-    if (res.have_baselines) cJSON_AddItemToObject(o, "delta_m", jrec_num(res.delta_m));
+    if (res.have_baselines) cJSON_AddItemToObject(o, "delta_m_percent", jrec_num(res.delta_m));
+    if (mon) add_matrices(o, mon);
     mt_status st = write_json(rd, "summary.json", o);
     cJSON_Delete(o);
     return st;

@@ -123,8 +123,9 @@ static mt_status read_metrics(mt_recorded *r, double last[MT_RES_SPLITS][2][MT_M
     while (line && *++line) {
         char *nl = strchr(line, '\n');
         if (nl) *nl = '\0';
-        char *f[8];
-        if (csv_fields(line, f, 8) == 7) {
+        char *f[10]; /* 9 fields; 7 in runs before the experiment and seed columns */
+        int nf = csv_fields(line, f, 10);
+        if (nf == 7 || nf == 9) {
             long step = strtol(f[0], NULL, 10);
             int epoch = (int)strtol(f[1], NULL, 10);
             int k = -1;

@@ -74,6 +74,9 @@ struct mt_trainer {
     long method_window;              /* DWA's `window` in steps; 0 = an epoch */
     mt_conflict_tracker conflicts;
     float *backup; /* (params total) for lookahead affinity, or NULL */
+    float *al_backup; /* (params total) auto_lambda's lookahead, or NULL */
+    mt_batcher vb;    /* auto_lambda: batches of the validation split */
+    int have_vb;
     void *reg_state[MT_MAX_REGS]; /* regularisers bound to the graph */
     double penalty;               /* the regularisers' last total */
     int restructures;             /* times the network was rebuilt (FAFS) */
@@ -144,5 +147,11 @@ mt_status tr_publish_affinity(mt_trainer *t);
 void tr_publish_learned(mt_trainer *t);
 void tr_publish_weight_history(mt_trainer *t);
 void tr_publish_sigma(mt_trainer *t);
+
+/* A task's mse or mae metric in the original units of its target: a
+ * target standardised by mtl.data.csv { standardize_targets = true } was
+ * trained in units of its sd (target.scale), so mse is scaled by scale^2
+ * and mae by scale. Any other metric (and the loss) is returned as is. */
+double tr_metric_units(const mt_trainer *t, int k, double metric);
 
 #endif

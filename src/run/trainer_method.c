@@ -50,6 +50,19 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         mt_weighting_kind kind = (mt_weighting_kind)info->kind;
         if (kind == MT_WEIGHT_GRADNORM && (t->gw_len == 0 || t->topo.shared_weight < 0))
             return mt_fail(MT_ERR_ARG, "weighting gradnorm: the network has no shared layer to measure gradients at");
+        if (weighting_needs_lookahead(kind)) {
+            const mt_index *val = &t->e.data->split.val;
+            if (!t->g) return mt_fail(MT_ERR_ARG, "weighting %s: needs a network (this model has no graph)", m->name);
+            if (val->n == 0)
+                return mt_fail(MT_ERR_ARG, "weighting %s: needs a validation split (its weights follow the "
+                               "validation loss)", m->name);
+            if (!t->have_vb) {
+                if ((st = batcher_init(&t->vb, val, t->e.train.batch, t->e.train.seed ^ 0x76616cu, 1))) return st;
+                t->have_vb = 1;
+            }
+            if (!t->al_backup && !(t->al_backup = mt_alloc_aligned(graph_params(t->g)->total * sizeof(float))))
+                return MT_ERR_NOMEM;
+        }
         float sw[MT_MAX_TASKS];
         int cls[MT_MAX_TASKS];
         for (int k = 0; k < t->T; k++) {
