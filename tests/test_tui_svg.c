@@ -161,6 +161,33 @@ static void test_tui_svg_polylines_and_legend(void **state)
                                    "stroke-width=\"1\" stroke-opacity=\"0.55\""));
 }
 
+/* A sweep's configuration (mtlab open on a sweep): each main task's band
+ * of one sd, mean -/+ sd as dotted lines, and the y range holds its top. */
+static void test_tui_svg_sweep_band(void **state)
+{
+    ctx *c = *state;
+    render(c, NULL);
+    assert_null(strstr(c->buf, "class=\"band\""));
+    free(c->buf);
+    c->buf = NULL;
+    c->m.spread_n = 3;
+    assert_int_equal(series_init(&c->m.train_lo[0], 16), MT_OK);
+    assert_int_equal(series_init(&c->m.train_hi[0], 16), MT_OK);
+    for (int s = 0; s < 10; s++) {
+        series_push(&c->m.train_lo[0], s, 1.0 / (s + 1));
+        series_push(&c->m.train_hi[0], s, 9.0 / (s + 1)); /* above every curve at step 0 */
+    }
+    render(c, NULL);
+    assert_well_formed(c->buf);
+    int pts[8];
+    assert_int_equal(polylines(c->buf, "band", 0, pts, 8), 2);
+    assert_int_equal(pts[0], 10);
+    assert_int_equal(polylines(c->buf, "band", 2, pts, 8), 0); /* auxiliary: none */
+    assert_non_null(strstr(c->buf, "stroke-dasharray=\"1,3\""));
+    /* the top of the band is inside the panel: some tick reads 8 or more */
+    assert_true(strstr(c->buf, ">8</text>") || strstr(c->buf, ">9</text>") || strstr(c->buf, ">10</text>"));
+}
+
 static void test_tui_svg_log_scale_and_zoom(void **state)
 {
     ctx *c = *state;
@@ -482,6 +509,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tui_svg_polylines_and_legend, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_svg_log_scale_and_zoom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_svg_sweep_band, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_svg_export_file, setup, teardown),
         cmocka_unit_test(test_tui_compare_pareto),
         cmocka_unit_test_setup_teardown(test_tui_svg_marks_and_unclipped_legend, setup, teardown),
