@@ -531,6 +531,27 @@ static void test_tui_screen_matrix_small_values_shown(void **state)
     setenv("COLUMNS", "100", 1);
 }
 
+/* The loss pane lists the method switches beside the curves; an entry too
+ * long for the legend keeps the new method whole ("41923: → gradnorm")
+ * rather than cutting it. */
+static void test_tui_screen_switch_list_not_cut(void **state)
+{
+    ctx *c = *state;
+    monitor_mark(&c->m[0], 300, "uncertainty \xe2\x86\x92 gradnorm");
+    monitor_mark(&c->m[0], 41923, "aligned_mtl \xe2\x86\x92 nash_mtl");
+    setenv("COLUMNS", "140", 1);
+    tui_free(c->s);
+    fclose(c->out);
+    fclose(c->in);
+    assert_int_equal(open_screen(c, 0), 0);
+    key(c, 'f', NULL, 0); /* the loss pane maximised: its legend on the right */
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"300: uncertainty \u2192 gradnorm"));
+    assert_true(screen_has(L"41923: \u2192 nash_mtl") || screen_has(L"41923: aligned_mtl \u2192 nash_mtl"));
+    assert_false(screen_has(L"41923: aligned_mtl \u2192 nash_mt "));
+    setenv("COLUMNS", "100", 1);
+}
+
 static int fake_complete(void *ud, const char *before, char *insert, size_t ni, char *list, size_t nl)
 {
     (void)ud;
@@ -632,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_tui_screen_man_page_lists_every_key),
         cmocka_unit_test_setup_teardown(test_tui_screen_matrix_averages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_matrix_small_values_shown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_switch_list_not_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_completion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_export_every_pane, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_prompt, setup, teardown),

@@ -530,7 +530,12 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
             colors_set(w, ROLE_WARN, 0);
             int c = pane_put(w, 2 + row, W - 1 - lw, pane_glyph(s, G_MARK), 1);
             colors_set(w, ROLE_DIM, 0);
-            pane_putf(w, 2 + row, W - 1 - lw + c + 1, lw - c - 1, "%ld: %s", m->mark[i].step, m->mark[i].label);
+            char text[2 * MT_MON_NAME + 32];
+            snprintf(text, sizeof text, "%ld: %s", m->mark[i].step, m->mark[i].label);
+            const char *to = strstr(m->mark[i].label, "\xe2\x86\x92 ");
+            if (to && text_columns(text, -1) > lw - c - 1) /* too long: the new method (the line above has the old) */
+                snprintf(text, sizeof text, "%ld: %s", m->mark[i].step, to);
+            pane_put(w, 2 + row, W - 1 - lw + c + 1, text, lw - c - 1);
             row++;
         }
     }
