@@ -66,6 +66,15 @@ MPI_CFLAGS := -DMTLAB_MPI $(shell pkg-config --cflags $(MPI_PC))
 MPI_LIBS   := $(shell pkg-config --libs $(MPI_PC))
 endif
 
+# Every object depends on a stamp of the flags it is compiled with, one per
+# build folder, rewritten only when they differ: a changed CFLAGS (a new
+# option in this file, O=, CC=, MPI=) rebuilds what it compiled, and
+# build/ and build/asan/ each stay consistent with their own flags.
+# (:= so that target-specific additions, e.g. version.o's commit, stay out.)
+FLAGS_STAMP := $(BUILD)/flags.stamp
+FLAGS_SIG   := $(CC) $(CFLAGS) | $(TEST_CFLAGS) | $(MPI_CFLAGS) | $(LDFLAGS) | $(LDLIBS) $(MPI_LIBS)
+FLAGS_SIG_SH := $(subst ','\'',$(FLAGS_SIG))
+
 MODULES := core engine data mtl run lua tui app
 DEPS_core   := core
 DEPS_engine := engine core
@@ -105,11 +114,15 @@ check-deps:
 	  test -f /usr/lib/python3/dist-packages/vega_datasets/_data/seattle-weather.csv && \
 	  test -e "$$($(FUZZ_CC) -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$$(uname -m).a" || sh scripts/setup.sh
 
-$(BUILD)/obj/%.o: src/%.c
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(FLAGS_SIG_SH)' | cmp -s - $@ || printf '%s\n' '$(FLAGS_SIG_SH)' >$@
+
+$(BUILD)/obj/%.o: src/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests -c $< -o $@
 
@@ -188,7 +201,7 @@ uninstall:
 
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
-$(BUILD)/bench/%: tests/bench/%.c $(foreach m,$(DEPS_e2e),$(call lib_of,$(m)))
+$(BUILD)/bench/%: tests/bench/%.c $(foreach m,$(DEPS_e2e),$(call lib_of,$(m))) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests $(LDFLAGS) -o $@ $< -Wl,--start-group $(foreach m,$(DEPS_e2e),$(call lib_of,$(m))) -Wl,--end-group $(LDLIBS)
 
@@ -214,10 +227,10 @@ DEPS_fuzz_csv        := data core
 DEPS_fuzz_checkpoint := engine core
 DEPS_fuzz_script     := lua run mtl data engine core
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h tests/fuzz/fuzz_model.h $$(foreach m,$$(DEPS_fuzz_$$*),$$(call lib_of,$$(m)))
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h tests/fuzz/fuzz_model.h $$(foreach m,$$(DEPS_fuzz_$$*),$$(call lib_of,$$(m))) $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests/fuzz -fsanitize=fuzzer $(LDFLAGS) -o $@ $< -Wl,--start-group $(foreach m,$(DEPS_fuzz_$*),$(call lib_of,$(m))) -Wl,--end-group $(LDLIBS)
 
-$(BUILD)/fuzz_seeds: tests/fuzz/seeds.c tests/fuzz/fuzz_model.h $(foreach m,$(DEPS_e2e),$(call lib_of,$(m)))
+$(BUILD)/fuzz_seeds: tests/fuzz/seeds.c tests/fuzz/fuzz_model.h $(foreach m,$(DEPS_e2e),$(call lib_of,$(m))) $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -Itests/fuzz $(LDFLAGS) -o $@ $< -Wl,--start-group $(foreach m,$(DEPS_e2e),$(call lib_of,$(m))) -Wl,--end-group $(LDLIBS)
 
 fuzz-build: check-deps
