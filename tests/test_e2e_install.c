@@ -201,6 +201,88 @@ static void test_config_provenance(void **state)
     cJSON_Delete(o);
 }
 
+/* Every command and top-level option the usage of `mtlab --help` shows
+ * ("mtlab WORD", "mtlab --a | --b") is a word of `mtlab --complete
+ * commands`, and bash completion offers it as the first word. */
+static void test_help_commands_complete(void **state)
+{
+    (void)state;
+    char cmd[2048], *help = NULL, *words = NULL, *bash = NULL;
+    snprintf(cmd, sizeof cmd, "'%s' --help", e2e_binary());
+    assert_int_equal(sh(cmd, &help), 0);
+    snprintf(cmd, sizeof cmd, "'%s' --complete commands", e2e_binary());
+    assert_int_equal(sh(cmd, &words), 0);
+    snprintf(cmd, sizeof cmd,
+             "bash -c 'source %s/scripts/mtlab.bash-completion; COMP_WORDS=(\"%s\" \"\"); COMP_CWORD=1; _mtlab; "
+             "printf \"%%s\\n\" \"${COMPREPLY[@]}\"; COMP_WORDS=(\"%s\" --); _mtlab; printf \"%%s\\n\" \"${COMPREPLY[@]}\"'",
+             MTLAB_ROOT, e2e_binary(), e2e_binary());
+    assert_int_equal(sh(cmd, &bash), 0);
+    int n = 0;
+    for (char *line = strtok(help, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "options:", 8) == 0) break; /* the usage ends there */
+        char *p = strstr(line, "mtlab ");
+        if (!p) continue;
+        p += 6;
+        /* "--help | --version": each alternative */
+        for (;;) {
+            size_t len = strcspn(p, " \t[");
+            int is_word = len && (p[0] == '-' || (p[0] >= 'a' && p[0] <= 'z'));
+            if (is_word) {
+                char w[64], line_w[70];
+                snprintf(w, sizeof w, "%.*s", (int)len, p);
+                snprintf(line_w, sizeof line_w, "\n%s\n", w);
+                char *in_words = NULL, *in_bash = NULL;
+                if (asprintf(&in_words, "\n%s", words) < 0 || asprintf(&in_bash, "\n%s", bash) < 0) abort();
+                if (!strstr(in_words, line_w)) fprintf(stderr, "--help shows \"%s\"; --complete commands lacks it\n", w);
+                if (!strstr(in_bash, line_w)) fprintf(stderr, "--help shows \"%s\"; bash does not complete it\n", w);
+                assert_non_null(strstr(in_words, line_w));
+                assert_non_null(strstr(in_bash, line_w));
+                free(in_words);
+                free(in_bash);
+                n++;
+            }
+            if (strncmp(p + len, " | ", 3) != 0) break;
+            p += len + 3;
+        }
+    }
+    assert_true(n >= 10); /* run check open sweep report, the --list-* and --help --version */
+    free(help);
+    free(words);
+    free(bash);
+}
+
+/* Compiles one object into a fresh build folder (make BUILD=dir); returns
+ * 1 when make compiled it, 0 when it was up to date, -1 on failure. */
+static int compiles(const char *dir, const char *extra)
+{
+    char cmd[2048], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C '%s' --no-print-directory MPI=0 SANITIZE=0 "
+             "BUILD='%s' %s '%s/obj/core/log.o' 2>&1",
+             MTLAB_ROOT, dir, extra, dir);
+    int rc = sh(cmd, &out);
+    int r = rc ? -1 : strstr(out, "src/core/log.c -o") != NULL;
+    if (rc) fprintf(stderr, "%s\n", out);
+    free(out);
+    return r;
+}
+
+/* A change of the compile flags rebuilds the objects compiled with the old
+ * ones (each build folder keeps its flags in flags.stamp), and only then. */
+static void test_flags_change_rebuilds(void **state)
+{
+    (void)state;
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/flagbuild", e2e_tmpdir());
+    assert_int_equal(compiles(dir, ""), 1);
+    assert_int_equal(compiles(dir, ""), 0);
+    assert_int_equal(compiles(dir, "O=-O1"), 1);
+    assert_int_equal(compiles(dir, "O=-O1"), 0);
+    assert_int_equal(compiles(dir, "EXTRA_WARN=-Wno-unused-variable"), 1);
+    assert_int_equal(compiles(dir, ""), 1);
+    assert_int_equal(compiles(dir, ""), 0);
+}
+
 static int teardown_all(void **state)
 {
     (void)state;
@@ -214,6 +296,8 @@ int main(void)
         cmocka_unit_test(test_one_version),
         cmocka_unit_test(test_install_runs_from_anywhere),
         cmocka_unit_test(test_config_provenance),
+        cmocka_unit_test(test_flags_change_rebuilds),
+        cmocka_unit_test(test_help_commands_complete),
     };
     return cmocka_run_group_tests_name("e2e install", tests, NULL, teardown_all);
 }

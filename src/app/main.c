@@ -190,7 +190,7 @@ static int list_registry(size_t (*gen)(char *, size_t))
  * them, so the completion never lists an option or key mtlab lacks. */
 static const char *const commands[] = {"run", "check", "open", "sweep", "report", "help", NULL};
 static const char *const top_options[] = {"--help", "--version", "--list-methods", "--list-data",
-                                          "--list-topologies", "--list-models", NULL};
+                                          "--list-topologies", "--list-models", "--complete", NULL};
 
 static size_t complete_commands(char *buf, size_t n)
 {
