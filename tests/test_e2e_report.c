@@ -361,6 +361,68 @@ static void test_e2e_report_escapes_hostile_folder(void **state)
     }
 }
 
+/* A CSV data set's text labels and standardised target, as config.json
+ * records them (data.labels, data.standardized_targets), are on the page,
+ * escaped: each class index with its name, the target's mean and sd to the
+ * digits shown. */
+static void test_e2e_report_csv_data_meaning(void **state)
+{
+    (void)state;
+    static const char *const kinds[] = {"sun", "<i>rain</i>", "fog & mist"};
+    char csv[8192];
+    size_t w = (size_t)snprintf(csv, sizeof csv, "x1,x2,sky,temp\n");
+    for (int i = 0; i < 60; i++)
+        w += (size_t)snprintf(csv + w, sizeof csv - w, "%d,%d,%s,%d\n", i % 7, i % 5, kinds[i % 3], 10 + 3 * (i % 11));
+    e2e_write("sky.csv", csv);
+    e2e_write("sky.lua",
+              "local mtl = require 'mtl'\n"
+              "return mtl.experiment { name = 'sky',\n"
+              "  data = mtl.data.csv { path = 'sky.csv', inputs = { 'x1', 'x2' },\n"
+              "    targets = { 'sky', 'temp' }, standardize_targets = true, val = 10, test = 10 },\n"
+              "  tasks = { mtl.task.classify { name = 'sky' }, mtl.task.regress { name = 'temp' } },\n"
+              "  topology = mtl.share.hard { trunk = { 4 } },\n"
+              "  train = { batch = 8, epochs = 1, seed = 2 } }\n");
+    char *out = NULL, *err = NULL;
+    int rc = e2e_run("run sky.lua --out sky -q", &out, &err);
+    if (rc) fail_msg("run sky.lua: %s", err);
+    free(out);
+    free(err);
+    rc = e2e_run("report sky -o sky.html", &out, &err);
+    if (rc) fail_msg("report sky: %s", err);
+    free(out);
+    free(err);
+    char *cfgs = slurp_rel("sky/config.json");
+    cJSON *cfg = cJSON_Parse(cfgs);
+    free(cfgs);
+    assert_non_null(cfg);
+    const cJSON *d = cJSON_GetObjectItem(cfg, "data");
+    const cJSON *labels = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "labels"), "sky");
+    const cJSON *st = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "standardized_targets"), "temp");
+    assert_int_equal(cJSON_GetArraySize(labels), 3);
+    char *html = slurp_rel("sky.html");
+    assert_non_null(html);
+    assert_null(strstr(html, "<i>"));
+    /* the row of the class names, in the order of their indices */
+    char want[512];
+    size_t n = (size_t)snprintf(want, sizeof want, "<tr><th>sky</th><td>classes: ");
+    for (int k = 0; k < 3; k++) {
+        const char *name = cJSON_GetArrayItem(labels, k)->valuestring;
+        const char *shown = strcmp(name, "<i>rain</i>") == 0  ? "&lt;i&gt;rain&lt;/i&gt;"
+                            : strcmp(name, "fog & mist") == 0 ? "fog &amp; mist"
+                                                              : name;
+        assert_true(strcmp(name, "sun") == 0 || shown != name);
+        n += (size_t)snprintf(want + n, sizeof want - n, "%s%d = %s", k ? ", " : "", k, shown);
+    }
+    if (!strstr(html, want)) fail_msg("the page lacks \"%s\"", want);
+    /* temp's mean and sd: those of the training rows, as config.json has them */
+    double mean = cJSON_GetObjectItem(st, "mean")->valuedouble, sd = cJSON_GetObjectItem(st, "sd")->valuedouble;
+    assert_true(sd > 0 && mean > 10 && mean < 40);
+    snprintf(want, sizeof want, "<tr><th>temp</th><td>standardised: mean %.6g, sd %.6g", mean, sd);
+    if (!strstr(html, want)) fail_msg("the page lacks \"%s\"", want);
+    cJSON_Delete(cfg);
+    free(html);
+}
+
 static void expect_failure(const char *args, int code, const char *const *needles)
 {
     char *out, *err;
@@ -499,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_e2e_report_sweep_folder),
         cmocka_unit_test(test_e2e_report_landscape_paths),
         cmocka_unit_test(test_e2e_report_claims),
+        cmocka_unit_test(test_e2e_report_csv_data_meaning),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

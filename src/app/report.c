@@ -314,6 +314,48 @@ static void provenance(FILE *f, const cJSON *cfg)
     if (any) fputs("</table>\n", f);
 }
 
+/* What a data set's numbers mean, when config.json records it: the name of
+ * each class index of a target read as text (data.labels), and the
+ * training mean and sd of each standardised regression target
+ * (data.standardized_targets: original = y sd + mean). */
+static void data_meaning(FILE *f, const cJSON *cfg)
+{
+    const cJSON *d = jget(cfg, "data"), *lab = jget(d, "labels"), *sc = jget(d, "standardized_targets"), *v;
+    int any = 0;
+    if (cJSON_IsObject(lab)) {
+        cJSON_ArrayForEach(v, lab)
+        {
+            if (!cJSON_IsArray(v)) continue;
+            fputs(any++ ? "" : "<table class=\"data-meaning\">", f);
+            fputs("<tr><th>", f);
+            esc(f, v->string);
+            fputs("</th><td>classes: ", f);
+            int k = 0;
+            const cJSON *name;
+            cJSON_ArrayForEach(name, v)
+            {
+                fprintf(f, "%s%d = ", k ? ", " : "", k);
+                json_cell(f, name);
+                k++;
+            }
+            fputs("</td></tr>", f);
+        }
+    }
+    if (cJSON_IsObject(sc)) {
+        cJSON_ArrayForEach(v, sc)
+        {
+            const cJSON *mean = jget(v, "mean"), *sd = jget(v, "sd");
+            if (!cJSON_IsNumber(mean) || !cJSON_IsNumber(sd)) continue;
+            fputs(any++ ? "" : "<table class=\"data-meaning\">", f);
+            fputs("<tr><th>", f);
+            esc(f, v->string);
+            fprintf(f, "</th><td>standardised: mean %.6g, sd %.6g (original = y &times; sd + mean)</td></tr>",
+                    mean->valuedouble, sd->valuedouble);
+        }
+    }
+    if (any) fputs("</table>\n", f);
+}
+
 static void settings(FILE *f, const report *r)
 {
     fputs("<h2 id=\"settings\">Experiments and settings</h2>\n<table class=\"settings\">\n<tr><th>run</th>"
@@ -367,6 +409,7 @@ static void settings(FILE *f, const report *r)
             fputs("</p>\n", f);
         }
         provenance(f, r->cfg[i]);
+        data_meaning(f, r->cfg[i]);
         char *cfg = cJSON_Print(r->cfg[i]);
         fputs("<details><summary>config.json</summary><pre>", f);
         esc(f, cfg ? cfg : "?");
