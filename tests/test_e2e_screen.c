@@ -501,6 +501,89 @@ static void test_e2e_screen_print_and_redraw(void **state)
     tmux("kill-session -t wb");
 }
 
+/* The + and - keys (learning rate x2, /2) and s (save a checkpoint) are
+ * recorded in events.jsonl: "lr" events, why "hand", with the step and the
+ * new rate, and a "checkpoint" event with the step and the file. */
+static void test_e2e_screen_keys_recorded(void **state)
+{
+    (void)state;
+    const char *script = e2e_write("keys.lua",
+        "local mtl = require 'mtl'\n"
+        "math.randomseed(5)\n"
+        "local data = mtl.data.generate { n = 200, fn = function(i)\n"
+        "  local x = { math.random(), math.random() }\n"
+        "  return x, { a = x[1] + x[2], b = x[1] - x[2] } end,\n"
+        "  types = { a = 'regress', b = 'regress' } }\n"
+        "return mtl.experiment { name = 'keys test', data = data,\n"
+        "  tasks = { mtl.task.regress { name = 'a' }, mtl.task.regress { name = 'b' } },\n"
+        "  topology = mtl.share.hard { trunk = { 4 } },\n"
+        "  train = { batch = 16, steps = 100000000, eval_every = 50 } }\n");
+    char args[900];
+    snprintf(args, sizeof args, "'%s' --out keys-run", script);
+    start_workbench(args);
+    char *s = wait_for("running", 15);
+    free(s);
+    tmux("send-keys -t wb ' '");
+    s = wait_for("paused", 5);
+    free(s);
+    usleep(300000);
+    long at = step_counter();
+    assert_true(at > 0);
+    tmux("send-keys -t wb +");
+    s = wait_for("learning rate", 5);
+    free(s);
+    tmux("send-keys -t wb +");
+    usleep(200000);
+    tmux("send-keys -t wb -");
+    usleep(200000);
+    tmux("send-keys -t wb s");
+    s = wait_for("saved checkpoint.safetensors", 5);
+    assert_non_null(strstr(s, "saved checkpoint.safetensors"));
+    free(s);
+    quit_workbench(1);
+    tmux("kill-session -t wb");
+
+    char p[700];
+    snprintf(p, sizeof p, "%s/keys-run/config.json", e2e_tmpdir());
+    cJSON *cfg = read_json_file(p);
+    assert_non_null(cfg);
+    const cJSON *lr0 = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "optim"), "lr");
+    assert_true(cJSON_IsNumber(lr0));
+    double base = lr0->valuedouble;
+    cJSON_Delete(cfg);
+
+    snprintf(p, sizeof p, "%s/keys-run/events.jsonl", e2e_tmpdir());
+    char *text = e2e_read(p);
+    assert_non_null(text);
+    const double want[] = {2 * base, 4 * base, 2 * base};
+    int n_lr = 0, n_ck = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *o = cJSON_Parse(line);
+        assert_non_null(o);
+        const char *ev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "event"));
+        const cJSON *step = cJSON_GetObjectItemCaseSensitive(o, "step");
+        if (ev && strcmp(ev, "lr") == 0) {
+            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "why")), "hand");
+            assert_int_equal((long)step->valuedouble, at);
+            assert_true(n_lr < 3);
+            double lr = cJSON_GetObjectItemCaseSensitive(o, "lr")->valuedouble;
+            /* the rate as the optimiser holds it: float32 */
+            assert_true(fabs(lr - want[n_lr]) <= 1e-6 * want[n_lr]);
+            n_lr++;
+        } else if (ev && strcmp(ev, "checkpoint") == 0) {
+            assert_int_equal(n_lr, 3); /* in the order of the keys */
+            assert_int_equal((long)step->valuedouble, at);
+            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "file")),
+                                "checkpoint.safetensors");
+            n_ck++;
+        }
+        cJSON_Delete(o);
+    }
+    free(text);
+    assert_int_equal(n_lr, 3);
+    assert_int_equal(n_ck, 1);
+}
+
 /* Sorted names of the files in dir, one per line (malloc'd). */
 static char *list_dir(const char *dir)
 {
@@ -1042,6 +1125,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_screen_session),
         cmocka_unit_test(test_e2e_screen_slow_motion),
+        cmocka_unit_test(test_e2e_screen_keys_recorded),
         cmocka_unit_test(test_e2e_screen_reload),
         cmocka_unit_test(test_e2e_screen_sigterm),
         cmocka_unit_test(test_e2e_screen_print_and_redraw),

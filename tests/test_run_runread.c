@@ -153,11 +153,44 @@ static void test_run_runread_skips_torn_last_line(void **state)
     runread_free(r);
 }
 
+/* The lr and checkpoint events (reduce-on-plateau, the workbench's keys)
+ * become log lines at the info level with the step, the rate and the file. */
+static void test_run_runread_lr_and_checkpoint_events(void **state)
+{
+    (void)state;
+    char d[400];
+    snprintf(d, sizeof d, "%s/keys", root);
+    make_run(d, 1, 20, "finished");
+    put(d, "events.jsonl",
+        "{\"event\":\"start\",\"step\":0,\"total_steps\":20}\n"
+        "{\"event\":\"lr\",\"step\":12,\"why\":\"hand\",\"lr\":0.02}\n"
+        "{\"event\":\"checkpoint\",\"step\":12,\"file\":\"checkpoint.safetensors\"}\n"
+        "{\"event\":\"lr\",\"step\":15,\"why\":\"plateau\",\"lr\":0.001,\"monitored\":1.5}\n");
+    mt_recorded *r;
+    assert_int_equal(runread_open(d, &r), MT_OK);
+    const mt_monitor *m = runread_monitor(r);
+    const char *want[] = {"step 15: learning rate 0.001 (plateau)", "step 12: saved checkpoint.safetensors",
+                          "step 12: learning rate 0.02 (hand)"};
+    int found = 0;
+    for (int i = 0; i < m->log_len; i++) {
+        int level;
+        const char *line = monitor_log_line(m, i, &level);
+        for (int k = 0; k < 3; k++)
+            if (line && strstr(line, want[k])) {
+                assert_int_equal(level, 1);
+                found |= 1 << k;
+            }
+    }
+    assert_int_equal(found, 7);
+    runread_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_runread_sweep_configuration),
         cmocka_unit_test(test_run_runread_skips_torn_last_line),
+        cmocka_unit_test(test_run_runread_lr_and_checkpoint_events),
     };
     return cmocka_run_group_tests_name("run runread", tests, setup, teardown);
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include "core/log.h"
 #include "mtl/methods.h"
+#include "run/jsonrec.h"
 #include "run/runread.h"
 #include "workbench.h"
 
@@ -308,9 +309,14 @@ static void save_checkpoint(wb *w)
     mt_trainer *t = lifecycle_trainer(lc);
     rundir_file(rd, "checkpoint.safetensors", p, sizeof p);
     if (trainer_save_checkpoint(t, p)) snprintf(w->message, sizeof w->message, "save failed: %s", mt_last_error());
-    else
+    else {
         snprintf(w->message, sizeof w->message, "saved checkpoint.safetensors at step %ld (in %s)",
                  trainer_step_count(t), rundir_path(rd));
+        /* {"event":"checkpoint","step":N,"file":"checkpoint.safetensors"} */
+        cJSON *ev = jrec_event("checkpoint", trainer_step_count(t));
+        cJSON_AddStringToObject(ev, "file", "checkpoint.safetensors");
+        rundir_event(rd, ev);
+    }
 }
 
 /* Tab in the console: the names of the session on screen. */

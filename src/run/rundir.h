@@ -4,7 +4,7 @@
  *   metrics.csv         long format: step,epoch,split,task,loss,metric,weight,experiment,seed
  *                       (the last two from rundir_write_config: the rows of
  *                       several runs concatenate with no path parsing)
- *   events.jsonl        one JSON object per line: start, eval, epoch, diverged, finish...
+ *   events.jsonl        one JSON object per line: start, eval, weighting, lr, checkpoint, best, diverged, finish...
  *   relations.jsonl     task-relationship matrices: {"step","name","rows","cols","labels","values"}
  *   summary.json        per task: final and best losses and metrics, test loss and
  *                       metric; delta_m_percent when baselines ran; the last and

@@ -302,6 +302,12 @@ static void read_events(mt_recorded *r, long *total, double *lr)
             monitor_mark(m, step, "%s \xe2\x86\x92 %s", method, to);
             monitor_log(m, 1, "step %ld: weighting %s -> %s", step, method, to);
             snprintf(method, sizeof method, "%s", to);
+        } else if (strcmp(ev, "lr") == 0) {
+            /* reduce-on-plateau's, or by hand (the workbench's keys, run:set_lr) */
+            *lr = jnum(o, "lr", *lr);
+            monitor_log(m, 1, "step %ld: learning rate %.3g (%s)", step, *lr, jstr(o, "why", "?"));
+        } else if (strcmp(ev, "checkpoint") == 0) {
+            monitor_log(m, 1, "step %ld: saved %s", step, jstr(o, "file", "?"));
         } else if (strcmp(ev, "finish") == 0) {
             monitor_log(m, 1, "step %ld: finish, %s after %.1f s (%d evaluations)", step, jstr(o, "status", "?"),
                         jnum(o, "wall_time_s", 0), evals);
