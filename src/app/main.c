@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cblas.h>
 #include "app.h"
 #include "claims.h"
@@ -474,6 +475,15 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0) {
         cmd = argv[1];
         start = 2;
+    } else if (argv[1][0] != '-' && !strchr(argv[1], '.') && !strchr(argv[1], '/') && access(argv[1], F_OK) != 0) {
+        /* a bare word that names no file: a mistyped command, most likely */
+        char list[128];
+        size_t w = 0;
+        list[0] = '\0';
+        for (const char *const *c = commands; *c; c++)
+            w += (size_t)snprintf(list + w, w < sizeof list ? sizeof list - w : 0, "%s%s", w ? ", " : "", *c);
+        fprintf(stderr, "mtlab: %s: no such command or script (commands: %s; see mtlab --help)\n", argv[1], list);
+        return MT_EXIT_USAGE;
     }
     app_options o = {0};
     int pr = parse(argc, argv, start, &o);
