@@ -503,7 +503,8 @@ static void test_e2e_screen_print_and_redraw(void **state)
 
 /* The + and - keys (learning rate x2, /2) and s (save a checkpoint) are
  * recorded in events.jsonl: "lr" events, why "hand", with the step and the
- * new rate, and a "checkpoint" event with the step and the file. */
+ * new rate, and a "checkpoint" event with the step and the file,
+ * checkpoint-<step>.safetensors, still there after the run ended. */
 static void test_e2e_screen_keys_recorded(void **state)
 {
     (void)state;
@@ -537,8 +538,10 @@ static void test_e2e_screen_keys_recorded(void **state)
     tmux("send-keys -t wb -");
     usleep(200000);
     tmux("send-keys -t wb s");
-    s = wait_for("saved checkpoint.safetensors", 5);
-    assert_non_null(strstr(s, "saved checkpoint.safetensors"));
+    char saved[64];
+    snprintf(saved, sizeof saved, "saved checkpoint-%ld", at); /* the header may cut the rest */
+    s = wait_for(saved, 5);
+    assert_non_null(strstr(s, saved));
     free(s);
     quit_workbench(1);
     tmux("kill-session -t wb");
@@ -573,8 +576,12 @@ static void test_e2e_screen_keys_recorded(void **state)
         } else if (ev && strcmp(ev, "checkpoint") == 0) {
             assert_int_equal(n_lr, 3); /* in the order of the keys */
             assert_int_equal((long)step->valuedouble, at);
-            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "file")),
-                                "checkpoint.safetensors");
+            /* its own file: the end of the run writes checkpoint.safetensors */
+            char want_file[64];
+            snprintf(want_file, sizeof want_file, "checkpoint-%ld.safetensors", at);
+            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "file")), want_file);
+            snprintf(p, sizeof p, "%s/keys-run/%s", e2e_tmpdir(), want_file);
+            assert_true(e2e_exists(p));
             n_ck++;
         }
         cJSON_Delete(o);

@@ -297,6 +297,9 @@ static void console_line(wb *w, const char *line)
     }
 }
 
+/* s: the parameters now, as checkpoint-<step>.safetensors in the run folder
+ * (the end of the run writes checkpoint.safetensors, which would replace a
+ * snapshot of that name), and a checkpoint event naming the file. */
 static void save_checkpoint(wb *w)
 {
     mt_lifecycle *lc = w->runs->lc[w->sel];
@@ -305,18 +308,21 @@ static void save_checkpoint(wb *w)
         snprintf(w->message, sizeof w->message, "save: this run records nothing");
         return;
     }
-    char p[1300];
+    char name[64], p[1300];
     mt_trainer *t = lifecycle_trainer(lc);
-    rundir_file(rd, "checkpoint.safetensors", p, sizeof p);
-    if (trainer_save_checkpoint(t, p)) snprintf(w->message, sizeof w->message, "save failed: %s", mt_last_error());
-    else {
-        snprintf(w->message, sizeof w->message, "saved checkpoint.safetensors at step %ld (in %s)",
-                 trainer_step_count(t), rundir_path(rd));
-        /* {"event":"checkpoint","step":N,"file":"checkpoint.safetensors"} */
-        cJSON *ev = jrec_event("checkpoint", trainer_step_count(t));
-        cJSON_AddStringToObject(ev, "file", "checkpoint.safetensors");
-        rundir_event(rd, ev);
+    long step = trainer_step_count(t);
+    snprintf(name, sizeof name, "checkpoint-%ld.safetensors", step);
+    rundir_file(rd, name, p, sizeof p);
+    if (trainer_save_checkpoint(t, p)) {
+        snprintf(w->message, sizeof w->message, "save failed: %s", mt_last_error());
+        return;
     }
+    snprintf(w->message, sizeof w->message, "saved %s", name);
+    monitor_log(w->runs->mon[w->sel], MT_LOG_INFO, "step %ld: saved %s", step, p);
+    /* {"event":"checkpoint","step":N,"file":"checkpoint-N.safetensors"} */
+    cJSON *ev = jrec_event("checkpoint", step);
+    cJSON_AddStringToObject(ev, "file", name);
+    rundir_event(rd, ev);
 }
 
 /* Tab in the console: the names of the session on screen. */
