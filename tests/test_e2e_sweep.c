@@ -69,6 +69,23 @@ static cJSON *read_json(const char *path)
 
 static int local_done;
 
+/* In the printed report every " n=" stands in one column (counted in
+ * characters: "±" is two bytes), however wide the intervals. */
+static void check_columns_align(char *out)
+{
+    int col = -1, rows = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char *n = strstr(line, " n=");
+        if (!n) continue;
+        int c = 0;
+        for (char *q = line; q < n; q++) c += ((unsigned char)*q & 0xC0) != 0x80;
+        if (col < 0) col = c;
+        if (c != col) fail_msg("\" n=\" at column %d, not %d: %s", c, col, line);
+        rows++;
+    }
+    assert_true(rows >= 4);
+}
+
 /* The reference sweep every other test compares with. */
 static void local_sweep(void)
 {
@@ -80,6 +97,7 @@ static void local_sweep(void)
     assert_non_null(strstr(err, "2 configurations x 3 seeds = 6 runs; 0 done already, 6 to run, 2 at a time"));
     assert_non_null(strstr(out, "weighting=pcgrad"));
     assert_non_null(strstr(out, "Pareto front"));
+    check_columns_align(out);
     free(out);
     free(err);
     local_done = 1;
@@ -439,6 +457,7 @@ static void test_e2e_sweep_experiment_24_claim(void **state)
     const char *line = strstr(out, "claim held: ");
     if (!line) fail_msg("experiment 24: no \"claim held\" in\n%s", out);
     fprintf(stderr, "  24: %s", line);
+    check_columns_align(out);
     free(out);
     free(err);
     char *claims = e2e_read(path_in("e24", "claims.json", NULL));

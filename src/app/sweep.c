@@ -121,15 +121,34 @@ static int read_spec(const app_options *o, mt_sweep_spec *spec)
     return MT_EXIT_OK;
 }
 
-static void print_stat(const mt_stat *s)
+/* A statistic as the report shows it: mean ± std [95% interval]. */
+static void stat_text(const mt_stat *s, char *buf, size_t n)
 {
-    if (s->n == 0) printf("%-34s", "-");
-    else if (s->n == 1) printf("%-10.4g %-23s", s->mean, "(one run)");
-    else {
-        char buf[96];
-        snprintf(buf, sizeof buf, "%.4g ± %.2g [%.4g, %.4g]", s->mean, s->std, s->lo, s->hi);
-        printf("%-34s", buf);
-    }
+    if (s->n == 0) snprintf(buf, n, "-");
+    else if (s->n == 1) snprintf(buf, n, "%-10.4g (one run)", s->mean);
+    else snprintf(buf, n, "%.4g \xc2\xb1 %.2g [%.4g, %.4g]", s->mean, s->std, s->lo, s->hi);
+}
+
+/* Columns a UTF-8 text takes on a terminal (one per character). */
+static int text_columns(const char *s)
+{
+    int w = 0;
+    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+/* text, then spaces up to `width` columns */
+static void print_padded(const char *text, int width)
+{
+    int w = text_columns(text);
+    printf("%s%*s", text, w < width ? width - w : 0, "");
+}
+
+static void print_stat(const mt_stat *s, int width)
+{
+    char buf[96];
+    stat_text(s, buf, sizeof buf);
+    print_padded(buf, width);
     printf(" n=%-3d", s->n);
 }
 
@@ -148,7 +167,22 @@ static void print_diff(const mt_stat *d, int sign)
 static void print_report(const mt_sweep_plan *p, const mt_sweep_results *r, const mt_sweep_table *t)
 {
     const char *split = r->score == MT_SQ_TEST_METRIC ? "test" : "val";
-    printf("%-30s %-34s %-5s  vs %s (paired by seed)\n", "", "mean ± std [95% interval]", "", p->config[t->reference].name);
+    /* the statistics' column as wide as its widest entry, so n= and the
+     * differences line up */
+    const char *head = "mean \xc2\xb1 std [95% interval]";
+    int width = text_columns(head) + 9;
+    char buf[96];
+    for (int c = 0; c < r->nconfigs; c++) {
+        for (int k = 0; k < r->ntasks; k++) {
+            stat_text(&t->q[((size_t)c * r->ntasks + k) * MT_SQ_COUNT + r->score], buf, sizeof buf);
+            if (text_columns(buf) > width) width = text_columns(buf);
+        }
+        stat_text(&t->dm[c], buf, sizeof buf);
+        if (text_columns(buf) > width) width = text_columns(buf);
+    }
+    printf("%-30s ", "");
+    print_padded(head, width);
+    printf(" %-5s  vs %s (paired by seed)\n", "", p->config[t->reference].name);
     for (int c = 0; c < r->nconfigs; c++) {
         printf("%s%s%s\n", p->config[c].name, c == t->reference ? "  (reference)" : "",
                t->pareto[c] ? "  (Pareto)" : "");
@@ -158,13 +192,13 @@ static void print_report(const mt_sweep_plan *p, const mt_sweep_results *r, cons
             char lab[128];
             snprintf(lab, sizeof lab, "  %s %s %s", r->task[k].name, split, r->task[k].metric);
             printf("%-30s ", lab);
-            print_stat(&t->q[i]);
+            print_stat(&t->q[i], width);
             if (c != t->reference) print_diff(&t->diff[i], r->task[k].higher_better ? 1 : -1);
             printf("\n");
         }
         if (t->dm[c].n > 0) {
             printf("%-30s ", "  delta_m %");
-            print_stat(&t->dm[c]);
+            print_stat(&t->dm[c], width);
             if (c != t->reference) print_diff(&t->dm_diff[c], 1);
             printf("\n");
         }
