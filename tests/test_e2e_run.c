@@ -82,17 +82,18 @@ static void test_e2e_run_writes_every_file(void **state)
     /* metrics.csv: header, then (train, val) x 2 tasks per epoch, plus test */
     snprintf(p, sizeof p, "%s/run_ok/metrics.csv", e2e_tmpdir());
     char *m = e2e_read(p);
-    assert_true(strncmp(m, "step,epoch,split,task,loss,metric,weight\n", 41) == 0);
+    assert_true(strncmp(m, "step,epoch,split,task,loss,metric,weight,experiment,seed\n", 57) == 0);
     assert_int_equal(count_lines(m), 1 + 3 * 4 + 2);
     assert_non_null(strstr(m, "\n39,3,test,cls,")); /* epochs count from 1: step 39 ends epoch 3 */
     assert_non_null(strstr(m, "\n13,1,val,cls,"));
-    /* every row has 7 fields and finite numbers */
+    assert_non_null(strstr(m, ",blobs,3\n")); /* the experiment and the seed end every row */
+    /* every row has 9 fields and finite numbers */
     char *line = strchr(m, '\n') + 1;
     while (*line) {
         int commas = 0;
         char *e = strchr(line, '\n');
         for (char *q = line; q < e; q++) commas += *q == ',';
-        assert_int_equal(commas, 6);
+        assert_int_equal(commas, 8);
         line = e + 1;
     }
     free(m);
@@ -115,6 +116,20 @@ static void test_e2e_run_writes_every_file(void **state)
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "weighting"), "method")->valuestring, "equal");
     assert_true(jnum(cfg, "data", "train", NULL) == 400);
     cJSON_Delete(cfg);
+    /* events: the validation losses keyed by task name, no positional arrays */
+    snprintf(p, sizeof p, "%s/run_ok/events.jsonl", e2e_tmpdir());
+    char *ev = e2e_read(p);
+    assert_non_null(ev);
+    const char *eval = strstr(ev, "{\"event\":\"eval\"");
+    assert_non_null(eval);
+    cJSON *eo = cJSON_ParseWithOpts(eval, NULL, 0);
+    assert_non_null(eo);
+    const cJSON *vl = cJSON_GetObjectItemCaseSensitive(eo, "val_loss");
+    assert_true(cJSON_IsObject(vl));
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(vl, "cls")));
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(vl, "dist")));
+    cJSON_Delete(eo);
+    free(ev);
     /* relations: a 2x2 cosine matrix with unit diagonal */
     snprintf(p, sizeof p, "%s/run_ok/relations.jsonl", e2e_tmpdir());
     char *r = e2e_read(p);
@@ -635,11 +650,52 @@ static void test_e2e_help_and_version(void **state)
     free(out);
     assert_int_equal(e2e_run("--version", &out, NULL), 0);
     assert_non_null(strstr(out, "mtlab "));
+    /* after a command, and --help too (getopt_long: options anywhere) */
+    char *out2;
+    assert_int_equal(e2e_run("run --version", &out2, NULL), 0);
+    assert_string_equal(out, out2);
+    free(out2);
     free(out);
+    assert_int_equal(e2e_run("check x.lua --help", &out, NULL), 0);
+    assert_non_null(strstr(out, "mtlab run SCRIPT.lua"));
+    free(out);
+    /* --out=DIR is --out DIR; an abbreviation that fits one option is it */
+    const char *s = blobs_script("eq.lua", ", epochs = 1", "");
+    char args[1024];
+    snprintf(args, sizeof args, "run --threads=1 '%s' --out=eqdir --quiet --experim=1", s);
+    assert_int_equal(e2e_run(args, NULL, NULL), 0);
+    char p[700];
+    snprintf(p, sizeof p, "%s/eqdir/summary.json", e2e_tmpdir());
+    assert_true(e2e_exists(p));
     char *err;
     assert_int_equal(e2e_run("run /nonexistent/x.lua", NULL, &err), 2);
     assert_non_null(strstr(err, "/nonexistent/x.lua: cannot read the script"));
     free(err);
+}
+
+/* LibMTL's names and any case name the registry's method and topology;
+ * config.json records the registry's names. */
+static void test_e2e_libmtl_names(void **state)
+{
+    (void)state;
+    const char *s = blobs_script("libmtl.lua", ", epochs = 1", "weighting = 'EW',");
+    char args[1024];
+    snprintf(args, sizeof args, "run '%s' --out libmtl --quiet --set weighting=PCGrad --set topology.type=HPS", s);
+    assert_int_equal(e2e_run(args, NULL, NULL), 0);
+    char p[700];
+    snprintf(p, sizeof p, "%s/libmtl/config.json", e2e_tmpdir());
+    cJSON *o = read_json(p);
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weighting");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(w, "method")->valuestring, "pcgrad");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(w, "family")->valuestring, "combiner");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "topology");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(t, "kind")->valuestring, "hard");
+    cJSON_Delete(o);
+    snprintf(args, sizeof args, "check '%s'", s);
+    char *out;
+    assert_int_equal(e2e_run(args, &out, NULL), 0);
+    assert_non_null(strstr(out, "equal"));
+    free(out);
 }
 
 static int teardown_all(void **state)
@@ -649,10 +705,124 @@ static int teardown_all(void **state)
     return 0;
 }
 
+/* The events of a run folder, one parsed object each (at most n). */
+static int read_events(const char *dir, cJSON **ev, int n)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s/events.jsonl", e2e_tmpdir(), dir);
+    char *s = e2e_read(p), *line = s;
+    assert_non_null(s);
+    int k = 0;
+    while (line && *line && k < n) {
+        char *e = strchr(line, '\n');
+        if (e) *e = '\0';
+        ev[k++] = cJSON_Parse(line);
+        line = e ? e + 1 : NULL;
+    }
+    free(s);
+    return k;
+}
+
+static const char *ev_name(const cJSON *e) { return cJSON_GetObjectItemCaseSensitive(e, "event")->valuestring; }
+static double ev_num(const cJSON *e, const char *k) { return cJSON_GetObjectItemCaseSensitive(e, k)->valuedouble; }
+
+/* Reduce-on-plateau: the "lr" events are exactly the evaluations where
+ * PyTorch's rule (replayed here on the eval events' validation losses:
+ * improvement = below best (1 - threshold), reduce after more than
+ * `patience` evaluations without one) says to reduce, each lr is the
+ * previous times gamma, never below min_lr. keep_best = 'cls': a "best"
+ * event at each new highest validation accuracy, and best.safetensors
+ * holds that step's parameters (reloaded with a learning rate of 1e-12,
+ * the first evaluation gives the same accuracy). */
+static void test_e2e_run_plateau_and_keep_best(void **state)
+{
+    (void)state;
+    const char *s = blobs_script("plateau.lua", ", eval_every = 4, keep_best = 'cls'", "");
+    char text[4096];
+    snprintf(text, sizeof text, "%s", e2e_read(s));
+    char *o = strstr(text, "mtl.optim.adam { lr = 0.01 }");
+    assert_non_null(o);
+    char script[4096];
+    snprintf(script, sizeof script, "%.*smtl.optim.adam { lr = 0.01, schedule = 'plateau', patience = 1, "
+                                    "threshold = 0.2, min_lr = 1e-4 }%s",
+             (int)(o - text), text, o + strlen("mtl.optim.adam { lr = 0.01 }"));
+    s = e2e_write("plateau.lua", script);
+    char args[1024], *out, *err;
+    snprintf(args, sizeof args, "run '%s' --out run_plateau -q --set train.epochs=6", s);
+    if (e2e_run(args, &out, &err) != 0) fail_msg("%s", err);
+    free(out);
+    free(err);
+    cJSON *ev[400];
+    int n = read_events("run_plateau", ev, 400);
+    double best = INFINITY, lr = 0.01, best_acc = -1;
+    int bad = 0, reductions = 0, bests = 0;
+    long best_step = -1;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(ev_name(ev[i]), "eval") == 0) {
+            const cJSON *vl = cJSON_GetObjectItemCaseSensitive(ev[i], "val_loss");
+            double v = cJSON_GetArrayItem(vl, 0)->valuedouble + cJSON_GetArrayItem(vl, 1)->valuedouble;
+            int reduce = 0;
+            if (v < best * (1 - 0.2f)) {
+                best = v;
+                bad = 0;
+            } else if (++bad > 1) {
+                bad = 0;
+                reduce = fmax(lr * 0.1f, 1e-4f) < lr * (1 - 1e-6);
+            }
+            /* the lr event, when there is one, comes just before its eval */
+            int has = i > 0 && strcmp(ev_name(ev[i - 1]), "lr") == 0 && ev_num(ev[i - 1], "step") == ev_num(ev[i], "step");
+            if (reduce != has) fail_msg("step %g: the rule says %d, the run %d", ev_num(ev[i], "step"), reduce, has);
+            if (reduce) {
+                lr = fmax(lr * 0.1f, 1e-4f);
+                assert_float_equal(ev_num(ev[i - 1], "lr"), lr, 1e-6 * lr);
+                reductions++;
+            }
+            assert_float_equal(ev_num(ev[i], "lr"), lr, 1e-6 * lr);
+        }
+        if (strcmp(ev_name(ev[i]), "best") == 0) {
+            double acc = ev_num(ev[i], "value");
+            assert_true(acc > best_acc);
+            best_acc = acc;
+            best_step = (long)ev_num(ev[i], "step");
+            bests++;
+        }
+    }
+    for (int i = 0; i < n; i++) cJSON_Delete(ev[i]);
+    assert_true(reductions >= 2); /* 0.01 -> 0.001 -> 1e-4, then the floor */
+    assert_true(bests >= 2);
+    /* the best checkpoint reloaded: its accuracy at the first evaluation */
+    snprintf(args, sizeof args,
+             "run '%s' --out run_plateau_best -q --load run_plateau/best.safetensors --set optim.lr=1e-12 --set optim.min_lr=0 "
+             "--set train.epochs=1 --set train.eval_every=1",
+             s);
+    if (e2e_run(args, &out, &err) != 0) fail_msg("%s", err);
+    free(out);
+    free(err);
+    char p[600];
+    snprintf(p, sizeof p, "%s/run_plateau_best/metrics.csv", e2e_tmpdir());
+    char *m = e2e_read(p), want[64];
+    assert_non_null(m);
+    snprintf(want, sizeof want, "\n1,1,val,cls,");
+    char *row = strstr(m, want);
+    assert_non_null(row);
+    double loss, acc;
+    assert_int_equal(sscanf(row + strlen(want), "%lf,%lf", &loss, &acc), 2);
+    if (!(fabs(acc - best_acc) < 1e-9))
+        fail_msg("best.safetensors (step %ld) gives accuracy %g, the best event said %g", best_step, acc, best_acc);
+    free(m);
+    /* a name that is neither dm nor a task */
+    snprintf(args, sizeof args, "run '%s' --out run_plateau_bad -q --set train.keep_best=cl", s);
+    assert_int_not_equal(e2e_run(args, &out, &err), 0);
+    assert_non_null(strstr(err, "train.keep_best = \"cl\" is neither \"dm\" nor a task (tasks: cls, dist)"));
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_run_writes_every_file),
+        cmocka_unit_test(test_e2e_run_plateau_and_keep_best),
         cmocka_unit_test(test_e2e_run_is_reproducible),
         cmocka_unit_test(test_e2e_error_syntax),
         cmocka_unit_test(test_e2e_error_bad_field),
@@ -670,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_e2e_every_experiment_declares_a_claim),
         cmocka_unit_test(test_e2e_claims_machinery),
         cmocka_unit_test(test_e2e_help_and_version),
+        cmocka_unit_test(test_e2e_libmtl_names),
     };
     return cmocka_run_group_tests_name("e2e run", tests, NULL, teardown_all);
 }

@@ -162,7 +162,7 @@ static void test_e2e_sweep_local_statistics(void **state)
                     assert_null(cJSON_GetObjectItem(st, "vs_reference"));
                 }
             }
-        check_stat(cJSON_GetObjectItem(cf, "delta_m"), dm[c], "delta_m");
+        check_stat(cJSON_GetObjectItem(cf, "delta_m_percent"), dm[c], "delta_m_percent");
     }
     cJSON_Delete(sw);
     /* the CSV: a header and one row per configuration, task and quantity,
@@ -171,7 +171,7 @@ static void test_e2e_sweep_local_statistics(void **state)
     assert_non_null(csv);
     assert_int_equal(count_lines(csv), 1 + 2 * (2 * 4 + 1));
     assert_non_null(strstr(csv, "config,dir,task,quantity,n,mean,std,ci95_low,ci95_high,diff_n"));
-    assert_non_null(strstr(csv, "weighting=pcgrad,weighting-pcgrad,,delta_m,3,"));
+    assert_non_null(strstr(csv, "weighting=pcgrad,weighting-pcgrad,,delta_m_percent,3,"));
     free(csv);
     char *svg = e2e_read(path_in("local", "sweep.svg", NULL));
     assert_non_null(svg);

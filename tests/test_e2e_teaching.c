@@ -98,7 +98,7 @@ static double task_num(const cJSON *run, const char *task, const char *field)
 static double delta_m(const cJSON *run)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(run, "delta_m_percent");
-    if (!cJSON_IsNumber(v)) fail_msg("delta_m missing (baselines = true?)");
+    if (!cJSON_IsNumber(v)) fail_msg("delta_m_percent missing (baselines = true?)");
     return v->valuedouble;
 }
 

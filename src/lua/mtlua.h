@@ -111,8 +111,8 @@ int mtlua_busy(void);
 int mtlua_hold_main(void);
 void mtlua_release_main(void);
 
-/* Where lua/mtl.lua is looked for: $MTLAB_LUA_PATH, then the build's source
- * tree, then ../share/mtlab/lua beside the executable. */
+/* Where lua/mtl.lua is looked for: $MTLAB_LUA_PATH, else <datadir>/lua
+ * (core/version.h: mt_datadir, found from the executable), else "lua". */
 const char *mtlua_lua_dir(void);
 
 /* Whether the script returned an mtl.sweep { base = ..., grid = ...,
@@ -195,5 +195,8 @@ mt_status mtlua_parse_override(char *arg, mtlua_override *ov);
 size_t mtlua_data_markdown(char *buf, size_t n);
 /* The same registry as plain text for `mtlab --list-data`. */
 size_t mtlua_data_text(char *buf, size_t n);
+/* The keys --set accepts, one a line (`mtlab --complete set-keys`, bash
+ * completion); returns the length it needs, like snprintf. */
+size_t mtlua_set_keys(char *buf, size_t n);
 
 #endif
