@@ -16,7 +16,8 @@ Linear(64, 4) for its coarse group; cross-entropy summed; Adam (lr 1e-3);
 shuffled batches of B, epoch after epoch.
 
 Timing rule of both: WARMUP steps, then steps until BENCH_MIN_TIME seconds
-(default 2) have passed, at least MIN_STEPS of them. Runs on 2 threads.
+(default 2) have passed, at least MIN_STEPS of them; with BENCH_STEPS=N
+exactly N (at least MIN_STEPS), as the C side. Runs on 2 threads.
 Prints one line:
     torch name=NAME B=.. H=.. T=.. steps=.. samples_per_s=.. peak_mb=..
 (lenet adds cpu_samples_per_s: samples per CPU second of the process.)
@@ -45,13 +46,14 @@ def timed_steps(step):
     """WARMUP steps, then steps until BENCH_MIN_TIME; (steps, seconds, CPU
     seconds of the process)."""
     limit = float(os.environ.get("BENCH_MIN_TIME", "2")) or 2.0
+    fixed = int(os.environ.get("BENCH_STEPS", "0"))
     for _ in range(WARMUP):
         step()
     steps, start, cpu0 = 0, time.perf_counter(), time.process_time()
     while True:
         loss = step()
         steps += 1
-        if steps >= MIN_STEPS and time.perf_counter() - start >= limit:
+        if steps >= MIN_STEPS and (steps >= fixed if fixed > 0 else time.perf_counter() - start >= limit):
             break
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
     if not torch.isfinite(loss):

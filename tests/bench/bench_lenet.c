@@ -12,7 +12,10 @@
  * scripts/bench_torch.py lenet is the same model in PyTorch.
  *
  * Timing rule, as in bench_engine.c: WARMUP steps, then steps until
- * BENCH_MIN_TIME seconds (default 2) have passed, at least MIN_STEPS. With
+ * BENCH_MIN_TIME seconds (default 2) have passed, at least MIN_STEPS; with
+ * BENCH_STEPS=N exactly N steps (at least MIN_STEPS) after the warm-up, so
+ * that two whole processes do the same work and can be timed from outside
+ * (scripts/bench_torch.py lenet does the same). With
  * `per_example` the convolutions run one example at a time (the reference
  * layout), to measure what batching them buys. Prints one line:
  *   lenet name=.. B=.. n=.. steps=.. samples_per_s=.. peak_mb=.. loss0=.. loss=..
@@ -110,6 +113,8 @@ static int bench_lenet(const char *name, int B, int n, int per_example)
     if (trainer_new(&e, NULL, &tr) != MT_OK) return die("trainer_new");
     if (per_example) graph_conv_per_example(trainer_graph(tr), 1);
     double loss0 = 0, loss = 0, limit = bench_min_time(2.0), start = 0, cpu0 = 0;
+    const char *fixed = getenv("BENCH_STEPS");
+    int steps = fixed ? atoi(fixed) : 0;
     int timed = 0;
     for (int s = 0;; s++) {
         if (s == WARMUP) {
@@ -120,7 +125,8 @@ static int bench_lenet(const char *name, int B, int n, int per_example)
         const double *l = trainer_step_loss(tr);
         loss = l[0] + l[1];
         if (s == 0) loss0 = loss;
-        if (s >= WARMUP && ++timed >= MIN_STEPS && bench_now() - start >= limit) break;
+        if (s >= WARMUP && ++timed >= MIN_STEPS && (steps > 0 ? timed >= steps : bench_now() - start >= limit))
+            break;
     }
     double elapsed = bench_now() - start, cpu = bench_cpu_now() - cpu0;
     if (!isfinite(loss)) {
