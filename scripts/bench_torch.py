@@ -17,7 +17,8 @@ shuffled batches of B, epoch after epoch.
 
 Timing rule of both: WARMUP steps, then steps until BENCH_MIN_TIME seconds
 (default 2) have passed, at least MIN_STEPS of them; with BENCH_STEPS=N
-exactly N (at least MIN_STEPS), as the C side. Runs on 2 threads.
+exactly N (at least MIN_STEPS), as the C side. Runs on OMP_NUM_THREADS
+threads (default 2), as the C side on OPENBLAS_NUM_THREADS.
 Prints one line:
     torch name=NAME B=.. H=.. T=.. steps=.. samples_per_s=.. peak_mb=..
 (lenet adds cpu_samples_per_s: samples per CPU second of the process.)
@@ -154,7 +155,7 @@ def mlp(name, batch, hidden, tasks):
 
 
 def main():
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     a = sys.argv[1:]
     if len(a) == 4 and a[0] == "lenet":
         lenet(a[1], int(a[2]), int(a[3]))
