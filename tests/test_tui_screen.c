@@ -482,7 +482,8 @@ static void test_tui_screen_many_tasks(void **state)
     tui_view v = { .monitors = &mp, .count = 1, .selected = 0, .script = "many.lua" };
     tui_draw(c->s, &v);
     assert_true(screen_has(L" 1  2  3  4"));   /* columns by number */
-    assert_true(screen_has(L" 1 a~ute_1 "));   /* rows by number and name */
+    assert_true(screen_has(L" 1 attr~te_1 ")); /* rows by number and name */
+    assert_true(screen_has(L" 2 attr~te_2 "));
     assert_true(screen_has(L"/64 "));          /* which rows and columns show */
     assert_true(screen_has(L"tasks 1-"));      /* the loss legend pages */
     assert_true(screen_has(L"attr~ute_1 "));   /* weights legend */

@@ -112,7 +112,15 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
         numbered = same && wide;
     }
     int digits = x->cols >= 10 ? 2 : 1;
-    if (numbered && cw < digits + 1) cw = digits + 1;
+    if (numbered) {
+        /* the row labels gain their numbers; the cells make room */
+        lab += digits + 1;
+        if (lab > iw / 4) lab = iw / 4;
+        avail = iw - lab - 1;
+        cw = avail / x->cols;
+        if (cw > 7) cw = 7;
+        if (cw < digits + 1) cw = digits + 1;
+    }
     int vis_cols = avail / cw;
     if (vis_cols > x->cols) vis_cols = x->cols;
     int c0 = s->hscroll[TUI_PANE_MATRIX] / 4;
@@ -139,8 +147,8 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
         int ri = r0 + i;
         colors_set(w, ROLE_DIM, 0);
         if (numbered) {
-            snprintf(el, sizeof el, "%*d %s", digits, ri + 1, x->row_labels[ri]);
-            text_elide(label, sizeof label, el, lab);
+            text_elide(el, sizeof el, x->row_labels[ri], lab - digits - 1);
+            snprintf(label, sizeof label, "%*d %s", digits, ri + 1, el);
         } else {
             text_elide(label, sizeof label, x->row_labels[ri], lab);
         }
