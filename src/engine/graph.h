@@ -307,9 +307,10 @@ void graph_use_reference_kernels(mt_graph *g, int on);
  * The bound keeps a chunk's patches and their gradient (2 x 1 MB) in one
  * core's L2 cache between the lowering, the gemm and col2im: LeNet's
  * second convolution at batch 64 lowered whole is 20 MB, and streaming it
- * through memory three times cost 15% more CPU per sample than chunks of
- * three examples that also re-lower for the weight gradient (measured
- * single-threaded, tests/bench/bench_lenet.c). A batch that fits one chunk
+ * through memory three times cost about 18% more CPU per sample than
+ * chunks of three examples that also re-lower for the weight gradient
+ * (measured single-threaded, tests/bench/bench_lenet.c). A batch that fits
+ * one chunk
  * keeps its forward lowering for the backward. With on != 0 they run one
  * example at a time, the reference layout the batched path is tested
  * against (the same results to float32 rounding). Takes effect from the
