@@ -310,11 +310,10 @@ void graph_use_reference_kernels(mt_graph *g, int on);
  * through memory three times cost about 18% more CPU per sample than
  * chunks of three examples that also re-lower for the weight gradient
  * (measured single-threaded, tests/bench/bench_lenet.c). A batch that fits
- * one chunk
- * keeps its forward lowering for the backward. With on != 0 they run one
- * example at a time, the reference layout the batched path is tested
- * against (the same results to float32 rounding). Takes effect from the
- * next forward pass. */
+ * one chunk keeps its forward lowering for the backward. With on != 0 they
+ * run one example at a time, the reference layout the batched path is
+ * tested against (the same results to float32 rounding). Takes effect from
+ * the next forward pass. */
 #define GRAPH_CONV_COL_FLOATS ((size_t)1 << 18)
 void graph_conv_per_example(mt_graph *g, int on);
 
