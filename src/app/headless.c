@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "app.h"
+#include "claims.h"
 #include "mtl/methods.h"
 #include "core/log.h"
 #include "run/lifecycle.h"
@@ -244,20 +245,34 @@ int app_run_headless(const app_options *o)
         mtlua_close(s);
         return MT_EXIT_USAGE;
     }
+    static char dirs[MTLUA_MAX_RUNS][1200];
+    const char *dirp[MTLUA_MAX_RUNS];
+    int nrun = 0;
+    char skip[1400] = "";
     for (int i = 0; i < n && !app_stop_signal; i++) {
-        char dir[1200];
+        char *dir = dirs[nrun];
         if (only >= 0 && i != only) continue;
-        if (n == 1 || only >= 0) snprintf(dir, sizeof dir, "%s", out);
+        if (n == 1 || only >= 0) snprintf(dir, sizeof dirs[0], "%s", out);
         else {
             char slug[64];
             app_slug(mtlua_experiment(s, i)->name, i, slug, sizeof slug);
-            snprintf(dir, sizeof dir, "%s/%s", out, slug);
+            snprintf(dir, sizeof dirs[0], "%s/%s", out, slug);
         }
         int c = run_one(s, i, o->baselines_dir ? o->baselines_dir : out, dir, &pg, o->load);
         if (c > code) code = c;
+        dirp[nrun++] = dir;
+        /* what the claims see: the run's summary.json and config.json */
+        if (app_claims_add_run(s, i, dir, c, skip, sizeof skip) && code == MT_EXIT_OK) code = MT_EXIT_FAILED;
         if (mtlua_stop_requested(s)) break;
     }
     if (app_stop_signal && code == MT_EXIT_OK) code = MT_EXIT_FAILED;
+    if (!skip[0] && only >= 0 && n > 1)
+        snprintf(skip, sizeof skip, "--experiment ran 1 of the script's %d experiments", n);
+    else if (!skip[0] && nrun < n)
+        snprintf(skip, sizeof skip, "%d of the script's %d experiments ran", nrun, n);
+    if (app_claims_verdicts(s, out, dirp, nrun, skip[0] ? skip : NULL, NULL, 0) == MT_EXIT_CLAIM &&
+        code == MT_EXIT_OK)
+        code = MT_EXIT_CLAIM;
     mtlua_close(s);
     return code;
 }
@@ -291,6 +306,16 @@ int app_check(const app_options *o)
                    ts->kind == MT_TARGET_CLASS ? "class" : ts->kind == MT_TARGET_REGRESS ? "regress" : "binary",
                    ds->targets[ts->target].name, ts->kind == MT_TARGET_CLASS ? "classes" : "outputs", ts->out_dim,
                    loss_kind_name(ts->loss), metric_kind_name(ts->metric), (double)ts->weight, ts->aux ? " (aux)" : "");
+            const mt_target *tg = &ds->targets[ts->target];
+            if (tg->labels) { /* a column of words: what each class index stands for */
+                printf("                    labels");
+                for (int c = 0; c < tg->classes && c < 12; c++) printf("%s %d %s", c ? "," : "", c, tg->labels[c]);
+                printf("%s\n", tg->classes > 12 ? ", ..." : "");
+            }
+            if (tg->scale > 0)
+                printf("                    standardised: mean %.6g, sd %.6g of the training rows (mse and mae in the "
+                       "original units)\n",
+                       tg->shift, tg->scale);
         }
         const mt_method_info *mi = method_find(e->weighting.name);
         char wp[512] = "";
@@ -312,6 +337,25 @@ int app_check(const app_options *o)
         printf("\n");
         trainer_free(t);
     }
+    for (int j = 0; j < mtlua_claim_count(s); j++) {
+        const mtlua_claim_info *k = mtlua_claim_at(s, j);
+        printf("claim (%s%s%s): %s\n", k->path, k->where[0] ? ", " : "", k->where, k->text);
+        if (k->has_measure)
+            printf("  measure: the %s %s %g\n", k->statistic, k->has_above ? "above" : "below",
+                   k->has_above ? k->above : k->below);
+        printf("  checked by %s on", k->on_sweep ? "mtlab sweep" : "mtlab run");
+        if (k->nseeds) {
+            printf(" seeds");
+            for (int i = 0; i < k->nseeds; i++) printf("%s%lld", i ? "," : " ", k->seed[i]);
+            printf(" x");
+        } else {
+            printf(" the script's seeds x");
+        }
+        printf(" draws");
+        for (int i = 0; i < k->ndraws; i++) printf("%s%lld", i ? "," : " ", k->draw[i]);
+        printf(" (--claims-thorough)\n");
+    }
+    if (!mtlua_claim_count(s)) printf("claim: none declared\n");
     mtlua_close(s);
     return code;
 }

@@ -437,6 +437,7 @@ static void run_loop(wb *w)
         for (int i = 0; limit > 0 && i < r->n; i++)
             if (live(r, i) && r->mon[i]->state == MT_RUN_RUNNING)
                 r->mon[i]->samples_per_s = limit * trainer_experiment(lifecycle_trainer(r->lc[i]))->train.batch;
+        wb_claims(r); /* once the last run has ended: the verdicts in the notes */
         if (o->exit_when_done && all_ended(r)) break;
         tui_view v;
         draw_frame(w, &v);

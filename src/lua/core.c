@@ -8,11 +8,12 @@
 #include <string.h>
 #include "core/mem.h"
 #include "core/strutil.h"
+#include "core/version.h"
 #include "lua_internal.h"
+#include "data/landscape.h"
 #include "mtl/combine.h"
 #include "mtl/methods.h"
 
-#define MTLAB_VERSION "0.1.0"
 
 /* mtl.core.method_names() -> { "equal", "static", ... } */
 static int core_method_names(lua_State *L)
@@ -111,6 +112,7 @@ static int core_combine(lua_State *L)
     }
     mt_combiner *c = NULL;
     mt_status st = combine_new(&c, kind, T, &prm);
+    if (!st) st = combine_reserve(c, P); /* moco, db_mtl, excess_mtl: this call is their first step */
     if (!st) st = combine_run(c, G, T, P, have_losses ? losses : NULL, d, alpha);
     combine_free(c);
     if (st) {
@@ -167,10 +169,85 @@ static int core_where(lua_State *L)
     return 1;
 }
 
+/* The session running the script (NULL outside one, e.g. a bare state). */
+static mtlua_session *core_session(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, "mtlab.session");
+    mtlua_session *s = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return s;
+}
+
+/* mtl.seeds(n) -> { N, N+1, ..., N+n-1 }: the training seeds of a script
+ * that builds several itself; N is --seed (1 without it). Calling it
+ * tells the session that --seed offsets these seeds rather than setting
+ * train.seed in every experiment. */
+static int core_seeds(lua_State *L)
+{
+    lua_Integer n = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, n >= 1 && n <= 1000, 1, "expected a number of seeds from 1 to 1000");
+    mtlua_session *s = core_session(L);
+    long long base = s ? s->seed_base : 1;
+    if (s) s->own_seeds = 1;
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 0; i < n; i++) {
+        lua_pushinteger(L, (lua_Integer)base + i);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+/* mtl.draw: the data draw (--draw N; 0 = the data as shipped). */
+static int core_draw(lua_State *L)
+{
+    mtlua_session *s = core_session(L);
+    lua_pushinteger(L, s ? (lua_Integer)s->draw : (lua_Integer)mtlua_get_draw());
+    return 1;
+}
+
+/* mtl.data_seed(s) -> s + draw * MTLUA_DRAW_STRIDE: the seed a script
+ * gives math.randomseed when it builds its data in Lua, so --draw N draws
+ * fresh data exactly as it does for the mtl.data constructors. */
+static int core_data_seed(lua_State *L)
+{
+    lua_Integer seed = luaL_checkinteger(L, 1);
+    mtlua_session *s = core_session(L);
+    long long draw = s ? s->draw : mtlua_get_draw();
+    lua_pushinteger(L, seed + (lua_Integer)(draw * MTLUA_DRAW_STRIDE));
+    return 1;
+}
+
+/* mtl.landscape(problem, x) -> f1, f2: the two objectives of an analytic
+ * landscape (mtl.share.landscape's problems) at the point x, from the same
+ * code the landscape topology trains on, so a claim can judge end points
+ * (e.g. whether a point of the front dominates them). */
+static int core_landscape(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    const mt_landscape *ls = landscape_find(name);
+    if (!ls) return luaL_error(L, "mtl.landscape: no landscape \"%s\"", name);
+    int d = (int)luaL_len(L, 2);
+    if (d < 1 || d > 4096 || (ls->dim > 0 && d != ls->dim))
+        return luaL_error(L, "mtl.landscape: %s takes a point of %d coordinates, got %d", name, ls->dim, d);
+    double x[4096], f[2];
+    for (int j = 0; j < d; j++) {
+        lua_geti(L, 2, j + 1);
+        if (!lua_isnumber(L, -1)) return luaL_error(L, "mtl.landscape: x[%d] is not a number", j + 1);
+        x[j] = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+    }
+    ls->eval(x, d, f, NULL);
+    lua_pushnumber(L, f[0]);
+    lua_pushnumber(L, f[1]);
+    return 2;
+}
+
 int luaopen_mtl_core(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"method_names", core_method_names}, {"data_names", core_data_names}, {"combine", core_combine}, {"closest", core_closest},
-                                   {"where", core_where},
+                                   {"where", core_where}, {"seeds", core_seeds}, {"draw", core_draw},
+                                   {"data_seed", core_data_seed}, {"landscape", core_landscape},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushstring(L, MTLAB_VERSION);

@@ -43,14 +43,18 @@ typedef struct {
 } mt_task_spec;
 
 typedef struct {
-    char name[16];  /* sgd, adam, adamw */
+    char name[16];  /* sgd, adam, adamw, rmsprop, adagrad */
     float lr, momentum, beta1, beta2, eps, weight_decay, clip;
+    float alpha;       /* rmsprop: smoothing of the squared gradients */
+    float lr_decay;    /* adagrad */
     int nesterov;
-    char schedule[16]; /* constant, step, cosine */
+    char schedule[16]; /* constant, step, cosine, plateau */
     int warmup;        /* steps of linear warm-up */
     int step_size;     /* step schedule: every step_size steps ... */
     float gamma;       /* ... multiply by gamma */
-    float min_lr;      /* cosine: the floor */
+    float min_lr;      /* cosine, plateau: the floor */
+    int patience;      /* plateau: evaluations without improvement tolerated */
+    float threshold;   /* plateau: relative improvement that counts */
 } mt_optim_spec;
 
 typedef struct {
@@ -65,10 +69,15 @@ typedef struct {
     int callback_every;   /* steps between on_step callbacks; 0 = automatic: every
                              step while callbacks take under a tenth of the
                              training time, fewer when they would take more */
+    char keep_best[64];   /* "" = off; "dm" (delta_m, needs baselines) or a task's
+                             name: keep the checkpoint of the best validation as
+                             best.safetensors */
 } mt_train_spec;
 
 /* The dataset and its split, shared by every experiment a script returns
  * (same data, same split) and freed with the last reference. */
+#define MT_TRUTH_SUPPORT_MAX 1024 /* true support features recorded (config.json) */
+
 typedef struct {
     mt_dataset ds;
     mt_split split;
@@ -84,6 +93,10 @@ typedef struct {
      * comparing with learned relationships (ntruth = 0 otherwise) */
     int ntruth;
     int truth_cluster[MT_MAX_TASKS];
+    /* the true shared support (0-based feature indices, ascending) of such
+     * a family, for judging feature selection (nsupport = 0 otherwise) */
+    int nsupport;
+    int truth_support[MT_TRUTH_SUPPORT_MAX];
 } mt_data_ref;
 
 mt_data_ref *data_ref_new(void);

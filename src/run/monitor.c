@@ -105,6 +105,7 @@ static void matrix_free(mt_matrix *x)
     mt_free(x->col_labels);
     mt_free(x->ema);
     mt_free(x->mean);
+    mt_free(x->first);
     mt_free(x->count);
     memset(x, 0, sizeof *x);
 }
@@ -116,6 +117,10 @@ void monitor_free(mt_monitor *m)
         series_free(&m->val_loss[t]);
         series_free(&m->val_metric[t]);
         series_free(&m->weight[t]);
+        series_free(&m->train_lo[t]);
+        series_free(&m->train_hi[t]);
+        series_free(&m->val_lo[t]);
+        series_free(&m->val_hi[t]);
     }
     for (int i = 0; i < m->nmatrices; i++) matrix_free(&m->matrix[i]);
     m->nmatrices = 0;
@@ -167,9 +172,10 @@ mt_matrix *monitor_matrix(mt_monitor *m, const char *name, int rows, int cols,
     x->col_labels = mt_calloc((size_t)cols, sizeof *x->col_labels);
     x->ema = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->ema);
     x->mean = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->mean);
+    x->first = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->first);
     x->count = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->count);
     x->updates = 0;
-    if (!x->v || !x->row_labels || !x->col_labels || !x->ema || !x->mean || !x->count) return NULL;
+    if (!x->v || !x->row_labels || !x->col_labels || !x->ema || !x->mean || !x->first || !x->count) return NULL;
     for (int i = 0; i < rows; i++)
         snprintf(x->row_labels[i], MT_MON_NAME, "%s", row_labels ? row_labels[i] : "");
     for (int j = 0; j < cols; j++)
@@ -188,6 +194,7 @@ void monitor_matrix_observe(const mt_monitor *m, mt_matrix *x)
     if (x->updates == 0) {
         memset(x->count, 0, (size_t)n * sizeof *x->count);
         x->first_step = x->step;
+        if (x->first) memcpy(x->first, x->v, (size_t)n * sizeof *x->first);
     }
     int window = m && m->ema_window > 0 ? m->ema_window : MT_MON_EMA_WINDOW;
     double alpha = 2.0 / (window + 1.0);

@@ -426,6 +426,9 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     snprintf(extra, sizeof extra, "%s%s%s", s->log_scale ? "log  " : "",
              zoom ? "last " : "whole run", "");
     if (zoom) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%ld steps", zoom);
+    if (m && m->spread_n > 1)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  mean of %d seeds, dotted: +-1 sd",
+                 m->spread_n);
     int iw = W - 2, ih = H - 2;
     /* legend on the right when wide, else below */
     int right = iw >= 70;
@@ -445,8 +448,17 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     pane_frame(s, w, TUI_PANE_LOSS, "loss", extra);
     if (!m) return;
-    plot_series ser[2 * MT_MAX_TASKS];
+    plot_series ser[6 * MT_MAX_TASKS];
     int n = 0;
+    /* a sweep's configuration: the band of one sd over the seeds around the
+     * main tasks' mean curves, drawn first so the means win shared cells */
+    for (int t = 0; m->spread_n > 1 && t < m->ntasks; t++) {
+        if (m->aux[t]) continue;
+        ser[n++] = (plot_series){ &m->val_lo[t], t, PLOT_DOTTED };
+        ser[n++] = (plot_series){ &m->val_hi[t], t, PLOT_DOTTED };
+        ser[n++] = (plot_series){ &m->train_lo[t], t, PLOT_DOTTED };
+        ser[n++] = (plot_series){ &m->train_hi[t], t, PLOT_DOTTED };
+    }
     /* auxiliary first and main training last, so main curves win shared cells */
     for (int pass = 0; pass < 2; pass++) {
         for (int t = 0; t < m->ntasks; t++) {
