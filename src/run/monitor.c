@@ -106,6 +106,7 @@ static void matrix_free(mt_matrix *x)
     mt_free(x->ema);
     mt_free(x->mean);
     mt_free(x->count);
+    series_free(&x->trail);
     memset(x, 0, sizeof *x);
 }
 
@@ -170,6 +171,7 @@ mt_matrix *monitor_matrix(mt_monitor *m, const char *name, int rows, int cols,
     x->count = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->count);
     x->updates = 0;
     if (!x->v || !x->row_labels || !x->col_labels || !x->ema || !x->mean || !x->count) return NULL;
+    if (rows == 1 && cols == 2 && series_init(&x->trail, MT_MON_TRAIL)) return NULL;
     for (int i = 0; i < rows; i++)
         snprintf(x->row_labels[i], MT_MON_NAME, "%s", row_labels ? row_labels[i] : "");
     for (int j = 0; j < cols; j++)
@@ -188,7 +190,9 @@ void monitor_matrix_observe(const mt_monitor *m, mt_matrix *x)
     if (x->updates == 0) {
         memset(x->count, 0, (size_t)n * sizeof *x->count);
         x->first_step = x->step;
+        series_clear(&x->trail);
     }
+    if (x->trail.cap && isfinite(x->v[0]) && isfinite(x->v[1])) series_push(&x->trail, x->v[0], x->v[1]);
     int window = m && m->ema_window > 0 ? m->ema_window : MT_MON_EMA_WINDOW;
     double alpha = 2.0 / (window + 1.0);
     for (int i = 0; i < n; i++) {

@@ -77,6 +77,7 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     else snprintf(title, sizeof title, "%s (last)", x->name);
     snprintf(extra, sizeof extra, "%d/%d  m: next  a: average", k + 1, m->nmatrices);
     if (pane_band_draw(s, w, x, extra)) return; /* a model's posterior band: a picture, not a heatmap */
+    if (pane_landscape_draw(s, w, v, x, extra)) return; /* a landscape's plane and every run's path */
     pane_frame(s, w, TUI_PANE_MATRIX, title, extra);
     if (!x->valid) {
         pane_centre_msg(w, "not computed yet", ROLE_DIM);

@@ -139,6 +139,11 @@ const mt_matrix *pane_shown_matrix(const tui_screen *s, const mt_monitor *m);
  * (returns 1 and draws it), else 0 */
 int pane_band_draw(tui_screen *s, WINDOW *w, const mt_matrix *m, const char *extra);
 
+/* pane_landscape.c: the plane of a two-objective landscape with every
+ * run's path, in the matrix pane when pic is its picture (returns 1 and
+ * draws it), else 0 */
+int pane_landscape_draw(tui_screen *s, WINDOW *w, const tui_view *v, const mt_matrix *pic, const char *extra);
+
 /* panes_compare.c */
 void pane_draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v);
 void pane_draw_compare_scatter(tui_screen *s, WINDOW *w, const tui_view *v);
