@@ -301,6 +301,54 @@ static void test_e2e_course_landscape_screen(void **state)
     free(s);
 }
 
+/* The step counter "step N/M" of the header, or -1. */
+static long header_step(const char *screen)
+{
+    const char *p = strstr(screen, "step ");
+    while (p) {
+        char *end;
+        long v = strtol(p + 5, &end, 10);
+        if (end != p + 5 && *end == '/') return v;
+        p = strstr(p + 5, "step ");
+    }
+    return -1;
+}
+
+/* The tour (make run) starts in slow motion, says so in the header, and
+ * goes to full speed by itself after its train.pace (here shortened to
+ * step 400 with --set). */
+static void test_e2e_course_tour_pace(void **state)
+{
+    (void)state;
+    char args[1200];
+    snprintf(args, sizeof args,
+             "'%s/experiments/00_workbench_tour.lua' --out tour --set 'train.pace={speed = 100, until_step = 400}'",
+             MTLAB_ROOT);
+    tmux_start(120, 40, args);
+    char *s = tmux_wait_for("slow motion to step 400, then full speed", 15);
+    assert_non_null(strstr(s, "slow motion to step 400, then full speed"));
+    free(s);
+    usleep(1000000);
+    s = tmux_capture();
+    long a = header_step(s);
+    free(s);
+    assert_true(a > 0 && a < 400); /* about 100 a second */
+    s = tmux_wait_for("full speed since step 400", 20);
+    assert_non_null(strstr(s, "full speed since step 400"));
+    free(s);
+    usleep(1000000);
+    s = tmux_capture();
+    long b = header_step(s);
+    free(s);
+    assert_true(b > 1000); /* far faster than 100 a second */
+    tmux("send-keys -t wb q");
+    usleep(300000);
+    tmux("send-keys -t wb y");
+    s = tmux_wait_for("MTLAB_EXITED=0", 20);
+    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
+    free(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -320,6 +368,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_course_landscape_headless),
         cmocka_unit_test(test_e2e_course_landscape_screen),
+        cmocka_unit_test(test_e2e_course_tour_pace),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

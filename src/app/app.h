@@ -23,6 +23,7 @@ typedef struct {
     int no_color;
     int exit_when_done; /* workbench: quit once every experiment has ended */
     double speed;       /* workbench: steps per second per experiment; 0 = unlimited */
+    int speed_given;    /* --speed was given: it overrides a script's train.pace */
     const char *load;   /* a checkpoint to start every experiment from, or NULL */
     int force;          /* write into a non-empty --out folder */
     int trust;          /* --trust / MTLAB_TRUST=1: the full Lua standard library */

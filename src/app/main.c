@@ -274,6 +274,7 @@ static int parse(int argc, char **argv, int start, app_options *o)
         case OPT_SPEED: {
             char *end;
             o->speed = strtod(v, &end);
+            o->speed_given = 1;
             if (!*v || *end || !(o->speed >= 0) || o->speed > 1e9) {
                 fprintf(stderr, "mtlab: --speed %s: expected steps per second from 0 to 1e9 (0 = unlimited)\n", v);
                 return -1;

@@ -412,6 +412,18 @@ static void run_loop(wb *w)
      * 0 = as fast as possible. '<' divides by 4 (to 1/s), '>' multiplies. */
     double limit = o->speed, budget = 0, last_frame = now_s();
     long rr = 0;
+    /* a script's train.pace: slow while the interesting part runs, then
+     * full speed by itself (unless --speed was given or < > take over) */
+    long pace_until = 0;
+    for (int i = 0; w->runs->lua && !o->speed_given && i < w->runs->n && !pace_until; i++) {
+        const mt_train_spec *tr = &mtlua_experiment(w->runs->lua, i)->train;
+        if (tr->pace_speed > 0 && tr->pace_until > 0) {
+            limit = tr->pace_speed;
+            pace_until = tr->pace_until;
+            snprintf(w->message, sizeof w->message, "slow motion to step %ld, then full speed (%g steps/s; < > take over)",
+                     pace_until, limit);
+        }
+    }
     while (!quit) {
         double t0 = now_s();
         if (limit > 0) {
@@ -437,6 +449,12 @@ static void run_loop(wb *w)
         for (int i = 0; limit > 0 && i < r->n; i++)
             if (live(r, i) && r->mon[i]->state == MT_RUN_RUNNING)
                 r->mon[i]->samples_per_s = limit * trainer_experiment(lifecycle_trainer(r->lc[i]))->train.batch;
+        if (pace_until > 0 && r->mon[w->sel]->step >= pace_until) {
+            limit = 0;
+            snprintf(w->message, sizeof w->message, "full speed since step %ld: the interesting part has passed (< slows down)",
+                     pace_until);
+            pace_until = 0;
+        }
         if (o->exit_when_done && all_ended(r)) break;
         tui_view v;
         draw_frame(w, &v);
@@ -477,6 +495,7 @@ static void run_loop(wb *w)
                 step_recorded(w, a == TUI_ACT_FASTER ? 1 : -1);
                 break;
             }
+            pace_until = 0; /* the person sets the pace now */
             if (a == TUI_ACT_SLOWER) limit = limit == 0 ? 2048 : limit > 1 ? limit / 4 : 1;
             else limit = limit == 0 || limit * 4 > 2048 ? 0 : limit * 4;
             budget = 0;

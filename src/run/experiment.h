@@ -65,6 +65,8 @@ typedef struct {
     int callback_every;   /* steps between on_step callbacks; 0 = automatic: every
                              step while callbacks take under a tenth of the
                              training time, fewer when they would take more */
+    double pace_speed;    /* workbench: steps per second at the start (0: full speed) ... */
+    long pace_until;      /* ... until this step, then full speed (the numbers do not change) */
 } mt_train_spec;
 
 /* The dataset and its split, shared by every experiment a script returns
