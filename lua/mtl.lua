@@ -221,4 +221,56 @@ mtl.methods = setmetatable({}, { __index = function(_, name)
 end })
 mtl.method_names = core.method_names
 
+--- Seeds, data draws and claims ---------------------------------------------
+
+-- mtl.seeds(n): { N, ..., N+n-1 } with N = --seed (1 without it), for a
+-- script that runs several seeds itself; --seed N then offsets them.
+-- mtl.draw: the data draw (--draw N, 0 as shipped); mtl.data_seed(s) is
+-- s + 1000 * draw, for math.randomseed in a script that builds its data.
+mtl.seeds = core.seeds
+mtl.draw = core.draw()
+mtl.data_seed = core.data_seed
+
+-- Small statistics for claims (docs/lua-api.md "Claims"): the finite
+-- values of a list; NaN when there are none.
+local stats = {}
+mtl.stats = stats
+local function finite(xs)
+  local out = {}
+  for _, x in ipairs(xs) do
+    if type(x) == "number" and x == x and x ~= math.huge and x ~= -math.huge then out[#out + 1] = x end
+  end
+  return out
+end
+function stats.mean(xs)
+  local v, s = finite(xs), 0
+  if #v == 0 then return 0 / 0 end
+  for _, x in ipairs(v) do s = s + x end
+  return s / #v
+end
+function stats.median(xs)
+  local v = finite(xs)
+  if #v == 0 then return 0 / 0 end
+  table.sort(v)
+  local m = #v // 2
+  return #v % 2 == 1 and v[m + 1] or (v[m] + v[m + 1]) / 2
+end
+function stats.geomean(xs)
+  local v, s = finite(xs), 0
+  if #v == 0 then return 0 / 0 end
+  for _, x in ipairs(v) do
+    if x <= 0 then return 0 / 0 end
+    s = s + math.log(x)
+  end
+  return math.exp(s / #v)
+end
+function stats.min(xs) local v = finite(xs); table.sort(v); return v[1] or 0 / 0 end
+function stats.max(xs) local v = finite(xs); table.sort(v); return v[#v] or 0 / 0 end
+-- the list f(x) of every x of xs
+function stats.map(xs, f)
+  local out = {}
+  for i, x in ipairs(xs) do out[i] = f(x, i) end
+  return out
+end
+
 return mtl

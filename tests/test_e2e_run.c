@@ -366,7 +366,7 @@ static void test_e2e_several_experiments_and_baselines(void **state)
     double a = jnum(sum, "tasks", "cls", "test_metric"), ab = jnum(sum, "tasks", "cls", "single_task_metric");
     double m = jnum(sum, "tasks", "dist", "test_metric"), mb = jnum(sum, "tasks", "dist", "single_task_metric");
     double expect = 100.0 * ((a - ab) / ab - (m - mb) / mb) / 2.0;
-    assert_true(fabs(jnum(sum, "delta_m", NULL, NULL) - expect) < 1e-6 * (1 + fabs(expect)));
+    assert_true(fabs(jnum(sum, "delta_m_percent", NULL, NULL) - expect) < 1e-6 * (1 + fabs(expect)));
     cJSON_Delete(sum);
     snprintf(p, sizeof p, "%s/two/02-static/summary.json", e2e_tmpdir());
     assert_true(e2e_exists(p));
@@ -476,7 +476,7 @@ static void test_e2e_experiment_01_claim(void **state)
     char p[600];
     snprintf(p, sizeof p, "%s/e01/summary.json", e2e_tmpdir());
     cJSON *sum = read_json(p);
-    double dm = jnum(sum, "delta_m", NULL, NULL);
+    double dm = jnum(sum, "delta_m_percent", NULL, NULL);
     fprintf(stderr, "  01: delta_m %.2f%%\n", dm);
     assert_true(dm > -2.0);
     assert_true(jnum(sum, "tasks", "item", "test_metric") > 0.7);

@@ -619,7 +619,7 @@ static void test_e2e_screen_folder_same_as_headless(void **state)
     cJSON *ja = cJSON_Parse(sa), *jb = cJSON_Parse(sb);
     assert_true(json_same(ja, jb));
     assert_string_equal(cJSON_GetObjectItem(jb, "status")->valuestring, "finished");
-    assert_non_null(cJSON_GetObjectItem(jb, "delta_m"));
+    assert_non_null(cJSON_GetObjectItem(jb, "delta_m_percent"));
     cJSON_Delete(ja);
     cJSON_Delete(jb);
     free(sa);
@@ -718,7 +718,7 @@ static void test_e2e_screen_comparison_equals_summaries(void **state)
                 snprintf(key, sizeof key, "%s_metric", splits[sp]);
                 fmt4(want[nw++], 32, cJSON_GetObjectItem(t, key));
             }
-            snprintf(want[nw++], 32, "%+.2f", cJSON_GetObjectItem(sum, "delta_m")->valuedouble);
+            snprintf(want[nw++], 32, "%+.2f", cJSON_GetObjectItem(sum, "delta_m_percent")->valuedouble);
             snprintf(want[nw++], 32, "%s", cJSON_GetObjectItem(sum, "status")->valuestring);
             char tok[16][32], row[64];
             snprintf(row, sizeof row, "%d %s", e + 1, names[e]); /* the table's mark, then the name */

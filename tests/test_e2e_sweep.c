@@ -140,7 +140,7 @@ static void test_e2e_sweep_local_statistics(void **state)
             for (int k = 0; k < 2; k++)
                 for (int q = 0; q < 4; q++)
                     val[c][k][q][s] = num(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "tasks"), tasks[k]), quantities[q]));
-            dm[c][s] = num(cJSON_GetObjectItem(sum, "delta_m"));
+            dm[c][s] = num(cJSON_GetObjectItem(sum, "delta_m_percent"));
             cJSON_Delete(sum);
         }
     for (int c = 0; c < 2; c++) {

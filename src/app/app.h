@@ -10,6 +10,7 @@
 #define MT_EXIT_OK 0
 #define MT_EXIT_FAILED 1 /* the run failed: diverged, I/O, interrupted */
 #define MT_EXIT_USAGE 2  /* usage or script error */
+#define MT_EXIT_CLAIM 3  /* every run finished, and a claim of the script failed */
 
 #define APP_MAX_SETS 64
 
@@ -30,6 +31,8 @@ typedef struct {
     size_t lua_mem;     /* --lua-mem: bytes a script's Lua state may hold */
     const char *experiment;    /* run: only this experiment (1-based number or name), or NULL */
     const char *baselines_dir; /* run: where single-task baselines are cached; NULL = the out dir */
+    long long draw;            /* --draw N: the data draw (0: as shipped) */
+    int claims_thorough;       /* run: check the claims over their seeds x draws */
     /* sweep (src/app/sweep.c) */
     const char *seeds;     /* "1..10", or NULL: the script's */
     const char *reference; /* the configuration differences are taken against; NULL = the first */

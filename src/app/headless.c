@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "app.h"
+#include "claims.h"
 #include "mtl/methods.h"
 #include "core/log.h"
 #include "run/lifecycle.h"
@@ -315,17 +316,29 @@ int app_run_headless(const app_options *o)
         return MT_EXIT_USAGE;
     }
     landscape_runs *lr = mt_calloc(1, sizeof *lr); /* NULL: no picture of all runs, nothing else lost */
+    static char dirs[MTLUA_MAX_RUNS][1200];
+    const char *dirp[MTLUA_MAX_RUNS];
+    int nrun = 0;
+    char skip[1400] = "";
     for (int i = 0; i < n && !app_stop_signal; i++) {
-        char dir[1200];
+        char *dir = dirs[nrun];
         if (only >= 0 && i != only) continue;
-        if (n == 1 || only >= 0) snprintf(dir, sizeof dir, "%s", out);
+        if (n == 1 || only >= 0) snprintf(dir, sizeof dirs[0], "%s", out);
         else {
             char slug[64];
             app_slug(mtlua_experiment(s, i)->name, i, slug, sizeof slug);
-            snprintf(dir, sizeof dir, "%s/%s", out, slug);
+            snprintf(dir, sizeof dirs[0], "%s/%s", out, slug);
         }
         int c = run_one(s, i, o->baselines_dir ? o->baselines_dir : out, dir, &pg, o->load, lr);
         if (c > code) code = c;
+        dirp[nrun++] = dir;
+        /* what the claims see: the run's summary.json and config.json */
+        if (c == MT_EXIT_OK && mtlua_claim_add_result(s, i, dir)) {
+            fprintf(stderr, "mtlab: %s\n", mt_last_error());
+            code = MT_EXIT_FAILED;
+        }
+        if (c != MT_EXIT_OK && !skip[0])
+            snprintf(skip, sizeof skip, "\"%s\" did not finish", mtlua_experiment(s, i)->name);
         if (mtlua_stop_requested(s)) break;
     }
     if (lr && n > 1 && only < 0 && landscape_write_all(lr, out, o->script)) {
@@ -334,6 +347,13 @@ int app_run_headless(const app_options *o)
     }
     mt_free(lr);
     if (app_stop_signal && code == MT_EXIT_OK) code = MT_EXIT_FAILED;
+    if (!skip[0] && only >= 0 && n > 1)
+        snprintf(skip, sizeof skip, "--experiment ran 1 of the script's %d experiments", n);
+    else if (!skip[0] && nrun < n)
+        snprintf(skip, sizeof skip, "%d of the script's %d experiments ran", nrun, n);
+    if (app_claims_verdicts(s, out, dirp, nrun, skip[0] ? skip : NULL, o->quiet) == MT_EXIT_CLAIM &&
+        code == MT_EXIT_OK)
+        code = MT_EXIT_CLAIM;
     mtlua_close(s);
     return code;
 }

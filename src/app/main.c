@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cblas.h>
 #include "app.h"
+#include "claims.h"
 #include "core/strutil.h"
 #include "mtl/methods.h"
 #include "mtl/model.h"
@@ -19,7 +20,7 @@
 enum {
     OPT_OUT, OPT_FORCE, OPT_SET, OPT_SEED, OPT_LOAD, OPT_THREADS, OPT_EXPERIMENT, OPT_BASELINES,
     OPT_SEEDS, OPT_JOBS, OPT_REFERENCE, OPT_LIST, OPT_COLLECT, OPT_TRUST, OPT_LUA_MEM, OPT_QUIET, OPT_NO_COLOR,
-    OPT_EXIT_WHEN_DONE, OPT_SPEED, OPT_COUNT
+    OPT_EXIT_WHEN_DONE, OPT_SPEED, OPT_DRAW, OPT_CLAIMS_THOROUGH, OPT_COUNT
 };
 
 typedef struct {
@@ -40,7 +41,9 @@ static const app_opt opts[OPT_COUNT] = {
                  "override a field of the experiment, e.g. --set train.epochs=2,\n"
                  "--set tasks[2].weight=0.5, --set 'topology.trunk={64, 32}' (repeatable;\n"
                  "a table is read as data, never run)"},
-    [OPT_SEED] = {"--seed", NULL, "N", "the same as --set train.seed=N"},
+    [OPT_SEED] = {"--seed", NULL, "N",
+                  "the same as --set train.seed=N; a script that runs several\n"
+                  "seeds itself (mtl.seeds) runs N, N+1, ... instead"},
     [OPT_LOAD] = {"--load", NULL, "FILE",
                   "start from the parameters (and optimiser state) of a\n"
                   "checkpoint.safetensors; names and shapes must match"},
@@ -63,6 +66,12 @@ static const app_opt opts[OPT_COUNT] = {
     [OPT_SPEED] = {"--speed", NULL, "N",
                    "workbench: start in slow motion, N steps per second\n"
                    "(keys < and > change it; 0 = as fast as possible)"},
+    [OPT_DRAW] = {"--draw", NULL, "N",
+                  "data draw N: every mtl.data seed (and mtl.data_seed) moves\n"
+                  "by 1000 N, so the data are drawn afresh (0 = as shipped)"},
+    [OPT_CLAIMS_THOROUGH] = {"--claims-thorough", NULL, NULL,
+                             "run: check the script's claims over the seeds x draws\n"
+                             "they state (-j runs at a time), with 95% intervals"},
 };
 
 static void usage(FILE *f)
@@ -119,7 +128,8 @@ static void usage(FILE *f)
           "stops at once, even inside a long call of the script, and exits 130.\n"
           "\n"
           "exit codes: 0 success, 1 the run failed (diverged, I/O error, interrupted),\n"
-          "            2 usage or script error, 130 stopped at once by a second interrupt.\n"
+          "            2 usage or script error, 3 every run finished but a claim of the\n"
+          "            script failed, 130 stopped at once by a second interrupt.\n"
           "\n"
           "workbench keys: space pause/resume, n step, r reload, w / W weighting, m matrix,\n"
           "  a matrix average, { } its window, l log scale, z zoom, + / - learning rate,\n"
@@ -271,6 +281,11 @@ static int parse(int argc, char **argv, int start, app_options *o)
         case OPT_QUIET: o->quiet = 1; break;
         case OPT_NO_COLOR: o->no_color = 1; break;
         case OPT_EXIT_WHEN_DONE: o->exit_when_done = 1; break;
+        case OPT_CLAIMS_THOROUGH: o->claims_thorough = 1; break;
+        case OPT_DRAW:
+            if (int_option(a, v, 0, 1000000000, &n)) return -1;
+            o->draw = n;
+            break;
         case OPT_SPEED: {
             char *end;
             o->speed = strtod(v, &end);
@@ -331,12 +346,14 @@ int main(int argc, char **argv)
     if (parse(argc, argv, start, &o)) return MT_EXIT_USAGE;
     mtlua_policy pol = {.trust = o.trust, .mem_limit = o.lua_mem};
     mtlua_set_policy(&pol);
+    mtlua_set_draw(o.draw);
     /* BLAS threads: the caller's OPENBLAS_NUM_THREADS wins unless --threads */
     if (o.threads) openblas_set_num_threads(o.threads);
     else if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(2);
     app_install_signals();
     if (strcmp(cmd, "workbench") == 0) return app_exit_code(app_workbench(&o));
     app_signal_hints(1);
+    if (strcmp(cmd, "run") == 0 && o.claims_thorough) return app_exit_code(app_claims_thorough(&o));
     if (strcmp(cmd, "run") == 0) return app_exit_code(app_run_headless(&o));
     if (strcmp(cmd, "check") == 0) return app_exit_code(app_check(&o));
     return app_exit_code(app_sweep(&o));

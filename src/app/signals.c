@@ -102,7 +102,7 @@ static void stop_at_once(void)
         /* the records on disk (and closed: the main thread's later ones are
          * dropped), then the summary */
         rundir_seal(g->rd);
-        rundir_write_summary(g->rd, g->t, "interrupted", msg, mono() - g->t0, NULL);
+        rundir_write_summary(g->rd, g->t, "interrupted", msg, mono() - g->t0, NULL, NULL, NULL);
         fprintf(stderr, "mtlab: %s: interrupted at step %ld; recorded in %s\n", trainer_experiment(g->t)->name, step,
                 rundir_path(g->rd));
     }

@@ -167,10 +167,59 @@ static int core_where(lua_State *L)
     return 1;
 }
 
+/* The session running the script (NULL outside one, e.g. a bare state). */
+static mtlua_session *core_session(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, "mtlab.session");
+    mtlua_session *s = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return s;
+}
+
+/* mtl.seeds(n) -> { N, N+1, ..., N+n-1 }: the training seeds of a script
+ * that builds several itself; N is --seed (1 without it). Calling it
+ * tells the session that --seed offsets these seeds rather than setting
+ * train.seed in every experiment. */
+static int core_seeds(lua_State *L)
+{
+    lua_Integer n = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, n >= 1 && n <= 1000, 1, "expected a number of seeds from 1 to 1000");
+    mtlua_session *s = core_session(L);
+    long long base = s ? s->seed_base : 1;
+    if (s) s->own_seeds = 1;
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 0; i < n; i++) {
+        lua_pushinteger(L, (lua_Integer)base + i);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+/* mtl.draw: the data draw (--draw N; 0 = the data as shipped). */
+static int core_draw(lua_State *L)
+{
+    mtlua_session *s = core_session(L);
+    lua_pushinteger(L, s ? (lua_Integer)s->draw : (lua_Integer)mtlua_get_draw());
+    return 1;
+}
+
+/* mtl.data_seed(s) -> s + draw * MTLUA_DRAW_STRIDE: the seed a script
+ * gives math.randomseed when it builds its data in Lua, so --draw N draws
+ * fresh data exactly as it does for the mtl.data constructors. */
+static int core_data_seed(lua_State *L)
+{
+    lua_Integer seed = luaL_checkinteger(L, 1);
+    mtlua_session *s = core_session(L);
+    long long draw = s ? s->draw : mtlua_get_draw();
+    lua_pushinteger(L, seed + (lua_Integer)(draw * MTLUA_DRAW_STRIDE));
+    return 1;
+}
+
 int luaopen_mtl_core(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"method_names", core_method_names}, {"data_names", core_data_names}, {"combine", core_combine}, {"closest", core_closest},
-                                   {"where", core_where},
+                                   {"where", core_where}, {"seeds", core_seeds}, {"draw", core_draw},
+                                   {"data_seed", core_data_seed},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushstring(L, MTLAB_VERSION);

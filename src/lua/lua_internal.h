@@ -133,7 +133,7 @@ mt_status db_parse_kind(mtlua_vctx *c, const char *what, const char *s, mt_targe
     } while (0)
 
 /* ---- session.c / run_object.c ---- */
-#define MAX_EXPERIMENTS 32
+#define MAX_EXPERIMENTS MTLUA_MAX_RUNS
 
 /* What a trainer's hooks get as their user pointer. */
 typedef struct {
@@ -154,7 +154,23 @@ struct mtlua_session {
     int sweep_ref; /* the mtl.sweep table the script returned, or LUA_NOREF */
     mtlua_host host;              /* run:pause(), run:resume() */
     mtlua_hook_ud hook_ud[MAX_EXPERIMENTS]; /* the trainers' hooks point here */
+    /* seeds and draws (mtl.seeds, mtl.draw; --seed, --draw) */
+    long long seed_base; /* --seed N, or 1 */
+    int seed_given;      /* --seed was given */
+    int own_seeds;       /* the script called mtl.seeds(n) */
+    long long draw;      /* --draw N, or 0 */
+    /* claims (claim.c) */
+    int nclaims;
+    mtlua_claim_info claim[MTLUA_MAX_CLAIMS];
+    int claim_check[MTLUA_MAX_CLAIMS], claim_measure[MTLUA_MAX_CLAIMS]; /* registry refs or LUA_NOREF */
+    int results_ref; /* the results table the claims get, or LUA_NOREF */
 };
+
+/* ---- claim.c ---- */
+/* Reads the claims of what the script returned (the list or experiment
+ * at index top, list: whether the script returned a list) and of its
+ * mtl.sweep. */
+mt_status mtlua_claims_read(mtlua_session *s, int top, int list);
 
 /* ---- literal.c ---- */
 /* Pushes the data TEXT describes (a number, a quoted string, true, false,

@@ -124,6 +124,66 @@ int mtlua_is_sweep(const mtlua_session *s);
  * Errors name the field ("exp.lua:3: sweep.grid["weighting"][2]: ..."). */
 mt_status mtlua_sweep_spec(mtlua_session *s, mt_sweep_spec *out);
 
+/* ---- claims (claim.c; docs/lua-api.md "Claims") ----
+ * A script states what its runs show as a claim: on the list it returns
+ * (`return { e1, e2, claim = { ... } }`), on an experiment, or on an
+ * mtl.sweep. After the runs, the app hands each finished run's
+ * summary.json (and config.json) to the session and asks for the
+ * verdicts. */
+#define MTLUA_MAX_CLAIMS 8
+#define MTLUA_MAX_RUNS 32         /* experiments a script may return */
+#define MTLUA_CLAIM_MAX_GRID 32   /* seeds, and draws, of a thorough check */
+#define MTLUA_CLAIM_MAX_VALUES 64 /* values one run's measure may return */
+typedef struct {
+    char text[1024];  /* the claim in words */
+    char where[256];  /* "exp.lua:12" of the table it is declared on, or "" */
+    char path[64];    /* "claim", "experiments[2].claim", "sweep.claim" */
+    int on_sweep;     /* declared on an mtl.sweep: `mtlab sweep` checks it */
+    int has_check, has_measure;
+    char statistic[8]; /* "mean" or "median" of the measured values */
+    int has_above, has_below;
+    double above, below; /* the margin the statistic must clear */
+    long long seed[MTLUA_CLAIM_MAX_GRID]; /* the thorough check's --seed values; */
+    int nseeds;                            /* none: the shipped seeds only */
+    long long draw[MTLUA_CLAIM_MAX_GRID]; /* its --draw values (0: the shipped data) */
+    int ndraws;
+} mtlua_claim_info;
+
+typedef struct {
+    int held;  /* 1: the claim held */
+    int error; /* the check or measure raised an error or returned nonsense */
+    char message[2048];
+    int nvalues; /* what measure returned */
+    double value[MTLUA_CLAIM_MAX_VALUES];
+    double statistic; /* their mean or median; NaN without measure */
+} mtlua_verdict;
+
+int mtlua_claim_count(const mtlua_session *s);
+/* Borrowed; valid until mtlua_close. */
+const mtlua_claim_info *mtlua_claim_at(const mtlua_session *s, int j);
+/* Adds experiment i's finished run to the results the claims see:
+ * DIR/summary.json (required) and DIR/config.json as Lua tables, at
+ * results[i + 1] and results["<name>"]. */
+mt_status mtlua_claim_add_result(mtlua_session *s, int i, const char *dir);
+/* Adds a JSON document at results[key] (a sweep's sweep.json). */
+mt_status mtlua_claim_add_json(mtlua_session *s, const char *key, const char *json);
+/* Claim j's verdict on the results added so far. An error inside the
+ * script's functions is a failed verdict (v->error, the message with the
+ * script line and traceback), not an error of this call. */
+mt_status mtlua_claim_check(mtlua_session *s, int j, mtlua_verdict *v);
+/* The mean or median ("mean", "median") of the finite values; NaN if none. */
+double mtlua_claim_statistic(const char *statistic, const double *v, int n);
+
+/* The data draw of the sessions opened from now on (--draw N, process-
+ * wide; 0: the data as shipped). A draw N > 0 adds N * MTLUA_DRAW_STRIDE
+ * to the seed of every mtl.data declaration and to mtl.data_seed(s). */
+#define MTLUA_DRAW_STRIDE 1000
+void mtlua_set_draw(long long draw);
+long long mtlua_get_draw(void);
+/* Whether the script took its seeds from mtl.seeds(n): --seed N then
+ * offsets them (N, N+1, ...) instead of setting train.seed everywhere. */
+int mtlua_owns_seeds(const mtlua_session *s);
+
 /* Parses "key=value" (for --set). Points into arg, which it modifies. */
 mt_status mtlua_parse_override(char *arg, mtlua_override *ov);
 

@@ -290,6 +290,40 @@ static void blame_override(const mtlua_override *ov, int nov)
     }
 }
 
+static long long draw_setting;
+
+void mtlua_set_draw(long long draw) { draw_setting = draw > 0 ? draw : 0; }
+long long mtlua_get_draw(void) { return draw_setting; }
+int mtlua_owns_seeds(const mtlua_session *s) { return s->own_seeds; }
+
+/* --draw N: every data declaration (mtl.data.*, each table once) gets
+ * seed + N * MTLUA_DRAW_STRIDE, so a constructor draws fresh examples
+ * (a generator) or a fresh split (files, inline tables). */
+static void apply_draw(mtlua_session *s, int r, int n)
+{
+    lua_State *L = s->L;
+    const void *seen[MAX_EXPERIMENTS];
+    int nseen = 0;
+    for (int i = 1; i <= n; i++) {
+        lua_geti(L, r, i);
+        lua_getfield(L, -1, "data");
+        int d = lua_gettop(L), dup = 0;
+        lua_getfield(L, d, "__kind");
+        int is_data = lua_istable(L, d) && lua_type(L, -1) == LUA_TSTRING && strncmp(lua_tostring(L, -1), "data.", 5) == 0;
+        lua_pop(L, 1);
+        for (int k = 0; k < nseen && is_data; k++) dup |= seen[k] == lua_topointer(L, d);
+        if (is_data && !dup && nseen < MAX_EXPERIMENTS) {
+            seen[nseen++] = lua_topointer(L, d);
+            lua_getfield(L, d, "seed");
+            lua_Integer seed = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 1; /* the constructors' default */
+            lua_pop(L, 1);
+            lua_pushinteger(L, seed + s->draw * MTLUA_DRAW_STRIDE);
+            lua_setfield(L, d, "seed");
+        }
+        lua_pop(L, 2);
+    }
+}
+
 /* Data declarations are shared between experiments: the same Lua table
  * builds one dataset. */
 typedef struct {
@@ -400,13 +434,22 @@ static mt_status open_script(mtlua_session *s, const mtlua_override *ov, int nov
         lua_pop(L, 2);
         if (!ok) return mt_fail(MT_ERR_SCRIPT, "%s: returned list entry %d is not an mtl.experiment { ... }", script, i);
     }
-    for (int k = 0; k < nov; k++)
+    for (int k = 0; k < nov; k++) {
+        /* --seed N offsets the seeds of a script that builds its own
+         * (mtl.seeds) instead of giving every experiment seed N */
+        if (s->own_seeds && ov[k].origin && strcmp(ov[k].origin, "--seed") == 0) continue;
         for (int i = 1; i <= n; i++) {
             lua_geti(L, r, i);
             st = apply_override(L, lua_gettop(L), &ov[k]);
             lua_pop(L, 1);
             if (st) return st;
         }
+    }
+    if (s->draw > 0) apply_draw(s, r, n);
+    s->n = n; /* the claims name experiments[i] */
+    st = mtlua_claims_read(s, r, !single);
+    s->n = 0;
+    if (st) return st;
     data_cache cache[MAX_EXPERIMENTS];
     int ncache = 0;
     for (int i = 0; i < n; i++) {
@@ -451,6 +494,14 @@ mt_status mtlua_open(const char *script, const mtlua_override *ov, int nov, mtlu
         for (int k = 0; k < 3; k++) s->cb_ref[i][k] = LUA_NOREF;
     }
     s->sweep_ref = LUA_NOREF;
+    s->results_ref = LUA_NOREF;
+    s->seed_base = 1;
+    s->draw = draw_setting;
+    for (int k = 0; k < nov; k++)
+        if (ov[k].origin && strcmp(ov[k].origin, "--seed") == 0) {
+            s->seed_base = strtoll(ov[k].value, NULL, 10);
+            s->seed_given = 1;
+        }
     char err[512];
     s->L = mtlua_state_new(script, err, sizeof err);
     if (!s->L) {

@@ -7,7 +7,7 @@
 
 static const char *const experiment_keys[] = {
     "name", "description", "data", "tasks", "topology", "regularizers", "weighting", "optim", "train",
-    "on_step", "on_eval", "on_epoch", NULL};
+    "on_step", "on_eval", "on_epoch", "claim", NULL};
 static const char *const task_keys[] = {
     "name", "type", "target", "classes", "loss", "metric", "weight", "aux", "score", "attach",
     "head", "from", "huber_delta", "reverse", "detach", NULL};

@@ -376,7 +376,7 @@ mt_status mtlua_sweep_spec(mtlua_session *s, mt_sweep_spec *out)
     lua_getfield(L, t, "__where");
     if (lua_type(L, -1) == LUA_TSTRING) snprintf(c.where, sizeof c.where, "%s", lua_tostring(L, -1));
     lua_pop(L, 1);
-    static const char *const keys[] = {"base", "grid", "seeds", "seed_paths", "reference", NULL};
+    static const char *const keys[] = {"base", "grid", "seeds", "seed_paths", "reference", "claim", NULL};
     mt_status st = vcheck_keys(&c, t, keys);
     if (!st) st = read_grid(&c, t, out);
     if (!st) st = read_seeds(&c, t, out);

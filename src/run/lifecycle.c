@@ -25,6 +25,7 @@ struct mt_lifecycle {
     char method[32]; /* the loss weighting in force, for the marks */
 
     mt_baselines base;
+    mt_run_best best; /* the best values the records carried (summary.json) */
     mt_baseline_progress progress; /* the baselines' trainers, step by step */
     void *progress_ud;
     mt_status (*files)(void *ud, const mt_monitor *m, const char *dir);
@@ -52,6 +53,9 @@ static void rec_metric(void *ud, long step, int epoch, mt_split_kind split, cons
 {
     mt_lifecycle *lc = ud;
     if (lc->inner.metric) lc->inner.metric(lc->inner.ud, step, epoch, split, task, loss, metric, weight);
+    for (int k = 0; k < lc->e->ntasks; k++)
+        if (strcmp(lc->e->task[k].name, task) == 0)
+            rundir_best_note(&lc->best, k, metric_higher_is_better(lc->e->task[k].metric), split, step, loss, metric);
 }
 
 /* A switch of the weighting becomes a mark on the monitor's time axes. */
@@ -86,6 +90,7 @@ mt_status lifecycle_new(const mt_experiment *e, const lifecycle_opts *o, mt_life
     mt_lifecycle *lc = mt_calloc(1, sizeof *lc);
     if (!lc) return MT_ERR_NOMEM;
     lc->e = e;
+    rundir_best_clear(&lc->best);
     lc->progress = o->progress;
     lc->progress_ud = o->progress_ud;
     lc->files = o->files;
@@ -215,7 +220,8 @@ mt_status lifecycle_end(mt_lifecycle *lc, mt_status st, const char *status, cons
         /* the records are on disk before the summary says how the run ended */
         if (rundir_seal(lc->rd)) fail_late(lc, &st, &io);
         mt_status sst = rundir_write_summary(lc->rd, lc->t, lc->status, lc->message, lc->wall,
-                                             lc->e->train.baselines && lc->base.have ? &lc->base : NULL);
+                                             lc->e->train.baselines && lc->base.have ? &lc->base : NULL,
+                                             &lc->best, &lc->mon);
         if (sst && !io) {
             io = sst;
             snprintf(lc->io_msg, sizeof lc->io_msg, "%s", mt_last_error());

@@ -69,8 +69,8 @@ mt_status result_read_summary_json(const cJSON *o, mt_run_result *r)
         r->metric[MT_RES_TEST][k] = num(task, "test_metric");
         r->single_task_metric[k] = num(task, "single_task_metric");
     }
-    r->have_baselines = cJSON_GetObjectItemCaseSensitive(o, "delta_m") != NULL;
-    r->delta_m = num(o, "delta_m");
+    r->have_baselines = cJSON_GetObjectItemCaseSensitive(o, "delta_m_percent") != NULL;
+    r->delta_m = num(o, "delta_m_percent");
     return MT_OK;
 }
 

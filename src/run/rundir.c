@@ -498,8 +498,80 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     return st;
 }
 
-mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *status,
-                               const char *message, double wall_s, const mt_baselines *b)
+void rundir_best_clear(mt_run_best *b)
+{
+    for (int k = 0; k < MT_MAX_TASKS; k++) {
+        b->train_loss[k] = b->val_loss[k] = b->val_metric[k] = NAN;
+        b->train_loss_step[k] = b->val_loss_step[k] = b->val_metric_step[k] = -1;
+    }
+}
+
+void rundir_best_note(mt_run_best *b, int k, int higher_is_better, mt_split_kind split, long step, double loss,
+                      double metric)
+{
+    if (k < 0 || k >= MT_MAX_TASKS) return;
+    if (split == MT_SPLIT_TRAIN) {
+        if (isfinite(loss) && !(b->train_loss[k] <= loss)) {
+            b->train_loss[k] = loss;
+            b->train_loss_step[k] = step;
+        }
+        return;
+    }
+    if (split != MT_SPLIT_VAL) return;
+    if (isfinite(loss) && !(b->val_loss[k] <= loss)) {
+        b->val_loss[k] = loss;
+        b->val_loss_step[k] = step;
+    }
+    if (isfinite(metric) && !(higher_is_better ? b->val_metric[k] >= metric : b->val_metric[k] <= metric)) {
+        b->val_metric[k] = metric;
+        b->val_metric_step[k] = step;
+    }
+}
+
+/* rows x cols values as a list of rows (NaN as null). */
+static cJSON *matrix_rows(const double *v, int rows, int cols)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int r = 0; r < rows; r++) {
+        cJSON *row = cJSON_CreateArray();
+        for (int c = 0; c < cols; c++) cJSON_AddItemToArray(row, jrec_num(v[(size_t)r * cols + c]));
+        cJSON_AddItemToArray(a, row);
+    }
+    return a;
+}
+
+static cJSON *labels_json(const char (*l)[MT_MON_NAME], int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateString(l ? l[i] : ""));
+    return a;
+}
+
+/* The monitor's matrices: per name its shape, labels, the step of the
+ * last update, how many updates the mean is over, the last values and
+ * the mean over the run. A model's posterior band is a picture (band.svg),
+ * not a matrix to read, and stays out. */
+static void add_matrices(cJSON *o, const mt_monitor *m)
+{
+    cJSON *ms = NULL;
+    for (int i = 0; i < m->nmatrices; i++) {
+        const mt_matrix *x = &m->matrix[i];
+        if (!x->valid || strcmp(x->name, MT_MON_BAND) == 0) continue;
+        if (!ms) ms = cJSON_AddObjectToObject(o, "matrices");
+        cJSON *j = cJSON_AddObjectToObject(ms, x->name);
+        cJSON_AddNumberToObject(j, "rows", x->rows);
+        cJSON_AddNumberToObject(j, "cols", x->cols);
+        cJSON_AddItemToObject(j, "row_labels", labels_json((const char (*)[MT_MON_NAME])x->row_labels, x->rows));
+        cJSON_AddItemToObject(j, "col_labels", labels_json((const char (*)[MT_MON_NAME])x->col_labels, x->cols));
+        cJSON_AddNumberToObject(j, "step", (double)x->step);
+        cJSON_AddNumberToObject(j, "updates", (double)x->updates);
+        cJSON_AddItemToObject(j, "last", matrix_rows(x->v, x->rows, x->cols));
+        cJSON_AddItemToObject(j, "mean", matrix_rows(monitor_matrix_values(x, MT_MAT_MEAN), x->rows, x->cols));
+    }
+}
+
+mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *status, const char *message,
+                               double wall_s, const mt_baselines *b, const mt_run_best *best, const mt_monitor *mon)
 {
     const mt_experiment *e = trainer_experiment(t);
     mt_run_result res; /* the numbers, as the workbench shows them */
@@ -530,8 +602,16 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
         cJSON_AddItemToObject(x, "test_loss", jrec_num(res.loss[MT_RES_TEST][k]));
         cJSON_AddItemToObject(x, "test_metric", jrec_num(res.metric[MT_RES_TEST][k]));
         if (res.have_baselines) cJSON_AddItemToObject(x, "single_task_metric", jrec_num(res.single_task_metric[k]));
+        if (best) {
+            cJSON_AddItemToObject(x, "best_train_loss", jrec_num(best->train_loss[k]));
+            cJSON_AddItemToObject(x, "best_val_loss", jrec_num(best->val_loss[k]));
+            cJSON_AddNumberToObject(x, "best_val_loss_step", (double)best->val_loss_step[k]);
+            cJSON_AddItemToObject(x, "best_val_metric", jrec_num(best->val_metric[k]));
+            cJSON_AddNumberToObject(x, "best_val_metric_step", (double)best->val_metric_step[k]);
+        }
     }
-    if (res.have_baselines) cJSON_AddItemToObject(o, "delta_m", jrec_num(res.delta_m));
+    if (res.have_baselines) cJSON_AddItemToObject(o, "delta_m_percent", jrec_num(res.delta_m));
+    if (mon) add_matrices(o, mon);
     mt_status st = write_json(rd, "summary.json", o);
     cJSON_Delete(o);
     return st;

@@ -4,8 +4,10 @@
  *   metrics.csv         long format: step,epoch,split,task,loss,metric,weight
  *   events.jsonl        one JSON object per line: start, eval, epoch, diverged, finish...
  *   relations.jsonl     task-relationship matrices: {"step","name","rows","cols","labels","values"}
- *   summary.json        per task: final validation and test loss and metric; delta_m
- *                       when baselines ran; wall time; samples per second; parameters
+ *   summary.json        per task: final and best losses and metrics, test loss and
+ *                       metric; delta_m_percent when baselines ran; the last and
+ *                       mean value of every published matrix; wall time; samples
+ *                       per second; parameters; the verdicts of the script's claims
  *   checkpoint.safetensors  the parameters (see engine/checkpoint.h)
  *
  * metrics.csv holds no times, so the same script and seed on one thread give
@@ -17,6 +19,7 @@
 #include <cJSON.h>
 #include "core/status.h"
 #include "run/baselines.h"
+#include "run/monitor.h"
 #include "run/trainer.h"
 
 typedef struct mt_rundir mt_rundir;
@@ -75,7 +78,25 @@ cJSON *rundir_optim_json(const mt_optim_spec *op);
 /* config.json from the experiment and the built trainer (parameter counts). */
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t);
 
-mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *status,
-                               const char *message, double wall_s, const mt_baselines *b);
+/* The best values a run saw (NaN where none), by task: the lowest
+ * training-window and validation losses and the best validation metric
+ * (highest or lowest as the metric goes), with the steps they came at. */
+typedef struct {
+    double train_loss[MT_MAX_TASKS], val_loss[MT_MAX_TASKS], val_metric[MT_MAX_TASKS];
+    long train_loss_step[MT_MAX_TASKS], val_loss_step[MT_MAX_TASKS], val_metric_step[MT_MAX_TASKS];
+} mt_run_best;
+
+/* Every value NaN. */
+void rundir_best_clear(mt_run_best *b);
+/* Folds one metrics record (a recorder's metric call) of task k into b. */
+void rundir_best_note(mt_run_best *b, int k, int higher_is_better, mt_split_kind split, long step, double loss,
+                      double metric);
+
+/* summary.json. b: the baselines or NULL; best: or NULL; mon: the run's
+ * monitor, whose matrices (their last update and their mean over the run)
+ * go in "matrices", or NULL. */
+mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *status, const char *message,
+                               double wall_s, const mt_baselines *b, const mt_run_best *best,
+                               const mt_monitor *mon);
 
 #endif

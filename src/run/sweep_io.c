@@ -289,7 +289,7 @@ mt_status sweep_results_add(mt_sweep_results *res, const mt_sweep_plan *p, int r
     char *st = res->status[(size_t)c * res->nseeds + s];
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(o, "status");
     snprintf(st, 16, "%s", cJSON_IsString(status) ? status->valuestring : "unknown");
-    res->delta_m[(size_t)c * res->nseeds + s] = num(o, "delta_m");
+    res->delta_m[(size_t)c * res->nseeds + s] = num(o, "delta_m_percent");
     const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(o, "tasks");
     for (int k = 0; k < res->ntasks; k++) {
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(tasks, res->task[k].name);

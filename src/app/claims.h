@@ -1,0 +1,24 @@
+/* claims.h - a script's claims after its runs (claims.c). */
+#ifndef MT_APP_CLAIMS_H
+#define MT_APP_CLAIMS_H
+
+#include "app.h"
+
+/* The verdicts of the claims `mtlab run` checks (every claim not on an
+ * mtl.sweep), on the runs in dirs[0..nrun) already added to the session
+ * (mtlua_claim_add_result): each printed as "claim held: ..." or "claim
+ * FAILED: ...", all written to OUT/claims.json and, with one run folder,
+ * to its summary.json as "claims". skip: the reason they cannot be
+ * checked (a run did not finish), or NULL. Returns MT_EXIT_CLAIM when
+ * one failed, else MT_EXIT_OK. */
+int app_claims_verdicts(mtlua_session *s, const char *out, const char *const *dirs, int nrun, const char *skip,
+                        int quiet);
+/* "claim held: <message>" or "claim FAILED: <message>". */
+void app_claim_line(const mtlua_claim_info *k, const mtlua_verdict *v, char *out, size_t n);
+/* mtlab run SCRIPT --claims-thorough: every claim over its seeds x
+ * draws, each (seed, draw) a child `mtlab run` (-j at a time) in
+ * OUT/seed-S-draw-D; the statistic's 95% interval against the margin;
+ * OUT/claims-thorough.json. */
+int app_claims_thorough(const app_options *o);
+
+#endif
