@@ -81,6 +81,9 @@ static void usage(FILE *f)
           "                                           curves, matrices over time (< >), comparison\n"
           "       mtlab run SCRIPT.lua [options]      train headless, write a run directory\n"
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
+          "       mtlab learn [DIR|LESSON.lua]        guided lessons in the survey's order (default\n"
+          "                                           experiments/lessons): a menu, then each lesson\n"
+          "                                           on the workbench (space next, backspace back)\n"
           "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
           "                                           their parameters, defaults and ranges\n"
           "       mtlab --list-data [--markdown]      the mtl.data constructors and their parameters\n"
@@ -299,7 +302,7 @@ static int parse(int argc, char **argv, int start, app_options *o)
         default: break;
         }
     }
-    if (!o->script && !o->collect) {
+    if (!o->script && !o->collect && !o->learn) {
         fprintf(stderr, "mtlab: no script given (see mtlab --help)\n");
         return -1;
     }
@@ -338,11 +341,12 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "open") == 0) return app_open(argc - 2, argv + 2);
     const char *cmd = "workbench";
     int start = 1;
-    if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0) {
+    if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0 ||
+        strcmp(argv[1], "learn") == 0) {
         cmd = argv[1];
         start = 2;
     }
-    app_options o = {0};
+    app_options o = {.learn = strcmp(cmd, "learn") == 0};
     if (parse(argc, argv, start, &o)) return MT_EXIT_USAGE;
     mtlua_policy pol = {.trust = o.trust, .mem_limit = o.lua_mem};
     mtlua_set_policy(&pol);
@@ -352,6 +356,7 @@ int main(int argc, char **argv)
     else if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(2);
     app_install_signals();
     if (strcmp(cmd, "workbench") == 0) return app_exit_code(app_workbench(&o));
+    if (strcmp(cmd, "learn") == 0) return app_exit_code(app_learn(&o));
     app_signal_hints(1);
     if (strcmp(cmd, "run") == 0 && o.claims_thorough) return app_exit_code(app_claims_thorough(&o));
     if (strcmp(cmd, "run") == 0) return app_exit_code(app_run_headless(&o));

@@ -390,15 +390,21 @@ static void draw_footer(tui_screen *s, WINDOW *w, const tui_view *v)
         { "?", "help" }, { "< >", "matrices over time" }, { "m", "matrix" }, { "a", "average" },
         { "c", "compare" }, { "[ ]", "run" }, { "e", "export" }, { "q", "quit" },
     };
+    static const char *const lesson_keys[][2] = {
+        { "spc", "next (or the answer)" }, { "bksp", "back" }, { "p", "pause" }, { "?", "help" }, { "f", "enlarge" },
+        { "tab", "focus" }, { "m", "matrix" }, { "w", "weight" }, { "q", "leave" },
+    };
     int W = getmaxx(w);
     int x = 0;
     int console = s->focus == TUI_PANE_CONSOLE && !v->readonly;
+    int lesson = v->lesson && !console;
     int nk = console       ? (int)(sizeof console_keys / sizeof *console_keys)
+             : lesson      ? (int)(sizeof lesson_keys / sizeof *lesson_keys)
              : v->readonly ? (int)(sizeof recorded_keys / sizeof *recorded_keys)
                            : (int)(sizeof keys / sizeof *keys);
     for (int i = 0; i < nk && x < W - 4; i++) {
-        const char *k = console ? console_keys[i][0] : v->readonly ? recorded_keys[i][0] : keys[i][0];
-        const char *l = console ? console_keys[i][1] : v->readonly ? recorded_keys[i][1] : keys[i][1];
+        const char *k = console ? console_keys[i][0] : lesson ? lesson_keys[i][0] : v->readonly ? recorded_keys[i][0] : keys[i][0];
+        const char *l = console ? console_keys[i][1] : lesson ? lesson_keys[i][1] : v->readonly ? recorded_keys[i][1] : keys[i][1];
         if (s->ascii && console && i == 1) k = "up/dn";
         colors_set(w, ROLE_KEY, 0);
         x += pane_put(w, 0, x, k, W - x);
@@ -615,19 +621,20 @@ static void draw_notes(tui_screen *s, WINDOW *w, const tui_view *v)
     const mt_monitor *m = panes_monitor(v);
     int H, W;
     getmaxyx(w, H, W);
-    pane_frame(s, w, TUI_PANE_NOTES, "notes", NULL);
-    if (!m || !m->description[0]) {
+    pane_frame(s, w, TUI_PANE_NOTES, v->notes_title ? v->notes_title : "notes", NULL);
+    const char *text = v->notes ? v->notes : m ? m->description : "";
+    if (!text[0]) {
         pane_centre_msg(w, "no description", ROLE_DIM);
         return;
     }
     text_span sp[512];
-    int n = text_wrap(m->description, W - 3, sp, 512);
+    int n = text_wrap(text, W - 3, sp, 512);
     if (n > 512) n = 512;
     int first = pane_clamp_scroll(s, TUI_PANE_NOTES, n - (H - 2));
     colors_set(w, ROLE_NORMAL, 0);
     for (int row = 0; row < H - 2 && first + row < n; row++) {
         text_span t = sp[first + row];
-        mvwaddnstr(w, 1 + row, 2, m->description + t.off, t.len);
+        mvwaddnstr(w, 1 + row, 2, text + t.off, t.len);
     }
     if (n > H - 2) {
         colors_set(w, ROLE_DIM, 0);

@@ -67,6 +67,13 @@ static int cycle_index(const mt_monitor *m, int k)
     return k;
 }
 
+int pane_matrix_position(const mt_monitor *m, const char *name)
+{
+    for (int k = 0; m && k < m->nmatrices; k++)
+        if (strcmp(m->matrix[cycle_index(m, k)].name, name) == 0) return k;
+    return -1;
+}
+
 const mt_matrix *pane_shown_matrix(const tui_screen *s, const mt_monitor *m)
 {
     if (!m || m->nmatrices == 0) return NULL;
