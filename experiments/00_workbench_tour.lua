@@ -27,6 +27,11 @@
 -- the 200000 steps (train.pace; the header says which). '<' and '>' take
 -- over the pace at any time; --speed N sets it from the start.
 --
+-- The claim (the `claim` at the end of this script: `mtlab run` prints its
+-- verdict, tests/test_e2e_run.c asserts it on a shorter run, 20000
+-- steps): averaged over the run, y1/y2 conflict in fewer batches than
+-- any pair with y3.
+--
 -- Run: mtlab experiments/00_workbench_tour.lua
 --      mtlab run experiments/00_workbench_tour.lua --set train.steps=2000
 local mtl = require "mtl"
@@ -59,4 +64,18 @@ reconstructs the input.]],
   train = { batch = 32, steps = 200000, eval_every = 1000, relations_every = 100,
             affinity_every = 1000, seed = 1,
             pace = { speed = 200, until_step = 3000 } },
+  claim = {
+    text = "over the run the related pair y1/y2 conflicts (negative gradient cosine) in fewer batches than any "
+      .. "pair with the unrelated y3",
+    check = function(r)
+      local m = r[1].matrices["conflict fraction"]
+      local idx = {}
+      for i, name in ipairs(m.row_labels) do idx[name] = i end
+      local C = m.mean
+      local rel = C[idx.y1][idx.y2]
+      local unrel = math.min(C[idx.y1][idx.y3], C[idx.y2][idx.y3])
+      return rel < unrel, string.format("conflict fraction over the run: y1/y2 %.3f, lowest pair with y3 %.3f", rel, unrel)
+    end,
+    seeds = { 1, 2, 3 }, draws = { 0, 1, 2 },
+  },
 }

@@ -7,7 +7,8 @@
 -- One trunk is shared; each task has its own small head. With only 1000
 -- training images, the group task's signal regularises the shared trunk.
 --
--- The claim: with baselines = true, mtlab also trains each task alone with
+-- The claim (the `claim` at the end of this script: `mtlab run` prints its
+-- verdict, tests/test_e2e_run.c asserts it): with baselines = true, mtlab also trains each task alone with
 -- the same budget and reports delta_m, the mean relative improvement of the
 -- multi-task model over the single-task ones (higher is better). On this
 -- setting hard sharing is at least on par with the single-task models
@@ -33,4 +34,15 @@ final accuracies with the single-task baselines in the report.]],
   weighting = "equal",
   optim = mtl.optim.adam { lr = 1e-3, weight_decay = 1e-4 },
   train = { batch = 64, epochs = 30, eval_every = 160, seed = 1, baselines = true },
+  claim = {
+    text = "hard sharing is at least on par with the single-task models (delta_m > -2%), with item accuracy above "
+      .. "0.7 and group accuracy above 0.9",
+    check = function(r)
+      local run = r[1]
+      local dm, item, group = run.delta_m_percent, run.tasks.item.test_metric, run.tasks.group.test_metric
+      return dm > -2 and item > 0.7 and group > 0.9,
+        string.format("delta_m %+.2f%% (> -2%%); test accuracy item %.3f, group %.3f", dm, item, group)
+    end,
+    seeds = { 1, 2, 3, 4, 5 }, draws = { 0, 1, 2 },
+  },
 }

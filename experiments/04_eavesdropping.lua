@@ -19,7 +19,8 @@
 -- once b's has - when the trunk has G, a only needs the xor; in
 -- "a + other" it stays where a alone would be ('c' compares).
 --
--- The claim (tests/test_e2e_teaching.c checks it): with b, a's test
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_teaching.c asserts it): with b, a's test
 -- accuracy is at least 5 points above a alone and at least 5 points above
 -- "a + other". Measured with data draws 4, 5, 6 (math.randomseed) and
 -- training seeds 1, 2: a + b beats a alone by 6.7 to 14.3 points and
@@ -30,7 +31,7 @@
 --      mtlab experiments/04_eavesdropping.lua   (the workbench)
 local mtl = require "mtl"
 
-math.randomseed(4)
+math.randomseed(mtl.data_seed(4))
 local d = 50
 local function gauss()
   return math.sqrt(-2 * math.log(1 - math.random())) * math.cos(2 * math.pi * math.random())
@@ -83,4 +84,15 @@ The control: "other" is as easy as b but is the sign of ANOTHER
 direction v. There is nothing in it for a to overhear.]],
     tasks = { mtl.task.binary { name = "a" }, mtl.task.binary { name = "other" } },
   }),
+  claim = {
+    text = "with b, a gains at least 5 accuracy points over a alone and over a + other; b itself is learned (> 0.85)",
+    check = function(r)
+      local ab, ao = r["a + b"].tasks, r["a + other"].tasks
+      local with_b, alone, with_o = ab.a.test_metric, ab.a.single_task_metric, ao.a.test_metric
+      return with_b >= alone + 0.05 and with_b >= with_o + 0.05 and ab.b.test_metric > 0.85,
+        string.format("a's accuracy: with b %.3f, alone %.3f, with other %.3f; b %.3f", with_b, alone, with_o,
+                      ab.b.test_metric)
+    end,
+    seeds = { 1, 2, 3 }, draws = { 0, 1, 2 },
+  },
 }

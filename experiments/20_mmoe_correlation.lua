@@ -24,7 +24,8 @@
 -- batch): at p = 0 the two tasks' MMoE gates settle on different experts,
 -- at p = 1 they may share. OMoE's rows are identical by construction.
 --
--- The claim (tests/test_e2e_experts.c), averaged over the 3 seeds: at
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_experts.c asserts it), averaged over the 3 seeds: at
 -- p = 0 the shared bottom's mean test loss is at least 1.2 times MMoE's,
 -- and the shared bottom degrades more than MMoE from p = 1 to p = 0
 -- (its loss ratio p=0 / p=1 is the larger): MMoE is more robust to low
@@ -35,8 +36,18 @@
 local mtl = require "mtl"
 
 local runs = {}
+-- the mean test loss of every run whose name starts with `prefix` and a seed
+local function mean_loss(r, prefix)
+  local v = {}
+  for i = 1, #r do
+    if r[i].name:sub(1, #prefix + 2) == prefix .. " s" then
+      v[#v + 1] = mtl.stats.mean(mtl.stats.task_values(r[i], "test_loss"))
+    end
+  end
+  return mtl.stats.mean(v), #v
+end
 for _, p in ipairs { 1.0, 0.0 } do
-  for seed = 1, 3 do
+  for _, seed in ipairs(mtl.seeds(3)) do
     local base = mtl.experiment {
       name = string.format("shared-bottom p=%g s%d", p, seed),
       description = "Hard sharing: one narrow layer serves both tasks.",
@@ -59,4 +70,17 @@ for _, p in ipairs { 1.0, 0.0 } do
       topology = mtl.share.mmoe { experts = 4, expert = { 4 }, head = { 8 } } })
   end
 end
+runs.claim = {
+  text = "averaged over the seeds, at p = 0 the shared bottom's mean test loss is at least 1.2 times MMoE's, "
+    .. "and it degrades more than MMoE from p = 1 to p = 0",
+  check = function(r)
+    local sb1, sb0 = mean_loss(r, "shared-bottom p=1"), mean_loss(r, "shared-bottom p=0")
+    local mm1, mm0 = mean_loss(r, "mmoe p=1"), mean_loss(r, "mmoe p=0")
+    local om0 = mean_loss(r, "omoe p=0")
+    return sb0 >= 1.2 * mm0 and sb0 / sb1 > mm0 / mm1,
+      string.format("mean test loss p=1 -> p=0: shared bottom %.4f -> %.4f, MMoE %.4f -> %.4f (OMoE at p=0 %.4f)",
+                    sb1, sb0, mm1, mm0, om0)
+  end,
+  seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
+}
 return mtl.compare(runs)

@@ -21,7 +21,8 @@
 -- y1's expert, task y2's, then the shared ones). Conflicting tasks tend to
 -- settle on different experts; which ones varies with the seed.
 --
--- The claim (tests/test_e2e_experts.c): averaged over the seeds, CGC's and
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_experts.c asserts it): averaged over the seeds, CGC's and
 -- PLE's mean test losses are at most 0.7 times the shared bottom's: with
 -- task-specific experts the conflicting tasks stop competing for one
 -- narrow representation. (Between MMoE, CGC and PLE these small runs show
@@ -33,7 +34,17 @@
 local mtl = require "mtl"
 
 local runs = {}
-for seed = 1, 3 do
+-- the mean test loss of every run whose name starts with `prefix` and a seed
+local function mean_loss(r, prefix)
+  local v = {}
+  for i = 1, #r do
+    if r[i].name:sub(1, #prefix + 2) == prefix .. " s" then
+      v[#v + 1] = mtl.stats.mean(mtl.stats.task_values(r[i], "test_loss"))
+    end
+  end
+  return mtl.stats.mean(v), #v
+end
+for _, seed in ipairs(mtl.seeds(3)) do
   local base = mtl.experiment {
     name = string.format("shared-bottom s%d", seed),
     description = "Hard sharing: one narrow layer serves two conflicting tasks.",
@@ -60,4 +71,15 @@ for seed = 1, 3 do
     topology = mtl.share.ple { task_experts = 1, shared_experts = 2, levels = 2,
                                expert = { 4 }, head = { 8 } } })
 end
+runs.claim = {
+  text = "averaged over the seeds, CGC's and PLE's mean test losses are at most 0.7 times the shared bottom's",
+  check = function(r)
+    local sb, mm = mean_loss(r, "shared-bottom"), mean_loss(r, "mmoe")
+    local cgc, ple = mean_loss(r, "cgc"), mean_loss(r, "ple")
+    return cgc <= 0.7 * sb and ple <= 0.7 * sb,
+      string.format("mean test loss: shared bottom %.4f, MMoE %.4f, CGC %.4f (%.2fx), PLE %.4f (%.2fx)", sb, mm, cgc,
+                    cgc / sb, ple, ple / sb)
+  end,
+  seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
+}
 return mtl.compare(runs)

@@ -23,7 +23,8 @@
 -- and "fafs tree" (layer x task, the branch number) changes at steps 100
 -- and 200.
 --
--- The claim (tests/test_e2e_experts.c): the last "fafs tree" groups the
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_experts.c asserts it): the last "fafs tree" groups the
 -- tasks exactly as the true clusters at both layers (two branches, tasks
 -- of a cluster together), and before the first round the affinity within
 -- the clusters exceeds 0.5 while across them it stays below 0.2.
@@ -47,4 +48,36 @@ examples hard keep one branch, the others split off.]],
   topology = mtl.share.fafs { trunk = { 8, 8 }, head = {}, rounds = { 100, 200 }, lambda = 0.6 },
   optim = mtl.optim.adam { lr = 3e-3 },
   train = { batch = 64, steps = 400, eval_every = 50, seed = 1 },
+  claim = {
+    text = "the last fafs tree groups the tasks exactly as the true clusters at both layers, the first is one "
+      .. "shared trunk, and before the first round the task affinity within the clusters exceeds 0.5 while "
+      .. "across them it stays below 0.2",
+    check = function(r)
+      local run, cl = r[1], r[1].config.data.clusters
+      local T = #cl
+      local aff = run.matrices["task affinity"]
+      local tree = run.matrices["fafs tree"]
+      local ok, worst_in, worst_across = aff.first_step < 100, math.huge, 0
+      for i = 1, T do
+        for j = 1, T do
+          if i ~= j then
+            local v = aff.first[i][j]
+            if cl[i] == cl[j] then worst_in = math.min(worst_in, v) else worst_across = math.max(worst_across, math.abs(v)) end
+          end
+        end
+      end
+      ok = ok and worst_in > 0.5 and worst_across < 0.2
+      local groups = true
+      for l = 1, 2 do
+        for i = 1, T do
+          groups = groups and tree.first[l][i] == 1
+          for j = 1, T do groups = groups and ((tree.last[l][i] == tree.last[l][j]) == (cl[i] == cl[j])) end
+        end
+      end
+      return ok and groups,
+        string.format("affinity at step %d: within clusters >= %.3f, across <= %.3f; the last tree %s the clusters",
+                      aff.first_step, worst_in, worst_across, groups and "matches" or "does NOT match")
+    end,
+    seeds = { 1, 2, 3 }, draws = { 0, 1, 2 },
+  },
 }

@@ -21,7 +21,8 @@
 -- of drn ends below hard sharing's: the prior lets related tasks pool
 -- their few examples.
 --
--- The claim (tests/test_e2e_experts.c): in the last published task
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_experts.c asserts it): in the last published task
 -- correlation, the mean over pairs within the true clusters exceeds the
 -- mean across them by more than 0.4, and drn's mean test loss is at most
 -- 0.9 times hard sharing's.
@@ -51,4 +52,26 @@ return mtl.compare {
     name = "drn",
     description = "The same with a task-covariance prior on the output layer.",
     topology = mtl.share.drn { trunk = { 16 }, head = {}, lambda = 0.2, update_every = 20 } }),
+  claim = {
+    text = "in DRN's last task correlation the mean over pairs within the true clusters exceeds the mean across "
+      .. "them by more than 0.4, and DRN's mean test loss is at most 0.9 times hard sharing's",
+    check = function(r)
+      local cl, C = r.drn.config.data.clusters, r.drn.matrices["task correlation"].last
+      local win, acr = {}, {}
+      for i = 1, #cl do
+        for j = 1, #cl do
+          if i ~= j then
+            if cl[i] == cl[j] then win[#win + 1] = C[i][j] else acr[#acr + 1] = C[i][j] end
+          end
+        end
+      end
+      local w, a = mtl.stats.mean(win), mtl.stats.mean(acr)
+      local hard = mtl.stats.mean(mtl.stats.task_values(r.hard, "test_loss"))
+      local drn = mtl.stats.mean(mtl.stats.task_values(r.drn, "test_loss"))
+      return w - a > 0.4 and drn <= 0.9 * hard,
+        string.format("correlation within %.3f, across %.3f; mean test loss hard %.4f, drn %.4f (%.2fx)", w, a, hard,
+                      drn, drn / hard)
+    end,
+    seeds = { 1, 2, 3, 4, 5 }, draws = { 0, 1, 2 },
+  },
 }

@@ -24,7 +24,8 @@
 --     differences. Read the per-seed numbers (DIR/*/seed-*/summary.json)
 --     before trusting, or dismissing, a t interval on skewed data.
 --
--- The claim (tests/test_e2e_sweep.c reads sweep.json): on both tasks, the
+-- The claim (the `claim` of the sweep below: `mtlab sweep` judges it on
+-- sweep.json and prints its verdict; tests/test_e2e_sweep.c asserts it): on both tasks, the
 -- upper end of MMoE's 95% interval of the test MSE is below the shared
 -- bottom's mean test MSE, and MMoE's standard deviation over seeds is at
 -- most a third of the shared bottom's. MMoE alone is on the Pareto front.
@@ -56,4 +57,23 @@ return mtl.sweep {
   base = { shared, mmoe },
   seeds = "1..10",
   seed_paths = { "train.seed", "data.seed" },
+  -- judged by `mtlab sweep` on sweep.json (results.sweep)
+  claim = {
+    text = "on both tasks the upper end of MMoE's 95% interval of the test MSE is below the shared bottom's mean, "
+      .. "MMoE's standard deviation over the seeds is at most a third of the shared bottom's, and MMoE alone is on "
+      .. "the Pareto front",
+    check = function(r)
+      local cf = {}
+      for _, c in ipairs(r.sweep.configurations) do cf[c.name] = c end
+      local sb, mm = cf["shared-bottom"], cf["mmoe"]
+      local ok, notes = sb.pareto == false and mm.pareto == true, {}
+      for _, task in ipairs { "y1", "y2" } do
+        local a, b = sb.tasks[task].test_metric, mm.tasks[task].test_metric
+        ok = ok and b.n == 10 and b.ci95[2] < a.mean and b.std <= a.std / 3
+        notes[#notes + 1] = string.format("%s: shared bottom mean %.4f sd %.4f, MMoE interval top %.4f sd %.4f", task,
+                                          a.mean, a.std, b.ci95[2], b.std)
+      end
+      return ok, table.concat(notes, "; ")
+    end,
+  },
 }

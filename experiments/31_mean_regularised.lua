@@ -15,7 +15,8 @@
 -- with the regulariser; "distance to mean" shows how far each task strays.
 -- The test losses of the mean-regularised run are several times lower.
 --
--- The claim (tests/test_e2e_regs.c): the mean-regularised model's mean
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_regs.c asserts it): the mean-regularised model's mean
 -- test loss is below half of the independent models' (lambda = 0, the same
 -- network trained task by task), and its mean pairwise task distance is
 -- smaller.
@@ -23,6 +24,8 @@
 -- Run: mtlab run experiments/31_mean_regularised.lua
 --      mtlab experiments/31_mean_regularised.lua     (the workbench)
 local mtl = require "mtl"
+
+local function test_loss(run) return mtl.stats.mean(mtl.stats.task_values(run, "test_loss")) end
 
 local T = 8
 local tasks = {}
@@ -48,4 +51,21 @@ return mtl.compare {
   mtl.variant(independent, { name = "mean regularised",
     description = "The same tasks pulled toward their mean weight vector.",
     regularizers = { mtl.reg.mean_reg { lambda = 0.1 } } }),
+  claim = {
+    text = "the mean-regularised model's mean test loss is below half of the independent one's, and its tasks "
+      .. "draw together (mean pairwise weight distance below 0.8 of independent)",
+    check = function(r)
+      local function mean_distance(run)
+        local v = {}
+        for _, row in ipairs(run.matrices["task distance"].last) do for _, x in ipairs(row) do v[#v + 1] = x end end
+        return mtl.stats.mean(v)
+      end
+      local indep, meanreg = test_loss(r[1]), test_loss(r[2])
+      local d1, d2 = mean_distance(r[1]), mean_distance(r[2])
+      return meanreg < 0.5 * indep and d2 < 0.8 * d1,
+        string.format("test loss: mean regularised %.4f, independent %.4f; task distance %.3f vs %.3f", meanreg,
+                      indep, d2, d1)
+    end,
+    seeds = { 1 }, draws = { 0, 1, 2, 3, 4 },
+  },
 }

@@ -20,7 +20,8 @@
 -- clusters in config.json (data.clusters). "task distance" shows two tight
 -- groups far apart.
 --
--- The claim (tests/test_e2e_regs.c): the learned co-membership equals the
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_regs.c asserts it): the learned co-membership equals the
 -- true clustering (mean co-membership 1 within true clusters and 0
 -- across, with margins), and the clustered model's mean test loss is
 -- below both the independent and the mean-regularised models'.
@@ -28,6 +29,21 @@
 -- Run: mtlab run experiments/32_task_clustering.lua
 --      mtlab experiments/32_task_clustering.lua     (the workbench)
 local mtl = require "mtl"
+
+local function test_loss(run) return mtl.stats.mean(mtl.stats.task_values(run, "test_loss")) end
+
+-- the mean of M[s][t] over pairs s ~= t in the same true cluster, and across
+local function within_across(M, cl)
+  local w, a = {}, {}
+  for s = 1, #cl do
+    for t = 1, #cl do
+      if s ~= t then
+        if cl[s] == cl[t] then w[#w + 1] = M[s][t] else a[#a + 1] = M[s][t] end
+      end
+    end
+  end
+  return mtl.stats.mean(w), mtl.stats.mean(a)
+end
 
 local T = 8
 local tasks = {}
@@ -54,4 +70,16 @@ return mtl.compare {
     description = "k-means clusters of the task weights, pulled to their cluster mean.",
     regularizers = { mtl.reg.cluster { clusters = 2, update_every = 50,
                                        eps_m = 0, eps_b = 0, eps_w = 0.1 } } }),
+  claim = {
+    text = "the learned co-membership equals the true clusters (at least 0.9 within, at most 0.1 across), and the "
+      .. "clustered model's mean test loss is below 0.8 of both the independent and the mean-regularised one's",
+    check = function(r)
+      local within, across = within_across(r[3].matrices["cluster co-membership"].last, r[3].config.data.clusters)
+      local indep, meanreg, clustered = test_loss(r[1]), test_loss(r[2]), test_loss(r[3])
+      return within >= 0.9 and across <= 0.1 and clustered < 0.8 * indep and clustered < 0.8 * meanreg,
+        string.format("co-membership %.2f within true clusters, %.2f across; test loss clustered %.4f, independent "
+                      .. "%.4f, mean regularised %.4f", within, across, clustered, indep, meanreg)
+    end,
+    seeds = { 1 }, draws = { 0, 1, 2, 3, 4 },
+  },
 }

@@ -16,7 +16,8 @@
 -- shows the two clusters as two bright blocks; "task covariance" is Omega
 -- itself. Compare with data.clusters in config.json.
 --
--- The claim (tests/test_e2e_regs.c): the learned correlation is higher
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_regs.c asserts it): the learned correlation is higher
 -- within the true clusters than across them (mean within minus mean across
 -- above 0.3), and the model's mean test loss is below the independent
 -- models'.
@@ -24,6 +25,21 @@
 -- Run: mtlab run experiments/33_task_covariance.lua
 --      mtlab experiments/33_task_covariance.lua     (the workbench)
 local mtl = require "mtl"
+
+local function test_loss(run) return mtl.stats.mean(mtl.stats.task_values(run, "test_loss")) end
+
+-- the mean of M[s][t] over pairs s ~= t in the same true cluster, and across
+local function within_across(M, cl)
+  local w, a = {}, {}
+  for s = 1, #cl do
+    for t = 1, #cl do
+      if s ~= t then
+        if cl[s] == cl[t] then w[#w + 1] = M[s][t] else a[#a + 1] = M[s][t] end
+      end
+    end
+  end
+  return mtl.stats.mean(w), mtl.stats.mean(a)
+end
 
 local T = 8
 local tasks = {}
@@ -46,4 +62,16 @@ return mtl.compare {
   mtl.variant(independent, { name = "task covariance",
     description = "MTRL: Omega learned in closed form every 50 steps.",
     regularizers = { mtl.reg.task_cov { lambda = 0.1, update_every = 50 } } }),
+  claim = {
+    text = "the learned task correlation is higher within the true clusters than across them (by more than 0.3), "
+      .. "and the task-covariance model's mean test loss is below 0.8 of the independent one's",
+    check = function(r)
+      local within, across = within_across(r[2].matrices["task correlation"].last, r[2].config.data.clusters)
+      local indep, cov = test_loss(r[1]), test_loss(r[2])
+      return within - across > 0.3 and cov < 0.8 * indep,
+        string.format("task correlation %.2f within true clusters, %.2f across; test loss task covariance %.4f, "
+                      .. "independent %.4f", within, across, cov, indep)
+    end,
+    seeds = { 1 }, draws = { 0, 1, 2, 3, 4 },
+  },
 }

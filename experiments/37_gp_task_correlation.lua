@@ -12,7 +12,8 @@
 -- on the diagonal as the hyperparameters are learned; the band (the first
 -- matrix) shows the four fits.
 --
--- The claim (tests/test_e2e_nonneural.c), on the learned "task
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_nonneural.c asserts it), on the learned "task
 -- correlation": within each group at least 0.7 and between groups at most
 -- 0.45 in absolute value, on every run; averaged over data draws it is the
 -- true matrix within 0.1 in every entry. Checked on 5 training seeds x 3
@@ -40,4 +41,23 @@ groups unrelated. Watch "task correlation" (key m) form two blocks.]],
   topology = mtl.model.gp { kernel = "rbf", rank = 2 },
   optim = mtl.optim.adam { lr = 0.05 },
   train = { steps = 300, eval_every = 10, seed = 1 },
+  claim = {
+    text = "the learned task correlation is at least 0.7 within each group and at most 0.45 in absolute value "
+      .. "between groups, on every run",
+    check = function(r)
+      local p = r[1].config.data.params
+      local g, C = p.groups, r[1].matrices["task correlation"].last
+      local within, across = 1, 0
+      for s = 1, #g do
+        for t = 1, #g do
+          if s ~= t then
+            if g[s] == g[t] then within = math.min(within, C[s][t]) else across = math.max(across, math.abs(C[s][t])) end
+          end
+        end
+      end
+      return within >= 0.7 and across <= 0.45,
+        string.format("task correlation: at least %.3f within the groups, at most %.3f across", within, across)
+    end,
+    seeds = { 1, 2, 3, 4, 5 }, draws = { 0, 1, 2 },
+  },
 }

@@ -70,7 +70,8 @@
 --      (exit code 1: the nash_mtl and imtl_g runs end with their errors)
 local mtl = require "mtl"
 
-local starts = { { -8.5, 7.5 }, { -8.5, -5 }, { 9, 9 }, { -7.5, -0.5 }, { 9, -1 } }
+local toy = require "lib.cagrad_toy" -- the claim's judgements of end points
+local starts = toy.starts
 
 local methods = {
   { "equal", "Linear scalarisation: the gradient of f1 + f2." },
@@ -105,4 +106,40 @@ for _, m in ipairs(methods) do
     }
   end
 end
+runs.claim = {
+  text = "equal weighting stalls in the valley from (-8.5, 7.5) and (9, 9) and reaches the middle of the front "
+    .. "from the other starts; mgda and pcgrad reach the front from all five and stop where they meet it "
+    .. "(end points spread over more than 4 in x1); cagrad reaches its middle from all five; imtl_g stops on "
+    .. "the front, away from its middle, with its dependence error; nash_mtl ends with its error from every "
+    .. "start, on the front from the three starts below the valley",
+  check = function(r)
+    local expect = {}
+    local function add(label, s, test, what) expect[#expect + 1] = { label, s, test, what } end
+    local function middle(run) return toy.middle(run, 0.5) end
+    for s = 1, 5 do
+      if s == 1 or s == 3 then add("equal", s, toy.stuck, "stalled above x2 = 0")
+      else add("equal", s, middle, "the middle of the front") end
+      add("mgda", s, toy.stops, "on the front where it met it")
+      add("pcgrad", s, toy.stops, "on the front where it met it")
+      add("cagrad", s, middle, "the middle of the front")
+      add("imtl_g", s, function(run)
+        return run.status == "failed" and run.message:find("the task gradients are linearly dependent", 1, true)
+          and toy.on_front(run) and math.abs(toy.at(run)[1]) > 1.5
+      end, "failed on the front (dependent gradients), away from the middle")
+      add("nash_mtl", s, function(run)
+        return run.status == "failed" and run.message:find("no solution of alpha_i (G G^T alpha)_i = 1", 1, true)
+          and (s == 1 or s == 3 or toy.on_front(run))
+      end, "failed (no bargaining solution)" .. ((s == 1 or s == 3) and "" or " on the front"))
+    end
+    local ok, msg = toy.judge(r, expect)
+    for _, m in ipairs { "mgda", "pcgrad", "imtl_g" } do
+      local spread = toy.spread(r, m)
+      if not (spread > 4) then
+        ok, msg = false, msg .. string.format("; %s's end points spread over %.3g in x1 (expected > 4)", m, spread)
+      end
+    end
+    return ok, msg
+  end,
+  seeds = { 1 }, draws = { 0 },
+}
 return mtl.compare(runs)

@@ -20,7 +20,8 @@
 -- metrics.csv's weight column holds w_i = 1/(2 sigma_i^2).
 -- Run slowly to watch: mtlab experiments/41_kendall_uncertainty.lua --speed 200
 --
--- The claim (tests/test_e2e_weighting.c): at the end sigma_1 / sigma_2,
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_weighting.c asserts it): at the end sigma_1 / sigma_2,
 -- from the weight column as sqrt(w_2 / w_1), is between 6 and 16 (10
 -- expected), and each sigma_i^2 is within a factor 1.5 of its task's
 -- final training loss.
@@ -45,4 +46,18 @@ show sigma_1 near 10 and sigma_2 near 1, so y1's loss is weighted by
   weighting = mtl.weight.uncertainty { lr = 0.025 },
   optim = mtl.optim.adam { lr = 0.01 },
   train = { batch = 64, steps = 3000, eval_every = 100, seed = 1 },
+  claim = {
+    text = "at the end sigma_1 / sigma_2 (from the weights w_i = 1 / (2 sigma_i^2)) is between 6 and 16 (the noise "
+      .. "ratio is 10), and each sigma_i^2 is within a factor 1.5 of its task's final training loss",
+    check = function(r)
+      local t = r[1].tasks
+      local ratio = math.sqrt(t.y2.weight / t.y1.weight)
+      local s1, s2 = 1 / (2 * t.y1.weight), 1 / (2 * t.y2.weight)
+      local l1, l2 = t.y1.train_loss, t.y2.train_loss
+      return ratio > 6 and ratio < 16 and s1 > l1 / 1.5 and s1 < 1.5 * l1 and s2 > l2 / 1.5 and s2 < 1.5 * l2,
+        string.format("sigma_1 / sigma_2 = %.2f; sigma^2 %.4g and %.4g against training losses %.4g and %.4g", ratio,
+                      s1, s2, l1, l2)
+    end,
+    seeds = { 1, 2, 3, 4, 5 }, draws = { 0, 1, 2 },
+  },
 }

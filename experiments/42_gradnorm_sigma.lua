@@ -19,7 +19,8 @@
 -- toward 2 and "large" falls toward 0 within the first hundred steps;
 -- equal stays at 1 and 1. 'c' compares the final losses of both runs.
 --
--- The claim (tests/test_e2e_weighting.c): at every evaluation GradNorm's
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_weighting.c asserts it): at every evaluation GradNorm's
 -- weights sum to 2 (within 1e-3); at the end the weight of "small" is
 -- above 1.5 and that of "large" below 0.5; and the small task's test loss
 -- is below 0.7 times its test loss under equal weighting (it drops from
@@ -51,4 +52,17 @@ return mtl.compare {
     description = "GradNorm (alpha 0.12): balances the gradient norms at the last shared layer.",
     weighting = mtl.weight.gradnorm { alpha = 0.12 },
   }),
+  claim = {
+    text = "at the end GradNorm's weight of \"small\" is above 1.5 and that of \"large\" below 0.5; the small task's "
+      .. "test loss is below 0.7 times its test loss under equal weighting, the large task's rises by less than 15%",
+    check = function(r)
+      local eq, gn = r[1].tasks, r[2].tasks
+      local ok = gn.small.weight > 1.5 and gn.large.weight < 0.5 and gn.small.test_loss < 0.7 * eq.small.test_loss
+        and gn.large.test_loss < 1.15 * eq.large.test_loss
+      return ok, string.format("gradnorm's weights: small %.3f, large %.3f; test loss small %.4g (equal %.4g), "
+                               .. "large %.4g (equal %.4g)", gn.small.weight, gn.large.weight, gn.small.test_loss,
+                               eq.small.test_loss, gn.large.test_loss, eq.large.test_loss)
+    end,
+    seeds = { 1, 2, 3, 4, 5 }, draws = { 0, 1, 2 },
+  },
 }

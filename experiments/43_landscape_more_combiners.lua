@@ -59,7 +59,8 @@
 --      mtlab run experiments/43_landscape_more_combiners.lua
 local mtl = require "mtl"
 
-local starts = { { -8.5, 7.5 }, { -8.5, -5 }, { 9, 9 }, { -7.5, -0.5 }, { 9, -1 } }
+local toy = require "lib.cagrad_toy" -- the claim's judgements of end points
+local starts = toy.starts
 
 local methods = {
   { "equal", "Linear scalarisation: the gradient of f1 + f2." },
@@ -97,4 +98,33 @@ for _, m in ipairs(methods) do
 end
 runs[#runs + 1] = run("famo", starts[5], 40, "famo offset 40",
                       "FAMO with the losses shifted by +40 instead of +20.")
+runs.claim = {
+  text = "aligned_mtl and gradvac reach the middle of the front from all five starts; upgrad reaches the front "
+    .. "from all five and stops where it meets it; equal, graddrop and famo are still in the valley from "
+    .. "(-8.5, 7.5) and (9, 9) after 200000 steps, equal and graddrop reach the middle from the other starts, "
+    .. "famo an end of the front (|x1| > 6); with offset 40 famo ends in the middle (|x1| < 1)",
+  check = function(r)
+    local expect = {}
+    local function add(label, s, test, what) expect[#expect + 1] = { label, s, test, what } end
+    local function middle(run) return toy.middle(run, 0.5) end
+    for s = 1, 5 do
+      add("aligned_mtl", s, middle, "the middle of the front")
+      add("upgrad", s, toy.stops, "on the front where it met it")
+      add("gradvac", s, middle, "the middle of the front")
+      for _, m in ipairs { "equal", "graddrop", "famo" } do
+        if s == 1 or s == 3 then add(m, s, toy.stuck, "stalled above x2 = 0")
+        elseif m ~= "famo" then add(m, s, middle, "the middle of the front")
+        else
+          add(m, s, function(run)
+            return run.status == "finished" and toy.on_front(run) and math.abs(toy.at(run)[1]) > 6
+          end, "an end of the front (|x1| > 6)")
+        end
+      end
+    end
+    expect[#expect + 1] = { run = toy.run(r, "famo offset 40", toy.starts[5]),
+                            [3] = function(run) return toy.middle(run, 1.0) end, [4] = "the middle of the front" }
+    return toy.judge(r, expect)
+  end,
+  seeds = { 1 }, draws = { 0 },
+}
 return mtl.compare(runs)

@@ -26,7 +26,8 @@
 -- falling; in the probe run it falls toward zero. Accuracies: type
 -- run:val() in the console (':').
 --
--- The claim (tests/test_e2e_teaching.c checks it): the probe predicts the
+-- The claim (the `claim` at the end of this script: `mtlab run`
+-- prints its verdict, tests/test_e2e_teaching.c asserts it): the probe predicts the
 -- scanner from the trunk (test accuracy > 0.85); with the adversary the
 -- scanner's test accuracy falls below 0.45 (chance is 0.25), and the
 -- label's test accuracy stays within 3 points of the probe run. Measured
@@ -38,7 +39,7 @@
 --      mtlab experiments/51_adversarial.lua   (the workbench)
 local mtl = require "mtl"
 
-math.randomseed(51)
+math.randomseed(mtl.data_seed(51))
 local dz, ds, S = 10, 10, 4
 local function gauss()
   return math.sqrt(-2 * math.log(1 - math.random())) * math.cos(2 * math.pi * math.random())
@@ -95,4 +96,18 @@ label keeps its accuracy: the representation is domain-invariant.]],
       mtl.aux.adversarial { name = "scanner", classes = S, reverse = 1 },
     },
   }),
+  claim = {
+    text = "gradient reversal hides the scanner from its adversary (accuracy from > 0.85 with the probe to "
+      .. "< 0.45, chance 0.25; its loss near log 4) while the label keeps its accuracy (> 0.9, within 0.03)",
+    check = function(r)
+      local probe, adv = r["probe"].tasks, r["adversarial (lambda = 1)"].tasks
+      local sp, sa = probe.scanner.test_metric, adv.scanner.test_metric
+      local lp, la = probe.label.test_metric, adv.label.test_metric
+      return sp > 0.85 and sa < 0.45 and math.abs(lp - la) < 0.03 and la > 0.9
+          and adv.scanner.test_loss > 1.0 and probe.scanner.test_loss < 0.5,
+        string.format("scanner accuracy: probe %.3f, adversary %.3f (loss %.3f); label %.3f / %.3f", sp, sa,
+                      adv.scanner.test_loss, lp, la)
+    end,
+    seeds = { 1, 2, 3, 4, 5 }, draws = { 0, 1, 2 },
+  },
 }

@@ -230,6 +230,9 @@ mtl.method_names = core.method_names
 mtl.seeds = core.seeds
 mtl.draw = core.draw()
 mtl.data_seed = core.data_seed
+-- mtl.landscape("cagrad_toy", { x1, x2 }) -> f1, f2: an analytic
+-- landscape's objectives at a point (for claims about end points)
+mtl.landscape = core.landscape
 
 -- Small statistics for claims (docs/lua-api.md "Claims"): the finite
 -- values of a list; NaN when there are none.
@@ -266,6 +269,17 @@ function stats.geomean(xs)
 end
 function stats.min(xs) local v = finite(xs); table.sort(v); return v[1] or 0 / 0 end
 function stats.max(xs) local v = finite(xs); table.sort(v); return v[#v] or 0 / 0 end
+-- the list of tasks.<t>.<field> of a run's main tasks (every task with
+-- all = true), in task-name order
+function stats.task_values(run, field, all)
+  local names, out = {}, {}
+  for name, t in pairs(run.tasks) do
+    if all or not t.aux then names[#names + 1] = name end
+  end
+  table.sort(names)
+  for i, name in ipairs(names) do out[i] = run.tasks[name][field] end
+  return out
+end
 -- the list f(x) of every x of xs
 function stats.map(xs, f)
   local out = {}

@@ -153,4 +153,40 @@ static inline int count_lines(const char *s)
     return n;
 }
 
+/* Runs `mtlab run experiments/<name>.lua --out <name> -q [extra]` and
+ * asserts that every run finished and the script's claim held: exit 0 and
+ * "held": true in <tmp>/<name>/claims.json (each claim's message goes to
+ * stderr). The claim itself is written once, in the script. Returns the
+ * run's top folder (static). */
+static inline const char *e2e_claim_holds(const char *root, const char *name, const char *extra)
+{
+    static char top[700];
+    char args[1600], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "run '%s/experiments/%s.lua' --out '%s' -q%s%s", root, name, name,
+             extra ? " " : "", extra ? extra : "");
+    int rc = e2e_run(args, &out, &err);
+    snprintf(top, sizeof top, "%s/%s", e2e_tmpdir(), name);
+    char p[800];
+    snprintf(p, sizeof p, "%s/claims.json", top);
+    char *claims = e2e_read(p);
+    const char *line = out ? strstr(out, "claim ") : NULL;
+    for (; line; line = strstr(line + 1, "\nclaim ")) {
+        const char *l = line[0] == '\n' ? line + 1 : line, *nl = strchr(l, '\n');
+        fprintf(stderr, "  %s: %.*s\n", name, nl ? (int)(nl - l) : (int)strlen(l), l);
+    }
+    if (rc != 0 || !claims || strstr(claims, "\"held\":\tfalse") || strstr(claims, "\"held\":\tnull")) {
+        fprintf(stderr, "mtlab %s: exit %d\n%s\n%s\n%s\n", args, rc, out ? out : "", err ? err : "",
+                claims ? claims : "(no claims.json)");
+        if (rc == 0) rc = -1;
+    }
+    free(out);
+    free(err);
+    free(claims);
+    if (rc != 0) {
+        fprintf(stderr, "%s: the claim did not hold (or a run failed)\n", name);
+        fail();
+    }
+    return top;
+}
+
 #endif

@@ -61,11 +61,12 @@ static void add_to_summary(const char *dir, const cJSON *claims)
     cJSON_Delete(o);
 }
 
-int app_claims_verdicts(mtlua_session *s, const char *out, const char *const *dirs, int nrun, const char *skip,
-                        int quiet)
+/* The verdicts of the claims declared on the sweep (sweep = 1) or not. */
+static int verdicts(mtlua_session *s, int sweep, const char *out, const char *const *dirs, int nrun, const char *skip,
+                    int quiet)
 {
     int n = mtlua_claim_count(s), code = MT_EXIT_OK, checked = 0;
-    for (int j = 0; j < n; j++) checked += !mtlua_claim_at(s, j)->on_sweep;
+    for (int j = 0; j < n; j++) checked += mtlua_claim_at(s, j)->on_sweep == sweep;
     if (!checked) return MT_EXIT_OK;
     cJSON *top = cJSON_CreateObject();
     cJSON_AddStringToObject(top, "script", mtlua_script(s));
@@ -74,7 +75,7 @@ int app_claims_verdicts(mtlua_session *s, const char *out, const char *const *di
     int all = 1;
     for (int j = 0; j < n; j++) {
         const mtlua_claim_info *k = mtlua_claim_at(s, j);
-        if (k->on_sweep) continue;
+        if (k->on_sweep != sweep) continue;
         cJSON *c = claim_json(k);
         cJSON_AddItemToArray(arr, c);
         if (skip) {
@@ -110,6 +111,37 @@ int app_claims_verdicts(mtlua_session *s, const char *out, const char *const *di
     if (nrun == 1) add_to_summary(dirs[0], arr);
     cJSON_Delete(top);
     fflush(stdout);
+    return code;
+}
+
+int app_claims_verdicts(mtlua_session *s, const char *out, const char *const *dirs, int nrun, const char *skip,
+                        int quiet)
+{
+    return verdicts(s, 0, out, dirs, nrun, skip, quiet);
+}
+
+int app_claims_sweep(const char *script, const mtlua_override *ov, int nov, const char *out, int complete)
+{
+    mtlua_session *s;
+    if (mtlua_open(script, ov, nov, &s)) {
+        fprintf(stderr, "mtlab: sweep: %s\n", mt_last_error());
+        return MT_EXIT_FAILED;
+    }
+    int code = MT_EXIT_OK, any = 0;
+    for (int j = 0; j < mtlua_claim_count(s); j++) any |= mtlua_claim_at(s, j)->on_sweep;
+    if (any) {
+        char path[1400], *text = NULL;
+        snprintf(path, sizeof path, "%s/sweep.json", out);
+        const char *skip = complete ? NULL : "not every run of the sweep is done";
+        if (!skip && mt_read_text(path, &text, NULL)) skip = "no sweep.json";
+        if (!skip && mtlua_claim_add_json(s, "sweep", text)) {
+            fprintf(stderr, "mtlab: sweep: %s\n", mt_last_error());
+            skip = "sweep.json could not be read";
+        }
+        mt_free(text);
+        code = verdicts(s, 1, out, NULL, 0, skip, 0);
+    }
+    mtlua_close(s);
     return code;
 }
 

@@ -13,6 +13,11 @@
  * one failed, else MT_EXIT_OK. */
 int app_claims_verdicts(mtlua_session *s, const char *out, const char *const *dirs, int nrun, const char *skip,
                         int quiet);
+/* The claims on the mtl.sweep of SCRIPT (opened with ov), after `mtlab
+ * sweep` aggregated OUT: results.sweep is OUT/sweep.json; verdicts
+ * printed and written to OUT/claims.json. complete: every run is done
+ * (else they are "not checked"). MT_EXIT_CLAIM when one failed. */
+int app_claims_sweep(const char *script, const mtlua_override *ov, int nov, const char *out, int complete);
 /* "claim held: <message>" or "claim FAILED: <message>". */
 void app_claim_line(const mtlua_claim_info *k, const mtlua_verdict *v, char *out, size_t n);
 /* mtlab run SCRIPT --claims-thorough: every claim over its seeds x

@@ -11,6 +11,7 @@
 #include "mtl/methods.h"
 #include "core/log.h"
 #include "run/lifecycle.h"
+#include "run/result.h"
 #include "tui/pane_band.h"
 #include "tui/pane_landscape.h"
 #include "core/mem.h"
@@ -289,6 +290,20 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     return code;
 }
 
+/* The status summary.json of DIR records (1), or 0 when it has none. */
+static int run_status(const char *dir, char *out, size_t n)
+{
+    mt_run_result r;
+    char path[1400];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if (result_read_summary(path, &r)) {
+        mt_clear_error();
+        return 0;
+    }
+    snprintf(out, n, "%s", r.status);
+    return 1;
+}
+
 int app_run_headless(const app_options *o)
 {
     mt_log_set_sink(log_to_stderr, NULL, NULL);
@@ -332,13 +347,20 @@ int app_run_headless(const app_options *o)
         int c = run_one(s, i, o->baselines_dir ? o->baselines_dir : out, dir, &pg, o->load, lr);
         if (c > code) code = c;
         dirp[nrun++] = dir;
-        /* what the claims see: the run's summary.json and config.json */
-        if (c == MT_EXIT_OK && mtlua_claim_add_result(s, i, dir)) {
-            fprintf(stderr, "mtlab: %s\n", mt_last_error());
-            code = MT_EXIT_FAILED;
+        /* what the claims see: the run's summary.json and config.json. A
+         * run that ended (finished, diverged, failed) is judged by the
+         * claim; one interrupted or never started leaves it unchecked. */
+        char status[32] = "";
+        if (c != MT_EXIT_USAGE && run_status(dir, status, sizeof status) && strcmp(status, "interrupted") != 0 &&
+            strcmp(status, "stopped") != 0) {
+            if (mtlua_claim_add_result(s, i, dir)) {
+                fprintf(stderr, "mtlab: %s\n", mt_last_error());
+                if (code == MT_EXIT_OK) code = MT_EXIT_FAILED;
+            }
+        } else if (!skip[0]) {
+            snprintf(skip, sizeof skip, "\"%s\" %s", mtlua_experiment(s, i)->name,
+                     status[0] ? status : "did not run");
         }
-        if (c != MT_EXIT_OK && !skip[0])
-            snprintf(skip, sizeof skip, "\"%s\" did not finish", mtlua_experiment(s, i)->name);
         if (mtlua_stop_requested(s)) break;
     }
     if (lr && n > 1 && only < 0 && landscape_write_all(lr, out, o->script)) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "app.h"
+#include "claims.h"
 #include "core/mem.h"
 #include "run/rundir.h"
 #include "sweep.h"
@@ -220,6 +221,13 @@ static int aggregate(const mt_sweep_plan *p, const task_list *tl, const char *ou
     print_report(p, res, &t);
     printf("  -> %s/sweep.csv, sweep.json, sweep.svg\n", out);
     if (done < p->nruns) code = MT_EXIT_FAILED;
+    /* the claims on the sweep, judged on sweep.json */
+    mtlua_override ov[MT_SWEEP_MAX_SETS];
+    int nov = 0;
+    for (int i = 0; i < p->spec.nsets && nov < MT_SWEEP_MAX_SETS; i++)
+        ov[nov++] = (mtlua_override){p->spec.set[i].key, p->spec.set[i].value, NULL};
+    int cc = app_claims_sweep(p->spec.script, ov, nov, out, code == MT_EXIT_OK && done == p->nruns);
+    if (cc != MT_EXIT_OK && code == MT_EXIT_OK) code = cc;
     sweep_table_free(&t);
     sweep_results_free(res);
     return code;

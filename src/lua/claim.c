@@ -215,6 +215,41 @@ static void push_results(mtlua_session *s)
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->results_ref);
 }
 
+/* run.history(name) -> { { step = s, value = rows }, ... }: every update
+ * of the matrix `name` the run recorded (relations.jsonl of its folder,
+ * the upvalue), oldest first; an empty list when it published none. */
+static int run_history(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    char path[1400], *text;
+    snprintf(path, sizeof path, "%s/relations.jsonl", lua_tostring(L, lua_upvalueindex(1)));
+    lua_newtable(L);
+    if (mt_read_text(path, &text, NULL)) {
+        mt_clear_error();
+        return 1;
+    }
+    int n = 0;
+    for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl) *nl = '\0';
+        if (!strstr(line, name)) continue; /* cheap filter before parsing */
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(o, "name");
+        if (cJSON_IsString(nm) && strcmp(nm->valuestring, name) == 0) {
+            lua_createtable(L, 0, 2);
+            const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "step");
+            lua_pushinteger(L, cJSON_IsNumber(st) ? (lua_Integer)st->valuedouble : -1);
+            lua_setfield(L, -2, "step");
+            push_json(L, cJSON_GetObjectItemCaseSensitive(o, "values"));
+            lua_setfield(L, -2, "value");
+            lua_rawseti(L, -2, ++n);
+        }
+        cJSON_Delete(o);
+    }
+    mt_free(text);
+    return 1;
+}
+
 typedef struct {
     cJSON *sum, *cfg;
     const char *dir;
@@ -233,6 +268,9 @@ static int add_protected(lua_State *L)
     }
     lua_pushstring(L, a->dir);
     lua_setfield(L, -2, "dir");
+    lua_pushstring(L, a->dir);
+    lua_pushcclosure(L, run_history, 1);
+    lua_setfield(L, -2, "history");
     lua_pushinteger(L, a->i + 1);
     lua_setfield(L, -2, "index");
     lua_pushvalue(L, -1);
@@ -384,11 +422,12 @@ mt_status mtlua_claim_check(mtlua_session *s, int j, mtlua_verdict *v)
             goto out;
         }
         if (v->message[0]) say(v, "; ");
-        if (lua_type(L, -1) == LUA_TSTRING) say(v, "%s; ", lua_tostring(L, -1));
+        int note = lua_type(L, -1) == LUA_TSTRING;
+        if (note) say(v, "%s", lua_tostring(L, -1));
         v->statistic = mtlua_claim_statistic(k->statistic, v->value, v->nvalues);
         int ok = k->has_above ? v->statistic > k->above : v->statistic < k->below;
-        if (v->nvalues == 1) say(v, "%.4g", v->statistic);
-        else say(v, "%s of %d = %.4g", k->statistic, v->nvalues, v->statistic);
+        if (v->nvalues == 1) say(v, "%s%.4g", note ? " = " : "", v->statistic);
+        else say(v, "%s%s of %d = %.4g", note ? ": " : "", k->statistic, v->nvalues, v->statistic);
         say(v, "%s %s %.4g", ok ? "" : ", not", k->has_above ? ">" : "<", k->has_above ? k->above : k->below);
         if (!ok) v->held = 0;
     }

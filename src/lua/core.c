@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "core/strutil.h"
 #include "lua_internal.h"
+#include "data/landscape.h"
 #include "mtl/combine.h"
 #include "mtl/methods.h"
 
@@ -215,11 +216,37 @@ static int core_data_seed(lua_State *L)
     return 1;
 }
 
+/* mtl.landscape(problem, x) -> f1, f2: the two objectives of an analytic
+ * landscape (mtl.share.landscape's problems) at the point x, from the same
+ * code the landscape topology trains on, so a claim can judge end points
+ * (e.g. whether a point of the front dominates them). */
+static int core_landscape(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    const mt_landscape *ls = landscape_find(name);
+    if (!ls) return luaL_error(L, "mtl.landscape: no landscape \"%s\"", name);
+    int d = (int)luaL_len(L, 2);
+    if (d < 1 || d > 4096 || (ls->dim > 0 && d != ls->dim))
+        return luaL_error(L, "mtl.landscape: %s takes a point of %d coordinates, got %d", name, ls->dim, d);
+    double x[4096], f[2];
+    for (int j = 0; j < d; j++) {
+        lua_geti(L, 2, j + 1);
+        if (!lua_isnumber(L, -1)) return luaL_error(L, "mtl.landscape: x[%d] is not a number", j + 1);
+        x[j] = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+    }
+    ls->eval(x, d, f, NULL);
+    lua_pushnumber(L, f[0]);
+    lua_pushnumber(L, f[1]);
+    return 2;
+}
+
 int luaopen_mtl_core(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"method_names", core_method_names}, {"data_names", core_data_names}, {"combine", core_combine}, {"closest", core_closest},
                                    {"where", core_where}, {"seeds", core_seeds}, {"draw", core_draw},
-                                   {"data_seed", core_data_seed},
+                                   {"data_seed", core_data_seed}, {"landscape", core_landscape},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushstring(L, MTLAB_VERSION);

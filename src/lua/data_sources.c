@@ -226,6 +226,10 @@ static mt_status build_related(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_r
     if (synth_clustered(&r->ds, &o, &truth)) return vfail(c, NULL, "%s", mt_last_error());
     r->ntruth = o.ntasks;
     for (int t = 0; t < o.ntasks; t++) r->truth_cluster[t] = truth.cluster[t];
+    if (truth.support_idx && truth.support <= MT_TRUTH_SUPPORT_MAX) {
+        r->nsupport = truth.support;
+        memcpy(r->truth_support, truth.support_idx, (size_t)truth.support * sizeof *truth.support_idx);
+    }
     synth_cluster_truth_free(&truth);
     double fv = tparam_num(p, related_params, "val"), ft = tparam_num(p, related_params, "test");
     so.val = fv < 1 ? (long)(fv * r->ds.n) : (long)fv;

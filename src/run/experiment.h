@@ -71,6 +71,8 @@ typedef struct {
 
 /* The dataset and its split, shared by every experiment a script returns
  * (same data, same split) and freed with the last reference. */
+#define MT_TRUTH_SUPPORT_MAX 1024 /* true support features recorded (config.json) */
+
 typedef struct {
     mt_dataset ds;
     mt_split split;
@@ -86,6 +88,10 @@ typedef struct {
      * comparing with learned relationships (ntruth = 0 otherwise) */
     int ntruth;
     int truth_cluster[MT_MAX_TASKS];
+    /* the true shared support (0-based feature indices, ascending) of such
+     * a family, for judging feature selection (nsupport = 0 otherwise) */
+    int nsupport;
+    int truth_support[MT_TRUTH_SUPPORT_MAX];
 } mt_data_ref;
 
 mt_data_ref *data_ref_new(void);

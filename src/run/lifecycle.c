@@ -55,7 +55,7 @@ static void rec_metric(void *ud, long step, int epoch, mt_split_kind split, cons
     if (lc->inner.metric) lc->inner.metric(lc->inner.ud, step, epoch, split, task, loss, metric, weight);
     for (int k = 0; k < lc->e->ntasks; k++)
         if (strcmp(lc->e->task[k].name, task) == 0)
-            rundir_best_note(&lc->best, k, metric_higher_is_better(lc->e->task[k].metric), split, step, loss, metric);
+            rundir_best_note(&lc->best, k, metric_higher_is_better(lc->e->task[k].metric), split, step, loss, metric, weight);
 }
 
 /* A switch of the weighting becomes a mark on the monitor's time axes. */

@@ -105,6 +105,7 @@ static void matrix_free(mt_matrix *x)
     mt_free(x->col_labels);
     mt_free(x->ema);
     mt_free(x->mean);
+    mt_free(x->first);
     mt_free(x->count);
     series_free(&x->trail);
     memset(x, 0, sizeof *x);
@@ -168,9 +169,10 @@ mt_matrix *monitor_matrix(mt_monitor *m, const char *name, int rows, int cols,
     x->col_labels = mt_calloc((size_t)cols, sizeof *x->col_labels);
     x->ema = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->ema);
     x->mean = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->mean);
+    x->first = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->first);
     x->count = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->count);
     x->updates = 0;
-    if (!x->v || !x->row_labels || !x->col_labels || !x->ema || !x->mean || !x->count) return NULL;
+    if (!x->v || !x->row_labels || !x->col_labels || !x->ema || !x->mean || !x->first || !x->count) return NULL;
     if (rows == 1 && cols == 2 && series_init(&x->trail, MT_MON_TRAIL)) return NULL;
     for (int i = 0; i < rows; i++)
         snprintf(x->row_labels[i], MT_MON_NAME, "%s", row_labels ? row_labels[i] : "");
@@ -190,6 +192,7 @@ void monitor_matrix_observe(const mt_monitor *m, mt_matrix *x)
     if (x->updates == 0) {
         memset(x->count, 0, (size_t)n * sizeof *x->count);
         x->first_step = x->step;
+        if (x->first) memcpy(x->first, x->v, (size_t)n * sizeof *x->first);
         series_clear(&x->trail);
     }
     if (x->trail.cap && isfinite(x->v[0]) && isfinite(x->v[1])) series_push(&x->trail, x->v[0], x->v[1]);

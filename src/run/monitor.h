@@ -62,6 +62,7 @@ typedef struct {
      * change of shape or labels starts them afresh */
     double *ema;   /* (rows, cols) exponential average, owned */
     double *mean;  /* (rows, cols) mean over the run, owned */
+    double *first; /* (rows, cols) the first update they start from, owned */
     int *count;    /* (rows, cols) finite values averaged, owned */
     long updates;  /* updates observed since the averages started */
     long first_step; /* step of the first of them */

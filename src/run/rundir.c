@@ -430,6 +430,8 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     }
     if (e->data->ntruth > 0)
         cJSON_AddItemToObject(d, "clusters", int_array(e->data->truth_cluster, e->data->ntruth));
+    if (e->data->nsupport > 0)
+        cJSON_AddItemToObject(d, "support", int_array(e->data->truth_support, e->data->nsupport));
     cJSON_AddNumberToObject(d, "train", e->data->split.train.n);
     cJSON_AddNumberToObject(d, "val", e->data->split.val.n);
     cJSON_AddNumberToObject(d, "test", e->data->split.test.n);
@@ -501,16 +503,17 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
 void rundir_best_clear(mt_run_best *b)
 {
     for (int k = 0; k < MT_MAX_TASKS; k++) {
-        b->train_loss[k] = b->val_loss[k] = b->val_metric[k] = NAN;
+        b->train_loss[k] = b->val_loss[k] = b->val_metric[k] = b->weight[k] = NAN;
         b->train_loss_step[k] = b->val_loss_step[k] = b->val_metric_step[k] = -1;
     }
 }
 
 void rundir_best_note(mt_run_best *b, int k, int higher_is_better, mt_split_kind split, long step, double loss,
-                      double metric)
+                      double metric, double weight)
 {
     if (k < 0 || k >= MT_MAX_TASKS) return;
     if (split == MT_SPLIT_TRAIN) {
+        b->weight[k] = weight;
         if (isfinite(loss) && !(b->train_loss[k] <= loss)) {
             b->train_loss[k] = loss;
             b->train_loss_step[k] = step;
@@ -548,8 +551,9 @@ static cJSON *labels_json(const char (*l)[MT_MON_NAME], int n)
 }
 
 /* The monitor's matrices: per name its shape, labels, the step of the
- * last update, how many updates the mean is over, the last values and
- * the mean over the run. A model's posterior band is a picture (band.svg),
+ * last update, how many updates the mean is over, the first and last
+ * values and the mean over the run (first and mean start afresh when
+ * the matrix changes shape). A model's posterior band is a picture (band.svg),
  * not a matrix to read, and stays out. */
 static void add_matrices(cJSON *o, const mt_monitor *m)
 {
@@ -565,6 +569,8 @@ static void add_matrices(cJSON *o, const mt_monitor *m)
         cJSON_AddItemToObject(j, "col_labels", labels_json((const char (*)[MT_MON_NAME])x->col_labels, x->cols));
         cJSON_AddNumberToObject(j, "step", (double)x->step);
         cJSON_AddNumberToObject(j, "updates", (double)x->updates);
+        cJSON_AddNumberToObject(j, "first_step", (double)x->first_step);
+        if (x->first && x->updates > 0) cJSON_AddItemToObject(j, "first", matrix_rows(x->first, x->rows, x->cols));
         cJSON_AddItemToObject(j, "last", matrix_rows(x->v, x->rows, x->cols));
         cJSON_AddItemToObject(j, "mean", matrix_rows(monitor_matrix_values(x, MT_MAT_MEAN), x->rows, x->cols));
     }
@@ -608,6 +614,7 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
             cJSON_AddNumberToObject(x, "best_val_loss_step", (double)best->val_loss_step[k]);
             cJSON_AddItemToObject(x, "best_val_metric", jrec_num(best->val_metric[k]));
             cJSON_AddNumberToObject(x, "best_val_metric_step", (double)best->val_metric_step[k]);
+            cJSON_AddItemToObject(x, "weight", jrec_num(best->weight[k]));
         }
     }
     if (res.have_baselines) cJSON_AddItemToObject(o, "delta_m_percent", jrec_num(res.delta_m));

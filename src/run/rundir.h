@@ -80,17 +80,19 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
 
 /* The best values a run saw (NaN where none), by task: the lowest
  * training-window and validation losses and the best validation metric
- * (highest or lowest as the metric goes), with the steps they came at. */
+ * (highest or lowest as the metric goes), with the steps they came at;
+ * and the last loss weight recorded. */
 typedef struct {
     double train_loss[MT_MAX_TASKS], val_loss[MT_MAX_TASKS], val_metric[MT_MAX_TASKS];
     long train_loss_step[MT_MAX_TASKS], val_loss_step[MT_MAX_TASKS], val_metric_step[MT_MAX_TASKS];
+    double weight[MT_MAX_TASKS]; /* the loss weight (or sigma) of the last training record */
 } mt_run_best;
 
 /* Every value NaN. */
 void rundir_best_clear(mt_run_best *b);
 /* Folds one metrics record (a recorder's metric call) of task k into b. */
 void rundir_best_note(mt_run_best *b, int k, int higher_is_better, mt_split_kind split, long step, double loss,
-                      double metric);
+                      double metric, double weight);
 
 /* summary.json. b: the baselines or NULL; best: or NULL; mon: the run's
  * monitor, whose matrices (their last update and their mean over the run)
