@@ -349,6 +349,92 @@ static void test_e2e_course_tour_pace(void **state)
     free(s);
 }
 
+/* ---- the lessons ------------------------------------------------------------ */
+
+/* The lesson files of experiments/lessons: how many. */
+static int count_lessons(void)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/experiments/lessons", MTLAB_ROOT);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        n += len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0;
+    }
+    closedir(d);
+    return n;
+}
+
+/* `mtlab learn` driven by keys through every lesson to its end, as a
+ * student would: enter takes the lesson the menu offers (after a lesson
+ * it offers the next), space walks the steps (showing each question's
+ * answer first), and the end checks the script's claim live: it must
+ * hold. --speed 0 keeps it fast (the lessons' slow motion is skipped). */
+static void test_e2e_course_learn_every_lesson(void **state)
+{
+    (void)state;
+    int n = count_lessons();
+    assert_true(n >= 6); /* one per survey section 3-7, one on weighting */
+    char args[1200];
+    snprintf(args, sizeof args, "learn '%s/experiments/lessons' --out lessons --speed 0 --no-color", MTLAB_ROOT);
+    tmux_start(120, 40, args);
+    int answers = 0;
+    static const char *const sections[] = {"section 3", "section 4", "section 5", "section 6", "section 7", "weighting"};
+    int seen_section[6] = {0};
+    for (int k = 0; k < n; k++) {
+        char *s = tmux_wait_for("mtlab learn:", 20); /* the menu */
+        if (!strstr(s, "mtlab learn:")) fail_msg("lesson %d: no menu", k + 1);
+        free(s);
+        tmux("send-keys -t wb Enter");
+        s = tmux_wait_for(", step 1/", 30);
+        if (!strstr(s, ", step 1/")) fail_msg("lesson %d did not start", k + 1);
+        for (int j = 0; j < 6; j++)
+            if (strstr(s, sections[j])) seen_section[j] = 1;
+        free(s);
+        int steps_seen = 1, ended = 0;
+        for (int press = 0; press < 80 && !ended; press++) {
+            tmux("send-keys -t wb Space");
+            usleep(400000);
+            s = tmux_capture();
+            if (strstr(s, "Answer:")) answers++;
+            if (strstr(s, ": the claim")) {
+                free(s);
+                s = tmux_wait_for("space: back to the lessons", 120); /* every run to its end, then the verdict */
+                if (!strstr(s, "claim held")) fail_msg("lesson %d: the claim did not hold:\n%s", k + 1, s);
+                ended = 1;
+            } else {
+                steps_seen++;
+            }
+            free(s);
+        }
+        if (!ended) fail_msg("lesson %d never reached its end", k + 1);
+        assert_true(steps_seen >= 3);
+        tmux("send-keys -t wb Space"); /* back to the menu */
+    }
+    for (int j = 0; j < 6; j++)
+        if (!seen_section[j]) fail_msg("no lesson for %s", sections[j]);
+    assert_true(answers >= n); /* every lesson asks at least one question */
+    char *s = tmux_wait_for("mtlab learn:", 20);
+    free(s);
+    tmux("send-keys -t wb q");
+    s = tmux_wait_for("MTLAB_EXITED=0", 20);
+    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
+    free(s);
+    /* every lesson recorded its runs */
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/lessons", e2e_tmpdir());
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int folders = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) folders += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(folders, n);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -369,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_e2e_course_landscape_headless),
         cmocka_unit_test(test_e2e_course_landscape_screen),
         cmocka_unit_test(test_e2e_course_tour_pace),
+        cmocka_unit_test(test_e2e_course_learn_every_lesson),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -112,7 +112,9 @@ int app_learn(const app_options *o)
             return MT_EXIT_USAGE;
         }
         int num = ls[i].section[0] >= '0' && ls[i].section[0] <= '9';
-        snprintf(item[i], sizeof item[i], "%s%-10s %s", num ? "section " : "", ls[i].section, ls[i].title);
+        char sec[48];
+        snprintf(sec, sizeof sec, "%s%s", num ? "section " : "", ls[i].section);
+        snprintf(item[i], sizeof item[i], "%-12s %s", sec, ls[i].title);
         items[i] = item[i];
         details[i] = ls[i].summary;
     }

@@ -7,6 +7,7 @@
  * folder is complete however the session ends: finished, quit ("stopped"),
  * reloaded ("stopped"; the folder moves aside), or a signal
  * ("interrupted", exit 1). */
+#include <ctype.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -429,7 +430,8 @@ static void lesson_text(wb *w)
     size_t n = sizeof ls->text, k = 0;
     if (ls->step < L->nsteps) {
         const mtlua_lesson_step *p = &L->step[ls->step];
-        snprintf(ls->title, sizeof ls->title, "lesson %s, step %d/%d", L->section, ls->step + 1, L->nsteps);
+        snprintf(ls->title, sizeof ls->title, "%s%s, step %d/%d", isdigit((unsigned char)L->section[0]) ? "section " : "",
+                 L->section, ls->step + 1, L->nsteps);
         k += (size_t)snprintf(ls->text + k, n - k, "%s", p->say);
         if (p->ask[0] && k < n) k += (size_t)snprintf(ls->text + k, n - k, "\n\nQuestion: %s", p->ask);
         if (p->ask[0] && k < n)
@@ -439,7 +441,8 @@ static void lesson_text(wb *w)
             snprintf(ls->text + k, n - k, "\n\n[running to step %ld ...]", ls->target);
         return;
     }
-    snprintf(ls->title, sizeof ls->title, "lesson %s: the claim", L->section);
+    snprintf(ls->title, sizeof ls->title, "%s%s: the claim", isdigit((unsigned char)L->section[0]) ? "section " : "",
+             L->section);
     if (!ls->claimed)
         snprintf(ls->text, n, "The end of the lesson: every experiment now runs to its end, and then the script's "
                               "claim is checked on what the runs recorded ...");
@@ -457,7 +460,8 @@ static void lesson_enter(wb *w)
     ls->target = 0;
     if (ls->step >= ls->L->nsteps) { /* the end: everything runs out, then the claim */
         ls->target = -1;
-        set_speed(w, 0);
+        if (!w->o->speed_given) set_speed(w, 0);
+        tui_focus_pane(w->scr, "notes", 0); /* the verdict is the page to read */
         for (int i = 0; i < r->n; i++) set_paused(w, i, 0);
         lesson_text(w);
         return;
@@ -467,18 +471,18 @@ static void lesson_enter(wb *w)
         w->sel = p->experiment - 1;
         if (r->lua) mtlua_select(r->lua, w->sel);
     }
-    if (p->speed >= 0) set_speed(w, p->speed);
+    if (p->speed >= 0 && !w->o->speed_given) set_speed(w, p->speed); /* --speed sets every lesson's pace */
     if (p->focus[0]) tui_focus_pane(w->scr, p->focus, p->enlarge);
     else tui_focus_pane(w->scr, "loss", 0);
     if (p->matrix[0] && tui_show_matrix(w->scr, r->mon[w->sel], p->matrix))
         snprintf(w->message, sizeof w->message, "lesson: no matrix \"%s\" yet", p->matrix);
-    if (p->weighting[0]) {
+    if (p->weighting[0] && live(r, w->sel)) { /* as w does: the experiment on screen */
         mt_method_spec m;
         memset(&m, 0, sizeof m);
         snprintf(m.name, sizeof m.name, "%s", p->weighting);
-        for (int i = 0; i < r->n; i++)
-            if (live(r, i) && trainer_set_weighting(lifecycle_trainer(r->lc[i]), &m))
-                snprintf(w->message, sizeof w->message, "lesson: weighting %s", mt_last_error());
+        if (trainer_set_weighting(lifecycle_trainer(r->lc[w->sel]), &m))
+            snprintf(w->message, sizeof w->message, "lesson: weighting %s", mt_last_error());
+        else snprintf(w->message, sizeof w->message, "weighting -> %s", p->weighting);
     }
     if (p->run_to < 0) ls->target = -1;
     else if (p->run_to > 0) ls->target = p->run_to;

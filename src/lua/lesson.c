@@ -11,10 +11,28 @@
 
 static const char *const panes[] = {"loss", "matrix", "weights", "topology", "notes", "console", NULL};
 
+/* Text as written in a [[long string]], for the notes pane to wrap: a
+ * line break inside a paragraph becomes a space; a blank line (a new
+ * paragraph) and a line that starts indented (a formula) stay. */
+static void reflow(char *t)
+{
+    size_t w = 0, len = strlen(t);
+    size_t r = 0;
+    while (r < len && t[r] == '\n') r++; /* [[ followed by a newline */
+    for (; r < len; r++) {
+        char ch = t[r];
+        if (ch == '\n' && r + 1 < len && t[r + 1] != '\n' && t[r + 1] != ' ' && w > 0 && t[w - 1] != '\n') ch = ' ';
+        t[w++] = ch;
+    }
+    while (w > 0 && (t[w - 1] == '\n' || t[w - 1] == ' ')) w--;
+    t[w] = '\0';
+}
+
 static mt_status read_text(mtlua_vctx *c, int tidx, const char *key, int required, char *out, size_t n)
 {
     mt_status st = vstring(c, tidx, key, required ? NULL : "", NULL, out, n);
     if (st) return st;
+    reflow(out);
     return MT_OK;
 }
 

@@ -71,6 +71,7 @@ static unsigned current_flags(const tui_screen *s)
     if (s->compare) f |= TUI_LAYOUT_COMPARE;
     if (s->focus == TUI_PANE_CONSOLE) f |= TUI_LAYOUT_CONSOLE_FOCUS;
     if (s->maximise) f |= TUI_LAYOUT_MAXIMISE;
+    if (s->lesson) f |= TUI_LAYOUT_LESSON;
     return f;
 }
 
