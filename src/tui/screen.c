@@ -308,7 +308,10 @@ int tui_menu(tui_screen *s, const char *title, const char *const *items, const c
         wint_t ch;
         wtimeout(s->input, 200);
         int r = wget_wch(s->input, &ch);
-        if (r == ERR) continue;
+        if (r == ERR) {
+            napms(100); /* the input at its end returns at once: no busy loop */
+            continue;
+        }
         int k = (int)ch;
         if (r == KEY_CODE_YES) {
             if (k == KEY_UP) at = at > 0 ? at - 1 : n - 1;
