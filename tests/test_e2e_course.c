@@ -13,6 +13,9 @@
 
 #include "e2e_util.h"
 #include "tmux_util.h"
+#include "lua/mtlua.h"
+#include "run/trainer.h"
+#include "tui/svg.h"
 
 /* ---- run folders ------------------------------------------------------- */
 
@@ -355,6 +358,65 @@ static void test_e2e_course_tour_pace(void **state)
     free(s);
 }
 
+/* ---- reference lines ------------------------------------------------------ */
+
+/* The monitor of experiment 1 of script after trainer_new. */
+static void reference_levels(const char *script, mt_monitor *m)
+{
+    mtlua_session *s;
+    if (mtlua_open(script, NULL, 0, &s)) fail_msg("%s", mt_last_error());
+    const mt_experiment *x = mtlua_experiment(s, 0);
+    const char *names[MT_MAX_TASKS];
+    for (int k = 0; k < x->ntasks; k++) names[k] = x->task[k].name;
+    assert_int_equal(monitor_init(m, x->ntasks, names, NULL, 64), MT_OK);
+    mt_trainer *t;
+    if (trainer_new(x, m, &t)) fail_msg("%s", mt_last_error());
+    trainer_free(t);
+    mtlua_close(s);
+}
+
+/* The loss plot's reference lines: Kendall's toy has label noise of
+ * variance 100 and 1 (the MSE floors), a K-class task has chance level
+ * log K; the SVG of the loss plot draws them. */
+static void test_e2e_course_reference_lines(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof path, "%s/experiments/41_kendall_uncertainty.lua", MTLAB_ROOT);
+    static mt_monitor m;
+    reference_levels(path, &m);
+    assert_float_equal(m.ref_level[0], 100.0, 0);
+    assert_float_equal(m.ref_level[1], 1.0, 0);
+    assert_string_equal(m.ref_label[0], "noise floor");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    series_push(&m.train_loss[0], 1, 150);
+    series_push(&m.train_loss[0], 2, 120);
+    series_push(&m.train_loss[1], 1, 3);
+    series_push(&m.train_loss[1], 2, 2);
+    assert_int_equal(tui_svg_write(f, &m, NULL), MT_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, "class=\"reference\" data-task=\"0\""));
+    assert_non_null(strstr(buf, "class=\"reference\" data-task=\"1\""));
+    assert_non_null(strstr(buf, "noise floor y1"));
+    free(buf);
+    monitor_free(&m);
+    const char *cls = e2e_write("classes.lua",
+        "local mtl = require 'mtl'\n"
+        "local data = mtl.data.generate { n = 60, fn = function(i)\n"
+        "  return { i % 7, i % 3 }, { digit = i % 10, y = i / 60 } end,\n"
+        "  types = { digit = 'class', y = 'regress' } }\n"
+        "return mtl.experiment { name = 'chance', data = data,\n"
+        "  tasks = { mtl.task.classify { name = 'digit', classes = 10 }, mtl.task.regress { name = 'y' } },\n"
+        "  topology = mtl.share.hard { trunk = { 4 } }, train = { batch = 8, steps = 2 } }\n");
+    reference_levels(cls, &m);
+    assert_float_equal(m.ref_level[0], log(10.0), 1e-12);
+    assert_string_equal(m.ref_label[0], "chance");
+    assert_true(isnan(m.ref_level[1])); /* data from a function: its noise is not known */
+    monitor_free(&m);
+}
+
 /* ---- the lessons ------------------------------------------------------------ */
 
 /* The lesson files of experiments/lessons: how many. */
@@ -463,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_e2e_course_landscape_headless),
         cmocka_unit_test(test_e2e_course_landscape_screen),
         cmocka_unit_test(test_e2e_course_tour_pace),
+        cmocka_unit_test(test_e2e_course_reference_lines),
         cmocka_unit_test(test_e2e_course_learn_every_lesson),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -35,6 +35,8 @@ typedef struct {
     int classes;         /* MT_TARGET_CLASS only */
     float *y;            /* (n, dim) owned */
     unsigned char *mask; /* (n) owned; 1 = labelled; NULL = every example labelled */
+    double noise_var;    /* the variance of the noise a generator added to y: the floor of the
+                            test MSE (the loss plot's reference line); NaN when unknown */
 } mt_target;
 
 typedef struct {

@@ -89,6 +89,7 @@ mt_status monitor_init(mt_monitor *m, int ntasks, const char *const *names, cons
     for (int t = 0; t < ntasks; t++) {
         snprintf(m->task[t], MT_MON_NAME, "%s", names[t]);
         m->aux[t] = aux ? aux[t] : 0;
+        m->ref_level[t] = NAN;
         if (series_init(&m->train_loss[t], cap) || series_init(&m->val_loss[t], cap) ||
             series_init(&m->val_metric[t], cap) || series_init(&m->weight[t], cap)) {
             monitor_free(m);

@@ -115,6 +115,11 @@ typedef struct {
     mt_series val_loss[MT_MAX_TASKS];   /* x = step */
     mt_series val_metric[MT_MAX_TASKS]; /* x = step */
     mt_series weight[MT_MAX_TASKS];     /* loss weight (or sigma), x = step */
+    /* a level each task's loss cannot beat, drawn as a reference line: the
+     * noise floor of an MSE on a generator's noisy target (its noise
+     * variance), chance level log K of a K-class cross-entropy; NaN: none */
+    double ref_level[MT_MAX_TASKS];
+    char ref_label[MT_MAX_TASKS][16];   /* "noise floor", "chance" */
     char weight_label[MT_MON_NAME];         /* "weight" or "sigma" */
 
     int nmatrices;

@@ -451,8 +451,20 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     pane_frame(s, w, TUI_PANE_LOSS, "loss", extra);
     if (!m) return;
-    plot_series ser[2 * MT_MAX_TASKS];
+    plot_series ser[3 * MT_MAX_TASKS];
     int n = 0;
+    /* the reference lines first (dim, dotted): a level the task's loss
+     * cannot beat, across the span of its curve */
+    static double rx[MT_MAX_TASKS][2], ry[MT_MAX_TASKS][2];
+    static mt_series rs[MT_MAX_TASKS];
+    for (int t = 0; t < m->ntasks; t++) {
+        const mt_series *q = &m->train_loss[t];
+        if (!isfinite(m->ref_level[t]) || q->len < 1) continue;
+        rx[t][0] = q->x[0], rx[t][1] = q->x[q->len - 1] > q->x[0] ? q->x[q->len - 1] : q->x[0] + 1;
+        ry[t][0] = ry[t][1] = m->ref_level[t];
+        rs[t] = (mt_series){ .x = rx[t], .y = ry[t], .cap = 2, .len = 2, .stride = 1 };
+        ser[n++] = (plot_series){ &rs[t], t + PLOT_AUX, PLOT_DOTTED };
+    }
     /* auxiliary first and main training last, so main curves win shared cells */
     for (int pass = 0; pass < 2; pass++) {
         for (int t = 0; t < m->ntasks; t++) {
@@ -509,6 +521,12 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
             pane_putf(w, y + 1, x + 3, cw - 3, "%-8s", a);
             colors_set(w, ROLE_DIM, 0);
             if (m->val_loss[t].len) pane_putf(w, y + 1, x + 12, cw - 12, "val %s", b);
+            if (isfinite(m->ref_level[t])) { /* the reference beside the name */
+                char r[16];
+                fmtv(m->ref_level[t], r, sizeof r);
+                pane_putf(w, y, x + c + 1, cw - c - 1, "%s%s %s %s", pane_glyph(s, G_DOT), pane_glyph(s, G_DOT),
+                          m->ref_label[t], r);
+            }
             row += 2;
         } else {
             colors_set(w, ROLE_NORMAL, 0);
