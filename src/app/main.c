@@ -65,7 +65,8 @@ static const app_opt opts[OPT_COUNT] = {
     [OPT_EXIT_WHEN_DONE] = {"--exit-when-done", NULL, NULL, "workbench: quit when every experiment has finished"},
     [OPT_SPEED] = {"--speed", NULL, "N",
                    "workbench: start in slow motion, N steps per second\n"
-                   "(keys < and > change it; 0 = as fast as possible)"},
+                   "(keys < and > change it; 0 = as fast as possible); it overrides\n"
+                   "a script's train.pace and, in mtlab learn, every lesson's speed"},
     [OPT_DRAW] = {"--draw", NULL, "N",
                   "data draw N: every mtl.data seed (and mtl.data_seed) moves\n"
                   "by 1000 N, so the data are drawn afresh (0 = as shipped)"},
@@ -121,7 +122,8 @@ static void usage(FILE *f)
     }
     fputs("\n"
           "A run directory holds config.json, metrics.csv (step,epoch,split,task,loss,metric,weight),\n"
-          "events.jsonl, relations.jsonl, summary.json and checkpoint.safetensors; with several\n"
+          "events.jsonl, relations.jsonl, summary.json and checkpoint.safetensors (a landscape's\n"
+          "runs also landscape.svg: the plane, the Pareto set, every run's path); with several\n"
           "experiments, one sub-directory each. The workbench records the same; after a reload\n"
           "(r) the new run is in DIR and the previous one in DIR.before-reload-N. A sweep's DIR\n"
           "holds <config>/seed-<n>/ run directories, sweep-plan.json, sweep.csv, sweep.json and\n"
@@ -136,9 +138,11 @@ static void usage(FILE *f)
           "\n"
           "workbench keys: space pause/resume, n step, r reload, w / W weighting, m matrix,\n"
           "  a matrix average, { } its window, l log scale, z zoom, + / - learning rate,\n"
-          "  < / > slow motion, tab focus, f maximise, : console (tab completes), [ ] 1-9\n"
+          "  < / > slow motion, tab focus, f enlarge the pane, : console (tab completes), [ ] 1-9\n"
           "  experiment, c compare (v split, t task, x y Pareto axes), s checkpoint, e export\n"
           "  CSV+SVG, ctrl-L redraw, ? help (and what the focused pane shows), q or F10 quit.\n"
+          "  In a lesson (mtlab learn): space next step (a question's answer first),\n"
+          "  backspace back, p pause, q leave.\n"
           "\n"
           "docs: README.md, docs/lua-api.md, docs/errors.md (every error message), docs/mtlab.1\n",
           f);
