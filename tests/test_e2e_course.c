@@ -463,6 +463,14 @@ static void test_e2e_course_learn_every_lesson(void **state)
             if (strstr(s, sections[j])) seen_section[j] = 1;
         free(s);
         int steps_seen = 1, ended = 0;
+        if (k == 0) { /* backspace goes back a step, and the runs stay where they are */
+            tmux("send-keys -t wb Space");
+            free(tmux_wait_for(", step 2/", 10));
+            tmux("send-keys -t wb BSpace");
+            s = tmux_wait_for(", step 1/", 10);
+            if (!strstr(s, ", step 1/")) fail_msg("backspace did not go back to step 1");
+            free(s);
+        }
         for (int press = 0; press < 80 && !ended; press++) {
             tmux("send-keys -t wb Space");
             usleep(400000);

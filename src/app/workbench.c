@@ -451,8 +451,9 @@ static void lesson_text(wb *w)
 }
 
 /* Enters step ls->step: its pane, matrix, weighting, speed, and where
- * the runs go. */
-static void lesson_enter(wb *w)
+ * the runs go. Going back (forward = 0) shows the step again but runs
+ * nothing and switches nothing: the runs stay paused where they are. */
+static void lesson_enter(wb *w, int forward)
 {
     wb_lesson *ls = w->lesson;
     wb_runs *r = w->runs;
@@ -471,11 +472,16 @@ static void lesson_enter(wb *w)
         w->sel = p->experiment - 1;
         if (r->lua) mtlua_select(r->lua, w->sel);
     }
-    if (p->speed >= 0 && !w->o->speed_given) set_speed(w, p->speed); /* --speed sets every lesson's pace */
     if (p->focus[0]) tui_focus_pane(w->scr, p->focus, p->enlarge);
     else tui_focus_pane(w->scr, "loss", 0);
     if (p->matrix[0] && tui_show_matrix(w->scr, r->mon[w->sel], p->matrix))
         snprintf(w->message, sizeof w->message, "lesson: no matrix \"%s\" yet", p->matrix);
+    if (!forward) {
+        for (int i = 0; i < r->n; i++) set_paused(w, i, 1);
+        lesson_text(w);
+        return;
+    }
+    if (p->speed >= 0 && !w->o->speed_given) set_speed(w, p->speed); /* --speed sets every lesson's pace */
     if (p->weighting[0] && live(r, w->sel)) { /* as w does: the experiment on screen */
         mt_method_spec m;
         memset(&m, 0, sizeof m);
@@ -584,7 +590,7 @@ static void lesson_next(wb *w)
         return;
     }
     ls->step++;
-    lesson_enter(w);
+    lesson_enter(w, 1);
 }
 
 /* Back one step: its narration and settings again (training already done
@@ -594,10 +600,7 @@ static void lesson_back(wb *w)
     wb_lesson *ls = w->lesson;
     if (ls->step == 0 || (ls->step >= ls->L->nsteps && !ls->claimed)) return;
     ls->step--;
-    ls->claimed = 0;
-    lesson_enter(w);
-    ls->target = 0; /* no running back to a step already passed */
-    lesson_text(w);
+    lesson_enter(w, 0);
 }
 
 /* The frames: train (live runs) until the frame's time is spent, draw,
@@ -623,7 +626,7 @@ static void run_loop(wb *w)
                      w->pace_until, w->limit);
         }
     }
-    if (w->lesson) lesson_enter(w);
+    if (w->lesson) lesson_enter(w, 1);
     while (!quit) {
         double limit = w->limit;
         double t0 = now_s();
