@@ -11,10 +11,11 @@
 -- verdict, tests/test_e2e_run.c asserts it): with baselines = true, mtlab also trains each task alone with
 -- the same budget and reports delta_m, the mean relative improvement of the
 -- multi-task model over the single-task ones (higher is better). On this
--- setting hard sharing is at least on par with the single-task models
--- (delta_m > -2%) while using one trunk instead of two.
+-- setting hard sharing is ON PAR with the single-task models while using
+-- one trunk instead of two: over training seeds and data draws delta_m is
+-- +0.04% +- 0.46 (issue 19's measurement) - a null, not a gain. The check
+-- (delta_m > -2%) says only that sharing costs nothing here.
 --
--- Needs Debian's dataset-fashion-mnist (scripts/setup.sh installs it).
 -- Run: mtlab run experiments/01_hard_sharing_fashion.lua
 --      mtlab experiments/01_hard_sharing_fashion.lua      (the workbench)
 local mtl = require "mtl"
@@ -35,8 +36,8 @@ final accuracies with the single-task baselines in the report.]],
   optim = mtl.optim.adam { lr = 1e-3, weight_decay = 1e-4 },
   train = { batch = 64, epochs = 30, eval_every = 160, seed = 1, baselines = true },
   claim = {
-    text = "hard sharing is at least on par with the single-task models (delta_m > -2%), with item accuracy above "
-      .. "0.7 and group accuracy above 0.9",
+    text = "hard sharing is on par with the single-task models (delta_m > -2%; issue 19 measured +0.04% +- "
+      .. "0.46 over seeds x draws: a null, not a gain), with item accuracy above 0.7 and group accuracy above 0.9",
     check = function(r)
       local run = r[1]
       local dm, item, group = run.delta_m_percent, run.tasks.item.test_metric, run.tasks.group.test_metric

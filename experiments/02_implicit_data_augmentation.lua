@@ -4,21 +4,23 @@
 --
 -- Data: 10 inputs, two hidden "true" features z_j = tanh(1.5 u_j'x), and
 -- four regression tasks, each a different mix of z plus ITS OWN noise
--- (Gaussian, uniform, Laplace, sparse outliers; all of standard deviation
--- 0.5). Only 100 training examples. Alone, each small network has to find
+-- (Gaussian, uniform, Laplace, heavy-tailed; all of standard deviation
+-- 1). Only 100 training examples. Alone, each small network has to find
 -- z from 100 noisy labels and fits some of the noise; the shared trunk
 -- sees 4 x 100 labels of the same z whose noises are independent, so they
 -- average out (Ruder: "learning A and B jointly enables the model to
 -- obtain a better representation F through averaging the noise patterns").
 --
--- The control, "same noise": the same tasks, but every label of an
--- example carries the SAME noise draw, so there is nothing to average.
+-- The control, "same noise": the same tasks and the same four noise
+-- distributions, but every label of an example is driven by the SAME
+-- draw (one standard normal g through each task's noise shape, so the
+-- four errors move together): there is little to average.
 -- Sharing still helps a little (the four mixes point the trunk at both
 -- features), but less. Each condition runs with training seeds 1, 2, 3;
 -- baselines = true trains each task alone with the same budget.
 --
 -- What to watch on the screen: the loss plot - the training losses (solid)
--- fall under the noise floor (0.25) as the model starts to fit noise,
+-- fall under the noise floor (1) as the model starts to fit noise,
 -- further with the same noise than with independent noise; 'c' compares
 -- the six runs' validation losses (of t1 and t2; '[' ']' step through the
 -- runs). The single-task baselines and delta_m come from `mtlab run`
@@ -26,14 +28,21 @@
 -- "single-task" column and delta_m, the mean relative reduction of the
 -- test MSE.
 --
--- The claim (the `claim` at the end of this script: `mtlab run`
--- prints its verdict, tests/test_e2e_teaching.c asserts it), on the means over the
--- three seeds: delta_m with independent noise > +10%, and above delta_m
--- with the same noise. Measured with four data draws (math.randomseed 2
--- to 5): independent 32.8 / 16.9 / 27.6 / 31.8 %, same noise 19.5 / 11.6
--- / 15.2 / 13.1 % - the order always holds, the size of the gap varies
--- (5 to 19 points). The test labels are noisy too, which puts a floor of
--- 0.25 under every MSE and shrinks the relative gains.
+-- The claim (declared at the end; `mtlab run` checks it on the shipped
+-- seeds, `mtlab run --claims-thorough` over training seeds 1-15 x data
+-- draws 0-2, --draw): independent noise gains more from sharing than the
+-- same noise - the per-seed paired difference of delta_m (independent -
+-- same) has a mean above +5 points. Both gain from sharing (the four
+-- mixes point the trunk at both features), so the paired difference is
+-- the measurement. Measured over seeds 1-9 x draws 0-2 (27 pairs): +13.7
+-- points, 95% interval [+10.7, +16.7] (independent +25.0%, same noise
+-- +11.3% on average); single seeds -6.3 to +25.5 - one seed can reverse,
+-- the mean over a run's three seeds did not (+9 or more). The setting was
+-- strengthened for this: with noise sd 0.5, and a control that used one
+-- Gaussian draw for every task (changing the noise's distribution as well
+-- as its sharing), the gap was +3.3 [+0.4, +6.2] over 15 runs and
+-- reversed on some draws. The test labels are noisy too, which puts a
+-- floor of 1 under every MSE and shrinks the relative gains.
 --
 -- Run: mtlab run experiments/02_implicit_data_augmentation.lua
 --      mtlab experiments/02_implicit_data_augmentation.lua   (the workbench)
@@ -56,16 +65,29 @@ local function dot(v, x)
   return s
 end
 
--- Four noise patterns of the same standard deviation sd.
-local sd = 0.5
+-- Four noise patterns of the same standard deviation sd, each a monotone
+-- function of one standard normal draw g: Gaussian, uniform, Laplace and
+-- heavy-tailed (g^3: mostly small, now and then large). With independent
+-- noise each task gets its own g; the control passes ONE g through all four
+-- shapes, so every task keeps its noise distribution and only the sharing
+-- of the draw changes.
+local sd = 1.0
+local function Phi(z) -- the standard normal CDF (Abramowitz & Stegun 7.1.26, error < 1.5e-7)
+  local x = math.abs(z) / math.sqrt(2)
+  local t = 1 / (1 + 0.3275911 * x)
+  local erf = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
+    + t * (-1.453152027 + t * 1.061405429)))) * math.exp(-x * x)
+  return z >= 0 and 0.5 * (1 + erf) or 0.5 * (1 - erf)
+end
 local noise = {
-  function() return sd * gauss() end,                                -- Gaussian
-  function() return sd * math.sqrt(12) * (math.random() - 0.5) end,  -- uniform
-  function()                                                         -- Laplace
-    local b = sd / math.sqrt(2)
-    return (math.random() < 0.5 and -b or b) * math.log(1 - math.random())
+  function(g) return sd * g end,                                       -- Gaussian
+  function(g) return sd * math.sqrt(12) * (Phi(g) - 0.5) end,           -- uniform
+  function(g)                                                          -- Laplace
+    local u, b = Phi(g), sd / math.sqrt(2)
+    if u < 0.5 then return b * math.log(2 * u) end
+    return -b * math.log(2 * (1 - u))
   end,
-  function() return math.random() < 0.1 and sd * math.sqrt(10) * gauss() or 0 end, -- outliers
+  function(g) return sd * g * g * g / math.sqrt(15) end,                -- heavy-tailed
 }
 -- Each task mixes the two true features differently.
 local mix = { { 1.0, 0.5 }, { 0.5, 1.0 }, { 1.0, -0.5 }, { -0.5, 1.0 } }
@@ -76,11 +98,11 @@ local data = mtl.data.generate {
     local x = {}
     for k = 1, d do x[k] = gauss() end
     local z1, z2 = math.tanh(1.5 * dot(u1, x)), math.tanh(1.5 * dot(u2, x))
-    local y, common = {}, sd * gauss()
+    local y, common = {}, gauss()
     for t = 1, 4 do
       local f = 2 * (mix[t][1] * z1 + mix[t][2] * z2)
-      y["t" .. t] = f + noise[t]() -- independent noise
-      y["s" .. t] = f + common     -- the same noise draw for every task
+      y["t" .. t] = f + noise[t](gauss()) -- independent noise
+      y["s" .. t] = f + noise[t](common)  -- the same draw, each task's own shape
     end
     return x, y
   end,
@@ -94,15 +116,14 @@ local function tasks(prefix)
   return list
 end
 
--- Each condition with three training seeds (mtl.seeds: 1, 2, 3, or N,
--- N+1, N+2 with --seed N): the claim is about the means.
+-- Each condition with three training seeds: the claim is about the means.
 local runs = {}
 for _, seed in ipairs(mtl.seeds(3)) do
   local independent = mtl.experiment {
     name = "independent noise s" .. seed,
     description = [[
 Four regression tasks read the same two hidden features of 10 inputs;
-each adds its own kind of noise (Gaussian, uniform, Laplace, outliers).
+each adds its own kind of noise (Gaussian, uniform, Laplace, heavy-tailed).
 100 training examples.
 
 The shared trunk sees four independent noisy views of the same features,
@@ -119,25 +140,28 @@ positive. Here, compare the validation losses with the control (']').]],
   runs[#runs + 1] = mtl.variant(independent, {
     name = "same noise s" .. seed,
     description = [[
-The control: the same four tasks, but every task's label carries the SAME
-noise draw. Four labels per example now repeat the same error, so there
-is no noise to average: what is left of the gain over the single-task
-models comes from the tasks pointing the trunk at both hidden features.
-It is smaller than with independent noise ('c' compares).]],
+The control: the same four tasks and noise distributions, but every label
+of an example is driven by the SAME draw, through each task's own noise
+shape. The four errors move together, so there is little to average:
+what is left of the gain over the single-task models comes from the
+tasks pointing the trunk at both hidden features. It is smaller than
+with independent noise, by about 13 points on average ('c' compares).]],
     tasks = tasks("s"),
   })
 end
-runs.claim = {
-  text = "with independent noise, delta_m (mean over the seeds) is above +10% and above delta_m with the same noise",
-  check = function(r)
-    local ind, same = {}, {}
-    for i = 1, #r, 2 do
-      ind[#ind + 1], same[#same + 1] = r[i].delta_m_percent, r[i + 1].delta_m_percent
+local list = mtl.compare(runs)
+list.claim = {
+  text = "independent noise gains more from sharing than the same noise: the paired difference of "
+    .. "delta_m (independent - same, per seed) has a mean over seeds x draws above +5 points "
+    .. "(measured +13.7 [+10.7, +16.7] over seeds 1-9 x draws 0-2)",
+  measure = function(r)
+    local v = {}
+    for _, seed in ipairs(mtl.seeds(3)) do
+      v[#v + 1] = r["independent noise s" .. seed].delta_m_percent - r["same noise s" .. seed].delta_m_percent
     end
-    local mi, ms = mtl.stats.mean(ind), mtl.stats.mean(same)
-    return mi > 10 and mi > ms,
-      string.format("mean delta_m: independent noise %+.1f%% (> +10%%), same noise %+.1f%%", mi, ms)
+    return v, "delta_m independent - same (points) per seed"
   end,
+  above = 5,
   seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
 }
-return mtl.compare(runs)
+return list

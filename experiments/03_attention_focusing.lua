@@ -20,14 +20,17 @@
 -- labels of a, so its curve is jumpy; the report's test MSE (~440 labels)
 -- is the measurement.
 --
--- The claim (declared at the end of this script; `mtlab run` prints its
--- verdict, tests/test_e2e_teaching.c asserts it): with "rel" the test MSE
--- of a is below 0.75 times a alone; with "unrel" it is not (above 0.9
--- times a alone). Measured with data draws 3, 4, 5 (math.randomseed) and
--- training seeds 1, 2: a + rel / a alone = 0.39 to 0.65, a + unrel / a
--- alone = 1.00 to 1.09; delta_m of "a + rel" +14 to +32% (rel itself
--- stays close to rel alone: its small MSE moves by -18% to +8% relative;
--- the claim is about a).
+-- The claim (declared at the end; `mtlab run` checks it on the shipped
+-- seed, `mtlab run --claims-thorough` over training seeds 1-5 x data
+-- draws 0-5, --draw): with "rel" a's test MSE is below 0.85 times a alone
+-- on the geometric mean over the runs; in every run it is below 0.9 times
+-- the run with "unrel", and "unrel" does not help (above 0.9 times alone).
+-- Measured over seeds 1-3 x draws 0-5 (18 runs): a + rel / a alone 0.64,
+-- 95% interval [0.54, 0.76] - the direction always holds, the size depends
+-- on the draw (per draw about 0.32, 0.55, 0.62, 0.62, 0.79, 0.84: how much
+-- a's and rel's weights on the 5 inputs agree); a + unrel / a alone 1.07
+-- [1.04, 1.09] (0.99 to 1.19); a + rel / a + unrel 0.60 [0.50, 0.71], at
+-- most 0.84. (rel itself stays close to rel alone; the claim is about a.)
 --
 -- Run: mtlab run experiments/03_attention_focusing.lua
 --      mtlab experiments/03_attention_focusing.lua   (the workbench)
@@ -81,7 +84,7 @@ single-task column, then with the next experiment (a + unrel).]],
   train = { batch = 32, epochs = 60, eval_every = 500, seed = 1, baselines = true },
 }
 
-return {
+local list = {
   related,
   mtl.variant(related, {
     name = "a + unrel",
@@ -91,14 +94,28 @@ evidence points the trunk at the wrong features: a gains nothing.]],
     tasks = { mtl.task.regress { name = "a" }, mtl.task.regress { name = "unrel" } },
   }),
   claim = {
-    text = "the related task cuts a's test MSE below 0.75 of a alone; the unrelated one does not (above 0.9)",
-    check = function(r)
-      local rel, unrel = r["a + rel"].tasks.a, r["a + unrel"].tasks.a
-      local alone = rel.single_task_metric
-      local q, u = rel.test_metric / alone, unrel.test_metric / alone
-      return q < 0.75 and u > 0.9,
-        string.format("a's test MSE / alone: with rel %.3f (< 0.75), with unrel %.3f (> 0.9)", q, u)
+    text = "the related task cuts a's test MSE to below 0.85 of a alone on the geometric mean over "
+      .. "seeds x draws (measured 0.64 [0.54, 0.76] over seeds 1-3 x draws 0-5; single runs 0.29 to "
+      .. "0.91: the size depends on the draw)",
+    measure = function(r)
+      local rel = r["a + rel"].tasks.a
+      return math.log(rel.test_metric / rel.single_task_metric), "log(a with rel / a alone)"
     end,
-    seeds = { 1, 2 }, draws = { 0, 1, 2 },
+    below = math.log(0.85),
+    seeds = "1..5", draws = { 0, 1, 2, 3, 4, 5 },
   },
 }
+-- In every run (the size of the gain is the list's claim, below):
+related.claim = {
+  text = "in every run a's test MSE with rel is below 0.9 times with unrel (measured at most 0.84), and "
+    .. "the unrelated task does not help (above 0.9 times alone; measured 0.99 to 1.19)",
+  check = function(r)
+    local rel, unrel = r["a + rel"].tasks.a, r["a + unrel"].tasks.a
+    local alone = rel.single_task_metric
+    local q, u = rel.test_metric / alone, unrel.test_metric / alone
+    return q < 0.9 * u and u > 0.9,
+      string.format("a's test MSE / alone: with rel %.3f, with unrel %.3f (> 0.9); rel / unrel %.3f (< 0.9)", q, u, q / u)
+  end,
+  seeds = "1..5", draws = { 0, 1, 2, 3, 4, 5 },
+}
+return list

@@ -21,11 +21,17 @@
 --   * "sluice subspace overlap" (task x layer, 0 = orthogonal subspaces):
 --     near 0 with the penalty, clearly above it without.
 --
--- The claim (the `claim` at the end of this script: `mtlab run`
--- prints its verdict, tests/test_e2e_columns.c asserts it): sluice's mean test loss
--- is below 0.95 x that of the independent columns; with the penalty the
--- mean subspace overlap is under 0.25 x the overlap without it; the mean
--- cross-task |alpha| in layer 2 ends above 1.2 x its start (0.14).
+-- The claim: sluice's mean test loss is below 0.9 x that of the
+-- independent columns on the geometric mean of the per-run ratios
+-- (declared at the end; --claims-thorough checks seeds 1-5 x draws 0-2);
+-- with the penalty the mean subspace overlap is under 0.25 x the overlap
+-- without it; the mean cross-task |alpha| in layer 2 ends above 1.2 x its
+-- start (0.14) (tests/test_e2e_columns.c). Measured over training seeds
+-- 1-5 x data draws 11-15 (math.randomseed), 25 runs: sluice / independent
+-- 0.73, 95% interval [0.68, 0.79] (single runs 0.49 to 1.12). The
+-- orthogonality penalty does what it says to the subspaces, but costs
+-- accuracy here: without it the ratio is 0.67 [0.63, 0.72], and sluice
+-- with the penalty is 1.09 [1.04, 1.15] times sluice without.
 --
 -- Run: mtlab experiments/12_sluice.lua
 --      mtlab run experiments/12_sluice.lua
@@ -68,7 +74,8 @@ local sluice = mtl.experiment {
 A sluice network: columns split into 2 subspaces, alpha mixing across tasks
 and subspaces after each layer, beta mixing layers per task, orthogonal
 subspaces. Compare with the run without the penalty and with independent
-columns.]],
+columns: sluice beats the independent columns; the penalty separates the
+subspaces but costs a little accuracy here.]],
   data = data,
   tasks = {
     mtl.task.regress { name = "y1" },
@@ -80,7 +87,12 @@ columns.]],
   train = { batch = 30, epochs = 150, seed = 1 },
 }
 
-return {
+local function loss(run)  -- the mean test loss over the tasks
+  local s, n = 0, 0
+  for _, t in pairs(run.tasks) do s, n = s + t.test_loss, n + 1 end
+  return s / n
+end
+local list = {
   sluice,
   mtl.variant(sluice, {
     name = "sluice without ortho",
@@ -91,33 +103,44 @@ return {
     topology = mtl.share.soft { trunk = { 16, 16 }, l2 = 0 },
   }),
   claim = {
-    text = "sluice's mean test loss is below 0.95 of independent columns; the orthogonality penalty cuts the "
-      .. "subspace overlap below 0.25 of sluice without it; layer 2 mixes across tasks (mean cross-task "
-      .. "|alpha| above 1.2 times its start)",
-    check = function(r)
-      local function loss(name) return mtl.stats.mean(mtl.stats.task_values(r[name], "test_loss")) end
-      local function mean_all(m)
-        local v = {}
-        for _, row in ipairs(m) do for _, x in ipairs(row) do v[#v + 1] = x end end
-        return mtl.stats.mean(v)
-      end
-      local sl, ind = loss("sluice"), loss("independent columns")
-      local o1 = mean_all(r["sluice"].matrices["sluice subspace overlap"].last)
-      local o0 = mean_all(r["sluice without ortho"].matrices["sluice subspace overlap"].last)
-      local A, cross = r["sluice"].matrices["sluice alpha L2"].last, 0
-      for i = 1, 6 do
-        for j = 1, 6 do
-          if (i - 1) // 2 ~= (j - 1) // 2 then cross = cross + math.abs(A[i][j]) / 24 end
-        end
-      end
-      local beta_ok = true
-      for _, row in ipairs(r["sluice"].matrices["sluice beta"].last) do
-        for _, x in ipairs(row) do beta_ok = beta_ok and x == x and math.abs(x) < math.huge end
-      end
-      return sl < 0.95 * ind and o0 > 0 and o1 < 0.25 * o0 and cross > 1.2 * 0.7 / 5 and beta_ok,
-        string.format("test loss: sluice %.4f, independent %.4f; subspace overlap %.4f with ortho, %.4f without; "
-                      .. "cross-task |alpha| %.3f (start %.3f)", sl, ind, o1, o0, cross, 0.7 / 5)
+    text = "sluice's mean test loss is below 0.9 times the independent columns': the geometric mean "
+      .. "of the per-run ratios over seeds x draws (measured 0.73 [0.68, 0.79] over seeds 1-5 x 5 "
+      .. "draws; single runs 0.49 to 1.12). Without the orthogonality penalty it is lower still "
+      .. "(0.67 [0.63, 0.72]): the penalty costs accuracy here (1.09 [1.04, 1.15] times)",
+    measure = function(r)
+      return math.log(loss(r.sluice) / loss(r["independent columns"])), "log(sluice / independent)"
     end,
-    seeds = { 1, 2, 3 }, draws = { 0, 1, 2 },
+    below = math.log(0.9),
+    seeds = "1..5", draws = { 0, 1, 2 },
   },
 }
+-- In every run: the orthogonality penalty cuts the subspace overlap, and
+-- layer 2 mixes across tasks (the loss is the list's claim, below).
+sluice.claim = {
+  text = "the orthogonality penalty cuts the subspace overlap below 0.25 of sluice without it; layer 2 mixes "
+    .. "across tasks (mean cross-task |alpha| above 1.2 times its start); beta stays finite",
+  check = function(r)
+    local function mean_all(m)
+      local v = {}
+      for _, row in ipairs(m) do for _, x in ipairs(row) do v[#v + 1] = x end end
+      return mtl.stats.mean(v)
+    end
+    local o1 = mean_all(r["sluice"].matrices["sluice subspace overlap"].last)
+    local o0 = mean_all(r["sluice without ortho"].matrices["sluice subspace overlap"].last)
+    local A, cross = r["sluice"].matrices["sluice alpha L2"].last, 0
+    for i = 1, 6 do
+      for j = 1, 6 do
+        if (i - 1) // 2 ~= (j - 1) // 2 then cross = cross + math.abs(A[i][j]) / 24 end
+      end
+    end
+    local beta_ok = true
+    for _, row in ipairs(r["sluice"].matrices["sluice beta"].last) do
+      for _, x in ipairs(row) do beta_ok = beta_ok and x == x and math.abs(x) < math.huge end
+    end
+    return o0 > 0 and o1 < 0.25 * o0 and cross > 1.2 * 0.7 / 5 and beta_ok,
+      string.format("subspace overlap %.4f with ortho, %.4f without; cross-task |alpha| %.3f (start %.3f)",
+                    o1, o0, cross, 0.7 / 5)
+  end,
+  seeds = "1..5", draws = { 0, 1, 2 },
+}
+return list

@@ -16,12 +16,24 @@
 -- layer 1), and the accuracies of "high" across the three experiments
 -- ('c' compares them).
 --
--- The claim (the `claim` at the end of this script: `mtlab run`
--- prints its verdict, tests/test_e2e_columns.c asserts it): with the low-level task
--- the scarce high-level task is more than 2 points more accurate than
--- alone; supervising "low" at the lower layer costs nothing: "high" within
--- 2 points of "both at the top", and "low" at least as accurate as there
--- minus 1 point.
+-- The claim (the claims at the end of this script: `mtlab run` prints
+-- their verdicts, tests/test_e2e_columns.c asserts them; `mtlab run
+-- --claims-thorough` checks training seeds 1-5 x data draws 0-2): learning
+-- "low" helps the scarce high-level task - high with low supervision
+-- minus high alone has a mean above +3 points; where "low" is attached
+-- makes no difference for "high" (an equivalence test: the mean
+-- difference lies within -2 and +2 points), and in every run "low" does
+-- not lose at layer 1 (within 1 point). Measured over seeds 1-5 x
+-- draws 7-9 (math.randomseed), 15 runs: high, low supervision - alone =
+-- +6.6 points, 95% interval [+5.5, +7.7]; high, low supervision - both at
+-- the top = -0.3 [-0.7, +0.1]: a NULL - in this setting attaching "low"
+-- lower neither helps nor hurts "high"; what helps is learning "low" at
+-- all (plain multi-task learning). "low" itself is +0.7 [+0.5, +0.8]
+-- points more accurate at layer 1. Narrower trunks and scarcer labels did
+-- not produce the effect either (3 seeds x 3 draws each: trunk 16,16:
+-- -1.2 [-2.7, +0.2]; 8,8: +2.1 [-0.9, +5.0]; 8,8 with high on 1 example
+-- in 20: -1.5 [-6.1, +3.1]). Sogaard & Goldberg's gain came from deep
+-- recurrent taggers on real text.
 --
 -- Run: mtlab experiments/13_low_supervision.lua
 --      mtlab run experiments/13_low_supervision.lua
@@ -63,7 +75,9 @@ local lowsup = mtl.experiment {
   name = "low supervision",
   description = [[
 Hard sharing with the low-level task's head on trunk layer 1 and the
-high-level task's on layer 2. Compare "high" with the other two runs.]],
+high-level task's on layer 2. Compare "high" with the other two runs:
+it gains over "high alone"; against "both at the top" the difference is
+within the seed-to-seed spread (a null in this setting).]],
   data = data,
   tasks = {
     mtl.task.classify { name = "low", attach = 1 },
@@ -74,7 +88,7 @@ high-level task's on layer 2. Compare "high" with the other two runs.]],
   train = { batch = 32, epochs = 30, seed = 1 },
 }
 
-return {
+local list = {
   lowsup,
   mtl.variant(lowsup, {
     name = "both at the top",
@@ -85,17 +99,43 @@ return {
     tasks = { mtl.task.classify { name = "high" } },
   }),
   claim = {
-    text = "with the low-level task supervised at layer 1, high gains over high alone (+2 points) and is within "
-      .. "2 points of both at the top; low does not lose (within 1 point)",
-    check = function(r)
-      local function acc(name, task) return r[name].tasks[task].test_metric end
-      local hi_low, hi_top, hi_alone = acc("low supervision", "high"), acc("both at the top", "high"),
-        acc("high alone", "high")
-      local lo_low, lo_top = acc("low supervision", "low"), acc("both at the top", "low")
-      return hi_low > hi_alone + 0.02 and math.abs(hi_low - hi_top) < 0.02 and lo_low > lo_top - 0.01,
-        string.format("high %.3f (both at the top %.3f, alone %.3f), low %.3f (at the top %.3f)", hi_low, hi_top,
-                      hi_alone, lo_low, lo_top)
+    text = "learning low helps the scarce high task: high's accuracy with low supervision minus high alone "
+      .. "has a mean over seeds x draws above +3 points (measured +6.6 [+5.5, +7.7] over seeds 1-5 x 3 "
+      .. "draws, smallest +3.4)",
+    measure = function(r)
+      return 100 * (r["low supervision"].tasks.high.test_metric - r["high alone"].tasks.high.test_metric),
+        "high: low supervision - alone (points)"
     end,
-    seeds = { 1, 2, 3 }, draws = { 0, 1, 2 },
+    above = 3,
+    seeds = "1..5", draws = { 0, 1, 2 },
   },
 }
+-- The null, as an equivalence test: the mean difference for "high"
+-- between low at layer 1 and both at the top lies within -2 and +2 points
+-- (two one-sided claims); and in every run "low" does not lose at layer 1.
+local function high_diff(r)
+  return 100 * (r["low supervision"].tasks.high.test_metric - r["both at the top"].tasks.high.test_metric),
+    "high: low at layer 1 - both at the top (points)"
+end
+lowsup.claim = {
+  text = "where low is attached does not matter for high (a null): the mean difference, low at layer 1 minus "
+    .. "both at the top, over seeds x draws is above -2 points (measured -0.3 [-0.7, +0.1] over seeds 1-5 x "
+    .. "3 draws; single runs -2.3 to +2.5)",
+  measure = high_diff, above = -2,
+  seeds = "1..5", draws = { 0, 1, 2 },
+}
+list[2].claim = {
+  text = "... and below +2 points (the other side of the null)",
+  measure = high_diff, below = 2,
+  seeds = "1..5", draws = { 0, 1, 2 },
+}
+list[3].claim = {
+  text = "in every run low does not lose at layer 1: within 1 point of both at the top (measured +0.7 "
+    .. "[+0.5, +0.8] points on average)",
+  check = function(r)
+    local lo_low, lo_top = r["low supervision"].tasks.low.test_metric, r["both at the top"].tasks.low.test_metric
+    return lo_low > lo_top - 0.01, string.format("low %.3f at layer 1, %.3f at the top", lo_low, lo_top)
+  end,
+  seeds = "1..5", draws = { 0, 1, 2 },
+}
+return list

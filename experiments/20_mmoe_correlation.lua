@@ -7,45 +7,48 @@
 -- vectors have cosine p. At p = 1 the tasks are the same; at p = 0 they
 -- look at orthogonal directions of the input.
 --
--- Three networks, each at p = 1 and at p = 0, each with 3 seeds (18 runs):
+-- Four networks, each at p = 1 and at p = 0, each with 3 seeds (24 runs):
 --   shared-bottom  hard sharing: one 4-unit layer for both tasks, then a
 --                  head per task;
+--   wide-bottom    the same with a 16-unit layer: the mixtures' budget;
 --   omoe           4 experts of 4 units, ONE softmax gate mixing them;
 --   mmoe           the same experts, one gate PER TASK.
--- An expert is as wide as the shared bottom, so the mixtures have about
--- four times its parameters: this is the bottleneck view of the paper's
+-- An expert is as wide as the narrow shared bottom, so the mixtures have
+-- about four times its parameters: the bottleneck view of the paper's
 -- claim - what happens to a narrow shared representation when the tasks
--- stop agreeing. (At an equal parameter budget - shared bottom 16 units
--- against 4 experts of 4 - these small runs show no difference beyond the
--- seed-to-seed spread; Ma et al.'s larger experiments do.)
+-- stop agreeing. The wide bottom is the equal-budget control.
 --
 -- What to watch on the screen: the loss plot of each run; the heatmap's
 -- "expert usage" (task x expert, the mean gate value over the last
 -- batch): at p = 0 the two tasks' MMoE gates settle on different experts,
 -- at p = 1 they may share. OMoE's rows are identical by construction.
 --
--- The claim (the `claim` at the end of this script: `mtlab run`
--- prints its verdict, tests/test_e2e_experts.c asserts it), averaged over the 3 seeds: at
--- p = 0 the shared bottom's mean test loss is at least 1.2 times MMoE's,
--- and the shared bottom degrades more than MMoE from p = 1 to p = 0
--- (its loss ratio p=0 / p=1 is the larger): MMoE is more robust to low
--- task correlation.
+-- The claims (declared at the end; `mtlab run` checks them on the shipped
+-- seeds, `mtlab run --claims-thorough` over training seeds 1-15 x data
+-- draws 0-2, --draw): the first three points below. Measured over training
+-- seeds 1-5 x data seeds 1-5 (25 paired runs; a few 4-unit bottoms
+-- collapse, so the statistic is the geometric mean of the per-run loss
+-- ratios, with a 95% interval):
+--   * at p = 0 the narrow shared bottom's mean test loss is 2.03 times
+--     MMoE's [1.38, 2.99] (at p = 1: 1.31 [1.00, 1.73]); margin > 1.2;
+--   * it degrades more from p = 1 to p = 0: its ratio p=0 / p=1 is 1.76
+--     [1.26, 2.46], MMoE's 1.14 [0.99, 1.31]; paired, 1.55 times MMoE's
+--     [1.10, 2.17]; margin > 1;
+--   * one gate for both tasks (OMoE) is worse than a gate per task at
+--     p = 0: 1.61 times MMoE's loss [1.29, 2.02]; margin > 1 (so the
+--     gates matter, not only the extra experts);
+--   * at an equal budget the effect is gone: the 16-unit bottom against
+--     MMoE, 0.90 [0.77, 1.05] at p = 0 and 0.99 [0.86, 1.14] at p = 1 - a
+--     null in these small runs (Ma et al.'s larger experiments show one).
+-- So what these runs teach: MMoE's per-task gates rescue a NARROW shared
+-- representation when the tasks stop agreeing; they do not beat a shared
+-- layer with the same number of units.
 --
 -- Run: mtlab run experiments/20_mmoe_correlation.lua
 --      mtlab experiments/20_mmoe_correlation.lua     (the workbench)
 local mtl = require "mtl"
 
 local runs = {}
--- the mean test loss of every run whose name starts with `prefix` and a seed
-local function mean_loss(r, prefix)
-  local v = {}
-  for i = 1, #r do
-    if r[i].name:sub(1, #prefix + 2) == prefix .. " s" then
-      v[#v + 1] = mtl.stats.mean(mtl.stats.task_values(r[i], "test_loss"))
-    end
-  end
-  return mtl.stats.mean(v), #v
-end
 for _, p in ipairs { 1.0, 0.0 } do
   for _, seed in ipairs(mtl.seeds(3)) do
     local base = mtl.experiment {
@@ -61,6 +64,10 @@ for _, p in ipairs { 1.0, 0.0 } do
     }
     runs[#runs + 1] = base
     runs[#runs + 1] = mtl.variant(base, {
+      name = string.format("wide-bottom p=%g s%d", p, seed),
+      description = "Hard sharing at the mixtures' budget: one 16-unit layer.",
+      topology = mtl.share.hard { trunk = { 16 }, head = { 8 } } })
+    runs[#runs + 1] = mtl.variant(base, {
       name = string.format("omoe p=%g s%d", p, seed),
       description = "One gate mixes four experts for both tasks.",
       topology = mtl.share.omoe { experts = 4, expert = { 4 }, head = { 8 } } })
@@ -70,17 +77,56 @@ for _, p in ipairs { 1.0, 0.0 } do
       topology = mtl.share.mmoe { experts = 4, expert = { 4 }, head = { 8 } } })
   end
 end
-runs.claim = {
-  text = "averaged over the seeds, at p = 0 the shared bottom's mean test loss is at least 1.2 times MMoE's, "
-    .. "and it degrades more than MMoE from p = 1 to p = 0",
-  check = function(r)
-    local sb1, sb0 = mean_loss(r, "shared-bottom p=1"), mean_loss(r, "shared-bottom p=0")
-    local mm1, mm0 = mean_loss(r, "mmoe p=1"), mean_loss(r, "mmoe p=0")
-    local om0 = mean_loss(r, "omoe p=0")
-    return sb0 >= 1.2 * mm0 and sb0 / sb1 > mm0 / mm1,
-      string.format("mean test loss p=1 -> p=0: shared bottom %.4f -> %.4f, MMoE %.4f -> %.4f (OMoE at p=0 %.4f)",
-                    sb1, sb0, mm1, mm0, om0)
+-- the mean test loss of the run called `name` (e.g. "mmoe p=0 s2")
+local function loss(r, name)
+  local t = r[name].tasks
+  return (t.y1.test_loss + t.y2.test_loss) / 2
+end
+-- A second claim, on the first experiment: the shared bottom degrades more.
+runs[1].claim = {
+  text = "from p = 1 to p = 0 the narrow shared bottom degrades more than MMoE: the geometric mean "
+    .. "of the per-seed ratio (shared bottom's loss p=0 / p=1) / (MMoE's) over seeds x draws is "
+    .. "above 1 (measured 1.55 [1.10, 2.17] over seeds 1-5 x 5 data seeds)",
+  measure = function(r)
+    local v = {}
+    for _, seed in ipairs(mtl.seeds(3)) do
+      local s = " s" .. seed
+      v[#v + 1] = math.log(loss(r, "shared-bottom p=0" .. s) / loss(r, "shared-bottom p=1" .. s))
+        - math.log(loss(r, "mmoe p=0" .. s) / loss(r, "mmoe p=1" .. s))
+    end
+    return v, "log of the degradation ratio, shared bottom / mmoe, per seed"
   end,
+  above = 0,
   seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
 }
-return mtl.compare(runs)
+-- A third, on the second experiment: one gate for both tasks is worse.
+runs[2].claim = {
+  text = "at p = 0 one gate for both tasks (OMoE) is worse than a gate per task: the geometric mean of the "
+    .. "per-seed ratio OMoE / MMoE over seeds x draws is above 1 (measured 1.61 [1.29, 2.02] over seeds "
+    .. "1-5 x 5 data seeds)",
+  measure = function(r)
+    local v = {}
+    for _, seed in ipairs(mtl.seeds(3)) do
+      v[#v + 1] = math.log(loss(r, "omoe p=0 s" .. seed) / loss(r, "mmoe p=0 s" .. seed))
+    end
+    return v, "log(omoe / mmoe) at p = 0 per seed"
+  end,
+  above = 0,
+  seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
+}
+local list = mtl.compare(runs)
+list.claim = {
+  text = "at p = 0 the narrow shared bottom's test loss is more than 1.2 times MMoE's: the geometric "
+    .. "mean of the per-seed ratios over seeds x draws (measured 2.03 [1.38, 2.99] over seeds 1-5 x 5 "
+    .. "data seeds)",
+  measure = function(r)
+    local v = {}
+    for _, seed in ipairs(mtl.seeds(3)) do
+      v[#v + 1] = math.log(loss(r, "shared-bottom p=0 s" .. seed) / loss(r, "mmoe p=0 s" .. seed))
+    end
+    return v, "log(shared-bottom / mmoe) at p = 0 per seed"
+  end,
+  above = math.log(1.2),
+  seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
+}
+return list

@@ -21,29 +21,26 @@
 -- y1's expert, task y2's, then the shared ones). Conflicting tasks tend to
 -- settle on different experts; which ones varies with the seed.
 --
--- The claim (the `claim` at the end of this script: `mtlab run`
--- prints its verdict, tests/test_e2e_experts.c asserts it): averaged over the seeds, CGC's and
--- PLE's mean test losses are at most 0.7 times the shared bottom's: with
--- task-specific experts the conflicting tasks stop competing for one
--- narrow representation. (Between MMoE, CGC and PLE these small runs show
--- differences smaller than the seed-to-seed spread.) Every usage row is a
--- distribution (sums to 1).
+-- The claim (declared at the end; `mtlab run` checks it on the shipped
+-- seeds, `mtlab run --claims-thorough` over training seeds 1-15 x data
+-- draws 0-2, --draw): the expert networks beat the narrow shared bottom -
+-- the geometric mean of their per-seed loss ratios to it, pooled over
+-- MMoE, CGC and PLE, is below 0.85. Measured per network over training
+-- seeds 1-5 x data seeds 1-5 (25 paired runs; 95% intervals): MMoE 0.55
+-- times its loss [0.41, 0.74], CGC 0.62 [0.48, 0.81], PLE 0.44 [0.34, 0.58]
+-- - but single runs spread widely (CGC from 0.1 to 2.5 times). Task-
+-- specific experts in one level do NOT show a gain over shared experts
+-- alone: CGC / MMoE is 1.13 [0.93, 1.38], a null. The two-level PLE does a
+-- little better than MMoE, 0.80 [0.68, 0.94]. What rescues the
+-- conflicting tasks here is a gate per task over several experts, not
+-- experts of their own. Every usage row is a distribution (sums to 1;
+-- tests/test_e2e_experts.c).
 --
 -- Run: mtlab run experiments/21_ple.lua
 --      mtlab experiments/21_ple.lua     (the workbench)
 local mtl = require "mtl"
 
 local runs = {}
--- the mean test loss of every run whose name starts with `prefix` and a seed
-local function mean_loss(r, prefix)
-  local v = {}
-  for i = 1, #r do
-    if r[i].name:sub(1, #prefix + 2) == prefix .. " s" then
-      v[#v + 1] = mtl.stats.mean(mtl.stats.task_values(r[i], "test_loss"))
-    end
-  end
-  return mtl.stats.mean(v), #v
-end
 for _, seed in ipairs(mtl.seeds(3)) do
   local base = mtl.experiment {
     name = string.format("shared-bottom s%d", seed),
@@ -71,15 +68,27 @@ for _, seed in ipairs(mtl.seeds(3)) do
     topology = mtl.share.ple { task_experts = 1, shared_experts = 2, levels = 2,
                                expert = { 4 }, head = { 8 } } })
 end
-runs.claim = {
-  text = "averaged over the seeds, CGC's and PLE's mean test losses are at most 0.7 times the shared bottom's",
-  check = function(r)
-    local sb, mm = mean_loss(r, "shared-bottom"), mean_loss(r, "mmoe")
-    local cgc, ple = mean_loss(r, "cgc"), mean_loss(r, "ple")
-    return cgc <= 0.7 * sb and ple <= 0.7 * sb,
-      string.format("mean test loss: shared bottom %.4f, MMoE %.4f, CGC %.4f (%.2fx), PLE %.4f (%.2fx)", sb, mm, cgc,
-                    cgc / sb, ple, ple / sb)
+local function loss(r, name)
+  local t = r[name].tasks
+  return (t.y1.test_loss + t.y2.test_loss) / 2
+end
+local list = mtl.compare(runs)
+list.claim = {
+  text = "the expert networks (MMoE, CGC, PLE) beat the narrow shared bottom: the geometric mean "
+    .. "of their per-seed loss ratios to it, over the three networks x seeds x draws, is below 0.85 (measured MMoE 0.55 "
+    .. "[0.41, 0.74], CGC 0.62 [0.48, 0.81], PLE 0.44 [0.34, 0.58] over seeds 1-5 x 5 data seeds); "
+    .. "CGC against MMoE is a null (1.13 [0.93, 1.38]), so it is not claimed",
+  measure = function(r)
+    local v = {}
+    for _, seed in ipairs(mtl.seeds(3)) do
+      local sb = loss(r, "shared-bottom s" .. seed)
+      for _, m in ipairs { "mmoe", "cgc", "ple" } do
+        v[#v + 1] = math.log(loss(r, m .. " s" .. seed) / sb)
+      end
+    end
+    return v, "log(expert network / shared bottom) per seed and network"
   end,
+  below = math.log(0.85),
   seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
 }
-return mtl.compare(runs)
+return list

@@ -27,9 +27,15 @@
 -- The claim (the `claim` at the end of this script: `mtlab run`
 -- prints its verdict, tests/test_e2e_regs.c asserts it): l1/l2, l1/linf and the dirty model
 -- keep exactly the features of the true support (precision and recall of
--- the support read from the published "feature use" are at least 0.8), the
--- unregularised model keeps all 30 features, and l1/l2 predicts better on
--- test data than the unregularised model (60 examples for 30 weights).
+-- the support read from the published "feature use" are at least 0.8), and
+-- the unregularised model keeps all 30 features. Support recovery is the
+-- lesson; better prediction is NOT: over data seeds 3, 101-109 (a convex
+-- fit: training seeds change nothing), l1/l2's mean test loss is 0.97
+-- times the unregularised model's on the geometric mean, 95% interval
+-- [0.81, 1.17] (0.69 to 1.42) - the penalty that selects the support also
+-- shrinks the kept weights; l1/linf (2.3 times) and the dirty model (1.7
+-- times) predict worse. To predict better, refit on the selected support
+-- or tune lambda on validation data.
 --
 -- Run: mtlab run experiments/30_block_sparse.lua
 --      mtlab experiments/30_block_sparse.lua     (the workbench)
@@ -70,8 +76,9 @@ return mtl.compare {
     regularizers = { mtl.reg.block_sparse { lambda = 0 } } }),
   claim = {
     text = "l1/l2, l1/linf and the dirty model each keep the true shared support (precision and recall of the "
-      .. "features any task uses at least 0.8, 1 to 7 active features per task); unregularised keeps all 30; "
-      .. "l1/l2's mean test loss is below 0.95 of unregularised",
+      .. "features any task uses at least 0.8, 1 to 7 active features per task); unregularised keeps all 30 "
+      .. "(prediction is not claimed: l1/l2's test loss is 0.97 [0.81, 1.17] times unregularised's over 10 "
+      .. "data draws)",
     check = function(r)
       local support = {}
       for _, j in ipairs(r[1].config.data.support) do support[j + 1] = true end -- 0-based feature indices
@@ -100,7 +107,6 @@ return mtl.compare {
       end
       for _, b in ipairs(r[3].matrices["dirty B/S features"].last[1]) do ok = ok and b >= 1 and b <= 30 end
       local l1l2, none = test_loss(r[1]), test_loss(r[4])
-      ok = ok and l1l2 < 0.95 * none
       notes[#notes + 1] = string.format("test loss l1/l2 %.4f vs unregularised %.4f", l1l2, none)
       return ok, table.concat(notes, "; ")
     end,

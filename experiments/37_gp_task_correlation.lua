@@ -12,16 +12,15 @@
 -- on the diagonal as the hyperparameters are learned; the band (the first
 -- matrix) shows the four fits.
 --
--- The claim (the `claim` at the end of this script: `mtlab run`
--- prints its verdict, tests/test_e2e_nonneural.c asserts it), on the learned "task
--- correlation": within each group at least 0.7 and between groups at most
--- 0.45 in absolute value, on every run; averaged over data draws it is the
--- true matrix within 0.1 in every entry. Checked on 5 training seeds x 3
--- draws and 15 draws (--set data.seed=1..15): within 0.78..0.95, between
--- at most 0.35 (one draw's four between-group values move together: they
--- all come from how two random functions happen to align), the 15-draw
--- mean within 0.065 of the truth. `make test` checks the shipped draw;
--- MTLAB_THOROUGH=1 build/tests/test_e2e_nonneural all of them.
+-- The claim (the `claim` at the end of this script: `mtlab run` prints
+-- its verdict, tests/test_e2e_nonneural.c asserts it), on the learned
+-- "task correlation": within each group at least 0.7 and between groups
+-- at most 0.45 in absolute value, on every run (`make test-claims`: 5
+-- training seeds x 3 draws). Measured besides on 15 draws (--set
+-- data.seed=1..15): within 0.78..0.95, between at most 0.35 (one draw's
+-- four between-group values move together: they all come from how two
+-- random functions happen to align), and the 15-draw mean was the true
+-- matrix within 0.065 in every entry (not a checked claim).
 --
 -- Run: mtlab run experiments/37_gp_task_correlation.lua
 --      mtlab experiments/37_gp_task_correlation.lua     (the workbench)

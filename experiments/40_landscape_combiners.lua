@@ -60,8 +60,10 @@
 --     from (-8.5, 7.5) and (9, 9) it can happen already in the valley,
 --     depending on the path (a start moved by 1e-6 shows it). mtlab says
 --     so instead of falling back silently.
--- tests/test_e2e_weighting.c checks every one of these for the runs as
--- written, with the learning rate times 1 + 1e-6 and with every start
+-- The claim at the end of this script says every one of these in code
+-- (experiments/lib/cagrad_toy.lua judges the end points; `mtlab run`
+-- prints the verdict); tests/test_e2e_weighting.c asserts it for the runs
+-- as written, with the learning rate times 1 + 1e-6 and with every start
 -- moved by (1e-6, -1e-6); scripts/check-portable.sh adds 1 - 1e-6, two
 -- BLAS threads and other OpenBLAS kernels (tests/README.md).
 --

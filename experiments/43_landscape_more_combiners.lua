@@ -50,8 +50,10 @@
 --     graddrop reach the middle of the front, while famo runs to an end
 --     of it (|x1| > 6: the task whose shifted loss is nearer zero wins);
 --     with offset 40 from (9, -1) famo ends in the middle (|x1| < 1).
--- tests/test_e2e_weighting.c checks every one of these for the runs as
--- written, with the learning rate times 1 + 1e-6 and with every start
+-- The claim at the end of this script says every one of these in code
+-- (experiments/lib/cagrad_toy.lua judges the end points; `mtlab run`
+-- prints the verdict); tests/test_e2e_weighting.c asserts it for the runs
+-- as written, with the learning rate times 1 + 1e-6 and with every start
 -- moved by (1e-6, -1e-6); scripts/check-portable.sh adds 1 - 1e-6, two
 -- BLAS threads and other OpenBLAS kernels (tests/README.md).
 --

@@ -23,16 +23,20 @@
 -- both runs; steer's validation loss (dashed) falls further with the
 -- related ones ('c' compares).
 --
--- The claim (the `claim` at the end of this script: `mtlab run`
--- prints its verdict, tests/test_e2e_teaching.c asserts it): with the related
--- auxiliary tasks steer's test accuracy is at least 3 points above steer
--- alone and at least 5 points above the run with the unrelated ones; the
--- unrelated ones do not help (at most 1 point above alone). Measured with
--- data draws 50, 51, 52 (math.randomseed) and training seeds 1, 2:
--- related - alone = +4.2 to +8.8 points, related - unrelated = +8.0 to
--- +15.1 points, unrelated - alone = -2.3 to -6.3 points: an unrelated
--- auxiliary task is not neutral, it pulls the trunk toward features the
--- main task does not use (negative transfer).
+-- The claim (the claims at the end of this script: `mtlab run` prints
+-- their verdicts, tests/test_e2e_teaching.c asserts them; `mtlab run
+-- --claims-thorough` checks training seeds 1-5 x data draws 0-2): with the
+-- related auxiliary tasks steer's test accuracy is above steer alone by
+-- more than 3 points on average over the runs; in every run it is at
+-- least 3 points above the run with the unrelated ones, which do not help
+-- (at most 2 points above alone). Measured over training seeds 1-5 x data
+-- draws 50-52 (math.randomseed), 15 runs: related - alone = +6.1 points,
+-- 95% interval [+4.9, +7.2] (+1.9 to +10.0); related - unrelated = +10.6
+-- [+9.1, +12.1] (+4.9 to +15.2); unrelated - alone = -4.5 [-5.5, -3.6].
+-- On these draws an unrelated auxiliary task costs accuracy (it pulls the
+-- trunk toward features the main task does not use: negative transfer),
+-- but not on every draw (issue 19 found +1.3 points above alone on one):
+-- it is at best neutral.
 --
 -- Run: mtlab run experiments/50_related_auxiliary.lua
 --      mtlab experiments/50_related_auxiliary.lua   (the workbench)
@@ -93,7 +97,7 @@ with the next experiment (unrelated auxiliary tasks).]],
   train = { batch = 30, epochs = 60, eval_every = 50, seed = 1, baselines = true },
 }
 
-return {
+local list = {
   related,
   mtl.variant(related, {
     name = "steer + unrelated aux",
@@ -108,16 +112,28 @@ steer does not use.]],
     },
   }),
   claim = {
-    text = "the two factors as auxiliary tasks lift steer at least 3 points over steer alone and 5 over two "
-      .. "unrelated auxiliary tasks, which do not help (at most +1 point); only steer is scored",
-    check = function(r)
-      local rel, unrel = r["steer + related aux"], r["steer + unrelated aux"]
-      local with_rel, alone = rel.tasks.steer.test_metric, rel.tasks.steer.single_task_metric
-      local with_unrel = unrel.tasks.steer.test_metric
-      return with_rel >= alone + 0.03 and with_rel >= with_unrel + 0.05 and with_unrel <= alone + 0.01
-          and rel.tasks.curvature.aux,
-        string.format("steer's accuracy: related aux %.4f, alone %.4f, unrelated aux %.4f", with_rel, alone, with_unrel)
+    text = "the related auxiliary tasks lift steer over steer alone: the mean over seeds x draws is above "
+      .. "+3 points (measured +6.1 [+4.9, +7.2] over seeds 1-5 x 3 draws, smallest +1.9)",
+    measure = function(r)
+      local steer = r["steer + related aux"].tasks.steer
+      return 100 * (steer.test_metric - steer.single_task_metric), "steer: related aux - alone (points)"
     end,
-    seeds = { 1, 2, 3, 4, 5 }, draws = { 0, 1, 2 },
+    above = 3,
+    seeds = "1..5", draws = { 0, 1, 2 },
   },
 }
+-- In every run: related beats unrelated, and unrelated does not help.
+related.claim = {
+  text = "in every run steer with the related auxiliary tasks is at least 3 points above the run with the "
+    .. "unrelated ones (measured +4.9 to +15.2), which do not help (at most +2 points over alone; measured "
+    .. "-4.5 [-5.5, -3.6] on average, +1.3 on one draw in issue 19); only steer is scored",
+  check = function(r)
+    local rel, unrel = r["steer + related aux"], r["steer + unrelated aux"]
+    local with_rel, alone = rel.tasks.steer.test_metric, rel.tasks.steer.single_task_metric
+    local with_unrel = unrel.tasks.steer.test_metric
+    return with_rel >= with_unrel + 0.03 and with_unrel <= alone + 0.02 and rel.tasks.curvature.aux,
+      string.format("steer's accuracy: related aux %.4f, alone %.4f, unrelated aux %.4f", with_rel, alone, with_unrel)
+  end,
+  seeds = "1..5", draws = { 0, 1, 2 },
+}
+return list

@@ -23,13 +23,13 @@
 -- near the noise level (about 4 per reading) - the part of the input no
 -- network can predict; the target's validation loss (dashed).
 --
--- The claim (the `claim` at the end of this script: `mtlab run`
--- prints its verdict, tests/test_e2e_teaching.c asserts it): the mean delta_m over
--- the three seeds is positive (the target's test MSE with input
--- reconstruction is below the single-task one). Measured with data draws
--- 55 to 58 (math.randomseed): mean delta_m +17.0, +17.1, +4.0, +10.9%;
--- 11 of the 12 single runs positive (-12.9% to +26.0%). A modest,
--- seed-sensitive effect; the test asserts only the sign of the mean.
+-- The claim (declared at the end; --claims-thorough checks training seeds
+-- 1-15 x draws 0-2): the mean delta_m over the runs is positive (the
+-- target's test MSE with input reconstruction is below the single-task
+-- one). Measured over seeds 1-5 x data draws 55-57 (math.randomseed), 15
+-- runs: +10.9%, 95% interval [+4.4, +17.4]; 12 of 15 positive, single runs
+-- -12.9% to +26.0%. A modest, seed-sensitive effect: the claim is about
+-- the mean, not about every run.
 --
 -- Run: mtlab run experiments/55_predicting_inputs.lua
 --      mtlab experiments/55_predicting_inputs.lua   (the workbench)
@@ -84,16 +84,26 @@ Compare the target's MSE with the single-task column (delta_m).]],
     train = { batch = 30, epochs = 100, eval_every = 50, seed = seed, baselines = true },
   }
 end
-runs.claim = {
-  text = "reconstructing the noisy readings helps the target on average over the seeds (mean delta_m > 0); "
-    .. "the reconstruction settles near the noise variance (4)",
+-- In every run the reconstruction settles near the noise variance (4).
+runs[1].claim = {
+  text = "the reconstruction of the inputs settles near the noise variance (mean test MSE 3.5 to 4.5)",
   check = function(r)
-    local dm, rec = {}, {}
-    for i = 1, #r do dm[i], rec[i] = r[i].delta_m_percent, r[i].tasks.inputs.test_loss end
-    local m, mr = mtl.stats.mean(dm), mtl.stats.mean(rec)
-    return m > 0 and mr > 3.5 and mr < 4.5,
-      string.format("mean delta_m %+.1f%% (> 0), reconstruction MSE %.3f (3.5 to 4.5)", m, mr)
+    local rec = {}
+    for i = 1, #r do rec[i] = r[i].tasks.inputs.test_loss end
+    local mr = mtl.stats.mean(rec)
+    return mr > 3.5 and mr < 4.5, string.format("reconstruction MSE %.3f (3.5 to 4.5)", mr)
   end,
   seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
 }
-return mtl.compare(runs)
+local list = mtl.compare(runs)
+list.claim = {
+  text = "predicting the inputs lowers the target's test MSE on average: the mean delta_m over "
+    .. "seeds x draws is above 0 (measured +10.9% [+4.4, +17.4] over seeds 1-5 x 3 draws; single "
+    .. "runs -12.9% to +26.0%)",
+  measure = function(r)
+    return mtl.stats.map(r, function(run) return run.delta_m_percent end), "delta_m (%) per seed"
+  end,
+  above = 0,
+  seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
+}
+return list

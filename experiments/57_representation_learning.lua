@@ -17,23 +17,41 @@
 -- through it, the trunk has to find the 3-dimensional state - from all
 -- 3000 examples. The side head then works on a clean, small code.
 --
--- The experiment runs with training seeds 1, 2, 3, each with baselines =
--- true: "side" alone sees only its 60 labelled examples (an unlabelled
--- example adds nothing to a task's loss). The auxiliary task is reported
--- apart and left out of delta_m.
+-- Two experiments, each with training seeds 1, 2, 3 (mtl.seeds(3):
+-- --seed N runs N, N+1, N+2):
+--   * "side (1 label in 50) + reconstruct inputs": the side head and the
+--     autoencoder both train the trunk; baselines = true: "side" alone
+--     sees only its 60 labelled examples (an unlabelled example adds
+--     nothing to a task's loss). The auxiliary task is reported apart and
+--     left out of delta_m;
+--   * "side reads the code": the same, but the side head reads the code
+--     through a stop-gradient (detach = true): the labels train only the
+--     head, the autoencoder alone shapes the trunk. It is compared with the
+--     single-task column of the run before.
 --
 -- What to watch on the screen: the reconstruction loss (dimmer) falls to
 -- the noise level (about 9 per reading): all that is left is noise; the
 -- side's validation loss (dashed).
 --
--- The claim (the `claim` at the end of this script: `mtlab run`
--- prints its verdict, tests/test_e2e_teaching.c asserts it): on this data draw the
--- mean delta_m over the three seeds is positive (+8.1%). The gain is
--- MODEST and FRAGILE: over data draws 57 to 61 (math.randomseed) the
--- per-draw mean is +8.1, +6.1, +3.6, -0.4 and +4.4%; single runs range
--- from -10.8% to +12.9%, 13 of 15 positive. A network trained on 60
--- labels is high-variance: the autoencoder lowers the typical error, it
--- does not remove the spread.
+-- The claims (declared at the end; `mtlab run` checks them on the shipped
+-- seeds, `mtlab run --claims-thorough` over training seeds 1-15 x data
+-- draws 0-2, --draw):
+--   * letting the 60 labels train the code too, the gain is MODEST and
+--     FRAGILE: the mean delta_m over those 45 runs is +3.4%, 95% interval
+--     [+1.3, +5.5] (the margin: above 0); 34 of 45 runs gain, single runs
+--     range from -13.5% to +13.1%. The side's accuracy is bimodal (about
+--     0.72-0.78 or 0.84-0.91): the labels' gradient sometimes pulls the
+--     code into overfitting them. A wider code (8 or 6 units), a heavier
+--     reconstruction weight (5) or weight decay did not remove the spread
+--     (12 runs each);
+--   * keeping the labels off the code is the stronger recipe: the side
+--     head reading the code through a stop-gradient is more than 3 points
+--     above side alone on average (measured over seeds 1-9 x draws 0-2:
+--     +6.3 points [+5.0, +7.6], single seeds -3.1 to +12.3, against +3.7
+--     [+1.7, +5.7] and -11.1 to +10.4 when the labels train the code).
+-- In every run the reconstruction's test MSE is near the noise (8 to 10).
+-- The lesson: with very few labels, let the unlabelled objective shape the
+-- representation and let the labels only read it.
 --
 -- Run: mtlab run experiments/57_representation_learning.lua
 --      mtlab experiments/57_representation_learning.lua   (the workbench)
@@ -86,17 +104,63 @@ side's accuracy with the single-task column (delta_m): a modest gain.]],
     optim = mtl.optim.adam { lr = 3e-3 },
     train = { batch = 64, epochs = 30, eval_every = 200, seed = seed, baselines = true },
   }
+  runs[#runs + 1] = mtl.variant(runs[#runs], {
+    name = "side reads the code s" .. seed,
+    description = [[
+The same autoencoder, but the side head reads its 4-unit code through a
+stop-gradient: the 60 labels train only the head, and cannot pull the
+code toward them. Compare the side's accuracy with the single-task column
+of the run before (this run has no baseline of its own: side alone
+behind a stop-gradient would read an untrained trunk).]],
+    tasks = {
+      mtl.task.classify { name = "side", detach = true },
+      mtl.aux.reconstruct { name = "inputs" },
+    },
+    train = { batch = 64, epochs = 30, eval_every = 200, seed = seed, baselines = false },
+  })
 end
-runs.claim = {
-  text = "an autoencoder on all examples helps the scarce side task: mean delta_m over the seeds > 0; the "
-    .. "autoencoder finds the state (reconstruction MSE near the noise, 9)",
+-- In every run the autoencoder finds the state: its error is the noise.
+runs[1].claim = {
+  text = "the autoencoder finds the state: the reconstruction's mean test MSE is near the noise (8 to 10)",
   check = function(r)
-    local dm, rec = {}, {}
-    for i = 1, #r do dm[i], rec[i] = r[i].delta_m_percent, r[i].tasks.inputs.test_loss end
-    local m, mr = mtl.stats.mean(dm), mtl.stats.mean(rec)
-    return m > 0 and mr > 8 and mr < 10,
-      string.format("mean delta_m %+.1f%% (> 0), reconstruction MSE %.3f (8 to 10)", m, mr)
+    local rec = {}
+    for i = 1, #r do rec[i] = r[i].tasks.inputs.test_loss end
+    local mr = mtl.stats.mean(rec)
+    return mr > 8 and mr < 10, string.format("reconstruction MSE %.3f (8 to 10)", mr)
   end,
   seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
 }
-return mtl.compare(runs)
+local list = mtl.compare(runs)
+list.claim = {
+  text = "reconstructing the inputs helps the 60-label side task on average: the mean delta_m over "
+    .. "seeds x draws is above 0 (measured: +3.4%, 95% interval [+1.3, +5.5], over 45 runs, seeds 1-15 "
+    .. "x draws 0-2; single runs -13.5% to +13.1%, 34 of 45 positive)",
+  measure = function(r)
+    local v = {}
+    for _, seed in ipairs(mtl.seeds(3)) do
+      v[#v + 1] = r["side (1 label in 50) + reconstruct inputs s" .. seed].delta_m_percent
+    end
+    return v, "delta_m (%) per seed"
+  end,
+  above = 0,
+  seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
+}
+-- The stronger lesson, on the second experiment: keep the labels off the code.
+runs[2].claim = {
+  text = "with the side head reading the autoencoder's code through a stop-gradient, side's accuracy is "
+    .. "more than 3 points above side alone on average over seeds x draws (measured +6.3 [+5.0, +7.6] "
+    .. "points over seeds 1-9 x draws 0-2, single seeds -3.1 to +12.3; letting the labels train the "
+    .. "code too: +3.7 [+1.7, +5.7], -11.1 to +10.4)",
+  measure = function(r)
+    local v = {}
+    for _, seed in ipairs(mtl.seeds(3)) do
+      local joint = r["side (1 label in 50) + reconstruct inputs s" .. seed].tasks.side
+      local code = r["side reads the code s" .. seed].tasks.side
+      v[#v + 1] = 100 * (code.test_metric - joint.single_task_metric)
+    end
+    return v, "side: reads the code - alone (points) per seed"
+  end,
+  above = 3,
+  seeds = { 1, 4, 7, 10, 13 }, draws = { 0, 1, 2 },
+}
+return list

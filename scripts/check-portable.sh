@@ -15,7 +15,7 @@
 # Takes about six times `make test-e2e` (hours on a loaded machine).
 set -u
 build="${1:-build}"
-drivers="${MTLAB_PORTABLE_DRIVERS:-weighting teaching columns experts regs run sweep}"
+drivers="${MTLAB_PORTABLE_DRIVERS:-weighting teaching columns experts regs run sweep nonneural data}"
 logs="$(mktemp -d "${TMPDIR:-/tmp}/mtlab-portable-XXXXXX")"
 for d in $drivers; do
     [ -x "$build/tests/test_e2e_$d" ] || { echo "check-portable: $build/tests/test_e2e_$d is not built (make -j2)" >&2; exit 2; }

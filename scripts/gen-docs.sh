@@ -2,7 +2,8 @@
 # gen-docs.sh BUILD - regenerates the parts of the docs that come from the
 # registries: the lines between "<!-- NAME:begin ..." and "<!-- NAME:end -->"
 # for NAME = methods, data and models (docs/lua-api.md) and topologies
-# (docs/topologies.md), from `mtlab --list-NAME --markdown`.
+# (docs/topologies.md), from `mtlab --list-NAME --markdown`; and the man
+# page's version (its .TH line) from `mtlab --version`.
 # tests/test_mtl_methods.c, tests/test_lua_registry.c and
 # tests/test_mtl_model_gp.c fail when the
 # checked-in text differs from the registries.
@@ -25,3 +26,7 @@ for entry in methods:docs/lua-api.md data:docs/lua-api.md models:docs/lua-api.md
     mv "$tmp" "$doc"
     echo "gen-docs: $doc ($name)"
 done
+version="$("$build/mtlab" --version | awk '{ print $2 }')"
+sed "s/^\(\.TH MTLAB 1 \"[^\"]*\"\) \"mtlab [^\"]*\"/\1 \"mtlab $version\"/" docs/mtlab.1 >"$tmp"
+mv "$tmp" docs/mtlab.1
+echo "gen-docs: docs/mtlab.1 (version $version)"

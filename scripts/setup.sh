@@ -9,7 +9,10 @@ set -e
 
 # clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes; not
 # pulled in without recommends) build the fuzz harnesses of `make test`.
-PKGS="build-essential pkg-config liblua5.4-dev libopenblas-dev libncurses-dev libcmocka-dev zlib1g-dev libcjson-dev dataset-fashion-mnist tmux clang libclang-rt-dev libopenmpi-dev openmpi-bin"
+# chromium (headless) and a font open `mtlab report`'s page in
+# tests/test_e2e_report.c; python3-vega-datasets ships seattle-weather.csv,
+# the real data of experiments/60_seattle_weather.lua (tests/test_e2e_data.c).
+PKGS="build-essential pkg-config liblua5.4-dev libopenblas-dev libncurses-dev libcmocka-dev zlib1g-dev libcjson-dev dataset-fashion-mnist tmux clang libclang-rt-dev libopenmpi-dev openmpi-bin chromium fonts-dejavu-core python3-vega-datasets"
 if [ "$1" = "--bench" ]; then
     PKGS="$PKGS python3-torch python3-numpy"
 fi

@@ -6,6 +6,7 @@
  * is exact and finite for the handful of tasks of a test.
  *   ref_cagrad   CAGrad's primal max_{|d - g0| <= r} min_i g_i . d
  *   ref_upgrad   UPGrad's G d (the projections onto the dual cone)
+ *   ref_dualproj DualProj's G d (the mean projected onto the dual cone)
  *   ref_rank     the numerical rank of a set of rows
  *   ref_unit_hull_distance  how far the hull of the unit gradients is
  *                from the origin (Nash-MTL has a solution iff it is not 0) */
@@ -227,65 +228,88 @@ static inline int ref_cagrad(const float *G, int T, size_t P, double c, ref_ld *
     return found;
 }
 
-/* UPGrad's (G d)_j = g_j . d for d = sum_i G^T v_i, v_i = argmin v^T M v
- * over v >= e_i / T, with M = G G^T formed here in long double. Each
- * v_i by enumerating which constraints are free: for a free set F,
- * M_FF v_F = -M_F,B u_B on the rest B (v_B = u_B); the set is right when
- * v_F >= u_F and (M v)_B >= 0 (the multipliers). Sets with a singular
- * M_FF are skipped (the optimum is reached on a set with independent
- * gradients). Returns 0, or -1 when some v_i had no valid set. */
-static inline int ref_upgrad(const float *G, int T, size_t P, ref_ld *Gd)
+/* The projection of G^T u onto the dual cone {v : v . g_j >= 0} is G^T v
+ * with v = argmin v^T M v over v >= u (u >= 0), found by enumerating the
+ * active sets F of the KKT conditions: v_j = u_j outside F, (M v)_F = 0,
+ * v_F >= u_F and (M v)_j >= 0 outside F. M (T, T) in long double; v (T)
+ * the output. Returns 0, or -1 when no active set passes. */
+static inline int ref_dual_cone(ref_ld M[REF_MAXT][REF_MAXT], int T, const ref_ld *u, ref_ld *vout)
 {
-    ref_ld M[REF_MAXT][REF_MAXT], alpha[REF_MAXT] = {0}, mmax = 0;
+    for (int F = 0; F < (1 << T); F++) {
+        ref_ld v[REF_MAXT], A[REF_MAXT * REF_MAXT], b[REF_MAXT];
+        int idx[REF_MAXT], m = 0;
+        for (int j = 0; j < T; j++) {
+            v[j] = u[j];
+            if (F >> j & 1) idx[m++] = j;
+        }
+        for (int a = 0; a < m; a++) {
+            b[a] = 0;
+            for (int j = 0; j < T; j++)
+                if (!(F >> j & 1)) b[a] -= M[idx[a]][j] * u[j];
+            for (int e = 0; e < m; e++) A[a * m + e] = M[idx[a]][idx[e]];
+        }
+        if (m > 0 && ref_solve(m, A, b, 1e-13L) != 0) continue;
+        for (int a = 0; a < m; a++) v[idx[a]] = b[a];
+        int ok = 1;
+        ref_ld vmax = 0;
+        for (int j = 0; j < T; j++) vmax = fmaxl(vmax, fabsl(v[j]));
+        for (int a = 0; a < m; a++)
+            if (v[idx[a]] < u[idx[a]] - 1e-13L * vmax) ok = 0;
+        for (int j = 0; j < T && ok; j++) {
+            if (F >> j & 1) continue;
+            ref_ld s = 0, sa = 0;
+            for (int k = 0; k < T; k++) {
+                s += M[j][k] * v[k];
+                sa += fabsl(M[j][k] * v[k]);
+            }
+            if (s < -1e-13L * sa) ok = 0;
+        }
+        if (!ok) continue;
+        memcpy(vout, v, sizeof v[0] * (size_t)T);
+        return 0;
+    }
+    return -1;
+}
+
+static inline void ref_gram(const float *G, int T, size_t P, ref_ld M[REF_MAXT][REF_MAXT])
+{
     for (int i = 0; i < T; i++)
         for (int j = 0; j < T; j++) {
             ref_ld s = 0;
             for (size_t p = 0; p < P; p++) s += (ref_ld)G[(size_t)i * P + p] * G[(size_t)j * P + p];
             M[i][j] = s;
-            mmax = fmaxl(mmax, fabsl(s));
         }
+}
+
+/* UPGrad's G d: d = sum_i of the projections of g_i / T (u = e_i / T).
+ * Gd (T) receives it; returns 0, or -1 when an enumeration failed. */
+static inline int ref_upgrad(const float *G, int T, size_t P, ref_ld *Gd)
+{
+    ref_ld M[REF_MAXT][REF_MAXT], alpha[REF_MAXT] = {0};
+    ref_gram(G, T, P, M);
     for (int i = 0; i < T; i++) {
-        int done = 0;
-        for (int F = 0; F < (1 << T) && !done; F++) {
-            ref_ld u[REF_MAXT], v[REF_MAXT], A[REF_MAXT * REF_MAXT], b[REF_MAXT];
-            int idx[REF_MAXT], m = 0;
-            for (int j = 0; j < T; j++) {
-                u[j] = j == i ? 1.0L / T : 0;
-                v[j] = u[j];
-                if (F >> j & 1) idx[m++] = j;
-            }
-            for (int a = 0; a < m; a++) {
-                b[a] = 0;
-                for (int j = 0; j < T; j++)
-                    if (!(F >> j & 1)) b[a] -= M[idx[a]][j] * u[j];
-                for (int e = 0; e < m; e++) A[a * m + e] = M[idx[a]][idx[e]];
-            }
-            if (m > 0 && ref_solve(m, A, b, 1e-13L) != 0) continue;
-            for (int a = 0; a < m; a++) v[idx[a]] = b[a];
-            int ok = 1;
-            ref_ld vmax = 0;
-            for (int j = 0; j < T; j++) vmax = fmaxl(vmax, fabsl(v[j]));
-            for (int a = 0; a < m; a++)
-                if (v[idx[a]] < u[idx[a]] - 1e-13L * vmax) ok = 0;
-            for (int j = 0; j < T && ok; j++) {
-                if (F >> j & 1) continue;
-                ref_ld s = 0, sa = 0;
-                for (int k = 0; k < T; k++) {
-                    s += M[j][k] * v[k];
-                    sa += fabsl(M[j][k] * v[k]);
-                }
-                if (s < -1e-13L * sa) ok = 0;
-            }
-            if (!ok) continue;
-            for (int j = 0; j < T; j++) alpha[j] += v[j];
-            done = 1;
-        }
-        if (!done) return -1;
+        ref_ld u[REF_MAXT], v[REF_MAXT];
+        for (int j = 0; j < T; j++) u[j] = j == i ? 1.0L / T : 0;
+        if (ref_dual_cone(M, T, u, v) != 0) return -1;
+        for (int j = 0; j < T; j++) alpha[j] += v[j];
     }
-    (void)mmax;
     for (int j = 0; j < T; j++) {
         Gd[j] = 0;
         for (int k = 0; k < T; k++) Gd[j] += M[j][k] * alpha[k];
+    }
+    return 0;
+}
+
+/* DualProj's G d: the projection of the mean (u = 1 / T). */
+static inline int ref_dualproj(const float *G, int T, size_t P, ref_ld *Gd)
+{
+    ref_ld M[REF_MAXT][REF_MAXT], u[REF_MAXT], v[REF_MAXT];
+    ref_gram(G, T, P, M);
+    for (int j = 0; j < T; j++) u[j] = 1.0L / T;
+    if (ref_dual_cone(M, T, u, v) != 0) return -1;
+    for (int j = 0; j < T; j++) {
+        Gd[j] = 0;
+        for (int k = 0; k < T; k++) Gd[j] += M[j][k] * v[k];
     }
     return 0;
 }

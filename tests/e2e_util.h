@@ -154,11 +154,12 @@ static inline int count_lines(const char *s)
 }
 
 /* Runs `mtlab run experiments/<name>.lua --out <name> -q [extra]` and
- * asserts that every run finished and the script's claim held: exit 0 and
- * "held": true in <tmp>/<name>/claims.json (each claim's message goes to
- * stderr). The claim itself is written once, in the script. Returns the
- * run's top folder (static). */
-static inline const char *e2e_claim_holds(const char *root, const char *name, const char *extra)
+ * asserts that the script's claims held: the exit code is expect_rc (0:
+ * every run finished and every claim held; 1 for a script whose runs are
+ * meant to fail) and every claim in <tmp>/<name>/claims.json says
+ * "held": true (each verdict goes to stderr). The claim itself is written
+ * once, in the script. Returns the run's top folder (static). */
+static inline const char *e2e_claim_holds(const char *root, const char *name, const char *extra, int expect_rc)
 {
     static char top[700];
     char args[1600], *out = NULL, *err = NULL;
@@ -174,15 +175,14 @@ static inline const char *e2e_claim_holds(const char *root, const char *name, co
         const char *l = line[0] == '\n' ? line + 1 : line, *nl = strchr(l, '\n');
         fprintf(stderr, "  %s: %.*s\n", name, nl ? (int)(nl - l) : (int)strlen(l), l);
     }
-    if (rc != 0 || !claims || strstr(claims, "\"held\":\tfalse") || strstr(claims, "\"held\":\tnull")) {
-        fprintf(stderr, "mtlab %s: exit %d\n%s\n%s\n%s\n", args, rc, out ? out : "", err ? err : "",
-                claims ? claims : "(no claims.json)");
-        if (rc == 0) rc = -1;
-    }
+    int bad = rc != expect_rc || !claims || strstr(claims, "\"held\":\tfalse") || strstr(claims, "\"held\":\tnull");
+    if (bad)
+        fprintf(stderr, "mtlab %s: exit %d (expected %d)\n%s\n%s\n%s\n", args, rc, expect_rc, out ? out : "",
+                err ? err : "", claims ? claims : "(no claims.json)");
     free(out);
     free(err);
     free(claims);
-    if (rc != 0) {
+    if (bad) {
         fprintf(stderr, "%s: the claim did not hold (or a run failed)\n", name);
         fail();
     }

@@ -1,6 +1,9 @@
 /* test_e2e_experts.c - the experts family's experiments (20..23) run
- * headless with the real binary; each test asserts the claim its script's
- * header makes, from summary.json, config.json and relations.jsonl. */
+ * headless with the real binary; each test asserts that the claim the
+ * script declares held (written once, in the script), and checks the
+ * machinery from relations.jsonl, config.json and metrics.csv: gates are
+ * distributions, OMoE's gate is shared, a FAFS rebuild keeps the loss,
+ * DRN's covariance is symmetric with unit trace. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,17 +21,8 @@
 
 #define MAXRUNS 32
 
-/* Runs experiments/<name>.lua into <tmp>/<name>; asserts success. */
-static void run_experiment(const char *name)
-{
-    char args[1024], *out = NULL, *err = NULL;
-    snprintf(args, sizeof args, "run '%s/experiments/%s.lua' --out '%s' -q", MTLAB_ROOT, name, name);
-    int rc = e2e_run(args, &out, &err);
-    if (rc != 0) fprintf(stderr, "mtlab run %s: exit %d\n%s\n%s\n", name, rc, out ? out : "", err ? err : "");
-    assert_int_equal(rc, 0);
-    free(out);
-    free(err);
-}
+/* The script's claim held (exit 0, claims.json). */
+static void run_experiment(const char *name) { e2e_claim_holds(MTLAB_ROOT, name, NULL, 0); }
 
 static cJSON *read_json(const char *dir, const char *file)
 {
@@ -89,25 +83,6 @@ static double run_loss(const char *dir, char *name, size_t n)
     return sum / k;
 }
 
-/* The mean test loss of the runs whose name starts with `prefix` followed
- * by a space and a seed ("mmoe p=0" matches "mmoe p=0 s1"). */
-static double mean_loss(const char *exp, const char *prefix, int expect)
-{
-    char dirs[MAXRUNS][700], name[128];
-    int n = run_dirs(exp, dirs, MAXRUNS), hits = 0;
-    double sum = 0;
-    size_t pl = strlen(prefix);
-    for (int i = 0; i < n; i++) {
-        double l = run_loss(dirs[i], name, sizeof name);
-        if (strncmp(name, prefix, pl) == 0 && name[pl] == ' ' && name[pl + 1] == 's') {
-            sum += l;
-            hits++;
-        }
-    }
-    if (hits != expect) fail_msg("%s: %d runs named \"%s s*\", expected %d", exp, hits, prefix, expect);
-    return sum / hits;
-}
-
 /* The first (first != 0) or last matrix `name` of relations.jsonl as a
  * cJSON object (caller deletes), or NULL. */
 static cJSON *matrix(const char *dir, const char *name, int first)
@@ -163,19 +138,6 @@ static void rows_are_distributions(const char *dir, const char *name)
     cJSON_Delete(m);
 }
 
-/* data.clusters of config.json. */
-static int true_clusters(const char *dir, int *cl, int max)
-{
-    cJSON *c = read_json(dir, "config.json");
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "data"), "clusters");
-    assert_true(cJSON_IsArray(a));
-    int n = cJSON_GetArraySize(a);
-    assert_true(n <= max);
-    for (int i = 0; i < n; i++) cl[i] = (int)cJSON_GetArrayItem(a, i)->valuedouble;
-    cJSON_Delete(c);
-    return n;
-}
-
 /* The mean validation loss over the tasks at `step` in metrics.csv. */
 static double val_loss_at(const char *dir, long step)
 {
@@ -204,24 +166,18 @@ static double val_loss_at(const char *dir, long step)
     return sum / n;
 }
 
-/* ---- 20: MMoE is more robust than a shared bottom to low correlation ---- */
+/* ---- 20: MMoE is more robust than a shared bottom to low correlation ----
+ * The claim in the script; here the gates: MMoE's usage rows are
+ * distributions, OMoE's two rows are one gate. */
 
 static void test_e2e_experts_mmoe_correlation(void **state)
 {
     (void)state;
     run_experiment("20_mmoe_correlation");
-    double sb1 = mean_loss("20_mmoe_correlation", "shared-bottom p=1", 3);
-    double sb0 = mean_loss("20_mmoe_correlation", "shared-bottom p=0", 3);
-    double mm1 = mean_loss("20_mmoe_correlation", "mmoe p=1", 3);
-    double mm0 = mean_loss("20_mmoe_correlation", "mmoe p=0", 3);
-    double om0 = mean_loss("20_mmoe_correlation", "omoe p=0", 3);
-    fprintf(stderr, "20: shared-bottom %.4f -> %.4f, mmoe %.4f -> %.4f, omoe at p=0 %.4f\n", sb1, sb0, mm1, mm0, om0);
-    assert_true(sb0 >= 1.2 * mm0);
-    assert_true(sb0 / sb1 > mm0 / mm1);
     /* expert usage: 2 tasks x 4 experts, rows are distributions; OMoE's rows agree */
     char dirs[MAXRUNS][700], name[128];
     int n = run_dirs("20_mmoe_correlation", dirs, MAXRUNS);
-    assert_int_equal(n, 18);
+    assert_int_equal(n, 24);
     int seen_m = 0, seen_o = 0;
     for (int i = 0; i < n; i++) {
         run_loss(dirs[i], name, sizeof name);
@@ -248,12 +204,6 @@ static void test_e2e_experts_ple(void **state)
 {
     (void)state;
     run_experiment("21_ple");
-    double sb = mean_loss("21_ple", "shared-bottom", 3);
-    double cgc = mean_loss("21_ple", "cgc", 3), ple = mean_loss("21_ple", "ple", 3);
-    double mm = mean_loss("21_ple", "mmoe", 3);
-    fprintf(stderr, "21: shared-bottom %.4f, mmoe %.4f, cgc %.4f, ple %.4f\n", sb, mm, cgc, ple);
-    assert_true(cgc <= 0.7 * sb);
-    assert_true(ple <= 0.7 * sb);
     char dirs[MAXRUNS][700], name[128];
     int n = run_dirs("21_ple", dirs, MAXRUNS);
     assert_int_equal(n, 12);
@@ -282,34 +232,6 @@ static void test_e2e_experts_fafs(void **state)
     (void)state;
     run_experiment("22_fafs");
     char dir[700];
-    snprintf(dir, sizeof dir, "%s/22_fafs", e2e_tmpdir());
-    int cl[16], T = true_clusters(dir, cl, 16);
-    assert_int_equal(T, 4);
-    /* before the first round (step 50): the affinity shows the clusters */
-    cJSON *a = matrix(dir, "task affinity", 1);
-    assert_non_null(a);
-    for (int i = 0; i < T; i++)
-        for (int j = 0; j < T; j++) {
-            if (i == j) continue;
-            double v = mval(a, i, j);
-            if (cl[i] == cl[j]) assert_true(v > 0.5);
-            else assert_true(fabs(v) < 0.2);
-        }
-    cJSON_Delete(a);
-    /* the final tree: at both layers, two branches = the two clusters */
-    cJSON *t = matrix(dir, "fafs tree", 0);
-    assert_non_null(t);
-    assert_int_equal(mdim(t, "rows"), 2);
-    assert_int_equal(mdim(t, "cols"), T);
-    for (int l = 0; l < 2; l++)
-        for (int i = 0; i < T; i++)
-            for (int j = 0; j < T; j++) assert_int_equal(mval(t, l, i) == mval(t, l, j), cl[i] == cl[j]);
-    cJSON_Delete(t);
-    /* and the first published tree was still one shared trunk */
-    t = matrix(dir, "fafs tree", 1);
-    for (int l = 0; l < 2; l++)
-        for (int i = 0; i < T; i++) assert_true(mval(t, l, i) == 1);
-    cJSON_Delete(t);
     /* through the real trainer's rebuild, the round at step 100 changes
      * the validation loss no more than an ordinary step does: the new
      * branches start as copies of the shared layer (a fresh branch would
@@ -318,7 +240,9 @@ static void test_e2e_experts_fafs(void **state)
     snprintf(args0, sizeof args0,
              "run '%s/experiments/22_fafs.lua' --out fafs_steps -q --set train.eval_every=1 --set train.steps=101",
              MTLAB_ROOT);
-    assert_int_equal(e2e_run(args0, NULL, NULL), 0);
+    /* 101 steps: the runs finish, the claim (about 400) need not hold */
+    int rc = e2e_run(args0, NULL, NULL);
+    assert_true(rc == 0 || rc == 3);
     snprintf(dir, sizeof dir, "%s/fafs_steps", e2e_tmpdir());
     double l98 = val_loss_at(dir, 98), l99 = val_loss_at(dir, 99), l100 = val_loss_at(dir, 100);
     double l101 = val_loss_at(dir, 101);
@@ -342,36 +266,14 @@ static void test_e2e_experts_deep_relationship(void **state)
     run_experiment("23_deep_relationship");
     char dirs[MAXRUNS][700], name[128];
     assert_int_equal(run_dirs("23_deep_relationship", dirs, MAXRUNS), 2);
-    double hard = run_loss(dirs[0], name, sizeof name);
-    assert_string_equal(name, "hard");
-    double drn = run_loss(dirs[1], name, sizeof name);
+    run_loss(dirs[1], name, sizeof name);
     assert_string_equal(name, "drn");
-    int cl[16], T = true_clusters(dirs[1], cl, 16);
-    assert_int_equal(T, 8);
+    int T = 8;
     cJSON *m = matrix(dirs[1], "task correlation", 0);
     assert_non_null(m);
     assert_int_equal(mdim(m, "rows"), T);
-    double win = 0, acr = 0;
-    int nw = 0, na = 0;
-    for (int i = 0; i < T; i++) {
-        assert_true(fabs(mval(m, i, i) - 1) < 1e-9);
-        for (int j = 0; j < T; j++) {
-            if (i == j) continue;
-            if (cl[i] == cl[j]) {
-                win += mval(m, i, j);
-                nw++;
-            } else {
-                acr += mval(m, i, j);
-                na++;
-            }
-        }
-    }
+    for (int i = 0; i < T; i++) assert_true(fabs(mval(m, i, i) - 1) < 1e-9);
     cJSON_Delete(m);
-    win /= nw;
-    acr /= na;
-    fprintf(stderr, "23: correlation within %.3f, across %.3f; test loss hard %.4f, drn %.4f\n", win, acr, hard, drn);
-    assert_true(win - acr > 0.4);
-    assert_true(drn <= 0.9 * hard);
     /* the covariance itself: symmetric, unit trace */
     m = matrix(dirs[1], "task covariance", 0);
     double tr = 0;
@@ -381,6 +283,14 @@ static void test_e2e_experts_deep_relationship(void **state)
     }
     assert_true(fabs(tr - 1) < 1e-6);
     cJSON_Delete(m);
+}
+
+/* ---- 25: DSelect-k against MMoE: the script's null claim --------------- */
+
+static void test_e2e_experts_dselect_k(void **state)
+{
+    (void)state;
+    run_experiment("25_dselect_k");
 }
 
 static int teardown(void **state)
@@ -397,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_e2e_experts_ple),
         cmocka_unit_test(test_e2e_experts_fafs),
         cmocka_unit_test(test_e2e_experts_deep_relationship),
+        cmocka_unit_test(test_e2e_experts_dselect_k),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

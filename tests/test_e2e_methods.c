@@ -49,7 +49,7 @@ static void expect_params(const char *what, const cJSON *obj, const mt_tparam_de
     for (const mt_tparam_def *d = defs; d->key; d++) {
         if (d->type == MT_TP_TABLE || d->type == MT_TP_FUNCTION) continue;
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, d->key);
-        if (!v) fail_msg("%s: config.json lacks parameter %s", what, d->key);
+        if (!v) fail_msg("%s: the record lacks parameter %s", what, d->key);
         int have = tparam_given(given, d->key);
         if (!have && (d->flags & (MT_TPF_DERIVED | MT_TPF_REQUIRED))) {
             if (!cJSON_IsNull(v)) fail_msg("%s.%s: an unresolved derived default is null", what, d->key);
@@ -94,7 +94,7 @@ static void expect_params(const char *what, const cJSON *obj, const mt_tparam_de
 #define DATA                                                                                                \
     "local data = mtl.data.generate { n = 64, seed = 3, fn = function(i)\n"                               \
     "  local a, b = math.sin(i), math.cos(3 * i)\n"                                                       \
-    "  return { a, b, a * b }, { y1 = a + 0.5 * b, y2 = a - b * b } end, val = 8, test = 8 }\n"
+    "  return { a, b, a * b }, { y1 = a + 0.5 * b, y2 = a - b * b, y3 = b - 0.3 * a } end, val = 8, test = 8 }\n"
 
 /* One experiment per registered method with its defaults, plus variants
  * that give some parameters (a choice by name and by index, an integer, a
@@ -102,16 +102,8 @@ static void expect_params(const char *what, const cJSON *obj, const mt_tparam_de
 static void test_e2e_methods_config_records_every_parameter(void **state)
 {
     (void)state;
-    char script[8192];
-    size_t w = (size_t)snprintf(script, sizeof script,
-        "local mtl = require 'mtl'\n" DATA
-        "local base = mtl.experiment { name = 'x', data = data,\n"
-        "  tasks = { mtl.task.regress { name = 'y1' }, mtl.task.regress { name = 'y2' } },\n"
-        "  topology = mtl.share.hard { trunk = { 8 } }, train = { batch = 16, steps = 2, seed = 5 } }\n"
-        "local list = {}\n"
-        "for _, m in ipairs(mtl.method_names()) do\n"
-        "  list[#list + 1] = mtl.variant(base, { name = m, weighting = m })\n"
-        "end\n");
+    /* two scripts: a script returns at most 32 experiments */
+    int n = method_count(), half = (n + 1) / 2;
     static const char *const variants[][2] = {
         {"mgda", "mtl.combine.mgda { norm = 'loss', max_iter = 7 }"},
         {"mgda_ub", "mtl.combine.mgda_ub { norm = 0, tol = 1e-8 }"},
@@ -121,26 +113,40 @@ static void test_e2e_methods_config_records_every_parameter(void **state)
         {"nash_mtl", "mtl.combine.nash_mtl { max_iter = 50 }"},
     };
     int nv = (int)(sizeof variants / sizeof variants[0]);
-    for (int v = 0; v < nv; v++)
-        w += (size_t)snprintf(script + w, sizeof script - w,
-                              "list[#list + 1] = mtl.variant(base, { name = 'given %s', weighting = %s })\n",
-                              variants[v][0], variants[v][1]);
-    snprintf(script + w, sizeof script - w, "return list\n");
-    const char *s = e2e_write("methods.lua", script);
-    char args[1024], *out, *err;
-    snprintf(args, sizeof args, "run '%s' --out all -q", s);
-    int rc = e2e_run(args, &out, &err);
-    if (rc != 0) fprintf(stderr, "%s\n%s\n", out ? out : "", err ? err : "");
-    assert_int_equal(rc, 0);
-    free(out);
-    free(err);
-    int n = method_count();
+    for (int part = 0; part < 2; part++) {
+        char script[8192];
+        /* three tasks: krum and trimmed_mean need them with their defaults */
+        size_t w = (size_t)snprintf(script, sizeof script,
+            "local mtl = require 'mtl'\n" DATA
+            "local base = mtl.experiment { name = 'x', data = data,\n"
+            "  tasks = { mtl.task.regress { name = 'y1' }, mtl.task.regress { name = 'y2' },\n"
+            "            mtl.task.regress { name = 'y3' } },\n"
+            "  topology = mtl.share.hard { trunk = { 8 } }, train = { batch = 16, steps = 2, seed = 5 } }\n"
+            "local list = {}\n"
+            "for k, m in ipairs(mtl.method_names()) do\n"
+            "  if k >= %d and k <= %d then list[#list + 1] = mtl.variant(base, { name = m, weighting = m }) end\n"
+            "end\n",
+            part ? half + 1 : 1, part ? n : half);
+        for (int v = 0; part && v < nv; v++)
+            w += (size_t)snprintf(script + w, sizeof script - w,
+                                  "list[#list + 1] = mtl.variant(base, { name = 'given %s', weighting = %s })\n",
+                                  variants[v][0], variants[v][1]);
+        snprintf(script + w, sizeof script - w, "return list\n");
+        const char *s = e2e_write(part ? "methods2.lua" : "methods.lua", script);
+        char args[1024], *out, *err;
+        snprintf(args, sizeof args, "run '%s' --out %s -q", s, part ? "all2" : "all");
+        int rc = e2e_run(args, &out, &err);
+        if (rc != 0) fprintf(stderr, "%s\n%s\n", out ? out : "", err ? err : "");
+        assert_int_equal(rc, 0);
+        free(out);
+        free(err);
+    }
     for (int i = 0; i < n + nv; i++) {
         const mt_method_info *m = i < n ? method_at(i) : method_find(variants[i - n][0]);
         assert_non_null(m);
         char name[64], dir[700], path[800];
         snprintf(name, sizeof name, i < n ? "%s" : "given %s", m->name);
-        exp_dir("all", i, name, dir, sizeof dir);
+        exp_dir(i < half ? "all" : "all2", i < half ? i : i - half, name, dir, sizeof dir);
         snprintf(path, sizeof path, "%s/config.json", dir);
         cJSON *cfg = read_json(path);
         const cJSON *wj = cJSON_GetObjectItemCaseSensitive(cfg, "weighting");
@@ -183,7 +189,7 @@ static void test_e2e_methods_config_records_every_parameter(void **state)
     }
     /* spot checks by hand, independent of the registry's accessors */
     char dir[700], path[800];
-    exp_dir("all", method_count(), "given mgda", dir, sizeof dir);
+    exp_dir("all2", n - half, "given mgda", dir, sizeof dir);
     snprintf(path, sizeof path, "%s/config.json", dir);
     char *text = e2e_read(path);
     assert_non_null(strstr(text, "\"norm\":\t\"loss\""));
@@ -191,12 +197,70 @@ static void test_e2e_methods_config_records_every_parameter(void **state)
     assert_non_null(strstr(text, "\"tol\":\t1e-10"));
     free(text);
     int mgda = (int)(method_find("mgda") - method_at(0));
-    exp_dir("all", mgda, "mgda", dir, sizeof dir);
+    exp_dir(mgda < half ? "all" : "all2", mgda < half ? mgda : mgda - half, "mgda", dir, sizeof dir);
     snprintf(path, sizeof path, "%s/config.json", dir);
     text = e2e_read(path);
     assert_non_null(strstr(text, "\"max_iter\":\t250"));
     assert_non_null(strstr(text, "\"norm\":\t\"l2\""));
     free(text);
+}
+
+/* A switch during the run (the console's run:set_weighting, the screen's
+ * `w`) is recorded in events.jsonl with every parameter the method now runs
+ * with: the given ones and the registry's defaults, as config.json. */
+static void test_e2e_methods_switch_event_records_params(void **state)
+{
+    (void)state;
+    const char *s = e2e_write("switch.lua",
+        "local mtl = require 'mtl'\n" DATA
+        "return mtl.experiment { name = 'x', data = data,\n"
+        "  tasks = { mtl.task.regress { name = 'y1' }, mtl.task.regress { name = 'y2' } },\n"
+        "  topology = mtl.share.hard { trunk = { 8 } }, train = { batch = 16, steps = 6, seed = 5, callback_every = 1 },\n"
+        "  on_step = function(run, step)\n"
+        "    if step == 2 then run:set_weighting('mgda') end\n"
+        "    if step == 4 then run:set_weighting(mtl.combine.cagrad { c = 0.25 }) end\n"
+        "  end }\n");
+    char args[1024], *err, path[800];
+    snprintf(args, sizeof args, "run '%s' --out switch -q", s);
+    int rc = e2e_run(args, NULL, &err);
+    if (rc) fprintf(stderr, "%s\n", err ? err : "");
+    assert_int_equal(rc, 0);
+    free(err);
+    snprintf(path, sizeof path, "%s/switch/events.jsonl", e2e_tmpdir());
+    char *text = e2e_read(path);
+    assert_non_null(text);
+    /* by hand (before the lines are cut below): MGDA's default max_iter, CAGrad's given c */
+    assert_non_null(strstr(text, "\"method\":\"mgda\",\"params\":{"));
+    assert_non_null(strstr(text, "\"max_iter\":250"));
+    assert_non_null(strstr(text, "\"c\":0.25"));
+    const char *const want[] = {"mgda", "cagrad"};
+    int seen = 0;
+    for (char *line = text; *line;) {
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        cJSON *o = cJSON_Parse(line);
+        assert_non_null(o);
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "event");
+        if (strcmp(ev->valuestring, "weighting") == 0) {
+            assert_true(seen < 2);
+            const char *name = cJSON_GetObjectItemCaseSensitive(o, "method")->valuestring;
+            assert_string_equal(name, want[seen]);
+            const mt_method_info *m = method_find(name);
+            mt_tparams given;
+            memset(&given, 0, sizeof given);
+            if (seen == 1) tparam_set_num(&given, "c", MT_TP_NUMBER, 0.25);
+            const cJSON *params = cJSON_GetObjectItemCaseSensitive(o, "params");
+            assert_non_null(params);
+            assert_int_equal(cJSON_GetArraySize(params), tparam_count(m->params));
+            expect_params(name, params, m->params, &given);
+            seen++;
+        }
+        cJSON_Delete(o);
+        line = nl + 1;
+    }
+    free(text);
+    assert_int_equal(seen, 2);
 }
 
 /* The topology's own parameters and each regulariser's, resolved the same
@@ -287,6 +351,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_methods_config_records_every_parameter),
+        cmocka_unit_test(test_e2e_methods_switch_event_records_params),
         cmocka_unit_test(test_e2e_methods_topology_and_regs_in_config),
         cmocka_unit_test(test_e2e_methods_list),
     };

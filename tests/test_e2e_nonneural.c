@@ -1,14 +1,14 @@
 /* test_e2e_nonneural.c - the non-graph models (survey section 5) through
  * the real binary: the experiments 35..38 run headless and each test
- * asserts the claim its script's header makes (reading summary.json,
- * config.json, relations.jsonl and band.svg), the messages for what a
- * model cannot do, a checkpoint round trip, and the band on the workbench
- * under tmux with its SVG export.
+ * asserts that the claim the script declares held (written once, in the
+ * script), with checks of the machinery (band.svg, the task matrices, the
+ * EM's prior mean against the generator), the messages for what a model
+ * cannot do, a checkpoint round trip, and the band on the workbench under
+ * tmux with its SVG export.
  *
- * `make test` checks each claim on the shipped seed and data draw. With
- * MTLAB_THOROUGH=1 the same claims are checked over 5 training seeds x 3
- * data draws (and, where the header says so, 15 draws), and the statistics
- * the headers quote are printed (a few minutes on one core). */
+ * `make test` checks each claim on the shipped seed and data draw;
+ * `make test-claims` (mtlab run --claims-thorough) over the seeds and data
+ * draws each claim states. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -26,18 +26,17 @@
 #define MTLAB_ROOT "."
 #endif
 
-static int thorough(void) { return getenv("MTLAB_THOROUGH") && atoi(getenv("MTLAB_THOROUGH")) > 0; }
-
 /* mtlab run experiments/<name>.lua into <tmp>/<out> with extra arguments;
- * asserts success. */
+ * asserts that the runs finished (exit 0, or 3: a run shortened for a
+ * machinery check need not make the script's claim hold). */
 static void run_exp(const char *name, const char *out, const char *extra)
 {
     char args[2048], *o = NULL, *e = NULL;
     snprintf(args, sizeof args, "run '%s/experiments/%s.lua' --out '%s' --force --quiet %s", MTLAB_ROOT, name, out,
              extra ? extra : "");
     int rc = e2e_run(args, &o, &e);
-    if (rc != 0) fprintf(stderr, "mtlab %s: exit %d\n%s\n%s\n", args, rc, o ? o : "", e ? e : "");
-    assert_int_equal(rc, 0);
+    if (rc != 0 && rc != 3) fprintf(stderr, "mtlab %s: exit %d\n%s\n%s\n", args, rc, o ? o : "", e ? e : "");
+    assert_true(rc == 0 || rc == 3);
     free(o);
     free(e);
 }
@@ -88,26 +87,6 @@ static double task_value(const char *dir, const char *task, const char *key)
     return v;
 }
 
-/* The mean test MSE over the tasks, and summary.json's delta_m (NAN without baselines). */
-static double mean_test(const char *dir, double *delta_m)
-{
-    cJSON *s = read_json(dir, "summary.json"), *t;
-    double sum = 0;
-    int n = 0;
-    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(s, "tasks"))
-    {
-        sum += num(t, "test_metric");
-        n++;
-    }
-    if (delta_m) {
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(s, "delta_m");
-        *delta_m = cJSON_IsNumber(d) ? d->valuedouble : NAN;
-    }
-    cJSON_Delete(s);
-    assert_true(n > 0);
-    return sum / n;
-}
-
 /* The last matrix `name` of relations.jsonl into v (rows x cols, at most max). */
 static void last_matrix(const char *dir, const char *name, int *rows, int *cols, double *v, int max)
 {
@@ -151,92 +130,39 @@ static int count_in(const char *dir, const char *name, const char *needle)
     return n;
 }
 
-/* mean, and the half-width of its 95% t interval (n <= 16). */
-static void mean_ci(const double *x, int n, double *mean, double *half)
-{
-    static const double t975[] = {0, 12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
-                                  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120};
-    double m = 0, v = 0;
-    for (int i = 0; i < n; i++) m += x[i] / n;
-    for (int i = 0; i < n; i++) v += (x[i] - m) * (x[i] - m) / (n - 1);
-    *mean = m;
-    *half = t975[n - 1 < 16 ? n - 1 : 16] * sqrt(v / n);
-}
+/* The script's claim held (exit 0, claims.json); its run folder (<tmp>/<name>). */
+static const char *claim_holds(const char *name) { return e2e_claim_holds(MTLAB_ROOT, name, NULL, 0); }
 
-/* ---- 35: multi-task kernel ridge ------------------------------------------ */
-
-/* Mean test MSE of the four variants of one draw. */
-static void krr_draw(int draw, double *r)
-{
-    char out[64], extra[64], dir[800];
-    snprintf(out, sizeof out, "krr-%d", draw);
-    snprintf(extra, sizeof extra, "--set data.seed=%d", draw);
-    run_exp("35_multitask_krr", out, extra);
-    for (int k = 0; k < 4; k++) {
-        run_dir(out, k + 1, dir, sizeof dir);
-        r[k] = mean_test(dir, NULL);
-        assert_int_equal(count_in(dir, "band.svg", "<polyline class=\"mean\""), 8); /* a mean per task */
-        assert_int_equal(count_in(dir, "band.svg", "<polygon class=\"band\""), 0); /* kernel ridge has no variance */
-    }
-}
+/* ---- 35: multi-task kernel ridge ------------------------------------------
+ * The claim in the script; here what every variant's band.svg draws (a
+ * mean per task, no band: kernel ridge has no variance) and the true task
+ * matrix as given. */
 
 static void test_e2e_nonneural_krr(void **state)
 {
     (void)state;
-    double r[4]; /* independent, lambda 0.8, pooled, true B */
-    krr_draw(1, r);
-    if (!(r[1] < 0.9 * r[0] && r[1] < r[2] && r[3] < r[1]))
-        fail_msg("test MSE: independent %.4f, mean-regularised %.4f, pooled %.4f, true B %.4f", r[0], r[1], r[2], r[3]);
+    claim_holds("35_multitask_krr");
     char dir[800];
-    run_dir("krr-1", 4, dir, sizeof dir);
+    for (int k = 1; k <= 4; k++) {
+        run_dir("35_multitask_krr", k, dir, sizeof dir);
+        assert_int_equal(count_in(dir, "band.svg", "<polyline class=\"mean\""), 8);
+        assert_int_equal(count_in(dir, "band.svg", "<polygon class=\"band\""), 0);
+    }
+    run_dir("35_multitask_krr", 4, dir, sizeof dir);
     double B[64];
     int rows, cols;
     last_matrix(dir, "task matrix", &rows, &cols, B, 64);
     assert_true(rows == 8 && cols == 8 && B[1] == 0.8 && B[0] == 1);
-    if (!thorough()) return;
-    /* 15 draws: the fits do not depend on the training seed */
-    double lr_ind[15], lr_pool[15], lr_true[15], worst = 0;
-    for (int d = 1; d <= 15; d++) {
-        krr_draw(d, r);
-        lr_ind[d - 1] = log(r[1] / r[0]);
-        lr_pool[d - 1] = log(r[1] / r[2]);
-        lr_true[d - 1] = log(r[3] / r[1]);
-        worst = fmax(worst, r[1] / r[0]);
-        if (!(r[1] < 0.9 * r[0])) fail_msg("draw %d: mean-regularised %.4f vs independent %.4f", d, r[1], r[0]);
-    }
-    double m, h;
-    mean_ci(lr_ind, 15, &m, &h);
-    fprintf(stderr, "  35: lambda 0.8 / independent: worst %.3f, geometric mean %.3f [%.3f, %.3f]\n", worst, exp(m),
-            exp(m - h), exp(m + h));
-    mean_ci(lr_pool, 15, &m, &h);
-    fprintf(stderr, "  35: lambda 0.8 / pooled: geometric mean %.3f [%.3f, %.3f]\n", exp(m), exp(m - h), exp(m + h));
-    assert_true(m + h < 0);
-    mean_ci(lr_true, 15, &m, &h);
-    fprintf(stderr, "  35: true B / lambda 0.8: geometric mean %.3f [%.3f, %.3f]\n", exp(m), exp(m - h), exp(m + h));
-    assert_true(m + h < 0);
 }
 
-/* ---- 36: the multi-task GP, 5 points of A and 50 of B ---------------------- */
-
-/* A's test MSE, multi-task over single-task. */
-static double gp_transfer(int seed, int draw)
-{
-    char out[64], extra[96], dir[800];
-    snprintf(out, sizeof out, "gp-%d-%d", seed, draw);
-    snprintf(extra, sizeof extra, "--seed %d --set data.seed=%d", seed, draw);
-    run_exp("36_multitask_gp", out, extra);
-    run_dir(out, 0, dir, sizeof dir);
-    return task_value(dir, "A", "test_metric") / task_value(dir, "A", "single_task_metric");
-}
+/* ---- 36: the multi-task GP, 5 points of A and 50 of B ----------------------
+ * The claim in the script; here the task matrix as a correlation, and the
+ * band: a band per task with all 55 points, published every 10 steps. */
 
 static void test_e2e_nonneural_gp_transfer(void **state)
 {
     (void)state;
-    double ratio = gp_transfer(1, 1);
-    if (!(ratio < 0.25)) fail_msg("A's test MSE: multi-task / single-task = %.3f", ratio);
-    char dir[800];
-    run_dir("gp-1-1", 0, dir, sizeof dir);
-    /* B as a correlation, the band with a band per task and all 55 points */
+    const char *dir = claim_holds("36_multitask_gp");
     double C[4];
     int rows, cols;
     last_matrix(dir, "task correlation", &rows, &cols, C, 4);
@@ -244,24 +170,6 @@ static void test_e2e_nonneural_gp_transfer(void **state)
     assert_int_equal(count_in(dir, "band.svg", "<polygon class=\"band\""), 2);
     assert_int_equal(count_in(dir, "band.svg", "<circle class=\"data\""), 55);
     assert_true(count_in(dir, "relations.jsonl", "\"name\":\"posterior band\"") >= 30); /* every 10 steps */
-    if (!thorough()) return;
-    double lr[15];
-    int wins = 0;
-    for (int s = 1; s <= 5; s++)
-        for (int d = 1; d <= 3; d++) {
-            double r = gp_transfer(s, d), r1 = gp_transfer(1, d);
-            if (!(fabs(r / r1 - 1) < 0.05)) fail_msg("seed %d draw %d: ratio %.4f vs %.4f at seed 1", s, d, r, r1);
-        }
-    for (int d = 1; d <= 15; d++) {
-        double r = gp_transfer(1, d);
-        lr[d - 1] = log(r);
-        wins += r < 1;
-        fprintf(stderr, "  36: draw %d: ratio %.3f\n", d, r);
-    }
-    double m, h;
-    mean_ci(lr, 15, &m, &h);
-    fprintf(stderr, "  36: geometric mean %.3f [%.3f, %.3f], better in %d/15\n", exp(m), exp(m - h), exp(m + h), wins);
-    assert_true(exp(m) < 0.5 && m + h < 0 && wins >= 12);
 }
 
 /* A checkpoint of a model holds its hyperparameters: a run loaded from it
@@ -289,79 +197,23 @@ static void test_e2e_nonneural_gp_checkpoint(void **state)
 
 /* ---- 37: the learned task correlation ---------------------------------------- */
 
-/* The learned correlation against config.json's groups: the smallest value
- * within a group and the largest |value| across; *dev gets each entry's
- * difference from the truth (16). */
-static void gp_correlation(int seed, int draw, double *within, double *across, double *dev)
-{
-    char out[64], extra[96], dir[800];
-    snprintf(out, sizeof out, "corr-%d-%d", seed, draw);
-    snprintf(extra, sizeof extra, "--seed %d --set data.seed=%d", seed, draw);
-    run_exp("37_gp_task_correlation", out, extra);
-    run_dir(out, 0, dir, sizeof dir);
-    cJSON *c = read_json(dir, "config.json");
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "data"), "params");
-    double rho = num(p, "correlation"), acr = num(p, "across");
-    const cJSON *g = cJSON_GetObjectItemCaseSensitive(p, "groups");
-    assert_int_equal(cJSON_GetArraySize(g), 4);
-    int grp[4];
-    for (int i = 0; i < 4; i++) grp[i] = cJSON_GetArrayItem(g, i)->valueint;
-    cJSON_Delete(c);
-    double C[16];
-    int rows, cols;
-    last_matrix(dir, "task correlation", &rows, &cols, C, 16);
-    assert_int_equal(rows, 4);
-    *within = 1;
-    *across = 0;
-    for (int s = 0; s < 4; s++)
-        for (int t = 0; t < 4; t++) {
-            double truth = s == t ? 1 : grp[s] == grp[t] ? rho : acr;
-            dev[s * 4 + t] = C[s * 4 + t] - truth;
-            if (s == t) continue;
-            if (grp[s] == grp[t]) *within = fmin(*within, C[s * 4 + t]);
-            else *across = fmax(*across, fabs(C[s * 4 + t]));
-        }
-}
-
 static void test_e2e_nonneural_gp_correlation(void **state)
 {
     (void)state;
-    double within, across, dev[16], sum[16] = {0};
-    gp_correlation(1, 1, &within, &across, dev);
-    if (!(within >= 0.7 && across <= 0.45)) fail_msg("task correlation: %.3f within the groups, %.3f across", within, across);
-    if (!thorough()) return;
-    double wmin = 1, amax = 0;
-    for (int s = 1; s <= 5; s++)
-        for (int d = 1; d <= 3; d++) {
-            gp_correlation(s, d, &within, &across, dev);
-            wmin = fmin(wmin, within), amax = fmax(amax, across);
-            if (!(within >= 0.7 && across <= 0.45)) fail_msg("seed %d draw %d: %.3f within, %.3f across", s, d, within, across);
-        }
-    for (int d = 1; d <= 15; d++) {
-        gp_correlation(1, d, &within, &across, dev);
-        wmin = fmin(wmin, within), amax = fmax(amax, across);
-        if (!(within >= 0.7 && across <= 0.45)) fail_msg("draw %d: %.3f within, %.3f across", d, within, across);
-        for (int k = 0; k < 16; k++) sum[k] += dev[k] / 15;
-    }
-    double worst = 0;
-    for (int k = 0; k < 16; k++) worst = fmax(worst, fabs(sum[k]));
-    fprintf(stderr, "  37: within >= %.3f, across <= %.3f; the 15-draw mean is within %.3f of the truth\n", wmin, amax, worst);
-    assert_true(worst < 0.1);
+    claim_holds("37_gp_task_correlation");
 }
 
-/* ---- 38: hierarchical Bayes --------------------------------------------------- */
+/* ---- 38: hierarchical Bayes ---------------------------------------------------
+ * The claim in the script; here the EM's learned prior mean against the
+ * tasks' mean true weights (the data's generator rerun with config.json's
+ * parameters): within 10% (relative, Euclidean). */
 
-/* The relative distance of the learned prior mean from the tasks' mean
- * true weights (the generator rerun with config.json's parameters), delta_m,
- * and the co-membership of the two-cluster experiment within / across. */
-static void hier_bayes(int seed, int draw, double *rel, double *dm1, double *dm2, double *within, double *across)
+static void test_e2e_nonneural_hier_bayes(void **state)
 {
-    char out[64], extra[96], d1[800], d2[800];
-    snprintf(out, sizeof out, "hb-%d-%d", seed, draw);
-    snprintf(extra, sizeof extra, "--seed %d --set data.seed=%d", seed, draw);
-    run_exp("38_hierarchical_bayes", out, extra);
-    run_dir(out, 1, d1, sizeof d1);
-    run_dir(out, 2, d2, sizeof d2);
+    (void)state;
+    claim_holds("38_hierarchical_bayes");
+    char d1[800];
+    run_dir("38_hierarchical_bayes", 1, d1, sizeof d1);
     cJSON *c = read_json(d1, "config.json");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "data"), "params");
     synth_cluster_opts o;
@@ -386,49 +238,10 @@ static void hier_bayes(int seed, int draw, double *rel, double *dm1, double *dm2
         norm += wbar * wbar;
     }
     err += mu[o.d] * mu[o.d]; /* the tasks have no intercept */
-    *rel = sqrt(err / norm);
     synth_cluster_truth_free(&tr);
     dataset_free(&ds);
-    mean_test(d1, dm1);
-    mean_test(d2, dm2);
-    cJSON *c2 = read_json(d2, "config.json");
-    const cJSON *cl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c2, "data"), "clusters");
-    int T = cJSON_GetArraySize(cl), k[16];
-    assert_true(T == 12);
-    for (int t = 0; t < T; t++) k[t] = cJSON_GetArrayItem(cl, t)->valueint;
-    cJSON_Delete(c2);
-    double co[256];
-    last_matrix(d2, "cluster co-membership", &rows, &cols, co, 256);
-    assert_int_equal(rows, T);
-    *within = 1, *across = 0;
-    for (int s = 0; s < T; s++)
-        for (int t = 0; t < T; t++) {
-            if (s == t) continue;
-            if (k[s] == k[t]) *within = fmin(*within, co[s * T + t]);
-            else *across = fmax(*across, co[s * T + t]);
-        }
-}
-
-static void test_e2e_nonneural_hier_bayes(void **state)
-{
-    (void)state;
-    double rel, dm1, dm2, within, across;
-    hier_bayes(1, 1, &rel, &dm1, &dm2, &within, &across);
-    if (!(rel < 0.1 && dm1 > 5 && within >= 0.9 && across <= 0.1))
-        fail_msg("prior mean %.3f off (relative); delta_m %+.1f%% (one prior), %+.1f%% (two clusters); "
-                 "co-membership %.2f within, %.2f across", rel, dm1, dm2, within, across);
-    if (!thorough()) return;
-    double rmax = 0, dmin = 1e9, d2min = 1e9, d2max = -1e9;
-    for (int s = 1; s <= 5; s++)
-        for (int d = 1; d <= 3; d++) {
-            hier_bayes(s, d, &rel, &dm1, &dm2, &within, &across);
-            rmax = fmax(rmax, rel), dmin = fmin(dmin, dm1), d2min = fmin(d2min, dm2), d2max = fmax(d2max, dm2);
-            if (!(rel < 0.1 && dm1 > 5 && within >= 0.9 && across <= 0.1))
-                fail_msg("seed %d draw %d: prior mean %.3f off, delta_m %+.1f%%, co-membership %.2f / %.2f", s, d, rel,
-                         dm1, within, across);
-        }
-    fprintf(stderr, "  38: prior mean at most %.3f off; delta_m at least %+.1f%% (one prior), %+.1f%%..%+.1f%% (clusters)\n",
-            rmax, dmin, d2min, d2max);
+    double rel = sqrt(err / norm);
+    if (!(rel < 0.1)) fail_msg("the prior mean is %.3f off the mean true weights (relative)", rel);
 }
 
 /* ---- what a model cannot do ------------------------------------------------- */

@@ -303,7 +303,7 @@ static void test_e2e_sandbox_second_interrupt_stops_stuck_script(void **state)
         assert_non_null(strstr(err, "mtlab: stopped at once by a second interrupt while the script was busy"));
         free(err);
         char *csv = file_of(outs[k], "/metrics.csv");
-        assert_non_null(strstr(csv, "step,epoch,split,task,loss,metric,weight\n"));
+        assert_non_null(strstr(csv, "step,epoch,split,task,loss,metric,weight,experiment,seed\n"));
         free(csv);
     }
 }

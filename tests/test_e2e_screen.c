@@ -545,6 +545,22 @@ static int json_same(const cJSON *a, const cJSON *b)
  * events in the same order, byte-identical metrics, relations, config and
  * checkpoint, and the same summary but for the times (one thread, same
  * seed). With baselines, both train and cache them alike. */
+
+/* config.json without its provenance (the command line and threads differ
+ * between `mtlab run` and the workbench), as compact JSON; frees text. */
+static char *without_provenance(char *text)
+{
+    cJSON *o = cJSON_Parse(text);
+    free(text);
+    assert_non_null(o);
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "provenance");
+    char *p = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    char *copy = strdup(p);
+    cJSON_free(p);
+    return copy;
+}
+
 static void test_e2e_screen_folder_same_as_headless(void **state)
 {
     (void)state;
@@ -583,6 +599,10 @@ static void test_e2e_screen_folder_same_as_headless(void **state)
         char *x = run_file("hl-run", identical[i]), *y = run_file("wb-run", identical[i]);
         assert_non_null(x);
         assert_non_null(y);
+        if (strcmp(identical[i], "config.json") == 0) { /* all but how each was started (provenance) */
+            x = without_provenance(x);
+            y = without_provenance(y);
+        }
         if (strcmp(x, y) != 0) fprintf(stderr, "%s differs\n", identical[i]);
         assert_string_equal(x, y);
         free(x);
@@ -833,6 +853,66 @@ static void test_e2e_screen_open_recorded(void **state)
     tmux("kill-session -t wb");
 }
 
+/* `mtlab open` on a sweep's folder: one entry per configuration, its
+ * curves the mean of the seeds' runs with a dotted band of one standard
+ * deviation, and the comparison table's numbers those of sweep.json (the
+ * means over the seeds). */
+static void test_e2e_screen_open_sweep(void **state)
+{
+    (void)state;
+    const char *script = e2e_write("sw.lua",
+        "local mtl = require 'mtl'\n"
+        "local data = mtl.data.generate { n = 300, fn = function(i) local a, b = (i % 11) / 11, (i % 5) / 5\n"
+        "  return { a, b }, { c = (a > b) and 1 or 0, r = a - b } end, types = { r = 'regress' } }\n"
+        "local base = mtl.experiment { name = 'sw', data = data,\n"
+        "  tasks = { mtl.task.classify { name = 'c' }, mtl.task.regress { name = 'r' } },\n"
+        "  topology = mtl.share.hard { trunk = { 8 } },\n"
+        "  train = { batch = 16, steps = 60, eval_every = 20, seed = 4 } }\n"
+        "return mtl.sweep { base = base, grid = { weighting = { 'equal', 'pcgrad' } }, seeds = { 1, 2, 3 } }\n");
+    char args[1200], *out, *err;
+    snprintf(args, sizeof args, "sweep '%s' --out sweep-dir --quiet", script);
+    int rc = e2e_run(args, &out, &err);
+    if (rc) fprintf(stderr, "%s\n%s\n", out ? out : "", err ? err : "");
+    assert_int_equal(rc, 0);
+    free(out);
+    free(err);
+    start_workbench("open sweep-dir");
+    char *s = wait_for("[recorded]", 30);
+    assert_non_null(strstr(s, "weighting=equal (3 seeds)"));
+    assert_non_null(strstr(s, "mean of 3 seeds, dotted: +-1 sd"));
+    free(s);
+    tmux("send-keys -t wb c");
+    s = wait_for("comparison: final val numbers", 10);
+    assert_non_null(strstr(s, "every configuration: mean, dotted +-1 sd"));
+    char p[800];
+    snprintf(p, sizeof p, "%s/sweep-dir/sweep.json", e2e_tmpdir());
+    cJSON *sw = read_json_file(p);
+    assert_non_null(sw);
+    const cJSON *cfg;
+    int rows = 0;
+    cJSON_ArrayForEach(cfg, cJSON_GetObjectItem(sw, "configurations"))
+    {
+        const cJSON *tasks = cJSON_GetObjectItem(cfg, "tasks");
+        char want[3][32], tok[16][32], row[128];
+        fmt4(want[0], 32, cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(tasks, "c"), "val_loss"), "mean"));
+        fmt4(want[1], 32, cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(tasks, "c"), "val_metric"), "mean"));
+        fmt4(want[2], 32, cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(tasks, "r"), "val_loss"), "mean"));
+        snprintf(row, sizeof row, "%d %s", rows + 1, cJSON_GetObjectItem(cfg, "name")->valuestring);
+        int n = table_row(s, row, tok, 16);
+        if (n != 5) fprintf(stderr, "%s\n", s);
+        assert_int_equal(n, 5); /* three numbers and the status "3 seeds" */
+        for (int i = 0; i < 3; i++) assert_string_equal(tok[i], want[i]);
+        assert_string_equal(tok[3], "3");
+        assert_string_equal(tok[4], "seeds");
+        rows++;
+    }
+    assert_int_equal(rows, 2);
+    cJSON_Delete(sw);
+    free(s);
+    quit_workbench(0);
+    tmux("kill-session -t wb");
+}
+
 /* `?` on the matrix pane explains the matrix shown: every matrix the
  * experiments publish (gradient relations, affinity, what the topologies
  * and regularisers learn) has its text. The experiments run a few steps
@@ -920,6 +1000,48 @@ static void test_e2e_screen_sigterm(void **state)
     tmux("kill-session -t wb");
 }
 
+/* When every run has finished, the notes pane shows the script's claim
+ * and its verdict, and the run folder has claims.json as headless. */
+static void test_e2e_screen_claim_verdict_in_notes(void **state)
+{
+    (void)state;
+    const char *script = e2e_write("claimwb.lua",
+        "local mtl = require 'mtl'\n"
+        "return mtl.experiment { name = 'claim on screen', description = 'Notes first.',\n"
+        "  data = mtl.data.generate { n = 200, fn = function(i) return { i % 7, i % 3 }, { y = i % 7 } end,\n"
+        "    types = { y = 'regress' } },\n"
+        "  tasks = { mtl.task.regress { name = 'y' } }, train = { epochs = 2 },\n"
+        "  claim = { text = 'the loss is finite', check = function(r)\n"
+        "    local l = r[1].tasks.y.test_loss return l == l, 'VERDICTNOTE' end } }\n");
+    char args[800];
+    snprintf(args, sizeof args, "'%s' --out wb-claim", script);
+    start_workbench(args);
+    char *s = wait_for("VERDICTNOTE", 30);
+    assert_non_null(strstr(s, "claim held: VERDICTNOTE"));
+    free(s);
+    quit_workbench(0);
+    char p[700];
+    snprintf(p, sizeof p, "%s/wb-claim/claims.json", e2e_tmpdir());
+    char *c = e2e_read(p);
+    assert_non_null(c);
+    assert_non_null(strstr(c, "\"held\":\ttrue"));
+    free(c);
+    /* a claim that fails: the verdict on the terminal after the screen
+     * closes, and exit 3 as headless */
+    const char *bad = e2e_write("claimwb_bad.lua",
+        "local mtl = require 'mtl'\n"
+        "return mtl.experiment { name = 'claim fails', data = mtl.data.generate { n = 100,\n"
+        "    fn = function(i) return { i % 7 }, { y = i % 7 } end, types = { y = 'regress' } },\n"
+        "  tasks = { mtl.task.regress { name = 'y' } }, train = { epochs = 1 },\n"
+        "  claim = { text = 'negative loss', check = function(r) return r[1].tasks.y.test_loss < 0, 'NEVERNOTE' end } }\n");
+    snprintf(args, sizeof args, "'%s' --out wb-claim-bad --exit-when-done", bad);
+    start_workbench(args);
+    s = wait_for("MTLAB_EXITED=3", 30);
+    assert_non_null(strstr(s, "MTLAB_EXITED=3"));
+    assert_non_null(strstr(s, "claim FAILED: NEVERNOTE"));
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -931,7 +1053,9 @@ int main(void)
         cmocka_unit_test(test_e2e_screen_folder_same_as_headless),
         cmocka_unit_test(test_e2e_screen_comparison_equals_summaries),
         cmocka_unit_test(test_e2e_screen_open_recorded),
+        cmocka_unit_test(test_e2e_screen_open_sweep),
         cmocka_unit_test(test_e2e_screen_every_matrix_is_explained),
+        cmocka_unit_test(test_e2e_screen_claim_verdict_in_notes),
     };
     return cmocka_run_group_tests_name("e2e screen", tests, setup, teardown);
 }

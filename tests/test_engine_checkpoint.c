@@ -455,6 +455,55 @@ static void test_engine_checkpoint_atomic_write(void **state)
     params_free(&big);
 }
 
+/* RMSprop (with momentum: both buffers) and Adagrad (the sum of squares)
+ * resume bit for bit from a checkpoint. */
+static void test_engine_checkpoint_rmsprop_adagrad_round_trip(void **state)
+{
+    ctx *c = *state;
+    char path[256];
+    path_in(c, "rms.safetensors", path, sizeof path);
+    for (int kind = MT_OPTIM_RMSPROP; kind <= MT_OPTIM_ADAGRAD; kind++) {
+        mt_params a, b;
+        make_params(&a, 6);
+        mt_optim oa, ob;
+        mt_optim_config cfg = optim_defaults((mt_optim_kind)kind);
+        cfg.momentum = kind == MT_OPTIM_RMSPROP ? 0.9f : 0.0f;
+        cfg.lr_decay = kind == MT_OPTIM_ADAGRAD ? 0.1f : 0.0f;
+        assert_int_equal(optim_init(&oa, &cfg, a.total), MT_OK);
+        mt_rng r;
+        mt_rng_init(&r, 9, 0);
+        for (int s = 0; s < 3; s++) {
+            for (size_t i = 0; i < a.total; i++) a.grad[i] = (float)mt_rng_normal(&r);
+            assert_int_equal(optim_step_params(&oa, &a), MT_OK);
+        }
+        assert_int_equal(checkpoint_save_train(path, &a, &oa, NULL, NULL, 0), MT_OK);
+        make_params(&b, 7);
+        assert_int_equal(optim_init(&ob, &cfg, b.total), MT_OK);
+        assert_int_equal(checkpoint_load_train(path, &b, &ob), MT_OK);
+        assert_int_equal(ob.t, 3);
+        for (int i = 0; i < a.count; i++) {
+            size_t o = a.info[i].offset, n = a.info[i].size * sizeof(float);
+            assert_memory_equal(oa.m + o, ob.m + o, n);
+            assert_memory_equal(oa.v + o, ob.v + o, n);
+        }
+        for (int s = 0; s < 2; s++) { /* Adagrad's lr_decay uses t: it must resume too */
+            for (size_t i = 0; i < a.total; i++) a.grad[i] = b.grad[i] = (float)mt_rng_normal(&r);
+            assert_int_equal(optim_step_params(&oa, &a), MT_OK);
+            assert_int_equal(optim_step_params(&ob, &b), MT_OK);
+        }
+        for (int i = 0; i < a.count; i++)
+            assert_memory_equal(a.data + a.info[i].offset, b.data + b.info[i].offset, a.info[i].size * sizeof(float));
+        mt_ckpt *ck;
+        assert_int_equal(checkpoint_open(path, &ck), MT_OK);
+        assert_string_equal(checkpoint_meta(ck, "optim.kind"), optim_kind_name((mt_optim_kind)kind));
+        checkpoint_close(ck);
+        optim_free(&oa);
+        optim_free(&ob);
+        params_free(&a);
+        params_free(&b);
+    }
+}
+
 static void test_engine_checkpoint_train_state_round_trip(void **state)
 {
     ctx *c = *state;
@@ -581,8 +630,8 @@ static void test_engine_checkpoint_metadata_validated(void **state)
         {"\"optim.step\":\"3\"", "\"optim.step\":\"99999999999999999999999999999999999999999999999\"",
          "metadata optim.step = \"9999999999999999999999999999999999999999...\": expected a whole number"},
         {"\"optim.t\":\"3\"", "\"optim.t\":\"4\"", "metadata optim.t = 4 exceeds optim.step = 3"},
-        {"\"optim.kind\":\"adam\"", "\"optim.kind\":\"rmsprop\"",
-         "metadata optim.kind = \"rmsprop\": expected sgd, adam or adamw"},
+        {"\"optim.kind\":\"adam\"", "\"optim.kind\":\"lion\"",
+         "metadata optim.kind = \"lion\": expected sgd, adam, adamw, rmsprop or adagrad"},
         {"\"optim.kind\":\"adam\"", "\"optim.kind\":\"adam\",\"optim.kind\":\"sgd\"",
          "__metadata__ key optim.kind appears twice"},
     };
@@ -740,6 +789,67 @@ static void test_engine_checkpoint_mutations_never_crash(void **state)
     params_free(&p);
 }
 
+/* A vector parameter is stored with PyTorch's shape [n]; a checkpoint
+ * written before that, with [1, n], still loads (weights and optimiser
+ * moments); [2, n/2] or [n, 1] are still refused. */
+static void test_engine_checkpoint_vectors_and_old_shapes(void **state)
+{
+    ctx *c = *state;
+    char path[256];
+    path_in(c, "old.safetensors", path, sizeof path);
+    mt_params old, cur;
+    params_init(&old);
+    params_init(&cur);
+    int w[2] = {3, 2}, row[2] = {1, 4}, vec[1] = {4};
+    assert_true(params_add(&old, "l.weight", 2, w, 0, 1) >= 0);
+    assert_true(params_add(&old, "l.bias", 2, row, 0, 0) >= 0);
+    assert_true(params_add(&cur, "l.weight", 2, w, 0, 1) >= 0);
+    assert_true(params_add(&cur, "l.bias", 1, vec, 0, 0) >= 0);
+    assert_int_equal(params_alloc(&old), MT_OK);
+    assert_int_equal(params_alloc(&cur), MT_OK);
+    for (size_t i = 0; i < old.total; i++) old.data[i] = (float)i + 0.5f;
+    mt_optim oo, oc;
+    mt_optim_config cfg = optim_defaults(MT_OPTIM_ADAM);
+    assert_int_equal(optim_init(&oo, &cfg, old.total), MT_OK);
+    assert_int_equal(optim_init(&oc, &cfg, cur.total), MT_OK);
+    for (size_t i = 0; i < old.total; i++) old.grad[i] = (float)i - 3.0f;
+    assert_int_equal(optim_step_params(&oo, &old), MT_OK);
+    assert_int_equal(checkpoint_save_train(path, &old, &oo, NULL, NULL, 0), MT_OK);
+    assert_int_equal(checkpoint_load_train(path, &cur, &oc), MT_OK);
+    for (int i = 0; i < old.count; i++) {
+        size_t a = old.info[i].offset, b = cur.info[i].offset, n = old.info[i].size * sizeof(float);
+        assert_int_equal(old.info[i].size, cur.info[i].size);
+        assert_memory_equal(old.data + a, cur.data + b, n);
+        assert_memory_equal(oo.m + a, oc.m + b, n);
+        assert_memory_equal(oo.v + a, oc.v + b, n);
+    }
+    /* the new file says [4], and loads back into the old [1, 4] only as
+     * what it is: a vector is never widened into another matrix */
+    path_in(c, "new.safetensors", path, sizeof path);
+    assert_int_equal(checkpoint_save(path, &cur, NULL, NULL, 0), MT_OK);
+    mt_ckpt *ck;
+    assert_int_equal(checkpoint_open(path, &ck), MT_OK);
+    int shape[MT_CKPT_MAXDIM];
+    assert_int_equal(checkpoint_shape(ck, checkpoint_find(ck, "l.bias"), shape), 1);
+    assert_int_equal(shape[0], 4);
+    checkpoint_close(ck);
+    assert_int_equal(checkpoint_load(path, &old), MT_ERR_SHAPE);
+    assert_non_null(strstr(mt_last_error(), "tensor l.bias has shape [4] but the parameter is [1,4]"));
+    mt_params other;
+    params_init(&other);
+    int col[2] = {4, 1};
+    assert_true(params_add(&other, "l.weight", 2, w, 0, 1) >= 0);
+    assert_true(params_add(&other, "l.bias", 2, col, 0, 0) >= 0);
+    assert_int_equal(params_alloc(&other), MT_OK);
+    assert_int_equal(checkpoint_load(path, &other), MT_ERR_SHAPE);
+    assert_non_null(strstr(mt_last_error(), "tensor l.bias has shape [4] but the parameter is [4,1]"));
+    optim_free(&oo);
+    optim_free(&oc);
+    params_free(&old);
+    params_free(&cur);
+    params_free(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -750,11 +860,13 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_corrupt_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_atomic_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_rmsprop_adagrad_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_train_state_round_trip, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_metadata_validated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_many_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_removes_orphans, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_checkpoint_vectors_and_old_shapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_checkpoint_mutations_never_crash, setup,
                                         teardown),
     };

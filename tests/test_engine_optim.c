@@ -162,6 +162,125 @@ static void test_engine_optim_adam_matches_reference(void **state)
     }
 }
 
+/* torch.optim.RMSprop (centered False) and Adagrad for one element
+ * history, in double. */
+static void ref_rmsprop(double *p, int n, double lr, double alpha, double eps, double mu, double wd,
+                        const unsigned char *mask, int steps)
+{
+    double v[N] = {0}, b[N] = {0};
+    for (int s = 0; s < steps; s++)
+        for (int i = 0; i < n; i++) {
+            double g = G[s][i];
+            if (wd != 0 && (!mask || mask[i])) g += wd * p[i];
+            v[i] = alpha * v[i] + (1 - alpha) * g * g;
+            double u = g / (sqrt(v[i]) + eps);
+            if (mu > 0) {
+                b[i] = mu * b[i] + u;
+                u = b[i];
+            }
+            p[i] -= lr * u;
+        }
+}
+
+static void ref_adagrad(double *p, int n, double lr, double lr_decay, double eps, double wd,
+                        const unsigned char *mask, int steps)
+{
+    double v[N] = {0};
+    for (int s = 0; s < steps; s++) {
+        double clr = lr / (1 + s * lr_decay);
+        for (int i = 0; i < n; i++) {
+            double g = G[s][i];
+            if (wd != 0 && (!mask || mask[i])) g += wd * p[i];
+            v[i] += g * g;
+            p[i] -= clr * g / (sqrt(v[i]) + eps);
+        }
+    }
+}
+
+static void test_engine_optim_rmsprop_adagrad_match_reference(void **state)
+{
+    (void)state;
+    mt_optim_config c = optim_defaults(MT_OPTIM_RMSPROP);
+    assert_true(c.lr == 1e-2f && c.alpha == 0.99f && c.eps == 1e-8f);
+    c.weight_decay = 0.1f;
+    float p[N];
+    for (int mu = 0; mu < 2; mu++) {
+        c.momentum = mu ? 0.9f : 0.0f;
+        for (int steps = 1; steps <= STEPS; steps++) {
+            run_steps(&c, p, MASK, steps);
+            double want[N];
+            for (int i = 0; i < N; i++) want[i] = P0[i];
+            ref_rmsprop(want, N, 0.01, 0.99, 1e-8, c.momentum, 0.1, MASK, steps);
+            assert_close(p, want, N, 1e-6);
+        }
+    }
+    /* by hand, element 1 (no decay), one step without momentum: v =
+     * 0.01 * 0.49 = 0.0049, sqrt 0.07, p = -1.25 - 0.01 (-0.7 / 0.07) =
+     * -1.15 */
+    c.momentum = 0;
+    run_steps(&c, p, MASK, 1);
+    assert_true(fabs(p[1] - (-1.15)) < 1e-6);
+
+    mt_optim_config a = optim_defaults(MT_OPTIM_ADAGRAD);
+    assert_true(a.lr == 1e-2f && a.eps == 1e-10f && a.lr_decay == 0.0f);
+    a.weight_decay = 0.1f;
+    a.lr_decay = 0.5f;
+    for (int steps = 1; steps <= STEPS; steps++) {
+        run_steps(&a, p, MASK, steps);
+        double want[N];
+        for (int i = 0; i < N; i++) want[i] = P0[i];
+        ref_adagrad(want, N, 0.01, 0.5, 1e-10, 0.1, MASK, steps);
+        assert_close(p, want, N, 1e-6);
+    }
+    /* by hand: Adagrad's first step is lr * sign(g) (v = g^2); element 1,
+     * two steps, lr_decay 0.5: v = 0.49 + 0.16 = 0.65, the second rate
+     * 0.01 / 1.5, p = -1.25 + 0.01 - 0.01 / 1.5 * 0.4 / sqrt(0.65) */
+    a.weight_decay = 0;
+    run_steps(&a, p, NULL, 2);
+    assert_true(fabs(p[1] - (-1.25 + 0.01 - 0.01 / 1.5 * 0.4 / sqrt(0.65))) < 1e-6);
+    /* configuration errors name the field */
+    c.alpha = 1.0f;
+    mt_optim o;
+    assert_int_equal(optim_init(&o, &c, N), MT_ERR_ARG);
+    assert_string_equal(mt_last_error(), "optim: rmsprop alpha = 1 not in [0, 1)");
+    a.lr_decay = -1;
+    assert_int_equal(optim_init(&o, &a, N), MT_ERR_ARG);
+    assert_string_equal(mt_last_error(), "optim: adagrad lr_decay = -1 must be finite and >= 0");
+    assert_string_equal(optim_kind_name(MT_OPTIM_RMSPROP), "rmsprop");
+    assert_string_equal(optim_kind_name(MT_OPTIM_ADAGRAD), "adagrad");
+}
+
+/* Reduce-on-plateau's rule by hand: threshold 0.1, patience 1. */
+static void test_engine_optim_plateau_rule(void **state)
+{
+    (void)state;
+    mt_plateau p;
+    optim_plateau_init(&p);
+    /* 10 (best), 9.5 (not below 9: bad 1), 9.2 (bad 2 > 1: reduce, count
+     * restarts), 8.9 (below 9: best), NaN (bad 1), 8.5 (bad 2: reduce;
+     * 8.5 is not below 8.01) */
+    const double v[6] = {10, 9.5, 9.2, 8.9, NAN, 8.5};
+    const int want[6] = {0, 0, 1, 0, 0, 1};
+    for (int i = 0; i < 6; i++) assert_int_equal(optim_plateau_step(&p, v[i], 0.1, 1), want[i]);
+    assert_true(p.best == 8.9 && p.bad == 0);
+    /* patience 0: every value that does not improve reduces */
+    optim_plateau_init(&p);
+    assert_int_equal(optim_plateau_step(&p, 1.0, 0.0, 0), 0);
+    assert_int_equal(optim_plateau_step(&p, 1.0, 0.0, 0), 1);
+    assert_int_equal(optim_plateau_step(&p, 0.5, 0.0, 0), 0);
+    /* the schedule leaves the rate alone (the caller lowers it) */
+    mt_schedule s = {.kind = MT_SCHED_PLATEAU, .warmup = 2, .patience = 3, .gamma = 0.5f, .threshold = 1e-4f};
+    assert_true(optim_schedule_lr(&s, 0.1f, 0) == 0.05f);
+    assert_true(optim_schedule_lr(&s, 0.1f, 100) == 0.1f);
+    mt_optim_config c = optim_defaults(MT_OPTIM_ADAM);
+    c.sched = s;
+    c.sched.gamma = 1.0f;
+    mt_optim o;
+    assert_int_equal(optim_init(&o, &c, 1), MT_ERR_ARG);
+    assert_string_equal(mt_last_error(), "optim: plateau schedule gamma = 1 not in (0, 1)");
+    assert_string_equal(optim_sched_name(MT_SCHED_PLATEAU), "plateau");
+}
+
 static void test_engine_optim_adamw_decay_is_decoupled(void **state)
 {
     (void)state;
@@ -493,6 +612,8 @@ int main(void)
         cmocka_unit_test(test_engine_optim_sgd_momentum_l2_matches_reference),
         cmocka_unit_test(test_engine_optim_nesterov_differs_from_momentum_as_formula),
         cmocka_unit_test(test_engine_optim_adam_matches_reference),
+        cmocka_unit_test(test_engine_optim_rmsprop_adagrad_match_reference),
+        cmocka_unit_test(test_engine_optim_plateau_rule),
         cmocka_unit_test(test_engine_optim_adamw_decay_is_decoupled),
         cmocka_unit_test(test_engine_optim_clip_scales_to_max_norm),
         cmocka_unit_test(test_engine_optim_schedules_exact_values),

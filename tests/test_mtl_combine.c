@@ -773,13 +773,16 @@ static void test_mtl_combine_reset_is_fresh(void **state)
     (void)state;
     mt_rng r;
     float seqa[10][4], seqb[10][4];
+    const float L4[4] = {1, 2, 3, 4};
     for (int kind = 0; kind < MT_COMBINE_KIND_COUNT; kind++) {
         if (kind == MT_COMBINE_NASH_MTL || kind == MT_COMBINE_IMTL_G) continue; /* stateless; needs PD */
+        if (kind == MT_COMBINE_GRADDROP_REP) continue; /* needs Z: its draws are checked in the property suite */
         mt_combiner *f = make((mt_combine_kind)kind, 4, NULL);
+        assert_int_equal(combine_reserve(f, 6), MT_OK); /* moco, db_mtl, excess_mtl */
         mt_rng_init(&r, 12, 0);
         for (int s = 0; s < 10; s++) {
             fill_random(&r, 4, 6, G);
-            run_ok(f, 4, 6, NULL);
+            run_ok(f, 4, 6, L4);
             memcpy(seqa[s], alpha, sizeof seqa[s]);
         }
         combine_free(f);
@@ -787,16 +790,17 @@ static void test_mtl_combine_reset_is_fresh(void **state)
         mt_rng_init(&r, 13, 0);
         for (int s = 0; s < 5; s++) {
             fill_random(&r, 4, 6, G);
-            run_ok(u, 4, 6, NULL);
+            run_ok(u, 4, 6, L4);
         }
         assert_int_equal(combine_switch(u, (mt_combine_kind)kind), MT_OK);
+        assert_int_equal(combine_reserve(u, 6), MT_OK);
         fill_random(&r, 4, 6, G);
-        run_ok(u, 4, 6, NULL);
+        run_ok(u, 4, 6, L4);
         combine_reset(u);
         mt_rng_init(&r, 12, 0);
         for (int s = 0; s < 10; s++) {
             fill_random(&r, 4, 6, G);
-            run_ok(u, 4, 6, NULL);
+            run_ok(u, 4, 6, L4);
             memcpy(seqb[s], alpha, sizeof seqb[s]);
         }
         assert_memory_equal(seqa, seqb, sizeof seqa);
@@ -810,11 +814,22 @@ static void test_mtl_combine_no_alloc_and_errors(void **state)
     mt_rng r;
     mt_rng_init(&r, 14, 0);
     mt_combiner *c[MT_COMBINE_KIND_COUNT];
-    for (int k = 0; k < MT_COMBINE_KIND_COUNT; k++) c[k] = make((mt_combine_kind)k, 4, NULL);
+    for (int k = 0; k < MT_COMBINE_KIND_COUNT; k++) {
+        c[k] = make((mt_combine_kind)k, 4, NULL);
+        assert_int_equal(combine_reserve(c[k], 3000), MT_OK); /* the state of moco, db_mtl, excess_mtl */
+    }
     const float L[4] = {1, 2, 3, 4};
     fill_random(&r, 4, 3000, G);
     unsigned long before = mt_alloc_count();
-    for (int k = 0; k < MT_COMBINE_KIND_COUNT; k++) run_ok(c[k], 4, 3000, L);
+    for (int k = 0; k < MT_COMBINE_KIND_COUNT; k++) {
+        if (k == MT_COMBINE_GRADDROP_REP) { /* the representation version: G as (4, 60 x 50) */
+            static float Zr[3000];
+            for (int q = 0; q < 3000; q++) Zr[q] = (float)(q % 7) - 3.0f;
+            assert_int_equal(combine_graddrop_rep(c[k], G, 4, 60, 50, Zr, d, alpha), MT_OK);
+            continue;
+        }
+        run_ok(c[k], 4, 3000, L);
+    }
     assert_int_equal(mt_alloc_count(), before);
 
     assert_int_equal(combine_run(c[0], G, 3, 10, NULL, d, alpha), MT_ERR_SHAPE);
@@ -837,7 +852,7 @@ static void test_mtl_combine_no_alloc_and_errors(void **state)
     assert_string_equal(combine_kind_name(MT_COMBINE_ALIGNED_MTL), "aligned_mtl");
     assert_int_equal(combine_kind_parse("pcgard", &k), MT_ERR_ARG);
     assert_string_equal(mt_last_error(), "combine: unknown method \"pcgard\" (expected sum, mean, mgda, mgda_ub, "
-                                         "pcgrad, graddrop, gradvac, cagrad, imtl_g, nash_mtl, aligned_mtl or upgrad)");
+                                         "pcgrad, graddrop, graddrop_rep, gradvac, cagrad, imtl_g, nash_mtl, aligned_mtl, upgrad, dualproj, config, fairgrad, sdmgrad, krum, trimmed_mean, moco, db_mtl or excess_mtl)");
     mt_mgda_norm n;
     assert_int_equal(combine_mgda_norm_parse("loss+", &n), MT_OK);
     assert_int_equal(n, MT_MGDA_NORM_LOSS_PLUS);

@@ -540,6 +540,417 @@ static void check_upgrad(const jac *J, int *compared)
     }
 }
 
+static void check_dualproj(const jac *J, int *compared)
+{
+    float d[MAXP], alpha[MAXT];
+    if (run(J, MT_COMBINE_DUALPROJ, NULL, d, alpha)) fail_msg("dualproj: %s: %s", J->what, mt_last_error());
+    check_span(J, "dualproj", d, alpha);
+    ref_ld Gd[REF_MAXT];
+    int have = ref_dualproj(J->G, J->T, J->P, Gd) == 0;
+    *compared += have;
+    int conflict = 0;
+    for (int j = 0; j < J->T; j++) {
+        ref_ld g0 = 0;
+        for (int k = 0; k < J->T; k++) g0 += dot_f(row(J, j), row(J, k), J->P) / J->T;
+        conflict |= g0 < 0;
+    }
+    for (int j = 0; j < J->T; j++) {
+        ref_ld gd = dot_f(row(J, j), d, J->P), tol = 1e-6L * s_of(J, alpha, j);
+        if (gd < -tol) fail_msg("dualproj: %s: d . g_%d = %g < 0 (tolerance %g)", J->what, j, (double)gd, (double)tol);
+        if (have && !(fabsl(gd - Gd[j]) <= tol + 1e-9L * fabsl(Gd[j])))
+            fail_msg("dualproj: %s: g_%d . d = %g, the exact projection gives %g", J->what, j, (double)gd,
+                     (double)Gd[j]);
+        /* no task conflicts with the mean: the mean is its own projection */
+        if (!conflict && !(fabs(alpha[j] - 1.0 / J->T) <= 1e-6))
+            fail_msg("dualproj: %s: no conflict with the mean but alpha_%d = %g", J->what, j, alpha[j]);
+    }
+}
+
+/* ConFIG: always sum_j g_j . d = |d|^2 (d is its own length times the unit
+ * direction); with independent unit gradients every g_i has the same
+ * cosine with d, and d equals the reference U^T (U U^T)^-1 1 solved here
+ * in long double. */
+static void check_config(const jac *J, int *compared)
+{
+    float d[MAXP], alpha[MAXT];
+    if (run(J, MT_COMBINE_CONFIG, NULL, d, alpha)) fail_msg("config: %s: %s", J->what, mt_last_error());
+    check_span(J, "config", d, alpha);
+    int T = J->T, act[MAXT], m = 0;
+    float Ga[MAXT * MAXP];
+    ref_ld sc = 0;
+    for (int i = 0; i < T; i++) {
+        sc += fabsl((ref_ld)alpha[i]) * gnorm(J, i);
+        if (gnorm(J, i) > 0) {
+            memcpy(Ga + (size_t)m * J->P, row(J, i), sizeof(float) * J->P);
+            act[m++] = i;
+        } else if (alpha[i] != 0.0f) {
+            fail_msg("config: %s: zero gradient %d has alpha %g", J->what, i, alpha[i]);
+        }
+    }
+    ref_ld sgd = 0, dd = dot_f(d, d, J->P), gmax = 0;
+    for (int j = 0; j < T; j++) {
+        sgd += dot_f(row(J, j), d, J->P);
+        gmax = fmaxl(gmax, gnorm(J, j));
+    }
+    if (!(fabsl(sgd - dd) <= 1e-5L * T * gmax * sc + 1e-30L))
+        fail_msg("config: %s: sum_j g_j . d = %g but |d|^2 = %g", J->what, (double)sgd, (double)dd);
+    if (m == 0 || (size_t)m > J->P || ref_rank(Ga, m, J->P, 1e-3L) < m) return;
+    ++*compared;
+    /* the reference: beta = Mu^-1 1 on the unit rows, v = sum beta_i u_i */
+    ref_ld Mu[REF_MAXT * REF_MAXT], beta[REF_MAXT], v[REF_MAXP] = {0}, vv = 0, len = 0;
+    for (int a = 0; a < m; a++) {
+        beta[a] = 1;
+        for (int b = 0; b < m; b++)
+            Mu[a * m + b] = dot_f(row(J, act[a]), row(J, act[b]), J->P) / (gnorm(J, act[a]) * gnorm(J, act[b]));
+    }
+    assert_int_equal(ref_solve(m, Mu, beta, 1e-15L), 0);
+    for (int a = 0; a < m; a++)
+        for (size_t p = 0; p < J->P; p++) v[p] += beta[a] * row(J, act[a])[p] / gnorm(J, act[a]);
+    for (size_t p = 0; p < J->P; p++) vv += v[p] * v[p];
+    for (int j = 0; j < T; j++)
+        for (size_t p = 0; p < J->P; p++) len += row(J, j)[p] * v[p] / sqrtl(vv);
+    ref_ld cos0 = 0;
+    for (int a = 0; a < m; a++) {
+        ref_ld cs = dot_f(row(J, act[a]), d, J->P) / (gnorm(J, act[a]) * sqrtl(dd));
+        if (a == 0) cos0 = cs;
+        else if (!(fabsl(cs - cos0) <= 1e-4L))
+            fail_msg("config: %s: cos(d, g_%d) = %.9g but cos(d, g_%d) = %.9g", J->what, act[a], (double)cs, act[0],
+                     (double)cos0);
+    }
+    for (size_t p = 0; p < J->P; p++) {
+        ref_ld ref = len * v[p] / sqrtl(vv);
+        if (!(fabsl(d[p] - ref) <= 1e-4L * fabsl(len)))
+            fail_msg("config: %s: d[%zu] = %g, the reference gives %g", J->what, p, d[p], (double)ref);
+    }
+}
+
+/* FairGrad with p = 0.5, 1, 2 by case: alpha_i^(1/p) (M alpha)_i = 1, or
+ * the error where the unit hull comes near the origin; p = 1 is exactly
+ * nash_mtl's alpha. */
+static void check_fairgrad(const jac *J, int n)
+{
+    static const double ps[3] = {0.5, 1.0, 2.0};
+    double pw = ps[n % 3];
+    mt_combine_params prm;
+    combine_params_default(&prm);
+    prm.fairgrad_alpha = pw;
+    float d[MAXP], alpha[MAXT], dn[MAXP], an[MAXT];
+    int st = run(J, MT_COMBINE_FAIRGRAD, &prm, d, alpha);
+    if (pw == 1.0) {
+        int sn = run(J, MT_COMBINE_NASH_MTL, NULL, dn, an);
+        assert_int_equal(st != 0, sn != 0);
+        for (int i = 0; !st && i < J->T; i++)
+            if (alpha[i] != an[i]) fail_msg("fairgrad 1: %s: alpha_%d = %g, nash_mtl %g", J->what, i, alpha[i], an[i]);
+    }
+    if (st) {
+        ref_ld b = ref_unit_hull_distance(J->G, J->T, J->P);
+        if (st != MT_ERR_NUMERIC || !(b <= 1e-3L))
+            fail_msg("fairgrad %g: %s: %s (the unit hull is %g from the origin)", pw, J->what, mt_last_error(), (double)b);
+        return;
+    }
+    check_span(J, "fairgrad", d, alpha);
+    for (int i = 0; i < J->T; i++) {
+        if (!(gnorm(J, i) > 0)) {
+            assert_true(alpha[i] == 0.0f);
+            continue;
+        }
+        ref_ld ma = 0, sa = 0;
+        for (int k = 0; k < J->T; k++) {
+            ref_ld mik = dot_f(row(J, i), row(J, k), J->P);
+            ma += mik * alpha[k];
+            sa += fabsl(mik * alpha[k]);
+        }
+        ref_ld ap = powl((ref_ld)alpha[i], 1.0L / pw), res = ap * ma - 1;
+        if (!(alpha[i] > 0) || !(fabsl(res) <= 1e-5L * (1 + ap * sa)))
+            fail_msg("fairgrad %g: %s: alpha_%d = %g, alpha_i^(1/p) (M alpha)_i - 1 = %g", pw, J->what, i, alpha[i],
+                     (double)res);
+    }
+}
+
+/* SDMGrad with lambda 0, 0.3 or 2 by case: w = (1 + lambda) alpha -
+ * lambda / T on the simplex satisfies the KKT conditions of the min-norm
+ * point z = (1 + lambda) d of the hull of h_j = g_j + lambda g0. */
+static void check_sdmgrad(const jac *J, int n)
+{
+    static const double lams[3] = {0.0, 0.3, 2.0};
+    double lam = lams[n % 3];
+    mt_combine_params prm;
+    combine_params_default(&prm);
+    prm.sdmgrad_lambda = lam;
+    float d[MAXP], alpha[MAXT];
+    if (run(J, MT_COMBINE_SDMGRAD, &prm, d, alpha)) fail_msg("sdmgrad: %s: %s", J->what, mt_last_error());
+    check_span(J, "sdmgrad", d, alpha);
+    int T = J->T;
+    size_t P = J->P;
+    ref_ld w[MAXT], sum = 0, z[MAXP], g0[MAXP], zz = 0, scale = 0, hn[MAXT];
+    for (size_t p = 0; p < P; p++) {
+        g0[p] = 0;
+        for (int k = 0; k < T; k++) g0[p] += (ref_ld)row(J, k)[p] / T;
+        z[p] = (1 + lam) * (ref_ld)d[p];
+        zz += z[p] * z[p];
+    }
+    for (int i = 0; i < T; i++) {
+        w[i] = (1 + lam) * (ref_ld)alpha[i] - lam / T;
+        sum += w[i];
+        ref_ld h2 = 0;
+        for (size_t p = 0; p < P; p++) h2 += (row(J, i)[p] + lam * g0[p]) * (row(J, i)[p] + lam * g0[p]);
+        hn[i] = sqrtl(h2);
+        if (w[i] < -1e-6L) fail_msg("sdmgrad: %s: w_%d = %g < 0", J->what, i, (double)w[i]);
+    }
+    for (int i = 0; i < T; i++) scale += fabsl(w[i]) * hn[i];
+    if (!(fabsl(sum - 1) <= 1e-6L)) fail_msg("sdmgrad: %s: sum w = %.9g", J->what, (double)sum);
+    for (int j = 0; j < T; j++) {
+        ref_ld hz = 0, tol = 1e-6L * (hn[j] + gnorm(J, j)) * (scale + T * 1e-30L) * (1 + lam);
+        for (size_t p = 0; p < P; p++) hz += (row(J, j)[p] + lam * g0[p]) * z[p];
+        if (hz < zz - tol)
+            fail_msg("sdmgrad %g: %s: h_%d . z = %g < |z|^2 = %g", lam, J->what, j, (double)hz, (double)zz);
+        if (w[j] > 1e-6L && hz > zz + tol)
+            fail_msg("sdmgrad %g: %s: w_%d = %g > 0 but h . z = %g > |z|^2 = %g", lam, J->what, j, (double)w[j],
+                     (double)hz, (double)zz);
+    }
+}
+
+/* Krum (f = 1 or 0, m = 1 or 2): the averaged gradients are those of
+ * lowest score, the scores computed here on the vectors; too few tasks
+ * is the documented error. */
+static void check_krum(const jac *J, int n)
+{
+    int T = J->T;
+    mt_combine_params prm;
+    combine_params_default(&prm);
+    prm.krum_f = n % 2;
+    prm.krum_m = 1 + (n / 2) % 2;
+    float d[MAXP], alpha[MAXT];
+    if (T < prm.krum_f + 3 || prm.krum_m > T) {
+        mt_combiner *c = NULL;
+        assert_int_equal(combine_new(&c, MT_COMBINE_KRUM, T, &prm), MT_ERR_ARG);
+        assert_non_null(strstr(mt_last_error(), "krum"));
+        return;
+    }
+    if (run(J, MT_COMBINE_KRUM, &prm, d, alpha)) fail_msg("krum: %s: %s", J->what, mt_last_error());
+    check_span(J, "krum", d, alpha);
+    ref_ld score[MAXT], scale = 0;
+    for (int i = 0; i < T; i++) {
+        ref_ld dist[MAXT];
+        int k = 0;
+        for (int j = 0; j < T; j++) {
+            if (j == i) continue;
+            ref_ld s = 0;
+            for (size_t p = 0; p < J->P; p++) s += ((ref_ld)row(J, i)[p] - row(J, j)[p]) * ((ref_ld)row(J, i)[p] - row(J, j)[p]);
+            dist[k++] = s;
+        }
+        for (int a = 1; a < k; a++)
+            for (int b = a; b > 0 && dist[b] < dist[b - 1]; b--) {
+                ref_ld t = dist[b];
+                dist[b] = dist[b - 1];
+                dist[b - 1] = t;
+            }
+        score[i] = 0;
+        for (int a = 0; a < T - prm.krum_f - 2; a++) score[i] += dist[a];
+        scale = fmaxl(scale, gnorm(J, i) * gnorm(J, i));
+    }
+    int sel = 0;
+    for (int i = 0; i < T; i++) {
+        if (alpha[i] == 0.0f) continue;
+        if (alpha[i] != (float)(1.0 / prm.krum_m)) fail_msg("krum: %s: alpha_%d = %g", J->what, i, alpha[i]);
+        sel++;
+        for (int j = 0; j < T; j++) /* nobody left out scores clearly better */
+            if (alpha[j] == 0.0f && score[j] < score[i] - 1e-6L * T * scale)
+                fail_msg("krum: %s: chose %d (score %g) over %d (score %g)", J->what, i, (double)score[i], j,
+                         (double)score[j]);
+    }
+    assert_int_equal(sel, prm.krum_m);
+}
+
+/* The trimmed mean replayed per coordinate (trim 1, or 0 for two tasks). */
+static void check_trimmed(const jac *J)
+{
+    int T = J->T;
+    mt_combine_params prm;
+    combine_params_default(&prm);
+    prm.trim = T >= 3 ? 1 : 0;
+    float d[MAXP], alpha[MAXT];
+    if (run(J, MT_COMBINE_TRIMMED_MEAN, &prm, d, alpha)) fail_msg("trimmed_mean: %s: %s", J->what, mt_last_error());
+    for (size_t p = 0; p < J->P; p++) {
+        ref_ld v[MAXT], s = 0, sa = 0;
+        for (int i = 0; i < T; i++) {
+            v[i] = row(J, i)[p];
+            sa += fabsl(v[i]);
+        }
+        for (int a = 1; a < T; a++)
+            for (int b = a; b > 0 && v[b] < v[b - 1]; b--) {
+                ref_ld t = v[b];
+                v[b] = v[b - 1];
+                v[b - 1] = t;
+            }
+        for (int i = prm.trim; i < T - prm.trim; i++) s += v[i];
+        s /= T - 2 * prm.trim;
+        if (!(fabsl(d[p] - s) <= 1e-6L * sa + 1e-30L))
+            fail_msg("trimmed_mean: %s: d[%zu] = %g, replayed %g", J->what, p, d[p], (double)s);
+    }
+    if (T >= 3) { /* two tasks with trim 1: the documented error */
+        prm.trim = (T + 1) / 2;
+        mt_combiner *c = NULL;
+        assert_int_equal(combine_new(&c, MT_COMBINE_TRIMMED_MEAN, T, &prm), MT_ERR_ARG);
+        assert_non_null(strstr(mt_last_error(), "trim"));
+    }
+}
+
+/* The stateful methods over three calls (G, then -G / 2 with the losses
+ * halved, then G), replayed here in long double on the vectors from
+ * their formulas in combine.h; d to 1e-5 of its scale. */
+static void check_stateful(const jac *J, mt_combine_kind kind)
+{
+    int T = J->T;
+    size_t P = J->P;
+    const char *m = combine_kind_name(kind);
+    mt_combiner *c = NULL;
+    assert_int_equal(combine_new(&c, kind, T, NULL), MT_OK);
+    assert_int_equal(combine_reserve(c, P), MT_OK);
+    mt_combine_params prm;
+    combine_params_default(&prm);
+    static ref_ld Y[MAXT][MAXP];
+    ref_ld lam[MAXT], w[MAXT], e0[MAXT];
+    memset(Y, 0, sizeof Y);
+    for (int i = 0; i < T; i++) {
+        lam[i] = 1.0L / T;
+        w[i] = 1;
+        e0[i] = 0;
+    }
+    for (int t = 1; t <= 3; t++) {
+        float G[MAXT * MAXP], L[MAXT], d[MAXP], alpha[MAXT];
+        float f = t == 2 ? -0.5f : 1.0f;
+        for (size_t k = 0; k < (size_t)T * P; k++) G[k] = f * J->G[k];
+        for (int i = 0; i < T; i++) L[i] = J->losses[i] * (t == 2 ? 0.5f : 1.0f);
+        if (combine_run(c, G, T, P, L, d, alpha)) fail_msg("%s: %s: %s", m, J->what, mt_last_error());
+        ref_ld dref[MAXP] = {0}, scale = 0;
+        if (kind == MT_COMBINE_MOCO) {
+            ref_ld bt = prm.moco_beta / powl(t, prm.moco_beta_sigma), gt = prm.moco_gamma / powl(t, prm.moco_gamma_sigma);
+            for (int i = 0; i < T; i++) {
+                ref_ld n = sqrtl(dot_f(G + (size_t)i * P, G + (size_t)i * P, P)), h = n > 0 ? L[i] / n : 0;
+                for (size_t p = 0; p < P; p++) Y[i][p] -= bt * (Y[i][p] - h * G[(size_t)i * P + p]);
+            }
+            ref_ld y[MAXT];
+            for (int i = 0; i < T; i++) {
+                ref_ld s = prm.moco_rho * lam[i];
+                for (int j = 0; j < T; j++) s += ref_dot(Y[i], Y[j], (int)P) * lam[j];
+                y[i] = lam[i] - gt * s;
+            }
+            /* the projection onto the simplex by bisection on its shift */
+            ref_ld lo = -1e30L, hi = 1e30L;
+            for (int i = 0; i < T; i++) {
+                lo = fminl(lo == -1e30L ? y[i] - 1 : lo, y[i] - 1);
+                hi = fmaxl(hi == 1e30L ? y[i] : hi, y[i]);
+            }
+            for (int it = 0; it < 200; it++) {
+                ref_ld mid = (lo + hi) / 2, s = 0;
+                for (int i = 0; i < T; i++) s += fmaxl(y[i] - mid, 0);
+                if (s > 1) lo = mid;
+                else hi = mid;
+            }
+            for (int i = 0; i < T; i++) lam[i] = fmaxl(y[i] - (lo + hi) / 2, 0);
+            for (size_t p = 0; p < P; p++)
+                for (int i = 0; i < T; i++) {
+                    dref[p] += lam[i] * Y[i][p];
+                    scale = fmaxl(scale, fabsl(lam[i] * Y[i][p]));
+                }
+        } else if (kind == MT_COMBINE_DB_MTL) {
+            ref_ld bt = prm.db_beta / powl(t, prm.db_beta_sigma), nb[MAXT], mx = 0;
+            for (int i = 0; i < T; i++) {
+                for (size_t p = 0; p < P; p++) {
+                    ref_ld h = (ref_ld)G[(size_t)i * P + p] / L[i];
+                    Y[i][p] = h + bt * (Y[i][p] - h);
+                }
+                nb[i] = sqrtl(ref_dot(Y[i], Y[i], (int)P));
+                mx = fmaxl(mx, nb[i]);
+            }
+            for (size_t p = 0; p < P; p++)
+                for (int i = 0; i < T; i++)
+                    if (nb[i] > 0) {
+                        dref[p] += mx / nb[i] * Y[i][p];
+                        scale = fmaxl(scale, fabsl(mx / nb[i] * Y[i][p]));
+                    }
+        } else { /* excess_mtl */
+            ref_ld e[MAXT], sum = 0;
+            for (int i = 0; i < T; i++) {
+                e[i] = 0;
+                for (size_t p = 0; p < P; p++) {
+                    ref_ld g = G[(size_t)i * P + p];
+                    Y[i][p] += g * g;
+                    e[i] += g * g / sqrtl(Y[i][p] + 1e-7L);
+                }
+            }
+            for (int i = 0; i < T; i++) {
+                if (e0[i] > 0) w[i] *= expl(prm.excess_step * e[i] / e0[i]);
+                else if (e[i] > 0) e0[i] = e[i];
+                sum += w[i];
+            }
+            for (int i = 0; i < T; i++) {
+                w[i] *= T / sum;
+                if (!(fabsl(alpha[i] - w[i]) <= 1e-6L * w[i]))
+                    fail_msg("%s: %s: call %d: alpha_%d = %g, replayed %g", m, J->what, t, i, alpha[i], (double)w[i]);
+            }
+            if (t != 2) check_span(J, m, d, alpha); /* J holds G, not -G / 2 */
+            continue;
+        }
+        for (size_t p = 0; p < P; p++)
+            if (!(fabsl(d[p] - dref[p]) <= 1e-5L * T * scale + 1e-30L))
+                fail_msg("%s: %s: call %d: d[%zu] = %g, replayed %g", m, J->what, t, p, d[p], (double)dref[p]);
+    }
+    combine_free(c);
+}
+
+/* graddrop_rep on G read as (T, B R) gradients of a representation Z (B,
+ * R) (B = 2 when P is even), Z's signs drawn here with some zeros; the
+ * per-unit masks replayed with the combiner's draws, leak 0 or 0.25. */
+static void check_graddrop_rep(const jac *J, int n)
+{
+    int T = J->T, B = J->P % 2 == 0 ? 2 : 1, R = (int)J->P / B;
+    float Z[MAXP], d[MAXP], alpha[MAXT];
+    mt_rng zr;
+    mt_rng_init(&zr, 77, (uint64_t)n);
+    for (size_t k = 0; k < J->P; k++) {
+        double u = mt_rng_uniform(&zr);
+        Z[k] = u < 0.1 ? 0.0f : (float)(u - 0.55);
+    }
+    mt_combine_params prm;
+    combine_params_default(&prm);
+    prm.graddrop_leak = n % 2 ? 0.25 : 0.0;
+    mt_combiner *c = NULL;
+    assert_int_equal(combine_new(&c, MT_COMBINE_GRADDROP_REP, T, &prm), MT_OK);
+    assert_int_equal(combine_run(c, J->G, T, J->P, J->losses, d, alpha), MT_ERR_ARG); /* it needs Z */
+    if (combine_graddrop_rep(c, J->G, T, B, R, Z, d, alpha))
+        fail_msg("graddrop_rep: %s: %s", J->what, mt_last_error());
+    combine_free(c);
+    mt_rng rng;
+    mt_rng_init(&rng, 0, 0x636f6d62);
+    for (int r = 0; r < R; r++) {
+        ref_ld sr[MAXT], s = 0, as = 0;
+        for (int i = 0; i < T; i++) {
+            sr[i] = 0;
+            for (int b = 0; b < B; b++) {
+                float z = Z[b * R + r];
+                sr[i] += (z > 0 ? 1 : z < 0 ? -1 : 0) * (ref_ld)row(J, i)[b * R + r];
+            }
+            s += sr[i];
+            as += fabsl(sr[i]);
+        }
+        ref_ld P = as > 0 ? 0.5L * (1 + s / as) : 0.5L;
+        double u = mt_rng_uniform(&rng);
+        for (int b = 0; b < B; b++) {
+            ref_ld want = 0, sa = 0;
+            for (int i = 0; i < T; i++) {
+                int kept = (P > u && sr[i] > 0) || (P < u && sr[i] < 0);
+                ref_ld g = row(J, i)[b * R + r];
+                want += g * (prm.graddrop_leak + (1 - prm.graddrop_leak) * kept);
+                sa += fabsl(g);
+            }
+            if (!(fabsl(d[b * R + r] - want) <= 1e-6L * sa))
+                fail_msg("graddrop_rep: %s: d[%d, %d] = %g, replayed %g", J->what, b, r, d[b * R + r], (double)want);
+        }
+    }
+}
+
 static void check_sum_mean(const jac *J)
 {
     float d[MAXP], alpha[MAXT];
@@ -556,7 +967,7 @@ static void check_sum_mean(const jac *J)
 static void test_mtl_combine_props_every_method(void **state)
 {
     (void)state;
-    int cag = 0, upg = 0, ali = 0, nash_failed = 0, checked[MT_COMBINE_KIND_COUNT] = {0};
+    int cag = 0, upg = 0, ali = 0, dpj = 0, cfg = 0, nash_failed = 0, checked[MT_COMBINE_KIND_COUNT] = {0};
     for (int n = 0; n < NCASES; n++) {
         jac J;
         make_case(n, &J);
@@ -574,6 +985,16 @@ static void test_mtl_combine_props_every_method(void **state)
             case MT_COMBINE_NASH_MTL: check_nash(&J, &nash_failed); break;
             case MT_COMBINE_ALIGNED_MTL: check_aligned(&J, &ali); break;
             case MT_COMBINE_UPGRAD: check_upgrad(&J, &upg); break;
+            case MT_COMBINE_DUALPROJ: check_dualproj(&J, &dpj); break;
+            case MT_COMBINE_CONFIG: check_config(&J, &cfg); break;
+            case MT_COMBINE_FAIRGRAD: check_fairgrad(&J, n); break;
+            case MT_COMBINE_SDMGRAD: check_sdmgrad(&J, n); break;
+            case MT_COMBINE_KRUM: check_krum(&J, n); break;
+            case MT_COMBINE_TRIMMED_MEAN: check_trimmed(&J); break;
+            case MT_COMBINE_MOCO:
+            case MT_COMBINE_DB_MTL:
+            case MT_COMBINE_EXCESS_MTL: check_stateful(&J, (mt_combine_kind)k); break;
+            case MT_COMBINE_GRADDROP_REP: check_graddrop_rep(&J, n); break;
             default: fail_msg("combine kind %d (%s) has no property check", k, combine_kind_name((mt_combine_kind)k));
             }
             checked[k]++;
@@ -581,10 +1002,13 @@ static void test_mtl_combine_props_every_method(void **state)
     }
     for (int k = 0; k < MT_COMBINE_KIND_COUNT; k++) assert_int_equal(checked[k], NCASES);
     /* the exact references were available for most cases */
-    fprintf(stderr, "  exact comparisons: cagrad %d, upgrad %d, aligned_mtl %d of %d; nash_mtl refused %d\n", cag, upg,
-            ali, NCASES, nash_failed);
+    fprintf(stderr,
+            "  exact comparisons: cagrad %d, upgrad %d, dualproj %d, config %d, aligned_mtl %d of %d; nash_mtl refused %d\n",
+            cag, upg, dpj, cfg, ali, NCASES, nash_failed);
     assert_true(cag >= NCASES * 8 / 10);
     assert_true(upg >= NCASES * 8 / 10);
+    assert_true(dpj >= NCASES * 8 / 10);
+    assert_true(cfg >= NCASES * 4 / 10);
     assert_true(ali >= NCASES * 7 / 10); /* near-parallel rows sit at the rank cut */
 }
 

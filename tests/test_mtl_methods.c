@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strutil.h"
 #include "mtl/combine.h"
 #include "mtl/methods.h"
 #include "mtl/topology.h"
@@ -75,7 +76,7 @@ static void test_mtl_methods_every_method_resolvable(void **state)
     assert_string_equal(mt_last_error(), "unknown method \"upgard\" (did you mean upgrad?)");
     assert_int_equal(method_lookup("zzzzzz", &m), MT_ERR_ARG);
     assert_non_null(strstr(mt_last_error(), "(available: equal, static, uncertainty,"));
-    assert_non_null(strstr(mt_last_error(), "aligned_mtl, upgrad)"));
+    assert_non_null(strstr(mt_last_error(), "db_mtl, excess_mtl)"));
 }
 
 /* Every method's schema, and every one creates with its defaults. */
@@ -234,7 +235,7 @@ static void test_mtl_methods_topologies_and_regs_share_the_schema(void **state)
         assert_ptr_equal(reg_find(c->name), c);
         for (int j = 0; j < i; j++) assert_string_not_equal(reg_class_at(j)->name, c->name);
     }
-    assert_int_equal(topo_class_count(), 16); /* 13 networks, 3 models (model_classes.c) */
+    assert_int_equal(topo_class_count(), 18); /* 15 networks, 3 models (model_classes.c) */
     assert_int_equal(reg_class_count(), 4);
     /* a spec's value out of range: the same words as a method's */
     mt_tparams p;
@@ -279,10 +280,54 @@ static void test_mtl_methods_value_text(void **state)
     assert_string_equal(buf, "-");
     char list[256];
     method_list(MT_METHOD_WEIGHTING, 1, list, sizeof list);
-    assert_string_equal(list, "equal, static, uncertainty, gradnorm, dwa, rlw, scale_inv, imtl_l or famo");
+    assert_string_equal(list, "equal, static, uncertainty, gradnorm, dwa, rlw, scale_inv, imtl_l, famo, gls, auto_lambda or stch");
 }
 
 /* The method tables of docs/lua-api.md are the registry's text. */
+/* LibMTL's names and any case reach the registry's methods and topologies;
+ * an alias never shadows a name, and unknown names stay unknown. */
+static void test_mtl_methods_aliases(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"EW", "equal"},        {"ew", "equal"},         {"UW", "uncertainty"}, {"GradNorm", "gradnorm"},
+        {"DWA", "dwa"},         {"MGDA", "mgda"},        {"PCGrad", "pcgrad"},  {"CAGrad", "cagrad"},
+        {"Nash_MTL", "nash_mtl"}, {"Nash-MTL", "nash_mtl"}, {"RLW", "rlw"},    {"GradVac", "gradvac"},
+        {"Aligned_MTL", "aligned_mtl"}, {"MGDA_UB", "mgda_ub"}, {"equal", "equal"}, {"DB_MTL", "db_mtl"},
+        {"ExcessMTL", "excess_mtl"}, {"FairGrad", "fairgrad"}, {"MoCo", "moco"}, {"STCH", "stch"}, {"GLS", "gls"}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        const mt_method_info *m = method_find(pairs[i][0]);
+        if (!m) fail_msg("%s: not found", pairs[i][0]);
+        assert_string_equal(m->name, pairs[i][1]);
+    }
+    assert_null(method_find("E W"));
+    assert_null(method_find("EWX"));
+    assert_null(method_find(""));
+    char al[128];
+    method_aliases(method_find("equal"), al, sizeof al);
+    assert_string_equal(al, "EW");
+    method_aliases(method_find("static"), al, sizeof al);
+    assert_string_equal(al, "");
+    /* every alias names a registered method, and no alias is another's name */
+    for (int i = 0; i < method_count(); i++) {
+        method_aliases(method_at(i), al, sizeof al);
+        for (char *tok = strtok(al, ", "); tok; tok = strtok(NULL, ", ")) {
+            assert_ptr_equal(method_find(tok), method_at(i));
+            for (int j = 0; j < method_count(); j++)
+                if (j != i) assert_false(mt_name_eq(tok, method_at(j)->name));
+        }
+    }
+    static const char *const tpairs[][2] = {{"HPS", "hard"}, {"MMoE", "mmoe"}, {"CGC", "cgc"},
+                                            {"PLE", "ple"},  {"Cross_stitch", "cross_stitch"}, {"Hard", "hard"}};
+    for (size_t i = 0; i < sizeof tpairs / sizeof tpairs[0]; i++) {
+        const mt_topo_class *c = topo_find(tpairs[i][0]);
+        if (!c) fail_msg("%s: not found", tpairs[i][0]);
+        assert_string_equal(c->name, tpairs[i][1]);
+    }
+    assert_string_equal(topo_find("MTAN")->name, "mtan"); /* case only */
+    assert_null(topo_find("LTB"));
+}
+
 static void test_mtl_methods_docs_match_registry(void **state)
 {
     (void)state;
@@ -291,9 +336,11 @@ static void test_mtl_methods_docs_match_registry(void **state)
     assert_true(docs_section_matches(MTLAB_ROOT "/docs/lua-api.md", "methods", gen));
     /* every method and parameter is in it */
     for (int i = 0; i < method_count(); i++) {
-        char key[64];
+        char key[64], al[128], with[256];
+        method_aliases(method_at(i), al, sizeof al);
         snprintf(key, sizeof key, "| `%s` |", method_at(i)->name);
-        assert_non_null(strstr(gen, key));
+        snprintf(with, sizeof with, "| `%s` (%s) |", method_at(i)->name, al); /* LibMTL's names beside it */
+        assert_non_null(strstr(gen, al[0] ? with : key));
     }
     assert_non_null(strstr(gen, "| `mgda` | `max_iter` | 250 | 1..1000000 |"));
     /* a short buffer: truncated, terminated, the full length reported */
@@ -311,11 +358,13 @@ static void test_mtl_methods_topology_docs_match_registry(void **state)
     assert_non_null(gen);
     assert_true(docs_section_matches(MTLAB_ROOT "/docs/topologies.md", "topologies", gen));
     for (int i = 0; i < topo_class_count() + reg_class_count(); i++) {
-        char row[64];
+        char row[192], al[96] = "";
         int reg = i >= topo_class_count();
         if (!reg && topo_class_at(i)->model) continue; /* mtl.model.*: docs/lua-api.md's models section */
-        snprintf(row, sizeof row, "| `mtl.%s.%s` |", reg ? "reg" : "share",
-                 reg ? reg_class_at(i - topo_class_count())->name : topo_class_at(i)->name);
+        const char *name = reg ? reg_class_at(i - topo_class_count())->name : topo_class_at(i)->name;
+        if (!reg) topo_aliases(name, al, sizeof al);
+        snprintf(row, sizeof row, "| `mtl.%s.%s`%s%s%s |", reg ? "reg" : "share", name, al[0] ? " (" : "", al,
+                 al[0] ? ")" : "");
         assert_non_null(strstr(gen, row));
     }
     free(gen);
@@ -351,6 +400,7 @@ int main(void)
         cmocka_unit_test(test_mtl_methods_struct_range_errors),
         cmocka_unit_test(test_mtl_methods_topologies_and_regs_share_the_schema),
         cmocka_unit_test(test_mtl_methods_value_text),
+        cmocka_unit_test(test_mtl_methods_aliases),
         cmocka_unit_test(test_mtl_methods_docs_match_registry),
         cmocka_unit_test(test_mtl_methods_lint_finds_faults),
         cmocka_unit_test(test_mtl_methods_topology_docs_match_registry),

@@ -430,7 +430,145 @@ static void test_mtl_weighting_errors_and_names(void **state)
     assert_string_equal(weighting_kind_name(MT_WEIGHT_SCALE_INV), "scale_inv");
     assert_int_equal(weighting_kind_parse("gradnrom", &k), MT_ERR_ARG);
     assert_string_equal(mt_last_error(), "weighting: unknown method \"gradnrom\" (expected equal, static, "
-                                         "uncertainty, gradnorm, dwa, rlw, scale_inv, imtl_l or famo)");
+                                         "uncertainty, gradnorm, dwa, rlw, scale_inv, imtl_l, famo, gls, auto_lambda or stch)");
+}
+
+/* RLW's two scales: the same draws, summing to T (tasks) or 1 (one, as
+ * LibMTL). With T = 4 the division by T is exact in float. */
+static void test_mtl_weighting_rlw_total_one(void **state)
+{
+    (void)state;
+    mt_weighting_params p;
+    weighting_params_default(&p);
+    p.seed = 9;
+    mt_weighting *a = make(MT_WEIGHT_RLW, 4, &p);
+    p.rlw_total = 1;
+    mt_weighting *b = make(MT_WEIGHT_RLW, 4, &p);
+    const float L[4] = {1, 2, 3, 4};
+    for (int k = 0; k < 100; k++) {
+        assert_int_equal(weighting_prepare(a, L), MT_OK);
+        assert_int_equal(weighting_prepare(b, L), MT_OK);
+        double s = 0;
+        for (int i = 0; i < 4; i++) {
+            assert_true(weighting_weights(b)[i] == weighting_weights(a)[i] / 4.0f);
+            s += weighting_weights(b)[i];
+        }
+        NEAR(s, 1.0, 1e-6);
+    }
+    weighting_free(a);
+    weighting_free(b);
+}
+
+/* The weights are the gradient of the method's total: central finite
+ * differences of total(L) in double, step 1e-6 L_i. */
+static void fd_weights(double (*total)(const double *, int, const double *, double), const double *L, int T,
+                       const double *z, double mu, double *g)
+{
+    for (int i = 0; i < T; i++) {
+        double Lp[8], Lm[8], h = 1e-6 * L[i];
+        memcpy(Lp, L, sizeof(double) * (size_t)T);
+        memcpy(Lm, L, sizeof(double) * (size_t)T);
+        Lp[i] += h;
+        Lm[i] -= h;
+        g[i] = (total(Lp, T, z, mu) - total(Lm, T, z, mu)) / (2 * h);
+    }
+}
+
+static double gls_total(const double *L, int T, const double *z, double mu)
+{
+    (void)z;
+    (void)mu;
+    double p = 1;
+    for (int i = 0; i < T; i++) p *= L[i];
+    return pow(p, 1.0 / T);
+}
+
+static double stch_total(const double *L, int T, const double *z, double mu)
+{
+    double s = 0;
+    for (int i = 0; i < T; i++) s += exp(log(L[i] / z[i]) / mu);
+    return T * mu * log(s);
+}
+
+static void test_mtl_weighting_gls_geometric_mean(void **state)
+{
+    (void)state;
+    mt_weighting *w = make(MT_WEIGHT_GLS, 2, NULL);
+    /* by hand: L = (1, 4), (prod)^(1/2) = 2, w = 2 / (2 L) = (1, 0.25) */
+    assert_int_equal(weighting_prepare(w, (const float[]){1, 4}), MT_OK);
+    assert_true(weighting_weights(w)[0] == 1.0f && weighting_weights(w)[1] == 0.25f);
+    weighting_free(w);
+    /* spread over 1e6 and three tasks: the finite-difference gradient */
+    w = make(MT_WEIGHT_GLS, 3, NULL);
+    const float Lf[3] = {1e-3f, 2.5f, 900.0f};
+    const double L[3] = {1e-3f, 2.5f, 900.0f};
+    double g[3];
+    assert_int_equal(weighting_prepare(w, Lf), MT_OK);
+    fd_weights(gls_total, L, 3, NULL, 0, g);
+    for (int i = 0; i < 3; i++) NEAR(weighting_weights(w)[i], g[i], 1e-6 * fabs(g[i]));
+    /* losses must be positive */
+    assert_int_equal(weighting_prepare(w, (const float[]){1, 0, 2}), MT_ERR_ARG);
+    assert_string_equal(mt_last_error(), "weighting gls: losses[1] is 0 (must be > 0)");
+    weighting_free(w);
+}
+
+static void test_mtl_weighting_stch_smooth_max(void **state)
+{
+    (void)state;
+    mt_weighting_params p;
+    weighting_params_default(&p);
+    p.stch_warmup = 2;
+    mt_weighting *w = make(MT_WEIGHT_STCH, 2, &p);
+    /* warm-up: w = 1 / L, the nadir the mean of (1, 2) and (3, 2) = (2, 2) */
+    assert_int_equal(weighting_prepare(w, (const float[]){1, 2}), MT_OK);
+    assert_true(weighting_weights(w)[0] == 1.0f && weighting_weights(w)[1] == 0.5f);
+    assert_int_equal(weighting_prepare(w, (const float[]){3, 2}), MT_OK);
+    /* L = (2, 4): r = (0, log 2), softmax (1/3, 2/3), w = 2 s / L = (1/3, 1/3) */
+    assert_int_equal(weighting_prepare(w, (const float[]){2, 4}), MT_OK);
+    NEAR(weighting_weights(w)[0], 1.0 / 3, 1e-7);
+    NEAR(weighting_weights(w)[1], 1.0 / 3, 1e-7);
+    weighting_free(w);
+    /* no warm-up, mu 0.1 and 1, losses spread over 1e4: the weights are
+     * the finite-difference gradient of T mu log sum exp(log(L / z) / mu) */
+    for (int k = 0; k < 2; k++) {
+        p.stch_warmup = 0;
+        p.stch_mu = k ? 1.0 : 0.1;
+        w = make(MT_WEIGHT_STCH, 3, &p);
+        const float z[3] = {0.5f, 20.0f, 3.0f}, Lf[3] = {0.3f, 25.0f, 2.0f};
+        const double zd[3] = {0.5f, 20.0f, 3.0f}, L[3] = {0.3f, 25.0f, 2.0f};
+        double g[3];
+        assert_int_equal(weighting_prepare(w, z), MT_OK); /* the nadir */
+        assert_int_equal(weighting_prepare(w, Lf), MT_OK);
+        fd_weights(stch_total, L, 3, zd, p.stch_mu, g);
+        for (int i = 0; i < 3; i++) NEAR(weighting_weights(w)[i], g[i], 1e-6 * fabs(g[i]) + 1e-12);
+        weighting_free(w);
+    }
+}
+
+/* Auto-Lambda's meta step: one optimiser step on lambda (start 1) along
+ * the hypergradient the trainer hands it; by hand with SGD, rate 0.1:
+ * (1, 1) - 0.1 (1, -2) = (0.9, 1.2). Other kinds refuse it. */
+static void test_mtl_weighting_auto_lambda_meta_step(void **state)
+{
+    (void)state;
+    mt_weighting_params p;
+    weighting_params_default(&p);
+    assert_true(p.al_lr == 1e-4);
+    p.opt = MT_WOPT_SGD;
+    p.al_lr = 0.1;
+    mt_weighting *w = make(MT_WEIGHT_AUTO_LAMBDA, 2, &p);
+    assert_true(weighting_needs_lookahead(MT_WEIGHT_AUTO_LAMBDA) && !weighting_needs_lookahead(MT_WEIGHT_EQUAL));
+    assert_int_equal(weighting_prepare(w, (const float[]){1, 2}), MT_OK);
+    assert_true(weighting_weights(w)[0] == 1.0f && weighting_weights(w)[1] == 1.0f);
+    assert_int_equal(weighting_meta_step(w, (const double[]){1, -2}), MT_OK);
+    NEAR(weighting_weights(w)[0], 0.9, 1e-7);
+    NEAR(weighting_weights(w)[1], 1.2, 1e-7);
+    NEAR(weighting_learned(w)[1], 1.2, 1e-12);
+    assert_int_equal(weighting_meta_step(w, (const double[]){NAN, 0}), MT_ERR_NUMERIC);
+    weighting_free(w);
+    w = make(MT_WEIGHT_EQUAL, 2, NULL);
+    assert_int_equal(weighting_meta_step(w, (const double[]){1, 1}), MT_ERR_STATE);
+    weighting_free(w);
 }
 
 /* The trainer calls prepare/update every step: no allocation there. */
@@ -459,6 +597,10 @@ int main(void)
         cmocka_unit_test(test_mtl_weighting_gradnorm_sum_invariant),
         cmocka_unit_test(test_mtl_weighting_dwa_windows),
         cmocka_unit_test(test_mtl_weighting_rlw_random_softmax),
+        cmocka_unit_test(test_mtl_weighting_rlw_total_one),
+        cmocka_unit_test(test_mtl_weighting_gls_geometric_mean),
+        cmocka_unit_test(test_mtl_weighting_stch_smooth_max),
+        cmocka_unit_test(test_mtl_weighting_auto_lambda_meta_step),
         cmocka_unit_test(test_mtl_weighting_scale_invariant),
         cmocka_unit_test(test_mtl_weighting_famo_hand_update),
         cmocka_unit_test(test_mtl_weighting_reset_is_fresh),

@@ -355,6 +355,33 @@ static void test_run_rep_grad_graddrop_and_errors(void **state)
     experiment_free(&e);
 }
 
+/* graddrop_rep (always on the representation) in the trainer: with
+ * leak 1 every gradient is kept, d_Z = sum_k g_k, and the step equals
+ * sum's (exact with rep_grad); with leak 0 signs are dropped and the step
+ * differs. Its per-unit masks are replayed in test_mtl_combine_props. */
+static void test_run_rep_grad_graddrop_rep(void **state)
+{
+    (void)state;
+    float *g[3];
+    size_t n = 0;
+    for (int v = 0; v < 3; v++) {
+        mt_experiment e;
+        make_experiment(&e, 3, v == 0 ? "sum" : "graddrop_rep", v == 0 ? 1 : -1, 1);
+        if (v > 0) assert_int_equal(tparam_set_num(&e.weighting.params, "leak", MT_TP_NUMBER, v == 1 ? 1.0 : 0.0), MT_OK);
+        mt_trainer *t;
+        assert_int_equal(trainer_new(&e, NULL, &t), MT_OK);
+        assert_int_equal(t->rep_grad, 1);
+        g[v] = step_gradient(t);
+        n = graph_params(t->g)->total;
+        trainer_free(t);
+        experiment_free(&e);
+    }
+    double same = max_rel(g[1], g[0], n), diff = max_rel(g[2], g[0], n);
+    if (same > 1e-5) fail_msg("graddrop_rep leak 1 differs from sum by %g", same);
+    if (!(diff > 1e-3)) fail_msg("graddrop_rep leak 0 equals sum (%g): nothing dropped", diff);
+    for (int v = 0; v < 3; v++) free(g[v]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_run_rep_grad_mgda_min_norm),
         cmocka_unit_test(test_run_rep_grad_pcgrad_opposed),
         cmocka_unit_test(test_run_rep_grad_graddrop_and_errors),
+        cmocka_unit_test(test_run_rep_grad_graddrop_rep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

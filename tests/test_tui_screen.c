@@ -20,6 +20,7 @@
 
 #include "tui/demo.h"
 #include "tui/tui.h"
+#include "tui/screen_int.h" /* panes_help_key: the help overlay's table */
 
 typedef struct {
     mt_monitor m[2];
@@ -414,6 +415,43 @@ static void test_tui_screen_crash_handler_reraises(void **state)
     assert_int_equal(WTERMSIG(st), SIGFPE);
 }
 
+/* The man page's KEYS section names every key of the help overlay (roff
+ * writes each '-' as '\\-'), so the two lists cannot drift apart. */
+static void test_tui_screen_man_page_lists_every_key(void **state)
+{
+    (void)state;
+    FILE *f = fopen(MTLAB_ROOT "/docs/mtlab.1", "r");
+    assert_non_null(f);
+    static char man[1 << 17];
+    size_t n = fread(man, 1, sizeof man - 1, f);
+    fclose(f);
+    man[n] = '\0';
+    char *keys = strstr(man, "\n.SH KEYS\n");
+    assert_non_null(keys);
+    char *end = strstr(keys + 1, "\n.SH ");
+    if (end) *end = '\0';
+    assert_true(panes_help_count() >= 25);
+    for (int i = 0; i < panes_help_count(); i++) {
+        const char *k = panes_help_key(i);
+        char want[64];
+        size_t w = 0;
+        want[w++] = '\n';
+        want[w++] = '.';
+        want[w++] = 'B';
+        want[w++] = ' ';
+        int quote = strchr(k, ' ') != NULL;
+        if (quote) want[w++] = '"';
+        for (const char *p = k; *p && w + 4 < sizeof want; p++) {
+            if (*p == '-') want[w++] = '\\';
+            want[w++] = *p;
+        }
+        if (quote) want[w++] = '"';
+        want[w++] = '\n';
+        want[w] = '\0';
+        if (!strstr(keys, want)) fail_msg("docs/mtlab.1, KEYS: no entry for the key \"%s\"", k);
+    }
+}
+
 /* The help lists every key (W and F10 too) and, above them, what the
  * focused pane shows; F10 quits like q. */
 static void test_tui_screen_help_lists_every_key(void **state)
@@ -469,6 +507,28 @@ static void test_tui_screen_matrix_averages(void **state)
     c->m[0].ema_window = 10;
     tui_draw(c->s, &c->view);
     assert_true(screen_has(L" grad cosine (avg ~10) "));
+}
+
+/* A small value in a narrow cell is shown as briefly as it reads (-1e-3),
+ * never as a blank cell that hides it. */
+static void test_tui_screen_matrix_small_values_shown(void **state)
+{
+    ctx *c = *state;
+    mt_matrix *x = &c->m[0].matrix[0];
+    assert_true(x->rows >= 2);
+    for (int i = 0; i < x->rows; i++)
+        for (int j = 0; j < x->cols; j++) x->v[i * x->cols + j] = i == j ? 1 : -0.00107;
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"-1.1e-3") || screen_has(L"-1e-3"));
+    /* a narrow terminal: the cells shrink, the value stays */
+    setenv("COLUMNS", "72", 1);
+    tui_free(c->s);
+    fclose(c->out);
+    fclose(c->in);
+    assert_int_equal(open_screen(c, 0), 0);
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"-1e-3"));
+    setenv("COLUMNS", "100", 1);
 }
 
 static int fake_complete(void *ud, const char *before, char *insert, size_t ni, char *list, size_t nl)
@@ -569,7 +629,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tui_screen_view_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_quit_confirmation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_help_lists_every_key, setup, teardown),
+        cmocka_unit_test(test_tui_screen_man_page_lists_every_key),
         cmocka_unit_test_setup_teardown(test_tui_screen_matrix_averages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_matrix_small_values_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_completion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_export_every_pane, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_prompt, setup, teardown),

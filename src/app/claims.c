@@ -3,6 +3,7 @@
  * their seeds x data draws in child runs, with the statistic's interval
  * against the margin (docs/lua-api.md "Claims"). */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "core/mem.h"
 #include "core/textfile.h"
 #include "run/jsonrec.h"
+#include "run/result.h"
 #include "run/rundir.h"
 #include "run/sweep_stats.h"
 #include "sweep.h"
@@ -61,9 +63,24 @@ static void add_to_summary(const char *dir, const cJSON *claims)
     cJSON_Delete(o);
 }
 
-/* The verdicts of the claims declared on the sweep (sweep = 1) or not. */
+/* Appends to a notes buffer. */
+static void note(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(char *buf, size_t n, const char *fmt, ...)
+{
+    if (!buf || !n) return;
+    size_t w = strlen(buf);
+    if (w + 1 >= n) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + w, n - w, fmt, ap);
+    va_end(ap);
+}
+
+/* The verdicts of the claims declared on the sweep (sweep = 1) or not,
+ * each line to `print` (or nowhere) and, with the claim's text, to
+ * notes. */
 static int verdicts(mtlua_session *s, int sweep, const char *out, const char *const *dirs, int nrun, const char *skip,
-                    int quiet)
+                    FILE *print, char *notes, size_t nn)
 {
     int n = mtlua_claim_count(s), code = MT_EXIT_OK, checked = 0;
     for (int j = 0; j < n; j++) checked += mtlua_claim_at(s, j)->on_sweep == sweep;
@@ -82,12 +99,14 @@ static int verdicts(mtlua_session *s, int sweep, const char *out, const char *co
             all = 0;
             cJSON_AddNullToObject(c, "held");
             cJSON_AddStringToObject(c, "message", skip);
-            if (!quiet) printf("claim not checked: %s\n", skip);
+            if (print) fprintf(print, "claim not checked: %s\n", skip);
+            note(notes, nn, "%sClaim: %s\n\nclaim not checked: %s", notes && notes[0] ? "\n\n" : "", k->text, skip);
             continue;
         }
         mtlua_verdict v;
         mtlua_claim_check(s, j, &v);
         cJSON_AddBoolToObject(c, "held", v.held);
+        if (k->has_check) cJSON_AddBoolToObject(c, "check_held", v.check_held);
         if (v.error) cJSON_AddBoolToObject(c, "error", 1);
         cJSON_AddStringToObject(c, "message", v.message);
         if (k->has_measure) {
@@ -97,7 +116,8 @@ static int verdicts(mtlua_session *s, int sweep, const char *out, const char *co
         }
         char line[2200];
         app_claim_line(k, &v, line, sizeof line);
-        printf("%s\n", line);
+        if (print) fprintf(print, "%s\n", line);
+        note(notes, nn, "%sClaim: %s\n\n%s", notes && notes[0] ? "\n\n" : "", k->text, line);
         if (!v.held) {
             all = 0;
             code = MT_EXIT_CLAIM;
@@ -110,14 +130,34 @@ static int verdicts(mtlua_session *s, int sweep, const char *out, const char *co
     if (rundir_write_json_path(path, top)) fprintf(stderr, "mtlab: %s\n", mt_last_error());
     if (nrun == 1) add_to_summary(dirs[0], arr);
     cJSON_Delete(top);
-    fflush(stdout);
+    if (print) fflush(print);
     return code;
 }
 
 int app_claims_verdicts(mtlua_session *s, const char *out, const char *const *dirs, int nrun, const char *skip,
-                        int quiet)
+                        char *notes, size_t nn)
 {
-    return verdicts(s, 0, out, dirs, nrun, skip, quiet);
+    /* a verdict is the run's result: printed with -q too; the workbench
+     * (notes != NULL) prints nothing on its screen */
+    return verdicts(s, 0, out, dirs, nrun, skip, notes ? NULL : stdout, notes, nn);
+}
+
+int app_claims_add_run(mtlua_session *s, int i, const char *dir, int code, char *skip, size_t n)
+{
+    char path[1400];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    mt_run_result r;
+    int have = code != MT_EXIT_USAGE && result_read_summary(path, &r) == MT_OK;
+    if (!have) mt_clear_error();
+    /* a run that ended (finished, diverged, failed) is judged by the
+     * claim; one interrupted, stopped or never started leaves it unchecked */
+    if (have && strcmp(r.status, "interrupted") != 0 && strcmp(r.status, "stopped") != 0) {
+        if (mtlua_claim_add_result(s, i, dir) == MT_OK) return 0;
+        if (!skip[0]) snprintf(skip, n, "%s", mt_last_error());
+        return -1;
+    }
+    if (!skip[0]) snprintf(skip, n, "\"%s\" %s", mtlua_experiment(s, i)->name, have ? r.status : "did not run");
+    return 0;
 }
 
 int app_claims_sweep(const char *script, const mtlua_override *ov, int nov, const char *out, int complete)
@@ -139,7 +179,7 @@ int app_claims_sweep(const char *script, const mtlua_override *ov, int nov, cons
             skip = "sweep.json could not be read";
         }
         mt_free(text);
-        code = verdicts(s, 1, out, NULL, 0, skip, 0);
+        code = verdicts(s, 1, out, NULL, 0, skip, stdout, NULL, 0);
     }
     mtlua_close(s);
     return code;
@@ -270,7 +310,11 @@ int app_claims_thorough(const app_options *o)
         return MT_EXIT_FAILED;
     }
     /* the union of the claims' grids, each (seed, draw) run once */
-    int cap = MTLUA_MAX_CLAIMS * MTLUA_CLAIM_MAX_GRID * MTLUA_CLAIM_MAX_GRID, nr = 0;
+    int cap = 0, nr = 0;
+    for (int j = 0; j < nc; j++) {
+        const mtlua_claim_info *k = mtlua_claim_at(s, j);
+        if (!k->on_sweep) cap += (k->nseeds ? k->nseeds : 1) * k->ndraws;
+    }
     thorough_run *run = mt_calloc((size_t)cap, sizeof *run);
     if (!run) {
         mtlua_close(s);
@@ -351,7 +395,7 @@ int app_claims_thorough(const app_options *o)
             if (r->has_seed) snprintf(seed, sizeof seed, "seed %lld, ", r->seed);
             if (!o->quiet)
                 fprintf(stderr, "mtlab: [%d/%d] %sdraw %lld: %s (%.0fs so far)\n", done, nr, seed, r->draw,
-                        c == MT_EXIT_OK ? "claim held" : c == MT_EXIT_CLAIM ? "claim failed" : "run failed",
+                        c == MT_EXIT_OK ? "its verdict held" : c == MT_EXIT_CLAIM ? "its own verdict failed" : "a run failed",
                         sweep_now() - t0);
         }
         if (app_stop_signal && next < nr) nr = next; /* start nothing more */
@@ -389,13 +433,21 @@ int app_claims_thorough(const app_options *o)
                 cJSON_AddNumberToObject(pr, "exit", run[i].code);
                 cJSON *child = read_child(run[i].dir);
                 const cJSON *cc = child ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(child, "claims"), ci) : NULL;
+                /* per run only the check counts (and that the measure ran):
+                 * the statistic is judged over every run's values below */
                 const cJSON *h = cc ? cJSON_GetObjectItemCaseSensitive(cc, "held") : NULL;
-                if (!cJSON_IsBool(h)) {
+                const cJSON *ch = cc ? cJSON_GetObjectItemCaseSensitive(cc, "check_held") : NULL;
+                const cJSON *er = cc ? cJSON_GetObjectItemCaseSensitive(cc, "error") : NULL;
+                int verdict = !cJSON_IsBool(h)     ? -1 /* no verdict: the run failed */
+                              : cJSON_IsTrue(er)   ? 0
+                              : k->has_check       ? cJSON_IsTrue(ch)
+                                                   : 1;
+                if (verdict < 0) {
                     failed_runs++;
                     cJSON_AddNullToObject(pr, "held");
                 } else {
-                    held += cJSON_IsTrue(h);
-                    cJSON_AddBoolToObject(pr, "held", cJSON_IsTrue(h));
+                    held += verdict;
+                    cJSON_AddBoolToObject(pr, "held", verdict);
                     const cJSON *m = cJSON_GetObjectItemCaseSensitive(cc, "message");
                     if (cJSON_IsString(m)) cJSON_AddStringToObject(pr, "message", m->valuestring);
                     const cJSON *x;
@@ -412,8 +464,11 @@ int app_claims_thorough(const app_options *o)
             }
         int ok = failed_runs == 0 && runs > 0;
         char msg[1024];
-        size_t w = (size_t)snprintf(msg, sizeof msg, "%d runs (%d seed%s x %d draw%s)", runs, ns, ns == 1 ? "" : "s",
-                                    k->ndraws, k->ndraws == 1 ? "" : "s");
+        char seeds[48];
+        if (k->nseeds) snprintf(seeds, sizeof seeds, "%d seed%s", ns, ns == 1 ? "" : "s");
+        else snprintf(seeds, sizeof seeds, "the script's seeds");
+        size_t w = (size_t)snprintf(msg, sizeof msg, "%d runs (%s x %d draw%s)", runs, seeds, k->ndraws,
+                                    k->ndraws == 1 ? "" : "s");
         if (failed_runs) w += (size_t)snprintf(msg + w, sizeof msg - w, ", %d without a verdict (see run.log)", failed_runs);
         if (k->has_check) {
             ok = ok && held == runs;
@@ -436,7 +491,7 @@ int app_claims_thorough(const app_options *o)
             cJSON_AddItemToObject(c, "value", jrec_num(est));
             cJSON_AddItemToObject(c, "lo", jrec_num(lo));
             cJSON_AddItemToObject(c, "hi", jrec_num(hi));
-            cJSON_AddNumberToObject(c, "values", nv);
+            cJSON_AddNumberToObject(c, "nvalues", nv);
             snprintf(msg + w, sizeof msg - w, "; %s of %d values %.4g, %.0f%% interval [%.4g, %.4g] %s %.4g",
                      k->statistic, nv, est, 100 * MT_STAT_LEVEL, lo, hi,
                      inside ? (k->has_above ? ">" : "<") : "does not clear", k->has_above ? k->above : k->below);

@@ -4,15 +4,22 @@
 
 #include "app.h"
 
+/* Adds experiment i's run in DIR (run_one's exit code `code`) to what the
+ * claims see when it ended with a summary (finished, diverged, failed);
+ * otherwise, or when its summary cannot be read, writes why the claims
+ * cannot be checked into skip (unless skip already says something).
+ * Returns -1 when the summary could not be read (the message in skip). */
+int app_claims_add_run(mtlua_session *s, int i, const char *dir, int code, char *skip, size_t n);
 /* The verdicts of the claims `mtlab run` checks (every claim not on an
- * mtl.sweep), on the runs in dirs[0..nrun) already added to the session
- * (mtlua_claim_add_result): each printed as "claim held: ..." or "claim
- * FAILED: ...", all written to OUT/claims.json and, with one run folder,
- * to its summary.json as "claims". skip: the reason they cannot be
- * checked (a run did not finish), or NULL. Returns MT_EXIT_CLAIM when
- * one failed, else MT_EXIT_OK. */
+ * mtl.sweep), on the runs in dirs[0..nrun) added with
+ * app_claims_add_run: each printed on stdout as "claim held: ..." or
+ * "claim FAILED: ..." (notes NULL), or appended with the claim's text to
+ * notes (the workbench's notes pane); all written to OUT/claims.json and,
+ * with one run folder, to its summary.json as "claims". skip: the reason
+ * they cannot be checked, or NULL. Returns MT_EXIT_CLAIM when one failed,
+ * else MT_EXIT_OK. */
 int app_claims_verdicts(mtlua_session *s, const char *out, const char *const *dirs, int nrun, const char *skip,
-                        int quiet);
+                        char *notes, size_t nn);
 /* The claims on the mtl.sweep of SCRIPT (opened with ov), after `mtlab
  * sweep` aggregated OUT: results.sweep is OUT/sweep.json; verdicts
  * printed and written to OUT/claims.json. complete: every run is done

@@ -11,7 +11,6 @@
 #include "mtl/methods.h"
 #include "core/log.h"
 #include "run/lifecycle.h"
-#include "run/result.h"
 #include "tui/pane_band.h"
 #include "tui/pane_landscape.h"
 #include "core/mem.h"
@@ -290,20 +289,6 @@ static int run_one(mtlua_session *s, int i, const char *top, const char *dir, pr
     return code;
 }
 
-/* The status summary.json of DIR records (1), or 0 when it has none. */
-static int run_status(const char *dir, char *out, size_t n)
-{
-    mt_run_result r;
-    char path[1400];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    if (result_read_summary(path, &r)) {
-        mt_clear_error();
-        return 0;
-    }
-    snprintf(out, n, "%s", r.status);
-    return 1;
-}
-
 int app_run_headless(const app_options *o)
 {
     mt_log_set_sink(log_to_stderr, NULL, NULL);
@@ -347,20 +332,8 @@ int app_run_headless(const app_options *o)
         int c = run_one(s, i, o->baselines_dir ? o->baselines_dir : out, dir, &pg, o->load, lr);
         if (c > code) code = c;
         dirp[nrun++] = dir;
-        /* what the claims see: the run's summary.json and config.json. A
-         * run that ended (finished, diverged, failed) is judged by the
-         * claim; one interrupted or never started leaves it unchecked. */
-        char status[32] = "";
-        if (c != MT_EXIT_USAGE && run_status(dir, status, sizeof status) && strcmp(status, "interrupted") != 0 &&
-            strcmp(status, "stopped") != 0) {
-            if (mtlua_claim_add_result(s, i, dir)) {
-                fprintf(stderr, "mtlab: %s\n", mt_last_error());
-                if (code == MT_EXIT_OK) code = MT_EXIT_FAILED;
-            }
-        } else if (!skip[0]) {
-            snprintf(skip, sizeof skip, "\"%s\" %s", mtlua_experiment(s, i)->name,
-                     status[0] ? status : "did not run");
-        }
+        /* what the claims see: the run's summary.json and config.json */
+        if (app_claims_add_run(s, i, dir, c, skip, sizeof skip) && code == MT_EXIT_OK) code = MT_EXIT_FAILED;
         if (mtlua_stop_requested(s)) break;
     }
     if (lr && n > 1 && only < 0 && landscape_write_all(lr, out, o->script)) {
@@ -373,7 +346,7 @@ int app_run_headless(const app_options *o)
         snprintf(skip, sizeof skip, "--experiment ran 1 of the script's %d experiments", n);
     else if (!skip[0] && nrun < n)
         snprintf(skip, sizeof skip, "%d of the script's %d experiments ran", nrun, n);
-    if (app_claims_verdicts(s, out, dirp, nrun, skip[0] ? skip : NULL, o->quiet) == MT_EXIT_CLAIM &&
+    if (app_claims_verdicts(s, out, dirp, nrun, skip[0] ? skip : NULL, NULL, 0) == MT_EXIT_CLAIM &&
         code == MT_EXIT_OK)
         code = MT_EXIT_CLAIM;
     mtlua_close(s);
@@ -430,6 +403,25 @@ int app_check(const app_options *o)
         printf("\n");
         trainer_free(t);
     }
+    for (int j = 0; j < mtlua_claim_count(s); j++) {
+        const mtlua_claim_info *k = mtlua_claim_at(s, j);
+        printf("claim (%s%s%s): %s\n", k->path, k->where[0] ? ", " : "", k->where, k->text);
+        if (k->has_measure)
+            printf("  measure: the %s %s %g\n", k->statistic, k->has_above ? "above" : "below",
+                   k->has_above ? k->above : k->below);
+        printf("  checked by %s on", k->on_sweep ? "mtlab sweep" : "mtlab run");
+        if (k->nseeds) {
+            printf(" seeds");
+            for (int i = 0; i < k->nseeds; i++) printf("%s%lld", i ? "," : " ", k->seed[i]);
+            printf(" x");
+        } else {
+            printf(" the script's seeds x");
+        }
+        printf(" draws");
+        for (int i = 0; i < k->ndraws; i++) printf("%s%lld", i ? "," : " ", k->draw[i]);
+        printf(" (--claims-thorough)\n");
+    }
+    if (!mtlua_claim_count(s)) printf("claim: none declared\n");
     mtlua_close(s);
     return code;
 }

@@ -1,4 +1,5 @@
 /* main.c - mtlab's command line. */
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,19 +9,20 @@
 #include "app.h"
 #include "claims.h"
 #include "core/strutil.h"
+#include "core/version.h"
 #include "mtl/methods.h"
 #include "mtl/model.h"
+#include "report.h"
 #include "sweep.h"
 #include "mtl/topology.h"
 
-#define MTLAB_VERSION "0.1.0"
-
-/* The options: one table for the parser, --help and the test that holds
+/* The options: one table for the parser (getopt_long's long options are
+ * made from it), --help, bash completion and the test that holds
  * docs/mtlab.1 to it. */
 enum {
     OPT_OUT, OPT_FORCE, OPT_SET, OPT_SEED, OPT_LOAD, OPT_THREADS, OPT_EXPERIMENT, OPT_BASELINES,
     OPT_SEEDS, OPT_JOBS, OPT_REFERENCE, OPT_LIST, OPT_COLLECT, OPT_TRUST, OPT_LUA_MEM, OPT_QUIET, OPT_NO_COLOR,
-    OPT_EXIT_WHEN_DONE, OPT_SPEED, OPT_DRAW, OPT_CLAIMS_THOROUGH, OPT_COUNT
+    OPT_EXIT_WHEN_DONE, OPT_SPEED, OPT_DRAW, OPT_CLAIMS_THOROUGH, OPT_HELP, OPT_VERSION, OPT_COUNT
 };
 
 typedef struct {
@@ -73,14 +75,20 @@ static const app_opt opts[OPT_COUNT] = {
     [OPT_CLAIMS_THOROUGH] = {"--claims-thorough", NULL, NULL,
                              "run: check the script's claims over the seeds x draws\n"
                              "they state (-j runs at a time), with 95% intervals"},
+    [OPT_HELP] = {"--help", "-h", NULL, "this text"},
+    [OPT_VERSION] = {"--version", NULL, NULL, "the version and the commit it was built from"},
 };
 
 static void usage(FILE *f)
 {
     fputs("usage: mtlab SCRIPT.lua [options]          open the workbench on a script\n"
           "       mtlab open RUN_DIR... [--no-color]  recorded run folders in the workbench, read only:\n"
-          "                                           curves, matrices over time (< >), comparison\n"
+          "                                           curves, matrices over time (< >), comparison;\n"
+          "                                           a sweep's DIR: each configuration's mean +- sd\n"
           "       mtlab run SCRIPT.lua [options]      train headless, write a run directory\n"
+          "       mtlab report RUN_DIR... [-o FILE] [--steps LIST]  one self-contained HTML page (default\n"
+          "                                           report.html) of runs or a sweep: settings, numbers,\n"
+          "                                           curves, matrices (at steps LIST), Pareto, landscape\n"
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
           "       mtlab learn [DIR|LESSON.lua]        guided lessons in the survey's order (default\n"
           "                                           experiments/lessons): a menu, then each lesson\n"
@@ -94,6 +102,8 @@ static void usage(FILE *f)
           "       mpirun -np N mtlab sweep ...        the same over MPI ranks (shared filesystem)\n"
           "       mtlab --list-topologies [--markdown]  the topologies and regularisers likewise\n"
           "       mtlab --list-models [--markdown]      the non-graph models (mtl.model.*) and their parameters\n"
+          "       mtlab --complete WHAT                 words for shell completion: commands, options,\n"
+          "                                           valued, set-keys, methods, datadir\n"
           "       mtlab --help | --version\n"
           "\n"
           "options:\n",
@@ -121,13 +131,13 @@ static void usage(FILE *f)
         fputc('\n', f);
     }
     fputs("\n"
-          "A run directory holds config.json, metrics.csv (step,epoch,split,task,loss,metric,weight),\n"
-          "events.jsonl, relations.jsonl, summary.json and checkpoint.safetensors (a landscape's\n"
-          "runs also landscape.svg: the plane, the Pareto set, every run's path); with several\n"
-          "experiments, one sub-directory each. The workbench records the same; after a reload\n"
-          "(r) the new run is in DIR and the previous one in DIR.before-reload-N. A sweep's DIR\n"
-          "holds <config>/seed-<n>/ run directories, sweep-plan.json, sweep.csv, sweep.json and\n"
-          "sweep.svg.\n"
+          "A run directory holds config.json, metrics.csv (step,epoch,split,task,loss,metric,weight,\n"
+          "experiment,seed), events.jsonl, relations.jsonl, summary.json (delta_m_percent) and\n"
+          "checkpoint.safetensors (a landscape's runs also landscape.svg: the plane, the Pareto set,\n"
+          "every run's path); with several experiments, one sub-directory each. The workbench\n"
+          "records the same; after a reload (r) the new run is in DIR and the previous one in\n"
+          "DIR.before-reload-N. A sweep's DIR holds <config>/seed-<n>/ run directories,\n"
+          "sweep-plan.json, sweep.csv, sweep.json and sweep.svg.\n"
           "\n"
           "Ctrl-C (or SIGTERM) stops after the current step; a second one within two seconds\n"
           "stops at once, even inside a long call of the script, and exits 130.\n"
@@ -144,7 +154,8 @@ static void usage(FILE *f)
           "  In a lesson (mtlab learn): space next step (a question's answer first),\n"
           "  backspace back, p pause, q leave.\n"
           "\n"
-          "docs: README.md, docs/lua-api.md, docs/errors.md (every error message), docs/mtlab.1\n",
+          "docs: README.md, docs/lua-api.md, docs/errors.md (every error message), docs/mtlab.1;\n"
+          "installed: man mtlab, PREFIX/share/doc/mtlab, experiments in PREFIX/share/mtlab\n",
           f);
 }
 
@@ -161,7 +172,9 @@ static size_t methods_text(char *buf, size_t n)
         for (int i = 0; i < method_count(); i++) {
             const mt_method_info *m = method_at(i);
             if ((int)m->family != f) continue;
-            tparam_md_printf(&o, "  %-12s %s\n", m->name, m->summary);
+            char al[128];
+            method_aliases(m, al, sizeof al);
+            tparam_md_printf(&o, "  %-12s %s%s%s%s\n", m->name, m->summary, al[0] ? " (also " : "", al, al[0] ? ")" : "");
             tparam_text_rows(&o, m->params);
         }
     }
@@ -179,11 +192,71 @@ static int list_registry(size_t (*gen)(char *, size_t))
     return MT_EXIT_OK;
 }
 
-static int find_opt(const char *a)
+/* mtlab --complete WHAT: the words bash completion offers
+ * (scripts/mtlab.bash-completion), one a line, from the tables that define
+ * them, so the completion never lists an option or key mtlab lacks. */
+static const char *const commands[] = {"run", "check", "open", "sweep", "report", "learn", "help", NULL};
+static const char *const top_options[] = {"--help", "--version", "--list-methods", "--list-data",
+                                          "--list-topologies", "--list-models", NULL};
+
+static size_t complete_commands(char *buf, size_t n)
 {
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    for (const char *const *c = commands; *c; c++) tparam_md_printf(&o, "%s\n", *c);
+    for (const char *const *c = top_options; *c; c++) tparam_md_printf(&o, "%s\n", *c);
+    return o.w;
+}
+
+static size_t complete_options(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
     for (int i = 0; i < OPT_COUNT; i++)
-        if (strcmp(a, opts[i].name) == 0 || (opts[i].alias && strcmp(a, opts[i].alias) == 0)) return i;
-    return -1;
+        tparam_md_printf(&o, "%s%s\n", opts[i].name, opts[i].arg ? "=" : "");
+    return o.w;
+}
+
+/* Options that take a value, one a line: bash completes their value. */
+static size_t complete_valued(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    for (int i = 0; i < OPT_COUNT; i++)
+        if (opts[i].arg) tparam_md_printf(&o, "%s %s\n", opts[i].name, opts[i].arg);
+    return o.w;
+}
+
+static size_t complete_methods(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    for (int i = 0; i < method_count(); i++) tparam_md_printf(&o, "%s\n", method_at(i)->name);
+    return o.w;
+}
+
+static size_t complete_datadir(char *buf, size_t n)
+{
+    const char *d = mt_datadir();
+    return (size_t)snprintf(buf, n, "%s\n", d ? d : ".");
+}
+
+static int complete(int argc, char **argv)
+{
+    static const struct {
+        const char *what;
+        size_t (*gen)(char *, size_t);
+    } kinds[] = {{"commands", complete_commands}, {"options", complete_options}, {"valued", complete_valued},
+                 {"set-keys", mtlua_set_keys},    {"methods", complete_methods},   {"datadir", complete_datadir}};
+    for (size_t k = 0; argc == 3 && k < sizeof kinds / sizeof kinds[0]; k++)
+        if (strcmp(argv[2], kinds[k].what) == 0) return list_registry(kinds[k].gen);
+    fprintf(stderr, "mtlab: usage: mtlab --complete commands|options|valued|set-keys|methods|datadir\n");
+    return MT_EXIT_USAGE;
+}
+
+static void print_version(void)
+{
+    printf("mtlab %s (MPI: %s)\n", mt_version_string(), sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
 }
 
 /* An integer option in [lo, hi]; overflow is an error, not a saturated value. */
@@ -194,6 +267,35 @@ static int int_option(const char *name, const char *v, long long lo, long long h
     return -1;
 }
 
+/* What went wrong with the option word `w` that getopt_long refused. */
+static void option_error(const char *w, int missing)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(w, "="), w);
+    for (int i = 0; i < OPT_COUNT; i++) {
+        int is = strcmp(name, opts[i].name) == 0 || (opts[i].alias && strcmp(name, opts[i].alias) == 0);
+        if (!is) continue;
+        if (missing || opts[i].arg) fprintf(stderr, "mtlab: %s needs a value: %s %s\n", name, opts[i].name, opts[i].arg);
+        else fprintf(stderr, "mtlab: %s takes no value\n", opts[i].name);
+        return;
+    }
+    /* getopt_long takes an unambiguous prefix; an ambiguous one lists its options */
+    char maybe[256] = "";
+    size_t w2 = 0;
+    int hits = 0;
+    for (int i = 0; strncmp(name, "--", 2) == 0 && name[2] && i < OPT_COUNT; i++)
+        if (strncmp(opts[i].name, name, strlen(name)) == 0 && w2 < sizeof maybe) {
+            w2 += (size_t)snprintf(maybe + w2, sizeof maybe - w2, "%s%s", hits ? ", " : "", opts[i].name);
+            hits++;
+        }
+    if (hits > 1) fprintf(stderr, "mtlab: ambiguous option %s (%s?)\n", name, maybe);
+    else fprintf(stderr, "mtlab: unknown option %s (see mtlab --help)\n", name);
+}
+
+/* The command's arguments through getopt_long, in order ("-" first in the
+ * option string: a script name is returned where it stands, whatever
+ * POSIXLY_CORRECT says). Returns 0, 1 when --help or --version was
+ * answered, -1 on a usage error (said on stderr). */
 static int parse(int argc, char **argv, int start, app_options *o)
 {
     const char *env = getenv("MTLAB_TRUST");
@@ -206,28 +308,47 @@ static int parse(int argc, char **argv, int start, app_options *o)
         o->trust = env[0] == '1';
     }
     o->lua_mem = MTLUA_MEM_DEFAULT;
-    for (int i = start; i < argc; i++) {
-        const char *a = argv[i];
-        int k = find_opt(a);
-        if (k < 0) {
-            if (a[0] == '-' && a[1]) {
-                fprintf(stderr, "mtlab: unknown option %s (see mtlab --help)\n", a);
-                return -1;
-            }
+    struct option longs[OPT_COUNT + 1];
+    char shorts[8 + 3 * OPT_COUNT] = "-:";
+    for (int i = 0; i < OPT_COUNT; i++) {
+        longs[i] = (struct option){opts[i].name + 2, opts[i].arg ? required_argument : no_argument, NULL, 256 + i};
+        if (opts[i].alias) {
+            size_t w = strlen(shorts);
+            snprintf(shorts + w, sizeof shorts - w, "%c%s", opts[i].alias[1], opts[i].arg ? ":" : "");
+        }
+    }
+    longs[OPT_COUNT] = (struct option){NULL, 0, NULL, 0};
+    /* argv[start - 1] stands for the program name getopt skips */
+    int n_args = argc - start + 1;
+    char **args = argv + start - 1;
+    optind = 0; /* 0: GNU getopt starts afresh */
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(n_args, args, shorts, longs, NULL);
+        if (c == -1) break;
+        if (c == 1) { /* a script */
             if (o->script) {
-                fprintf(stderr, "mtlab: unexpected argument %s (one script at a time)\n", a);
+                fprintf(stderr, "mtlab: unexpected argument %s (one script at a time)\n", optarg);
                 return -1;
             }
-            o->script = a;
+            o->script = optarg;
             continue;
         }
-        const char *v = NULL;
-        if (opts[k].arg) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "mtlab: %s needs a value: %s %s\n", a, a, opts[k].arg);
-                return -1;
-            }
-            v = argv[++i];
+        if (c == '?' || c == ':') {
+            option_error(args[optind - 1], c == ':');
+            return -1;
+        }
+        int k = c >= 256 ? c - 256 : -1;
+        for (int i = 0; k < 0 && i < OPT_COUNT; i++)
+            if (opts[i].alias && opts[i].alias[1] == c) k = i;
+        if (k < 0) {
+            option_error(args[optind - 1], 0);
+            return -1;
+        }
+        const char *a = opts[k].name, *v = optarg;
+        if (opts[k].arg && !*v && strchr(args[optind - 1], '=')) { /* "--out=" (an empty word is the value's check) */
+            option_error(a, 1);
+            return -1;
         }
         long long n;
         switch (k) {
@@ -249,7 +370,7 @@ static int parse(int argc, char **argv, int start, app_options *o)
                 fprintf(stderr, "mtlab: at most %d --set options\n", APP_MAX_SETS);
                 return -1;
             }
-            if (mtlua_parse_override(argv[i], &o->sets[o->nsets])) {
+            if (mtlua_parse_override(optarg, &o->sets[o->nsets])) {
                 fprintf(stderr, "mtlab: %s\n", mt_last_error());
                 return -1;
             }
@@ -293,6 +414,8 @@ static int parse(int argc, char **argv, int start, app_options *o)
             if (int_option(a, v, 0, 1000000000, &n)) return -1;
             o->draw = n;
             break;
+        case OPT_HELP: usage(stdout); return 1;
+        case OPT_VERSION: print_version(); return 1;
         case OPT_SPEED: {
             char *end;
             o->speed = strtod(v, &end);
@@ -306,6 +429,13 @@ static int parse(int argc, char **argv, int start, app_options *o)
         default: break;
         }
     }
+    for (int i = optind; i < n_args; i++) { /* after "--": scripts only */
+        if (o->script) {
+            fprintf(stderr, "mtlab: unexpected argument %s (one script at a time)\n", args[i]);
+            return -1;
+        }
+        o->script = args[i];
+    }
     if (!o->script && !o->collect && !o->learn) {
         fprintf(stderr, "mtlab: no script given (see mtlab --help)\n");
         return -1;
@@ -315,6 +445,7 @@ static int parse(int argc, char **argv, int start, app_options *o)
 
 int main(int argc, char **argv)
 {
+    mt_set_command_line(argc, argv); /* config.json's provenance */
     if (argc < 2) {
         usage(stderr);
         return MT_EXIT_USAGE;
@@ -338,11 +469,13 @@ int main(int argc, char **argv)
         }
         return list_registry(argc == 3 ? lists[k].markdown : lists[k].text);
     }
+    if (strcmp(argv[1], "--complete") == 0) return complete(argc, argv);
     if (strcmp(argv[1], "--version") == 0) {
-        printf("mtlab %s (MPI: %s)\n", MTLAB_VERSION, sweep_mpi_version()[0] ? sweep_mpi_version() : "not built in");
+        print_version();
         return MT_EXIT_OK;
     }
     if (strcmp(argv[1], "open") == 0) return app_open(argc - 2, argv + 2);
+    if (strcmp(argv[1], "report") == 0) return app_report(argc - 2, argv + 2);
     const char *cmd = "workbench";
     int start = 1;
     if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0 ||
@@ -351,7 +484,8 @@ int main(int argc, char **argv)
         start = 2;
     }
     app_options o = {.learn = strcmp(cmd, "learn") == 0};
-    if (parse(argc, argv, start, &o)) return MT_EXIT_USAGE;
+    int pr = parse(argc, argv, start, &o);
+    if (pr) return pr > 0 ? MT_EXIT_OK : MT_EXIT_USAGE;
     mtlua_policy pol = {.trust = o.trust, .mem_limit = o.lua_mem};
     mtlua_set_policy(&pol);
     mtlua_set_draw(o.draw);

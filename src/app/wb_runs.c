@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "run/runread.h"
+#include "claims.h"
 #include "workbench.h"
 
 mt_status wb_load(const app_options *o, const char *dir, wb_runs **out)
@@ -152,4 +153,33 @@ mt_status wb_move_aside(const char *dir, char *moved, size_t n)
     }
     moved[0] = '\0';
     return mt_fail(MT_ERR_IO, "%s: too many earlier runs beside it", d);
+}
+
+void wb_claims(wb_runs *r)
+{
+    if (!r->lua || r->claims_done || mtlua_claim_count(r->lua) == 0) return;
+    for (int i = 0; i < r->n; i++)
+        if (!r->lc[i] || !lifecycle_ended(r->lc[i])) return;
+    r->claims_done = 1;
+    char skip[1400] = "";
+    const char *dirs[WB_MAX];
+    for (int i = 0; i < r->n; i++) {
+        dirs[i] = lifecycle_dir(r->lc[i]);
+        app_claims_add_run(r->lua, i, dirs[i], MT_EXIT_OK, skip, sizeof skip);
+    }
+    char *notes = r->claims;
+    notes[0] = '\0';
+    r->claims_code = app_claims_verdicts(r->lua, r->dir, dirs, r->n, skip[0] ? skip : NULL, notes, sizeof r->claims);
+    for (int i = 0; i < r->n; i++) {
+        mt_monitor *m = r->mon[i];
+        size_t w = strlen(m->description);
+        snprintf(m->description + w, sizeof m->description - w, "%s%s", w ? "\n\n" : "", notes);
+        for (const char *p = notes; *p;) {
+            const char *nl = strchr(p, '\n');
+            int len = nl ? (int)(nl - p) : (int)strlen(p);
+            if (strncmp(p, "claim ", 6) == 0)
+                monitor_log(m, strncmp(p, "claim held", 10) == 0 ? MT_LOG_INFO : MT_LOG_WARN, "%.*s", len, p);
+            p += len + (nl ? 1 : 0);
+        }
+    }
 }

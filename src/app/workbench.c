@@ -512,45 +512,23 @@ static int lesson_holds(const wb *w, int i)
     return ls && ls->target > 0 && w->runs->mon[i]->step >= ls->target;
 }
 
-/* The claims of the script on the runs just ended, into ls->verdict. */
+/* The claims of the script on the runs just ended, checked as the
+ * workbench checks them when its runs end (wb_claims: claims.json and the
+ * verdicts), into ls->verdict. */
 static void lesson_claim(wb *w)
 {
     wb_lesson *ls = w->lesson;
     wb_runs *r = w->runs;
-    size_t n = sizeof ls->verdict, k = 0;
     ls->claimed = 1;
-    ls->held = 0;
-    int count = mtlua_claim_count(r->lua), checked = 0, failed = 0;
-    const char *unfinished = NULL;
-    for (int i = 0; i < r->n; i++) {
-        if (!r->lc[i] || strcmp(lifecycle_status(r->lc[i]), "finished") != 0) {
-            if (!unfinished) unfinished = r->mon[i]->experiment;
-            continue;
-        }
-        mt_rundir *rd = lifecycle_rundir(r->lc[i]);
-        if (rd && mtlua_claim_add_result(r->lua, i, rundir_path(rd)))
-            k += (size_t)snprintf(ls->verdict + k, n - k, "%s\n", mt_last_error());
+    wb_claims(r);
+    if (!r->lua || mtlua_claim_count(r->lua) == 0) {
+        snprintf(ls->verdict, sizeof ls->verdict, "The script states no claim to check.");
+        ls->held = 0;
+    } else {
+        snprintf(ls->verdict, sizeof ls->verdict, "%s", r->claims);
+        ls->held = r->claims_code == MT_EXIT_OK && strstr(r->claims, "claim held") && !strstr(r->claims, "claim FAILED") &&
+                   !strstr(r->claims, "not checked");
     }
-    for (int j = 0; j < count && k < n; j++) {
-        const mtlua_claim_info *c = mtlua_claim_at(r->lua, j);
-        if (c->on_sweep) continue;
-        if (unfinished) {
-            k += (size_t)snprintf(ls->verdict + k, n - k, "The claim: %s\nnot checked: \"%s\" did not finish.\n",
-                                  c->text, unfinished);
-            failed++;
-            continue;
-        }
-        mtlua_verdict v;
-        char line[2400];
-        if (mtlua_claim_check(r->lua, j, &v)) snprintf(line, sizeof line, "claim FAILED: %s", mt_last_error());
-        else app_claim_line(c, &v, line, sizeof line);
-        k += (size_t)snprintf(ls->verdict + k, n - k, "The claim: %s\n%s\n", c->text, line);
-        checked++;
-        failed += !(v.held && !v.error);
-        monitor_log(r->mon[w->sel], v.held && !v.error ? MT_LOG_INFO : MT_LOG_ERROR, "%s", line);
-    }
-    if (!checked && !failed) snprintf(ls->verdict + k, n - k, "The script states no claim to check.");
-    ls->held = checked > 0 && failed == 0;
     snprintf(w->message, sizeof w->message, "%s", ls->held ? "the lesson's claim held" : "the lesson's claim did not hold");
 }
 
@@ -665,6 +643,7 @@ static void run_loop(wb *w)
             set_speed(w, 0);
         }
         if (w->lesson) lesson_tick(w);
+        wb_claims(r); /* once the last run has ended: the verdicts in the notes */
         if (o->exit_when_done && all_ended(r)) break;
         tui_view v;
         draw_frame(w, &v);
@@ -831,6 +810,14 @@ int app_workbench(const app_options *o)
         code = MT_EXIT_FAILED;
     }
     printf("mtlab: run recorded in %s\n", w.runs->dir);
+    /* the verdicts the notes showed, on the terminal too; exit 3 as headless */
+    for (const char *p = w.runs->claims; *p;) {
+        const char *nl = strchr(p, '\n');
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        if (strncmp(p, "claim ", 6) == 0) printf("%.*s\n", len, p);
+        p += len + (nl ? 1 : 0);
+    }
+    if (w.runs->claims_code == MT_EXIT_CLAIM && code == MT_EXIT_OK) code = MT_EXIT_CLAIM;
     if (wb_free(w.runs)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         code = MT_EXIT_FAILED;

@@ -72,3 +72,13 @@ int mt_parse_size(const char *s, unsigned long long *out)
     *out = (unsigned long long)bytes;
     return 0;
 }
+
+int mt_name_eq(const char *a, const char *b)
+{
+    if (!a || !b) return 0;
+    for (;; a++, b++) {
+        int x = *a == '-' ? '_' : tolower((unsigned char)*a), y = *b == '-' ? '_' : tolower((unsigned char)*b);
+        if (x != y) return 0;
+        if (!x) return 1;
+    }
+}

@@ -12,6 +12,10 @@ int mt_edit_distance(const char *a, const char *b);
  * candidates is NULL-terminated. */
 const char *mt_closest(const char *word, const char *const *candidates, int max_distance);
 
+/* Whether two registry names are the same name: case-insensitive (ASCII),
+ * with '-' the same as '_' ("Nash-MTL" is "nash_mtl"). */
+int mt_name_eq(const char *a, const char *b);
+
 /* A whole decimal integer (optional sign, digits, nothing else) in
  * [lo, hi]: 0 and *out set; -1 when s is not an integer; -2 when it is one
  * outside the range (including beyond 64 bits). */

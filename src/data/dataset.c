@@ -16,8 +16,11 @@ void dataset_free(mt_dataset *ds)
     for (int t = 0; t < ds->ntargets; t++) {
         mt_free(ds->targets[t].y);
         mt_free(ds->targets[t].mask);
+        mt_free(ds->targets[t].labels);
     }
     mt_free(ds->targets);
+    mt_free(ds->x_names);
+    mt_free(ds->columns);
     mt_free(ds->x);
     memset(ds, 0, sizeof *ds);
 }
@@ -190,6 +193,63 @@ mt_status dataset_standardize(mt_dataset *ds, const mt_index *train, float *mean
         if (std) std[j] = (float)m2[j];
     }
     mt_free(acc);
+    return MT_OK;
+}
+
+mt_status dataset_standardize_targets(mt_dataset *ds, const mt_index *train)
+{
+    if (!train || train->n < 1)
+        return mt_fail(MT_ERR_ARG, "dataset '%s': standardising targets needs a non-empty train split", ds->name);
+    mt_status s = dataset_check_index(ds, train, "train");
+    if (s) return s;
+    for (int t = 0; t < ds->ntargets; t++) {
+        mt_target *tg = &ds->targets[t];
+        if (tg->kind != MT_TARGET_REGRESS || tg->scale > 0 || tg->dim != 1) continue;
+        double mu = 0, m2 = 0;
+        int n = 0;
+        for (int i = 0; i < train->n; i++) {
+            int r = train->idx[i];
+            if (tg->mask && !tg->mask[r]) continue;
+            n++;
+            double d = tg->y[r] - mu;
+            mu += d / n;
+            m2 += d * (tg->y[r] - mu); /* Welford: one pass, no cancellation */
+        }
+        double sd = n > 0 ? sqrt(m2 / n) : 0;
+        if (!(sd >= 1e-12)) continue;
+        for (int i = 0; i < ds->n; i++)
+            if (!tg->mask || tg->mask[i]) tg->y[i] = (float)((tg->y[i] - mu) / sd);
+        tg->shift = mu;
+        tg->scale = sd;
+    }
+    return MT_OK;
+}
+
+char **dataset_names(const char *const *names, int n)
+{
+    size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(char *);
+    for (int i = 0; i < n; i++) bytes += strlen(names[i]) + 1;
+    char **block = mt_alloc(bytes);
+    if (!block) return NULL;
+    char *w = (char *)(block + n);
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]) + 1;
+        memcpy(w, names[i], len);
+        block[i] = w;
+        w += len;
+    }
+    return block;
+}
+
+mt_status dataset_set_labels(mt_dataset *ds, int t, const char *const *names, int n)
+{
+    if (t < 0 || t >= ds->ntargets || n != ds->targets[t].classes)
+        return mt_fail(MT_ERR_ARG, "dataset '%s': %d label names for a target of %d classes", ds->name, n,
+                       t >= 0 && t < ds->ntargets ? ds->targets[t].classes : 0);
+    char **block = dataset_names(names, n);
+    if (!block) return MT_ERR_NOMEM;
+    mt_free(ds->targets[t].labels);
+    ds->targets[t].labels = block;
     return MT_OK;
 }
 

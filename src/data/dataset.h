@@ -35,6 +35,13 @@ typedef struct {
     int classes;         /* MT_TARGET_CLASS only */
     float *y;            /* (n, dim) owned */
     unsigned char *mask; /* (n) owned; 1 = labelled; NULL = every example labelled */
+    /* MT_TARGET_CLASS read from text: the name of each class index,
+     * (classes) strings in one owned block (dataset_set_labels); NULL when
+     * the labels were numbers. */
+    char **labels;
+    /* scale > 0: y was standardised (dataset_standardize_targets); a value
+     * in the original units is y * scale + shift. 0 = y as given. */
+    double shift, scale;
     double noise_var;    /* the variance of the noise a generator added to y: the floor of the
                             test MSE (the loss plot's reference line); NaN when unknown */
 } mt_target;
@@ -47,6 +54,13 @@ typedef struct {
     float *x;    /* (n, d) owned */
     int ntargets;
     mt_target *targets; /* (ntargets) owned */
+    /* a file's dataset (csv): the name of each input feature (d), and the
+     * file's columns in order as named (a header, given names, or
+     * positions "1", "2", ...); one owned block each (dataset_names), or
+     * NULL. config.json records them. */
+    char **x_names;
+    char **columns;
+    int ncolumns;
 } mt_dataset;
 
 void dataset_init(mt_dataset *ds);
@@ -97,6 +111,17 @@ void split_free(mt_split *sp);
  * std below 1e-6 is treated as 1. mean and std are (d) caller-owned, may be
  * NULL. Changes ds->x in place. */
 mt_status dataset_standardize(mt_dataset *ds, const mt_index *train, float *mean, float *std);
+/* Standardises every regression target with the mean and standard
+ * deviation of its labelled train rows (sd below 1e-12: left as is), and
+ * records them in the target's shift and scale so metrics can be reported
+ * in the original units. A target already standardised is left alone. */
+mt_status dataset_standardize_targets(mt_dataset *ds, const mt_index *train);
+/* n strings copied into one block (the pointers, then the text), freed
+ * with mt_free; NULL when out of memory. */
+char **dataset_names(const char *const *names, int n);
+/* Names the classes of target t: n strings copied into one block owned by
+ * the target (n must equal its classes). */
+mt_status dataset_set_labels(mt_dataset *ds, int t, const char *const *names, int n);
 
 /* Shuffled mini-batches over an index list, reproducible from the seed:
  * epoch e uses the permutation drawn from stream (seed, e). */

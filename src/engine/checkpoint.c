@@ -333,6 +333,8 @@ static mt_status ckpt_check_shape(const mt_ckpt *c, const ckpt_tensor *t, int nd
 {
     int same = t->ndim == ndim;
     for (int d = 0; same && d < ndim; d++) same = t->shape[d] == shape[d];
+    /* checkpoints before vectors took PyTorch's shape stored [n] as [1, n] */
+    if (!same && ndim == 1 && t->ndim == 2 && t->shape[0] == 1 && t->shape[1] == shape[0]) same = 1;
     if (same) return MT_OK;
     char a[128], b[128];
     ckpt_fmt_shape(a, sizeof a, t->ndim, t->shape);
@@ -452,8 +454,8 @@ static mt_status ckpt_optim_meta(const mt_ckpt *c, const mt_optim *o, long *t, l
     int known = 0;
     for (int k = 0; k < MT_OPTIM_KIND_COUNT; k++) known |= strcmp(kind, optim_kind_name((mt_optim_kind)k)) == 0;
     if (!known)
-        return mt_fail(MT_ERR_FORMAT, "%s: metadata optim.kind = \"%.40s\": expected sgd, adam or adamw", c->path,
-                       kind);
+        return mt_fail(MT_ERR_FORMAT, "%s: metadata optim.kind = \"%.40s\": expected sgd, adam, adamw, rmsprop or adagrad",
+                       c->path, kind);
     if (strcmp(kind, optim_kind_name(o->cfg.kind)) != 0)
         return mt_fail(MT_ERR_STATE, "%s: optimizer state is for %s, not %s", c->path, kind,
                        optim_kind_name(o->cfg.kind));

@@ -14,10 +14,13 @@
  *
  * Tensor names are the parameter names of mt_params ("trunk.0.weight",
  * "head.item.bias", ...), stable across runs of the same script, with the
- * parameter's own shape. Optimizer state is stored beside them as
- * "optim.m.<name>" and "optim.v.<name>" with the same shape, plus the
- * metadata "optim.kind", "optim.t" and "optim.step". Only F32 tensors are
- * read or written.
+ * parameter's own shape: PyTorch's, so a bias is [n] (graph_param_vec),
+ * and the names are a torch.nn module's state_dict keys (docs/
+ * checkpoints.md gives the mapping). Optimizer state has its own name
+ * space, "optim.m.<name>" and "optim.v.<name>" with the same shape, plus
+ * the metadata "optim.kind", "optim.t" and "optim.step". Only F32 tensors
+ * are read or written. A file that stores a vector parameter [n] as
+ * [1, n] (written before vectors took PyTorch's shape) still loads.
  *
  * Writes are atomic: the file is written to "<path>.tmp.<pid>", flushed and
  * fsync'ed, then renamed over `path`; on any failure the temporary file is

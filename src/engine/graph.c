@@ -252,6 +252,13 @@ mt_node graph_param(mt_graph *g, const char *name, int rows, int cols, mt_init i
     return gi_param_node(g, name, rows, cols, 2, shape, init, cols, rows, group, decay);
 }
 
+mt_node graph_param_vec(mt_graph *g, const char *name, int n, mt_init init, int group, int decay)
+{
+    if (!g) return MT_NONE;
+    int shape[1] = {n};
+    return gi_param_node(g, name, 1, n, 1, shape, init, n, 1, group, decay);
+}
+
 /* ---- linear algebra --------------------------------------------------------- */
 
 /* Shape of op(x) with -1 standing for the batch dimension. */
@@ -335,7 +342,7 @@ mt_node graph_linear(mt_graph *g, mt_node x, int out, const char *prefix, int gr
     snprintf(nm, sizeof nm, "%s.weight", prefix);
     mt_node w = graph_param(g, nm, out, in, (mt_init){MT_INIT_XAVIER, 0, 0}, group, 1);
     snprintf(nm, sizeof nm, "%s.bias", prefix);
-    mt_node b = graph_param(g, nm, 1, out, (mt_init){MT_INIT_ZEROS, 0, 0}, group, 0);
+    mt_node b = graph_param_vec(g, nm, out, (mt_init){MT_INIT_ZEROS, 0, 0}, group, 0);
     if (w == MT_NONE || b == MT_NONE) return MT_NONE;
     return graph_bias(g, graph_dense(g, x, w), b);
 }

@@ -79,6 +79,11 @@ mt_node graph_const(mt_graph *g, const char *name, int rows, int cols);
  * (0 shared, 1+k task k, by convention); `decay` = weight decay applies. */
 mt_node graph_param(mt_graph *g, const char *name, int rows, int cols, mt_init init,
                     int group, int decay);
+/* A learned vector of n (a bias, a norm's gain and shift, a mixing row):
+ * a (1, n) row in the graph, registered in the arena (and so in
+ * checkpoints) with PyTorch's shape [n]. Initialised as graph_param's
+ * (1, n). */
+mt_node graph_param_vec(mt_graph *g, const char *name, int n, mt_init init, int group, int decay);
 
 /* ---- linear algebra ------------------------------------------------ */
 

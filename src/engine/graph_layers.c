@@ -18,8 +18,8 @@ static mt_node norm_param(mt_graph *g, const char *prefix, const char *suffix, i
 {
     char nm[MT_PARAM_NAME + 32];
     snprintf(nm, sizeof nm, "%s.%s", prefix, suffix);
-    int shape[2] = {1, n};
-    return gi_param_node(g, nm, 1, n, 2, shape, (mt_init){kind, 0, 0}, n, n, group, 0);
+    int shape[1] = {n};
+    return gi_param_node(g, nm, 1, n, 1, shape, (mt_init){kind, 0, 0}, n, n, group, 0);
 }
 
 mt_node graph_batchnorm(mt_graph *g, mt_node x, const char *prefix, int group)
@@ -36,11 +36,11 @@ mt_node graph_batchnorm(mt_graph *g, mt_node x, const char *prefix, int group)
     /* running statistics live in the arena (so checkpoints carry them) but
      * are not graph nodes: no gradient ever reaches them */
     char nm[MT_PARAM_NAME + 32];
-    int shape[2] = {1, ch};
+    int shape[1] = {ch}; /* PyTorch's running_mean and running_var: [ch] */
     snprintf(nm, sizeof nm, "%s.running_mean", prefix);
-    int rm = gi_add_param(g, nm, 2, shape, (mt_init){MT_INIT_ZEROS, 0, 0}, ch, ch, group, 0);
+    int rm = gi_add_param(g, nm, 1, shape, (mt_init){MT_INIT_ZEROS, 0, 0}, ch, ch, group, 0);
     snprintf(nm, sizeof nm, "%s.running_var", prefix);
-    int rv = gi_add_param(g, nm, 2, shape, (mt_init){MT_INIT_ONES, 0, 0}, ch, ch, group, 0);
+    int rv = gi_add_param(g, nm, 1, shape, (mt_init){MT_INIT_ONES, 0, 0}, ch, ch, group, 0);
     if (rm < 0 || rv < 0) return MT_NONE;
     mt_node n = gi_unary(g, OP_BATCHNORM, x);
     if (n == MT_NONE) return MT_NONE;
@@ -91,11 +91,11 @@ mt_node graph_conv2d(mt_graph *g, mt_node x, int out_c, int k, int pad, const ch
                           prefix, k, k, pad, h, w);
     char nm[MT_PARAM_NAME + 16];
     snprintf(nm, sizeof nm, "%s.weight", prefix);
-    int wshape[4] = {out_c, c, k, k}, bshape[2] = {1, out_c};
+    int wshape[4] = {out_c, c, k, k}, bshape[1] = {out_c};
     mt_node wt = gi_param_node(g, nm, out_c, c * k * k, 4, wshape, (mt_init){MT_INIT_HE, 0, 0},
                             c * k * k, out_c * k * k, group, 1);
     snprintf(nm, sizeof nm, "%s.bias", prefix);
-    mt_node bs = gi_param_node(g, nm, 1, out_c, 2, bshape, (mt_init){MT_INIT_ZEROS, 0, 0}, c * k * k,
+    mt_node bs = gi_param_node(g, nm, 1, out_c, 1, bshape, (mt_init){MT_INIT_ZEROS, 0, 0}, c * k * k,
                             out_c, group, 0);
     if (wt == MT_NONE || bs == MT_NONE) return MT_NONE;
     mt_node n = gi_push(g, OP_CONV2D, 1, 0, out_c * oh * ow);

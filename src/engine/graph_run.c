@@ -80,7 +80,7 @@ static void fill_param(mt_graph *g, int idx, unsigned long long seed)
     float a = pin->init.a;
     mt_rng r;
     mt_rng_init(&r, seed, (uint64_t)idx);
-    int rows = pi->shape[0], cols = (int)(pi->size / (size_t)rows);
+    int rows = pi->ndim >= 2 ? pi->shape[0] : 1, cols = (int)(pi->size / (size_t)rows); /* a vector is a row */
     switch (pin->init.kind) {
     case MT_INIT_ZEROS:
     case MT_INIT_ONES:

@@ -16,11 +16,12 @@ mt_optim_config optim_defaults(mt_optim_kind kind)
     mt_optim_config c;
     memset(&c, 0, sizeof c);
     c.kind = kind;
-    c.lr = kind == MT_OPTIM_SGD ? 1e-2f : 1e-3f;
+    c.lr = kind == MT_OPTIM_SGD || kind == MT_OPTIM_RMSPROP || kind == MT_OPTIM_ADAGRAD ? 1e-2f : 1e-3f;
     c.weight_decay = kind == MT_OPTIM_ADAMW ? 1e-2f : 0.0f;
     c.beta1 = 0.9f;
     c.beta2 = 0.999f;
-    c.eps = 1e-8f;
+    c.eps = kind == MT_OPTIM_ADAGRAD ? 1e-10f : 1e-8f;
+    c.alpha = 0.99f;
     c.sched.kind = MT_SCHED_CONSTANT;
     c.sched.gamma = 0.1f;
     return c;
@@ -28,13 +29,13 @@ mt_optim_config optim_defaults(mt_optim_kind kind)
 
 const char *optim_kind_name(mt_optim_kind k)
 {
-    static const char *const names[MT_OPTIM_KIND_COUNT] = {"sgd", "adam", "adamw"};
+    static const char *const names[MT_OPTIM_KIND_COUNT] = {"sgd", "adam", "adamw", "rmsprop", "adagrad"};
     return (int)k >= 0 && k < MT_OPTIM_KIND_COUNT ? names[k] : "unknown";
 }
 
 const char *optim_sched_name(mt_sched_kind k)
 {
-    static const char *const names[MT_SCHED_KIND_COUNT] = {"constant", "step", "cosine"};
+    static const char *const names[MT_SCHED_KIND_COUNT] = {"constant", "step", "cosine", "plateau"};
     return (int)k >= 0 && k < MT_SCHED_KIND_COUNT ? names[k] : "unknown";
 }
 
@@ -52,16 +53,25 @@ mt_status optim_config_check(const mt_optim_config *c)
     if (!(c->clip_norm >= 0.0f && isfinite(c->clip_norm)))
         return mt_fail(MT_ERR_ARG, "optim: clip_norm = %g must be finite and >= 0 (0 = off)",
                        (double)c->clip_norm);
-    if (c->kind == MT_OPTIM_SGD) {
+    if (c->kind == MT_OPTIM_SGD || c->kind == MT_OPTIM_RMSPROP) {
         if (!(c->momentum >= 0.0f && isfinite(c->momentum)))
             return mt_fail(MT_ERR_ARG, "optim: momentum = %g must be finite and >= 0",
                            (double)c->momentum);
         if (!(c->dampening >= 0.0f && c->dampening < 1.0f))
             return mt_fail(MT_ERR_ARG, "optim: dampening = %g not in [0, 1)", (double)c->dampening);
-        if (c->nesterov && !(c->momentum > 0.0f && c->dampening == 0.0f))
+        if (c->kind == MT_OPTIM_RMSPROP && !(c->alpha >= 0.0f && c->alpha < 1.0f))
+            return mt_fail(MT_ERR_ARG, "optim: rmsprop alpha = %g not in [0, 1)", (double)c->alpha);
+        if (c->kind == MT_OPTIM_RMSPROP && !(c->eps > 0.0f && isfinite(c->eps)))
+            return mt_fail(MT_ERR_ARG, "optim: eps = %g must be finite and > 0", (double)c->eps);
+        if (c->kind == MT_OPTIM_SGD && c->nesterov && !(c->momentum > 0.0f && c->dampening == 0.0f))
             return mt_fail(MT_ERR_ARG,
                            "optim: nesterov needs momentum > 0 and dampening = 0 (got %g, %g)",
                            (double)c->momentum, (double)c->dampening);
+    } else if (c->kind == MT_OPTIM_ADAGRAD) {
+        if (!(c->lr_decay >= 0.0f && isfinite(c->lr_decay)))
+            return mt_fail(MT_ERR_ARG, "optim: adagrad lr_decay = %g must be finite and >= 0", (double)c->lr_decay);
+        if (!(c->eps > 0.0f && isfinite(c->eps)))
+            return mt_fail(MT_ERR_ARG, "optim: eps = %g must be finite and > 0", (double)c->eps);
     } else {
         if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f))
             return mt_fail(MT_ERR_ARG, "optim: beta1 = %g not in [0, 1)", (double)c->beta1);
@@ -75,6 +85,15 @@ mt_status optim_config_check(const mt_optim_config *c)
         return mt_fail(MT_ERR_ARG, "optim: schedule warmup = %d must be >= 0", s->warmup);
     switch (s->kind) {
     case MT_SCHED_CONSTANT:
+        break;
+    case MT_SCHED_PLATEAU:
+        if (s->patience < 0) return mt_fail(MT_ERR_ARG, "optim: plateau schedule patience = %d must be >= 0", s->patience);
+        if (!(s->gamma > 0.0f && s->gamma < 1.0f))
+            return mt_fail(MT_ERR_ARG, "optim: plateau schedule gamma = %g not in (0, 1)", (double)s->gamma);
+        if (!(s->threshold >= 0.0f && s->threshold < 1.0f))
+            return mt_fail(MT_ERR_ARG, "optim: plateau schedule threshold = %g not in [0, 1)", (double)s->threshold);
+        if (!(s->min_lr >= 0.0f && isfinite(s->min_lr)))
+            return mt_fail(MT_ERR_ARG, "optim: plateau schedule min_lr = %g must be finite and >= 0", (double)s->min_lr);
         break;
     case MT_SCHED_STEP:
         if (s->step_size <= 0)
@@ -159,6 +178,26 @@ float optim_schedule_lr(const mt_schedule *s, float lr, long step)
     default:
         return lr;
     }
+}
+
+void optim_plateau_init(mt_plateau *p)
+{
+    p->best = INFINITY;
+    p->bad = 0;
+}
+
+int optim_plateau_step(mt_plateau *p, double value, double threshold, int patience)
+{
+    if (value < p->best * (1.0 - threshold)) {
+        p->best = value;
+        p->bad = 0;
+        return 0;
+    }
+    if (++p->bad > patience) {
+        p->bad = 0;
+        return 1;
+    }
+    return 0;
 }
 
 double optim_grad_norm(const float *g, size_t n)
@@ -276,6 +315,41 @@ static void optim_adam_range(const mt_optim *o, const step_consts *k, float *res
     }
 }
 
+/* RMSprop: v = alpha v + (1 - alpha) g^2, then the scaled gradient
+ * directly or through the momentum buffer b. */
+static void optim_rmsprop_range(const mt_optim *o, const step_consts *k, float *restrict p,
+                                const float *restrict grad, float *restrict buf, float *restrict v, size_t n,
+                                const unsigned char *restrict decay, float wd)
+{
+    const float a = o->cfg.alpha, a1 = 1.0f - a, eps = o->cfg.eps, mu = o->cfg.momentum, lr = k->lr,
+                sc = k->scale;
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i] * sc + OPTIM_ON(decay, i) * wd * p[i];
+        float vi = a * v[i] + a1 * g * g;
+        v[i] = vi;
+        float s = g / (sqrtf(vi) + eps);
+        if (mu > 0.0f) {
+            s = mu * buf[i] + s;
+            buf[i] = s;
+        }
+        p[i] -= lr * s;
+    }
+}
+
+/* Adagrad: v = v + g^2, p = p - clr g / (sqrt(v) + eps). */
+static void optim_adagrad_range(const mt_optim *o, const step_consts *k, float *restrict p,
+                                const float *restrict grad, float *restrict v, size_t n,
+                                const unsigned char *restrict decay, float wd)
+{
+    const float eps = o->cfg.eps, clr = k->step_size, sc = k->scale;
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i] * sc + OPTIM_ON(decay, i) * wd * p[i];
+        float vi = v[i] + g * g;
+        v[i] = vi;
+        p[i] -= clr * g / (sqrtf(vi) + eps);
+    }
+}
+
 /* Schedule, clipping and bias corrections for the coming update; fails
  * (and changes nothing) on a non-finite gradient norm. */
 static mt_status optim_prepare(mt_optim *o, const float *grad, step_consts *k)
@@ -295,6 +369,8 @@ static mt_status optim_prepare(mt_optim *o, const float *grad, step_consts *k)
     double t1 = (double)o->t + 1.0; /* no integer overflow whatever t holds */
     k->step_size = (float)((double)k->lr / (1.0 - pow((double)o->cfg.beta1, t1)));
     k->bc2_sqrt = (float)sqrt(1.0 - pow((double)o->cfg.beta2, t1));
+    if (o->cfg.kind == MT_OPTIM_ADAGRAD) /* lr / (1 + (t - 1) lr_decay), t counted from 1 */
+        k->step_size = (float)((double)k->lr / (1.0 + (t1 - 1.0) * (double)o->cfg.lr_decay));
     return MT_OK;
 }
 
@@ -303,6 +379,10 @@ static void optim_range(mt_optim *o, const step_consts *k, float *data, const fl
 {
     if (o->cfg.kind == MT_OPTIM_SGD)
         optim_sgd_range(o, k, data + off, grad + off, o->m + off, n, decay, wd);
+    else if (o->cfg.kind == MT_OPTIM_RMSPROP)
+        optim_rmsprop_range(o, k, data + off, grad + off, o->m + off, o->v + off, n, decay, wd);
+    else if (o->cfg.kind == MT_OPTIM_ADAGRAD)
+        optim_adagrad_range(o, k, data + off, grad + off, o->v + off, n, decay, wd);
     else
         optim_adam_range(o, k, data + off, grad + off, o->m + off, o->v + off, n, decay, wd);
 }

@@ -27,6 +27,16 @@
  *          p = p - lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)
  *   AdamW: p = p*(1 - lr*wd)          (decoupled, only where decay applies)
  *          then Adam with g = grad.
+ *   RMSprop (torch.optim.RMSprop, centered = False):
+ *          g = grad + wd*p;  v = alpha*v + (1-alpha)*g^2
+ *          mu = 0:  p = p - lr * g / (sqrt(v) + eps)
+ *          mu > 0:  b = mu*b + g / (sqrt(v) + eps);  p = p - lr*b
+ *   Adagrad (torch.optim.Adagrad, initial accumulator 0):
+ *          g = grad + wd*p;  v = v + g^2;  t = t+1
+ *          p = p - lr / (1 + (t-1)*lr_decay) * g / (sqrt(v) + eps)
+ * The state is the same two buffers for every kind: m (momentum or first
+ * moment; RMSprop's b) and v (second moment, RMSprop's running mean of
+ * g^2, Adagrad's sum of g^2), so a checkpoint round-trips any kind.
  *
  * "Where decay applies": per element, a decay mask (1 = decay); for the
  * params-aware step, mt_param_info.decay (matrices yes, biases no).
@@ -41,9 +51,16 @@
 #include "core/status.h"
 #include "engine/params.h"
 
-typedef enum { MT_OPTIM_SGD, MT_OPTIM_ADAM, MT_OPTIM_ADAMW, MT_OPTIM_KIND_COUNT } mt_optim_kind;
+typedef enum {
+    MT_OPTIM_SGD,
+    MT_OPTIM_ADAM,
+    MT_OPTIM_ADAMW,
+    MT_OPTIM_RMSPROP,
+    MT_OPTIM_ADAGRAD,
+    MT_OPTIM_KIND_COUNT
+} mt_optim_kind;
 
-typedef enum { MT_SCHED_CONSTANT, MT_SCHED_STEP, MT_SCHED_COSINE, MT_SCHED_KIND_COUNT } mt_sched_kind;
+typedef enum { MT_SCHED_CONSTANT, MT_SCHED_STEP, MT_SCHED_COSINE, MT_SCHED_PLATEAU, MT_SCHED_KIND_COUNT } mt_sched_kind;
 
 /* Learning rate as a function of the step s = 0, 1, 2, ... (the number of
  * updates already made), with base rate lr:
@@ -54,6 +71,8 @@ typedef enum { MT_SCHED_CONSTANT, MT_SCHED_STEP, MT_SCHED_COSINE, MT_SCHED_KIND_
  *     step      lr * gamma^floor(k / step_size)
  *     cosine    min_lr + (lr - min_lr) * (1 + cos(pi * k / (total - warmup))) / 2
  *               for k < total - warmup, min_lr afterwards
+ *     plateau   lr (as constant: the caller lowers lr itself when
+ *               optim_plateau_step says so, see below)
  *
  * `total` counts every step including the warm-up. */
 typedef struct {
@@ -62,8 +81,25 @@ typedef struct {
     int step_size;  /* step: decay every step_size steps (> 0) */
     float gamma;    /* step: multiplicative factor (> 0) */
     int total;      /* cosine: total steps (> warmup) */
-    float min_lr;   /* cosine: final rate (>= 0) */
+    float min_lr;   /* cosine: final rate (>= 0); plateau: the floor */
+    int patience;   /* plateau: evaluations without improvement tolerated */
+    float threshold; /* plateau: relative improvement that counts (>= 0) */
 } mt_schedule;
+
+/* Reduce-on-plateau (PyTorch's ReduceLROnPlateau, mode "min", relative
+ * threshold, no cooldown): a value improves when it is below
+ * best (1 - threshold); after more than `patience` values in a row
+ * without improvement the rate is to be multiplied by gamma (not below
+ * min_lr), and the count starts again. Start with best = +inf, bad = 0. */
+typedef struct {
+    double best;
+    int bad;
+} mt_plateau;
+
+void optim_plateau_init(mt_plateau *p);
+/* Takes the next monitored value (a NaN never improves); returns 1 when
+ * the rate should be reduced now. */
+int optim_plateau_step(mt_plateau *p, double value, double threshold, int patience);
 
 typedef struct {
     mt_optim_kind kind;
@@ -75,7 +111,9 @@ typedef struct {
     int nesterov;    /* needs momentum > 0 and dampening == 0 (as PyTorch) */
     /* Adam, AdamW */
     float beta1, beta2; /* in [0, 1) */
-    float eps;          /* > 0 */
+    float eps;          /* > 0 (Adam, AdamW, RMSprop, Adagrad) */
+    float alpha;        /* RMSprop: smoothing of v, in [0, 1) */
+    float lr_decay;     /* Adagrad: >= 0 */
     /* both */
     float clip_norm;    /* > 0: clip the global gradient L2 norm to this */
     mt_schedule sched;
@@ -89,9 +127,9 @@ typedef struct {
 typedef struct {
     mt_optim_config cfg;
     size_t n;        /* elements updated by each step */
-    float *m;        /* (n) owned: momentum buffer (SGD) or first moment (Adam) */
-    float *v;        /* (n) owned: second moment (Adam); kept for SGD too so that
-                        switching kinds live never allocates */
+    float *m;        /* (n) owned: momentum buffer (SGD, RMSprop) or first moment (Adam) */
+    float *v;        /* (n) owned: second moment (Adam, RMSprop; Adagrad's sum); kept
+                        for SGD too so that switching kinds live never allocates */
     long t;          /* updates since the last state reset (Adam bias correction,
                         SGD "first step") */
     long step;       /* updates since init: the schedule position */
@@ -100,9 +138,10 @@ typedef struct {
                         (computed only when clip_norm > 0, else -1) */
 } mt_optim;
 
-/* PyTorch's defaults for the kind: lr 1e-3 (Adam/AdamW) or 1e-2 (SGD),
- * betas (0.9, 0.999), eps 1e-8, AdamW weight decay 1e-2 (0 for the others),
- * no momentum, no clipping, constant schedule. */
+/* PyTorch's defaults for the kind: lr 1e-3 (Adam/AdamW) or 1e-2 (SGD,
+ * RMSprop, Adagrad), betas (0.9, 0.999), eps 1e-8 (Adagrad 1e-10), RMSprop
+ * alpha 0.99, Adagrad lr_decay 0, AdamW weight decay 1e-2 (0 for the
+ * others), no momentum, no clipping, constant schedule. */
 mt_optim_config optim_defaults(mt_optim_kind kind);
 
 /* Checks every field; MT_ERR_ARG naming the field and value otherwise
@@ -144,7 +183,8 @@ double optim_grad_norm(const float *g, size_t n);
  * returns the norm before clipping. */
 double optim_clip_grad_norm(float *g, size_t n, double max_norm);
 
-/* "sgd", "adam", "adamw" / "constant", "step", "cosine". */
+/* "sgd", "adam", "adamw", "rmsprop", "adagrad" / "constant", "step",
+ * "cosine", "plateau". */
 const char *optim_kind_name(mt_optim_kind k);
 const char *optim_sched_name(mt_sched_kind k);
 

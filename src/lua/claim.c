@@ -367,7 +367,7 @@ static int call(mtlua_session *s, int ref, const char *what, mtlua_verdict *v)
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     push_results(s);
     if (mtlua_pcall(L, 1, 2, what) == MT_OK) return 1;
-    v->held = 0;
+    v->held = v->check_held = 0;
     v->error = 1;
     say(v, "%s", mt_last_error());
     return 0;
@@ -382,17 +382,17 @@ mt_status mtlua_claim_check(mtlua_session *s, int j, mtlua_verdict *v)
     lua_State *L = s->L;
     int top = lua_gettop(L);
     char d[96];
-    v->held = 1;
+    v->held = v->check_held = 1;
     if (k->has_check) {
         if (!call(s, s->claim_check[j], "claim.check", v)) goto out;
         if (!lua_isboolean(L, -2)) {
-            v->held = 0;
+            v->held = v->check_held = 0;
             v->error = 1;
             say(v, "%s%sclaim.check must return true or false (and a message), got %s", k->where,
                 k->where[0] ? ": " : "", vdescribe(L, -2, d, sizeof d));
             goto out;
         }
-        v->held = lua_toboolean(L, -2);
+        v->held = v->check_held = lua_toboolean(L, -2);
         if (lua_type(L, -1) == LUA_TSTRING) say(v, "%s", lua_tostring(L, -1));
         else if (!lua_isnil(L, -1)) say(v, "(message: %s)", vdescribe(L, -1, d, sizeof d));
         lua_settop(L, top);
@@ -415,7 +415,7 @@ mt_status mtlua_claim_check(mtlua_session *s, int j, mtlua_verdict *v)
             bad = 1;
         }
         if (bad) {
-            v->held = 0;
+            v->held = v->check_held = 0;
             v->error = 1;
             say(v, "%s%sclaim.measure must return a number or a list of 1 to %d numbers, got %s", k->where,
                 k->where[0] ? ": " : "", MTLUA_CLAIM_MAX_VALUES, vdescribe(L, -2, d, sizeof d));

@@ -8,12 +8,12 @@
 #include <string.h>
 #include "core/mem.h"
 #include "core/strutil.h"
+#include "core/version.h"
 #include "lua_internal.h"
 #include "data/landscape.h"
 #include "mtl/combine.h"
 #include "mtl/methods.h"
 
-#define MTLAB_VERSION "0.1.0"
 
 /* mtl.core.method_names() -> { "equal", "static", ... } */
 static int core_method_names(lua_State *L)
@@ -112,6 +112,7 @@ static int core_combine(lua_State *L)
     }
     mt_combiner *c = NULL;
     mt_status st = combine_new(&c, kind, T, &prm);
+    if (!st) st = combine_reserve(c, P); /* moco, db_mtl, excess_mtl: this call is their first step */
     if (!st) st = combine_run(c, G, T, P, have_losses ? losses : NULL, d, alpha);
     combine_free(c);
     if (st) {

@@ -335,6 +335,11 @@ static const mt_tparam_def csv_params[] = {
     {"path", MT_TP_STRING, 0, 0, 0, NULL, "the CSV file, relative to the script", .flags = MT_TPF_REQUIRED},
     {"inputs", MT_TP_TABLE, 0, 0, 0, NULL, "the input columns, a list of names", .flags = MT_TPF_REQUIRED},
     {"targets", MT_TP_TABLE, 0, 0, 0, NULL, "the target columns, a list of names", .flags = MT_TPF_REQUIRED},
+    {"sep", MT_TP_STRING, 0, 0, 0, NULL, "the separator: \"auto\" (detected among comma, semicolon, tab and runs of spaces), \",\", \";\", \"\\t\" (or \"tab\"), or \" \" (or \"space\": runs of spaces and tabs)", .text = "auto"},
+    {"skip", MT_TP_INT, 0, 0, 1e6, NULL, "lines skipped at the start, before the header"},
+    {"header", MT_TP_BOOL, 1, 0, 1, NULL, "the first line names the columns; false: every line is a record"},
+    {"columns", MT_TP_TABLE, 0, 0, 0, NULL, "with header = false, the columns' names in order (default: \"1\", \"2\", ...)"},
+    {"standardize_targets", MT_TP_BOOL, 0, 0, 1, NULL, "standardise each regression target with the training split's mean and sd; mse and mae are reported in the original units"},
     DB_TARGET_KIND_PARAMS,
     DB_INLINE_SPLIT_PARAMS,
     {NULL},
@@ -388,11 +393,50 @@ static mt_status build_csv(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *
         const char *kind;
         int classes;
         db_target_type(L, tidx, tnames[i], &kind, &classes);
-        mt_target_kind k = MT_TARGET_REGRESS;
+        mt_target_kind k = classes > 0 ? MT_TARGET_CLASS : MT_TARGET_REGRESS;
         if (kind) TRY(db_parse_kind(c, "types", kind, &k));
-        specs[i] = (csv_target){.column = tnames[i], .kind = k, .classes = classes, .name = NULL};
+        /* no kind given: numbers are a regression target, text a class target */
+        specs[i] = (csv_target){.column = tnames[i], .kind = k, .classes = classes, .name = NULL,
+                                .guess = !kind && classes <= 0};
     }
-    if (csv_load(&r->ds, full, inputs, ni, specs, nt)) {
+    csv_format fmt = {0};
+    const char *sep = tparam_text(p, csv_params, "sep");
+    if (strcmp(sep, "auto") == 0) fmt.sep = 0;
+    else if (strcmp(sep, ",") == 0 || strcmp(sep, "comma") == 0) fmt.sep = ',';
+    else if (strcmp(sep, ";") == 0 || strcmp(sep, "semicolon") == 0) fmt.sep = ';';
+    else if (strcmp(sep, "\t") == 0 || strcmp(sep, "tab") == 0) fmt.sep = '\t';
+    else if (strcmp(sep, " ") == 0 || strcmp(sep, "space") == 0 || strcmp(sep, "spaces") == 0) fmt.sep = ' ';
+    else return vfail(c, "sep", "\"%s\": expected \"auto\", \",\", \";\", \"\\t\" (tab) or \" \" (runs of spaces)", sep);
+    fmt.skip = (int)tparam_num(p, csv_params, "skip");
+    fmt.no_header = tparam_num(p, csv_params, "header") == 0;
+    const char *colnames[1024];
+    lua_getfield(L, tidx, "columns");
+    if (!lua_isnil(L, -1)) {
+        if (!fmt.no_header) {
+            lua_pop(L, 1);
+            return vfail(c, "columns", "names the columns of a file without a header: give header = false too");
+        }
+        int n = lua_istable(L, -1) ? (int)luaL_len(L, -1) : -1;
+        if (n < 1 || n > 1024) {
+            lua_pop(L, 1);
+            return vfail(c, "columns", "expected a list of 1..1024 column names");
+        }
+        for (int i = 0; i < n; i++) {
+            lua_geti(L, -1, i + 1);
+            if (lua_type(L, -1) != LUA_TSTRING) {
+                lua_pop(L, 2);
+                char f[48];
+                snprintf(f, sizeof f, "columns[%d]", i + 1);
+                return vfail(c, f, "expected a column name");
+            }
+            colnames[i] = lua_tostring(L, -1); /* alive: referenced from the script's table */
+            lua_pop(L, 1);
+        }
+        fmt.columns = colnames;
+        fmt.ncolumns = n;
+    }
+    lua_pop(L, 1);
+    if (csv_load_fmt(&r->ds, full, &fmt, inputs, ni, specs, nt)) {
         /* a missing column is a mistake in the lists, not in the path */
         char why[1024];
         snprintf(why, sizeof why, "%s", mt_last_error());
@@ -408,12 +452,18 @@ static mt_status build_csv(mtlua_vctx *c, int tidx, mt_tparams *p, mt_data_ref *
         }
         return vfail(c, field, "%s", why);
     }
+    /* the separator read with, for config.json */
+    char used[2] = {fmt.sep_used, '\0'};
+    TRY(tparam_set_str(p, "sep", used));
     db_split_opts so;
     TRY(db_inline_split(p, csv_params, r->ds.n, &so));
-    return db_finish(c, r, &so, -1);
+    TRY(db_finish(c, r, &so, -1));
+    if (tparam_num(p, csv_params, "standardize_targets") != 0 && dataset_standardize_targets(&r->ds, &r->split.train))
+        return vfail(c, "standardize_targets", "%s", mt_last_error());
+    return MT_OK;
 }
 
-const db_source db_source_csv = {"csv", "a CSV file; one target per target column, an empty cell is a missing label",
+const db_source db_source_csv = {"csv", "a delimited text file (CSV, TSV, ';', runs of spaces); one target per target column, an empty cell or NA is a missing label, text labels are classes",
                                  csv_params, build_csv};
 
 /* mtl.data.landscape {}: what a landscape topology trains on. The point x

@@ -111,8 +111,8 @@ int mtlua_busy(void);
 int mtlua_hold_main(void);
 void mtlua_release_main(void);
 
-/* Where lua/mtl.lua is looked for: $MTLAB_LUA_PATH, then the build's source
- * tree, then ../share/mtlab/lua beside the executable. */
+/* Where lua/mtl.lua is looked for: $MTLAB_LUA_PATH, else <datadir>/lua
+ * (core/version.h: mt_datadir, found from the executable), else "lua". */
 const char *mtlua_lua_dir(void);
 
 /* Whether the script returned an mtl.sweep { base = ..., grid = ...,
@@ -150,8 +150,9 @@ typedef struct {
 } mtlua_claim_info;
 
 typedef struct {
-    int held;  /* 1: the claim held */
-    int error; /* the check or measure raised an error or returned nonsense */
+    int held;       /* 1: the claim held (its check, and its statistic against the margin) */
+    int check_held; /* what the check alone said (1 without a check) */
+    int error;      /* the check or measure raised an error or returned nonsense */
     char message[2048];
     int nvalues; /* what measure returned */
     double value[MTLUA_CLAIM_MAX_VALUES];
@@ -194,6 +195,9 @@ mt_status mtlua_parse_override(char *arg, mtlua_override *ov);
 size_t mtlua_data_markdown(char *buf, size_t n);
 /* The same registry as plain text for `mtlab --list-data`. */
 size_t mtlua_data_text(char *buf, size_t n);
+/* The keys --set accepts, one a line (`mtlab --complete set-keys`, bash
+ * completion); returns the length it needs, like snprintf. */
+size_t mtlua_set_keys(char *buf, size_t n);
 
 /* ---- lessons (lesson.c; docs/lua-api.md "Lessons") ----
  * A lesson is a Lua file that returns a table: a title, the survey

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/version.h"
 #include "mtl/methods.h"
 #include "lua_internal.h"
 
@@ -65,25 +66,10 @@ const char *mtlua_lua_dir(void)
     static char dir[PATH_MAX];
     const char *env = getenv("MTLAB_LUA_PATH");
     if (env && *env) return env;
-    char probe[PATH_MAX + 16];
-#ifdef MTLAB_ROOT
-    snprintf(dir, sizeof dir, "%s/lua", MTLAB_ROOT);
-    snprintf(probe, sizeof probe, "%s/mtl.lua", dir);
-    if (access(probe, R_OK) == 0) return dir;
-#endif
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) *slash = '\0';
-        snprintf(dir, sizeof dir, "%s/../share/mtlab/lua", exe);
-        snprintf(probe, sizeof probe, "%s/mtl.lua", dir);
-        if (access(probe, R_OK) == 0) return dir;
-        snprintf(dir, sizeof dir, "%s/../lua", exe);
-        return dir;
-    }
-    return "lua";
+    const char *root = mt_datadir();
+    if (!root) return "lua";
+    snprintf(dir, sizeof dir, "%s/lua", root);
+    return dir;
 }
 
 /* Reading an undefined global is an error, so a typo fails loudly. */

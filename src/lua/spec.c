@@ -15,10 +15,10 @@ static const char *const hard_keys[] = {"type", "trunk", "head", "conv", "act", 
                                         NULL};
 static const char *const optim_keys[] = {
     "name", "lr", "momentum", "nesterov", "beta1", "beta2", "eps", "weight_decay", "clip",
-    "schedule", "warmup", "step_size", "gamma", "min_lr", NULL};
+    "schedule", "warmup", "step_size", "gamma", "min_lr", "alpha", "lr_decay", "patience", "threshold", NULL};
 static const char *const train_keys[] = {
     "batch", "epochs", "steps", "eval_every", "seed", "relations_every", "affinity_every",
-    "baselines", "callback_every", "pace", NULL};
+    "baselines", "callback_every", "keep_best", "pace", NULL};
 
 #define TRY(x)                      \
     do {                            \
@@ -57,6 +57,7 @@ static mt_status parse_topology(mtlua_vctx *c, int tidx, mt_experiment *e)
         return vfail(c, "type", "%s \"%s\" is not a model (models: %s)", cls ? "the sharing topology" : "unknown:",
                      s->type, model_names(d, sizeof d));
     if (!cls) return vfail(c, "type", "unknown sharing \"%s\" (available: %s)", s->type, topo_names());
+    snprintf(s->type, sizeof s->type, "%s", cls->name); /* "HPS", "MMoE": the registry's name from here on */
     if (as_share && cls->model) return vfail(c, "type", "%s is a model, not a network: write mtl.model.%s { ... }", s->type, s->type);
     if (cls->model) { /* no layers: only its own parameters */
         static const char *const model_keys[] = {"type", NULL};
@@ -105,6 +106,7 @@ mt_status mtlua_parse_method(mtlua_vctx *c, int tidx, mt_method_spec *m)
     }
     const mt_method_info *info;
     if (method_lookup(m->name, &info)) return vfail(c, "method", "%s", mt_last_error());
+    snprintf(m->name, sizeof m->name, "%s", info->name); /* "PCGrad", "EW": the registry's name from here on */
     static const char *const method_keys[] = {"method", NULL};
     if (lua_type(L, tidx) == LUA_TTABLE) TRY(vtparams(c, tidx, method_keys, info->params, &m->params, info->name));
     return MT_OK;
@@ -114,8 +116,8 @@ static mt_status parse_optim(mtlua_vctx *c, int tidx, mt_optim_spec *o)
 {
     lua_State *L = c->L;
     char d[96];
-    static const char *const names[] = {"sgd", "adam", "adamw", NULL};
-    static const char *const scheds[] = {"constant", "step", "cosine", NULL};
+    static const char *const names[] = {"sgd", "adam", "adamw", "rmsprop", "adagrad", NULL};
+    static const char *const scheds[] = {"constant", "step", "cosine", "plateau", NULL};
     if (lua_type(L, tidx) == LUA_TSTRING) {
         lua_newtable(L);
         lua_pushvalue(L, tidx);
@@ -129,14 +131,16 @@ static mt_status parse_optim(mtlua_vctx *c, int tidx, mt_optim_spec *o)
     double v;
     int b;
     long l;
-    int sgd = strcmp(o->name, "sgd") == 0;
-    TRY(vnumber(c, tidx, "lr", sgd ? 0.01 : 1e-3, 1e-12, 1e6, &v)); o->lr = (float)v;
-    TRY(vnumber(c, tidx, "momentum", sgd ? 0.0 : 0.9, 0, 0.9999, &v)); o->momentum = (float)v;
+    int sgd = strcmp(o->name, "sgd") == 0, rms = strcmp(o->name, "rmsprop") == 0, ada = strcmp(o->name, "adagrad") == 0;
+    TRY(vnumber(c, tidx, "lr", sgd || rms || ada ? 0.01 : 1e-3, 1e-12, 1e6, &v)); o->lr = (float)v;
+    TRY(vnumber(c, tidx, "momentum", sgd || rms ? 0.0 : 0.9, 0, 0.9999, &v)); o->momentum = (float)v;
     TRY(vbool(c, tidx, "nesterov", 0, &b)); o->nesterov = b;
     if (b && sgd && o->momentum <= 0) return vfail(c, "nesterov", "needs momentum > 0");
     TRY(vnumber(c, tidx, "beta1", 0.9, 0, 0.999999, &v)); o->beta1 = (float)v;
     TRY(vnumber(c, tidx, "beta2", 0.999, 0, 0.999999, &v)); o->beta2 = (float)v;
-    TRY(vnumber(c, tidx, "eps", 1e-8, 1e-30, 1, &v)); o->eps = (float)v;
+    TRY(vnumber(c, tidx, "eps", ada ? 1e-10 : 1e-8, 1e-30, 1, &v)); o->eps = (float)v;
+    TRY(vnumber(c, tidx, "alpha", 0.99, 0, 0.999999, &v)); o->alpha = (float)v;
+    TRY(vnumber(c, tidx, "lr_decay", 0, 0, 1e6, &v)); o->lr_decay = (float)v;
     TRY(vnumber(c, tidx, "weight_decay", strcmp(o->name, "adamw") == 0 ? 0.01 : 0, 0, 1e3, &v)); o->weight_decay = (float)v;
     TRY(vnumber(c, tidx, "clip", 0, 0, INFINITY, &v)); o->clip = (float)v;
     TRY(vstring(c, tidx, "schedule", "constant", scheds, o->schedule, sizeof o->schedule));
@@ -144,6 +148,11 @@ static mt_status parse_optim(mtlua_vctx *c, int tidx, mt_optim_spec *o)
     TRY(vint(c, tidx, "step_size", 1000, 1, 100000000, &l)); o->step_size = (int)l;
     TRY(vnumber(c, tidx, "gamma", 0.1, 1e-9, 1e3, &v)); o->gamma = (float)v;
     TRY(vnumber(c, tidx, "min_lr", 0, 0, 1e6, &v)); o->min_lr = (float)v;
+    TRY(vint(c, tidx, "patience", 10, 0, 100000000, &l)); o->patience = (int)l;
+    TRY(vnumber(c, tidx, "threshold", 1e-4, 0, 0.999999, &v)); o->threshold = (float)v;
+    if (strcmp(o->schedule, "plateau") == 0 && !(o->gamma < 1))
+        return vfail(c, "gamma", "the plateau schedule multiplies the rate by gamma: it must be below 1, got %g",
+                     (double)o->gamma);
     if (o->min_lr > o->lr) return vfail(c, "min_lr", "larger than lr (%g > %g)", (double)o->min_lr, (double)o->lr);
     return MT_OK;
 }
@@ -166,6 +175,7 @@ static mt_status parse_train(mtlua_vctx *c, int tidx, mt_train_spec *t)
     TRY(vint(c, tidx, "affinity_every", 0, 0, 1000000000L, &l)); t->affinity_every = (int)l;
     TRY(vbool(c, tidx, "baselines", 0, &b)); t->baselines = b;
     TRY(vint(c, tidx, "callback_every", 0, 0, 1000000000L, &l)); t->callback_every = (int)l;
+    TRY(vstring(c, tidx, "keep_best", "", NULL, t->keep_best, sizeof t->keep_best));
     /* pace = { speed = 250, until_step = 3000 }: the workbench's pace while
      * the interesting part runs */
     lua_getfield(L, tidx, "pace");
@@ -394,4 +404,45 @@ mt_status mtlua_parse_experiment(mtlua_vctx *c, int tidx, mt_experiment *e)
         if (bad) return vfail(c, cbs[i], "expected a function, got %s", d);
     }
     return MT_OK;
+}
+
+/* The --set keys a script's experiment has, one a line (bash completion):
+ * the experiment's own fields, train.*, optim.*, weighting.* (every
+ * method's parameters), data.* (every data constructor's) and topology.*
+ * (the hard fields and every topology class's parameters), each once. */
+size_t mtlua_set_keys(char *buf, size_t n)
+{
+    mt_md o = {buf, n, 0};
+    if (n) buf[0] = '\0';
+    static const char *const callbacks[] = {"on_step", "on_eval", "on_epoch", NULL};
+    for (const char *const *k = experiment_keys; *k; k++) {
+        int cb = 0;
+        for (const char *const *c = callbacks; *c; c++) cb |= strcmp(*k, *c) == 0;
+        if (!cb) tparam_md_printf(&o, "%s\n", *k);
+    }
+    for (const char *const *k = train_keys; *k; k++) tparam_md_printf(&o, "train.%s\n", *k);
+    for (const char *const *k = optim_keys; *k; k++) tparam_md_printf(&o, "optim.%s\n", *k);
+    for (const char *const *k = hard_keys; *k; k++) tparam_md_printf(&o, "topology.%s\n", *k);
+    for (int i = 0; i < method_count(); i++)
+        for (const mt_tparam_def *d = method_at(i)->params; d && d->key; d++) {
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++) seen = tparam_def(method_at(j)->params, d->key) != NULL;
+            if (!seen) tparam_md_printf(&o, "weighting.%s\n", d->key);
+        }
+    for (int i = 0; i < db_source_count(); i++)
+        for (const mt_tparam_def *d = db_source_at(i)->params; d && d->key; d++) {
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++) seen = tparam_def(db_source_at(j)->params, d->key) != NULL;
+            if (!seen) tparam_md_printf(&o, "data.%s\n", d->key);
+        }
+    for (int i = 0; i < topo_class_count(); i++) {
+        for (const mt_tparam_def *d = topo_class_at(i)->params; d && d->key; d++) {
+            int seen = 0;
+            for (const char *const *k = hard_keys; *k && !seen; k++) seen = strcmp(*k, d->key) == 0;
+            for (int j = 0; j < i && !seen; j++)
+                seen = tparam_def(topo_class_at(j)->params, d->key) != NULL;
+            if (!seen) tparam_md_printf(&o, "topology.%s\n", d->key);
+        }
+    }
+    return o.w;
 }

@@ -36,8 +36,17 @@ struct mt_combiner {
     int *act;      /* (T) active task indices */
     double *chunk; /* (T, LINALG_GRAM_CHUNK) */
     float *alpha_f; /* (T) */
+    double *prev;  /* (T) nash_mtl: the last solved alpha (reuse, warm start);
+                      moco: lambda; excess_mtl: log w */
+    double *e0;    /* (T) excess_mtl: reference excess risks */
+    long calls;    /* nash_mtl, moco, db_mtl, excess_mtl: calls since reset */
+    int have_prev;
+    float *state;  /* (T, sP) moco's Y, db_mtl's buffers, excess_mtl's accumulators */
+    size_t sP;     /* columns of state (combine_reserve) */
     mt_rng rng;
 };
+
+static mt_status robust_check(mt_combine_kind kind, int T, const mt_combine_params *p);
 
 const char *combine_kind_name(mt_combine_kind kind)
 {
@@ -97,14 +106,22 @@ int combine_needs_losses(mt_combine_kind kind, const mt_combine_params *prm)
         combine_params_default(&d);
         prm = &d;
     }
-    return (kind == MT_COMBINE_MGDA || kind == MT_COMBINE_MGDA_UB) &&
-           (prm->mgda_norm == MT_MGDA_NORM_LOSS || prm->mgda_norm == MT_MGDA_NORM_LOSS_PLUS);
+    return ((kind == MT_COMBINE_MGDA || kind == MT_COMBINE_MGDA_UB) &&
+            (prm->mgda_norm == MT_MGDA_NORM_LOSS || prm->mgda_norm == MT_MGDA_NORM_LOSS_PLUS)) ||
+           kind == MT_COMBINE_MOCO || kind == MT_COMBINE_DB_MTL;
 }
 
 void combine_reset(mt_combiner *c)
 {
     size_t TT = (size_t)c->T * (size_t)c->T;
     memset(c->ema, 0, sizeof *c->ema * TT);
+    for (int i = 0; i < c->T; i++) {
+        c->prev[i] = c->kind == MT_COMBINE_MOCO ? 1.0 / c->T : 0.0; /* excess_mtl: log-weights */
+        c->e0[i] = 0.0;
+    }
+    c->calls = 0;
+    c->have_prev = 0;
+    if (c->state) memset(c->state, 0, sizeof *c->state * (size_t)c->T * c->sP);
     mt_rng_init(&c->rng, c->prm.seed, 0x636f6d62 /* "comb" */);
 }
 
@@ -123,10 +140,11 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
         combine_params_default(&p);
     mt_status st = method_check_struct(MT_METHOD_COMBINER, (int)kind, &p);
     if (st != MT_OK) return mt_fail_prefix(st, "combine %s", combine_kind_name(kind));
+    if ((st = robust_check(kind, T, &p))) return st;
     mt_combiner *c = mt_calloc(1, sizeof *c);
     if (!c) return MT_ERR_NOMEM;
     size_t nT = (size_t)T, TT = nT * nT;
-    size_t nd = 6 * TT + COMBINE_QPW(nT) + NVEC * nT + nT;
+    size_t nd = 6 * TT + COMBINE_QPW(nT) + NVEC * nT + 3 * nT;
     c->M = mt_alloc_aligned(nd * sizeof(double));
     c->chunk = mt_alloc_aligned(nT * LINALG_GRAM_CHUNK * sizeof(double));
     c->iwork = mt_calloc(5 * nT, sizeof(int));
@@ -144,6 +162,8 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     double *v = c->qpw + COMBINE_QPW(nT);
     for (int k = 0; k < NVEC; k++) c->vec[k] = v + (size_t)k * nT;
     c->alpha = v + NVEC * nT;
+    c->prev = c->alpha + nT;
+    c->e0 = c->prev + nT;
     c->perm = c->iwork + 3 * nT;
     c->act = c->perm + nT;
     c->kind = kind;
@@ -161,7 +181,29 @@ void combine_free(mt_combiner *c)
     mt_free(c->chunk);
     mt_free(c->iwork);
     mt_free(c->alpha_f);
+    mt_free(c->state);
     mt_free(c);
+}
+
+int combine_has_state(mt_combine_kind kind)
+{
+    return kind == MT_COMBINE_MOCO || kind == MT_COMBINE_DB_MTL || kind == MT_COMBINE_EXCESS_MTL;
+}
+
+mt_status combine_reserve(mt_combiner *c, size_t P)
+{
+    if (!c) return mt_fail(MT_ERR_ARG, "combine_reserve: combiner is NULL");
+    if (!combine_has_state(c->kind) || P == c->sP) return MT_OK;
+    if (P < 1 || P > (size_t)INT_MAX)
+        return mt_fail(MT_ERR_SHAPE, "combine %s: P = %zu parameters out of range 1..%d", combine_kind_name(c->kind), P,
+                       INT_MAX);
+    float *s = mt_alloc_aligned((size_t)c->T * P * sizeof(float));
+    if (!s) return MT_ERR_NOMEM;
+    mt_free(c->state);
+    c->state = s;
+    c->sP = P;
+    combine_reset(c);
+    return MT_OK;
 }
 
 mt_combine_kind combine_kind(const mt_combiner *c) { return c->kind; }
@@ -371,7 +413,10 @@ static mt_status run_imtl_g(mt_combiner *c, size_t P)
     return MT_OK;
 }
 
-static double nash_psi(int m, const double *A, const double *x, double *Ax)
+/* psi(b) = b^T A b / 2 - sum_i cw_i phi(b_i), with phi = log for p = 1
+ * and b^(1 - 1/p) / (1 - 1/p) otherwise (so phi'(b) = b^(-1/p)); Ax
+ * receives A b. */
+static double fair_psi(int m, const double *A, const double *x, const double *cw, double p, double *Ax)
 {
     double q = 0.0, lg = 0.0;
     for (int i = 0; i < m; i++) {
@@ -379,23 +424,27 @@ static double nash_psi(int m, const double *A, const double *x, double *Ax)
         for (int k = 0; k < m; k++) s += A[i * m + k] * x[k];
         Ax[i] = s;
         q += x[i] * s;
-        lg += log(x[i]);
+        lg += p == 1.0 ? log(x[i]) : cw[i] * pow(x[i], 1.0 - 1.0 / p) / (1.0 - 1.0 / p);
     }
     return 0.5 * q - lg;
 }
 
-/* alpha_i (M alpha)_i = 1 is the stationarity condition of
- * psi(a) = a^T M a / 2 - sum log a_i (gradient M a - 1/a), which is
- * strictly convex on a > 0 when M is positive definite: Newton with a
- * positivity-preserving Armijo search converges from any start. The
- * problem is solved for b = a * sqrt(diag M), i.e. on the unit-diagonal
- * matrix D^-1/2 M D^-1/2, which leaves the residual unchanged and removes
- * the conditioning due to unequal gradient norms. On nearly dependent
- * gradients the attainable residual is bounded by round-off; when Newton
- * stops improving (three full steps without halving the residual) a
- * residual below NASH_FLOOR is accepted, anything else is an error. */
+/* alpha-fair weights: alpha > 0 with alpha_i^(1/p) (M alpha)_i = 1, the
+ * stationarity condition of psi(a) = a^T M a / 2 - sum phi(a_i)
+ * (gradient M a - a^(-1/p)), strictly convex on a > 0 when M is positive
+ * definite: Newton with a positivity-preserving Armijo search converges
+ * from any start. p = 1 is Nash-MTL. The problem is solved for
+ * b = a * sqrt(diag M), i.e. on the unit-diagonal A = D^-1/2 M D^-1/2,
+ * where the equations read (A b)_i = cw_i b_i^(-1/p) with
+ * cw_i = sqrt(M_ii)^(1/p - 1) (1 for Nash-MTL: the rescaling removes the
+ * conditioning due to unequal gradient norms and leaves the residual
+ * unchanged). On nearly dependent gradients the attainable residual is
+ * bounded by round-off; when Newton stops improving (three full steps
+ * without halving the residual) a residual below NASH_FLOOR is accepted,
+ * anything else is an error. `start` (T, may be NULL) is a warm start:
+ * the last alpha, used when it is positive on every active task. */
 #define NASH_FLOOR 1e-6
-static mt_status run_nash(mt_combiner *c)
+static mt_status run_fair(mt_combiner *c, double pw, const double *start)
 {
     int T = c->T;
     for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
@@ -403,17 +452,23 @@ static mt_status run_nash(mt_combiner *c)
     if (m == 0) return MT_OK;
     const int *act = c->act;
     double *A = c->A, *H = c->B, *a = c->vec[0], *Aa = c->vec[1], *p = c->vec[2], *an = c->vec[3],
-           *tmp = c->vec[4], *sd = c->vec[5];
-    for (int i = 0; i < m; i++) sd[i] = sqrt(c->M[act[i] * T + act[i]]);
+           *tmp = c->vec[4], *sd = c->vec[5], *cw = c->vec[6];
+    for (int i = 0; i < m; i++) {
+        sd[i] = sqrt(c->M[act[i] * T + act[i]]);
+        cw[i] = pw == 1.0 ? 1.0 : pow(sd[i], 1.0 / pw - 1.0);
+    }
     for (int i = 0; i < m; i++)
         for (int k = 0; k < m; k++) A[i * m + k] = c->M[act[i] * T + act[k]] / (sd[i] * sd[k]);
-    for (int i = 0; i < m; i++) a[i] = 1.0;
+    int warm = start != NULL;
+    for (int i = 0; warm && i < m; i++) warm = start[act[i]] > 0.0 && isfinite(start[act[i]]);
+    for (int i = 0; i < m; i++) a[i] = warm ? start[act[i]] * sd[i] : 1.0;
     double res = INFINITY, prev = INFINITY;
     int stalls = 0;
     for (int it = 0; it <= c->prm.nash_max_iter; it++) {
-        double psi = nash_psi(m, A, a, Aa);
+        double psi = fair_psi(m, A, a, cw, pw, Aa);
         res = 0.0;
-        for (int i = 0; i < m; i++) res = fmax(res, fabs(a[i] * Aa[i] - 1.0));
+        for (int i = 0; i < m; i++)
+            res = fmax(res, pw == 1.0 ? fabs(a[i] * Aa[i] - 1.0) : fabs(pow(a[i], 1.0 / pw) * Aa[i] / cw[i] - 1.0));
         if (!isfinite(res)) break;
         if (res > 0.5 * prev) stalls++;
         else stalls = 0;
@@ -425,15 +480,18 @@ static mt_status run_nash(mt_combiner *c)
         if (it == c->prm.nash_max_iter) break;
         double slope = 0.0;
         for (int i = 0; i < m; i++) {
-            for (int k = 0; k < m; k++) H[i * m + k] = A[i * m + k] + (i == k ? 1.0 / (a[i] * a[i]) : 0.0);
-            p[i] = -(Aa[i] - 1.0 / a[i]);
+            double h = pw == 1.0 ? 1.0 / (a[i] * a[i]) : cw[i] / pw * pow(a[i], -1.0 / pw - 1.0);
+            double f = pw == 1.0 ? 1.0 / a[i] : cw[i] * pow(a[i], -1.0 / pw);
+            for (int k = 0; k < m; k++) H[i * m + k] = A[i * m + k] + (i == k ? h : 0.0);
+            p[i] = -(Aa[i] - f);
         }
         memcpy(tmp, p, sizeof *p * (size_t)m); /* -gradient */
         if (linalg_solve(m, H, p) != 0) break;
         for (int i = 0; i < m; i++) slope -= tmp[i] * p[i];
-        /* psi is self-concordant: inside the quadratic-convergence region
-         * (Newton decrement^2 = -slope < 0.1) the full step is safe and
-         * stays positive, and an Armijo test there would compare round-off. */
+        /* psi is self-concordant for p = 1: inside the quadratic-convergence
+         * region (Newton decrement^2 = -slope < 0.1) the full step is safe
+         * and stays positive, and an Armijo test there would compare
+         * round-off. */
         if (-slope < 0.1) {
             int pos = 1;
             for (int i = 0; i < m; i++) {
@@ -455,7 +513,7 @@ static mt_status run_nash(mt_combiner *c)
                 if (!(an[i] > 0.0)) pos = 0;
             }
             if (!pos) continue;
-            if (nash_psi(m, A, an, tmp) <= psi + 1e-4 * t * slope) {
+            if (fair_psi(m, A, an, cw, pw, tmp) <= psi + 1e-4 * t * slope) {
                 ok = 1;
                 break;
             }
@@ -463,10 +521,42 @@ static mt_status run_nash(mt_combiner *c)
         if (!ok) break;
         memcpy(a, an, sizeof *a * (size_t)m);
     }
+    if (pw == 1.0)
+        return mt_fail(MT_ERR_NUMERIC,
+                       "combine %s: no solution of alpha_i (G G^T alpha)_i = 1 after %d Newton steps "
+                       "(residual %g); are the task gradients linearly dependent?",
+                       combine_kind_name(c->kind), c->prm.nash_max_iter, res);
     return mt_fail(MT_ERR_NUMERIC,
-                   "combine nash_mtl: no solution of alpha_i (G G^T alpha)_i = 1 after %d Newton steps "
+                   "combine %s: no solution of (G G^T alpha)_i = alpha_i^(-1/%g) after %d Newton steps "
                    "(residual %g); are the task gradients linearly dependent?",
-                   c->prm.nash_max_iter, res);
+                   combine_kind_name(c->kind), pw, c->prm.nash_max_iter, res);
+}
+
+/* Nash-MTL with the authors' options: a new solve every
+ * nash_update_every calls (the last alpha in between), optionally warm
+ * started, and |d| clipped to nash_max_norm. */
+static mt_status run_nash(mt_combiner *c)
+{
+    int T = c->T;
+    int k = c->prm.nash_update_every > 1 ? c->prm.nash_update_every : 1;
+    if (c->have_prev && c->calls % k != 0) {
+        memcpy(c->alpha, c->prev, sizeof *c->alpha * (size_t)T);
+    } else {
+        mt_status st = run_fair(c, 1.0, c->prm.nash_warm_start && c->have_prev ? c->prev : NULL);
+        if (st) return st;
+        memcpy(c->prev, c->alpha, sizeof *c->alpha * (size_t)T);
+        c->have_prev = 1;
+    }
+    c->calls++;
+    if (c->prm.nash_max_norm > 0.0) {
+        double n2 = 0.0;
+        for (int i = 0; i < T; i++)
+            for (int j = 0; j < T; j++) n2 += c->alpha[i] * c->M[i * T + j] * c->alpha[j];
+        double n = sqrt(fmax(n2, 0.0));
+        if (n > c->prm.nash_max_norm)
+            for (int i = 0; i < T; i++) c->alpha[i] *= c->prm.nash_max_norm / n;
+    }
+    return MT_OK;
 }
 
 /* Numerical rank of a descending spectrum as in Aligned-MTL's code. */
@@ -529,6 +619,158 @@ static mt_status run_upgrad(mt_combiner *c)
     return MT_OK;
 }
 
+/* The mean projected onto the dual cone: alpha = argmin a^T M a over
+ * a >= 1 / T, i.e. x = a - 1 / T >= 0 minimising |R x + R 1 / T|, the
+ * exact non-negative least squares of run_upgrad for one right-hand
+ * side. */
+static mt_status run_dualproj(mt_combiner *c)
+{
+    int T = c->T;
+    double tr = 0.0;
+    for (int i = 0; i < T; i++) tr += c->M[i * T + i];
+    for (int i = 0; i < T; i++) c->alpha[i] = 1.0 / T;
+    if (!(tr > 0.0)) return MT_OK;
+    double *R = c->V, *b = c->vec[0], *x = c->vec[1];
+    int k = linalg_psd_factor(T, c->M, R, c->qpw, c->iwork);
+    for (int r = 0; r < k; r++) {
+        double s = 0.0;
+        for (int j = 0; j < T; j++) s += R[r * T + j];
+        b[r] = -s / T;
+    }
+    if (linalg_nnls(k, T, R, b, x, c->qpw, c->iwork) < 0)
+        return mt_fail(MT_ERR_NUMERIC, "combine dualproj: the projection of the mean onto the dual cone did not "
+                                       "terminate (non-negative least squares)");
+    for (int j = 0; j < T; j++) c->alpha[j] = x[j] + 1.0 / T;
+    return MT_OK;
+}
+
+/* ConFIG: v = U^T Mu^+ 1 over the unit gradients of the active tasks
+ * (Mu^+ over the singular values of U above m FLT_EPSILON of the
+ * largest), then
+ * d = (sum_j g_j . v^) v^. With beta = Mu^+ 1, v = sum_i beta_i u_i and
+ * |v|^2 = beta^T Mu beta, all from M. */
+static void run_config(mt_combiner *c)
+{
+    int T = c->T;
+    for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
+    int m = active_tasks(c);
+    if (m == 0) return;
+    const int *a = c->act;
+    double *nrm = c->vec[0], *l = c->vec[1], *beta = c->vec[2];
+    for (int i = 0; i < m; i++) nrm[i] = sqrt(c->M[a[i] * T + a[i]]);
+    for (int i = 0; i < m; i++)
+        for (int k = 0; k < m; k++) c->A[i * m + k] = c->M[a[i] * T + a[k]] / (nrm[i] * nrm[k]);
+    linalg_eigh(m, c->A, l, c->V);
+    /* pseudo-inverse over the singular values of U above m FLT_EPSILON
+     * of the largest (torch.linalg.pinv's cut for float input) */
+    double cut = l[0] * (m * FLT_EPSILON) * (m * FLT_EPSILON);
+    int r = 0;
+    while (r < m && l[r] > cut && l[r] > 0.0) r++;
+    for (int i = 0; i < m; i++) beta[i] = 0.0;
+    for (int k = 0; k < r; k++) {
+        double proj = 0.0;
+        for (int j = 0; j < m; j++) proj += c->V[j * m + k];
+        proj /= l[k];
+        for (int i = 0; i < m; i++) beta[i] += c->V[i * m + k] * proj;
+    }
+    double v2 = 0.0, len = 0.0;
+    for (int i = 0; i < m; i++)
+        for (int k = 0; k < m; k++) v2 += beta[i] * beta[k] * c->M[a[i] * T + a[k]] / (nrm[i] * nrm[k]);
+    if (!(v2 > 0.0)) return;
+    double vn = sqrt(v2);
+    /* sum_j g_j . v^ over every task (a zero row adds 0) */
+    for (int j = 0; j < T; j++)
+        for (int i = 0; i < m; i++) len += c->M[j * T + a[i]] * beta[i] / (nrm[i] * vn);
+    for (int i = 0; i < m; i++) c->alpha[a[i]] = len * beta[i] / (nrm[i] * vn);
+}
+
+/* SDMGrad: the min-norm point w of the hull of h_i = g_i + lambda g0 on
+ * their Gram matrix H = M + lambda (m 1^T + 1 m^T) + lambda^2 |g0|^2,
+ * m_i = g_i . g0. */
+static mt_status run_sdmgrad(mt_combiner *c)
+{
+    int T = c->T;
+    double lam = c->prm.sdmgrad_lambda, g0g0 = 0.0, *mg = c->vec[0], *w = c->vec[1];
+    for (int i = 0; i < T; i++) {
+        double s = 0.0;
+        for (int k = 0; k < T; k++) s += c->M[i * T + k];
+        mg[i] = s / T;
+        g0g0 += mg[i] / T;
+    }
+    for (int i = 0; i < T; i++)
+        for (int j = 0; j < T; j++) c->A[i * T + j] = c->M[i * T + j] + lam * (mg[i] + mg[j]) + lam * lam * g0g0;
+    double gap = 0.0;
+    int it = minnorm_solve(c->A, T, w, c->qpw, c->iwork, c->prm.mgda_max_iter, c->prm.mgda_tol, &gap);
+    if (it < 0)
+        return mt_fail(MT_ERR_NUMERIC,
+                       "combine sdmgrad: no min-norm point within %d Frank-Wolfe iterations and the exact finish "
+                       "(KKT gap %g)",
+                       c->prm.mgda_max_iter, gap);
+    for (int i = 0; i < T; i++) c->alpha[i] = (w[i] + lam / T) / (1.0 + lam);
+    return MT_OK;
+}
+
+/* Krum and the trimmed mean need enough tasks for their parameters. */
+static mt_status robust_check(mt_combine_kind kind, int T, const mt_combine_params *p)
+{
+    if (kind == MT_COMBINE_KRUM && T < p->krum_f + 3)
+        return mt_fail(MT_ERR_ARG, "combine krum: f = %d needs at least f + 3 = %d tasks, there are %d", p->krum_f,
+                       p->krum_f + 3, T);
+    if (kind == MT_COMBINE_KRUM && p->krum_m > T)
+        return mt_fail(MT_ERR_ARG, "combine krum: m = %d is more than the %d tasks", p->krum_m, T);
+    if (kind == MT_COMBINE_TRIMMED_MEAN && T <= 2 * p->trim)
+        return mt_fail(MT_ERR_ARG, "combine trimmed_mean: trim = %d needs more than 2 trim = %d tasks, there are %d",
+                       p->trim, 2 * p->trim, T);
+    return MT_OK;
+}
+
+/* Krum's scores from the distances |g_i - g_j|^2 = M_ii + M_jj - 2 M_ij. */
+static void run_krum(mt_combiner *c)
+{
+    int T = c->T, f = c->prm.krum_f, mm = c->prm.krum_m, near = T - f - 2;
+    double *score = c->vec[0], *dist = c->vec[1];
+    for (int i = 0; i < T; i++) {
+        int n = 0;
+        for (int j = 0; j < T; j++)
+            if (j != i) dist[n++] = fmax(c->M[i * T + i] + c->M[j * T + j] - 2.0 * c->M[i * T + j], 0.0);
+        for (int a = 1; a < n; a++) /* insertion sort: T is small */
+            for (int b = a; b > 0 && dist[b] < dist[b - 1]; b--) {
+                double t = dist[b];
+                dist[b] = dist[b - 1];
+                dist[b - 1] = t;
+            }
+        score[i] = 0.0;
+        for (int k = 0; k < near; k++) score[i] += dist[k];
+    }
+    for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
+    for (int s = 0; s < mm; s++) {
+        int best = -1;
+        for (int i = 0; i < T; i++)
+            if (c->alpha[i] == 0.0 && (best < 0 || score[i] < score[best])) best = i;
+        c->alpha[best] = 1.0 / mm;
+    }
+}
+
+static void alpha_least_squares(mt_combiner *c, const float *G, size_t P, const float *d);
+
+static void run_trimmed_mean(mt_combiner *c, const float *G, size_t P, float *d)
+{
+    int T = c->T, tr = c->prm.trim;
+    double *v = c->vec[0];
+    for (size_t p = 0; p < P; p++) {
+        for (int i = 0; i < T; i++) {
+            double g = G[(size_t)i * P + p];
+            int b = i;
+            for (; b > 0 && g < v[b - 1]; b--) v[b] = v[b - 1];
+            v[b] = g;
+        }
+        double s = 0.0;
+        for (int i = tr; i < T - tr; i++) s += v[i];
+        d[p] = (float)(s / (T - 2 * tr));
+    }
+    alpha_least_squares(c, G, P, d);
+}
+
 /* Least-squares alpha for a direction outside the span:
  * alpha = M^+ (G d), M^+ over the numerical rank. */
 static void alpha_least_squares(mt_combiner *c, const float *G, size_t P, const float *d)
@@ -577,6 +819,145 @@ static void run_graddrop(mt_combiner *c, const float *G, size_t P, float *d)
     alpha_least_squares(c, G, P, d);
 }
 
+/* MoCo: track h_i = L_i g_i / |g_i| in Y, one projected step on lambda,
+ * d = Y^T lambda (double sums, one rounding). */
+static void run_moco(mt_combiner *c, const float *G, size_t P, const float *losses, float *d)
+{
+    int T = c->T;
+    double t = (double)++c->calls;
+    double bt = c->prm.moco_beta / pow(t, c->prm.moco_beta_sigma);
+    double gt = c->prm.moco_gamma / pow(t, c->prm.moco_gamma_sigma);
+    double *lam = c->prev, *YY = c->A, *step = c->vec[0];
+    for (int i = 0; i < T; i++) {
+        double n = sqrt(c->M[i * T + i]), f = n > 0.0 ? losses[i] / n : 0.0;
+        float *y = c->state + (size_t)i * P;
+        const float *g = G + (size_t)i * P;
+        for (size_t p = 0; p < P; p++) y[p] = (float)(y[p] - bt * (y[p] - f * g[p]));
+    }
+    for (int i = 0; i < T; i++)
+        for (int j = i; j < T; j++)
+            YY[i * T + j] = YY[j * T + i] = linalg_dot_f(c->state + (size_t)i * P, c->state + (size_t)j * P, P);
+    for (int i = 0; i < T; i++) {
+        double s = c->prm.moco_rho * lam[i];
+        for (int j = 0; j < T; j++) s += YY[i * T + j] * lam[j];
+        step[i] = lam[i] - gt * s;
+    }
+    linalg_project_simplex(T, step, c->vec[1]);
+    memcpy(lam, step, sizeof *lam * (size_t)T);
+    for (size_t p = 0; p < P; p++) {
+        double s = 0.0;
+        for (int i = 0; i < T; i++) s += lam[i] * c->state[(size_t)i * P + p];
+        d[p] = (float)s;
+    }
+}
+
+/* DB-MTL: buffer the log-loss gradients g_i / L_i, then every buffer
+ * scaled to the largest norm and summed. */
+static void run_db_mtl(mt_combiner *c, const float *G, size_t P, const float *losses, float *d)
+{
+    int T = c->T;
+    double t = (double)++c->calls;
+    double bt = c->prm.db_beta / pow(t, c->prm.db_beta_sigma), mx = 0.0, *nb = c->vec[0];
+    for (int i = 0; i < T; i++) {
+        float *b = c->state + (size_t)i * P;
+        const float *g = G + (size_t)i * P;
+        double inv = 1.0 / losses[i];
+        for (size_t p = 0; p < P; p++) {
+            double h = g[p] * inv;
+            b[p] = (float)(h + bt * (b[p] - h));
+        }
+        nb[i] = sqrt(linalg_dot_f(b, b, P));
+        mx = fmax(mx, nb[i]);
+    }
+    for (int i = 0; i < T; i++) nb[i] = nb[i] > 0.0 ? mx / nb[i] : 0.0;
+    for (size_t p = 0; p < P; p++) {
+        double s = 0.0;
+        for (int i = 0; i < T; i++) s += nb[i] * c->state[(size_t)i * P + p];
+        d[p] = (float)s;
+    }
+}
+
+/* ExcessMTL: AdaGrad-scaled squared gradient norms as excess risks,
+ * multiplicative weights relative to each task's first one. The weights
+ * are kept as logarithms, w = T softmax(lw): the same as multiplying by
+ * exp(step e_i / e0_i) and renormalising to sum T, without the overflow
+ * of the product when a ratio is large. */
+static void run_excess_mtl(mt_combiner *c, const float *G, size_t P)
+{
+    int T = c->T;
+    double *lw = c->prev, *e = c->vec[0], mx = -INFINITY, sum = 0.0;
+    c->calls++;
+    for (int i = 0; i < T; i++) {
+        float *a = c->state + (size_t)i * P;
+        const float *g = G + (size_t)i * P;
+        double s = 0.0;
+        for (size_t p = 0; p < P; p++) {
+            double gp = g[p];
+            a[p] = (float)(a[p] + gp * gp);
+            s += gp * gp / sqrt((double)a[p] + 1e-7);
+        }
+        e[i] = s;
+    }
+    for (int i = 0; i < T; i++) {
+        if (c->e0[i] > 0.0) lw[i] += c->prm.excess_step * e[i] / c->e0[i];
+        else if (e[i] > 0.0) c->e0[i] = e[i];
+        mx = fmax(mx, lw[i]);
+    }
+    for (int i = 0; i < T; i++) sum += exp(lw[i] - mx);
+    for (int i = 0; i < T; i++) c->alpha[i] = T * exp(lw[i] - mx) / sum;
+}
+
+mt_status combine_graddrop_rep(mt_combiner *c, const float *G, int T, int B, int R, const float *Z, float *d_out,
+                               float *alpha_out)
+{
+    if (!c) return mt_fail(MT_ERR_ARG, "combine_graddrop_rep: combiner is NULL");
+    if (c->kind != MT_COMBINE_GRADDROP_REP)
+        return mt_fail(MT_ERR_STATE, "combine %s: combine_graddrop_rep is graddrop_rep's", combine_kind_name(c->kind));
+    if (!G || !Z || !d_out || !alpha_out)
+        return mt_fail(MT_ERR_ARG, "combine graddrop_rep: G, Z, d_out and alpha_out are required");
+    if (T != c->T)
+        return mt_fail(MT_ERR_SHAPE, "combine graddrop_rep: G has %d task rows but the combiner was made for %d", T,
+                       c->T);
+    size_t P = (size_t)B * (size_t)R;
+    if (B < 1 || R < 1 || P > (size_t)INT_MAX)
+        return mt_fail(MT_ERR_SHAPE, "combine graddrop_rep: representation %d x %d out of range", B, R);
+    linalg_gram(G, T, P, c->M, c->chunk);
+    for (int i = 0; i < T; i++)
+        if (!isfinite(c->M[i * T + i]))
+            return mt_fail(MT_ERR_NUMERIC, "combine graddrop_rep: the gradient of task %d is not finite", i);
+    double leak = c->prm.graddrop_leak, *sr = c->vec[0], *keep = c->vec[1];
+    for (int r = 0; r < R; r++) {
+        double s = 0.0, as = 0.0;
+        for (int i = 0; i < T; i++) {
+            double v = 0.0;
+            for (int b = 0; b < B; b++) {
+                float z = Z[(size_t)b * R + r];
+                double g = G[(size_t)i * P + (size_t)b * R + r];
+                v += z > 0.0f ? g : z < 0.0f ? -g : 0.0;
+            }
+            sr[i] = v;
+            s += v;
+            as += fabs(v);
+        }
+        double purity = as > 0.0 ? 0.5 * (1.0 + s / as) : 0.5;
+        double u = mt_rng_uniform(&c->rng); /* one per unit: reproducible */
+        for (int i = 0; i < T; i++)
+            keep[i] = leak + (1.0 - leak) * ((purity > u && sr[i] > 0.0) || (purity < u && sr[i] < 0.0) ? 1.0 : 0.0);
+        for (int b = 0; b < B; b++) {
+            double out = 0.0;
+            for (int i = 0; i < T; i++) out += keep[i] * G[(size_t)i * P + (size_t)b * R + r];
+            d_out[(size_t)b * R + r] = (float)out;
+        }
+    }
+    alpha_least_squares(c, G, P, d_out);
+    for (int i = 0; i < T; i++) {
+        if (!isfinite(c->alpha[i]))
+            return mt_fail(MT_ERR_NUMERIC, "combine graddrop_rep: weight of task %d is not finite", i);
+        alpha_out[i] = (float)c->alpha[i];
+    }
+    return MT_OK;
+}
+
 mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const float *losses, float *d_out,
                       float *alpha_out)
 {
@@ -589,12 +970,24 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
                        c->T);
     if (P < 1 || P > (size_t)INT_MAX)
         return mt_fail(MT_ERR_SHAPE, "combine %s: P = %zu parameters out of range 1..%d", kn, P, INT_MAX);
-    if (c->kind == MT_COMBINE_GRADDROP && !d_out)
-        return mt_fail(MT_ERR_ARG, "combine graddrop: d_out is NULL (graddrop's direction is not G^T alpha)");
+    if (c->kind == MT_COMBINE_GRADDROP_REP)
+        return mt_fail(MT_ERR_ARG, "combine graddrop_rep: it acts on the shared representation and needs it "
+                                   "(combine_graddrop_rep; in a run it is always on the representation)");
+    int outside = c->kind == MT_COMBINE_GRADDROP || c->kind == MT_COMBINE_TRIMMED_MEAN || c->kind == MT_COMBINE_MOCO ||
+                  c->kind == MT_COMBINE_DB_MTL; /* d is not G^T alpha */
+    if (outside && !d_out)
+        return mt_fail(MT_ERR_ARG, "combine %s: d_out is NULL (%s's direction is not G^T alpha)", kn, kn);
+    mt_status cst = robust_check(c->kind, T, &c->prm);
+    if (cst) return cst;
+    if (combine_has_state(c->kind) && c->sP != P)
+        return c->sP ? mt_fail(MT_ERR_SHAPE, "combine %s: G has %zu columns but its state was reserved for %zu", kn, P,
+                               c->sP)
+                     : mt_fail(MT_ERR_STATE, "combine %s: no state reserved (combine_reserve) before combine_run", kn);
     if (combine_needs_losses(c->kind, &c->prm)) {
-        if (!losses)
+        if (!losses && (c->kind == MT_COMBINE_MGDA || c->kind == MT_COMBINE_MGDA_UB))
             return mt_fail(MT_ERR_ARG, "combine %s: losses are NULL (needed by the %s normalisation)", kn,
                            combine_mgda_norm_name((mt_mgda_norm)c->prm.mgda_norm));
+        if (!losses) return mt_fail(MT_ERR_ARG, "combine %s: losses are NULL (%s uses the loss values)", kn, kn);
         for (int i = 0; i < T; i++)
             if (!isfinite(losses[i]) || !(losses[i] > 0.0f))
                 return mt_fail(MT_ERR_ARG, "combine %s: losses[%d] is %g (must be finite and > 0)", kn, i,
@@ -623,6 +1016,21 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
     case MT_COMBINE_NASH_MTL: st = run_nash(c); break;
     case MT_COMBINE_ALIGNED_MTL: run_aligned(c); break;
     case MT_COMBINE_UPGRAD: st = run_upgrad(c); break;
+    case MT_COMBINE_DUALPROJ: st = run_dualproj(c); break;
+    case MT_COMBINE_CONFIG: run_config(c); break;
+    case MT_COMBINE_FAIRGRAD: st = run_fair(c, c->prm.fairgrad_alpha, NULL); break;
+    case MT_COMBINE_SDMGRAD: st = run_sdmgrad(c); break;
+    case MT_COMBINE_KRUM: run_krum(c); break;
+    case MT_COMBINE_TRIMMED_MEAN: run_trimmed_mean(c, G, P, d_out); break;
+    case MT_COMBINE_MOCO:
+        run_moco(c, G, P, losses, d_out);
+        alpha_least_squares(c, G, P, d_out);
+        break;
+    case MT_COMBINE_DB_MTL:
+        run_db_mtl(c, G, P, losses, d_out);
+        alpha_least_squares(c, G, P, d_out);
+        break;
+    case MT_COMBINE_EXCESS_MTL: run_excess_mtl(c, G, P); break;
     default: return mt_fail(MT_ERR_STATE, "combine: bad method kind %d", (int)c->kind);
     }
     if (st != MT_OK) return st;
@@ -635,6 +1043,6 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
     /* in double from the double weights: alpha can be 1e6 with d near 0
      * (nearly opposed gradients), where float weights would leave an error
      * of 0.1 |g| */
-    if (d_out && c->kind != MT_COMBINE_GRADDROP) linalg_combine(G, T, P, c->alpha, d_out, c->chunk);
+    if (d_out && !outside) linalg_combine(G, T, P, c->alpha, d_out, c->chunk);
     return MT_OK;
 }

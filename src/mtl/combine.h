@@ -39,7 +39,9 @@
  *                  normal plane of every ORIGINAL g_j (j != i, random
  *                  order from the seeded stream, reshuffled per i) that
  *                  it conflicts with (g_i' . g_j < 0); d = sum_i g_i'.
- *   graddrop       (Chen et al. 2020) per coordinate p the sign purity
+ *   graddrop       (Chen et al. 2020, on parameter gradients; with rep_grad
+ *                  per element of the representation gradient) per
+ *                  coordinate p the sign purity
  *                  P = (1 + sum_i g_ip / sum_i |g_ip|) / 2; one uniform U
  *                  per coordinate; the positive parts are kept where
  *                  P > U, else the negative parts; d_p = sum_i
@@ -103,9 +105,99 @@
  *                  reg I instead, as torchjd does; that moves each
  *                  d . g_j by about -reg tr(M) |v|, so d . g_j >= 0 then
  *                  holds only up to that.
+ *   nash_mtl options (the authors' code): nash_update_every k solves for
+ *                  alpha at the first call and every k-th after it and
+ *                  reuses that alpha in between (d = G^T alpha_old on the
+ *                  new G); nash_warm_start starts Newton from the last
+ *                  alpha (same fixed point: only the iteration count
+ *                  changes); nash_max_norm m > 0 scales alpha by
+ *                  m / |d| when |d| = sqrt(alpha^T M alpha) > m (their
+ *                  clip_grad_norm_ of the shared parameters).
+ *   dualproj       (torchjd's DualProj) the mean g0 = G^T 1 / T projected
+ *                  onto the dual cone {v : v . g_j >= 0}: alpha =
+ *                  argmin a^T M a subject to a >= 1 / T, by the same
+ *                  exact non-negative least squares as upgrad. d . g_j >=
+ *                  0 for every j; d = g0 when no g_j . g0 < 0.
+ *   config         (Liu et al. 2024, ConFIG) with unit gradients u_i =
+ *                  g_i / |g_i| (zero rows left out), the min-norm v with
+ *                  u_i . v = 1 for all i, v = U^T Mu^+ 1 (Mu = U U^T,
+ *                  pseudo-inverse over the singular values of U above
+ *                  T FLT_EPSILON of the largest, torch.linalg.pinv's cut;
+ *                  least squares when no exact solution),
+ *                  then d = (sum_i g_i . v^) v^, v^ = v / |v|. When the
+ *                  unit gradients are independent every g_i has the same
+ *                  cosine with d; d = 0 when v = 0 (exactly opposed
+ *                  pair).
+ *   fairgrad       (Ban & Ji 2024) alpha-fairness with p = fairgrad_alpha:
+ *                  alpha > 0 with (M alpha)_i = alpha_i^(-1/p), by the
+ *                  damped Newton of nash_mtl on the strictly convex
+ *                  1/2 a^T M a - sum_i phi(a_i), phi'(a) = a^(-1/p); the
+ *                  residual is max_i |alpha_i^(1/p) (M alpha)_i - 1| with
+ *                  nash_tol and nash_max_iter. p = 1 is nash_mtl.
+ *   sdmgrad        (Xiao et al. 2023) w on the simplex minimising
+ *                  |G^T w + lambda g0|^2 (g0 the mean), i.e. the min-norm
+ *                  point of the hull of the g_i + lambda g0 (minnorm.h on
+ *                  the shifted Gram), d = (G^T w + lambda g0) / (1 +
+ *                  lambda): alpha_i = (w_i + lambda / T) / (1 + lambda).
+ *                  lambda = 0 is MGDA without normalisation; large
+ *                  lambda tends to the mean. This is the exact solution
+ *                  of the subproblem that the paper's stochastic method
+ *                  approaches by projected steps on two independent
+ *                  batches; here both use the step's one batch.
+ *   krum           (Blanchard et al. 2017, as in torchjd) score_i = sum of
+ *                  the squared distances |g_i - g_j|^2 (from M) to its
+ *                  T - krum_f - 2 nearest others; the krum_m gradients of
+ *                  lowest score (ties: lower index) are averaged. Needs
+ *                  T >= krum_f + 3 and krum_m <= T (else MT_ERR_ARG).
+ *   trimmed_mean   (Yin et al. 2018, as in torchjd) per coordinate the
+ *                  `trim` largest and `trim` smallest values are dropped
+ *                  and the rest averaged. Needs T > 2 trim. Not in the
+ *                  span: alpha is the least-squares fit, as for graddrop;
+ *                  d_out is required.
+ *   graddrop_rep   (Chen et al. 2020 as the paper and LibMTL do it: on the
+ *                  shared representation Z (B, R), always) through
+ *                  combine_graddrop_rep: per unit r of the representation
+ *                  the batch-summed, input-sign-corrected gradients s_ir =
+ *                  sum_b g_i[b, r] sign(Z[b, r]) give the purity P_r =
+ *                  (1 + sum_i s_ir / sum_i |s_ir|) / 2 (1/2 when all are
+ *                  0); one uniform U_r; task i's gradient of unit r is kept
+ *                  where P_r > U_r and s_ir > 0 or P_r < U_r and s_ir < 0,
+ *                  over the whole batch; d[b, r] = sum_i g_i[b, r] (leak +
+ *                  (1 - leak) kept_ir). alpha is the least-squares fit.
+ *                  combine_run refuses it (it needs Z).
  *
- * Tasks whose gradient is exactly zero are left out of the imtl_g and
- * nash_mtl solves (alpha_i = 0): a masked task must not stop training.
+ * Methods with a state per shared parameter (combine_reserve first; t
+ * counts the calls since reset, from 1):
+ *   moco           (Fernando et al. 2023) h_i = L_i g_i / |g_i| (a zero
+ *                  g_i gives h_i = 0); the tracked gradients move toward
+ *                  them, y_i <- y_i - beta_t (y_i - h_i), beta_t =
+ *                  moco_beta / t^moco_beta_sigma (y starts at 0); the
+ *                  weights take one projected step, lambda <-
+ *                  Proj_simplex(lambda - gamma_t (Y Y^T + rho I) lambda)
+ *                  (the paper's projection; LibMTL takes a softmax of the
+ *                  same point), lambda starting at 1 / T; d = Y^T lambda.
+ *                  Needs the losses. Not in the span of G: alpha is the
+ *                  least-squares fit, d_out is required.
+ *   db_mtl         (Lin et al. 2023, dual-balancing) the log-loss
+ *                  gradients h_i = g_i / L_i feed a buffer b_i <- h_i +
+ *                  beta_t (b_i - h_i), beta_t = db_beta / t^db_beta_sigma
+ *                  (b starts at 0, as LibMTL's); d = sum_i (max_j |b_j|
+ *                  / |b_i|) b_i (a zero b_i adds nothing): every buffered
+ *                  gradient enters with the largest norm. Needs the
+ *                  losses; alpha as for moco; d_out is required.
+ *   excess_mtl     (He et al. 2024) an AdaGrad accumulator per task,
+ *                  A_i += g_i^2 (elementwise), gives the excess-risk
+ *                  estimate e_i = sum_p g_ip^2 / sqrt(A_ip + 1e-7); the
+ *                  first nonzero e_i of each task is its reference e0_i;
+ *                  from the call after it, w_i <- w_i exp(excess_step
+ *                  e_i / e0_i), renormalised to sum T (kept as
+ *                  log-weights, w = T softmax(log w), so a large ratio
+ *                  cannot overflow); alpha = w (in the span). The authors weight the whole loss (the heads
+ *                  too); here, as for every combiner, the heads keep
+ *                  their own unweighted gradient.
+ *
+ * Tasks whose gradient is exactly zero are left out of the imtl_g,
+ * config, fairgrad and nash_mtl solves (alpha_i = 0): a masked task must not stop training.
  */
 #ifndef MT_COMBINE_H
 #define MT_COMBINE_H
@@ -127,6 +219,16 @@ typedef enum {
     MT_COMBINE_NASH_MTL,
     MT_COMBINE_ALIGNED_MTL,
     MT_COMBINE_UPGRAD,
+    MT_COMBINE_DUALPROJ,
+    MT_COMBINE_CONFIG,
+    MT_COMBINE_FAIRGRAD,
+    MT_COMBINE_SDMGRAD,
+    MT_COMBINE_KRUM,
+    MT_COMBINE_TRIMMED_MEAN,
+    MT_COMBINE_MOCO,
+    MT_COMBINE_DB_MTL,
+    MT_COMBINE_EXCESS_MTL,
+    MT_COMBINE_GRADDROP_REP,
     MT_COMBINE_KIND_COUNT
 } mt_combine_kind;
 
@@ -147,6 +249,19 @@ typedef struct {
     int nash_max_iter;      /* Newton steps */
     double nash_tol;        /* max_i |alpha_i (M alpha)_i - 1| */
     double upgrad_reg;      /* added to the trace-normalised Gram */
+    int nash_update_every;  /* solve for alpha every k-th call, reuse it between */
+    double nash_max_norm;   /* > 0: |d| clipped to it (alpha scaled); 0 = off */
+    int nash_warm_start;    /* Newton starts from the last alpha */
+    double fairgrad_alpha;  /* the alpha of alpha-fairness (1 = Nash-MTL) */
+    double sdmgrad_lambda;  /* weight of the mean gradient */
+    int krum_f;             /* gradients assumed faulty */
+    int krum_m;             /* gradients averaged */
+    int trim;               /* trimmed_mean: values dropped at each end */
+    double moco_beta, moco_beta_sigma;   /* tracking rate beta / t^sigma */
+    double moco_gamma, moco_gamma_sigma; /* weight step gamma / t^sigma */
+    double moco_rho;                     /* ridge on Y Y^T */
+    double db_beta, db_beta_sigma;       /* DB-MTL's buffer rate beta / t^sigma */
+    double excess_step;                  /* ExcessMTL's robust step size */
     int rep_grad;           /* every combiner: the trainer hands it gradients of the
                                shared representation instead (its docs); unused here */
     uint64_t seed;          /* pcgrad/gradvac order, graddrop draws; default 0 */
@@ -167,15 +282,33 @@ void combine_free(mt_combiner *c);
 
 /* G (T, P) row-major, borrowed. losses (T) is needed (finite, > 0) only
  * by mgda/mgda_ub with loss or loss+ normalisation, else may be NULL.
- * d_out (P) receives the direction (may be NULL except for graddrop);
+ * d_out (P) receives the direction (may be NULL except for graddrop, trimmed_mean, moco and db_mtl);
  * alpha_out (T) the implied task weights (required). T must equal the T
  * given at creation; 1 <= P <= INT_MAX. Non-finite gradients are
  * MT_ERR_NUMERIC naming the task. On error the outputs are unspecified. */
 mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const float *losses, float *d_out,
                       float *alpha_out);
 
-/* Forgets the state a method carries between calls (GradVac's targets)
- * and restarts the random stream: a reset combiner behaves like a fresh
+/* graddrop_rep on G (T, B R) = the tasks' gradients of the shared
+ * representation Z (B, R) row-major (as the trainer's rep_grad pass gives
+ * them), Z borrowed; d_out (B R) and alpha_out (T) required. The combiner
+ * must be of kind graddrop_rep (MT_ERR_STATE otherwise). */
+mt_status combine_graddrop_rep(mt_combiner *c, const float *G, int T, int B, int R, const float *Z, float *d_out,
+                               float *alpha_out);
+
+/* Whether the method keeps a state per shared parameter (moco, db_mtl,
+ * excess_mtl): combine_run then needs combine_reserve first. */
+int combine_has_state(mt_combine_kind kind);
+
+/* Allocates that state for P columns (T P floats, freed by
+ * combine_free; a second call with another P replaces it). Methods
+ * without one ignore it. combine_run with a P other than the reserved
+ * one is MT_ERR_SHAPE for them. */
+mt_status combine_reserve(mt_combiner *c, size_t P);
+
+/* Forgets the state a method carries between calls (GradVac's targets,
+ * Nash-MTL's last alpha, MoCo's, DB-MTL's and ExcessMTL's state) and
+ * restarts the random stream: a reset combiner behaves like a fresh
  * one. */
 void combine_reset(mt_combiner *c);
 
@@ -192,7 +325,8 @@ double combine_gradvac_target(const mt_combiner *c, int i, int j);
  * trainer can feed it to relations.h without a second O(T^2 P) pass. */
 const double *combine_last_gram(const mt_combiner *c);
 
-/* Whether combine_run needs the losses with these parameters. */
+/* Whether combine_run needs the losses with these parameters (mgda with
+ * loss normalisation, moco, db_mtl). */
 int combine_needs_losses(mt_combine_kind kind, const mt_combine_params *prm);
 
 /* The registry's names ("sum", "mean", "mgda", ...) and its choices of

@@ -12,8 +12,12 @@
  *
  * Adding a method: an enum value in weighting.h or combine.h, its
  * parameters' members in the family's params struct, one entry in
- * methods.c, and its implementation. A parameter every combiner takes
- * (issue 14's rep_grad) is one line in COMBINER_COMMON in methods.c. */
+ * methods.c (and its LibMTL name in method_alias_table there, when it has
+ * one), and its implementation. A parameter every combiner takes
+ * (issue 14's rep_grad) is one line in COMBINER_COMMON in methods.c;
+ * the combiners that are always (mgda_ub, graddrop_rep) or never (moco,
+ * db_mtl, excess_mtl: a state per shared parameter) on the representation
+ * leave it out. */
 #ifndef MT_METHODS_H
 #define MT_METHODS_H
 
@@ -36,7 +40,13 @@ typedef struct {
 
 int method_count(void);
 const mt_method_info *method_at(int i); /* registry order: weighting, then combiners */
-const mt_method_info *method_find(const char *name); /* NULL if unknown */
+/* The method a script names: its name or one of its aliases (LibMTL's
+ * names: "EW", "UW", "PCGrad", "Nash_MTL", ...), case-insensitive, '-'
+ * read as '_'. NULL if unknown. */
+const mt_method_info *method_find(const char *name);
+/* The method's other names, ", "-separated ("EW"), "" when none; the docs
+ * tables and --list-methods show them. */
+void method_aliases(const mt_method_info *m, char *buf, size_t n);
 const mt_method_info *method_of_kind(mt_method_family f, int kind);
 const char *method_family_name(mt_method_family f); /* "weighting", "combiner" */
 

@@ -75,7 +75,7 @@ mt_status reg_taskw_bind(reg_taskw *w, const char *pattern, const mt_topo_spec *
                 return mt_fail(MT_ERR_ARG, "layer: tasks '%s' and '%s' share the parameter \"%s\"; "
                                            "the regulariser needs one weight per task",
                                s->task[u].name, task, pi->name);
-        int rows = pi->ndim >= 1 ? pi->shape[0] : 1;
+        int rows = pi->ndim >= 2 ? pi->shape[0] : 1; /* a vector is one row */
         if (rows < 1 || pi->size % (size_t)rows != 0 || pi->size == 0)
             return mt_fail(MT_ERR_ARG, "layer: parameter \"%s\" has no usable shape", pi->name);
         int F = (int)(pi->size / (size_t)rows);

@@ -50,8 +50,8 @@ mt_node topo_cols_dense_act(mt_graph *g, const mt_topo_spec *s, mt_node h, mt_no
     char nm[MT_PARAM_NAME];
     mt_node z = graph_dense(g, h, w);
     snprintf(nm, sizeof nm, "%s.bias", prefix);
-    mt_node b = graph_param(g, nm, 1, graph_cols(g, z) > 0 ? graph_cols(g, z) : 1, (mt_init){MT_INIT_ZEROS, 0, 0},
-                            group, 0);
+    mt_node b = graph_param_vec(g, nm, graph_cols(g, z) > 0 ? graph_cols(g, z) : 1, (mt_init){MT_INIT_ZEROS, 0, 0},
+                                group, 0);
     return topo_hidden_tail(g, s, graph_bias(g, z, b), prefix, group);
 }
 

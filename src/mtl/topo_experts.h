@@ -23,6 +23,22 @@
  * the last batch. With one expert the gate is exactly 1 and MMoE is the
  * shared-bottom network (hard sharing with trunk = expert).
  *
+ * ---- dselect_k (Hazimeh et al., NeurIPS 2021) -----------------------------
+ * The experts of mmoe (`experts` a power of two, E = 2^m), and per task a
+ * DSelect-k gate of `k` (2) selectors computed from the same input:
+ * selector i has m codes z_i = gate.<task>.z rows and a logit from
+ * gate.<task>.alpha; with the cubic smooth step S of width `gamma` (1),
+ * r_i(e) = prod_j (bit j of e ? S(z_ij) : 1 - S(z_ij)) and the gate is
+ * sum_i softmax(alpha)_i r_i(e), a distribution over the experts that puts
+ * weight on at most k of them once every |z_ij| >= gamma / 2. With z = 0
+ * every selector is uniform (S(0) = 1/2) and the gate is 1/E: the model
+ * is MMoE with uniform gates. (The paper's entropy regulariser that
+ * pushes the selectors to binary is not included.)
+ *   expert.<e>.<l>.weight/.bias        shared (group 0), as mmoe
+ *   gate.<task>.z.weight/.bias         task t (group 1+t), (k m, in)
+ *   gate.<task>.alpha.weight/.bias     task t (group 1+t), (k, in)
+ * out->shared as mmoe. Published: "expert usage", as mmoe.
+ *
  * ---- cgc, ple (Tang et al., RecSys 2020) --------------------------------
  * Each level k has `task_experts` (1) experts per task (task t's only,
  * group 1+t) and `shared_experts` (1) shared experts (group 0), all MLPs
@@ -118,7 +134,7 @@
 
 #include "mtl/topology.h"
 
-extern const mt_topo_class topo_class_mmoe, topo_class_omoe, topo_class_cgc, topo_class_ple;
+extern const mt_topo_class topo_class_mmoe, topo_class_omoe, topo_class_cgc, topo_class_ple, topo_class_dselect_k;
 extern const mt_topo_class topo_class_fafs, topo_class_drn;
 
 /* The DRN closed-form update from the Gram matrix gram = W^T W (T x T,

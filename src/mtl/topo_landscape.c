@@ -174,7 +174,7 @@ static mt_status ls_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_
     S->d = ls_dim(s);
     S->offset = tparam_num(&s->params, ls_params, "offset");
     ls_start(s, S->d, S->start);
-    S->x = graph_param(g, "landscape.x", 1, S->d, (mt_init){MT_INIT_ZEROS, 0, 0}, 0, 0);
+    S->x = graph_param_vec(g, "landscape.x", S->d, (mt_init){MT_INIT_ZEROS, 0, 0}, 0, 0);
     for (int k = 0; k < 2; k++) {
         char kind[32];
         snprintf(kind, sizeof kind, "landscape.f%d", k + 1);

@@ -1,6 +1,8 @@
 /* topo_moe.c - mixtures of experts with per-task gates: MMoE and OMoE
- * (Ma et al., KDD 2018), CGC and PLE (Tang et al., RecSys 2020). The
+ * (Ma et al., KDD 2018), DSelect-k (Hazimeh et al., NeurIPS 2021), CGC
+ * and PLE (Tang et al., RecSys 2020). The
  * parameter names and published matrices are in topo_experts.h. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "core/mem.h"
@@ -9,7 +11,13 @@
 #define MOE_MAXEXP 64    /* experts at one level (all tasks' plus shared) */
 #define MOE_MAXLEVELS 8
 
-typedef enum { MOE_MMOE, MOE_OMOE, MOE_PLE } moe_kind;
+typedef enum { MOE_MMOE, MOE_OMOE, MOE_PLE, MOE_DSELECT } moe_kind;
+
+/* DSelect-k's gate (Hazimeh et al. 2021): k selectors over E = 2^m experts. */
+typedef struct {
+    int E, m, k;
+    float gamma; /* width of the smooth step */
+} dselect_cfg;
 
 /* What publish needs: the gate softmax nodes of every level. */
 typedef struct {
@@ -19,10 +27,20 @@ typedef struct {
     mt_node gate[MOE_MAXLEVELS][MT_MAX_TASKS]; /* (B, m_t + m_s) or (B, E) */
     mt_node sgate[MOE_MAXLEVELS];              /* (B, T m_t + m_s), PLE levels < last */
     double *buf;                               /* (T, MOE_MAXEXP) publish scratch */
+    dselect_cfg dsel;                          /* dselect_k: the custom gate's ud */
 } moe_state;
 
 static const mt_tparam_def mmoe_params[] = {
     {"experts", MT_TP_INT, 4, 1, MOE_MAXEXP, NULL, "number of experts"},
+    {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)", .flags = MT_TPF_DERIVED},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const mt_tparam_def dselect_params[] = {
+    {"experts", MT_TP_INT, 4, 2, MOE_MAXEXP, NULL, "number of experts (a power of two: each selector picks one by "
+     "its binary code)"},
+    {"k", MT_TP_INT, 2, 1, 16, NULL, "selectors per gate: at most k experts get weight once the gate is binary"},
+    {"gamma", MT_TP_NUMBER, 1.0, 1e-3, 1e3, NULL, "width of the smooth step: |z| >= gamma / 2 is exactly 0 or 1"},
     {"expert", MT_TP_INTS, 0, 1, 1 << 20, NULL, "each expert's layer sizes (default: trunk)", .flags = MT_TPF_DERIVED},
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -59,6 +77,7 @@ static const mt_tparam_def *moe_defs(const mt_topo_spec *s)
 {
     return strcmp(s->type, "mmoe") == 0 || strcmp(s->type, "omoe") == 0 ? mmoe_params
            : strcmp(s->type, "cgc") == 0                              ? cgc_params
+           : strcmp(s->type, "dselect_k") == 0                        ? dselect_params
                                                                       : ple_params;
 }
 
@@ -77,6 +96,12 @@ static mt_status moe_validate(const mt_topo_spec *s)
         if (s->task[t].attach != 0)
             return mt_fail(MT_ERR_ARG, "tasks[%d].attach: %s heads sit on their gate's mixture; attach is not supported",
                            t + 1, s->type);
+    if (strcmp(s->type, "dselect_k") == 0) {
+        int E = (int)tparam_num(&s->params, dselect_params, "experts");
+        if (E & (E - 1))
+            return mt_fail(MT_ERR_ARG, "topology.experts: dselect_k needs a power of two (each selector addresses "
+                           "an expert by its binary code), got %d", E);
+    }
     if (strcmp(s->type, "cgc") == 0 || strcmp(s->type, "ple") == 0) {
         const mt_tparam_def *d = moe_defs(s);
         int mt = (int)tparam_num(&s->params, d, "task_experts");
@@ -138,6 +163,137 @@ static void moe_free(void *state)
     if (!st) return;
     mt_free(st->buf);
     mt_free(st);
+}
+
+/* ---- DSelect-k's gate -------------------------------------------------
+ * Per row: selector i has codes z_i (m) and a logit a_i; w = softmax(a);
+ * S the cubic smooth step of width gamma (0 below -gamma/2, 1 above
+ * gamma/2, -2 t^3 / gamma^3 + 3 t / (2 gamma) + 1/2 between);
+ * r_i(e) = prod_j (bit j of e ? S(z_ij) : 1 - S(z_ij)), which sums to 1
+ * over the experts e; gate(e) = sum_i w_i r_i(e). */
+static float dsel_step(float t, float gm, float *deriv)
+{
+    if (t <= -0.5f * gm) {
+        *deriv = 0.0f;
+        return 0.0f;
+    }
+    if (t >= 0.5f * gm) {
+        *deriv = 0.0f;
+        return 1.0f;
+    }
+    float g3 = gm * gm * gm;
+    *deriv = -6.0f * t * t / g3 + 1.5f / gm;
+    return -2.0f * t * t * t / g3 + 1.5f * t / gm + 0.5f;
+}
+
+static void dsel_fwd(void *ud, const float *const *in, const int *in_rows, const int *in_cols, int n_in, float *out,
+                     int out_rows, int out_cols)
+{
+    (void)in_rows;
+    (void)in_cols;
+    (void)n_in;
+    const dselect_cfg *c = ud;
+    int E = c->E, m = c->m, k = c->k;
+    for (int b = 0; b < out_rows; b++) {
+        const float *z = in[0] + (size_t)b * k * m, *a = in[1] + (size_t)b * k;
+        float *o = out + (size_t)b * out_cols, S[16 * 6], w[16], d;
+        float mx = a[0], sum = 0.0f;
+        for (int i = 1; i < k; i++) mx = a[i] > mx ? a[i] : mx;
+        for (int i = 0; i < k; i++) sum += w[i] = expf(a[i] - mx);
+        for (int i = 0; i < k; i++) w[i] /= sum;
+        for (int q = 0; q < k * m; q++) S[q] = dsel_step(z[q], c->gamma, &d);
+        for (int e = 0; e < E; e++) {
+            float g = 0.0f;
+            for (int i = 0; i < k; i++) {
+                float r = 1.0f;
+                for (int j = 0; j < m; j++) r *= (e >> j & 1) ? S[i * m + j] : 1.0f - S[i * m + j];
+                g += w[i] * r;
+            }
+            o[e] = g;
+        }
+    }
+}
+
+/* d gate(e) / d a_i = w_i (r_i(e) - gate(e));
+ * d gate(e) / d z_ij = w_i (+-) S'(z_ij) prod_{l != j} (S or 1 - S). */
+static void dsel_bwd(void *ud, const float *const *in, const int *in_rows, const int *in_cols, int n_in,
+                     const float *out, const float *dout, int out_rows, int out_cols, float *const *din)
+{
+    (void)in_rows;
+    (void)in_cols;
+    (void)n_in;
+    const dselect_cfg *c = ud;
+    int E = c->E, m = c->m, k = c->k;
+    for (int b = 0; b < out_rows; b++) {
+        const float *z = in[0] + (size_t)b * k * m, *a = in[1] + (size_t)b * k;
+        const float *go = dout + (size_t)b * out_cols, *o = out + (size_t)b * out_cols;
+        float S[16 * 6], dS[16 * 6], w[16];
+        float mx = a[0], sum = 0.0f;
+        for (int i = 1; i < k; i++) mx = a[i] > mx ? a[i] : mx;
+        for (int i = 0; i < k; i++) sum += w[i] = expf(a[i] - mx);
+        for (int i = 0; i < k; i++) w[i] /= sum;
+        for (int q = 0; q < k * m; q++) S[q] = dsel_step(z[q], c->gamma, &dS[q]);
+        for (int i = 0; i < k; i++) {
+            double da = 0.0, dz[6] = {0};
+            for (int e = 0; e < E; e++) {
+                double r = 1.0;
+                for (int j = 0; j < m; j++) r *= (e >> j & 1) ? S[i * m + j] : 1.0f - S[i * m + j];
+                da += go[e] * w[i] * (r - o[e]);
+                for (int j = 0; j < m; j++) {
+                    double rest = 1.0;
+                    for (int l = 0; l < m; l++)
+                        if (l != j) rest *= (e >> l & 1) ? S[i * m + l] : 1.0f - S[i * m + l];
+                    dz[j] += go[e] * w[i] * ((e >> j & 1) ? 1.0 : -1.0) * dS[i * m + j] * rest;
+                }
+            }
+            if (din[1]) din[1][(size_t)b * k + i] += (float)da;
+            if (din[0])
+                for (int j = 0; j < m; j++) din[0][(size_t)b * k * m + i * m + j] += (float)dz[j];
+        }
+    }
+}
+
+/* DSelect-k: the experts as for MMoE, and per task a gate of k selectors,
+ * "gate.<task>.z" (k m, in) and "gate.<task>.alpha" (k, in), computed
+ * from the same input. */
+static mt_status dselect_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, int in_h, int in_w,
+                               mt_topo_built *out)
+{
+    (void)in_h;
+    (void)in_w;
+    char nm[MT_PARAM_NAME];
+    int sizes[MT_TOPO_MAXLAYERS];
+    int ns = moe_sizes(s, sizes);
+    int E = (int)tparam_num(&s->params, dselect_params, "experts");
+    int k = (int)tparam_num(&s->params, dselect_params, "k"), m = 0;
+    while ((1 << m) < E) m++;
+    moe_state *st = moe_state_new(MOE_DSELECT, s->ntasks, 1);
+    if (!st) return MT_ERR_NOMEM;
+    st->m_shared = E;
+    st->dsel = (dselect_cfg){.E = E, .m = m, .k = k, .gamma = (float)tparam_num(&s->params, dselect_params, "gamma")};
+    out->state = st;
+    mt_node sw = MT_NONE;
+    mt_node h = topo_front(g, s, x, in_c, "conv", 0, &sw);
+    mt_node z[MOE_MAXEXP];
+    for (int e = 0; e < E; e++) {
+        snprintf(nm, sizeof nm, "expert.%d", e);
+        z[e] = moe_expert(g, s, h, sizes, ns, nm, 0, e == 0 ? &sw : NULL);
+    }
+    mt_node Z = graph_concat(g, z, E);
+    int d = sizes[ns - 1];
+    for (int e = 0; e < E; e++) z[e] = graph_slice_cols(g, Z, e * d, d);
+    for (int t = 0; t < s->ntasks; t++) {
+        mt_node in[2];
+        snprintf(nm, sizeof nm, "gate.%s.z", s->task[t].name);
+        in[0] = graph_linear(g, h, k * m, nm, 1 + t);
+        snprintf(nm, sizeof nm, "gate.%s.alpha", s->task[t].name);
+        in[1] = graph_linear(g, h, k, nm, 1 + t);
+        st->gate[0][t] = graph_custom(g, "dselect_gate", in, 2, MT_ROWS_BATCHED, E, dsel_fwd, dsel_bwd, &st->dsel);
+        out->out[t] = topo_head(g, s, t, graph_gate(g, z, E, st->gate[0][t]));
+    }
+    out->shared = Z;
+    out->shared_weight = sw == MT_NONE ? -1 : sw;
+    return MT_OK;
 }
 
 /* MMoE and OMoE. The experts' outputs go through one concatenation Z so
@@ -333,15 +489,19 @@ static size_t mmoe_describe(const mt_topo_spec *s, int in_dim, char *buf, size_t
 {
     size_t w = 0;
     char layers[160];
-    int E = (int)tparam_num(&s->params, mmoe_params, "experts");
-    int omoe = strcmp(s->type, "omoe") == 0;
+    int E = (int)tparam_num(&s->params, moe_defs(s), "experts");
+    int omoe = strcmp(s->type, "omoe") == 0, dsel = strcmp(s->type, "dselect_k") == 0;
     moe_layers_text(s, layers, sizeof layers);
     if (n) buf[0] = '\0';
-    OUT("%s mixture of experts (%s), %d experts\n", omoe ? "one-gate" : "multi-gate", topo_act_name(s->act), E);
+    OUT("%s mixture of experts (%s), %d experts\n", omoe ? "one-gate" : dsel ? "DSelect-k" : "multi-gate",
+        topo_act_name(s->act), E);
     OUT("input %d\n", in_dim);
     for (int i = 0; i < s->nconv; i++) OUT("  | conv 5x5 -> %d ch, pool 2   [shared]\n", s->conv[i]);
     OUT("  | experts x%d: %s   [shared]\n", E, layers);
     if (omoe) OUT("  | one softmax gate over %d experts   [shared]\n", E);
+    else if (dsel)
+        OUT("  | a DSelect-k gate per task: %d selectors over %d experts   [task]\n",
+            (int)tparam_num(&s->params, dselect_params, "k"), E);
     else OUT("  | a softmax gate per task over %d experts   [task]\n", E);
     return moe_heads_text(s, omoe ? "mixture" : "own gate's mixture", buf, n, w);
 }
@@ -385,6 +545,16 @@ const mt_topo_class topo_class_omoe = {
     .params = mmoe_params,
     .validate = moe_validate,
     .build = omoe_build,
+    .describe = mmoe_describe,
+    .hooks = {.publish = moe_publish, .free = moe_free},
+};
+
+const mt_topo_class topo_class_dselect_k = {
+    .name = "dselect_k",
+    .summary = "mixture of experts with DSelect-k gates: k differentiable selectors per task (Hazimeh et al. 2021)",
+    .params = dselect_params,
+    .validate = moe_validate,
+    .build = dselect_build,
     .describe = mmoe_describe,
     .hooks = {.publish = moe_publish, .free = moe_free},
 };

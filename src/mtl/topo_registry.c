@@ -6,11 +6,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "core/strutil.h"
 #include "topology.h"
 
 extern const mt_topo_class topo_class_hard, topo_class_soft, topo_class_cross_stitch, topo_class_sluice,
-    topo_class_jmt, topo_class_tensor, topo_class_mmoe, topo_class_omoe, topo_class_cgc, topo_class_ple,
-    topo_class_fafs, topo_class_drn, topo_class_landscape, topo_class_krr, topo_class_gp, topo_class_hier_bayes;
+    topo_class_jmt, topo_class_tensor, topo_class_mmoe, topo_class_omoe, topo_class_cgc, topo_class_ple, topo_class_dselect_k,
+    topo_class_fafs, topo_class_drn, topo_class_mtan, topo_class_landscape, topo_class_krr, topo_class_gp, topo_class_hier_bayes;
 extern const mt_reg_class reg_class_block_sparse, reg_class_mean_reg, reg_class_cluster, reg_class_task_cov;
 
 static const mt_topo_class *const topo_classes[] = {
@@ -20,10 +21,12 @@ static const mt_topo_class *const topo_classes[] = {
     &topo_class_sluice,       /* topo_sluice.c: 6.8 */
     &topo_class_jmt,          /* topo_jmt.c: 6.5 */
     &topo_class_tensor,       /* topo_tensor.c: 6.7 */
+    &topo_class_mtan,         /* topo_mtan.c: Liu et al. 2019 */
     &topo_class_mmoe,         /* topo_moe.c: Ma et al. 2018 */
     &topo_class_omoe,
     &topo_class_cgc,          /* topo_moe.c: Tang et al. 2020 */
     &topo_class_ple,
+    &topo_class_dselect_k,    /* topo_moe.c: Hazimeh et al. 2021 */
     &topo_class_fafs,         /* topo_fafs.c: 6.2 */
     &topo_class_drn,          /* topo_drn.c: 6.1 */
     &topo_class_landscape,    /* topo_landscape.c: two-objective toys */
@@ -47,10 +50,36 @@ const mt_topo_class *topo_class_at(int i) { return i >= 0 && i < NTOPO ? topo_cl
 int reg_class_count(void) { return NREG; }
 const mt_reg_class *reg_class_at(int i) { return i >= 0 && i < NREG ? reg_classes[i] : NULL; }
 
+/* Other names a topology answers to: LibMTL's architecture names (the
+ * class names of its LibMTL/architecture folder) and common ones. Matched
+ * like the names: case-insensitive, '-' as '_'. */
+static const struct {
+    const char *alias, *name;
+} topo_alias_table[] = {
+    {"HPS", "hard"}, {"Cross_stitch", "cross_stitch"}, {"MMoE", "mmoe"}, {"CGC", "cgc"}, {"PLE", "ple"},
+};
+#define NTALIASES ((int)(sizeof topo_alias_table / sizeof topo_alias_table[0]))
+
+void topo_aliases(const char *name, char *buf, size_t n)
+{
+    size_t w = 0;
+    if (n) buf[0] = '\0';
+    for (int i = 0; i < NTALIASES && w + 1 < n; i++) {
+        if (strcmp(topo_alias_table[i].name, name) != 0) continue;
+        int r = snprintf(buf + w, n - w, "%s%s", w ? ", " : "", topo_alias_table[i].alias);
+        if (r > 0) w += (size_t)r < n - w ? (size_t)r : n - w - 1;
+    }
+}
+
 const mt_topo_class *topo_find(const char *name)
 {
+    if (!name) return NULL;
     for (int i = 0; i < NTOPO; i++)
         if (strcmp(topo_classes[i]->name, name) == 0) return topo_classes[i];
+    for (int i = 0; i < NTOPO; i++)
+        if (mt_name_eq(topo_classes[i]->name, name)) return topo_classes[i];
+    for (int i = 0; i < NTALIASES; i++)
+        if (mt_name_eq(topo_alias_table[i].alias, name)) return topo_find(topo_alias_table[i].name);
     return NULL;
 }
 
@@ -93,7 +122,10 @@ size_t topo_markdown(char *buf, size_t n)
         const char *name = i < NTOPO ? topo_classes[i]->name : reg_classes[i - NTOPO]->name;
         const char *sum = i < NTOPO ? topo_classes[i]->summary : reg_classes[i - NTOPO]->summary;
         const mt_tparam_def *defs = i < NTOPO ? topo_classes[i]->params : reg_classes[i - NTOPO]->params;
-        tparam_md_printf(&o, "| `mtl.%s.%s` | ", i < NTOPO ? "share" : "reg", name);
+        char al[96] = "";
+        if (i < NTOPO) topo_aliases(name, al, sizeof al);
+        tparam_md_printf(&o, "| `mtl.%s.%s`%s%s%s | ", i < NTOPO ? "share" : "reg", name, al[0] ? " (" : "", al,
+                         al[0] ? ")" : "");
         tparam_md_defaults(&o, defs);
         tparam_md_printf(&o, " | ");
         tparam_md_text(&o, sum);

@@ -100,7 +100,7 @@ static mt_status sluice_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int
     }
     for (int t = 0; t < T; t++) {
         snprintf(nm, sizeof nm, "sluice.beta.%s", s->task[t].name);
-        Z->beta[t] = graph_param(g, nm, 1, L, (mt_init){MT_INIT_CONST, 1.0f / (float)L, 0}, 1 + t, 0);
+        Z->beta[t] = graph_param_vec(g, nm, L, (mt_init){MT_INIT_CONST, 1.0f / (float)L, 0}, 1 + t, 0);
         mt_node xs[MT_TOPO_MAXLAYERS];
         for (int l = 0; l < L; l++) xs[l] = mixed[l][t];
         out->out[t] = topo_head(g, s, t, graph_lincomb(g, xs, L, Z->beta[t], 0, 0));

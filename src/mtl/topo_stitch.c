@@ -102,7 +102,7 @@ static mt_status stitch_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int
             for (int i = 0; i < T; i++) {
                 for (int j = 0; j < T; j++) {
                     snprintf(nm, sizeof nm, "stitch.%d.alpha.%s.%s", l, s->task[i].name, s->task[j].name);
-                    S->alpha[l][i * T + j] = graph_param(g, nm, 1, s->trunk[l],
+                    S->alpha[l][i * T + j] = graph_param_vec(g, nm, s->trunk[l],
                                                          (mt_init){MT_INIT_CONST, i == j ? diag : off, 0}, 0, 0);
                 }
                 nh[i] = stitch_unit_mix(g, h, T, zeros, &S->alpha[l][i * T]);

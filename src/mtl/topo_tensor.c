@@ -69,7 +69,7 @@ static void tensor_tucker(mt_graph *g, const mt_topo_spec *s, int l, int in, int
     for (int c = 0; c < r[2]; c++) slices[c] = graph_slice_cols(g, core, c * r[1], r[1]);
     for (int t = 0; t < s->ntasks; t++) {
         snprintf(nm, sizeof nm, "tensor.%d.u3.%s", l, s->task[t].name);
-        mt_node u3 = graph_param(g, nm, 1, r[2], tensor_normal(1.0 / r[2]), 1 + t, 1);
+        mt_node u3 = graph_param_vec(g, nm, r[2], tensor_normal(1.0 / r[2]), 1 + t, 1);
         mt_node m = graph_lincomb(g, slices, r[2], u3, 0, 0);
         w[t] = graph_matmul(g, u2, graph_matmul(g, u1, m, 0, 0), 0, 1);
     }
@@ -88,7 +88,7 @@ static void tensor_tt(mt_graph *g, const mt_topo_spec *s, int l, int in, int out
     for (int c = 0; c < r[1]; c++) slices[c] = graph_slice_cols(g, g2, c * out, out);
     for (int t = 0; t < s->ntasks; t++) {
         snprintf(nm, sizeof nm, "tensor.%d.g3.%s", l, s->task[t].name);
-        mt_node g3 = graph_param(g, nm, 1, r[1], tensor_normal(1.0 / r[1]), 1 + t, 1);
+        mt_node g3 = graph_param_vec(g, nm, r[1], tensor_normal(1.0 / r[1]), 1 + t, 1);
         mt_node m = graph_lincomb(g, slices, r[1], g3, 0, 0);
         w[t] = graph_matmul(g, m, g1, 1, 1);
     }

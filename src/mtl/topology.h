@@ -159,7 +159,11 @@ struct mt_reg_class {
 /* ---- registry and helpers -------------------------------------------------- */
 
 void topo_spec_default(mt_topo_spec *s);
-const mt_topo_class *topo_find(const char *name); /* NULL if unknown */
+/* The class a script names: its name or an alias (LibMTL's "HPS", "MMoE",
+ * "CGC", "PLE", ...), case-insensitive, '-' read as '_'. NULL if unknown. */
+const mt_topo_class *topo_find(const char *name);
+/* The topology's other names, ", "-separated, "" when none (docs tables). */
+void topo_aliases(const char *name, char *buf, size_t n);
 int topo_class_count(void);
 const mt_topo_class *topo_class_at(int i);
 const mt_reg_class *reg_find(const char *name);

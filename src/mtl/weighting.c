@@ -27,6 +27,7 @@ struct mt_weighting {
     double *z;        /* (T) scratch: FAMO's softmax, RLW's draws */
     int prepared;     /* prepare called since the last update */
     int famo_pending; /* a deferred FAMO update waits for L(t+1) */
+    long nprep;       /* STCH: prepares since reset */
     mt_rng rng;
 };
 
@@ -61,7 +62,8 @@ int weighting_uses_losses_after(mt_weighting_kind kind) { return kind == MT_WEIG
 
 static int needs_positive_losses(mt_weighting_kind k)
 {
-    return k == MT_WEIGHT_GRADNORM || k == MT_WEIGHT_DWA || k == MT_WEIGHT_SCALE_INV || k == MT_WEIGHT_FAMO;
+    return k == MT_WEIGHT_GRADNORM || k == MT_WEIGHT_DWA || k == MT_WEIGHT_SCALE_INV || k == MT_WEIGHT_FAMO ||
+           k == MT_WEIGHT_GLS || k == MT_WEIGHT_STCH;
 }
 
 static mt_status check_vector(const char *what, const float *x, int T, int positive, mt_weighting_kind kind)
@@ -84,7 +86,8 @@ static void state_weights(mt_weighting *w)
         switch (w->kind) {
         case MT_WEIGHT_STATIC: w->w[i] = w->static_w[i]; break;
         case MT_WEIGHT_UNCERTAINTY: w->w[i] = (float)(w->c[i] * exp(-w->learned[i])); break;
-        case MT_WEIGHT_GRADNORM: w->w[i] = (float)w->learned[i]; break;
+        case MT_WEIGHT_GRADNORM:
+        case MT_WEIGHT_AUTO_LAMBDA: w->w[i] = (float)w->learned[i]; break;
         case MT_WEIGHT_IMTL_L: w->w[i] = (float)exp(w->learned[i]); break;
         default: w->w[i] = 1.0f; break;
         }
@@ -95,7 +98,7 @@ void weighting_reset(mt_weighting *w)
 {
     int T = w->T;
     for (int i = 0; i < T; i++) {
-        w->learned[i] = w->kind == MT_WEIGHT_GRADNORM ? 1.0 : 0.0;
+        w->learned[i] = w->kind == MT_WEIGHT_GRADNORM || w->kind == MT_WEIGHT_AUTO_LAMBDA ? 1.0 : 0.0;
         w->m[i] = w->v[i] = 0.0;
         w->loss[i] = w->loss0[i] = 0.0;
         w->hist[i] = w->hist[T + i] = 0.0;
@@ -105,6 +108,7 @@ void weighting_reset(mt_weighting *w)
     w->nwin = 0;
     w->prepared = 0;
     w->famo_pending = 0;
+    w->nprep = 0;
     mt_rng_init(&w->rng, w->prm.seed, 0x726c77 /* "rlw" */);
     state_weights(w);
 }
@@ -182,7 +186,8 @@ const double *weighting_learned(const mt_weighting *w)
     case MT_WEIGHT_UNCERTAINTY:
     case MT_WEIGHT_IMTL_L:
     case MT_WEIGHT_FAMO:
-    case MT_WEIGHT_GRADNORM: return w->learned;
+    case MT_WEIGHT_GRADNORM:
+    case MT_WEIGHT_AUTO_LAMBDA: return w->learned;
     default: return NULL;
     }
 }
@@ -217,7 +222,7 @@ mt_status weighting_switch(mt_weighting *w, mt_weighting_kind kind)
 /* One step of the method's own optimiser on `learned` with gradient g. */
 static void opt_step(mt_weighting *w, const double *g)
 {
-    double lr = w->prm.lr;
+    double lr = w->kind == MT_WEIGHT_AUTO_LAMBDA ? w->prm.al_lr : w->prm.lr;
     if (w->prm.opt == MT_WOPT_SGD) {
         for (int i = 0; i < w->T; i++) w->learned[i] -= lr * g[i];
         return;
@@ -282,6 +287,32 @@ static void softmax_weights(float *out, const double *x, int T, double temp)
     for (int i = 0; i < T; i++) out[i] = (float)(T * exp(x[i] / temp - mx) / s);
 }
 
+/* STCH: warm-up (sum of logs, losses averaged into the nadir z in
+ * loss0), then w_i = T softmax(r / mu)_i / L_i, r_i = log(L_i / z_i). */
+static void stch_weights(mt_weighting *w)
+{
+    int T = w->T;
+    long k = w->nprep++;
+    if (k < w->prm.stch_warmup) {
+        for (int i = 0; i < T; i++) {
+            w->loss0[i] += (w->loss[i] - w->loss0[i]) / (double)(k + 1); /* running mean */
+            w->w[i] = (float)(1.0 / w->loss[i]);
+        }
+        return;
+    }
+    if (!w->have_loss0) {
+        if (w->prm.stch_warmup == 0) memcpy(w->loss0, w->loss, sizeof *w->loss * (size_t)T);
+        w->have_loss0 = 1;
+    }
+    double mu = w->prm.stch_mu, mx = -INFINITY, s = 0.0;
+    for (int i = 0; i < T; i++) {
+        w->z[i] = log(w->loss[i] / w->loss0[i]) / mu;
+        if (w->z[i] > mx) mx = w->z[i];
+    }
+    for (int i = 0; i < T; i++) s += exp(w->z[i] - mx);
+    for (int i = 0; i < T; i++) w->w[i] = (float)(T * exp(w->z[i] - mx) / s / w->loss[i]);
+}
+
 mt_status weighting_prepare(mt_weighting *w, const float *losses)
 {
     mt_status st = check_vector("losses", losses, w->T, needs_positive_losses(w->kind), w->kind);
@@ -303,7 +334,17 @@ mt_status weighting_prepare(mt_weighting *w, const float *losses)
     case MT_WEIGHT_RLW:
         for (int i = 0; i < T; i++) w->z[i] = mt_rng_normal(&w->rng);
         softmax_weights(w->w, w->z, T, 1.0);
+        if (w->prm.rlw_total == 1)
+            for (int i = 0; i < T; i++) w->w[i] /= (float)T;
         break;
+    case MT_WEIGHT_GLS: {
+        double lg = 0.0;
+        for (int i = 0; i < T; i++) lg += log(w->loss[i]);
+        double gm = exp(lg / T);
+        for (int i = 0; i < T; i++) w->w[i] = (float)(gm / (T * w->loss[i]));
+        break;
+    }
+    case MT_WEIGHT_STCH: stch_weights(w); break;
     case MT_WEIGHT_SCALE_INV:
         for (int i = 0; i < T; i++) w->w[i] = (float)(1.0 / w->loss[i]);
         break;
@@ -381,6 +422,20 @@ mt_status weighting_update(mt_weighting *w, const float *grad_norms, const float
     if (w->kind == MT_WEIGHT_UNCERTAINTY || w->kind == MT_WEIGHT_IMTL_L || w->kind == MT_WEIGHT_GRADNORM)
         state_weights(w);
     w->prepared = 0;
+    return MT_OK;
+}
+
+int weighting_needs_lookahead(mt_weighting_kind kind) { return kind == MT_WEIGHT_AUTO_LAMBDA; }
+
+mt_status weighting_meta_step(mt_weighting *w, const double *grad)
+{
+    if (w->kind != MT_WEIGHT_AUTO_LAMBDA)
+        return mt_fail(MT_ERR_STATE, "weighting %s: weighting_meta_step is auto_lambda's", weighting_kind_name(w->kind));
+    for (int i = 0; i < w->T; i++)
+        if (!isfinite(grad[i]))
+            return mt_fail(MT_ERR_NUMERIC, "weighting auto_lambda: the hypergradient of task %d is %g", i, grad[i]);
+    opt_step(w, grad);
+    state_weights(w);
     return MT_OK;
 }
 

@@ -37,7 +37,29 @@
  *                r_i = Lbar_i(k-1) / Lbar_i(k-2) over the last two
  *                windows; w = 1 until two windows have ended.
  *   rlw          (Lin et al. 2021) w = T softmax(z), z ~ N(0, I) drawn at
- *                every prepare from the seeded stream.
+ *                every prepare from the seeded stream; rlw_total 1
+ *                gives softmax(z) (sum 1, as LibMTL), the same draws.
+ *   gls          (Chennupati et al. 2019, geometric loss strategy) total =
+ *                (prod_i L_i)^(1/T), so w_i = (prod_j L_j)^(1/T) / (T L_i)
+ *                (the exact gradient: LibMTL's scale; scale_inv is the
+ *                same direction up to this factor).
+ *   stch         (Lin et al. 2024, smooth Tchebycheff) for the first
+ *                stch_warmup steps the total is sum_i log L_i (w_i =
+ *                1 / L_i) and the losses are averaged into the nadir
+ *                point z (with no warm-up, z = the first step's losses);
+ *                then total = T mu log sum_i exp(log(L_i / z_i) / mu),
+ *                so w_i = T softmax(r / mu)_i / L_i with r_i =
+ *                log(L_i / z_i), mu = stch_mu (LibMTL's form, whose
+ *                warm-up counts epochs). Small mu weights the worst
+ *                relative loss alone.
+ *   auto_lambda  (Liu, James, Davison & Johns 2022) learned weights lambda
+ *                (start 1), w = lambda. The trainer computes the
+ *                hypergradient of the primary (non-auxiliary) tasks'
+ *                validation loss after a virtual SGD step,
+ *                d/d lambda_i L_val(theta - a sum_j lambda_j grad L_j) =
+ *                -a grad L_i(theta) . grad L_val(theta'), and hands it to
+ *                weighting_meta_step, which takes one optimiser step on
+ *                lambda (learning rate al_lr) before the step's backward.
  *   scale_inv    total = sum_i log L_i, whose gradient is
  *                sum_i grad L_i / L_i: w_i = 1 / L_i (losses must be > 0).
  *   imtl_l       (Liu et al. 2021) learned s_i; total = sum_i e^{s_i} L_i
@@ -70,6 +92,9 @@ typedef enum {
     MT_WEIGHT_SCALE_INV,
     MT_WEIGHT_IMTL_L,
     MT_WEIGHT_FAMO,
+    MT_WEIGHT_GLS,
+    MT_WEIGHT_STCH,
+    MT_WEIGHT_AUTO_LAMBDA,
     MT_WEIGHT_KIND_COUNT
 } mt_weighting_kind;
 
@@ -95,6 +120,10 @@ typedef struct {
     int dwa_window;        /* steps per window, 0 = an epoch: when the caller
                               calls weighting_window_end */
     double famo_gamma;     /* weight decay on FAMO's logits */
+    int rlw_total;         /* RLW: weights sum to T (0) or to 1 (1, LibMTL) */
+    double stch_mu;        /* STCH's smoothing */
+    int stch_warmup;       /* STCH: steps of sum-of-logs before the nadir is fixed */
+    double al_lr;          /* Auto-Lambda: learning rate of the weights */
     uint64_t seed;         /* RLW's random stream; default 0 */
 } mt_weighting_params;
 
@@ -140,6 +169,14 @@ const float *weighting_weights(const mt_weighting *w);
  *  since the last update is MT_ERR_STATE. */
 mt_status weighting_update(mt_weighting *w, const float *grad_norms, const float *losses_after);
 
+/* Auto-Lambda: one optimiser step on lambda along grad (T), then the
+ * weights are lambda. MT_ERR_STATE for other kinds. */
+mt_status weighting_meta_step(mt_weighting *w, const double *grad);
+
+/* Whether the trainer must compute weighting_meta_step's hypergradient
+ * (auto_lambda). */
+int weighting_needs_lookahead(mt_weighting_kind kind);
+
 /* The end of an epoch or window of N steps, with the mean loss (T) of
  * each task over it. DWA's weights change here; others ignore it. */
 mt_status weighting_window_end(mt_weighting *w, const float *mean_losses);
@@ -161,7 +198,8 @@ mt_weighting_kind weighting_kind(const mt_weighting *w);
 int weighting_count(const mt_weighting *w); /* T */
 
 /* The method's learned vector (T), borrowed: s for uncertainty and
- * imtl_l, the logits xi for famo, the weights for gradnorm; NULL for
+ * imtl_l, the logits xi for famo, the weights for gradnorm and
+ * auto_lambda; NULL for
  * methods that learn nothing. */
 const double *weighting_learned(const mt_weighting *w);
 

@@ -69,6 +69,9 @@ void experiment_defaults(mt_experiment *e)
     snprintf(o->schedule, sizeof o->schedule, "constant");
     o->step_size = 1000;
     o->gamma = 0.1f;
+    o->patience = 10;
+    o->threshold = 1e-4f;
+    o->alpha = 0.99f;
     mt_train_spec *t = &e->train;
     t->batch = 64;
     t->epochs = 1;

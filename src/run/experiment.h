@@ -43,14 +43,18 @@ typedef struct {
 } mt_task_spec;
 
 typedef struct {
-    char name[16];  /* sgd, adam, adamw */
+    char name[16];  /* sgd, adam, adamw, rmsprop, adagrad */
     float lr, momentum, beta1, beta2, eps, weight_decay, clip;
+    float alpha;       /* rmsprop: smoothing of the squared gradients */
+    float lr_decay;    /* adagrad */
     int nesterov;
-    char schedule[16]; /* constant, step, cosine */
+    char schedule[16]; /* constant, step, cosine, plateau */
     int warmup;        /* steps of linear warm-up */
     int step_size;     /* step schedule: every step_size steps ... */
     float gamma;       /* ... multiply by gamma */
-    float min_lr;      /* cosine: the floor */
+    float min_lr;      /* cosine, plateau: the floor */
+    int patience;      /* plateau: evaluations without improvement tolerated */
+    float threshold;   /* plateau: relative improvement that counts */
 } mt_optim_spec;
 
 typedef struct {
@@ -65,6 +69,9 @@ typedef struct {
     int callback_every;   /* steps between on_step callbacks; 0 = automatic: every
                              step while callbacks take under a tenth of the
                              training time, fewer when they would take more */
+    char keep_best[64];   /* "" = off; "dm" (delta_m, needs baselines) or a task's
+                             name: keep the checkpoint of the best validation as
+                             best.safetensors */
     double pace_speed;    /* workbench: steps per second at the start (0: full speed) ... */
     long pace_until;      /* ... until this step, then full speed (the numbers do not change) */
 } mt_train_spec;

@@ -123,3 +123,39 @@ char *jrec_print_pretty(cJSON *o)
     jrec_fix_utf8(o);
     return cJSON_Print(o);
 }
+
+/* Every parameter of defs into obj, resolved: the value given or the
+ * default, as JSON types (a choice by name). A derived default the owner
+ * did not resolve is null; tables and functions are data, not written. */
+void jrec_params(cJSON *obj, const mt_tparams *p, const mt_tparam_def *defs)
+{
+    for (const mt_tparam_def *d = defs; d && d->key; d++) {
+        double list[MT_TPARAM_LISTMAX];
+        int n;
+        if (d->type == MT_TP_TABLE || d->type == MT_TP_FUNCTION) continue;
+        if (!tparam_given(p, d->key) && (d->flags & (MT_TPF_DERIVED | MT_TPF_REQUIRED))) {
+            cJSON_AddNullToObject(obj, d->key);
+            continue;
+        }
+        switch (d->type) {
+        case MT_TP_BOOL: cJSON_AddBoolToObject(obj, d->key, tparam_num(p, defs, d->key) != 0); break;
+        case MT_TP_CHOICE: {
+            char name[64];
+            tparam_choice_name(d, (int)tparam_num(p, defs, d->key), name, sizeof name);
+            cJSON_AddStringToObject(obj, d->key, name);
+            break;
+        }
+        case MT_TP_STRING: cJSON_AddStringToObject(obj, d->key, tparam_text(p, defs, d->key)); break;
+        case MT_TP_INTS:
+        case MT_TP_NUMBERS:
+            if (!tparam_given(p, d->key)) { /* one value for every entry */
+                cJSON_AddNumberToObject(obj, d->key, d->dflt);
+                break;
+            }
+            n = tparam_list(p, d->key, list, MT_TPARAM_LISTMAX);
+            cJSON_AddItemToObject(obj, d->key, cJSON_CreateDoubleArray(list, n));
+            break;
+        default: cJSON_AddNumberToObject(obj, d->key, tparam_num(p, defs, d->key)); break;
+        }
+    }
+}

@@ -12,6 +12,7 @@
 #define MT_JSONREC_H
 
 #include <cJSON.h>
+#include "mtl/tparam.h"
 
 /* {"event": name, "step": step}; NULL when out of memory. */
 cJSON *jrec_event(const char *name, long step);
@@ -28,5 +29,11 @@ void jrec_fix_utf8(cJSON *o);
 char *jrec_print(cJSON *o);
 /* The same, indented (for summary.json and config.json). */
 char *jrec_print_pretty(cJSON *o);
+
+/* Every parameter of defs into obj, resolved: the value given or the
+ * default, as JSON types (a choice by name); a derived default the owner
+ * did not resolve is null; tables and functions are not written. One
+ * writer for config.json and the `weighting` event. */
+void jrec_params(cJSON *obj, const mt_tparams *p, const mt_tparam_def *defs);
 
 #endif

@@ -25,6 +25,10 @@ struct mt_lifecycle {
     char method[32]; /* the loss weighting in force, for the marks */
 
     mt_baselines base;
+    int best_task;      /* keep_best: the task, -1 = delta_m, -2 = off */
+    long best_seen;     /* trainer_val_count at the last look */
+    double best_score;  /* lower is better (signs folded in) */
+    long best_step;
     mt_run_best best; /* the best values the records carried (summary.json) */
     mt_baseline_progress progress; /* the baselines' trainers, step by step */
     void *progress_ud;
@@ -82,6 +86,73 @@ static void rec_matrix(void *ud, long step, const char *name, int rows, int cols
     if (lc->inner.matrix) lc->inner.matrix(lc->inner.ud, step, name, rows, cols, v, rl, cl);
 }
 
+/* ---- the best checkpoint (train.keep_best) ---------------------------- */
+
+/* What keep_best names: a task (its validation metric) or "dm" (delta_m
+ * of the validation metrics against the single-task baselines), checked
+ * before the run. */
+static mt_status keep_best_setup(mt_lifecycle *lc)
+{
+    const mt_experiment *e = lc->e;
+    const char *kb = e->train.keep_best;
+    lc->best_task = -2;
+    lc->best_score = INFINITY;
+    lc->best_step = -1;
+    if (!kb[0]) return MT_OK;
+    if (e->data->split.val.n == 0)
+        return mt_fail(MT_ERR_ARG, "%s: train.keep_best = \"%s\" needs a validation split (the data has none)",
+                       e->name, kb);
+    if (strcmp(kb, "dm") == 0) {
+        if (!e->train.baselines)
+            return mt_fail(MT_ERR_ARG, "%s: train.keep_best = \"dm\" needs train.baselines = true (delta_m is "
+                           "measured against the single-task baselines)", e->name);
+        lc->best_task = -1;
+        return MT_OK;
+    }
+    char names[512] = "";
+    for (int k = 0; k < e->ntasks; k++) {
+        if (strcmp(e->task[k].name, kb) == 0) {
+            lc->best_task = k;
+            return MT_OK;
+        }
+        size_t w = strlen(names);
+        snprintf(names + w, sizeof names - w, "%s%s", k ? ", " : "", e->task[k].name);
+    }
+    return mt_fail(MT_ERR_ARG, "%s: train.keep_best = \"%s\" is neither \"dm\" nor a task (tasks: %s)", e->name,
+                   kb, names);
+}
+
+/* After each validation: when the criterion improved, best.safetensors
+ * gets the current parameters (and optimiser state) and a "best" event
+ * records the step and value. A NaN never improves. */
+static mt_status keep_best_check(mt_lifecycle *lc)
+{
+    if (lc->best_task == -2 || trainer_val_count(lc->t) == lc->best_seen) return MT_OK;
+    lc->best_seen = trainer_val_count(lc->t);
+    const mt_eval_result *v = trainer_last_val(lc->t);
+    if (!v) return MT_OK;
+    double value, score;
+    if (lc->best_task >= 0) {
+        value = v->metric[lc->best_task];
+        score = metric_higher_is_better(lc->e->task[lc->best_task].metric) ? -value : value;
+    } else {
+        if (!lc->base.have) return MT_OK;
+        value = delta_m(lc->e, v->metric, &lc->base);
+        score = -value; /* delta_m: higher is better */
+    }
+    if (!(score < lc->best_score)) return MT_OK;
+    lc->best_score = score;
+    lc->best_step = trainer_step_count(lc->t);
+    char ck[1200];
+    mt_status st = trainer_save_checkpoint(lc->t, rundir_file(lc->rd, "best.safetensors", ck, sizeof ck));
+    if (st) return st;
+    cJSON *ev = jrec_event("best", lc->best_step);
+    cJSON_AddStringToObject(ev, "by", lc->e->train.keep_best);
+    cJSON_AddItemToObject(ev, "value", jrec_num(value));
+    rundir_event(lc->rd, ev);
+    return MT_OK;
+}
+
 /* ---- the lifecycle --------------------------------------------------- */
 
 mt_status lifecycle_new(const mt_experiment *e, const lifecycle_opts *o, mt_lifecycle **out)
@@ -109,11 +180,13 @@ mt_status lifecycle_new(const mt_experiment *e, const lifecycle_opts *o, mt_life
                                 o->series_points > 0 ? o->series_points : LC_SERIES_POINTS);
     if (!st && (st = trainer_new(e, &lc->mon, &lc->t))) mt_fail_prefix(st, "%s", e->name);
     if (!st && o->load && (st = trainer_load_checkpoint(lc->t, o->load))) mt_fail_prefix(st, "%s: --load", e->name);
+    if (!st) st = keep_best_setup(lc);
     if (st) {
         lifecycle_free(lc);
         return st;
     }
     lc->phase = LC_BUILT;
+    lc->best_seen = 0;
     *out = lc;
     return MT_OK;
 }
@@ -159,9 +232,11 @@ mt_status lifecycle_step(mt_lifecycle *lc)
 {
     if (lc->phase != LC_TRAINING) return mt_fail(MT_ERR_STATE, "%s: the run is not training", lc->e->name);
     mt_status st = trainer_step(lc->t);
+    if (!st && (st = keep_best_check(lc))) lc->write_failed = 1;
     if (!st && (st = rundir_poll(lc->rd))) lc->write_failed = 1;
     if (st || !trainer_finished(lc->t)) return st;
-    if (!(st = trainer_finish(lc->t)) && (st = rundir_poll(lc->rd))) lc->write_failed = 1;
+    if (!(st = trainer_finish(lc->t)) && (st = keep_best_check(lc))) lc->write_failed = 1;
+    if (!st && (st = rundir_poll(lc->rd))) lc->write_failed = 1;
     lifecycle_end(lc, st, st ? "failed" : NULL, NULL);
     return MT_OK;
 }

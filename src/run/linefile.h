@@ -2,7 +2,12 @@
  *
  * Lines are kept in memory and written with as few write(2) calls as the
  * kernel allows, only ever up to the end of a line, so a reader (or a
- * kill -9 between writes) never sees half a record. When a write fails
+ * kill -9 between writes) never sees half a record. One case is beyond
+ * any writer: Linux checks for a fatal signal between the pages of a
+ * write(2) to a regular file, so a SIGKILL that lands inside a write of
+ * several pages ends it at a page boundary and the file's last line is
+ * torn; the readers (run/runread.c) skip a last line without its
+ * newline. Every line before it is whole. When a write fails
  * (a full disk, a file-size limit) the file is cut back to its last whole
  * line and the error is returned as an errno value; the caller decides
  * whether to go on. metrics.csv, events.jsonl and relations.jsonl are

@@ -119,6 +119,10 @@ void monitor_free(mt_monitor *m)
         series_free(&m->val_loss[t]);
         series_free(&m->val_metric[t]);
         series_free(&m->weight[t]);
+        series_free(&m->train_lo[t]);
+        series_free(&m->train_hi[t]);
+        series_free(&m->val_lo[t]);
+        series_free(&m->val_hi[t]);
     }
     for (int i = 0; i < m->nmatrices; i++) matrix_free(&m->matrix[i]);
     m->nmatrices = 0;

@@ -137,6 +137,14 @@ typedef struct {
     double lr;
     char status_msg[512];   /* e.g. the divergence message */
 
+    /* a sweep's configuration read back (`mtlab open` on a sweep, run/runread.h):
+     * the curves above are means over `spread_n` seeds' runs, and these hold
+     * mean - sd and mean + sd (the sample sd over the seeds) at the same
+     * steps. spread_n is 0 for a single run, and these stay empty. */
+    int spread_n;
+    mt_series train_lo[MT_MAX_TASKS], train_hi[MT_MAX_TASKS];
+    mt_series val_lo[MT_MAX_TASKS], val_hi[MT_MAX_TASKS];
+
     /* method switches, oldest first (the oldest are dropped when full) */
     mt_mark mark[MT_MON_MAX_MARKS];
     int nmarks;

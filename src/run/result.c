@@ -69,8 +69,10 @@ mt_status result_read_summary_json(const cJSON *o, mt_run_result *r)
         r->metric[MT_RES_TEST][k] = num(task, "test_metric");
         r->single_task_metric[k] = num(task, "single_task_metric");
     }
-    r->have_baselines = cJSON_GetObjectItemCaseSensitive(o, "delta_m_percent") != NULL;
-    r->delta_m = num(o, "delta_m_percent");
+    /* "delta_m": the name in runs recorded before it said its unit */
+    const char *dm = cJSON_GetObjectItemCaseSensitive(o, "delta_m_percent") ? "delta_m_percent" : "delta_m";
+    r->have_baselines = cJSON_GetObjectItemCaseSensitive(o, dm) != NULL;
+    r->delta_m = num(o, dm);
     return MT_OK;
 }
 

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <cblas.h>
 #include "core/mem.h"
+#include "core/version.h"
 #include "run/result.h"
 #include "mtl/methods.h"
 #include "run/jsonrec.h"
@@ -30,6 +32,9 @@ struct mt_rundir {
     double last_flush; /* monotonic seconds */
     mt_status err;     /* the first write error; nothing is written after it */
     char errmsg[1400];
+    /* ",<experiment>,<seed>": the last two fields of every metrics.csv row
+     * (set by rundir_write_config), so rows of several runs concatenate */
+    char ident[300];
 };
 
 static double rd_now(void)
@@ -160,7 +165,8 @@ mt_status rundir_open(const char *dir, mt_rundir **out)
             return mt_fail(MT_ERR_IO, "%s: cannot open for writing: %s", p, strerror(e));
         }
     }
-    static const char header[] = "step,epoch,split,task,loss,metric,weight";
+    static const char header[] = "step,epoch,split,task,loss,metric,weight,experiment,seed";
+    snprintf(rd->ident, sizeof rd->ident, ",,");
     stream_line(rd, &rd->s[RD_METRICS], header, sizeof header - 1);
     /* a full disk shows now, before any training */
     if (rundir_flush(rd)) return rundir_close(rd);
@@ -231,6 +237,8 @@ static void rec_metric(void *ud, long step, int epoch, mt_split_kind split, cons
         line[w++] = ',';
         w += put_num(line + w, sizeof line - w, v[i]);
     }
+    int k = snprintf(line + w, sizeof line - w, "%s", rd->ident);
+    w += k < 0 ? 0 : (size_t)k < sizeof line - w ? (size_t)k : sizeof line - w - 1;
     stream_line(rd, &rd->s[RD_METRICS], line, w);
 }
 
@@ -352,41 +360,6 @@ static cJSON *int_array(const int *v, int n)
     return a;
 }
 
-/* Every parameter of defs into obj, resolved: the value given or the
- * default, as JSON types (a choice by name). A derived default the owner
- * did not resolve is null; tables and functions are data, not written. */
-static void add_params(cJSON *obj, const mt_tparams *p, const mt_tparam_def *defs)
-{
-    for (const mt_tparam_def *d = defs; d && d->key; d++) {
-        double list[MT_TPARAM_LISTMAX];
-        int n;
-        if (d->type == MT_TP_TABLE || d->type == MT_TP_FUNCTION) continue;
-        if (!tparam_given(p, d->key) && (d->flags & (MT_TPF_DERIVED | MT_TPF_REQUIRED))) {
-            cJSON_AddNullToObject(obj, d->key);
-            continue;
-        }
-        switch (d->type) {
-        case MT_TP_BOOL: cJSON_AddBoolToObject(obj, d->key, tparam_num(p, defs, d->key) != 0); break;
-        case MT_TP_CHOICE: {
-            char name[64];
-            tparam_choice_name(d, (int)tparam_num(p, defs, d->key), name, sizeof name);
-            cJSON_AddStringToObject(obj, d->key, name);
-            break;
-        }
-        case MT_TP_STRING: cJSON_AddStringToObject(obj, d->key, tparam_text(p, defs, d->key)); break;
-        case MT_TP_INTS:
-        case MT_TP_NUMBERS:
-            if (!tparam_given(p, d->key)) { /* one value for every entry */
-                cJSON_AddNumberToObject(obj, d->key, d->dflt);
-                break;
-            }
-            n = tparam_list(p, d->key, list, MT_TPARAM_LISTMAX);
-            cJSON_AddItemToObject(obj, d->key, cJSON_CreateDoubleArray(list, n));
-            break;
-        default: cJSON_AddNumberToObject(obj, d->key, tparam_num(p, defs, d->key)); break;
-        }
-    }
-}
 
 cJSON *rundir_optim_json(const mt_optim_spec *op)
 {
@@ -398,6 +371,8 @@ cJSON *rundir_optim_json(const mt_optim_spec *op)
     cJSON_AddItemToObject(oo, "beta1", jrec_f32(op->beta1));
     cJSON_AddItemToObject(oo, "beta2", jrec_f32(op->beta2));
     cJSON_AddItemToObject(oo, "eps", jrec_f32(op->eps));
+    cJSON_AddItemToObject(oo, "alpha", jrec_f32(op->alpha));
+    cJSON_AddItemToObject(oo, "lr_decay", jrec_f32(op->lr_decay));
     cJSON_AddItemToObject(oo, "weight_decay", jrec_f32(op->weight_decay));
     cJSON_AddItemToObject(oo, "clip", jrec_f32(op->clip));
     cJSON_AddStringToObject(oo, "schedule", op->schedule);
@@ -405,11 +380,35 @@ cJSON *rundir_optim_json(const mt_optim_spec *op)
     cJSON_AddNumberToObject(oo, "step_size", op->step_size);
     cJSON_AddItemToObject(oo, "gamma", jrec_f32(op->gamma));
     cJSON_AddItemToObject(oo, "min_lr", jrec_f32(op->min_lr));
+    cJSON_AddNumberToObject(oo, "patience", op->patience);
+    cJSON_AddItemToObject(oo, "threshold", jrec_f32(op->threshold));
     return oo;
+}
+
+/* Where a run comes from: which mtlab (version, commit), how it was
+ * started, on what (BLAS threads and kernel, CPU), with which seed. */
+static cJSON *provenance_json(const mt_experiment *e)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "version", MTLAB_VERSION);
+    cJSON_AddStringToObject(p, "commit", mt_commit());
+    int argc;
+    char **argv = mt_command_line(&argc);
+    cJSON *cl = cJSON_AddArrayToObject(p, "command_line");
+    for (int i = 0; i < argc; i++) cJSON_AddItemToArray(cl, cJSON_CreateString(argv[i]));
+    cJSON_AddNumberToObject(p, "threads", openblas_get_num_threads());
+    cJSON_AddNumberToObject(p, "seed", (double)e->train.seed);
+    cJSON_AddStringToObject(p, "cpu", mt_cpu_model());
+    const char *core = openblas_get_corename();
+    cJSON_AddStringToObject(p, "blas_kernel", core ? core : "");
+    return p;
 }
 
 mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_trainer *t)
 {
+    char name[260];
+    put_field(name, sizeof name, e->name);
+    snprintf(rd->ident, sizeof rd->ident, ",%s,%llu", name, (unsigned long long)e->train.seed);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", e->name);
     cJSON_AddStringToObject(o, "script", e->script);
@@ -420,7 +419,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddStringToObject(d, "source", e->data->source);
     if (e->data->defs) {
         cJSON_AddStringToObject(d, "constructor", e->data->constructor);
-        add_params(cJSON_AddObjectToObject(d, "params"), &e->data->params, e->data->defs);
+        jrec_params(cJSON_AddObjectToObject(d, "params"), &e->data->params, e->data->defs);
     }
     cJSON_AddNumberToObject(d, "examples", ds->n);
     cJSON_AddNumberToObject(d, "features", ds->d);
@@ -432,6 +431,32 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
         cJSON_AddItemToObject(d, "clusters", int_array(e->data->truth_cluster, e->data->ntruth));
     if (e->data->nsupport > 0)
         cJSON_AddItemToObject(d, "support", int_array(e->data->truth_support, e->data->nsupport));
+    /* a file's columns as read, and which of them are the inputs */
+    if (ds->columns) {
+        cJSON *a = cJSON_AddArrayToObject(d, "columns");
+        for (int i = 0; i < ds->ncolumns; i++) cJSON_AddItemToArray(a, cJSON_CreateString(ds->columns[i]));
+    }
+    if (ds->x_names) {
+        cJSON *a = cJSON_AddArrayToObject(d, "inputs");
+        for (int i = 0; i < ds->d; i++) cJSON_AddItemToArray(a, cJSON_CreateString(ds->x_names[i]));
+    }
+    /* text class labels: the name of each class index; standardised
+     * regression targets: the training statistics (original = y sd + mean) */
+    cJSON *lab = NULL, *sc = NULL;
+    for (int i = 0; i < ds->ntargets; i++) {
+        const mt_target *tg = &ds->targets[i];
+        if (tg->labels) {
+            if (!lab) lab = cJSON_AddObjectToObject(d, "labels");
+            cJSON *a = cJSON_AddArrayToObject(lab, tg->name);
+            for (int k = 0; k < tg->classes; k++) cJSON_AddItemToArray(a, cJSON_CreateString(tg->labels[k]));
+        }
+        if (tg->scale > 0) {
+            if (!sc) sc = cJSON_AddObjectToObject(d, "standardized_targets");
+            cJSON *x = cJSON_AddObjectToObject(sc, tg->name);
+            cJSON_AddItemToObject(x, "mean", jrec_num(tg->shift));
+            cJSON_AddItemToObject(x, "sd", jrec_num(tg->scale));
+        }
+    }
     cJSON_AddNumberToObject(d, "train", e->data->split.train.n);
     cJSON_AddNumberToObject(d, "val", e->data->split.val.n);
     cJSON_AddNumberToObject(d, "test", e->data->split.test.n);
@@ -466,15 +491,16 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     if (t) {
         cJSON_AddNumberToObject(tp, "params_shared", (double)trainer_params_shared(t));
         cJSON_AddNumberToObject(tp, "params_total", (double)trainer_params_total(t));
+        cJSON_AddStringToObject(tp, "drawing", trainer_topology_text(t)); /* what `mtlab check` prints */
     }
     if (e->topo.cls || topo_find(e->topo.type))
-        add_params(tp, &e->topo.params, (e->topo.cls ? e->topo.cls : topo_find(e->topo.type))->params);
+        jrec_params(tp, &e->topo.params, (e->topo.cls ? e->topo.cls : topo_find(e->topo.type))->params);
     cJSON *ra = cJSON_AddArrayToObject(o, "regularizers");
     for (int r = 0; r < e->nreg; r++) {
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "type", e->reg[r].type);
         const mt_reg_class *rc = e->reg[r].cls ? e->reg[r].cls : reg_find(e->reg[r].type);
-        if (rc) add_params(x, &e->reg[r].params, rc->params);
+        if (rc) jrec_params(x, &e->reg[r].params, rc->params);
         cJSON_AddItemToArray(ra, x);
     }
     cJSON *w = cJSON_AddObjectToObject(o, "weighting");
@@ -482,7 +508,7 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     const mt_method_info *mi = method_find(e->weighting.name);
     if (mi) {
         cJSON_AddStringToObject(w, "family", method_family_name(mi->family));
-        add_params(w, &e->weighting.params, mi->params);
+        jrec_params(w, &e->weighting.params, mi->params);
     }
     cJSON_AddItemToObject(o, "optim", rundir_optim_json(&e->optim));
     const mt_train_spec *tr = &e->train;
@@ -491,10 +517,12 @@ mt_status rundir_write_config(mt_rundir *rd, const mt_experiment *e, const mt_tr
     cJSON_AddNumberToObject(to, "epochs", tr->epochs);
     cJSON_AddNumberToObject(to, "steps", (double)(t ? trainer_total_steps(t) : tr->steps));
     cJSON_AddNumberToObject(to, "eval_every", tr->eval_every);
+    cJSON_AddStringToObject(to, "keep_best", tr->keep_best);
     cJSON_AddNumberToObject(to, "seed", (double)tr->seed);
     cJSON_AddNumberToObject(to, "relations_every", tr->relations_every);
     cJSON_AddNumberToObject(to, "affinity_every", tr->affinity_every);
     cJSON_AddBoolToObject(to, "baselines", tr->baselines);
+    cJSON_AddItemToObject(o, "provenance", provenance_json(e));
     mt_status st = write_json(rd, "config.json", o);
     cJSON_Delete(o);
     return st;

@@ -1,7 +1,9 @@
 /* rundir.h - a run directory: what `mtlab run` leaves behind.
  *
  *   config.json         the fully resolved experiment
- *   metrics.csv         long format: step,epoch,split,task,loss,metric,weight
+ *   metrics.csv         long format: step,epoch,split,task,loss,metric,weight,experiment,seed
+ *                       (the last two from rundir_write_config: the rows of
+ *                       several runs concatenate with no path parsing)
  *   events.jsonl        one JSON object per line: start, eval, epoch, diverged, finish...
  *   relations.jsonl     task-relationship matrices: {"step","name","rows","cols","labels","values"}
  *   summary.json        per task: final and best losses and metrics, test loss and

@@ -114,13 +114,18 @@ static mt_status read_metrics(mt_recorded *r, double last[MT_RES_SPLITS][2][MT_M
     snprintf(path, sizeof path, "%s/metrics.csv", r->dir);
     mt_status st = mt_read_text(path, &text, NULL);
     if (st) return st;
+    /* a torn last line (a kill inside a write, run/linefile.h) is not read:
+     * its last number may be cut short */
+    char *whole = strrchr(text, '\n');
+    if (whole) whole[1] = '\0';
     mt_monitor *m = &r->mon;
     char *line = strchr(text, '\n'); /* past the header */
     while (line && *++line) {
         char *nl = strchr(line, '\n');
         if (nl) *nl = '\0';
-        char *f[8];
-        if (csv_fields(line, f, 8) == 7) {
+        char *f[10]; /* 9 fields; 7 in runs before the experiment and seed columns */
+        int nf = csv_fields(line, f, 10);
+        if (nf == 7 || nf == 9) {
             long step = strtol(f[0], NULL, 10);
             int epoch = (int)strtol(f[1], NULL, 10);
             int k = -1;
@@ -372,7 +377,9 @@ mt_status runread_open(const char *dir, mt_recorded **out)
         snprintf(m->description, sizeof m->description, "%s", jstr(cfg, "description", ""));
         snprintf(m->weighting, sizeof m->weighting, "%s",
                  jstr(cJSON_GetObjectItemCaseSensitive(cfg, "weighting"), "method", ""));
-        describe_network(cfg, m->topology, sizeof m->topology);
+        const char *drawing = jstr(cJSON_GetObjectItemCaseSensitive(cfg, "topology"), "drawing", NULL);
+        if (drawing) snprintf(m->topology, sizeof m->topology, "%s", drawing);
+        else describe_network(cfg, m->topology, sizeof m->topology);
     }
     double last[MT_RES_SPLITS][2][MT_MAX_TASKS];
     for (int s = 0; s < MT_RES_SPLITS; s++)
@@ -468,29 +475,42 @@ void runread_seek(mt_recorded *r, long step)
 
 static int cmp_path(const void *a, const void *b) { return strcmp(a, b); }
 
-int runread_find(const char *dir, char (*paths)[1024], int max)
+/* Adds the run folders at or under dir (down to `depth` more levels) to
+ * paths; a folder holding config.json is a run and is not descended. */
+static int find_runs(const char *dir, int depth, char (*paths)[1024], int n, int max)
 {
     char probe[1200];
     struct stat sb;
     snprintf(probe, sizeof probe, "%s/config.json", dir);
     if (stat(probe, &sb) == 0) {
-        snprintf(paths[0], 1024, "%s", dir);
-        return 1;
+        if (n < max) snprintf(paths[n++], 1024, "%s", dir);
+        return n;
     }
-    DIR *d = opendir(dir);
-    if (!d) {
-        mt_fail(MT_ERR_ARG, "%s: not a run folder (no config.json) and cannot be listed", dir);
-        return 0;
-    }
-    int n = 0;
+    DIR *d = depth > 0 ? opendir(dir) : NULL;
+    if (!d) return n;
     struct dirent *de;
     while ((de = readdir(d)) && n < max) {
         if (de->d_name[0] == '.') continue;
-        snprintf(probe, sizeof probe, "%s/%s/config.json", dir, de->d_name);
-        if (stat(probe, &sb) == 0) snprintf(paths[n++], 1024, "%s/%s", dir, de->d_name);
+        snprintf(probe, sizeof probe, "%s/%s", dir, de->d_name);
+        if (stat(probe, &sb) == 0 && S_ISDIR(sb.st_mode) && strlen(probe) < 1024)
+            n = find_runs(probe, depth - 1, paths, n, max);
     }
     closedir(d);
-    qsort(paths, (size_t)n, sizeof *paths, cmp_path);
+    return n;
+}
+
+int runread_find(const char *dir, char (*paths)[1024], int max)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        mt_fail(MT_ERR_ARG, "%s: not a run folder (%s)", dir, stat(dir, &sb) != 0 ? "no such folder" : "not a folder");
+        return 0;
+    }
+    /* a run, a script's experiments (DIR/<experiment>/) or a sweep
+     * (DIR/<configuration>/seed-<n>/, or with several experiments one
+     * level more) */
+    int n = find_runs(dir, 3, paths, 0, max);
+    if (n > 1) qsort(paths, (size_t)n, sizeof *paths, cmp_path);
     if (!n) mt_fail(MT_ERR_ARG, "%s: not a run folder: no config.json in it or in its sub-folders", dir);
     return n;
 }
@@ -500,8 +520,151 @@ const mt_run_result *runread_result(const mt_recorded *r) { return &r->res; }
 const char *runread_dir(const mt_recorded *r) { return r->dir; }
 long runread_cursor(const mt_recorded *r) { return r->cursor; }
 
+const double *runread_update(const mt_recorded *r, const char *name, int i, long *step, int *rows, int *cols)
+{
+    for (int k = 0; k < r->nmx; k++) {
+        const rr_matrix *x = &r->mx[k];
+        if (strcmp(x->name, name) != 0) continue;
+        if (i < 0 || i >= x->n) return NULL;
+        *step = x->u[i].step;
+        *rows = x->u[i].rows;
+        *cols = x->u[i].cols;
+        return x->u[i].v;
+    }
+    return NULL;
+}
+
 const long *runread_steps(const mt_recorded *r, int *n)
 {
     *n = r->nsteps;
     return r->steps;
+}
+
+/* ---- a sweep's configuration: its seeds' runs as one ------------------------ */
+
+/* The mean over the seeds of one curve at the steps every seed reached,
+ * into mean (cleared first), and mean - sd, mean + sd into lo and hi when
+ * they are not NULL (sd: the sample standard deviation; with one seed the
+ * band is the curve). The series of runs of one configuration hold the
+ * same steps (the same schedule, decimated alike), so steps are matched
+ * exactly; a seed that stopped early ends the curve where it stopped. */
+static mt_status spread_series(const mt_series *const *in, int n, mt_series *mean, mt_series *lo, mt_series *hi)
+{
+    /* mean may be the first seed's own series: the means go to x, y first */
+    int cap = in[0]->len > 4 ? in[0]->len : 4;
+    mt_status st = MT_OK;
+    if (lo && !lo->cap) st = series_init(lo, cap);
+    if (!st && hi && !hi->cap) st = series_init(hi, cap);
+    if (st) return st;
+    double *x = mt_calloc((size_t)cap * 2, sizeof *x);
+    if (!x) return MT_ERR_NOMEM;
+    double *y = x + cap;
+    int len = 0;
+    int *at = mt_calloc((size_t)n, sizeof *at);
+    if (!at) {
+        mt_free(x);
+        return MT_ERR_NOMEM;
+    }
+    for (int i = 0; i < in[0]->len; i++) {
+        double step = in[0]->x[i], sum = 0, sq = 0;
+        int all = 1;
+        for (int k = 0; k < n && all; k++) {
+            const mt_series *q = in[k];
+            while (at[k] < q->len && q->x[at[k]] < step) at[k]++;
+            all = at[k] < q->len && q->x[at[k]] == step;
+            if (all) sum += q->y[at[k]];
+        }
+        if (!all) continue;
+        double mu = sum / n;
+        for (int k = 0; k < n; k++) sq += (in[k]->y[at[k]] - mu) * (in[k]->y[at[k]] - mu);
+        double sd = n > 1 ? sqrt(sq / (n - 1)) : 0;
+        x[len] = step;
+        y[len++] = mu;
+        if (lo) series_push(lo, step, mu - sd);
+        if (hi) series_push(hi, step, mu + sd);
+    }
+    series_clear(mean);
+    for (int i = 0; i < len; i++) series_push(mean, x[i], y[i]);
+    mt_free(at);
+    mt_free(x);
+    return MT_OK;
+}
+
+/* The mean of the finite values v[0..n) (NaN when any is missing: a
+ * number over fewer seeds would not be comparable with the others). */
+static double mean_of(const double *v, int n)
+{
+    double s = 0;
+    for (int k = 0; k < n; k++) {
+        if (!isfinite(v[k])) return NAN;
+        s += v[k];
+    }
+    return n ? s / n : NAN;
+}
+
+mt_status runread_open_runs(const char *name, const char *const *dirs, int n, mt_recorded **out)
+{
+    *out = NULL;
+    if (n < 1) return mt_fail(MT_ERR_ARG, "%s: no run folders", name);
+    mt_recorded *seeds[256];
+    if (n > 256) n = 256;
+    mt_status st = MT_OK;
+    int opened = 0;
+    for (; opened < n && !st; opened++)
+        if ((st = runread_open(dirs[opened], &seeds[opened]))) break;
+    mt_recorded *r = opened ? seeds[0] : NULL;
+    for (int k = 1; k < opened && !st; k++)
+        if (seeds[k]->mon.ntasks != r->mon.ntasks)
+            st = mt_fail(MT_ERR_IO, "%s: %d tasks, but %s has %d: not runs of one configuration", dirs[k],
+                         seeds[k]->mon.ntasks, dirs[0], r->mon.ntasks);
+    mt_monitor *m = r ? &r->mon : NULL;
+    for (int t = 0; m && t < m->ntasks && !st; t++) {
+        const mt_series *in[256];
+        for (int k = 0; k < n; k++) in[k] = &seeds[k]->mon.train_loss[t];
+        st = spread_series(in, n, &m->train_loss[t], &m->train_lo[t], &m->train_hi[t]);
+        for (int k = 0; k < n && !st; k++) in[k] = &seeds[k]->mon.val_loss[t];
+        if (!st) st = spread_series(in, n, &m->val_loss[t], &m->val_lo[t], &m->val_hi[t]);
+        for (int k = 0; k < n && !st; k++) in[k] = &seeds[k]->mon.val_metric[t];
+        if (!st) st = spread_series(in, n, &m->val_metric[t], NULL, NULL);
+        for (int k = 0; k < n && !st; k++) in[k] = &seeds[k]->mon.weight[t];
+        if (!st) st = spread_series(in, n, &m->weight[t], NULL, NULL);
+    }
+    if (!st) {
+        m->spread_n = n;
+        mt_run_result *res = &r->res;
+        double v[256];
+        for (int sp = 0; sp < MT_RES_SPLITS; sp++)
+            for (int t = 0; t < res->ntasks; t++) {
+                for (int k = 0; k < n; k++) v[k] = seeds[k]->res.loss[sp][t];
+                res->loss[sp][t] = mean_of(v, n);
+                for (int k = 0; k < n; k++) v[k] = seeds[k]->res.metric[sp][t];
+                res->metric[sp][t] = mean_of(v, n);
+                for (int k = 0; k < n; k++) v[k] = seeds[k]->res.single_task_metric[t];
+                res->single_task_metric[t] = mean_of(v, n);
+            }
+        for (int k = 0; k < n; k++) v[k] = seeds[k]->res.delta_m;
+        res->delta_m = mean_of(v, n);
+        int finished = 0;
+        long steps = 0;
+        for (int k = 0; k < n; k++) {
+            finished += strcmp(seeds[k]->res.status, "finished") == 0;
+            if (seeds[k]->mon.step > steps) steps = seeds[k]->mon.step;
+        }
+        if (finished == n) snprintf(res->status, sizeof res->status, "%d seeds", n);
+        else snprintf(res->status, sizeof res->status, "%d/%d finished", finished, n);
+        snprintf(res->name, sizeof res->name, "%s", name);
+        snprintf(m->experiment, sizeof m->experiment, "%s (%d seed%s)", name, n, n == 1 ? "" : "s");
+        m->state = finished == n ? MT_RUN_FINISHED : MT_RUN_STOPPED;
+        m->step = steps;
+        monitor_log(m, 1, "%s: the mean of %d seeds' runs, dotted: mean -/+ one standard deviation; "
+                          "the numbers are the means of their summaries, the matrices those of %s",
+                    name, n, dirs[0]);
+    }
+    for (int k = 1; k < opened; k++) runread_free(seeds[k]);
+    if (st) {
+        runread_free(r);
+        return st;
+    }
+    *out = r;
+    return MT_OK;
 }

@@ -136,7 +136,7 @@ mt_status sweep_write_csv(const char *path, const mt_sweep_plan *p, const mt_swe
                 csv_row(f, &p->config[c], res->task[k].name, sweep_quantity_name(q), &t->q[i],
                         ref ? NULL : &t->diff[i], t->pareto[c]);
             }
-        if (t->dm[c].n > 0) csv_row(f, &p->config[c], "", "delta_m", &t->dm[c], ref ? NULL : &t->dm_diff[c], t->pareto[c]);
+        if (t->dm[c].n > 0) csv_row(f, &p->config[c], "", "delta_m_percent", &t->dm[c], ref ? NULL : &t->dm_diff[c], t->pareto[c]);
     }
     int bad = ferror(f);
     bad |= fclose(f) != 0;
@@ -219,7 +219,7 @@ mt_status sweep_write_json(const char *path, const mt_sweep_plan *p, const mt_sw
         if (t->dm[c].n > 0) {
             cJSON *dm = stat_json(&t->dm[c]);
             if (c != t->reference) cJSON_AddItemToObject(dm, "vs_reference", diff_json(&t->dm_diff[c]));
-            cJSON_AddItemToObject(x, "delta_m", dm);
+            cJSON_AddItemToObject(x, "delta_m_percent", dm);
         }
         cJSON_AddItemToArray(cfgs, x);
     }

@@ -110,7 +110,9 @@ static mt_status make_optimizer(mt_trainer *t)
     if (strcmp(o->name, "sgd") == 0) kind = MT_OPTIM_SGD;
     else if (strcmp(o->name, "adam") == 0) kind = MT_OPTIM_ADAM;
     else if (strcmp(o->name, "adamw") == 0) kind = MT_OPTIM_ADAMW;
-    else return mt_fail(MT_ERR_ARG, "optim: unknown optimiser \"%s\" (sgd, adam, adamw)", o->name);
+    else if (strcmp(o->name, "rmsprop") == 0) kind = MT_OPTIM_RMSPROP;
+    else if (strcmp(o->name, "adagrad") == 0) kind = MT_OPTIM_ADAGRAD;
+    else return mt_fail(MT_ERR_ARG, "optim: unknown optimiser \"%s\" (sgd, adam, adamw, rmsprop, adagrad)", o->name);
     mt_optim_config c = optim_defaults(kind);
     c.lr = o->lr;
     c.momentum = o->momentum;
@@ -118,12 +120,18 @@ static mt_status make_optimizer(mt_trainer *t)
     c.beta1 = o->beta1;
     c.beta2 = o->beta2;
     c.eps = o->eps;
+    c.alpha = o->alpha;
+    c.lr_decay = o->lr_decay;
     c.weight_decay = o->weight_decay;
     c.clip_norm = o->clip;
     if (strcmp(o->schedule, "step") == 0) c.sched.kind = MT_SCHED_STEP;
     else if (strcmp(o->schedule, "cosine") == 0) c.sched.kind = MT_SCHED_COSINE;
     else if (strcmp(o->schedule, "constant") == 0) c.sched.kind = MT_SCHED_CONSTANT;
-    else return mt_fail(MT_ERR_ARG, "optim.schedule: unknown schedule \"%s\" (constant, step, cosine)", o->schedule);
+    else if (strcmp(o->schedule, "plateau") == 0) c.sched.kind = MT_SCHED_PLATEAU;
+    else return mt_fail(MT_ERR_ARG, "optim.schedule: unknown schedule \"%s\" (constant, step, cosine, plateau)", o->schedule);
+    c.sched.patience = o->patience;
+    c.sched.threshold = o->threshold;
+    optim_plateau_init(&t->plateau);
     c.sched.warmup = o->warmup;
     c.sched.step_size = o->step_size > 0 ? o->step_size : 1;
     c.sched.gamma = o->gamma;
@@ -161,6 +169,9 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
     t->T = e->ntasks;
     t->lr_base = e->optim.lr;
     t->lr_scale = 1.0;
+    /* no training loss is reported before the first evaluation closes a
+     * window: a run that ends before it (stopped, failed) says null, not 0 */
+    for (int k = 0; k < MT_MAX_TASKS; k++) t->train_loss[k] = NAN;
     const mt_split *sp = &e->data->split;
     const mt_model_class *mc = model_class_of(&e->topo); /* a model takes all the data in each step */
     t->batches_per_epoch = mc ? 1 : (sp->train.n + e->train.batch - 1) / e->train.batch;
@@ -224,6 +235,8 @@ static void free_network(mt_trainer *t)
     mt_free(t->zgrad);
     mt_free(t->zdir);
     mt_free(t->backup);
+    mt_free(t->al_backup);
+    t->al_backup = NULL;
     graph_free(t->g);
     mt_free(t->sh_off);
     mt_free(t->sh_len);
@@ -243,6 +256,7 @@ void trainer_free(mt_trainer *t)
     if (!t) return;
     free_network(t);
     batcher_free(&t->tb);
+    if (t->have_vb) batcher_free(&t->vb);
     weighting_free(t->W);
     combine_free(t->C);
     experiment_free(&t->e);
@@ -358,6 +372,16 @@ static void batch_metric(mt_trainer *t, int k, int n, double *num, double *cnt)
     }
 }
 
+double tr_metric_units(const mt_trainer *t, int k, double metric)
+{
+    const mt_task_spec *ts = &t->e.task[k];
+    const mt_target *tg = &t->e.data->ds.targets[ts->target];
+    if (!(tg->scale > 0)) return metric;
+    if (ts->metric == MT_METRIC_MSE) return metric * tg->scale * tg->scale;
+    if (ts->metric == MT_METRIC_MAE) return metric * tg->scale;
+    return metric;
+}
+
 static double mask_count(mt_trainer *t, int k, int n)
 {
     const float *m = graph_value(t->g, t->m[k]);
@@ -389,7 +413,7 @@ mt_status trainer_evaluate(mt_trainer *t, mt_split_kind split, mt_eval_result *o
         out->n[k] = (int)lcnt[k];
         out->loss[k] = lcnt[k] > 0 ? lsum[k] / lcnt[k] : NAN;
         out->metric[k] = t->e.task[k].metric == MT_METRIC_LOSS ? out->loss[k]
-                         : cnt[k] > 0                          ? num[k] / cnt[k]
+                         : cnt[k] > 0                          ? tr_metric_units(t, k, num[k] / cnt[k])
                                                                : NAN;
     }
     return MT_OK;
@@ -410,6 +434,30 @@ static void tr_record_event(mt_trainer *t, cJSON *ev)
     cJSON_Delete(ev);
 }
 
+/* Reduce-on-plateau: the monitored value is the sum of the tasks'
+ * validation losses (the training window's without a validation split);
+ * when optim_plateau_step says so, the base rate is multiplied by gamma,
+ * not below min_lr, and an "lr" event records it. */
+static void plateau_after_eval(mt_trainer *t)
+{
+    const mt_schedule *s = &t->opt.cfg.sched;
+    if (s->kind != MT_SCHED_PLATEAU) return;
+    double v = 0.0;
+    for (int k = 0; k < t->T; k++) v += t->have_val ? t->val.loss[k] : t->train_loss[k];
+    if (!optim_plateau_step(&t->plateau, v, s->threshold, s->patience)) return;
+    double cur = t->lr_base * t->lr_scale, next = fmax(cur * s->gamma, (double)s->min_lr);
+    if (!(cur - next > 1e-6 * cur)) return; /* at the floor already (min_lr is a float) */
+    t->lr_scale *= next / cur;
+    apply_lr(t);
+    if (t->rec.event) {
+        cJSON *ev = jrec_event("lr", t->step);
+        cJSON_AddStringToObject(ev, "why", "plateau");
+        cJSON_AddItemToObject(ev, "lr", jrec_f32((float)t->lr_now));
+        cJSON_AddItemToObject(ev, "monitored", jrec_num(v));
+        tr_record_event(t, ev);
+    }
+}
+
 mt_status tr_evaluate_and_publish(mt_trainer *t)
 {
     if (t->model) tr_model_publish_band(t); /* first: the matrix pane opens on it */
@@ -420,7 +468,7 @@ mt_status tr_evaluate_and_publish(mt_trainer *t)
     for (int k = 0; k < t->T; k++) {
         double l = t->win_steps ? t->win_loss[k] / (double)t->win_steps : NAN;
         double mtr = t->e.task[k].metric == MT_METRIC_LOSS ? l
-                     : t->win_cnt[k] > 0                 ? t->win_hit[k] / t->win_cnt[k]
+                     : t->win_cnt[k] > 0                 ? tr_metric_units(t, k, t->win_hit[k] / t->win_cnt[k])
                                                          : NAN;
         t->train_loss[k] = l;
         record_metric(t, MT_SPLIT_TRAIN, k, l, mtr);
@@ -431,6 +479,7 @@ mt_status tr_evaluate_and_publish(mt_trainer *t)
         mt_status st = trainer_evaluate(t, MT_SPLIT_VAL, &t->val);
         if (st) return st;
         t->have_val = 1;
+        t->val_count++;
         for (int k = 0; k < t->T; k++) {
             record_metric(t, MT_SPLIT_VAL, k, t->val.loss[k], t->val.metric[k]);
             if (t->mon) {
@@ -439,12 +488,15 @@ mt_status tr_evaluate_and_publish(mt_trainer *t)
             }
         }
     }
+    plateau_after_eval(t);
     if (t->rec.event) {
         cJSON *ev = jrec_event("eval", t->step);
         cJSON_AddNumberToObject(ev, "epoch", t->epoch + 1);
         cJSON_AddItemToObject(ev, "lr", jrec_f32((float)t->lr_now));
-        cJSON *vl = cJSON_AddArrayToObject(ev, "val_loss");
-        for (int k = 0; k < t->T; k++) cJSON_AddItemToArray(vl, jrec_num(t->have_val ? t->val.loss[k] : NAN));
+        /* keyed by task, as summary.json: a reader needs no task order */
+        cJSON *vl = cJSON_AddObjectToObject(ev, "val_loss");
+        for (int k = 0; k < t->T; k++)
+            cJSON_AddItemToObject(vl, t->e.task[k].name, jrec_num(t->have_val ? t->val.loss[k] : NAN));
         tr_record_event(t, ev);
     }
     if (t->hooks.on_eval) return t->hooks.on_eval(t->hooks.ud, t->step);
@@ -490,6 +542,68 @@ static int affinity_due(const mt_trainer *t)
     return t->backup && t->T > 1 && t->P > 0 && (t->step + 1) % t->e.train.affinity_every == 0;
 }
 
+/* Auto-Lambda's meta step (Liu et al. 2022), with the arena holding this
+ * batch's weighted gradient g = sum_j lambda_j grad L_j(theta):
+ *   theta' = theta - a g (a virtual SGD step at the step's rate a);
+ *   v = grad of the primary tasks' loss at theta' on a validation batch
+ *       (evaluation mode: no dropout);
+ *   h_i = grad L_i(theta) . v by central differences along v on the
+ *       training batch, (L_i(theta + e v) - L_i(theta - e v)) / (2 e),
+ *       e = 0.01 / |v| (the authors' and DARTS' approximation: the
+ *       weighted training loss is linear in lambda, so this is the whole
+ *       hypergradient up to O(e^2));
+ *   lambda takes one step along -a h (weighting_meta_step);
+ * then theta is restored and the step's gradient recomputed with the new
+ * weights. */
+static mt_status auto_lambda_step(mt_trainer *t, const int *rows, int n)
+{
+    mt_params *p = graph_params(t->g);
+    if (!t->al_backup)
+        return mt_fail(MT_ERR_STATE, "weighting auto_lambda: the network was rebuilt (restructuring topologies are "
+                                     "not supported)");
+    memcpy(t->al_backup, p->data, p->total * sizeof(float));
+    double a = tr_current_lr(t);
+    for (size_t q = 0; q < p->total; q++) p->data[q] -= (float)(a * p->grad[q]);
+    const int *vrows;
+    int vn = batcher_next(&t->vb, &vrows);
+    if (vn == 0) vn = batcher_next(&t->vb, &vrows); /* the end of a pass: the next one starts */
+    load_batch(t, vrows, vn);
+    graph_forward(t->g, MT_EVAL);
+    float wv[MT_MAX_TASKS];
+    int nprimary = 0;
+    for (int k = 0; k < t->T; k++) nprimary += wv[k] = t->e.task[k].aux ? 0.0f : 1.0f;
+    if (nprimary == 0)
+        for (int k = 0; k < t->T; k++) wv[k] = 1.0f;
+    params_zero_grad(p);
+    mt_status st = graph_backward(t->g, t->loss, wv, t->T, NULL);
+    memcpy(p->data, t->al_backup, p->total * sizeof(float));
+    if (st) return st;
+    double vv = 0.0;
+    for (size_t q = 0; q < p->total; q++) vv += (double)p->grad[q] * p->grad[q];
+    double h[MT_MAX_TASKS] = {0};
+    if (vv > 0.0 && isfinite(vv)) {
+        double e = 0.01 / sqrt(vv), lp[MT_MAX_TASKS];
+        load_batch(t, rows, n);
+        for (int side = 0; side < 2; side++) {
+            double sg = side ? -e : e;
+            for (size_t q = 0; q < p->total; q++) p->data[q] = (float)(t->al_backup[q] + sg * p->grad[q]);
+            graph_forward(t->g, MT_EVAL);
+            for (int k = 0; k < t->T; k++) {
+                double l = graph_value(t->g, t->loss[k])[0];
+                if (side) h[k] = -a * (lp[k] - l) / (2.0 * e);
+                else lp[k] = l;
+            }
+        }
+        memcpy(p->data, t->al_backup, p->total * sizeof(float));
+    }
+    if ((st = weighting_meta_step(t->W, h))) return mt_fail_prefix(st, "step %ld", t->step + 1);
+    memcpy(t->w, weighting_weights(t->W), (size_t)t->T * sizeof(float));
+    load_batch(t, rows, n);
+    graph_forward(t->g, MT_TRAIN);
+    params_zero_grad(p);
+    return graph_backward(t->g, t->loss, t->w, t->T, NULL);
+}
+
 mt_status trainer_step(mt_trainer *t)
 {
     if (trainer_finished(t)) return mt_fail(MT_ERR_STATE, "%s: training already finished", t->e.name);
@@ -519,6 +633,8 @@ mt_status trainer_step(mt_trainer *t)
     }
     int rel = t->T > 1 && t->P > 0 && relations_due(t), aff = affinity_due(t);
     mt_status st = tr_method_gradient(t, lv, n, rel || aff);
+    if (!st && t->family == MT_METHOD_WEIGHTING && weighting_needs_lookahead(weighting_kind(t->W)))
+        st = auto_lambda_step(t, rows, n);
     if (st) return st;
     t->in_step = 1;
     if (rel && (st = tr_publish_relations(t))) {
@@ -620,6 +736,7 @@ mt_status trainer_finish(mt_trainer *t)
         mt_status st = trainer_evaluate(t, MT_SPLIT_VAL, &t->val);
         if (st) return st;
         t->have_val = 1;
+        t->val_count++;
     }
     if (t->e.data->split.test.n > 0) {
         mt_status st = trainer_evaluate(t, MT_SPLIT_TEST, &t->test);
@@ -681,6 +798,10 @@ mt_status trainer_set_weighting(mt_trainer *t, const mt_method_spec *m)
     if (t->rec.event) {
         cJSON *ev = jrec_event("weighting", t->step);
         cJSON_AddStringToObject(ev, "method", m->name);
+        /* every parameter the method now runs with, the registry's defaults
+         * included, as config.json records the first one */
+        const mt_method_info *mi = method_find(m->name);
+        if (ev && mi) jrec_params(cJSON_AddObjectToObject(ev, "params"), &t->e.weighting.params, mi->params);
         tr_record_event(t, ev);
     }
     return MT_OK;
@@ -690,6 +811,7 @@ const char *trainer_weighting_name(const mt_trainer *t) { return t->e.weighting.
 const mt_experiment *trainer_experiment(const mt_trainer *t) { return &t->e; }
 mt_monitor *trainer_monitor(const mt_trainer *t) { return t->mon; }
 const mt_eval_result *trainer_last_val(const mt_trainer *t) { return t->have_val ? &t->val : NULL; }
+long trainer_val_count(const mt_trainer *t) { return t->val_count; }
 const mt_eval_result *trainer_last_test(const mt_trainer *t) { return t->have_test ? &t->test : NULL; }
 const double *trainer_train_loss(const mt_trainer *t) { return t->train_loss; }
 struct mt_graph *trainer_graph(mt_trainer *t) { return t->g; }

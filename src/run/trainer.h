@@ -85,6 +85,7 @@ const mt_experiment *trainer_experiment(const mt_trainer *t);
 /* The monitor given to trainer_new (borrowed), or NULL. */
 mt_monitor *trainer_monitor(const mt_trainer *t);
 const mt_eval_result *trainer_last_val(const mt_trainer *t);
+long trainer_val_count(const mt_trainer *t); /* validations so far: a new one changes it */
 const mt_eval_result *trainer_last_test(const mt_trainer *t); /* after finish */
 /* Last training losses (T), the mean over the current window. */
 const double *trainer_train_loss(const mt_trainer *t);

@@ -36,6 +36,7 @@ struct mt_trainer {
     long last_hook_step;
     double hook_s; /* seconds spent in on_step callbacks */
     double lr_base, lr_scale, lr_now;
+    mt_plateau plateau; /* reduce-on-plateau's best value and count */
     float w[MT_MAX_TASKS]; /* current loss weights */
 
     /* training statistics over the window since the last evaluation */
@@ -45,6 +46,7 @@ struct mt_trainer {
     double step_loss[MT_MAX_TASKS];
     mt_eval_result val, test;
     int have_val, have_test;
+    long val_count; /* validations so far (keep_best watches it) */
 
     /* the shared parameters, as ranges of the arena */
     int nsh;
@@ -72,6 +74,9 @@ struct mt_trainer {
     long method_window;              /* DWA's `window` in steps; 0 = an epoch */
     mt_conflict_tracker conflicts;
     float *backup; /* (params total) for lookahead affinity, or NULL */
+    float *al_backup; /* (params total) auto_lambda's lookahead, or NULL */
+    mt_batcher vb;    /* auto_lambda: batches of the validation split */
+    int have_vb;
     void *reg_state[MT_MAX_REGS]; /* regularisers bound to the graph */
     double penalty;               /* the regularisers' last total */
     int restructures;             /* times the network was rebuilt (FAFS) */
@@ -143,5 +148,11 @@ mt_status tr_publish_affinity(mt_trainer *t);
 void tr_publish_learned(mt_trainer *t);
 void tr_publish_weight_history(mt_trainer *t);
 void tr_publish_sigma(mt_trainer *t);
+
+/* A task's mse or mae metric in the original units of its target: a
+ * target standardised by mtl.data.csv { standardize_targets = true } was
+ * trained in units of its sd (target.scale), so mse is scaled by scale^2
+ * and mae by scale. Any other metric (and the loss) is returned as is. */
+double tr_metric_units(const mt_trainer *t, int k, double metric);
 
 #endif

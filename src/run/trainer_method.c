@@ -50,6 +50,19 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         mt_weighting_kind kind = (mt_weighting_kind)info->kind;
         if (kind == MT_WEIGHT_GRADNORM && (t->gw_len == 0 || t->topo.shared_weight < 0))
             return mt_fail(MT_ERR_ARG, "weighting gradnorm: the network has no shared layer to measure gradients at");
+        if (weighting_needs_lookahead(kind)) {
+            const mt_index *val = &t->e.data->split.val;
+            if (!t->g) return mt_fail(MT_ERR_ARG, "weighting %s: needs a network (this model has no graph)", m->name);
+            if (val->n == 0)
+                return mt_fail(MT_ERR_ARG, "weighting %s: needs a validation split (its weights follow the "
+                               "validation loss)", m->name);
+            if (!t->have_vb) {
+                if ((st = batcher_init(&t->vb, val, t->e.train.batch, t->e.train.seed ^ 0x76616cu, 1))) return st;
+                t->have_vb = 1;
+            }
+            if (!t->al_backup && !(t->al_backup = mt_alloc_aligned(graph_params(t->g)->total * sizeof(float))))
+                return MT_ERR_NOMEM;
+        }
         float sw[MT_MAX_TASKS];
         int cls[MT_MAX_TASKS];
         for (int k = 0; k < t->T; k++) {
@@ -78,7 +91,7 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         combine_params_default(&prm);
         method_fill(info, &m->params, &prm);
         prm.seed = t->e.train.seed;
-        int rep = prm.rep_grad != 0 || kind == MT_COMBINE_MGDA_UB;
+        int rep = prm.rep_grad != 0 || kind == MT_COMBINE_MGDA_UB || kind == MT_COMBINE_GRADDROP_REP;
         if (rep && t->topo.shared == MT_NONE)
             return mt_fail(MT_ERR_ARG, "%s with rep_grad needs one shared representation: attach every head at the "
                            "same trunk layer", m->name);
@@ -90,6 +103,10 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         }
         mt_combiner *C;
         if ((st = combine_new(&C, kind, t->T, &prm))) return mt_fail_prefix(st, "%s", m->name);
+        if ((st = combine_reserve(C, t->P))) { /* moco, db_mtl, excess_mtl: a state per shared parameter */
+            combine_free(C);
+            return mt_fail_prefix(st, "%s", m->name);
+        }
         combine_free(t->C);
         weighting_free(t->W);
         t->W = NULL;
@@ -168,7 +185,10 @@ static mt_status rep_grad_gradient(mt_trainer *t, const float *lf, int n)
         if (st) return st;
         memcpy(t->zgrad + (size_t)k * cols, graph_grad(t->g, t->topo.shared), cols * sizeof(float));
     }
-    mt_status st = combine_run(t->C, t->zgrad, t->T, cols, lf, t->zdir, t->w);
+    mt_status st = combine_kind(t->C) == MT_COMBINE_GRADDROP_REP
+                       ? combine_graddrop_rep(t->C, t->zgrad, t->T, n, (int)t->R, graph_value(t->g, t->topo.shared),
+                                              t->zdir, t->w)
+                       : combine_run(t->C, t->zgrad, t->T, cols, lf, t->zdir, t->w);
     if (st) return st;
     return graph_backward_from(t->g, t->topo.shared, t->zdir, NULL);
 }

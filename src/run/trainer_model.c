@@ -242,7 +242,7 @@ mt_status tr_model_evaluate(mt_trainer *t, mt_split_kind split, mt_eval_result *
         for (int i = 0; i < n; i++) p[i] = (float)mean[i];
         double num;
         task_loss(ts, p, y, n, &out->loss[k], &num);
-        out->metric[k] = ts->metric == MT_METRIC_LOSS ? out->loss[k] : num / n;
+        out->metric[k] = ts->metric == MT_METRIC_LOSS ? out->loss[k] : tr_metric_units(t, k, num / n);
     }
     mt_free(X);
     mt_free(mean);

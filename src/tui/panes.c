@@ -432,6 +432,9 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     snprintf(extra, sizeof extra, "%s%s%s", s->log_scale ? "log  " : "",
              zoom ? "last " : "whole run", "");
     if (zoom) snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%ld steps", zoom);
+    if (m && m->spread_n > 1)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  mean of %d seeds, dotted: +-1 sd",
+                 m->spread_n);
     int iw = W - 2, ih = H - 2;
     /* legend on the right when wide, else below */
     int right = iw >= 70;
@@ -451,10 +454,19 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     pane_frame(s, w, TUI_PANE_LOSS, "loss", extra);
     if (!m) return;
-    plot_series ser[3 * MT_MAX_TASKS];
+    plot_series ser[7 * MT_MAX_TASKS];
     int n = 0;
-    /* the reference lines first (dim, dotted): a level the task's loss
-     * cannot beat, across the span of its curve */
+    /* a sweep's configuration: the band of one sd over the seeds around the
+     * main tasks' mean curves, drawn first so the means win shared cells */
+    for (int t = 0; m->spread_n > 1 && t < m->ntasks; t++) {
+        if (m->aux[t]) continue;
+        ser[n++] = (plot_series){ &m->val_lo[t], t, PLOT_DOTTED };
+        ser[n++] = (plot_series){ &m->val_hi[t], t, PLOT_DOTTED };
+        ser[n++] = (plot_series){ &m->train_lo[t], t, PLOT_DOTTED };
+        ser[n++] = (plot_series){ &m->train_hi[t], t, PLOT_DOTTED };
+    }
+    /* the reference lines (dim, dotted): a level the task's loss cannot
+     * beat, across the span of its curve */
     static double rx[MT_MAX_TASKS][2], ry[MT_MAX_TASKS][2];
     static mt_series rs[MT_MAX_TASKS];
     for (int t = 0; t < m->ntasks; t++) {

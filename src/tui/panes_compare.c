@@ -320,9 +320,12 @@ void pane_draw_compare_curves(tui_screen *s, WINDOW *w, const tui_view *v)
         pane_centre_msg(w, "no tasks", ROLE_DIM);
         return;
     }
-    char title[MT_MON_NAME + 48];
+    char title[MT_MON_NAME + 80];
     long zoom = tui_zoom_steps[s->zoom % TUI_ZOOM_LEVELS];
-    snprintf(title, sizeof title, "%s %s loss, every experiment", ref->task[tc], val ? "val" : "train");
+    int spread = 0;
+    for (int e = 0; e < v->count; e++) spread |= v->monitors[e]->spread_n > 1;
+    snprintf(title, sizeof title, "%s %s loss, every %s", ref->task[tc], val ? "val" : "train",
+             spread ? "configuration: mean, dotted +-1 sd" : "experiment");
     pane_frame(s, w, TUI_PANE_COMPARE_CURVES, title, "t: task  v: split");
     /* the legend: marks and names, as many rows as they need (up to a third) */
     int lrows = 0, x = 1;
@@ -337,11 +340,20 @@ void pane_draw_compare_curves(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     int names = lrows <= (H - 2) / 3;
     if (!names) lrows = 1 + (2 * v->count) / (W - 2);
-    plot_series ser[64];
+    plot_series ser[3 * 64];
     int n = 0;
+    /* a sweep's configurations: first the band of one sd over the seeds
+     * (dotted), so the mean curves win shared cells */
+    for (int e = 0; e < v->count && e < 64; e++) {
+        const mt_monitor *m = v->monitors[e];
+        int k = compare_find_task(m, ref->task[tc]);
+        if (k < 0 || m->spread_n < 2) continue;
+        ser[n++] = (plot_series){ val ? &m->val_lo[k] : &m->train_lo[k], e % PLOT_AUX, PLOT_DOTTED };
+        ser[n++] = (plot_series){ val ? &m->val_hi[k] : &m->train_hi[k], e % PLOT_AUX, PLOT_DOTTED };
+    }
     /* the shown experiment last, so its curve wins shared cells */
     for (int pass = 0; pass < 2; pass++)
-        for (int e = 0; e < v->count && n < 64; e++) {
+        for (int e = 0; e < v->count && e < 64; e++) {
             if ((e == v->selected) != (pass == 1)) continue;
             const mt_monitor *m = v->monitors[e];
             int k = compare_find_task(m, ref->task[tc]);

@@ -4,6 +4,7 @@
 #include "screen_int.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "axis.h"
@@ -46,6 +47,16 @@ static void cell_number(double val, int cw, char *num, size_t n)
     else if (val != 0 && fabs(val) < 0.005) axis_format(val, 0, num, n);
     else if (fabs(val) < 9.5 && room >= 1) snprintf(num, n, "%.*f", room > 2 ? 2 : room, val);
     else axis_format(val, 0, num, n);
+    if ((int)strlen(num) > cw - 1 && val != 0 && fabs(val) < 0.005) {
+        /* a narrow cell: one significant digit (-1e-3) rather than none */
+        int ex = (int)floor(log10(fabs(val)));
+        long mant = lround(val / pow(10.0, ex));
+        if (labs(mant) == 10) {
+            mant /= 10;
+            ex++;
+        }
+        snprintf(num, n, "%lde%d", mant, ex);
+    }
     if ((int)strlen(num) > cw - 1) num[0] = '\0';
 }
 

@@ -1,7 +1,9 @@
 /* fuzz_csv.c - the CSV reader on any bytes, with the columns of the seed
- * files (inputs a, b; targets y class, z regression, w binary) and a
- * second reading with a declared class count. Errors must name the file;
- * success must give finite inputs and labels within their kinds. */
+ * files (inputs a, b; targets y class, z regression, w binary), a second
+ * reading with a declared class count, a third without a header by
+ * runs of spaces with a guessed target, and a fourth skipping a line with
+ * guessed targets. Errors must name the file; success must give finite
+ * inputs and labels within their kinds, and text classes their names. */
 #include "fuzz_util.h"
 
 #include <math.h>
@@ -25,6 +27,9 @@ static void check(const mt_dataset *ds)
                 abort();
             if (tg->kind == MT_TARGET_BINARY && y != 0.0f && y != 1.0f) abort();
         }
+        if (tg->labels && tg->kind != MT_TARGET_CLASS) abort();
+        for (int k = 0; tg->labels && k < tg->classes; k++)
+            if (!tg->labels[k]) abort();
     }
 }
 
@@ -37,10 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                {"z", MT_TARGET_REGRESS, 0, NULL},
                                {"w", MT_TARGET_BINARY, 0, "wide"}};
     const csv_target three[1] = {{"y", MT_TARGET_CLASS, 3, "label"}};
-    for (int pass = 0; pass < 2; pass++) {
+    static const char *const by_place[] = {"1", "2"};
+    const csv_target third[1] = {{"3", MT_TARGET_REGRESS, 0, NULL, 1}};
+    const csv_target guessed[2] = {{"y", MT_TARGET_REGRESS, 0, NULL, 1}, {"z", MT_TARGET_REGRESS, 0, NULL, 1}};
+    for (int pass = 0; pass < 4; pass++) {
         mt_dataset ds;
         dataset_init(&ds);
-        mt_status st = pass == 0 ? csv_load(&ds, path, inputs, 2, all, 3) : csv_load(&ds, path, inputs, 1, three, 1);
+        csv_format spaces = {.sep = ' ', .no_header = 1}, skip1 = {.skip = 1};
+        mt_status st = pass == 0   ? csv_load(&ds, path, inputs, 2, all, 3)
+                       : pass == 1 ? csv_load(&ds, path, inputs, 1, three, 1)
+                       : pass == 2 ? csv_load_fmt(&ds, path, &spaces, by_place, 2, third, 1)
+                                   : csv_load_fmt(&ds, path, &skip1, inputs, 2, guessed, 2);
         if (st == MT_OK) check(&ds);
         else if (ds.n || ds.x || strncmp(mt_last_error(), path, strlen(path)) != 0) abort();
         dataset_free(&ds);

@@ -1,0 +1,119 @@
+-- 45_landscape_new_weightings.lua - FairGrad, the new loss weightings and
+-- Nash-MTL with its authors' options, on
+-- the CAGrad toy (see 40_landscape_combiners.lua for the landscape, the
+-- start points and the Pareto front).
+--
+-- Methods: fairgrad with alpha 2 and 0.5 (alpha 1 is nash_mtl, in 40),
+-- nash_mtl with the authors' options (update_weights_every = 25,
+-- max_norm = 1), and the loss weightings gls, stch and rlw (total =
+-- "one", LibMTL's scale), from each of the five start points: 30 runs,
+-- Adam (lr 0.001), 200000 steps (43's budget).
+--
+-- As in 43 every loss is f_k + 20 (topology field offset = 20), so that
+-- the methods that use the loss values (gls and stch weight log L_i)
+-- see positive losses. The offset changes no gradient, so it changes
+-- nothing for the others.
+--
+-- What to watch: as in 40 - 'c' for the scatter of final losses (f + 20),
+-- the "position" and "objectives" matrices, '[' ']' through the runs.
+--
+-- Where each ends after 200000 steps, and why (measured with lr 0.001
+-- and with lr 0.001 (1 - 1e-6)):
+--   * fairgrad (alpha 2 and 0.5) ends with an error (status "failed")
+--     from every start, as nash_mtl (alpha 1) does in 40: where the two
+--     gradients are opposed, g2 = -s g1, (G G^T a)_1 and (G G^T a)_2 have
+--     opposite signs, so (G G^T a)_i = a_i^(-1/alpha) > 0 has no
+--     solution; mtlab says so instead of returning a made-up weight. It
+--     happens as x nears the front (x2 between -8.4 and -7.5); from
+--     (-8.5, 7.5) with alpha 2 it can happen already in the valley (it
+--     did at (-6.2, 0.45) with the learning rate changed by 1e-6).
+--   * nash_mtl with the authors' options (update_weights_every = 25,
+--     max_norm = 1) ends with the same error from every start, near the
+--     front: reusing the weights for 25 steps only postpones the solve
+--     that has no solution, and the clipping changes the step length,
+--     which Adam does not see.
+--   * gls stays in the logarithmic valley above x2 = 0 from (-8.5, 7.5)
+--     and (9, 9), like equal weighting in 40; from the other three starts
+--     it runs to an end of the front (|x1| ~ 7): its weights are
+--     (prod L)^(1/2) / (2 L_i), the direction of scale_inv (1 / L_i),
+--     which favours the task whose shifted loss f_k + 20 is nearer zero.
+--   * stch (mu 1, the nadir the first losses) stays in the valley from
+--     (-8.5, 7.5) and (9, 9); from the other three it reaches the front
+--     at x1 = -6.7, -1.0 and 2.4 and stops: its weights
+--     2 softmax(log(L_i / z_i)) / L_i settle, and it ends where w1 g1 +
+--     w2 g2 = 0 for its own weights. Those depend on the losses relative
+--     to the first ones, so the start decides where.
+--   * rlw (total = "one") stays in the valley from (-8.5, 7.5) and
+--     (9, 9), and from the other three reaches the middle of the front
+--     (x1 = -0.04): the random weights are equal on average, so it moves
+--     like equal weighting; the sum 1 instead of 2 is a factor Adam does
+--     not see.
+--
+-- The claim at the end of this script says where each ends in code
+-- (experiments/lib/cagrad_toy.lua judges the end points; `mtlab run`
+-- prints the verdict; `make test-claims` checks it).
+--
+-- Run: mtlab experiments/45_landscape_new_weightings.lua
+--      mtlab run experiments/45_landscape_new_weightings.lua
+local mtl = require "mtl"
+
+local toy = require "lib.cagrad_toy" -- the claim's judgements of end points
+local starts = toy.starts
+
+local methods = {
+  { "fairgrad", { alpha = 2 }, "fairgrad alpha 2", "FairGrad (Ban & Ji 2024), alpha 2: (G G^T a)_i = a_i^(-1/2)." },
+  { "fairgrad", { alpha = 0.5 }, "fairgrad alpha 0.5", "FairGrad (Ban & Ji 2024), alpha 0.5: (G G^T a)_i = a_i^(-2)." },
+  { "nash_mtl", { update_weights_every = 25, max_norm = 1 }, "nash_mtl authors' options",
+    "Nash-MTL with the authors' options: weights solved every 25 steps, the combined gradient clipped to norm 1." },
+  { "gls", {}, "gls", "GLS (Chennupati et al. 2019): the geometric mean of the losses." },
+  { "stch", {}, "stch", "STCH (Lin et al. 2024): smooth Tchebycheff of the log losses relative to the first ones, mu 1." },
+  { "rlw", { total = "one" }, "rlw total one", "RLW (Lin et al. 2021) with weights summing to 1, as LibMTL." },
+}
+
+local function run(m, s)
+  return mtl.experiment {
+    name = string.format("%s from (%g, %g)", m[3], s[1], s[2]),
+    description = m[4] .. string.format(" The point starts at (%g, %g).", s[1], s[2]),
+    data = mtl.data.landscape {},
+    tasks = {
+      mtl.task.regress { name = "f1", loss = "value", metric = "loss" },
+      mtl.task.regress { name = "f2", loss = "value", metric = "loss" },
+    },
+    topology = mtl.share.landscape { problem = "cagrad_toy", start = s, offset = 20 },
+    weighting = mtl.weight[m[1]](m[2]),
+    optim = mtl.optim.adam { lr = 0.001 },
+    train = { batch = 1, steps = 200000, eval_every = 1000, relations_every = 5000, seed = 1 },
+  }
+end
+
+local runs = {}
+for _, m in ipairs(methods) do
+  for _, s in ipairs(starts) do runs[#runs + 1] = run(m, s) end
+end
+runs.claim = {
+  text = "fairgrad (alpha 2 and 0.5) and nash_mtl with the authors' options end with their error from every start; "
+    .. "gls, stch and rlw stay in the valley from (-8.5, 7.5) and (9, 9); from the other three gls runs to an end "
+    .. "of the front (|x1| > 6), stch reaches the front and rlw its middle",
+  check = function(r)
+    local expect = {}
+    local function add(label, s, test, what) expect[#expect + 1] = { label, s, test, what } end
+    local function failed(run) return run.status == "failed" end
+    local function front(run) return run.status == "finished" and toy.on_front(run) end
+    for s = 1, 5 do
+      add("fairgrad alpha 2", s, failed, "ended with its error")
+      add("fairgrad alpha 0.5", s, failed, "ended with its error")
+      add("nash_mtl authors' options", s, failed, "ended with its error")
+      if s == 1 or s == 3 then
+        for _, m in ipairs { "gls", "stch", "rlw total one" } do add(m, s, toy.stuck, "stalled above x2 = 0") end
+      else
+        add("gls", s, function(run) return front(run) and math.abs(toy.at(run)[1]) > 6 end,
+            "an end of the front (|x1| > 6)")
+        add("stch", s, front, "on the front")
+        add("rlw total one", s, function(run) return toy.middle(run, 0.5) end, "the middle of the front")
+      end
+    end
+    return toy.judge(r, expect)
+  end,
+  seeds = { 1 }, draws = { 0 },
+}
+return mtl.compare(runs)
