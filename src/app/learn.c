@@ -5,13 +5,13 @@
  * menu. */
 #include <dirent.h>
 #include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/mem.h"
+#include "core/version.h"
 #include "workbench.h"
 
 #define LEARN_MAX 32
@@ -23,24 +23,18 @@ static int is_dir(const char *p)
 }
 
 /* The lessons folder when none is given: experiments/lessons here, else
- * beside the binary's source tree (build/mtlab -> ../experiments/lessons). */
+ * in mtlab's data folder (core/version.h: the source tree of a build, or
+ * PREFIX/share/mtlab when installed). */
 static int default_folder(char *out, size_t n)
 {
     if (is_dir("experiments/lessons")) {
         snprintf(out, n, "experiments/lessons");
         return 1;
     }
-    char exe[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) return 0;
-    exe[len] = '\0';
-    char *d = dirname(exe);
-    static const char *const rel[] = {"../experiments/lessons", "../../experiments/lessons", "../share/mtlab/lessons"};
-    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
-        snprintf(out, n, "%s/%s", d, rel[i]);
-        if (is_dir(out)) return 1;
-    }
-    return 0;
+    const char *d = mt_datadir();
+    if (!d) return 0;
+    snprintf(out, n, "%s/experiments/lessons", d);
+    return is_dir(out);
 }
 
 static int cmp_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }

@@ -213,7 +213,8 @@ void tr_reference_levels(const mt_trainer *t, mt_monitor *mon)
             mon->ref_level[k] = log((double)tg->classes);
             snprintf(mon->ref_label[k], sizeof mon->ref_label[k], "chance");
         } else if (ts->loss == MT_LOSS_MSE && tg->kind == MT_TARGET_REGRESS && isfinite(tg->noise_var)) {
-            mon->ref_level[k] = tg->noise_var;
+            /* a standardised target's loss is in its units: y / scale */
+            mon->ref_level[k] = tg->scale > 0 ? tg->noise_var / (tg->scale * tg->scale) : tg->noise_var;
             snprintf(mon->ref_label[k], sizeof mon->ref_label[k], "noise floor");
         }
     }
