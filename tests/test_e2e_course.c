@@ -452,13 +452,14 @@ static void test_e2e_course_learn_every_lesson(void **state)
 {
     (void)state;
     int n = count_lessons();
-    assert_true(n >= 6); /* one per survey section 3-7, one on weighting */
+    assert_true(n >= 7); /* one per survey section 3-7, one on weighting, one on gradient combination */
     char args[1200];
     snprintf(args, sizeof args, "learn '%s/experiments/lessons' --out lessons --speed 0 --no-color", MTLAB_ROOT);
     tmux_start(120, 40, args);
     int answers = 0;
-    static const char *const sections[] = {"section 3", "section 4", "section 5", "section 6", "section 7", "weighting"};
-    int seen_section[6] = {0};
+    static const char *const sections[] = {"section 3", "section 4", "section 5", "section 6", "section 7", "weighting",
+                                           "combination"};
+    int seen_section[7] = {0};
     for (int k = 0; k < n; k++) {
         char *s = tmux_wait_for("mtlab learn:", 20); /* the menu */
         if (!strstr(s, "mtlab learn:")) fail_msg("lesson %d: no menu", k + 1);
@@ -466,7 +467,7 @@ static void test_e2e_course_learn_every_lesson(void **state)
         tmux("send-keys -t wb Enter");
         s = tmux_wait_for(", step 1/", 30);
         if (!strstr(s, ", step 1/")) fail_msg("lesson %d did not start", k + 1);
-        for (int j = 0; j < 6; j++)
+        for (int j = 0; j < 7; j++)
             if (strstr(s, sections[j])) seen_section[j] = 1;
         free(s);
         int steps_seen = 1, ended = 0;
@@ -499,7 +500,7 @@ static void test_e2e_course_learn_every_lesson(void **state)
         assert_true(steps_seen >= 3);
         tmux("send-keys -t wb Space"); /* back to the menu */
     }
-    for (int j = 0; j < 6; j++)
+    for (int j = 0; j < 7; j++)
         if (!seen_section[j]) fail_msg("no lesson for %s", sections[j]);
     assert_true(answers >= n); /* every lesson asks at least one question */
     char *s = tmux_wait_for("mtlab learn:", 20);

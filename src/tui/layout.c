@@ -143,6 +143,13 @@ void layout_compute(tui_layout *out, int cols, int lines, int ntasks, unsigned f
 
     if ((flags & TUI_LAYOUT_MAXIMISE) && focus != TUI_PANE_HEADER && focus != TUI_PANE_FOOTER &&
         (unsigned)focus < TUI_PANE_COUNT) {
+        /* in a lesson the narration stays beside the enlarged pane */
+        if ((flags & TUI_LAYOUT_LESSON) && focus != TUI_PANE_NOTES && focus != TUI_PANE_CONSOLE) {
+            int nw = clampi(cols / 4, 24, 48);
+            put(out, focus, 0, top, cols - nw, body);
+            put(out, TUI_PANE_NOTES, cols - nw, top, nw, body);
+            return;
+        }
         put(out, focus, 0, top, cols, body);
         return;
     }
