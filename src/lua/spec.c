@@ -189,7 +189,7 @@ static mt_status parse_train(mtlua_vctx *c, int tidx, mt_train_spec *t)
                        vdescribe(L, pidx, d, sizeof d));
         } else {
             char sp[sizeof c->path], sw[sizeof c->where];
-            vpush(c, pidx, ".pace", sp, sw);
+            vpush(c, pidx, "pace", sp, sw);
             if (!(st = vcheck_keys(c, pidx, pace_keys)) && !(st = vnumber(c, pidx, "speed", 0, 1, 1e9, &v)) &&
                 !(st = vint(c, pidx, "until_step", 0, 1, 1000000000L, &l))) {
                 t->pace_speed = v;
