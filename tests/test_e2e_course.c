@@ -344,6 +344,10 @@ static void test_e2e_course_tour_pace(void **state)
     char *s = tmux_wait_for("slow motion to step 400, then full speed", 15);
     assert_non_null(strstr(s, "slow motion to step 400, then full speed"));
     free(s);
+    /* the tour's targets carry noise of sd 0.05: the loss legend names the floor */
+    s = tmux_wait_for("noise floor 2.5e-3", 10);
+    assert_non_null(strstr(s, "noise floor 2.5e-3"));
+    free(s);
     usleep(1000000);
     s = tmux_capture();
     long a = header_step(s);
