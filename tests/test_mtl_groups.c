@@ -6,11 +6,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/rng.h"
 #include "core/status.h"
+#include "engine/graph.h"
+#include "engine_testutil.h"
 #include "mtl/groups.h"
+#include "mtl/topology.h"
 
 #define NEAR(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
 
@@ -248,6 +252,115 @@ static void test_mtl_groups_bad_input(void **state)
     assert_non_null(strstr(mt_last_error(), "beam width 0"));
 }
 
+
+/* ---- the groups topology ---- */
+
+static void spec_tasks(mt_topo_spec *s, const char *type, int T, const double *groups)
+{
+    topo_spec_default(s);
+    snprintf(s->type, sizeof s->type, "%s", type);
+    s->trunk[0] = 5;
+    s->trunk[1] = 4;
+    s->ntrunk = 2;
+    s->head[0] = 3;
+    s->nhead = 1;
+    s->act = MT_ACT_TANH;
+    s->ntasks = T;
+    for (int t = 0; t < T; t++) {
+        snprintf(s->task[t].name, sizeof s->task[t].name, "t%d", t);
+        s->task[t].out_dim = 2;
+        s->task[t].nhead = -1;
+    }
+    if (groups) assert_int_equal(tparam_set_list(&s->params, "groups", MT_TP_INTS, groups, T), MT_OK);
+    topo_resolve(s);
+}
+
+static mt_graph *build(const mt_topo_spec *s, mt_topo_built *b, mt_node *x)
+{
+    assert_int_equal(topo_validate(s), MT_OK);
+    mt_graph *g = graph_new();
+    *x = graph_input(g, "x", 6);
+    assert_int_equal(topo_build(g, s, *x, 0, 0, 0, b), MT_OK);
+    assert_int_equal(graph_compile(g, 4), MT_OK);
+    graph_init_params(g, 3);
+    graph_set_batch(g, 4);
+    tu_fill(graph_value(g, *x), 24, 11, -1, 1);
+    return g;
+}
+
+/* One group for every task is hard sharing: the same parameters in the
+ * same order give the same outputs bit for bit, and the same counts. */
+static void test_mtl_groups_topology_one_group_is_hard(void **state)
+{
+    (void)state;
+    mt_topo_spec sg, sh;
+    spec_tasks(&sg, "groups", 3, NULL);
+    spec_tasks(&sh, "hard", 3, NULL);
+    mt_topo_built bg, bh;
+    mt_node xg, xh;
+    mt_graph *g = build(&sg, &bg, &xg), *h = build(&sh, &bh, &xh);
+    mt_params *pg = graph_params(g), *ph = graph_params(h);
+    assert_int_equal(pg->count, ph->count);
+    for (int i = 0; i < pg->count; i++) {
+        assert_int_equal(pg->info[i].size, ph->info[i].size);
+        assert_int_equal(pg->info[i].group, ph->info[i].group);
+        memcpy(ph->data + ph->info[i].offset, pg->data + pg->info[i].offset, pg->info[i].size * sizeof(float));
+    }
+    graph_forward(g, MT_EVAL);
+    graph_forward(h, MT_EVAL);
+    for (int t = 0; t < 3; t++) assert_memory_equal(graph_value(g, bg.out[t]), graph_value(h, bh.out[t]), 8 * sizeof(float));
+    topo_count_params(g, &sg, &bg);
+    topo_count_params(h, &sh, &bh);
+    assert_int_equal(bg.n_shared, bh.n_shared);
+    assert_true(bg.shared != MT_NONE);
+    topo_built_free(&sg, &bg);
+    topo_built_free(&sh, &bh);
+    graph_free(g);
+    graph_free(h);
+}
+
+/* Groups { 2, 5, 2, 7 }: tasks 1 and 3 share group 1's network, tasks 2
+ * and 4 are alone. Changing group 2's weights moves task 2's output only;
+ * group 1's layers are shared (tag 0), a lone task's are its own. */
+static void test_mtl_groups_topology_separate_networks(void **state)
+{
+    (void)state;
+    const double gr[4] = {2, 5, 2, 7};
+    mt_topo_spec s;
+    spec_tasks(&s, "groups", 4, gr);
+    mt_topo_built b;
+    mt_node x;
+    mt_graph *g = build(&s, &b, &x);
+    mt_params *p = graph_params(g);
+    assert_int_equal(p->info[params_find(p, "group1.0.weight")].group, 0);
+    assert_int_equal(p->info[params_find(p, "group2.1.bias")].group, 2);
+    assert_int_equal(p->info[params_find(p, "group3.0.weight")].group, 4);
+    assert_true(b.shared == MT_NONE);
+    graph_forward(g, MT_EVAL);
+    float before[4][8];
+    for (int t = 0; t < 4; t++) memcpy(before[t], graph_value(g, b.out[t]), sizeof before[t]);
+    const mt_param_info *w = &p->info[params_find(p, "group2.0.weight")];
+    for (size_t q = 0; q < w->size; q++) p->data[w->offset + q] += 0.5f;
+    graph_forward(g, MT_EVAL);
+    for (int t = 0; t < 4; t++) {
+        int same = memcmp(before[t], graph_value(g, b.out[t]), sizeof before[t]) == 0;
+        assert_int_equal(same, t != 1);
+    }
+    topo_count_params(g, &s, &b);
+    assert_int_equal(b.n_shared, 6 * 5 + 5 + 5 * 4 + 4);
+    char text[2048];
+    topo_describe(&s, 6, text, sizeof text);
+    assert_non_null(strstr(text, "group 1 {t0,t2}"));
+    assert_non_null(strstr(text, "group 3 {t3}"));
+    topo_built_free(&s, &b);
+    graph_free(g);
+    /* one number per task */
+    spec_tasks(&s, "groups", 3, gr);
+    assert_int_equal(tparam_set_list(&s.params, "groups", MT_TP_INTS, gr, 2), MT_OK);
+    assert_int_equal(topo_validate(&s), MT_ERR_ARG);
+    assert_non_null(strstr(mt_last_error(), "topology.groups: 2 entries for 3 tasks"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +370,8 @@ int main(void)
         cmocka_unit_test(test_mtl_groups_beam_vs_exhaustive),
         cmocka_unit_test(test_mtl_groups_beam_planted),
         cmocka_unit_test(test_mtl_groups_bad_input),
+        cmocka_unit_test(test_mtl_groups_topology_one_group_is_hard),
+        cmocka_unit_test(test_mtl_groups_topology_separate_networks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
