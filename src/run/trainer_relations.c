@@ -56,6 +56,12 @@ void tr_record_matrix_labelled(mt_trainer *t, const char *name, int rows, int co
     }
 }
 
+void trainer_publish_matrix(mt_trainer *t, const char *name, int rows, int cols, const double *v, double lo,
+                            double hi, const char *const *row_labels, const char *const *col_labels)
+{
+    tr_record_matrix_labelled(t, name, rows, cols, v, lo, hi, row_labels, col_labels);
+}
+
 void tr_record_matrix(mt_trainer *t, const char *name, int rows, int cols, const double *v, double lo, double hi)
 {
     tr_record_matrix_labelled(t, name, rows, cols, v, lo, hi, NULL, NULL);
