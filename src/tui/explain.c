@@ -69,6 +69,11 @@ static const explain_entry matrices[] = {
      "The affinity between task branches that fully-adaptive feature sharing uses to decide which tasks share "
      "a branch when the network widens."},
     {"fafs tree", "The branching of the fully-adaptive network: which tasks share each branch at each layer."},
+    {"group affinity",
+     "The transfer affinity mtl.search.groups measured in its short joint run (mean over the run), with the tasks "
+     "reordered by the groups it proposed: each group is a block on the diagonal. Bright blocks and a dark rest "
+     "mean the groups keep together the tasks that help each other."},
+    {"task groups", "The group of each task in the groups topology: tasks of one group share a network, groups share nothing."},
     {"cluster co-membership",
      "1 where two tasks sit in the same learned cluster (clustered MTL); compare with the true clusters."},
     {"distance to mean", "Each task's distance to the mean task weight (mean-regularised MTL)."},
