@@ -162,12 +162,52 @@ static void test_e2e_groups_bad_declarations(void **state)
     }
 }
 
+/* run:publish: a script's matrix reaches relations.jsonl and
+ * summary.json with its labels; a ragged row is an error naming it. */
+static void test_e2e_groups_run_publish(void **state)
+{
+    (void)state;
+    e2e_write("publish.lua",
+              "local mtl = require 'mtl'\n"
+              "return mtl.experiment { data = mtl.data.related { tasks = 2, n_each = 50 },\n"
+              "  tasks = { mtl.task.regress { name = 'task1' }, mtl.task.regress { name = 'task2' } },\n"
+              "  train = { steps = 4, eval_every = 2 },\n"
+              "  on_eval = function(run) run:publish('mine', { { 1, 2, 3 }, { 4, 5, 6 } }, nil, { 'a', 'b', 'c' }) end }\n");
+    char *out = NULL, *err = NULL;
+    assert_int_equal(e2e_run("run publish.lua --out publish -q", &out, &err), 0);
+    free(out);
+    free(err);
+    char p[900];
+    snprintf(p, sizeof p, "%s/publish/summary.json", e2e_tmpdir());
+    cJSON *s = read_json(p);
+    const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(s, "matrices"), "mine");
+    assert_non_null(m);
+    const cJSON *last = cJSON_GetObjectItem(m, "last");
+    assert_int_equal(cJSON_GetArraySize(last), 2);
+    assert_true(cJSON_GetArrayItem(cJSON_GetArrayItem(last, 1), 2)->valuedouble == 6);
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(m, "row_labels"), 1)->valuestring, "task2");
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(m, "col_labels"), 2)->valuestring, "c");
+    cJSON_Delete(s);
+    e2e_write("publish_bad.lua",
+              "local mtl = require 'mtl'\n"
+              "return mtl.experiment { data = mtl.data.related { tasks = 2, n_each = 50 },\n"
+              "  tasks = { mtl.task.regress { name = 'task1' }, mtl.task.regress { name = 'task2' } },\n"
+              "  train = { steps = 4, eval_every = 2 },\n"
+              "  on_eval = function(run) run:publish('mine', { { 1, 2, 3 }, { 4, 5 } }) end }\n");
+    assert_int_equal(e2e_run("run publish_bad.lua --out publish_bad -q", &out, &err), 2); /* a script error */
+    if (!err || !strstr(err, "run:publish: row 2 has 2 numbers (expected as many as row 1)"))
+        fail_msg("got: %s", err ? err : "");
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_groups_claim),
         cmocka_unit_test(test_e2e_groups_claim_other_draw),
         cmocka_unit_test(test_e2e_groups_bad_declarations),
+        cmocka_unit_test(test_e2e_groups_run_publish),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     e2e_cleanup();
