@@ -62,10 +62,24 @@ static void test_e2e_auxtask_label_stats_and_cosine(void **state)
     cJSON_Delete(s);
 }
 
+#ifndef MTLAB_ROOT
+#define MTLAB_ROOT "."
+#endif
+
+/* Experiment 59: the early gradient cosine separates the candidates of
+ * the main task's cluster from the others (the script's claim). */
+static void test_e2e_auxtask_ranking_experiment(void **state)
+{
+    (void)state;
+    e2e_claim_holds(MTLAB_ROOT, "59_which_auxiliary", NULL, 0);
+    e2e_claim_holds(MTLAB_ROOT, "59_which_auxiliary", "--draw 2 --seed 2 --force", 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_auxtask_label_stats_and_cosine),
+        cmocka_unit_test(test_e2e_auxtask_ranking_experiment),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     e2e_cleanup();
