@@ -66,6 +66,37 @@ static void test_e2e_auxtask_label_stats_and_cosine(void **state)
 #define MTLAB_ROOT "."
 #endif
 
+/* weighting = "aux_gate" trains: an auxiliary task whose target is the
+ * main task's own keeps weight 1 (its gradient agrees with the main one),
+ * and the main task's is 1. */
+static void test_e2e_auxtask_aux_gate_trains(void **state)
+{
+    (void)state;
+    e2e_write("gate.lua",
+              "local mtl = require 'mtl'\n"
+              "return mtl.experiment { data = mtl.data.related { tasks = 2, clusters = 1, within = 0, n_each = 200,\n"
+              "    shared = true, noise = 0 },\n"
+              "  tasks = { mtl.task.regress { name = 'main', target = 'task1' },\n"
+              "            mtl.aux.regress { name = 'copy', target = 'task1' } },\n"
+              "  weighting = 'aux_gate', optim = mtl.optim.sgd { lr = 0.01 },\n"
+              "  train = { steps = 30, batch = 32, eval_every = 10 } }\n");
+    char *out = NULL, *err = NULL;
+    assert_int_equal(e2e_run("run gate.lua --out gate -q", &out, &err), 0);
+    free(out);
+    free(err);
+    char p[700];
+    snprintf(p, sizeof p, "%s/gate/summary.json", e2e_tmpdir());
+    char *text = e2e_read(p);
+    assert_non_null(text);
+    cJSON *s = cJSON_Parse(text);
+    free(text);
+    assert_non_null(s);
+    const cJSON *tasks = cJSON_GetObjectItem(s, "tasks");
+    NEAR(cJSON_GetObjectItem(cJSON_GetObjectItem(tasks, "main"), "weight")->valuedouble, 1, 0);
+    NEAR(cJSON_GetObjectItem(cJSON_GetObjectItem(tasks, "copy"), "weight")->valuedouble, 1, 0);
+    cJSON_Delete(s);
+}
+
 /* Experiment 59: the early gradient cosine separates the candidates of
  * the main task's cluster from the others (the script's claim). */
 static void test_e2e_auxtask_ranking_experiment(void **state)
@@ -80,6 +111,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_auxtask_label_stats_and_cosine),
         cmocka_unit_test(test_e2e_auxtask_ranking_experiment),
+        cmocka_unit_test(test_e2e_auxtask_aux_gate_trains),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     e2e_cleanup();
