@@ -314,6 +314,7 @@ function search.groups(t)
   local function variant(name, assign, what)
     local e = mtl.variant(base, { name = name, topology = net(assign),
       train = { steps = budget, baselines = true } })
+    e.claim = nil -- the base's claim is about the base
     e.description = (base.description and base.description ~= "" and (base.description .. "\n\n") or "") ..
       what .. string.format(" Proposed groups by the mean transfer affinity of a %d-step joint run: %s "
         .. "(total affinity %.4g; all in one %.4g).", measure, found.text, score, found.together_score)
