@@ -37,6 +37,11 @@ for script in $list; do
             echo "claims: $name: skipped (no Fashion-MNIST: sh scripts/setup.sh installs it)"
             continue
         fi ;;
+    60_seattle_weather)
+        if [ ! -e /usr/lib/python3/dist-packages/vega_datasets/_data/seattle-weather.csv ]; then
+            echo "claims: $name: skipped (no python3-vega-datasets: sh scripts/setup.sh installs it)"
+            continue
+        fi ;;
     esac
     if "$mtlab" check "$script" 2>/dev/null | grep -q "checked by mtlab sweep"; then
         "$mtlab" sweep "$script" --out "$out/$name" -j "$jobs" --quiet > "$out/$name.log" 2>&1

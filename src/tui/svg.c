@@ -136,9 +136,12 @@ static void y_extent(const mt_monitor *m, int weights, svg_panel *p)
 {
     double lo = INFINITY, hi = -INFINITY;
     for (int t = 0; t < m->ntasks; t++) {
-        const mt_series *ss[2] = { weights ? &m->weight[t] : &m->train_loss[t],
-                                   weights ? NULL : &m->val_loss[t] };
-        for (int k = 0; k < 2; k++) {
+        /* a sweep's configuration: its band (mean -/+ sd) is drawn too */
+        int band = !weights && m->spread_n > 1 && !m->aux[t];
+        const mt_series *ss[4] = { weights ? &m->weight[t] : &m->train_loss[t],
+                                   weights ? NULL : &m->val_loss[t], band ? &m->train_hi[t] : NULL,
+                                   band ? &m->val_hi[t] : NULL };
+        for (int k = 0; k < 4; k++) {
             if (!ss[k]) continue;
             for (int i = 0; i < ss[k]->len; i++) {
                 double y;
@@ -220,6 +223,14 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
     y_extent(m, 0, &lp);
     x_extent(m, 1, d.last_steps, &wp.x0, &wp.x1);
     y_extent(m, 1, &wp);
+    /* the reference lines (noise floor, chance) stay in sight, as on the screen */
+    for (int t = 0; t < m->ntasks; t++) {
+        double r = m->ref_level[t];
+        if (!isfinite(r) || (d.log_y && r <= 0)) continue;
+        double v = d.log_y ? log10(r) : r, pad = 0.03 * (lp.y1 - lp.y0);
+        if (v < lp.y0) lp.y0 = v - pad;
+        if (v > lp.y1) lp.y1 = v + pad;
+    }
 
     fputs("<g id=\"loss\">\n", f);
     svg_axes(f, &lp, d.log_y ? "loss (log scale)" : "loss", 1);
@@ -228,10 +239,32 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
         const char *c = task_hex[t % NHEX];
         snprintf(style, sizeof style, "stroke=\"%s\" stroke-width=\"%s\"%s", c,
                  m->aux[t] ? "1" : "1.8", m->aux[t] ? " stroke-opacity=\"0.55\"" : "");
+        if (m->spread_n > 1 && !m->aux[t]) { /* a sweep's configuration: mean -/+ one sd, dotted */
+            char bstyle[200];
+            snprintf(bstyle, sizeof bstyle, "stroke=\"%s\" stroke-width=\"1\" stroke-dasharray=\"1,3\"", c);
+            svg_series(f, &lp, &m->train_lo[t], "band", t, bstyle);
+            svg_series(f, &lp, &m->train_hi[t], "band", t, bstyle);
+            svg_series(f, &lp, &m->val_lo[t], "band", t, bstyle);
+            svg_series(f, &lp, &m->val_hi[t], "band", t, bstyle);
+        }
         svg_series(f, &lp, &m->train_loss[t], "train", t, style);
         char vstyle[200];
         snprintf(vstyle, sizeof vstyle, "%s stroke-dasharray=\"6,4\"", style);
         svg_series(f, &lp, &m->val_loss[t], "val", t, vstyle);
+    }
+    for (int t = 0; t < m->ntasks; t++) {
+        double r = m->ref_level[t];
+        if (!isfinite(r) || (d.log_y && r <= 0)) continue;
+        double py = map_y(&lp, d.log_y ? log10(r) : r);
+        fprintf(f, "<line class=\"reference\" data-task=\"%d\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"%s\" stroke-width=\"1.2\" stroke-dasharray=\"1,3\"/>\n",
+                t, lp.px, py, lp.px + lp.pw, py, task_hex[t % NHEX]);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"%s\">", lp.px + lp.pw - 4, py - 3,
+                task_hex[t % NHEX]);
+        xml_text(f, m->ref_label[t]);
+        fputs(" ", f);
+        xml_text(f, m->task[t]);
+        fputs("</text>\n", f);
     }
     svg_marks(f, &lp, m);
     fputs("</g>\n<g id=\"weights\">\n", f);
