@@ -64,11 +64,16 @@
 -- trimmed_mean: T > 2 trim); they are tested on the random-Jacobian
 -- suite (tests/test_mtl_combine_props.c) instead.
 --
+-- The claim at the end of this script says where each ends in code
+-- (experiments/lib/cagrad_toy.lua judges the end points; `mtlab run`
+-- prints the verdict; `make test-claims` checks it).
+--
 -- Run: mtlab experiments/44_landscape_new_combiners.lua
 --      mtlab run experiments/44_landscape_new_combiners.lua
 local mtl = require "mtl"
 
-local starts = { { -8.5, 7.5 }, { -8.5, -5 }, { 9, 9 }, { -7.5, -0.5 }, { 9, -1 } }
+local toy = require "lib.cagrad_toy" -- the claim's judgements of end points
+local starts = toy.starts
 
 local methods = {
   { "dualproj", "DualProj (torchjd): the mean gradient projected onto the dual cone of the two "
@@ -105,4 +110,26 @@ local runs = {}
 for _, m in ipairs(methods) do
   for _, s in ipairs(starts) do runs[#runs + 1] = run(m[1], m[2], s) end
 end
+runs.claim = {
+  text = "dualproj and sdmgrad reach the front from all five starts and stop where they meet it; config reaches "
+    .. "the front from all five; moco reaches it and ends near its ends (|x1| > 5.8); db_mtl ends in its middle; "
+    .. "excess_mtl stays in the valley from (-8.5, 7.5) and (9, 9) and reaches the front from the other three",
+  check = function(r)
+    local expect = {}
+    local function add(label, s, test, what) expect[#expect + 1] = { label, s, test, what } end
+    local function front(run) return run.status == "finished" and toy.on_front(run) end
+    for s = 1, 5 do
+      add("dualproj", s, toy.stops, "on the front where it met it")
+      add("sdmgrad", s, toy.stops, "on the front where it met it")
+      add("config", s, front, "on the front")
+      add("moco", s, function(run) return front(run) and math.abs(toy.at(run)[1]) > 5.8 end,
+          "on the front near an end (|x1| > 5.8)")
+      add("db_mtl", s, function(run) return toy.middle(run, 0.5) end, "the middle of the front")
+      if s == 1 or s == 3 then add("excess_mtl", s, toy.stuck, "stalled above x2 = 0")
+      else add("excess_mtl", s, front, "on the front") end
+    end
+    return toy.judge(r, expect)
+  end,
+  seeds = { 1 }, draws = { 0 },
+}
 return mtl.compare(runs)

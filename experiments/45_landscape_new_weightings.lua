@@ -49,11 +49,16 @@
 --     like equal weighting; the sum 1 instead of 2 is a factor Adam does
 --     not see.
 --
+-- The claim at the end of this script says where each ends in code
+-- (experiments/lib/cagrad_toy.lua judges the end points; `mtlab run`
+-- prints the verdict; `make test-claims` checks it).
+--
 -- Run: mtlab experiments/45_landscape_new_weightings.lua
 --      mtlab run experiments/45_landscape_new_weightings.lua
 local mtl = require "mtl"
 
-local starts = { { -8.5, 7.5 }, { -8.5, -5 }, { 9, 9 }, { -7.5, -0.5 }, { 9, -1 } }
+local toy = require "lib.cagrad_toy" -- the claim's judgements of end points
+local starts = toy.starts
 
 local methods = {
   { "fairgrad", { alpha = 2 }, "fairgrad alpha 2", "FairGrad (Ban & Ji 2024), alpha 2: (G G^T a)_i = a_i^(-1/2)." },
@@ -85,4 +90,30 @@ local runs = {}
 for _, m in ipairs(methods) do
   for _, s in ipairs(starts) do runs[#runs + 1] = run(m, s) end
 end
+runs.claim = {
+  text = "fairgrad (alpha 2 and 0.5) and nash_mtl with the authors' options end with their error from every start; "
+    .. "gls, stch and rlw stay in the valley from (-8.5, 7.5) and (9, 9); from the other three gls runs to an end "
+    .. "of the front (|x1| > 6), stch reaches the front and rlw its middle",
+  check = function(r)
+    local expect = {}
+    local function add(label, s, test, what) expect[#expect + 1] = { label, s, test, what } end
+    local function failed(run) return run.status == "failed" end
+    local function front(run) return run.status == "finished" and toy.on_front(run) end
+    for s = 1, 5 do
+      add("fairgrad alpha 2", s, failed, "ended with its error")
+      add("fairgrad alpha 0.5", s, failed, "ended with its error")
+      add("nash_mtl authors' options", s, failed, "ended with its error")
+      if s == 1 or s == 3 then
+        for _, m in ipairs { "gls", "stch", "rlw total one" } do add(m, s, toy.stuck, "stalled above x2 = 0") end
+      else
+        add("gls", s, function(run) return front(run) and math.abs(toy.at(run)[1]) > 6 end,
+            "an end of the front (|x1| > 6)")
+        add("stch", s, front, "on the front")
+        add("rlw total one", s, function(run) return toy.middle(run, 0.5) end, "the middle of the front")
+      end
+    end
+    return toy.judge(r, expect)
+  end,
+  seeds = { 1 }, draws = { 0 },
+}
 return mtl.compare(runs)

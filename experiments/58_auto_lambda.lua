@@ -32,13 +32,16 @@
 -- an unrelated one in a given run - because each step's hypergradient
 -- comes from one validation batch of 30 examples and one training batch.
 -- Auto-Lambda ranks the tasks by the sign of grad L_i . v summed over the
--- run, not by a test of their benefit.
+-- run, not by a test of their benefit. The claim (the `claim` at the end
+-- of this script; `mtlab run` prints its verdict) is that ranking: steer's
+-- weight above 1, the related pair's mean above the unrelated pair's, the
+-- noise task's weight below 1.
 --
 -- Run: mtlab run experiments/58_auto_lambda.lua
 --      mtlab experiments/58_auto_lambda.lua   (the workbench)
 local mtl = require "mtl"
 
-math.randomseed(58)
+math.randomseed(mtl.data_seed(58))
 local d = 20
 local function gauss()
   return math.sqrt(-2 * math.log(1 - math.random())) * math.cos(2 * math.pi * math.random())
@@ -95,4 +98,17 @@ after a virtual step; watch the weights.]],
   weighting = mtl.weight.auto_lambda { lr = 1e-2 },
   optim = mtl.optim.adam { lr = 3e-3 },
   train = { batch = 30, epochs = 60, eval_every = 50, seed = 1 },
+  claim = {
+    text = "Auto-Lambda's weights rank the tasks: the main task's own weight grows above 1, the mean weight of the two "
+      .. "related tasks ends above the mean of the two unrelated ones, and the noise task's weight falls below its start",
+    check = function(r)
+      local t = r[1].tasks
+      local rel = (t.curvature.weight + t.offset.weight) / 2
+      local unrel = (t.other1.weight + t.other2.weight) / 2
+      return t.steer.weight > 1 and rel > unrel and t.noise.weight < 1,
+        string.format("weights: steer %.2f, related %.2f (mean), unrelated %.2f (mean), noise %.2f", t.steer.weight, rel,
+                      unrel, t.noise.weight)
+    end,
+    seeds = { 1, 2, 3 }, draws = { 0, 1 },
+  },
 }

@@ -285,6 +285,14 @@ static void test_e2e_experts_deep_relationship(void **state)
     cJSON_Delete(m);
 }
 
+/* ---- 25: DSelect-k against MMoE: the script's null claim --------------- */
+
+static void test_e2e_experts_dselect_k(void **state)
+{
+    (void)state;
+    run_experiment("25_dselect_k");
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -299,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_e2e_experts_ple),
         cmocka_unit_test(test_e2e_experts_fafs),
         cmocka_unit_test(test_e2e_experts_deep_relationship),
+        cmocka_unit_test(test_e2e_experts_dselect_k),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -25,6 +25,8 @@ typedef struct {
     char dir[1024];           /* the run folder (the top one with several experiments) */
     int baseline_run;         /* the experiment whose baselines are training, or -1 */
     int claims_done;          /* the script's claims have been judged */
+    int claims_code;          /* MT_EXIT_CLAIM when one failed */
+    char claims[4096];        /* their texts and verdicts (the notes' paragraphs) */
 } wb_runs;
 
 /* Loads the script and builds every experiment, writing nothing yet; on
@@ -49,10 +51,31 @@ mt_status wb_move_aside(const char *dir, char *moved, size_t n);
 int wb_baseline_progress(void *ud, mt_trainer *t, int task);
 /* Once every live run has ended: judges the script's claims on the run
  * folders (claims.json, as headless) and appends each verdict, with the
- * claim's text, to every experiment's notes and console. Once per load. */
+ * claim's text, to every experiment's notes and console (and keeps them
+ * in r->claims, r->claims_code). Once per load. */
 void wb_claims(wb_runs *r);
 /* Refreshes r->res from the runs (cheap; once a frame). */
 void wb_results(wb_runs *r);
+
+/* A lesson being taught (mtlab learn, learn.c): where it is, and what
+ * the notes pane shows. */
+typedef struct {
+    const mtlua_lesson *L;
+    int step;          /* the current step; L->nsteps is the end: the claim */
+    int answered;      /* the current step's answer is shown */
+    long target;       /* every experiment runs to this step, then pauses; 0: none, -1: to its end */
+    int done;          /* space on the end: back to the menu */
+    int claimed;       /* the claim was checked (at the end, once every run has ended) */
+    int held;          /* every claim held */
+    char title[200];   /* the notes pane's title */
+    char text[8192];   /* what it shows */
+    char verdict[4096];
+} wb_lesson;
+
+/* Teaches lesson ls on the open screen scr, its experiments recording
+ * into dir (o gives the other options); returns when the lesson is left
+ * (q, or space after its end), with every run ended. MT_EXIT_* code. */
+int app_workbench_lesson(const app_options *o, tui_screen *scr, wb_lesson *ls, const char *dir);
 
 /* wb_export.c: every pane on screen as SVG, and the metrics CSV. */
 void wb_export(wb_runs *r, int sel, tui_screen *scr, const tui_view *v, char *msg, size_t n);

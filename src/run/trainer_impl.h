@@ -135,6 +135,7 @@ mt_status tr_method_after_step(mt_trainer *t, const double *lv, int epoch_ended)
 /* Per-task gradients of the shared parameters into G (T, P). */
 mt_status tr_task_gradients(mt_trainer *t);
 void tr_publish_weights(mt_trainer *t);
+void tr_reference_levels(const mt_trainer *t, mt_monitor *mon);
 
 /* ---- trainer_relations.c ---- */
 void tr_collect_hooks(const mt_trainer *t, tr_hook_list *l);
@@ -144,6 +145,7 @@ void tr_record_matrix_labelled(mt_trainer *t, const char *name, int rows, int co
                                double hi, const char *const *row_labels, const char *const *col_labels);
 mt_status tr_publish_relations(mt_trainer *t);
 mt_status tr_publish_affinity(mt_trainer *t);
+void tr_publish_label_stats(mt_trainer *t);
 void tr_publish_learned(mt_trainer *t);
 void tr_publish_weight_history(mt_trainer *t);
 void tr_publish_sigma(mt_trainer *t);

@@ -103,6 +103,9 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         }
         mt_combiner *C;
         if ((st = combine_new(&C, kind, t->T, &prm))) return mt_fail_prefix(st, "%s", m->name);
+        int is_main[MT_MAX_TASKS]; /* aux_gate gates the auxiliary tasks */
+        for (int k = 0; k < t->T; k++) is_main[k] = !t->e.task[k].aux;
+        combine_set_main(C, is_main);
         if ((st = combine_reserve(C, t->P))) { /* moco, db_mtl, excess_mtl: a state per shared parameter */
             combine_free(C);
             return mt_fail_prefix(st, "%s", m->name);
@@ -216,12 +219,16 @@ mt_status tr_method_gradient(mt_trainer *t, const double *lv, int n, int need_G)
         params_zero_grad(p);
         return graph_backward(t->g, t->loss, t->w, t->T, NULL);
     }
-    params_zero_grad(p);
     if (t->rep_grad) {
+        params_zero_grad(p);
         if ((st = rep_grad_gradient(t, lf, n)))
             return mt_fail_prefix(st, "%s (rep_grad) at step %ld", combine_kind_name(combine_kind(t->C)), t->step + 1);
         return need_G ? tr_task_gradients(t) : MT_OK;
     }
+    /* the combination writes the shared ranges whole: only the
+     * task-specific ones, which the passes accumulate into, need zeros */
+    for (int i = 0; i < p->count; i++)
+        if (p->info[i].group != 0) memset(p->grad + p->info[i].offset, 0, p->info[i].size * sizeof(float));
     if ((st = per_task_gradients(t, -1))) return st;
     if ((st = combine_into_arena(t, lf)))
         return mt_fail_prefix(st, "%s at step %ld", combine_kind_name(combine_kind(t->C)), t->step + 1);

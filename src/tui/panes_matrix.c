@@ -60,11 +60,36 @@ static void cell_number(double val, int cw, char *num, size_t n)
     if ((int)strlen(num) > cw - 1) num[0] = '\0';
 }
 
+/* A picture (a model's posterior band, a landscape's plane) comes first
+ * in the cycle of `m` whenever it was published, so the pane opens on it
+ * even when a relationship matrix was published before it. */
+static int is_picture(const mt_matrix *x)
+{
+    return strcmp(x->name, MT_MON_BAND) == 0 || strcmp(x->name, MT_MON_LANDSCAPE) == 0;
+}
+
+/* The matrix at position k of the cycle: the pictures, then the others in
+ * the order they were published. */
+static int cycle_index(const mt_monitor *m, int k)
+{
+    for (int pass = 0, at = 0; pass < 2; pass++)
+        for (int i = 0; i < m->nmatrices; i++)
+            if (is_picture(&m->matrix[i]) == (pass == 0) && at++ == k) return i;
+    return k;
+}
+
+int pane_matrix_position(const mt_monitor *m, const char *name)
+{
+    for (int k = 0; m && k < m->nmatrices; k++)
+        if (strcmp(m->matrix[cycle_index(m, k)].name, name) == 0) return k;
+    return -1;
+}
+
 const mt_matrix *pane_shown_matrix(const tui_screen *s, const mt_monitor *m)
 {
     if (!m || m->nmatrices == 0) return NULL;
     int k = ((s->matrix_sel % m->nmatrices) + m->nmatrices) % m->nmatrices;
-    return &m->matrix[k];
+    return &m->matrix[cycle_index(m, k)];
 }
 
 void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
@@ -78,7 +103,7 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
         pane_centre_msg(w, "no matrices yet", ROLE_DIM);
         return;
     }
-    int k = (int)(x - m->matrix);
+    int k = ((s->matrix_sel % m->nmatrices) + m->nmatrices) % m->nmatrices;
     mt_matrix_view view = (mt_matrix_view)(s->matrix_view % MT_MAT_VIEWS);
     if (x->updates == 0) view = MT_MAT_BATCH;
     /* the title says which values these are */
@@ -88,6 +113,7 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     else snprintf(title, sizeof title, "%s (last)", x->name);
     snprintf(extra, sizeof extra, "%d/%d  m: next  a: average", k + 1, m->nmatrices);
     if (pane_band_draw(s, w, x, extra)) return; /* a model's posterior band: a picture, not a heatmap */
+    if (pane_landscape_draw(s, w, v, x, extra)) return; /* a landscape's plane and every run's path */
     pane_frame(s, w, TUI_PANE_MATRIX, title, extra);
     if (!x->valid) {
         pane_centre_msg(w, "not computed yet", ROLE_DIM);
@@ -109,6 +135,29 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     int cw = x->cols > 0 ? avail / x->cols : 0;
     if (cw > 7) cw = 7;
     if (cw < 2) cw = 2;
+    /* A task x task matrix whose names do not fit the columns (many
+     * tasks) numbers them: the columns by number, the rows by number and
+     * name, so every cell can be read off; 40 columns headed "a" could
+     * not be. */
+    int numbered = 0;
+    if (x->rows == x->cols) {
+        int same = 1, wide = 0;
+        for (int j = 0; j < x->cols; j++) {
+            same &= strcmp(x->row_labels[j], x->col_labels[j]) == 0;
+            wide |= text_columns(x->col_labels[j], -1) > cw - 1;
+        }
+        numbered = same && wide;
+    }
+    int digits = x->cols >= 10 ? 2 : 1;
+    if (numbered) {
+        /* the row labels gain their numbers; the cells make room */
+        lab += digits + 1;
+        if (lab > iw / 4) lab = iw / 4;
+        avail = iw - lab - 1;
+        cw = avail / x->cols;
+        if (cw > 7) cw = 7;
+        if (cw < digits + 1) cw = digits + 1;
+    }
     int vis_cols = avail / cw;
     if (vis_cols > x->cols) vis_cols = x->cols;
     int c0 = s->hscroll[TUI_PANE_MATRIX] / 4;
@@ -125,11 +174,22 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     int x0 = 1 + lab + 1, y0 = 2;
     /* column labels */
     colors_set(w, ROLE_DIM, 0);
-    for (int j = 0; j < vis_cols; j++) pane_put(w, 1, x0 + j * cw, x->col_labels[c0 + j], cw - 1);
+    char label[MT_MON_NAME + 8], el[MT_MON_NAME + 8];
+    for (int j = 0; j < vis_cols; j++) {
+        if (numbered) snprintf(label, sizeof label, "%*d", cw - 1, c0 + j + 1);
+        else text_elide(label, sizeof label, x->col_labels[c0 + j], cw - 1);
+        pane_put(w, 1, x0 + j * cw, label, cw - 1);
+    }
     for (int i = 0; i < vis_rows; i++) {
         int ri = r0 + i;
         colors_set(w, ROLE_DIM, 0);
-        pane_put(w, y0 + i * rh, 1, x->row_labels[ri], lab);
+        if (numbered) {
+            text_elide(el, sizeof el, x->row_labels[ri], lab - digits - 1);
+            snprintf(label, sizeof label, "%*d %s", digits, ri + 1, el);
+        } else {
+            text_elide(label, sizeof label, x->row_labels[ri], lab);
+        }
+        pane_put(w, y0 + i * rh, 1, label, lab);
         for (int j = 0; j < vis_cols; j++) {
             double val = vals[ri * x->cols + c0 + j];
             int level = heat_level(&hs, val);
@@ -197,10 +257,15 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
             pane_putf(w, ly - 1, 1, iw, "tiny values: colours %s%s, not %s%s (?: why)", "\xc2\xb1", mx,
                       "\xc2\xb1", nat);
         }
-        if (x->rows > vis_rows || x->cols > vis_cols) {
-            colors_set(w, ROLE_WARN, 0);
-            pane_putf(w, 0, W - 12, 10, " %d-%d/%d ", r0 + 1, r0 + vis_rows, x->rows);
-        }
+    }
+    /* which rows and columns show, on the bottom border (the top one holds
+     * the title and the keys) */
+    if (x->rows > vis_rows || x->cols > vis_cols) {
+        char pos[48];
+        int n = snprintf(pos, sizeof pos, " rows %d-%d/%d  cols %d-%d/%d ", r0 + 1, r0 + vis_rows, x->rows,
+                         c0 + 1, c0 + vis_cols, x->cols);
+        colors_set(w, ROLE_WARN, 0);
+        if (n < W - 2) pane_put(w, H - 1, W - 1 - n, pos, n);
     }
     colors_set(w, ROLE_NORMAL, 0);
 }
