@@ -726,6 +726,40 @@ static int read_events(const char *dir, cJSON **ev, int n)
 static const char *ev_name(const cJSON *e) { return cJSON_GetObjectItemCaseSensitive(e, "event")->valuestring; }
 static double ev_num(const cJSON *e, const char *k) { return cJSON_GetObjectItemCaseSensitive(e, k)->valuedouble; }
 
+/* run:set_lr from a script's callback is an "lr" event, why "set", with
+ * the step it happened at and the rate as float32 holds it. */
+static void test_e2e_run_set_lr_recorded(void **state)
+{
+    (void)state;
+    const char *s = blobs_script("setlr.lua", "",
+                                 "on_epoch = function(run, e) if e == 2 then run:set_lr(0.003) end end,");
+    char args[1024];
+    snprintf(args, sizeof args, "run '%s' --out run_setlr -q", s);
+    char *out = NULL, *err = NULL;
+    if (e2e_run(args, &out, &err) != 0) fail_msg("setlr.lua: %s", err);
+    free(out);
+    free(err);
+    cJSON *ev[400];
+    int n = read_events("run_setlr", ev, 400), lr_events = 0;
+    long total = -1, end = -1;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(ev_name(ev[i]), "start") == 0) total = (long)ev_num(ev[i], "total_steps");
+        if (strcmp(ev_name(ev[i]), "finish") == 0) end = (long)ev_num(ev[i], "step");
+    }
+    for (int i = 0; i < n; i++) {
+        if (strcmp(ev_name(ev[i]), "lr") != 0) continue;
+        lr_events++;
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(ev[i], "why")->valuestring, "set");
+        assert_null(cJSON_GetObjectItemCaseSensitive(ev[i], "factor"));
+        assert_true(fabs(ev_num(ev[i], "lr") - 0.003) <= 1e-9); /* float32 written shortest: 0.003 */
+        /* the end of epoch 2 of 3: two thirds of the steps */
+        assert_int_equal((long)ev_num(ev[i], "step") * 3, 2 * total);
+    }
+    assert_int_equal(lr_events, 1);
+    assert_int_equal(end, total);
+    for (int i = 0; i < n; i++) cJSON_Delete(ev[i]);
+}
+
 /* Reduce-on-plateau: the "lr" events are exactly the evaluations where
  * PyTorch's rule (replayed here on the eval events' validation losses:
  * improvement = below best (1 - threshold), reduce after more than
@@ -831,6 +865,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_run_writes_every_file),
         cmocka_unit_test(test_e2e_run_plateau_and_keep_best),
+        cmocka_unit_test(test_e2e_run_set_lr_recorded),
         cmocka_unit_test(test_e2e_run_is_reproducible),
         cmocka_unit_test(test_e2e_error_syntax),
         cmocka_unit_test(test_e2e_error_bad_field),

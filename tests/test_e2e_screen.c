@@ -437,9 +437,9 @@ static void test_e2e_screen_print_and_redraw(void **state)
 }
 
 /* The + and - keys (learning rate x2, /2) and s (save a checkpoint) are
- * recorded in events.jsonl: "lr" events, why "hand", with the step and the
- * new rate, and a "checkpoint" event with the step and the file,
- * checkpoint-<step>.safetensors, still there after the run ended. */
+ * recorded in events.jsonl: "lr" events, why "scaled", with the step, the
+ * factor and the new rate, and a "checkpoint" event with the step and the
+ * file, checkpoint-<step>.safetensors, still there after the run ended. */
 static void test_e2e_screen_keys_recorded(void **state)
 {
     (void)state;
@@ -501,7 +501,8 @@ static void test_e2e_screen_keys_recorded(void **state)
         const char *ev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "event"));
         const cJSON *step = cJSON_GetObjectItemCaseSensitive(o, "step");
         if (ev && strcmp(ev, "lr") == 0) {
-            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "why")), "hand");
+            assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "why")), "scaled");
+            assert_true(cJSON_GetObjectItemCaseSensitive(o, "factor")->valuedouble == (n_lr < 2 ? 2.0 : 0.5));
             assert_int_equal((long)step->valuedouble, at);
             assert_true(n_lr < 3);
             double lr = cJSON_GetObjectItemCaseSensitive(o, "lr")->valuedouble;

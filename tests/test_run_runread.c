@@ -163,14 +163,14 @@ static void test_run_runread_lr_and_checkpoint_events(void **state)
     make_run(d, 1, 20, "finished");
     put(d, "events.jsonl",
         "{\"event\":\"start\",\"step\":0,\"total_steps\":20}\n"
-        "{\"event\":\"lr\",\"step\":12,\"why\":\"hand\",\"lr\":0.02}\n"
+        "{\"event\":\"lr\",\"step\":12,\"why\":\"scaled\",\"factor\":2,\"lr\":0.02}\n"
         "{\"event\":\"checkpoint\",\"step\":12,\"file\":\"checkpoint-12.safetensors\"}\n"
         "{\"event\":\"lr\",\"step\":15,\"why\":\"plateau\",\"lr\":0.001,\"monitored\":1.5}\n");
     mt_recorded *r;
     assert_int_equal(runread_open(d, &r), MT_OK);
     const mt_monitor *m = runread_monitor(r);
     const char *want[] = {"step 15: learning rate 0.001 (plateau)", "step 12: saved checkpoint-12.safetensors",
-                          "step 12: learning rate 0.02 (hand)"};
+                          "step 12: learning rate 0.02 (scaled)"};
     int found = 0;
     for (int i = 0; i < m->log_len; i++) {
         int level;

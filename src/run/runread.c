@@ -303,7 +303,7 @@ static void read_events(mt_recorded *r, long *total, double *lr)
             monitor_log(m, 1, "step %ld: weighting %s -> %s", step, method, to);
             snprintf(method, sizeof method, "%s", to);
         } else if (strcmp(ev, "lr") == 0) {
-            /* reduce-on-plateau's, or by hand (the workbench's keys, run:set_lr) */
+            /* why: plateau (the schedule), scaled (the workbench's keys), set (run:set_lr) */
             *lr = jnum(o, "lr", *lr);
             monitor_log(m, 1, "step %ld: learning rate %.3g (%s)", step, *lr, jstr(o, "why", "?"));
         } else if (strcmp(ev, "checkpoint") == 0) {

@@ -758,14 +758,16 @@ const double *trainer_step_loss(const mt_trainer *t) { return t->step_loss; }
 double trainer_samples_per_s(const mt_trainer *t) { return t->busy_s > 0 ? (double)t->samples / t->busy_s : 0; }
 double trainer_lr(const mt_trainer *t) { return t->lr_now; }
 
-/* A change of the learning rate by hand (the workbench's + and - keys,
- * run:set_lr) is an event like reduce-on-plateau's, why "hand":
- * {"event":"lr","step":N,"why":"hand","lr":the rate now in force}. */
-static void record_lr(mt_trainer *t)
+/* A change of the learning rate from outside the schedule is an event like
+ * reduce-on-plateau's: {"event":"lr","step":N,"why":W,"lr":the rate now in
+ * force}, W "scaled" (the workbench's + and - keys, with the "factor") or
+ * "set" (run:set_lr, from the console or a script). */
+static void record_lr(mt_trainer *t, const char *why, double factor)
 {
     if (!t->rec.event) return;
     cJSON *ev = jrec_event("lr", t->step);
-    cJSON_AddStringToObject(ev, "why", "hand");
+    cJSON_AddStringToObject(ev, "why", why);
+    if (factor > 0) cJSON_AddItemToObject(ev, "factor", jrec_num(factor));
     cJSON_AddItemToObject(ev, "lr", jrec_f32((float)t->lr_now));
     tr_record_event(t, ev);
 }
@@ -774,7 +776,7 @@ void trainer_scale_lr(mt_trainer *t, double factor)
 {
     t->lr_scale *= factor;
     apply_lr(t);
-    record_lr(t);
+    record_lr(t, "scaled", factor);
 }
 
 void trainer_set_lr(mt_trainer *t, double lr)
@@ -782,7 +784,7 @@ void trainer_set_lr(mt_trainer *t, double lr)
     t->lr_base = lr;
     t->lr_scale = 1.0;
     apply_lr(t);
-    record_lr(t);
+    record_lr(t, "set", 0);
 }
 
 const float *trainer_weights(const mt_trainer *t) { return t->w; }
