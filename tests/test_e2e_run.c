@@ -772,8 +772,10 @@ static void test_e2e_run_plateau_and_keep_best(void **state)
 {
     (void)state;
     const char *s = blobs_script("plateau.lua", ", eval_every = 4, keep_best = 'cls'", "");
-    char text[4096];
-    snprintf(text, sizeof text, "%s", e2e_read(s));
+    char text[4096], *read = e2e_read(s);
+    assert_non_null(read);
+    snprintf(text, sizeof text, "%s", read);
+    free(read);
     char *o = strstr(text, "mtl.optim.adam { lr = 0.01 }");
     assert_non_null(o);
     char script[4096];
