@@ -68,7 +68,8 @@
 --      mtlab run experiments/44_landscape_new_combiners.lua
 local mtl = require "mtl"
 
-local starts = { { -8.5, 7.5 }, { -8.5, -5 }, { 9, 9 }, { -7.5, -0.5 }, { 9, -1 } }
+local toy = require "lib.cagrad_toy" -- the claim's judgements of end points
+local starts = toy.starts
 
 local methods = {
   { "dualproj", "DualProj (torchjd): the mean gradient projected onto the dual cone of the two "
@@ -105,4 +106,36 @@ local runs = {}
 for _, m in ipairs(methods) do
   for _, s in ipairs(starts) do runs[#runs + 1] = run(m[1], m[2], s) end
 end
+runs.claim = {
+  text = "dualproj and sdmgrad reach the front from all five starts and stop where they meet it (x1 moves "
+    .. "less than 0.5 once on its floor), spread over more than 4 in x1, sdmgrad away from the middle "
+    .. "(|x1| > 1.5); config reaches the front from all five (where on it depends on the path); moco "
+    .. "reaches the front near its ends (|x1| > 5.5) from all five; db_mtl reaches the front and ends in its middle (|x1| < 0.5) from all five; excess_mtl "
+    .. "stalls in the valley above x2 = 0 from (-8.5, 7.5) and (9, 9) and reaches the front from the others",
+  check = function(r)
+    local expect = {}
+    local function add(label, s, test, what) expect[#expect + 1] = { label, s, test, what } end
+    local function finished_on_front(run) return run.status == "finished" and toy.on_front(run) end
+    for s = 1, 5 do
+      add("dualproj", s, toy.stops_anywhere, "on the front where it met it")
+      add("config", s, finished_on_front, "on the front")
+      add("sdmgrad", s, toy.stops, "on the front where it met it, away from the middle")
+      add("moco", s, function(run)
+        return finished_on_front(run) and math.abs(toy.at(run)[1]) > 5.5
+      end, "near an end of the front (|x1| > 5.5)")
+      add("db_mtl", s, function(run) return toy.middle(run, 0.5) end, "the middle of the front")
+      if s == 1 or s == 3 then add("excess_mtl", s, toy.stuck, "stalled above x2 = 0")
+      else add("excess_mtl", s, finished_on_front, "on the front") end
+    end
+    local ok, msg = toy.judge(r, expect)
+    for _, m in ipairs { "dualproj", "sdmgrad" } do
+      local spread = toy.spread(r, m)
+      if not (spread > 4) then
+        ok, msg = false, msg .. string.format("; %s's end points spread over %.3g in x1 (expected > 4)", m, spread)
+      end
+    end
+    return ok, msg
+  end,
+  seeds = { 1 }, draws = { 0 },
+}
 return mtl.compare(runs)

@@ -1,6 +1,7 @@
--- lib/cagrad_toy.lua - what the claims of 40_landscape_combiners.lua and
--- 43_landscape_more_combiners.lua say about where a run on the CAGrad toy
--- ends, written once for both. The Pareto set is the valley floor near
+-- lib/cagrad_toy.lua - what the claims of 40_landscape_combiners.lua,
+-- 43_landscape_more_combiners.lua, 44_landscape_new_combiners.lua and
+-- 45_landscape_new_weightings.lua say about where a run on the CAGrad toy
+-- ends, written once for all four. The Pareto set is the valley floor near
 -- x2 = -8.4 with x1 in [-7, 7]; mtl.landscape evaluates the toy with the
 -- code the runs train on.
 local mtl = require "mtl"
@@ -54,14 +55,27 @@ end
 -- between the first recorded position on the valley floor (x2 < -8.3) and
 -- the end, and the end is away from the middle (|x1| > 1.5).
 function toy.stops(run)
-  if run.status ~= "finished" or not toy.on_front(run) then return false end
+  return toy.stops_anywhere(run) and math.abs(toy.at(run)[1]) > 1.5
+end
+
+-- How far x1 moved after the run first reached the valley floor (x2 <
+-- -8.3) by its recorded positions; nil if it never did.
+function toy.moved(run)
   local first, moved = nil, 0
   for _, h in ipairs(run.history("position")) do
     local x1, x2 = h.value[1][1], h.value[1][2]
     if not first and x2 < -8.3 then first = x1 end
     if first then moved = math.max(moved, math.abs(x1 - first)) end
   end
-  return first ~= nil and moved < 0.5 and math.abs(toy.at(run)[1]) > 1.5
+  return first and moved
+end
+
+-- Finished on the front where it first met it (x1 moved by less than 0.5
+-- since), wherever that is: also in the middle.
+function toy.stops_anywhere(run)
+  if run.status ~= "finished" or not toy.on_front(run) then return false end
+  local moved = toy.moved(run)
+  return moved ~= nil and moved < 0.5
 end
 
 -- The spread of the end points' x1 over the five starts of a method.
