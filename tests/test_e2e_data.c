@@ -161,8 +161,10 @@ static void test_e2e_data_csv_no_header(void **state)
     cJSON_Delete(cfg);
 }
 
-/* experiments/60_seattle_weather.lua: its claims on every one of its five
- * runs (each its own split and training seed). */
+/* experiments/60_seattle_weather.lua: its claims (written in the script)
+ * held on its five runs; here only the machinery: the word labels in
+ * sorted order and the units (the mse in C^2 is the z-score loss times the
+ * training sd squared). */
 static void test_e2e_data_seattle_claims(void **state)
 {
     (void)state;
@@ -171,17 +173,10 @@ static void test_e2e_data_seattle_claims(void **state)
                       SEATTLE);
         skip();
     }
-    char args[1024], *out = NULL, *err = NULL;
-    snprintf(args, sizeof args, "run '%s/experiments/60_seattle_weather.lua' --out seattle --quiet", MTLAB_ROOT);
-    int rc = e2e_run(args, &out, &err);
-    if (rc) fprintf(stderr, "%s\n%s\n", out ? out : "", err ? err : "");
-    assert_int_equal(rc, 0);
-    free(out);
-    free(err);
-    fprintf(stderr, "  60:");
+    const char *top = e2e_claim_holds(MTLAB_ROOT, "60_seattle_weather", NULL, 0);
     for (int s = 1; s <= 5; s++) {
         char dir[800], p[900];
-        snprintf(dir, sizeof dir, "%s/seattle/%02d-seattle-weather-s%d", e2e_tmpdir(), s, s);
+        snprintf(dir, sizeof dir, "%s/%02d-seattle-weather-s%d", top, s, s);
         snprintf(p, sizeof p, "%s/config.json", dir);
         cJSON *cfg = read_json(p);
         const cJSON *labels = at(cfg, "data", "labels", "weather");
@@ -192,18 +187,11 @@ static void test_e2e_data_seattle_claims(void **state)
         cJSON_Delete(cfg);
         snprintf(p, sizeof p, "%s/summary.json", dir);
         cJSON *sum = read_json(p);
-        double acc = num(sum, "tasks", "weather", "test_metric");
         double mse = num(sum, "tasks", "temp_max", "test_metric"), loss = num(sum, "tasks", "temp_max", "test_loss");
-        double dm = num(sum, "delta_m_percent", NULL, NULL);
         cJSON_Delete(sum);
-        fprintf(stderr, " s%d: accuracy %.3f, mse %.2f C^2 (sd %.2f), delta_m %+.1f%%;", s, acc, mse, sd, dm);
-        if (!(acc > 0.58)) fail_msg("seed %d: weather accuracy %.3f, claimed > 0.58", s, acc);
-        if (!(mse < 0.25 * sd * sd)) fail_msg("seed %d: temp_max mse %.2f, claimed < %.2f", s, mse, 0.25 * sd * sd);
         if (!(fabs(mse - loss * sd * sd) <= 1e-4 * mse))
             fail_msg("seed %d: mse %.6g is not loss %.6g x sd^2 %.6g", s, mse, loss, sd * sd);
-        if (!(fabs(dm) < 6)) fail_msg("seed %d: delta_m %+.2f%%, claimed within 6%%", s, dm);
     }
-    fprintf(stderr, "\n");
     /* PyTorch reads the same file the same way (separator, word labels,
      * standardised target) and gets the same test losses from the
      * checkpoint, where Debian's python3-torch is installed */
@@ -214,7 +202,7 @@ static void test_e2e_data_seattle_claims(void **state)
     char cmd[2048], log[700];
     snprintf(log, sizeof log, "%s/torch.txt", e2e_tmpdir());
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && /usr/bin/python3 '%s/scripts/torch_load_checkpoint.py' seattle/01-seattle-weather-s1 "
+             "cd '%s' && /usr/bin/python3 '%s/scripts/torch_load_checkpoint.py' 60_seattle_weather/01-seattle-weather-s1 "
              ">'%s' 2>&1",
              e2e_tmpdir(), MTLAB_ROOT, log);
     int prc = system(cmd);

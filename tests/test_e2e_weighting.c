@@ -1,4 +1,4 @@
-/* test_e2e_weighting.c - the weighting experiments (40..43) run headless
+/* test_e2e_weighting.c - the weighting experiments (40..45) run headless
  * with the real binary; each test asserts that the claim the script
  * declares held (written once, in the script: experiments/lib/
  * cagrad_toy.lua judges the landscape end points), for the landscapes
@@ -168,10 +168,14 @@ static int last_train(const char *dir, const char *task, double *loss, double *w
 }
 
 /* The script's claim held, for each perturbed variant (expect_rc: 40's
- * nash_mtl and imtl_g runs end in their errors, by design: exit 1). */
-static void landscape_claim(const char *name, int expect_rc)
+ * nash_mtl and imtl_g runs end in their errors, by design: exit 1).
+ * all_variants 0: the run as written only, unless MTLAB_E2E_LANDSCAPES=all
+ * (scripts/check-portable.sh sets it), to keep `make test` short. */
+static void landscape_claim_variants(const char *name, int expect_rc, int all_variants)
 {
-    for (int v = 0; v < NVARIANTS; v++) {
+    const char *env = getenv("MTLAB_E2E_LANDSCAPES");
+    int nv = all_variants || (env && strcmp(env, "all") == 0) ? NVARIANTS : 1;
+    for (int v = 0; v < nv; v++) {
         char extra[256];
         ls_variant = ls_variants[v].tag;
         fprintf(stderr, "  [%s]\n", ls_variant);
@@ -180,6 +184,8 @@ static void landscape_claim(const char *name, int expect_rc)
     }
     ls_variant = ls_variants[0].tag;
 }
+
+static void landscape_claim(const char *name, int expect_rc) { landscape_claim_variants(name, expect_rc, 1); }
 
 /* 40: its claim, as written and perturbed; every run publishes the toy's
  * objectives at its published point. */
@@ -219,6 +225,46 @@ static void test_e2e_weighting_landscape_more_combiners(void **state)
         seen++;
     }
     assert_int_equal(seen, 1);
+}
+
+/* 44: its claim (as written; every variant under check-portable), and
+ * every run publishes the toy's objectives at its published point. The
+ * claim held for all three variants and lr x (1 - 1e-6) when written
+ * (15-40 s per variant on two busy cores). */
+static void test_e2e_weighting_landscape_new_combiners(void **state)
+{
+    (void)state;
+    landscape_claim_variants("44_landscape_new_combiners", 0, 0);
+    static char dirs[MAXRUNS][700];
+    int n = run_dirs("44_landscape_new_combiners", dirs, MAXRUNS);
+    assert_int_equal(n, 30);
+    for (int i = 0; i < n; i++) {
+        ls_run r;
+        load_run(dirs[i], &r);
+    }
+}
+
+/* 45: its claim, as written and perturbed (8-11 s per variant; exit 1:
+ * the fairgrad and nash_mtl runs end in their errors, by design); the
+ * failed runs' messages say there is no solution. */
+static void test_e2e_weighting_landscape_new_weightings(void **state)
+{
+    (void)state;
+    landscape_claim_variants("45_landscape_new_weightings", 1, 1);
+    static char dirs[MAXRUNS][700];
+    int n = run_dirs("45_landscape_new_weightings", dirs, MAXRUNS);
+    assert_int_equal(n, 30);
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+        ls_run r;
+        load_run(dirs[i], &r);
+        if (strcmp(r.status, "failed") == 0) {
+            failed++;
+            assert_true(strncmp(r.name, "fairgrad", 8) == 0 || strncmp(r.name, "nash_mtl", 8) == 0);
+            assert_non_null(strstr(r.message, "no solution of"));
+        }
+    }
+    assert_int_equal(failed, 15);
 }
 
 /* 41: uncertainty weighting's sigma_1 / sigma_2 approaches the noise
@@ -386,6 +432,8 @@ int main(void)
         cmocka_unit_test(test_e2e_weighting_gradnorm_sigma),
         cmocka_unit_test(test_e2e_weighting_landscape_combiners),
         cmocka_unit_test(test_e2e_weighting_landscape_more_combiners),
+        cmocka_unit_test(test_e2e_weighting_landscape_new_combiners),
+        cmocka_unit_test(test_e2e_weighting_landscape_new_weightings),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
