@@ -32,9 +32,14 @@ for script in $list; do
     n=$((n + 1))
     t0=$(date +%s)
     case "$name" in
-    01_hard_sharing_fashion)
+    01_hard_sharing_fashion | 26_mtan)
         if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
             echo "claims: $name: skipped (no Fashion-MNIST: sh scripts/setup.sh installs it)"
+            continue
+        fi ;;
+    60_seattle_weather)
+        if [ ! -e /usr/lib/python3/dist-packages/vega_datasets/_data/seattle-weather.csv ]; then
+            echo "claims: $name: skipped (no seattle-weather.csv: python3-vega-datasets, sh scripts/setup.sh)"
             continue
         fi ;;
     esac

@@ -514,8 +514,12 @@ static void test_e2e_every_experiment_declares_a_claim(void **state)
         char args[1200], *out = NULL;
         snprintf(args, sizeof args, "check '%s'", line);
         int rc = e2e_run(args, &out, NULL);
-        if (rc == 2 && strstr(line, "01_hard_sharing") &&
-            !e2e_exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+        /* a script whose data set is not installed cannot be checked */
+        if (rc == 2 &&
+            (((strstr(line, "01_hard_sharing") || strstr(line, "26_mtan")) &&
+              !e2e_exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) ||
+             (strstr(line, "60_seattle_weather") &&
+              !e2e_exists("/usr/lib/python3/dist-packages/vega_datasets/_data/seattle-weather.csv")))) {
             free(out);
             continue;
         }
