@@ -24,18 +24,23 @@
 -- splits them into the shared block part B (row 1) and the task-specific
 -- entries S (row 2). The unregularised variant keeps all 30.
 --
--- The claim (the `claim` at the end of this script: `mtlab run`
--- prints its verdict, tests/test_e2e_regs.c asserts it): l1/l2, l1/linf and the dirty model
--- keep exactly the features of the true support (precision and recall of
--- the support read from the published "feature use" are at least 0.8), and
--- the unregularised model keeps all 30 features. Support recovery is the
--- lesson; better prediction is NOT: over data seeds 3, 101-109 (a convex
--- fit: training seeds change nothing), l1/l2's mean test loss is 0.97
--- times the unregularised model's on the geometric mean, 95% interval
--- [0.81, 1.17] (0.69 to 1.42) - the penalty that selects the support also
--- shrinks the kept weights; l1/linf (2.3 times) and the dirty model (1.7
--- times) predict worse. To predict better, refit on the selected support
--- or tune lambda on validation data.
+-- The claims (at the end of this script: `mtlab run` prints their
+-- verdicts, tests/test_e2e_regs.c asserts them; `mtlab run
+-- --claims-thorough` checks the data draws they state - a convex fit:
+-- training seeds change nothing): l1/l2, l1/linf and the dirty model keep
+-- exactly the features of the true support (precision and recall of the
+-- support read from the published "feature use" are at least 0.8), and
+-- the unregularised model keeps all 30 features. Selecting the support is
+-- not predicting better: over data seeds 3, 101-109, l1/l2 at lambda = 0.5
+-- has 0.97 times the unregularised model's test loss on the geometric
+-- mean, 95% interval [0.81, 1.17] (0.69 to 1.42) - the penalty that zeroes
+-- the 24 rows also shrinks the 6 kept ones; l1/linf (2.3 times) and the
+-- dirty model (1.7 times) predict worse. A five times weaker l1/l2 (lambda
+-- = 0.1, the fifth run) keeps too many features (precision about 0.2) but
+-- predicts better on every draw: 0.62 [0.58, 0.67] over draws 0-9, at
+-- most 0.70 (second claim). Selection and prediction want different
+-- lambdas; to get both, select with the strong one and refit on the
+-- selected features.
 --
 -- Run: mtlab run experiments/30_block_sparse.lua
 --      mtlab experiments/30_block_sparse.lua     (the workbench)
@@ -64,7 +69,7 @@ Proximal steps zero whole feature rows: watch "feature use" and
   train = { batch = 256, epochs = 400, eval_every = 50, seed = 1 },
 }
 
-return mtl.compare {
+local list = mtl.compare {
   base,
   mtl.variant(base, { name = "l1/linf",
     regularizers = { mtl.reg.block_sparse { norm = "l1/linf", lambda = 1.5 } } }),
@@ -74,6 +79,13 @@ return mtl.compare {
   -- matrices are published for comparison
   mtl.variant(base, { name = "unregularised",
     regularizers = { mtl.reg.block_sparse { lambda = 0 } } }),
+  -- the same penalty, weaker: tuned for prediction, not for selection
+  mtl.variant(base, { name = "l1/l2, lambda = 0.1",
+    description = [[
+The group lasso with a five times smaller lambda: it keeps more features
+than the true 6 (it no longer selects the support), but shrinks the
+weights less, and predicts better than both l1/l2 at 0.5 and no penalty.]],
+    regularizers = { mtl.reg.block_sparse { norm = "l1/l2", lambda = 0.1 } } }),
   claim = {
     text = "l1/l2, l1/linf and the dirty model each keep the true shared support (precision and recall of the "
       .. "features any task uses at least 0.8, 1 to 7 active features per task); unregularised keeps all 30 "
@@ -113,3 +125,16 @@ return mtl.compare {
     seeds = { 1 }, draws = { 0, 1, 2, 3, 4 },
   },
 }
+-- Prediction, on the weaker penalty (the claim above is about selection).
+list[5].claim = {
+  text = "with lambda = 0.1 the group lasso predicts better than no penalty: the geometric mean over "
+    .. "data draws of the test loss ratio is below 0.8 (measured 0.62 [0.58, 0.67] over draws 0-9, every "
+    .. "draw below 0.70; at lambda = 0.5, which selects the support, 0.97 [0.81, 1.17])",
+  measure = function(r)
+    return math.log(test_loss(r["l1/l2, lambda = 0.1"]) / test_loss(r["unregularised"])),
+      "log(l1/l2 at 0.1 / unregularised)"
+  end,
+  below = math.log(0.8),
+  seeds = { 1 }, draws = "0..9",
+}
+return list

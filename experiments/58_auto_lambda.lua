@@ -37,7 +37,10 @@
 -- because each step's hypergradient comes from one validation batch of
 -- 30 examples and one training batch.
 -- Auto-Lambda ranks the tasks by the sign of grad L_i . v summed over the
--- run, not by a test of their benefit.
+-- run, not by a test of their benefit. Every margin in the claims is one
+-- that every single run cleared (a noise weight below 1 is not: one run
+-- ended at 0.85, and the shipped seed at 0.83 with the learning rate
+-- moved by 1e-6).
 --
 -- Run: mtlab run experiments/58_auto_lambda.lua
 --      mtlab experiments/58_auto_lambda.lua   (the workbench)

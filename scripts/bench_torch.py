@@ -16,9 +16,12 @@ Linear(64, 4) for its coarse group; cross-entropy summed; Adam (lr 1e-3);
 shuffled batches of B, epoch after epoch.
 
 Timing rule of both: WARMUP steps, then steps until BENCH_MIN_TIME seconds
-(default 2) have passed, at least MIN_STEPS of them. Runs on 2 threads.
+(default 2) have passed, at least MIN_STEPS of them; with BENCH_STEPS=N
+exactly N (at least MIN_STEPS), as the C side. Runs on OMP_NUM_THREADS
+threads (default 2), as the C side on OPENBLAS_NUM_THREADS.
 Prints one line:
     torch name=NAME B=.. H=.. T=.. steps=.. samples_per_s=.. peak_mb=..
+(lenet adds cpu_samples_per_s: samples per CPU second of the process.)
 peak_mb is the process's peak resident set (getrusage).
 """
 import gzip
@@ -41,20 +44,22 @@ def peak_mb():
 
 
 def timed_steps(step):
-    """WARMUP steps, then steps until BENCH_MIN_TIME; (steps, seconds, loss)."""
+    """WARMUP steps, then steps until BENCH_MIN_TIME; (steps, seconds, CPU
+    seconds of the process)."""
     limit = float(os.environ.get("BENCH_MIN_TIME", "2")) or 2.0
+    fixed = int(os.environ.get("BENCH_STEPS", "0"))
     for _ in range(WARMUP):
         step()
-    steps, start = 0, time.perf_counter()
+    steps, start, cpu0 = 0, time.perf_counter(), time.process_time()
     while True:
         loss = step()
         steps += 1
-        if steps >= MIN_STEPS and time.perf_counter() - start >= limit:
+        if steps >= MIN_STEPS and (steps >= fixed if fixed > 0 else time.perf_counter() - start >= limit):
             break
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
     if not torch.isfinite(loss):
         sys.exit(f"bench_torch: the loss became {loss.item()}")
-    return steps, elapsed
+    return steps, elapsed, cpu
 
 
 class HardSharing(nn.Module):
@@ -123,9 +128,10 @@ def lenet(name, batch, n):
         opt.step()
         return loss
 
-    steps, elapsed = timed_steps(step)
+    steps, elapsed, cpu = timed_steps(step)
     print(f"torch name={name} B={batch} n={n} steps={steps} "
-          f"samples_per_s={batch * steps / elapsed:.1f} peak_mb={peak_mb():.1f}")
+          f"samples_per_s={batch * steps / elapsed:.1f} "
+          f"cpu_samples_per_s={batch * steps / cpu:.1f} peak_mb={peak_mb():.1f}")
 
 
 def mlp(name, batch, hidden, tasks):
@@ -143,13 +149,13 @@ def mlp(name, batch, hidden, tasks):
         opt.step()
         return loss
 
-    steps, elapsed = timed_steps(step)
+    steps, elapsed, _ = timed_steps(step)
     print(f"torch name={name} B={batch} H={hidden} T={tasks} steps={steps} "
           f"samples_per_s={batch * steps / elapsed:.1f} peak_mb={peak_mb():.1f}")
 
 
 def main():
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     a = sys.argv[1:]
     if len(a) == 4 and a[0] == "lenet":
         lenet(a[1], int(a[2]), int(a[3]))

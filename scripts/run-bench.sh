@@ -11,7 +11,9 @@
 # The machine is shared, so a single timing can be hit by someone else's
 # job (PyTorch's thread pool suffers most). Each case therefore runs
 # BENCH_REPEAT rounds (default 3) of sgemm, mtlab and PyTorch interleaved,
-# and keeps the best of each. BENCH_MIN_TIME (seconds per measurement,
+# side by side: a ratio is the median of the ratios within a round (the
+# two sides of a round see the same machine), and the samples/s printed
+# are the best of each side. BENCH_MIN_TIME (seconds per measurement,
 # default 1) is passed to both sides. Threads: OpenBLAS and PyTorch get 2.
 set -e
 build="${1:-build/bench-o3}"
@@ -29,10 +31,20 @@ better() { # better A B -> the larger number (B when A is empty)
     awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 > a + 0) ? b : a }'
 }
 
+median() { # median "X Y Z ..." -> the median of the numbers
+    printf '%s\n' $1 | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2];
+        else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+ratio() { # ratio A B -> A / B
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.4f", a / b; else print "nan" }'
+}
+
 # bench_mlp NAME B H T: the hard-sharing MLP in mtlab and in PyTorch, with
 # the sgemm n=1024 ceiling measured in the same rounds.
 bench_mlp() {
-    x="" y="" z="" best=""
+    x="" y="" z="" best="" rs="" fs=""
     i=0
     while [ "$i" -lt "$repeat" ]; do
         s=$("$build/bench/bench_engine" sgemm 1024)
@@ -42,36 +54,41 @@ bench_mlp() {
         y=$(better "$y" "$(field "$t" samples_per_s)")
         mx=$(field "$m" samples_per_s)
         if [ "$(better "$x" "$mx")" = "$mx" ]; then x=$mx best=$m; fi
+        rs="$rs $(ratio "$mx" "$(field "$t" samples_per_s)")"
+        fs="$fs $(ratio "$(field "$m" gflops)" "$(field "$s" gflops)")"
         i=$((i + 1))
     done
     gf=$(field "$best" gflops)
-    awk -v n="$1" -v x="$x" -v y="$y" -v gf="$gf" -v z="$z" 'BEGIN {
+    awk -v n="$1" -v x="$x" -v y="$y" -v r="$(median "$rs")" -v gf="$gf" -v z="$z" -v f="$(median "$fs")" 'BEGIN {
         printf "bench %s mtlab_samples_per_s=%s torch_samples_per_s=%s ratio=%.2f gflops=%s sgemm_gflops=%s fraction=%.2f\n",
-               n, x, y, x / y, gf, z, gf / z }'
+               n, x, y, r, gf, z, f }'
     # phases and losses of the best run, for whoever chases a regression
-    echo "  detail $1: $(printf '%s' "$best" | cut -d' ' -f6-)" >&2
+    echo "  detail $1: $(printf '%s' "$best" | cut -d' ' -f6-) ratios:$rs fractions:$fs" >&2
 }
 
 # bench_pertask NAME T: one training step of the small bench model through
 # the trainer with equal weighting and with pcgrad (T backward passes into
 # the arena, then the combination); tests/bench/bench_weighting.c times
-# both in alternating blocks and keeps the best of each. The issue's
+# both side by side in short rounds: ratio is the median of the rounds'
+# wall-time ratios, cpu_ratio of their CPU-time ratios. The issue's
 # target: pcgrad at most (T+1)/2 times equal.
 bench_pertask() {
     m=$("$build/bench/bench_weighting" pertask "$1" 64 256 "$2" pcgrad)
     echo "bench $1 equal_ms=$(field "$m" equal_ms) pcgrad_ms=$(field "$m" method_ms)" \
-         "ratio=$(field "$m" ratio) target=$(field "$m" target)"
+         "ratio=$(field "$m" ratio) cpu_ratio=$(field "$m" cpu_ratio) target=$(field "$m" target)"
     echo "  detail $1: $m" >&2
 }
 
 # bench_lenet NAME B N: the LeNet-style hard-sharing network on the first
 # N Fashion-MNIST images (tests/bench/bench_lenet.c) in mtlab and in
 # PyTorch (scripts/bench_torch.py lenet), with each process's peak memory
-# (getrusage maxrss). Rounds interleave the two and keep the best samples/s
-# of each; peak memory is the largest seen. The issue's targets: ratio >= 2
-# and mtlab's peak memory at most PyTorch's.
+# (getrusage maxrss). Rounds interleave the two; ratio is the median of
+# the rounds' ratios of samples/s, cpu_ratio of samples per CPU second
+# (both sides' threads, spinning included); peak memory is the largest
+# seen. The issue's targets: ratio >= 2 and mtlab's peak memory at most
+# PyTorch's.
 bench_lenet() {
-    x="" y="" mx_mb=0 ty_mb=0 best=""
+    x="" y="" mx_mb=0 ty_mb=0 best="" rs="" cs=""
     i=0
     while [ "$i" -lt "$repeat" ]; do
         m=$("$build/bench/bench_lenet" "$1" "$2" "$3")
@@ -79,14 +96,16 @@ bench_lenet() {
         y=$(better "$y" "$(field "$t" samples_per_s)")
         mx=$(field "$m" samples_per_s)
         if [ "$(better "$x" "$mx")" = "$mx" ]; then x=$mx best=$m; fi
+        rs="$rs $(ratio "$mx" "$(field "$t" samples_per_s)")"
+        cs="$cs $(ratio "$(field "$m" cpu_samples_per_s)" "$(field "$t" cpu_samples_per_s)")"
         mx_mb=$(better "$mx_mb" "$(field "$m" peak_mb)")
         ty_mb=$(better "$ty_mb" "$(field "$t" peak_mb)")
         i=$((i + 1))
     done
-    awk -v n="$1" -v x="$x" -v y="$y" -v a="$mx_mb" -v b="$ty_mb" 'BEGIN {
-        printf "bench %s mtlab_samples_per_s=%s torch_samples_per_s=%s ratio=%.2f mtlab_peak_mb=%s torch_peak_mb=%s target=2\n",
-               n, x, y, x / y, a, b }'
-    echo "  detail $1: $best" >&2
+    awk -v n="$1" -v x="$x" -v y="$y" -v r="$(median "$rs")" -v c="$(median "$cs")" -v a="$mx_mb" -v b="$ty_mb" 'BEGIN {
+        printf "bench %s mtlab_samples_per_s=%s torch_samples_per_s=%s ratio=%.2f cpu_ratio=%.2f mtlab_peak_mb=%s torch_peak_mb=%s target=2\n",
+               n, x, y, r, c, a, b }'
+    echo "  detail $1: $best ratios:$rs cpu_ratios:$cs" >&2
 }
 
 # bench_tasks NAME T: T binary heads of 16 units on the 784->256->256
@@ -96,7 +115,7 @@ bench_lenet() {
 bench_tasks() {
     m=$("$build/bench/bench_weighting" tasks "$1" 128 256 "$2")
     echo "bench $1 equal_ms=$(field "$m" equal_ms) pcgrad=$(field "$m" pcgrad) mgda=$(field "$m" mgda)" \
-         "mgda_rep_grad=$(field "$m" mgda_rep) target=2"
+         "mgda_rep_grad=$(field "$m" mgda_rep) cpu_mgda_rep_grad=$(field "$m" cpu_mgda_rep) target=2"
     echo "  detail $1: $m" >&2
 }
 

@@ -39,7 +39,7 @@ for script in $list; do
         fi ;;
     60_seattle_weather)
         if [ ! -e /usr/lib/python3/dist-packages/vega_datasets/_data/seattle-weather.csv ]; then
-            echo "claims: $name: skipped (no seattle-weather.csv: python3-vega-datasets, sh scripts/setup.sh)"
+            echo "claims: $name: skipped (no python3-vega-datasets: sh scripts/setup.sh installs it)"
             continue
         fi ;;
     esac

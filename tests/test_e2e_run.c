@@ -758,7 +758,15 @@ static void test_e2e_run_plateau_and_keep_best(void **state)
     free(err);
     cJSON *ev[400];
     int n = read_events("run_plateau", ev, 400);
-    double best = INFINITY, lr = 0.01, best_acc = -1;
+    /* the learning rate the run started from, as config.json records it:
+     * 0.01, or 0.01 x (1 + 1e-6) under MTLAB_E2E_LR_SCALE (check-portable) */
+    char cfgp[700];
+    snprintf(cfgp, sizeof cfgp, "%s/run_plateau/config.json", e2e_tmpdir());
+    cJSON *cfg = read_json(cfgp);
+    double lr0 = jnum(cfg, "optim", "lr", NULL);
+    cJSON_Delete(cfg);
+    assert_true(fabs(lr0 - 0.01) < 1e-7);
+    double best = INFINITY, lr = lr0, best_acc = -1;
     int bad = 0, reductions = 0, bests = 0;
     long best_step = -1;
     for (int i = 0; i < n; i++) {

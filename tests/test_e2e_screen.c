@@ -909,6 +909,15 @@ static void test_e2e_screen_open_sweep(void **state)
     assert_int_equal(rows, 2);
     cJSON_Delete(sw);
     free(s);
+    /* e: the comparison's SVG into the configuration's folder, the band shaded */
+    tmux("send-keys -t wb e");
+    s = wait_for("exported", 10);
+    assert_non_null(strstr(s, "exported"));
+    free(s);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "grep -q '<polygon class=\"band\"' '%s'/sweep-dir/weighting-equal/curves-c-val-step*.svg",
+             e2e_tmpdir());
+    assert_int_equal(system(cmd), 0);
     quit_workbench(0);
     tmux("kill-session -t wb");
 }
@@ -1026,6 +1035,20 @@ static void test_e2e_screen_claim_verdict_in_notes(void **state)
     assert_non_null(c);
     assert_non_null(strstr(c, "\"held\":\ttrue"));
     free(c);
+    /* a claim that fails: the verdict on the terminal after the screen
+     * closes, and exit 3 as headless */
+    const char *bad = e2e_write("claimwb_bad.lua",
+        "local mtl = require 'mtl'\n"
+        "return mtl.experiment { name = 'claim fails', data = mtl.data.generate { n = 100,\n"
+        "    fn = function(i) return { i % 7 }, { y = i % 7 } end, types = { y = 'regress' } },\n"
+        "  tasks = { mtl.task.regress { name = 'y' } }, train = { epochs = 1 },\n"
+        "  claim = { text = 'negative loss', check = function(r) return r[1].tasks.y.test_loss < 0, 'NEVERNOTE' end } }\n");
+    snprintf(args, sizeof args, "'%s' --out wb-claim-bad --exit-when-done", bad);
+    start_workbench(args);
+    s = wait_for("MTLAB_EXITED=3", 30);
+    assert_non_null(strstr(s, "MTLAB_EXITED=3"));
+    assert_non_null(strstr(s, "claim FAILED: NEVERNOTE"));
+    free(s);
 }
 
 int main(void)

@@ -117,7 +117,7 @@ static void test_run_runread_sweep_configuration(void **state)
     m = runread_monitor(r);
     assert_int_equal(m->val_loss[0].len, 3);
     assert_true(m->val_hi[0].y[2] == m->val_loss[0].y[2] && m->val_lo[0].y[2] == m->val_loss[0].y[2]);
-    assert_string_equal(runread_result(r)->status, "1 seeds");
+    assert_string_equal(runread_result(r)->status, "1 seed");
     runread_free(r);
     /* a folder that is not a run is named */
     char bad[400];

@@ -129,6 +129,10 @@ static void test_tui_axis_format(void **state)
         { 22500, 2500, "22.5k" }, { 1e-4, 0, "1e-4" }, { -2.5e-5, 0, "-2.5e-5" },
         { NAN, 0, "nan" },     { -INFINITY, 0, "-inf" }, { 1e-17, 0.1, "0" },
         { 0.1, 0, "0.1" },     { 999999, 0, "1M" },
+        /* small values with a step: the digits the step needs */
+        { 0.00176, 1e-5, "1.76e-3" }, { 0.00177, 1e-5, "1.77e-3" }, { 0.0018, 1e-5, "1.8e-3" },
+        { 0.001765, 5e-6, "1.765e-3" }, { -0.00176, 1e-5, "-1.76e-3" }, { 0.002, 1e-3, "2e-3" },
+        { 0.0012, 1e-4, "1.2e-3" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int n = axis_format(cases[i].v, cases[i].step, b, sizeof b);
@@ -145,6 +149,17 @@ static void test_tui_axis_format(void **state)
             assert_true(axis_format(-v, 0, b, sizeof b) <= 8);
             assert_true(axis_format(v, v / 1000, b, sizeof b) <= 8);
         }
+    }
+    /* the ticks of a narrow range of small values read differently (the
+     * Pareto axis of two close MSEs once showed 1.8e-3 five times) */
+    double t[32], step;
+    int nt = axis_ticks(0.00176, 0.00181, 6, t, 32, &step);
+    assert_true(nt >= 3);
+    for (int i = 1; i < nt; i++) {
+        char p[32];
+        axis_format(t[i - 1], step, p, sizeof p);
+        axis_format(t[i], step, b, sizeof b);
+        if (strcmp(p, b) == 0) fail_msg("ticks %g and %g both read %s", t[i - 1], t[i], b);
     }
     /* a short buffer truncates safely */
     assert_int_equal(axis_format(12345.678, 0, b, 3), 2);

@@ -484,6 +484,51 @@ static void test_tui_screen_help_lists_every_key(void **state)
     assert_int_equal(key(c, 0x0c, NULL, 0), TUI_ACT_NONE);
 }
 
+/* At the task limit (64 tasks named attribute_1 ... attribute_64) every
+ * pane tells the tasks apart: the heatmap numbers its columns and rows
+ * (with names kept distinct by their tails) and says which part shows;
+ * the loss legend pages; the weights legend keeps the names' tails. */
+static void test_tui_screen_many_tasks(void **state)
+{
+    ctx *c = *state;
+    enum { T = MT_MAX_TASKS };
+    static char names[T][24];
+    const char *np[T];
+    int aux[T] = { 0 };
+    for (int k = 0; k < T; k++) {
+        snprintf(names[k], sizeof names[k], "attribute_%d", k + 1);
+        np[k] = names[k];
+    }
+    mt_monitor m;
+    assert_int_equal(monitor_init(&m, T, np, aux, 64), MT_OK);
+    snprintf(m.experiment, sizeof m.experiment, "many");
+    snprintf(m.weight_label, sizeof m.weight_label, "weight");
+    for (int s = 1; s <= 20; s++)
+        for (int k = 0; k < T; k++) {
+            series_push(&m.train_loss[k], s, 1.0 / (s + k));
+            series_push(&m.weight[k], s, 1.0 + 0.01 * k);
+        }
+    mt_matrix *x = monitor_matrix(&m, "grad cosine", T, T, np, np);
+    assert_non_null(x);
+    for (int i = 0; i < T * T; i++) x->v[i] = (i % (T + 1)) == 0 ? 1.0 : 0.1;
+    x->lo = -1;
+    x->hi = 1;
+    x->step = 20;
+    x->valid = 1;
+    monitor_matrix_observe(&m, x);
+    const mt_monitor *mp = &m;
+    tui_view v = { .monitors = &mp, .count = 1, .selected = 0, .script = "many.lua" };
+    tui_draw(c->s, &v);
+    assert_true(screen_has(L" 1  2  3  4"));   /* columns by number */
+    assert_true(screen_has(L" 1 attr~te_1 ")); /* rows by number and name */
+    assert_true(screen_has(L" 2 attr~te_2 "));
+    assert_true(screen_has(L"/64 "));          /* which rows and columns show */
+    assert_true(screen_has(L"tasks 1-"));      /* the loss legend pages */
+    assert_true(screen_has(L"attr~ute_1 "));   /* weights legend */
+    assert_false(screen_has(L"attribute_ "));  /* no name cut to the shared prefix */
+    monitor_free(&m);
+}
+
 /* a: the matrix's running averages, the title saying which; { }: the
  * exponential average's window, which the app sets on the monitors. */
 static void test_tui_screen_matrix_averages(void **state)
@@ -528,6 +573,27 @@ static void test_tui_screen_matrix_small_values_shown(void **state)
     assert_int_equal(open_screen(c, 0), 0);
     tui_draw(c->s, &c->view);
     assert_true(screen_has(L"-1e-3"));
+    setenv("COLUMNS", "100", 1);
+}
+
+/* The loss pane lists the method switches beside the curves; an entry too
+ * long for the legend keeps the new method whole ("41923: → gradnorm")
+ * rather than cutting it. */
+static void test_tui_screen_switch_list_not_cut(void **state)
+{
+    ctx *c = *state;
+    monitor_mark(&c->m[0], 300, "uncertainty \xe2\x86\x92 gradnorm");
+    monitor_mark(&c->m[0], 41923, "aligned_mtl \xe2\x86\x92 nash_mtl");
+    setenv("COLUMNS", "140", 1);
+    tui_free(c->s);
+    fclose(c->out);
+    fclose(c->in);
+    assert_int_equal(open_screen(c, 0), 0);
+    key(c, 'f', NULL, 0); /* the loss pane maximised: its legend on the right */
+    tui_draw(c->s, &c->view);
+    assert_true(screen_has(L"300: uncertainty \u2192 gradnorm"));
+    assert_true(screen_has(L"41923: \u2192 nash_mtl") || screen_has(L"41923: aligned_mtl \u2192 nash_mtl"));
+    assert_false(screen_has(L"41923: aligned_mtl \u2192 nash_mt "));
     setenv("COLUMNS", "100", 1);
 }
 
@@ -631,7 +697,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tui_screen_help_lists_every_key, setup, teardown),
         cmocka_unit_test(test_tui_screen_man_page_lists_every_key),
         cmocka_unit_test_setup_teardown(test_tui_screen_matrix_averages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_many_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_matrix_small_values_shown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_switch_list_not_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_completion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_export_every_pane, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_console_prompt, setup, teardown),

@@ -161,6 +161,33 @@ static void test_tui_svg_polylines_and_legend(void **state)
                                    "stroke-width=\"1\" stroke-opacity=\"0.55\""));
 }
 
+/* A sweep's configuration (mtlab open on a sweep): each main task's band
+ * of one sd, mean -/+ sd as dotted lines, and the y range holds its top. */
+static void test_tui_svg_sweep_band(void **state)
+{
+    ctx *c = *state;
+    render(c, NULL);
+    assert_null(strstr(c->buf, "class=\"band\""));
+    free(c->buf);
+    c->buf = NULL;
+    c->m.spread_n = 3;
+    assert_int_equal(series_init(&c->m.train_lo[0], 16), MT_OK);
+    assert_int_equal(series_init(&c->m.train_hi[0], 16), MT_OK);
+    for (int s = 0; s < 10; s++) {
+        series_push(&c->m.train_lo[0], s, 1.0 / (s + 1));
+        series_push(&c->m.train_hi[0], s, 9.0 / (s + 1)); /* above every curve at step 0 */
+    }
+    render(c, NULL);
+    assert_well_formed(c->buf);
+    int pts[8];
+    assert_int_equal(polylines(c->buf, "band", 0, pts, 8), 2);
+    assert_int_equal(pts[0], 10);
+    assert_int_equal(polylines(c->buf, "band", 2, pts, 8), 0); /* auxiliary: none */
+    assert_non_null(strstr(c->buf, "stroke-dasharray=\"1,3\""));
+    /* the top of the band is inside the panel: some tick reads 8 or more */
+    assert_true(strstr(c->buf, ">8</text>") || strstr(c->buf, ">9</text>") || strstr(c->buf, ">10</text>"));
+}
+
 static void test_tui_svg_log_scale_and_zoom(void **state)
 {
     ctx *c = *state;
@@ -439,6 +466,40 @@ static void test_tui_svg_panes(void **state)
     assert_non_null(strstr(buf, "data-experiment=\"2\""));
     assert_non_null(strstr(buf, "equal \xe2\x86\x92 mgda at 2</text>"));
     assert_true(rightmost_text(buf) <= svg_width(buf));
+    assert_null(strstr(buf, "class=\"band\""));
+    free(buf);
+    /* a sweep's configuration (mtlab open on a sweep): a shaded band of one
+     * sd around the mean, one polygon per configuration, under the curves */
+    m.spread_n = 3;
+    assert_int_equal(series_init(&m.train_lo[0], 8), MT_OK);
+    assert_int_equal(series_init(&m.train_hi[0], 8), MT_OK);
+    for (int s = 0; s < 5; s++) {
+        series_push(&m.train_lo[0], s, 0.5 / (s + 1));
+        series_push(&m.train_hi[0], s, 2.0 / (s + 1));
+    }
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(tui_svg_compare_curves(f, ms, r, 3, "y1", 0, 0, 0), MT_OK);
+    fclose(f);
+    assert_well_formed(buf);
+    int bands = 0;
+    for (const char *q = strstr(buf, "<polygon class=\"band\""); q; q = strstr(q + 1, "<polygon class=\"band\"")) bands++;
+    assert_int_equal(bands, 3);
+    assert_true(strstr(buf, "<polygon class=\"band\"") < strstr(buf, "<polyline"));
+    assert_non_null(strstr(buf, "every configuration: mean, shaded +-1 sd over the seeds"));
+    /* its points: 5 along the upper edge and 5 back along the lower */
+    const char *pts = strstr(strstr(buf, "<polygon class=\"band\""), "points=\"");
+    int commas = 0;
+    for (const char *q = pts; *q && *q != '/'; q++) commas += *q == ',';
+    assert_int_equal(commas, 10);
+    free(buf);
+    /* on a log axis too */
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(tui_svg_compare_curves(f, ms, r, 3, "y1", 0, 0, 1), MT_OK);
+    fclose(f);
+    assert_well_formed(buf);
+    assert_non_null(strstr(buf, "<polygon class=\"band\""));
     free(buf);
     monitor_free(&m);
 }
@@ -448,6 +509,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tui_svg_polylines_and_legend, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_svg_log_scale_and_zoom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_svg_sweep_band, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_svg_export_file, setup, teardown),
         cmocka_unit_test(test_tui_compare_pareto),
         cmocka_unit_test_setup_teardown(test_tui_svg_marks_and_unclipped_legend, setup, teardown),

@@ -44,6 +44,28 @@ static void test_tui_text_utf8_columns(void **state)
     }
 }
 
+/* Elision keeps head and tail, never splits a UTF-8 sequence, and keeps
+ * names with a long common prefix apart. */
+static void test_tui_text_elide(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_string_equal(text_elide(out, sizeof out, "attribute_12", 10), "attr~te_12");
+    assert_string_equal(text_elide(out, sizeof out, "attribute_13", 10), "attr~te_13");
+    assert_string_equal(text_elide(out, sizeof out, "attribute_12", 12), "attribute_12");
+    assert_string_equal(text_elide(out, sizeof out, "attribute_12", 3), "att");
+    assert_string_equal(text_elide(out, sizeof out, "attribute_12", 0), "");
+    /* a ─ ▶ b c d e f: 8 columns into 5 -> "a ─" head, "~", "ef" tail */
+    const char *u = "a\xe2\x94\x80\xe2\x96\xb6" "bcdef";
+    text_elide(out, sizeof out, u, 5);
+    assert_int_equal(text_columns(out, -1), 5);
+    assert_string_equal(out, "a\xe2\x94\x80~ef");
+    text_elide(out, sizeof out, u, 6); /* head 2, tail 3 */
+    assert_string_equal(out, "a\xe2\x94\x80~def");
+    char small[6];
+    assert_string_equal(text_elide(small, sizeof small, "attribute_12", 10), ""); /* no room: nothing */
+}
+
 static void test_tui_text_wrap(void **state)
 {
     (void)state;
@@ -245,6 +267,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tui_text_utf8_columns),
+        cmocka_unit_test(test_tui_text_elide),
         cmocka_unit_test(test_tui_text_wrap),
         cmocka_unit_test(test_tui_text_lineedit_editing),
         cmocka_unit_test(test_tui_text_lineedit_history),

@@ -310,7 +310,11 @@ int app_claims_thorough(const app_options *o)
         return MT_EXIT_FAILED;
     }
     /* the union of the claims' grids, each (seed, draw) run once */
-    int cap = MTLUA_MAX_CLAIMS * MTLUA_CLAIM_MAX_GRID * MTLUA_CLAIM_MAX_GRID, nr = 0;
+    int cap = 0, nr = 0;
+    for (int j = 0; j < nc; j++) {
+        const mtlua_claim_info *k = mtlua_claim_at(s, j);
+        if (!k->on_sweep) cap += (k->nseeds ? k->nseeds : 1) * k->ndraws;
+    }
     thorough_run *run = mt_calloc((size_t)cap, sizeof *run);
     if (!run) {
         mtlua_close(s);

@@ -306,6 +306,16 @@ int app_check(const app_options *o)
                    ts->kind == MT_TARGET_CLASS ? "class" : ts->kind == MT_TARGET_REGRESS ? "regress" : "binary",
                    ds->targets[ts->target].name, ts->kind == MT_TARGET_CLASS ? "classes" : "outputs", ts->out_dim,
                    loss_kind_name(ts->loss), metric_kind_name(ts->metric), (double)ts->weight, ts->aux ? " (aux)" : "");
+            const mt_target *tg = &ds->targets[ts->target];
+            if (tg->labels) { /* a column of words: what each class index stands for */
+                printf("                    labels");
+                for (int c = 0; c < tg->classes && c < 12; c++) printf("%s %d %s", c ? "," : "", c, tg->labels[c]);
+                printf("%s\n", tg->classes > 12 ? ", ..." : "");
+            }
+            if (tg->scale > 0)
+                printf("                    standardised: mean %.6g, sd %.6g of the training rows (mse and mae in the "
+                       "original units)\n",
+                       tg->shift, tg->scale);
         }
         const mt_method_info *mi = method_find(e->weighting.name);
         char wp[512] = "";

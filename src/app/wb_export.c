@@ -1,5 +1,6 @@
 /* wb_export.c - the `e` key: every pane on screen as SVG (tui does the
- * drawing) and a copy of the metrics CSV, beside the run's files. */
+ * drawing) and a copy of the metrics CSV, beside the run's files (for a
+ * sweep's configuration in `mtlab open`, into its folder, without a CSV). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,10 @@ void wb_export(wb_runs *r, int sel, tui_screen *scr, const tui_view *v, char *ms
     int count = 0;
     if (tui_export_view(scr, v, dir, step, names, sizeof names, &count)) {
         snprintf(msg, n, "export failed: %s", mt_last_error());
+        return;
+    }
+    if (r->mon[sel]->spread_n > 0) { /* a sweep's configuration: no metrics.csv of its own */
+        snprintf(msg, n, "exported %s (in %s; the metrics are in its seed-<n>/ folders)", names, dir);
         return;
     }
     char csv[1300], src[1300];

@@ -167,9 +167,9 @@ void wb_claims(wb_runs *r)
         dirs[i] = lifecycle_dir(r->lc[i]);
         app_claims_add_run(r->lua, i, dirs[i], MT_EXIT_OK, skip, sizeof skip);
     }
-    static char notes[4096];
+    char *notes = r->claims;
     notes[0] = '\0';
-    app_claims_verdicts(r->lua, r->dir, dirs, r->n, skip[0] ? skip : NULL, notes, sizeof notes);
+    r->claims_code = app_claims_verdicts(r->lua, r->dir, dirs, r->n, skip[0] ? skip : NULL, notes, sizeof r->claims);
     for (int i = 0; i < r->n; i++) {
         mt_monitor *m = r->mon[i];
         size_t w = strlen(m->description);

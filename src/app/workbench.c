@@ -570,6 +570,14 @@ int app_workbench(const app_options *o)
         code = MT_EXIT_FAILED;
     }
     printf("mtlab: run recorded in %s\n", w.runs->dir);
+    /* the verdicts the notes showed, on the terminal too; exit 3 as headless */
+    for (const char *p = w.runs->claims; *p;) {
+        const char *nl = strchr(p, '\n');
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        if (strncmp(p, "claim ", 6) == 0) printf("%.*s\n", len, p);
+        p += len + (nl ? 1 : 0);
+    }
+    if (w.runs->claims_code == MT_EXIT_CLAIM && code == MT_EXIT_OK) code = MT_EXIT_CLAIM;
     if (wb_free(w.runs)) {
         fprintf(stderr, "mtlab: %s\n", mt_last_error());
         code = MT_EXIT_FAILED;

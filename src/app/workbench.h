@@ -25,6 +25,8 @@ typedef struct {
     char dir[1024];           /* the run folder (the top one with several experiments) */
     int baseline_run;         /* the experiment whose baselines are training, or -1 */
     int claims_done;          /* the script's claims have been judged */
+    int claims_code;          /* MT_EXIT_CLAIM when one failed */
+    char claims[4096];        /* their texts and verdicts (the notes' paragraphs) */
 } wb_runs;
 
 /* Loads the script and builds every experiment, writing nothing yet; on
@@ -49,7 +51,8 @@ mt_status wb_move_aside(const char *dir, char *moved, size_t n);
 int wb_baseline_progress(void *ud, mt_trainer *t, int task);
 /* Once every live run has ended: judges the script's claims on the run
  * folders (claims.json, as headless) and appends each verdict, with the
- * claim's text, to every experiment's notes and console. Once per load. */
+ * claim's text, to every experiment's notes and console (and keeps them
+ * in r->claims, r->claims_code). Once per load. */
 void wb_claims(wb_runs *r);
 /* Refreshes r->res from the runs (cheap; once a frame). */
 void wb_results(wb_runs *r);

@@ -305,15 +305,21 @@ mt_node graph_find(const mt_graph *g, const char *name); /* input/const/param by
 /* Use the slow reference loops instead of cblas (tests compare the two).
  * They run convolution and pooling one example at a time. */
 void graph_use_reference_kernels(mt_graph *g, int on);
-/* Convolution and max pooling run over the whole batch by default: one
- * im2col of the batch and one gemm per product (forward, weight gradient,
- * input gradient) per layer and batch. The lowered patches of a layer take
- * at most GRAPH_CONV_COL_FLOATS floats (or one example's, if more), so a
- * batch too large for that runs in several gemms of as many examples as
- * fit. With on != 0 they run one example at a time, the reference layout
- * the batched path is tested against (the same results to float32
- * rounding). Takes effect from the next forward pass. */
-#define GRAPH_CONV_COL_FLOATS ((size_t)1 << 23)
+/* Convolution and max pooling run over the batch by default: the batch is
+ * lowered (im2col) in chunks of as many examples as fit
+ * GRAPH_CONV_COL_FLOATS floats of patches (at least one example), with one
+ * gemm per product (forward, weight gradient, input gradient) per chunk.
+ * The bound keeps a chunk's patches and their gradient (2 x 1 MB) in one
+ * core's L2 cache between the lowering, the gemm and col2im: LeNet's
+ * second convolution at batch 64 lowered whole is 20 MB, and streaming it
+ * through memory three times cost about 18% more CPU per sample than
+ * chunks of three examples that also re-lower for the weight gradient
+ * (measured single-threaded, tests/bench/bench_lenet.c). A batch that fits
+ * one chunk keeps its forward lowering for the backward. With on != 0 they
+ * run one example at a time, the reference layout the batched path is
+ * tested against (the same results to float32 rounding). Takes effect from
+ * the next forward pass. */
+#define GRAPH_CONV_COL_FLOATS ((size_t)1 << 18)
 void graph_conv_per_example(mt_graph *g, int on);
 
 /* Inputs take no gradient unless asked (the gradient w.r.t. a 784-wide

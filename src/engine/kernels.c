@@ -35,6 +35,18 @@ static void gemm_ref(int ta, int tb, int m, int n, int k, float alpha, const flo
  * a few percent where threading starts. OpenBLAS's own cut is at 0.26M. */
 #define GEMM_SERIAL_MACS ((double)(1 << 21))
 
+int kern_blas_serial_begin(double macs)
+{
+    int threads = macs < GEMM_SERIAL_MACS ? openblas_get_num_threads() : 1;
+    if (threads > 1) openblas_set_num_threads(1);
+    return threads;
+}
+
+void kern_blas_serial_end(int saved)
+{
+    if (saved > 1) openblas_set_num_threads(saved);
+}
+
 static void sgemm_call(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
                        int lda, const float *b, int ldb, float beta, float *c, int ldc)
 {
@@ -57,10 +69,9 @@ void kern_gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const
         gemm_ref(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    int threads = (double)m * n * k < GEMM_SERIAL_MACS ? openblas_get_num_threads() : 1;
-    if (threads > 1) openblas_set_num_threads(1);
+    int saved = kern_blas_serial_begin((double)m * n * k);
     sgemm_call(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    if (threads > 1) openblas_set_num_threads(threads);
+    kern_blas_serial_end(saved);
 }
 
 /* The hot elementwise loops below run in blocks of 8 on restrict pointers:

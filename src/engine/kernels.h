@@ -14,6 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The thread rule of the BLAS calls of a training step: fewer than 2M
+ * multiply-adds run on one OpenBLAS thread (kernels.c says why). Put
+ * kern_blas_serial_begin(macs) before such a call and
+ * kern_blas_serial_end(its result) after it. */
+int kern_blas_serial_begin(double macs);
+void kern_blas_serial_end(int saved);
+
 /* C (m, n) = alpha op(A) op(B) + beta C, op(X) = X^T when the flag is set,
  * leading dimensions as in BLAS (row-major). ref != 0 runs the plain loop
  * path instead of cblas_sgemm; both give the same result up to rounding.

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/kernels.h"
+
 /* Float inputs, double sums: a cosine near zero between two gradients of
  * a million entries is a difference of large sums, and float32
  * accumulation would bury it. Converting a block of columns at a time
@@ -53,7 +55,14 @@ void linalg_gram(const float *G, int T, size_t P, double *M, double *work)
             double *dst = work + (size_t)i * n;
             for (size_t k = 0; k < n; k++) dst[k] = src[k];
         }
+        /* the engine's thread rule: a chunk is a small call (T = 40: 1.6M
+         * multiply-adds), and two threads were no faster on it side by
+         * side (median ratio 1.00 over 200 pairs on the shared 2-core
+         * machine) while the second spun in sched_yield: 16% of the CPU
+         * samples of bench_weighting tasks */
+        int saved = kern_blas_serial_begin(0.5 * T * T * (double)n);
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, T, (int)n, 1.0, work, (int)n, 1.0, M, T);
+        kern_blas_serial_end(saved);
     }
     for (int i = 0; i < T; i++)
         for (int j = 0; j < i; j++) M[i * T + j] = M[j * T + i];

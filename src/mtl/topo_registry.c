@@ -57,6 +57,7 @@ static const struct {
     const char *alias, *name;
 } topo_alias_table[] = {
     {"HPS", "hard"}, {"Cross_stitch", "cross_stitch"}, {"MMoE", "mmoe"}, {"CGC", "cgc"}, {"PLE", "ple"},
+    {"MTAN", "mtan"}, {"DSelect_k", "dselect_k"},
 };
 #define NTALIASES ((int)(sizeof topo_alias_table / sizeof topo_alias_table[0]))
 

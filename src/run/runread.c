@@ -650,7 +650,7 @@ mt_status runread_open_runs(const char *name, const char *const *dirs, int n, mt
             finished += strcmp(seeds[k]->res.status, "finished") == 0;
             if (seeds[k]->mon.step > steps) steps = seeds[k]->mon.step;
         }
-        if (finished == n) snprintf(res->status, sizeof res->status, "%d seeds", n);
+        if (finished == n) snprintf(res->status, sizeof res->status, "%d seed%s", n, n == 1 ? "" : "s");
         else snprintf(res->status, sizeof res->status, "%d/%d finished", finished, n);
         snprintf(res->name, sizeof res->name, "%s", name);
         snprintf(m->experiment, sizeof m->experiment, "%s (%d seed%s)", name, n, n == 1 ? "" : "s");

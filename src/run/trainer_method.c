@@ -216,12 +216,16 @@ mt_status tr_method_gradient(mt_trainer *t, const double *lv, int n, int need_G)
         params_zero_grad(p);
         return graph_backward(t->g, t->loss, t->w, t->T, NULL);
     }
-    params_zero_grad(p);
     if (t->rep_grad) {
+        params_zero_grad(p);
         if ((st = rep_grad_gradient(t, lf, n)))
             return mt_fail_prefix(st, "%s (rep_grad) at step %ld", combine_kind_name(combine_kind(t->C)), t->step + 1);
         return need_G ? tr_task_gradients(t) : MT_OK;
     }
+    /* the combination writes the shared ranges whole: only the
+     * task-specific ones, which the passes accumulate into, need zeros */
+    for (int i = 0; i < p->count; i++)
+        if (p->info[i].group != 0) memset(p->grad + p->info[i].offset, 0, p->info[i].size * sizeof(float));
     if ((st = per_task_gradients(t, -1))) return st;
     if ((st = combine_into_arena(t, lf)))
         return mt_fail_prefix(st, "%s at step %ld", combine_kind_name(combine_kind(t->C)), t->step + 1);

@@ -159,8 +159,16 @@ int axis_format(double v, double step, char *buf, size_t n)
             tmp[l] = suffix[k];
             tmp[l + 1] = '\0';
         } else if (a < 0.01 || a >= 1e15) {
-            char mant[32];
-            snprintf(mant, sizeof mant, "%.1e", v);
+            char mant[32], es[16];
+            /* with a step, as many mantissa digits as neighbouring ticks
+             * need to read differently (1.76e-3, 1.77e-3), within 8 columns */
+            int dm = 1;
+            if (step > 0.0) {
+                int ex = (int)floor(log10(a));
+                int el = snprintf(es, sizeof es, "%d", ex);
+                dm = clampi((int)ceil((double)ex - log10(step) - 1e-9), 1, 8 - (v < 0) - 3 - el);
+            }
+            snprintf(mant, sizeof mant, "%.*e", dm, v);
             /* "1.20e-03" style -> "1.2e-3" */
             char *e = strchr(mant, 'e');
             int ex = e ? (int)strtol(e + 1, NULL, 10) : 0;

@@ -505,7 +505,9 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
         colors_set(w, colors_task(t), dim | A_BOLD);
         int c = pane_putf(w, y, x, cw, "%s%s ", pane_glyph(s, G_LINE), pane_glyph(s, G_LINE));
         colors_set(w, ROLE_NORMAL, dim);
-        c += pane_put(w, y, x + c, m->task[t], cw - c - (m->aux[t] ? 4 : 0) - (two_lines ? 0 : 7));
+        char nm[MT_MON_NAME];
+        int nw = cw - c - (m->aux[t] ? 4 : 0) - (two_lines ? 0 : 7);
+        c += pane_put(w, y, x + c, text_elide(nm, sizeof nm, m->task[t], nw), nw);
         if (m->aux[t]) {
             colors_set(w, ROLE_AUX, 0);
             c += pane_put(w, y, x + c, " aux", cw - c);
@@ -530,7 +532,12 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
             colors_set(w, ROLE_WARN, 0);
             int c = pane_put(w, 2 + row, W - 1 - lw, pane_glyph(s, G_MARK), 1);
             colors_set(w, ROLE_DIM, 0);
-            pane_putf(w, 2 + row, W - 1 - lw + c + 1, lw - c - 1, "%ld: %s", m->mark[i].step, m->mark[i].label);
+            char text[2 * MT_MON_NAME + 32];
+            snprintf(text, sizeof text, "%ld: %s", m->mark[i].step, m->mark[i].label);
+            const char *to = strstr(m->mark[i].label, "\xe2\x86\x92 ");
+            if (to && text_columns(text, -1) > lw - c - 1) /* too long: the new method (the line above has the old) */
+                snprintf(text, sizeof text, "%ld: %s", m->mark[i].step, to);
+            pane_put(w, 2 + row, W - 1 - lw + c + 1, text, lw - c - 1);
             row++;
         }
     }
@@ -569,12 +576,12 @@ static void draw_weights(tui_screen *s, WINDOW *w, const tui_view *v)
     if (!legend) return;
     int x = 1;
     for (int t = first; t < m->ntasks && x < W - 2; t++) {
-        char a[16];
+        char a[16], nm[MT_MON_NAME];
         colors_set(w, colors_task(t), m->aux[t] ? A_DIM : A_BOLD);
         x += pane_put(w, H - 2, x, pane_glyph(s, G_LINE), 1) + 1;
         colors_set(w, ROLE_NORMAL, m->aux[t] ? A_DIM : 0);
-        x += pane_putf(w, H - 2, x, W - 1 - x, "%.10s %s  ", m->task[t],
-                  fmtv(series_last(&m->weight[t]), a, sizeof a));
+        x += pane_putf(w, H - 2, x, W - 1 - x, "%s %s  ", text_elide(nm, sizeof nm, m->task[t], 10),
+                       fmtv(series_last(&m->weight[t]), a, sizeof a));
     }
     colors_set(w, ROLE_NORMAL, 0);
 }

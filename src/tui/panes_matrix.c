@@ -109,6 +109,29 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     int cw = x->cols > 0 ? avail / x->cols : 0;
     if (cw > 7) cw = 7;
     if (cw < 2) cw = 2;
+    /* A task x task matrix whose names do not fit the columns (many
+     * tasks) numbers them: the columns by number, the rows by number and
+     * name, so every cell can be read off; 40 columns headed "a" could
+     * not be. */
+    int numbered = 0;
+    if (x->rows == x->cols) {
+        int same = 1, wide = 0;
+        for (int j = 0; j < x->cols; j++) {
+            same &= strcmp(x->row_labels[j], x->col_labels[j]) == 0;
+            wide |= text_columns(x->col_labels[j], -1) > cw - 1;
+        }
+        numbered = same && wide;
+    }
+    int digits = x->cols >= 10 ? 2 : 1;
+    if (numbered) {
+        /* the row labels gain their numbers; the cells make room */
+        lab += digits + 1;
+        if (lab > iw / 4) lab = iw / 4;
+        avail = iw - lab - 1;
+        cw = avail / x->cols;
+        if (cw > 7) cw = 7;
+        if (cw < digits + 1) cw = digits + 1;
+    }
     int vis_cols = avail / cw;
     if (vis_cols > x->cols) vis_cols = x->cols;
     int c0 = s->hscroll[TUI_PANE_MATRIX] / 4;
@@ -125,11 +148,22 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     int x0 = 1 + lab + 1, y0 = 2;
     /* column labels */
     colors_set(w, ROLE_DIM, 0);
-    for (int j = 0; j < vis_cols; j++) pane_put(w, 1, x0 + j * cw, x->col_labels[c0 + j], cw - 1);
+    char label[MT_MON_NAME + 8], el[MT_MON_NAME + 8];
+    for (int j = 0; j < vis_cols; j++) {
+        if (numbered) snprintf(label, sizeof label, "%*d", cw - 1, c0 + j + 1);
+        else text_elide(label, sizeof label, x->col_labels[c0 + j], cw - 1);
+        pane_put(w, 1, x0 + j * cw, label, cw - 1);
+    }
     for (int i = 0; i < vis_rows; i++) {
         int ri = r0 + i;
         colors_set(w, ROLE_DIM, 0);
-        pane_put(w, y0 + i * rh, 1, x->row_labels[ri], lab);
+        if (numbered) {
+            text_elide(el, sizeof el, x->row_labels[ri], lab - digits - 1);
+            snprintf(label, sizeof label, "%*d %s", digits, ri + 1, el);
+        } else {
+            text_elide(label, sizeof label, x->row_labels[ri], lab);
+        }
+        pane_put(w, y0 + i * rh, 1, label, lab);
         for (int j = 0; j < vis_cols; j++) {
             double val = vals[ri * x->cols + c0 + j];
             int level = heat_level(&hs, val);
@@ -197,10 +231,15 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
             pane_putf(w, ly - 1, 1, iw, "tiny values: colours %s%s, not %s%s (?: why)", "\xc2\xb1", mx,
                       "\xc2\xb1", nat);
         }
-        if (x->rows > vis_rows || x->cols > vis_cols) {
-            colors_set(w, ROLE_WARN, 0);
-            pane_putf(w, 0, W - 12, 10, " %d-%d/%d ", r0 + 1, r0 + vis_rows, x->rows);
-        }
+    }
+    /* which rows and columns show, on the bottom border (the top one holds
+     * the title and the keys) */
+    if (x->rows > vis_rows || x->cols > vis_cols) {
+        char pos[48];
+        int n = snprintf(pos, sizeof pos, " rows %d-%d/%d  cols %d-%d/%d ", r0 + 1, r0 + vis_rows, x->rows,
+                         c0 + 1, c0 + vis_cols, x->cols);
+        colors_set(w, ROLE_WARN, 0);
+        if (n < W - 2) pane_put(w, H - 1, W - 1 - n, pos, n);
     }
     colors_set(w, ROLE_NORMAL, 0);
 }

@@ -136,9 +136,12 @@ static void y_extent(const mt_monitor *m, int weights, svg_panel *p)
 {
     double lo = INFINITY, hi = -INFINITY;
     for (int t = 0; t < m->ntasks; t++) {
-        const mt_series *ss[2] = { weights ? &m->weight[t] : &m->train_loss[t],
-                                   weights ? NULL : &m->val_loss[t] };
-        for (int k = 0; k < 2; k++) {
+        /* a sweep's configuration: its band (mean -/+ sd) is drawn too */
+        int band = !weights && m->spread_n > 1 && !m->aux[t];
+        const mt_series *ss[4] = { weights ? &m->weight[t] : &m->train_loss[t],
+                                   weights ? NULL : &m->val_loss[t], band ? &m->train_hi[t] : NULL,
+                                   band ? &m->val_hi[t] : NULL };
+        for (int k = 0; k < 4; k++) {
             if (!ss[k]) continue;
             for (int i = 0; i < ss[k]->len; i++) {
                 double y;
@@ -228,6 +231,14 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
         const char *c = task_hex[t % NHEX];
         snprintf(style, sizeof style, "stroke=\"%s\" stroke-width=\"%s\"%s", c,
                  m->aux[t] ? "1" : "1.8", m->aux[t] ? " stroke-opacity=\"0.55\"" : "");
+        if (m->spread_n > 1 && !m->aux[t]) { /* a sweep's configuration: mean -/+ one sd, dotted */
+            char bstyle[200];
+            snprintf(bstyle, sizeof bstyle, "stroke=\"%s\" stroke-width=\"1\" stroke-dasharray=\"1,3\"", c);
+            svg_series(f, &lp, &m->train_lo[t], "band", t, bstyle);
+            svg_series(f, &lp, &m->train_hi[t], "band", t, bstyle);
+            svg_series(f, &lp, &m->val_lo[t], "band", t, bstyle);
+            svg_series(f, &lp, &m->val_hi[t], "band", t, bstyle);
+        }
         svg_series(f, &lp, &m->train_loss[t], "train", t, style);
         char vstyle[200];
         snprintf(vstyle, sizeof vstyle, "%s stroke-dasharray=\"6,4\"", style);

@@ -281,14 +281,42 @@ mt_status tui_svg_compare_scatter(FILE *f, const mt_run_result *r, int n, mt_res
     return finish(f);
 }
 
+/* A sweep configuration's band of one sd over its seeds: the polygon
+ * between mean - sd (lo) and mean + sd (hi), clipped to the panel (a lower
+ * edge at or below 0 on a log axis sits on the panel's floor). */
+static void sweep_band(FILE *f, const tui_svg_panel *p, const mt_series *lo, const mt_series *hi, int e, int log_y)
+{
+    int n = lo->len < hi->len ? lo->len : hi->len, any = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int j = 0; j < n; j++) {
+            int i = pass ? n - 1 - j : j;
+            const mt_series *s = pass ? lo : hi;
+            double x = s->x[i], y = s->y[i];
+            if (x < p->x0 || x > p->x1 || !isfinite(lo->y[i]) || !isfinite(hi->y[i])) continue;
+            if (log_y) y = y > 0 ? log10(y) : p->y0;
+            if (y < p->y0) y = p->y0;
+            if (y > p->y1) y = p->y1;
+            if (!any)
+                fprintf(f, "<polygon class=\"band\" data-experiment=\"%d\" fill=\"%s\" fill-opacity=\"0.18\" "
+                           "stroke=\"none\" points=\"",
+                        e, tui_svg_color(e));
+            fprintf(f, "%s%.1f,%.1f", any ? " " : "", tui_svg_x(p, x), tui_svg_y(p, y));
+            any = 1;
+        }
+    if (any) fputs("\"/>\n", f);
+}
+
 mt_status tui_svg_compare_curves(FILE *f, const mt_monitor *const *m, const mt_run_result *r, int n, const char *task,
                                  int val, long last_steps, int log_y)
 {
     const double W = 960, left = 72, top = 56;
     double lh = experiment_legend(f, r, n, W, 0, 0);
     double H = top + 400 + 40 + lh + 20;
-    char title[MT_MON_NAME + 64];
-    snprintf(title, sizeof title, "%s %s loss, every experiment", task, val ? "val" : "train");
+    char title[MT_MON_NAME + 96];
+    int spread = 0;
+    for (int e = 0; e < n; e++) spread |= m[e]->spread_n > 1;
+    snprintf(title, sizeof title, "%s %s loss, every %s", task, val ? "val" : "train",
+             spread ? "configuration: mean, shaded +-1 sd over the seeds" : "experiment");
     tui_svg_begin(f, (int)W, (int)H, title);
     tui_svg_panel p = {left, top, W - left - 24, 400, INFINITY, -INFINITY, INFINITY, -INFINITY, log_y};
     for (int e = 0; e < n; e++) {
@@ -315,9 +343,26 @@ mt_status tui_svg_compare_curves(FILE *f, const mt_monitor *const *m, const mt_r
             if (y > p.y1) p.y1 = y;
         }
     }
+    for (int e = 0; e < n; e++) { /* a sweep's band: its upper edge sets the range too */
+        int k = compare_find_task(m[e], task);
+        if (k < 0 || m[e]->spread_n < 2) continue;
+        const mt_series *s = val ? &m[e]->val_hi[k] : &m[e]->train_hi[k];
+        for (int i = 0; i < s->len; i++) {
+            double y = s->y[i];
+            if (s->x[i] < p.x0 || !isfinite(y) || (log_y && y <= 0)) continue;
+            if (log_y) y = log10(y);
+            if (y > p.y1) p.y1 = y;
+        }
+    }
     if (!(p.y0 <= p.y1)) p.y0 = 0, p.y1 = 1;
     axis_pad_range(&p.y0, &p.y1, 0.05, log_y);
     tui_svg_axes(f, &p, log_y ? "loss (log scale)" : "loss", 1);
+    for (int e = 0; e < n; e++) { /* first the bands, under every curve */
+        int k = compare_find_task(m[e], task);
+        if (k < 0 || m[e]->spread_n < 2) continue;
+        sweep_band(f, &p, val ? &m[e]->val_lo[k] : &m[e]->train_lo[k], val ? &m[e]->val_hi[k] : &m[e]->train_hi[k],
+                   e, log_y);
+    }
     for (int e = 0; e < n; e++) {
         int k = compare_find_task(m[e], task);
         if (k < 0) continue;

@@ -136,3 +136,27 @@ int text_wrap(const char *s, int width, text_span *out, int cap)
     }
     return nlines;
 }
+
+char *text_elide(char *out, size_t cap, const char *s, int cols)
+{
+    if (!cap) return out;
+    out[0] = '\0';
+    if (!s || cols <= 0) return out;
+    int total = text_columns(s, -1);
+    size_t n = 0;
+    if (total <= cols || cols < 4) {
+        int b = text_fit(s, -1, cols);
+        n = (size_t)b < cap - 1 ? (size_t)b : cap - 1;
+        memcpy(out, s, n);
+        out[n] = '\0';
+        return out;
+    }
+    int head = (cols - 1) / 2, tail = cols - 1 - head;
+    size_t hb = (size_t)text_fit(s, -1, head), tb = (size_t)text_fit(s, -1, total - tail);
+    size_t tl = strlen(s + tb);
+    if (hb + 1 + tl >= cap) return out; /* cap too small: nothing rather than a cut sequence */
+    memcpy(out, s, hb);
+    out[hb] = '~';
+    memcpy(out + hb + 1, s + tb, tl + 1);
+    return out;
+}

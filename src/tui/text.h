@@ -21,6 +21,12 @@ int text_columns(const char *s, int nbytes);
  * fits in `cols` columns, never splitting a UTF-8 sequence. */
 int text_fit(const char *s, int nbytes, int cols);
 
+/* s shortened to at most `cols` columns into out (cap bytes, NUL
+ * included): unchanged when it fits, else its head, '~' and its tail, so
+ * names that share a long prefix stay apart ("attribute_12" in 10 columns
+ * is "attr~te_12"); below 4 columns just the head. Returns out. */
+char *text_elide(char *out, size_t cap, const char *s, int cols);
+
 /* Decodes one code point at s (at most n bytes); returns its byte length
  * (>= 1 for any non-empty input; a malformed byte decodes as U+FFFD). */
 int text_decode(const char *s, int n, uint32_t *cp);

@@ -12,7 +12,10 @@
  * scripts/bench_torch.py lenet is the same model in PyTorch.
  *
  * Timing rule, as in bench_engine.c: WARMUP steps, then steps until
- * BENCH_MIN_TIME seconds (default 2) have passed, at least MIN_STEPS. With
+ * BENCH_MIN_TIME seconds (default 2) have passed, at least MIN_STEPS; with
+ * BENCH_STEPS=N exactly N steps (at least MIN_STEPS) after the warm-up, so
+ * that two whole processes do the same work and can be timed from outside
+ * (scripts/bench_torch.py lenet does the same). With
  * `per_example` the convolutions run one example at a time (the reference
  * layout), to measure what batching them buys. Prints one line:
  *   lenet name=.. B=.. n=.. steps=.. samples_per_s=.. peak_mb=.. loss0=.. loss=..
@@ -109,24 +112,31 @@ static int bench_lenet(const char *name, int B, int n, int per_example)
     mt_trainer *tr;
     if (trainer_new(&e, NULL, &tr) != MT_OK) return die("trainer_new");
     if (per_example) graph_conv_per_example(trainer_graph(tr), 1);
-    double loss0 = 0, loss = 0, limit = bench_min_time(2.0), start = 0;
+    double loss0 = 0, loss = 0, limit = bench_min_time(2.0), start = 0, cpu0 = 0;
+    const char *fixed = getenv("BENCH_STEPS");
+    int steps = fixed ? atoi(fixed) : 0;
     int timed = 0;
     for (int s = 0;; s++) {
-        if (s == WARMUP) start = bench_now();
+        if (s == WARMUP) {
+            start = bench_now();
+            cpu0 = bench_cpu_now();
+        }
         if (trainer_step(tr) != MT_OK) return die("trainer_step");
         const double *l = trainer_step_loss(tr);
         loss = l[0] + l[1];
         if (s == 0) loss0 = loss;
-        if (s >= WARMUP && ++timed >= MIN_STEPS && bench_now() - start >= limit) break;
+        if (s >= WARMUP && ++timed >= MIN_STEPS && (steps > 0 ? timed >= steps : bench_now() - start >= limit))
+            break;
     }
-    double elapsed = bench_now() - start;
+    double elapsed = bench_now() - start, cpu = bench_cpu_now() - cpu0;
     if (!isfinite(loss)) {
         fprintf(stderr, "bench_lenet: %s: the loss became %g\n", name, loss);
         return 1;
     }
-    printf("lenet name=%s B=%d n=%d path=%s steps=%d samples_per_s=%.1f peak_mb=%.1f loss0=%.4f "
+    printf("lenet name=%s B=%d n=%d path=%s steps=%d samples_per_s=%.1f cpu_samples_per_s=%.1f peak_mb=%.1f loss0=%.4f "
            "loss=%.4f\n",
            name, B, n, per_example ? "per_example" : "batched", timed, (double)B * timed / elapsed,
+           (double)B * timed / cpu,
            bench_peak_mb(), loss0, loss);
     trainer_free(tr);
     experiment_free(&e);

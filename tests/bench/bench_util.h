@@ -14,6 +14,15 @@ static inline double bench_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* CPU seconds of the whole process (every thread) so far: on a shared
+ * machine, with one thread, a steadier measure of work than wall time. */
+static inline double bench_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* Seconds per measurement: BENCH_MIN_TIME, or dflt. */
 static inline double bench_min_time(double dflt)
 {

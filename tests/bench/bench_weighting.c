@@ -10,20 +10,23 @@
  * against METHOD (default pcgrad: T backward passes into the arena, then
  * the combination). Prints one line:
  *   pertask name=NAME T=.. method=.. equal_ms=.. method_ms=.. ratio=..
- *           target=(T+1)/2 step_allocs=..
+ *           target=(T+1)/2 cpu_ratio=.. step_allocs=..
  *
  * tasks is the many-task case of issue 14: T binary heads of 16 units on
  * the trunk 784 -> H -> H, binary cross-entropy, and four methods: equal,
  * pcgrad, mgda, and mgda with rep_grad (per-task gradients of the shared
  * representation, one backward pass through the trunk). Prints one line:
  *   tasks name=NAME T=.. equal_ms=.. pcgrad=.. mgda=.. mgda_rep=..
- * the last three as ratios to equal.
+ *         cpu_pcgrad=.. cpu_mgda=.. cpu_mgda_rep=..
+ * the method columns as ratios to equal, of wall time and of the process's
+ * CPU time (with one thread the steadier measure on a shared machine).
  *
  * Both run on a synthetic dataset through the trainer (src/run/trainer.c),
  * so the measured path is the one a run takes: batching, forward, the
- * method's backward passes, the optimiser. The trainers are timed in
- * alternating blocks of BENCH_MIN_TIME seconds (default 1), 3 blocks
- * each; the best block of each counts. */
+ * method's backward passes, the optimiser. The trainers are timed side by
+ * side in rounds of about 20 ms of each, for 3 * BENCH_MIN_TIME seconds
+ * (default 1) per method; a ratio is the median over the rounds of the
+ * ratio within a round (see time_methods). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +45,9 @@
 #define WARMUP 5
 #define MIN_STEPS 5
 #define BLOCKS 3
+#define ROUND_MS 20.0   /* wall time of each method in one round */
+#define MIN_ROUNDS 5
+#define MAX_ROUNDS 4096
 
 
 static int die(const char *what)
@@ -123,25 +129,42 @@ static void make_experiment(mt_experiment *e, mt_data_ref *data, const bench_mod
     e->train.seed = 1;
 }
 
-/* Milliseconds per step over a block of at least min_time seconds. */
-static double time_block(mt_trainer *t, double limit, int *ok)
+/* Runs k steps of t; their wall and CPU milliseconds per step. */
+static int time_steps(mt_trainer *t, int k, double *ms, double *cpu_ms)
 {
-    int steps = 0;
-    double start = bench_now();
-    do {
-        if (trainer_step(t) != MT_OK) {
-            *ok = 0;
-            return NAN;
-        }
-        steps++;
-    } while (steps < MIN_STEPS || bench_now() - start < limit);
-    return 1e3 * (bench_now() - start) / steps;
+    double start = bench_now(), cpu0 = bench_cpu_now();
+    for (int s = 0; s < k; s++)
+        if (trainer_step(t) != MT_OK) return 0;
+    *cpu_ms = 1e3 * (bench_cpu_now() - cpu0) / k;
+    *ms = 1e3 * (bench_now() - start) / k;
+    return 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /* Times trainers of the model with each method (rep[i] >= 0 sets
- * rep_grad) in alternating blocks; best[i] gets the best ms per step. */
+ * rep_grad), paired: a round runs a few steps of every method in turn
+ * (about ROUND_MS of each), so the methods of one round see the same
+ * machine, and each method's ratio to method 0 is taken within the
+ * round. ratio[i] and cpu[i] get the medians over the rounds of the wall
+ * and CPU-time ratios (the machine is shared: a round that another job
+ * disturbs moves the median little, where a best-of-blocks comparison
+ * pairs one method's quiet moment with another's busy one); ms0 the
+ * median wall ms per step of method 0. Rounds run until BLOCKS * nm *
+ * BENCH_MIN_TIME seconds have passed. */
 static int time_methods(const char *name, const bench_model *bm, int nm, const char *const *methods,
-                        const int *rep, double *best, unsigned long *step_allocs)
+                        const int *rep, double *ms0, double *ratio, double *cpu,
+                        unsigned long *step_allocs)
 {
     mt_data_ref *data = make_data(bm);
     if (!data) return die("data");
@@ -152,20 +175,35 @@ static int time_methods(const char *name, const bench_model *bm, int nm, const c
         if (trainer_new(&e[i], NULL, &tr[i]) != MT_OK) return die(methods[i]);
     }
     data_ref_release(data);
-    int ok = 1;
-    for (int i = 0; i < nm; i++)
+    int ok = 1, ksteps[8];
+    for (int i = 0; i < nm && ok; i++) {
         for (int s = 0; s < WARMUP && ok; s++) ok = trainer_step(tr[i]) == MT_OK;
+        double ms = 0, c = 0;
+        ok = ok && time_steps(tr[i], 1, &ms, &c);
+        ksteps[i] = ms >= ROUND_MS ? 1 : (int)ceil(ROUND_MS / ms);
+    }
     if (!ok) return die("warm-up step");
-    double limit = bench_min_time(1.0);
-    for (int i = 0; i < nm; i++) best[i] = INFINITY;
+    double limit = BLOCKS * nm * bench_min_time(1.0), start = bench_now();
+    static double r_wall[8][MAX_ROUNDS], r_cpu[8][MAX_ROUNDS];
+    int n = 0;
     unsigned long allocs = mt_alloc_count();
-    for (int b = 0; b < BLOCKS && ok; b++)
-        for (int i = 0; i < nm && ok; i++) {
-            double ms = time_block(tr[i], limit, &ok);
-            if (ms < best[i]) best[i] = ms;
+    while (ok && n < MAX_ROUNDS && (n < MIN_ROUNDS || bench_now() - start < limit)) {
+        double ms[8], c[8];
+        for (int i = 0; i < nm && ok; i++) ok = time_steps(tr[i], ksteps[i], &ms[i], &c[i]);
+        if (!ok) break;
+        for (int i = 0; i < nm; i++) {
+            r_wall[i][n] = i ? ms[i] / ms[0] : ms[0];
+            r_cpu[i][n] = c[i] / c[0];
         }
+        n++;
+    }
     if (!ok) return die("step");
     *step_allocs = mt_alloc_count() - allocs;
+    *ms0 = median(r_wall[0], n);
+    for (int i = 1; i < nm; i++) {
+        ratio[i] = median(r_wall[i], n);
+        cpu[i] = median(r_cpu[i], n);
+    }
     for (int i = 0; i < nm; i++) {
         const double *l = trainer_step_loss(tr[i]);
         for (int k = 0; k < bm->T; k++)
@@ -188,13 +226,13 @@ static int bench_pertask(const char *name, int B, int H, int T, const char *meth
     bench_model bm = {B, H, T, 0, H / 2};
     const char *methods[2] = {"equal", method};
     int rep[2] = {-1, -1};
-    double best[2];
+    double ms0, ratio[2], cpu[2];
     unsigned long allocs;
-    int rc = time_methods(name, &bm, 2, methods, rep, best, &allocs);
+    int rc = time_methods(name, &bm, 2, methods, rep, &ms0, ratio, cpu, &allocs);
     if (rc) return rc;
     printf("pertask name=%s B=%d H=%d T=%d method=%s equal_ms=%.3f method_ms=%.3f ratio=%.2f "
-           "target=%.1f step_allocs=%lu\n",
-           name, B, H, T, method, best[0], best[1], best[1] / best[0], (T + 1) / 2.0, allocs);
+           "target=%.1f cpu_ratio=%.2f step_allocs=%lu\n",
+           name, B, H, T, method, ms0, ms0 * ratio[1], ratio[1], (T + 1) / 2.0, cpu[1], allocs);
     return 0;
 }
 
@@ -207,13 +245,13 @@ static int bench_tasks(const char *name, int B, int H, int T)
     bench_model bm = {B, H, T, 1, 16};
     const char *methods[4] = {"equal", "pcgrad", "mgda", "mgda"};
     int rep[4] = {-1, -1, 0, 1};
-    double best[4];
+    double ms0, ratio[4], cpu[4];
     unsigned long allocs;
-    int rc = time_methods(name, &bm, 4, methods, rep, best, &allocs);
+    int rc = time_methods(name, &bm, 4, methods, rep, &ms0, ratio, cpu, &allocs);
     if (rc) return rc;
     printf("tasks name=%s B=%d H=%d T=%d equal_ms=%.3f pcgrad=%.2f mgda=%.2f mgda_rep=%.2f target=2 "
-           "step_allocs=%lu\n",
-           name, B, H, T, best[0], best[1] / best[0], best[2] / best[0], best[3] / best[0], allocs);
+           "cpu_pcgrad=%.2f cpu_mgda=%.2f cpu_mgda_rep=%.2f step_allocs=%lu\n",
+           name, B, H, T, ms0, ratio[1], ratio[2], ratio[3], cpu[1], cpu[2], cpu[3], allocs);
     return 0;
 }
 
