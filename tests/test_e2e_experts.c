@@ -312,7 +312,7 @@ static void test_e2e_experts_dselect_k(void **state)
 
 /* Its claim (a null: MTAN is no better and no worse within 3 points);
  * MTAN's shared parameters are hard sharing's, the masks and task copies
- * are task parameters. Needs Fashion-MNIST (about 3 minutes on 2 cores). */
+ * are task parameters. Needs Fashion-MNIST (80 s on one busy core). */
 static void test_e2e_experts_mtan(void **state)
 {
     (void)state;
