@@ -24,12 +24,18 @@
 --   * the console (':' then e.g.  run:weights()  or  run:set_lr(3e-3)).
 -- Try 'w' to switch the weighting live (gradnorm, pcgrad, mgda, ...).
 --
+-- Pace: the workbench starts in slow motion, 200 steps per second, while
+-- the losses fall and the weights find their level (the first 3000 steps,
+-- about 15 seconds), then goes to full speed by itself for the rest of
+-- the 200000 steps (train.pace; the header says which). '<' and '>' take
+-- over the pace at any time; --speed N sets it from the start.
+--
 -- The claim (the `claim` at the end of this script: `mtlab run` prints its
 -- verdict, tests/test_e2e_run.c asserts it on a shorter run, 20000
 -- steps): averaged over the run, y1/y2 conflict in fewer batches than
 -- any pair with y3.
 --
--- Run: mtlab experiments/00_workbench_tour.lua   (--speed 500 to narrate the start)
+-- Run: mtlab experiments/00_workbench_tour.lua
 --      mtlab run experiments/00_workbench_tour.lua --set train.steps=2000
 local mtl = require "mtl"
 
@@ -60,7 +66,8 @@ reconstructs the input.]],
   weighting = mtl.weight.uncertainty { lr = 0.01 },
   optim = mtl.optim.adam { lr = 1e-3 },
   train = { batch = 32, steps = 200000, eval_every = 1000, relations_every = 100,
-            affinity_every = 1000, seed = 1 },
+            affinity_every = 1000, seed = 1,
+            pace = { speed = 200, until_step = 3000 } },
   claim = {
     text = "over the run the related pair y1/y2 conflicts (negative gradient cosine) in fewer batches than any "
       .. "pair with the unrelated y3",

@@ -121,12 +121,52 @@ static void test_data_landscape_lin2019(void **state)
     assert_float_equal(dot / (n1 * n2), -1.0, 1e-12);
 }
 
+/* The drawn Pareto set is Pareto-stationary: at every point the two
+ * gradients are opposed (cosine -1 to 1e-6, or one of them vanishes at an
+ * end), and no point of the plane near it beats it in both objectives. */
+static void test_data_landscape_pareto_set(void **state)
+{
+    (void)state;
+    enum { N = 41 };
+    double x[2 * N];
+    const mt_landscape *c = landscape_find("cagrad_toy");
+    assert_int_equal(landscape_pareto_set(c, 3, N, x), 0);
+    assert_int_equal(landscape_pareto_set(c, 2, N, x), N);
+    assert_float_equal(x[0], -7.0, 1e-12);
+    assert_float_equal(x[2 * (N - 1)], 7.0, 1e-12);
+    for (int i = 0; i < N; i++) {
+        double f[2], g[4];
+        assert_true(isfinite(x[2 * i + 1]));
+        assert_true(x[2 * i + 1] > -8.6 && x[2 * i + 1] < -8.2); /* the valley floor */
+        c->eval(x + 2 * i, 2, f, g);
+        double n1 = hypot(g[0], g[1]), n2 = hypot(g[2], g[3]);
+        if (n1 > 1e-6 && n2 > 1e-6) assert_float_equal((g[0] * g[2] + g[1] * g[3]) / (n1 * n2), -1.0, 1e-6);
+        else assert_true(i == 0 || i == N - 1);
+        /* a step in any direction makes one of the objectives worse */
+        for (int k = 0; k < 16; k++) {
+            double a = 2 * M_PI * k / 16, y[2] = {x[2 * i] + 1e-3 * cos(a), x[2 * i + 1] + 1e-3 * sin(a)}, h[2];
+            c->eval(y, 2, h, NULL);
+            assert_false(h[0] < f[0] - 1e-9 && h[1] < f[1] - 1e-9);
+        }
+    }
+    const mt_landscape *l = landscape_find("lin2019");
+    assert_int_equal(landscape_pareto_set(l, 2, N, x), N);
+    for (int i = 0; i < N; i++) {
+        double f[2], g[4];
+        l->eval(x + 2 * i, 2, f, g);
+        double n1 = hypot(g[0], g[1]), n2 = hypot(g[2], g[3]);
+        assert_float_equal(x[2 * i], x[2 * i + 1], 0);
+        if (n1 > 1e-9 && n2 > 1e-9) assert_float_equal((g[0] * g[2] + g[1] * g[3]) / (n1 * n2), -1.0, 1e-9);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_landscape_cagrad_values),
         cmocka_unit_test(test_data_landscape_cagrad_gradients),
         cmocka_unit_test(test_data_landscape_lin2019),
+        cmocka_unit_test(test_data_landscape_pareto_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

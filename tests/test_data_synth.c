@@ -286,6 +286,9 @@ static void test_data_synth_kendall_noise(void **state)
         assert_float_equal(b, 8.0, 0.25);
         double s2 = fit(ds.x, ds.targets[1].y, ds.n, &a, &b);
         assert_float_equal(s2, 1.0, 0.03);
+        /* the declared noise (the loss plot's floor) is the residual spread measured */
+        assert_float_equal(sqrt(ds.targets[0].noise_var), s1, 0.3);
+        assert_float_equal(sqrt(ds.targets[1].noise_var), s2, 0.03);
         assert_float_equal(a, 3.0, 0.05);
         assert_float_equal(b, 3.0, 0.03);
         float lo = 0, hi = 0;

@@ -288,7 +288,7 @@ static void test_e2e_experts_deep_relationship(void **state)
 
 /* ---- 25: DSelect-k against MMoE ------------------------------------------ */
 
-/* Its claim (DSelect-k is worse at this budget); both gates give every
+/* Its claim (DSelect-k is no better at this budget); both gates give every
  * task a distribution over the 8 experts. */
 static void test_e2e_experts_dselect_k(void **state)
 {
@@ -310,7 +310,7 @@ static void test_e2e_experts_dselect_k(void **state)
 
 /* ---- 26: MTAN against hard sharing ---------------------------------------- */
 
-/* Its claim (a null: MTAN is no better and no worse within 3 points);
+/* Its claim (a null: MTAN is no better and no worse within 2 points);
  * MTAN's shared parameters are hard sharing's, the masks and task copies
  * are task parameters. Needs Fashion-MNIST (80 s on one busy core). */
 static void test_e2e_experts_mtan(void **state)

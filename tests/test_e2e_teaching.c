@@ -1,6 +1,6 @@
 /* test_e2e_teaching.c - the teaching experiments run headless with the real
  * binary: why multi-task learning works (experiments 02..06, survey section
- * 4) and auxiliary tasks (experiments 50..58, survey section 5). Each test
+ * 4) and auxiliary tasks (experiments 50..57, survey section 5). Each test
  * runs one script as it is shipped (its own seeds) and asserts that the
  * claim the script declares held (the claim is written once, in the
  * script); beside it, checks of the machinery: delta_m recomputed by hand
@@ -190,23 +190,6 @@ static void test_e2e_teaching_related_auxiliary(void **state)
     free_runs(runs, n);
 }
 
-/* 58: its claims (Auto-Lambda weights the related tasks above the
- * unrelated ones and the noise task); only steer is a main task. */
-static void test_e2e_teaching_auto_lambda(void **state)
-{
-    (void)state;
-    claim_holds("58_auto_lambda");
-    cJSON *runs[MAXRUNS];
-    int n = load_runs("58_auto_lambda", runs, MAXRUNS);
-    assert_int_equal(n, 1);
-    const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(run_named(runs, n, "steer + five aux, auto_lambda"), "tasks");
-    static const char *const aux[] = {"curvature", "offset", "other1", "other2", "noise"};
-    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tasks, "steer"), "aux")));
-    for (int i = 0; i < 5; i++)
-        assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tasks, aux[i]), "aux")));
-    free_runs(runs, n);
-}
-
 static void test_e2e_teaching_adversarial(void **state)
 {
     (void)state;
@@ -315,7 +298,6 @@ int main(void)
         cmocka_unit_test(test_e2e_teaching_representation_bias),
         cmocka_unit_test(test_e2e_teaching_regularisation),
         cmocka_unit_test(test_e2e_teaching_related_auxiliary),
-        cmocka_unit_test(test_e2e_teaching_auto_lambda),
         cmocka_unit_test(test_e2e_teaching_adversarial),
         cmocka_unit_test(test_e2e_teaching_hints),
         cmocka_unit_test(test_e2e_teaching_focusing_attention),

@@ -1,4 +1,4 @@
-/* test_e2e_weighting.c - the weighting experiments (40..45) run headless
+/* test_e2e_weighting.c - the weighting experiments (40..45, 58) run headless
  * with the real binary; each test asserts that the claim the script
  * declares held (written once, in the script: experiments/lib/
  * cagrad_toy.lua judges the landscape end points), for the landscapes
@@ -417,6 +417,13 @@ static void test_e2e_weighting_landscape_data_and_errors(void **state)
     }
 }
 
+/* 58: Auto-Lambda's weights rank the auxiliary tasks (the script's claim). */
+static void test_e2e_weighting_auto_lambda(void **state)
+{
+    (void)state;
+    e2e_claim_holds(MTLAB_ROOT, "58_auto_lambda", NULL, 0);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -430,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_e2e_weighting_landscape_data_and_errors),
         cmocka_unit_test(test_e2e_weighting_kendall_uncertainty),
         cmocka_unit_test(test_e2e_weighting_gradnorm_sigma),
+        cmocka_unit_test(test_e2e_weighting_auto_lambda),
         cmocka_unit_test(test_e2e_weighting_landscape_combiners),
         cmocka_unit_test(test_e2e_weighting_landscape_more_combiners),
         cmocka_unit_test(test_e2e_weighting_landscape_new_combiners),

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "core/status.h"
 #include "engine/gradcheck.h"
 #include "engine/graph.h"
@@ -225,12 +226,14 @@ static void test_mtl_landscape_lin2019_offset_and_gradients(void **state)
     graph_free(g);
 }
 
-/* What the evaluation publishes: the point and the raw objectives. */
+/* What the evaluation publishes: the plane's picture (the first time),
+ * the point and the raw objectives. */
+#define PIC_N ((MT_LANDSCAPE_GRID + 3) * MT_LANDSCAPE_GRID)
 typedef struct {
     int n;
     char name[4][32];
     int rows[4], cols[4];
-    double v[4][8];
+    double v[4][PIC_N];
 } published;
 
 static void collect(void *ud, const char *name, int rows, int cols, const double *v,
@@ -242,7 +245,7 @@ static void collect(void *ud, const char *name, int rows, int cols, const double
     snprintf(p->name[p->n], sizeof p->name[p->n], "%s", name);
     p->rows[p->n] = rows;
     p->cols[p->n] = cols;
-    for (int i = 0; i < rows * cols && i < 8; i++) p->v[p->n][i] = v[i];
+    for (int i = 0; i < rows * cols && i < PIC_N; i++) p->v[p->n][i] = v[i];
     p->n++;
 }
 
@@ -255,19 +258,42 @@ static void test_mtl_landscape_publishes_position_and_objectives(void **state)
     double st[2] = {9.0, -1.0};
     tparam_set_list(&n.s.params, "start", MT_TP_NUMBERS, st, 2);
     net_build(&n);
-    published p = {0};
+    static published p;
+    memset(&p, 0, sizeof p);
+    topo_find("landscape")->hooks.publish(n.b.state, n.g, collect, &p);
+    assert_int_equal(p.n, 3);
+    /* the picture of the plane first (the matrix pane opens on it) */
+    enum { G = MT_LANDSCAPE_GRID };
+    assert_string_equal(p.name[0], MT_LANDSCAPE_MATRIX);
+    assert_int_equal(p.rows[0], G + 3);
+    assert_int_equal(p.cols[0], G);
+    const double head[6] = {-10, 10, -10, 10, 9.0, -1.0};
+    for (int j = 0; j < 6; j++) assert_float_equal(p.v[0][j], head[j], 0);
+    assert_true(isnan(p.v[0][6]));
+    double f[2];
+    for (int r = 0; r < G; r += 7)
+        for (int c = 0; c < G; c += 5) {
+            toy_ref(-10 + 20.0 * c / (G - 1), 10 - 20.0 * r / (G - 1), f);
+            assert_float_equal(p.v[0][(1 + r) * G + c], f[0] + f[1], 1e-9 * (1 + fabs(f[0] + f[1])));
+        }
+    for (int c = 0; c < G; c++) { /* the Pareto set along the valley floor */
+        assert_float_equal(p.v[0][(G + 1) * G + c], -7 + 14.0 * c / (G - 1), 1e-12);
+        assert_true(fabs(p.v[0][(G + 2) * G + c] + 8.4) < 0.2);
+    }
+    assert_string_equal(p.name[1], MT_LANDSCAPE_POSITION);
+    assert_int_equal(p.rows[1], 1);
+    assert_int_equal(p.cols[1], 2);
+    assert_float_equal(p.v[1][0], 9.0, 0);
+    assert_float_equal(p.v[1][1], -1.0, 0);
+    assert_string_equal(p.name[2], "objectives");
+    toy_ref(9.0, -1.0, f);
+    assert_float_equal(p.v[2][0], f[0], 1e-9); /* without the offset */
+    assert_float_equal(p.v[2][1], f[1], 1e-9);
+    /* once: later evaluations publish the point and the objectives only */
+    memset(&p, 0, sizeof p);
     topo_find("landscape")->hooks.publish(n.b.state, n.g, collect, &p);
     assert_int_equal(p.n, 2);
-    assert_string_equal(p.name[0], "position");
-    assert_int_equal(p.rows[0], 1);
-    assert_int_equal(p.cols[0], 2);
-    assert_float_equal(p.v[0][0], 9.0, 0);
-    assert_float_equal(p.v[0][1], -1.0, 0);
-    assert_string_equal(p.name[1], "objectives");
-    double f[2];
-    toy_ref(9.0, -1.0, f);
-    assert_float_equal(p.v[1][0], f[0], 1e-9); /* without the offset */
-    assert_float_equal(p.v[1][1], f[1], 1e-9);
+    assert_string_equal(p.name[0], MT_LANDSCAPE_POSITION);
     net_free(&n);
 }
 

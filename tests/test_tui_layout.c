@@ -53,7 +53,8 @@ static void test_tui_layout_every_size(void **state)
     (void)state;
     static const tui_pane_id focuses[] = { TUI_PANE_LOSS, TUI_PANE_MATRIX, TUI_PANE_WEIGHTS,
                                            TUI_PANE_TOPOLOGY, TUI_PANE_NOTES, TUI_PANE_CONSOLE };
-    static const unsigned flagset[] = { 0, TUI_LAYOUT_CONSOLE_FOCUS, TUI_LAYOUT_MAXIMISE };
+    static const unsigned flagset[] = { 0, TUI_LAYOUT_CONSOLE_FOCUS, TUI_LAYOUT_MAXIMISE, TUI_LAYOUT_LESSON,
+                                        TUI_LAYOUT_LESSON | TUI_LAYOUT_MAXIMISE };
     long layouts = 0;
     for (int cols = TUI_MIN_COLS; cols <= 250; cols += 3) {
         for (int lines = TUI_MIN_LINES; lines <= 80; lines++) {
@@ -65,9 +66,12 @@ static void test_tui_layout_every_size(void **state)
                         check_layout(&l, cols, lines, flagset[f], focuses[k]);
                         /* the focused pane is always on screen */
                         assert_true(layout_visible(&l, focuses[k]));
+                        int beside = (flagset[f] & TUI_LAYOUT_LESSON) && focuses[k] != TUI_PANE_NOTES &&
+                                     focuses[k] != TUI_PANE_CONSOLE; /* a lesson's narration stays */
                         if (flagset[f] & TUI_LAYOUT_MAXIMISE) {
-                            assert_int_equal(l.pane[focuses[k]].w, cols);
+                            assert_int_equal(l.pane[focuses[k]].w, cols - (beside ? l.pane[TUI_PANE_NOTES].w : 0));
                             assert_int_equal(l.pane[focuses[k]].h, lines - 3);
+                            if (beside) assert_true(layout_visible(&l, TUI_PANE_NOTES));
                         }
                         layouts++;
                     }

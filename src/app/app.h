@@ -24,6 +24,8 @@ typedef struct {
     int no_color;
     int exit_when_done; /* workbench: quit once every experiment has ended */
     double speed;       /* workbench: steps per second per experiment; 0 = unlimited */
+    int speed_given;    /* --speed was given: it overrides a script's train.pace */
+    int learn;          /* mtlab learn: the script is a lessons folder or file, and optional */
     const char *load;   /* a checkpoint to start every experiment from, or NULL */
     int force;          /* write into a non-empty --out folder */
     int trust;          /* --trust / MTLAB_TRUST=1: the full Lua standard library */
@@ -53,6 +55,9 @@ int app_workbench(const app_options *o);
 mt_status app_run_files(void *ud, const mt_monitor *m, const char *dir);
 /* mtlab open RUN_DIR... [--no-color]: recorded runs, read only. */
 int app_open(int argc, char **argv);
+/* mtlab learn [DIR | LESSON.lua]: the lessons as a menu, each taught on
+ * the workbench (learn.c); o->script is the folder or file, or NULL. */
+int app_learn(const app_options *o);
 /* A filesystem-safe slug of an experiment name: "01-hard-sharing". */
 void app_slug(const char *name, int index, char *out, size_t n);
 /* The index of experiment `which` (a 1-based number or a name) in s, or -1. */

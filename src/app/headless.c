@@ -12,6 +12,8 @@
 #include "core/log.h"
 #include "run/lifecycle.h"
 #include "tui/pane_band.h"
+#include "tui/pane_landscape.h"
+#include "core/mem.h"
 
 static double wall(void)
 {
@@ -155,16 +157,83 @@ static void print_report(const mt_trainer *t, const char *status, double secs, c
     printf("  -> %s\n", dir);
 }
 
+/* The paths of a script's landscape runs, kept as each run ends so that
+ * `mtlab run` can draw them all in one picture when the last has ended
+ * (the runs' monitors are gone by then). */
+#define LS_RUNS 64
+#define LS_POINTS 1100
+typedef struct {
+    double pic[(MT_MON_LANDSCAPE_GRID + 3) * MT_MON_LANDSCAPE_GRID]; /* the first run's picture */
+    int have_pic;
+    int n;
+    char run[LS_RUNS][MT_MON_NAME * 2], method[LS_RUNS][MT_MON_NAME];
+    double x1[LS_RUNS][LS_POINTS], x2[LS_RUNS][LS_POINTS];
+    int np[LS_RUNS];
+} landscape_runs;
+
+static mt_matrix picture_of(landscape_runs *lr)
+{
+    mt_matrix pic;
+    memset(&pic, 0, sizeof pic);
+    snprintf(pic.name, sizeof pic.name, "%s", MT_MON_LANDSCAPE);
+    pic.rows = MT_MON_LANDSCAPE_GRID + 3;
+    pic.cols = MT_MON_LANDSCAPE_GRID;
+    pic.v = lr->pic;
+    pic.valid = 1;
+    return pic;
+}
+
+static void landscape_keep(landscape_runs *lr, const mt_monitor *m, const mt_matrix *pic)
+{
+    if (!lr->have_pic) {
+        memcpy(lr->pic, pic->v, sizeof lr->pic);
+        lr->have_pic = 1;
+    } else if (memcmp(lr->pic, pic->v, 4 * sizeof *lr->pic) != 0) {
+        return; /* another plane */
+    }
+    if (lr->n == LS_RUNS) return;
+    int k = lr->n;
+    lr->np[k] = landscape_monitor_path(m, lr->x1[k], lr->x2[k], LS_POINTS);
+    if (lr->np[k] <= 0) return;
+    snprintf(lr->run[k], sizeof lr->run[k], "%s", m->experiment);
+    snprintf(lr->method[k], sizeof lr->method[k], "%s", m->weighting);
+    lr->n++;
+}
+
+/* landscape.svg in out with every kept path, when there are several. */
+static mt_status landscape_write_all(landscape_runs *lr, const char *out, const char *script)
+{
+    if (!lr->have_pic || lr->n < 2) return MT_OK;
+    landscape_path p[LS_RUNS];
+    for (int i = 0; i < lr->n; i++) p[i] = (landscape_path){lr->run[i], lr->method[i], lr->x1[i], lr->x2[i], lr->np[i]};
+    mt_matrix pic = picture_of(lr);
+    char path[1200], title[1200];
+    snprintf(path, sizeof path, "%s/landscape.svg", out);
+    const char *base = strrchr(script, '/');
+    snprintf(title, sizeof title, "%s: every run's path", base ? base + 1 : script);
+    return landscape_export_svg(path, &pic, p, lr->n, -1, title);
+}
+
 /* The files a run's folder gets beside the records, written before the
  * finish event (the lifecycle calls it, headless and in the workbench):
  * band.svg, the picture of a non-graph model's last posterior band
- * (survey section 5) without a terminal. */
+ * (survey section 5), and landscape.svg, a two-objective landscape's
+ * plane with the run's path, without a terminal. ud: NULL, or the
+ * landscape_runs that keeps the path for the picture of all runs. */
 mt_status app_run_files(void *ud, const mt_monitor *m, const char *dir)
 {
-    (void)ud;
+    char path[1200];
+    const mt_matrix *pic = monitor_find_matrix((mt_monitor *)m, MT_MON_LANDSCAPE);
+    if (landscape_valid(pic)) {
+        double x1[LS_POINTS], x2[LS_POINTS];
+        landscape_path p = {m->experiment, m->weighting, x1, x2, landscape_monitor_path(m, x1, x2, LS_POINTS)};
+        snprintf(path, sizeof path, "%s/landscape.svg", dir);
+        mt_status st = landscape_export_svg(path, pic, &p, 1, 0, m->experiment);
+        if (st) return st;
+        if (ud) landscape_keep(ud, m, pic);
+    }
     const mt_matrix *band = monitor_find_matrix((mt_monitor *)m, MT_MON_BAND);
     if (!band_valid(band)) return MT_OK;
-    char path[1200];
     snprintf(path, sizeof path, "%s/band.svg", dir);
     return band_export_svg(path, band, m->experiment);
 }
@@ -173,11 +242,12 @@ mt_status app_run_files(void *ud, const mt_monitor *m, const char *dir)
  * drives the same one); returns the exit code it earns. The run folder is
  * opened only once the trainer is built and --load has been read, so a
  * run that cannot start leaves an existing folder as it was. */
-static int run_one(mtlua_session *s, int i, const char *top, const char *dir, progress *pg, const char *load)
+static int run_one(mtlua_session *s, int i, const char *top, const char *dir, progress *pg, const char *load,
+                   landscape_runs *lr)
 {
     const mt_experiment *e = mtlua_experiment(s, i);
     lifecycle_opts lo = {.dir = dir, .top = top, .load = load, .progress = baseline_progress, .progress_ud = pg,
-                         .files = app_run_files};
+                         .files = app_run_files, .files_ud = lr};
     mt_lifecycle *lc;
     mt_status st = lifecycle_new(e, &lo, &lc);
     if (st) {
@@ -245,6 +315,7 @@ int app_run_headless(const app_options *o)
         mtlua_close(s);
         return MT_EXIT_USAGE;
     }
+    landscape_runs *lr = mt_calloc(1, sizeof *lr); /* NULL: no picture of all runs, nothing else lost */
     static char dirs[MTLUA_MAX_RUNS][1200];
     const char *dirp[MTLUA_MAX_RUNS];
     int nrun = 0;
@@ -258,13 +329,18 @@ int app_run_headless(const app_options *o)
             app_slug(mtlua_experiment(s, i)->name, i, slug, sizeof slug);
             snprintf(dir, sizeof dirs[0], "%s/%s", out, slug);
         }
-        int c = run_one(s, i, o->baselines_dir ? o->baselines_dir : out, dir, &pg, o->load);
+        int c = run_one(s, i, o->baselines_dir ? o->baselines_dir : out, dir, &pg, o->load, lr);
         if (c > code) code = c;
         dirp[nrun++] = dir;
         /* what the claims see: the run's summary.json and config.json */
         if (app_claims_add_run(s, i, dir, c, skip, sizeof skip) && code == MT_EXIT_OK) code = MT_EXIT_FAILED;
         if (mtlua_stop_requested(s)) break;
     }
+    if (lr && n > 1 && only < 0 && landscape_write_all(lr, out, o->script)) {
+        fprintf(stderr, "mtlab: %s\n", mt_last_error());
+        if (code == MT_EXIT_OK) code = MT_EXIT_FAILED;
+    }
+    mt_free(lr);
     if (app_stop_signal && code == MT_EXIT_OK) code = MT_EXIT_FAILED;
     if (!skip[0] && only >= 0 && n > 1)
         snprintf(skip, sizeof skip, "--experiment ran 1 of the script's %d experiments", n);

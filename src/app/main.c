@@ -67,7 +67,8 @@ static const app_opt opts[OPT_COUNT] = {
     [OPT_EXIT_WHEN_DONE] = {"--exit-when-done", NULL, NULL, "workbench: quit when every experiment has finished"},
     [OPT_SPEED] = {"--speed", NULL, "N",
                    "workbench: start in slow motion, N steps per second\n"
-                   "(keys < and > change it; 0 = as fast as possible)"},
+                   "(keys < and > change it; 0 = as fast as possible); it overrides\n"
+                   "a script's train.pace and, in mtlab learn, every lesson's speed"},
     [OPT_DRAW] = {"--draw", NULL, "N",
                   "data draw N: every mtl.data seed (and mtl.data_seed) moves\n"
                   "by 1000 N, so the data are drawn afresh (0 = as shipped)"},
@@ -89,6 +90,9 @@ static void usage(FILE *f)
           "                                           report.html) of runs or a sweep: settings, numbers,\n"
           "                                           curves, matrices (at steps LIST), Pareto, landscape\n"
           "       mtlab check SCRIPT.lua [options]    validate; print the experiment and its network\n"
+          "       mtlab learn [DIR|LESSON.lua]        guided lessons in the survey's order (default\n"
+          "                                           experiments/lessons): a menu, then each lesson\n"
+          "                                           on the workbench (space next, backspace back)\n"
           "       mtlab --list-methods [--markdown]   the loss weightings and gradient combiners,\n"
           "                                           their parameters, defaults and ranges\n"
           "       mtlab --list-data [--markdown]      the mtl.data constructors and their parameters\n"
@@ -129,7 +133,8 @@ static void usage(FILE *f)
     fputs("\n"
           "A run directory holds config.json, metrics.csv (step,epoch,split,task,loss,metric,weight,\n"
           "experiment,seed), events.jsonl, relations.jsonl, summary.json (delta_m_percent) and\n"
-          "checkpoint.safetensors; with several experiments, one sub-directory each. The workbench\n"
+          "checkpoint.safetensors (a landscape's runs also landscape.svg: the plane, the Pareto set,\n"
+          "every run's path); with several experiments, one sub-directory each. The workbench\n"
           "records the same; after a reload (r) the new run is in DIR and the previous one in\n"
           "DIR.before-reload-N. A sweep's DIR holds <config>/seed-<n>/ run directories,\n"
           "sweep-plan.json, sweep.csv, sweep.json and sweep.svg.\n"
@@ -143,9 +148,11 @@ static void usage(FILE *f)
           "\n"
           "workbench keys: space pause/resume, n step, r reload, w / W weighting, m matrix,\n"
           "  a matrix average, { } its window, l log scale, z zoom, + / - learning rate,\n"
-          "  < / > slow motion, tab focus, f maximise, : console (tab completes), [ ] 1-9\n"
+          "  < / > slow motion, tab focus, f enlarge the pane, : console (tab completes), [ ] 1-9\n"
           "  experiment, c compare (v split, t task, x y Pareto axes), s checkpoint, e export\n"
           "  CSV+SVG, ctrl-L redraw, ? help (and what the focused pane shows), q or F10 quit.\n"
+          "  In a lesson (mtlab learn): space next step (a question's answer first),\n"
+          "  backspace back, p pause, q leave.\n"
           "\n"
           "docs: README.md, docs/lua-api.md, docs/errors.md (every error message), docs/mtlab.1;\n"
           "installed: man mtlab, PREFIX/share/doc/mtlab, experiments in PREFIX/share/mtlab\n",
@@ -188,7 +195,7 @@ static int list_registry(size_t (*gen)(char *, size_t))
 /* mtlab --complete WHAT: the words bash completion offers
  * (scripts/mtlab.bash-completion), one a line, from the tables that define
  * them, so the completion never lists an option or key mtlab lacks. */
-static const char *const commands[] = {"run", "check", "open", "sweep", "report", "help", NULL};
+static const char *const commands[] = {"run", "check", "open", "sweep", "report", "learn", "help", NULL};
 static const char *const top_options[] = {"--help", "--version", "--list-methods", "--list-data",
                                           "--list-topologies", "--list-models", NULL};
 
@@ -412,6 +419,7 @@ static int parse(int argc, char **argv, int start, app_options *o)
         case OPT_SPEED: {
             char *end;
             o->speed = strtod(v, &end);
+            o->speed_given = 1;
             if (!*v || *end || !(o->speed >= 0) || o->speed > 1e9) {
                 fprintf(stderr, "mtlab: --speed %s: expected steps per second from 0 to 1e9 (0 = unlimited)\n", v);
                 return -1;
@@ -428,7 +436,7 @@ static int parse(int argc, char **argv, int start, app_options *o)
         }
         o->script = args[i];
     }
-    if (!o->script && !o->collect) {
+    if (!o->script && !o->collect && !o->learn) {
         fprintf(stderr, "mtlab: no script given (see mtlab --help)\n");
         return -1;
     }
@@ -470,11 +478,12 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "report") == 0) return app_report(argc - 2, argv + 2);
     const char *cmd = "workbench";
     int start = 1;
-    if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0) {
+    if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "check") == 0 || strcmp(argv[1], "sweep") == 0 ||
+        strcmp(argv[1], "learn") == 0) {
         cmd = argv[1];
         start = 2;
     }
-    app_options o = {0};
+    app_options o = {.learn = strcmp(cmd, "learn") == 0};
     int pr = parse(argc, argv, start, &o);
     if (pr) return pr > 0 ? MT_EXIT_OK : MT_EXIT_USAGE;
     mtlua_policy pol = {.trust = o.trust, .mem_limit = o.lua_mem};
@@ -485,6 +494,7 @@ int main(int argc, char **argv)
     else if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(2);
     app_install_signals();
     if (strcmp(cmd, "workbench") == 0) return app_exit_code(app_workbench(&o));
+    if (strcmp(cmd, "learn") == 0) return app_exit_code(app_learn(&o));
     app_signal_hints(1);
     if (strcmp(cmd, "run") == 0 && o.claims_thorough) return app_exit_code(app_claims_thorough(&o));
     if (strcmp(cmd, "run") == 0) return app_exit_code(app_run_headless(&o));

@@ -7,6 +7,7 @@
  * folder is complete however the session ends: finished, quit ("stopped"),
  * reloaded ("stopped"; the folder moves aside), or a signal
  * ("interrupted", exit 1). */
+#include <ctype.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "core/log.h"
 #include "mtl/methods.h"
 #include "run/runread.h"
+#include "claims.h"
 #include "workbench.h"
 
 #define FRAME_S 0.040 /* train this long per frame: ~20 frames/s */
@@ -29,6 +31,10 @@ typedef struct {
     char message[1024];
     char pending[1024]; /* printed text not yet ended by a newline */
     size_t npending;
+    double limit;       /* steps per second of each experiment; 0 = as fast as possible */
+    long pace_until;    /* train.pace: full speed from this step on; 0 = none */
+    int own_scr;        /* the screen was opened here (not by mtlab learn) */
+    wb_lesson *lesson;  /* a lesson being taught, or NULL */
 } wb;
 
 static double now_s(void)
@@ -380,6 +386,11 @@ static void draw_frame(wb *w, tui_view *v)
                     .script = r->lua ? w->o->script : r->dir, .message = w->message[0] ? w->message : NULL,
                     .results = r->res, .readonly = r->lua == NULL,
                     .mode = r->lua ? mtlua_mode_name(r->lua) : "recorded", .mode_warn = r->lua && mtlua_trusted(r->lua)};
+    if (w->lesson) {
+        v->lesson = 1;
+        v->notes_title = w->lesson->title;
+        v->notes = w->lesson->text;
+    }
     tui_draw(w->scr, v);
 }
 
@@ -402,6 +413,174 @@ int wb_baseline_progress(void *ud, mt_trainer *t, int task)
     return app_stop_signal != 0;
 }
 
+/* ---- a lesson ------------------------------------------------------------ */
+
+static void set_speed(wb *w, double limit)
+{
+    w->limit = limit;
+    w->pace_until = 0;
+}
+
+/* What the notes pane shows: the step's narration, its question (and,
+ * after a key, the answer); at the end the claim and its verdict. */
+static void lesson_text(wb *w)
+{
+    wb_lesson *ls = w->lesson;
+    const mtlua_lesson *L = ls->L;
+    size_t n = sizeof ls->text, k = 0;
+    if (ls->step < L->nsteps) {
+        const mtlua_lesson_step *p = &L->step[ls->step];
+        snprintf(ls->title, sizeof ls->title, "%s%s, step %d/%d", isdigit((unsigned char)L->section[0]) ? "section " : "",
+                 L->section, ls->step + 1, L->nsteps);
+        k += (size_t)snprintf(ls->text + k, n - k, "%s", p->say);
+        if (p->ask[0] && k < n) k += (size_t)snprintf(ls->text + k, n - k, "\n\nQuestion: %s", p->ask);
+        if (p->ask[0] && k < n)
+            k += (size_t)snprintf(ls->text + k, n - k, ls->answered ? "\n\nAnswer: %s" : "\n\n(space shows the answer)",
+                                  p->answer);
+        if (ls->target > 0 && k < n)
+            snprintf(ls->text + k, n - k, "\n\n[running to step %ld ...]", ls->target);
+        return;
+    }
+    snprintf(ls->title, sizeof ls->title, "%s%s: the claim", isdigit((unsigned char)L->section[0]) ? "section " : "",
+             L->section);
+    if (!ls->claimed)
+        snprintf(ls->text, n, "The end of the lesson: every experiment now runs to its end, and then the script's "
+                              "claim is checked on what the runs recorded ...");
+    else
+        snprintf(ls->text, n, "%s\n\nspace: back to the lessons", ls->verdict);
+}
+
+/* Enters step ls->step: its pane, matrix, weighting, speed, and where
+ * the runs go. Going back (forward = 0) shows the step again but runs
+ * nothing and switches nothing: the runs stay paused where they are. */
+static void lesson_enter(wb *w, int forward)
+{
+    wb_lesson *ls = w->lesson;
+    wb_runs *r = w->runs;
+    ls->answered = 0;
+    ls->target = 0;
+    if (ls->step >= ls->L->nsteps) { /* the end: everything runs out, then the claim */
+        ls->target = -1;
+        if (!w->o->speed_given) set_speed(w, 0);
+        tui_focus_pane(w->scr, "notes", 0); /* the verdict is the page to read */
+        for (int i = 0; i < r->n; i++) set_paused(w, i, 0);
+        lesson_text(w);
+        return;
+    }
+    const mtlua_lesson_step *p = &ls->L->step[ls->step];
+    if (p->experiment > 0 && p->experiment <= r->n) {
+        w->sel = p->experiment - 1;
+        if (r->lua) mtlua_select(r->lua, w->sel);
+    }
+    if (p->focus[0]) tui_focus_pane(w->scr, p->focus, p->enlarge);
+    else tui_focus_pane(w->scr, "loss", 0);
+    if (p->matrix[0] && tui_show_matrix(w->scr, r->mon[w->sel], p->matrix))
+        snprintf(w->message, sizeof w->message, "lesson: no matrix \"%s\" yet", p->matrix);
+    if (!forward) {
+        for (int i = 0; i < r->n; i++) set_paused(w, i, 1);
+        lesson_text(w);
+        return;
+    }
+    if (p->speed >= 0 && !w->o->speed_given) set_speed(w, p->speed); /* --speed sets every lesson's pace */
+    if (p->weighting[0] && live(r, w->sel)) { /* as w does: the experiment on screen */
+        mt_method_spec m;
+        memset(&m, 0, sizeof m);
+        snprintf(m.name, sizeof m.name, "%s", p->weighting);
+        if (trainer_set_weighting(lifecycle_trainer(r->lc[w->sel]), &m))
+            snprintf(w->message, sizeof w->message, "lesson: weighting %s", mt_last_error());
+        else snprintf(w->message, sizeof w->message, "weighting -> %s", p->weighting);
+    }
+    if (p->run_to < 0) ls->target = -1;
+    else if (p->run_to > 0) ls->target = p->run_to;
+    else if (p->run_to_epoch > 0) {
+        const mt_monitor *m = r->mon[w->sel];
+        long per = m->epochs > 0 ? (m->total_steps + m->epochs - 1) / m->epochs : 1;
+        ls->target = p->run_to_epoch * per;
+    }
+    if (ls->target) {
+        for (int i = 0; i < r->n; i++) set_paused(w, i, 0);
+    } else if (p->pause) {
+        for (int i = 0; i < r->n; i++) set_paused(w, i, 1);
+    }
+    lesson_text(w);
+}
+
+/* 1 while run i must wait: it has reached the step's target. */
+static int lesson_holds(const wb *w, int i)
+{
+    const wb_lesson *ls = w->lesson;
+    return ls && ls->target > 0 && w->runs->mon[i]->step >= ls->target;
+}
+
+/* The claims of the script on the runs just ended, checked as the
+ * workbench checks them when its runs end (wb_claims: claims.json and the
+ * verdicts), into ls->verdict. */
+static void lesson_claim(wb *w)
+{
+    wb_lesson *ls = w->lesson;
+    wb_runs *r = w->runs;
+    ls->claimed = 1;
+    wb_claims(r);
+    if (!r->lua || mtlua_claim_count(r->lua) == 0) {
+        snprintf(ls->verdict, sizeof ls->verdict, "The script states no claim to check.");
+        ls->held = 0;
+    } else {
+        snprintf(ls->verdict, sizeof ls->verdict, "%s", r->claims);
+        ls->held = r->claims_code == MT_EXIT_OK && strstr(r->claims, "claim held") && !strstr(r->claims, "claim FAILED") &&
+                   !strstr(r->claims, "not checked");
+    }
+    snprintf(w->message, sizeof w->message, "%s", ls->held ? "the lesson's claim held" : "the lesson's claim did not hold");
+}
+
+/* Once a frame: pause the runs that reached the target; at the end,
+ * check the claim when every run has ended. */
+static void lesson_tick(wb *w)
+{
+    wb_lesson *ls = w->lesson;
+    wb_runs *r = w->runs;
+    if (ls->target > 0) {
+        int waiting = 1;
+        for (int i = 0; i < r->n; i++)
+            if (live(r, i) && r->mon[i]->step < ls->target) waiting = 0;
+        if (waiting) {
+            for (int i = 0; i < r->n; i++) set_paused(w, i, 1);
+            snprintf(w->message, sizeof w->message, "paused at step %ld: space goes on", ls->target);
+            ls->target = 0;
+            lesson_text(w);
+        }
+    }
+    if (ls->step >= ls->L->nsteps && !ls->claimed && all_ended(r)) {
+        lesson_claim(w);
+        lesson_text(w);
+    }
+}
+
+static void lesson_next(wb *w)
+{
+    wb_lesson *ls = w->lesson;
+    if (ls->step < ls->L->nsteps && ls->L->step[ls->step].ask[0] && !ls->answered) {
+        ls->answered = 1;
+        lesson_text(w);
+        return;
+    }
+    if (ls->step >= ls->L->nsteps) {
+        if (ls->claimed) ls->done = 1;
+        return;
+    }
+    ls->step++;
+    lesson_enter(w, 1);
+}
+
+/* Back one step: its narration and settings again (training already done
+ * stays done). */
+static void lesson_back(wb *w)
+{
+    wb_lesson *ls = w->lesson;
+    if (ls->step == 0 || (ls->step >= ls->L->nsteps && !ls->claimed)) return;
+    ls->step--;
+    lesson_enter(w, 0);
+}
+
 /* The frames: train (live runs) until the frame's time is spent, draw,
  * act on the keys; until quit or a signal. */
 static void run_loop(wb *w)
@@ -410,9 +589,24 @@ static void run_loop(wb *w)
     int quit = 0;
     /* slow motion for teaching: steps per second of each experiment;
      * 0 = as fast as possible. '<' divides by 4 (to 1/s), '>' multiplies. */
-    double limit = o->speed, budget = 0, last_frame = now_s();
+    double budget = 0, last_frame = now_s();
     long rr = 0;
+    w->limit = o->speed;
+    /* a script's train.pace: slow while the interesting part runs, then
+     * full speed by itself (unless --speed was given or < > take over) */
+    w->pace_until = 0;
+    for (int i = 0; w->runs->lua && !o->speed_given && !w->lesson && i < w->runs->n && !w->pace_until; i++) {
+        const mt_train_spec *tr = &mtlua_experiment(w->runs->lua, i)->train;
+        if (tr->pace_speed > 0 && tr->pace_until > 0) {
+            w->limit = tr->pace_speed;
+            w->pace_until = tr->pace_until;
+            snprintf(w->message, sizeof w->message, "slow motion to step %ld, then full speed (%g steps/s; < > take over)",
+                     w->pace_until, w->limit);
+        }
+    }
+    if (w->lesson) lesson_enter(w, 1);
     while (!quit) {
+        double limit = w->limit;
         double t0 = now_s();
         if (limit > 0) {
             budget += limit * (t0 - last_frame);
@@ -426,7 +620,13 @@ static void run_loop(wb *w)
             }
             for (int k = 0; k < w->runs->n; k++, rr++) {
                 int i = (int)(rr % w->runs->n);
-                if (live(w->runs, i) && w->runs->mon[i]->state == MT_RUN_RUNNING) step_one(w, i);
+                if (live(w->runs, i) && w->runs->mon[i]->state == MT_RUN_RUNNING && !lesson_holds(w, i)) step_one(w, i);
+            }
+            if (w->lesson && w->lesson->target > 0) {
+                int all = 1; /* every run at the target: the frame's training is done */
+                for (int i = 0; i < w->runs->n; i++)
+                    if (live(w->runs, i) && w->runs->mon[i]->state == MT_RUN_RUNNING && !lesson_holds(w, i)) all = 0;
+                if (all) break;
             }
         }
         flush_printed(w);
@@ -437,6 +637,12 @@ static void run_loop(wb *w)
         for (int i = 0; limit > 0 && i < r->n; i++)
             if (live(r, i) && r->mon[i]->state == MT_RUN_RUNNING)
                 r->mon[i]->samples_per_s = limit * trainer_experiment(lifecycle_trainer(r->lc[i]))->train.batch;
+        if (w->pace_until > 0 && r->mon[w->sel]->step >= w->pace_until) {
+            snprintf(w->message, sizeof w->message, "full speed since step %ld: the interesting part has passed (< slows down)",
+                     w->pace_until);
+            set_speed(w, 0);
+        }
+        if (w->lesson) lesson_tick(w);
         wb_claims(r); /* once the last run has ended: the verdicts in the notes */
         if (o->exit_when_done && all_ended(r)) break;
         tui_view v;
@@ -448,6 +654,13 @@ static void run_loop(wb *w)
         mt_trainer *t = lc ? lifecycle_trainer(lc) : NULL;
         switch (a) {
         case TUI_ACT_QUIT: quit = 1; break;
+        case TUI_ACT_LESSON_NEXT:
+            if (w->lesson) lesson_next(w);
+            if (w->lesson && w->lesson->done) quit = 1;
+            break;
+        case TUI_ACT_LESSON_BACK:
+            if (w->lesson) lesson_back(w);
+            break;
         case TUI_ACT_PAUSE_TOGGLE: {
             int pause = r->mon[w->sel]->state == MT_RUN_RUNNING || !live(r, w->sel);
             for (int i = 0; i < r->n; i++) set_paused(w, i, pause);
@@ -478,8 +691,10 @@ static void run_loop(wb *w)
                 step_recorded(w, a == TUI_ACT_FASTER ? 1 : -1);
                 break;
             }
+            /* the person sets the pace now */
             if (a == TUI_ACT_SLOWER) limit = limit == 0 ? 2048 : limit > 1 ? limit / 4 : 1;
             else limit = limit == 0 || limit * 4 > 2048 ? 0 : limit * 4;
+            set_speed(w, limit);
             budget = 0;
             if (limit > 0) snprintf(w->message, sizeof w->message, "slow motion: %g steps/s", limit);
             else snprintf(w->message, sizeof w->message, "full speed");
@@ -510,10 +725,13 @@ static int with_screen(wb *w)
     history_file(hist, sizeof hist);
     tui_options to = {.force_mono = w->o->no_color, .history_path = hist[0] ? hist : NULL, .complete = complete_name,
                       .complete_ud = w};
-    w->scr = tui_open(&to);
     if (!w->scr) {
-        fprintf(stderr, "mtlab: %s\n", mt_last_error());
-        return -1;
+        w->scr = tui_open(&to);
+        if (!w->scr) {
+            fprintf(stderr, "mtlab: %s\n", mt_last_error());
+            return -1;
+        }
+        w->own_scr = 1;
     }
     /* Ctrl-C interrupts a runaway callback first; otherwise it quits */
     app_install_signals();
@@ -531,8 +749,30 @@ static void without_screen(wb *w)
     mt_log_set_sink(NULL, NULL, NULL);
     mtlua_set_print(NULL, NULL);
     log_wb = NULL;
-    tui_free(w->scr);
+    if (w->own_scr) tui_free(w->scr);
     w->scr = NULL;
+}
+
+int app_workbench_lesson(const app_options *o, tui_screen *scr, wb_lesson *ls, const char *dir)
+{
+    app_options lo = *o;
+    lo.script = ls->L->script;
+    lo.out_dir = dir;
+    wb w = {.o = &lo, .scr = scr, .lesson = ls};
+    if (wb_load(&lo, dir, &w.runs)) return MT_EXIT_USAGE;
+    with_screen(&w);
+    int code = MT_EXIT_OK;
+    mt_status io;
+    if (app_stop_signal) {
+        io = wb_end_all(w.runs, MT_ERR_INTERRUPTED, NULL, "interrupted by a signal (SIGINT or SIGTERM)");
+        code = MT_EXIT_FAILED;
+    } else {
+        io = wb_end_all(w.runs, MT_OK, "stopped", "left the lesson before the end of training");
+    }
+    without_screen(&w);
+    if (io) code = MT_EXIT_FAILED;
+    if (wb_free(w.runs)) code = MT_EXIT_FAILED;
+    return code;
 }
 
 int app_workbench(const app_options *o)

@@ -57,6 +57,26 @@ void wb_claims(wb_runs *r);
 /* Refreshes r->res from the runs (cheap; once a frame). */
 void wb_results(wb_runs *r);
 
+/* A lesson being taught (mtlab learn, learn.c): where it is, and what
+ * the notes pane shows. */
+typedef struct {
+    const mtlua_lesson *L;
+    int step;          /* the current step; L->nsteps is the end: the claim */
+    int answered;      /* the current step's answer is shown */
+    long target;       /* every experiment runs to this step, then pauses; 0: none, -1: to its end */
+    int done;          /* space on the end: back to the menu */
+    int claimed;       /* the claim was checked (at the end, once every run has ended) */
+    int held;          /* every claim held */
+    char title[200];   /* the notes pane's title */
+    char text[8192];   /* what it shows */
+    char verdict[4096];
+} wb_lesson;
+
+/* Teaches lesson ls on the open screen scr, its experiments recording
+ * into dir (o gives the other options); returns when the lesson is left
+ * (q, or space after its end), with every run ended. MT_EXIT_* code. */
+int app_workbench_lesson(const app_options *o, tui_screen *scr, wb_lesson *ls, const char *dir);
+
 /* wb_export.c: every pane on screen as SVG, and the metrics CSV. */
 void wb_export(wb_runs *r, int sel, tui_screen *scr, const tui_view *v, char *msg, size_t n);
 

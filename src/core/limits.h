@@ -10,4 +10,11 @@
 
 #define MT_MAX_TASKS 64
 
+/* A two-objective landscape's picture (layout in run/monitor.h): the
+ * matrices the landscape topology (mtl) publishes and the screen (tui)
+ * draws, named here once because neither layer includes the other. */
+#define MT_LANDSCAPE_MATRIX "landscape"
+#define MT_LANDSCAPE_POSITION "position"
+#define MT_LANDSCAPE_GRID 48
+
 #endif

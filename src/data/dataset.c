@@ -91,6 +91,7 @@ mt_target *dataset_add_target(mt_dataset *ds, const char *name, mt_target_kind k
     tmp.kind = kind;
     tmp.dim = dim;
     tmp.classes = kind == MT_TARGET_CLASS ? classes : 0;
+    tmp.noise_var = NAN;
     tmp.y = mt_alloc_aligned((size_t)(ds->n > 0 ? ds->n : 1) * (size_t)dim * sizeof(float));
     if (!tmp.y) return NULL;
     mt_target *nt = mt_realloc(ds->targets, (size_t)(ds->ntargets + 1) * sizeof *nt);

@@ -42,6 +42,8 @@ typedef struct {
     /* scale > 0: y was standardised (dataset_standardize_targets); a value
      * in the original units is y * scale + shift. 0 = y as given. */
     double shift, scale;
+    double noise_var;    /* the variance of the noise a generator added to y: the floor of the
+                            test MSE (the loss plot's reference line); NaN when unknown */
 } mt_target;
 
 typedef struct {

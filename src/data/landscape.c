@@ -74,9 +74,52 @@ static void cagrad_any(const double *x, int d, double *f, double *g)
 }
 
 static const mt_landscape landscapes[] = {
-    {.name = "cagrad_toy", .dim = 2, .eval = cagrad_any},
-    {.name = "lin2019", .dim = 0, .eval = landscape_lin2019},
+    {.name = "cagrad_toy", .dim = 2, .eval = cagrad_any, .plane_lo = -10, .plane_hi = 10},
+    {.name = "lin2019", .dim = 0, .eval = landscape_lin2019, .plane_lo = -1.5, .plane_hi = 1.5},
 };
+
+/* g1 x g2 at (x1, x2) of a 2-D landscape; the dot product into *dot. */
+static double cross_at(const mt_landscape *l, double x1, double x2, double *dot)
+{
+    double x[2] = {x1, x2}, f[2], g[4];
+    l->eval(x, 2, f, g);
+    if (dot) *dot = g[0] * g[2] + g[1] * g[3];
+    return g[0] * g[3] - g[1] * g[2];
+}
+
+int landscape_pareto_set(const mt_landscape *l, int d, int n, double *x)
+{
+    if (!l || d != 2 || n < 2) return 0;
+    if (l->eval == landscape_lin2019) {
+        double s = 1.0 / sqrt(2.0);
+        for (int i = 0; i < n; i++) x[2 * i] = x[2 * i + 1] = -s + 2.0 * s * i / (n - 1);
+        return n;
+    }
+    /* cagrad_toy: the valley floor; its ends x1 = +-7 are the minimisers
+     * of f1 and f2, where one gradient vanishes */
+    for (int i = 0; i < n; i++) {
+        double x1 = -7.0 + 14.0 * i / (n - 1), lo = NAN, hi = NAN;
+        double prev = cross_at(l, x1, -15.0, NULL), dot;
+        for (int k = 1; k <= 300 && isnan(lo); k++) {
+            double x2 = -15.0 + 0.05 * k, c = cross_at(l, x1, x2, &dot);
+            if (x2 >= 0) break;
+            if ((c > 0) != (prev > 0) && dot <= 0) lo = x2 - 0.05, hi = x2;
+            prev = c;
+        }
+        if (isnan(lo)) {
+            x[2 * i] = x1, x[2 * i + 1] = NAN;
+            continue;
+        }
+        double clo = cross_at(l, x1, lo, NULL);
+        while (hi - lo > 1e-12) {
+            double mid = 0.5 * (lo + hi), c = cross_at(l, x1, mid, NULL);
+            if ((c > 0) == (clo > 0)) lo = mid, clo = c;
+            else hi = mid;
+        }
+        x[2 * i] = x1, x[2 * i + 1] = 0.5 * (lo + hi);
+    }
+    return n;
+}
 
 const mt_landscape *landscape_find(const char *name)
 {

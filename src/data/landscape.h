@@ -44,8 +44,18 @@ typedef struct {
     const char *name;
     int dim; /* 0 = any */
     void (*eval)(const double *x, int d, double *f, double *g);
+    double plane_lo, plane_hi; /* the square [lo, hi]^2 a picture of the 2-D plane shows */
 } mt_landscape;
 
 const mt_landscape *landscape_find(const char *name);
+
+/* The Pareto set of a 2-D landscape as n points along it, from one end to
+ * the other, into x (n, 2) row-major: the Pareto-stationary points, where
+ * the two gradients are opposed (g1 x g2 = 0, g1 . g2 < 0). cagrad_toy:
+ * for x1 evenly in [-7, 7], the x2 in [-15, 0) where the cross product
+ * changes sign, found by bisection to 1e-12 (it lies near x2 = -8.4);
+ * lin2019 in 2-D: the segment between -1/sqrt(2) and +1/sqrt(2) on the
+ * diagonal. Returns n, or 0 when d != 2 or n < 2. */
+int landscape_pareto_set(const mt_landscape *l, int d, int n, double *x);
 
 #endif

@@ -195,6 +195,7 @@ mt_status synth_mmoe(mt_dataset *ds, const synth_mmoe_opts *o, float *w_out)
                 ds->targets[k].y[e] = (float)y;
             }
         }
+        for (int k = 0; k < T; k++) ds->targets[k].noise_var = o->noise * o->noise;
         if (w_out)
             for (size_t i = 0; i < (size_t)T * d; i++) w_out[i] = (float)w[i];
     }
@@ -290,6 +291,8 @@ mt_status synth_kendall(mt_dataset *ds, const synth_kendall_opts *o)
         ds->targets[0].y[i] = (float)(2.0 * x + 8.0 + 10.0 * e1);
         ds->targets[1].y[i] = (float)(3.0 * x + 3.0 + e2);
     }
+    ds->targets[0].noise_var = 100.0;
+    ds->targets[1].noise_var = 1.0;
     return MT_OK;
 }
 
@@ -428,6 +431,10 @@ mt_status synth_clustered(mt_dataset *ds, const synth_cluster_opts *o, synth_clu
                 }
             }
         }
+    }
+    for (int t = 0; !s && t < T; t++) {
+        double nz = o->noise_per_task ? o->noise_per_task[t] : o->noise;
+        ds->targets[t].noise_var = nz * nz;
     }
     if (!s && truth)
         *truth = tr;

@@ -199,4 +199,40 @@ size_t mtlua_data_text(char *buf, size_t n);
  * completion); returns the length it needs, like snprintf. */
 size_t mtlua_set_keys(char *buf, size_t n);
 
+/* ---- lessons (lesson.c; docs/lua-api.md "Lessons") ----
+ * A lesson is a Lua file that returns a table: a title, the survey
+ * section, the experiment script it runs (relative to the lesson) and its
+ * steps. It runs in the same sandbox as a script and is data: the
+ * workbench interprets it (`mtlab learn`). */
+#define MTLUA_LESSON_MAX_STEPS 32
+typedef struct {
+    char say[4096];      /* the narration in the notes pane */
+    long run_to;         /* run every experiment to this step, then pause; 0: not, -1: to the end */
+    long run_to_epoch;   /* the same to the end of this epoch; 0: not */
+    int pause;           /* pause on entering the step */
+    char focus[16];      /* a pane to focus ("loss", "matrix", ...), or "" */
+    int enlarge;         /* enlarge the focused pane (f) */
+    char matrix[64];     /* the matrix to show, or "" */
+    char weighting[64];  /* switch the loss weighting to this method, or "" */
+    double speed;        /* steps per second; 0 = full speed; -1 = unchanged */
+    int experiment;      /* the experiment to show (1-based); 0 = unchanged */
+    char ask[1024];      /* a question, or "" */
+    char answer[2048];   /* its answer, shown on the next key press */
+} mtlua_lesson_step;
+
+typedef struct {
+    char path[1024];     /* the lesson file */
+    char title[160];
+    char section[32];    /* "3", "4", ..., "weighting" */
+    char summary[512];   /* one line for the menu */
+    char script[1024];   /* the experiment script, resolved against the lesson's folder */
+    int nsteps;
+    mtlua_lesson_step step[MTLUA_LESSON_MAX_STEPS];
+} mtlua_lesson;
+
+/* Reads the lesson file at path (sandboxed, under the current policy)
+ * into out. A bad field is MT_ERR_SCRIPT naming the file, line and field
+ * ("l.lua:12: steps[3].run_to: ..."); a missing script MT_ERR_ARG. */
+mt_status mtlua_lesson_load(const char *path, mtlua_lesson *out);
+
 #endif

@@ -18,7 +18,7 @@ static const char *const optim_keys[] = {
     "schedule", "warmup", "step_size", "gamma", "min_lr", "alpha", "lr_decay", "patience", "threshold", NULL};
 static const char *const train_keys[] = {
     "batch", "epochs", "steps", "eval_every", "seed", "relations_every", "affinity_every",
-    "baselines", "callback_every", "keep_best", NULL};
+    "baselines", "callback_every", "keep_best", "pace", NULL};
 
 #define TRY(x)                      \
     do {                            \
@@ -176,7 +176,32 @@ static mt_status parse_train(mtlua_vctx *c, int tidx, mt_train_spec *t)
     TRY(vbool(c, tidx, "baselines", 0, &b)); t->baselines = b;
     TRY(vint(c, tidx, "callback_every", 0, 0, 1000000000L, &l)); t->callback_every = (int)l;
     TRY(vstring(c, tidx, "keep_best", "", NULL, t->keep_best, sizeof t->keep_best));
-    return MT_OK;
+    /* pace = { speed = 250, until_step = 3000 }: the workbench's pace while
+     * the interesting part runs */
+    lua_getfield(L, tidx, "pace");
+    int pidx = lua_gettop(L);
+    mt_status st = MT_OK;
+    if (!lua_isnil(L, pidx)) {
+        static const char *const pace_keys[] = {"speed", "until_step", NULL};
+        double v;
+        if (lua_type(L, pidx) != LUA_TTABLE) {
+            st = vfail(c, "pace", "expected a table like { speed = 250, until_step = 3000 }, got %s",
+                       vdescribe(L, pidx, d, sizeof d));
+        } else {
+            char sp[sizeof c->path], sw[sizeof c->where];
+            vpush(c, pidx, "pace", sp, sw);
+            if (!(st = vcheck_keys(c, pidx, pace_keys)) && !(st = vnumber(c, pidx, "speed", 0, 1, 1e9, &v)) &&
+                !(st = vint(c, pidx, "until_step", 0, 1, 1000000000L, &l))) {
+                t->pace_speed = v;
+                t->pace_until = l;
+                if (!t->pace_speed || !t->pace_until)
+                    st = vfail(c, NULL, "give both speed (steps per second) and until_step");
+            }
+            vpop(c, sp, sw);
+        }
+    }
+    lua_pop(L, 1);
+    return st;
 }
 
 /* One task table; the target is resolved later against the data. */

@@ -14,10 +14,14 @@
  * There is no shared representation (out->shared = MT_NONE: MGDA-UB does
  * not apply); the last shared weight is x itself, so GradNorm measures its
  * gradient norms there. Published every evaluation: "position" (1 x d, the
- * point x) and "objectives" (1 x 2, f1 and f2 without the offset). */
+ * point x) and "objectives" (1 x 2, f1 and f2 without the offset); in two
+ * dimensions, at the first evaluation, the picture of the plane
+ * ("landscape": f1 + f2 on a grid, the Pareto set, the start point; layout
+ * in run/monitor.h), which the screen draws with the trail of "position". */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "core/limits.h"
 #include "core/mem.h"
 #include "data/landscape.h"
 #include "mtl/topology.h"
@@ -46,6 +50,7 @@ struct ls_state {
     double xd[LS_MAXDIM];     /* (d) x in double */
     double f[2];
     double grad[2 * LS_MAXDIM]; /* (2, d) */
+    int pictured;             /* the plane's picture was published */
 };
 
 static const mt_tparam_def ls_params[] = {
@@ -192,11 +197,32 @@ static void ls_init_params(void *state, mt_graph *g, mt_params *p)
     for (int j = 0; j < S->d; j++) x[j] = (float)S->start[j];
 }
 
+/* The plane's picture (layout in run/monitor.h), once per run. */
+static void ls_publish_picture(ls_state *S, mt_publish_fn fn, void *ud)
+{
+    enum { G = MT_LANDSCAPE_GRID };
+    double v[(G + 3) * G]; /* (G + 3, G); publishing copies it */
+    double lo = S->fn->plane_lo, hi = S->fn->plane_hi, p[2 * G], f[2];
+    for (int i = 0; i < (G + 3) * G; i++) v[i] = NAN;
+    v[0] = lo, v[1] = hi, v[2] = lo, v[3] = hi, v[4] = S->start[0], v[5] = S->start[1];
+    for (int r = 0; r < G; r++)
+        for (int c = 0; c < G; c++) {
+            double x[2] = {lo + (hi - lo) * c / (G - 1), hi - (hi - lo) * r / (G - 1)};
+            S->fn->eval(x, 2, f, NULL);
+            v[(1 + r) * G + c] = f[0] + f[1];
+        }
+    if (landscape_pareto_set(S->fn, 2, G, p) == G)
+        for (int c = 0; c < G; c++) v[(G + 1) * G + c] = p[2 * c], v[(G + 2) * G + c] = p[2 * c + 1];
+    fn(ud, MT_LANDSCAPE_MATRIX, G + 3, G, v, NULL, NULL, 0, 0);
+    S->pictured = 1;
+}
+
 static void ls_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
 {
     ls_state *S = state;
     const float *x = graph_value(g, S->x);
     if (!x) return;
+    if (S->d == 2 && !S->pictured) ls_publish_picture(S, fn, ud); /* first: the matrix pane opens on it */
     double pos[LS_MAXDIM];
     for (int j = 0; j < S->d; j++) pos[j] = x[j];
     ls_eval(S, x, 0);
@@ -208,7 +234,7 @@ static void ls_publish(void *state, mt_graph *g, mt_publish_fn fn, void *ud)
         snprintf(names[j], sizeof names[j], "x%d", j + 1);
         cols[j] = names[j];
     }
-    fn(ud, "position", 1, S->d, pos, rows, cols, 0, 0);
+    fn(ud, MT_LANDSCAPE_POSITION, 1, S->d, pos, rows, cols, 0, 0);
     fn(ud, "objectives", 1, 2, S->f, NULL, NULL, 0, 0);
 }
 

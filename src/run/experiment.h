@@ -72,6 +72,8 @@ typedef struct {
     char keep_best[64];   /* "" = off; "dm" (delta_m, needs baselines) or a task's
                              name: keep the checkpoint of the best validation as
                              best.safetensors */
+    double pace_speed;    /* workbench: steps per second at the start (0: full speed) ... */
+    long pace_until;      /* ... until this step, then full speed (the numbers do not change) */
 } mt_train_spec;
 
 /* The dataset and its split, shared by every experiment a script returns

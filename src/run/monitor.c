@@ -89,6 +89,7 @@ mt_status monitor_init(mt_monitor *m, int ntasks, const char *const *names, cons
     for (int t = 0; t < ntasks; t++) {
         snprintf(m->task[t], MT_MON_NAME, "%s", names[t]);
         m->aux[t] = aux ? aux[t] : 0;
+        m->ref_level[t] = NAN;
         if (series_init(&m->train_loss[t], cap) || series_init(&m->val_loss[t], cap) ||
             series_init(&m->val_metric[t], cap) || series_init(&m->weight[t], cap)) {
             monitor_free(m);
@@ -107,6 +108,7 @@ static void matrix_free(mt_matrix *x)
     mt_free(x->mean);
     mt_free(x->first);
     mt_free(x->count);
+    series_free(&x->trail);
     memset(x, 0, sizeof *x);
 }
 
@@ -176,6 +178,7 @@ mt_matrix *monitor_matrix(mt_monitor *m, const char *name, int rows, int cols,
     x->count = mt_calloc((size_t)rows * (size_t)cols, sizeof *x->count);
     x->updates = 0;
     if (!x->v || !x->row_labels || !x->col_labels || !x->ema || !x->mean || !x->first || !x->count) return NULL;
+    if (rows == 1 && cols == 2 && series_init(&x->trail, MT_MON_TRAIL)) return NULL;
     for (int i = 0; i < rows; i++)
         snprintf(x->row_labels[i], MT_MON_NAME, "%s", row_labels ? row_labels[i] : "");
     for (int j = 0; j < cols; j++)
@@ -195,7 +198,9 @@ void monitor_matrix_observe(const mt_monitor *m, mt_matrix *x)
         memset(x->count, 0, (size_t)n * sizeof *x->count);
         x->first_step = x->step;
         if (x->first) memcpy(x->first, x->v, (size_t)n * sizeof *x->first);
+        series_clear(&x->trail);
     }
+    if (x->trail.cap && isfinite(x->v[0]) && isfinite(x->v[1])) series_push(&x->trail, x->v[0], x->v[1]);
     int window = m && m->ema_window > 0 ? m->ema_window : MT_MON_EMA_WINDOW;
     double alpha = 2.0 / (window + 1.0);
     for (int i = 0; i < n; i++) {

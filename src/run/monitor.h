@@ -66,6 +66,10 @@ typedef struct {
     int *count;    /* (rows, cols) finite values averaged, owned */
     long updates;  /* updates observed since the averages started */
     long first_step; /* step of the first of them */
+    /* a matrix of one row and two columns (a point, such as a landscape's
+     * "position") keeps its trail: every update observed, x = v[0], y =
+     * v[1], decimated like a series; it restarts with the averages */
+    mt_series trail;
 } mt_matrix;
 
 /* Which values of a matrix to read. */
@@ -90,6 +94,18 @@ typedef struct {
 #define MT_MON_BAND_GRID 64
 #define MT_MON_BAND_TASKS 15
 
+/* The picture of a two-objective landscape's plane (mtl/topo_landscape.c),
+ * published once, at a run's first evaluation: MT_MON_LANDSCAPE_GRID
+ * columns and MT_MON_LANDSCAPE_GRID + 3 rows. Row 0: x1 lo, x1 hi, x2 lo,
+ * x2 hi, the start point's x1 and x2 (NaN after them). Rows 1..G: f1 + f2
+ * on the grid, row 1 at x2 = hi down to row G at x2 = lo, column 0 at
+ * x1 = lo to column G - 1 at x1 = hi. Rows G + 1 and G + 2: the x1 and x2
+ * of G points along the Pareto set (NaN where there is none). The point's
+ * path is the trail of the 1 x 2 "position" matrix (MT_MON_POSITION). */
+#define MT_MON_LANDSCAPE MT_LANDSCAPE_MATRIX
+#define MT_MON_LANDSCAPE_GRID MT_LANDSCAPE_GRID
+#define MT_MON_POSITION MT_LANDSCAPE_POSITION
+#define MT_MON_TRAIL 1024 /* points a 1 x 2 matrix's trail keeps */
 typedef struct {
     int ntasks;
     char task[MT_MAX_TASKS][MT_MON_NAME];
@@ -99,6 +115,11 @@ typedef struct {
     mt_series val_loss[MT_MAX_TASKS];   /* x = step */
     mt_series val_metric[MT_MAX_TASKS]; /* x = step */
     mt_series weight[MT_MAX_TASKS];     /* loss weight (or sigma), x = step */
+    /* a level each task's loss cannot beat, drawn as a reference line: the
+     * noise floor of an MSE on a generator's noisy target (its noise
+     * variance), chance level log K of a K-class cross-entropy; NaN: none */
+    double ref_level[MT_MAX_TASKS];
+    char ref_label[MT_MAX_TASKS][16];   /* "noise floor", "chance" */
     char weight_label[MT_MON_NAME];         /* "weight" or "sigma" */
 
     int nmatrices;

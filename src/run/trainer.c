@@ -188,6 +188,7 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
         snprintf(mon->description, sizeof mon->description, "%s", e->description);
         snprintf(mon->topology, sizeof mon->topology, "%s", t->topo_text);
         mon->total_steps = t->total;
+        tr_reference_levels(t, mon);
         mon->epochs = (int)((t->total + t->batches_per_epoch - 1) / t->batches_per_epoch);
         mon->state = MT_RUN_RUNNING;
     }
@@ -196,6 +197,27 @@ mt_status trainer_new(const mt_experiment *e, mt_monitor *mon, mt_trainer **out)
     if (t->model) tr_model_publish_start(t);
     *out = t;
     return MT_OK;
+}
+
+/* The level each task's loss cannot beat, for the loss plot: chance (log
+ * K) for a K-class cross-entropy, the noise variance of a generated
+ * target for an MSE. */
+void tr_reference_levels(const mt_trainer *t, mt_monitor *mon)
+{
+    for (int k = 0; k < t->e.ntasks && k < mon->ntasks; k++) {
+        const mt_task_spec *ts = &t->e.task[k];
+        const mt_target *tg = &t->e.data->ds.targets[ts->target];
+        mon->ref_level[k] = NAN;
+        mon->ref_label[k][0] = '\0';
+        if (ts->loss == MT_LOSS_CE && tg->kind == MT_TARGET_CLASS && tg->classes >= 2) {
+            mon->ref_level[k] = log((double)tg->classes);
+            snprintf(mon->ref_label[k], sizeof mon->ref_label[k], "chance");
+        } else if (ts->loss == MT_LOSS_MSE && tg->kind == MT_TARGET_REGRESS && isfinite(tg->noise_var)) {
+            /* a standardised target's loss is in its units: y / scale */
+            mon->ref_level[k] = tg->scale > 0 ? tg->noise_var / (tg->scale * tg->scale) : tg->noise_var;
+            snprintf(mon->ref_label[k], sizeof mon->ref_label[k], "noise floor");
+        }
+    }
 }
 
 /* Frees what belongs to the built network (not the data, batches or

@@ -135,6 +135,7 @@ mt_status tr_method_after_step(mt_trainer *t, const double *lv, int epoch_ended)
 /* Per-task gradients of the shared parameters into G (T, P). */
 mt_status tr_task_gradients(mt_trainer *t);
 void tr_publish_weights(mt_trainer *t);
+void tr_reference_levels(const mt_trainer *t, mt_monitor *mon);
 
 /* ---- trainer_relations.c ---- */
 void tr_collect_hooks(const mt_trainer *t, tr_hook_list *l);

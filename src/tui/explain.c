@@ -91,6 +91,11 @@ static const explain_entry matrices[] = {
     {"prior mean", "The common prior's mean weights the tasks are pulled towards (what they share)."},
     {"prior sd", "The common prior's spread: small means the model found the tasks alike and pulls them together."},
     {"prior weight", "The weight of each prior component in the mixture."},
+    {"landscape",
+     "The plane of the two-objective landscape (x1, x2), shaded by f1 + f2 (darker is lower), with its Pareto set "
+     "as a thick line: every run of the script draws its path from its start (ring) to where its point is now "
+     "(reverse video), one glyph per method; this run in bold. Where a method stops on the Pareto set, and "
+     "where the paths split, is the story of gradient combination (CAGrad, Nash-MTL figures)."},
     {"position", "The point x the landscape's methods move; watch it travel towards the Pareto set."},
     {"objectives", "f1 and f2 at the last evaluation, without the offset."},
 };

@@ -73,6 +73,28 @@ static void layout_body(tui_layout *l, int y, int mh, int ntasks)
     }
 }
 
+/* A lesson: the narration (the notes pane) in a tall column on the
+ * right, the loss plot above the matrix and the weights (or the topology
+ * when it has the focus) on the left; on a short terminal the focused
+ * plot alone beside the notes. */
+static void layout_lesson(tui_layout *l, int y, int mh, tui_pane_id focus)
+{
+    int cols = l->cols;
+    int nw = clampi(cols * 2 / 5, 28, 64), lw = cols - nw;
+    put(l, TUI_PANE_NOTES, lw, y, nw, mh);
+    tui_pane_id low = focus == TUI_PANE_TOPOLOGY ? TUI_PANE_TOPOLOGY : TUI_PANE_WEIGHTS;
+    if (mh >= 16 && lw >= 40) {
+        int r1 = mh / 2, half = lw / 2;
+        put(l, TUI_PANE_LOSS, 0, y, lw, r1);
+        put(l, TUI_PANE_MATRIX, 0, y + r1, half, mh - r1);
+        put(l, low, half, y + r1, lw - half, mh - r1);
+    } else {
+        tui_pane_id one = focus == TUI_PANE_MATRIX || focus == TUI_PANE_WEIGHTS || focus == TUI_PANE_TOPOLOGY
+                              ? focus : TUI_PANE_LOSS;
+        put(l, one, 0, y, lw, mh);
+    }
+}
+
 /* The comparison: the table across the top, the overlaid loss curves
  * and the Pareto scatter below, side by side when wide, stacked when
  * tall, and on a small terminal whichever of the two has the focus. */
@@ -121,6 +143,13 @@ void layout_compute(tui_layout *out, int cols, int lines, int ntasks, unsigned f
 
     if ((flags & TUI_LAYOUT_MAXIMISE) && focus != TUI_PANE_HEADER && focus != TUI_PANE_FOOTER &&
         (unsigned)focus < TUI_PANE_COUNT) {
+        /* in a lesson the narration stays beside the enlarged pane */
+        if ((flags & TUI_LAYOUT_LESSON) && focus != TUI_PANE_NOTES && focus != TUI_PANE_CONSOLE) {
+            int nw = clampi(cols / 4, 24, 48);
+            put(out, focus, 0, top, cols - nw, body);
+            put(out, TUI_PANE_NOTES, cols - nw, top, nw, body);
+            return;
+        }
         put(out, focus, 0, top, cols, body);
         return;
     }
@@ -132,6 +161,10 @@ void layout_compute(tui_layout *out, int cols, int lines, int ntasks, unsigned f
 
     if (flags & TUI_LAYOUT_COMPARE) {
         layout_compare(out, top, mh, focus);
+        return;
+    }
+    if (flags & TUI_LAYOUT_LESSON) {
+        layout_lesson(out, top, mh, focus);
         return;
     }
     layout_body(out, top, mh, ntasks);

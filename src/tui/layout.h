@@ -30,6 +30,7 @@ enum {
     TUI_LAYOUT_COMPARE = 1u << 0,       /* the comparison view replaces the plots */
     TUI_LAYOUT_CONSOLE_FOCUS = 1u << 1, /* the console grows while typing */
     TUI_LAYOUT_MAXIMISE = 1u << 2,      /* the focused pane takes the whole body */
+    TUI_LAYOUT_LESSON = 1u << 3,        /* a lesson: its notes in a tall column on the right */
 };
 
 typedef struct {

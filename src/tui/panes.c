@@ -390,15 +390,21 @@ static void draw_footer(tui_screen *s, WINDOW *w, const tui_view *v)
         { "?", "help" }, { "< >", "matrices over time" }, { "m", "matrix" }, { "a", "average" },
         { "c", "compare" }, { "[ ]", "run" }, { "e", "export" }, { "q", "quit" },
     };
+    static const char *const lesson_keys[][2] = {
+        { "spc", "next (or the answer)" }, { "bksp", "back" }, { "p", "pause" }, { "?", "help" }, { "f", "enlarge" },
+        { "tab", "focus" }, { "m", "matrix" }, { "w", "weight" }, { "q", "leave" },
+    };
     int W = getmaxx(w);
     int x = 0;
     int console = s->focus == TUI_PANE_CONSOLE && !v->readonly;
+    int lesson = v->lesson && !console;
     int nk = console       ? (int)(sizeof console_keys / sizeof *console_keys)
+             : lesson      ? (int)(sizeof lesson_keys / sizeof *lesson_keys)
              : v->readonly ? (int)(sizeof recorded_keys / sizeof *recorded_keys)
                            : (int)(sizeof keys / sizeof *keys);
     for (int i = 0; i < nk && x < W - 4; i++) {
-        const char *k = console ? console_keys[i][0] : v->readonly ? recorded_keys[i][0] : keys[i][0];
-        const char *l = console ? console_keys[i][1] : v->readonly ? recorded_keys[i][1] : keys[i][1];
+        const char *k = console ? console_keys[i][0] : lesson ? lesson_keys[i][0] : v->readonly ? recorded_keys[i][0] : keys[i][0];
+        const char *l = console ? console_keys[i][1] : lesson ? lesson_keys[i][1] : v->readonly ? recorded_keys[i][1] : keys[i][1];
         if (s->ascii && console && i == 1) k = "up/dn";
         colors_set(w, ROLE_KEY, 0);
         x += pane_put(w, 0, x, k, W - x);
@@ -448,7 +454,7 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
     }
     pane_frame(s, w, TUI_PANE_LOSS, "loss", extra);
     if (!m) return;
-    plot_series ser[6 * MT_MAX_TASKS];
+    plot_series ser[7 * MT_MAX_TASKS];
     int n = 0;
     /* a sweep's configuration: the band of one sd over the seeds around the
      * main tasks' mean curves, drawn first so the means win shared cells */
@@ -458,6 +464,18 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
         ser[n++] = (plot_series){ &m->val_hi[t], t, PLOT_DOTTED };
         ser[n++] = (plot_series){ &m->train_lo[t], t, PLOT_DOTTED };
         ser[n++] = (plot_series){ &m->train_hi[t], t, PLOT_DOTTED };
+    }
+    /* the reference lines (dim, dotted): a level the task's loss cannot
+     * beat, across the span of its curve */
+    static double rx[MT_MAX_TASKS][2], ry[MT_MAX_TASKS][2];
+    static mt_series rs[MT_MAX_TASKS];
+    for (int t = 0; t < m->ntasks; t++) {
+        const mt_series *q = &m->train_loss[t];
+        if (!isfinite(m->ref_level[t]) || q->len < 1) continue;
+        rx[t][0] = q->x[0], rx[t][1] = q->x[q->len - 1] > q->x[0] ? q->x[q->len - 1] : q->x[0] + 1;
+        ry[t][0] = ry[t][1] = m->ref_level[t];
+        rs[t] = (mt_series){ .x = rx[t], .y = ry[t], .cap = 2, .len = 2, .stride = 1 };
+        ser[n++] = (plot_series){ &rs[t], t + PLOT_AUX, PLOT_DOTTED };
     }
     /* auxiliary first and main training last, so main curves win shared cells */
     for (int pass = 0; pass < 2; pass++) {
@@ -517,6 +535,12 @@ static void draw_loss(tui_screen *s, WINDOW *w, const tui_view *v)
             pane_putf(w, y + 1, x + 3, cw - 3, "%-8s", a);
             colors_set(w, ROLE_DIM, 0);
             if (m->val_loss[t].len) pane_putf(w, y + 1, x + 12, cw - 12, "val %s", b);
+            if (isfinite(m->ref_level[t])) { /* the reference beside the name */
+                char r[16];
+                fmtv(m->ref_level[t], r, sizeof r);
+                pane_putf(w, y, x + c + 1, cw - c - 1, "%s%s %s %s", pane_glyph(s, G_DOT), pane_glyph(s, G_DOT),
+                          m->ref_label[t], r);
+            }
             row += 2;
         } else {
             colors_set(w, ROLE_NORMAL, 0);
@@ -634,19 +658,20 @@ static void draw_notes(tui_screen *s, WINDOW *w, const tui_view *v)
     const mt_monitor *m = panes_monitor(v);
     int H, W;
     getmaxyx(w, H, W);
-    pane_frame(s, w, TUI_PANE_NOTES, "notes", NULL);
-    if (!m || !m->description[0]) {
+    pane_frame(s, w, TUI_PANE_NOTES, v->notes_title ? v->notes_title : "notes", NULL);
+    const char *text = v->notes ? v->notes : m ? m->description : "";
+    if (!text[0]) {
         pane_centre_msg(w, "no description", ROLE_DIM);
         return;
     }
     text_span sp[512];
-    int n = text_wrap(m->description, W - 3, sp, 512);
+    int n = text_wrap(text, W - 3, sp, 512);
     if (n > 512) n = 512;
     int first = pane_clamp_scroll(s, TUI_PANE_NOTES, n - (H - 2));
     colors_set(w, ROLE_NORMAL, 0);
     for (int row = 0; row < H - 2 && first + row < n; row++) {
         text_span t = sp[first + row];
-        mvwaddnstr(w, 1 + row, 2, m->description + t.off, t.len);
+        mvwaddnstr(w, 1 + row, 2, text + t.off, t.len);
     }
     if (n > H - 2) {
         colors_set(w, ROLE_DIM, 0);

@@ -407,7 +407,7 @@ static const char *const help_keys[][2] = {
     {"{ / }", "matrix average window /2, x2"},
     {"l", "loss axis: log / linear"},
     {"z", "zoom: all / last 1000 / last 200"},
-    {"f", "maximise the focused pane"},
+    {"f", "enlarge the focused pane (again: back)"},
     {"c", "compare the experiments"},
     {"v", "compare: split val/test/train"},
     {"t / T", "compare: task of the curves"},
@@ -421,6 +421,8 @@ static const char *const help_keys[][2] = {
     {"^A ^E", "console: start / end of line"},
     {"^U ^K ^W", "console: kill start/end/word"},
     {"^L", "redraw the screen"},
+    {"spc bksp", "lesson: next step (or answer) / back"},
+    {"p", "lesson: pause / resume training"},
     {"? F1", "help; explains the focused pane"},
     {"q F10", "quit (asks while training)"},
 };

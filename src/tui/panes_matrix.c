@@ -60,11 +60,36 @@ static void cell_number(double val, int cw, char *num, size_t n)
     if ((int)strlen(num) > cw - 1) num[0] = '\0';
 }
 
+/* A picture (a model's posterior band, a landscape's plane) comes first
+ * in the cycle of `m` whenever it was published, so the pane opens on it
+ * even when a relationship matrix was published before it. */
+static int is_picture(const mt_matrix *x)
+{
+    return strcmp(x->name, MT_MON_BAND) == 0 || strcmp(x->name, MT_MON_LANDSCAPE) == 0;
+}
+
+/* The matrix at position k of the cycle: the pictures, then the others in
+ * the order they were published. */
+static int cycle_index(const mt_monitor *m, int k)
+{
+    for (int pass = 0, at = 0; pass < 2; pass++)
+        for (int i = 0; i < m->nmatrices; i++)
+            if (is_picture(&m->matrix[i]) == (pass == 0) && at++ == k) return i;
+    return k;
+}
+
+int pane_matrix_position(const mt_monitor *m, const char *name)
+{
+    for (int k = 0; m && k < m->nmatrices; k++)
+        if (strcmp(m->matrix[cycle_index(m, k)].name, name) == 0) return k;
+    return -1;
+}
+
 const mt_matrix *pane_shown_matrix(const tui_screen *s, const mt_monitor *m)
 {
     if (!m || m->nmatrices == 0) return NULL;
     int k = ((s->matrix_sel % m->nmatrices) + m->nmatrices) % m->nmatrices;
-    return &m->matrix[k];
+    return &m->matrix[cycle_index(m, k)];
 }
 
 void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
@@ -78,7 +103,7 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
         pane_centre_msg(w, "no matrices yet", ROLE_DIM);
         return;
     }
-    int k = (int)(x - m->matrix);
+    int k = ((s->matrix_sel % m->nmatrices) + m->nmatrices) % m->nmatrices;
     mt_matrix_view view = (mt_matrix_view)(s->matrix_view % MT_MAT_VIEWS);
     if (x->updates == 0) view = MT_MAT_BATCH;
     /* the title says which values these are */
@@ -88,6 +113,7 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     else snprintf(title, sizeof title, "%s (last)", x->name);
     snprintf(extra, sizeof extra, "%d/%d  m: next  a: average", k + 1, m->nmatrices);
     if (pane_band_draw(s, w, x, extra)) return; /* a model's posterior band: a picture, not a heatmap */
+    if (pane_landscape_draw(s, w, v, x, extra)) return; /* a landscape's plane and every run's path */
     pane_frame(s, w, TUI_PANE_MATRIX, title, extra);
     if (!x->valid) {
         pane_centre_msg(w, "not computed yet", ROLE_DIM);

@@ -10,6 +10,9 @@
 
 const long tui_zoom_steps[TUI_ZOOM_LEVELS] = { 0, 1000, 200 };
 
+#define KEY_ESC 27
+#define CTRL(c) ((c) & 0x1f)
+
 /* ---- signals ------------------------------------------------------------ */
 
 static volatile sig_atomic_t quit_signal;
@@ -68,6 +71,7 @@ static unsigned current_flags(const tui_screen *s)
     if (s->compare) f |= TUI_LAYOUT_COMPARE;
     if (s->focus == TUI_PANE_CONSOLE) f |= TUI_LAYOUT_CONSOLE_FOCUS;
     if (s->maximise) f |= TUI_LAYOUT_MAXIMISE;
+    if (s->lesson) f |= TUI_LAYOUT_LESSON;
     return f;
 }
 
@@ -232,8 +236,101 @@ const char *tui_action_name(tui_action a)
         [TUI_ACT_FASTER] = "faster",
         [TUI_ACT_CYCLE_WEIGHTING_BACK] = "cycle-weighting-back",
         [TUI_ACT_AVERAGE_WINDOW] = "average-window",
+        [TUI_ACT_LESSON_NEXT] = "lesson-next",
+        [TUI_ACT_LESSON_BACK] = "lesson-back",
     };
     return (unsigned)a < TUI_ACT_COUNT ? names[a] : "?";
+}
+
+int tui_focus_pane(tui_screen *s, const char *pane, int enlarge)
+{
+    static const struct {
+        const char *name;
+        tui_pane_id id;
+    } names[] = { { "loss", TUI_PANE_LOSS },         { "matrix", TUI_PANE_MATRIX }, { "weights", TUI_PANE_WEIGHTS },
+                  { "topology", TUI_PANE_TOPOLOGY }, { "notes", TUI_PANE_NOTES },   { "console", TUI_PANE_CONSOLE } };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(names[i].name, pane) == 0) {
+            if (s->compare) {
+                s->compare = 0;
+                s->relayout = 1;
+            }
+            set_focus(s, names[i].id);
+            if (s->maximise != !!enlarge) s->relayout = 1;
+            s->maximise = !!enlarge;
+            return 0;
+        }
+    return -1;
+}
+
+int tui_show_matrix(tui_screen *s, const mt_monitor *m, const char *name)
+{
+    int k = pane_matrix_position(m, name);
+    if (k < 0) return -1;
+    s->matrix_sel = k;
+    return 0;
+}
+
+int tui_menu(tui_screen *s, const char *title, const char *const *items, const char *const *details, int n,
+             int *sel)
+{
+    if (!s || !s->active || n <= 0) return -1;
+    int at = sel && *sel >= 0 && *sel < n ? *sel : 0, chosen = -2;
+    destroy_windows(s);
+    s->relayout = 1; /* the panes come back on the next frame */
+    while (chosen == -2) {
+        if (quit_signal) {
+            chosen = -1;
+            break;
+        }
+        int H, W;
+        getmaxyx(stdscr, H, W);
+        werase(stdscr);
+        colors_set(stdscr, ROLE_TITLE, A_REVERSE);
+        mvwhline(stdscr, 0, 0, ' ', W);
+        pane_put(stdscr, 0, 1, title, W - 2);
+        int per = H >= 3 * n + 4 ? 3 : 2, top = 2, first = at * per + top + per > H - 2 ? at - (H - 4) / per + 1 : 0;
+        if (first < 0) first = 0;
+        for (int i = first; i < n; i++) {
+            int y = top + (i - first) * per;
+            if (y + 1 >= H - 1) break;
+            colors_set(stdscr, i == at ? ROLE_FOCUS : ROLE_NORMAL, i == at ? A_REVERSE | A_BOLD : A_BOLD);
+            mvwhline(stdscr, y, 0, ' ', W);
+            pane_putf(stdscr, y, 1, W - 2, "%s%d  %s", i == at ? "> " : "  ", i + 1, items[i]);
+            colors_set(stdscr, ROLE_DIM, 0);
+            if (details && details[i]) pane_put(stdscr, y + 1, 7, details[i], W - 8);
+        }
+        colors_set(stdscr, ROLE_KEY, 0);
+        pane_put(stdscr, H - 1, 1, "up/down choose   enter or space start   1-9 start that one   q leave", W - 2);
+        colors_set(stdscr, ROLE_NORMAL, 0);
+        wnoutrefresh(stdscr);
+        doupdate();
+        wint_t ch;
+        wtimeout(s->input, 200);
+        int r = wget_wch(s->input, &ch);
+        if (r == ERR) {
+            napms(100); /* the input at its end returns at once: no busy loop */
+            continue;
+        }
+        int k = (int)ch;
+        if (r == KEY_CODE_YES) {
+            if (k == KEY_UP) at = at > 0 ? at - 1 : n - 1;
+            else if (k == KEY_DOWN) at = (at + 1) % n;
+            else if (k == KEY_ENTER) chosen = at;
+            else if (k == KEY_F(10)) chosen = -1;
+            else if (k == KEY_RESIZE) clearok(curscr, TRUE);
+            continue;
+        }
+        if (k == 'k') at = at > 0 ? at - 1 : n - 1;
+        else if (k == 'j') at = (at + 1) % n;
+        else if (k == '\r' || k == '\n' || k == ' ') chosen = at;
+        else if (k >= '1' && k <= '9' && k - '1' < n) chosen = at = k - '1';
+        else if (k == 'q' || k == KEY_ESC) chosen = -1;
+    }
+    if (sel && chosen >= 0) *sel = chosen;
+    werase(stdscr);
+    wnoutrefresh(stdscr);
+    return chosen;
 }
 
 /* ---- drawing ------------------------------------------------------------ */
@@ -242,6 +339,7 @@ static void remember_view(tui_screen *s, const tui_view *v)
 {
     s->count = v->count;
     s->selected = v->selected;
+    s->lesson = v->lesson;
     const mt_monitor *m = panes_monitor(v);
     int nt = m ? m->ntasks : 1;
     if (nt != s->ntasks) {
@@ -300,8 +398,6 @@ void tui_draw(tui_screen *s, const tui_view *v)
 
 /* ---- keys --------------------------------------------------------------- */
 
-#define KEY_ESC 27
-#define CTRL(c) ((c) & 0x1f)
 
 static int scroll_focused(tui_screen *s, int key)
 {
@@ -414,12 +510,20 @@ static tui_action command_key(tui_screen *s, int is_code, wint_t ch)
         case KEY_BTAB: cycle_focus(s, -1); return TUI_ACT_NONE;
         case KEY_F(1): open_help(s); return TUI_ACT_NONE;
         case KEY_F(10): return quit_key(s);
+        case KEY_BACKSPACE:
+            if (s->lesson) return TUI_ACT_LESSON_BACK;
+            /* fall through */
         default: scroll_focused(s, k); return TUI_ACT_NONE;
         }
     }
     if (k >= '1' && k <= '9') {
         if (k - '1' >= s->count) return TUI_ACT_NONE;
         return select_experiment(s, k - '1');
+    }
+    if (s->lesson) { /* a lesson: space and backspace walk its steps, p pauses */
+        if (k == ' ') return TUI_ACT_LESSON_NEXT;
+        if (k == 127 || k == CTRL('h')) return TUI_ACT_LESSON_BACK;
+        if (k == 'p') return TUI_ACT_PAUSE_TOGGLE;
     }
     switch (k) {
     case ' ': return TUI_ACT_PAUSE_TOGGLE;

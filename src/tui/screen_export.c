@@ -8,6 +8,7 @@
 #include <string.h>
 #include "compare.h"
 #include "pane_band.h"
+#include "pane_landscape.h"
 #include "svg_panes.h"
 
 static void slug(const char *s, char *out, size_t n)
@@ -57,6 +58,8 @@ static mt_status write_pane(FILE *f, void *ud)
     case TUI_PANE_MATRIX: {
         const mt_matrix *x = pane_shown_matrix(s, m);
         if (band_valid(x)) return band_svg_write(f, x, m->experiment, 0, 0); /* a model's posterior band */
+        if (landscape_valid(x)) /* the plane with every run's path */
+            return landscape_svg_monitors(f, v->monitors, v->count, v->selected, m->experiment);
         mt_matrix_view view = x->updates ? (mt_matrix_view)(s->matrix_view % MT_MAT_VIEWS) : MT_MAT_BATCH;
         char sub[160];
         if (view == MT_MAT_EMA)
@@ -113,6 +116,10 @@ static int pane_file(tui_screen *s, const tui_view *v, tui_pane_id p, long step,
         if (!x || !x->valid) return 0;
         if (band_valid(x)) {
             snprintf(name, n, "band-step%ld.svg", step);
+            return 1;
+        }
+        if (landscape_valid(x)) {
+            snprintf(name, n, "landscape-step%ld.svg", step);
             return 1;
         }
         slug(x->name, a, sizeof a);

@@ -50,6 +50,7 @@ struct tui_screen {
 
     /* from the last view drawn, for key handling */
     int ntasks, count, selected, running;
+    int lesson;        /* the view is a lesson: space and backspace step through it */
     int requested;     /* experiment asked for by SELECT_EXPERIMENT */
     int ema_window;    /* the shown monitor's average window, from the last frame */
     int requested_window; /* asked for by AVERAGE_WINDOW */
@@ -132,12 +133,19 @@ int pane_draw_marks(tui_screen *s, WINDOW *w, const plot_frame *pf, const mt_mon
 /* panes_matrix.c: the matrix pane's class functions. */
 void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v);
 int pane_matrix_key(tui_screen *s, int key);
+/* The position in the cycle of `m` of the matrix named name, or -1. */
+int pane_matrix_position(const mt_monitor *m, const char *name);
 /* The matrix the matrix pane shows for m, or NULL. */
 const mt_matrix *pane_shown_matrix(const tui_screen *s, const mt_monitor *m);
 
 /* pane_band.c: the posterior band in the matrix pane when m is it
  * (returns 1 and draws it), else 0 */
 int pane_band_draw(tui_screen *s, WINDOW *w, const mt_matrix *m, const char *extra);
+
+/* pane_landscape.c: the plane of a two-objective landscape with every
+ * run's path, in the matrix pane when pic is its picture (returns 1 and
+ * draws it), else 0 */
+int pane_landscape_draw(tui_screen *s, WINDOW *w, const tui_view *v, const mt_matrix *pic, const char *extra);
 
 /* panes_compare.c */
 void pane_draw_compare_table(tui_screen *s, WINDOW *w, const tui_view *v);

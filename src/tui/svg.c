@@ -223,6 +223,14 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
     y_extent(m, 0, &lp);
     x_extent(m, 1, d.last_steps, &wp.x0, &wp.x1);
     y_extent(m, 1, &wp);
+    /* the reference lines (noise floor, chance) stay in sight, as on the screen */
+    for (int t = 0; t < m->ntasks; t++) {
+        double r = m->ref_level[t];
+        if (!isfinite(r) || (d.log_y && r <= 0)) continue;
+        double v = d.log_y ? log10(r) : r, pad = 0.03 * (lp.y1 - lp.y0);
+        if (v < lp.y0) lp.y0 = v - pad;
+        if (v > lp.y1) lp.y1 = v + pad;
+    }
 
     fputs("<g id=\"loss\">\n", f);
     svg_axes(f, &lp, d.log_y ? "loss (log scale)" : "loss", 1);
@@ -243,6 +251,20 @@ mt_status tui_svg_write(FILE *f, const mt_monitor *m, const tui_svg_options *o)
         char vstyle[200];
         snprintf(vstyle, sizeof vstyle, "%s stroke-dasharray=\"6,4\"", style);
         svg_series(f, &lp, &m->val_loss[t], "val", t, vstyle);
+    }
+    for (int t = 0; t < m->ntasks; t++) {
+        double r = m->ref_level[t];
+        if (!isfinite(r) || (d.log_y && r <= 0)) continue;
+        double py = map_y(&lp, d.log_y ? log10(r) : r);
+        fprintf(f, "<line class=\"reference\" data-task=\"%d\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"%s\" stroke-width=\"1.2\" stroke-dasharray=\"1,3\"/>\n",
+                t, lp.px, py, lp.px + lp.pw, py, task_hex[t % NHEX]);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"%s\">", lp.px + lp.pw - 4, py - 3,
+                task_hex[t % NHEX]);
+        xml_text(f, m->ref_label[t]);
+        fputs(" ", f);
+        xml_text(f, m->task[t]);
+        fputs("</text>\n", f);
     }
     svg_marks(f, &lp, m);
     fputs("</g>\n<g id=\"weights\">\n", f);

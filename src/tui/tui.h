@@ -55,6 +55,11 @@ typedef struct {
     int mode_warn;        /* draw the mode as a warning (the script has the full standard library) */
     const mt_run_result *results; /* (count) the numbers summary.json holds, or NULL */
     int readonly;         /* recorded runs (mtlab open): nothing trains */
+    /* a lesson (mtlab learn): its narration replaces the notes, and space
+     * and backspace step through it (p pauses) */
+    int lesson;
+    const char *notes_title; /* the notes pane's title, or NULL */
+    const char *notes;       /* the notes pane's text instead of the description, or NULL */
 } tui_view;
 
 typedef enum {
@@ -75,6 +80,8 @@ typedef enum {
     TUI_ACT_FASTER,           /* > or .: more, up to unlimited */
     TUI_ACT_CYCLE_WEIGHTING_BACK, /* W: the previous loss weighting */
     TUI_ACT_AVERAGE_WINDOW,   /* { }: see tui_requested_window() */
+    TUI_ACT_LESSON_NEXT,      /* space in a lesson: the next step (or the answer) */
+    TUI_ACT_LESSON_BACK,      /* backspace in a lesson: the previous step */
     TUI_ACT_COUNT
 } tui_action;
 
@@ -117,6 +124,22 @@ mt_status tui_export_view(tui_screen *s, const tui_view *v, const char *dir, lon
 
 /* The SVG options that match what the screen shows (log scale, zoom). */
 void tui_svg_view(const tui_screen *s, tui_svg_options *o);
+
+/* Puts the focus on the pane named `pane` ("loss", "matrix", "weights",
+ * "topology", "notes", "console") and enlarges it to the whole screen
+ * (as f does) or not. 0, or -1 for an unknown name. */
+int tui_focus_pane(tui_screen *s, const char *pane, int enlarge);
+
+/* Shows the matrix named `name` of m in the matrix pane (as pressing m
+ * until it comes); 0, or -1 when m has no such matrix (yet). */
+int tui_show_matrix(tui_screen *s, const mt_monitor *m, const char *name);
+
+/* A menu over the whole screen: a title, then n items (a label and a line
+ * of detail each); arrows or j/k move, enter or space choose, a digit
+ * 1-9 chooses directly, q or escape leave. Returns the chosen index, or
+ * -1 (also on SIGINT/SIGTERM). *sel is where it starts and ends. */
+int tui_menu(tui_screen *s, const char *title, const char *const *items, const char *const *details, int n,
+             int *sel);
 
 /* A stable name for an action ("pause", "console-line", ...). */
 const char *tui_action_name(tui_action a);
