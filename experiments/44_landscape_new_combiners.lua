@@ -67,9 +67,8 @@
 -- The claim at the end of this script says these in code (with
 -- experiments/lib/cagrad_toy.lua, as 40 and 43 do); it held for the runs
 -- as written, with the learning rate times 1 -/+ 1e-6 and with every
--- start moved by (1e-6, -1e-6). tests/test_e2e_weighting.c asserts it as
--- written in `make test` and perturbed under scripts/check-portable.sh
--- (30 runs: 15-40 s each way on 2 busy cores).
+-- start moved by (1e-6, -1e-6); tests/test_e2e_weighting.c asserts it as
+-- written and perturbed (30 runs: 8-40 s each way on 2 cores).
 --
 -- Run: mtlab experiments/44_landscape_new_combiners.lua
 --      mtlab run experiments/44_landscape_new_combiners.lua

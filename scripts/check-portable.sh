@@ -10,8 +10,7 @@
 #   lr-, lr+             every script's learning rate times 1 -/+ 1e-6
 #                        (MTLAB_E2E_LR_SCALE, tests/e2e_util.h)
 # The landscape tests (test_e2e_weighting) also run their own perturbed
-# variants in every configuration: 40 and 43 always, 44 and 45 only here
-# (MTLAB_E2E_LANDSCAPES=all; make test runs them as written). Build first (make -j2). Prints one line
+# variants in every configuration. Build first (make -j2). Prints one line
 # per configuration and driver, keeps the logs, and exits 1 if any failed.
 # Takes about six times `make test-e2e` (hours on a loaded machine).
 set -u
@@ -23,7 +22,6 @@ for d in $drivers; do
 done
 [ -x "$build/mtlab" ] || { echo "check-portable: $build/mtlab is not built (make -j2)" >&2; exit 2; }
 
-export MTLAB_E2E_LANDSCAPES=all
 avx512=0
 grep -q '\bavx512f\b' /proc/cpuinfo 2>/dev/null && avx512=1
 failed=0
