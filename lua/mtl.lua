@@ -206,6 +206,133 @@ setmetatable(optim, { __index = function(_, name)
   return function(t) t = tag("optim", t, 2); t.name = name; return t end
 end })
 
+--- Searches (docs/lua-api.md "Task grouping") -----------------------------
+
+local search = {}
+mtl.search = search
+
+-- The common network fields a group copies from the base's topology.
+local NET_FIELDS = { "trunk", "head", "conv", "act", "norm", "dropout" }
+
+-- mtl.search.groups { base = e, k = 2, budget = 600, measure = 150 }
+-- (survey section 6.9; Fifty et al. 2021): a joint run of `measure` steps
+-- measures the lookahead transfer affinity every `every` steps, the
+-- partition into k groups with the highest total affinity is searched
+-- (mtl/groups.h), and three experiments are returned, each trained for
+-- `budget` steps with single-task baselines (delta_m): the proposed
+-- groups, all tasks in one network, every task alone. The second value
+-- says what was found: affinity (rows), tasks, groups (per task), members
+-- (the tasks of each group), order, score and the scores of all-in-one
+-- and all-apart.
+function search.groups(t)
+  t = tag("search.groups", t)
+  local where = t.__where
+  local function fail(msg) error(where .. ": search.groups." .. msg, 0) end
+  local known = { base = 1, k = 1, budget = 1, measure = 1, every = 1, beam = 1, __kind = 1, __where = 1 }
+  for key in pairs(t) do
+    if not known[key] then
+      local names = {}
+      for n in pairs(known) do if not n:find("^__") then names[#names + 1] = n end end
+      table.sort(names)
+      local close = type(key) == "string" and core.closest(key, names) or nil
+      fail(tostring(key) .. ": unknown field" .. (close and (" (did you mean '" .. close .. "'?)") or
+        (" (there are: " .. table.concat(names, ", ") .. ")")))
+    end
+  end
+  local base = t.base
+  if type(base) ~= "table" or base.__kind ~= "experiment" then fail("base: expected an mtl.experiment") end
+  local ntasks = type(base.tasks) == "table" and #base.tasks or 0
+  local function int(key, dflt, lo, hi)
+    local v = t[key]
+    if v == nil then v = dflt end
+    if math.type(v) ~= "integer" or v < lo or v > hi then
+      fail(("%s: expected an integer from %d to %d, got %s"):format(key, lo, hi, tostring(v)))
+    end
+    return v
+  end
+  if ntasks < 2 then fail("base.tasks: a grouping needs 2 or more tasks") end
+  local k = int("k", nil, 1, ntasks)
+  local budget = int("budget", base.train and base.train.steps or nil, 1, 1000000000)
+  local measure = int("measure", math.max(1, budget // 4), 1, 1000000000)
+  local every = int("every", 1, 1, measure)
+  local beam = int("beam", 256, 1, 100000)
+  local topo = base.topology
+  if topo ~= nil and not (type(topo) == "table" and (topo.type == "hard" or topo.type == "groups")) then
+    fail("base.topology: expected mtl.share.hard (each group copies its trunk and heads), got " ..
+      (type(topo) == "table" and tostring(topo.type) or type(topo)))
+  end
+  local function net(groups)
+    local s = mtl.share.groups { groups = groups }
+    s.__where = where
+    if topo == nil then s.trunk = { 64 } end
+    for _, f in ipairs(NET_FIELDS) do if topo and topo[f] ~= nil then s[f] = copy(topo[f]) end end
+    return s
+  end
+  local ones, apart = {}, {}
+  for i = 1, ntasks do ones[i], apart[i] = 1, i end
+  -- the measuring run: all tasks in one network (hard sharing), no baselines
+  local probe = mtl.variant(base, { name = (base.name or "experiment") .. " (measuring affinity)",
+    topology = net(ones), train = { steps = measure, affinity_every = every, baselines = false } })
+  probe.on_step, probe.on_eval, probe.on_epoch, probe.claim = nil, nil, nil, nil
+  local A, names = core.group_affinity(probe)
+  local groups, score = core.partition(A, k, beam)
+  local order, members = {}, {}
+  for g = 1, k do
+    members[g] = {}
+    for i = 1, ntasks do
+      if groups[i] == g then order[#order + 1] = i; members[g][#members[g] + 1] = names[i] end
+    end
+  end
+  local function total(assign)
+    local s = 0
+    for i = 1, ntasks do
+      local sum, m = 0, 0
+      for j = 1, ntasks do
+        if j ~= i and assign[j] == assign[i] then sum, m = sum + A[j][i], m + 1 end
+      end
+      if m > 0 then s = s + sum / m end
+    end
+    return s
+  end
+  local found = { affinity = A, tasks = names, groups = groups, members = members, order = order, score = score,
+                  together_score = total(ones), apart_score = 0, measure = measure, k = k, budget = budget }
+  -- the affinity with the tasks in group order (the screen's "group affinity")
+  local R, labels = {}, {}
+  for p, i in ipairs(order) do
+    labels[p] = names[i]
+    R[p] = {}
+    for q, j in ipairs(order) do R[p][q] = A[i][j] end
+  end
+  local text = {}
+  for g = 1, k do text[g] = "{" .. table.concat(members[g], ", ") .. "}" end
+  found.text = table.concat(text, " ")
+  local lo, hi = 0, 0
+  for i = 1, ntasks do for j = 1, ntasks do
+    if i ~= j then lo, hi = math.min(lo, A[i][j]), math.max(hi, A[i][j]) end
+  end end
+  local bound = math.max(-lo, hi, 1e-12)
+  local function variant(name, assign, what)
+    local e = mtl.variant(base, { name = name, topology = net(assign),
+      train = { steps = budget, baselines = true } })
+    e.claim = nil -- the base's claim is about the base
+    e.description = (base.description and base.description ~= "" and (base.description .. "\n\n") or "") ..
+      what .. string.format(" Proposed groups by the mean transfer affinity of a %d-step joint run: %s "
+        .. "(total affinity %.4g; all in one %.4g).", measure, found.text, score, found.together_score)
+    local user = base.on_eval
+    e.on_eval = function(run, n)
+      run:publish("group affinity", R, labels, labels, -bound, bound)
+      if user then return user(run, n) end
+    end
+    return e
+  end
+  local list = mtl.compare {
+    variant("groups", groups, "The tasks trained in the proposed groups, one network per group."),
+    variant("all in one", ones, "Every task in one network (hard sharing)."),
+    variant("all apart", apart, "Every task in its own network."),
+  }
+  return list, found
+end
+
 --- Teaching helpers (C) ----------------------------------------------------
 
 -- Gradient combiners on explicit vectors, for teaching and testing:

@@ -18,44 +18,11 @@
 #include "run/trainer.h"
 #include "tui/explain.h"
 
-static char sock[64];
+#include "tmux_util.h"
 
-static void tmux(const char *fmt, ...)
-{
-    char args[2048], cmd[2300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "tmux -L %s %s >/dev/null 2>&1", sock, args);
-    if (system(cmd) != 0) { /* kill-server at the end may find nothing */
-    }
-}
-
-/* The visible screen as text (malloc'd). */
-static char *capture(void)
-{
-    char cmd[256], path[600];
-    snprintf(path, sizeof path, "%s/pane.txt", e2e_tmpdir());
-    snprintf(cmd, sizeof cmd, "tmux -L %s capture-pane -p -t wb > '%s' 2>/dev/null", sock, path);
-    if (system(cmd) != 0) return strdup("");
-    char *s = e2e_read(path);
-    return s ? s : strdup("");
-}
-
-/* Waits up to `secs` for the screen to contain needle; returns the screen. */
-static char *wait_for(const char *needle, double secs)
-{
-    for (double t = 0; t < secs; t += 0.1) {
-        char *s = capture();
-        if (strstr(s, needle)) return s;
-        free(s);
-        usleep(100000);
-    }
-    char *s = capture();
-    fprintf(stderr, "waited %.0fs for \"%s\"; the screen shows:\n%s\n", secs, needle, s);
-    return s;
-}
+#define capture tmux_capture
+#define wait_for tmux_wait_for
+#define binary_path tmux_binary_path
 
 /* The N of "step N/M" on the screen, or -1. */
 static long step_counter(void)
@@ -77,36 +44,9 @@ static long step_counter(void)
 }
 
 
-/* The absolute path of the binary under test. */
-static const char *binary_path(void)
-{
-    static char bin[1024];
-    char cwd[512];
-    if (!getcwd(cwd, sizeof cwd)) abort();
-    snprintf(bin, sizeof bin, "%s%s%s", e2e_binary()[0] == '/' ? "" : cwd, e2e_binary()[0] == '/' ? "" : "/",
-             e2e_binary());
-    return bin;
-}
-
 /* Starts `mtlab ARGS` in a 120x40 tmux session "wb", in the temporary
  * directory, reporting its exit code as MTLAB_EXITED=N when it ends. */
-static void start_workbench(const char *args)
-{
-    /* a session a failed test left behind goes; the server of the previous
-     * session may still be exiting: retry */
-    tmux("kill-session -t wb");
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "tmux -L %s has-session -t wb >/dev/null 2>&1", sock);
-    for (int i = 0; i < 50; i++) {
-        tmux("new-session -d -s wb -x 120 -y 40 'env -i PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 HOME=/tmp "
-             "XDG_STATE_HOME=%s/state sh'", e2e_tmpdir());
-        if (system(cmd) == 0) break;
-        usleep(100000);
-    }
-    usleep(200000); /* the shell's prompt */
-    tmux("send-keys -t wb \"cd '%s' && OPENBLAS_NUM_THREADS=1 '%s' %s; echo MTLAB_EXITED=\\$?\" Enter", e2e_tmpdir(),
-         binary_path(), args);
-}
+static void start_workbench(const char *args) { tmux_start(120, 40, args); }
 
 /* q, and the workbench ends with exit code 0 (a question first while
  * training runs: then y). */
@@ -188,12 +128,7 @@ static cJSON *read_json_file(const char *path)
 static int setup(void **state)
 {
     (void)state;
-    if (system("command -v tmux >/dev/null 2>&1") != 0) {
-        fprintf(stderr, "tmux is not installed (sh scripts/setup.sh installs it)\n");
-        return -1;
-    }
-    snprintf(sock, sizeof sock, "mtlab-test-%d", (int)getpid());
-    return 0;
+    return tmux_setup();
 }
 
 static int teardown(void **state)
@@ -477,7 +412,7 @@ static void test_e2e_screen_print_and_redraw(void **state)
     tmux("send-keys -t wb Escape");
     /* something writes over the screen behind curses' back; Ctrl-L repaints */
     char cmd[600], tty[128] = "";
-    snprintf(cmd, sizeof cmd, "tmux -L %s display -p -t wb '#{pane_tty}'", sock);
+    snprintf(cmd, sizeof cmd, "tmux -L %s display -p -t wb '#{pane_tty}'", tmux_sock);
     FILE *f = popen(cmd, "r");
     assert_non_null(f);
     assert_non_null(fgets(tty, sizeof tty, f));
@@ -987,7 +922,7 @@ static void test_e2e_screen_sigterm(void **state)
     assert_true(step_after(0, 30) > 0);
     char cmd[512];
     snprintf(cmd, sizeof cmd,
-             "pid=$(tmux -L %s display -p -t wb '#{pane_pid}'); kill -TERM $(pgrep -P \"$pid\" -f mtlab)", sock);
+             "pid=$(tmux -L %s display -p -t wb '#{pane_pid}'); kill -TERM $(pgrep -P \"$pid\" -f mtlab)", tmux_sock);
     assert_int_equal(system(cmd), 0);
     s = wait_for("MTLAB_EXITED=1", 30);
     assert_non_null(strstr(s, "MTLAB_EXITED=1"));

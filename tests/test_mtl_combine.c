@@ -851,7 +851,7 @@ static void test_mtl_combine_no_alloc_and_errors(void **state)
     assert_int_equal(k, MT_COMBINE_NASH_MTL);
     assert_string_equal(combine_kind_name(MT_COMBINE_ALIGNED_MTL), "aligned_mtl");
     assert_int_equal(combine_kind_parse("pcgard", &k), MT_ERR_ARG);
-    assert_string_equal(mt_last_error(), "combine: unknown method \"pcgard\" (expected sum, mean, mgda, mgda_ub, "
+    assert_string_equal(mt_last_error(), "combine: unknown method \"pcgard\" (expected sum, mean, aux_gate, mgda, mgda_ub, "
                                          "pcgrad, graddrop, graddrop_rep, gradvac, cagrad, imtl_g, nash_mtl, aligned_mtl, upgrad, dualproj, config, fairgrad, sdmgrad, krum, trimmed_mean, moco, db_mtl or excess_mtl)");
     mt_mgda_norm n;
     assert_int_equal(combine_mgda_norm_parse("loss+", &n), MT_OK);

@@ -962,6 +962,41 @@ static void check_sum_mean(const jac *J)
     check_span(J, "mean", d, alpha);
 }
 
+/* aux_gate (Du et al. 2018): with every task main it is the sum; with the
+ * even tasks main, an odd task's weight is 1 exactly when its gradient's
+ * dot product with the main tasks' summed gradient (long double, from G)
+ * is positive, 0 when negative; ties within rounding are not judged. */
+static void check_aux_gate(const jac *J)
+{
+    float d[MAXP], alpha[MAXT];
+    assert_int_equal(run(J, MT_COMBINE_AUX_GATE, NULL, d, alpha), MT_OK);
+    for (int i = 0; i < J->T; i++) assert_true(alpha[i] == 1.0f);
+    int is_main[MAXT];
+    for (int i = 0; i < J->T; i++) is_main[i] = i % 2 == 0;
+    mt_combiner *c = NULL;
+    assert_int_equal(combine_new(&c, MT_COMBINE_AUX_GATE, J->T, NULL), MT_OK);
+    combine_set_main(c, is_main);
+    assert_int_equal(combine_run(c, J->G, J->T, J->P, J->losses, d, alpha), MT_OK);
+    combine_free(c);
+    ref_ld gm[MAXP] = {0}, nm = 0;
+    for (size_t p = 0; p < J->P; p++) {
+        for (int m = 0; m < J->T; m += 2) gm[p] += row(J, m)[p];
+        nm += gm[p] * gm[p];
+    }
+    for (int i = 0; i < J->T; i++) {
+        if (is_main[i]) {
+            assert_true(alpha[i] == 1.0f);
+            continue;
+        }
+        ref_ld dt = 0;
+        for (size_t p = 0; p < J->P; p++) dt += row(J, i)[p] * gm[p];
+        if (fabsl(dt) <= 1e-9L * gnorm(J, i) * sqrtl(nm)) continue;
+        if (alpha[i] != (dt > 0 ? 1.0f : 0.0f))
+            fail_msg("aux_gate: %s: task %d has g . g_main = %Lg and weight %g", J->what, i, dt, alpha[i]);
+    }
+    check_span(J, "aux_gate", d, alpha);
+}
+
 /* Every kind combine.h knows is checked here: a new one fails this test
  * until it has a property check. */
 static void test_mtl_combine_props_every_method(void **state)
@@ -975,6 +1010,7 @@ static void test_mtl_combine_props_every_method(void **state)
             switch ((mt_combine_kind)k) {
             case MT_COMBINE_SUM:
             case MT_COMBINE_MEAN: check_sum_mean(&J); break;
+            case MT_COMBINE_AUX_GATE: check_aux_gate(&J); break;
             case MT_COMBINE_MGDA:
             case MT_COMBINE_MGDA_UB: check_mgda(&J, (mt_combine_kind)k, (mt_mgda_norm)(n % 4)); break;
             case MT_COMBINE_PCGRAD:

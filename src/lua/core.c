@@ -248,6 +248,7 @@ int luaopen_mtl_core(lua_State *L)
     static const luaL_Reg fns[] = {{"method_names", core_method_names}, {"data_names", core_data_names}, {"combine", core_combine}, {"closest", core_closest},
                                    {"where", core_where}, {"seeds", core_seeds}, {"draw", core_draw},
                                    {"data_seed", core_data_seed}, {"landscape", core_landscape},
+                                   {"group_affinity", mtlua_core_group_affinity}, {"partition", mtlua_core_partition},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushstring(L, MTLAB_VERSION);

@@ -264,6 +264,60 @@ static int run_matrix(lua_State *L)
     return 1;
 }
 
+/* The labels of one side of run:publish (argument arg: nil, or a list
+ * of n strings) into lab, pointing into Lua's strings (valid while they
+ * are on the stack: the argument table holds them). */
+static const char *const *publish_labels(lua_State *L, int arg, int n, const char **lab, const char *side)
+{
+    if (lua_isnoneornil(L, arg)) return NULL;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    if (luaL_len(L, arg) != n) luaL_error(L, "run:publish: %d %s labels for %d %s", (int)luaL_len(L, arg), side, n, side);
+    for (int i = 0; i < n; i++) {
+        lua_geti(L, arg, i + 1);
+        lab[i] = lua_tostring(L, -1);
+        if (!lab[i]) luaL_error(L, "run:publish: %s label %d is not a string", side, i + 1);
+        lua_pop(L, 1); /* the table keeps the string alive */
+    }
+    return lab;
+}
+
+/* publish(name, rows [, row_labels [, col_labels [, lo, hi]]]): a
+ * matrix the script computed, shown and recorded like the trainer's own
+ * (relations.jsonl, summary.json's matrices). */
+static int run_publish(lua_State *L)
+{
+    mt_trainer *t = check_trainer(L, NULL, NULL);
+    const char *name = luaL_checkstring(L, 2);
+    if (!name[0] || strlen(name) >= MT_MON_NAME)
+        return luaL_error(L, "run:publish: the name must have 1..%d characters", MT_MON_NAME - 1);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    int rows = (int)luaL_len(L, 3), cols = 0;
+    if (rows < 1 || rows > 64) return luaL_error(L, "run:publish: expected 1..64 rows, got %d", rows);
+    double v[64 * 64];
+    for (int i = 0; i < rows; i++) {
+        lua_geti(L, 3, i + 1);
+        if (!lua_istable(L, -1)) return luaL_error(L, "run:publish: row %d is not a list of numbers", i + 1);
+        int c = (int)luaL_len(L, -1);
+        if (i == 0) cols = c;
+        if (c != cols || c < 1 || c > 64)
+            return luaL_error(L, "run:publish: row %d has %d numbers (expected %s)", i + 1, c, i ? "as many as row 1" : "1..64");
+        for (int j = 0; j < cols; j++) {
+            lua_geti(L, -1, j + 1);
+            int ok;
+            v[i * cols + j] = lua_tonumberx(L, -1, &ok);
+            if (!ok) return luaL_error(L, "run:publish: [%d][%d] is not a number", i + 1, j + 1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    const char *rl[64], *cl[64];
+    const char *const *r = publish_labels(L, 4, rows, rl, "row");
+    const char *const *c = publish_labels(L, 5, cols, cl, "column");
+    double lo = luaL_optnumber(L, 6, 0), hi = luaL_optnumber(L, 7, 0);
+    trainer_publish_matrix(t, name, rows, cols, v, lo, hi, r, c);
+    return 0;
+}
+
 static int run_name(lua_State *L)
 {
     run_ud *u = luaL_checkudata(L, 1, "mtl.run");
@@ -288,7 +342,7 @@ static const luaL_Reg run_methods[] = {
     {"losses", run_losses},   {"val", run_val},         {"tasks", run_tasks},
     {"log", run_log},         {"stop", run_stop},       {"name", run_name},
     {"pause", run_pause},     {"resume", run_resume},   {"matrix", run_matrix},
-    {"matrices", run_matrices},
+    {"matrices", run_matrices}, {"publish", run_publish},
     {NULL, NULL}};
 
 void mtlua_push_run(lua_State *L, mtlua_session *s, int i)

@@ -19,6 +19,7 @@ static volatile sig_atomic_t interrupted;
 
 void mtlua_interrupt(void) { interrupted = 1; }
 void mtlua_clear_interrupt(void) { interrupted = 0; }
+int mtlua_interrupt_pending(void) { return interrupted; }
 
 /* The count hook: a runaway loop in a script or a callback ends with an
  * "interrupted" error at the next check instead of hanging the process. */

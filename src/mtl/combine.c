@@ -1,3 +1,4 @@
+#include "auxtask.h"
 #include "combine.h"
 
 #include <float.h>
@@ -34,6 +35,7 @@ struct mt_combiner {
     int *iwork;    /* (3T) solver work */
     int *perm;     /* (T) */
     int *act;      /* (T) active task indices */
+    int *is_main;  /* (T) aux_gate: 1 for a main task (default: all) */
     double *chunk; /* (T, LINALG_GRAM_CHUNK) */
     float *alpha_f; /* (T) */
     double *prev;  /* (T) nash_mtl: the last solved alpha (reuse, warm start);
@@ -147,7 +149,7 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     size_t nd = 6 * TT + COMBINE_QPW(nT) + NVEC * nT + 3 * nT;
     c->M = mt_alloc_aligned(nd * sizeof(double));
     c->chunk = mt_alloc_aligned(nT * LINALG_GRAM_CHUNK * sizeof(double));
-    c->iwork = mt_calloc(5 * nT, sizeof(int));
+    c->iwork = mt_calloc(6 * nT, sizeof(int));
     c->alpha_f = mt_calloc(nT, sizeof(float));
     if (!c->M || !c->chunk || !c->iwork || !c->alpha_f) {
         combine_free(c);
@@ -166,12 +168,19 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
     c->e0 = c->prev + nT;
     c->perm = c->iwork + 3 * nT;
     c->act = c->perm + nT;
+    c->is_main = c->iwork + 5 * nT;
+    for (int i = 0; i < T; i++) c->is_main[i] = 1;
     c->kind = kind;
     c->T = T;
     c->prm = p;
     combine_reset(c);
     *out = c;
     return MT_OK;
+}
+
+void combine_set_main(mt_combiner *c, const int *is_main)
+{
+    for (int i = 0; i < c->T; i++) c->is_main[i] = is_main ? is_main[i] != 0 : 1;
 }
 
 void combine_free(mt_combiner *c)
@@ -1031,6 +1040,7 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
         alpha_least_squares(c, G, P, d_out);
         break;
     case MT_COMBINE_EXCESS_MTL: run_excess_mtl(c, G, P); break;
+    case MT_COMBINE_AUX_GATE: auxtask_gate(c->M, T, c->is_main, c->alpha); break;
     default: return mt_fail(MT_ERR_STATE, "combine: bad method kind %d", (int)c->kind);
     }
     if (st != MT_OK) return st;

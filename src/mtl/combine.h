@@ -19,6 +19,11 @@
  *
  * Methods and conventions:
  *   sum, mean      alpha = 1, alpha = 1/T.
+ *   aux_gate       (Du et al. 2018) alpha = 1 for every main task
+ *                  (combine_set_main) and for each auxiliary task whose
+ *                  gradient has a positive cosine with the main tasks'
+ *                  summed gradient, 0 for the others (auxtask.h): an
+ *                  auxiliary gradient is used only while it agrees.
  *   mgda           (Sener & Koltun 2018) gradients are normalised first,
  *                  g_i / n_i with n_i = 1 (none), ||g_i|| (l2), L_i (loss)
  *                  or L_i ||g_i|| (loss+); the min-norm point of their
@@ -229,6 +234,7 @@ typedef enum {
     MT_COMBINE_DB_MTL,
     MT_COMBINE_EXCESS_MTL,
     MT_COMBINE_GRADDROP_REP,
+    MT_COMBINE_AUX_GATE,
     MT_COMBINE_KIND_COUNT
 } mt_combine_kind;
 
@@ -279,6 +285,9 @@ void combine_params_default(mt_combine_params *p);
  * Caller frees with combine_free. */
 mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_combine_params *prm);
 void combine_free(mt_combiner *c);
+/* aux_gate: which tasks are main (T flags; NULL: all, which makes it
+ * the sum); the trainer sets them from the tasks' `aux`. */
+void combine_set_main(mt_combiner *c, const int *is_main);
 
 /* G (T, P) row-major, borrowed. losses (T) is needed (finite, > 0) only
  * by mgda/mgda_ub with loss or loss+ normalisation, else may be NULL.

@@ -11,7 +11,7 @@
 
 extern const mt_topo_class topo_class_hard, topo_class_soft, topo_class_cross_stitch, topo_class_sluice,
     topo_class_jmt, topo_class_tensor, topo_class_mmoe, topo_class_omoe, topo_class_cgc, topo_class_ple, topo_class_dselect_k,
-    topo_class_fafs, topo_class_drn, topo_class_mtan, topo_class_landscape, topo_class_krr, topo_class_gp, topo_class_hier_bayes;
+    topo_class_fafs, topo_class_groups, topo_class_drn, topo_class_mtan, topo_class_landscape, topo_class_krr, topo_class_gp, topo_class_hier_bayes;
 extern const mt_reg_class reg_class_block_sparse, reg_class_mean_reg, reg_class_cluster, reg_class_task_cov;
 
 static const mt_topo_class *const topo_classes[] = {
@@ -28,6 +28,7 @@ static const mt_topo_class *const topo_classes[] = {
     &topo_class_ple,
     &topo_class_dselect_k,    /* topo_moe.c: Hazimeh et al. 2021 */
     &topo_class_fafs,         /* topo_fafs.c: 6.2 */
+    &topo_class_groups,       /* topo_groups.c: 6.9 */
     &topo_class_drn,          /* topo_drn.c: 6.1 */
     &topo_class_landscape,    /* topo_landscape.c: two-objective toys */
     &topo_class_krr,          /* model_classes.c: non-graph models, survey 5 */

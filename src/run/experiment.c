@@ -139,6 +139,9 @@ void experiment_single_task(const mt_experiment *e, int t, mt_experiment *out)
     out->topo.ntasks = 1;
     out->topo.task[0] = e->topo.task[t];
     model_single_task(&out->topo, t, e->ntasks); /* a model's parameters for one task */
+    /* task groups: one task is one group (its `groups` list has a number
+     * per task of the full experiment) */
+    if (strcmp(out->topo.type, "groups") == 0) memset(&out->topo.params, 0, sizeof out->topo.params);
     snprintf(out->weighting.name, sizeof out->weighting.name, "equal");
     memset(&out->weighting.params, 0, sizeof out->weighting.params);
     out->train.baselines = 0;

@@ -610,6 +610,7 @@ mt_status trainer_step(mt_trainer *t)
     if (trainer_finished(t)) return mt_fail(MT_ERR_STATE, "%s: training already finished", t->e.name);
     t->in_step = 0;
     if (t->model) return tr_model_step(t);
+    if (t->step == 0) tr_publish_label_stats(t);
     double t0 = tr_now_s();
     const int *rows;
     int n = batcher_next(&t->tb, &rows);

@@ -84,6 +84,12 @@ const char *trainer_weighting_name(const mt_trainer *t);
 const mt_experiment *trainer_experiment(const mt_trainer *t);
 /* The monitor given to trainer_new (borrowed), or NULL. */
 mt_monitor *trainer_monitor(const mt_trainer *t);
+/* Publishes a matrix a script computed (run:publish) to the screen and
+ * the recorder like the trainer's own: rows x cols row-major, labels
+ * (rows / cols entries, or NULL: the task names when the side has T
+ * entries) borrowed; lo = hi: the heat scale follows the values. */
+void trainer_publish_matrix(mt_trainer *t, const char *name, int rows, int cols, const double *v, double lo,
+                            double hi, const char *const *row_labels, const char *const *col_labels);
 const mt_eval_result *trainer_last_val(const mt_trainer *t);
 long trainer_val_count(const mt_trainer *t); /* validations so far: a new one changes it */
 const mt_eval_result *trainer_last_test(const mt_trainer *t); /* after finish */

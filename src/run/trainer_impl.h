@@ -145,6 +145,7 @@ void tr_record_matrix_labelled(mt_trainer *t, const char *name, int rows, int co
                                double hi, const char *const *row_labels, const char *const *col_labels);
 mt_status tr_publish_relations(mt_trainer *t);
 mt_status tr_publish_affinity(mt_trainer *t);
+void tr_publish_label_stats(mt_trainer *t);
 void tr_publish_learned(mt_trainer *t);
 void tr_publish_weight_history(mt_trainer *t);
 void tr_publish_sigma(mt_trainer *t);

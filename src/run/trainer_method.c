@@ -103,6 +103,9 @@ mt_status tr_setup_method(mt_trainer *t, const mt_method_spec *m)
         }
         mt_combiner *C;
         if ((st = combine_new(&C, kind, t->T, &prm))) return mt_fail_prefix(st, "%s", m->name);
+        int is_main[MT_MAX_TASKS]; /* aux_gate gates the auxiliary tasks */
+        for (int k = 0; k < t->T; k++) is_main[k] = !t->e.task[k].aux;
+        combine_set_main(C, is_main);
         if ((st = combine_reserve(C, t->P))) { /* moco, db_mtl, excess_mtl: a state per shared parameter */
             combine_free(C);
             return mt_fail_prefix(st, "%s", m->name);

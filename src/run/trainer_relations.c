@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "mtl/auxtask.h"
 #include "run/trainer_impl.h"
 
 void tr_collect_hooks(const mt_trainer *t, tr_hook_list *l)
@@ -56,6 +57,12 @@ void tr_record_matrix_labelled(mt_trainer *t, const char *name, int rows, int co
     }
 }
 
+void trainer_publish_matrix(mt_trainer *t, const char *name, int rows, int cols, const double *v, double lo,
+                            double hi, const char *const *row_labels, const char *const *col_labels)
+{
+    tr_record_matrix_labelled(t, name, rows, cols, v, lo, hi, row_labels, col_labels);
+}
+
 void tr_record_matrix(mt_trainer *t, const char *name, int rows, int cols, const double *v, double lo, double hi)
 {
     tr_record_matrix_labelled(t, name, rows, cols, v, lo, hi, NULL, NULL);
@@ -82,7 +89,68 @@ mt_status tr_publish_relations(mt_trainer *t)
     tr_record_matrix(t, "conflict fraction", T, T, F, 0, 1);
     tr_record_matrix(t, "grad norm", 1, T, n, 0, 0);
     if (relations_condition(M, T, work, &kappa) == MT_OK) tr_record_matrix(t, "condition number", 1, 1, &kappa, 0, 0);
+    /* with auxiliary tasks: each task's cosine with the main tasks' summed
+     * gradient (section 7.9; summary.json keeps its mean over the run) */
+    int is_main[MT_MAX_TASKS], nmain = 0, naux = 0;
+    for (int k = 0; k < T; k++) {
+        is_main[k] = !t->e.task[k].aux;
+        nmain += is_main[k];
+        naux += !is_main[k];
+    }
+    if (nmain && naux) {
+        double c[MT_MAX_TASKS];
+        auxtask_cosine_to_main(M, T, is_main, c);
+        static const char *const row[] = {"cos to main"};
+        tr_record_matrix_labelled(t, "aux cosine", 1, T, c, -1, 1, row, NULL);
+    }
     return MT_OK;
+}
+
+/* With auxiliary tasks, before the first step: each task's label entropy
+ * and kurtosis over the labelled training examples (auxtask.h; Alonso &
+ * Plank 2017). A class target's entropy and the kurtosis of its class
+ * frequencies; a binary target's the same over its 0/1 values; a
+ * regression target's kurtosis of its values (entropy NaN). */
+void tr_publish_label_stats(mt_trainer *t)
+{
+    int naux = 0;
+    for (int k = 0; k < t->T; k++) naux += t->e.task[k].aux;
+    if (!naux || t->T < 1) return;
+    const mt_dataset *ds = &t->e.data->ds;
+    const mt_index *tr = &t->e.data->split.train;
+    double v[2 * MT_MAX_TASKS];
+    double *x = mt_alloc((size_t)(tr->n > 0 ? tr->n : 1) * sizeof *x * 8);
+    if (!x) return;
+    for (int k = 0; k < t->T; k++) {
+        const mt_target *tg = &ds->targets[t->e.task[k].target];
+        double counts[1024] = {0};
+        int K = tg->kind == MT_TARGET_CLASS ? (tg->classes < 1024 ? tg->classes : 1024) : 2;
+        size_t n = 0;
+        int cols = tg->dim < 8 ? tg->dim : 8;
+        for (int i = 0; i < tr->n; i++) {
+            int r = tr->idx[i];
+            if (tg->mask && !tg->mask[r]) continue;
+            for (int j = 0; j < cols; j++) {
+                double y = tg->y[(size_t)r * tg->dim + j];
+                if (tg->kind == MT_TARGET_REGRESS) {
+                    x[n++] = y;
+                } else {
+                    int c = (int)y;
+                    if (c >= 0 && c < K) counts[c] += 1;
+                }
+            }
+        }
+        if (tg->kind == MT_TARGET_REGRESS) {
+            v[k] = NAN;
+            v[t->T + k] = auxtask_kurtosis(x, n);
+        } else {
+            v[k] = auxtask_entropy(counts, K);
+            v[t->T + k] = auxtask_kurtosis(counts, (size_t)K);
+        }
+    }
+    mt_free(x);
+    static const char *const rows[] = {"label entropy", "label kurtosis"};
+    tr_record_matrix_labelled(t, "label stats", 2, t->T, v, 0, 0, rows, NULL);
 }
 
 /* Lookahead transfer affinity (Fifty et al. 2021) on the current batch:

@@ -69,6 +69,19 @@ static const explain_entry matrices[] = {
      "The affinity between task branches that fully-adaptive feature sharing uses to decide which tasks share "
      "a branch when the network widens."},
     {"fafs tree", "The branching of the fully-adaptive network: which tasks share each branch at each layer."},
+    {"group affinity",
+     "The transfer affinity mtl.search.groups measured in its short joint run (mean over the run), with the tasks "
+     "reordered by the groups it proposed: each group is a block on the diagonal. Bright blocks and a dark rest "
+     "mean the groups keep together the tasks that help each other."},
+    {"label stats",
+     "Per task, over its labelled training examples: the entropy of its label distribution (class targets, in "
+     "nats) and the excess kurtosis of its class frequencies or of its values (Alonso & Plank 2017: auxiliary "
+     "tasks with compact, uniform label distributions tend to help). Published when a run has auxiliary tasks."},
+    {"aux cosine",
+     "The cosine of each task's gradient on the shared parameters with the main tasks' summed gradient. Positive: "
+     "the task pulls the shared layers where the main tasks want them (aux_gate keeps such gradients, Du et al. "
+     "2018). Near the end of training the gradients cancel and every cosine drifts toward -1, so read it early."},
+    {"task groups", "The group of each task in the groups topology: tasks of one group share a network, groups share nothing."},
     {"cluster co-membership",
      "1 where two tasks sit in the same learned cluster (clustered MTL); compare with the true clusters."},
     {"distance to mean", "Each task's distance to the mean task weight (mean-regularised MTL)."},
