@@ -22,32 +22,16 @@
 #include "run/experiment.h"
 #include "run/trainer.h"
 #include "run/trainer_impl.h"
+#include "run_testutil.h"
 
 enum { NTR = 64, NVAL = 32, D = 6, T = 3 };
 
-static mt_data_ref *make_data(int nval)
+static double target(int t, const float *x)
 {
-    mt_data_ref *r = data_ref_new();
-    assert_non_null(r);
-    int n = NTR + nval;
-    assert_int_equal(dataset_alloc(&r->ds, "al", n, D, 0, 0, 0), MT_OK);
-    mt_rng g;
-    mt_rng_init(&g, 11, 0);
-    for (size_t i = 0; i < (size_t)n * D; i++) r->ds.x[i] = (float)mt_rng_normal(&g);
-    for (int t = 0; t < T; t++) {
-        char nm[8];
-        snprintf(nm, sizeof nm, "y%d", t);
-        mt_target *tg = dataset_add_target(&r->ds, nm, MT_TARGET_REGRESS, 1, 0);
-        assert_non_null(tg);
-        for (int i = 0; i < n; i++) {
-            const float *x = r->ds.x + (size_t)i * D;
-            double y = t == 0 ? x[0] + 0.5 * x[1] : t == 1 ? x[0] - x[2] * x[3] : 0.8 * x[0] + 0.3 * x[4];
-            tg->y[i] = (float)y;
-        }
-    }
-    assert_int_equal(split_make(&r->split, n, NTR, nval, 0, 1), MT_OK);
-    return r;
+    return t == 0 ? x[0] + 0.5 * x[1] : t == 1 ? x[0] - x[2] * x[3] : 0.8 * x[0] + 0.3 * x[4];
 }
+
+static mt_data_ref *make_data(int nval) { return run_regress_data("al", NTR + nval, D, T, 11, target, NTR, nval); }
 
 static void make_experiment(mt_experiment *e, int nval)
 {
