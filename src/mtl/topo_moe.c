@@ -189,6 +189,18 @@ static float dsel_step(float t, float gm, float *deriv)
     return -2.0f * t * t * t / g3 + 1.5f * t / gm + 0.5f;
 }
 
+/* One row's selector weights w = softmax(a) (k) and steps S = step(z)
+ * (k m), with the steps' derivatives dS. */
+static void dsel_row(const dselect_cfg *c, const float *z, const float *a, float *w, float *S, float *dS)
+{
+    int m = c->m, k = c->k;
+    float mx = a[0], sum = 0.0f;
+    for (int i = 1; i < k; i++) mx = a[i] > mx ? a[i] : mx;
+    for (int i = 0; i < k; i++) sum += w[i] = expf(a[i] - mx);
+    for (int i = 0; i < k; i++) w[i] /= sum;
+    for (int q = 0; q < k * m; q++) S[q] = dsel_step(z[q], c->gamma, &dS[q]);
+}
+
 static void dsel_fwd(void *ud, const float *const *in, const int *in_rows, const int *in_cols, int n_in, float *out,
                      int out_rows, int out_cols)
 {
@@ -199,12 +211,8 @@ static void dsel_fwd(void *ud, const float *const *in, const int *in_rows, const
     int E = c->E, m = c->m, k = c->k;
     for (int b = 0; b < out_rows; b++) {
         const float *z = in[0] + (size_t)b * k * m, *a = in[1] + (size_t)b * k;
-        float *o = out + (size_t)b * out_cols, S[16 * 6], w[16], d;
-        float mx = a[0], sum = 0.0f;
-        for (int i = 1; i < k; i++) mx = a[i] > mx ? a[i] : mx;
-        for (int i = 0; i < k; i++) sum += w[i] = expf(a[i] - mx);
-        for (int i = 0; i < k; i++) w[i] /= sum;
-        for (int q = 0; q < k * m; q++) S[q] = dsel_step(z[q], c->gamma, &d);
+        float *o = out + (size_t)b * out_cols, S[16 * 6], dS[16 * 6], w[16];
+        dsel_row(c, z, a, w, S, dS);
         for (int e = 0; e < E; e++) {
             float g = 0.0f;
             for (int i = 0; i < k; i++) {
@@ -231,11 +239,7 @@ static void dsel_bwd(void *ud, const float *const *in, const int *in_rows, const
         const float *z = in[0] + (size_t)b * k * m, *a = in[1] + (size_t)b * k;
         const float *go = dout + (size_t)b * out_cols, *o = out + (size_t)b * out_cols;
         float S[16 * 6], dS[16 * 6], w[16];
-        float mx = a[0], sum = 0.0f;
-        for (int i = 1; i < k; i++) mx = a[i] > mx ? a[i] : mx;
-        for (int i = 0; i < k; i++) sum += w[i] = expf(a[i] - mx);
-        for (int i = 0; i < k; i++) w[i] /= sum;
-        for (int q = 0; q < k * m; q++) S[q] = dsel_step(z[q], c->gamma, &dS[q]);
+        dsel_row(c, z, a, w, S, dS);
         for (int i = 0; i < k; i++) {
             double da = 0.0, dz[6] = {0};
             for (int e = 0; e < E; e++) {
