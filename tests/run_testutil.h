@@ -1,5 +1,6 @@
 /* run_testutil.h - fixtures for the trainer's tests (test_run_*.c): small
- * regression data sets built in memory. Include after cmocka.h. */
+ * regression data sets built in memory and their tasks. Include after
+ * cmocka.h. */
 #ifndef MT_RUN_TESTUTIL_H
 #define MT_RUN_TESTUTIL_H
 
@@ -31,6 +32,29 @@ static inline mt_data_ref *run_regress_data(const char *name, int n, int d, int 
     }
     assert_int_equal(split_make(&r->split, n, n_train, n_val, n - n_train - n_val, 1), MT_OK);
     return r;
+}
+
+/* T regression tasks "y0".."y<T-1>" on those targets (MSE, weight 1, all
+ * in the score), each with the topology's default head. */
+static inline void run_regress_tasks(mt_experiment *e, int T)
+{
+    e->ntasks = T;
+    e->topo.ntasks = T;
+    for (int t = 0; t < T; t++) {
+        mt_task_spec *k = &e->task[t];
+        snprintf(k->name, sizeof k->name, "y%d", t);
+        k->target = t;
+        k->kind = MT_TARGET_REGRESS;
+        k->out_dim = 1;
+        k->loss = MT_LOSS_MSE;
+        k->metric = MT_METRIC_MSE;
+        k->weight = 1;
+        k->in_score = 1;
+        mt_topo_task *tt = &e->topo.task[t];
+        snprintf(tt->name, sizeof tt->name, "y%d", t);
+        tt->out_dim = 1;
+        tt->nhead = -1;
+    }
 }
 
 #endif

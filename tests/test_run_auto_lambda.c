@@ -37,29 +37,14 @@ static void make_experiment(mt_experiment *e, int nval)
 {
     experiment_defaults(e);
     e->data = make_data(nval);
-    e->ntasks = T;
     e->topo.trunk[0] = 12;
     e->topo.ntrunk = 1;
     e->topo.head[0] = 6;
     e->topo.nhead = 1;
     e->topo.act = MT_ACT_TANH;
-    e->topo.ntasks = T;
-    for (int t = 0; t < T; t++) {
-        mt_task_spec *k = &e->task[t];
-        snprintf(k->name, sizeof k->name, "y%d", t);
-        k->target = t;
-        k->kind = MT_TARGET_REGRESS;
-        k->out_dim = 1;
-        k->loss = MT_LOSS_MSE;
-        k->metric = MT_METRIC_MSE;
-        k->weight = 1;
-        k->aux = t == 2; /* task 2 auxiliary: not in the validation objective */
-        k->in_score = !k->aux;
-        mt_topo_task *tt = &e->topo.task[t];
-        snprintf(tt->name, sizeof tt->name, "y%d", t);
-        tt->out_dim = 1;
-        tt->nhead = -1;
-    }
+    run_regress_tasks(e, T);
+    e->task[2].aux = 1; /* task 2 auxiliary: not in the validation objective */
+    e->task[2].in_score = 0;
     topo_resolve(&e->topo);
     snprintf(e->weighting.name, sizeof e->weighting.name, "auto_lambda");
     assert_int_equal(tparam_set_num(&e->weighting.params, "opt", MT_TP_CHOICE, 0), MT_OK); /* sgd */

@@ -42,29 +42,13 @@ static void make_experiment(mt_experiment *e, int T, const char *method, int rep
 {
     experiment_defaults(e);
     e->data = make_data(T);
-    e->ntasks = T;
     e->topo.trunk[0] = H;
     e->topo.trunk[1] = H;
     e->topo.ntrunk = 2;
     e->topo.head[0] = 8;
     e->topo.nhead = heads;
     e->topo.act = MT_ACT_TANH;
-    e->topo.ntasks = T;
-    for (int t = 0; t < T; t++) {
-        mt_task_spec *k = &e->task[t];
-        snprintf(k->name, sizeof k->name, "y%d", t);
-        k->target = t;
-        k->kind = MT_TARGET_REGRESS;
-        k->out_dim = 1;
-        k->loss = MT_LOSS_MSE;
-        k->metric = MT_METRIC_MSE;
-        k->weight = 1;
-        k->in_score = 1;
-        mt_topo_task *tt = &e->topo.task[t];
-        snprintf(tt->name, sizeof tt->name, "y%d", t);
-        tt->out_dim = 1;
-        tt->nhead = -1;
-    }
+    run_regress_tasks(e, T);
     topo_resolve(&e->topo);
     snprintf(e->weighting.name, sizeof e->weighting.name, "%s", method);
     if (rep >= 0) assert_int_equal(tparam_set_num(&e->weighting.params, "rep_grad", MT_TP_BOOL, rep), MT_OK);
