@@ -61,7 +61,7 @@
 --      mtlab run experiments/45_landscape_new_weightings.lua
 local mtl = require "mtl"
 
-local toy = require "lib.cagrad_toy" -- the claim's judgements of end points
+local toy = require "lib.cagrad_toy" -- the runs (toy.experiment), the claim's judgements
 local starts = toy.starts
 
 local methods = {
@@ -75,19 +75,7 @@ local methods = {
 }
 
 local function run(m, s)
-  return mtl.experiment {
-    name = string.format("%s from (%g, %g)", m[3], s[1], s[2]),
-    description = m[4] .. string.format(" The point starts at (%g, %g).", s[1], s[2]),
-    data = mtl.data.landscape {},
-    tasks = {
-      mtl.task.regress { name = "f1", loss = "value", metric = "loss" },
-      mtl.task.regress { name = "f2", loss = "value", metric = "loss" },
-    },
-    topology = mtl.share.landscape { problem = "cagrad_toy", start = s, offset = 20 },
-    weighting = mtl.weight[m[1]](m[2]),
-    optim = mtl.optim.adam { lr = 0.001 },
-    train = { batch = 1, steps = 200000, eval_every = 1000, relations_every = 5000, seed = 1 },
-  }
+  return toy.experiment(m[3], m[4], s, mtl.weight[m[1]](m[2]), 20)
 end
 
 local runs = {}

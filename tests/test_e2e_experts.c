@@ -25,18 +25,6 @@
 /* The script's claim held (exit 0, claims.json). */
 static void run_experiment(const char *name) { e2e_claim_holds(MTLAB_ROOT, name, NULL, 0); }
 
-static cJSON *read_json(const char *dir, const char *file)
-{
-    char p[800];
-    snprintf(p, sizeof p, "%s/%s", dir, file);
-    char *s = e2e_read(p);
-    if (!s) fail_msg("cannot read %s", p);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    assert_non_null(o);
-    return o;
-}
-
 /* The run directories of a comparison, in order (<tmp>/<name>/NN-...). */
 static int run_dirs(const char *name, char dirs[][700], int max)
 {
@@ -65,7 +53,7 @@ static int run_dirs(const char *name, char dirs[][700], int max)
 /* The experiment's name and its mean test loss over the tasks. */
 static double run_loss(const char *dir, char *name, size_t n)
 {
-    cJSON *s = read_json(dir, "summary.json");
+    cJSON *s = e2e_read_json_in(dir, "summary.json");
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(s, "name");
     assert_true(cJSON_IsString(nm));
     snprintf(name, n, "%s", nm->valuestring);

@@ -201,13 +201,6 @@ static void test_config_provenance(void **state)
     cJSON_Delete(o);
 }
 
-static int teardown_all(void **state)
-{
-    (void)state;
-    e2e_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,5 +208,5 @@ int main(void)
         cmocka_unit_test(test_install_runs_from_anywhere),
         cmocka_unit_test(test_config_provenance),
     };
-    return cmocka_run_group_tests_name("e2e install", tests, NULL, teardown_all);
+    return cmocka_run_group_tests_name("e2e install", tests, NULL, e2e_teardown);
 }

@@ -25,16 +25,6 @@
 #define MAXRUNS 32
 #define NSTARTS LANDSCAPE_CAGRAD_NSTARTS
 
-static cJSON *read_json(const char *path)
-{
-    char *s = e2e_read(path);
-    if (!s) fail_msg("cannot read %s", path);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    if (!o) fail_msg("%s is not JSON", path);
-    return o;
-}
-
 /* The run directories of a multi-experiment script, in order. */
 static int run_dirs(const char *name, char dirs[][700], int max)
 {
@@ -121,7 +111,7 @@ static void load_run(const char *dir, ls_run *r)
 {
     char p[800];
     snprintf(p, sizeof p, "%s/summary.json", dir);
-    cJSON *s = read_json(p);
+    cJSON *s = e2e_read_json(p);
     snprintf(r->dir, sizeof r->dir, "%s", dir);
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(s, "name");
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(s, "status");
@@ -273,7 +263,7 @@ static void test_e2e_weighting_kendall_uncertainty(void **state)
     assert_true(last_train(dir, "y2", &l2, &w2) >= 10);
     char p[800];
     snprintf(p, sizeof p, "%s/summary.json", dir);
-    cJSON *s = read_json(p);
+    cJSON *s = e2e_read_json(p);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(s, "weighting")->valuestring, "uncertainty");
     /* the claim reads the summary's weight: the last training record's */
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "tasks"), "y1");
@@ -360,7 +350,7 @@ static void test_e2e_weighting_landscape_data_and_errors(void **state)
     free(err);
     char p[800];
     snprintf(p, sizeof p, "%s/ls_ok/summary.json", e2e_tmpdir());
-    cJSON *s = read_json(p);
+    cJSON *s = e2e_read_json(p);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(s, "status")->valuestring, "finished");
     assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(s, "steps")->valuedouble, 2000);
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "tasks"), "a");

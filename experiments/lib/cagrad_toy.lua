@@ -1,9 +1,8 @@
--- lib/cagrad_toy.lua - what the claims of 40_landscape_combiners.lua,
--- 43_landscape_more_combiners.lua, 44_landscape_new_combiners.lua and
--- 45_landscape_new_weightings.lua say about where a run on the CAGrad toy
--- ends, written once for all four. The Pareto set is the valley floor near
--- x2 = -8.4 with x1 in [-7, 7]; mtl.landscape evaluates the toy with the
--- code the runs train on.
+-- lib/cagrad_toy.lua - what the claims of 40, 43, 44 and 45_landscape_*.lua
+-- say about where a run on the CAGrad toy ends, written once for all, and
+-- the run 43, 44 and 45 make of each method and start (toy.experiment).
+-- The Pareto set is the valley floor near x2 = -8.4 with x1 in [-7, 7];
+-- mtl.landscape evaluates the toy with the code the runs train on.
 local mtl = require "mtl"
 
 local toy = {}
@@ -15,6 +14,26 @@ toy.starts = { { -8.5, 7.5 }, { -8.5, -5 }, { 9, 9 }, { -7.5, -0.5 }, { 9, -1 } 
 function toy.run(r, label, s)
   local name = string.format("%s from (%g, %g)", label, s[1], s[2])
   return r[name] or error("no run named \"" .. name .. "\"", 2)
+end
+
+-- The experiment "<label> from (x1, x2)": the toy's point from start s
+-- moved by weighting (an mtl.weight or mtl.combine value), the losses
+-- offset by offset (mtl.share.landscape), Adam at lr 0.001 for 200000
+-- steps; text (the method's description) heads its description.
+function toy.experiment(label, text, s, weighting, offset)
+  return mtl.experiment {
+    name = string.format("%s from (%g, %g)", label, s[1], s[2]),
+    description = text .. string.format(" The point starts at (%g, %g).", s[1], s[2]),
+    data = mtl.data.landscape {},
+    tasks = {
+      mtl.task.regress { name = "f1", loss = "value", metric = "loss" },
+      mtl.task.regress { name = "f2", loss = "value", metric = "loss" },
+    },
+    topology = mtl.share.landscape { problem = "cagrad_toy", start = s, offset = offset },
+    weighting = weighting,
+    optim = mtl.optim.adam { lr = 0.001 },
+    train = { batch = 1, steps = 200000, eval_every = 1000, relations_every = 5000, seed = 1 },
+  }
 end
 
 -- Where a run ended: its last position x and objectives f.
