@@ -313,7 +313,7 @@ static void test_e2e_experts_mtan(void **state)
     int n = run_dirs("26_mtan", dirs, MAXRUNS);
     assert_int_equal(n, 4);
     for (int i = 0; i < n; i += 2) {
-        cJSON *h = read_json(dirs[i], "summary.json"), *m = read_json(dirs[i + 1], "summary.json");
+        cJSON *h = e2e_read_json_in(dirs[i], "summary.json"), *m = e2e_read_json_in(dirs[i + 1], "summary.json");
         const cJSON *hp = cJSON_GetObjectItemCaseSensitive(h, "params"), *mp = cJSON_GetObjectItemCaseSensitive(m, "params");
         double hs = cJSON_GetObjectItemCaseSensitive(hp, "shared")->valuedouble;
         double ms = cJSON_GetObjectItemCaseSensitive(mp, "shared")->valuedouble;
