@@ -30,20 +30,10 @@
 --      mtlab experiments/32_task_clustering.lua     (the workbench)
 local mtl = require "mtl"
 
-local function test_loss(run) return mtl.stats.mean(mtl.stats.task_values(run, "test_loss")) end
-
--- the mean of M[s][t] over pairs s ~= t in the same true cluster, and across
-local function within_across(M, cl)
-  local w, a = {}, {}
-  for s = 1, #cl do
-    for t = 1, #cl do
-      if s ~= t then
-        if cl[s] == cl[t] then w[#w + 1] = M[s][t] else a[#a + 1] = M[s][t] end
-      end
-    end
-  end
-  return mtl.stats.mean(w), mtl.stats.mean(a)
-end
+-- the claim's measures, shared with 33_task_covariance.lua: a run's mean test
+-- loss, and the mean of a task matrix within the true clusters and across
+local clusters = require "lib.task_clusters"
+local test_loss, within_across = clusters.test_loss, clusters.within_across
 
 local T = 8
 local tasks = {}

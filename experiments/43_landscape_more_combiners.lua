@@ -61,7 +61,7 @@
 --      mtlab run experiments/43_landscape_more_combiners.lua
 local mtl = require "mtl"
 
-local toy = require "lib.cagrad_toy" -- the claim's judgements of end points
+local toy = require "lib.cagrad_toy" -- the runs (toy.experiment), the claim's judgements
 local starts = toy.starts
 
 local methods = {
@@ -79,19 +79,7 @@ local methods = {
 }
 
 local function run(method, s, offset, label, text)
-  return mtl.experiment {
-    name = string.format("%s from (%g, %g)", label, s[1], s[2]),
-    description = text .. string.format(" The point starts at (%g, %g).", s[1], s[2]),
-    data = mtl.data.landscape {},
-    tasks = {
-      mtl.task.regress { name = "f1", loss = "value", metric = "loss" },
-      mtl.task.regress { name = "f2", loss = "value", metric = "loss" },
-    },
-    topology = mtl.share.landscape { problem = "cagrad_toy", start = s, offset = offset },
-    weighting = mtl.weight[method] {},
-    optim = mtl.optim.adam { lr = 0.001 },
-    train = { batch = 1, steps = 200000, eval_every = 1000, relations_every = 5000, seed = 1 },
-  }
+  return toy.experiment(label, text, s, mtl.weight[method] {}, offset)
 end
 
 local runs = {}

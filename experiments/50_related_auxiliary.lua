@@ -43,40 +43,9 @@
 --      mtlab experiments/50_related_auxiliary.lua   (the workbench)
 local mtl = require "mtl"
 
-math.randomseed(mtl.data_seed(50))
-local d = 20
-local function gauss()
-  return math.sqrt(-2 * math.log(1 - math.random())) * math.cos(2 * math.pi * math.random())
-end
-local function dir()
-  local v = {}
-  for k = 1, d do v[k] = gauss() / math.sqrt(d) end
-  return v
-end
-local function dot(w, x)
-  local s = 0
-  for k = 1, d do s = s + w[k] * x[k] end
-  return s
-end
-local u1, u2, v1, v2 = dir(), dir(), dir(), dir()
+local steer = require "lib.steer" -- the data, shared with 58_auto_lambda.lua
 
-local data = mtl.data.generate {
-  n = 3500, train = 500, val = 1000, test = 2000,
-  fn = function(i)
-    local x = {}
-    for k = 1, d do x[k] = gauss() end
-    local f1, f2 = math.tanh(1.5 * dot(u1, x)), math.tanh(1.5 * dot(u2, x))
-    local steer = (f1 * f2 > 0) and 1 or 0
-    if math.random() < 0.05 then steer = 1 - steer end -- label noise
-    return x, {
-      steer = steer,
-      curvature = f1, offset = f2,
-      other1 = math.tanh(1.5 * dot(v1, x)), other2 = math.tanh(1.5 * dot(v2, x)),
-    }
-  end,
-  types = { steer = "binary", curvature = "regress", offset = "regress",
-            other1 = "regress", other2 = "regress" },
-}
+local data = steer.data(50)
 
 local related = mtl.experiment {
   name = "steer + related aux",

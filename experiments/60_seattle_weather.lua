@@ -15,24 +15,30 @@
 --             sd (standardize_targets): the network trains on z-scores,
 --             and its mse is reported in the original units, C^2.
 -- Five runs, each with its own split of the days and its own training
--- seed; headless runs train the single-task baselines too.
+-- seed (--seed N runs seeds N..N+4; --draw D moves every split seed by
+-- 1000 D); headless runs train the single-task baselines too.
 --
--- The claim (the `claim` at the end of this script: `mtlab run` prints
--- its verdict, tests/test_e2e_data.c asserts it), on every one of the
--- five runs:
---   * weather: test accuracy above 0.58, where always saying "sun" (the
---     most frequent label, 714 of 1461 days) scores 0.49. Measured on
---     seeds 1-5: 0.64, 0.65, 0.65, 0.70, 0.66 (0.61 to 0.70 on seeds 1-20).
+-- The claims, declared at the end (`mtlab run` checks them on seeds 1-5;
+-- --claims-thorough over --seed 1, 6, 11, 16, 21 x --draw 0-2, 75 runs):
+--   * weather: test accuracy above 0.55 in every run, where always saying
+--     "sun" (the most frequent label, 714 of 1461 days) scores 0.49, and
+--     above 0.60 on average: measured 0.652 [0.647, 0.658] (95% interval),
+--     single runs 0.59 to 0.70.
 --   * temp_max: test mse below a quarter of its variance (about 55 C^2:
---     sd 7.4), i.e. more than 75% of the variance explained. Measured:
---     8.4 to 9.4 C^2 (7.5 to 9.7 on seeds 1-20).
---   * sharing: |delta_m| below 6% - one trunk for both tasks does as well
---     as a network per task, neither better nor worse (measured: +0.6,
---     +1.8, -2.3, -0.8, +0.8%; -2.3 to +3.2% on seeds 1-20).
--- The same with two BLAS threads, OPENBLAS_CORETYPE=Haswell, Zen or
--- SkylakeX, and the learning rate moved by 1e-6 either way
--- (scripts/check-portable.sh). `make test-claims` runs the seeds and data
--- draws the claim states (a draw is another split of the days).
+--     sd 7.4) in every run, i.e. more than 75% of the variance explained.
+--     Measured: 0.17 to 0.20 of it (7.3 to 10.4 C^2).
+--   * sharing, a null: one trunk for both tasks does as well as a network
+--     per task, neither better nor worse - |delta_m| below 6% in every run
+--     and its mean within -2% and +2% (two one-sided claims): measured
+--     +0.45 [+0.14, +0.77], single runs -2.5 to +3.6%.
+-- Every margin is one that every single run (or run of the script's five
+-- seeds, for the means) cleared. On the shipped seeds the claims held
+-- with two BLAS threads, OPENBLAS_CORETYPE=Haswell and the learning rate
+-- moved by 1e-6 either way (scripts/check-portable.sh runs these and
+-- more); `make test-claims` runs the seeds and data draws they state.
+-- tests/test_e2e_data.c asserts them on the shipped seeds and checks the
+-- units: the test mse in C^2 is the test loss (in z-score units) times
+-- the training sd squared that config.json records.
 --
 -- Run: mtlab run experiments/60_seattle_weather.lua
 --      mtlab experiments/60_seattle_weather.lua   (the workbench)
@@ -66,21 +72,52 @@ in degrees C squared. Saying "sun" every day scores an accuracy of 0.49.]],
     train = { batch = 32, epochs = 40, seed = seed, baselines = true },
   }
 end
-
+-- The claims (mtlab run checks them on the shipped seeds 1-5;
+-- --claims-thorough over --seed 1, 6, 11, 16, 21 x --draw 0-2, 75 runs).
 runs.claim = {
-  text = "on every run: weather accuracy above 0.58 (\"sun\" every day: 0.49), temp_max mse below a quarter of "
-    .. "its variance (in C^2), and |delta_m| below 6%",
+  text = "weather: test accuracy above 0.55 in every run (always saying sun scores 0.49) and above 0.60 on "
+    .. "average over seeds x draws (measured 0.652 [0.647, 0.658] over 75 runs, single runs 0.59 to 0.70); "
+    .. "temp_max: test mse below a quarter of its variance in every run (measured 0.17 to 0.20 of it)",
   check = function(r)
-    local ok, parts = true, {}
+    local worst_acc, worst_q = math.huge, 0
     for i = 1, #r do
-      local t = r[i].tasks
-      local sd = r[i].config.data.standardized_targets.temp_max.sd
-      local acc, mse, dm = t.weather.test_metric, t.temp_max.test_metric, r[i].delta_m_percent
-      ok = ok and acc > 0.58 and mse < 0.25 * sd * sd and math.abs(dm) < 6
-      parts[#parts + 1] = string.format("s%d %.3f, %.2f < %.1f, %+.1f%%", i, acc, mse, 0.25 * sd * sd, dm)
+      local t, sd = r[i].tasks, r[i].config.data.standardized_targets.temp_max.sd
+      worst_acc = math.min(worst_acc, t.weather.test_metric)
+      worst_q = math.max(worst_q, t.temp_max.test_metric / (sd * sd))
     end
-    return ok, "accuracy, mse < a quarter of the variance, delta_m: " .. table.concat(parts, "; ")
+    return worst_acc > 0.55 and worst_q < 0.25,
+      string.format("lowest accuracy %.3f (> 0.55), highest temp_max mse / variance %.3f (< 0.25)", worst_acc, worst_q)
   end,
-  seeds = { 1, 6, 11, 16 }, draws = { 0, 1, 2 },
+  measure = function(r)
+    local v = {}
+    for i = 1, #r do v[#v + 1] = r[i].tasks.weather.test_metric end
+    return v, "weather's test accuracy per run"
+  end,
+  above = 0.60,
+  seeds = { 1, 6, 11, 16, 21 }, draws = { 0, 1, 2 },
+}
+-- The null of sharing, as an equivalence test: the mean delta_m lies
+-- within -2% and +2% (two one-sided claims), and no run is beyond 6%.
+local function delta_m(r)
+  local v = {}
+  for i = 1, #r do v[#v + 1] = r[i].delta_m_percent end
+  return v, "delta_m per run (%)"
+end
+runs[1].claim = {
+  text = "one trunk for both tasks does as well as a network per task, neither better nor worse (a null): "
+    .. "|delta_m| below 6% in every run, and its mean over seeds x draws above -2% (measured +0.45 "
+    .. "[+0.14, +0.77] over 75 runs, single runs -2.5 to +3.6)",
+  check = function(r)
+    local worst = 0
+    for i = 1, #r do worst = math.max(worst, math.abs(r[i].delta_m_percent)) end
+    return worst < 6, string.format("largest |delta_m| %.2f%% (< 6%%)", worst)
+  end,
+  measure = delta_m, above = -2,
+  seeds = { 1, 6, 11, 16, 21 }, draws = { 0, 1, 2 },
+}
+runs[2].claim = {
+  text = "... and below +2% (the other side of the null)",
+  measure = delta_m, below = 2,
+  seeds = { 1, 6, 11, 16, 21 }, draws = { 0, 1, 2 },
 }
 return runs

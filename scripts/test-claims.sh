@@ -32,7 +32,7 @@ for script in $list; do
     n=$((n + 1))
     t0=$(date +%s)
     case "$name" in
-    01_hard_sharing_fashion)
+    01_hard_sharing_fashion | 26_mtan)
         if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
             echo "claims: $name: skipped (no Fashion-MNIST: sh scripts/setup.sh installs it)"
             continue

@@ -2,6 +2,7 @@
 #ifndef MT_E2E_UTIL_H
 #define MT_E2E_UTIL_H
 
+#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,46 @@ static inline const char *e2e_threads(void)
 {
     const char *t = getenv("OPENBLAS_NUM_THREADS");
     return t && *t && strspn(t, "0123456789") == strlen(t) ? t : "1";
+}
+
+/* Lua text declaring `data`: the blobs of several drivers' scripts, n
+ * rows (val and test of them held out) in three clusters, targets cls
+ * (3 classes) and dist (regression); seeded (math.randomseed(7)). */
+#define E2E_BLOBS_DATA(n, val, test)                                                                   \
+    "math.randomseed(7)\n"                                                                             \
+    "local data = mtl.data.generate { n = " #n ", val = " #val ", test = " #test ",\n"                 \
+    "  fn = function(i)\n"                                                                             \
+    "    local c = math.fmod(i, 3)\n"                                                                  \
+    "    local x = { math.random() + c, math.random() - c, math.random() }\n"                          \
+    "    return x, { cls = c, dist = x[1] * 0.5 + x[3] }\n"                                            \
+    "  end, types = { cls = 'class', dist = 'regress' } }\n"
+
+/* Parses the JSON file at path; a missing file or one that is not JSON
+ * fails the test, naming it. Needs cmocka.h included first. */
+static inline cJSON *e2e_read_json(const char *path)
+{
+    char *s = e2e_read(path);
+    if (!s) fail_msg("cannot read %s", path);
+    cJSON *o = cJSON_Parse(s);
+    free(s);
+    if (!o) fail_msg("%s is not JSON", path);
+    return o;
+}
+
+/* e2e_read_json of <dir>/<file>. */
+static inline cJSON *e2e_read_json_in(const char *dir, const char *file)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    return e2e_read_json(p);
+}
+
+/* The group teardown of a driver whose only shared state is e2e_tmpdir(). */
+static inline int e2e_teardown(void **state)
+{
+    (void)state;
+    e2e_cleanup();
+    return 0;
 }
 
 /* With MTLAB_E2E_LR_SCALE set (e.g. 1.000001), `run 'SCRIPT'` gets --set

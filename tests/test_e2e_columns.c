@@ -16,17 +16,6 @@
 #define MTLAB_ROOT "."
 #endif
 
-static cJSON *read_json(const char *path)
-{
-    char *s = e2e_read(path);
-    if (!s) fprintf(stderr, "missing %s\n", path);
-    assert_non_null(s);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    assert_non_null(o);
-    return o;
-}
-
 /* The script's claim held (exit 0, claims.json). */
 static void claim_holds(const char *name) { e2e_claim_holds(MTLAB_ROOT, name, NULL, 0); }
 
@@ -56,7 +45,7 @@ static void test_e2e_columns_low_supervision(void **state)
     claim_holds(E);
     char p[700];
     snprintf(p, sizeof p, "%s/%s/01-low-supervision/config.json", e2e_tmpdir(), E);
-    cJSON *c = read_json(p);
+    cJSON *c = e2e_read_json(p);
     const cJSON *t0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(c, "tasks"), 0);
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(t0, "attach")->valueint, 1);
     cJSON_Delete(c);
@@ -96,13 +85,6 @@ static void test_e2e_columns_bad_parameter(void **state)
     free(err);
 }
 
-static int teardown_all(void **state)
-{
-    (void)state;
-    e2e_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,5 +96,5 @@ int main(void)
         cmocka_unit_test(test_e2e_columns_tensor_factorisation),
         cmocka_unit_test(test_e2e_columns_bad_parameter),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown_all);
+    return cmocka_run_group_tests(tests, NULL, e2e_teardown);
 }

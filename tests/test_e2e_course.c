@@ -525,20 +525,6 @@ static void test_e2e_course_learn_every_lesson(void **state)
     assert_int_equal(folders, n);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return tmux_setup();
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tmux("kill-server");
-    e2e_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -548,5 +534,5 @@ int main(void)
         cmocka_unit_test(test_e2e_course_reference_lines),
         cmocka_unit_test(test_e2e_course_learn_every_lesson),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmux_group_setup, tmux_group_teardown);
 }

@@ -15,16 +15,6 @@
 
 #define SEATTLE "/usr/lib/python3/dist-packages/vega_datasets/_data/seattle-weather.csv"
 
-static cJSON *read_json(const char *path)
-{
-    char *s = e2e_read(path);
-    if (!s) fail_msg("cannot read %s", path);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    assert_non_null(o);
-    return o;
-}
-
 /* o.a.b.c.d, each after the first optional (NULL). */
 static const cJSON *at4(const cJSON *o, const char *a, const char *b, const char *c, const char *d)
 {
@@ -78,7 +68,7 @@ static void test_e2e_data_csv_options(void **state)
     free(err);
     char p[700];
     snprintf(p, sizeof p, "%s/sky/config.json", e2e_tmpdir());
-    cJSON *cfg = read_json(p);
+    cJSON *cfg = e2e_read_json(p);
     assert_string_equal(at(cfg, "data", "params", "sep")->valuestring, ";");
     assert_int_equal((int)num(cfg, "data", "params", "skip"), 2);
     const cJSON *labels = at(cfg, "data", "labels", "sky");
@@ -95,7 +85,7 @@ static void test_e2e_data_csv_options(void **state)
     cJSON_Delete(cfg);
     /* the loss is in z-score units, the mse in the original ones */
     snprintf(p, sizeof p, "%s/sky/summary.json", e2e_tmpdir());
-    cJSON *sum = read_json(p);
+    cJSON *sum = e2e_read_json(p);
     double loss = num(sum, "tasks", "temp", "test_loss"), mse = num(sum, "tasks", "temp", "test_metric");
     assert_true(fabs(mse - loss * sd * sd) <= 1e-4 * mse);
     cJSON_Delete(sum);
@@ -145,7 +135,7 @@ static void test_e2e_data_csv_no_header(void **state)
     free(err);
     char p[700];
     snprintf(p, sizeof p, "%s/lin/01-named/config.json", e2e_tmpdir());
-    cJSON *cfg = read_json(p);
+    cJSON *cfg = e2e_read_json(p);
     assert_string_equal(at(cfg, "data", "params", "sep")->valuestring, " ");
     assert_true(cJSON_IsFalse(at(cfg, "data", "params", "header")));
     assert_int_equal((int)num(cfg, "data", "examples", NULL), 40); /* the first line is a record */
@@ -159,7 +149,7 @@ static void test_e2e_data_csv_no_header(void **state)
     assert_string_equal(cJSON_GetArrayItem(ins, 0)->valuestring, "chins");
     cJSON_Delete(cfg);
     snprintf(p, sizeof p, "%s/lin/02-by-place/config.json", e2e_tmpdir());
-    cfg = read_json(p);
+    cfg = e2e_read_json(p);
     assert_int_equal((int)num(cfg, "data", "examples", NULL), 40);
     assert_string_equal(cJSON_GetArrayItem(at(cfg, "data", "columns", NULL), 0)->valuestring, "1");
     assert_string_equal(at(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cfg, "tasks"), 0), "target", NULL, NULL)->valuestring,
@@ -184,7 +174,7 @@ static void test_e2e_data_seattle_claims(void **state)
         char dir[800], p[900];
         snprintf(dir, sizeof dir, "%s/%02d-seattle-weather-s%d", top, s, s);
         snprintf(p, sizeof p, "%s/config.json", dir);
-        cJSON *cfg = read_json(p);
+        cJSON *cfg = e2e_read_json(p);
         const cJSON *labels = at(cfg, "data", "labels", "weather");
         static const char *const sorted[] = {"drizzle", "fog", "rain", "snow", "sun"};
         assert_int_equal(cJSON_GetArraySize(labels), 5);
@@ -192,7 +182,7 @@ static void test_e2e_data_seattle_claims(void **state)
         double sd = num4(cfg, "data", "standardized_targets", "temp_max", "sd");
         cJSON_Delete(cfg);
         snprintf(p, sizeof p, "%s/summary.json", dir);
-        cJSON *sum = read_json(p);
+        cJSON *sum = e2e_read_json(p);
         double mse = num(sum, "tasks", "temp_max", "test_metric"), loss = num(sum, "tasks", "temp_max", "test_loss");
         cJSON_Delete(sum);
         if (!(fabs(mse - loss * sd * sd) <= 1e-4 * mse))
@@ -216,13 +206,6 @@ static void test_e2e_data_seattle_claims(void **state)
     free(text);
 }
 
-static int teardown_all(void **state)
-{
-    (void)state;
-    e2e_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,5 +213,5 @@ int main(void)
         cmocka_unit_test(test_e2e_data_csv_no_header),
         cmocka_unit_test(test_e2e_data_seattle_claims),
     };
-    return cmocka_run_group_tests_name("e2e data", tests, NULL, teardown_all);
+    return cmocka_run_group_tests_name("e2e data", tests, NULL, e2e_teardown);
 }

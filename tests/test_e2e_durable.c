@@ -17,14 +17,7 @@
 
 #include "e2e_util.h"
 
-#define BLOBS_DATA                                                            \
-    "math.randomseed(7)\n"                                                    \
-    "local data = mtl.data.generate { n = 600, val = 100, test = 100,\n"      \
-    "  fn = function(i)\n"                                                    \
-    "    local c = math.fmod(i, 3)\n"                                         \
-    "    local x = { math.random() + c, math.random() - c, math.random() }\n" \
-    "    return x, { cls = c, dist = x[1] * 0.5 + x[3] }\n"                   \
-    "  end, types = { cls = 'class', dist = 'regress' } }\n"
+#define BLOBS_DATA E2E_BLOBS_DATA(600, 100, 100)
 
 /* A blobs experiment with the given train table body and extra fields. */
 static const char *script(const char *name, const char *train, const char *extra)

@@ -1,9 +1,10 @@
-/* test_e2e_experts.c - the experts family's experiments (20..23) run
+/* test_e2e_experts.c - the experts family's experiments (20..26) run
  * headless with the real binary; each test asserts that the claim the
  * script declares held (written once, in the script), and checks the
  * machinery from relations.jsonl, config.json and metrics.csv: gates are
  * distributions, OMoE's gate is shared, a FAFS rebuild keeps the loss,
- * DRN's covariance is symmetric with unit trace. */
+ * DRN's covariance is symmetric with unit trace, MTAN shares exactly hard
+ * sharing's trunk. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -23,18 +24,6 @@
 
 /* The script's claim held (exit 0, claims.json). */
 static void run_experiment(const char *name) { e2e_claim_holds(MTLAB_ROOT, name, NULL, 0); }
-
-static cJSON *read_json(const char *dir, const char *file)
-{
-    char p[800];
-    snprintf(p, sizeof p, "%s/%s", dir, file);
-    char *s = e2e_read(p);
-    if (!s) fail_msg("cannot read %s", p);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    assert_non_null(o);
-    return o;
-}
 
 /* The run directories of a comparison, in order (<tmp>/<name>/NN-...). */
 static int run_dirs(const char *name, char dirs[][700], int max)
@@ -64,7 +53,7 @@ static int run_dirs(const char *name, char dirs[][700], int max)
 /* The experiment's name and its mean test loss over the tasks. */
 static double run_loss(const char *dir, char *name, size_t n)
 {
-    cJSON *s = read_json(dir, "summary.json");
+    cJSON *s = e2e_read_json_in(dir, "summary.json");
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(s, "name");
     assert_true(cJSON_IsString(nm));
     snprintf(name, n, "%s", nm->valuestring);
@@ -285,12 +274,56 @@ static void test_e2e_experts_deep_relationship(void **state)
     cJSON_Delete(m);
 }
 
-/* ---- 25: DSelect-k against MMoE: the script's null claim --------------- */
+/* ---- 25: DSelect-k against MMoE ------------------------------------------ */
 
+/* Its claim (DSelect-k is no better at this budget); both gates give every
+ * task a distribution over the 8 experts. */
 static void test_e2e_experts_dselect_k(void **state)
 {
     (void)state;
     run_experiment("25_dselect_k");
+    char dirs[MAXRUNS][700], name[128];
+    int n = run_dirs("25_dselect_k", dirs, MAXRUNS);
+    assert_int_equal(n, 6);
+    for (int i = 0; i < n; i++) {
+        run_loss(dirs[i], name, sizeof name);
+        cJSON *m = matrix(dirs[i], "expert usage", 0);
+        assert_non_null(m);
+        assert_int_equal(mdim(m, "rows"), 2);
+        assert_int_equal(mdim(m, "cols"), 8);
+        cJSON_Delete(m);
+        rows_are_distributions(dirs[i], "expert usage");
+    }
+}
+
+/* ---- 26: MTAN against hard sharing ---------------------------------------- */
+
+/* Its claim (a null: MTAN is no better and no worse within 2 points);
+ * MTAN's shared parameters are hard sharing's, the masks and task copies
+ * are task parameters. Needs Fashion-MNIST (80 s on one busy core). */
+static void test_e2e_experts_mtan(void **state)
+{
+    (void)state;
+    if (!e2e_exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+        print_message("test_e2e_experts_mtan: SKIPPED: no Fashion-MNIST (sh scripts/setup.sh installs it)\n");
+        skip();
+    }
+    run_experiment("26_mtan");
+    char dirs[MAXRUNS][700];
+    int n = run_dirs("26_mtan", dirs, MAXRUNS);
+    assert_int_equal(n, 4);
+    for (int i = 0; i < n; i += 2) {
+        cJSON *h = e2e_read_json_in(dirs[i], "summary.json"), *m = e2e_read_json_in(dirs[i + 1], "summary.json");
+        const cJSON *hp = cJSON_GetObjectItemCaseSensitive(h, "params"), *mp = cJSON_GetObjectItemCaseSensitive(m, "params");
+        double hs = cJSON_GetObjectItemCaseSensitive(hp, "shared")->valuedouble;
+        double ms = cJSON_GetObjectItemCaseSensitive(mp, "shared")->valuedouble;
+        double ht = cJSON_GetObjectItemCaseSensitive(hp, "total")->valuedouble;
+        double mt = cJSON_GetObjectItemCaseSensitive(mp, "total")->valuedouble;
+        assert_true(hs == ms);
+        assert_true(mt > ht);
+        cJSON_Delete(h);
+        cJSON_Delete(m);
+    }
 }
 
 static int teardown(void **state)
@@ -308,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_e2e_experts_fafs),
         cmocka_unit_test(test_e2e_experts_deep_relationship),
         cmocka_unit_test(test_e2e_experts_dselect_k),
+        cmocka_unit_test(test_e2e_experts_mtan),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

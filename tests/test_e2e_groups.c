@@ -21,16 +21,6 @@
 #define MTLAB_ROOT "."
 #endif
 
-static cJSON *read_json(const char *path)
-{
-    char *s = e2e_read(path);
-    assert_non_null(s);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    assert_non_null(o);
-    return o;
-}
-
 /* The last "group affinity" of a run folder's relations.jsonl: T x T
  * values and the row labels (task names). Returns T. */
 static int group_affinity(const char *dir, double *v, char names[][32])
@@ -86,7 +76,7 @@ static void check_run(const char *extra)
      * index) in the matrix's order */
     char p[900];
     snprintf(p, sizeof p, "%s/config.json", dir);
-    cJSON *cfg = read_json(p);
+    cJSON *cfg = e2e_read_json(p);
     const cJSON *cl = cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "data"), "clusters");
     assert_int_equal(cJSON_GetArraySize(cl), 6);
     int c[6];
@@ -110,7 +100,7 @@ static void check_run(const char *extra)
     const char *runs[] = {"01-groups", "02-all-in-one", "03-all-apart"};
     for (int r = 0; r < 3; r++) {
         snprintf(p, sizeof p, "%s/%s/summary.json", top, runs[r]);
-        cJSON *s = read_json(p);
+        cJSON *s = e2e_read_json(p);
         assert_true(cJSON_IsNumber(cJSON_GetObjectItem(s, "delta_m_percent")));
         cJSON_Delete(s);
     }
@@ -179,7 +169,7 @@ static void test_e2e_groups_run_publish(void **state)
     free(err);
     char p[900];
     snprintf(p, sizeof p, "%s/publish/summary.json", e2e_tmpdir());
-    cJSON *s = read_json(p);
+    cJSON *s = e2e_read_json(p);
     const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(s, "matrices"), "mine");
     assert_non_null(m);
     const cJSON *last = cJSON_GetObjectItem(m, "last");

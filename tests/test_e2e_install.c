@@ -283,13 +283,6 @@ static void test_flags_change_rebuilds(void **state)
     assert_int_equal(compiles(dir, ""), 0);
 }
 
-static int teardown_all(void **state)
-{
-    (void)state;
-    e2e_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,5 +292,5 @@ int main(void)
         cmocka_unit_test(test_flags_change_rebuilds),
         cmocka_unit_test(test_help_commands_complete),
     };
-    return cmocka_run_group_tests_name("e2e install", tests, NULL, teardown_all);
+    return cmocka_run_group_tests_name("e2e install", tests, NULL, e2e_teardown);
 }

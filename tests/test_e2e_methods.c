@@ -17,23 +17,6 @@
 #include "mtl/methods.h"
 #include "mtl/topology.h"
 
-static int teardown_all(void **state)
-{
-    (void)state;
-    e2e_cleanup();
-    return 0;
-}
-
-static cJSON *read_json(const char *path)
-{
-    char *s = e2e_read(path);
-    if (!s) fail_msg("%s: missing", path);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    if (!o) fail_msg("%s: not JSON", path);
-    return o;
-}
-
 /* The run directory of experiment i (0-based) called name: "03-mgda-ub". */
 static void exp_dir(const char *run, int i, const char *name, char *out, size_t n)
 {
@@ -148,7 +131,7 @@ static void test_e2e_methods_config_records_every_parameter(void **state)
         snprintf(name, sizeof name, i < n ? "%s" : "given %s", m->name);
         exp_dir(i < half ? "all" : "all2", i < half ? i : i - half, name, dir, sizeof dir);
         snprintf(path, sizeof path, "%s/config.json", dir);
-        cJSON *cfg = read_json(path);
+        cJSON *cfg = e2e_read_json(path);
         const cJSON *wj = cJSON_GetObjectItemCaseSensitive(cfg, "weighting");
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(wj, "method")->valuestring, m->name);
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(wj, "family")->valuestring, method_family_name(m->family));
@@ -180,7 +163,7 @@ static void test_e2e_methods_config_records_every_parameter(void **state)
         expect_params(name, wj, m->params, &given);
         /* the run finished: the method really ran with these settings */
         snprintf(path, sizeof path, "%s/summary.json", dir);
-        cJSON *sum = read_json(path);
+        cJSON *sum = e2e_read_json(path);
         const cJSON *status = cJSON_GetObjectItemCaseSensitive(sum, "status");
         if (!cJSON_IsString(status) || strcmp(status->valuestring, "finished") != 0)
             fail_msg("%s: status %s", name, cJSON_IsString(status) ? status->valuestring : "?");
@@ -283,7 +266,7 @@ static void test_e2e_methods_topology_and_regs_in_config(void **state)
     free(err);
     char path[800];
     snprintf(path, sizeof path, "%s/topo/config.json", e2e_tmpdir());
-    cJSON *cfg = read_json(path);
+    cJSON *cfg = e2e_read_json(path);
     const cJSON *tp = cJSON_GetObjectItemCaseSensitive(cfg, "topology");
     mt_tparams given;
     memset(&given, 0, sizeof given);
@@ -355,5 +338,5 @@ int main(void)
         cmocka_unit_test(test_e2e_methods_topology_and_regs_in_config),
         cmocka_unit_test(test_e2e_methods_list),
     };
-    return cmocka_run_group_tests_name("e2e methods", tests, NULL, teardown_all);
+    return cmocka_run_group_tests_name("e2e methods", tests, NULL, e2e_teardown);
 }

@@ -59,18 +59,6 @@ static void run_dir(const char *out, int index, char *path, size_t n)
     snprintf(path, n, "%s", found);
 }
 
-static cJSON *read_json(const char *dir, const char *file)
-{
-    char p[900];
-    snprintf(p, sizeof p, "%s/%s", dir, file);
-    char *s = e2e_read(p);
-    if (!s) fail_msg("%s: missing", p);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    assert_non_null(o);
-    return o;
-}
-
 static double num(const cJSON *o, const char *key)
 {
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -81,7 +69,7 @@ static double num(const cJSON *o, const char *key)
 /* summary.json's tasks.<task>.<key>. */
 static double task_value(const char *dir, const char *task, const char *key)
 {
-    cJSON *s = read_json(dir, "summary.json");
+    cJSON *s = e2e_read_json_in(dir, "summary.json");
     double v = num(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "tasks"), task), key);
     cJSON_Delete(s);
     return v;
@@ -214,7 +202,7 @@ static void test_e2e_nonneural_hier_bayes(void **state)
     claim_holds("38_hierarchical_bayes");
     char d1[800];
     run_dir("38_hierarchical_bayes", 1, d1, sizeof d1);
-    cJSON *c = read_json(d1, "config.json");
+    cJSON *c = e2e_read_json_in(d1, "config.json");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "data"), "params");
     synth_cluster_opts o;
     synth_cluster_defaults(&o);

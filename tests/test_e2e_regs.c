@@ -41,18 +41,6 @@ static void variant_dir(const char *name, int index, char *path, size_t n)
     if (!path[0]) fail_msg("no run directory %s* in %s", prefix, dir);
 }
 
-static cJSON *read_json(const char *dir, const char *file)
-{
-    char p[800];
-    snprintf(p, sizeof p, "%s/%s", dir, file);
-    char *s = e2e_read(p);
-    assert_non_null(s);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    assert_non_null(o);
-    return o;
-}
-
 /* The last published matrix `name` in relations.jsonl: rows x cols values
  * copied into v (max entries). */
 static void last_matrix(const char *dir, const char *name, int rows, int cols, double *v, int max)
@@ -119,7 +107,7 @@ static int mean_matrix(const char *dir, const char *name, int rows, int cols, do
 /* data.clusters of config.json: the true cluster of each task. */
 static int true_clusters(const char *dir, int *cl, int max)
 {
-    cJSON *c = read_json(dir, "config.json");
+    cJSON *c = e2e_read_json_in(dir, "config.json");
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "data"), "clusters");
     assert_true(cJSON_IsArray(a));
     int n = cJSON_GetArraySize(a);
@@ -155,7 +143,7 @@ static void test_e2e_regs_block_sparse_support(void **state)
     assert_int_equal(synth_clustered(&ds, &o, &truth), MT_OK);
     char dir[800];
     variant_dir("30_block_sparse", 1, dir, sizeof dir);
-    cJSON *c = read_json(dir, "config.json");
+    cJSON *c = e2e_read_json_in(dir, "config.json");
     const cJSON *sup = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "data"), "support");
     assert_int_equal(cJSON_GetArraySize(sup), truth.support);
     for (int k = 0; k < truth.support; k++)
@@ -202,7 +190,7 @@ static void test_e2e_regs_many_attributes(void **state)
         static double C[40 * 40];
         int snaps = mean_matrix(dir, "grad cosine", 40, 40, C);
         assert_true(snaps >= 10);
-        cJSON *s = read_json(dir, "summary.json");
+        cJSON *s = e2e_read_json_in(dir, "summary.json");
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "matrices"), "grad cosine");
         assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(m, "updates")->valuedouble, snaps);
         const cJSON *mean = cJSON_GetObjectItemCaseSensitive(m, "mean");

@@ -18,13 +18,7 @@
 
 #define BLOBS_SCRIPT                                                                                  \
     "local mtl = require 'mtl'\n"                                                                     \
-    "math.randomseed(7)\n"                                                                            \
-    "local data = mtl.data.generate { n = 600, val = 100, test = 100,\n"                              \
-    "  fn = function(i)\n"                                                                            \
-    "    local c = math.fmod(i, 3)\n"                                                                 \
-    "    local x = { math.random() + c, math.random() - c, math.random() }\n"                         \
-    "    return x, { cls = c, dist = x[1] * 0.5 + x[3] }\n"                                           \
-    "  end, types = { cls = 'class', dist = 'regress' } }\n"                                          \
+    E2E_BLOBS_DATA(600, 100, 100)                                                                     \
     "return mtl.experiment {\n"                                                                       \
     "  name = 'blobs %s',\n"                                                                          \
     "  data = data,\n"                                                                                \

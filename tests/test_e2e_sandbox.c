@@ -338,13 +338,6 @@ static void test_e2e_sandbox_double_tap_between_steps(void **state)
     cJSON_Delete(sum);
 }
 
-static int teardown_all(void **state)
-{
-    (void)state;
-    e2e_cleanup();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,5 +350,5 @@ int main(void)
         cmocka_unit_test(test_e2e_sandbox_second_interrupt_at_top_level),
         cmocka_unit_test(test_e2e_sandbox_double_tap_between_steps),
     };
-    return cmocka_run_group_tests_name("e2e sandbox", tests, NULL, teardown_all);
+    return cmocka_run_group_tests_name("e2e sandbox", tests, NULL, e2e_teardown);
 }

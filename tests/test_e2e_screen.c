@@ -125,20 +125,6 @@ static cJSON *read_json_file(const char *path)
     return o;
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return tmux_setup();
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tmux("kill-server");
-    e2e_cleanup();
-    return 0;
-}
-
 static void test_e2e_screen_session(void **state)
 {
     (void)state;
@@ -1093,5 +1079,5 @@ int main(void)
         cmocka_unit_test(test_e2e_screen_every_matrix_is_explained),
         cmocka_unit_test(test_e2e_screen_claim_verdict_in_notes),
     };
-    return cmocka_run_group_tests_name("e2e screen", tests, setup, teardown);
+    return cmocka_run_group_tests_name("e2e screen", tests, tmux_group_setup, tmux_group_teardown);
 }

@@ -21,13 +21,7 @@
 
 #define BLOBS                                                                        \
     "local mtl = require 'mtl'\n"                                                    \
-    "math.randomseed(7)\n"                                                           \
-    "local data = mtl.data.generate { n = 300, val = 60, test = 60,\n"               \
-    "  fn = function(i)\n"                                                           \
-    "    local c = math.fmod(i, 3)\n"                                                \
-    "    local x = { math.random() + c, math.random() - c, math.random() }\n"        \
-    "    return x, { cls = c, dist = x[1] * 0.5 + x[3] }\n"                          \
-    "  end, types = { cls = 'class', dist = 'regress' } }\n"                         \
+    E2E_BLOBS_DATA(300, 60, 60)                                                      \
     "local base = mtl.experiment {\n"                                                \
     "  name = 'blobs', data = data,\n"                                               \
     "  tasks = { mtl.task.classify { name = 'cls' }, mtl.task.regress { name = 'dist' } },\n" \
@@ -55,16 +49,6 @@ static char *path_in(const char *a, const char *b, const char *c)
     char *s = p[k++ % 8];
     snprintf(s, 800, "%s/%s%s%s%s%s", e2e_tmpdir(), a, b ? "/" : "", b ? b : "", c ? "/" : "", c ? c : "");
     return s;
-}
-
-static cJSON *read_json(const char *path)
-{
-    char *s = e2e_read(path);
-    if (!s) fail_msg("%s: missing", path);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    assert_non_null(o);
-    return o;
 }
 
 static int local_done;
@@ -129,7 +113,7 @@ static void test_e2e_sweep_local_statistics(void **state)
 {
     (void)state;
     local_sweep();
-    cJSON *sw = read_json(path_in("local", "sweep.json", NULL));
+    cJSON *sw = e2e_read_json(path_in("local", "sweep.json", NULL));
     const cJSON *cfgs = cJSON_GetObjectItem(sw, "configurations");
     assert_int_equal(cJSON_GetArraySize(cfgs), 2);
     assert_string_equal(cJSON_GetObjectItem(sw, "reference")->valuestring, "weighting=equal");
@@ -147,11 +131,11 @@ static void test_e2e_sweep_local_statistics(void **state)
                 if (!e2e_exists(fp)) fail_msg("%s/%s: %s missing", configs[c], seed, files[f]);
             }
             snprintf(sp, sizeof sp, "%s/summary.json", run);
-            cJSON *sum = read_json(sp);
+            cJSON *sum = e2e_read_json(sp);
             assert_string_equal(cJSON_GetObjectItem(sum, "status")->valuestring, "finished");
             /* the run's own seed is the plan's */
             snprintf(fp, sizeof fp, "%s/config.json", run);
-            cJSON *cfg = read_json(fp);
+            cJSON *cfg = e2e_read_json(fp);
             assert_int_equal((int)num(cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "train"), "seed")), s + 1);
             assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "topology"), "trunk")), 1);
             cJSON_Delete(cfg);
@@ -464,7 +448,7 @@ static void test_e2e_sweep_experiment_24_claim(void **state)
     assert_non_null(claims);
     assert_null(strstr(claims, "\"held\":\tfalse"));
     free(claims);
-    cJSON *sw = read_json(path_in("e24", "sweep.json", NULL));
+    cJSON *sw = e2e_read_json(path_in("e24", "sweep.json", NULL));
     const cJSON *cf = cJSON_GetObjectItem(sw, "configurations"), *c;
     cJSON_ArrayForEach(c, cf)
     {

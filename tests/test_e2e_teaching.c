@@ -22,16 +22,6 @@
 
 #define MAXRUNS 16
 
-static cJSON *read_json(const char *path)
-{
-    char *s = e2e_read(path);
-    if (!s) fail_msg("cannot read %s", path);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    if (!o) fail_msg("%s: not JSON", path);
-    return o;
-}
-
 /* The summaries of every run of experiments/<exp>.lua, in the script's
  * order: <tmp>/<exp>/NN-<name>/summary.json for a list, or
  * <tmp>/<exp>/summary.json for a single experiment. Returns the count. */
@@ -41,7 +31,7 @@ static int load_runs(const char *exp, cJSON **runs, int max)
     snprintf(root, sizeof root, "%s/%s", e2e_tmpdir(), exp);
     snprintf(p, sizeof p, "%s/summary.json", root);
     if (e2e_exists(p)) {
-        runs[0] = read_json(p);
+        runs[0] = e2e_read_json(p);
         return 1;
     }
     int n = 0;
@@ -59,7 +49,7 @@ static int load_runs(const char *exp, cJSON **runs, int max)
             }
         closedir(d);
         if (!found) break;
-        runs[n++] = read_json(p);
+        runs[n++] = e2e_read_json(p);
     }
     return n;
 }
@@ -279,7 +269,7 @@ static void test_e2e_teaching_seed_offsets_and_draws(void **state)
     assert_non_null(strstr(out1, "claim FAILED: "));
     char p[700];
     snprintf(p, sizeof p, "%s/draw2/01-independent/config.json", e2e_tmpdir());
-    cJSON *c = read_json(p);
+    cJSON *c = e2e_read_json(p);
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c, "data"), "params"), "seed");
     assert_true(cJSON_IsNumber(seed));

@@ -1,4 +1,4 @@
-/* test_e2e_weighting.c - the weighting experiments (40..43) run headless
+/* test_e2e_weighting.c - the weighting experiments (40..45, 58) run headless
  * with the real binary; each test asserts that the claim the script
  * declares held (written once, in the script: experiments/lib/
  * cagrad_toy.lua judges the landscape end points), for the landscapes
@@ -24,16 +24,6 @@
 
 #define MAXRUNS 32
 #define NSTARTS LANDSCAPE_CAGRAD_NSTARTS
-
-static cJSON *read_json(const char *path)
-{
-    char *s = e2e_read(path);
-    if (!s) fail_msg("cannot read %s", path);
-    cJSON *o = cJSON_Parse(s);
-    free(s);
-    if (!o) fail_msg("%s is not JSON", path);
-    return o;
-}
 
 /* The run directories of a multi-experiment script, in order. */
 static int run_dirs(const char *name, char dirs[][700], int max)
@@ -121,7 +111,7 @@ static void load_run(const char *dir, ls_run *r)
 {
     char p[800];
     snprintf(p, sizeof p, "%s/summary.json", dir);
-    cJSON *s = read_json(p);
+    cJSON *s = e2e_read_json(p);
     snprintf(r->dir, sizeof r->dir, "%s", dir);
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(s, "name");
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(s, "status");
@@ -221,6 +211,45 @@ static void test_e2e_weighting_landscape_more_combiners(void **state)
     assert_int_equal(seen, 1);
 }
 
+/* 44: its claim, as written and perturbed (8-40 s per variant on two
+ * cores, busy or not), and every run publishes the toy's objectives at
+ * its published point. */
+static void test_e2e_weighting_landscape_new_combiners(void **state)
+{
+    (void)state;
+    landscape_claim("44_landscape_new_combiners", 0);
+    static char dirs[MAXRUNS][700];
+    int n = run_dirs("44_landscape_new_combiners", dirs, MAXRUNS);
+    assert_int_equal(n, 30);
+    for (int i = 0; i < n; i++) {
+        ls_run r;
+        load_run(dirs[i], &r);
+    }
+}
+
+/* 45: its claim, as written and perturbed (8-11 s per variant; exit 1:
+ * the fairgrad and nash_mtl runs end in their errors, by design); the
+ * failed runs' messages say there is no solution. */
+static void test_e2e_weighting_landscape_new_weightings(void **state)
+{
+    (void)state;
+    landscape_claim("45_landscape_new_weightings", 1);
+    static char dirs[MAXRUNS][700];
+    int n = run_dirs("45_landscape_new_weightings", dirs, MAXRUNS);
+    assert_int_equal(n, 30);
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+        ls_run r;
+        load_run(dirs[i], &r);
+        if (strcmp(r.status, "failed") == 0) {
+            failed++;
+            assert_true(strncmp(r.name, "fairgrad", 8) == 0 || strncmp(r.name, "nash_mtl", 8) == 0);
+            assert_non_null(strstr(r.message, "no solution of"));
+        }
+    }
+    assert_int_equal(failed, 15);
+}
+
 /* 41: uncertainty weighting's sigma_1 / sigma_2 approaches the noise
  * ratio 10. metrics.csv's weight is w_i = 1 / (2 sigma_i^2) for a
  * regression task (s_i -> log L_i), so sigma_1 / sigma_2 = sqrt(w_2 / w_1)
@@ -234,7 +263,7 @@ static void test_e2e_weighting_kendall_uncertainty(void **state)
     assert_true(last_train(dir, "y2", &l2, &w2) >= 10);
     char p[800];
     snprintf(p, sizeof p, "%s/summary.json", dir);
-    cJSON *s = read_json(p);
+    cJSON *s = e2e_read_json(p);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(s, "weighting")->valuestring, "uncertainty");
     /* the claim reads the summary's weight: the last training record's */
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "tasks"), "y1");
@@ -321,7 +350,7 @@ static void test_e2e_weighting_landscape_data_and_errors(void **state)
     free(err);
     char p[800];
     snprintf(p, sizeof p, "%s/ls_ok/summary.json", e2e_tmpdir());
-    cJSON *s = read_json(p);
+    cJSON *s = e2e_read_json(p);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(s, "status")->valuestring, "finished");
     assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(s, "steps")->valuedouble, 2000);
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "tasks"), "a");
@@ -394,6 +423,8 @@ int main(void)
         cmocka_unit_test(test_e2e_weighting_auto_lambda),
         cmocka_unit_test(test_e2e_weighting_landscape_combiners),
         cmocka_unit_test(test_e2e_weighting_landscape_more_combiners),
+        cmocka_unit_test(test_e2e_weighting_landscape_new_combiners),
+        cmocka_unit_test(test_e2e_weighting_landscape_new_weightings),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -144,6 +144,23 @@ static void expect_group(mt_graph *g, const char *prefix, int group)
     assert_true(seen > 0);
 }
 
+/* Runs forward and backward on both nets (three tasks) and checks that x
+ * computes exactly hard sharing's outputs and total loss h. */
+static void same_as_hard(net *x, net *h)
+{
+    graph_forward(h->g, MT_TRAIN);
+    graph_forward(x->g, MT_TRAIN);
+    params_zero_grad(graph_params(h->g));
+    params_zero_grad(graph_params(x->g));
+    assert_int_equal(graph_backward(h->g, &h->total, NULL, 1, NULL), MT_OK);
+    assert_int_equal(graph_backward(x->g, &x->total, NULL, 1, NULL), MT_OK);
+    for (int t = 0; t < 3; t++) {
+        size_t c = (size_t)graph_cols(h->g, h->b.out[t]);
+        assert_memory_equal(graph_value(x->g, x->b.out[t]), graph_value(h->g, h->b.out[t]), B * c * sizeof(float));
+    }
+    assert_true(graph_value(x->g, x->total)[0] == graph_value(h->g, h->total)[0]);
+}
+
 /* ---- gradient checks ----------------------------------------------------- */
 
 static void test_mtl_experts_gradcheck_mmoe_omoe(void **state)
@@ -271,17 +288,7 @@ static void test_mtl_experts_mmoe_one_expert_is_shared_bottom(void **state)
             snprintf(a, sizeof a, "head.%s.%s", h.s.task[t].name, heads[k]);
             copy_param(m.g, a, h.g, a);
         }
-    graph_forward(h.g, MT_TRAIN);
-    graph_forward(m.g, MT_TRAIN);
-    params_zero_grad(graph_params(h.g));
-    params_zero_grad(graph_params(m.g));
-    assert_int_equal(graph_backward(h.g, &h.total, NULL, 1, NULL), MT_OK);
-    assert_int_equal(graph_backward(m.g, &m.total, NULL, 1, NULL), MT_OK);
-    for (int t = 0; t < 3; t++) {
-        size_t c = (size_t)graph_cols(h.g, h.b.out[t]);
-        assert_memory_equal(graph_value(m.g, m.b.out[t]), graph_value(h.g, h.b.out[t]), B * c * sizeof(float));
-    }
-    assert_true(graph_value(m.g, m.total)[0] == graph_value(h.g, h.total)[0]);
+    same_as_hard(&m, &h);
     /* and the same gradients, the gate's being exactly zero */
     for (int l = 0; l < 2; l++) {
         snprintf(a, sizeof a, "expert.0.%d.weight", l);
@@ -1231,17 +1238,7 @@ static void test_mtl_experts_mtan_ones_is_hard(void **state)
             for (int i = 0; i < graph_rows(a.g, q) * graph_cols(a.g, q); i++) graph_value(a.g, q)[i] = 40.0f;
         }
     }
-    graph_forward(h.g, MT_TRAIN);
-    graph_forward(a.g, MT_TRAIN);
-    params_zero_grad(graph_params(h.g));
-    params_zero_grad(graph_params(a.g));
-    assert_int_equal(graph_backward(h.g, &h.total, NULL, 1, NULL), MT_OK);
-    assert_int_equal(graph_backward(a.g, &a.total, NULL, 1, NULL), MT_OK);
-    for (int t = 0; t < 3; t++) {
-        size_t c = (size_t)graph_cols(h.g, h.b.out[t]);
-        assert_memory_equal(graph_value(a.g, a.b.out[t]), graph_value(h.g, h.b.out[t]), B * c * sizeof(float));
-    }
-    assert_true(graph_value(a.g, a.total)[0] == graph_value(h.g, h.total)[0]);
+    same_as_hard(&a, &h);
     for (int l = 0; l < 2; l++) {
         snprintf(nm, sizeof nm, "trunk.%d.weight", l);
         mt_node na = graph_find(a.g, nm), nb = graph_find(h.g, nm);

@@ -22,60 +22,29 @@
 #include "run/experiment.h"
 #include "run/trainer.h"
 #include "run/trainer_impl.h"
+#include "run_testutil.h"
 
 enum { NTR = 64, NVAL = 32, D = 6, T = 3 };
 
-static mt_data_ref *make_data(int nval)
+static double target(int t, const float *x)
 {
-    mt_data_ref *r = data_ref_new();
-    assert_non_null(r);
-    int n = NTR + nval;
-    assert_int_equal(dataset_alloc(&r->ds, "al", n, D, 0, 0, 0), MT_OK);
-    mt_rng g;
-    mt_rng_init(&g, 11, 0);
-    for (size_t i = 0; i < (size_t)n * D; i++) r->ds.x[i] = (float)mt_rng_normal(&g);
-    for (int t = 0; t < T; t++) {
-        char nm[8];
-        snprintf(nm, sizeof nm, "y%d", t);
-        mt_target *tg = dataset_add_target(&r->ds, nm, MT_TARGET_REGRESS, 1, 0);
-        assert_non_null(tg);
-        for (int i = 0; i < n; i++) {
-            const float *x = r->ds.x + (size_t)i * D;
-            double y = t == 0 ? x[0] + 0.5 * x[1] : t == 1 ? x[0] - x[2] * x[3] : 0.8 * x[0] + 0.3 * x[4];
-            tg->y[i] = (float)y;
-        }
-    }
-    assert_int_equal(split_make(&r->split, n, NTR, nval, 0, 1), MT_OK);
-    return r;
+    return t == 0 ? x[0] + 0.5 * x[1] : t == 1 ? x[0] - x[2] * x[3] : 0.8 * x[0] + 0.3 * x[4];
 }
+
+static mt_data_ref *make_data(int nval) { return run_regress_data("al", NTR + nval, D, T, 11, target, NTR, nval); }
 
 static void make_experiment(mt_experiment *e, int nval)
 {
     experiment_defaults(e);
     e->data = make_data(nval);
-    e->ntasks = T;
     e->topo.trunk[0] = 12;
     e->topo.ntrunk = 1;
     e->topo.head[0] = 6;
     e->topo.nhead = 1;
     e->topo.act = MT_ACT_TANH;
-    e->topo.ntasks = T;
-    for (int t = 0; t < T; t++) {
-        mt_task_spec *k = &e->task[t];
-        snprintf(k->name, sizeof k->name, "y%d", t);
-        k->target = t;
-        k->kind = MT_TARGET_REGRESS;
-        k->out_dim = 1;
-        k->loss = MT_LOSS_MSE;
-        k->metric = MT_METRIC_MSE;
-        k->weight = 1;
-        k->aux = t == 2; /* task 2 auxiliary: not in the validation objective */
-        k->in_score = !k->aux;
-        mt_topo_task *tt = &e->topo.task[t];
-        snprintf(tt->name, sizeof tt->name, "y%d", t);
-        tt->out_dim = 1;
-        tt->nhead = -1;
-    }
+    run_regress_tasks(e, T);
+    e->task[2].aux = 1; /* task 2 auxiliary: not in the validation objective */
+    e->task[2].in_score = 0;
     topo_resolve(&e->topo);
     snprintf(e->weighting.name, sizeof e->weighting.name, "auto_lambda");
     assert_int_equal(tparam_set_num(&e->weighting.params, "opt", MT_TP_CHOICE, 0), MT_OK); /* sgd */

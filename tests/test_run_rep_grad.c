@@ -25,61 +25,30 @@
 #include "run/experiment.h"
 #include "run/trainer.h"
 #include "run/trainer_impl.h"
+#include "run_testutil.h"
 
 enum { N = 96, D = 12, B = 32, H = 16 };
 
 /* Three regression tasks on shared inputs; task 3 is task 1 negated plus
  * a little of its own (nearly opposed to task 1). */
-static mt_data_ref *make_data(int T)
+static double target(int t, const float *x)
 {
-    mt_data_ref *r = data_ref_new();
-    assert_non_null(r);
-    assert_int_equal(dataset_alloc(&r->ds, "rep", N, D, 0, 0, 0), MT_OK);
-    mt_rng g;
-    mt_rng_init(&g, 5, 0);
-    for (size_t i = 0; i < (size_t)N * D; i++) r->ds.x[i] = (float)mt_rng_normal(&g);
-    for (int t = 0; t < T; t++) {
-        char nm[8];
-        snprintf(nm, sizeof nm, "y%d", t);
-        mt_target *tg = dataset_add_target(&r->ds, nm, MT_TARGET_REGRESS, 1, 0);
-        assert_non_null(tg);
-        for (int i = 0; i < N; i++) {
-            const float *x = r->ds.x + (size_t)i * D;
-            double y = t == 2 ? -(x[0] + x[1]) + 0.2 * x[5] : t == 1 ? x[2] - x[3] * x[4] : x[0] + x[1];
-            tg->y[i] = (float)y;
-        }
-    }
-    assert_int_equal(split_make(&r->split, N, N, 0, 0, 1), MT_OK);
-    return r;
+    return t == 2 ? -(x[0] + x[1]) + 0.2 * x[5] : t == 1 ? x[2] - x[3] * x[4] : x[0] + x[1];
 }
+
+static mt_data_ref *make_data(int T) { return run_regress_data("rep", N, D, T, 5, target, N, 0); }
 
 static void make_experiment(mt_experiment *e, int T, const char *method, int rep, int heads)
 {
     experiment_defaults(e);
     e->data = make_data(T);
-    e->ntasks = T;
     e->topo.trunk[0] = H;
     e->topo.trunk[1] = H;
     e->topo.ntrunk = 2;
     e->topo.head[0] = 8;
     e->topo.nhead = heads;
     e->topo.act = MT_ACT_TANH;
-    e->topo.ntasks = T;
-    for (int t = 0; t < T; t++) {
-        mt_task_spec *k = &e->task[t];
-        snprintf(k->name, sizeof k->name, "y%d", t);
-        k->target = t;
-        k->kind = MT_TARGET_REGRESS;
-        k->out_dim = 1;
-        k->loss = MT_LOSS_MSE;
-        k->metric = MT_METRIC_MSE;
-        k->weight = 1;
-        k->in_score = 1;
-        mt_topo_task *tt = &e->topo.task[t];
-        snprintf(tt->name, sizeof tt->name, "y%d", t);
-        tt->out_dim = 1;
-        tt->nhead = -1;
-    }
+    run_regress_tasks(e, T);
     topo_resolve(&e->topo);
     snprintf(e->weighting.name, sizeof e->weighting.name, "%s", method);
     if (rep >= 0) assert_int_equal(tparam_set_num(&e->weighting.params, "rep_grad", MT_TP_BOOL, rep), MT_OK);

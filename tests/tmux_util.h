@@ -37,6 +37,22 @@ static inline void tmux(const char *fmt, ...)
     }
 }
 
+/* The cmocka group setup and teardown of a tmux driver: the socket
+ * (tmux_setup), then the server killed and e2e_tmpdir() removed. */
+static inline int tmux_group_setup(void **state)
+{
+    (void)state;
+    return tmux_setup();
+}
+
+static inline int tmux_group_teardown(void **state)
+{
+    (void)state;
+    tmux("kill-server");
+    e2e_cleanup();
+    return 0;
+}
+
 /* The visible screen as text (malloc'd). */
 static inline char *tmux_capture(void)
 {

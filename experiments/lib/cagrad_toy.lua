@@ -1,8 +1,8 @@
--- lib/cagrad_toy.lua - what the claims of 40_landscape_combiners.lua and
--- 43_landscape_more_combiners.lua say about where a run on the CAGrad toy
--- ends, written once for both. The Pareto set is the valley floor near
--- x2 = -8.4 with x1 in [-7, 7]; mtl.landscape evaluates the toy with the
--- code the runs train on.
+-- lib/cagrad_toy.lua - what the claims of 40, 43, 44 and 45_landscape_*.lua
+-- say about where a run on the CAGrad toy ends, written once for all, and
+-- the run 43, 44 and 45 make of each method and start (toy.experiment).
+-- The Pareto set is the valley floor near x2 = -8.4 with x1 in [-7, 7];
+-- mtl.landscape evaluates the toy with the code the runs train on.
 local mtl = require "mtl"
 
 local toy = {}
@@ -14,6 +14,26 @@ toy.starts = { { -8.5, 7.5 }, { -8.5, -5 }, { 9, 9 }, { -7.5, -0.5 }, { 9, -1 } 
 function toy.run(r, label, s)
   local name = string.format("%s from (%g, %g)", label, s[1], s[2])
   return r[name] or error("no run named \"" .. name .. "\"", 2)
+end
+
+-- The experiment "<label> from (x1, x2)": the toy's point from start s
+-- moved by weighting (an mtl.weight or mtl.combine value), the losses
+-- offset by offset (mtl.share.landscape), Adam at lr 0.001 for 200000
+-- steps; text (the method's description) heads its description.
+function toy.experiment(label, text, s, weighting, offset)
+  return mtl.experiment {
+    name = string.format("%s from (%g, %g)", label, s[1], s[2]),
+    description = text .. string.format(" The point starts at (%g, %g).", s[1], s[2]),
+    data = mtl.data.landscape {},
+    tasks = {
+      mtl.task.regress { name = "f1", loss = "value", metric = "loss" },
+      mtl.task.regress { name = "f2", loss = "value", metric = "loss" },
+    },
+    topology = mtl.share.landscape { problem = "cagrad_toy", start = s, offset = offset },
+    weighting = weighting,
+    optim = mtl.optim.adam { lr = 0.001 },
+    train = { batch = 1, steps = 200000, eval_every = 1000, relations_every = 5000, seed = 1 },
+  }
 end
 
 -- Where a run ended: its last position x and objectives f.
@@ -54,14 +74,27 @@ end
 -- between the first recorded position on the valley floor (x2 < -8.3) and
 -- the end, and the end is away from the middle (|x1| > 1.5).
 function toy.stops(run)
-  if run.status ~= "finished" or not toy.on_front(run) then return false end
+  return toy.stops_anywhere(run) and math.abs(toy.at(run)[1]) > 1.5
+end
+
+-- How far x1 moved after the run first reached the valley floor (x2 <
+-- -8.3) by its recorded positions; nil if it never did.
+function toy.moved(run)
   local first, moved = nil, 0
   for _, h in ipairs(run.history("position")) do
     local x1, x2 = h.value[1][1], h.value[1][2]
     if not first and x2 < -8.3 then first = x1 end
     if first then moved = math.max(moved, math.abs(x1 - first)) end
   end
-  return first ~= nil and moved < 0.5 and math.abs(toy.at(run)[1]) > 1.5
+  return first and moved
+end
+
+-- Finished on the front where it first met it (x1 moved by less than 0.5
+-- since), wherever that is: also in the middle.
+function toy.stops_anywhere(run)
+  if run.status ~= "finished" or not toy.on_front(run) then return false end
+  local moved = toy.moved(run)
+  return moved ~= nil and moved < 0.5
 end
 
 -- The spread of the end points' x1 over the five starts of a method.

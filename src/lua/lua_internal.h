@@ -51,6 +51,11 @@ mt_status mtlua_build_data(mtlua_vctx *c, int tidx, mt_data_ref **out);
 /* Adds derived targets the tasks ask for (a Lua function of the labels,
  * "@inputs" for reconstruction) and resolves each task's target index. */
 mt_status mtlua_task_targets(mtlua_vctx *c, int tasks_idx, mt_data_ref *d, mt_experiment *e);
+/* Finishes an experiment whose data ref (at the table tidx's "data") is
+ * built: e->data = ref (owned by e from here), the tasks' targets,
+ * experiment_validate; a validation error gets c->where in front. The
+ * session's experiments and mtl.search's base experiment both end here. */
+mt_status mtlua_experiment_finish(mtlua_vctx *c, int tidx, mt_data_ref *ref, mt_experiment *e);
 /* Fills e from the experiment table at tidx (data excluded). */
 mt_status mtlua_parse_experiment(mtlua_vctx *c, int tidx, mt_experiment *e);
 

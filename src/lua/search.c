@@ -73,13 +73,7 @@ static mt_status build_one(lua_State *L, int tidx, mtlua_session *s, mt_experime
     }
     lua_settop(L, di - 1);
     if (st) return st;
-    e->data = ref;
-    lua_getfield(L, tidx, "tasks");
-    st = mtlua_task_targets(&c, lua_gettop(L), ref, e);
-    lua_pop(L, 1);
-    if (!st) st = experiment_validate(e);
-    if (st && c.where[0]) mt_fail_prefix(st, "%s", c.where);
-    return st;
+    return mtlua_experiment_finish(&c, tidx, ref, e);
 }
 
 /* core.group_affinity(experiment): trains it to its end (its train.steps,

@@ -311,6 +311,19 @@ static void apply_draw(mtlua_session *s, int r, int n)
     }
 }
 
+mt_status mtlua_experiment_finish(mtlua_vctx *c, int tidx, mt_data_ref *ref, mt_experiment *e)
+{
+    lua_State *L = c->L;
+    e->data = ref;
+    lua_getfield(L, tidx, "tasks");
+    mt_status st = mtlua_task_targets(c, lua_gettop(L), ref, e);
+    lua_pop(L, 1);
+    if (st) return st; /* vfail's message names c->where already */
+    st = experiment_validate(e);
+    if (st && c->where[0]) mt_fail_prefix(st, "%s", c->where);
+    return st;
+}
+
 /* Data declarations are shared between experiments: the same Lua table
  * builds one dataset. */
 typedef struct {
@@ -353,16 +366,8 @@ static mt_status build_experiment(mtlua_session *s, int tidx, int i, data_cache 
     vpop(&c, sp, sw);
     lua_settop(L, di - 1);
     if (st) return st;
-    e->data = ref;
-    lua_getfield(L, tidx, "tasks");
-    st = mtlua_task_targets(&c, lua_gettop(L), ref, e);
-    lua_pop(L, 1);
+    st = mtlua_experiment_finish(&c, tidx, ref, e);
     if (st) return st;
-    st = experiment_validate(e);
-    if (st) {
-        if (c.where[0]) mt_fail_prefix(st, "%s", c.where);
-        return st;
-    }
     static const char *const cbs[] = {"on_step", "on_eval", "on_epoch"};
     for (int k = 0; k < 3; k++) {
         lua_getfield(L, tidx, cbs[k]);

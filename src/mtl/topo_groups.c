@@ -80,12 +80,8 @@ static mt_status groups_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int
         mt_node sw = MT_NONE;
         snprintf(nm, sizeof nm, "group%d.conv", grp + 1);
         mt_node h = topo_front(g, s, x, in_c, nm, tag, &sw);
-        for (int l = 0; l < s->ntrunk; l++) {
-            snprintf(nm, sizeof nm, "group%d.%d", grp + 1, l);
-            h = topo_hidden(g, s, h, s->trunk[l], nm, tag);
-            snprintf(nm, sizeof nm, "group%d.%d.weight", grp + 1, l);
-            sw = graph_find(g, nm);
-        }
+        snprintf(nm, sizeof nm, "group%d", grp + 1);
+        h = topo_dense_stack(g, s, h, s->trunk, s->ntrunk, nm, tag, NULL, &sw);
         for (int t = 0; t < T; t++)
             if (a[t] == grp) out->out[t] = topo_head(g, s, t, h);
         if (members == T) {

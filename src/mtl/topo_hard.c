@@ -38,6 +38,22 @@ mt_node topo_hidden_tail(mt_graph *g, const mt_topo_spec *s, mt_node h, const ch
     return h;
 }
 
+mt_node topo_dense_stack(mt_graph *g, const mt_topo_spec *s, mt_node h, const int *sizes, int n, const char *prefix,
+                         int group, mt_node *levels, mt_node *last_weight)
+{
+    char nm[MT_PARAM_NAME];
+    for (int l = 0; l < n; l++) {
+        snprintf(nm, sizeof nm, "%s.%d", prefix, l);
+        h = topo_hidden(g, s, h, sizes[l], nm, group);
+        if (levels) levels[l] = h;
+    }
+    if (n > 0 && last_weight) {
+        snprintf(nm, sizeof nm, "%s.%d.weight", prefix, n - 1);
+        *last_weight = graph_find(g, nm);
+    }
+    return h;
+}
+
 mt_node topo_front(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, const char *prefix,
                    int group, mt_node *last_weight)
 {
@@ -89,18 +105,10 @@ static mt_status hard_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int i
 {
     (void)in_h;
     (void)in_w;
-    char nm[MT_PARAM_NAME];
     mt_node shared_weight = MT_NONE;
-    mt_node h = topo_front(g, s, x, in_c, "conv", 0, &shared_weight);
     mt_node level[MT_TOPO_MAXLAYERS + 1];
-    level[0] = h;
-    for (int i = 0; i < s->ntrunk; i++) {
-        snprintf(nm, sizeof nm, "trunk.%d", i);
-        h = topo_hidden(g, s, h, s->trunk[i], nm, 0);
-        level[i + 1] = h;
-        snprintf(nm, sizeof nm, "trunk.%d.weight", i);
-        shared_weight = graph_find(g, nm);
-    }
+    level[0] = topo_front(g, s, x, in_c, "conv", 0, &shared_weight);
+    topo_dense_stack(g, s, level[0], s->trunk, s->ntrunk, "trunk", 0, level + 1, &shared_weight);
     int same_attach = 1, first = s->task[0].attach ? s->task[0].attach : s->ntrunk;
     for (int t = 0; t < s->ntasks; t++) {
         int at = s->task[t].attach ? s->task[t].attach : s->ntrunk;

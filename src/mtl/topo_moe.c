@@ -116,20 +116,23 @@ static mt_status moe_validate(const mt_topo_spec *s)
     return MT_OK;
 }
 
-/* One expert: the hidden layers "<prefix>.<l>" on h. */
-static mt_node moe_expert(mt_graph *g, const mt_topo_spec *s, mt_node h, const int *sizes, int n,
-                          const char *prefix, int group, mt_node *last_weight)
+/* The E shared experts "expert.<e>" of MMoE, OMoE and DSelect-k on h,
+ * concatenated into one node Z (returned) so that every expert parameter
+ * reaches the losses through Z alone (MGDA-UB differentiates with respect
+ * to it); z[e] becomes expert e's slice of Z, *sw the last layer's weight
+ * of expert 0. */
+static mt_node moe_shared_experts(mt_graph *g, const mt_topo_spec *s, mt_node h, const int *sizes, int ns, int E,
+                                  mt_node *z, mt_node *sw)
 {
     char nm[MT_PARAM_NAME];
-    for (int l = 0; l < n; l++) {
-        snprintf(nm, sizeof nm, "%s.%d", prefix, l);
-        h = topo_hidden(g, s, h, sizes[l], nm, group);
+    for (int e = 0; e < E; e++) {
+        snprintf(nm, sizeof nm, "expert.%d", e);
+        z[e] = topo_dense_stack(g, s, h, sizes, ns, nm, 0, NULL, e == 0 ? sw : NULL);
     }
-    if (last_weight) {
-        snprintf(nm, sizeof nm, "%s.%d.weight", prefix, n - 1);
-        *last_weight = graph_find(g, nm);
-    }
-    return h;
+    mt_node Z = graph_concat(g, z, E);
+    int d = sizes[ns - 1];
+    for (int e = 0; e < E; e++) z[e] = graph_slice_cols(g, Z, e * d, d);
+    return Z;
 }
 
 /* A softmax gate over n experts computed from h: "<prefix>.weight" (n, in). */
@@ -186,6 +189,18 @@ static float dsel_step(float t, float gm, float *deriv)
     return -2.0f * t * t * t / g3 + 1.5f * t / gm + 0.5f;
 }
 
+/* One row's selector weights w = softmax(a) (k) and steps S = step(z)
+ * (k m), with the steps' derivatives dS. */
+static void dsel_row(const dselect_cfg *c, const float *z, const float *a, float *w, float *S, float *dS)
+{
+    int m = c->m, k = c->k;
+    float mx = a[0], sum = 0.0f;
+    for (int i = 1; i < k; i++) mx = a[i] > mx ? a[i] : mx;
+    for (int i = 0; i < k; i++) sum += w[i] = expf(a[i] - mx);
+    for (int i = 0; i < k; i++) w[i] /= sum;
+    for (int q = 0; q < k * m; q++) S[q] = dsel_step(z[q], c->gamma, &dS[q]);
+}
+
 static void dsel_fwd(void *ud, const float *const *in, const int *in_rows, const int *in_cols, int n_in, float *out,
                      int out_rows, int out_cols)
 {
@@ -196,12 +211,8 @@ static void dsel_fwd(void *ud, const float *const *in, const int *in_rows, const
     int E = c->E, m = c->m, k = c->k;
     for (int b = 0; b < out_rows; b++) {
         const float *z = in[0] + (size_t)b * k * m, *a = in[1] + (size_t)b * k;
-        float *o = out + (size_t)b * out_cols, S[16 * 6], w[16], d;
-        float mx = a[0], sum = 0.0f;
-        for (int i = 1; i < k; i++) mx = a[i] > mx ? a[i] : mx;
-        for (int i = 0; i < k; i++) sum += w[i] = expf(a[i] - mx);
-        for (int i = 0; i < k; i++) w[i] /= sum;
-        for (int q = 0; q < k * m; q++) S[q] = dsel_step(z[q], c->gamma, &d);
+        float *o = out + (size_t)b * out_cols, S[16 * 6], dS[16 * 6], w[16];
+        dsel_row(c, z, a, w, S, dS);
         for (int e = 0; e < E; e++) {
             float g = 0.0f;
             for (int i = 0; i < k; i++) {
@@ -228,11 +239,7 @@ static void dsel_bwd(void *ud, const float *const *in, const int *in_rows, const
         const float *z = in[0] + (size_t)b * k * m, *a = in[1] + (size_t)b * k;
         const float *go = dout + (size_t)b * out_cols, *o = out + (size_t)b * out_cols;
         float S[16 * 6], dS[16 * 6], w[16];
-        float mx = a[0], sum = 0.0f;
-        for (int i = 1; i < k; i++) mx = a[i] > mx ? a[i] : mx;
-        for (int i = 0; i < k; i++) sum += w[i] = expf(a[i] - mx);
-        for (int i = 0; i < k; i++) w[i] /= sum;
-        for (int q = 0; q < k * m; q++) S[q] = dsel_step(z[q], c->gamma, &dS[q]);
+        dsel_row(c, z, a, w, S, dS);
         for (int i = 0; i < k; i++) {
             double da = 0.0, dz[6] = {0};
             for (int e = 0; e < E; e++) {
@@ -275,13 +282,7 @@ static mt_status dselect_build(mt_graph *g, const mt_topo_spec *s, mt_node x, in
     mt_node sw = MT_NONE;
     mt_node h = topo_front(g, s, x, in_c, "conv", 0, &sw);
     mt_node z[MOE_MAXEXP];
-    for (int e = 0; e < E; e++) {
-        snprintf(nm, sizeof nm, "expert.%d", e);
-        z[e] = moe_expert(g, s, h, sizes, ns, nm, 0, e == 0 ? &sw : NULL);
-    }
-    mt_node Z = graph_concat(g, z, E);
-    int d = sizes[ns - 1];
-    for (int e = 0; e < E; e++) z[e] = graph_slice_cols(g, Z, e * d, d);
+    mt_node Z = moe_shared_experts(g, s, h, sizes, ns, E, z, &sw);
     for (int t = 0; t < s->ntasks; t++) {
         mt_node in[2];
         snprintf(nm, sizeof nm, "gate.%s.z", s->task[t].name);
@@ -296,9 +297,8 @@ static mt_status dselect_build(mt_graph *g, const mt_topo_spec *s, mt_node x, in
     return MT_OK;
 }
 
-/* MMoE and OMoE. The experts' outputs go through one concatenation Z so
- * that every expert parameter reaches the losses through Z alone (MGDA-UB
- * differentiates with respect to it); each task's gate reads slices of Z. */
+/* MMoE and OMoE: the shared experts (moe_shared_experts); each task's
+ * gate reads slices of their concatenation Z. */
 static mt_status mmoe_build_kind(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, mt_topo_built *out,
                                  moe_kind kind)
 {
@@ -313,13 +313,7 @@ static mt_status mmoe_build_kind(mt_graph *g, const mt_topo_spec *s, mt_node x, 
     mt_node sw = MT_NONE;
     mt_node h = topo_front(g, s, x, in_c, "conv", 0, &sw);
     mt_node z[MOE_MAXEXP];
-    for (int e = 0; e < E; e++) {
-        snprintf(nm, sizeof nm, "expert.%d", e);
-        z[e] = moe_expert(g, s, h, sizes, ns, nm, 0, e == 0 ? &sw : NULL);
-    }
-    mt_node Z = graph_concat(g, z, E);
-    int d = sizes[ns - 1];
-    for (int e = 0; e < E; e++) z[e] = graph_slice_cols(g, Z, e * d, d);
+    mt_node Z = moe_shared_experts(g, s, h, sizes, ns, E, z, &sw);
     mt_node mixed = MT_NONE;
     if (kind == MOE_OMOE) {
         st->gate[0][0] = moe_gate(g, h, E, "gate", 0);
@@ -386,11 +380,11 @@ static mt_status ple_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int in
         for (int t = 0; t < T; t++)
             for (int e = 0; e < mt; e++) {
                 snprintf(nm, sizeof nm, "ple.%d.%s.%d", k, s->task[t].name, e);
-                te[t][e] = moe_expert(g, s, in[t], sizes, ns, nm, 1 + t, NULL);
+                te[t][e] = topo_dense_stack(g, s, in[t], sizes, ns, nm, 1 + t, NULL, NULL);
             }
         for (int e = 0; e < ms; e++) {
             snprintf(nm, sizeof nm, "ple.%d.shared.%d", k, e);
-            se[e] = moe_expert(g, s, sh, sizes, ns, nm, 0, e == 0 ? &sw : NULL);
+            se[e] = topo_dense_stack(g, s, sh, sizes, ns, nm, 0, NULL, e == 0 ? &sw : NULL);
             sx[e] = se[e];
         }
         if (K == 1 && ms > 0) { /* one level: Z carries every shared expert parameter */

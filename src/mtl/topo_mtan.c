@@ -69,12 +69,8 @@ static mt_status mtan_build(mt_graph *g, const mt_topo_spec *s, mt_node x, int i
     }
     if (in_c > 0) h = graph_flatten(g, h);
     int nconv = L;
+    topo_dense_stack(g, s, h, s->trunk, s->ntrunk, "trunk", 0, level + L, &sw);
     for (int i = 0; i < s->ntrunk; i++) {
-        snprintf(nm, sizeof nm, "trunk.%d", i);
-        h = topo_hidden(g, s, h, s->trunk[i], nm, 0);
-        snprintf(nm, sizeof nm, "trunk.%d.weight", i);
-        sw = graph_find(g, nm);
-        level[L] = h;
         width[L] = s->trunk[i];
         conv_level[L++] = 0;
     }

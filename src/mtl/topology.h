@@ -206,6 +206,12 @@ mt_node topo_hidden(mt_graph *g, const mt_topo_spec *s, mt_node h, int width, co
 /* What follows a hidden layer's affine map h: the spec's norm
  * ("<prefix>.bn" / ".ln"), activation and dropout. */
 mt_node topo_hidden_tail(mt_graph *g, const mt_topo_spec *s, mt_node h, const char *prefix, int group);
+/* Dense layers sizes[0..n-1] named "<prefix>.<l>" (topo_hidden) on h;
+ * returns the top. levels[l] (if not NULL) gets layer l's output;
+ * *last_weight (if not NULL) gets the last layer's weight node, or stays
+ * when n == 0. */
+mt_node topo_dense_stack(mt_graph *g, const mt_topo_spec *s, mt_node h, const int *sizes, int n, const char *prefix,
+                         int group, mt_node *levels, mt_node *last_weight);
 /* The conv front (if image input and s->nconv) and flatten; *last_weight
  * gets the last conv weight node or stays. */
 mt_node topo_front(mt_graph *g, const mt_topo_spec *s, mt_node x, int in_c, const char *prefix,
