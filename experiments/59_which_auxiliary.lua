@@ -107,7 +107,7 @@ for c = 1, 5 do
     tasks = { mtl.task.regress { name = "main" }, mtl.aux.regress { name = "aux", target = names[c] } },
     topology = mtl.share.hard { trunk = { 4 }, head = {}, act = "tanh" },
     optim = mtl.optim.adam { lr = 1e-2 },
-    train = { batch = 64, steps = 600, eval_every = 100, seed = mtl.seeds(1)[1], baselines = true,
+    train = { batch = 64, steps = 600, eval_every = 20, seed = mtl.seeds(1)[1], baselines = true,
               relations_every = 1 },
   }
 end
