@@ -17,7 +17,17 @@
 --                  signal Du et al. (2018) gate on (weighting "aux_gate"
 --                  uses an auxiliary gradient only while it is positive),
 --   "label stats"  the entropy (class targets) and kurtosis of the labels
---                  (Alonso & Plank 2017), published at the start.
+--                  (Alonso & Plank 2017), published at the start,
+--   curve_slope    the slope of the main task's validation loss (per
+--                  step, over its last three evaluations) at 10, 20, 30,
+--                  50 and 70% of training, with the candidate and alone
+--                  (single_task_curve_slope): Bingel & Soegaard's (2017)
+--                  learning-curve features; the top-ranked candidate's
+--                  message prints each candidate's at 10% (no claim on
+--                  it: with seed 1, -0.12 per step with rel1 or rel2,
+--                  -0.05 to -0.06 with the unrelated ones, -0.10 alone:
+--                  a related candidate speeds the main task's early
+--                  learning, an unrelated one slows it).
 -- The candidates are ranked by the size of the cosine's mean over steps 1
 -- to 50 (early_cosine below says why the size and why that window). The
 -- measured benefit of a candidate is the main task's test MSE with it
@@ -134,7 +144,8 @@ local function ranking(r)
   local list = {}
   for c = 1, 5 do
     local t = r[c].tasks.main
-    list[c] = { name = names[c], cos = early_cosine(r[c]), ratio = t.test_metric / t.single_task_metric }
+    list[c] = { name = names[c], cos = early_cosine(r[c]), ratio = t.test_metric / t.single_task_metric,
+                slope = t.curve_slope[1], slope_alone = t.single_task_curve_slope[1] }
   end
   table.sort(list, function(a, b) return a.cos > b.cos end)
   return list
@@ -162,7 +173,8 @@ runs[1].claim = {
   check = function(r)
     local list, parts = ranking(r), {}
     for i, c in ipairs(list) do
-      parts[i] = string.format("%d. %s cos %.3f, main mse / alone %.3f", i, c.name, c.cos, c.ratio)
+      parts[i] = string.format("%d. %s cos %.3f, main mse / alone %.3f, slope at 10%% %+.4f (alone %+.4f)", i,
+        c.name, c.cos, c.ratio, c.slope, c.slope_alone)
     end
     return list[1].ratio < 1,
       string.format("top %s: main mse / alone %.3f (< 1); main alone %.3f; %s", list[1].name, list[1].ratio,

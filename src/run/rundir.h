@@ -7,7 +7,9 @@
  *   events.jsonl        one JSON object per line: start, eval, epoch, diverged, finish...
  *   relations.jsonl     task-relationship matrices: {"step","name","rows","cols","labels","values"}
  *   summary.json        per task: final and best losses and metrics, test loss and
- *                       metric; delta_m_percent when baselines ran; the last and
+ *                       metric, the learning-curve slopes (mtl/auxtask.h; with
+ *                       baselines also the single-task run's); delta_m_percent
+ *                       when baselines ran; the last and
  *                       mean value of every published matrix; wall time; samples
  *                       per second; parameters; the verdicts of the script's claims
  *   checkpoint.safetensors  the parameters (see engine/checkpoint.h)
