@@ -71,12 +71,69 @@ static void test_mtl_auxtask_cosine_and_gate_hand(void **state)
     NEAR(a[4], 1, 0);
 }
 
+/* The least-squares slope by hand. */
+static void test_mtl_auxtask_slope_hand(void **state)
+{
+    (void)state;
+    const double x[3] = {1, 2, 3}, y[3] = {3, 5, 7};
+    NEAR(auxtask_slope(x, y, 3), 2, 1e-15);
+    /* x 0, 10, 20 (mean 10), y 1, 0, 2 (mean 1): sxy = -10 * 0 + 10 * 1 = 10,
+     * sxx = 200 */
+    const double x2[3] = {0, 10, 20}, y2[3] = {1, 0, 2};
+    NEAR(auxtask_slope(x2, y2, 3), 0.05, 1e-15);
+    const double same[2] = {4, 4};
+    assert_true(isnan(auxtask_slope(same, y, 2)));
+    assert_true(isnan(auxtask_slope(x, y, 1)));
+}
+
+/* A learning curve of 100 steps: validation losses 10, 8, 7, 6.5, 6, 5, 4,
+ * 3.5 at steps 5, 10, ..., 30, 50, 70 (and a NaN at 40, skipped); each
+ * fraction's slope over the last three points at or before it, by hand. */
+static void test_mtl_auxtask_curve_slopes_hand(void **state)
+{
+    (void)state;
+    const long step[9] = {5, 10, 15, 20, 25, 30, 40, 50, 70};
+    const double loss[9] = {10, 8, 7, 6.5, 6, 5, NAN, 4, 3.5};
+    auxtask_curve c;
+    auxtask_curve_init(&c, 100);
+    for (int i = 0; i < 9; i++) auxtask_curve_note(&c, step[i], loss[i]);
+    double sl[AUXTASK_CURVE_N];
+    auxtask_curve_slopes(&c, sl);
+    /* 10%: (5, 10), (10, 8): -0.4 */
+    NEAR(sl[0], -0.4, 1e-14);
+    /* 20%: (10, 8), (15, 7), (20, 6.5): sxy = -5 * 5/6 + 5 * -2/3 = -7.5,
+     * sxx = 50 */
+    NEAR(sl[1], -0.15, 1e-14);
+    /* 30%: (20, 6.5), (25, 6), (30, 5): -7.5 / 50 */
+    NEAR(sl[2], -0.15, 1e-14);
+    /* 50%: (25, 6), (30, 5), (50, 4): x mean 35, y mean 5: sxy = -10 - 15
+     * = -25, sxx = 100 + 25 + 225 = 350 */
+    NEAR(sl[3], -25.0 / 350.0, 1e-14);
+    /* 70%: (30, 5), (50, 4), (70, 3.5): sxy = -20 * 5/6 + 20 * -2/3 = -30,
+     * sxx = 800 */
+    NEAR(sl[4], -30.0 / 800.0, 1e-14);
+    /* one evaluation before 10%, none before anything with no total */
+    auxtask_curve_init(&c, 100);
+    auxtask_curve_note(&c, 10, 1);
+    auxtask_curve_note(&c, 20, 0.5);
+    auxtask_curve_slopes(&c, sl);
+    assert_true(isnan(sl[0]));
+    NEAR(sl[1], -0.05, 1e-15);
+    auxtask_curve_init(&c, 0);
+    auxtask_curve_note(&c, 10, 1);
+    auxtask_curve_note(&c, 20, 0.5);
+    auxtask_curve_slopes(&c, sl);
+    for (int f = 0; f < AUXTASK_CURVE_N; f++) assert_true(isnan(sl[f]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mtl_auxtask_entropy_hand),
         cmocka_unit_test(test_mtl_auxtask_kurtosis_hand),
         cmocka_unit_test(test_mtl_auxtask_cosine_and_gate_hand),
+        cmocka_unit_test(test_mtl_auxtask_slope_hand),
+        cmocka_unit_test(test_mtl_auxtask_curve_slopes_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* auxtask.c - the auxiliary-task measures of auxtask.h. */
 #include <math.h>
+#include <string.h>
 #include "auxtask.h"
 
 double auxtask_entropy(const double *counts, int K)
@@ -66,4 +67,51 @@ void auxtask_gate(const double *M, int T, const int *is_main, double *alpha)
         to_main(M, T, is_main, t, &dot, &nn);
         alpha[t] = nn > 0 && dot > 0 ? 1 : 0;
     }
+}
+
+const double auxtask_curve_fracs[AUXTASK_CURVE_N] = {0.1, 0.2, 0.3, 0.5, 0.7};
+
+double auxtask_slope(const double *x, const double *y, int n)
+{
+    if (n < 2) return NAN;
+    double mx = 0, my = 0;
+    for (int i = 0; i < n; i++) {
+        mx += x[i];
+        my += y[i];
+    }
+    mx /= n;
+    my /= n;
+    double sxy = 0, sxx = 0;
+    for (int i = 0; i < n; i++) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+    }
+    return sxx > 0 ? sxy / sxx : NAN;
+}
+
+void auxtask_curve_init(auxtask_curve *c, long total)
+{
+    memset(c, 0, sizeof *c);
+    c->total = total > 0 ? total : 0;
+}
+
+void auxtask_curve_note(auxtask_curve *c, long step, double loss)
+{
+    if (!isfinite(loss)) return;
+    for (int f = 0; f < AUXTASK_CURVE_N; f++) {
+        if ((double)step > auxtask_curve_fracs[f] * (double)c->total) continue;
+        if (c->n[f] == AUXTASK_CURVE_WINDOW) { /* drop the oldest */
+            memmove(c->step[f], c->step[f] + 1, (AUXTASK_CURVE_WINDOW - 1) * sizeof(double));
+            memmove(c->loss[f], c->loss[f] + 1, (AUXTASK_CURVE_WINDOW - 1) * sizeof(double));
+            c->n[f]--;
+        }
+        c->step[f][c->n[f]] = (double)step;
+        c->loss[f][c->n[f]] = loss;
+        c->n[f]++;
+    }
+}
+
+void auxtask_curve_slopes(const auxtask_curve *c, double *slope)
+{
+    for (int f = 0; f < AUXTASK_CURVE_N; f++) slope[f] = auxtask_slope(c->step[f], c->loss[f], c->n[f]);
 }

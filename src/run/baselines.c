@@ -72,6 +72,7 @@ cJSON *baselines_config_json(const mt_experiment *e)
     cJSON_AddNumberToObject(t, "batch", tr->batch);
     cJSON_AddNumberToObject(t, "epochs", tr->epochs);
     cJSON_AddNumberToObject(t, "steps", (double)tr->steps);
+    cJSON_AddNumberToObject(t, "eval_every", tr->eval_every); /* the points of the learning curve */
     snprintf(text, sizeof text, "%llu", (unsigned long long)tr->seed);
     cJSON_AddStringToObject(t, "seed", text);
     cJSON_AddItemToObject(o, "optim", rundir_optim_json(&e->optim));
@@ -133,10 +134,17 @@ static int cache_load(const char *path, const cJSON *config, mt_baselines *b, in
     if (!o) return 0;
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "config");
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "metric");
-    int ok = c && cJSON_Compare(c, config, 1) && cJSON_IsArray(m) && cJSON_GetArraySize(m) == ntasks;
+    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(o, "curve_slope"); /* a cache without it is trained anew */
+    int ok = c && cJSON_Compare(c, config, 1) && cJSON_IsArray(m) && cJSON_GetArraySize(m) == ntasks &&
+             cJSON_IsArray(cs) && cJSON_GetArraySize(cs) == ntasks;
     for (int i = 0; ok && i < ntasks; i++) {
-        const cJSON *v = cJSON_GetArrayItem(m, i);
+        const cJSON *v = cJSON_GetArrayItem(m, i), *row = cJSON_GetArrayItem(cs, i);
         b->metric[i] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+        ok = cJSON_IsArray(row) && cJSON_GetArraySize(row) == AUXTASK_CURVE_N;
+        for (int q = 0; ok && q < AUXTASK_CURVE_N; q++) {
+            const cJSON *x = cJSON_GetArrayItem(row, q);
+            b->curve_slope[i][q] = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+        }
     }
     cJSON_Delete(o);
     b->have = ok;
@@ -150,9 +158,13 @@ static mt_status cache_save(const char *dir, const char *path, const cJSON *conf
     cJSON_AddItemToObject(o, "config", cJSON_Duplicate(config, 1));
     cJSON *names = cJSON_AddArrayToObject(o, "tasks");
     cJSON *m = cJSON_AddArrayToObject(o, "metric");
+    cJSON *cs = cJSON_AddArrayToObject(o, "curve_slope");
     for (int i = 0; i < e->ntasks; i++) {
         cJSON_AddItemToArray(names, cJSON_CreateString(e->task[i].name));
         cJSON_AddItemToArray(m, jrec_num(b->metric[i]));
+        cJSON *row = cJSON_CreateArray();
+        for (int f = 0; f < AUXTASK_CURVE_N; f++) cJSON_AddItemToArray(row, jrec_num(b->curve_slope[i][f]));
+        cJSON_AddItemToArray(cs, row);
     }
     /* the top directory of a run may not exist yet (run folders are made
      * only once their trainer is built): made when there is something to
@@ -184,6 +196,7 @@ mt_status baselines_train(const mt_experiment *e, mt_baseline_progress progress,
     memset(b, 0, sizeof *b);
     for (int k = 0; k < e->ntasks; k++) {
         b->metric[k] = NAN;
+        for (int f = 0; f < AUXTASK_CURVE_N; f++) b->curve_slope[k][f] = NAN;
         if (!e->task[k].in_score) continue;
         mt_experiment single;
         experiment_single_task(e, k, &single);
@@ -193,9 +206,17 @@ mt_status baselines_train(const mt_experiment *e, mt_baseline_progress progress,
             experiment_free(&single);
             return st;
         }
+        /* the task's validation loss curve, one point per validation */
+        auxtask_curve curve;
+        auxtask_curve_init(&curve, trainer_total_steps(t));
+        long vals = trainer_val_count(t);
         int stop = progress && progress(ud, t, k);
         while (!st && !stop && !trainer_finished(t)) {
             st = trainer_step(t);
+            if (!st && trainer_val_count(t) != vals && trainer_last_val(t)) {
+                vals = trainer_val_count(t);
+                auxtask_curve_note(&curve, trainer_step_count(t), trainer_last_val(t)->loss[0]);
+            }
             stop = progress && progress(ud, t, k);
         }
         if (!st && stop) st = mt_fail(MT_ERR_INTERRUPTED, "interrupted while training baselines");
@@ -203,6 +224,9 @@ mt_status baselines_train(const mt_experiment *e, mt_baseline_progress progress,
         if (!st) {
             const mt_eval_result *r = trainer_last_test(t) ? trainer_last_test(t) : trainer_last_val(t);
             b->metric[k] = r ? r->metric[0] : NAN;
+            if (trainer_val_count(t) != vals && trainer_last_val(t))
+                auxtask_curve_note(&curve, trainer_step_count(t), trainer_last_val(t)->loss[0]);
+            auxtask_curve_slopes(&curve, b->curve_slope[k]);
         }
         trainer_free(t);
         experiment_free(&single);

@@ -6,24 +6,29 @@
  * <dir>/baselines-<hash>.json, where the hash is FNV-1a of the canonical
  * configuration JSON: every setting that changes what a single-task model
  * learns (the data by content, the split, the network, the optimiser, the
- * budget and seed, each task's target, loss, metric and head), and none
- * that does not (the weighting, names of experiments, evaluation
- * intervals). Configurations that differ only in how they share therefore
- * train their baselines once per seed. */
+ * budget and seed, each task's target, loss, metric and head) or where its
+ * learning curve is sampled (the evaluation interval: the curve's slopes
+ * are cached too), and none that does not (the weighting, names of
+ * experiments). Configurations that differ only in how they share
+ * therefore train their baselines once per seed. */
 #ifndef MT_BASELINES_H
 #define MT_BASELINES_H
 
 #include <stdint.h>
 #include "core/status.h"
+#include "mtl/auxtask.h"
 #include "run/trainer.h"
 
 struct cJSON;
 
 /* Single-task results: per task the test metric (validation without a
- * test split); NaN for a task not in the score. */
+ * test split) and the slopes of its validation loss curve at the fractions
+ * of training auxtask_curve_fracs (mtl/auxtask.h); NaN for a task not in
+ * the score. */
 typedef struct {
     int have;
     double metric[MT_MAX_TASKS];
+    double curve_slope[MT_MAX_TASKS][AUXTASK_CURVE_N];
 } mt_baselines;
 
 /* delta_m in percent: the mean over scored tasks of

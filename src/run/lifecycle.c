@@ -179,6 +179,7 @@ mt_status lifecycle_new(const mt_experiment *e, const lifecycle_opts *o, mt_life
     mt_status st = monitor_init(&lc->mon, e->ntasks, names, aux,
                                 o->series_points > 0 ? o->series_points : LC_SERIES_POINTS);
     if (!st && (st = trainer_new(e, &lc->mon, &lc->t))) mt_fail_prefix(st, "%s", e->name);
+    if (!st) rundir_best_set_total(&lc->best, trainer_total_steps(lc->t));
     if (!st && o->load && (st = trainer_load_checkpoint(lc->t, o->load))) mt_fail_prefix(st, "%s: --load", e->name);
     if (!st) st = keep_best_setup(lc);
     if (st) {

@@ -533,7 +533,13 @@ void rundir_best_clear(mt_run_best *b)
     for (int k = 0; k < MT_MAX_TASKS; k++) {
         b->train_loss[k] = b->val_loss[k] = b->val_metric[k] = b->weight[k] = NAN;
         b->train_loss_step[k] = b->val_loss_step[k] = b->val_metric_step[k] = -1;
+        auxtask_curve_init(&b->curve[k], 0);
     }
+}
+
+void rundir_best_set_total(mt_run_best *b, long total_steps)
+{
+    for (int k = 0; k < MT_MAX_TASKS; k++) auxtask_curve_init(&b->curve[k], total_steps);
 }
 
 void rundir_best_note(mt_run_best *b, int k, int higher_is_better, mt_split_kind split, long step, double loss,
@@ -549,6 +555,7 @@ void rundir_best_note(mt_run_best *b, int k, int higher_is_better, mt_split_kind
         return;
     }
     if (split != MT_SPLIT_VAL) return;
+    auxtask_curve_note(&b->curve[k], step, loss);
     if (isfinite(loss) && !(b->val_loss[k] <= loss)) {
         b->val_loss[k] = loss;
         b->val_loss_step[k] = step;
@@ -643,9 +650,19 @@ mt_status rundir_write_summary(mt_rundir *rd, const mt_trainer *t, const char *s
             cJSON_AddItemToObject(x, "best_val_metric", jrec_num(best->val_metric[k]));
             cJSON_AddNumberToObject(x, "best_val_metric_step", (double)best->val_metric_step[k]);
             cJSON_AddItemToObject(x, "weight", jrec_num(best->weight[k]));
+            double sl[AUXTASK_CURVE_N];
+            auxtask_curve_slopes(&best->curve[k], sl);
+            cJSON *a = cJSON_AddArrayToObject(x, "curve_slope");
+            for (int f = 0; f < AUXTASK_CURVE_N; f++) cJSON_AddItemToArray(a, jrec_num(sl[f]));
+        }
+        if (res.have_baselines && b) {
+            cJSON *a = cJSON_AddArrayToObject(x, "single_task_curve_slope");
+            for (int f = 0; f < AUXTASK_CURVE_N; f++) cJSON_AddItemToArray(a, jrec_num(b->curve_slope[k][f]));
         }
     }
     if (res.have_baselines) cJSON_AddItemToObject(o, "delta_m_percent", jrec_num(res.delta_m));
+    cJSON *cf = cJSON_AddArrayToObject(o, "curve_fractions");
+    for (int f = 0; f < AUXTASK_CURVE_N; f++) cJSON_AddItemToArray(cf, cJSON_CreateNumber(auxtask_curve_fracs[f]));
     if (mon) add_matrices(o, mon);
     mt_status st = write_json(rd, "summary.json", o);
     cJSON_Delete(o);

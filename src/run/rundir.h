@@ -7,7 +7,9 @@
  *   events.jsonl        one JSON object per line: start, eval, weighting, lr, checkpoint, best, diverged, finish...
  *   relations.jsonl     task-relationship matrices: {"step","name","rows","cols","labels","values"}
  *   summary.json        per task: final and best losses and metrics, test loss and
- *                       metric; delta_m_percent when baselines ran; the last and
+ *                       metric, the learning-curve slopes (mtl/auxtask.h; with
+ *                       baselines also the single-task run's); delta_m_percent
+ *                       when baselines ran; the last and
  *                       mean value of every published matrix; wall time; samples
  *                       per second; parameters; the verdicts of the script's claims
  *   checkpoint.safetensors  the parameters (see engine/checkpoint.h)
@@ -88,10 +90,14 @@ typedef struct {
     double train_loss[MT_MAX_TASKS], val_loss[MT_MAX_TASKS], val_metric[MT_MAX_TASKS];
     long train_loss_step[MT_MAX_TASKS], val_loss_step[MT_MAX_TASKS], val_metric_step[MT_MAX_TASKS];
     double weight[MT_MAX_TASKS]; /* the loss weight (or sigma) of the last training record */
+    auxtask_curve curve[MT_MAX_TASKS]; /* the validation loss curves (slopes in summary.json); set
+                                          their total steps with rundir_best_set_total */
 } mt_run_best;
 
 /* Every value NaN. */
 void rundir_best_clear(mt_run_best *b);
+/* The run's steps, for the learning-curve slopes (none kept before). */
+void rundir_best_set_total(mt_run_best *b, long total_steps);
 /* Folds one metrics record (a recorder's metric call) of task k into b. */
 void rundir_best_note(mt_run_best *b, int k, int higher_is_better, mt_split_kind split, long step, double loss,
                       double metric, double weight);
