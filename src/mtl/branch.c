@@ -226,9 +226,10 @@ static int beam_cmp(const void *x, const void *y)
 }
 
 /* The partitions reachable from P (canonical) by splitting one block at a
- * time into its best grouping under A (T, T) for every number of parts,
+ * time into its best grouping, for every number of parts, under each of
+ * the nA affinities A + m*T*T (a split may pay off only in a layer above),
  * P first, at most cap of them (canonical, into out, cap * T). */
-static mt_status split_closure(const double *A, int T, const int *P, int cap, int *out, int *n_out)
+static mt_status split_closure(const double *A, int nA, int T, const int *P, int cap, int *out, int *n_out)
 {
     uint64_t seen[BRANCH_MAX_TASKS * BRANCH_MAX_TASKS * 4];
     int n = 0, nseen = 0, cap_seen = (int)(sizeof seen / sizeof *seen);
@@ -246,29 +247,58 @@ static mt_status split_closure(const double *A, int T, const int *P, int cap, in
             for (int t = 0; t < T; t++)
                 if (cur[t] == b) mem[m++] = t;
             if (m < 2) continue;
-            double sub[BRANCH_MAX_TASKS * BRANCH_MAX_TASKS];
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < m; j++) sub[i * m + j] = A[(size_t)mem[i] * T + mem[j]];
-            for (int k = 2; k <= m && n < cap; k++) {
-                int g[BRANCH_MAX_TASKS], q[BRANCH_MAX_TASKS];
-                mt_status st = groups_search(sub, m, k, 0, g, NULL);
-                if (st) return st;
-                memcpy(q, cur, (size_t)T * sizeof *q);
+            for (int x = 0; x < nA && n < cap; x++) {
+                const double *Ax = A + (size_t)x * T * T;
+                double sub[BRANCH_MAX_TASKS * BRANCH_MAX_TASKS];
                 for (int i = 0; i < m; i++)
-                    if (g[i] > 0) q[mem[i]] = nb + g[i] - 1;
-                groups_canonical(q, T);
-                uint64_t code = pack(q, T);
-                int dup = 0;
-                for (int s = 0; s < nseen && !dup; s++) dup = seen[s] == code;
-                if (dup) continue;
-                seen[nseen++] = code;
-                memcpy(out + (size_t)n * T, q, (size_t)T * sizeof *q);
-                n++;
+                    for (int j = 0; j < m; j++) sub[i * m + j] = Ax[(size_t)mem[i] * T + mem[j]];
+                for (int k = 2; k <= m && n < cap; k++) {
+                    int g[BRANCH_MAX_TASKS], q[BRANCH_MAX_TASKS];
+                    mt_status st = groups_search(sub, m, k, 0, g, NULL);
+                    if (st) return st;
+                    memcpy(q, cur, (size_t)T * sizeof *q);
+                    for (int i = 0; i < m; i++)
+                        if (g[i] > 0) q[mem[i]] = nb + g[i] - 1;
+                    groups_canonical(q, T);
+                    uint64_t code = pack(q, T);
+                    int dup = 0;
+                    for (int s = 0; s < nseen && !dup; s++) dup = seen[s] == code;
+                    if (dup) continue;
+                    seen[nseen++] = code;
+                    memcpy(out + (size_t)n * T, q, (size_t)T * sizeof *q);
+                    n++;
+                }
             }
         }
     }
     *n_out = n;
     return MT_OK;
+}
+
+/* Moves of one task at one layer to another block of that layer (or a
+ * block of its own) while one keeps the tree and raises the score. */
+static void improve(const double *A, const double *cost, int T, int L, int *a)
+{
+    double bs = branch_score(A, cost, T, L, a);
+    for (int round = 0, moved = 1; moved && round < 64 * T * L; round++) {
+        moved = 0;
+        for (int l = 0; l < L && !moved; l++)
+            for (int t = 0; t < T && !moved; t++) {
+                int *row = a + (size_t)l * T, from = row[t];
+                for (int g = 0; g <= T && !moved; g++) { /* label T: a block of its own */
+                    if (g == from) continue;
+                    row[t] = g;
+                    double s = branch_is_tree(a, T, L) ? branch_score(A, cost, T, L, a) : -INFINITY;
+                    if (better(s, bs)) {
+                        bs = s;
+                        groups_canonical(row, T);
+                        moved = 1;
+                    } else {
+                        row[t] = from;
+                    }
+                }
+            }
+    }
 }
 
 mt_status branch_beam(const double *A, const double *cost, int T, int L, int beam, int *assign, double *score)
@@ -293,7 +323,7 @@ mt_status branch_beam(const double *A, const double *cost, int T, int L, int bea
         for (int b = 0; b < ncur; b++) {
             const int *top = l ? cur + (size_t)b * LT + (size_t)(l - 1) * T : zero;
             int nc;
-            st = split_closure(A + (size_t)l * T * T, T, top, cap, cand, &nc);
+            st = split_closure(A + (size_t)l * T * T, L - l, T, top, cap, cand, &nc);
             if (st) goto out;
             for (int c = 0; c < nc; c++) {
                 int *dst = nxt + nn * LT;
@@ -313,6 +343,7 @@ mt_status branch_beam(const double *A, const double *cost, int T, int L, int bea
         }
     }
     memcpy(assign, cur, LT * sizeof *assign); /* the best: first after sorting */
+    improve(A, cost, T, L, assign);
     if (score) *score = branch_score(A, cost, T, L, assign);
 out:
     mt_free(cur);

