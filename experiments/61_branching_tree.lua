@@ -21,7 +21,7 @@
 -- the input weights (13 x 4 here), of layer 2 only 5 x 4; the costs below
 -- are those parameter counts times 0.2, in units of the mean absolute
 -- affinity between two tasks (so the tree does not depend on the scale
--- of the lookahead). Splitting the clusters gains about 5 to 9 such units
+-- of the lookahead). Splitting the clusters gains 6.9 to 7.4 such units
 -- per layer here: more than a layer-2 branch costs (4), less than a
 -- layer-1 branch (10.4). With one affinity for every layer
 -- the depth of a branch is decided by the costs alone (branch.h: equal
