@@ -333,6 +333,131 @@ function search.groups(t)
   return list, found
 end
 
+-- mtl.search.tree { base = e, cost = { 0.5, 0.02 }, budget = 600, measure = 150 }
+-- (Branched Multi-Task Networks, Vandenhende et al. 2019; Learning to
+-- Branch, Guo et al. 2020): over the base's trunk layers, the branching
+-- tree whose partitions refine going up with the highest affinity kept
+-- inside shared branches minus cost[l] per extra branch of layer l
+-- (mtl/branch.h; cost in units of the mean absolute affinity between two
+-- tasks), from the lookahead transfer affinity of a `measure`-step joint
+-- run (as mtl.search.groups). Returns two experiments trained for
+-- `budget` steps with single-task baselines: "tree" (mtl.share.fafs with
+-- the tree fixed) and "all in one" (the same topology, one branch per
+-- layer); the second value says what was found: affinity, tasks, tree
+-- (per layer, each task's branch from 1), codes (fafs's groups), text,
+-- score and the score of all in one.
+function search.tree(t)
+  t = tag("search.tree", t)
+  local where = t.__where
+  local function fail(msg) error(where .. ": search.tree." .. msg, 0) end
+  local known = { base = 1, cost = 1, budget = 1, measure = 1, every = 1, beam = 1, __kind = 1, __where = 1 }
+  for key in pairs(t) do
+    if not known[key] then
+      local names = {}
+      for n in pairs(known) do if not n:find("^__") then names[#names + 1] = n end end
+      table.sort(names)
+      local close = type(key) == "string" and core.closest(key, names) or nil
+      fail(tostring(key) .. ": unknown field" .. (close and (" (did you mean '" .. close .. "'?)") or
+        (" (there are: " .. table.concat(names, ", ") .. ")")))
+    end
+  end
+  local base = t.base
+  if type(base) ~= "table" or base.__kind ~= "experiment" then fail("base: expected an mtl.experiment") end
+  local ntasks = type(base.tasks) == "table" and #base.tasks or 0
+  local function int(key, dflt, lo, hi)
+    local v = t[key]
+    if v == nil then v = dflt end
+    if math.type(v) ~= "integer" or v < lo or v > hi then
+      fail(("%s: expected an integer from %d to %d, got %s"):format(key, lo, hi, tostring(v)))
+    end
+    return v
+  end
+  if ntasks < 2 or ntasks > 13 then fail("base.tasks: a tree needs 2 to 13 tasks (fafs), got " .. ntasks) end
+  local topo = base.topology
+  if not (type(topo) == "table" and topo.type == "hard" and type(topo.trunk) == "table" and #topo.trunk >= 1) then
+    fail("base.topology: expected mtl.share.hard with a trunk of 1 or more layers (the tree branches them)")
+  end
+  local L = #topo.trunk
+  local cost = t.cost
+  if type(cost) == "number" then
+    local c = {}
+    for l = 1, L do c[l] = cost end
+    cost = c
+  end
+  if type(cost) ~= "table" or #cost ~= L then
+    fail(("cost: expected a number or a list of %d numbers (one per trunk layer)"):format(L))
+  end
+  for l = 1, L do
+    local c = cost[l]
+    if type(c) ~= "number" or c ~= c or c < 0 or c == math.huge then
+      fail(("cost[%d]: expected a finite number >= 0, got %s"):format(l, tostring(c)))
+    end
+  end
+  local budget = int("budget", base.train and base.train.steps or nil, 1, 1000000000)
+  local measure = int("measure", math.max(1, budget // 4), 1, 1000000000)
+  local every = int("every", 1, 1, measure)
+  local beam = int("beam", 64, 1, 10000)
+  local function net(codes)
+    local s = mtl.share.fafs { groups = codes, done = L }
+    s.__where = where
+    for _, f in ipairs(NET_FIELDS) do if topo[f] ~= nil then s[f] = copy(topo[f]) end end
+    return s
+  end
+  local hard = mtl.share.hard {}
+  hard.__where = where
+  for _, f in ipairs(NET_FIELDS) do if topo[f] ~= nil then hard[f] = copy(topo[f]) end end
+  local probe = mtl.variant(base, { name = (base.name or "experiment") .. " (measuring affinity)",
+    topology = hard, train = { steps = measure, affinity_every = every, baselines = false } })
+  probe.on_step, probe.on_eval, probe.on_epoch, probe.claim = nil, nil, nil, nil
+  local A, names = core.group_affinity(probe)
+  -- the costs are in units of the mean absolute affinity between two tasks,
+  -- so the tree does not depend on the scale of the lookahead (learning
+  -- rate, loss scale)
+  local scale = 0
+  for i = 1, ntasks do for j = 1, ntasks do if i ~= j then scale = scale + math.abs(A[i][j]) end end end
+  scale = scale / (ntasks * (ntasks - 1))
+  local priced = {}
+  for l = 1, L do priced[l] = cost[l] * scale end
+  local tree, score = core.branch_tree(A, priced, beam)
+  -- fafs's groups: per layer, each task's branch (from 0) as a hex digit, task 1 first
+  local codes, zeros, text = {}, {}, {}
+  for l = 1, L do
+    local c, parts = 0, {}
+    for i = 1, ntasks do
+      c = c * 16 + (tree[l][i] - 1)
+      local b = tree[l][i]
+      parts[b] = parts[b] or {}
+      parts[b][#parts[b] + 1] = names[i]
+    end
+    codes[l], zeros[l] = c, 0
+    local ps = {}
+    for b = 1, #parts do ps[b] = "{" .. table.concat(parts[b], ", ") .. "}" end
+    text[l] = "layer " .. l .. ": " .. table.concat(ps, " ")
+  end
+  -- all in one: every task's mean affinity from all the others, at every layer
+  local together = 0
+  for i = 1, ntasks do
+    local sum = 0
+    for j = 1, ntasks do if j ~= i then sum = sum + A[j][i] end end
+    together = together + L * sum / (ntasks - 1)
+  end
+  local found = { affinity = A, tasks = names, tree = tree, codes = codes, text = table.concat(text, "; "),
+                  score = score, together_score = together, cost = cost, scale = scale, priced = priced, measure = measure, budget = budget }
+  local function variant(name, c, what)
+    local e = mtl.variant(base, { name = name, topology = net(c), train = { steps = budget, baselines = true } })
+    e.claim = nil -- the base's claim is about the base
+    e.description = (base.description and base.description ~= "" and (base.description .. "\n\n") or "") ..
+      what .. string.format(" Tree by the mean transfer affinity of a %d-step joint run: %s (score %.4g; all in one %.4g).",
+        measure, found.text, score, together)
+    return e
+  end
+  local list = mtl.compare {
+    variant("tree", codes, "The tasks trained in the searched branching tree (fafs with the tree fixed)."),
+    variant("all in one", zeros, "Every task in one network: the same trunk, one branch per layer."),
+  }
+  return list, found
+end
+
 --- Teaching helpers (C) ----------------------------------------------------
 
 -- Gradient combiners on explicit vectors, for teaching and testing:

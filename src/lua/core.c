@@ -249,6 +249,7 @@ int luaopen_mtl_core(lua_State *L)
                                    {"where", core_where}, {"seeds", core_seeds}, {"draw", core_draw},
                                    {"data_seed", core_data_seed}, {"landscape", core_landscape},
                                    {"group_affinity", mtlua_core_group_affinity}, {"partition", mtlua_core_partition},
+                                   {"branch_tree", mtlua_core_branch_tree},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushstring(L, MTLAB_VERSION);

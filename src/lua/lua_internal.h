@@ -62,9 +62,11 @@ mt_status mtlua_parse_experiment(mtlua_vctx *c, int tidx, mt_experiment *e);
 /* weighting = "name" or { method = ..., params } into m. */
 mt_status mtlua_parse_method(mtlua_vctx *c, int tidx, mt_method_spec *m);
 
-/* search.c: core.group_affinity and core.partition (mtl.search.groups). */
+/* search.c: core.group_affinity, core.partition (mtl.search.groups) and
+ * core.branch_tree (mtl.search.tree). */
 int mtlua_core_group_affinity(lua_State *L);
 int mtlua_core_partition(lua_State *L);
+int mtlua_core_branch_tree(lua_State *L);
 /* Whether mtlua_interrupt() was called and not yet acted on (a long C
  * loop inside a Lua call checks it). */
 int mtlua_interrupt_pending(void);

@@ -1,9 +1,11 @@
-/* search.c - what mtl.search.groups (lua/mtl.lua) needs from C: a short
- * joint run that measures the lookahead transfer affinity while the
- * script is read, and the partition search of mtl/groups.h.
+/* search.c - what mtl.search.groups and mtl.search.tree (lua/mtl.lua)
+ * need from C: a short joint run that measures the lookahead transfer
+ * affinity while the script is read, the partition search of
+ * mtl/groups.h and the tree search of mtl/branch.h.
  *
  *   core.group_affinity(experiment) -> { rows of the mean affinity }, { task names }
  *   core.partition(A, k [, beam]) -> assign (1-based groups), score
+ *   core.branch_tree(A, costs [, beam]) -> tree (per layer, 1-based branches), score
  *
  * The run happens inside the script's own evaluation (mtlab check, run,
  * the workbench and a sweep's children all read the script), so it takes
@@ -13,6 +15,7 @@
 #include <string.h>
 #include "core/mem.h"
 #include "lua_internal.h"
+#include "mtl/branch.h"
 #include "mtl/groups.h"
 
 typedef struct {
@@ -148,6 +151,98 @@ int mtlua_core_group_affinity(lua_State *L)
         lua_rawseti(L, -2, i + 1);
     }
     mt_free(m);
+    return 2;
+}
+
+/* The square matrix at index 1 (a list of T rows) into a new array;
+ * NULL after a Lua error is raised (who names the caller). */
+static double *read_affinity(lua_State *L, int maxT, const char *who, lua_Integer *Tout)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer T = luaL_len(L, 1);
+    if (T < 1 || T > maxT) {
+        luaL_error(L, "%s: the affinity has %d rows (expected 1..%d)", who, (int)T, maxT);
+        return NULL;
+    }
+    double *A = mt_alloc((size_t)(T * T) * sizeof *A);
+    if (!A) {
+        luaL_error(L, "%s: out of memory", who);
+        return NULL;
+    }
+    for (int i = 0; i < T; i++) {
+        lua_geti(L, 1, i + 1);
+        if (!lua_istable(L, -1) || luaL_len(L, -1) != T) {
+            mt_free(A);
+            luaL_error(L, "%s: affinity row %d is not a list of %d numbers", who, i + 1, (int)T);
+            return NULL;
+        }
+        for (int j = 0; j < T; j++) {
+            lua_geti(L, -1, j + 1);
+            int ok;
+            A[i * T + j] = lua_tonumberx(L, -1, &ok);
+            lua_pop(L, 1);
+            if (!ok && i != j) {
+                mt_free(A);
+                luaL_error(L, "%s: affinity[%d][%d] is not a number", who, i + 1, j + 1);
+                return NULL;
+            }
+        }
+        lua_pop(L, 1);
+    }
+    *Tout = T;
+    return A;
+}
+
+/* core.branch_tree(A, costs [, beam]) -> tree, score: the best branching
+ * tree of branch.h over #costs layers, the affinity A (a list of rows)
+ * at every layer, costs[l] the price of an extra branch of layer l;
+ * tree[l][t] = task t's branch at layer l, 1-based. */
+int mtlua_core_branch_tree(lua_State *L)
+{
+    static const char who[] = "mtl.search.tree";
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer beam = luaL_optinteger(L, 3, 0);
+    lua_Integer NL = luaL_len(L, 2);
+    if (NL < 1 || NL > BRANCH_MAX_LAYERS)
+        return luaL_error(L, "%s: %d layer costs (expected 1..%d)", who, (int)NL, BRANCH_MAX_LAYERS);
+    double cost[BRANCH_MAX_LAYERS];
+    for (int l = 0; l < NL; l++) {
+        lua_geti(L, 2, l + 1);
+        int ok;
+        cost[l] = lua_tonumberx(L, -1, &ok);
+        lua_pop(L, 1);
+        if (!ok) return luaL_error(L, "%s: cost[%d] is not a number", who, l + 1);
+    }
+    lua_Integer T = 0;
+    double *A1 = read_affinity(L, BRANCH_MAX_TASKS, who, &T);
+    double *A = mt_alloc((size_t)(NL * T * T) * sizeof *A);
+    int *a = mt_alloc((size_t)(NL * T) * sizeof *a);
+    if (!A || !a) {
+        mt_free(A1);
+        mt_free(A);
+        mt_free(a);
+        return luaL_error(L, "%s: out of memory", who);
+    }
+    for (int l = 0; l < NL; l++) memcpy(A + (size_t)l * T * T, A1, (size_t)(T * T) * sizeof *A);
+    mt_free(A1);
+    double score;
+    mt_status st = branch_search(A, cost, (int)T, (int)NL, (int)(beam > 0 && beam < 100000 ? beam : 0), a, &score);
+    mt_free(A);
+    if (st) {
+        mt_free(a);
+        return luaL_error(L, "%s: %s", who, mt_last_error());
+    }
+    lua_createtable(L, (int)NL, 0);
+    for (int l = 0; l < NL; l++) {
+        lua_createtable(L, (int)T, 0);
+        for (int t = 0; t < T; t++) {
+            lua_pushinteger(L, a[l * T + t] + 1);
+            lua_rawseti(L, -2, t + 1);
+        }
+        lua_rawseti(L, -2, l + 1);
+    }
+    mt_free(a);
+    lua_pushnumber(L, score);
     return 2;
 }
 

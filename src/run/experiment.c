@@ -142,6 +142,12 @@ void experiment_single_task(const mt_experiment *e, int t, mt_experiment *out)
     /* task groups: one task is one group (its `groups` list has a number
      * per task of the full experiment) */
     if (strcmp(out->topo.type, "groups") == 0) memset(&out->topo.params, 0, sizeof out->topo.params);
+    /* a fixed fafs tree (one hex digit per task of the full experiment):
+     * one task's tree has one branch per layer */
+    if (strcmp(out->topo.type, "fafs") == 0 && tparam_given(&out->topo.params, "groups")) {
+        double zero[MT_TOPO_MAXLAYERS] = {0};
+        tparam_set_list(&out->topo.params, "groups", MT_TP_INTS, zero, out->topo.ntrunk);
+    }
     snprintf(out->weighting.name, sizeof out->weighting.name, "equal");
     memset(&out->weighting.params, 0, sizeof out->weighting.params);
     out->train.baselines = 0;
