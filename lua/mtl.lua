@@ -214,21 +214,17 @@ mtl.search = search
 -- The common network fields a group copies from the base's topology.
 local NET_FIELDS = { "trunk", "head", "conv", "act", "norm", "dropout" }
 
--- mtl.search.groups { base = e, k = 2, budget = 600, measure = 150 }
--- (survey section 6.9; Fifty et al. 2021): a joint run of `measure` steps
--- measures the lookahead transfer affinity every `every` steps, the
--- partition into k groups with the highest total affinity is searched
--- (mtl/groups.h), and three experiments are returned, each trained for
--- `budget` steps with single-task baselines (delta_m): the proposed
--- groups, all tasks in one network, every task alone. The second value
--- says what was found: affinity (rows), tasks, groups (per task), members
--- (the tasks of each group), order, score and the scores of all-in-one
--- and all-apart.
-function search.groups(t)
-  t = tag("search.groups", t)
+-- The opening of every mtl.search.NAME { ... }: the declaration tagged
+-- with its script line, unknown fields named (with the closest known one),
+-- `base` an mtl.experiment; returns t, where, fail (an error naming
+-- search.NAME.<msg> at the line), base, its task count and int(key,
+-- default, lo, hi), an integer field's value in range.
+local function search_begin(name, t, fields)
+  t = tag("search." .. name, t, 3) -- the line of the mtl.search call
   local where = t.__where
-  local function fail(msg) error(where .. ": search.groups." .. msg, 0) end
-  local known = { base = 1, k = 1, budget = 1, measure = 1, every = 1, beam = 1, __kind = 1, __where = 1 }
+  local function fail(msg) error(where .. ": search." .. name .. "." .. msg, 0) end
+  local known = { __kind = 1, __where = 1 }
+  for _, f in ipairs(fields) do known[f] = 1 end
   for key in pairs(t) do
     if not known[key] then
       local names = {}
@@ -250,6 +246,23 @@ function search.groups(t)
     end
     return v
   end
+  return t, where, fail, base, ntasks, int
+end
+
+-- mtl.search.groups { base = e, k = 2, budget = 600, measure = 150 }
+-- (survey section 6.9; Fifty et al. 2021): a joint run of `measure` steps
+-- measures the lookahead transfer affinity every `every` steps, the
+-- partition into k groups with the highest total affinity is searched
+-- (mtl/groups.h), and three experiments are returned, each trained for
+-- `budget` steps with single-task baselines (delta_m): the proposed
+-- groups, all tasks in one network, every task alone. The second value
+-- says what was found: affinity (rows), tasks, groups (per task), members
+-- (the tasks of each group), order, score and the scores of all-in-one
+-- and all-apart.
+function search.groups(t)
+  local where, fail, base, ntasks, int
+  t, where, fail, base, ntasks, int =
+    search_begin("groups", t, { "base", "k", "budget", "measure", "every", "beam" })
   if ntasks < 2 then fail("base.tasks: a grouping needs 2 or more tasks") end
   local k = int("k", nil, 1, ntasks)
   local budget = int("budget", base.train and base.train.steps or nil, 1, 1000000000)
@@ -347,31 +360,9 @@ end
 -- (per layer, each task's branch from 1), codes (fafs's groups), text,
 -- score and the score of all in one.
 function search.tree(t)
-  t = tag("search.tree", t)
-  local where = t.__where
-  local function fail(msg) error(where .. ": search.tree." .. msg, 0) end
-  local known = { base = 1, cost = 1, budget = 1, measure = 1, every = 1, beam = 1, __kind = 1, __where = 1 }
-  for key in pairs(t) do
-    if not known[key] then
-      local names = {}
-      for n in pairs(known) do if not n:find("^__") then names[#names + 1] = n end end
-      table.sort(names)
-      local close = type(key) == "string" and core.closest(key, names) or nil
-      fail(tostring(key) .. ": unknown field" .. (close and (" (did you mean '" .. close .. "'?)") or
-        (" (there are: " .. table.concat(names, ", ") .. ")")))
-    end
-  end
-  local base = t.base
-  if type(base) ~= "table" or base.__kind ~= "experiment" then fail("base: expected an mtl.experiment") end
-  local ntasks = type(base.tasks) == "table" and #base.tasks or 0
-  local function int(key, dflt, lo, hi)
-    local v = t[key]
-    if v == nil then v = dflt end
-    if math.type(v) ~= "integer" or v < lo or v > hi then
-      fail(("%s: expected an integer from %d to %d, got %s"):format(key, lo, hi, tostring(v)))
-    end
-    return v
-  end
+  local where, fail, base, ntasks, int
+  t, where, fail, base, ntasks, int =
+    search_begin("tree", t, { "base", "cost", "budget", "measure", "every", "beam" })
   if ntasks < 2 or ntasks > 13 then fail("base.tasks: a tree needs 2 to 13 tasks (fafs), got " .. ntasks) end
   local topo = base.topology
   if not (type(topo) == "table" and topo.type == "hard" and type(topo.trunk) == "table" and #topo.trunk >= 1) then
