@@ -212,19 +212,6 @@ out:
     return st;
 }
 
-typedef struct {
-    double s;
-    int idx; /* generation order: ties keep it */
-} beam_key;
-
-static int beam_cmp(const void *x, const void *y)
-{
-    const beam_key *a = x, *b = y;
-    if (a->s > b->s) return -1;
-    if (a->s < b->s) return 1;
-    return (a->idx > b->idx) - (a->idx < b->idx);
-}
-
 /* The partitions reachable from P (canonical) by splitting one block at a
  * time into its best grouping, for every number of parts, under each of
  * the nA affinities A + m*T*T (a split may pay off only in a layer above),
@@ -311,7 +298,7 @@ mt_status branch_beam(const double *A, const double *cost, int T, int L, int bea
     int *cur = mt_alloc((size_t)beam * LT * sizeof *cur), *nxt = mt_alloc(nmax * LT * sizeof *nxt);
     double *curs = mt_alloc((size_t)beam * sizeof *curs), *nxts = mt_alloc(nmax * sizeof *nxts);
     int *cand = mt_alloc((size_t)cap * T * sizeof *cand);
-    beam_key *key = mt_alloc(nmax * sizeof *key);
+    groups_beam_key *key = mt_alloc(nmax * sizeof *key);
     if (!cur || !nxt || !curs || !nxts || !cand || !key) {
         st = MT_ERR_NOMEM;
         goto out;
@@ -335,7 +322,7 @@ mt_status branch_beam(const double *A, const double *cost, int T, int L, int bea
                 nn++;
             }
         }
-        qsort(key, nn, sizeof *key, beam_cmp);
+        qsort(key, nn, sizeof *key, groups_beam_cmp);
         ncur = nn < (size_t)beam ? (int)nn : beam;
         for (int b = 0; b < ncur; b++) {
             memcpy(cur + (size_t)b * LT, nxt + (size_t)key[b].idx * LT, (size_t)(l + 1) * T * sizeof *cur);

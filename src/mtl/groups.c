@@ -103,14 +103,9 @@ mt_status groups_exhaustive(const double *A, int T, int k, int *assign, double *
     return MT_OK;
 }
 
-typedef struct {
-    double s;
-    int idx; /* generation order: ties keep it */
-} beam_key;
-
-static int beam_cmp(const void *x, const void *y)
+int groups_beam_cmp(const void *x, const void *y)
 {
-    const beam_key *a = x, *b = y;
+    const groups_beam_key *a = x, *b = y;
     if (a->s > b->s) return -1;
     if (a->s < b->s) return 1;
     return (a->idx > b->idx) - (a->idx < b->idx);
@@ -131,7 +126,7 @@ mt_status groups_beam(const double *A, int T, int k, int beam, int *assign, doub
     size_t nmax = (size_t)beam * (size_t)(k + 1);
     int *cur = mt_alloc((size_t)beam * T * sizeof *cur), *nxt = mt_alloc(nmax * T * sizeof *nxt);
     int *curm = mt_alloc((size_t)beam * sizeof *curm), *nxtm = mt_alloc(nmax * sizeof *nxtm);
-    beam_key *key = mt_alloc(nmax * sizeof *key);
+    groups_beam_key *key = mt_alloc(nmax * sizeof *key);
     if (!cur || !nxt || !curm || !nxtm || !key) {
         st = MT_ERR_NOMEM;
         goto out;
@@ -155,7 +150,7 @@ mt_status groups_beam(const double *A, int T, int k, int beam, int *assign, doub
                 nn++;
             }
         }
-        qsort(key, (size_t)nn, sizeof *key, beam_cmp);
+        qsort(key, (size_t)nn, sizeof *key, groups_beam_cmp);
         ncur = nn < beam ? nn : beam;
         for (int b = 0; b < ncur; b++) {
             memcpy(cur + (size_t)b * T, nxt + (size_t)key[b].idx * T, (size_t)(t + 1) * sizeof *cur);

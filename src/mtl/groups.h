@@ -57,4 +57,13 @@ mt_status groups_search(const double *A, int T, int k, int beam, int *assign, do
  * position p), e.g. to draw A with each group as a block. */
 void groups_order(const int *assign, int T, int *order);
 
+/* A beam search's candidate: its score and its generation order;
+ * groups_beam_cmp sorts by score, highest first, ties in generation order
+ * (so equal scores keep the canonical first). Shared with branch.c. */
+typedef struct {
+    double s;
+    int idx;
+} groups_beam_key;
+int groups_beam_cmp(const void *x, const void *y);
+
 #endif
