@@ -194,6 +194,19 @@ static inline int count_lines(const char *s)
     return n;
 }
 
+/* Fails naming the first line of `s` that ends in a space or a tab
+ * (printed reports end each line at its last character). */
+static inline void e2e_no_trailing_blanks(const char *s, const char *what)
+{
+    for (const char *line = s; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+            fail_msg("%s: a line ends in a blank: \"%.*s\"", what, (int)len, line);
+        line = end ? end + 1 : line + len;
+    }
+}
+
 /* Runs `mtlab run experiments/<name>.lua --out <name> -q [extra]` and
  * asserts that the script's claims held: the exit code is expect_rc (0:
  * every run finished and every claim held; 1 for a script whose runs are

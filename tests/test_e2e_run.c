@@ -53,6 +53,7 @@ static void test_e2e_run_writes_every_file(void **state)
     assert_int_equal(rc, 0);
     assert_non_null(strstr(out, "blobs"));
     assert_non_null(strstr(out, "cls"));
+    e2e_no_trailing_blanks(out, "report without baselines");
     free(out);
     free(err);
     char p[600];
@@ -353,6 +354,7 @@ static void test_e2e_several_experiments_and_baselines(void **state)
     snprintf(args, sizeof args, "run '%s' --out two", s);
     assert_int_equal(e2e_run(args, &out, &err), 0);
     assert_non_null(strstr(out, "delta_m"));
+    e2e_no_trailing_blanks(out, "report with baselines");
     free(out);
     /* the second experiment's single-task models are the first's */
     assert_non_null(strstr(err, "static: single-task baselines reused"));

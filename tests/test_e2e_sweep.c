@@ -81,6 +81,7 @@ static void local_sweep(void)
     assert_non_null(strstr(err, "2 configurations x 3 seeds = 6 runs; 0 done already, 6 to run, 2 at a time"));
     assert_non_null(strstr(out, "weighting=pcgrad"));
     assert_non_null(strstr(out, "Pareto front"));
+    e2e_no_trailing_blanks(out, "sweep report");
     check_columns_align(out);
     free(out);
     free(err);

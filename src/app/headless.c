@@ -139,15 +139,25 @@ static void print_report(const mt_trainer *t, const char *status, double secs, c
     printf("%s  (%s, %ld steps, %.2fs, %.0f samples/s)\n", e->name, status, trainer_step_count(t), secs,
            trainer_samples_per_s(t));
     for (int k = 0; k < e->ntasks; k++) {
+        /* the columns line up across tasks; the line ends at its last
+         * character, whichever column ends it */
+        char line[512];
+        size_t w = 0;
         if (val)
-            printf("  %-16s%s val loss %-9.4g %s %-8.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
-                   val->loss[k], metric_kind_name(e->task[k].metric), val->metric[k]);
+            w += (size_t)snprintf(line + w, sizeof line - w, "  %-16s%s val loss %-9.4g %s %-8.4g", e->task[k].name,
+                                  e->task[k].aux ? " (aux)" : "      ", val->loss[k],
+                                  metric_kind_name(e->task[k].metric), val->metric[k]);
         else /* no validation split (a landscape): the last training window */
-            printf("  %-16s%s train loss %-9.4g", e->task[k].name, e->task[k].aux ? " (aux)" : "      ",
-                   trainer_train_loss(t)[k]);
-        if (test) printf("  test loss %-9.4g %s %-8.4g", test->loss[k], metric_kind_name(e->task[k].metric), test->metric[k]);
-        if (base->have && e->task[k].in_score) printf("  single-task %.4g", base->metric[k]);
-        printf("\n");
+            w += (size_t)snprintf(line + w, sizeof line - w, "  %-16s%s train loss %-9.4g", e->task[k].name,
+                                  e->task[k].aux ? " (aux)" : "      ", trainer_train_loss(t)[k]);
+        if (test && w < sizeof line)
+            w += (size_t)snprintf(line + w, sizeof line - w, "  test loss %-9.4g %s %-8.4g", test->loss[k],
+                                  metric_kind_name(e->task[k].metric), test->metric[k]);
+        if (base->have && e->task[k].in_score && w < sizeof line)
+            w += (size_t)snprintf(line + w, sizeof line - w, "  single-task %.4g", base->metric[k]);
+        if (w >= sizeof line) w = sizeof line - 1;
+        while (w > 0 && line[w - 1] == ' ') w--;
+        printf("%.*s\n", (int)w, line);
     }
     if (base->have) {
         double mtl[MT_MAX_TASKS];

@@ -144,12 +144,15 @@ static void print_padded(const char *text, int width)
     printf("%s%*s", text, w < width ? width - w : 0, "");
 }
 
-static void print_stat(const mt_stat *s, int width)
+/* `more`: a column follows, so n= is padded to line it up; else the
+ * line ends at the count */
+static void print_stat(const mt_stat *s, int width, int more)
 {
     char buf[96];
     stat_text(s, buf, sizeof buf);
     print_padded(buf, width);
-    printf(" n=%-3d", s->n);
+    if (more) printf(" n=%-3d", s->n);
+    else printf(" n=%d", s->n);
 }
 
 /* better/worse by the direction of the quantity (sign +1: higher is better) */
@@ -192,13 +195,13 @@ static void print_report(const mt_sweep_plan *p, const mt_sweep_results *r, cons
             char lab[128];
             snprintf(lab, sizeof lab, "  %s %s %s", r->task[k].name, split, r->task[k].metric);
             printf("%-30s ", lab);
-            print_stat(&t->q[i], width);
+            print_stat(&t->q[i], width, c != t->reference);
             if (c != t->reference) print_diff(&t->diff[i], r->task[k].higher_better ? 1 : -1);
             printf("\n");
         }
         if (t->dm[c].n > 0) {
             printf("%-30s ", "  delta_m %");
-            print_stat(&t->dm[c], width);
+            print_stat(&t->dm[c], width, c != t->reference);
             if (c != t->reference) print_diff(&t->dm_diff[c], 1);
             printf("\n");
         }
