@@ -525,6 +525,46 @@ static void test_e2e_course_learn_every_lesson(void **state)
     assert_int_equal(folders, n);
 }
 
+
+/* q in a lesson asks what it does (leave the lesson for the menu), n
+ * stays, y goes back to the menu, whose bottom line says q quits; q
+ * there quits mtlab. */
+static void test_e2e_course_learn_quit_question(void **state)
+{
+    (void)state;
+    char args[1200];
+    snprintf(args, sizeof args, "learn '%s/experiments/lessons' --out lessons_q --speed 0 --no-color", MTLAB_ROOT);
+    tmux_start(80, 24, args);
+    char *s = tmux_wait_for("q quit mtlab", 20); /* the menu says what q does there */
+    assert_non_null(strstr(s, "mtlab learn:"));
+    assert_non_null(strstr(s, "q quit mtlab"));
+    free(s);
+    tmux("send-keys -t wb Enter");
+    free(tmux_wait_for(", step 1/", 30));
+    tmux("send-keys -t wb q");
+    s = tmux_wait_for("Leave the lesson for the menu? (y/n)", 10);
+    if (!strstr(s, "Leave the lesson for the menu? (y/n)")) fail_msg("q in a lesson asked nothing:\n%s", s);
+    assert_non_null(strstr(s, "q in the menu quits mtlab"));
+    assert_null(strstr(s, "Quit? (y/n)"));
+    free(s);
+    tmux("send-keys -t wb n"); /* stay */
+    s = tmux_wait_gone("Leave the lesson", 10);
+    assert_null(strstr(s, "Leave the lesson"));
+    assert_null(strstr(s, "mtlab learn:"));
+    free(s);
+    tmux("send-keys -t wb q");
+    free(tmux_wait_for("Leave the lesson for the menu?", 10));
+    tmux("send-keys -t wb y");
+    s = tmux_wait_for("mtlab learn:", 20);
+    if (!strstr(s, "mtlab learn:")) fail_msg("y did not go back to the menu:\n%s", s);
+    assert_null(strstr(s, "MTLAB_EXITED"));
+    free(s);
+    tmux("send-keys -t wb q");
+    s = tmux_wait_for("MTLAB_EXITED=0", 20);
+    assert_non_null(strstr(s, "MTLAB_EXITED=0"));
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,7 +572,10 @@ int main(void)
         cmocka_unit_test(test_e2e_course_landscape_screen),
         cmocka_unit_test(test_e2e_course_tour_pace),
         cmocka_unit_test(test_e2e_course_reference_lines),
+        cmocka_unit_test(test_e2e_course_learn_quit_question),
         cmocka_unit_test(test_e2e_course_learn_every_lesson),
     };
+    /* MTLAB_TEST_FILTER=test_e2e_course_learn_quit* runs the matching tests only */
+    if (getenv("MTLAB_TEST_FILTER")) cmocka_set_test_filter(getenv("MTLAB_TEST_FILTER"));
     return cmocka_run_group_tests(tests, tmux_group_setup, tmux_group_teardown);
 }

@@ -392,7 +392,7 @@ static void draw_footer(tui_screen *s, WINDOW *w, const tui_view *v)
     };
     static const char *const lesson_keys[][2] = {
         { "spc", "next (or the answer)" }, { "bksp", "back" }, { "p", "pause" }, { "?", "help" }, { "f", "enlarge" },
-        { "tab", "focus" }, { "m", "matrix" }, { "w", "weight" }, { "q", "leave" },
+        { "tab", "focus" }, { "m", "matrix" }, { "w", "weight" }, { "q", "menu" },
     };
     int W = getmaxx(w);
     int x = 0;

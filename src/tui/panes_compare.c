@@ -423,6 +423,7 @@ static const char *const help_keys[][2] = {
     {"^L", "redraw the screen"},
     {"spc bksp", "lesson: next step (or answer) / back"},
     {"p", "lesson: pause / resume training"},
+    {"q", "lesson: leave for the menu (asks)"},
     {"? F1", "help; explains the focused pane"},
     {"q F10", "quit (asks while training)"},
 };
@@ -435,13 +436,20 @@ void panes_draw_overlay(tui_screen *s, const tui_view *v)
     if (!s->help && !s->confirm_quit) return;
     int lines = s->layout.lines, cols = s->layout.cols;
     if (s->confirm_quit) {
-        int h = 5, w = cols - 2 < 46 ? cols - 2 : 46;
+        /* in a lesson q goes back to the course's menu: the question says so */
+        const char *ask = s->lesson ? "Leave the lesson for the menu? (y/n)" : "Training is running. Quit? (y/n)";
+        const char *more = s->lesson ? "(q in the menu quits mtlab)" : NULL;
+        int h = more ? 6 : 5, w = cols - 2 < 46 ? cols - 2 : 46;
         WINDOW *o = newwin(h, w, (lines - h) / 2, (cols - w) / 2);
         if (!o) return;
         colors_set(o, ROLE_FOCUS, 0);
         box(o, 0, 0);
         colors_set(o, ROLE_WARN, 0);
-        pane_put(o, 2, 2, "Training is running. Quit? (y/n)", w - 4);
+        pane_put(o, 2, 2, ask, w - 4);
+        if (more) {
+            colors_set(o, ROLE_DIM, 0);
+            pane_put(o, 3, 2, more, w - 4);
+        }
         wnoutrefresh(o);
         delwin(o);
         return;

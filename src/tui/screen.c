@@ -301,7 +301,7 @@ int tui_menu(tui_screen *s, const char *title, const char *const *items, const c
             if (details && details[i]) pane_put(stdscr, y + 1, 7, details[i], W - 8);
         }
         colors_set(stdscr, ROLE_KEY, 0);
-        pane_put(stdscr, H - 1, 1, "up/down choose   enter or space start   1-9 start that one   q leave", W - 2);
+        pane_put(stdscr, H - 1, 1, "up/down choose   enter or space start   1-9 start that one   q quit mtlab", W - 2);
         colors_set(stdscr, ROLE_NORMAL, 0);
         wnoutrefresh(stdscr);
         doupdate();
@@ -414,10 +414,12 @@ static tui_action select_experiment(tui_screen *s, int idx)
     return TUI_ACT_SELECT_EXPERIMENT;
 }
 
-/* q and F10: quit, asking first while training runs. */
+/* q and F10: quit, asking first while training runs; in a lesson they
+ * leave it for the course's menu, and always ask (the steps taken are
+ * not kept). */
 static tui_action quit_key(tui_screen *s)
 {
-    if (!s->running) return TUI_ACT_QUIT;
+    if (!s->running && !s->lesson) return TUI_ACT_QUIT;
     s->confirm_quit = 1;
     return TUI_ACT_NONE;
 }
@@ -603,7 +605,7 @@ static tui_action handle_key(tui_screen *s, int is_code, wint_t ch, char *line, 
     if (s->confirm_quit) {
         s->confirm_quit = 0;
         if (!is_code && (ch == 'y' || ch == 'Y')) return TUI_ACT_QUIT;
-        note(s, "quit cancelled");
+        note(s, s->lesson ? "still in the lesson" : "quit cancelled");
         return TUI_ACT_NONE;
     }
     if (!is_code && ch == CTRL('l')) {
