@@ -271,7 +271,9 @@ static void test_e2e_course_landscape_screen(void **state)
     tmux("send-keys -t wb Tab"); /* focus: the matrix pane */
     usleep(300000);
     tmux("send-keys -t wb f");
-    s = tmux_wait_gone(" console ", 5); /* the other panes go; the header and footer stay */
+    s = tmux_wait_gone(" console ", 5); /* the other panes and the header go; a hint line stays */
+    assert_non_null(strstr(s, "f back to every pane"));
+    assert_null(strstr(s, "mtlab ["));
     static const char *const legend[] = {"o equal", "+ mgda", "x pcgrad", "* cagrad", "# nash_mtl", "% imtl_g",
                                          "Pareto set"};
     for (size_t i = 0; i < sizeof legend / sizeof *legend; i++)

@@ -1063,6 +1063,76 @@ static void test_e2e_screen_claim_verdict_in_notes(void **state)
     free(s);
 }
 
+/* Line i (from 0) of a screen capture, copied into out. */
+static void screen_line(const char *screen, int i, char *out, size_t n)
+{
+    const char *p = screen;
+    for (int k = 0; k < i && p; k++) {
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    size_t len = 0;
+    if (p) {
+        const char *nl = strchr(p, '\n');
+        len = nl ? (size_t)(nl - p) : strlen(p);
+    }
+    if (len >= n) len = n - 1;
+    if (p) memcpy(out, p, len);
+    out[len] = '\0';
+}
+
+/* f enlarges the focused pane to the whole screen for projection: its
+ * border on the first line, the header gone, the last line saying how to
+ * return (and showing a key's note); f again, or Esc, brings every pane
+ * back. At 80x24 and 120x40. */
+static void test_e2e_screen_enlarge_whole_screen(void **state)
+{
+    (void)state;
+    static const int size[][2] = { { 80, 24 }, { 120, 40 } };
+    for (int z = 0; z < 2; z++) {
+        int cols = size[z][0], lines = size[z][1];
+        char args[1200], line[1024];
+        snprintf(args, sizeof args, "'%s/experiments/00_workbench_tour.lua' --out enlarge%d --no-color", MTLAB_ROOT,
+                 cols);
+        tmux_start(cols, lines, args);
+        char *s = wait_for(" console ", 20);
+        assert_non_null(strstr(s, "mtlab [sandbox]"));
+        free(s);
+        for (int back = 0; back < 2; back++) {
+            tmux("send-keys -t wb f");
+            s = wait_for("f back to every pane", 5);
+            screen_line(s, 0, line, sizeof line);
+            if (!strstr(line, "loss")) fail_msg("%dx%d: the first line is not the loss pane's: %s", cols, lines, line);
+            screen_line(s, lines - 1, line, sizeof line);
+            if (strncmp(line, "f back to every pane", 20) != 0)
+                fail_msg("%dx%d: the last line is not the hint: %s", cols, lines, line);
+            assert_non_null(strstr(line, "running, step "));
+            screen_line(s, lines - 2, line, sizeof line);
+            /* the pane's bottom border just above the hint ('m' where the
+             * terminal draws lines with the alternate character set) */
+            if (strncmp(line, "\xe2\x94\x94", 3) != 0 && strncmp(line, "mqq", 3) != 0)
+                fail_msg("%dx%d: line %d is not the pane's bottom: %s", cols, lines, lines - 2, line);
+            assert_null(strstr(s, "mtlab [sandbox]"));
+            assert_null(strstr(s, " console "));
+            free(s);
+            tmux("send-keys -t wb l"); /* a key's note shows on the hint line */
+            s = wait_for("loss axis: log scale", 5);
+            screen_line(s, lines - 1, line, sizeof line);
+            if (!strstr(line, "loss axis: log scale")) fail_msg("%dx%d: no note on the hint line: %s", cols, lines, line);
+            free(s);
+            tmux("send-keys -t wb l");
+            tmux(back ? "send-keys -t wb Escape" : "send-keys -t wb f");
+            s = wait_for("mtlab [sandbox]", 5);
+            screen_line(s, 0, line, sizeof line);
+            if (!strstr(line, "mtlab [sandbox]")) fail_msg("%dx%d: the header did not come back: %s", cols, lines, line);
+            assert_non_null(strstr(s, " console "));
+            assert_null(strstr(s, "back to every pane"));
+            free(s);
+        }
+        quit_workbench(1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1078,6 +1148,9 @@ int main(void)
         cmocka_unit_test(test_e2e_screen_open_sweep),
         cmocka_unit_test(test_e2e_screen_every_matrix_is_explained),
         cmocka_unit_test(test_e2e_screen_claim_verdict_in_notes),
+        cmocka_unit_test(test_e2e_screen_enlarge_whole_screen),
     };
+    /* MTLAB_TEST_FILTER=test_e2e_screen_enlarge* runs the matching tests only */
+    if (getenv("MTLAB_TEST_FILTER")) cmocka_set_test_filter(getenv("MTLAB_TEST_FILTER"));
     return cmocka_run_group_tests_name("e2e screen", tests, tmux_group_setup, tmux_group_teardown);
 }

@@ -143,14 +143,18 @@ void layout_compute(tui_layout *out, int cols, int lines, int ntasks, unsigned f
 
     if ((flags & TUI_LAYOUT_MAXIMISE) && focus != TUI_PANE_HEADER && focus != TUI_PANE_FOOTER &&
         (unsigned)focus < TUI_PANE_COUNT) {
-        /* in a lesson the narration stays beside the enlarged pane */
+        /* for projection: the pane takes the whole screen but the last
+         * line, where the footer says how to return (and what the header
+         * would have said); in a lesson the narration stays beside it */
+        out->pane[TUI_PANE_HEADER] = (tui_rect){ 0, 0, 0, 0 };
+        int h = lines - 1;
         if ((flags & TUI_LAYOUT_LESSON) && focus != TUI_PANE_NOTES && focus != TUI_PANE_CONSOLE) {
             int nw = clampi(cols / 4, 24, 48);
-            put(out, focus, 0, top, cols - nw, body);
-            put(out, TUI_PANE_NOTES, cols - nw, top, nw, body);
+            put(out, focus, 0, 0, cols - nw, h);
+            put(out, TUI_PANE_NOTES, cols - nw, 0, nw, h);
             return;
         }
-        put(out, focus, 0, top, cols, body);
+        put(out, focus, 0, 0, cols, h);
         return;
     }
 

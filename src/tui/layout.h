@@ -29,7 +29,7 @@ typedef enum {
 enum {
     TUI_LAYOUT_COMPARE = 1u << 0,       /* the comparison view replaces the plots */
     TUI_LAYOUT_CONSOLE_FOCUS = 1u << 1, /* the console grows while typing */
-    TUI_LAYOUT_MAXIMISE = 1u << 2,      /* the focused pane takes the whole body */
+    TUI_LAYOUT_MAXIMISE = 1u << 2,      /* the focused pane takes the screen but the footer's line */
     TUI_LAYOUT_LESSON = 1u << 3,        /* a lesson: its notes in a tall column on the right */
 };
 
@@ -47,9 +47,11 @@ typedef struct {
 /* Fills `out` for a terminal of cols x lines showing `ntasks` tasks (the
  * matrix pane is sized for a T x T heatmap). `focus` is the focused pane: it
  * is always visible (on a small terminal it takes the place of the loss
- * plot), and with TUI_LAYOUT_MAXIMISE it fills the body. The header, the
- * footer and the console are always visible unless another pane is
- * maximised. Visible panes never overlap and lie inside the screen. */
+ * plot), and with TUI_LAYOUT_MAXIMISE it takes the whole screen but the
+ * footer's line (the header goes too; in a lesson the notes stay beside
+ * it). The header, the footer and the console are always visible unless a
+ * pane is maximised. Visible panes never overlap and lie inside the
+ * screen. */
 void layout_compute(tui_layout *out, int cols, int lines, int ntasks, unsigned flags,
                     tui_pane_id focus);
 

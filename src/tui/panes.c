@@ -302,6 +302,57 @@ tui_role pane_state_role(mt_run_state st)
     }
 }
 
+/* The newest message, as the header shows it (and the footer while a
+ * pane is enlarged): a run's failure, a key's note, the view's message,
+ * the run's status; NULL when there is none. */
+static const char *header_message(const tui_screen *s, const tui_view *v, const mt_monitor *m, tui_role *role)
+{
+    *role = ROLE_NORMAL;
+    if (m && m->status_msg[0] && (m->state == MT_RUN_DIVERGED || m->state == MT_RUN_FAILED)) {
+        *role = ROLE_BAD;
+        return m->status_msg;
+    }
+    if (s->note[0] && s->frame - s->note_frame < 40) {
+        *role = ROLE_WARN;
+        return s->note;
+    }
+    if (v->message && v->message[0]) return v->message;
+    if (m && m->status_msg[0]) return m->status_msg;
+    return NULL;
+}
+
+/* The footer while a pane is enlarged for projection (the header is gone):
+ * how to return first (in a lesson also how to go on), the run's state
+ * and step, then the newest message, cut at the edge. */
+static void draw_enlarged_footer(tui_screen *s, WINDOW *w, const tui_view *v, int lesson)
+{
+    static const char *const keys[][2] = { { "f", "back to every pane" }, { "spc", "next" }, { "q", "menu" } };
+    int W = getmaxx(w), x = 0;
+    for (int i = 0; i < (lesson ? 3 : 1) && x < W - 4; i++) {
+        colors_set(w, ROLE_KEY, 0);
+        x += pane_put(w, 0, x, keys[i][0], W - x);
+        colors_set(w, ROLE_NORMAL, 0);
+        x += pane_putf(w, 0, x, W - x, " %s  ", keys[i][1]);
+    }
+    const mt_monitor *m = panes_monitor(v);
+    char st[96];
+    if (m && x < W - 4) {
+        if (m->total_steps > 0)
+            snprintf(st, sizeof st, "%s %s, step %ld/%ld", pane_glyph(s, G_BULLET), monitor_state_name(m->state),
+                     m->step, m->total_steps);
+        else snprintf(st, sizeof st, "%s %s, step %ld", pane_glyph(s, G_BULLET), monitor_state_name(m->state), m->step);
+        colors_set(w, pane_state_role(m->state), 0);
+        x += pane_put(w, 0, x, st, W - x) + 2;
+    }
+    tui_role mr;
+    const char *msg = header_message(s, v, m, &mr);
+    if (msg && x < W - 4) {
+        colors_set(w, mr, 0);
+        pane_put(w, 0, x, msg, W - x);
+    }
+    colors_set(w, ROLE_NORMAL, 0);
+}
+
 static void draw_header(tui_screen *s, WINDOW *w, const tui_view *v)
 {
     int W = getmaxx(w);
@@ -354,19 +405,8 @@ static void draw_header(tui_screen *s, WINDOW *w, const tui_view *v)
     if (m->epochs > 0) x += pane_putf(w, 1, x, W - x - 1, "  epoch %d/%d", m->epoch, m->epochs);
     colors_set(w, ROLE_DIM, 0);
     x += pane_putf(w, 1, x, W - x - 1, "  %s samples/s", fmtv(m->samples_per_s, b, sizeof b)) + 3;
-    const char *msg = NULL;
-    tui_role mr = ROLE_NORMAL;
-    if (m->status_msg[0] && (m->state == MT_RUN_DIVERGED || m->state == MT_RUN_FAILED)) {
-        msg = m->status_msg;
-        mr = ROLE_BAD;
-    } else if (s->note[0] && s->frame - s->note_frame < 40) {
-        msg = s->note;
-        mr = ROLE_WARN;
-    } else if (v->message && v->message[0]) {
-        msg = v->message;
-    } else if (m->status_msg[0]) {
-        msg = m->status_msg;
-    }
+    tui_role mr;
+    const char *msg = header_message(s, v, m, &mr);
     if (msg) {
         colors_set(w, mr, 0);
         pane_put(w, 1, x, msg, W - x - 1);
@@ -398,6 +438,10 @@ static void draw_footer(tui_screen *s, WINDOW *w, const tui_view *v)
     int x = 0;
     int console = s->focus == TUI_PANE_CONSOLE && !v->readonly;
     int lesson = v->lesson && !console;
+    if (!console && !layout_visible(&s->layout, TUI_PANE_HEADER)) {
+        draw_enlarged_footer(s, w, v, lesson);
+        return;
+    }
     int nk = console       ? (int)(sizeof console_keys / sizeof *console_keys)
              : lesson      ? (int)(sizeof lesson_keys / sizeof *lesson_keys)
              : v->readonly ? (int)(sizeof recorded_keys / sizeof *recorded_keys)

@@ -407,7 +407,7 @@ static const char *const help_keys[][2] = {
     {"{ / }", "matrix average window /2, x2"},
     {"l", "loss axis: log / linear"},
     {"z", "zoom: all / last 1000 / last 200"},
-    {"f", "enlarge the focused pane (again: back)"},
+    {"f", "pane to whole screen (again: back)"},
     {"c", "compare the experiments"},
     {"v", "compare: split val/test/train"},
     {"t / T", "compare: task of the curves"},
