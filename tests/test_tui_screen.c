@@ -529,6 +529,83 @@ static void test_tui_screen_many_tasks(void **state)
     monitor_free(&m);
 }
 
+/* Reopens the screen at cols x lines. */
+static void reopen_at(ctx *c, const char *cols, const char *lines)
+{
+    setenv("COLUMNS", cols, 1);
+    setenv("LINES", lines, 1);
+    tui_free(c->s);
+    fclose(c->out);
+    fclose(c->in);
+    assert_int_equal(open_screen(c, 0), 0);
+}
+
+/* Names whole where the pane has room: a 2x2 matrix's task names
+ * ("weather", not "weathe" or "we~er"), a statistics matrix's longer row
+ * names; and the topology's long last line wraps rather than losing its
+ * end ("-> out 32"). At 80x24 and 120x40. */
+static void test_tui_screen_names_whole(void **state)
+{
+    ctx *c = *state;
+    static const char *const sizes[][2] = { { "80", "24" }, { "120", "40" } };
+    for (int z = 0; z < 2; z++) {
+        reopen_at(c, sizes[z][0], sizes[z][1]);
+        const char *np[4] = { "weather", "temp_max", "y3", "inputs" }; /* four tasks: the tour's matrix pane */
+        int aux[4] = { 0, 0, 0, 1 };
+        mt_monitor m;
+        assert_int_equal(monitor_init(&m, 4, np, aux, 64), MT_OK);
+        snprintf(m.experiment, sizeof m.experiment, "seattle");
+        snprintf(m.topology, sizeof m.topology,
+                 "hard parameter sharing (relu)\ninput 32\n  | trunk.0  dense 64   [shared]\n"
+                 "  +--> y1: dense 16 -> out 1\n  +--> inputs (aux): dense 16 -> out 32\n");
+        for (int st = 1; st <= 20; st++)
+            for (int k = 0; k < 4; k++) series_push(&m.train_loss[k], st, 1.0 / (st + k));
+        mt_matrix *x = monitor_matrix(&m, "grad cosine", 2, 2, np, np);
+        assert_non_null(x);
+        const double v[4] = { 1, -0.18, -0.18, 1 };
+        memcpy(x->v, v, sizeof v);
+        x->lo = -1;
+        x->hi = 1;
+        x->step = 20;
+        x->valid = 1;
+        monitor_matrix_observe(&m, x);
+        const char *rows[2] = { "label entropy", "label kurtosis" }, *cols[4] = { "y1", "y2", "y3", "inputs" };
+        mt_matrix *y = monitor_matrix(&m, "label stats", 2, 4, rows, cols);
+        assert_non_null(y);
+        for (int i = 0; i < 8; i++) y->v[i] = 0.25 + 0.03125 * i;
+        y->lo = 0;
+        y->hi = 1;
+        y->step = 20;
+        y->valid = 1;
+        monitor_matrix_observe(&m, y);
+        const mt_monitor *mp = &m;
+        tui_view tv = { .monitors = &mp, .count = 1, .selected = 0, .script = "w.lua" };
+        tui_draw(c->s, &tv);
+        if (!screen_has(L"weather ") || !screen_has(L"temp_max ") || screen_has(L"we~") || screen_has(L"te~"))
+            fail_msg("%sx%s: the task names are cut", sizes[z][0], sizes[z][1]);
+        assert_true(screen_has(L" 1.00 "));
+        assert_true(screen_has(L"-0.18"));
+        key(c, 'm', NULL, 0); /* the statistics: longer row names */
+        tui_draw(c->s, &tv);
+        if (z == 0) { /* 30 columns cannot hold 14 + 4 cells: shortened in the middle, both ends kept */
+            if (!screen_has(L"lab~opy ") || !screen_has(L"lab~sis ") || screen_has(L"label k"))
+                fail_msg("80x24: the statistics' row names are not shortened in the middle");
+        } else if (!screen_has(L"label entropy ") || !screen_has(L"label kurtosis ")) {
+            fail_msg("%sx%s: the statistics' row names are cut", sizes[z][0], sizes[z][1]);
+        }
+        /* the topology: on a small screen it takes the loss plot's place when focused */
+        int guard = 0;
+        while (c->s->focus != TUI_PANE_TOPOLOGY && guard++ < TUI_PANE_COUNT) key(c, '\t', NULL, 0);
+        tui_draw(c->s, &tv);
+        if (!screen_has(L"inputs (aux): dense 16") || !screen_has(L"out 32"))
+            fail_msg("%sx%s: the topology's last line lost its end", sizes[z][0], sizes[z][1]);
+        assert_true(screen_has(L"y1: dense 16 -> out 1 ")); /* a line that fits stays one row */
+        while (c->s->focus != TUI_PANE_LOSS && guard++ < 3 * TUI_PANE_COUNT) key(c, '\t', NULL, 0);
+        monitor_free(&m);
+    }
+    reopen_at(c, "100", "30");
+}
+
 /* a: the matrix's running averages, the title saying which; { }: the
  * exponential average's window, which the app sets on the monitors. */
 static void test_tui_screen_matrix_averages(void **state)
@@ -697,6 +774,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tui_screen_help_lists_every_key, setup, teardown),
         cmocka_unit_test(test_tui_screen_man_page_lists_every_key),
         cmocka_unit_test_setup_teardown(test_tui_screen_matrix_averages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tui_screen_names_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_many_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_matrix_small_values_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tui_screen_switch_list_not_cut, setup, teardown),

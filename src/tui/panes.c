@@ -661,6 +661,44 @@ static int weights_key(tui_screen *s, int key) { return pane_scroll_key(s, TUI_P
 static int topology_key(tui_screen *s, int key) { return pane_scroll_key(s, TUI_PANE_TOPOLOGY, key, 8); }
 static int notes_key(tui_screen *s, int key) { return pane_scroll_key(s, TUI_PANE_NOTES, key, 8); }
 
+/* The topology's lines as rows `width` columns wide: a line too long
+ * wraps at a space, its further rows indented past its own indent, so a
+ * head's last words ("-> out 1") stay on screen. Draws the rows from
+ * `first` on (at most `rows`) into w when w is given; returns how many
+ * rows there are. */
+static int topology_rows(WINDOW *w, const char *text, int width, int first, int rows)
+{
+    int n = 0;
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        int ind = 0;
+        while (ind < len && (p[ind] == ' ' || p[ind] == '|' || p[ind] == '+' || p[ind] == '-' || p[ind] == '>'))
+            ind++;
+        ind += 2; /* the further rows start past the line's tree marks */
+        if (ind > width / 3) ind = width / 3;
+        int at = 0, cont = 0;
+        while (at < len || (at == 0 && len == 0)) {
+            int room = cont ? width - ind : width;
+            if (room < 1) room = 1;
+            int take = text_fit(p + at, len - at, room);
+            if (at + take < len) { /* break at the last space that leaves a word on this row */
+                int k = take;
+                while (k > 0 && p[at + k] != ' ') k--;
+                if (k > 0) take = k;
+            }
+            if (w && n >= first && n < first + rows) mvwaddnstr(w, 1 + n - first, 1 + (cont ? ind : 0), p + at, take);
+            n++;
+            at += take;
+            while (at < len && p[at] == ' ') at++;
+            cont = 1;
+            if (len == 0) break;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return n;
+}
+
 static void draw_topology(tui_screen *s, WINDOW *w, const tui_view *v)
 {
     const mt_monitor *m = panes_monitor(v);
@@ -671,28 +709,13 @@ static void draw_topology(tui_screen *s, WINDOW *w, const tui_view *v)
         pane_centre_msg(w, "no topology description", ROLE_DIM);
         return;
     }
-    int nlines = 1;
-    for (const char *p = m->topology; *p; p++) nlines += *p == '\n';
-    if (m->topology[strlen(m->topology) - 1] == '\n') nlines--;
-    int first = pane_clamp_scroll(s, TUI_PANE_TOPOLOGY, nlines - (H - 2));
-    const char *p = m->topology;
-    for (int i = 0; i < first && p; i++) {
-        p = strchr(p, '\n');
-        if (p) p++;
-    }
-    int hs = s->hscroll[TUI_PANE_TOPOLOGY];
+    int nrows = topology_rows(NULL, m->topology, W - 2, 0, 0);
+    int first = pane_clamp_scroll(s, TUI_PANE_TOPOLOGY, nrows - (H - 2));
     colors_set(w, ROLE_NORMAL, 0);
-    for (int row = 0; row < H - 2 && p && *p; row++) {
-        const char *nl = strchr(p, '\n');
-        int len = nl ? (int)(nl - p) : (int)strlen(p);
-        int skip = text_fit(p, len, hs);
-        int b = text_fit(p + skip, len - skip, W - 2);
-        mvwaddnstr(w, 1 + row, 1, p + skip, b);
-        p = nl ? nl + 1 : NULL;
-    }
-    if (nlines > H - 2) {
+    topology_rows(w, m->topology, W - 2, first, H - 2);
+    if (nrows > H - 2) {
         colors_set(w, ROLE_DIM, 0);
-        pane_putf(w, H - 1, W - 14, 12, " %d/%d ", first + 1, nlines);
+        pane_putf(w, H - 1, W - 14, 12, " %d/%d ", first + 1, nrows);
     }
     colors_set(w, ROLE_NORMAL, 0);
 }

@@ -124,17 +124,33 @@ void pane_draw_matrix(tui_screen *s, WINDOW *w, const tui_view *v)
     int zoomed;
     heat_scale hs = heat_scale_zoomed(vals, x->rows, x->cols, x->lo, x->hi, &zoomed);
     int iw = W - 2, ih = H - 2;
-    int lab = 0;
+    int rowlab = 0, collab = 0;
     for (int i = 0; i < x->rows; i++) {
         int l = text_columns(x->row_labels[i], -1);
-        if (l > lab) lab = l;
+        if (l > rowlab) rowlab = l;
     }
-    if (lab > 10) lab = 10;
-    if (lab > iw / 4) lab = iw / 4;
+    for (int j = 0; j < x->cols; j++) {
+        int l = text_columns(x->col_labels[j], -1);
+        if (l > collab) collab = l;
+    }
+    if (rowlab > 16) rowlab = 16;
+    /* Names whole when they fit: the row names, and cells as wide as the
+     * longest column name (at least 7 for a number, at most 13), or
+     * narrower cells. Else the cells at up to 7 and the row names get
+     * what they leave, at least a quarter of the width; the names are
+     * then shortened in the middle. */
+    int lab = rowlab, cw = collab + 1 < 7 ? 7 : collab + 1 > 13 ? 13 : collab + 1;
+    /* narrower cells (down to 5, a number still shows) before a shortened row name */
+    for (int c = 7; c >= 5 && x->cols > 0 && lab + 1 + x->cols * cw > iw; c--) cw = c;
+    if (x->cols <= 0 || lab + 1 + x->cols * cw > iw) {
+        cw = 7;
+        int room = iw - 1 - x->cols * cw;
+        lab = rowlab < (room > iw / 4 ? room : iw / 4) ? rowlab : (room > iw / 4 ? room : iw / 4);
+        cw = x->cols > 0 ? (iw - lab - 1) / x->cols : 0;
+        if (cw > 7) cw = 7;
+        if (cw < 2) cw = 2;
+    }
     int avail = iw - lab - 1;
-    int cw = x->cols > 0 ? avail / x->cols : 0;
-    if (cw > 7) cw = 7;
-    if (cw < 2) cw = 2;
     /* A task x task matrix whose names do not fit the columns (many
      * tasks) numbers them: the columns by number, the rows by number and
      * name, so every cell can be read off; 40 columns headed "a" could
