@@ -540,6 +540,10 @@ static void test_e2e_course_learn_quit_question(void **state)
     char *s = tmux_wait_for("q quit mtlab", 20); /* the menu says what q does there */
     assert_non_null(strstr(s, "mtlab learn:"));
     assert_non_null(strstr(s, "q quit mtlab"));
+    /* a summary too long for 80 columns is shortened in its middle: the
+     * experiment it names, at its end, stays readable */
+    assert_non_null(strstr(s, "(10_soft_sharing)"));
+    assert_non_null(strstr(s, "(31_mean_regularised)"));
     free(s);
     tmux("send-keys -t wb Enter");
     free(tmux_wait_for(", step 1/", 30));

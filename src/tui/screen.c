@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/mem.h"
+#include "text.h"
 
 const long tui_zoom_steps[TUI_ZOOM_LEVELS] = { 0, 1000, 200 };
 
@@ -271,6 +272,29 @@ int tui_show_matrix(tui_screen *s, const mt_monitor *m, const char *name)
     return 0;
 }
 
+/* A menu entry's detail at (y, 7) in `cols` columns: whole when it fits;
+ * else, with a second line free, wrapped at the last space that fits and
+ * the rest shortened in the middle (the experiment's name at its end stays
+ * readable); else shortened in the middle on one line. */
+static void menu_detail(const char *d, int y, int cols, int two_lines)
+{
+    char el[1024];
+    if (cols < 1) return;
+    int len = (int)strlen(d), fit = text_fit(d, len, cols);
+    if (fit >= len || !two_lines) {
+        pane_put(stdscr, y, 7, text_elide(el, sizeof el, d, cols), cols);
+        return;
+    }
+    int cut = fit;
+    while (cut > 0 && d[cut] != ' ') cut--;
+    if (cut == 0) cut = fit;
+    char head[1024];
+    snprintf(head, sizeof head, "%.*s", cut, d);
+    pane_put(stdscr, y, 7, head, cols);
+    while (d[cut] == ' ') cut++;
+    pane_put(stdscr, y + 1, 7, text_elide(el, sizeof el, d + cut, cols), cols);
+}
+
 int tui_menu(tui_screen *s, const char *title, const char *const *items, const char *const *details, int n,
              int *sel)
 {
@@ -298,7 +322,7 @@ int tui_menu(tui_screen *s, const char *title, const char *const *items, const c
             mvwhline(stdscr, y, 0, ' ', W);
             pane_putf(stdscr, y, 1, W - 2, "%s%d  %s", i == at ? "> " : "  ", i + 1, items[i]);
             colors_set(stdscr, ROLE_DIM, 0);
-            if (details && details[i]) pane_put(stdscr, y + 1, 7, details[i], W - 8);
+            if (details && details[i]) menu_detail(details[i], y + 1, W - 8, per == 3 && y + 2 < H - 1);
         }
         colors_set(stdscr, ROLE_KEY, 0);
         pane_put(stdscr, H - 1, 1, "up/down choose   enter or space start   1-9 start that one   q quit mtlab", W - 2);
