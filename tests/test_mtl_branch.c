@@ -17,26 +17,11 @@
 #include "mtl/branch.h"
 #include "mtl/groups.h"
 
+#include "groups_ref.h"
+
 #define NEAR(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
 
-/* The groups score written out independently (as in test_mtl_groups.c). */
-static double ref_layer(const double *A, int T, const int *lab)
-{
-    double total = 0;
-    for (int g = 0; g < T; g++) {
-        int mem[16], n = 0;
-        for (int t = 0; t < T; t++)
-            if (lab[t] == g) mem[n++] = t;
-        if (n < 2) continue;
-        for (int p = 0; p < n; p++) {
-            double s = 0;
-            for (int q = 0; q < n; q++)
-                if (q != p) s += A[mem[q] * T + mem[p]];
-            total += s / (n - 1);
-        }
-    }
-    return total;
-}
+#define ref_layer groups_ref_score /* groups_ref.h */
 
 static int ref_blocks(const int *lab, int T)
 {

@@ -16,27 +16,11 @@
 #include "mtl/groups.h"
 #include "mtl/topology.h"
 
+#include "groups_ref.h"
+
 #define NEAR(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
 
-/* The score written out independently: for every group, for every member
- * i, the mean of A[j][i] over the other members j. */
-static double ref_score(const double *A, int T, const int *lab)
-{
-    double total = 0;
-    for (int g = 0; g < T; g++) {
-        int mem[64], n = 0;
-        for (int t = 0; t < T; t++)
-            if (lab[t] == g) mem[n++] = t;
-        if (n < 2) continue;
-        for (int p = 0; p < n; p++) {
-            double s = 0;
-            for (int q = 0; q < n; q++)
-                if (q != p) s += A[mem[q] * T + mem[p]];
-            total += s / (n - 1);
-        }
-    }
-    return total;
-}
+#define ref_score groups_ref_score /* groups_ref.h */
 
 /* Canonical spelling, written independently of groups_canonical. */
 static void ref_canon(const int *lab, int T, int *out)
