@@ -1,5 +1,6 @@
 #include "auxtask.h"
 #include "combine.h"
+#include "combine_impl.h"
 
 #include <float.h>
 #include <limits.h>
@@ -14,41 +15,7 @@
 #include "methods.h"
 #include "minnorm.h"
 
-#define NVEC 8
-/* doubles of solver work: min-norm points, NNLS, factorisations */
-#define COMBINE_QPW(T) (CAGRAD_WORK(T) > MINNORM_WORK(T) + 2 * (T) * (T) + 4 * (T) ? CAGRAD_WORK(T) \
-                        : MINNORM_WORK(T) + 2 * (T) * (T) + 4 * (T))
 
-struct mt_combiner {
-    mt_combine_kind kind;
-    int T;
-    mt_combine_params prm;
-    double *M;     /* (T, T) Gram of the last G */
-    double *A;     /* (T, T) scratch */
-    double *B;     /* (T, T) scratch */
-    double *V;     /* (T, T) eigenvectors (columns), or a square root R of M (rows) */
-    double *C;     /* (T, T) row i: coefficients of modified g_i over {g_j} */
-    double *ema;   /* (T, T) GradVac targets */
-    double *qpw;   /* (COMBINE_QPW(T)) QP, min-norm and factorisation work */
-    double *vec[NVEC]; /* (T) each */
-    double *alpha; /* (T) */
-    int *iwork;    /* (3T) solver work */
-    int *perm;     /* (T) */
-    int *act;      /* (T) active task indices */
-    int *is_main;  /* (T) aux_gate: 1 for a main task (default: all) */
-    double *chunk; /* (T, LINALG_GRAM_CHUNK) */
-    float *alpha_f; /* (T) */
-    double *prev;  /* (T) nash_mtl: the last solved alpha (reuse, warm start);
-                      moco: lambda; excess_mtl: log w */
-    double *e0;    /* (T) excess_mtl: reference excess risks */
-    long calls;    /* nash_mtl, moco, db_mtl, excess_mtl: calls since reset */
-    int have_prev;
-    float *state;  /* (T, sP) moco's Y, db_mtl's buffers, excess_mtl's accumulators */
-    size_t sP;     /* columns of state (combine_reserve) */
-    mt_rng rng;
-};
-
-static mt_status robust_check(mt_combine_kind kind, int T, const mt_combine_params *p);
 
 const char *combine_kind_name(mt_combine_kind kind)
 {
@@ -142,7 +109,7 @@ mt_status combine_new(mt_combiner **out, mt_combine_kind kind, int T, const mt_c
         combine_params_default(&p);
     mt_status st = method_check_struct(MT_METHOD_COMBINER, (int)kind, &p);
     if (st != MT_OK) return mt_fail_prefix(st, "combine %s", combine_kind_name(kind));
-    if ((st = robust_check(kind, T, &p))) return st;
+    if ((st = combine_robust_check(kind, T, &p))) return st;
     mt_combiner *c = mt_calloc(1, sizeof *c);
     if (!c) return MT_ERR_NOMEM;
     size_t nT = (size_t)T, TT = nT * nT;
@@ -569,7 +536,7 @@ static mt_status run_nash(mt_combiner *c)
 }
 
 /* Numerical rank of a descending spectrum as in Aligned-MTL's code. */
-static int spectrum_rank(const double *l, int T)
+int combine_spectrum_rank(const double *l, int T)
 {
     double tol = l[0] * T * FLT_EPSILON;
     int r = 0;
@@ -583,7 +550,7 @@ static void run_aligned(mt_combiner *c)
     double *l = c->vec[0];
     memcpy(c->A, c->M, sizeof *c->M * (size_t)T * T);
     linalg_eigh(T, c->A, l, c->V);
-    int r = spectrum_rank(l, T);
+    int r = combine_spectrum_rank(l, T);
     for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
     if (r == 0) return;
     double smin = sqrt(l[r - 1]);
@@ -719,202 +686,6 @@ static mt_status run_sdmgrad(mt_combiner *c)
     return MT_OK;
 }
 
-/* Krum and the trimmed mean need enough tasks for their parameters. */
-static mt_status robust_check(mt_combine_kind kind, int T, const mt_combine_params *p)
-{
-    if (kind == MT_COMBINE_KRUM && T < p->krum_f + 3)
-        return mt_fail(MT_ERR_ARG, "combine krum: f = %d needs at least f + 3 = %d tasks, there are %d", p->krum_f,
-                       p->krum_f + 3, T);
-    if (kind == MT_COMBINE_KRUM && p->krum_m > T)
-        return mt_fail(MT_ERR_ARG, "combine krum: m = %d is more than the %d tasks", p->krum_m, T);
-    if (kind == MT_COMBINE_TRIMMED_MEAN && T <= 2 * p->trim)
-        return mt_fail(MT_ERR_ARG, "combine trimmed_mean: trim = %d needs more than 2 trim = %d tasks, there are %d",
-                       p->trim, 2 * p->trim, T);
-    return MT_OK;
-}
-
-/* Krum's scores from the distances |g_i - g_j|^2 = M_ii + M_jj - 2 M_ij. */
-static void run_krum(mt_combiner *c)
-{
-    int T = c->T, f = c->prm.krum_f, mm = c->prm.krum_m, near = T - f - 2;
-    double *score = c->vec[0], *dist = c->vec[1];
-    for (int i = 0; i < T; i++) {
-        int n = 0;
-        for (int j = 0; j < T; j++)
-            if (j != i) dist[n++] = fmax(c->M[i * T + i] + c->M[j * T + j] - 2.0 * c->M[i * T + j], 0.0);
-        for (int a = 1; a < n; a++) /* insertion sort: T is small */
-            for (int b = a; b > 0 && dist[b] < dist[b - 1]; b--) {
-                double t = dist[b];
-                dist[b] = dist[b - 1];
-                dist[b - 1] = t;
-            }
-        score[i] = 0.0;
-        for (int k = 0; k < near; k++) score[i] += dist[k];
-    }
-    for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
-    for (int s = 0; s < mm; s++) {
-        int best = -1;
-        for (int i = 0; i < T; i++)
-            if (c->alpha[i] == 0.0 && (best < 0 || score[i] < score[best])) best = i;
-        c->alpha[best] = 1.0 / mm;
-    }
-}
-
-static void alpha_least_squares(mt_combiner *c, const float *G, size_t P, const float *d);
-
-static void run_trimmed_mean(mt_combiner *c, const float *G, size_t P, float *d)
-{
-    int T = c->T, tr = c->prm.trim;
-    double *v = c->vec[0];
-    for (size_t p = 0; p < P; p++) {
-        for (int i = 0; i < T; i++) {
-            double g = G[(size_t)i * P + p];
-            int b = i;
-            for (; b > 0 && g < v[b - 1]; b--) v[b] = v[b - 1];
-            v[b] = g;
-        }
-        double s = 0.0;
-        for (int i = tr; i < T - tr; i++) s += v[i];
-        d[p] = (float)(s / (T - 2 * tr));
-    }
-    alpha_least_squares(c, G, P, d);
-}
-
-/* Least-squares alpha for a direction outside the span:
- * alpha = M^+ (G d), M^+ over the numerical rank. */
-static void alpha_least_squares(mt_combiner *c, const float *G, size_t P, const float *d)
-{
-    int T = c->T;
-    double *b = c->vec[0], *l = c->vec[1];
-    for (int i = 0; i < T; i++) b[i] = linalg_dot_f(G + (size_t)i * P, d, P);
-    memcpy(c->A, c->M, sizeof *c->M * (size_t)T * T);
-    linalg_eigh(T, c->A, l, c->V);
-    int r = spectrum_rank(l, T);
-    for (int i = 0; i < T; i++) c->alpha[i] = 0.0;
-    for (int k = 0; k < r; k++) {
-        double proj = 0.0;
-        for (int j = 0; j < T; j++) proj += c->V[j * T + k] * b[j];
-        proj /= l[k];
-        for (int i = 0; i < T; i++) c->alpha[i] += c->V[i * T + k] * proj;
-    }
-}
-
-static void run_graddrop(mt_combiner *c, const float *G, size_t P, float *d)
-{
-    int T = c->T;
-    double leak = c->prm.graddrop_leak;
-    for (size_t p = 0; p < P; p++) {
-        double s = 0.0, as = 0.0;
-        for (int i = 0; i < T; i++) {
-            double g = G[(size_t)i * P + p];
-            s += g;
-            as += fabs(g);
-        }
-        double u = mt_rng_uniform(&c->rng); /* drawn for every coordinate: reproducible */
-        if (!(as > 0.0)) {
-            d[p] = 0.0f;
-            continue;
-        }
-        double purity = 0.5 * (1.0 + s / as);
-        int keep_pos = purity > u;
-        double out = 0.0;
-        for (int i = 0; i < T; i++) {
-            double g = G[(size_t)i * P + p];
-            int kept = keep_pos ? g > 0.0 : g < 0.0;
-            out += leak * g + (1.0 - leak) * (kept ? g : 0.0);
-        }
-        d[p] = (float)out;
-    }
-    alpha_least_squares(c, G, P, d);
-}
-
-/* MoCo: track h_i = L_i g_i / |g_i| in Y, one projected step on lambda,
- * d = Y^T lambda (double sums, one rounding). */
-static void run_moco(mt_combiner *c, const float *G, size_t P, const float *losses, float *d)
-{
-    int T = c->T;
-    double t = (double)++c->calls;
-    double bt = c->prm.moco_beta / pow(t, c->prm.moco_beta_sigma);
-    double gt = c->prm.moco_gamma / pow(t, c->prm.moco_gamma_sigma);
-    double *lam = c->prev, *YY = c->A, *step = c->vec[0];
-    for (int i = 0; i < T; i++) {
-        double n = sqrt(c->M[i * T + i]), f = n > 0.0 ? losses[i] / n : 0.0;
-        float *y = c->state + (size_t)i * P;
-        const float *g = G + (size_t)i * P;
-        for (size_t p = 0; p < P; p++) y[p] = (float)(y[p] - bt * (y[p] - f * g[p]));
-    }
-    for (int i = 0; i < T; i++)
-        for (int j = i; j < T; j++)
-            YY[i * T + j] = YY[j * T + i] = linalg_dot_f(c->state + (size_t)i * P, c->state + (size_t)j * P, P);
-    for (int i = 0; i < T; i++) {
-        double s = c->prm.moco_rho * lam[i];
-        for (int j = 0; j < T; j++) s += YY[i * T + j] * lam[j];
-        step[i] = lam[i] - gt * s;
-    }
-    linalg_project_simplex(T, step, c->vec[1]);
-    memcpy(lam, step, sizeof *lam * (size_t)T);
-    for (size_t p = 0; p < P; p++) {
-        double s = 0.0;
-        for (int i = 0; i < T; i++) s += lam[i] * c->state[(size_t)i * P + p];
-        d[p] = (float)s;
-    }
-}
-
-/* DB-MTL: buffer the log-loss gradients g_i / L_i, then every buffer
- * scaled to the largest norm and summed. */
-static void run_db_mtl(mt_combiner *c, const float *G, size_t P, const float *losses, float *d)
-{
-    int T = c->T;
-    double t = (double)++c->calls;
-    double bt = c->prm.db_beta / pow(t, c->prm.db_beta_sigma), mx = 0.0, *nb = c->vec[0];
-    for (int i = 0; i < T; i++) {
-        float *b = c->state + (size_t)i * P;
-        const float *g = G + (size_t)i * P;
-        double inv = 1.0 / losses[i];
-        for (size_t p = 0; p < P; p++) {
-            double h = g[p] * inv;
-            b[p] = (float)(h + bt * (b[p] - h));
-        }
-        nb[i] = sqrt(linalg_dot_f(b, b, P));
-        mx = fmax(mx, nb[i]);
-    }
-    for (int i = 0; i < T; i++) nb[i] = nb[i] > 0.0 ? mx / nb[i] : 0.0;
-    for (size_t p = 0; p < P; p++) {
-        double s = 0.0;
-        for (int i = 0; i < T; i++) s += nb[i] * c->state[(size_t)i * P + p];
-        d[p] = (float)s;
-    }
-}
-
-/* ExcessMTL: AdaGrad-scaled squared gradient norms as excess risks,
- * multiplicative weights relative to each task's first one. The weights
- * are kept as logarithms, w = T softmax(lw): the same as multiplying by
- * exp(step e_i / e0_i) and renormalising to sum T, without the overflow
- * of the product when a ratio is large. */
-static void run_excess_mtl(mt_combiner *c, const float *G, size_t P)
-{
-    int T = c->T;
-    double *lw = c->prev, *e = c->vec[0], mx = -INFINITY, sum = 0.0;
-    c->calls++;
-    for (int i = 0; i < T; i++) {
-        float *a = c->state + (size_t)i * P;
-        const float *g = G + (size_t)i * P;
-        double s = 0.0;
-        for (size_t p = 0; p < P; p++) {
-            double gp = g[p];
-            a[p] = (float)(a[p] + gp * gp);
-            s += gp * gp / sqrt((double)a[p] + 1e-7);
-        }
-        e[i] = s;
-    }
-    for (int i = 0; i < T; i++) {
-        if (c->e0[i] > 0.0) lw[i] += c->prm.excess_step * e[i] / c->e0[i];
-        else if (e[i] > 0.0) c->e0[i] = e[i];
-        mx = fmax(mx, lw[i]);
-    }
-    for (int i = 0; i < T; i++) sum += exp(lw[i] - mx);
-    for (int i = 0; i < T; i++) c->alpha[i] = T * exp(lw[i] - mx) / sum;
-}
 
 mt_status combine_graddrop_rep(mt_combiner *c, const float *G, int T, int B, int R, const float *Z, float *d_out,
                                float *alpha_out)
@@ -958,7 +729,7 @@ mt_status combine_graddrop_rep(mt_combiner *c, const float *G, int T, int B, int
             d_out[(size_t)b * R + r] = (float)out;
         }
     }
-    alpha_least_squares(c, G, P, d_out);
+    combine_alpha_least_squares(c, G, P, d_out);
     for (int i = 0; i < T; i++) {
         if (!isfinite(c->alpha[i]))
             return mt_fail(MT_ERR_NUMERIC, "combine graddrop_rep: weight of task %d is not finite", i);
@@ -986,7 +757,7 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
                   c->kind == MT_COMBINE_DB_MTL; /* d is not G^T alpha */
     if (outside && !d_out)
         return mt_fail(MT_ERR_ARG, "combine %s: d_out is NULL (%s's direction is not G^T alpha)", kn, kn);
-    mt_status cst = robust_check(c->kind, T, &c->prm);
+    mt_status cst = combine_robust_check(c->kind, T, &c->prm);
     if (cst) return cst;
     if (combine_has_state(c->kind) && c->sP != P)
         return c->sP ? mt_fail(MT_ERR_SHAPE, "combine %s: G has %zu columns but its state was reserved for %zu", kn, P,
@@ -1018,7 +789,7 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
     case MT_COMBINE_MGDA:
     case MT_COMBINE_MGDA_UB: st = run_mgda(c, losses); break;
     case MT_COMBINE_PCGRAD: run_pcgrad(c); break;
-    case MT_COMBINE_GRADDROP: run_graddrop(c, G, P, d_out); break;
+    case MT_COMBINE_GRADDROP: combine_run_graddrop(c, G, P, d_out); break;
     case MT_COMBINE_GRADVAC: run_gradvac(c); break;
     case MT_COMBINE_CAGRAD: st = run_cagrad(c); break;
     case MT_COMBINE_IMTL_G: st = run_imtl_g(c, P); break;
@@ -1029,17 +800,17 @@ mt_status combine_run(mt_combiner *c, const float *G, int T, size_t P, const flo
     case MT_COMBINE_CONFIG: run_config(c); break;
     case MT_COMBINE_FAIRGRAD: st = run_fair(c, c->prm.fairgrad_alpha, NULL); break;
     case MT_COMBINE_SDMGRAD: st = run_sdmgrad(c); break;
-    case MT_COMBINE_KRUM: run_krum(c); break;
-    case MT_COMBINE_TRIMMED_MEAN: run_trimmed_mean(c, G, P, d_out); break;
+    case MT_COMBINE_KRUM: combine_run_krum(c); break;
+    case MT_COMBINE_TRIMMED_MEAN: combine_run_trimmed_mean(c, G, P, d_out); break;
     case MT_COMBINE_MOCO:
-        run_moco(c, G, P, losses, d_out);
-        alpha_least_squares(c, G, P, d_out);
+        combine_run_moco(c, G, P, losses, d_out);
+        combine_alpha_least_squares(c, G, P, d_out);
         break;
     case MT_COMBINE_DB_MTL:
-        run_db_mtl(c, G, P, losses, d_out);
-        alpha_least_squares(c, G, P, d_out);
+        combine_run_db_mtl(c, G, P, losses, d_out);
+        combine_alpha_least_squares(c, G, P, d_out);
         break;
-    case MT_COMBINE_EXCESS_MTL: run_excess_mtl(c, G, P); break;
+    case MT_COMBINE_EXCESS_MTL: combine_run_excess_mtl(c, G, P); break;
     case MT_COMBINE_AUX_GATE: auxtask_gate(c->M, T, c->is_main, c->alpha); break;
     default: return mt_fail(MT_ERR_STATE, "combine: bad method kind %d", (int)c->kind);
     }
